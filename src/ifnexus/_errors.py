@@ -1,0 +1,35 @@
+"""Typed errors and warnings of ifnexus.
+
+Each error also inherits the built-in a caller would catch (ValueError, KeyError, ...), so
+code written against the built-ins keeps working. Messages name the input, the bad value and
+what was expected.
+"""
+
+from __future__ import annotations
+
+
+class IfnexusError(Exception):
+    """Base class of every error ifnexus raises on purpose."""
+
+
+class ValidationError(IfnexusError, ValueError):
+    """An argument or input value is not what was expected."""
+
+
+class InputFormatError(ValidationError):
+    """An input file is malformed; the message names the file, line or column."""
+
+
+class UnknownNameError(IfnexusError, KeyError):
+    """A name (gene set, genotype, intervention, ...) is not known; the message lists the known ones."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class ConvergenceError(IfnexusError, ArithmeticError):
+    """A numerical fit or solver did not converge."""
+
+
+class IfnexusWarning(UserWarning):
+    """Base class of ifnexus warnings."""

@@ -1,0 +1,64 @@
+"""``ifnexus genesets``: list and show the curated gene-set resource."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from ifnexus.genesets import get_set, list_sets
+
+app = typer.Typer(help="The curated gene-set resource (sources, licences, mouse mapping).", no_args_is_help=True)
+
+
+@app.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """List the shipped gene sets with size, source and licence."""
+    df = list_sets()
+    if as_json:
+        typer.echo(json.dumps({"sets": df.to_dict(orient="records")}, indent=1))
+        return
+    width = max(len(n) for n in df["name"])
+    for _, r in df.iterrows():
+        typer.echo(f"{r['name']:<{width}}  {r['n_genes']:>4}  {r['role']:<10}  {r['licence']}")
+
+
+@app.command("show")
+def show_cmd(
+    name: str = typer.Argument(..., help="Gene-set name (case-insensitive; e.g. ISG.RS, IFNA)."),
+    species: str = typer.Option("human", "--species", help="human or mouse."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Show one gene set: its genes, source, licence and (for mouse) mapping notes."""
+    gs = get_set(name, species=species)
+    if as_json:
+        typer.echo(json.dumps({"name": gs.name, "species": gs.species, "genes": list(gs.genes),
+                               "source": gs.source, "licence": gs.licence, "version": gs.version,
+                               "description": gs.description, "notes": gs.notes}, indent=1))
+        return
+    typer.echo(f"# {gs.name} ({gs.species}, {len(gs)} genes)")
+    typer.echo(f"# {gs.description}")
+    typer.echo(f"# source: {gs.source}")
+    typer.echo(f"# licence: {gs.licence}; version: {gs.version}")
+    for gene in gs.genes:
+        typer.echo(gene)
+    if gs.notes:
+        typer.echo("# mapping notes:")
+        for gene, note in gs.notes.items():
+            typer.echo(f"#   {gene}: {note}")
+
+
+@app.command("export")
+def export_cmd(
+    out: str = typer.Option(..., "--out", help="GMT file to write."),
+    species: str = typer.Option("human", "--species", help="human or mouse."),
+    role: str = typer.Option("score", "--role", help="Which sets: score, region, annotation or all."),
+) -> None:
+    """Write the shipped sets (optionally mapped to mouse) as a GMT file for other tools."""
+    from ifnexus.genesets import available_sets, write_gmt
+
+    sets = [get_set(n, species=species) for n in available_sets()]
+    if role != "all":
+        sets = [s for s in sets if s.role == role]
+    path = write_gmt(sets, out)
+    typer.echo(f"wrote {len(sets)} {species} gene sets to {path}")

@@ -1,0 +1,107 @@
+"""Resolve gene symbols against a dataset's genes: exact, case, legacy HGNC alias, or missing.
+
+The alias table (``data/aliases_human.tsv``) is curated for the genes of the shipped sets:
+previous HGNC symbols and the legacy names of common arrays (TMEM173 -> STING1, G1P2 ->
+ISG15, ...). Resolution works both ways, so a current set matches a legacy dataset and a
+legacy set (ESTIMATE uses 2013 symbols) matches a current dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+_DATA = resources.files("ifnexus.genesets") / "data"
+
+
+@cache
+def alias_table() -> pd.DataFrame:
+    """The curated alias table: columns ``alias``, ``symbol`` (current HGNC), ``note``."""
+    with (_DATA / "aliases_human.tsv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, sep="\t", comment="#", dtype=str).fillna("")
+
+
+@cache
+def _alias_groups() -> dict[str, frozenset[str]]:
+    """Map each upper-case symbol or alias to every name of the same gene (upper-case)."""
+    groups: dict[str, set[str]] = {}
+    for alias, symbol in zip(alias_table()["alias"], alias_table()["symbol"], strict=True):
+        a, s = alias.upper(), symbol.upper()
+        group = groups.get(s, {s}) | groups.get(a, {a})
+        for name in group:
+            groups[name] = group
+    return {k: frozenset(v) for k, v in groups.items()}
+
+
+def current_symbol(symbol: str) -> str:
+    """Return the current HGNC symbol for ``symbol`` (itself when no alias is known)."""
+    table = alias_table()
+    hit = table.loc[table["alias"].str.upper() == symbol.upper(), "symbol"]
+    return str(hit.iloc[0]) if len(hit) else symbol
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Result of matching a gene list to a dataset.
+
+    ``mapping`` maps each requested gene that was found to the dataset's name for it;
+    ``report`` has one row per requested gene: ``gene``, ``status`` (found, case, alias,
+    missing) and ``matched`` (the dataset's name, empty when missing).
+    """
+
+    mapping: dict[str, str]
+    report: pd.DataFrame
+
+    @property
+    def found(self) -> list[str]:
+        """Dataset names of the matched genes, in request order."""
+        return list(self.mapping.values())
+
+    @property
+    def missing(self) -> list[str]:
+        """Requested genes with no match."""
+        return list(self.report.loc[self.report["status"] == "missing", "gene"])
+
+    @property
+    def fraction_found(self) -> float:
+        """Share of requested genes matched."""
+        return len(self.mapping) / max(len(self.report), 1)
+
+
+def resolve_genes(genes: Iterable[str], universe: Iterable[str]) -> Resolution:
+    """Match ``genes`` to the names in ``universe`` (a dataset's genes).
+
+    Order of preference: the exact name; the same name in another case (mouse ``Stat1`` vs
+    human ``STAT1`` spelling is *not* treated as a case match for species conversion, use
+    :func:`ifnexus.genesets.get_set` with ``species='mouse'`` for that); a known alias of
+    the same gene. Each dataset gene is used at most once.
+    """
+    universe = list(universe)
+    exact = set(universe)
+    upper: dict[str, str] = {}
+    for u in universe:
+        upper.setdefault(u.upper(), u)
+    groups = _alias_groups()
+    mapping: dict[str, str] = {}
+    rows = []
+    used: set[str] = set()
+    for gene in dict.fromkeys(genes):
+        status, matched = "missing", ""
+        if gene in exact and gene not in used:
+            status, matched = "found", gene
+        elif gene.upper() in upper and upper[gene.upper()] not in used:
+            status, matched = "case", upper[gene.upper()]
+        else:
+            for other in sorted(groups.get(gene.upper(), ())):
+                if other != gene.upper() and other in upper and upper[other] not in used:
+                    status, matched = "alias", upper[other]
+                    break
+        if matched:
+            mapping[gene] = matched
+            used.add(matched)
+        rows.append({"gene": gene, "status": status, "matched": matched})
+    return Resolution(mapping, pd.DataFrame(rows, columns=["gene", "status", "matched"]))

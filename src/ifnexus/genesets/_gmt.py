@@ -1,0 +1,97 @@
+"""Read users' gene sets from GMT or TSV files, with line-numbered errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ifnexus._errors import InputFormatError, ValidationError
+from ifnexus.genesets._geneset import GeneSet
+
+
+def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
+    """Read a GMT file (name, description, genes... tab-separated per line).
+
+    Blank lines and lines starting with ``#`` are skipped. A line with fewer than three
+    fields, no genes, or a repeated set name is an error naming the file and line.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError(f"{p}: gene-set file not found")
+    sets: dict[str, GeneSet] = {}
+    with open(p, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 3:
+                raise InputFormatError(
+                    f"{p}, line {lineno}: expected 'name<TAB>description<TAB>gene...', "
+                    f"found {len(parts)} tab-separated field(s)"
+                )
+            name, desc = parts[0].strip(), parts[1].strip()
+            genes = [g.strip() for g in parts[2:] if g.strip()]
+            if not name:
+                raise InputFormatError(f"{p}, line {lineno}: empty gene-set name")
+            if not genes:
+                raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} lists no genes")
+            if name in sets:
+                raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} appears twice")
+            sets[name] = GeneSet(name, tuple(genes), species=species, source=f"{p.name}",
+                                 description=desc, version="user")
+    if not sets:
+        raise InputFormatError(f"{p}: no gene sets found (is it a GMT file?)")
+    return sets
+
+
+def read_gene_set_table(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
+    """Read a long-format TSV/CSV with columns ``set`` (or ``term``/``source``) and ``gene`` (or ``target``)."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError(f"{p}: gene-set file not found")
+    sep = "," if p.suffix.lower() == ".csv" else "\t"
+    try:
+        df = pd.read_csv(p, sep=sep, dtype=str, comment="#")
+    except Exception as exc:  # pandas raises several parser errors
+        raise InputFormatError(f"{p}: could not parse as a table: {exc}") from exc
+    cols = {c.lower(): c for c in df.columns}
+    set_col = next((cols[c] for c in ("set", "term", "gene_set", "geneset", "source") if c in cols), None)
+    gene_col = next((cols[c] for c in ("gene", "target", "symbol", "genesymbol") if c in cols), None)
+    if set_col is None or gene_col is None:
+        raise InputFormatError(
+            f"{p}: expected columns 'set' and 'gene' (or 'source'/'target'); found {list(df.columns)}"
+        )
+    bad = df[df[set_col].isna() | df[gene_col].isna()]
+    if len(bad):
+        row = int(bad.index[0]) + 2  # header is line 1
+        raise InputFormatError(f"{p}, line {row}: empty set name or gene")
+    sets: dict[str, GeneSet] = {}
+    for name, grp in df.groupby(set_col, sort=False):
+        sets[str(name)] = GeneSet(str(name), tuple(grp[gene_col]), species=species, source=p.name, version="user")
+    if not sets:
+        raise ValidationError(f"{p}: no gene sets found")
+    return sets
+
+
+def read_gene_sets(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
+    """Read GMT (``.gmt``) or long-format TSV/CSV gene sets, chosen by suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gmt":
+        return read_gmt(path, species=species)
+    if suffix in (".tsv", ".csv", ".txt"):
+        return read_gene_set_table(path, species=species)
+    raise InputFormatError(f"{path}: unknown gene-set format {suffix!r}; expected .gmt, .tsv or .csv")
+
+
+def write_gmt(sets, path: str | os.PathLike[str]) -> Path:
+    """Write gene sets (an iterable of GeneSet) as a GMT file, atomically; the description column carries the source."""
+    from ifnexus._io import write_text
+
+    lines = []
+    for gs in sets:
+        desc = f"{gs.source} | {gs.licence} | {gs.version}".replace("\t", " ")
+        lines.append("\t".join([gs.name, desc, *gs.genes]))
+    return write_text(path, "\n".join(lines) + "\n")
