@@ -1,0 +1,1 @@
+"""Signature scoring engine (ssGSEA kernel; the scoring helper fills in the rest)."""
