@@ -1,0 +1,11 @@
+"""Local control after radiotherapy: survival and competing risks.
+
+Kaplan-Meier, log-rank (two, k groups, trend), Cox PH with R's ``cox.zph`` test, Aalen-Johansen
+cumulative incidence with exact ties and Gray's test, Fine-Gray regression (R ``cmprsk::crr``),
+and tumour features against local control.
+"""
+
+from ifnexus.outcome._cuminc import cumulative_incidence, gray_test
+from ifnexus.outcome._finegray import FineGrayFitter
+
+__all__ = ["FineGrayFitter", "cumulative_incidence", "gray_test"]

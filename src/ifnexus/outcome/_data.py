@@ -1,0 +1,320 @@
+"""Validation and preparation of survival / competing-risks data.
+
+Every public function of :mod:`ifnexus.outcome` passes its table through here, so that bad
+input (negative or missing times, undeclared event codes, non-numeric or constant covariates)
+is reported the same way everywhere: a :class:`~ifnexus._errors.ValidationError` naming the
+column, the offending rows and what was expected. Row numbers are 1-based data rows; when the
+table came from a file (``source``), the file line (header = line 1) is given too.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._errors import IfnexusWarning, ValidationError
+
+__all__ = ["SurvivalData", "prepare", "design_matrix", "describe_rows"]
+
+
+def describe_rows(mask: np.ndarray, source: str | None = None, limit: int = 5) -> str:
+    """Describe the rows where ``mask`` is True as '3 rows (rows 2, 7, 9; lines 3, 8, 10 of x.csv)'."""
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(str(i + 1) for i in idx[:limit])
+    more = ", ..." if idx.size > limit else ""
+    text = f"{idx.size} row{'s' if idx.size != 1 else ''} (data row {shown}{more}"
+    if source:
+        lines = ", ".join(str(i + 2) for i in idx[:limit])
+        text += f"; line {lines}{more} of {source}"
+    return text + ")"
+
+
+def _where(source: str | None) -> str:
+    return f" in {source}" if source else ""
+
+
+def _require_columns(df: pd.DataFrame, cols: Sequence[str], source: str | None) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValidationError(
+            f"column(s) {missing} not found{_where(source)}; available columns: {list(df.columns)}"
+        )
+
+
+def _numeric(series: pd.Series, name: str, source: str | None, what: str) -> np.ndarray:
+    """Return ``series`` as float, or raise naming the non-numeric rows."""
+    if series.dtype == bool:
+        return series.to_numpy(dtype=float)
+    values = pd.to_numeric(series, errors="coerce")
+    bad = values.isna().to_numpy() & series.notna().to_numpy()
+    if bad.any():
+        example = series[bad].iloc[0]
+        raise ValidationError(
+            f"{what} column '{name}'{_where(source)} must be numeric; {describe_rows(bad, source)} "
+            f"hold non-numeric values such as {example!r}"
+        )
+    return values.to_numpy(dtype=float)
+
+
+@dataclass(frozen=True)
+class SurvivalData:
+    """Validated time/event arrays (row order of the input, rows with missing covariates removed).
+
+    ``status`` codes: 0 censored, 1 the event of interest (``cause``), 2 any other event.
+    ``codes`` keeps the original event code of every row.
+    """
+
+    time: np.ndarray
+    status: np.ndarray
+    codes: np.ndarray
+    keep: np.ndarray
+    cause: float | None
+    censor_code: float
+
+
+def prepare(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    *,
+    cause: float | None = None,
+    censor_code: float = 0,
+    event_codes: Sequence[float] | None = None,
+    extra_cols: Sequence[str] = (),
+    source: str | None = None,
+    competing_allowed: bool = True,
+) -> SurvivalData:
+    """Validate times and event codes and recode the events.
+
+    Parameters
+    ----------
+    df
+        The table; never modified.
+    duration_col, event_col
+        Follow-up time (non-negative, no missing values) and event code columns.
+    cause
+        The event code of interest. ``None`` means a plain survival outcome: the event column
+        must then hold only ``censor_code`` and one other code (booleans and 0/1 are typical).
+    censor_code
+        The code that marks a censored row.
+    event_codes
+        The declared codes; a value outside them is an error. ``None`` accepts any code.
+    extra_cols
+        Further columns (covariates, groups); rows missing any of them are dropped with a
+        warning, as R's ``na.omit`` does.
+    source
+        A file name for error messages.
+    competing_allowed
+        When False, codes other than ``censor_code`` and ``cause`` are an error.
+
+    Returns
+    -------
+    SurvivalData
+        Arrays restricted to the kept rows.
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, missing/negative/non-numeric times, undeclared or absent event codes.
+    """
+    _require_columns(df, [duration_col, event_col, *extra_cols], source)
+    time = _numeric(df[duration_col], duration_col, source, "time")
+    if np.isnan(time).any():
+        raise ValidationError(
+            f"time column '{duration_col}'{_where(source)} has missing values in "
+            f"{describe_rows(np.isnan(time), source)}; remove those rows or fill in the follow-up time"
+        )
+    if np.isinf(time).any():
+        raise ValidationError(
+            f"time column '{duration_col}'{_where(source)} has infinite values in "
+            f"{describe_rows(np.isinf(time), source)}"
+        )
+    if (time < 0).any():
+        neg = time < 0
+        raise ValidationError(
+            f"time column '{duration_col}'{_where(source)} has negative times in "
+            f"{describe_rows(neg, source)} (e.g. {time[neg][0]:g}); follow-up times must be >= 0"
+        )
+    codes = _numeric(df[event_col], event_col, source, "event")
+    if np.isnan(codes).any():
+        raise ValidationError(
+            f"event column '{event_col}'{_where(source)} has missing values in "
+            f"{describe_rows(np.isnan(codes), source)}; code censored rows as {censor_code:g}"
+        )
+    present = np.unique(codes)
+    if event_codes is not None:
+        declared = np.asarray(list(event_codes), dtype=float)
+        undeclared = ~np.isin(codes, declared)
+        if undeclared.any():
+            raise ValidationError(
+                f"event column '{event_col}'{_where(source)} holds code(s) "
+                f"{sorted(set(codes[undeclared].tolist()))} not among the declared codes "
+                f"{sorted(declared.tolist())} in {describe_rows(undeclared, source)}"
+            )
+    shown = ", ".join(f"{c:g}" for c in present)
+    if cause is None:
+        others = present[present != censor_code]
+        if others.size > 1:
+            raise ValidationError(
+                f"event column '{event_col}'{_where(source)} holds several event codes ({shown}); "
+                "this analysis needs one event code besides the censoring code: declare the "
+                "event of interest (cause / --cause K), the other codes then count as censored "
+                "(cause-specific analysis)"
+            )
+        cause_val = float(others[0]) if others.size else 1.0
+    else:
+        cause_val = float(cause)
+        if cause_val == censor_code:
+            raise ValidationError(
+                f"cause {cause_val:g} is the censoring code; choose an event code among {shown}"
+            )
+        if not (present == cause_val).any():
+            raise ValidationError(
+                f"cause {cause_val:g} does not occur in event column '{event_col}'{_where(source)} "
+                f"(codes present: {shown}; censoring code {censor_code:g})"
+            )
+        if not competing_allowed:
+            other = ~np.isin(codes, [cause_val, censor_code])
+            if other.any():
+                raise ValidationError(
+                    f"event column '{event_col}'{_where(source)} holds codes other than the "
+                    f"cause {cause_val:g} and censoring code {censor_code:g} in "
+                    f"{describe_rows(other, source)}"
+                )
+    status = np.where(codes == censor_code, 0, np.where(codes == cause_val, 1, 2)).astype(np.int8)
+    if not (status == 1).any():
+        raise ValidationError(
+            f"event column '{event_col}'{_where(source)} has no events (all rows carry the "
+            f"censoring code {censor_code:g}); nothing can be estimated"
+        )
+    keep = np.ones(len(df), dtype=bool)
+    for col in extra_cols:
+        keep &= df[col].notna().to_numpy()
+    if not keep.all():
+        warnings.warn(
+            f"{describe_rows(~keep, source)} omitted because of missing values in "
+            f"{[c for c in extra_cols if df[c].isna().any()]}",
+            IfnexusWarning,
+            stacklevel=3,
+        )
+    return SurvivalData(
+        time=time[keep],
+        status=status[keep],
+        codes=codes[keep],
+        keep=keep,
+        cause=None if cause is None else cause_val,
+        censor_code=float(censor_code),
+    )
+
+
+def design_matrix(
+    df: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    categorical: Sequence[str] = (),
+    source: str | None = None,
+    status: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Numeric design matrix for ``covariates``; checks encoding, constancy and collinearity.
+
+    Parameters
+    ----------
+    df
+        Rows already restricted to the analysed ones.
+    covariates
+        Column names. Non-numeric columns must be listed in ``categorical``.
+    categorical
+        Columns to dummy-encode (reference level: the first in sorted order), named
+        ``col[level]``.
+    source
+        A file name for error messages.
+    status
+        Recoded status (1 = event of interest); when given, a dummy level with no events is an
+        error (its coefficient would be infinite: monotone likelihood).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One float column per coefficient.
+
+    Raises
+    ------
+    ValidationError
+        Non-numeric covariates without an encoding, constant or collinear columns, levels
+        without events.
+    """
+    if len(covariates) == 0:
+        raise ValidationError("no covariates given; name at least one column")
+    _require_columns(df, covariates, source)
+    cats = set(categorical)
+    unknown = cats - set(covariates)
+    if unknown:
+        raise ValidationError(
+            f"categorical column(s) {sorted(unknown)} are not among the covariates"
+        )
+    parts: dict[str, np.ndarray] = {}
+    for col in covariates:
+        s = df[col]
+        if col in cats or s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype):
+            if col not in cats:
+                raise ValidationError(
+                    f"covariate '{col}'{_where(source)} is not numeric (values such as "
+                    f"{s.dropna().iloc[0]!r}); declare it categorical (categorical=[...] / "
+                    "--categorical) to dummy-encode it, or encode it yourself"
+                )
+            levels = sorted(s.dropna().astype(str).unique())
+            if len(levels) < 2:
+                raise ValidationError(
+                    f"categorical covariate '{col}'{_where(source)} has a single level "
+                    f"{levels}; it carries no information"
+                )
+            str_vals = s.astype(str).to_numpy()
+            for lev in levels[1:]:
+                parts[f"{col}[{lev}]"] = (str_vals == lev).astype(float)
+        else:
+            parts[col] = _numeric(s, col, source, "covariate")
+    X = pd.DataFrame(parts, index=df.index)
+    _check_design(X, source, status)
+    return X
+
+
+def _check_design(X: pd.DataFrame, source: str | None, status: np.ndarray | None) -> None:
+    values = X.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        bad_cols = [c for c in X.columns if not np.isfinite(X[c].to_numpy()).all()]
+        raise ValidationError(f"covariate(s) {bad_cols}{_where(source)} hold non-finite values")
+    const = [c for c in X.columns if np.ptp(X[c].to_numpy()) == 0]
+    if const:
+        raise ValidationError(
+            f"covariate(s) {const}{_where(source)} are constant over the analysed rows; "
+            "drop them (a constant has no estimable effect)"
+        )
+    if status is not None:
+        ev = status == 1
+        for c in X.columns:
+            col = X[c].to_numpy()
+            if np.isin(col, [0.0, 1.0]).all():
+                for lev in (0.0, 1.0):
+                    if not ev[col == lev].any():
+                        raise ValidationError(
+                            f"covariate '{c}' = {lev:g} has no events of interest"
+                            f"{_where(source)}; its coefficient would be infinite (monotone "
+                            "likelihood). Merge levels or drop the covariate"
+                        )
+    centred = values - values.mean(axis=0)
+    scale = np.linalg.norm(centred, axis=0)
+    z = centred / scale
+    sv = np.linalg.svd(z, compute_uv=False)
+    if sv.size and sv[-1] < 1e-8 * sv[0]:
+        # name the columns involved: those with weight in the null-space direction
+        _, _, vt = np.linalg.svd(z)
+        null = vt[-1]
+        involved = [c for c, w in zip(X.columns, null, strict=True) if abs(w) > 1e-6]
+        raise ValidationError(
+            f"covariates {involved}{_where(source)} are collinear (one is a linear combination "
+            "of the others); drop one of them"
+        )
