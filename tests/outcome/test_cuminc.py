@@ -120,3 +120,32 @@ def test_group_without_events_warns(lymph):
     with pytest.warns(IfnexusWarning, match="no events of cause 1"):
         res = cumulative_incidence(d, "ftime", "status", cause=1, group_col="g", times=[730])
     assert res.loc[res["group"] == "b", "cif"].iloc[0] == 0.0
+
+
+def _synth_ref():
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    r = pd.read_csv(data / "ref_cr_synth.csv", dtype={"key": str}, keep_default_na=False)
+    return pd.read_csv(data / "cr_synth.csv"), {(w, k): v for w, k, v in r.itertuples(index=False)}
+
+
+def test_three_groups_three_causes_with_ties_match_cmprsk():
+    d, ref = _synth_ref()
+    res = gray_test(d, "time", "status", "grp")
+    for c in (1, 2, 3):
+        row = res[res["cause"] == c].iloc[0]
+        assert abs(row["statistic"] - ref[("gray", str(c))]) < 1e-8
+        assert row["df"] == 2
+    strat = gray_test(d, "time", "status", "grp", strata_col="stratum", rho=1.0)
+    for c in (1, 2, 3):
+        got = strat.loc[strat["cause"] == c, "statistic"].iloc[0]
+        assert abs(got - ref[("gray_strata_rho1", str(c))]) < 1e-8
+    for c in (1, 2, 3):
+        cif = cumulative_incidence(
+            d, "time", "status", cause=c, group_col="grp", times=[3, 7, 12, 20]
+        )
+        for g, t, f, v in cif[["group", "time", "cif", "variance"]].itertuples(index=False):
+            key = f"{g} {c} {int(t)}"
+            assert abs(f - ref[("cif", key)]) < 1e-10
+            assert abs(v - ref[("cifvar", key)]) < 1e-12
