@@ -15,14 +15,75 @@ from importlib import resources
 
 import pandas as pd
 
+from ifnexus._errors import InputFormatError
+
 _DATA = resources.files("ifnexus.genesets") / "data"
+_FILE = "aliases_human.tsv"
+_COLUMNS = ("alias", "symbol", "note")
+
+
+def _parse_alias_table(text: str, origin: str) -> pd.DataFrame:
+    """Parse and check an alias table; errors name ``origin`` and the line number.
+
+    Checks: the header is exactly ``alias symbol note``; each row has three tab-separated
+    fields with a non-empty alias and symbol that differ; an alias appears once (an alias
+    shared by two current genes would make resolution ambiguous); no symbol is itself listed
+    as an alias (every alias points at a current symbol, not at another alias).
+    """
+    header: list[str] | None = None
+    rows: list[tuple[str, str, str, int]] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if header is None:
+            header = [f.strip() for f in fields]
+            if tuple(header) != _COLUMNS:
+                raise InputFormatError(
+                    f"{origin}, line {lineno}: header must be {' '.join(_COLUMNS)!r} "
+                    f"(tab-separated), got {' '.join(header)!r}"
+                )
+            continue
+        if len(fields) != len(_COLUMNS):
+            raise InputFormatError(
+                f"{origin}, line {lineno}: expected 3 tab-separated fields (alias, symbol, note), "
+                f"got {len(fields)}"
+            )
+        alias, symbol, note = (f.strip() for f in fields)
+        if not alias or not symbol:
+            raise InputFormatError(f"{origin}, line {lineno}: alias and symbol must be non-empty")
+        if alias.upper() == symbol.upper():
+            raise InputFormatError(f"{origin}, line {lineno}: alias {alias!r} equals its symbol")
+        if alias.upper() in seen:
+            raise InputFormatError(
+                f"{origin}, line {lineno}: alias {alias!r} already listed on line "
+                f"{seen[alias.upper()]}; an alias must name one current gene"
+            )
+        seen[alias.upper()] = lineno
+        rows.append((alias, symbol, note, lineno))
+    if header is None:
+        raise InputFormatError(f"{origin}: no header line {' '.join(_COLUMNS)!r} found")
+    for alias, symbol, _, lineno in rows:
+        if symbol.upper() in seen:
+            raise InputFormatError(
+                f"{origin}, line {lineno}: symbol {symbol!r} of alias {alias!r} is itself an alias "
+                f"(line {seen[symbol.upper()]}); point the alias at the current symbol"
+            )
+    return pd.DataFrame([r[:3] for r in rows], columns=list(_COLUMNS))
 
 
 @cache
 def alias_table() -> pd.DataFrame:
     """The curated alias table: columns ``alias``, ``symbol`` (current HGNC), ``note``."""
-    with (_DATA / "aliases_human.tsv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, sep="\t", comment="#", dtype=str).fillna("")
+    return _parse_alias_table((_DATA / _FILE).read_text(encoding="utf-8"), _FILE)
+
+
+@cache
+def _current_by_alias() -> dict[str, str]:
+    table = alias_table()
+    return {a.upper(): s for a, s in zip(table["alias"], table["symbol"], strict=True)}
 
 
 @cache
@@ -39,9 +100,7 @@ def _alias_groups() -> dict[str, frozenset[str]]:
 
 def current_symbol(symbol: str) -> str:
     """Return the current HGNC symbol for ``symbol`` (itself when no alias is known)."""
-    table = alias_table()
-    hit = table.loc[table["alias"].str.upper() == symbol.upper(), "symbol"]
-    return str(hit.iloc[0]) if len(hit) else symbol
+    return _current_by_alias().get(symbol.strip().upper(), symbol)
 
 
 @dataclass(frozen=True)
