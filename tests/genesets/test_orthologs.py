@@ -119,6 +119,10 @@ def test_table_integrity():
     capitalised = plain["human"].str[:1] + plain["human"].str[1:].str.lower()
     assert (plain["mouse"] == capitalised).all()
     assert (t.loc[t["relation"] != "one2one", "note"] != "").all()
+    # the returned frame is the caller's copy
+    t.loc[:, "mouse"] = "changed"
+    assert _orthologs("STAT1") == {"Stat1"}
+    assert (ortholog_table()["mouse"] != "changed").all()
 
 
 def test_convert_set_notes_and_dedup():

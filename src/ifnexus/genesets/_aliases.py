@@ -75,14 +75,21 @@ def _parse_alias_table(text: str, origin: str) -> pd.DataFrame:
 
 
 @cache
-def alias_table() -> pd.DataFrame:
-    """The curated alias table: columns ``alias``, ``symbol`` (current HGNC), ``note``."""
+def _table() -> pd.DataFrame:
     return _parse_alias_table((_DATA / _FILE).read_text(encoding="utf-8"), _FILE)
+
+
+def alias_table() -> pd.DataFrame:
+    """The curated alias table: columns ``alias``, ``symbol`` (current HGNC), ``note``.
+
+    A fresh copy on each call, so callers may modify it.
+    """
+    return _table().copy()
 
 
 @cache
 def _current_by_alias() -> dict[str, str]:
-    table = alias_table()
+    table = _table()
     return {a.upper(): s for a, s in zip(table["alias"], table["symbol"], strict=True)}
 
 
@@ -90,7 +97,7 @@ def _current_by_alias() -> dict[str, str]:
 def _alias_groups() -> dict[str, frozenset[str]]:
     """Map each upper-case symbol or alias to every name of the same gene (upper-case)."""
     groups: dict[str, set[str]] = {}
-    for alias, symbol in zip(alias_table()["alias"], alias_table()["symbol"], strict=True):
+    for alias, symbol in zip(_table()["alias"], _table()["symbol"], strict=True):
         a, s = alias.upper(), symbol.upper()
         group = groups.get(s, {s}) | groups.get(a, {a})
         for name in group:

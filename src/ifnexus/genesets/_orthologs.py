@@ -104,19 +104,22 @@ def _parse_ortholog_table(text: str, origin: str) -> pd.DataFrame:
 
 
 @cache
+def _table() -> pd.DataFrame:
+    return _parse_ortholog_table((_DATA / _FILE).read_text(encoding="utf-8"), _FILE)
+
+
 def ortholog_table() -> pd.DataFrame:
     """The curated table: columns ``human``, ``mouse``, ``relation``, ``note`` (mouse empty when none).
 
-    Returns a copy-safe frame: callers must not modify it (it is cached).
+    One row per human-mouse pair; a fresh copy on each call, so callers may modify it.
     """
-    text = (_DATA / _FILE).read_text(encoding="utf-8")
-    return _parse_ortholog_table(text, _FILE)
+    return _table().copy()
 
 
 @cache
 def _index(source: str) -> dict[str, tuple[tuple[str, str, str], ...]]:
     """Upper-case ``source`` symbol -> rows ``(ortholog, relation, note)`` in table order."""
-    table = ortholog_table()
+    table = _table()
     target = "mouse" if source == "human" else "human"
     out: dict[str, list[tuple[str, str, str]]] = {}
     for key, other, relation, note in zip(
