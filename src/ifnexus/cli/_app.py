@@ -46,6 +46,10 @@ def _register() -> None:
 
     app.add_typer(_genesets.app, name="genesets")
 
+    from ifnexus.cli import _tumor
+
+    app.add_typer(_tumor.app, name="tumor")
+
 
 _register()
 

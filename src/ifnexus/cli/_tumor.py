@@ -1,0 +1,167 @@
+"""``ifnexus tumor``: per-tumour purity, immune contexture, 9p21 status and IFN state."""
+
+from __future__ import annotations
+
+import json
+import logging
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from ifnexus import __version__
+from ifnexus._io import write_table, write_text
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    help="Bulk tumour profiling: purity, contexture, 9p21, IFN state.", no_args_is_help=True
+)
+
+
+class BuildChoice(StrEnum):
+    hg19 = "hg19"
+    hg38 = "hg38"
+
+
+class ScaleChoice(StrEnum):
+    counts = "counts"
+    tpm = "tpm"
+    log = "log"
+    intensity = "intensity"
+
+
+class PlatformChoice(StrEnum):
+    affymetrix = "affymetrix"
+    agilent = "agilent"
+    illumina = "illumina"
+    rnaseq = "rnaseq"
+
+
+class CnPurityChoice(StrEnum):
+    auto = "auto"
+    clinical = "clinical"
+    estimate = "estimate"
+    estimate_ifnaware = "estimate_ifnaware"
+    none = "none"
+
+
+@app.command("profile")
+def profile_cmd(
+    out: Path = typer.Option(..., "--out", help="Output folder (created)."),
+    expression: Path | None = typer.Option(
+        None, "--expression", help="Genes x samples: TSV, CSV, GCT or parquet."
+    ),
+    segments: Path | None = typer.Option(
+        None, "--segments", help="Copy-number segments (DNAcopy or TCGA headers)."
+    ),
+    gene_cn: Path | None = typer.Option(
+        None, "--gene-cn", help="Gene-level copy number (log2 or GISTIC -2..2)."
+    ),
+    build: BuildChoice | None = typer.Option(None, "--build", help="Genome build of the segments."),
+    clinical: Path | None = typer.Option(
+        None, "--clinical", help="Clinical table (a 'purity' column is used)."
+    ),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Reference cohort expression for IFN z scores."
+    ),
+    scale: ScaleChoice | None = typer.Option(
+        None, "--scale", help="Expression scale (detected when omitted)."
+    ),
+    platform: PlatformChoice | None = typer.Option(
+        None, "--platform", help="Expression platform (purity calibration)."
+    ),
+    cn_purity: CnPurityChoice = typer.Option(
+        CnPurityChoice.auto, "--cn-purity", help="Purity for 9p21 calls."
+    ),
+    homozygous: float = typer.Option(
+        -1.1, "--homozygous", help="log2 at or below: homozygous deletion."
+    ),
+    hemizygous: float = typer.Option(
+        -0.25, "--hemizygous", help="log2 at or below: hemizygous deletion."
+    ),
+    cluster_fraction: float = typer.Option(
+        0.5, "--cluster-fraction", help="Fraction of IFN-cluster genes deleted."
+    ),
+    silenced_z: float = typer.Option(
+        -2.0, "--silenced-z", help="CGAS/STING1 robust z for 'silenced'."
+    ),
+    chronic_z: float = typer.Option(1.0, "--chronic-z", help="ISG.RS robust z for 'chronic'."),
+    chronic_margin: float = typer.Option(
+        1.0, "--chronic-margin", help="ISG.RS z minus IFNG z for 'chronic'."
+    ),
+    no_figures: bool = typer.Option(False, "--no-figures", help="Skip the figures."),
+) -> None:
+    """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
+    from ifnexus.tumor import (
+        plot_purity_by_state,
+        plot_score_heatmap,
+        profile_tumours,
+        read_clinical,
+        read_expression,
+        read_numeric_matrix,
+        read_segments,
+    )
+
+    if expression is None and segments is None and gene_cn is None:
+        raise typer.BadParameter("give --expression, --segments or --gene-cn (at least one)")
+    expr = read_expression(expression) if expression is not None else None
+    seg = read_segments(segments) if segments is not None else None
+    gcn = (
+        read_numeric_matrix(gene_cn, what="gene-level copy number") if gene_cn is not None else None
+    )
+    clin = read_clinical(clinical) if clinical is not None else None
+    ref = read_expression(reference) if reference is not None else None
+    prof = profile_tumours(
+        expression=expr,
+        segments=seg,
+        gene_cn=gcn,
+        build=build.value if build is not None else None,
+        clinical=clin,
+        platform=platform.value if platform is not None else None,  # type: ignore[arg-type]
+        scale=scale.value if scale is not None else None,
+        reference=ref,
+        cn_purity=cn_purity.value,  # type: ignore[arg-type]
+        homozygous=homozygous,
+        hemizygous=hemizygous,
+        cluster_fraction=cluster_fraction,
+        silenced_z=silenced_z,
+        chronic_z=chronic_z,
+        chronic_margin=chronic_margin,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    files = [str(write_table(prof, out / "tumours.csv", index=True))]
+    genes = prof.attrs.get("genes_9p21")
+    if genes is not None:
+        files.append(str(write_table(genes, out / "genes_9p21.csv")))
+    if not no_figures and expr is not None:
+        files.append(str(plot_score_heatmap(prof, out / "score_heatmap.png")))
+        files.append(str(plot_purity_by_state(prof, out / "purity_by_ifn_state.png")))
+    run = {
+        "ifnexus": __version__,
+        "inputs": {
+            "expression": str(expression) if expression else None,
+            "segments": str(segments) if segments else None,
+            "gene_cn": str(gene_cn) if gene_cn else None,
+            "build": build.value if build else None,
+            "clinical": str(clinical) if clinical else None,
+            "reference": str(reference) if reference else None,
+        },
+        "expression_scale": None
+        if expr is None
+        else str(prof["expression_scale"].dropna().iloc[0]),
+        "scale_reason": prof.attrs.get("scale_reason"),
+        "platform": platform.value if platform else None,
+        "n_common_genes": prof.attrs.get("n_common_genes"),
+        "ifn_genes_removed_from_immune_signature": prof.attrs.get("ifn_genes_removed"),
+        "ifn_state_reference": prof.attrs.get("ifn_state_reference"),
+        "cn_purity": cn_purity.value,
+        "thresholds": prof.attrs.get("thresholds"),
+        "n_tumours": len(prof),
+        "ifn_state_counts": prof["ifn_state"].value_counts(dropna=False).rename(str).to_dict(),
+        "files": files,
+    }
+    write_text(out / "run.json", json.dumps(run, indent=1, default=str) + "\n")
+    typer.echo(
+        f"{len(prof)} tumours profiled; wrote {', '.join(Path(f).name for f in files)}, run.json"
+    )

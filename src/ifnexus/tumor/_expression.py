@@ -1,0 +1,234 @@
+"""Bulk expression input: read a genes x samples matrix, collapse duplicates, detect its scale.
+
+The formats users already have: TSV/CSV (optionally gzipped; the R style with one header field
+fewer than the data rows is accepted), GCT 1.2 (ESTIMATE's own format) and parquet. Gene
+identifiers are HGNC symbols; TCGA ``SYMBOL|ENTREZ`` identifiers are cut to the symbol and
+``?|...`` rows (no symbol) are dropped.
+
+Duplicated symbols are collapsed by keeping the row with the **highest mean expression** across
+samples (WGCNA ``collapseRows`` "MaxMean", the usual rule for probe-level arrays); a warning names
+them. The scale (counts, TPM/FPKM, log, or linear array intensities) is detected from the values
+unless given; it decides how values are log-transformed for mean-based scores and is written to the
+output, since the ESTIMATE purity formula is calibrated on Affymetrix arrays only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+Scale = Literal["counts", "tpm", "log", "intensity"]
+SCALES: tuple[str, ...] = ("counts", "tpm", "log", "intensity")
+
+# Leading annotation columns some exporters put between the symbol and the samples.
+_ANNOTATION_COLUMNS = {
+    "description",
+    "entrez_gene_id",
+    "entrezid",
+    "entrez_id",
+    "entrez",
+    "gene_id",
+    "gene_name",
+    "gene_type",
+    "symbol",
+    "hugo_symbol",
+    "name",
+    "gene_symbol",
+    "locus_id",
+    "cytoband",
+}
+
+
+def _norm(name: object) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
+    """Read the file as strings; return the frame and the file line number of its first data row."""
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        df = pd.read_parquet(path)
+        if isinstance(df.index, pd.RangeIndex):
+            df = df.set_index(df.columns[0])
+        return df, 2
+    if name.endswith((".gct", ".gct.gz")):
+        df = pd.read_csv(
+            path,
+            sep="\t",
+            skiprows=2,
+            dtype=str,
+            index_col=0,
+            na_values=[""],
+            keep_default_na=False,
+        )
+        desc = [c for c in df.columns[:1] if str(c).lower() == "description"]
+        return df.drop(columns=desc), 4
+    sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
+    # No index_col: a header one field shorter than the rows (R's write.table) makes pandas take
+    # the first field as the index by itself; otherwise the first column holds the genes.
+    df = pd.read_csv(path, sep=sep, dtype=str, na_values=[""], keep_default_na=False)
+    if isinstance(df.index, pd.RangeIndex):
+        df = df.set_index(df.columns[0])
+    return df, 2
+
+
+def read_expression(
+    path: str | os.PathLike[str], *, collapse: Literal["max_mean", "error"] = "max_mean"
+) -> pd.DataFrame:
+    """Read a genes x samples expression matrix from TSV, CSV, GCT or parquet.
+
+    Parameters
+    ----------
+    path
+        File with gene symbols in the first column (or the index for parquet) and one column per
+        sample. ``.csv`` is comma-separated; ``.tsv``, ``.txt`` and anything else tab-separated;
+        ``.gct`` is GCT 1.2; gzip is read transparently.
+    collapse
+        ``"max_mean"`` (default) keeps, for each duplicated symbol, the row with the highest mean
+        across samples and warns; ``"error"`` refuses duplicates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64, genes (index ``gene``) x samples, in file order after collapsing.
+
+    Raises
+    ------
+    InputFormatError
+        Unreadable file, no sample columns, a non-numeric or empty cell (the message names the
+        file, line and sample), duplicated sample names, or duplicated genes with
+        ``collapse="error"``.
+    """
+    values = read_numeric_matrix(path, what="expression")
+    if values.index.has_duplicates and collapse == "error":
+        dup = values.index[values.index.duplicated()].unique()[:5].tolist()
+        raise InputFormatError(f"{path}: duplicated gene symbols {dup}")
+    return collapse_duplicates(values, source=str(path))
+
+
+def read_numeric_matrix(path: str | os.PathLike[str], *, what: str = "expression") -> pd.DataFrame:
+    """Read a genes x samples numeric table (see :func:`read_expression`), duplicates kept.
+
+    Leading annotation columns (Description, Entrez_Gene_Id, Locus ID, Cytoband, ...) are dropped.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError(f"{what} file not found: {p}")
+    try:
+        raw, first_line = _read_raw(p)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputFormatError(f"{p}: cannot read as a genes x samples table ({exc})") from exc
+    while raw.shape[1] and _norm(raw.columns[0]) in _ANNOTATION_COLUMNS:
+        logger.info("%s: dropping annotation column %r", p, raw.columns[0])
+        raw = raw.drop(columns=raw.columns[0])
+    if raw.shape[1] == 0 or raw.shape[0] == 0:
+        raise InputFormatError(f"{p}: no samples or no genes (expected genes x samples)")
+    cols = [str(c) for c in raw.columns]
+    if len(set(cols)) != len(cols):
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        raise InputFormatError(f"{p}: duplicated sample names {dup}")
+    raw.columns = pd.Index(cols)
+    values = pd.DataFrame(index=raw.index, columns=raw.columns, dtype=np.float64)
+    for col in raw.columns:
+        num = pd.to_numeric(raw[col], errors="coerce")
+        bad = num.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            cell = raw[col].iloc[i]
+            what = "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
+            raise InputFormatError(
+                f"{p}: line {first_line + i}, sample {col!r}, gene {raw.index[i]!r}: "
+                f"{what} is not a number (missing values are not allowed: impute or drop the gene)"
+            )
+        values[col] = num.astype(np.float64)
+    genes = pd.Index([str(g).strip() for g in values.index])
+    if genes.str.contains("|", regex=False).any():  # TCGA RSEM "SYMBOL|ENTREZ"
+        genes = pd.Index([g.split("|", 1)[0] for g in genes])
+    keep = ~genes.isin(["", "?", "nan"])
+    if not keep.all():
+        logger.info("%s: dropping %d rows without a gene symbol", p, int((~keep).sum()))
+    values = values.loc[keep]
+    values.index = pd.Index(genes[keep], name="gene")
+    return values
+
+
+def collapse_duplicates(expr: pd.DataFrame, *, source: str = "expression") -> pd.DataFrame:
+    """Keep one row per gene symbol: the one with the highest mean across samples.
+
+    Ties in the mean keep the first row. A warning names how many symbols were collapsed and a
+    few examples. The input is not modified.
+    """
+    if not expr.index.has_duplicates:
+        return expr
+    dups = expr.index[expr.index.duplicated(keep=False)].unique()
+    pos = pd.DataFrame({"gene": expr.index.to_numpy(), "mean": expr.mean(axis=1).to_numpy()})
+    best = pos.sort_values("mean", ascending=False, kind="stable").drop_duplicates("gene").index
+    out = expr.iloc[np.sort(best.to_numpy())]
+    warnings.warn(
+        f"{source}: {len(dups)} duplicated gene symbols collapsed by keeping the row with the "
+        f"highest mean expression (e.g. {', '.join(map(str, dups[:5]))})",
+        IfnexusWarning,
+        stacklevel=2,
+    )
+    return out
+
+
+def detect_scale(expr: pd.DataFrame) -> tuple[Scale, str]:
+    """Guess whether values are raw counts, TPM/FPKM, log-transformed, or linear intensities.
+
+    Rules, in order: any negative value -> ``log``; all values integers and max > 100 ->
+    ``counts``; max <= 50 -> ``log`` (log2 data rarely exceeds 20); more than 0.1% exact zeros ->
+    ``tpm`` (RNA-seq abundances, TPM or FPKM); otherwise ``intensity`` (linear microarray values,
+    e.g. MAS5, which are never exactly zero). Give the scale explicitly when you know it.
+
+    Returns
+    -------
+    tuple
+        ``(scale, reason)`` where reason is a short human-readable justification.
+    """
+    v = expr.to_numpy(dtype=np.float64)
+    if v.size == 0:
+        raise ValidationError("expression matrix is empty")
+    vmax = float(np.max(v))
+    if (v < 0).any():
+        return "log", f"negative values present (min {float(np.min(v)):.3g})"
+    if vmax > 100 and np.all(np.abs(v - np.round(v)) < 1e-8):
+        return "counts", f"all values are integers, max {vmax:.0f}"
+    if vmax <= 50:
+        return "log", f"max value {vmax:.3g} <= 50"
+    zeros = float(np.mean(v == 0))
+    if zeros > 0.001:
+        return "tpm", f"non-integer linear values with {100 * zeros:.1f}% zeros"
+    return "intensity", f"non-integer linear values without zeros, max {vmax:.3g}"
+
+
+def log2_expression(expr: pd.DataFrame, scale: Scale) -> pd.DataFrame:
+    """Put expression on a log2 scale for mean-based scores (Danaher, cytolytic, M1/M2).
+
+    counts -> log2(CPM + 1) over the genes given; tpm and intensity -> log2(x + 1);
+    log -> unchanged (assumed log2).
+    """
+    if scale not in SCALES:
+        raise ValidationError(f"scale must be one of {SCALES}, got {scale!r}")
+    if scale == "log":
+        return expr.astype(np.float64)
+    if (expr.to_numpy() < 0).any():
+        raise ValidationError(
+            f"expression declared as {scale!r} has negative values; declare scale='log' instead"
+        )
+    if scale == "counts":
+        lib = expr.sum(axis=0)
+        if (lib <= 0).any():
+            raise ValidationError(f"samples with zero total counts: {list(lib.index[lib <= 0])}")
+        return np.log2(expr / lib * 1e6 + 1.0)
+    return np.log2(expr.astype(np.float64) + 1.0)

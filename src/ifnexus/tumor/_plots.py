@@ -1,0 +1,164 @@
+"""Figures of a tumour profile: a score heatmap with annotation tracks, and purity by IFN state.
+
+Drawn with matplotlib's Agg backend on a private Figure (no pyplot state), written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ifnexus._errors import ValidationError
+from ifnexus._io import atomic_path
+
+STATE_COLOURS = {
+    "acute-competent": "#1b9e77",
+    "chronic": "#d95f02",
+    "ifn-deficient": "#7570b3",
+    "NA": "#bdbdbd",
+}
+CN_COLOURS = {
+    "homozygous": "#b2182b",
+    "hemizygous": "#f4a582",
+    "neutral": "#f7f7f7",
+    "no-data": "#bdbdbd",
+}
+HEATMAP_SCORES = (
+    "StromalScore",
+    "ImmuneScore",
+    "ImmuneScore_ifnaware",
+    "ifna_score",
+    "isgrs_score",
+    "ifng_score",
+    "CGAS_log2",
+    "STING1_log2",
+    "cytolytic_activity",
+    "M1",
+    "M2",
+)
+
+
+def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    FigureCanvasAgg(fig)
+    p = Path(path)
+    with atomic_path(p) as tmp:
+        fig.savefig(tmp, format=p.suffix.lstrip(".") or "png", dpi=150, bbox_inches="tight")
+    return p
+
+
+def _state(profile: pd.DataFrame) -> pd.Series:
+    return (
+        profile.get("ifn_state", pd.Series(pd.NA, index=profile.index))
+        .astype(object)
+        .where(lambda s: s.notna(), "NA")
+    )
+
+
+def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Heatmap of per-tumour signature scores (z-scored per row) under annotation tracks.
+
+    Tracks: IFN state, CDKN2A and IFN-cluster status (when copy number was given) and ESTIMATE
+    purity. Tumours are ordered by IFN state, then purity. Needs the expression columns.
+    """
+    rows = [c for c in HEATMAP_SCORES if c in profile.columns and profile[c].notna().any()]
+    rows += [c for c in profile.columns if c.startswith("danaher_") and profile[c].notna().any()]
+    if not rows:
+        raise ValidationError("no signature scores to draw (was expression given?)")
+    state = _state(profile)
+    order_key = pd.DataFrame(
+        {
+            "s": state.map({k: i for i, k in enumerate(STATE_COLOURS)}),
+            "p": profile.get("TumorPurity"),
+        }
+    )
+    order = order_key.sort_values(["s", "p"], kind="stable").index
+    data = profile.loc[order, rows].astype(float)
+    z = (data - data.mean()) / data.std(ddof=0).replace(0, np.nan)
+    z = z.fillna(0.0).T
+    tracks: list[tuple[str, list[str], dict[str, str]]] = [
+        ("IFN state", list(state.loc[order]), STATE_COLOURS)
+    ]
+    for col, label in (("cdkn2a_status", "CDKN2A"), ("ifn_cluster_status", "IFN cluster")):
+        if col in profile.columns:
+            vals = profile.loc[order, col].astype(object).where(lambda s: s.notna(), "no-data")
+            tracks.append((label, list(vals), CN_COLOURS))
+    n = len(order)
+    height = 1.2 + 0.28 * len(rows) + 0.3 * (len(tracks) + 1)
+    fig = Figure(figsize=(max(6.0, 0.18 * n + 3.5), height))
+    ratios = [0.3] * (len(tracks) + 1) + [0.28 * len(rows)]
+    gs = fig.add_gridspec(len(ratios), 2, height_ratios=ratios, width_ratios=[1, 0.03], hspace=0.08)
+    for i, (label, vals, colours) in enumerate(tracks):
+        ax = fig.add_subplot(gs[i, 0])
+        keys = list(colours)
+        codes = np.array([[keys.index(v) if v in keys else len(keys) - 1 for v in vals]])
+        ax.imshow(
+            codes,
+            aspect="auto",
+            cmap=ListedColormap(list(colours.values())),
+            vmin=0,
+            vmax=len(keys) - 1,
+        )
+        ax.set_yticks([0], [label], fontsize=8)
+        ax.set_xticks([])
+    ax = fig.add_subplot(gs[len(tracks), 0])
+    pur = profile.loc[order].get("TumorPurity", pd.Series(np.nan, index=order)).astype(float)
+    ax.imshow(pur.to_numpy()[None, :], aspect="auto", cmap="Greys", vmin=0, vmax=1)
+    ax.set_yticks([0], ["purity"], fontsize=8)
+    ax.set_xticks([])
+    ax = fig.add_subplot(gs[-1, 0])
+    im = ax.imshow(z.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-2.5, vmax=2.5)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xticks(range(n), list(order), rotation=90, fontsize=6 if n > 30 else 8)
+    cax = fig.add_subplot(gs[-1, 1])
+    fig.colorbar(im, cax=cax, label="z (across tumours)")
+    handles = [Patch(color=c, label=k) for k, c in STATE_COLOURS.items()]
+    handles += [Patch(color=c, label=f"CN {k}") for k, c in CN_COLOURS.items() if len(tracks) > 1]
+    fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1.02))
+    return _save(fig, path)
+
+
+def plot_purity_by_state(profile: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """ESTIMATE purity and IFN-aware purity per IFN state (box plus points)."""
+    cols = [
+        c
+        for c in ("TumorPurity", "TumorPurity_ifnaware")
+        if c in profile and profile[c].notna().any()
+    ]
+    if not cols:
+        raise ValidationError("no purity to draw (was expression given?)")
+    state = _state(profile)
+    states = [s for s in STATE_COLOURS if (state == s).any()]
+    fig = Figure(figsize=(2.2 + 1.6 * len(states), 3.6))
+    ax = fig.add_subplot(1, 1, 1)
+    width = 0.8 / len(cols)
+    for j, col in enumerate(cols):
+        for i, s in enumerate(states):
+            vals = profile.loc[state == s, col].astype(float).dropna().to_numpy()
+            x = i + (j - (len(cols) - 1) / 2) * width
+            if len(vals):
+                ax.boxplot(
+                    [vals],
+                    positions=[x],
+                    widths=width * 0.8,
+                    showfliers=False,
+                    patch_artist=True,
+                    boxprops={"facecolor": STATE_COLOURS[s], "alpha": 0.35 + 0.3 * j},
+                    medianprops={"color": "black"},
+                )
+                offs = (
+                    np.linspace(-width * 0.25, width * 0.25, len(vals)) if len(vals) > 1 else [0.0]
+                )
+                ax.scatter(x + np.asarray(offs), vals, s=10, color="black", zorder=3)
+    ax.set_xticks(range(len(states)), states)
+    ax.set_xlim(-0.6, len(states) - 0.4)
+    ax.set_ylabel("purity (ESTIMATE)")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(" / ".join(cols).replace("TumorPurity_ifnaware", "IFN-aware"), fontsize=9)
+    return _save(fig, path)
