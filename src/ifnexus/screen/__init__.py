@@ -1,0 +1,26 @@
+"""CRISPR screens: MAGeCK-compatible counting and alpha-RRA testing, CRISPRi phenotypes."""
+
+from ifnexus.screen._io import (
+    as_count_table,
+    parse_samples,
+    read_control_list,
+    read_counts,
+    read_library,
+)
+from ifnexus.screen._mageck import MageckResult, mageck_test, p_adjust
+from ifnexus.screen._normalize import size_factors
+from ifnexus.screen._rra import RraOptions, rra
+
+__all__ = [
+    "MageckResult",
+    "RraOptions",
+    "as_count_table",
+    "mageck_test",
+    "p_adjust",
+    "parse_samples",
+    "read_control_list",
+    "read_counts",
+    "read_library",
+    "rra",
+    "size_factors",
+]

@@ -1,0 +1,170 @@
+"""mageck_test parity with MAGeCK 0.5.9.x outputs in ../shared/reference/crispr (tolerances of issue 4)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ifnexus.screen import mageck_test, p_adjust, read_counts
+from ifnexus.screen._mageck import GENE_COLUMNS, SGRNA_COLUMNS
+
+REF = ("reference", "crispr", "mageck-0.5.9.5-default")
+DEMO = ("reference", "crispr", "mageck-demo")
+
+
+def _rel_close(a, b, rtol):
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.all(np.abs(a - b) <= rtol * np.maximum(np.abs(b), 1e-300))
+
+
+def _check_parity(ours_prefix, ref_gene, ref_sgrna):
+    g = pd.read_csv(f"{ours_prefix}.gene_summary.txt", sep="\t")
+    rg = pd.read_csv(ref_gene, sep="\t")
+    assert list(g.columns) == GENE_COLUMNS == list(rg.columns)
+    g = g.set_index("id").loc[rg["id"]]
+    assert (g["num"].to_numpy() == rg["num"].to_numpy()).all()
+    for d in ("neg", "pos"):
+        assert _rel_close(g[f"{d}|score"], rg[f"{d}|score"], 1e-6)
+        assert (g[f"{d}|goodsgrna"].to_numpy() == rg[f"{d}|goodsgrna"].to_numpy()).all()
+        assert _rel_close(g[f"{d}|lfc"], rg[f"{d}|lfc"], 1e-6)
+        # permutation p-values: within Monte-Carlo error (both use >= 100,000 draws)
+        p, pr = g[f"{d}|p-value"].to_numpy(), rg[f"{d}|p-value"].to_numpy()
+        mc = 5 * np.sqrt(2 * pr * (1 - pr) / 100000) + 2e-5
+        assert np.all(np.abs(p - pr) <= mc)
+        a = set(g.index[g[f"{d}|fdr"] < 0.25])
+        b = set(rg["id"][rg[f"{d}|fdr"] < 0.25])
+        if a or b:
+            assert len(a & b) / len(a | b) >= 0.9
+    s = pd.read_csv(f"{ours_prefix}.sgrna_summary.txt", sep="\t")
+    rs = pd.read_csv(ref_sgrna, sep="\t")
+    assert list(s.columns) == SGRNA_COLUMNS == list(rs.columns)
+    s = s.set_index("sgrna").loc[rs["sgrna"]]
+    assert (s["control_count"].to_numpy() == rs["control_count"].to_numpy()).all()
+    for c in ("control_mean", "treat_mean", "LFC", "control_var", "adj_var", "score",
+              "p.low", "p.high", "p.twosided", "FDR"):  # fmt: skip
+        assert _rel_close(s[c], rs[c], 1e-6), c
+    assert (s["high_in_treatment"].to_numpy() == rs["high_in_treatment"].to_numpy()).all()
+    return g, rg
+
+
+def test_leukemia_default_parity(shared, tmp_path):
+    counts = read_counts(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    res = mageck_test(counts, "HL60.final,KBM7.final", "HL60.initial,KBM7.initial")
+    # size factors: exactly the values in MAGeCK 0.5.9.5's log
+    assert res.size_factors.tolist() == [
+        1.442249601678541, 1.7230150968794973, 0.6481594964068652, 0.5825227366611764
+    ]  # fmt: skip
+    assert res.model == (1.036946620445846, 4.371476602746411)  # "Adjusted model" in the log
+    assert res.alpha == (0.33910519467520767, 0.3720348313482134)  # lower/higher test cutoffs
+    assert res.params["n_removed_zero"] == 8
+    res.write(tmp_path / "lk", normcounts_to_file=True)
+    g, rg = _check_parity(
+        tmp_path / "lk",
+        shared(*REF, "mageck_test.gene_summary.txt"),
+        shared(*REF, "mageck_test.sgrna_summary.txt"),
+    )
+    # MAGeCK's own generator and seed are reproduced: the permutation p-values are identical
+    assert (g["neg|p-value"].to_numpy() == rg["neg|p-value"].to_numpy()).all()
+    assert (g["neg|rank"].to_numpy() == rg["neg|rank"].to_numpy()).all()
+    norm = pd.read_csv(tmp_path / "lk.normalized.txt", sep="\t")
+    rn = pd.read_csv(shared(*REF, "mageck_test.normalized.txt"), sep="\t")
+    assert list(norm.columns) == list(rn.columns)
+    assert np.array_equal(norm.iloc[:, 2:].to_numpy(), rn.iloc[:, 2:].to_numpy())
+
+
+def test_control_gene_normalisation_parity(shared, tmp_path):
+    """demo1: --norm-method control --control-gene (controls are RRA's null too)."""
+    counts = read_counts(shared(*DEMO, "demo1_rra_from_count_table", "sample.txt"))
+    ctrl = [g.strip() for g in open(shared(*DEMO, "demo5_use_control_guides", "control_gene.txt"))]
+    res = mageck_test(
+        counts, ["HL60.final", "KBM7.final"], ["HL60.initial", "KBM7.initial"],
+        norm_method="control", control_gene=[c for c in ctrl if c],
+    )  # fmt: skip
+    assert "AHNAK" not in set(res.genes["id"])  # control-only genes are not reported
+    res.write(tmp_path / "d1")
+    base = shared(*DEMO, "demo1_rra_from_count_table")
+    _check_parity(tmp_path / "d1", base / "demo.gene_summary.txt", base / "demo.sgrna_summary.txt")
+
+
+def test_single_replicate_total_fallback_parity(shared, tmp_path):
+    """demo2: one replicate per group; median normalisation falls back to total counts."""
+    counts = read_counts(shared(*DEMO, "demo2_run_mageck_from_fastq", "demo.count.txt"))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        res = mageck_test(counts, "L1", "CTRL")
+    assert any("total read count" in str(x.message) for x in w)
+    assert res.size_factors.tolist() == [0.9938817131203264, 1.006194081211287]
+    res.write(tmp_path / "d2")
+    base = shared(*DEMO, "demo2_run_mageck_from_fastq")
+    _check_parity(tmp_path / "d2", base / "demo.gene_summary.txt", base / "demo.sgrna_summary.txt")
+
+
+def test_numpy_rng_within_monte_carlo_error(shared):
+    counts = read_counts(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    a = mageck_test(counts, "HL60.final,KBM7.final", "HL60.initial,KBM7.initial")
+    b = mageck_test(counts, "HL60.final,KBM7.final", "HL60.initial,KBM7.initial", rng=0)
+    b2 = mageck_test(counts, "HL60.final,KBM7.final", "HL60.initial,KBM7.initial", rng=0)
+    pd.testing.assert_frame_equal(b.genes, b2.genes)  # seeded: reproducible
+    ga = a.genes.set_index("id")
+    gb = b.genes.set_index("id").loc[ga.index]
+    assert np.array_equal(ga["neg|score"], gb["neg|score"])  # lo-values do not depend on rng
+    pa, pb = ga["neg|p-value"].to_numpy(), gb["neg|p-value"].to_numpy()
+    assert np.all(np.abs(pa - pb) <= 5 * np.sqrt(2 * pa * (1 - pa) / 101000) + 2e-5)
+
+
+def test_p_adjust_matches_scipy_and_holm():
+    rng = np.random.default_rng(3)
+    p = rng.random(200) ** 3
+    p[5] = p[6]  # a tie
+    assert np.allclose(p_adjust(p, "fdr"), stats.false_discovery_control(p), rtol=1e-12)
+    small = np.array([0.01, 0.04, 0.03, 0.5])
+    # MAGeCK's Holm: (n - rank) * p, capped at 1, without the monotone step
+    assert np.allclose(p_adjust(small, "holm"), [0.04, 0.08, 0.09, 0.5])
+    q = p_adjust(p, "pounds")
+    assert np.all((q >= 0) & (q <= 1))
+
+
+def test_paired_and_options_run(shared):
+    counts = read_counts(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    res = mageck_test(
+        counts, "HL60.final,KBM7.final", "HL60.initial,KBM7.initial", paired=True,
+        gene_lfc_method="alphamedian", rra_options="--permutation 20", rng=1,
+    )  # fmt: skip
+    assert res.sgrnas["sgrna"].str.endswith(("_r0", "_r1")).all()
+    assert res.sgrnas.shape[0] == 2 * counts.shape[0]
+    assert res.genes["num"].max() <= 20
+    assert res.params["permutations"]  # recorded
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"treatment": "nope"}, "not in the count table header"),
+        ({"treatment": "HL60.final", "control": "HL60.final"}, "both treatment and control"),
+        ({"treatment": "HL60.final", "remove_zero": "sometimes"}, "remove_zero"),
+        ({"treatment": "HL60.final", "rra_options": "--bogus 1"}, "unsupported RRA option"),
+        ({"treatment": "HL60.final", "control_sgrna": ["x", "y"]}, "control sgRNAs"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    counts = pd.DataFrame(
+        {"Gene": ["A", "A", "B", "B"] * 3, "HL60.initial": np.arange(12.0) + 5,
+         "HL60.final": np.arange(12.0)[::-1] + 5},
+        index=[f"s{i}" for i in range(12)],
+    )  # fmt: skip
+    with pytest.raises((ValueError, KeyError), match=match):
+        mageck_test(counts, **kwargs)
+
+
+def test_all_zero_sample_is_an_error():
+    counts = pd.DataFrame(
+        {"Gene": ["A", "B"] * 6, "c": np.arange(12.0) + 1, "t": np.zeros(12)},
+        index=[f"s{i}" for i in range(12)],
+    )
+    with pytest.raises(ValueError, match="'t' has zero reads"):
+        mageck_test(counts, "t", "c")

@@ -1,0 +1,81 @@
+"""alpha-RRA kernel against closed forms, MAGeCK's RNG check value, and scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from ifnexus.screen import RraOptions, rra
+from ifnexus.screen._rra import _bh, _LehmerStream, _nearest_index
+
+
+def test_lehmer_stream_matches_park_miller_check_value():
+    # rngs.c's TestRandom: from seed 1, the state after 10,000 draws is 399268537
+    s = _LehmerStream(1)
+    u = s.draw(10000)
+    assert s.state == 399268537
+    assert u[0] == 48271 / 2147483647
+    assert np.all((u > 0) & (u < 1))
+
+
+def test_nearest_index_is_mageck_btree_search():
+    a = np.array([0.1, 0.2, 0.2, 0.5])
+    w = np.array([0.0, 0.1, 0.14, 0.16, 0.2 - 1e-9, 0.2 + 1e-9, 0.4, 0.9])
+    # ties resolve to the first/last copy for value -/+ 1e-9, nearest otherwise
+    assert _nearest_index(a, w).tolist() == [0, 0, 0, 1, 1, 2, 3, 3]
+
+
+def test_lo_values_are_min_beta_cdfs():
+    # 3 genes x 4 sgRNAs; ranked list of 12 items, gene A takes the top ranks
+    genes = ["A", "B", "A", "C", "A", "B", "C", "B", "A", "C", "B", "C"]
+    sg = [f"s{i}" for i in range(12)]
+    res = rra(sg, genes, np.arange(12.0), alpha=0.5, options=RraOptions(permutation_rounds=50),
+              rng=0)  # fmt: skip
+    pct = (2 * np.arange(12) + 1) / 24.0
+    for g in "ABC":
+        p = np.sort(pct[[i for i, x in enumerate(genes) if x == g]])
+        n = p.size
+        good = [k for k in range(n) if p[k] <= 0.5]
+        ks = sorted(set([0] + good))
+        expect = min(stats.beta.cdf(p[k], k + 1, n - k) for k in ks)
+        row = res.set_index("group_id").loc[g]
+        assert row["lo_value"] == pytest.approx(expect, rel=1e-12)
+        assert row["goodsgrna"] == len(good)
+    assert res["group_id"].iloc[0] == "A"
+    assert res.attrs["n_permutations"] == {4: 3 * (100000 // 3 + 2)}
+
+
+def test_permutation_p_is_uniform_under_the_null():
+    rng = np.random.default_rng(11)
+    genes = np.repeat([f"g{i}" for i in range(300)], 5)
+    scores = rng.normal(size=genes.size)
+    order = np.argsort(scores)
+    res = rra(np.arange(genes.size).astype(str)[order], genes[order], scores[order], alpha=0.25,
+              rng=2)  # fmt: skip
+    ks = stats.kstest(res["p"], "uniform")
+    assert ks.pvalue > 0.001
+    assert res["FDR"].min() > 0.05
+
+
+def test_bh_matches_scipy():
+    p = np.random.default_rng(0).random(100)
+    assert np.allclose(_bh(p), stats.false_discovery_control(p))
+
+
+def test_rra_options_parse():
+    o = RraOptions.parse("--permutation 10 --no-permutation-by-group --min-number-goodsgrna 2")
+    assert (o.permutation_rounds, o.permutation_specified, o.by_group) == (10, True, False)
+    assert o.min_number_goodsgrna == 2
+    with pytest.raises(ValueError, match="bad value"):
+        RraOptions.parse("--permutation x")
+
+
+def test_no_permutation_by_group_and_bad_genes():
+    genes = ["A", "A", "B", "B", "B", "C"]
+    res = rra([f"s{i}" for i in range(6)], genes, np.arange(6.0), alpha=0.3,
+              options=RraOptions(by_group=False, min_number_goodsgrna=1, permutation_rounds=10,
+                                 permutation_specified=True), rng=0)  # fmt: skip
+    r = res.set_index("group_id")
+    assert np.isnan(r.loc["C", "FDR"]) and bool(r.loc["C", "bad"])
+    assert 0 < r.loc["A", "p"] < 1
