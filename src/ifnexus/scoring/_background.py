@@ -1,0 +1,211 @@
+"""The prepare step: gene means and expression bins, computed once and reused by every set.
+
+``scanpy.tl.score_genes`` recomputes the mean of every pool gene and re-bins them for each gene
+set; here one pass over the data gives the means (and the value checks), and the bins are cut
+exactly as scanpy cuts them: ``n_items = round(n_pool / (n_bins - 1))`` and
+``bin = rank(mean, method="min") // n_items``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._errors import ValidationError
+from ifnexus.scoring._chunks import Transform, accumulate_stats, fold_chunks
+from ifnexus.scoring._source import ExpressionSource, expression_source
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoringBackground:
+    """Gene means and expression bins of one matrix (the output of :func:`prepare`).
+
+    Attributes
+    ----------
+    var_names
+        All genes of the matrix, in its column order.
+    means
+        Mean of each gene over all rows (float64), indexed by gene.
+    bins
+        Expression bin of each gene of the pool (genes with a finite mean), scanpy's cut.
+    n_obs, n_bins
+        Rows averaged over; the requested number of bins.
+    min_value, max_value
+        Smallest and largest value seen (after ``transform``).
+    transform
+        ``"none"`` or ``"lognorm"`` (per-row normalisation to 1e4 and log1p).
+    source
+        Which matrix was read (for reports).
+    """
+
+    var_names: pd.Index
+    means: pd.Series
+    bins: pd.Series
+    n_obs: int
+    n_bins: int
+    min_value: float
+    max_value: float
+    transform: Transform = "none"
+    source: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def cut_bins(means: pd.Series, n_bins: int) -> pd.Series:
+    """scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``."""
+    finite = means[np.isfinite(means.to_numpy())]
+    if n_bins < 2:
+        raise ValidationError(f"n_bins must be at least 2, got {n_bins}")
+    n_items = int(np.round(len(finite) / (n_bins - 1)))
+    if n_items < 1:
+        raise ValidationError(
+            f"the gene pool has {len(finite)} genes, too few for {n_bins} expression bins; "
+            f"use n_bins <= {max(2, 2 * len(finite))} or a larger pool"
+        )
+    return finite.rank(method="min") // n_items
+
+
+def prepare(
+    data: Any,
+    *,
+    layer: str | None = None,
+    use_raw: bool | None = None,
+    var_names: Any = None,
+    n_bins: int = 25,
+    gene_pool: Sequence[str] | None = None,
+    transform: Transform = "none",
+    allow_negative: bool = False,
+    chunk_size: int = 20_000,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+) -> ScoringBackground:
+    """Compute gene means and expression bins once, in one chunked pass.
+
+    Parameters
+    ----------
+    data
+        Cells (or samples) x genes: AnnData (in memory or backed), DataFrame, numpy, scipy
+        sparse or dask array, or an :class:`~ifnexus.scoring.ExpressionSource`.
+    layer, use_raw
+        For AnnData, which matrix (scanpy's rule: ``.raw`` when present unless a layer is
+        named or ``use_raw=False``).
+    var_names
+        Gene names of a plain array's columns.
+    n_bins
+        Number of expression bins (scanpy: 25).
+    gene_pool
+        Genes controls may be drawn from (default: all genes), as in scanpy.
+    transform
+        ``"lognorm"`` normalises each row to 1e4 and takes log1p on the fly (for counts).
+    allow_negative
+        Negative values are refused by default: mean-control scores assume non-negative
+        (log-normalised or count) expression; scaled or centred data give meaningless bins.
+    chunk_size
+        Rows per chunk (memory is about ``chunk_size`` rows at a time).
+    n_jobs
+        Threads for in-memory chunks (-1: all cores).
+    scheduler
+        A Dask scheduler address or ``distributed.Client``: chunks run on that cluster.
+
+    Returns
+    -------
+    ScoringBackground
+
+    Raises
+    ------
+    ValidationError
+        Non-finite values (naming the genes), negative values, an empty matrix or too few
+        genes for the bins.
+    """
+    source = expression_source(data, layer=layer, use_raw=use_raw, var_names=var_names)
+    return _prepare_source(
+        source,
+        n_bins=n_bins,
+        gene_pool=gene_pool,
+        transform=transform,
+        allow_negative=allow_negative,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+    )
+
+
+def _prepare_source(
+    source: ExpressionSource,
+    *,
+    n_bins: int,
+    gene_pool: Sequence[str] | None,
+    transform: Transform,
+    allow_negative: bool,
+    chunk_size: int,
+    n_jobs: int,
+    scheduler: Any,
+) -> ScoringBackground:
+    n_obs, n_vars = source.shape
+    if n_obs == 0 or n_vars == 0:
+        raise ValidationError(f"{source.description} is empty (shape {n_obs} x {n_vars})")
+    if source.var_names.has_duplicates:
+        dup = source.var_names[source.var_names.duplicated()].unique()[:5].tolist()
+        raise ValidationError(
+            f"{source.description} has duplicated gene names {dup}; make them unique first "
+            "(e.g. AnnData.var_names_make_unique())"
+        )
+    sums, lo, hi = fold_chunks(
+        source,
+        accumulate_stats,
+        transform,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+    )
+    sums = np.asarray(sums, dtype=np.float64)
+    bad = ~np.isfinite(sums)
+    if bad.any():
+        names = source.var_names[bad][:5].tolist()
+        raise ValidationError(
+            f"{source.description} holds non-finite values (NaN or infinity) in {int(bad.sum())} "
+            f"gene(s), e.g. {names}; expected finite expression values"
+        )
+    if lo < 0 and not allow_negative:
+        raise ValidationError(
+            f"{source.description} holds negative values (minimum {lo:.4g}); expected "
+            "non-negative counts or log-normalised expression. Scaled data? Score .raw or a "
+            "log-normalised layer instead"
+        )
+    means = pd.Series(sums / n_obs, index=source.var_names, name="mean")
+    pool_means = means
+    if gene_pool is not None:
+        pool = pd.Index(list(gene_pool)).astype(str).intersection(source.var_names)
+        if len(pool) == 0:
+            raise ValidationError("none of the gene_pool genes are in the data")
+        pool_means = means.loc[pool]
+    bins = cut_bins(pool_means, n_bins)
+    logger.info(
+        "prepared %d genes in %d bins from %s (%d rows)",
+        len(bins),
+        int(bins.max()) + 1,
+        source.description,
+        n_obs,
+    )
+    return ScoringBackground(
+        var_names=source.var_names,
+        means=means,
+        bins=bins,
+        n_obs=n_obs,
+        n_bins=n_bins,
+        min_value=float(lo),
+        max_value=float(hi),
+        transform=transform,
+        source=source.description,
+        params={
+            "n_bins": n_bins,
+            "gene_pool": None if gene_pool is None else len(bins),
+            "transform": transform,
+        },
+    )

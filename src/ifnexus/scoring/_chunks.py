@@ -1,0 +1,201 @@
+"""Per-chunk kernels and the one runner that maps them over row chunks.
+
+Every backend (in memory, backed h5ad, dask array, Dask cluster) runs the same kernels on the
+same row ranges, and per-chunk results are combined in chunk order on the caller's side, so
+the numbers do not depend on where a chunk was computed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+import numpy as np
+from scipy import sparse
+
+from ifnexus._errors import ValidationError
+from ifnexus.scoring._source import Block, ExpressionSource, read_backed_rows
+
+logger = logging.getLogger(__name__)
+
+Transform = Literal["none", "lognorm"]
+#: Target sum of the per-cell normalisation of ``transform="lognorm"`` (scanpy's 1e4 convention).
+TARGET_SUM = 1e4
+
+
+def apply_transform(block: Block, transform: Transform) -> Block:
+    """Return ``block`` as float64, normalised to 1e4 per row and log1p'd when ``lognorm``.
+
+    The same as ``scanpy.pp.normalize_total(target_sum=1e4)`` then ``scanpy.pp.log1p``; rows
+    summing to zero stay zero. Row-local, so it is exact chunk by chunk.
+    """
+    if transform == "none":
+        return block
+    if transform != "lognorm":
+        raise ValidationError(f"transform must be 'none' or 'lognorm', got {transform!r}")
+    if sparse.issparse(block):
+        x = sparse.csr_matrix(block, dtype=np.float64, copy=True)
+        sums = np.asarray(x.sum(axis=1)).ravel()
+        sums[sums == 0] = 1.0
+        x.data *= np.repeat(TARGET_SUM / sums, np.diff(x.indptr))
+        np.log1p(x.data, out=x.data)
+        return x
+    x = np.array(block, dtype=np.float64)
+    sums = x.sum(axis=1, keepdims=True)
+    sums[sums == 0] = 1.0
+    return np.log1p(x * (TARGET_SUM / sums))
+
+
+def accumulate_stats(
+    state: tuple[np.ndarray, float, float] | None, block: Block, transform: Transform = "none"
+) -> tuple[np.ndarray, float, float]:
+    """Add one chunk to the running column sums, minimum and maximum.
+
+    The sums are accumulated row after row in scanpy's order and precision, so the means,
+    and therefore the expression bins, are bit-identical to ``scanpy.tl.score_genes``: a
+    sparse matrix is summed in its own float type (``csr.sum(axis=0)``: float32 data add up
+    in float32), a dense one in float64 (``np.nanmean(axis=0, dtype=float64)``). Carrying the
+    running total from chunk to chunk makes the result independent of the chunk size, which
+    matters because tied means (common in discrete data) decide the bins.
+    """
+    block = apply_transform(block, transform)
+    n_vars = block.shape[1]
+    if sparse.issparse(block):
+        acc = block.dtype if block.dtype.kind == "f" else np.dtype(np.float64)
+        if state is None:
+            total, lo, hi = np.zeros(n_vars, dtype=acc), np.inf, -np.inf
+        else:
+            total, lo, hi = state[0].astype(acc, copy=True), state[1], state[2]
+        data = block.data
+        np.add.at(total, block.indices, data.astype(acc, copy=False))
+        if data.size:
+            lo, hi = min(lo, float(data.min())), max(hi, float(data.max()))
+        if block.nnz < block.shape[0] * n_vars:
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+        return total, lo, hi
+    total = np.zeros(n_vars) if state is None else state[0].astype(np.float64, copy=True)
+    lo, hi = (np.inf, -np.inf) if state is None else (state[1], state[2])
+    arr = np.asarray(block)
+    if arr.size == 0:
+        return total, lo, hi
+    step = max(1, 4_000_000 // max(n_vars, 1))
+    for a in range(0, arr.shape[0], step):
+        sub = arr[a : a + step]
+        total = np.add.reduce(np.concatenate((total[None, :], sub.astype(np.float64))), axis=0)
+    return total, min(lo, float(np.min(arr))), max(hi, float(np.max(arr)))
+
+
+def weighted_sums(block: Block, weights: np.ndarray, transform: Transform = "none") -> np.ndarray:
+    """``block @ weights`` in float64: per-row weighted sums for all sets at once."""
+    block = apply_transform(block, transform)
+    if sparse.issparse(block):
+        return np.asarray(block @ weights)
+    return np.asarray(block, dtype=np.float64) @ weights
+
+
+def _compute_dask(tasks: list[Any], scheduler: Any) -> list[Any]:
+    import dask
+
+    if scheduler is None:
+        return list(dask.compute(*tasks))
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - distributed ships with the package deps
+        raise ValidationError("scheduler= needs the 'distributed' package") from exc
+    if isinstance(scheduler, str):
+        try:
+            client = Client(scheduler, set_as_default=False, timeout="10s")
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot reach the Dask scheduler at {scheduler!r}: {exc}"
+            ) from exc
+        with client:
+            return list(client.gather(client.compute(tasks)))
+    if hasattr(scheduler, "compute") and hasattr(scheduler, "gather"):
+        return list(scheduler.gather(scheduler.compute(tasks)))
+    raise ValidationError(
+        f"scheduler must be a Dask scheduler address or a distributed.Client, got {type(scheduler).__name__}"
+    )
+
+
+def _dask_blocks(source: ExpressionSource, bounds: list[tuple[int, int]]) -> list[Any]:
+    import dask
+
+    if source.dask is not None:
+        return list(source.dask.to_delayed().ravel())
+    if source.backed is not None:
+        fname, key = source.backed
+        return [dask.delayed(read_backed_rows, pure=True)(fname, key, a, b) for a, b in bounds]
+    return [dask.delayed(source.reader(a, b), pure=True) for a, b in bounds]
+
+
+def _workers(n_jobs: int) -> int:
+    import os
+
+    return max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
+
+
+def map_chunks(
+    source: ExpressionSource,
+    kernel: Callable[..., Any],
+    *args: Any,
+    chunk_size: int,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+) -> tuple[list[tuple[int, int]], list[Any]]:
+    """Run ``kernel(block, *args)`` on every row chunk; results in chunk order.
+
+    Dask arrays and ``scheduler`` (an address or a ``distributed.Client``) go through dask; a
+    backed h5ad on a cluster is read by the workers themselves (by file name and key). In
+    memory, ``n_jobs > 1`` runs chunks on threads (scipy and numpy release the GIL).
+    """
+    bounds = source.bounds(chunk_size)
+    if source.dask is not None or scheduler is not None:
+        import dask
+
+        args_d = [dask.delayed(a, pure=True) if isinstance(a, np.ndarray) else a for a in args]
+        blocks = _dask_blocks(source, bounds)
+        tasks = [dask.delayed(kernel, pure=True)(blk, *args_d) for blk in blocks]
+        return bounds, _compute_dask(tasks, scheduler)
+
+    def run(ab: tuple[int, int]) -> Any:
+        return kernel(source.reader(*ab), *args)
+
+    if n_jobs == 1 or len(bounds) <= 1:
+        return bounds, [run(ab) for ab in bounds]
+    with ThreadPoolExecutor(max_workers=_workers(n_jobs)) as pool:
+        return bounds, list(pool.map(run, bounds))
+
+
+def fold_chunks(
+    source: ExpressionSource,
+    step: Callable[..., Any],
+    *args: Any,
+    chunk_size: int,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+) -> Any:
+    """Fold ``state = step(state, block, *args)`` over the chunks in row order (state starts None).
+
+    The fold is sequential so that the result does not depend on the chunking or on where
+    the chunks were read; on dask the reads run in parallel and only the fold is a chain.
+    """
+    bounds = source.bounds(chunk_size)
+    if source.dask is not None or scheduler is not None:
+        import dask
+
+        state: Any = None
+        for blk in _dask_blocks(source, bounds):
+            state = dask.delayed(step, pure=True)(state, blk, *args)
+        return _compute_dask([state], scheduler)[0]
+    state = None
+    if n_jobs == 1 or len(bounds) <= 1:
+        for a, b in bounds:
+            state = step(state, source.reader(a, b), *args)
+        return state
+    with ThreadPoolExecutor(max_workers=_workers(n_jobs)) as pool:  # read ahead, fold in order
+        for blk in pool.map(lambda ab: source.reader(*ab), bounds):
+            state = step(state, blk, *args)
+    return state
