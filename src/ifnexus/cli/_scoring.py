@@ -13,12 +13,12 @@ from ifnexus._errors import ValidationError
 logger = logging.getLogger(__name__)
 
 
-class MethodChoice(str, enum.Enum):
+class MethodChoice(enum.StrEnum):
     mean_control = "mean-control"
     ssgsea = "ssgsea"
 
 
-class SpeciesChoice(str, enum.Enum):
+class SpeciesChoice(enum.StrEnum):
     human = "human"
     mouse = "mouse"
 
