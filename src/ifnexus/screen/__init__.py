@@ -1,5 +1,6 @@
 """CRISPR screens: MAGeCK-compatible counting and alpha-RRA testing, CRISPRi phenotypes."""
 
+from ifnexus.screen._count import CountResult, count_fastq, gini_index
 from ifnexus.screen._io import (
     as_count_table,
     parse_samples,
@@ -12,6 +13,9 @@ from ifnexus.screen._normalize import size_factors
 from ifnexus.screen._rra import RraOptions, rra
 
 __all__ = [
+    "CountResult",
+    "count_fastq",
+    "gini_index",
     "MageckResult",
     "RraOptions",
     "as_count_table",

@@ -151,5 +151,5 @@ def size_factors(
         msgs.append("some samples have unusually small or large normalisation factors (<0.2 or >5)")
     for m in msgs:
         warnings.warn(m, IfnexusWarning, stacklevel=3)
-        logger.warning(m)
+        logger.info(m)
     return np.asarray(factors, dtype=np.float64), msgs
