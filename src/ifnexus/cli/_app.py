@@ -50,6 +50,10 @@ def _register() -> None:
 
     app.add_typer(_tumor.app, name="tumor")
 
+    from ifnexus.cli import _outcome
+
+    app.add_typer(_outcome.app, name="outcome")
+
     from ifnexus.cli import _scoring
 
     app.command("score")(_scoring.score_cmd)

@@ -228,8 +228,8 @@ def design_matrix(
     covariates
         Column names. Non-numeric columns must be listed in ``categorical``.
     categorical
-        Columns to dummy-encode (reference level: the first in sorted order), named
-        ``col[level]``.
+        Columns to dummy-encode, named ``col[level]``. The reference level is the first
+        category of a pandas Categorical, else the first level in sorted order.
     source
         A file name for error messages.
     status
@@ -266,7 +266,11 @@ def design_matrix(
                     f"{s.dropna().iloc[0]!r}); declare it categorical (categorical=[...] / "
                     "--categorical) to dummy-encode it, or encode it yourself"
                 )
-            levels = sorted(s.dropna().astype(str).unique())
+            if isinstance(s.dtype, pd.CategoricalDtype):  # category order: reference first
+                present = set(s.dropna().astype(str))
+                levels = [str(c) for c in s.cat.categories if str(c) in present]
+            else:
+                levels = sorted(s.dropna().astype(str).unique())
             if len(levels) < 2:
                 raise ValidationError(
                     f"categorical covariate '{col}'{_where(source)} has a single level "

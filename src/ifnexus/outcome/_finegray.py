@@ -261,6 +261,8 @@ class FineGrayFitter:
         Robust covariance matrix.
     naive_var_ : pandas.DataFrame
         Inverse information (model-based, not robust).
+    means_ : pandas.Series
+        Covariate means of the analysed rows (a default profile for prediction).
     loglik_, loglik_null_ : float
         Log pseudo-partial likelihood at the estimate and at zero.
     baseline_cumulative_hazard_ : pandas.DataFrame
@@ -355,6 +357,7 @@ class FineGrayFitter:
         fit = self._newton(P)
         self._P = P
         self._center = center
+        self.means_ = pd.Series(center, index=names, name="mean")
         self.names_ = names
         self.n_ = int(sd.time.size)
         self.n_events_ = int((sd.status == 1).sum())

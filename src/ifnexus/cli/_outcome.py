@@ -1,0 +1,328 @@
+"""``ifnexus outcome``: local control after radiotherapy (survival and competing risks).
+
+Every command reads a CSV, calls one library function of :mod:`ifnexus.outcome`, prints a
+readable table (or one JSON object with ``--json``) and, with ``--out DIR``, writes its tables
+(CSV) and figures (PNG) atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from ifnexus._errors import InputFormatError, ValidationError
+from ifnexus._io import write_table, write_text
+
+app = typer.Typer(
+    help="Local control after radiotherapy: Kaplan-Meier, log-rank, Cox, cumulative incidence, "
+    "Gray's test, Fine-Gray, tumour features.",
+    no_args_is_help=True,
+)
+
+DATA = typer.Option(..., "--data", help="Clinical CSV, one row per patient.")
+TIME = typer.Option(..., "--time", help="Follow-up time column (>= 0).")
+EVENT = typer.Option(..., "--event", help="Event code column (censoring code = --censor-code).")
+GROUP = typer.Option(None, "--group", help="Grouping column.")
+COVS = typer.Option(None, "--covariates", help="Comma-separated covariate columns.")
+CATS = typer.Option(None, "--categorical", help="Comma-separated covariates to dummy-encode.")
+CENS = typer.Option(0.0, "--censor-code", help="Event code of censored rows.")
+JSON = typer.Option(False, "--json", help="Print one JSON object.")
+OUT = typer.Option(None, "--out", help="Directory for tables (CSV) and figures (PNG).")
+CONF = typer.Option(0.95, "--conf-level", help="Confidence level.")
+
+
+def _read(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise ValidationError(f"file not found: {path}")
+    try:
+        df = pd.read_csv(p, sep=None, engine="python")
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputFormatError(f"cannot read {path} as CSV/TSV: {exc}") from exc
+    if df.shape[1] < 2:
+        raise InputFormatError(
+            f"{path} has {df.shape[1]} column; expected a header and at least 2 columns"
+        )
+    return df
+
+
+def _split(text: str | None) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else []
+
+
+def _floats(text: str | None, name: str) -> list[float] | None:
+    if not text:
+        return None
+    try:
+        return [float(x) for x in _split(text)]
+    except ValueError as exc:
+        raise ValidationError(f"{name} must be comma-separated numbers, got {text!r}") from exc
+
+
+def _clean(obj: Any) -> Any:
+    """Make ``obj`` JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _emit(as_json: bool, payload: dict, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(_clean(payload), indent=1))
+    else:
+        typer.echo(text)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.to_dict(orient="records")
+
+
+def _write(out: str | None, tables: dict[str, pd.DataFrame], payload: dict) -> list[str]:
+    if not out:
+        return []
+    d = Path(out)
+    written = []
+    for name, tab in tables.items():
+        written.append(str(write_table(tab, d / f"{name}.csv", index=tab.index.name is not None)))
+    written.append(str(write_text(d / "result.json", json.dumps(_clean(payload), indent=1) + "\n")))
+    return written
+
+
+@app.command("km")
+def km_cmd(
+    data: str = DATA, time: str = TIME, event: str = EVENT, group: str | None = GROUP,
+    times: str | None = typer.Option(None, "--times", help="Comma-separated report times."),
+    cause: float | None = typer.Option(None, "--cause", help="Event code counted as the event (others censored)."),
+    censor_code: float = CENS, conf_level: float = CONF,
+    conf_type: str = typer.Option("log", "--conf-type", help="log (R default), log-log or plain."),
+    as_json: bool = JSON, out: str | None = OUT,
+) -> None:  # fmt: skip
+    """Kaplan-Meier curves with Greenwood SEs and R-style confidence limits, and medians."""
+    from ifnexus.outcome import kaplan_meier, median_survival, plot_curves
+
+    df = _read(data)
+    kw = dict(group_col=group, cause=cause, censor_code=censor_code, conf_level=conf_level,
+              conf_type=conf_type, source=data)  # fmt: skip
+    full = kaplan_meier(df, time, event, **kw)
+    tab = kaplan_meier(df, time, event, times=_floats(times, "--times"), **kw) if times else full
+    med = median_survival(df, time, event, **kw)
+    payload = {"command": "km", "survival": _records(tab), "median": _records(med)}
+    if out:
+        plot_curves(full, Path(out) / "km.png", value_col="survival", ylabel="Survival")
+        payload["files"] = _write(out, {"km": tab, "median": med}, payload) + [
+            str(Path(out) / "km.png")
+        ]
+    _emit(as_json, payload, tab.to_string(index=False) + "\n\n" + med.to_string(index=False))
+
+
+@app.command("logrank")
+def logrank_cmd(
+    data: str = DATA, time: str = TIME, event: str = EVENT,
+    group: str = typer.Option(..., "--group", help="Grouping column."),
+    rho: float = typer.Option(0.0, "--rho", help="G-rho weight S(t-)^rho (0 = log-rank)."),
+    scores: str | None = typer.Option(None, "--trend-scores", help="Comma-separated scores of the sorted groups."),
+    cause: float | None = typer.Option(None, "--cause", help="Event code counted as the event."),
+    censor_code: float = CENS, as_json: bool = JSON, out: str | None = OUT,
+) -> None:  # fmt: skip
+    """Log-rank test (two or k groups) with the test for trend."""
+    from ifnexus.outcome import logrank_test
+
+    df = _read(data)
+    res = logrank_test(df, time, event, group, rho=rho, trend_scores=_floats(scores, "--trend-scores"),
+                       cause=cause, censor_code=censor_code, source=data)  # fmt: skip
+    payload = {"command": "logrank", **res.to_dict()}
+    if out:
+        payload["files"] = _write(out, {"logrank": res.table}, payload)
+    text = (f"{res.table.to_string(index=False)}\n\nchisq = {res.statistic:.6g} on {res.df} df, "
+            f"p = {res.p_value:.4g}\ntrend chisq = {res.trend_statistic:.6g} on 1 df, p = {res.trend_p_value:.4g}")  # fmt: skip
+    _emit(as_json, payload, text)
+
+
+@app.command("cox")
+def cox_cmd(
+    data: str = DATA, time: str = TIME, event: str = EVENT,
+    covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariate columns."),
+    categorical: str | None = CATS,
+    cause: float | None = typer.Option(None, "--cause", help="Event code of interest (cause-specific model)."),
+    censor_code: float = CENS, conf_level: float = CONF,
+    transform: str = typer.Option("km", "--zph-transform", help="cox.zph time transform: km, rank, identity, log."),
+    as_json: bool = JSON, out: str | None = OUT,
+) -> None:  # fmt: skip
+    """Cox proportional hazards (Efron ties) with the cox.zph proportional-hazards test."""
+    from ifnexus.outcome import CoxModel, plot_forest
+
+    df = _read(data)
+    m = CoxModel(conf_level=conf_level).fit(df, time, event, covariates=_split(covariates),
+                                            categorical=_split(categorical), cause=cause,
+                                            censor_code=censor_code, source=data)  # fmt: skip
+    s = m.summary
+    z = m.ph_test(transform)  # type: ignore[arg-type]
+    payload = {
+        "command": "cox", "n": m.n_, "n_events": m.n_events_,
+        "coef": s["coef"].to_dict(), "se": s["se"].to_dict(), "hr": s["exp_coef"].to_dict(),
+        "lower": s["lower"].to_dict(), "upper": s["upper"].to_dict(), "p": s["p"].to_dict(),
+        "loglik": m.loglik_, "loglik_null": m.loglik_null_, "concordance": m.concordance_,
+        "lr_test": m.log_likelihood_ratio_test, "ph_test": z.reset_index().to_dict(orient="records"),
+    }  # fmt: skip
+    if out:
+        fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
+        fig = plot_forest(fe, Path(out) / "forest.png", series_col=None)
+        payload["files"] = _write(out, {"cox": s, "ph_test": z}, payload) + [str(fig)]
+    _emit(
+        as_json, payload, f"{s.to_string()}\n\nconcordance {m.concordance_:.4f}\n\n{z.to_string()}"
+    )
+
+
+@app.command("cif")
+def cif_cmd(
+    data: str = DATA, time: str = TIME, event: str = EVENT,
+    cause: float = typer.Option(..., "--cause", help="Event code of interest."),
+    group: str | None = GROUP,
+    times: str | None = typer.Option(None, "--times", help="Comma-separated report times (default: every event time)."),
+    censor_code: float = CENS,
+    codes: str | None = typer.Option(None, "--codes", help="Declared event codes, comma-separated; others are an error."),
+    conf_level: float = CONF,
+    conf_type: str = typer.Option("log-log", "--conf-type", help="log-log, plain or none."),
+    as_json: bool = JSON, out: str | None = OUT,
+) -> None:  # fmt: skip
+    """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test."""
+    from ifnexus.outcome import cumulative_incidence, gray_test, plot_curves
+
+    df = _read(data)
+    kw = dict(censor_code=censor_code, event_codes=_floats(codes, "--codes"), source=data)
+    tab = cumulative_incidence(df, time, event, cause=cause, group_col=group, times=_floats(times, "--times"),
+                               conf_level=conf_level, conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
+    groups = {}
+    for g, sub in tab.groupby("group", sort=False):
+        groups[str(g)] = {c: sub[c].tolist() for c in ("time", "cif", "std_err", "lower", "upper")}
+    payload: dict[str, Any] = {"command": "cif", "cause": cause, "times": sorted(set(tab["time"].tolist())),
+                               "groups": groups}  # fmt: skip
+    tables = {"cif": tab}
+    text = tab.to_string(index=False)
+    if group:
+        gt = gray_test(df, time, event, group, cause=cause, **kw)  # type: ignore[arg-type]
+        payload["gray_test"] = _records(gt)[0]
+        tables["gray_test"] = gt
+        text += f"\n\nGray's test: {gt['statistic'].iloc[0]:.6g} on {gt['df'].iloc[0]} df, p = {gt['p_value'].iloc[0]:.4g}"
+    if out:
+        full = cumulative_incidence(df, time, event, cause=cause, group_col=group, conf_level=conf_level,
+                                    conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
+        fig = plot_curves(
+            full,
+            Path(out) / "cif.png",
+            value_col="cif",
+            ylabel=f"Cumulative incidence (cause {cause:g})",
+        )
+        payload["files"] = _write(out, tables, payload) + [str(fig)]
+    _emit(as_json, payload, text)
+
+
+@app.command("finegray")
+def finegray_cmd(
+    data: str = DATA, time: str = TIME, event: str = EVENT,
+    cause: float = typer.Option(..., "--cause", help="Event code of interest (crr failcode)."),
+    covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariate columns."),
+    categorical: str | None = CATS, censor_code: float = CENS,
+    codes: str | None = typer.Option(None, "--codes", help="Declared event codes, comma-separated."),
+    cengroup: str | None = typer.Option(None, "--cengroup", help="Column of censoring groups."),
+    times: str | None = typer.Option(None, "--times", help="Times for the predicted CIF at the covariate means."),
+    conf_level: float = CONF, as_json: bool = JSON, out: str | None = OUT,
+) -> None:  # fmt: skip
+    """Fine-Gray subdistribution-hazards regression (R cmprsk crr) with sandwich SEs."""
+    from ifnexus.outcome import FineGrayFitter, plot_forest
+
+    df = _read(data)
+    f = FineGrayFitter(conf_level=conf_level).fit(
+        df, time, event, cause=cause, covariates=_split(covariates), categorical=_split(categorical),
+        censor_code=censor_code, event_codes=_floats(codes, "--codes"), cengroup_col=cengroup, source=data,
+    )  # fmt: skip
+    s = f.summary
+    payload: dict[str, Any] = {
+        "command": "finegray", "cause": cause, "n": f.n_, "n_events": f.n_events_,
+        "n_competing": f.n_competing_, "n_censored": f.n_censored_,
+        "coef": s["coef"].to_dict(), "se": s["se"].to_dict(), "shr": s["exp_coef"].to_dict(),
+        "lower": s["lower"].to_dict(), "upper": s["upper"].to_dict(), "p": s["p"].to_dict(),
+        "loglik": f.loglik_, "loglik_null": f.loglik_null_, "lr_test": f.log_likelihood_ratio_test,
+    }  # fmt: skip
+    tables = {"finegray": s, "baseline": f.baseline_cumulative_hazard_}
+    if times:
+        pred = f.predict_cumulative_incidence(f.means_, _floats(times, "--times"))
+        payload["predicted_cif_at_means"] = {
+            "time": pred["time"].tolist(),
+            "cif": pred["cif"].tolist(),
+        }
+        tables["predicted_cif"] = pred
+    if out:
+        fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
+        fig = plot_forest(fe, Path(out) / "forest.png", series_col=None,
+                          xlabel="Subdistribution hazard ratio (CI)")  # fmt: skip
+        payload["files"] = _write(out, tables, payload) + [str(fig)]
+    _emit(as_json, payload, s.to_string())
+
+
+@app.command("features")
+def features_cmd(
+    clinical: str = typer.Option(..., "--clinical", help="Clinical CSV (follow-up, event code, id)."),
+    features: str = typer.Option(..., "--features", help="Tumour feature CSV (e.g. tumours.csv from `ifnexus tumor`)."),
+    time: str = TIME, event: str = EVENT,
+    columns: str | None = typer.Option(None, "--columns", help="Feature columns (default: every feature column)."),
+    id_col: str | None = typer.Option(None, "--id", help="Identifier column shared by both tables."),
+    cause: float = typer.Option(1.0, "--cause", help="Event code of local failure."),
+    censor_code: float = CENS,
+    model: str = typer.Option("auto", "--model", help="auto, finegray, cox or both."),
+    adjust: str | None = typer.Option(None, "--adjust", help="Clinical covariates added to every model."),
+    categorical: str | None = typer.Option(None, "--categorical", help="Columns to treat as categorical (default: guessed)."),
+    reference: str | None = typer.Option(None, "--reference", help="Reference levels, e.g. ifn_state=acute-competent."),
+    per_sd: bool = typer.Option(True, "--per-sd/--per-unit", help="Continuous features per SD or per unit."),
+    as_json: bool = JSON, out: str | None = OUT,
+) -> None:  # fmt: skip
+    """Tumour features (IFN state, purity, 9p21 loss, immune scores) against local control."""
+    from ifnexus.outcome import feature_effects, join_features, plot_curves, plot_forest
+
+    cl, ft = _read(clinical), _read(features)
+    if id_col is None and ft.columns[0].startswith("Unnamed"):
+        ft = ft.rename(columns={ft.columns[0]: "sample"})
+    data, idc = join_features(
+        cl, ft, id_col=id_col, clinical_source=clinical, features_source=features
+    )
+    cols = _split(columns) or [c for c in ft.columns if c != idc and c not in cl.columns]
+    ref = {}
+    for item in _split(reference):
+        if "=" not in item:
+            raise ValidationError(f"--reference expects COLUMN=LEVEL pairs, got {item!r}")
+        k, v = item.split("=", 1)
+        ref[k.strip()] = v.strip()
+    res = feature_effects(
+        data, time, event, cols, cause=cause, censor_code=censor_code, model=model,  # type: ignore[arg-type]
+        adjust=_split(adjust), categorical=_split(categorical) or None, reference=ref or None,
+        per_sd=per_sd, source=clinical,
+    )  # fmt: skip
+    payload: dict[str, Any] = {"command": "features", "id": idc, "n": int(len(data)), "features": cols,
+                               "effects": _records(res.effects), "tests": _records(res.tests)}  # fmt: skip
+    if out:
+        d = Path(out)
+        files = [str(plot_curves(res.curves, d / "curves.png", value_col="estimate", panel_col="feature",
+                                 ylabel="Cumulative incidence of local failure"
+                                 if (res.curves["measure"] == "cif").any() else "Local control"))]  # fmt: skip
+        for m in res.effects["model"].unique():
+            files.append(str(plot_forest(res.effects[res.effects["model"] == m], d / f"forest_{m}.png",
+                                         xlabel=("Subdistribution hazard ratio" if m == "finegray"
+                                                 else "Cause-specific hazard ratio") + " (95% CI)")))  # fmt: skip
+        payload["files"] = (
+            _write(out, {"effects": res.effects, "tests": res.tests, "curves": res.curves}, payload)
+            + files
+        )
+    show = res.effects[["term", "model", "analysis", "ratio", "lower", "upper", "p", "unit"]]
+    _emit(as_json, payload, show.to_string(index=False) + "\n\n" + res.tests.to_string(index=False))
