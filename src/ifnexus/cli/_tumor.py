@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from ifnexus import __version__
+from ifnexus._errors import ValidationError
 from ifnexus._io import write_table, write_text
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def profile_cmd(
     )
 
     if expression is None and segments is None and gene_cn is None:
-        raise typer.BadParameter("give --expression, --segments or --gene-cn (at least one)")
+        raise ValidationError("give --expression, --segments or --gene-cn (at least one)")
     expr = read_expression(expression) if expression is not None else None
     seg = read_segments(segments) if segments is not None else None
     gcn = (

@@ -14,6 +14,7 @@ output, since the ESTIMATE purity formula is calibrated on Affymetrix arrays onl
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import warnings
@@ -74,6 +75,12 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         desc = [c for c in df.columns[:1] if str(c).lower() == "description"]
         return df.drop(columns=desc), 4
     sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        header = [f.strip().strip('"') for f in fh.readline().rstrip("\r\n").split(sep)]
+    dup = sorted({f for f in header[1:] if f and header.count(f) > 1})
+    if dup:
+        raise InputFormatError(f"{path}: duplicated sample names {dup}")
     # No index_col: a header one field shorter than the rows (R's write.table) makes pandas take
     # the first field as the index by itself; otherwise the first column holds the genes.
     df = pd.read_csv(path, sep=sep, dtype=str, na_values=[""], keep_default_na=False)
@@ -186,8 +193,8 @@ def collapse_duplicates(expr: pd.DataFrame, *, source: str = "expression") -> pd
 def detect_scale(expr: pd.DataFrame) -> tuple[Scale, str]:
     """Guess whether values are raw counts, TPM/FPKM, log-transformed, or linear intensities.
 
-    Rules, in order: any negative value -> ``log``; all values integers and max > 100 ->
-    ``counts``; max <= 50 -> ``log`` (log2 data rarely exceeds 20); more than 0.1% exact zeros ->
+    Rules, in order: any negative value -> ``log``; max <= 50 -> ``log`` (log2 data rarely
+    exceeds 20); all values integers -> ``counts``; more than 0.1% exact zeros ->
     ``tpm`` (RNA-seq abundances, TPM or FPKM); otherwise ``intensity`` (linear microarray values,
     e.g. MAS5, which are never exactly zero). Give the scale explicitly when you know it.
 
@@ -202,10 +209,10 @@ def detect_scale(expr: pd.DataFrame) -> tuple[Scale, str]:
     vmax = float(np.max(v))
     if (v < 0).any():
         return "log", f"negative values present (min {float(np.min(v)):.3g})"
-    if vmax > 100 and np.all(np.abs(v - np.round(v)) < 1e-8):
-        return "counts", f"all values are integers, max {vmax:.0f}"
     if vmax <= 50:
         return "log", f"max value {vmax:.3g} <= 50"
+    if np.all(np.abs(v - np.round(v)) < 1e-8):
+        return "counts", f"all values are integers, max {vmax:.0f}"
     zeros = float(np.mean(v == 0))
     if zeros > 0.001:
         return "tpm", f"non-integer linear values with {100 * zeros:.1f}% zeros"

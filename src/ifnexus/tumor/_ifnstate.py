@@ -44,6 +44,7 @@ from ifnexus.scoring._ssgsea import ssgsea
 logger = logging.getLogger(__name__)
 
 IFN_STATES = ("acute-competent", "chronic", "ifn-deficient")
+_MAD_NORMAL = 1.482602218505602  # 1 / Phi^-1(3/4): MAD -> SD for normal data
 _SIGNAL_SETS = {
     "ifna_score": "HALLMARK_INTERFERON_ALPHA_RESPONSE",
     "isgrs_score": "ISG.RS",
@@ -98,12 +99,16 @@ def ifn_signals(expr: pd.DataFrame, log2expr: pd.DataFrame) -> pd.DataFrame:
 
 
 def robust_z(values: pd.Series, reference: pd.Series | None = None) -> pd.Series:
-    """``(x - median(ref)) / (1.4826 * MAD(ref))``, the SD when the MAD is 0, 0 when both are."""
+    """``(x - median(ref)) / (1.4826 * MAD(ref))``, the SD when the MAD is 0, 0 when both are.
+
+    The MAD is scaled by ``1 / Phi^-1(3/4)`` (scipy ``median_abs_deviation(scale="normal")``);
+    ``ref`` defaults to ``values`` itself (the cohort).
+    """
     ref = (values if reference is None else reference).dropna().astype(np.float64)
     if ref.empty:
         return pd.Series(np.nan, index=values.index)
     med = float(ref.median())
-    scale = 1.4826 * float((ref - med).abs().median())
+    scale = _MAD_NORMAL * float((ref - med).abs().median())
     if scale <= 0:
         scale = float(ref.std(ddof=1)) if len(ref) > 1 else 0.0
     if not scale > 0:
