@@ -10,9 +10,21 @@ from ifnexus.screen._io import (
 )
 from ifnexus.screen._mageck import MageckResult, mageck_test, p_adjust
 from ifnexus.screen._normalize import size_factors
+from ifnexus.screen._phenotype import (
+    PHENOTYPES,
+    PhenotypeResult,
+    gene_scores,
+    phenotypes,
+    sgrna_phenotype,
+)
 from ifnexus.screen._rra import RraOptions, rra
 
 __all__ = [
+    "PHENOTYPES",
+    "PhenotypeResult",
+    "gene_scores",
+    "phenotypes",
+    "sgrna_phenotype",
     "CountResult",
     "count_fastq",
     "gini_index",
