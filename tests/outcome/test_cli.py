@@ -157,3 +157,24 @@ def test_cli_bad_inputs(capsys, lymph, tmp_path):
         ["outcome", "km", "--data", str(tmp_path / "missing.csv"), "--time", "t", "--event", "e"]
     )
     assert rc == 2 and "file not found" in capsys.readouterr().err
+
+
+def test_features_defaults_to_tumour_profile_columns(capsys, tmp_path):
+    rng = np.random.default_rng(12)
+    n = 150
+    ids = [f"S{i}" for i in range(n)]
+    tum = pd.DataFrame({"ifn_state": rng.choice(["acute-competent", "chronic/IRDS"], n),
+                        "TumorPurity": rng.uniform(0.2, 0.9, n),
+                        "ifn_state_rule": [f"rule {i}" for i in range(n)],  # free text: not studied
+                        "purity_calibration": "estimate"}, index=pd.Index(ids, name="sample"))  # fmt: skip
+    t = rng.exponential(20, n)
+    cl = pd.DataFrame({"sample": ids, "time": t.round(1), "event": rng.integers(0, 2, n)})
+    cp, fp = tmp_path / "c.csv", tmp_path / "tumours.csv"
+    cl.to_csv(cp, index=False)
+    tum.to_csv(fp)  # as `ifnexus tumor profile` writes it: index column "sample"
+    out = _json(capsys, ["outcome", "features", "--clinical", str(cp), "--features", str(fp),
+                         "--time", "time", "--event", "event", "--json"])  # fmt: skip
+    assert out["features"] == ["ifn_state", "TumorPurity"]
+    eff = pd.DataFrame(out["effects"])
+    assert set(eff["model"]) == {"cox"}  # no competing events: cause-specific = ordinary Cox
+    assert pd.DataFrame(out["tests"])["test"].tolist() == ["logrank", "logrank"]

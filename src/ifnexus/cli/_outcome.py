@@ -8,6 +8,7 @@ readable table (or one JSON object with ``--json``) and, with ``--out DIR``, wri
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -272,12 +273,32 @@ def finegray_cmd(
     _emit(as_json, payload, s.to_string())
 
 
+# the tumour-profile columns of `ifnexus tumor profile` studied when --columns is not given
+DEFAULT_FEATURES = ["ifn_state", "TumorPurity", "cdkn2a_status", "ifn_cluster_status", "ImmuneScore",
+                    "StromalScore", "cytolytic_activity"]  # fmt: skip
+
+
+def _default_features(ft: pd.DataFrame, idc: str, clinical_cols) -> list[str]:
+    """Known tumour-profile columns when present (and informative), else every feature column."""
+    known = [c for c in DEFAULT_FEATURES if c in ft.columns]
+    pool = known or [c for c in ft.columns if c != idc and c not in set(clinical_cols)]
+    keep = [c for c in pool if ft[c].nunique(dropna=True) > 1]
+    dropped = sorted(set(pool) - set(keep))
+    if dropped:
+        logging.getLogger(__name__).warning("features without variation left out: %s", dropped)
+    if not keep:
+        raise ValidationError(
+            f"no informative feature columns found (looked at {pool}); pass --columns"
+        )
+    return keep
+
+
 @app.command("features")
 def features_cmd(
     clinical: str = typer.Option(..., "--clinical", help="Clinical CSV (follow-up, event code, id)."),
     features: str = typer.Option(..., "--features", help="Tumour feature CSV (e.g. tumours.csv from `ifnexus tumor`)."),
     time: str = TIME, event: str = EVENT,
-    columns: str | None = typer.Option(None, "--columns", help="Feature columns (default: every feature column)."),
+    columns: str | None = typer.Option(None, "--columns", help="Feature columns (default: ifn_state, TumorPurity, cdkn2a_status, ifn_cluster_status, ImmuneScore, StromalScore, cytolytic_activity when present, else every feature column)."),
     id_col: str | None = typer.Option(None, "--id", help="Identifier column shared by both tables."),
     cause: float = typer.Option(1.0, "--cause", help="Event code of local failure."),
     censor_code: float = CENS,
@@ -297,7 +318,7 @@ def features_cmd(
     data, idc = join_features(
         cl, ft, id_col=id_col, clinical_source=clinical, features_source=features
     )
-    cols = _split(columns) or [c for c in ft.columns if c != idc and c not in cl.columns]
+    cols = _split(columns) or _default_features(ft, idc, cl.columns)
     ref = {}
     for item in _split(reference):
         if "=" not in item:
