@@ -1,0 +1,60 @@
+"""Is the matrix raw counts or log-normalised? Detected from the values, or told.
+
+Counts are non-negative integers; log-normalised values (``log1p`` of counts per 10k, the
+scanpy and Seurat default) are non-integer and small (a cell's maximum is rarely above 10-12).
+Normalised but unlogged values (CP10k, TPM) are neither and are refused, since mean-control
+scores on a linear scale are dominated by a few genes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from ifnexus._errors import ValidationError
+from ifnexus.scoring import ExpressionSource
+
+InputKind = Literal["counts", "lognorm"]
+#: Largest value accepted as log-normalised (log1p(1e6) is 13.8).
+MAX_LOG_VALUE = 30.0
+
+
+def detect_input_kind(source: ExpressionSource, *, n_rows: int = 2000) -> tuple[InputKind, str]:
+    """Detect ``counts`` or ``lognorm`` from the first ``n_rows`` rows; return it and why.
+
+    Raises
+    ------
+    ValidationError
+        Negative or non-finite values, or non-integer values above the log range.
+    """
+    block = source.reader(0, min(n_rows, source.shape[0]))
+    vals = (
+        block.data
+        if hasattr(block, "data") and not isinstance(block, np.ndarray)
+        else np.asarray(block).ravel()
+    )
+    vals = np.asarray(vals, dtype=np.float64)
+    if vals.size == 0 or not np.any(vals):
+        raise ValidationError(
+            f"{source.description}: the first rows hold only zeros; cannot tell counts from log values"
+        )
+    if not np.isfinite(vals).all():
+        raise ValidationError(f"{source.description} holds non-finite values (NaN or infinity)")
+    lo, hi = float(vals.min()), float(vals.max())
+    if lo < 0:
+        raise ValidationError(
+            f"{source.description} holds negative values (minimum {lo:.4g}); expected counts or "
+            "log-normalised expression (scaled data? use .raw or a counts layer)"
+        )
+    if np.all(vals == np.round(vals)):
+        return "counts", f"all values in the first rows are non-negative integers (max {hi:g})"
+    if hi <= MAX_LOG_VALUE:
+        return (
+            "lognorm",
+            f"non-integer values with maximum {hi:.3g} (<= {MAX_LOG_VALUE:g}, a log scale)",
+        )
+    raise ValidationError(
+        f"{source.description} holds non-integer values up to {hi:.4g}: normalised but not "
+        "log-transformed? Give counts or log1p-normalised values (or say input_kind=...)"
+    )
