@@ -58,6 +58,10 @@ def _register() -> None:
 
     app.command("score")(_scoring.score_cmd)
 
+    from ifnexus.cli import _screen
+
+    app.add_typer(_screen.app, name="screen")
+
     from ifnexus.cli import _singlecell
 
     app.add_typer(_singlecell.app, name="sc")

@@ -10,6 +10,7 @@ from ifnexus.screen._io import (
 )
 from ifnexus.screen._mageck import MageckResult, mageck_test, p_adjust
 from ifnexus.screen._normalize import size_factors
+from ifnexus.screen._pathway import gene_set_ranks, rank_enrichment
 from ifnexus.screen._phenotype import (
     PHENOTYPES,
     PhenotypeResult,
@@ -17,9 +18,23 @@ from ifnexus.screen._phenotype import (
     phenotypes,
     sgrna_phenotype,
 )
+from ifnexus.screen._plots import (
+    rank_plot,
+    replicate_plot,
+    sgrna_plot,
+    volcano_plot,
+    write_figures,
+)
 from ifnexus.screen._rra import RraOptions, rra
 
 __all__ = [
+    "gene_set_ranks",
+    "rank_enrichment",
+    "rank_plot",
+    "replicate_plot",
+    "sgrna_plot",
+    "volcano_plot",
+    "write_figures",
     "PHENOTYPES",
     "PhenotypeResult",
     "gene_scores",

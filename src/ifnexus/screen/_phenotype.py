@@ -343,6 +343,8 @@ def phenotypes(
     for p in PHENOTYPES:
         val = (doublings or {}).get(p, 1.0)
         vals = [float(val)] * nrep if np.isscalar(val) else [float(x) for x in val]  # type: ignore[union-attr]
+        if len(vals) == 1:
+            vals = vals * nrep
         if len(vals) != nrep or any(x == 0 or not np.isfinite(x) for x in vals):
             raise ValidationError(
                 f"doublings for {p} must be one non-zero number or one per replicate ({nrep}), "

@@ -1,0 +1,341 @@
+"""``ifnexus screen``: MAGeCK-compatible ``count`` and ``test``, CRISPRi ``phenotype``, ``pathway``.
+
+``count`` and ``test`` accept ``mageck count`` / ``mageck test`` flags and write MAGeCK's files,
+so a pipeline can swap ``mageck`` for ``ifnexus screen``. ``--fastq`` takes several files after
+one flag, as MAGeCK's does.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from ifnexus._errors import ValidationError
+from ifnexus._io import write_table, write_text
+
+app = typer.Typer(
+    help="CRISPR screens: MAGeCK-compatible count/test, CRISPRi gamma/tau/rho phenotypes.",
+    no_args_is_help=True,
+)
+
+
+class Norm(StrEnum):
+    none = "none"
+    median = "median"
+    total = "total"
+    control = "control"
+
+
+class RemoveZero(StrEnum):
+    none = "none"
+    control = "control"
+    treatment = "treatment"
+    both = "both"
+    any = "any"
+
+
+class LfcMethod(StrEnum):
+    median = "median"
+    alphamedian = "alphamedian"
+    mean = "mean"
+    alphamean = "alphamean"
+    secondbest = "secondbest"
+
+
+class Adjust(StrEnum):
+    fdr = "fdr"
+    holm = "holm"
+    pounds = "pounds"
+
+
+class Sort(StrEnum):
+    neg = "neg"
+    pos = "pos"
+
+
+_EXTRA = {"allow_extra_args": True, "ignore_unknown_options": False}
+
+
+@app.command("count", context_settings=_EXTRA)
+def count_cmd(
+    ctx: typer.Context,
+    list_seq: Path = typer.Option(
+        ..., "-l", "--list-seq", help="Library: sgRNA id, sequence, gene."
+    ),
+    fastq: str = typer.Option(
+        ...,
+        "--fastq",
+        help="FASTQ(.gz) per sample, space-separated; commas join technical replicates.",
+    ),
+    sample_label: str = typer.Option("", "--sample-label", help="Comma-separated labels."),
+    output_prefix: str = typer.Option("sample1", "-n", "--output-prefix", help="Output prefix."),
+    trim_5: str = typer.Option(
+        "AUTO", "--trim-5", help="5' trim length(s), comma-separated, or AUTO."
+    ),
+    sgrna_len: int = typer.Option(
+        20, "--sgrna-len", help="Accepted for compatibility (lengths come from the library)."
+    ),
+    count_n: bool = typer.Option(False, "--count-n", help="Count guides containing N."),
+    reverse_complement: bool = typer.Option(
+        False, "--reverse-complement", help="Reverse-complement the library guides."
+    ),
+    norm_method: Norm = typer.Option(
+        Norm.median, "--norm-method", help="Normalisation of the normalised table."
+    ),
+    control_sgrna: Path | None = typer.Option(
+        None, "--control-sgrna", help="Control sgRNA ids, one per line."
+    ),
+) -> None:
+    """Count guides in FASTQ files (``mageck count``): PREFIX.count.txt, .count_normalized.txt,
+    .countsummary.txt."""
+    from ifnexus.screen import count_fastq, read_control_list
+
+    extra = list(ctx.args)
+    bad = [a for a in extra if a.startswith("-")]
+    if bad:
+        raise ValidationError(f"unknown option(s) {bad}")
+    files = [fastq, *extra]
+    labels = [s for s in sample_label.split(",")] if sample_label else None
+    ctrl = read_control_list(control_sgrna) if control_sgrna else None
+    res = count_fastq(
+        files, list_seq, sample_labels=labels, trim_5=trim_5, count_n=count_n,
+        reverse_complement=reverse_complement, norm_method=norm_method.value, control_sgrna=ctrl,
+    )  # fmt: skip
+    paths = res.write(output_prefix)
+    for r in res.summary.itertuples():
+        typer.echo(f"{r.Label}\t{r.File}\treads {r.Reads}\tmapped {r.Mapped} ({r.Percentage:.4g})")
+    typer.echo("wrote " + ", ".join(str(p) for p in paths))
+
+
+@app.command("test")
+def test_cmd(
+    count_table: Path = typer.Option(..., "-k", "--count-table", help="MAGeCK count table."),
+    treatment_id: str = typer.Option(
+        ..., "-t", "--treatment-id", help="Treatment labels or 0-based indices."
+    ),
+    control_id: str | None = typer.Option(
+        None, "-c", "--control-id", help="Control labels or indices (default: the rest)."
+    ),
+    output_prefix: str = typer.Option("sample1", "-n", "--output-prefix", help="Output prefix."),
+    norm_method: Norm = typer.Option(Norm.median, "--norm-method"),
+    control_sgrna: Path | None = typer.Option(
+        None, "--control-sgrna", help="Negative-control sgRNA ids."
+    ),
+    control_gene: Path | None = typer.Option(
+        None, "--control-gene", help="Negative-control genes."
+    ),
+    paired: bool = typer.Option(False, "--paired", help="Paired replicate comparison."),
+    remove_zero: RemoveZero = typer.Option(RemoveZero.both, "--remove-zero"),
+    remove_zero_threshold: float = typer.Option(0.0, "--remove-zero-threshold"),
+    gene_lfc_method: LfcMethod = typer.Option(LfcMethod.median, "--gene-lfc-method"),
+    gene_test_fdr_threshold: float = typer.Option(0.25, "--gene-test-fdr-threshold"),
+    adjust_method: Adjust = typer.Option(Adjust.fdr, "--adjust-method"),
+    variance_estimation_samples: str | None = typer.Option(None, "--variance-estimation-samples"),
+    sort_criteria: Sort = typer.Option(Sort.neg, "--sort-criteria"),
+    skip_gene: list[str] | None = typer.Option(
+        None, "--skip-gene", help="Genes not permuted (repeatable)."
+    ),
+    normcounts_to_file: bool = typer.Option(False, "--normcounts-to-file"),
+    additional_rra_parameters: str | None = typer.Option(None, "--additional-rra-parameters"),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Permute with numpy and this seed instead of MAGeCK's own generator."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for figures (volcano, rank plots)."
+    ),
+) -> None:
+    """alpha-RRA test (``mageck test``): PREFIX.gene_summary.txt and PREFIX.sgrna_summary.txt."""
+    from ifnexus.screen import mageck_test, read_control_list, read_counts
+
+    counts = read_counts(count_table)
+    res = mageck_test(
+        counts, treatment_id, control_id, norm_method=norm_method.value,
+        control_sgrna=read_control_list(control_sgrna) if control_sgrna else None,
+        control_gene=read_control_list(control_gene) if control_gene else None,
+        paired=paired, remove_zero=remove_zero.value, remove_zero_threshold=remove_zero_threshold,
+        gene_lfc_method=gene_lfc_method.value, gene_test_fdr_threshold=gene_test_fdr_threshold,
+        adjust_method=adjust_method.value,
+        variance_estimation_samples=variance_estimation_samples,
+        sort_criteria=sort_criteria.value, skip_gene=tuple(skip_gene) if skip_gene else ("NA", "na"),
+        rra_options=additional_rra_parameters, rng="mageck" if seed is None else seed,
+    )  # fmt: skip
+    paths = res.write(output_prefix, normcounts_to_file=normcounts_to_file)
+    if out is not None:
+        paths += _test_figures(res.genes, out)
+    g = res.genes
+    typer.echo(
+        f"size factors {' '.join(f'{x:.6g}' for x in res.size_factors)}; "
+        f"genes FDR<0.25: {int((g['neg|fdr'] < 0.25).sum())} negative, "
+        f"{int((g['pos|fdr'] < 0.25).sum())} positive"
+    )
+    typer.echo("wrote " + ", ".join(str(p) for p in paths))
+
+
+def _test_figures(genes, out: Path) -> list[Path]:
+    import numpy as np
+    import pandas as pd
+
+    from ifnexus.screen import rank_plot, volcano_plot, write_figures
+
+    g = pd.DataFrame(
+        {
+            "gene": genes["id"],
+            "lfc": genes["neg|lfc"],
+            "lfc_p": np.minimum(genes["neg|p-value"], genes["pos|p-value"]),
+            "lfc_hit": (genes["neg|fdr"] < 0.25) | (genes["pos|fdr"] < 0.25),
+            "neg_lo": -np.log10(genes["neg|score"]),
+            "pos_lo": -np.log10(genes["pos|score"]),
+        }
+    )
+    figs = {
+        "volcano": volcano_plot(g, "lfc"),
+        "rank_neg": rank_plot(g, "neg_lo"),
+        "rank_pos": rank_plot(g, "pos_lo"),
+    }
+    return write_figures(out, figs)
+
+
+def _parse_doublings(text: str | None) -> dict[str, list[float]] | None:
+    if not text:
+        return None
+    out: dict[str, list[float]] = {}
+    for part in text.split(","):
+        if "=" not in part:
+            raise ValidationError(f"--doublings expects gamma=N,tau=N,rho=N; got {part!r}")
+        k, v = part.split("=", 1)
+        k = k.strip()
+        if k not in ("gamma", "tau", "rho"):
+            raise ValidationError(f"--doublings: unknown phenotype {k!r} (gamma, tau or rho)")
+        try:
+            out[k] = [float(x) for x in v.split("/")]
+        except ValueError:
+            raise ValidationError(f"--doublings: {v!r} is not a number") from None
+    return out
+
+
+@app.command("phenotype")
+def phenotype_cmd(
+    count_table: Path = typer.Option(..., "-k", "--count-table", help="Count table."),
+    t0: str = typer.Option(..., "--t0", help="T0 samples (comma-separated)."),
+    untreated: str = typer.Option(..., "--untreated", help="Untreated endpoint samples."),
+    treated: str = typer.Option(..., "--treated", help="Irradiated endpoint samples."),
+    out: Path = typer.Option(..., "--out", help="Output folder."),
+    doublings: str | None = typer.Option(
+        None, "--doublings", help="gamma=N,tau=N,rho=N (N may be r1/r2 per replicate)."
+    ),
+    control_gene: str = typer.Option(
+        "non-targeting", "--control-gene", help="Gene label of non-targeting sgRNAs."
+    ),
+    control_sgrna: Path | None = typer.Option(
+        None, "--control-sgrna", help="File of non-targeting sgRNA ids."
+    ),
+    best_n: int = typer.Option(3, "--best-n", help="Average the N strongest sgRNAs."),
+    fdr: float = typer.Option(0.05, "--fdr", help="Empirical FDR for hit calls."),
+    min_reads: float = typer.Option(50, "--min-reads", help="Read filter per sample pair."),
+    filter_type: str = typer.Option("either", "--filter-type", help="either or both."),
+    pseudocount: float = typer.Option(1.0, "--pseudocount"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the pseudogene draw."),
+    gene_set: str = typer.Option(
+        "CGAS_STING_IFNI_CORE", "--gene-set", help="Gene set for the pathway view."
+    ),
+    plot_gene: list[str] | None = typer.Option(
+        None, "--plot-gene", help="Plot this gene's sgRNAs (repeatable)."
+    ),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Write figures."),
+) -> None:
+    """gamma/tau/rho phenotypes and hits: DIR/genes.csv, sgrnas.csv, pathway.csv, params.json."""
+    from ifnexus.screen import (
+        gene_set_ranks,
+        phenotypes,
+        rank_enrichment,
+        rank_plot,
+        read_control_list,
+        read_counts,
+        replicate_plot,
+        sgrna_plot,
+        volcano_plot,
+        write_figures,
+    )  # fmt: skip
+
+    counts = read_counts(count_table)
+    res = phenotypes(
+        counts, t0=t0, untreated=untreated, treated=treated, doublings=_parse_doublings(doublings),
+        control_gene=None if control_sgrna else control_gene,
+        control_sgrna=read_control_list(control_sgrna) if control_sgrna else None,
+        min_reads=min_reads, filter_type=filter_type, pseudocount=pseudocount,  # type: ignore[arg-type]
+        best_n=best_n, fdr=fdr, rng=seed,
+    )  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        write_table(res.genes, out / "genes.csv"),
+        write_table(res.sgrnas, out / "sgrnas.csv"),
+        write_table(res.pseudogenes, out / "pseudogenes.csv"),
+    ]
+    import pandas as pd
+
+    ranks, enr = [], []
+    for p in ("gamma", "tau", "rho"):
+        r = gene_set_ranks(res.genes, gene_set, score=f"{p}_score", hit_column=f"{p}_hit")
+        r.insert(0, "phenotype", p)
+        ranks.append(r)
+        for alt in ("greater",):
+            e = rank_enrichment(res.genes, gene_set, score=p, alternative="two-sided",
+                                hit_column=f"{p}_hit")  # fmt: skip
+            e.insert(0, "phenotype", p)
+            enr.append(e)
+            del alt
+    paths.append(write_table(pd.concat(ranks), out / "pathway_ranks.csv"))
+    paths.append(write_table(pd.concat(enr), out / "pathway_enrichment.csv"))
+    paths.append(write_text(out / "params.json", json.dumps(res.params, indent=1, default=str)))
+    if figures:
+        figs = {}
+        for p in ("gamma", "tau", "rho"):
+            figs[f"volcano_{p}"] = volcano_plot(res.genes, p)
+            figs[f"rank_{p}"] = rank_plot(res.genes, f"{p}_score")
+            if f"{p}_r2" in res.sgrnas.columns:
+                figs[f"replicates_{p}"] = replicate_plot(res.sgrnas, p)
+        for gname in plot_gene or []:
+            figs[f"sgrnas_{gname}"] = sgrna_plot(res.sgrnas, gname, "rho")
+        paths += write_figures(out, figs)
+    g = res.genes
+    typer.echo(
+        "hits at FDR "
+        + f"{fdr:g}: "
+        + ", ".join(f"{p} {int(g[f'{p}_hit'].sum())}" for p in ("gamma", "tau", "rho"))
+    )
+    typer.echo(f"wrote {len(paths)} files to {out}")
+
+
+@app.command("pathway")
+def pathway_cmd(
+    genes: Path = typer.Argument(
+        ..., help="Gene table (phenotype genes.csv or MAGeCK gene_summary)."
+    ),
+    score: str = typer.Option(..., "--score", help="Column to rank by."),
+    gene_set: str = typer.Option("CGAS_STING_IFNI_CORE", "--gene-set", help="Shipped set name."),
+    ascending: bool = typer.Option(False, "--ascending", help="Small values rank first."),
+    out: Path | None = typer.Option(None, "--out", help="Write ranks.csv and enrichment.csv here."),
+) -> None:
+    """Where a gene set ranks in a screen, and its rank-sum enrichment."""
+    import pandas as pd
+
+    from ifnexus.screen import gene_set_ranks, rank_enrichment
+
+    sep = "," if genes.suffix == ".csv" else "\t"
+    if not genes.is_file():
+        raise ValidationError(f"gene table {genes}: file not found")
+    table = pd.read_csv(genes, sep=sep)
+    ranks = gene_set_ranks(table, gene_set, score=score, ascending=ascending)
+    enr = rank_enrichment(table, gene_set, score=score,
+                          alternative="less" if ascending else "greater")  # fmt: skip
+    if out is not None:
+        write_table(ranks, out / "ranks.csv")
+        write_table(enr, out / "enrichment.csv")
+    for r in ranks.itertuples():
+        rank = "-" if pd.isna(r.rank) else f"{int(r.rank)}"
+        typer.echo(f"{r.set_gene}\t{r.screen_gene or '-'}\trank {rank}")
+    e = enr.iloc[0]
+    typer.echo(f"{e['set']}: {e['n_found']}/{e['n_set']} found, AUC {e['auc']:.3f}, p {e['p']:.3g}")

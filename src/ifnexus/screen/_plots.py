@@ -1,0 +1,158 @@
+"""Screen figures: volcano (IFN axis labelled), rank plot, replicate agreement, one gene's sgRNAs.
+
+Each function draws on a new or given matplotlib Axes and returns the Figure; nothing is shown
+or saved here (``write_figures`` saves). The IFN-axis genes labelled by default are the
+cGAS-STING-IFN-I core of :mod:`ifnexus.genesets`, matched through symbol aliases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._errors import ValidationError
+from ifnexus._io import atomic_path
+from ifnexus.genesets import get_set, resolve_genes
+
+__all__ = ["rank_plot", "replicate_plot", "sgrna_plot", "volcano_plot", "write_figures"]
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax.figure, ax
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 4.5))
+    return fig, fig.add_subplot(111)
+
+
+def _label_set(genes: Sequence[str], label: Sequence[str] | None) -> dict[str, str]:
+    wanted = list(label) if label is not None else list(get_set("CGAS_STING_IFNI_CORE").genes)
+    return {v: k for k, v in resolve_genes(wanted, [str(g) for g in genes]).mapping.items()}
+
+
+def volcano_plot(
+    genes: pd.DataFrame,
+    phenotype: str = "rho",
+    *,
+    p_column: str | None = None,
+    hit_column: str | None = None,
+    gene_column: str = "gene",
+    label: Sequence[str] | None = None,
+    ax=None,
+):
+    """Phenotype against -log10 p; hits highlighted; IFN-axis genes (or ``label``) named."""
+    p_column = p_column or f"{phenotype}_p"
+    hit_column = hit_column if hit_column is not None else f"{phenotype}_hit"
+    for c in (phenotype, p_column, gene_column):
+        if c not in genes.columns:
+            raise ValidationError(f"volcano plot: column {c!r} not in the gene table")
+    fig, ax = _axes(ax)
+    x = genes[phenotype].to_numpy(dtype=float)
+    y = -np.log10(np.clip(genes[p_column].to_numpy(dtype=float), 1e-300, 1))
+    hit = genes[hit_column].to_numpy(dtype=bool) if hit_column in genes.columns else None
+    ax.scatter(x, y, s=4, c="0.7", lw=0, rasterized=True)
+    if hit is not None and hit.any():
+        ax.scatter(x[hit], y[hit], s=8, c="tab:red", lw=0, label="hit")
+    names = genes[gene_column].astype(str).to_numpy()
+    lab = _label_set(names, label)
+    for i in np.flatnonzero(np.isin(names, list(lab))):
+        ax.scatter(x[i], y[i], s=18, facecolor="none", edgecolor="tab:blue")
+        ax.annotate(lab[names[i]] if lab[names[i]] == names[i] else f"{names[i]} ({lab[names[i]]})",
+                    (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    ax.axvline(0, color="0.5", lw=0.5)
+    ax.set_xlabel(f"{phenotype} phenotype")
+    ax.set_ylabel("-log10 p")
+    ax.set_title(f"{phenotype}: {int(hit.sum()) if hit is not None else 0} hits")
+    return fig
+
+
+def rank_plot(
+    genes: pd.DataFrame,
+    score: str,
+    *,
+    gene_column: str = "gene",
+    label: Sequence[str] | None = None,
+    ascending: bool = False,
+    ax=None,
+):
+    """Genes ordered by ``score``; the IFN-axis genes (or ``label``) marked and named."""
+    if score not in genes.columns:
+        raise ValidationError(f"rank plot: column {score!r} not in the gene table")
+    fig, ax = _axes(ax)
+    t = genes[[gene_column, score]].dropna().sort_values(score, ascending=ascending)
+    r = np.arange(1, t.shape[0] + 1)
+    v = t[score].to_numpy(dtype=float)
+    ax.plot(r, v, color="0.4", lw=1)
+    names = t[gene_column].astype(str).to_numpy()
+    lab = _label_set(names, label)
+    for i in np.flatnonzero(np.isin(names, list(lab))):
+        ax.scatter(r[i], v[i], s=16, c="tab:blue", zorder=3)
+        ax.annotate(names[i], (r[i], v[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("rank")
+    ax.set_ylabel(score)
+    return fig
+
+
+def replicate_plot(sgrnas: pd.DataFrame, phenotype: str = "rho", *, ax=None):
+    """Replicate 1 against replicate 2 sgRNA phenotypes, with the Pearson r in the title."""
+    c1, c2 = f"{phenotype}_r1", f"{phenotype}_r2"
+    if c1 not in sgrnas.columns or c2 not in sgrnas.columns:
+        raise ValidationError(f"replicate plot needs two replicates of {phenotype}")
+    fig, ax = _axes(ax)
+    x = sgrnas[c1].to_numpy(dtype=float)
+    y = sgrnas[c2].to_numpy(dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    ctrl = sgrnas["control"].to_numpy(dtype=bool) if "control" in sgrnas else np.zeros_like(ok)
+    ax.scatter(x[ok & ~ctrl], y[ok & ~ctrl], s=3, c="0.5", lw=0, rasterized=True, label="genes")
+    ax.scatter(x[ok & ctrl], y[ok & ctrl], s=3, c="tab:orange", lw=0, label="non-targeting")
+    r = float(np.corrcoef(x[ok], y[ok])[0, 1]) if ok.sum() > 2 else float("nan")
+    ax.set_xlabel(f"{phenotype} replicate 1")
+    ax.set_ylabel(f"{phenotype} replicate 2")
+    ax.set_title(f"replicate agreement: r = {r:.3f}")
+    ax.legend(fontsize=7, markerscale=3)
+    return fig
+
+
+def sgrna_plot(sgrnas: pd.DataFrame, gene: str, phenotype: str = "rho", *, ax=None):
+    """The sgRNAs of one gene against the distribution of the non-targeting sgRNAs."""
+    if phenotype not in sgrnas.columns:
+        raise ValidationError(f"sgRNA plot: column {phenotype!r} not in the sgRNA table")
+    sel = sgrnas["Gene"].astype(str) == gene
+    if not sel.any():
+        raise ValidationError(f"gene {gene!r} has no sgRNAs in the table")
+    fig, ax = _axes(ax)
+    ctrl = sgrnas.loc[sgrnas["control"].astype(bool), phenotype].dropna().to_numpy()
+    if ctrl.size:
+        ax.hist(ctrl, bins=40, color="0.8", density=True, label="non-targeting")
+    v = sgrnas.loc[sel, phenotype].to_numpy(dtype=float)
+    ids = sgrnas.loc[sel, "sgRNA"].astype(str).to_numpy()
+    for k, (val, sid) in enumerate(zip(v, ids, strict=True)):
+        if np.isfinite(val):
+            ax.axvline(val, color="tab:red", lw=1)
+            ax.annotate(sid, (val, 0), rotation=90, fontsize=6, xytext=(2, 5 + 4 * k),
+                        textcoords="offset points")  # fmt: skip
+    ax.set_xlabel(f"{phenotype} phenotype")
+    ax.set_title(f"{gene}: {int(np.isfinite(v).sum())} of {v.size} sgRNAs scored")
+    return fig
+
+
+def write_figures(
+    out_dir: str | os.PathLike[str],
+    figures: dict[str, object],
+    *,
+    fmt: str = "png",
+) -> list[Path]:
+    """Save Figures as ``out_dir/<name>.<fmt>`` atomically; returns the paths."""
+    out = Path(out_dir)
+    paths = []
+    for name, fig in figures.items():
+        p = out / f"{name}.{fmt}"
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")  # type: ignore[attr-defined]
+        paths.append(p)
+    return paths

@@ -1,0 +1,66 @@
+"""Pathway view: set ranks with alias matching, rank-sum enrichment against scipy; figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ifnexus.screen import (
+    gene_set_ranks,
+    rank_enrichment,
+    rank_plot,
+    replicate_plot,
+    sgrna_plot,
+    volcano_plot,
+)
+
+
+def _genes():
+    rng = np.random.default_rng(2)
+    names = [f"G{i}" for i in range(200)] + ["TMEM173", "IRF3", "STAT1", "IFNAR1"]
+    score = np.concatenate([rng.normal(size=200), [4.0, 3.5, 3.0, 2.5]])
+    return pd.DataFrame({"gene": names, "rho": score, "rho_p": np.full(204, 0.01),
+                         "rho_hit": score > 2})  # fmt: skip
+
+
+def test_ranks_use_aliases():
+    r = gene_set_ranks(_genes(), "CGAS_STING_IFNI_CORE", score="rho", hit_column="rho_hit")
+    top = r.set_index("set_gene")
+    assert top.loc["STING1", "screen_gene"] == "TMEM173" and top.loc["STING1", "rank"] == 1
+    assert top.loc["STING1", "status"] == "alias" and bool(top.loc["STING1", "hit"])
+    assert top.loc["IFNAR1", "rank"] == 4
+    assert top.loc["CGAS", "status"] == "missing" and np.isnan(top.loc["CGAS", "rank"])
+
+
+def test_enrichment_equals_scipy_mann_whitney():
+    g = _genes()
+    e = rank_enrichment(g, ["STING1", "IRF3", "STAT1", "IFNAR1", "NOPE"], score="rho",
+                        alternative="greater", hit_column="rho_hit").iloc[0]  # fmt: skip
+    x = g["rho"].to_numpy()[200:]
+    y = g["rho"].to_numpy()[:200]
+    ref = stats.mannwhitneyu(x, y, alternative="greater", method="asymptotic")
+    assert e["p"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert e["auc"] == pytest.approx(ref.statistic / 800)
+    assert e["n_found"] == 4 and e["n_set"] == 5 and e["n_hits"] == 4
+    with pytest.raises(ValueError, match="none of the"):
+        rank_enrichment(g, ["XYZ1"], score="rho")
+
+
+def test_figures_label_ifn_axis():
+    g = _genes()
+    fig = volcano_plot(g, "rho")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert "TMEM173 (STING1)" in texts and "IRF3" in texts
+    fig = rank_plot(g, "rho")
+    assert "STAT1" in {t.get_text() for t in fig.axes[0].texts}
+    sg = pd.DataFrame({"sgRNA": ["a", "b", "n1", "n2"], "Gene": ["IRF3", "IRF3", "nt", "nt"],
+                       "control": [False, False, True, True], "rho_r1": [1.0, 2, 0, 0.1],
+                       "rho_r2": [1.1, 1.8, 0.1, -0.1], "rho": [1.05, 1.9, 0.05, 0.0]})  # fmt: skip
+    fig = replicate_plot(sg, "rho")
+    assert fig.axes[0].get_title().startswith("replicate agreement: r = ")
+    fig = sgrna_plot(sg, "IRF3", "rho")
+    assert fig.axes[0].get_title() == "IRF3: 2 of 2 sgRNAs scored"
+    with pytest.raises(ValueError, match="no sgRNAs"):
+        sgrna_plot(sg, "MISSING")
