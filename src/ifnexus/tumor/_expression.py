@@ -54,8 +54,10 @@ def _norm(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
-def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
-    """Read the file as strings; return the frame and the file line number of its first data row."""
+def _read_raw(path: Path, *, as_str: bool = True) -> tuple[pd.DataFrame, int]:
+    """Read the file (as strings unless ``as_str`` is False, which lets the C parser make floats);
+    return the frame and the file line number of its first data row."""
+    dtype = str if as_str else None
     name = path.name.lower()
     if name.endswith((".parquet", ".pq")):
         df = pd.read_parquet(path)
@@ -83,7 +85,7 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         raise InputFormatError(f"{path}: duplicated sample names {dup}")
     # No index_col: a header one field shorter than the rows (R's write.table) makes pandas take
     # the first field as the index by itself; otherwise the first column holds the genes.
-    df = pd.read_csv(path, sep=sep, dtype=str, na_values=[""], keep_default_na=False)
+    df = pd.read_csv(path, sep=sep, dtype=dtype, na_values=[""], keep_default_na=False)
     if isinstance(df.index, pd.RangeIndex):
         df = df.set_index(df.columns[0])
     return df, 2
@@ -132,7 +134,17 @@ def read_numeric_matrix(path: str | os.PathLike[str], *, what: str = "expression
     if not p.is_file():
         raise InputFormatError(f"{what} file not found: {p}")
     try:
-        raw, first_line = _read_raw(p)
+        raw, first_line = _read_raw(p, as_str=False)
+        numeric = (
+            raw.iloc[:, 1:]
+            if raw.shape[1] and _norm(raw.columns[0]) in _ANNOTATION_COLUMNS
+            else raw
+        )
+        if (
+            not all(pd.api.types.is_numeric_dtype(t) for t in numeric.dtypes)
+            or numeric.isna().any().any()
+        ):
+            raw, first_line = _read_raw(p)  # slow path: find and name the bad cell
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputFormatError(f"{p}: cannot read as a genes x samples table ({exc})") from exc
     while raw.shape[1] and _norm(raw.columns[0]) in _ANNOTATION_COLUMNS:

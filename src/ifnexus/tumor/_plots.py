@@ -1,6 +1,7 @@
 """Figures of a tumour profile: a score heatmap with annotation tracks, and purity by IFN state.
 
 Drawn with matplotlib's Agg backend on a private Figure (no pyplot state), written atomically.
+matplotlib is imported when a figure is drawn, so importing ``ifnexus.tumor`` stays light.
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from ifnexus._errors import ValidationError
 from ifnexus._io import atomic_path
@@ -45,7 +42,9 @@ HEATMAP_SCORES = (
 )
 
 
-def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+def _save(fig, path: str | os.PathLike[str]) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     p = Path(path)
     with atomic_path(p) as tmp:
@@ -67,6 +66,10 @@ def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> P
     Tracks: IFN state, CDKN2A and IFN-cluster status (when copy number was given) and ESTIMATE
     purity. Tumours are ordered by IFN state, then purity. Needs the expression columns.
     """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     rows = [c for c in HEATMAP_SCORES if c in profile.columns and profile[c].notna().any()]
     rows += [c for c in profile.columns if c.startswith("danaher_") and profile[c].notna().any()]
     if not rows:
@@ -126,6 +129,8 @@ def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> P
 
 def plot_purity_by_state(profile: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """ESTIMATE purity and IFN-aware purity per IFN state (box plus points)."""
+    from matplotlib.figure import Figure
+
     cols = [
         c
         for c in ("TumorPurity", "TumorPurity_ifnaware")
