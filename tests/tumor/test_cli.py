@@ -108,3 +108,18 @@ def test_bad_input_exit_2_and_no_output(tmp_path, capsys):
     assert not (out / "tumours.csv").exists()
     assert main(["tumor", "profile", "--out", str(out)]) == 2
     assert main(["tumor", "profile", "--segments", str(seg), "--out", str(out)]) == 2
+
+
+def test_gene_level_cli(tmp_path):
+    p = tmp_path / "gistic.tsv"
+    p.write_text(
+        "Gene Symbol\tLocus ID\tCytoband\tt1\tt2\nCDKN2A\t1029\t9p21.3\t-2\t0\nIFNB1\t3456\t9p21.3\t-2\t-1\n"
+    )
+    out = tmp_path / "o"
+    assert main(["tumor", "profile", "--gene-cn", str(p), "--out", str(out)]) == 0
+    tum = pd.read_csv(out / "tumours.csv", index_col=0)
+    assert (
+        tum.loc["t1", "ifn_state"] == "ifn-deficient"
+        and tum.loc["t2", "ifn_cluster_status"] == "hemizygous"
+    )
+    assert tum.loc["t1", "cn_source"] == "gene-level gistic"
