@@ -94,7 +94,7 @@ def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> P
             tracks.append((label, list(vals), CN_COLOURS))
     n = len(order)
     height = 1.2 + 0.28 * len(rows) + 0.3 * (len(tracks) + 1)
-    fig = Figure(figsize=(max(6.0, 0.18 * n + 3.5), height))
+    fig = Figure(figsize=(min(24.0, max(6.0, 0.18 * n + 3.5)), height))  # capped for big cohorts
     ratios = [0.3] * (len(tracks) + 1) + [0.28 * len(rows)]
     gs = fig.add_gridspec(len(ratios), 2, height_ratios=ratios, width_ratios=[1, 0.03], hspace=0.08)
     for i, (label, vals, colours) in enumerate(tracks):
@@ -118,7 +118,11 @@ def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> P
     ax = fig.add_subplot(gs[-1, 0])
     im = ax.imshow(z.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-2.5, vmax=2.5)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
-    ax.set_xticks(range(n), list(order), rotation=90, fontsize=6 if n > 30 else 8)
+    if n <= 120:
+        ax.set_xticks(range(n), list(order), rotation=90, fontsize=6 if n > 30 else 8)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{n} tumours")
     cax = fig.add_subplot(gs[-1, 1])
     fig.colorbar(im, cax=cax, label="z (across tumours)")
     handles = [Patch(color=c, label=k) for k, c in STATE_COLOURS.items()]
