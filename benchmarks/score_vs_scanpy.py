@@ -231,14 +231,12 @@ def main() -> None:
         print(json.dumps(run_one(args)))
         return
 
-    import scanpy
-
-    import ifnexus
+    from importlib.metadata import version
 
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, numpy {np.__version__}, scanpy {scanpy.__version__}, "
-        f"ifnexus {ifnexus.__version__}"
+        f"{platform.python_version()}, numpy {np.__version__}, scanpy {version("scanpy")}, "
+        f"ifnexus {version("ifnexus")}"
     )
     print(
         f"# {args.cells} cells x {args.genes} genes, {args.nnz} nnz/cell, {args.sets} sets of 50, "
