@@ -26,6 +26,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -117,7 +118,11 @@ def p_adjust(p: np.ndarray, method: Literal["fdr", "holm", "pounds"] = "fdr") ->
 
 
 def _medians(m: np.ndarray) -> np.ndarray:
-    return np.median(m, axis=1) if m.shape[1] > 1 else m[:, 0].copy()
+    if m.shape[1] == 1:
+        return m[:, 0].copy()
+    if m.shape[1] == 2:
+        return (m[:, 0] + m[:, 1]) / 2.0  # MAGeCK's mmedian of two values
+    return np.median(m, axis=1)
 
 
 def _vars(m: np.ndarray, med: np.ndarray) -> np.ndarray:
@@ -131,8 +136,8 @@ def _mean_var_model(m: np.ndarray) -> tuple[float, float, int]:
     var = _vars(m, mean)
     if mean.shape[0] > 10:
         mm = float(np.median(mean))
-        dev = (mean - mm).tolist()
-        vm = sum([x * x for x in dev]) / max(float(len(dev)) - 1, 1.0)
+        dev = mean - mm
+        vm = sum((dev * dev).tolist()) / max(float(dev.shape[0]) - 1, 1.0)
         high = mm + 4 * (vm**0.5)
     else:
         high = float(mean.max()) * 2
@@ -147,15 +152,16 @@ def _mean_var_model(m: np.ndarray) -> tuple[float, float, int]:
         )
         mg = mean.tolist()
         vg = [x if x > 0.01 else 0.01 for x in (var - mean).tolist()]
-    x = [math.log(t + 1, 2) for t in mg]
-    y = [math.log(t + 1, 2) for t in vg]
-    w = mg
-    n = len(x)
-    nw = sum(w)
-    sy = sum([y[i] * w[i] for i in range(n)])
-    sx = sum([x[i] * w[i] for i in range(n)])
-    sx2 = sum([x[i] * x[i] * w[i] for i in range(n)])
-    sxy = sum([x[i] * y[i] * w[i] for i in range(n)])
+    # MAGeCK: math.log(t + 1, 2) per value and left-to-right float sums (kept for identical k, b)
+    ln2 = math.log(2)
+    x = np.fromiter(map(math.log, (np.asarray(mg) + 1).tolist()), float, len(mg)) / ln2
+    y = np.fromiter(map(math.log, (np.asarray(vg) + 1).tolist()), float, len(vg)) / ln2
+    w = np.asarray(mg)
+    nw = sum(mg)
+    sy = sum((y * w).tolist())
+    sx = sum((x * w).tolist())
+    sx2 = sum((x * x * w).tolist())
+    sxy = sum((x * y * w).tolist())
     den = nw * sx2 - sx * sx
     if den == 0 or not math.isfinite(den):
         raise ValidationError(
@@ -164,6 +170,11 @@ def _mean_var_model(m: np.ndarray) -> tuple[float, float, int]:
     a = (sy * sx2 - sx * sxy) / den
     k = (nw * sxy - sx * sy) / den
     return max(k, 1.0), max(a, 0.0), n_out
+
+
+def _join5(mat: np.ndarray) -> list[str]:
+    cols = [_fmt5(mat[:, j]) for j in range(mat.shape[1])]
+    return ["/".join(r) for r in zip(*cols, strict=True)]
 
 
 def _fmt5(values: np.ndarray) -> list[str]:
@@ -185,7 +196,9 @@ class MageckResult:
         sorted like MAGeCK's file.
     sgrnas
         ``sgrna_summary`` table (:data:`SGRNA_COLUMNS`), sorted by score; ``control_count`` and
-        ``treatment_count`` are MAGeCK's "/"-joined strings.
+        ``treatment_count`` are MAGeCK's "/"-joined strings (built on first access).
+    sgrna_stats
+        The same table without the two count-string columns.
     normalized
         Normalised counts of the compared samples (index sgRNA, ``Gene``, control then
         treatment samples).
@@ -200,12 +213,24 @@ class MageckResult:
     """
 
     genes: pd.DataFrame
-    sgrnas: pd.DataFrame
+    sgrna_stats: pd.DataFrame
     normalized: pd.DataFrame
     size_factors: pd.Series
     model: tuple[float, float]
     alpha: tuple[float, float]
     params: dict = field(default_factory=dict)
+    replicate_counts: tuple[np.ndarray, np.ndarray] = field(
+        default=(np.empty((0, 0)), np.empty((0, 0))), repr=False
+    )
+
+    @cached_property
+    def sgrnas(self) -> pd.DataFrame:
+        """The ``sgrna_summary`` table in MAGeCK's layout, with the "/"-joined count strings."""
+        ctrl, treat = self.replicate_counts
+        t = self.sgrna_stats.copy()
+        t.insert(2, "control_count", _join5(ctrl))
+        t.insert(3, "treatment_count", _join5(treat))
+        return t
 
     def write(
         self, prefix: str | os.PathLike[str], *, normcounts_to_file: bool = False
@@ -467,17 +492,11 @@ def mageck_test(
 
     # sgRNA summary
     order = np.argsort(-sg["abstheta"], kind="stable")
-    ctrl_str = ["/".join(r) for r in zip(*[_fmt5(sg["ctrl"][:, j]) for j in range(len(cpos))],
-                                        strict=True)]  # fmt: skip
-    treat_str = ["/".join(r) for r in zip(*[_fmt5(sg["treat"][:, j]) for j in range(len(tpos))],
-                                         strict=True)]  # fmt: skip
     sgr = (
         pd.DataFrame(
             {
                 "sgrna": ids,
                 "Gene": gene_arr,
-                "control_count": ctrl_str,
-                "treatment_count": treat_str,
                 "control_mean": sg["cmean"],
                 "treat_mean": sg["tmean"],
                 "LFC": lfc,
@@ -568,7 +587,8 @@ def mageck_test(
     genes.attrs.update(params)
     return MageckResult(
         genes=genes,
-        sgrnas=sgr,
+        sgrna_stats=sgr,
+        replicate_counts=(sg["ctrl"][order], sg["treat"][order]),
         normalized=normalized,
         size_factors=pd.Series(factors, index=sel_labels, name="size_factor"),
         model=sg["model"],

@@ -58,8 +58,8 @@ def _median_factors(mat: np.ndarray) -> np.ndarray:
     out = np.zeros(n)
     m = ratio.shape[0]
     for j in range(n):
-        order = np.argsort(ratio[:, j], kind="stable")
-        i = int(order[m // 2])
+        kth = np.partition(ratio[:, j], m // 2)[m // 2]
+        i = int(np.flatnonzero(ratio[:, j] == kth)[0])
         row = sub[i].tolist()
         g = math.exp(sum([math.log(v + 1.0) for v in row]) * 1.0 / n)
         if g <= 0:

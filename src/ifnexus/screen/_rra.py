@@ -289,9 +289,9 @@ def rra(
     """
     opt = options or RraOptions()
     sc = np.asarray(scores, dtype=np.float64)
-    sg = np.asarray(list(sgrnas), dtype=object)
-    gn = [str(g) for g in genes]
-    if not (sc.shape[0] == sg.shape[0] == len(gn)):
+    sg = np.asarray(sgrnas, dtype=object)
+    gn = np.asarray(genes, dtype=object)
+    if not (sc.shape[0] == sg.shape[0] == gn.shape[0]):
         raise ValidationError("sgrnas, genes and scores must have the same length")
     if sc.shape[0] == 0:
         raise ValidationError("RRA needs at least one sgRNA")
@@ -306,9 +306,9 @@ def rra(
     pct = (i1.astype(np.float64) + i2 + 1) / (nlist * 2)
 
     # items: (line, gene) pairs; genes in order of first appearance
-    if any("," in g for g in gn):
+    if any("," in str(g) for g in pd.unique(gn)):
         item_line, item_gene = [], []
-        for i, g in enumerate(gn):
+        for i, g in enumerate(gn.astype(str)):
             for part in [x for x in g.split(",") if x]:
                 item_line.append(i)
                 item_gene.append(part)
@@ -316,7 +316,7 @@ def rra(
     else:
         item_gene = gn
         item_line_a = np.arange(nlist, dtype=np.int64)
-    codes, names = pd.factorize(pd.Index(item_gene), sort=False)
+    codes, names = pd.factorize(np.asarray(item_gene, dtype=object), sort=False)
     names = [str(x) for x in names]
     ngroup = len(names)
     item_pct = pct[item_line_a]
