@@ -235,8 +235,8 @@ def main() -> None:
 
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, numpy {np.__version__}, scanpy {version("scanpy")}, "
-        f"ifnexus {version("ifnexus")}"
+        f"{platform.python_version()}, numpy {np.__version__}, scanpy {version('scanpy')}, "
+        f"ifnexus {version('ifnexus')}"
     )
     print(
         f"# {args.cells} cells x {args.genes} genes, {args.nnz} nnz/cell, {args.sets} sets of 50, "
