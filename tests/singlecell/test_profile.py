@@ -165,7 +165,9 @@ def test_bad_inputs(synth):
     ):
         profile(synth, sample_key="donor")
     with pytest.raises(ValidationError, match="condition key 'arm'"):
-        profile(synth, condition_key="arm")
+        profile(synth, sample_key="sample", condition_key="arm")
+    with pytest.raises(ValidationError, match="needs a sample key"):
+        profile(synth, condition_key="condition")
     mixed = synth.copy()
     mixed.obs["condition"] = np.where(np.arange(mixed.n_obs) % 2, "RT", "sham")
     with pytest.raises(ValidationError, match="sample 'S0' has cells from several conditions"):

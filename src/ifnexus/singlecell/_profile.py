@@ -137,6 +137,11 @@ def profile(
         Unknown obs keys, mixed conditions in a sample, species mismatch, negative or
         non-finite values, a missing layer, or IFN signatures with too few genes.
     """
+    if condition_key and not sample_key:
+        raise ValidationError(
+            "a condition key needs a sample key: conditions are compared with samples, not cells, "
+            "as the unit (pass sample_key / --sample-key)"
+        )
     source = expression_source(adata, layer=layer, use_raw=use_raw)
     sp = check_species(source.var_names, species)
     samples_col = (
