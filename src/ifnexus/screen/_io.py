@@ -91,6 +91,9 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"separated by {'commas' if sep == ',' else 'tabs'}, found {len(fields)} field(s)"
         )
     has_header = not all(_is_number(f) for f in fields[2:])
+    fast = _read_counts_fast(p, sep, fields, has_header)
+    if fast is not None:
+        return fast
     try:
         raw = pd.read_csv(
             p,
@@ -153,6 +156,48 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     df = pd.DataFrame(values, columns=samples)
     df.insert(0, "Gene", gene)
     df.index = pd.Index(sg, name="sgRNA")
+    df.attrs["source"] = str(p)
+    return df
+
+
+def _read_counts_fast(
+    p: Path, sep: str, fields: list[str], has_header: bool
+) -> pd.DataFrame | None:
+    """Typed read for well-formed tables; None sends the caller to the diagnosing slow path."""
+    ncol = len(fields)
+    try:
+        raw = pd.read_csv(
+            p,
+            sep=sep,
+            header=None,
+            skiprows=1 if has_header else 0,
+            dtype={0: str, 1: str, **{k: np.float64 for k in range(2, ncol)}},
+            keep_default_na=False,
+            na_values=[],
+            engine="c",
+        )
+    except (ValueError, pd.errors.ParserError):
+        return None
+    if raw.shape[1] != ncol:
+        return None
+    vals = raw.iloc[:, 2:].to_numpy(dtype=np.float64)
+    sg = raw.iloc[:, 0].to_numpy(dtype=object)
+    gene = raw.iloc[:, 1].to_numpy(dtype=object)
+    if (
+        not np.isfinite(vals).all()
+        or (vals < 0).any()
+        or pd.isna(sg).any()
+        or pd.isna(gene).any()
+        or (gene == "").any()
+        or pd.Index(sg).has_duplicates
+    ):
+        return None
+    samples = [f.strip() for f in fields[2:]] if has_header else [str(i) for i in range(ncol - 2)]
+    if len(set(samples)) != len(samples):
+        return None
+    df = pd.DataFrame(vals, columns=samples)
+    df.insert(0, "Gene", gene.astype(str))
+    df.index = pd.Index(sg.astype(str), name="sgRNA")
     df.attrs["source"] = str(p)
     return df
 

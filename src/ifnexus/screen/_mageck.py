@@ -526,6 +526,7 @@ def mageck_test(
     alpha_high = float(((sg["phigh"] <= thr) & valid).sum()) / nvalid if n_higher > 0 else 0.01
     logger.info("RRA alpha: negative %r, positive %r", alpha_low_rra, alpha_high)
     res = {}
+    cache: dict = {"alphas": (alpha_low_rra, alpha_high)}
     for d, ordr, alpha, nsig in (
         ("neg", low_order, alpha_low_rra, n_lower),
         ("pos", high_order, alpha_high, n_higher),
@@ -534,7 +535,7 @@ def mageck_test(
         score = theta[keep] if d == "neg" else -theta[keep]
         tab = rra(
             ids[keep], gene_arr[keep], score, alpha=alpha, control_sgrnas=rra_controls,
-            skip_genes=skip_gene, options=opts, rng=rng,
+            skip_genes=skip_gene, options=opts, rng=rng, null_cache=cache,
         )  # fmt: skip
         tab["rank"] = np.arange(1, tab.shape[0] + 1)
         glfc = _gene_lfc(gene_lfc_method, lfc, ordr, nsig, gene_arr, valid, ispos=d == "pos")
