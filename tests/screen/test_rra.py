@@ -79,3 +79,15 @@ def test_no_permutation_by_group_and_bad_genes():
     r = res.set_index("group_id")
     assert np.isnan(r.loc["C", "FDR"]) and bool(r.loc["C", "bad"])
     assert 0 < r.loc["A", "p"] < 1
+
+
+def test_beta_tail_matches_scipy_betainc():
+    from scipy import special
+
+    from ifnexus.screen._rra import _beta_tail
+
+    x = np.concatenate([np.linspace(1e-9, 0.999, 500), [0.5, 0.5000001]])
+    for n in (2, 10, 25):
+        for i in range(1, n):
+            ref = special.betainc(i + 1, n - i, x)
+            assert np.allclose(_beta_tail(x, i, n), ref, rtol=1e-12, atol=1e-300)
