@@ -1,0 +1,826 @@
+"""The parameters of the IFN-radiotherapy model, declared once with unit, value and source.
+
+Every number the simulator uses is a :class:`Parameter` in :data:`PARAMETERS`. A parameter has
+one value shared by both settings, or one value per setting (``mouse``: a syngeneic graft of
+about 10^7-10^8 cells, single or few large fractions, weeks of follow-up; ``patient``: an MPNST
+under curative-intent radiotherapy). Each value carries its source: a paper, or ``assumed:``
+with the reason. ``docs/model.md`` is generated from this table (:func:`ifnexus.model.model_markdown`).
+
+Concentrations in the signalling layer are dimensionless: cytosolic DNA, STING activity and
+U-STAT1 in arbitrary units of their half-saturating level, IFN-I in units of its IFNAR EC50,
+T-cell densities relative to the untreated tumour's CD8+ density. Tumour cells are counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from ifnexus._errors import UnknownNameError, ValidationError
+
+__all__ = ["PARAMETERS", "SETTINGS", "Parameter", "Setting", "parameter_table", "parameters"]
+
+Setting = Literal["mouse", "patient"]
+SETTINGS: tuple[str, ...] = ("mouse", "patient")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter.
+
+    Attributes
+    ----------
+    name
+        Identifier used in the code and in SBML export.
+    symbol
+        Symbol in the equations of ``docs/model.md``.
+    unit
+        Unit (``1`` for dimensionless).
+    meaning
+        What it is, in one line.
+    group
+        ``tumour``, ``radiation``, ``signalling``, ``immune``, ``intervention``, ``population``
+        or ``outcome``.
+    mouse, patient
+        Value in each setting (equal when the parameter is shared).
+    source
+        Source of the value (``assumed: reason`` where no paper gives it).
+    source_patient
+        Source of the patient value where it differs from the mouse value's source.
+    """
+
+    name: str
+    symbol: str
+    unit: str
+    meaning: str
+    group: str
+    mouse: float
+    patient: float
+    source: str
+    source_patient: str = ""
+
+    def value(self, setting: str) -> float:
+        """The value in ``setting``."""
+        return self.mouse if setting == "mouse" else self.patient
+
+    @property
+    def shared(self) -> bool:
+        """True when both settings use the same value."""
+        return self.mouse == self.patient
+
+
+def _p(name, symbol, unit, meaning, group, value, source, patient=None, source_patient=""):
+    return Parameter(
+        name=name,
+        symbol=symbol,
+        unit=unit,
+        meaning=meaning,
+        group=group,
+        mouse=float(value),
+        patient=float(value if patient is None else patient),
+        source=source,
+        source_patient=source_patient,
+    )
+
+
+_LN2 = 0.6931471805599453
+
+PARAMETERS: tuple[Parameter, ...] = (
+    # ---------------------------------------------------------------- tumour
+    _p(
+        "r",
+        "r",
+        "1/d",
+        "clonogen proliferation rate (small tumour)",
+        "tumour",
+        _LN2 / 3.2,
+        "Cho et al. 2023 Phys Med Biol 68:165010: tumour doubling time 3.2 d in mice",
+        patient=_LN2 / 20.0,
+        source_patient="assumed: clonogen doubling time 20 d for MPNST under therapy (slow "
+        "repopulation of adult sarcomas; between Tpot of fast carcinomas and sarcoma volume "
+        "doubling times of 1-3 months)",
+    ),
+    _p(
+        "K",
+        "K",
+        "cells",
+        "carrying capacity of the tumour bed (logistic)",
+        "tumour",
+        2.5e9,
+        "Kosinsky et al. 2018 J Immunother Cancer 6:17: TVmax 2500 uL at about 1e6 cells/uL",
+        patient=1e12,
+        source_patient="assumed: about 1 L of tumour at 1e9 cells/cm3",
+    ),
+    _p(
+        "d0",
+        "\\delta_0",
+        "1/d",
+        "spontaneous clonogen death",
+        "tumour",
+        0.01,
+        "Kosinsky et al. 2018: d0 = 0.01 /d",
+    ),
+    _p(
+        "n0",
+        "N_0",
+        "cells",
+        "median clonogens at the first fraction (gross disease)",
+        "tumour",
+        3e7,
+        "issue brief: a syngeneic graft of 1e7-1e8 cells at treatment; all graft cells "
+        "taken as clonogenic (assumed, transplanted lines)",
+        patient=1e9,
+        source_patient="assumed: about 100 cm3 of MPNST at 1e7 clonogens/cm3 "
+        "(clonogen density of Webb & Nahum 1993 Phys Med Biol 38:653)",
+    ),
+    _p(
+        "n0_postop",
+        "N_0^{postop}",
+        "cells",
+        "median clonogens of post-operative residual disease",
+        "tumour",
+        1e5,
+        "assumed: microscopic residual disease (not used in the mouse setting)",
+    ),
+    _p(
+        "k_D",
+        "k_D",
+        "1/d",
+        "rate of each of the 4 stages of doomed-cell death",
+        "tumour",
+        4.0 / 3.0,
+        "Cho et al. 2023: delayed death with a normal kernel of mean 3 d, SD 1.5 d; an Erlang-4 "
+        "chain with rate 4/3 /d has the same mean and SD",
+    ),
+    # ---------------------------------------------------------------- radiation
+    _p(
+        "alpha",
+        "\\alpha",
+        "1/Gy",
+        "LQ linear coefficient of clonogens (median)",
+        "radiation",
+        0.09,
+        "assumed: fitted so that the radiation-only (nude) single-dose TCD50 of a 3e7-cell "
+        "graft is about 40 Gy, i.e. 2.1 x an immunocompetent TCD50 of 19 Gy (Stone, Peters & "
+        "Milas 1979 JNCI; Lee et al. 2009 Blood 114:589)",
+        patient=0.2,
+        source_patient="assumed: sarcoma clonogens, SF2 about 0.55 in vitro",
+    ),
+    _p(
+        "alpha_beta",
+        "\\alpha/\\beta",
+        "Gy",
+        "alpha/beta of clonogens (median)",
+        "radiation",
+        10.0,
+        "assumed: rapidly growing murine transplant tumours",
+        patient=4.0,
+        source_patient="assumed: soft-tissue sarcoma centred low (Thames et al. 1990 "
+        "Radiother Oncol 19:219: liposarcoma 0.4 Gy, 95% CI -1.4 to 5.4; Cho 2023 uses 4.4)",
+    ),
+    _p(
+        "alpha_l",
+        "\\alpha_l",
+        "1/Gy",
+        "LQ alpha of lymphocytes in the field",
+        "radiation",
+        0.182,
+        "Cho et al. 2023 Phys Med Biol 68:165010",
+    ),
+    _p(
+        "beta_l",
+        "\\beta_l",
+        "1/Gy^2",
+        "LQ beta of lymphocytes in the field",
+        "radiation",
+        0.143,
+        "Cho et al. 2023 Phys Med Biol 68:165010",
+    ),
+    _p(
+        "f_circ",
+        "f_{c}",
+        "1",
+        "fraction of the circulating primed T-cell pool in the beam per fraction",
+        "radiation",
+        0.03,
+        "assumed: gives 35-60% loss of circulating lymphocytes over 10-30 fractions, as the "
+        "42-75% seen after focal RT in mice (Oncoimmunology 2018 e1445951)",
+    ),
+    _p(
+        "rho_R",
+        "\\rho_R",
+        "1",
+        "maximal relative loss of alpha and beta in the IRDS state",
+        "radiation",
+        0.3,
+        "assumed: IRDS/U-ISGF3 proteins protect from DNA damage (Weichselbaum et al. 2008 PNAS "
+        "105:18490; Cheon et al. 2013 EMBO J); size not published",
+    ),
+    _p(
+        "D_T",
+        "D_T",
+        "Gy",
+        "dose per fraction for half-maximal TREX1 induction",
+        "radiation",
+        15.0,
+        "Vanpouille-Box et al. 2017 Nat Commun 8:15618: TREX1 induced above 12-18 Gy",
+    ),
+    _p(
+        "n_T",
+        "n_T",
+        "1",
+        "Hill coefficient of TREX1 induction with dose",
+        "radiation",
+        6.0,
+        "assumed: steep threshold as in Vanpouille-Box 2017 (little induction at 8 Gy, strong "
+        "at 20 Gy)",
+    ),
+    # ---------------------------------------------------------------- signalling
+    _p(
+        "k_mit",
+        "k_{mit}",
+        "1/d",
+        "rate at which damaged cells pass mitosis and form micronuclei",
+        "signalling",
+        0.5,
+        "assumed: micronuclei and cGAS activation need mitotic progression and appear 1-3 d "
+        "after irradiation (Harding et al. 2017 Nature 548:466)",
+    ),
+    _p(
+        "k_S",
+        "k_S",
+        "1/d",
+        "basal turnover of cytosolic DNA",
+        "signalling",
+        1.0,
+        "assumed: micronuclear DNA lasts about a day without TREX1 induction",
+    ),
+    _p(
+        "k_TX",
+        "k_{TX}",
+        "1/d",
+        "extra cytosolic DNA degradation per unit TREX1",
+        "signalling",
+        4.0,
+        "assumed: induced TREX1 clears cytosolic DNA several-fold faster (Vanpouille-Box 2017)",
+    ),
+    _p(
+        "k_Xd",
+        "k_{Xd}",
+        "1/d",
+        "TREX1 decay",
+        "signalling",
+        0.35,
+        "assumed: TREX1 protein stays up for days after induction (half-life 2 d)",
+    ),
+    _p(
+        "k_XA",
+        "k_{XA}",
+        "1/d",
+        "TREX1 induction by the acute STAT1 signal (TREX1 is an ISG)",
+        "signalling",
+        0.1,
+        "Gregg, Sarkar & Shoemaker 2019 J Theor Biol: TREX1 mRNA driven by "
+        "pSTAT (k11f); scaled (assumed)",
+    ),
+    _p(
+        "c_cgas",
+        "c_{cGAS}",
+        "1",
+        "cGAS-STING input per unit cytosolic DNA",
+        "signalling",
+        2.0,
+        "assumed: half-maximal STING activity at 0.5 units of cytosolic DNA",
+    ),
+    _p(
+        "p_tum",
+        "p_{tum}",
+        "1/d",
+        "tumour IFN-I production at full IRF3 activity",
+        "signalling",
+        16.0,
+        "assumed: an acute burst reaching about 1-2 x IFNAR EC50",
+    ),
+    _p(
+        "a_7",
+        "a_7",
+        "1",
+        "IRF7 positive feedback: gain of tumour IFN-I production per unit acute signal",
+        "signalling",
+        4.0,
+        "Gregg, Sarkar & Shoemaker 2019 J Theor Biol: IFN-b "
+        "mRNA driven by IRF7 (k6f), IRF7 induced by pSTAT (k10f1); gain assumed",
+    ),
+    _p(
+        "p_host",
+        "p_{host}",
+        "1/d",
+        "host IFN-I production (DCs sensing tumour DNA via host STING) at saturating cell death",
+        "signalling",
+        16.0,
+        "assumed: host STING-dependent IFN-b after ablative RT (Deng et al. 2014 Immunity 41:843; "
+        "Burnette et al. 2011 Cancer Res 71:2488)",
+    ),
+    _p(
+        "K_J",
+        "K_J",
+        "cells/d",
+        "death flux for half-maximal DC sensing of tumour DNA and antigen",
+        "signalling",
+        3e6,
+        "assumed: 10% of a mouse graft dying per day (calibrated with e and "
+        "B_h to the targets of e)",
+        patient=1e8,
+        source_patient="assumed: 10% of a 1e9-clonogen tumour dying per day",
+    ),
+    _p(
+        "k_I",
+        "k_I",
+        "1/d",
+        "clearance of IFN-I in the tumour microenvironment",
+        "signalling",
+        8.0,
+        "assumed: IFN-b half-life of about 2 h in tissue",
+    ),
+    _p(
+        "k_F",
+        "k_F",
+        "1/d",
+        "rate of the SOCS1/USP18 negative feedback",
+        "signalling",
+        3.0,
+        "Mudla et al. 2020 eLife: USP18 feedback delay about 8 h (1/8 h = 3 /d)",
+    ),
+    _p(
+        "w_F",
+        "w_F",
+        "1",
+        "strength of SOCS1/USP18 feedback per unit acute signal",
+        "signalling",
+        1.0,
+        "assumed: desensitisation halves the acute signal at full activation (Kok et al. "
+        "2020 Mol Syst Biol)",
+    ),
+    _p(
+        "k_U",
+        "k_U",
+        "1/d",
+        "U-STAT1 synthesis per unit acute signal (STAT1 is an ISG)",
+        "signalling",
+        1.0,
+        "assumed; Cheon & Stark 2009 PNAS 106:9373: IFN raises U-STAT1",
+    ),
+    _p(
+        "k_UD",
+        "k_{UD}",
+        "1/d",
+        "ligand-independent U-STAT1 induction by DNA damage",
+        "signalling",
+        0.05,
+        "assumed: ISGs rise under fractionated 2 Gy even with IFN or STING blocked (J Exp "
+        "Clin Cancer Res 2021, PMC8106844)",
+    ),
+    _p(
+        "k_Ud",
+        "k_{Ud}",
+        "1/d",
+        "U-STAT1 decay",
+        "signalling",
+        0.2,
+        "Cheon & Stark 2009: U-STAT1 persists for several days (half-life 3.5 d, assumed)",
+    ),
+    _p(
+        "w_U",
+        "w_U",
+        "1",
+        "USP18 desensitisation of the acute arm per unit U-STAT1",
+        "signalling",
+        1.0,
+        "Sung et al. 2015 PNAS 112:10443: U-ISGF3 -> ISG15 -> USP18 unresponsiveness; "
+        "strength assumed",
+    ),
+    _p(
+        "K_U",
+        "K_U",
+        "1",
+        "U-STAT1 level for half-maximal IRDS",
+        "signalling",
+        0.6,
+        "assumed: IRDS established after 2-3 weeks of daily fractions (PMC8106844)",
+    ),
+    _p(
+        "k_R",
+        "k_R",
+        "1/d",
+        "IRDS programme relaxation rate",
+        "signalling",
+        0.02,
+        "assumed: ISG expression peaks after 2-3 weeks of daily 2 Gy (PMC8106844)",
+    ),
+    _p(
+        "k_A",
+        "k_A",
+        "1/d",
+        "extra death of damaged tumour cells per unit acute signal",
+        "signalling",
+        1.0,
+        "assumed: sized so that STING/IRF3/IFNAR1/STAT1 loss raises in-vitro SF2 by about 10% "
+        "and SF8 by about 2x (direction: Zhu et al. JCI 2026 CRISPRi screen)",
+    ),
+    _p(
+        "K_G",
+        "K_G",
+        "1",
+        "cytosolic DNA for half-maximal damage gating of IFN-induced death",
+        "signalling",
+        0.2,
+        "assumed",
+    ),
+    _p(
+        "tonic",
+        "p_{ton}",
+        "1/d",
+        "tonic IFN-I production of a chronic-IFN (IRDS-high) tumour",
+        "signalling",
+        2.4,
+        "assumed: a constant low IFN-I of 0.15 x EC50 (Cheon et al. 2013: "
+        "continuous low IFN-b raises only U-ISGF3 proteins)",
+    ),
+    # ---------------------------------------------------------------- immune
+    _p(
+        "k_P",
+        "k_P",
+        "1/d",
+        "DC activation and priming rate at saturating death signal",
+        "immune",
+        1.0,
+        "assumed: priming within days of RT (Lee et al. 2009; Burnette 2011)",
+    ),
+    _p(
+        "eps_P",
+        "\\epsilon_P",
+        "1",
+        "IFN-independent share of DC activation",
+        "immune",
+        0.1,
+        "Burnette et al. 2011: RT effect abolished in IFNAR-non-responsive hosts",
+    ),
+    _p(
+        "k_Pd",
+        "k_{Pd}",
+        "1/d",
+        "decay of DC activation",
+        "immune",
+        0.3,
+        "assumed: activated DC lifespan of a few days",
+    ),
+    _p(
+        "k_T",
+        "k_T",
+        "1/d",
+        "expansion of the primed tumour-specific CD8+ pool per unit DC activation",
+        "immune",
+        1.0,
+        "assumed (scales Kosinsky 2018 k_pro = 3 /d, k_dif = 3.2 /d)",
+    ),
+    _p(
+        "k_Tel",
+        "k_{Tel}",
+        "1/d",
+        "elimination of primed CD8+ T cells",
+        "immune",
+        0.2,
+        "Kosinsky et al. 2018: k_el = 0.2 /d",
+    ),
+    _p(
+        "k_Ed",
+        "k_{Ed}",
+        "1/d",
+        "loss of effector CD8+ T cells in the tumour",
+        "immune",
+        2.0,
+        "Kosinsky et al. 2018: k_apo = 2.0 /d for differentiated effectors",
+    ),
+    _p(
+        "k_ET",
+        "k_{ET}",
+        "1/d",
+        "infiltration of primed CD8+ T cells per unit pool",
+        "immune",
+        2.0,
+        "assumed: a primed pool of 1 doubles the baseline CD8+ density",
+    ),
+    _p(
+        "c_X",
+        "c_X",
+        "1",
+        "CXCL9/10 gain of infiltration per unit acute tumour signal",
+        "immune",
+        4.0,
+        "assumed: tumour IFNAR1-STAT1 signalling drives CXCL9/10 and CD8+ recruitment "
+        "(Zhu et al. JCI 2026)",
+    ),
+    _p(
+        "m_A",
+        "m_A",
+        "1",
+        "MHC-I gain of killing per unit acute signal",
+        "immune",
+        2.0,
+        "assumed: IFN-I raises MHC-I",
+    ),
+    _p(
+        "e_kill",
+        "e",
+        "1/d",
+        "kill rate of clonogens per unit primed effector density",
+        "immune",
+        4.0,
+        "assumed: calibrated to Lee et al. 2009 Blood 114:589 (20 Gy cures about 60% of "
+        "immunocompetent and no nude mice) and Stone, Peters & Milas 1979 JNCI (T-cell-deprived "
+        "TCD50 2.1 x normal); Kosinsky 2018 e = 0.001 /d per cell for CT26",
+        patient=0.5,
+        source_patient="assumed: human MPNST are far less immunogenic than the "
+        "immunogenic murine lines above; calibrated so that 50 Gy/25 fx controls about 40-50% of "
+        "gross tumours (TCP), as reported for radiotherapy alone of unresected soft-tissue "
+        "sarcoma (Kepka et al. 2005 Int J Radiat Oncol Biol Phys 63:852, 5-y local control 45%; "
+        "not checked against the full text)",
+    ),
+    _p(
+        "kappa_max",
+        "\\kappa_{max}",
+        "1/d",
+        "maximal T-cell kill rate per clonogen (saturating kill)",
+        "immune",
+        1.5,
+        "de Pillis et al. 2005 Cancer Res 65:7950 and Gonzalez-Crespo et al. "
+        "2021: kill saturates in the effector:target ratio; maximum assumed (a clonogen under "
+        "attack dies within about 16 h)",
+    ),
+    _p(
+        "B_h",
+        "B_h",
+        "cells",
+        "tumour burden at which surface-limited immunosuppression halves T-cell kill",
+        "immune",
+        1e5,
+        "Cho et al. 2023 (after Serre 2016): immunosuppression grows with "
+        "tumour^(2/3); size assumed (1/300 of a treated graft; calibrated with e)",
+        patient=3e6,
+        source_patient="assumed: same fraction of the median gross tumour",
+    ),
+    _p(
+        "theta_S",
+        "\\theta_S",
+        "1",
+        "maximal Serpinb9-like protection from T-cell kill in the IRDS state",
+        "immune",
+        0.3,
+        "Chen et al. 2019 JCI 129:4224 (Serpinb9 protects from granzyme); size assumed",
+    ),
+    _p(
+        "k_pdl",
+        "k_{pdl}",
+        "1/d",
+        "PD-L1/exhaustion relaxation rate",
+        "immune",
+        1.0,
+        "Kosinsky et al. 2018: k_pdl = 1.0 /d",
+    ),
+    _p(
+        "l_E",
+        "l_E",
+        "1",
+        "PD-L1/exhaustion per unit primed effector density (saturating)",
+        "immune",
+        2.0,
+        "assumed: adaptive resistance (Kosinsky 2018 K_pdl = 478 cells)",
+    ),
+    _p("l_A", "l_A", "1", "PD-L1 per unit acute IFN signal", "immune", 0.5, "assumed"),
+    _p(
+        "l_R",
+        "l_R",
+        "1",
+        "PD-L1/exhaustion in the IRDS state",
+        "immune",
+        0.3,
+        "assumed: chronic IFN drives PD-L1 and exhaustion (Pitroda & Weichselbaum JCI 2026)",
+    ),
+    # ---------------------------------------------------------------- interventions
+    _p(
+        "k_ag",
+        "k_{ag}",
+        "1/d",
+        "clearance of an intratumoural STING agonist",
+        "intervention",
+        2.0,
+        "assumed: cGAMP-like agonists act for about a day",
+    ),
+    _p(
+        "k_pd1",
+        "k_{pd1}",
+        "1/d",
+        "decay of anti-PD-1 receptor occupancy",
+        "intervention",
+        0.1,
+        "assumed: antibody half-life about 7 d in mice",
+        patient=0.027,
+        source_patient="assumed: nivolumab half-life about 26 d",
+    ),
+    # ---------------------------------------------------------------- population (cohorts)
+    _p(
+        "alpha_cv",
+        "CV_\\alpha",
+        "1",
+        "between-tumour coefficient of variation of alpha",
+        "population",
+        0.1,
+        "assumed: one inbred tumour line",
+        patient=0.23,
+        source_patient="Webb & Nahum 1993 Phys Med Biol 38:653: sigma_alpha = 0.08 "
+        "around alpha = 0.35 /Gy",
+    ),
+    _p(
+        "ab_gsd",
+        "GSD_{\\alpha/\\beta}",
+        "1",
+        "geometric SD of alpha/beta between tumours",
+        "population",
+        1.0,
+        "assumed: one tumour line",
+        patient=2.0,
+        source_patient="assumed: MPNST alpha/beta unknown; sample 1-16 Gy around 4 (Thames 1990, "
+        "Cho 2023, Gonzalez-Crespo 2021 use 0.4-14)",
+    ),
+    _p(
+        "n0_sigma",
+        "\\sigma_{N_0}",
+        "1",
+        "SD of log clonogen number between tumours",
+        "population",
+        0.3,
+        "assumed: graft volumes within about 1.5-fold at treatment",
+        patient=1.0,
+        source_patient="assumed: tumour volumes spanning a decade",
+    ),
+    _p(
+        "tau_omega",
+        "\\omega_\\tau",
+        "1",
+        "SD of log T-cell infiltration ability",
+        "population",
+        0.696,
+        "Kosinsky et al. 2018: random effect Omega = 0.696 on naive T-cell influx; "
+        "infiltration ability is the main source of variability",
+    ),
+    _p(
+        "p_cluster",
+        "p_{9p21}",
+        "1",
+        "probability of 9p21 loss with the type I IFN cluster",
+        "population",
+        0.0,
+        "inbred graft: fixed by the chosen genotype",
+        patient=0.3,
+        source_patient="assumed: CDKN2A/B loss is common in MPNST; co-deletion of "
+        "the IFN cluster in about a third (Zhu et al. JCI 2026 discuss 9p21/IFN loss)",
+    ),
+    _p(
+        "p_sting_silenced",
+        "p_{STING}",
+        "1",
+        "probability of STING silencing",
+        "population",
+        0.0,
+        "inbred graft: fixed by the chosen genotype",
+        patient=0.2,
+        source_patient="assumed: epigenetic STING silencing is frequent in sarcomas and other "
+        "cancers",
+    ),
+    _p(
+        "p_chronic",
+        "p_{chr}",
+        "1",
+        "probability of a chronic-IFN (IRDS-high) baseline",
+        "population",
+        0.0,
+        "inbred graft: fixed by the chosen genotype",
+        patient=0.3,
+        source_patient="assumed: about a third of tumours are IRDS(+) (Weichselbaum et al. 2008)",
+    ),
+    _p(
+        "chronic_sigma",
+        "\\sigma_{chr}",
+        "1",
+        "SD of log tonic IFN amplitude among chronic-IFN tumours",
+        "population",
+        0.0,
+        "inbred graft: one amplitude",
+        patient=0.5,
+        source_patient="assumed: IRDS scores vary continuously among IRDS(+) tumours",
+    ),
+    # ---------------------------------------------------------------- outcome
+    _p(
+        "fail_ratio",
+        "f_{fail}",
+        "1",
+        "local failure = regrowth to this multiple of N_0 (gross disease)",
+        "outcome",
+        1.0,
+        "assumed: regrowth to the pre-treatment size marks failure in graft experiments",
+    ),
+    _p(
+        "ifn_acute_min",
+        "\\theta_{acute}",
+        "EC50",
+        "IFN-I rise above baseline that counts as a burst (label rule)",
+        "outcome",
+        0.1,
+        "assumed: 10% of the IFNAR EC50",
+    ),
+    _p(
+        "ifn_chronic_min",
+        "\\theta_{chronic}",
+        "EC50",
+        "IFN-I level 4 weeks after the last fraction that counts as sustained (label rule)",
+        "outcome",
+        0.1,
+        "assumed: 10% of the IFNAR EC50, a month after treatment",
+    ),
+    _p(
+        "n_detect",
+        "N_{det}",
+        "cells",
+        "clonogens at which a post-operative recurrence is detected",
+        "outcome",
+        1e8,
+        "assumed: about 1 cm3 at 1e8 clonogen-equivalents",
+    ),
+)
+
+_BY_NAME = {p.name: p for p in PARAMETERS}
+if len(_BY_NAME) != len(PARAMETERS):  # pragma: no cover - declaration error
+    raise RuntimeError("duplicate parameter names in PARAMETERS")
+
+
+def _check_setting(setting: str) -> str:
+    if setting not in SETTINGS:
+        raise UnknownNameError(f"unknown setting {setting!r}; accepted: {', '.join(SETTINGS)}")
+    return setting
+
+
+def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]:
+    """The parameter values of ``setting`` as a dict, with optional overrides by name.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown setting or overridden parameter name.
+    """
+    _check_setting(setting)
+    values = {p.name: p.value(setting) for p in PARAMETERS}
+    for k, v in overrides.items():
+        if k not in values:
+            raise UnknownNameError(f"unknown model parameter {k!r}; known: {', '.join(values)}")
+        try:
+            values[k] = float(v)
+        except (TypeError, ValueError):
+            raise ValidationError(f"parameter {k!r} must be a number, got {v!r}") from None
+    return values
+
+
+def parameter_table() -> pd.DataFrame:
+    """All parameters as a DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``symbol``, ``group``, ``unit``, ``mouse``, ``patient``, ``meaning``,
+        ``source``, ``source_patient``.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "name": p.name,
+                "symbol": p.symbol,
+                "group": p.group,
+                "unit": p.unit,
+                "mouse": p.mouse,
+                "patient": p.patient,
+                "meaning": p.meaning,
+                "source": p.source,
+                "source_patient": p.source_patient,
+            }
+            for p in PARAMETERS
+        ]
+    )
+
+
+def get_parameter(name: str) -> Parameter:
+    """The declaration of parameter ``name``."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown model parameter {name!r}") from None

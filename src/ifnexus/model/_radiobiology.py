@@ -1,0 +1,260 @@
+"""Radiobiology: linear-quadratic survival, BED/EQD2, lymphocyte kill and radiotherapy schedules.
+
+The formulas are the standard ones (Fowler 1989 Br J Radiol 62:679; Joiner & van der Kogel,
+*Basic Clinical Radiobiology*):
+
+* surviving fraction of one fraction of dose ``d``: ``SF = exp(-alpha d - beta d^2)``;
+* ``BED = sum_i d_i (1 + d_i / (alpha/beta))`` (full repair between fractions, no repopulation);
+* ``EQD2 = BED / (1 + 2 / (alpha/beta))``;
+* lymphocytes in the field: ``SF_l = exp(-alpha_l d - beta_l d^2)`` with
+  ``alpha_l = 0.182 /Gy``, ``beta_l = 0.143 /Gy^2`` (Cho et al. 2023 Phys Med Biol 68:165010).
+
+Schedules are lists of (day, dose). The parser accepts the notation clinicians write:
+
+* ``"50Gy/25fx"`` - total dose / number of fractions, one fraction per weekday (Monday to
+  Friday, day 0 is a Monday, no fractions on days 5, 6, 12, 13, ...);
+* ``"8Gy x3"`` - dose per fraction x number of fractions, also on weekdays (so ``x3`` is three
+  consecutive days and ``x1`` a single dose on day 0);
+* ``"0:8,1:8,2:8"`` - an explicit ``day:dose`` list (days may be fractional, e.g. twice daily);
+* ``"none"`` - no radiation (an unirradiated control).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ifnexus._errors import ValidationError
+
+__all__ = [
+    "ALPHA_L",
+    "BETA_L",
+    "Schedule",
+    "bed",
+    "eqd2",
+    "lq_survival",
+    "lymphocyte_survival",
+    "parse_schedule",
+    "weekday_days",
+]
+
+ALPHA_L = 0.182  # /Gy, lymphocytes (Cho et al. 2023 Phys Med Biol 68:165010)
+BETA_L = 0.143  # /Gy^2, lymphocytes (Cho et al. 2023)
+
+ACCEPTED_FORMS = (
+    "'50Gy/25fx' (total/fractions, weekdays), '8Gy x3' (dose x fractions, weekdays), "
+    "'0:8,1:8,2:8' (explicit day:dose list) or 'none'"
+)
+
+
+def lq_survival(dose, alpha, beta):
+    """Linear-quadratic surviving fraction ``exp(-alpha d - beta d^2)`` of one fraction.
+
+    Parameters
+    ----------
+    dose
+        Dose per fraction in Gy (scalar or array, >= 0).
+    alpha, beta
+        LQ coefficients in /Gy and /Gy^2 (broadcast against ``dose``).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The surviving fraction.
+    """
+    d = np.asarray(dose, dtype=float)
+    if np.any(d < 0):
+        raise ValidationError(f"dose must be >= 0 Gy, got {dose!r}")
+    return np.exp(-np.asarray(alpha) * d - np.asarray(beta) * d * d)
+
+
+def lymphocyte_survival(dose, alpha_l: float = ALPHA_L, beta_l: float = BETA_L):
+    """Surviving fraction of lymphocytes in the field after one fraction (Cho et al. 2023)."""
+    return lq_survival(dose, alpha_l, beta_l)
+
+
+def _doses_of(schedule) -> np.ndarray:
+    if isinstance(schedule, Schedule):
+        return schedule.doses
+    if isinstance(schedule, str):
+        return parse_schedule(schedule).doses
+    return np.atleast_1d(np.asarray(schedule, dtype=float))
+
+
+def bed(schedule, alpha_beta):
+    """Biologically effective dose ``sum d_i (1 + d_i / (alpha/beta))`` in Gy.
+
+    Parameters
+    ----------
+    schedule
+        A :class:`Schedule`, a schedule string, or an array of doses per fraction (Gy).
+    alpha_beta
+        alpha/beta ratio in Gy (scalar or array; an array gives one BED per value).
+    """
+    d = _doses_of(schedule)
+    ab = np.asarray(alpha_beta, dtype=float)
+    if np.any(ab <= 0):
+        raise ValidationError(f"alpha/beta must be > 0 Gy, got {alpha_beta!r}")
+    out = d.sum() + (d * d).sum() / ab
+    return float(out) if out.ndim == 0 else out
+
+
+def eqd2(schedule, alpha_beta):
+    """Equivalent dose in 2-Gy fractions ``BED / (1 + 2 / (alpha/beta))`` in Gy."""
+    ab = np.asarray(alpha_beta, dtype=float)
+    out = bed(schedule, ab) / (1.0 + 2.0 / ab)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def weekday_days(n: int, start: float = 0.0) -> np.ndarray:
+    """Days of ``n`` daily fractions on weekdays (day ``start`` is a Monday)."""
+    k = np.arange(int(n))
+    return start + 7.0 * (k // 5) + (k % 5)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A radiotherapy schedule: fraction days (from the first fraction) and doses in Gy."""
+
+    days: np.ndarray
+    doses: np.ndarray
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        days = np.atleast_1d(np.asarray(self.days, dtype=float))
+        doses = np.atleast_1d(np.asarray(self.doses, dtype=float))
+        if days.shape != doses.shape or days.ndim != 1:
+            raise ValidationError("schedule days and doses must be 1-D arrays of the same length")
+        if np.any(~np.isfinite(days)) or np.any(~np.isfinite(doses)):
+            raise ValidationError("schedule days and doses must be finite numbers")
+        if np.any(doses < 0):
+            raise ValidationError(f"negative dose in schedule: {doses[doses < 0][0]:g} Gy")
+        if np.any(days < 0):
+            raise ValidationError(f"negative day in schedule: {days[days < 0][0]:g}")
+        if np.any(np.diff(days) <= 0):
+            raise ValidationError(
+                "schedule days must be strictly increasing (one fraction per time)"
+            )
+        object.__setattr__(self, "days", days)
+        object.__setattr__(self, "doses", doses)
+
+    @property
+    def n_fractions(self) -> int:
+        """Number of fractions with a dose > 0."""
+        return int(np.count_nonzero(self.doses > 0))
+
+    @property
+    def total_dose(self) -> float:
+        """Physical dose in Gy."""
+        return float(self.doses.sum())
+
+    @property
+    def first_day(self) -> float:
+        """Day of the first fraction (0 when there is none)."""
+        return float(self.days[0]) if self.days.size else 0.0
+
+    @property
+    def last_day(self) -> float:
+        """Day of the last fraction (0 when there is none)."""
+        return float(self.days[-1]) if self.days.size else 0.0
+
+    def bed(self, alpha_beta):
+        """BED of this schedule (Gy) for ``alpha_beta`` (Gy)."""
+        return bed(self, alpha_beta)
+
+    def eqd2(self, alpha_beta):
+        """EQD2 of this schedule (Gy) for ``alpha_beta`` (Gy)."""
+        return eqd2(self, alpha_beta)
+
+    def scaled(self, total: float) -> Schedule:
+        """The same fraction days with doses rescaled to a new total dose (used by TCD50)."""
+        if total < 0:
+            raise ValidationError(f"total dose must be >= 0 Gy, got {total:g}")
+        if self.doses.size == 0 or self.total_dose == 0:
+            raise ValidationError("cannot rescale an empty schedule")
+        return Schedule(self.days, self.doses * (total / self.total_dose), label=f"{total:g}Gy")
+
+    def __str__(self) -> str:
+        return self.label or ",".join(
+            f"{t:g}:{d:g}" for t, d in zip(self.days, self.doses, strict=False)
+        )
+
+
+_NUM = r"(\d+(?:\.\d*)?|\.\d+)"
+_TOTAL_FX = re.compile(rf"^{_NUM}\s*gy\s*/\s*(\d+)\s*(?:fx|fxs|fractions?|f)$")
+_DOSE_X = re.compile(rf"^{_NUM}\s*gy\s*[x\u00d7\*]\s*(\d+)$")
+
+
+def _bad(token: str, why: str) -> ValidationError:
+    return ValidationError(
+        f"cannot parse schedule {token!r}: {why}; accepted forms: {ACCEPTED_FORMS}"
+    )
+
+
+def parse_schedule(text: str | Schedule) -> Schedule:
+    """Parse a schedule string into a :class:`Schedule`.
+
+    Parameters
+    ----------
+    text
+        ``"50Gy/25fx"``, ``"25Gy/5fx"``, ``"8Gy x3"``, ``"20Gy x1"``, ``"0:8,1:8,2:8"`` or
+        ``"none"`` (see the module docstring for the day convention). A :class:`Schedule` is
+        returned unchanged.
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ValidationError
+        Unparseable text, a negative dose, zero fractions, duplicate or negative days; the
+        message names the offending token and the accepted forms.
+    """
+    if isinstance(text, Schedule):
+        return text
+    if not isinstance(text, str):
+        raise ValidationError(f"schedule must be a string, got {type(text).__name__}")
+    raw = text.strip()
+    s = raw.lower().replace("\u2009", " ")
+    if s in {"none", "0", "0gy", "sham"}:
+        return Schedule(np.zeros(0), np.zeros(0), label="none")
+    if "-" in s and re.search(r"(^|[:,\s])-", s):
+        raise _bad(raw, "doses and days must not be negative")
+    m = _TOTAL_FX.match(s)
+    if m:
+        total, n = float(m.group(1)), int(m.group(2))
+        if n < 1:
+            raise _bad(raw, "the number of fractions must be >= 1")
+        return Schedule(weekday_days(n), np.full(n, total / n), label=raw)
+    m = _DOSE_X.match(s)
+    if m:
+        d, n = float(m.group(1)), int(m.group(2))
+        if n < 1:
+            raise _bad(raw, "the number of fractions must be >= 1")
+        return Schedule(weekday_days(n), np.full(n, d), label=raw)
+    if ":" in s:
+        days, doses = [], []
+        for tok in s.split(","):
+            tok = tok.strip()
+            parts = tok.split(":")
+            if len(parts) != 2:
+                raise _bad(raw, f"token {tok!r} is not day:dose")
+            try:
+                day = float(parts[0])
+                dose = float(parts[1].removesuffix("gy").strip())
+            except ValueError:
+                raise _bad(raw, f"token {tok!r} is not two numbers day:dose") from None
+            if not (np.isfinite(day) and np.isfinite(dose)) or day < 0 or dose < 0:
+                raise _bad(raw, f"token {tok!r} needs a day >= 0 and a dose >= 0 Gy")
+            days.append(day)
+            doses.append(dose)
+        order = np.argsort(days, kind="stable")
+        d_sorted = np.asarray(days)[order]
+        if np.any(np.diff(d_sorted) == 0):
+            dup = d_sorted[:-1][np.diff(d_sorted) == 0][0]
+            raise _bad(raw, f"day {dup:g} is listed twice")
+        return Schedule(d_sorted, np.asarray(doses)[order], label=raw)
+    raise _bad(raw, "unrecognised notation")

@@ -1,0 +1,260 @@
+"""Tumour genotypes, hosts and interventions, by the names used on the CLI and in the API.
+
+Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competence factors, see
+:data:`GENOTYPES` and :data:`HOSTS`). Interventions carry timing and dose and are parsed from
+``name:key=value,key=value`` strings:
+
+* ``sting-agonist:day=0,dose=1[,repeat=3,every=3]`` - intratumoural cGAMP-like agonist; its
+  level decays with rate ``k_ag``; it drives tumour STING (bypassing cGAS) and host STING;
+* ``anti-pd1:day=0,dose=1[,repeat=4,every=3]`` - PD-1 blockade; occupancy ``s / (s + 0.1)``
+  where ``s`` is the sum of doses decaying with rate ``k_pd1`` (dose 1 gives 91% occupancy);
+* ``ifnar-block:start=0,end=7[,dose=0.95]`` - IFNAR-blocking antibody in a window: the
+  fraction ``dose`` of IFNAR signalling is blocked, in tumour and host;
+* ``jak-inhibitor:start=0,end=7[,dose=0.9]`` - JAK1 inhibition of STAT1 signalling in tumour
+  and host in a window;
+* ``ifn-amplifier:start=0,end=28[,dose=1]`` - an epigenetic amplifier of tumour IFN
+  transcription: production multiplied by ``1 + dose`` in the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ifnexus._errors import UnknownNameError, ValidationError
+
+__all__ = [
+    "GENOTYPES",
+    "HOSTS",
+    "INTERVENTIONS",
+    "Intervention",
+    "parse_genotype",
+    "parse_host",
+    "parse_intervention",
+    "parse_interventions",
+]
+
+# competence factors of the tumour (t_*) and host (h_*); 1 = intact
+_TUMOUR_DEFAULT = {
+    "t_cgas": 1.0,
+    "t_sting": 1.0,
+    "t_irf3": 1.0,
+    "t_cluster": 1.0,
+    "t_ifnar": 1.0,
+    "t_stat1": 1.0,
+    "chronic": 0.0,
+}
+_HOST_DEFAULT = {"h_T": 1.0, "h_ifnar": 1.0, "h_sting": 1.0}
+
+GENOTYPES: dict[str, dict[str, float]] = {
+    "wild-type": {},
+    "cgas-loss": {"t_cgas": 0.0},
+    "sting-loss": {"t_sting": 0.0},
+    "irf3-loss": {"t_irf3": 0.0},
+    "ifn-cluster-loss": {"t_cluster": 0.0},
+    "ifnar1-loss": {"t_ifnar": 0.0},
+    "stat1-loss": {"t_stat1": 0.0},
+    "chronic-ifn": {"chronic": 1.0},
+}
+"""Tumour genotypes: ``ifn-cluster-loss`` is 9p21 co-deletion of the type I IFN genes (no tumour
+IFN-I); ``chronic-ifn`` adds tonic low-level IFN-I production (IRDS-high at baseline)."""
+
+HOSTS: dict[str, dict[str, float]] = {
+    "immunocompetent": {},
+    "t-cell-deficient": {"h_T": 0.0},
+    "ifnar-loss": {"h_ifnar": 0.0},
+    "sting-loss": {"h_sting": 0.0},
+}
+"""Hosts; ``nude`` (and ``rag``) are aliases of ``t-cell-deficient``."""
+
+_HOST_ALIASES = {"nude": "t-cell-deficient", "rag": "t-cell-deficient", "wt": "immunocompetent"}
+
+
+def parse_genotype(spec: str | list[str] | tuple[str, ...] | None) -> dict[str, float]:
+    """Competence factors of a tumour genotype given as ``"sting-loss,chronic-ifn"`` or a list.
+
+    Returns
+    -------
+    dict
+        ``t_cgas``, ``t_sting``, ``t_irf3``, ``t_cluster``, ``t_ifnar``, ``t_stat1`` (0/1) and
+        ``chronic`` (1 for a tonic-IFN tumour).
+
+    Raises
+    ------
+    UnknownNameError
+        A name not in :data:`GENOTYPES`; the message lists the accepted names.
+    """
+    out = dict(_TUMOUR_DEFAULT)
+    for name in _split(spec):
+        if name not in GENOTYPES:
+            raise UnknownNameError(
+                f"unknown tumour genotype {name!r}; accepted: {', '.join(GENOTYPES)}"
+            )
+        out.update(GENOTYPES[name])
+    return out
+
+
+def genotype_label(spec) -> str:
+    """Canonical comma-joined genotype label (``wild-type`` when empty)."""
+    names = [n for n in _split(spec) if n != "wild-type"]
+    return ",".join(names) if names else "wild-type"
+
+
+def parse_host(name: str | None) -> dict[str, float]:
+    """Competence factors of a host: ``h_T`` (T cells), ``h_ifnar``, ``h_sting`` (0/1)."""
+    key = canonical_host(name)
+    out = dict(_HOST_DEFAULT)
+    out.update(HOSTS[key])
+    return out
+
+
+def canonical_host(name: str | None) -> str:
+    """Canonical host name (resolves the ``nude``/``rag`` aliases)."""
+    key = "immunocompetent" if name is None else str(name).strip().lower()
+    key = _HOST_ALIASES.get(key, key)
+    if key not in HOSTS:
+        raise UnknownNameError(
+            f"unknown host {name!r}; accepted: {', '.join(HOSTS)} (alias: nude, rag)"
+        )
+    return key
+
+
+def _split(spec) -> list[str]:
+    if spec is None:
+        return []
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    return [str(s).strip().lower() for s in items if str(s).strip()]
+
+
+# ------------------------------------------------------------------------ interventions
+
+_IMPULSE = {"sting-agonist", "anti-pd1"}
+_WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0}
+INTERVENTIONS: tuple[str, ...] = (
+    "sting-agonist",
+    "anti-pd1",
+    "ifnar-block",
+    "jak-inhibitor",
+    "ifn-amplifier",
+)
+_FORMS = (
+    "'sting-agonist:day=0,dose=1[,repeat=N,every=D]', 'anti-pd1:day=0,dose=1[,repeat=N,every=D]', "
+    "'ifnar-block:start=0,end=7[,dose=0.95]', 'jak-inhibitor:start=0,end=7[,dose=0.9]', "
+    "'ifn-amplifier:start=0,end=28[,dose=1]'"
+)
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """One intervention: a name, dose times (impulses) or a window, and a dose.
+
+    ``days`` holds the dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``);
+    ``start``/``end`` the window of ``ifnar-block``, ``jak-inhibitor`` and ``ifn-amplifier``.
+    Days count from the first fraction (negative = before radiotherapy).
+    """
+
+    name: str
+    dose: float
+    days: tuple[float, ...] = field(default_factory=tuple)
+    start: float = float("nan")
+    end: float = float("nan")
+
+    @property
+    def is_window(self) -> bool:
+        """True for a windowed (piecewise-constant) intervention."""
+        return self.name in _WINDOW
+
+    def breakpoints(self) -> list[float]:
+        """Times at which this intervention switches or doses."""
+        return [self.start, self.end] if self.is_window else list(self.days)
+
+    def active(self, t) -> np.ndarray:
+        """1 inside the window (``start <= t < end``), else 0 (windowed interventions only)."""
+        t = np.asarray(t, dtype=float)
+        return ((t >= self.start) & (t < self.end)).astype(float)
+
+    def __str__(self) -> str:
+        if self.is_window:
+            return f"{self.name}:start={self.start:g},end={self.end:g},dose={self.dose:g}"
+        return f"{self.name}:days={';'.join(f'{d:g}' for d in self.days)},dose={self.dose:g}"
+
+
+def parse_intervention(text: str | Intervention) -> Intervention:
+    """Parse ``name:key=value,...`` into an :class:`Intervention` (see the module docstring).
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown intervention name.
+    ValidationError
+        Unknown or malformed keys, negative dose, a window that ends before it starts.
+    """
+    if isinstance(text, Intervention):
+        return text
+    raw = str(text).strip()
+    name, _, rest = raw.partition(":")
+    name = name.strip().lower()
+    if name not in INTERVENTIONS:
+        raise UnknownNameError(
+            f"unknown intervention {name!r} in {raw!r}; accepted: {', '.join(INTERVENTIONS)}; "
+            f"forms: {_FORMS}"
+        )
+    kv: dict[str, float] = {}
+    for tok in filter(None, (t.strip() for t in rest.split(","))):
+        k, eq, v = tok.partition("=")
+        k = k.strip().lower()
+        if not eq:
+            raise ValidationError(
+                f"intervention {raw!r}: token {tok!r} is not key=value; forms: {_FORMS}"
+            )
+        try:
+            kv[k] = float(v)
+        except ValueError:
+            raise ValidationError(
+                f"intervention {raw!r}: {k} must be a number, got {v.strip()!r}"
+            ) from None
+        if not np.isfinite(kv[k]):
+            raise ValidationError(f"intervention {raw!r}: {k} must be finite")
+    allowed = {"day", "dose", "repeat", "every"} if name in _IMPULSE else {"start", "end", "dose"}
+    bad = sorted(set(kv) - allowed)
+    if bad:
+        raise ValidationError(
+            f"intervention {raw!r}: unknown key {bad[0]!r}; {name} accepts {', '.join(sorted(allowed))}"
+        )
+    dose = kv.get("dose", 1.0 if name in _IMPULSE else _WINDOW[name])
+    if dose < 0:
+        raise ValidationError(f"intervention {raw!r}: dose must be >= 0, got {dose:g}")
+    if name in {"ifnar-block", "jak-inhibitor"} and dose > 1:
+        raise ValidationError(
+            f"intervention {raw!r}: dose is the blocked fraction of signalling, 0-1; got {dose:g}"
+        )
+    if name in _IMPULSE:
+        day = kv.get("day", 0.0)
+        repeat = kv.get("repeat", 1.0)
+        every = kv.get("every", 1.0)
+        if repeat < 1 or repeat != int(repeat):
+            raise ValidationError(f"intervention {raw!r}: repeat must be a whole number >= 1")
+        if every <= 0:
+            raise ValidationError(f"intervention {raw!r}: every must be > 0 days")
+        days = tuple(float(day + k * every) for k in range(int(repeat)))
+        return Intervention(name=name, dose=float(dose), days=days)
+    if "start" not in kv or "end" not in kv:
+        raise ValidationError(
+            f"intervention {raw!r}: {name} needs start= and end= (days); forms: {_FORMS}"
+        )
+    if kv["end"] <= kv["start"]:
+        raise ValidationError(
+            f"intervention {raw!r}: the window ends (end={kv['end']:g}) before it starts "
+            f"(start={kv['start']:g}); end must be later than start"
+        )
+    return Intervention(name=name, dose=float(dose), start=kv["start"], end=kv["end"])
+
+
+def parse_interventions(items) -> tuple[Intervention, ...]:
+    """Parse a list of intervention strings (or one string separated by ``;``)."""
+    if items is None:
+        return ()
+    if isinstance(items, str | Intervention):
+        items = [s for s in items.split(";")] if isinstance(items, str) else [items]
+    return tuple(parse_intervention(s) for s in items if str(s).strip())
