@@ -195,7 +195,14 @@ def fold_chunks(
         for a, b in bounds:
             state = step(state, source.reader(a, b), *args)
         return state
-    with ThreadPoolExecutor(max_workers=_workers(n_jobs)) as pool:  # read ahead, fold in order
-        for blk in pool.map(lambda ab: source.reader(*ab), bounds):
+    ahead = _workers(n_jobs)
+    with ThreadPoolExecutor(max_workers=ahead) as pool:  # read at most `ahead` chunks ahead
+        pending = [pool.submit(source.reader, *ab) for ab in bounds[:ahead]]
+        for k in range(len(bounds)):
+            blk = pending[k].result()
+            pending[k] = None  # type: ignore[call-overload]
+            if k + ahead < len(bounds):
+                pending.append(pool.submit(source.reader, *bounds[k + ahead]))
             state = step(state, blk, *args)
+            del blk
     return state
