@@ -44,7 +44,7 @@ SUMMARY_COLUMNS = [
     "NegSelQCGene",
 ]  # fmt: skip
 
-_CODE = np.full(256, 5, dtype=np.uint64)
+_CODE = np.full(256, 5, dtype=np.uint8)
 for _i, _c in enumerate(b"ACGT"):
     _CODE[_c] = _i
 _CODE[ord("N")] = 4
@@ -69,7 +69,7 @@ class _Library:
         lens = np.array([len(s) for s in self.seqs])
         self.lengths = sorted({int(x) for x in lens}, reverse=True)
         self.min_len = min(self.lengths)
-        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.tables: dict[int, tuple[pd.Index, np.ndarray]] = {}
         self.fallback: dict[bytes, int] = {}
         for ln in self.lengths:
             idx = np.flatnonzero(lens == ln)
@@ -77,54 +77,58 @@ class _Library:
                 for i in idx:
                     self.fallback[self.seqs[i].encode()] = int(i)
                 continue
-            codes = np.zeros(idx.shape[0], dtype=np.uint64)
-            ok = np.ones(idx.shape[0], dtype=bool)
-            for k, i in enumerate(idx):
-                b = np.frombuffer(self.seqs[i].encode(), dtype=np.uint8)
-                c = _CODE[b]
-                if (c > 3).any():
-                    ok[k] = False
-                    self.fallback[self.seqs[i].encode()] = int(i)
-                    continue
-                codes[k] = _pack(c[None, :])[0]
-            codes, idx = codes[ok], idx[ok]
-            o = np.argsort(codes, kind="stable")
-            self.tables[ln] = (codes[o], idx[o])
+            raw = np.frombuffer(
+                "".join(self.seqs[i] for i in idx).encode("ascii", errors="replace"), np.uint8
+            )
+            c = _CODE[raw.reshape(idx.shape[0], ln)].T
+            ok = np.maximum.reduce(c, axis=0) <= 3
+            for i in idx[~ok]:
+                self.fallback[self.seqs[i].encode()] = int(i)
+            self.tables[ln] = (pd.Index(_pack(c[:, ok])), idx[ok])
 
     def match(self, win: np.ndarray, count_n: bool) -> np.ndarray:
-        """Library index of each window row (-1 when absent or containing N)."""
-        ln = win.shape[1]
-        out = np.full(win.shape[0], -1, dtype=np.int64)
+        """Library index of each read window (-1 when absent or containing N).
+
+        ``win`` is guide length x reads (bases of window position j in row j).
+        """
+        ln = win.shape[0]
+        out = np.full(win.shape[1], -1, dtype=np.int64)
         c = _CODE[win]
-        has_n = (c == 4).any(axis=1)
-        clean = (c <= 3).all(axis=1)
-        if ln in self.tables and ln <= 32:
-            codes_lib, idx_lib = self.tables[ln]
-            if codes_lib.shape[0]:
+        worst = np.maximum.reduce(c, axis=0)
+        clean = worst <= 3
+        if ln in self.tables:
+            lib_index, idx_lib = self.tables[ln]
+            if len(lib_index):
                 rows = np.flatnonzero(clean)
-                code = _pack(c[rows])
-                pos = np.searchsorted(codes_lib, code)
-                pos = np.minimum(pos, codes_lib.shape[0] - 1)
-                hit = codes_lib[pos] == code
+                pos = lib_index.get_indexer(_pack(c[:, rows]))
+                hit = pos >= 0
                 out[rows[hit]] = idx_lib[pos[hit]]
         if self.fallback:
+            has_n = (c == 4).any(axis=0)
             rest = np.flatnonzero((out < 0) & (count_n | ~has_n))
             for r in rest:
-                j = self.fallback.get(win[r].tobytes())
+                j = self.fallback.get(np.ascontiguousarray(win[:, r]).tobytes())
                 if j is not None:
                     out[r] = j
         return out
 
 
 def _pack(c: np.ndarray) -> np.ndarray:
-    code = np.zeros(c.shape[0], dtype=np.uint64)
-    for j in range(c.shape[1]):
-        code = (code << np.uint64(2)) | c[:, j]
+    """2-bit codes of the columns of ``c`` (guide position x reads, values 0-3)."""
+    code = np.zeros(c.shape[1], dtype=np.uint64)
+    for j in range(c.shape[0]):
+        code <<= np.uint64(2)
+        code |= c[j]
     return code
 
 
 def _windows(buf: np.ndarray, start: np.ndarray, offset: int, ln: int) -> np.ndarray:
-    return buf[(start + offset)[:, None] + np.arange(ln)[None, :]]
+    """Bases ``offset .. offset + ln`` of each read, as a guide position x reads array."""
+    out = np.empty((ln, start.shape[0]), dtype=np.uint8)
+    pos = start + offset
+    for j in range(ln):
+        np.take(buf, pos + j, out=out[j])
+    return out
 
 
 def _detect_trim5(path: str, lib: _Library, count_n: bool) -> list[int]:

@@ -105,15 +105,20 @@ def iter_fastq(
                 use = min(use, (max_reads - nread) * 4)
             if use > 0:
                 ends = nl[:use]
-                starts = np.concatenate([[0], nl[: use - 1] + 1])
-                lens = ends - starts
-                cr = (lens > 0) & (arr[np.maximum(ends - 1, 0)] == 13)
-                lens = lens - cr
-                h = starts[0::4]
-                bad_h = (lens[0::4] == 0) | (arr[np.minimum(h, arr.shape[0] - 1)] != ord("@"))
-                pl = starts[2::4]
-                bad_p = (lens[2::4] == 0) | (arr[np.minimum(pl, arr.shape[0] - 1)] != ord("+"))
-                bad_q = lens[1::4] != lens[3::4]
+                starts = np.empty(use, dtype=np.int64)
+                starts[0] = 0
+                starts[1:] = ends[:-1] + 1
+                last = arr.shape[0] - 1
+                h0, p0 = starts[0::4], starts[2::4]
+                s1, e1 = starts[1::4], ends[1::4]
+                s3, e3 = starts[3::4], ends[3::4]
+                l1 = e1 - s1
+                l1 -= (l1 > 0) & (arr[np.maximum(e1 - 1, 0)] == 13)
+                l3 = e3 - s3
+                l3 -= (l3 > 0) & (arr[np.maximum(e3 - 1, 0)] == 13)
+                bad_h = (ends[0::4] == h0) | (arr[np.minimum(h0, last)] != 64)  # '@'
+                bad_p = (ends[2::4] == p0) | (arr[np.minimum(p0, last)] != 43)  # '+'
+                bad_q = l1 != l3
                 bad = bad_h | bad_p | bad_q
                 if bad.any():
                     k = int(np.flatnonzero(bad)[0])
@@ -125,7 +130,7 @@ def iter_fastq(
                         else "sequence and quality lengths differ"
                     )
                     raise InputFormatError(f"FASTQ {p}: malformed record {nread + k + 1}: {what}")
-                yield SeqChunk(arr, starts[1::4].copy(), lens[1::4].copy(), nread)
+                yield SeqChunk(arr, s1.copy(), l1, nread)
                 nread += use // 4
             if max_reads is not None and nread >= max_reads:
                 return
