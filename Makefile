@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -20,7 +20,13 @@ demo: $(STAMP)
 	$(BIN)/ifnexus genesets export --species human --role all --out demo_output/ifnexus_genesets_human.gmt
 	$(BIN)/ifnexus genesets export --species mouse --role all --out demo_output/ifnexus_genesets_mouse.gmt
 
-test: $(STAMP)
+# The report test renders HTML in Debian's headless Chromium; install it when absent.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found and not root: the report rendering test will be skipped"; fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -18,6 +18,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give outputs the usual mode
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -40,7 +43,9 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return Path(path)
 
 
-def write_table(df, path: str | os.PathLike[str], *, sep: str | None = None, index: bool = False) -> Path:
+def write_table(
+    df, path: str | os.PathLike[str], *, sep: str | None = None, index: bool = False
+) -> Path:
     """Write a DataFrame atomically as CSV (or TSV when the suffix is .tsv/.txt)."""
     p = Path(path)
     if sep is None:

@@ -58,13 +58,18 @@ def _register() -> None:
 
     app.command("score")(_scoring.score_cmd)
 
+    from ifnexus.cli import _singlecell
+
+    app.add_typer(_singlecell.app, name="sc")
+
     from ifnexus.cli import _screen
 
     app.add_typer(_screen.app, name="screen")
 
-    from ifnexus.cli import _singlecell
+    from ifnexus.cli import _study
 
-    app.add_typer(_singlecell.app, name="sc")
+    app.command("demo")(_study.demo_cmd)
+    app.command("report")(_study.report_cmd)
 
 
 _register()

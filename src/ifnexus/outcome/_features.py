@@ -77,14 +77,26 @@ def join_features(
 ) -> tuple[pd.DataFrame, str]:
     """Inner-join clinical and feature tables on an identifier column.
 
-    ``id_col`` defaults to the single column name the two tables share. Unmatched rows are
-    reported in a warning; duplicated identifiers in the feature table are an error.
+    ``id_col`` defaults to the single column name the two tables share; ``"a=b"`` links
+    clinical column ``a`` to feature column ``b`` (e.g. ``patient_id=sample``, the id column of
+    ``ifnexus tumor profile``). Unmatched rows are reported in a warning; duplicated
+    identifiers in the feature table are an error.
 
     Returns
     -------
     (pandas.DataFrame, str)
         The joined table and the identifier column used.
     """
+    if id_col is not None and "=" in id_col:
+        left_id, _, right_id = (x.strip() for x in id_col.partition("="))
+        if right_id not in features.columns:
+            raise ValidationError(
+                f"identifier column '{right_id}' not found in {features_source or 'the feature table'}; "
+                f"columns: {list(features.columns)}"
+            )
+        features = features.drop(columns=[c for c in features.columns if c == left_id and c != right_id])
+        features = features.rename(columns={right_id: left_id})
+        id_col = left_id
     if id_col is None:
         common = [c for c in clinical.columns if c in features.columns]
         if len(common) != 1:

@@ -1,0 +1,200 @@
+"""Model experiments for the study: system time courses, ablations, a virtual trial, in-vitro effects.
+
+Every number here comes from :mod:`ifnexus.model`; this module only chooses the scenarios
+(the ones the seed's study and commentary discuss) and tidies the results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._rng import RngLike, as_generator
+from ifnexus.model import parse_schedule, simulate_cohort
+
+# Gene knock-downs of the seed's CRISPRi screen and the model genotype each one removes.
+SCREEN_GENOTYPES = {
+    "STING1": "sting-loss",
+    "CGAS": "cgas-loss",
+    "IRF3": "irf3-loss",
+    "IFNAR1": "ifnar1-loss",
+    "STAT1": "stat1-loss",
+}
+
+
+def _state_of(p: pd.DataFrame) -> np.ndarray:
+    """The tumour-module IFN state of model patients (see ``cohort_truth``)."""
+    deficient = p["ifn_cluster_loss"].to_numpy(bool) | p["sting_silenced"].to_numpy(bool)
+    chronic = p["chronic_ifn"].to_numpy(float) > 0
+    if "genotype" in p:
+        g = p["genotype"].astype(str)
+        deficient |= g.str.contains("ifn-cluster-loss|sting-loss|cgas-loss").to_numpy()
+        chronic |= g.str.contains("chronic-ifn").to_numpy()
+    return np.where(deficient, "ifn-deficient", np.where(chronic, "chronic", "acute-competent"))
+
+
+def system_timecourses(days: float = 90.0) -> pd.DataFrame:
+    """Typical-tumour time courses under 50 Gy/25 fx for acute-competent, chronic and IFN-deficient tumours.
+
+    Columns: scenario, day, ifn, acute_signal, ustat1, irds, cd8, tumour.
+    """
+    rows = []
+    for label, genotype in (
+        ("acute-competent", None),
+        ("chronic", "chronic-ifn"),
+        ("ifn-deficient", "ifn-cluster-loss"),
+    ):
+        res = simulate_cohort(
+            "50Gy/25fx",
+            n_patients=1,
+            setting="patient",
+            genotype=genotype,
+            heterogeneity=False,
+            record=1,
+            days=days,
+            rng=0,
+        )
+        tc = res.timecourses.pivot_table(
+            index="time", columns="state", values="value", aggfunc="last"
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "scenario": label,
+                    "day": tc.index.to_numpy(),
+                    "ifn": tc["ifn"].to_numpy(),
+                    "acute_signal": tc["acute"].to_numpy(),
+                    "ustat1": tc["ustat1"].to_numpy(),
+                    "irds": tc["irds"].to_numpy(),
+                    "cd8": tc["cd8"].to_numpy(),
+                    "tumour": tc["burden"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def ablations(
+    *, n_patients: int = 200, schedule: str = "20Gy x1", rng: RngLike = 0
+) -> pd.DataFrame:
+    """Local control of mouse grafts by tumour genotype and host (the seed's ablation experiments).
+
+    Columns: scenario, kind (tumour or host), local_control, n, schedule. Every arm uses the
+    same seed, so arms differ only by the ablation (common random numbers).
+    """
+    seed = int(as_generator(rng).integers(2**31))
+    arms = [("wild type", "reference", None, None)]
+    arms += [
+        (g, "tumour", g, None)
+        for g in (
+            "sting-loss",
+            "cgas-loss",
+            "irf3-loss",
+            "ifnar1-loss",
+            "stat1-loss",
+            "ifn-cluster-loss",
+            "chronic-ifn",
+        )
+    ]
+    arms += [
+        (f"host {h}", "host", None, h) for h in ("t-cell-deficient", "ifnar-loss", "sting-loss")
+    ]
+    rows = []
+    for label, kind, genotype, host in arms:
+        res = simulate_cohort(
+            schedule, n_patients=n_patients, setting="mouse", genotype=genotype, host=host, rng=seed
+        )
+        rows.append(
+            {
+                "scenario": label,
+                "kind": kind,
+                "local_control": float(res.patients["local_control"].mean()),
+                "n": n_patients,
+                "schedule": schedule,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _combinations(schedule: str) -> dict[str, list[str]]:
+    last = float(np.max(parse_schedule(schedule).days))
+    return {
+        "RT alone": [],
+        "+ STING agonist": ["sting-agonist:day=0,dose=1,repeat=3,every=7"],
+        "+ IFNAR block during RT": [f"ifnar-block:start=0,end={last + 1:g}"],
+        "+ IFNAR block after RT": [f"ifnar-block:start={last + 1:g},end={last + 43:g}"],
+    }
+
+
+def virtual_trial(
+    *,
+    n_patients: int = 300,
+    rng: RngLike = 0,
+    regimens: tuple[str, ...] = ("50Gy/25fx", "25Gy/5fx", "8Gy x3"),
+) -> pd.DataFrame:
+    """Local control at 2 years of virtual MPNST patients by regimen, combination and IFN state.
+
+    Columns: regimen, combination, ifn_state, local_control, n. Every arm simulates the same
+    virtual patients (same seed), so differences are the treatment's alone.
+    """
+    seed = int(as_generator(rng).integers(2**31))
+    rows = []
+    for regimen in regimens:
+        for combo, interventions in _combinations(regimen).items():
+            res = simulate_cohort(
+                regimen,
+                n_patients=n_patients,
+                setting="patient",
+                interventions=interventions,
+                days=730,
+                rng=seed,
+            )
+            p = res.patients
+            state = _state_of(p)
+            rows.append(
+                {
+                    "regimen": regimen,
+                    "combination": combo,
+                    "ifn_state": "all",
+                    "local_control": float(p["local_control"].mean()),
+                    "n": len(p),
+                }
+            )
+            for s in ("acute-competent", "chronic", "ifn-deficient"):
+                m = state == s
+                rows.append(
+                    {
+                        "regimen": regimen,
+                        "combination": combo,
+                        "ifn_state": s,
+                        "local_control": float(p.loc[m, "local_control"].mean())
+                        if m.any()
+                        else np.nan,
+                        "n": int(m.sum()),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def in_vitro_effects(dose: float = 4.0) -> pd.DataFrame:
+    """Per screen gene: the model's clonogenic survival after ``dose`` Gy with and without the knock-down.
+
+    Columns: gene, genotype, sf_wild_type, sf_knockdown, log2_sf_ratio (positive = the
+    knock-down confers radioresistance, as the seed's screen found).
+    """
+    from ifnexus.model import in_vitro_survival
+
+    wt = float(np.asarray(in_vitro_survival([dose]))[0])
+    rows = []
+    for gene, genotype in SCREEN_GENOTYPES.items():
+        kd = float(np.asarray(in_vitro_survival([dose], genotype=genotype))[0])
+        rows.append(
+            {
+                "gene": gene,
+                "genotype": genotype,
+                "sf_wild_type": wt,
+                "sf_knockdown": kd,
+                "log2_sf_ratio": float(np.log2(kd / wt)),
+            }
+        )
+    return pd.DataFrame(rows)
