@@ -28,7 +28,7 @@ from ifnexus._rng import RngLike
 from ifnexus.model._outcomes import ifn_summary, sample_failure, zm_tcp
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
-from ifnexus.model._solver import Drive, build_grid, integrate
+from ifnexus.model._solver import GRIDS, Drive, build_grid, integrate
 from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
 from ifnexus.model._variants import (
     canonical_host,
@@ -164,7 +164,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     )
     keep = np.arange(n)[start + np.arange(n) < cfg.record]
     z0 = initial_state(p, q, n)
-    grid = build_grid(sched, drive, t0, t_end, probes=probes)
+    grid = build_grid(sched, drive, t0, t_end, probes=probes, **GRIDS[cfg.setting])
     sol = integrate(
         z0,
         p,
@@ -183,7 +183,16 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     cd8_fold = np.full(n, np.nan)
     if t7 <= t_end and cfg.host["h_T"] > 0:
         none = Schedule(np.zeros(0), np.zeros(0), label="none")
-        twin = integrate(z0, p, q, none, drive, t0, t7)
+        twin = integrate(
+            z0,
+            p,
+            q,
+            none,
+            drive,
+            t0,
+            t7,
+            grid=build_grid(none, drive, t0, t7, **GRIDS[cfg.setting]),
+        )
         z7 = _state_at(sol, z0, t0, t_end, t7)
         cd8 = z7[IDX["cd8_bystander"]] + z7[IDX["cd8_effector"]]
         cd8_t = twin.z_end[IDX["cd8_bystander"]] + twin.z_end[IDX["cd8_effector"]]

@@ -39,6 +39,12 @@ GROWTH = 1.5
 H_MAX = 0.15  # during treatment and the immune response that follows it
 H_MAX_LATE = 1.0  # from LATE days after the last fraction
 LATE = 60.0
+GRIDS: dict[str, dict[str, float]] = {
+    # step caps per setting, chosen so that tumour burden agrees with Radau (rtol 1e-8) to
+    # better than 1e-4 relative on the test cases (tests/model/test_solver.py)
+    "mouse": {"h_max": 0.15, "h_max_late": 1.0},
+    "patient": {"h_max": 0.25, "h_max_late": 2.0},
+}
 _PD1_K = 0.1  # occupancy s / (s + 0.1)
 _IFN_AUC = IDX["ifn_auc"]  # its forcing is the IFN-I level
 
@@ -200,6 +206,22 @@ class Solution:
     probes: dict[float, np.ndarray]  # state before the jumps at each probe time
 
 
+def _step_tables(grid: Grid, drive: Drive, coefs: _Coefs):
+    """Per-step ETD coefficients, drive levels at the three stage times and window factors."""
+    tg = grid.t
+    hs = np.diff(tg)
+    co = np.empty((hs.size, 6, coefs.c.size))
+    lev = np.empty((hs.size, 3, 2))
+    wins = np.empty((hs.size, 3))
+    for k, (ta, h) in enumerate(zip(tg[:-1], hs, strict=True)):
+        co[k] = np.stack([v[:, 0] for v in coefs(h)])
+        g, o = drive.levels(ta, np.array([ta, ta + 0.5 * h, ta + h]))
+        lev[k, :, 0] = g
+        lev[k, :, 1] = o
+        wins[k] = drive.window_factors(ta + 0.5 * h)
+    return co, lev, wins
+
+
 def integrate(
     z0: np.ndarray,
     p: dict[str, float],
@@ -215,6 +237,7 @@ def integrate(
     in_vitro: bool = False,
     grid: Grid | None = None,
     dose_scale: np.ndarray | None = None,
+    backend: str = "numba",
 ) -> Solution:
     """Integrate a chunk of tumours from ``t0`` to ``t_end`` with ETDRK4 and exact jumps.
 
@@ -224,7 +247,7 @@ def integrate(
         Initial state ``(n_states, n)`` (not modified).
     record_rows
         State rows stored (float32) at every grid node for every patient; the extra row
-        ``-1`` stores the quasi-steady IFN-I level (read from the forcing of the next step).
+        ``-1`` stores the quasi-steady IFN-I level.
     keep
         Column indices of patients whose full state is stored at every node.
     probes
@@ -232,11 +255,18 @@ def integrate(
     dose_scale
         Optional per-patient multiplier of every fraction's dose (dose-response grids,
         unirradiated controls with 0).
+    backend
+        ``"numba"`` (compiled kernel, default) or ``"numpy"`` (the readable reference loop).
     """
     c = decay_rates(p)
     coefs = _Coefs(c)
     if grid is None:
         grid = build_grid(schedule, drive, t0, t_end, probes=probes)
+    if backend == "numba":
+        return _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro,
+                                dose_scale)  # fmt: skip
+    if backend != "numpy":
+        raise ValidationError(f"unknown backend {backend!r}; accepted: numba, numpy")
     tg = grid.t
     z = np.array(z0, dtype=float, copy=True)
     n = z.shape[1]
@@ -279,14 +309,55 @@ def integrate(
         z = E * z + f1 * Fu + f2 * (Fa + Fb) + f3 * Fc
         jumps(i + 1)
     if ifn_slot:
-        g, o = drive.levels(tg[-1], np.array([tg[-1]]))
-        blk, jak, amp = drive.window_factors(tg[-1])
+        g, o = drive.levels(tg[-2], np.array([tg[-1]]))
+        blk, jak, amp = drive.window_factors(0.5 * (tg[-2] + tg[-1]))
         rec[-1, ifn_slot[0]] = forcing(
             z, p, q, g[0], o[0], block=blk, jak=jak, amp=amp, in_vitro=in_vitro
         )[_IFN_AUC]
     if not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
     return Solution(z_end=z, t=tg, rec=rec, full=full, probes=probe_out)
+
+
+def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, dose_scale):
+    from ifnexus.model._kernel import P_NAMES, Q_NAMES, run_kernel
+
+    tg = grid.t
+    n = z0.shape[1]
+    co, lev, wins = _step_tables(grid, drive, coefs)
+    P = np.array([p[k] for k in P_NAMES], dtype=float)
+    Q = np.empty((n, len(Q_NAMES)))
+    for j, k in enumerate(Q_NAMES):
+        Q[:, j] = q[k]
+    node_dose = np.zeros(tg.size)
+    for i, d in grid.dose_at.items():
+        node_dose[i] = d
+    probe_times = sorted(grid.probe_at.values())
+    node_probe = np.full(tg.size, -1, dtype=np.int64)
+    for i, t in grid.probe_at.items():
+        node_probe[i] = probe_times.index(t)
+    ds = np.ones(n) if dose_scale is None else np.broadcast_to(dose_scale, (n,)).astype(float)
+    rr = np.asarray(record_rows if record_rows else (0,), dtype=np.int64)
+    rec = np.empty((n, tg.size, rr.size), dtype=np.float32)
+    pr = np.empty((max(len(probe_times), 1), n, N_STATES))
+    z_end = np.empty((n, N_STATES))
+    keep_slot = np.full(n, -1, dtype=np.int64)
+    nk = 0 if keep is None else len(keep)
+    if nk:
+        keep_slot[np.asarray(keep)] = np.arange(nk)
+    full = np.empty((max(nk, 1), tg.size, N_STATES))
+    run_kernel(np.ascontiguousarray(z0.T), P, Q, co, lev, wins, node_dose, node_probe, ds, rr,
+               rec, pr, z_end, keep_slot, full, bool(in_vitro))  # fmt: skip
+    z = np.ascontiguousarray(z_end.T)
+    if not np.all(np.isfinite(z)):
+        raise ConvergenceError("the model integration produced non-finite values; check parameters")
+    return Solution(
+        z_end=z,
+        t=tg,
+        rec=np.ascontiguousarray(rec.transpose(1, 2, 0)) if record_rows else None,
+        full=np.ascontiguousarray(full[:nk].transpose(1, 2, 0)) if nk else None,
+        probes={t: np.ascontiguousarray(pr[k].T) for k, t in enumerate(probe_times)},
+    )
 
 
 def solve_reference(

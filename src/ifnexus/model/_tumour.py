@@ -1,0 +1,187 @@
+"""One virtual tumour: its parameters, time courses, reference solution and SBML export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._errors import ValidationError
+from ifnexus.model._params import parameters
+from ifnexus.model._radiobiology import Schedule, parse_schedule
+from ifnexus.model._solver import GRIDS, Drive, build_grid, integrate, solve_reference
+from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
+from ifnexus.model._variants import (
+    Intervention,
+    canonical_host,
+    genotype_label,
+    parse_genotype,
+    parse_host,
+    parse_interventions,
+)
+
+__all__ = ["TumourModel", "tumour_model"]
+
+
+@dataclass(frozen=True)
+class TumourModel:
+    """One tumour under one schedule: scalar parameters ``p`` and tumour/host factors ``q``.
+
+    Build it with :func:`tumour_model`. Times are days from the first fraction; the simulation
+    starts at ``t0`` (earlier when an intervention starts before radiotherapy).
+    """
+
+    schedule: Schedule
+    setting: str
+    p: dict
+    q: dict
+    interventions: tuple[Intervention, ...]
+    days: float
+    genotype: str = "wild-type"
+    host: str = "immunocompetent"
+    in_vitro: bool = False
+
+    @property
+    def drive(self) -> Drive:
+        """Time-dependent intervention inputs."""
+        return Drive(self.interventions, self.p)
+
+    @property
+    def t0(self) -> float:
+        """Start of the simulation (first fraction, or the first intervention if earlier)."""
+        return min([self.schedule.first_day, *self.drive.breakpoints()])
+
+    @property
+    def t_end(self) -> float:
+        """End of follow-up."""
+        return self.schedule.first_day + self.days
+
+    def initial_state(self) -> np.ndarray:
+        """Pre-treatment state, shape ``(n_states, 1)`` (row 0 is ``ln N``)."""
+        return initial_state(self.p, self.q, 1, self.in_vitro)
+
+    def grid(self):
+        """The solver's time grid for this tumour."""
+        return build_grid(self.schedule, self.drive, self.t0, self.t_end, **GRIDS[self.setting])
+
+    def simulate(self, backend: str = "numba") -> pd.DataFrame:
+        """Time courses of every state and observable at the solver's grid times.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time`` (days from the first fraction) and one column per state (``N`` in cells)
+            and observable (``sting``, ``ifn``, ``acute``, ``kill``, ``burden``, ``cd8``);
+            values after the jump at fraction times.
+        """
+        sol = integrate(self.initial_state(), self.p, self.q, self.schedule, self.drive, self.t0,
+                        self.t_end, keep=np.array([0]), grid=self.grid(), in_vitro=self.in_vitro,
+                        backend=backend)  # fmt: skip
+        z = sol.full[:, :, 0].T
+        return self._frame(sol.t, z)
+
+    def reference(self, t_eval, **kwargs) -> pd.DataFrame:
+        """The same tumour with scipy ``solve_ivp`` (Radau, rtol 1e-8 by default).
+
+        Returns the same columns as :meth:`simulate` at ``t_eval`` (days from the first
+        fraction; at a fraction time the value after the jump).
+        """
+        t_eval = np.asarray(t_eval, dtype=float) + self.schedule.first_day
+        if np.any(t_eval < self.t0) or np.any(t_eval > self.t_end):
+            raise ValidationError("t_eval must lie within the simulated follow-up")
+        y = solve_reference(self.initial_state(), self.p, self.q, self.schedule, self.drive,
+                            self.t0, self.t_end, t_eval, in_vitro=self.in_vitro, **kwargs)  # fmt: skip
+        z = y.T.copy()
+        z[0] = np.log(np.maximum(z[0], 1e-300))
+        return self._frame(t_eval, z)
+
+    def _frame(self, t: np.ndarray, z: np.ndarray) -> pd.DataFrame:
+        d = self.drive
+        lev = (
+            np.array([d.levels(tt, np.array([tt]))[0][0] for tt in t]),
+            np.array([d.levels(tt, np.array([tt]))[1][0] for tt in t]),
+        )
+        wins = np.array([d.window_factors(tt) for tt in t]).reshape(-1, 3)
+        sg = signals(z, self.p, self.q, lev[0], lev[1], wins[:, 0], wins[:, 1], wins[:, 2],
+                     self.in_vitro)  # fmt: skip
+        out = {"time": t - self.schedule.first_day}
+        for i, name in enumerate(STATE_NAMES):
+            out[name] = np.exp(z[0]) if i == 0 else z[i]
+        for name in ("sting", "ifn", "acute", "kill"):
+            out[name] = np.broadcast_to(sg[name], t.shape)
+        out["burden"] = sg["B"]
+        out["cd8"] = z[IDX["cd8_bystander"]] + z[IDX["cd8_effector"]]
+        return pd.DataFrame(out)
+
+    def to_sbml(self) -> str:
+        """SBML Level 3 Version 2 of this tumour (see :func:`ifnexus.model.to_sbml`)."""
+        from ifnexus.model._sbml import to_sbml
+
+        return to_sbml(self)
+
+
+def tumour_model(
+    schedule: str | Schedule,
+    *,
+    setting: str = "patient",
+    disease: str = "gross",
+    genotype=None,
+    host: str | None = None,
+    interventions=(),
+    days: float | None = None,
+    params: dict[str, float] | None = None,
+    alpha: float | None = None,
+    alpha_beta: float | None = None,
+    n0: float | None = None,
+    infiltration: float = 1.0,
+    chronic: float | None = None,
+    in_vitro: bool = False,
+) -> TumourModel:
+    """One tumour at the median of the population (or with the given traits).
+
+    Parameters
+    ----------
+    schedule, setting, disease, genotype, host, interventions, days, params
+        As in :func:`ifnexus.model.simulate_cohort`.
+    alpha, alpha_beta, n0, infiltration, chronic
+        Tumour traits; default the setting's medians (``chronic`` from the genotype).
+    in_vitro
+        Tumour cells only (no host, immune layer or carrying capacity).
+    """
+    from ifnexus.model._cohort import DEFAULT_DAYS, DISEASES
+
+    p = parameters(setting, **(params or {}))
+    if disease not in DISEASES:
+        raise ValidationError(
+            f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
+        )
+    g = parse_genotype(genotype)
+    h = parse_host(host)
+    if in_vitro:
+        h = {"h_T": 0.0, "h_ifnar": 0.0, "h_sting": 0.0}
+    a = p["alpha"] if alpha is None else float(alpha)
+    ab = p["alpha_beta"] if alpha_beta is None else float(alpha_beta)
+    if a <= 0 or ab <= 0:
+        raise ValidationError(f"alpha and alpha/beta must be > 0, got {a:g} and {ab:g}")
+    n0v = (p["n0_postop"] if disease == "postop" else p["n0"]) if n0 is None else float(n0)
+    if n0v <= 0:
+        raise ValidationError(f"n0 must be > 0 cells, got {n0v:g}")
+    q = {
+        "alpha": a,
+        "beta": a / ab,
+        "n0": n0v,
+        "tau": float(infiltration),
+        **{k: v for k, v in g.items() if k != "chronic"},
+        "chronic": g["chronic"] if chronic is None else float(chronic),
+        **h,
+    }
+    d = DEFAULT_DAYS[setting] if days is None else float(days)
+    if not np.isfinite(d) or d <= 0:
+        raise ValidationError(f"days of follow-up must be > 0, got {days!r}")
+    return TumourModel(
+        schedule=parse_schedule(schedule), setting=setting, p=p, q=q,
+        interventions=parse_interventions(interventions), days=d,
+        genotype=genotype_label(genotype), host="none (in vitro)" if in_vitro else canonical_host(host),
+        in_vitro=bool(in_vitro),
+    )  # fmt: skip
