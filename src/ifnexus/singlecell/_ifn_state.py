@@ -5,9 +5,12 @@ set over that of expression-matched control genes (0: no excess).
 
 Rules, in order:
 
-1. ``acute``: ``ifn_acute`` (Hallmark IFN-alpha response) >= ``acute_threshold``. An acute
-   burst of type I IFN (pSTAT1/ISGF3) switches on the broad, strongly induced ISG programme
-   that the Hallmark set captures.
+1. ``acute``: ``ifn_acute_specific`` (the Hallmark IFN-alpha genes outside ISG.RS) >=
+   ``acute_threshold``. An acute burst of type I IFN (pSTAT1/ISGF3) switches on the broad,
+   strongly induced ISG programme, including the genes that chronic U-ISGF3 signalling does
+   not sustain (Cheon 2013 EMBO J 32:2751); the IRDS genes shared with the Hallmark set are
+   left out so that a strong chronic state is not read as acute. When that column is absent
+   or empty, ``ifn_acute`` (the whole Hallmark set) is used instead.
 2. ``chronic``: not acute, and ``ifn_chronic`` (ISG.RS, the IRDS programme) >=
    ``chronic_threshold``. Chronic low-level signalling (U-STAT1/U-ISGF3) keeps the IRDS subset
    moderately elevated without the full acute programme (Cheon 2013; Benci 2016).
@@ -43,7 +46,10 @@ def call_ifn_state(
         raise ValidationError(f"IFN state needs columns {missing} (scores of IFNA and ISG.RS)")
     if not np.isfinite(acute_threshold) or not np.isfinite(chronic_threshold):
         raise ValidationError("IFN-state thresholds must be finite numbers")
-    acute = scores["ifn_acute"].to_numpy() >= acute_threshold
+    acute_col = "ifn_acute"
+    if "ifn_acute_specific" in scores.columns and scores["ifn_acute_specific"].notna().any():
+        acute_col = "ifn_acute_specific"
+    acute = scores[acute_col].to_numpy() >= acute_threshold
     chronic = ~acute & (scores["ifn_chronic"].to_numpy() >= chronic_threshold)
     state = np.where(acute, "acute", np.where(chronic, "chronic", "none"))
     return pd.Series(

@@ -97,6 +97,7 @@ _MOUSE = {
 #: Per-cell signatures of the profile: output column -> shipped gene-set name.
 SIGNATURES: dict[str, str] = {
     "ifn_acute": "HALLMARK_INTERFERON_ALPHA_RESPONSE",
+    "ifn_acute_specific": "IFNA_ACUTE_SPECIFIC",
     "ifn_chronic": "ISG.RS",
     "irds_specific": "IRDS_SPECIFIC",
     "ifn_gamma": "HALLMARK_INTERFERON_GAMMA_RESPONSE",

@@ -47,6 +47,7 @@ def generate_study(
     n_patients: int = 200,
     seed: int = 0,
     trial_patients: int = 300,
+    ablation_patients: int = 200,
     cells_per_sample: int = 2000,
     progress: Progress = _noop,
 ) -> dict:
@@ -119,7 +120,7 @@ def generate_study(
 
     progress("system time courses, genotype and host ablations")
     write_table(system_timecourses(), out / "model" / "system_timecourses.csv")
-    write_table(ablations(rng=s_abl), out / "model" / "ablations.csv")
+    write_table(ablations(n_patients=ablation_patients, rng=s_abl), out / "model" / "ablations.csv")
     progress("virtual trial of schedules and combinations")
     write_table(virtual_trial(n_patients=trial_patients, rng=s_trial), out / "model" / "trial.csv")
 

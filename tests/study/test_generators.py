@@ -1,0 +1,115 @@
+"""The study's data generators reproduce the closed forms they are built on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ifnexus.study import clinical_table, cohort_segments, screen_counts, singlecell_dataset
+
+
+def _truth(purity, cluster_cn, cdkn2a_cn):
+    return pd.DataFrame(
+        {
+            "patient_id": ["A"],
+            "purity": [purity],
+            "ifn_cluster_cn": [cluster_cn],
+            "cdkn2a_cn": [cdkn2a_cn],
+        }
+    )
+
+
+@pytest.mark.parametrize(("purity", "cn"), [(0.6, 0.0), (0.6, 1.0), (0.9, 0.0), (0.35, 1.0)])
+def test_segment_means_follow_purity_dilution(purity, cn):
+    seg = cohort_segments(_truth(purity, cn, 2.0), noise=0.0, rng=0)
+    chr9 = seg[seg["chrom"] == "9"].reset_index(drop=True)
+    ifn = chr9[(chr9["loc.start"] <= 21_077_105) & (chr9["loc.end"] >= 21_482_313)]
+    # closed form: log2 of (purity * cn + (1 - purity) * 2) / 2
+    assert ifn["seg.mean"].iloc[0] == pytest.approx(
+        np.log2((purity * cn + (1 - purity) * 2) / 2), abs=1e-4
+    )
+    cdkn2a = chr9[(chr9["loc.start"] <= 21_967_753) & (chr9["loc.end"] >= 21_995_301)]
+    assert cdkn2a["seg.mean"].iloc[0] == pytest.approx(0.0, abs=1e-4)
+    assert (chr9["loc.end"] >= chr9["loc.start"]).all()
+    # segments tile chr9 without gaps
+    assert (chr9["loc.start"].iloc[1:].to_numpy() == chr9["loc.end"].iloc[:-1].to_numpy() + 1).all()
+
+
+def test_clinical_events_are_the_first_of_failure_death_censoring():
+    n = 2000
+    truth = pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(n)],
+            "age": 50,
+            "sex": "F",
+            "disease": "gross",
+            "time_to_failure": np.where(np.arange(n) % 2 == 0, 300.0, np.nan),
+            "followup": 1826.0,
+        }
+    )
+    c = clinical_table(truth, death_hazard_per_year=0.14, rng=1)
+    assert set(c["event"]) <= {0, 1, 2}
+    fail_first = np.arange(n) % 2 == 0
+    # failure at 300 d (9.86 months) happens before censoring (>= 24 months) unless death came first
+    assert (c.loc[fail_first & (c["event"] != 2), "event"] == 1).all()
+    assert np.allclose(c.loc[c["event"] == 1, "time_months"], 300 / (365.25 / 12), atol=1e-3)
+    # deaths before 300 d among failing patients: P(T_death < 300 d) = 1 - exp(-0.14 * 300 / 365.25)
+    p_death = 1 - np.exp(-0.14 * 300 / 365.25)
+    observed = (c.loc[fail_first, "event"] == 2).mean()
+    assert observed == pytest.approx(p_death, abs=4 * np.sqrt(p_death * (1 - p_death) / (n / 2)))
+
+
+def test_screen_counts_planted_enrichment_matches_design():
+    counts, truth = screen_counts(
+        {"STING1": 0.5},
+        n_neutral=50,
+        guides_per_gene=5,
+        n_nontargeting=200,
+        reads_per_guide=2000,
+        rounds=3,
+        rng=3,
+    )
+    assert list(counts.columns) == [
+        "sgRNA",
+        "Gene",
+        "T0_1",
+        "T0_2",
+        "untreated_1",
+        "untreated_2",
+        "treated_1",
+        "treated_2",
+    ]
+    norm = counts.iloc[:, 2:] / counts.iloc[:, 2:].sum() * 1e6
+    lfc = np.log2((norm["treated_1"] + 1) / (norm["untreated_1"] + 1))
+    nt = lfc[counts["Gene"] == "non-targeting"].median()
+    sting = lfc[counts["Gene"] == "STING1"] - nt
+    # full knock-down would enrich 2^(0.5 * 3) fold; guide efficacy (Beta(4, 1.6), mean 0.714) scales it
+    assert 0.3 * 1.5 < sting.median() < 1.5 + 0.3
+    assert truth.loc[truth["gene"] == "STING1", "rho_true"].iloc[0] == pytest.approx(1.5)
+    assert (counts.iloc[:, 2:] >= 0).all().all()
+
+
+def test_singlecell_dataset_truth_and_library_sizes():
+    adata, truth = singlecell_dataset(
+        cd8_fold_change=3.0,
+        acute_fraction_rt=0.6,
+        chronic_fraction=0.1,
+        n_samples_per_arm=2,
+        cells_per_sample=300,
+        rng=2,
+    )
+    assert adata.n_obs == 4 * 300
+    assert set(adata.obs["condition"]) == {"RT", "sham"}
+    lib = np.asarray(adata.X.sum(axis=1)).ravel()
+    # library sizes are lognormal around 3000 (median exp(log 3000))
+    assert np.median(lib) == pytest.approx(3000, rel=0.1)
+    rt = truth[truth["condition"] == "RT"]["acute_fraction_malignant"].mean()
+    assert rt == pytest.approx(0.6, abs=0.08)
+    assert "Sting1" in adata.var_names or "Stat1" in adata.var_names
+
+
+def test_generators_are_reproducible():
+    a, _ = screen_counts({"IRF3": 0.4}, n_neutral=20, rng=7)
+    b, _ = screen_counts({"IRF3": 0.4}, n_neutral=20, rng=7)
+    pd.testing.assert_frame_equal(a, b)
