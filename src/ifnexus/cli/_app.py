@@ -71,6 +71,10 @@ def _register() -> None:
     app.command("demo")(_study.demo_cmd)
     app.command("report")(_study.report_cmd)
 
+    from ifnexus.cli import _model
+
+    app.add_typer(_model.app, name="simulate")
+
 
 _register()
 

@@ -1,0 +1,229 @@
+"""``ifnexus simulate``: run the mechanistic model (cohorts, in vitro, TCD50, SBML export)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import typer
+
+from ifnexus._errors import ValidationError
+from ifnexus._io import write_table, write_text
+
+app = typer.Typer(
+    help="Simulate the IFN-radiotherapy model: virtual cohorts, in-vitro survival, TCD50, SBML.",
+    invoke_without_command=True,
+)
+
+_TUMOUR = "Tumour genotype(s), comma-separated: sting-loss, cgas-loss, irf3-loss, ifnar1-loss, stat1-loss, ifn-cluster-loss, chronic-ifn."
+_HOST = "Host: immunocompetent (default), t-cell-deficient (alias nude), ifnar-loss, sting-loss."
+_IV = "Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28'."
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def _echo_json(obj) -> None:
+    typer.echo(json.dumps(_clean(obj), indent=1))
+
+
+def _check_setting(setting: str) -> str:
+    from ifnexus.model import SETTINGS
+
+    if setting not in SETTINGS:
+        raise ValidationError(f"unknown --setting {setting!r}; accepted: {', '.join(SETTINGS)}")
+    return setting
+
+
+@app.callback()
+def simulate(
+    ctx: typer.Context,
+    schedule: str = typer.Option(
+        None,
+        "--schedule",
+        help="'50Gy/25fx' (weekdays), '25Gy/5fx', '8Gy x3', '20Gy x1', '0:8,1:8' or 'none'.",
+    ),
+    setting: str = typer.Option(
+        "patient", "--setting", help="patient (MPNST, default) or mouse (syngeneic graft)."
+    ),
+    disease: str = typer.Option(
+        "gross",
+        "--disease",
+        help="gross or postop (residual disease after surgery; patient setting).",
+    ),
+    tumour: str = typer.Option(None, "--tumour", help=_TUMOUR),
+    host: str = typer.Option(None, "--host", help=_HOST),
+    intervention: list[str] = typer.Option(None, "--intervention", help=_IV),
+    in_vitro: bool = typer.Option(
+        False,
+        "--in-vitro",
+        help="Tumour cells only: clonogenic survival after graded single doses (--doses).",
+    ),
+    doses: str = typer.Option(
+        "2,4,6,8", "--doses", help="In-vitro doses (Gy), comma list or start:stop:step."
+    ),
+    patients: int = typer.Option(1000, "--patients", help="Number of virtual tumours."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (0 is valid)."),
+    days: float = typer.Option(
+        None,
+        "--days",
+        help="Follow-up in days from the first fraction (default 120 mouse, 730 patient; 14 in vitro).",
+    ),
+    record: int = typer.Option(
+        20, "--record", help="Tumours whose full time courses are written with --out."
+    ),
+    out: Path = typer.Option(None, "--out", help="Directory for tidy tables and figures."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Dask scheduler address: run chunks on that cluster."
+    ),
+    n_jobs: int = typer.Option(1, "--n-jobs", help="Local threads over chunks."),
+) -> None:
+    """Simulate a virtual cohort (or, with --in-vitro, a clonogenic assay) under one schedule."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ifnexus.model import in_vitro_curves, parse_dose_grid, parse_schedule, simulate_cohort
+
+    _check_setting(setting)
+    ivs = list(intervention or [])
+    if in_vitro:
+        grid = parse_dose_grid(doses) if ":" in doses else _dose_list(doses)
+        df = in_vitro_curves(grid, genotypes=[tumour], setting=setting, days=14.0 if days is None else days,
+                             interventions=ivs)  # fmt: skip
+        summary = {"mode": "in-vitro", "setting": setting, "genotype": df["genotype"].iloc[0],
+                   "doses": df["dose"].tolist(), "surviving_fraction": df["surviving_fraction"].tolist(),
+                   "lq_surviving_fraction": df["lq_surviving_fraction"].tolist()}  # fmt: skip
+        if out is not None:
+            from ifnexus.model._plots import plot_survival
+
+            write_table(df, out / "survival.csv")
+            plot_survival(df, out / "survival.png")
+            write_text(out / "summary.json", json.dumps(_clean(summary), indent=1))
+        _report(summary, as_json, out)
+        return
+    if schedule is None:
+        raise ValidationError(
+            "--schedule is required (e.g. --schedule '50Gy/25fx'), or use --in-vitro"
+        )
+    parse_schedule(schedule)
+    res = simulate_cohort(schedule, n_patients=patients, setting=setting, disease=disease,
+                          genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
+                          record=record if out is not None else 0, scheduler=scheduler,
+                          n_jobs=n_jobs)  # fmt: skip
+    summary = res.summary()
+    if out is not None:
+        from ifnexus.model._plots import plot_local_control, plot_timecourses
+
+        write_table(res.patients, out / "patients.csv")
+        if len(res.timecourses):
+            write_table(res.timecourses, out / "timecourses.csv")
+            plot_timecourses(res.timecourses, out / "timecourses.png")
+        curves = [res.local_control_curve()]
+        for by in ("ifn_competent", "ifn_label"):
+            c = res.local_control_curve(by=by)
+            c["group"] = by + "=" + c["group"]
+            curves.append(c)
+        import pandas as pd
+
+        lc = pd.concat(curves, ignore_index=True)
+        write_table(lc, out / "local_control.csv")
+        plot_local_control(lc, out / "local_control.png", title=str(res.schedule))
+        write_text(out / "summary.json", json.dumps(_clean(summary), indent=1))
+    _report(summary, as_json, out)
+
+
+def _dose_list(text: str) -> list[float]:
+    try:
+        vals = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValidationError(
+            f"cannot parse --doses {text!r}; accepted: '2,4,6,8' or 'start:stop:step'"
+        ) from None
+    if not vals:
+        raise ValidationError("--doses is empty")
+    return vals
+
+
+def _report(summary: dict, as_json: bool, out: Path | None) -> None:
+    if as_json:
+        _echo_json(summary)
+        return
+    for k, v in summary.items():
+        typer.echo(f"{k}: {v}")
+    if out is not None:
+        typer.echo(f"wrote tables and figures to {out}")
+
+
+@app.command("tcd50")
+def tcd50_cmd(
+    doses: str = typer.Option(
+        ..., "--doses", help="Dose grid (Gy): start:stop:step (stop included) or a comma list."
+    ),
+    fractions: int = typer.Option(
+        1, "--fractions", help="Equal fractions per course (weekdays); 1 = single dose."
+    ),
+    setting: str = typer.Option(
+        "mouse", "--setting", help="mouse (default, graft TCD50 assay) or patient."
+    ),
+    disease: str = typer.Option("gross", "--disease", help="gross or postop (patient setting)."),
+    tumour: str = typer.Option(None, "--tumour", help=_TUMOUR),
+    host: str = typer.Option(None, "--host", help=_HOST),
+    intervention: list[str] = typer.Option(None, "--intervention", help=_IV),
+    patients: int = typer.Option(
+        200, "--patients", help="Tumours per dose (the same tumours at every dose)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    days: float = typer.Option(None, "--days", help="Follow-up in days."),
+    out: Path = typer.Option(None, "--out", help="Directory for the table and figure."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Dose controlling 50% of tumours, from a logistic fit over a dose grid."""
+    from ifnexus.model import parse_dose_grid, tcd50
+
+    _check_setting(setting)
+    grid = parse_dose_grid(doses)
+    res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,
+                genotype=tumour, host=host, interventions=list(intervention or []), days=days,
+                disease=disease)  # fmt: skip
+    summary = {"setting": setting, "fractions": fractions, "n_patients": patients,
+               "genotype": tumour or "wild-type", "host": host or "immunocompetent", **res.summary()}  # fmt: skip
+    if out is not None:
+        from ifnexus.model._plots import plot_tcd50
+
+        write_table(res.table, out / "tcd50.csv")
+        plot_tcd50(res.table, res.b0, res.b1, out / "tcd50.png")
+        write_text(out / "summary.json", json.dumps(_clean(summary), indent=1))
+    _report(summary, as_json, out)
+
+
+@app.command("sbml")
+def sbml_cmd(
+    schedule: str = typer.Option(
+        ..., "--schedule", help="Radiotherapy schedule (as for simulate)."
+    ),
+    out: Path = typer.Option(..., "--out", help="SBML file to write (.xml)."),
+    setting: str = typer.Option("patient", "--setting", help="patient or mouse."),
+    disease: str = typer.Option("gross", "--disease", help="gross or postop."),
+    tumour: str = typer.Option(None, "--tumour", help=_TUMOUR),
+    host: str = typer.Option(None, "--host", help=_HOST),
+    intervention: list[str] = typer.Option(None, "--intervention", help=_IV),
+    days: float = typer.Option(None, "--days", help="Follow-up in days."),
+) -> None:
+    """Export one median tumour of the model as SBML Level 3 (libroadrunner, COPASI, tellurium)."""
+    from ifnexus.model import tumour_model
+
+    _check_setting(setting)
+    m = tumour_model(schedule, setting=setting, disease=disease, genotype=tumour, host=host,
+                     interventions=list(intervention or []), days=days)  # fmt: skip
+    write_text(out, m.to_sbml())
+    typer.echo(
+        f"wrote {out} (time 0 = day {m.t0:g} from the first fraction; {m.t_end - m.t0:g} days)"
+    )
