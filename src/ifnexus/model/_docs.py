@@ -62,7 +62,7 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
 Exponential time differencing RK4 (Cox & Matthews 2002) on a schedule-built grid shared by all
 tumours, vectorised over tumours (compiled with numba, parallel threads), with `ln N` as the
 clonogen variable and fractions applied as exact jumps at their times. Steps restart at
-0.1 d after each jump and grow to 0.15 d (mouse) / 0.25 d (patient), then to 1 d / 2 d from 60
+0.1 d after each jump and grow to 0.15 d (mouse) / 0.2 d (patient), then to 1 d / 2 d from 60
 days after the last jump. A test checks tumour burden against scipy `solve_ivp` (Radau,
 rtol 1e-8) to 1e-4 relative; another checks the SBML export in libroadrunner to 1e-3.
 

@@ -1,0 +1,131 @@
+"""``ifnexus simulate`` through the CLI entry point."""
+
+from __future__ import annotations
+
+import json
+
+from ifnexus.cli import main
+
+
+def test_simulate_json(capsys):
+    rc = main(
+        [
+            "simulate",
+            "--schedule",
+            "20Gy x1",
+            "--setting",
+            "mouse",
+            "--patients",
+            "30",
+            "--seed",
+            "0",
+            "--json",
+        ]
+    )
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in (
+        "schedule",
+        "bed",
+        "eqd2",
+        "n_patients",
+        "local_control",
+        "tcp_mean",
+        "ifn_auc_30d",
+        "ifn_labels",
+        "cd8_fold_change_day7",
+    ):
+        assert key in out
+    assert out["n_patients"] == 30 and out["bed"] == 60.0
+
+
+def test_simulate_out_dir(tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = main(
+        [
+            "simulate",
+            "--schedule",
+            "8Gy x3",
+            "--setting",
+            "mouse",
+            "--patients",
+            "20",
+            "--tumour",
+            "sting-loss",
+            "--host",
+            "nude",
+            "--intervention",
+            "anti-pd1:day=0,dose=1",
+            "--days",
+            "40",
+            "--record",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "patients.csv",
+        "timecourses.csv",
+        "local_control.csv",
+        "summary.json",
+        "timecourses.png",
+        "local_control.png",
+    } <= names
+
+
+def test_in_vitro_and_tcd50_json(capsys):
+    assert (
+        main(["simulate", "--in-vitro", "--doses", "2,4", "--tumour", "stat1-loss", "--json"]) == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["surviving_fraction"]) == 2
+    assert (
+        main(
+            [
+                "simulate",
+                "tcd50",
+                "--doses",
+                "10:60:10",
+                "--host",
+                "nude",
+                "--patients",
+                "20",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    assert 30 < json.loads(capsys.readouterr().out)["tcd50_gy"] < 60
+
+
+def test_sbml_command(tmp_path, capsys):
+    f = tmp_path / "m.xml"
+    assert (
+        main(["simulate", "sbml", "--schedule", "8Gy x3", "--setting", "mouse", "--out", str(f)])
+        == 0
+    )
+    assert f.read_text().startswith("<?xml")
+
+
+def test_bad_inputs_exit_2_and_write_nothing(tmp_path, capsys):
+    out = tmp_path / "never"
+    cases = [
+        (["--schedule", "50Gy/zz"], "accepted forms"),
+        (["--schedule", "-2Gy x3"], "negative"),
+        (["--schedule", "20Gy x1", "--tumour", "sting-lost"], "unknown tumour genotype"),
+        (["--schedule", "20Gy x1", "--host", "mars"], "unknown host"),
+        (["--schedule", "20Gy x1", "--intervention", "magic:day=1"], "unknown intervention"),
+        (
+            ["--schedule", "20Gy x1", "--intervention", "ifnar-block:start=9,end=3"],
+            "before it starts",
+        ),
+    ]
+    for args, needle in cases:
+        rc = main(["simulate", *args, "--patients", "5", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert rc == 2, args
+        assert needle in err, (args, err)
+        assert not out.exists()

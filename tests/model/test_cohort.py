@@ -1,0 +1,118 @@
+"""Virtual cohorts: reproducibility, chunking, Dask, outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ifnexus._errors import ValidationError
+from ifnexus.model import simulate_cohort
+
+KW = dict(setting="mouse", days=40, interventions=["anti-pd1:day=0,dose=1"])
+
+
+def _num(df: pd.DataFrame) -> pd.DataFrame:
+    return df.select_dtypes(include=[np.number, bool])
+
+
+def test_same_seed_same_result_and_chunk_invariance():
+    a = simulate_cohort("8Gy x3", n_patients=1100, rng=7, **KW)
+    b = simulate_cohort("8Gy x3", n_patients=1100, rng=7, chunk_size=1024, n_jobs=2, **KW)
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+    c = simulate_cohort("8Gy x3", n_patients=1100, rng=8, **KW)
+    assert not np.allclose(a.patients["alpha"], c.patients["alpha"])
+    # patient i has the same draws in a smaller cohort (blocks of 1024)
+    d = simulate_cohort("8Gy x3", n_patients=5, rng=7, **KW)
+    pd.testing.assert_frame_equal(d.patients, a.patients.iloc[:5])
+
+
+def test_dask_local_cluster_identical():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        a = simulate_cohort(
+            "8Gy x3",
+            n_patients=1100,
+            rng=3,
+            scheduler=cluster.scheduler_address,
+            chunk_size=1024,
+            **KW,
+        )
+    b = simulate_cohort("8Gy x3", n_patients=1100, rng=3, **KW)
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+
+
+def test_outputs_and_summary():
+    res = simulate_cohort("20Gy x1", n_patients=40, rng=0, record=2, setting="mouse", days=60)
+    p = res.patients
+    for col in (
+        "tcp",
+        "local_control",
+        "time_to_failure",
+        "ifn_label",
+        "ifn_auc_30d",
+        "cd8_fold_change_day7",
+        "ifn_peak",
+        "ifn_t_half",
+        "ifn_4wk",
+        "bed",
+        "eqd2",
+    ):
+        assert col in p.columns
+    assert p["tcp"].between(0, 1).all()
+    assert (p.loc[p["local_failure"], "time_to_failure"] > 0).all()
+    assert p.loc[~p["local_failure"], "time_to_failure"].isna().all()
+    assert p["bed"].iloc[0] == pytest.approx(20 * (1 + 20 / 10))
+    tc = res.timecourses
+    assert set(tc["patient"]) == {0, 1}
+    assert {"N", "ifn", "acute", "ustat1", "irds", "cd8", "burden"} <= set(tc["state"])
+    s = res.summary()
+    for key in (
+        "schedule",
+        "bed",
+        "eqd2",
+        "n_patients",
+        "local_control",
+        "tcp_mean",
+        "ifn_auc_30d",
+        "ifn_labels",
+        "cd8_fold_change_day7",
+    ):
+        assert key in s
+    assert s["n_patients"] == 40 and sum(s["ifn_labels"].values()) == 40
+
+
+def test_local_control_curve_matches_counts():
+    res = simulate_cohort("20Gy x1", n_patients=60, rng=1, setting="mouse", days=90)
+    curve = res.local_control_curve()
+    p = res.patients
+    # every tumour without failure is censored at the end of follow-up: KM at the end is the
+    # plain fraction without failure
+    assert curve["local_control"].iloc[-1] == pytest.approx(1 - p["local_failure"].mean())
+    by = res.local_control_curve(by="ifn_competent")
+    assert set(by["group"]) == {"True"}
+    with pytest.raises(ValidationError):
+        res.local_control_curve(by="nope")
+
+
+def test_heterogeneous_patient_cohort_by_subgroup():
+    """MODEL.md check 5: variable responses; control differs by IFN competence and infiltration."""
+    res = simulate_cohort("50Gy/25fx", n_patients=600, rng=11, days=365)
+    p = res.patients
+    assert p["tcp"].std() > 0.25
+    comp = p.groupby("ifn_competent")["tcp"].mean()
+    assert comp[True] > comp[False] + 0.1
+    hi = p["infiltration"] > p["infiltration"].median()
+    assert p.loc[hi, "tcp"].mean() > p.loc[~hi, "tcp"].mean() + 0.1
+    assert set(p["ifn_label"]) >= {"acute", "chronic"}
+
+
+def test_bad_arguments():
+    with pytest.raises(ValidationError):
+        simulate_cohort("20Gy x1", n_patients=0)
+    with pytest.raises(ValidationError, match="postop"):
+        simulate_cohort("20Gy x1", setting="mouse", disease="postop")
+    with pytest.raises(ValidationError, match="days"):
+        simulate_cohort("20Gy x1", days=-3)

@@ -1,0 +1,41 @@
+"""In-vitro clonogenic mode: knockouts follow the LQ closed form; the IFN loop adds kill."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ifnexus._errors import ValidationError
+from ifnexus.model import in_vitro_curves, in_vitro_survival, parameters
+
+DOSES = np.array([1.0, 2.0, 4.0, 6.0, 8.0])
+
+
+@pytest.mark.parametrize(
+    "genotype",
+    ["sting-loss", "irf3-loss", "ifnar1-loss", "stat1-loss", "cgas-loss", "ifn-cluster-loss"],
+)
+def test_ifn_dead_cells_follow_lq(genotype):
+    p = parameters("patient")
+    sf = in_vitro_survival(DOSES, genotype=genotype)
+    lq = np.exp(-p["alpha"] * DOSES - p["alpha"] / p["alpha_beta"] * DOSES**2)
+    np.testing.assert_allclose(sf, lq, rtol=1e-8)
+
+
+def test_curves_table():
+    df = in_vitro_curves(DOSES, genotypes=[None, "stat1-loss"])
+    assert list(df.columns) == [
+        "genotype",
+        "dose",
+        "surviving_fraction",
+        "lq_surviving_fraction",
+        "ifn_kill",
+    ]
+    wt = df[df.genotype == "wild-type"]
+    assert (wt["ifn_kill"] > 0).all()
+    assert np.all(np.diff(wt["surviving_fraction"]) < 0)
+
+
+def test_bad_doses():
+    with pytest.raises(ValidationError, match=">= 0 Gy"):
+        in_vitro_survival([2, -1])
