@@ -426,8 +426,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "extra death of damaged tumour cells per unit acute signal",
         "signalling",
         1.0,
-        "assumed: sized so that STING/IRF3/IFNAR1/STAT1 loss raises in-vitro SF2 by about 10% "
-        "and SF8 by about 2x (direction: Zhu et al. JCI 2026 CRISPRi screen)",
+        "assumed: sized so that STING/IRF3/IFNAR1/STAT1 loss raises the in-vitro SF2 of "
+        "MPNST cells from 0.43 to 0.55 and SF8 1.6-fold (direction: Zhu et al. JCI 2026 "
+        "CRISPRi screen; effect sizes not published)",
     ),
     _p(
         "K_G",
@@ -436,7 +437,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "cytosolic DNA for half-maximal damage gating of IFN-induced death",
         "signalling",
         0.2,
-        "assumed",
+        "assumed: half-saturated well below the cytosolic DNA left by one 2-Gy fraction, so the "
+        "gate marks recently damaged cells",
     ),
     _p(
         "tonic",
@@ -445,7 +447,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "tonic IFN-I production of a chronic-IFN (IRDS-high) tumour",
         "signalling",
         2.4,
-        "assumed: a constant low IFN-I of 0.15 x EC50 (Cheon et al. 2013: "
+        "assumed: a constant low IFN-I of 0.3 x EC50 (Cheon et al. 2013: "
         "continuous low IFN-b raises only U-ISGF3 proteins)",
     ),
     # ---------------------------------------------------------------- immune
@@ -598,7 +600,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         2.0,
         "assumed: adaptive resistance (Kosinsky 2018 K_pdl = 478 cells)",
     ),
-    _p("l_A", "l_A", "1", "PD-L1 per unit acute IFN signal", "immune", 0.5, "assumed"),
+    _p(
+        "l_A",
+        "l_A",
+        "1",
+        "PD-L1 per unit acute IFN signal",
+        "immune",
+        0.5,
+        "assumed: IFN-I induces PD-L1 on tumour cells; smaller than the effector-driven term",
+    ),
     _p(
         "l_R",
         "l_R",
@@ -696,7 +706,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         0.0,
         "inbred graft: fixed by the chosen genotype",
         patient=0.2,
-        source_patient="assumed: epigenetic STING silencing is frequent in sarcomas and other "
+        source_patient="assumed: no MPNST frequency found; epigenetic STING silencing is common in "
         "cancers",
     ),
     _p(
