@@ -43,6 +43,7 @@ def plot_timecourses(tc: pd.DataFrame, path: str | Path,
             ax.set_yscale("log")
         ax.set_title(st)
         ax.set_xlabel("days from first fraction")
+    fig.tight_layout()
     return _save(fig, path)
 
 
