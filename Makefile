@@ -16,9 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	mkdir -p demo_output
-	$(BIN)/ifnexus genesets export --species human --role all --out demo_output/ifnexus_genesets_human.gmt
-	$(BIN)/ifnexus genesets export --species mouse --role all --out demo_output/ifnexus_genesets_mouse.gmt
+	$(BIN)/ifnexus demo --out demo_output
 
 # The report test renders HTML in Debian's headless Chromium; install it when absent.
 chromium:
@@ -30,8 +28,8 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 clean:
 	rm -rf $(VENV) demo_output

@@ -9,7 +9,11 @@ from ifnexus.genesets import GeneSet, available_sets, estimate_common_genes, get
 
 
 def _shared_genes(path):
-    return [ln.split("\t")[0].strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    return [
+        ln.split("\t")[0].strip()
+        for ln in path.read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -38,7 +42,9 @@ def test_estimate_common_genes_count():
 
 
 def test_sets_match_shared_lists(shared):
-    assert set(get_set("ISG.RS").genes) == set(_shared_genes(shared("genesets", "ISG_RS_Benci_38genes.txt")))
+    assert set(get_set("ISG.RS").genes) == set(
+        _shared_genes(shared("genesets", "ISG_RS_Benci_38genes.txt"))
+    )
     assert set(get_set("IFNA").genes) == set(
         _shared_genes(shared("genesets", "HALLMARK_INTERFERON_ALPHA_RESPONSE.txt"))
     )

@@ -8,7 +8,9 @@ import typer
 
 from ifnexus.genesets import get_set, list_sets
 
-app = typer.Typer(help="The curated gene-set resource (sources, licences, mouse mapping).", no_args_is_help=True)
+app = typer.Typer(
+    help="The curated gene-set resource (sources, licences, mouse mapping).", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -32,9 +34,21 @@ def show_cmd(
     """Show one gene set: its genes, source, licence and (for mouse) mapping notes."""
     gs = get_set(name, species=species)
     if as_json:
-        typer.echo(json.dumps({"name": gs.name, "species": gs.species, "genes": list(gs.genes),
-                               "source": gs.source, "licence": gs.licence, "version": gs.version,
-                               "description": gs.description, "notes": gs.notes}, indent=1))
+        typer.echo(
+            json.dumps(
+                {
+                    "name": gs.name,
+                    "species": gs.species,
+                    "genes": list(gs.genes),
+                    "source": gs.source,
+                    "licence": gs.licence,
+                    "version": gs.version,
+                    "description": gs.description,
+                    "notes": gs.notes,
+                },
+                indent=1,
+            )
+        )
         return
     typer.echo(f"# {gs.name} ({gs.species}, {len(gs)} genes)")
     typer.echo(f"# {gs.description}")
@@ -52,7 +66,9 @@ def show_cmd(
 def export_cmd(
     out: str = typer.Option(..., "--out", help="GMT file to write."),
     species: str = typer.Option("human", "--species", help="human or mouse."),
-    role: str = typer.Option("score", "--role", help="Which sets: score, region, annotation or all."),
+    role: str = typer.Option(
+        "score", "--role", help="Which sets: score, region, annotation or all."
+    ),
 ) -> None:
     """Write the shipped sets (optionally mapped to mouse) as a GMT file for other tools."""
     from ifnexus.genesets import available_sets, write_gmt

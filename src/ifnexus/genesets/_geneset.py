@@ -31,9 +31,13 @@ class GeneSet:
             raise ValidationError("a gene set needs a non-empty name")
         genes = tuple(dict.fromkeys(g.strip() for g in self.genes if g and g.strip()))
         if not genes:
-            raise ValidationError(f"gene set {self.name!r} has no genes; an empty gene list is refused")
+            raise ValidationError(
+                f"gene set {self.name!r} has no genes; an empty gene list is refused"
+            )
         if self.species not in ("human", "mouse"):
-            raise ValidationError(f"gene set {self.name!r}: species must be 'human' or 'mouse', got {self.species!r}")
+            raise ValidationError(
+                f"gene set {self.name!r}: species must be 'human' or 'mouse', got {self.species!r}"
+            )
         object.__setattr__(self, "genes", genes)
 
     def __len__(self) -> int:

@@ -38,14 +38,22 @@ def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[st
                 raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} lists no genes")
             if name in sets:
                 raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} appears twice")
-            sets[name] = GeneSet(name, tuple(genes), species=species, source=f"{p.name}",
-                                 description=desc, version="user")
+            sets[name] = GeneSet(
+                name,
+                tuple(genes),
+                species=species,
+                source=f"{p.name}",
+                description=desc,
+                version="user",
+            )
     if not sets:
         raise InputFormatError(f"{p}: no gene sets found (is it a GMT file?)")
     return sets
 
 
-def read_gene_set_table(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
+def read_gene_set_table(
+    path: str | os.PathLike[str], *, species: str = "human"
+) -> dict[str, GeneSet]:
     """Read a long-format TSV/CSV with columns ``set`` (or ``term``/``source``) and ``gene`` (or ``target``)."""
     import pandas as pd
 
@@ -58,8 +66,12 @@ def read_gene_set_table(path: str | os.PathLike[str], *, species: str = "human")
     except Exception as exc:  # pandas raises several parser errors
         raise InputFormatError(f"{p}: could not parse as a table: {exc}") from exc
     cols = {c.lower(): c for c in df.columns}
-    set_col = next((cols[c] for c in ("set", "term", "gene_set", "geneset", "source") if c in cols), None)
-    gene_col = next((cols[c] for c in ("gene", "target", "symbol", "genesymbol") if c in cols), None)
+    set_col = next(
+        (cols[c] for c in ("set", "term", "gene_set", "geneset", "source") if c in cols), None
+    )
+    gene_col = next(
+        (cols[c] for c in ("gene", "target", "symbol", "genesymbol") if c in cols), None
+    )
     if set_col is None or gene_col is None:
         raise InputFormatError(
             f"{p}: expected columns 'set' and 'gene' (or 'source'/'target'); found {list(df.columns)}"
@@ -70,7 +82,9 @@ def read_gene_set_table(path: str | os.PathLike[str], *, species: str = "human")
         raise InputFormatError(f"{p}, line {row}: empty set name or gene")
     sets: dict[str, GeneSet] = {}
     for name, grp in df.groupby(set_col, sort=False):
-        sets[str(name)] = GeneSet(str(name), tuple(grp[gene_col]), species=species, source=p.name, version="user")
+        sets[str(name)] = GeneSet(
+            str(name), tuple(grp[gene_col]), species=species, source=p.name, version="user"
+        )
     if not sets:
         raise ValidationError(f"{p}: no gene sets found")
     return sets
@@ -83,7 +97,9 @@ def read_gene_sets(path: str | os.PathLike[str], *, species: str = "human") -> d
         return read_gmt(path, species=species)
     if suffix in (".tsv", ".csv", ".txt"):
         return read_gene_set_table(path, species=species)
-    raise InputFormatError(f"{path}: unknown gene-set format {suffix!r}; expected .gmt, .tsv or .csv")
+    raise InputFormatError(
+        f"{path}: unknown gene-set format {suffix!r}; expected .gmt, .tsv or .csv"
+    )
 
 
 def write_gmt(sets, path: str | os.PathLike[str]) -> Path:

@@ -23,9 +23,13 @@ def _parse(text: str) -> GeneSet:
         elif line.strip() and not line.startswith("#"):
             genes.append(line.strip())
     return GeneSet(
-        name=meta["name"], genes=tuple(genes), species=meta.get("species", "human"),
-        source=meta.get("source", ""), licence=meta.get("licence", ""),
-        version=meta.get("version", ""), description=meta.get("description", ""),
+        name=meta["name"],
+        genes=tuple(genes),
+        species=meta.get("species", "human"),
+        source=meta.get("source", ""),
+        licence=meta.get("licence", ""),
+        version=meta.get("version", ""),
+        description=meta.get("description", ""),
         role=meta.get("role", "score"),
     )
 
@@ -65,8 +69,16 @@ def available_sets() -> list[str]:
 def list_sets() -> pd.DataFrame:
     """One row per shipped set: name, n_genes, species, role, source, licence, version, description."""
     rows = [
-        {"name": g.name, "n_genes": len(g), "species": g.species, "role": g.role, "source": g.source,
-         "licence": g.licence, "version": g.version, "description": g.description}
+        {
+            "name": g.name,
+            "n_genes": len(g),
+            "species": g.species,
+            "role": g.role,
+            "source": g.source,
+            "licence": g.licence,
+            "version": g.version,
+            "description": g.description,
+        }
         for g in _shipped().values()
     ]
     return pd.DataFrame(rows)
@@ -108,7 +120,9 @@ def get_set(name: str, *, species: str = "human") -> GeneSet:
 def estimate_common_genes() -> tuple[str, ...]:
     """The 10,412 ESTIMATE common genes (estimate 1.0.13 ``common_genes``), in its order."""
     text = (_DATA / "estimate_common_genes.txt").read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return tuple(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 def chr9p21_genes() -> pd.DataFrame:

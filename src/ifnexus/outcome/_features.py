@@ -94,7 +94,9 @@ def join_features(
                 f"identifier column '{right_id}' not found in {features_source or 'the feature table'}; "
                 f"columns: {list(features.columns)}"
             )
-        features = features.drop(columns=[c for c in features.columns if c == left_id and c != right_id])
+        features = features.drop(
+            columns=[c for c in features.columns if c == left_id and c != right_id]
+        )
         features = features.rename(columns={right_id: left_id})
         id_col = left_id
     if id_col is None:
