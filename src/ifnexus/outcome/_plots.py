@@ -101,6 +101,11 @@ def plot_forest(
         ax.errorbar(r, y, xerr=[r - lo, hi - r], fmt=markers[j % 4], capsize=2, label=s)
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=0.8)
     ax.set_xscale("log")
+    # plain numbers on the log axis; minor ticks unlabelled so labels never overlap
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(list(ypos.values()), list(ypos.keys()))
     ax.set_xlabel(xlabel)
     if series_col:

@@ -49,12 +49,15 @@ def singlecell_dataset(
     n_samples_per_arm: int = 3,
     cells_per_sample: int = 2000,
     n_background: int = 600,
+    ambient: float = 0.03,
+    doublet_rate: float = 0.04,
     rng: RngLike = 0,
 ) -> tuple[ad.AnnData, pd.DataFrame]:
     """Return (AnnData of raw counts, per-sample truth).
 
-    ``obs`` holds ``sample``, ``condition`` (RT or sham), ``true_cell_type`` and
-    ``true_ifn_state``; the truth table has per-sample CD8 share among immune cells and the
+    ``obs`` holds ``sample``, ``condition`` (RT or sham), ``true_cell_type``,
+    ``true_ifn_state`` and ``true_doublet``; ``ambient`` is the share of each cell's reads from
+    the sample's ambient RNA and ``doublet_rate`` the share of droplets holding two cells; the truth table has per-sample CD8 share among immune cells and the
     malignant IFN-state fractions that generated the data.
     """
     g = as_generator(rng)
@@ -150,9 +153,22 @@ def singlecell_dataset(
                 }
             )
     mu = np.vstack(cells)
+    obs_df = pd.DataFrame(obs)
+    obs_df["true_doublet"] = False
+    # Droplet artefacts: ambient RNA (a share of each cell's reads from the sample's soup) and
+    # heterotypic doublets (two cells in one droplet), at rates typical of 10x data.
+    samples = obs_df["sample"].to_numpy()
+    for s_name in np.unique(samples):
+        rows = np.flatnonzero(samples == s_name)
+        soup = mu[rows].mean(axis=0)
+        soup /= soup.sum()
+        mu[rows] = (1 - ambient) * mu[rows] + ambient * mu[rows].sum(axis=1, keepdims=True) * soup
+        n_dbl = int(round(doublet_rate * len(rows)))
+        first = g.choice(rows, size=n_dbl, replace=False)
+        mu[first] += mu[g.choice(rows, size=n_dbl)]
+        obs_df.loc[first, "true_doublet"] = True
     # Negative binomial with dispersion 0.2 (shape 5): gamma-Poisson mixture.
     counts = g.poisson(g.gamma(5.0, mu / 5.0)).astype(np.float32)
-    obs_df = pd.DataFrame(obs)
     obs_df.index = [f"cell{i:06d}" for i in range(len(obs_df))]
     adata = ad.AnnData(X=sp.csr_matrix(counts), obs=obs_df, var=pd.DataFrame(index=genes))
     adata.uns["ifnexus_truth"] = {
