@@ -2,12 +2,13 @@
 
 Each step runs ``python -m ifnexus ...`` in a subprocess (the installed command, not library
 shortcuts), so the demo exercises the CLI end to end. A failing step raises with the
-command's own error message.
+command's own error message. The commands are kept as the text a user would type.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ifnexus._errors import IfnexusError
-from ifnexus._io import write_table
+from ifnexus._io import write_table, write_text
 
 Progress = Callable[[str], None]
 
@@ -25,9 +26,12 @@ class PipelineError(IfnexusError, RuntimeError):
     """An analysis command of the study pipeline failed."""
 
 
-def _run(args: list[str], log: list[dict]) -> str:
-    cmd = [sys.executable, "-m", "ifnexus", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+def _run(command: str, log: list[dict], **paths: Path) -> str:
+    """Run ``ifnexus <command>`` with ``{name}`` placeholders filled by quoted ``paths``."""
+    args = shlex.split(command.format(**{k: shlex.quote(str(v)) for k, v in paths.items()}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ifnexus", *args], capture_output=True, text=True, check=False
+    )
     log.append({"command": "ifnexus " + " ".join(args), "returncode": proc.returncode})
     if proc.returncode != 0:
         raise PipelineError(
@@ -36,171 +40,56 @@ def _run(args: list[str], log: list[dict]) -> str:
     return proc.stdout
 
 
+TUMOR = "tumor profile --expression {inp}/expression.tsv --segments {inp}/segments.tsv --build hg38 --clinical {inp}/clinical.csv --out {ana}/tumor"
+FEATURES = (
+    "outcome features --clinical {inp}/clinical.csv --features {ana}/tumor/tumours.csv --time time_months "
+    "--event event --cause 1 --id patient_id=sample --columns ifn_state,TumorPurity,ifn_cluster_status,cdkn2a_status "
+    "--reference ifn_state=acute-competent,ifn_cluster_status=neutral,cdkn2a_status=neutral --model finegray "
+    "--out {ana}/outcome/features"
+)
+CIF = (
+    "outcome cif --data {ana}/outcome/cohort.csv --time time_months --event event --cause 1 --group ifn_state "
+    "--times 12,24,36,48 --json --out {ana}/outcome/cif"
+)
+# Fine-Gray's reference level of a categorical covariate is its first sorted level: acute-competent.
+FINEGRAY = (
+    "outcome finegray --data {ana}/outcome/cohort.csv --time time_months --event event --cause 1 "
+    "--covariates ifn_state,TumorPurity --categorical ifn_state --json"
+)
+MAGECK = "screen test -k {inp}/screen_counts.txt -t treated_1,treated_2 -c untreated_1,untreated_2 -n {ana}/screen/mageck"
+PHENOTYPE = (
+    "screen phenotype -k {inp}/screen_counts.txt --t0 T0_1,T0_2 --untreated untreated_1,untreated_2 "
+    "--treated treated_1,treated_2 --doublings gamma=8,tau=6,rho=3 --control-gene non-targeting --fdr 0.05 "
+    "--out {ana}/screen/phenotype"
+)
+SC = "sc profile {inp}/sc_tumours.h5ad --species mouse --sample-key sample --condition-key condition --out {ana}/sc"
+
+
 def analyse_study(study: str | Path, *, progress: Progress = lambda _: None) -> list[dict]:
     """Run the analysis commands on ``study/inputs`` into ``study/analysis``; return the command log."""
     d = Path(study)
-    inp, ana = d / "inputs", d / "analysis"
+    p = {"inp": d / "inputs", "ana": d / "analysis"}
     log: list[dict] = []
 
     progress("ifnexus tumor profile (purity, 9p21, IFN state)")
-    _run(
-        [
-            "tumor",
-            "profile",
-            "--expression",
-            str(inp / "expression.tsv"),
-            "--segments",
-            str(inp / "segments.tsv"),
-            "--build",
-            "hg38",
-            "--clinical",
-            str(inp / "clinical.csv"),
-            "--out",
-            str(ana / "tumor"),
-        ],
-        log,
-    )
+    _run(TUMOR, log, **p)
 
     progress("ifnexus outcome features / cif (local control by tumour features)")
-    tumours = pd.read_csv(ana / "tumor" / "tumours.csv")
-    clinical = pd.read_csv(inp / "clinical.csv")
-    cohort = clinical.merge(
-        tumours[["sample", "ifn_state", "TumorPurity", "ifn_cluster_status", "cdkn2a_status"]],
-        left_on="patient_id",
-        right_on="sample",
-        how="inner",
-    ).drop(columns="sample")
-    write_table(cohort, ana / "outcome" / "cohort.csv")
-    _run(
-        [
-            "outcome",
-            "features",
-            "--clinical",
-            str(inp / "clinical.csv"),
-            "--features",
-            str(ana / "tumor" / "tumours.csv"),
-            "--time",
-            "time_months",
-            "--event",
-            "event",
-            "--cause",
-            "1",
-            "--id",
-            "patient_id=sample",
-            "--columns",
-            "ifn_state,TumorPurity,ifn_cluster_status,cdkn2a_status",
-            "--reference",
-            "ifn_state=acute-competent,ifn_cluster_status=neutral,cdkn2a_status=neutral",
-            "--model",
-            "finegray",
-            "--out",
-            str(ana / "outcome" / "features"),
-        ],
-        log,
-    )
-    cif = _run(
-        [
-            "outcome",
-            "cif",
-            "--data",
-            str(ana / "outcome" / "cohort.csv"),
-            "--time",
-            "time_months",
-            "--event",
-            "event",
-            "--cause",
-            "1",
-            "--group",
-            "ifn_state",
-            "--times",
-            "12,24,36,48",
-            "--json",
-            "--out",
-            str(ana / "outcome" / "cif"),
-        ],
-        log,
-    )
-    (ana / "outcome" / "cif.json").write_text(cif)
-    fg = _run(
-        [
-            "outcome",
-            "finegray",
-            "--data",
-            str(ana / "outcome" / "cohort.csv"),
-            "--time",
-            "time_months",
-            "--event",
-            "event",
-            "--cause",
-            "1",
-            "--covariates",
-            "ifn_state,TumorPurity",
-            "--categorical",
-            "ifn_state",
-            "--json",
-        ],
-        log,
-    )  # reference level: first sorted, acute-competent
-    (ana / "outcome" / "finegray.json").write_text(fg)
+    tumours = pd.read_csv(p["ana"] / "tumor" / "tumours.csv")
+    clinical = pd.read_csv(p["inp"] / "clinical.csv")
+    keep = ["sample", "ifn_state", "TumorPurity", "ifn_cluster_status", "cdkn2a_status"]
+    cohort = clinical.merge(tumours[keep], left_on="patient_id", right_on="sample", how="inner")
+    write_table(cohort.drop(columns="sample"), p["ana"] / "outcome" / "cohort.csv")
+    _run(FEATURES, log, **p)
+    write_text(p["ana"] / "outcome" / "cif.json", _run(CIF, log, **p))
+    write_text(p["ana"] / "outcome" / "finegray.json", _run(FINEGRAY, log, **p))
 
     progress("ifnexus screen test / phenotype (CRISPRi radiation screen)")
-    counts = str(inp / "screen_counts.txt")
-    (ana / "screen").mkdir(parents=True, exist_ok=True)
-    _run(
-        [
-            "screen",
-            "test",
-            "-k",
-            counts,
-            "-t",
-            "treated_1,treated_2",
-            "-c",
-            "untreated_1,untreated_2",
-            "-n",
-            str(ana / "screen" / "mageck"),
-        ],
-        log,
-    )
-    _run(
-        [
-            "screen",
-            "phenotype",
-            "-k",
-            counts,
-            "--t0",
-            "T0_1,T0_2",
-            "--untreated",
-            "untreated_1,untreated_2",
-            "--treated",
-            "treated_1,treated_2",
-            "--doublings",
-            "gamma=8,tau=6,rho=3",
-            "--control-gene",
-            "non-targeting",
-            "--fdr",
-            "0.05",
-            "--out",
-            str(ana / "screen" / "phenotype"),
-        ],
-        log,
-    )
+    (p["ana"] / "screen").mkdir(parents=True, exist_ok=True)
+    _run(MAGECK, log, **p)
+    _run(PHENOTYPE, log, **p)
 
     progress("ifnexus sc profile (single-cell IFN and immune states)")
-    _run(
-        [
-            "sc",
-            "profile",
-            str(inp / "sc_tumours.h5ad"),
-            "--species",
-            "mouse",
-            "--sample-key",
-            "sample",
-            "--condition-key",
-            "condition",
-            "--out",
-            str(ana / "sc"),
-        ],
-        log,
-    )
-    (ana / "commands.json").write_text(json.dumps(log, indent=1))
+    _run(SC, log, **p)
+    write_text(p["ana"] / "commands.json", json.dumps(log, indent=1))
     return log
