@@ -87,3 +87,29 @@ def test_phi_functions_match_closed_forms():
     np.testing.assert_allclose(p2[big], c2[big], rtol=1e-10)
     np.testing.assert_allclose(p3[big], c3[big], rtol=1e-9)
     np.testing.assert_allclose([p1[4], p2[4], p3[4]], [1.0, 0.5, 1.0 / 6.0])
+
+
+def test_kill_is_finite_when_a_solver_stage_dips_below_zero_burden():
+    """An extrapolated stage of a nearly extinct tumour can have B < 0; (B/B_h)^(2/3) -> 0."""
+    from ifnexus.model._kernel import P_NAMES, Q_NAMES, _force
+    from ifnexus.model._system import forcing, signals
+
+    m = tumour_model("20Gy x1", setting="patient", days=30)
+    z = m.initial_state().copy()
+    z[0] = -60.0  # N ~ 1e-26
+    z[1] = -1e-17  # a doomed-cell stage value below 0
+    z[14] = 0.5  # effector T cells
+    sg = signals(z, m.p, m.q)
+    p = m.p
+    # closed form with (B/B_h)^(2/3) = 0
+    y = (p["e_kill"] / p["kappa_max"] * z[14]) * (1 + p["m_A"] * sg["acute"])
+    y = y * (1 - p["theta_S"] * z[10]) / (1 + z[15])
+    assert np.isfinite(sg["kill"]).all()
+    np.testing.assert_allclose(sg["kill"], p["kappa_max"] * y / (1 + y), rtol=1e-12)
+    # the compiled kernel gives the same forcing
+    P = np.array([p[k] for k in P_NAMES])
+    Q = np.array([float(np.ravel(m.q[k])[0]) for k in Q_NAMES])
+    out = np.empty(z.shape[0])
+    _force(z[:, 0].copy(), out, P, Q, 0.0, 0.0, 0.0, 0.0, 0.0, False)
+    ref = forcing(z, p, m.q, 0.0, 0.0, 0.0, 0.0, 0.0)[:, 0]
+    np.testing.assert_allclose(out[:16], ref[:16], rtol=1e-12, atol=1e-300)

@@ -75,7 +75,10 @@ def _force(z, out, P, Q, g, o, blk, jak, amp, in_vitro):
     else:
         Es = z[14]
         y = (P[_ekill] / P[_kmax] * Es) * (1.0 + P[_mA] * A) * (1.0 - P[_thS] * z[10])
-        y = y / ((1.0 + z[15] * (1.0 - o)) * (1.0 + math.exp(math.log(B / P[_Bh]) * (2.0 / 3.0))))
+        # (B/B_h)^(2/3) with B >= 0: an intermediate stage of a nearly extinct tumour can dip
+        # below 0 (its log would be NaN)
+        bh = math.exp(math.log(max(B, 1e-300) / P[_Bh]) * (2.0 / 3.0))
+        y = y / ((1.0 + z[15] * (1.0 - o)) * (1.0 + bh))
         kill = P[_kmax] * y / (1.0 + y)
         eps = P[_epsP]
         out[11] = P[_kP] * phi * (eps + (1.0 - eps) * sig * Q[_hifnar] * hill)

@@ -232,7 +232,9 @@ def signals(
         kill = 0.0 * N
     else:
         y = (p["e_kill"] / p["kappa_max"] * Es) * (1.0 + p["m_A"] * A) * (1.0 - p["theta_S"] * R)
-        y = y / ((1.0 + L * (1.0 - o)) * (1.0 + (B * (1.0 / p["B_h"])) ** (2.0 / 3.0)))
+        # (B/B_h)^(2/3) with B >= 0 (intermediate solver stages of a nearly extinct tumour)
+        bh = (np.maximum(B, 1e-300) * (1.0 / p["B_h"])) ** (2.0 / 3.0)
+        y = y / ((1.0 + L * (1.0 - o)) * (1.0 + bh))
         kill = p["kappa_max"] * y / (1.0 + y)
     return {
         "N": N,
