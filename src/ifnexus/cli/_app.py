@@ -47,38 +47,48 @@ def _root(
 
 
 def _register() -> None:
-    from ifnexus.cli import _genesets
+    """Register each domain's commands; a domain's module is imported only when its command
+    runs (or for help), so e.g. ``ifnexus screen count`` never loads pandas or scanpy."""
+    import importlib
 
-    app.add_typer(_genesets.app, name="genesets")
+    from typer.core import TyperGroup
 
-    from ifnexus.cli import _tumor
+    # command name -> (module under ifnexus.cli, function for a single command or None for
+    # the module's Typer group); the order is the order of the help listing
+    lazy: dict[str, tuple[str, str | None]] = {
+        "genesets": ("_genesets", None),
+        "tumor": ("_tumor", None),
+        "outcome": ("_outcome", None),
+        "score": ("_scoring", "score_cmd"),
+        "sc": ("_singlecell", None),
+        "screen": ("_screen", None),
+        "demo": ("_study", "demo_cmd"),
+        "report": ("_study", "report_cmd"),
+        "simulate": ("_model", None),
+    }
 
-    app.add_typer(_tumor.app, name="tumor")
+    def load(name: str) -> click.Command:
+        module, func = lazy[name]
+        mod = importlib.import_module(f"ifnexus.cli.{module}")
+        if func is None:
+            cmd = typer.main.get_group(mod.app)
+        else:
+            single = typer.Typer(add_completion=False)
+            single.command(name)(getattr(mod, func))
+            cmd = typer.main.get_command(single)
+        cmd.name = name
+        return cmd
 
-    from ifnexus.cli import _outcome
+    class LazyGroup(TyperGroup):
+        def list_commands(self, ctx: click.Context) -> list[str]:
+            return [*super().list_commands(ctx), *(n for n in lazy if n not in self.commands)]
 
-    app.add_typer(_outcome.app, name="outcome")
+        def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+            if cmd_name not in self.commands and cmd_name in lazy:
+                self.commands[cmd_name] = load(cmd_name)
+            return super().get_command(ctx, cmd_name)
 
-    from ifnexus.cli import _scoring
-
-    app.command("score")(_scoring.score_cmd)
-
-    from ifnexus.cli import _singlecell
-
-    app.add_typer(_singlecell.app, name="sc")
-
-    from ifnexus.cli import _screen
-
-    app.add_typer(_screen.app, name="screen")
-
-    from ifnexus.cli import _study
-
-    app.command("demo")(_study.demo_cmd)
-    app.command("report")(_study.report_cmd)
-
-    from ifnexus.cli import _model
-
-    app.add_typer(_model.app, name="simulate")
+    app.info.cls = LazyGroup
 
 
 _register()

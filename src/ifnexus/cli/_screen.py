@@ -76,7 +76,9 @@ def count_cmd(
         "AUTO", "--trim-5", help="5' trim length(s), comma-separated, or AUTO."
     ),
     sgrna_len: int = typer.Option(
-        20, "--sgrna-len", help="Accepted for compatibility (lengths come from the library)."
+        20,
+        "--sgrna-len",
+        help="Window length written by --unmapped-to-file (guide lengths come from the library).",
     ),
     count_n: bool = typer.Option(False, "--count-n", help="Count guides containing N."),
     reverse_complement: bool = typer.Option(
@@ -88,10 +90,15 @@ def count_cmd(
     control_sgrna: Path | None = typer.Option(
         None, "--control-sgrna", help="Control sgRNA ids, one per line."
     ),
+    unmapped_to_file: bool = typer.Option(
+        False,
+        "--unmapped-to-file",
+        help="Also write PREFIX.unmapped.txt: the first --sgrna-len bases of unmapped reads.",
+    ),
 ) -> None:
     """Count guides in FASTQ files (``mageck count``): PREFIX.count.txt, .count_normalized.txt,
     .countsummary.txt."""
-    from ifnexus.screen import count_fastq, read_control_list
+    from ifnexus.screen._count import count_fastq
 
     extra = list(ctx.args)
     bad = [a for a in extra if a.startswith("-")]
@@ -99,14 +106,22 @@ def count_cmd(
         raise ValidationError(f"unknown option(s) {bad}")
     files = [fastq, *extra]
     labels = [s for s in sample_label.split(",")] if sample_label else None
-    ctrl = read_control_list(control_sgrna) if control_sgrna else None
+    ctrl = None
+    if control_sgrna:
+        from ifnexus.screen._io import read_control_list
+
+        ctrl = read_control_list(control_sgrna)
     res = count_fastq(
         files, list_seq, sample_labels=labels, trim_5=trim_5, count_n=count_n,
         reverse_complement=reverse_complement, norm_method=norm_method.value, control_sgrna=ctrl,
+        unmapped_to_file=unmapped_to_file, sgrna_len=sgrna_len,
     )  # fmt: skip
     paths = res.write(output_prefix)
-    for r in res.summary.itertuples():
-        typer.echo(f"{r.Label}\t{r.File}\treads {r.Reads}\tmapped {r.Mapped} ({r.Percentage:.4g})")
+    for r in res.summary_rows:
+        typer.echo(
+            f"{r['Label']}\t{r['File']}\treads {r['Reads']}\tmapped {r['Mapped']} "
+            f"({r['Percentage']:.4g})"
+        )
     typer.echo("wrote " + ", ".join(str(p) for p in paths))
 
 

@@ -1,57 +1,109 @@
-"""CRISPR screens: MAGeCK-compatible counting and alpha-RRA testing, CRISPRi phenotypes."""
+"""CRISPR screens: MAGeCK-compatible counting and alpha-RRA testing, CRISPRi phenotypes.
 
-from ifnexus.screen._count import CountResult, count_fastq, gini_index
-from ifnexus.screen._io import (
-    as_count_table,
-    parse_samples,
-    read_control_list,
-    read_counts,
-    read_library,
-)
-from ifnexus.screen._mageck import MageckResult, mageck_test, p_adjust
-from ifnexus.screen._normalize import size_factors
-from ifnexus.screen._pathway import gene_set_ranks, rank_enrichment
-from ifnexus.screen._phenotype import (
-    PHENOTYPES,
-    PhenotypeResult,
-    gene_scores,
-    phenotypes,
-    sgrna_phenotype,
-)
-from ifnexus.screen._plots import (
-    rank_plot,
-    replicate_plot,
-    sgrna_plot,
-    volcano_plot,
-    write_figures,
-)
-from ifnexus.screen._rra import RraOptions, rra
+Names are imported on first use (PEP 562), so ``ifnexus screen count`` never loads pandas,
+scipy or matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "CountResult": "_count",
+    "count_fastq": "_count",
+    "gini_index": "_count",
+    "as_count_table": "_io",
+    "parse_samples": "_io",
+    "read_control_list": "_io",
+    "read_counts": "_io",
+    "read_library": "_io",
+    "MageckResult": "_mageck",
+    "mageck_test": "_mageck",
+    "p_adjust": "_mageck",
+    "size_factors": "_normalize",
+    "gene_set_ranks": "_pathway",
+    "rank_enrichment": "_pathway",
+    "PHENOTYPES": "_phenotype",
+    "PhenotypeResult": "_phenotype",
+    "gene_scores": "_phenotype",
+    "phenotypes": "_phenotype",
+    "sgrna_phenotype": "_phenotype",
+    "rank_plot": "_plots",
+    "replicate_plot": "_plots",
+    "sgrna_plot": "_plots",
+    "volcano_plot": "_plots",
+    "write_figures": "_plots",
+    "RraOptions": "_rra",
+    "rra": "_rra",
+}
 
 __all__ = [
-    "gene_set_ranks",
-    "rank_enrichment",
-    "rank_plot",
-    "replicate_plot",
-    "sgrna_plot",
-    "volcano_plot",
-    "write_figures",
+    "CountResult",
+    "MageckResult",
     "PHENOTYPES",
     "PhenotypeResult",
-    "gene_scores",
-    "phenotypes",
-    "sgrna_phenotype",
-    "CountResult",
-    "count_fastq",
-    "gini_index",
-    "MageckResult",
     "RraOptions",
     "as_count_table",
+    "count_fastq",
+    "gene_scores",
+    "gene_set_ranks",
+    "gini_index",
     "mageck_test",
     "p_adjust",
     "parse_samples",
+    "phenotypes",
+    "rank_enrichment",
+    "rank_plot",
     "read_control_list",
     "read_counts",
     "read_library",
+    "replicate_plot",
     "rra",
+    "sgrna_phenotype",
+    "sgrna_plot",
     "size_factors",
+    "volcano_plot",
+    "write_figures",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ifnexus.screen._count import CountResult, count_fastq, gini_index
+    from ifnexus.screen._io import (
+        as_count_table,
+        parse_samples,
+        read_control_list,
+        read_counts,
+        read_library,
+    )
+    from ifnexus.screen._mageck import MageckResult, mageck_test, p_adjust
+    from ifnexus.screen._normalize import size_factors
+    from ifnexus.screen._pathway import gene_set_ranks, rank_enrichment
+    from ifnexus.screen._phenotype import (
+        PHENOTYPES,
+        PhenotypeResult,
+        gene_scores,
+        phenotypes,
+        sgrna_phenotype,
+    )
+    from ifnexus.screen._plots import (
+        rank_plot,
+        replicate_plot,
+        sgrna_plot,
+        volcano_plot,
+        write_figures,
+    )
+    from ifnexus.screen._rra import RraOptions, rra
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'ifnexus.screen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"ifnexus.screen.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

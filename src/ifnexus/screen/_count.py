@@ -11,27 +11,28 @@ Follows ``mageckCountIO`` of MAGeCK 0.5.9.x (mageck2 0.3.0) read for read:
   summary columns ``File Label Reads Mapped Percentage TotalsgRNAs Zerocounts GiniIndex`` and
   the negative-selection QC placeholders MAGeCK writes without ``--day0-label``.
 
-The matching is vectorised: guide windows are packed 2 bits per base into uint64 codes and
-looked up in the sorted library codes, so no Python code runs per read (guides longer than 32
-bases, or library guides with bases other than A/C/G/T, fall back to a dictionary lookup).
+The matching is vectorised and exact: each read window is gathered as a few uint64 words (one
+strided copy), fingerprinted, looked up in an open-addressing hash table of the library guides
+of that length and then compared word by word with the candidate guide, so no Python code runs
+per read and any guide length or alphabet works. pandas is imported only when a table is asked
+for, so the ``screen count`` command starts in a fraction of a second.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
+import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus._io import atomic_open
-from ifnexus.screen._fastq import iter_fastq
-from ifnexus.screen._io import read_library
+from ifnexus.screen._fastq import SeqChunk, iter_fastq
 from ifnexus.screen._normalize import NormMethod, size_factors
 
 logger = logging.getLogger(__name__)
@@ -44,10 +45,86 @@ SUMMARY_COLUMNS = [
     "NegSelQCGene",
 ]  # fmt: skip
 
-_CODE = np.full(256, 5, dtype=np.uint8)
-for _i, _c in enumerate(b"ACGT"):
-    _CODE[_c] = _i
-_CODE[ord("N")] = 4
+
+def _open_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _sep_for(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return "," if name.endswith(".csv") else "\t"
+
+
+def read_library_records(
+    path: str | os.PathLike[str], *, reverse_complement: bool = False
+) -> tuple[list[str], list[str], list[str]]:
+    """Read an sgRNA library file (sgRNA id, sequence, gene), as ``mageck count -l`` does.
+
+    Follows MAGeCK: CSV when the name ends in ``.csv``, else tab-separated; the first line is a
+    header when its sequence field has characters other than A, C, G, T; sequences are
+    upper-cased; a repeated sgRNA id or a repeated sequence is skipped with a warning (the first
+    record wins).
+
+    Returns
+    -------
+    Lists of sgRNA ids, sequences and genes, in file order.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError(f"library {p}: file not found")
+    sep = _sep_for(p)
+    ids: list[str] = []
+    seqs: list[str] = []
+    genes: list[str] = []
+    seen_id: set[str] = set()
+    seen_seq: set[str] = set()
+    n_dup_seq = 0
+    n_dup_id = 0
+    with _open_text(p) as fh:
+        for n, line in enumerate(fh, start=1):
+            field = line.strip().split(sep)
+            if n == 1 and len(field) >= 2 and re.search("[^ATCG]", field[1].upper()):
+                continue  # header line
+            if not line.strip():
+                continue
+            if len(field) < 3:
+                raise InputFormatError(
+                    f"library {p}, line {n}: expected sgRNA id, sequence and gene, found "
+                    f"{len(field)} field(s)"
+                )
+            sid, seq, gene = field[0], field[1].upper(), field[2]
+            if sid in seen_id:
+                n_dup_id += 1
+                warnings.warn(
+                    f"library {p}, line {n}: duplicated sgRNA id {sid!r}; record skipped",
+                    IfnexusWarning,
+                    stacklevel=2,
+                )
+                continue
+            if reverse_complement:
+                seq = seq.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+            if seq in seen_seq:
+                n_dup_seq += 1
+                continue
+            seen_id.add(sid)
+            seen_seq.add(seq)
+            ids.append(sid)
+            seqs.append(seq)
+            genes.append(gene)
+    if not ids:
+        raise InputFormatError(f"library {p}: no sgRNA records found")
+    if n_dup_seq:
+        warnings.warn(
+            f"library {p}: {n_dup_seq} sgRNA(s) with a sequence already listed were skipped",
+            IfnexusWarning,
+            stacklevel=2,
+        )
+    logger.info("loaded %d sgRNAs from %s", len(ids), p)
+    return ids, seqs, genes
 
 
 def gini_index(x: np.ndarray | Sequence[float]) -> float:
@@ -61,77 +138,172 @@ def gini_index(x: np.ndarray | Sequence[float]) -> float:
     return 1.0 - 2.0 * (n - gssum / ysum) / (n - 1)
 
 
-class _Library:
-    """Library sequences indexed for vectorised lookup, one table per guide length."""
+_WORD_K = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
+     0x94D049BB133111EB, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x2545F4914F6CDD1D],
+    dtype=np.uint64,
+)  # fmt: skip
 
-    def __init__(self, seqs: Sequence[str]) -> None:
+
+def _fingerprint(words: np.ndarray, salt: int) -> np.ndarray:
+    """64-bit fingerprint of each row of ``words`` (rows x words, uint64); high bits mixed."""
+    k = _WORD_K[(np.arange(words.shape[1]) + salt) % _WORD_K.shape[0]]
+    f = words[:, 0] * k[0]
+    for j in range(1, words.shape[1]):
+        f ^= words[:, j] * k[j]
+    f ^= f << np.uint64(31)
+    f *= k[-1]
+    return f
+
+
+class _LengthTable:
+    """Library guides of one length: their bytes as masked uint64 words, and a fingerprint hash.
+
+    A read window is looked up by the fingerprint of its words: each guide sits in the slot
+    named by the top bits of its fingerprint, or, when another guide took that slot, in a small
+    sorted overflow list searched only for the windows that land on such a slot. The candidate
+    is then compared word by word with the window, so a match is exact byte equality whatever
+    the fingerprint. Repeated sequences keep their first record.
+    """
+
+    def __init__(self, ln: int, raw: np.ndarray, idx: np.ndarray) -> None:
+        self.ln = ln
+        self.nw = (ln + 7) // 8
+        nbytes = 8 * self.nw
+        n = idx.shape[0]
+        tail = ln - 8 * (self.nw - 1)
+        self.last_mask = np.uint64((1 << (8 * tail)) - 1) if tail < 8 else ~np.uint64(0)
+        padded = np.zeros((n, nbytes), dtype=np.uint8)
+        padded[:, :ln] = raw.reshape(n, ln)
+        words = padded.view(np.uint64).reshape(n, self.nw)  # little-endian bytes
+        self.void = np.dtype((np.void, nbytes))
+        for salt in range(_WORD_K.shape[0]):
+            fp = _fingerprint(words, salt)
+            order = np.argsort(fp, kind="stable")
+            fs = fp[order]
+            same = np.flatnonzero(fs[1:] == fs[:-1])
+            if (words[order[same]] == words[order[same + 1]]).all():
+                break  # equal fingerprints only for repeated sequences
+        else:  # pragma: no cover - 8 independent 64-bit fingerprints all clashing
+            raise ValidationError("library sequences could not be indexed (fingerprint clash)")
+        self.salt = salt
+        keep = np.ones(n, dtype=bool)
+        keep[order[same + 1]] = False  # repeated sequence: the first record wins
+        keep_idx = np.flatnonzero(keep)
+        fp = fp[keep_idx]
+        self.idx = idx[keep_idx].astype(np.int64)
+        self.cols = [np.ascontiguousarray(words[keep_idx, j]) for j in range(self.nw)]
+        bits = max(4, int(np.ceil(np.log2(max(fp.shape[0], 1) * 8))))
+        self.shift = np.uint64(64 - bits)
+        home = (fp >> self.shift).astype(np.int64)
+        _, first = np.unique(home, return_index=True)
+        self.key = np.zeros(1 << bits, dtype=np.uint64)
+        self.val = np.full(1 << bits, -1, dtype=np.int64)
+        self.key[home[first]] = fp[first]
+        self.val[home[first]] = first
+        rest = np.setdiff1d(np.arange(fp.shape[0]), first, assume_unique=True)
+        self.overflow = np.zeros(1 << bits, dtype=bool)
+        self.overflow[home[rest]] = True
+        o = np.argsort(fp[rest])
+        self.ovf_key = fp[rest][o]
+        self.ovf_val = rest[o]
+
+    def match(self, buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Library index of the window at each of ``pos`` in ``buf`` (-1 when absent)."""
+        nb = 8 * self.nw
+        view = np.ndarray((buf.shape[0] - nb + 1,), dtype=self.void, buffer=buf, strides=(1,))
+        w = view[pos].view(np.uint64).reshape(pos.shape[0], self.nw)
+        w[:, -1] &= self.last_mask
+        fp = _fingerprint(w, self.salt)
+        slot = (fp >> self.shift).astype(np.intp)
+        cand = self.val[slot]
+        if self.ovf_key.shape[0]:
+            rows = np.flatnonzero(self.overflow[slot])
+            if rows.size:
+                f = fp[rows]
+                j = np.minimum(np.searchsorted(self.ovf_key, f), self.ovf_key.shape[0] - 1)
+                found = self.ovf_key[j] == f
+                cand[rows[found]] = self.ovf_val[j[found]]
+        # exact check, word by word, against the candidate guide (row 0 where none)
+        c = np.maximum(cand, 0)
+        diff = w[:, 0] ^ self.cols[0][c]
+        for j in range(1, self.nw):
+            diff |= w[:, j] ^ self.cols[j][c]
+        ok = (diff == 0) & (cand >= 0)
+        return np.where(ok, self.idx[c], -1)
+
+
+class _Library:
+    """Library sequences indexed for vectorised exact lookup, one table per guide length.
+
+    A window matches a guide when its bytes equal the guide's. Without ``count_n`` a window
+    containing ``N`` is never counted (MAGeCK), which is the same as leaving guides containing
+    ``N`` out of the index.
+    """
+
+    def __init__(self, seqs: Sequence[str], count_n: bool = False) -> None:
         self.seqs = list(seqs)
+        if any(len(s) == 0 for s in self.seqs):
+            k = next(i for i, s in enumerate(self.seqs) if not s)
+            raise ValidationError(f"library sgRNA {k + 1} has an empty sequence")
         lens = np.array([len(s) for s in self.seqs])
         self.lengths = sorted({int(x) for x in lens}, reverse=True)
         self.min_len = min(self.lengths)
-        self.tables: dict[int, tuple[pd.Index, np.ndarray]] = {}
-        self.fallback: dict[bytes, int] = {}
+        usable = np.array([count_n or "N" not in s for s in self.seqs], dtype=bool)
+        self.tables: dict[int, _LengthTable] = {}
         for ln in self.lengths:
-            idx = np.flatnonzero(lens == ln)
-            if ln > 32:
-                for i in idx:
-                    self.fallback[self.seqs[i].encode()] = int(i)
+            idx = np.flatnonzero((lens == ln) & usable)
+            if idx.size == 0:
                 continue
             raw = np.frombuffer(
-                "".join(self.seqs[i] for i in idx).encode("ascii", errors="replace"), np.uint8
+                "".join(self.seqs[i] for i in idx).encode("utf-8", errors="replace"), np.uint8
             )
-            c = _CODE[raw.reshape(idx.shape[0], ln)].T
-            ok = np.maximum.reduce(c, axis=0) <= 3
-            for i in idx[~ok]:
-                self.fallback[self.seqs[i].encode()] = int(i)
-            self.tables[ln] = (pd.Index(_pack(c[:, ok])), idx[ok])
+            if raw.shape[0] != idx.shape[0] * ln:  # non-ASCII letters: compare as bytes
+                enc = [self.seqs[i].encode("utf-8") for i in idx]
+                raw = np.frombuffer(b"".join(enc), np.uint8)
+                if raw.shape[0] != idx.shape[0] * ln:
+                    raise ValidationError("library sequences must be ASCII")
+            self.tables[ln] = _LengthTable(ln, raw, idx)
 
-    def match(self, win: np.ndarray, count_n: bool) -> np.ndarray:
-        """Library index of each read window (-1 when absent or containing N).
-
-        ``win`` is guide length x reads (bases of window position j in row j).
-        """
-        ln = win.shape[0]
-        out = np.full(win.shape[1], -1, dtype=np.int64)
-        c = _CODE[win]
-        worst = np.maximum.reduce(c, axis=0)
-        clean = worst <= 3
-        if ln in self.tables:
-            lib_index, idx_lib = self.tables[ln]
-            if len(lib_index):
-                rows = np.flatnonzero(clean)
-                pos = lib_index.get_indexer(_pack(c[:, rows]))
-                hit = pos >= 0
-                out[rows[hit]] = idx_lib[pos[hit]]
-        if self.fallback:
-            has_n = (c == 4).any(axis=0)
-            rest = np.flatnonzero((out < 0) & (count_n | ~has_n))
-            for r in rest:
-                j = self.fallback.get(np.ascontiguousarray(win[:, r]).tobytes())
-                if j is not None:
-                    out[r] = j
-        return out
+    def match(self, buf: np.ndarray, pos: np.ndarray, ln: int) -> np.ndarray:
+        """Library index of the ``ln``-base window at each of ``pos`` (-1 when absent)."""
+        tab = self.tables.get(ln)
+        if tab is None or pos.shape[0] == 0:
+            return np.full(pos.shape[0], -1, dtype=np.int64)
+        return tab.match(buf, pos)
 
 
-def _pack(c: np.ndarray) -> np.ndarray:
-    """2-bit codes of the columns of ``c`` (guide position x reads, values 0-3)."""
-    code = np.zeros(c.shape[1], dtype=np.uint64)
-    for j in range(c.shape[0]):
-        code <<= np.uint64(2)
-        code |= c[j]
-    return code
+def _match_reads(
+    lib: _Library, ch: SeqChunk, trims: Sequence[int], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """For each read (or each of ``rows``), the library index of the first trim offset and the
+    longest guide length whose window is a guide; -1 when none."""
+    start = ch.start if rows is None else ch.start[rows]
+    length = ch.length if rows is None else ch.length[rows]
+    hit = np.full(start.shape[0], -1, dtype=np.int64)
+    todo: np.ndarray | None = None  # None: every read still unmatched
+    for t in trims:
+        for ln in lib.lengths:
+            fits = length >= t + ln
+            sel = fits if todo is None else fits & todo
+            if sel.all():
+                r = None
+                m = lib.match(ch.buf, start + t, ln)
+            else:
+                r = np.flatnonzero(sel)
+                if r.size == 0:
+                    continue
+                m = lib.match(ch.buf, start[r] + t, ln)
+            if r is None:
+                hit = m
+            else:
+                ok = m >= 0
+                hit[r[ok]] = m[ok]
+            todo = hit < 0
+    return hit
 
 
-def _windows(buf: np.ndarray, start: np.ndarray, offset: int, ln: int) -> np.ndarray:
-    """Bases ``offset .. offset + ln`` of each read, as a guide position x reads array."""
-    out = np.empty((ln, start.shape[0]), dtype=np.uint8)
-    pos = start + offset
-    for j in range(ln):
-        np.take(buf, pos + j, out=out[j])
-    return out
-
-
-def _detect_trim5(path: str, lib: _Library, count_n: bool) -> list[int]:
+def _detect_trim5(path: str, lib: _Library) -> list[int]:
     """MAGeCK's ``mageckcount_trim5_auto`` on the first 100,000 reads."""
     hits: dict[int, list[int]] = {}  # trim -> [count, first read]
     nreads = 0
@@ -147,7 +319,7 @@ def _detect_trim5(path: str, lib: _Library, count_n: bool) -> list[int]:
                 rows = np.flatnonzero(cand & (ch.length - t >= ln))
                 if rows.size == 0:
                     continue
-                m = lib.match(_windows(ch.buf, ch.start[rows], t, ln), count_n)
+                m = lib.match(ch.buf, ch.start[rows] + t, ln)
                 got = rows[m >= 0]
                 if got.size:
                     rec = hits.setdefault(t, [0, int(got[0]) + ch.first_read])
@@ -188,79 +360,208 @@ def _detect_trim5(path: str, lib: _Library, count_n: bool) -> list[int]:
     return cand5
 
 
-@dataclass(frozen=True)
 class CountResult:
-    """Result of :func:`count_fastq`.
+    """Result of :func:`count_fastq`; the tables are built on first access (pandas).
 
     Attributes
     ----------
     counts
         Count table in MAGeCK's row order: index sgRNA, ``Gene``, one int column per sample.
     summary
-        Count summary, MAGeCK's columns (:data:`SUMMARY_COLUMNS`), one row per FASTQ file.
+        Count summary, MAGeCK's columns ``File, Label, Reads, Mapped, Percentage,
+        TotalsgRNAs, Zerocounts, GiniIndex``, one row per FASTQ file.
     normalized
         Normalised counts of the guides seen in any sample (then unseen guides as 0).
     size_factors
         Size factor per sample.
     trim5
         The 5' trimming lengths used, per FASTQ file.
+    unmapped
+        With ``unmapped_to_file``: the ``sgrna_len``-base windows of the unmapped reads in
+        order of first detection, as (sequence, counts per sample); otherwise None.
     """
 
-    counts: pd.DataFrame
-    summary: pd.DataFrame
-    normalized: pd.DataFrame
-    size_factors: pd.Series
-    trim5: dict[str, list[int]]
-    n_seen: int
+    def __init__(
+        self,
+        ids: np.ndarray,
+        genes: np.ndarray,
+        counts: np.ndarray,
+        labels: list[str],
+        summary_rows: list[dict],
+        factors: np.ndarray,
+        trim5: dict[str, list[int]],
+        n_seen: int,
+        unmapped: list[tuple[str, list[int]]] | None = None,
+    ) -> None:
+        self.ids = ids
+        self.genes = genes
+        self.count_matrix = counts
+        self.labels = labels
+        self.summary_rows = summary_rows
+        self.factors = factors
+        self.trim5 = trim5
+        self.n_seen = n_seen
+        self.unmapped = unmapped
+        self._cache: dict[str, object] = {}
+
+    def _normalized_matrix(self) -> np.ndarray:
+        mat = self.count_matrix.astype(np.float64)
+        mat[: self.n_seen] *= self.factors[None, :]
+        mat[self.n_seen :] = 0.0
+        return mat
+
+    @property
+    def counts(self):
+        if "counts" not in self._cache:
+            import pandas as pd
+
+            cnt = pd.DataFrame(
+                self.count_matrix, columns=self.labels, index=pd.Index(self.ids, name="sgRNA")
+            )
+            cnt.insert(0, "Gene", self.genes)
+            self._cache["counts"] = cnt
+        return self._cache["counts"]
+
+    @property
+    def normalized(self):
+        if "normalized" not in self._cache:
+            import pandas as pd
+
+            norm = pd.DataFrame(
+                self._normalized_matrix(),
+                columns=self.labels,
+                index=pd.Index(self.ids, name="sgRNA"),
+            )
+            norm.insert(0, "Gene", self.genes)
+            self._cache["normalized"] = norm
+        return self._cache["normalized"]
+
+    @property
+    def summary(self):
+        if "summary" not in self._cache:
+            import pandas as pd
+
+            s = pd.DataFrame(self.summary_rows)
+            s["Percentage"] = s["Percentage"].astype(float)
+            self._cache["summary"] = s
+        return self._cache["summary"]
+
+    @property
+    def size_factors(self):
+        import pandas as pd
+
+        return pd.Series(self.factors, index=self.labels, name="size_factor")
 
     def write(self, prefix: str | os.PathLike[str]) -> list[Path]:
         """Write ``PREFIX.count.txt``, ``PREFIX.count_normalized.txt`` and
-        ``PREFIX.countsummary.txt`` as ``mageck count`` does; atomic."""
+        ``PREFIX.countsummary.txt`` as ``mageck count`` does (and ``PREFIX.unmapped.txt`` when
+        unmapped windows were collected); atomic."""
         prefix = str(prefix)
         out = []
-        samples = [c for c in self.counts.columns if c != "Gene"]
+        samples = self.labels
         p = Path(prefix + ".count.txt")
         lines = ["\t".join(["sgRNA", "Gene", *samples])]
-        vals = self.counts[samples].to_numpy(dtype=np.int64)
-        for sid, g, row in zip(self.counts.index, self.counts["Gene"], vals.tolist(), strict=True):
+        for sid, g, row in zip(self.ids.tolist(), self.genes.tolist(),
+                               self.count_matrix.tolist(), strict=True):  # fmt: skip
             lines.append("\t".join([sid, g, *map(str, row)]))
         with atomic_open(p, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
         out.append(p)
         p = Path(prefix + ".count_normalized.txt")
         lines = ["\t".join(["sgRNA", "Gene", *samples])]
-        nv = self.normalized[samples].to_numpy(dtype=np.float64).tolist()
-        for i, (sid, g) in enumerate(zip(self.normalized.index, self.normalized["Gene"],
-                                         strict=True)):  # fmt: skip
+        nv = self._normalized_matrix().tolist()
+        zeros = ["0"] * len(samples)
+        for i, (sid, g) in enumerate(zip(self.ids.tolist(), self.genes.tolist(), strict=True)):
             if i < self.n_seen:
                 lines.append("\t".join([sid, g, *map(repr, nv[i])]))
             else:
-                lines.append("\t".join([sid, g, *(["0"] * len(samples))]))
+                lines.append("\t".join([sid, g, *zeros]))
         with atomic_open(p, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
         out.append(p)
         p = Path(prefix + ".countsummary.txt")
-        s = self.summary
         lines = ["\t".join(SUMMARY_COLUMNS)]
-        for r in s.itertuples(index=False):
+        for r in self.summary_rows:
             lines.append(
                 "\t".join(
                     [
-                        str(r.File), str(r.Label), str(r.Reads), str(r.Mapped),
-                        f"{r.Percentage:.4g}", str(r.TotalsgRNAs), str(r.Zerocounts),
-                        f"{r.GiniIndex:.4g}", "0", "1", "1", "1", "0.0",
+                        str(r["File"]), str(r["Label"]), str(r["Reads"]), str(r["Mapped"]),
+                        f"{r['Percentage']:.4g}", str(r["TotalsgRNAs"]), str(r["Zerocounts"]),
+                        f"{r['GiniIndex']:.4g}", "0", "1", "1", "1", "0.0",
                     ]
                 )
             )  # fmt: skip
         with atomic_open(p, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
         out.append(p)
+        if self.unmapped is not None:
+            # MAGeCK: "window<TAB>window<TAB>counts", no header, first-detection order
+            p = Path(prefix + ".unmapped.txt")
+            with atomic_open(p, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write("".join(f"{w}\t{w}\t" + "\t".join(map(str, c)) + "\n"
+                                 for w, c in self.unmapped))  # fmt: skip
+            out.append(p)
         return out
+
+
+def _library_records(library, reverse_complement: bool) -> tuple[list[str], list[str], list[str]]:
+    """sgRNA ids, upper-case sequences and genes of a library table or file."""
+    if isinstance(library, str | os.PathLike):
+        return read_library_records(library, reverse_complement=reverse_complement)
+    cols = getattr(library, "columns", None)
+    if cols is None:
+        raise ValidationError("library must be a file path or a table (sgRNA, sequence, Gene)")
+    for c in ("sgRNA", "sequence", "Gene"):
+        if c not in cols:
+            raise ValidationError(f"library table needs columns sgRNA, sequence, Gene; no {c!r}")
+    return (
+        library["sgRNA"].astype(str).tolist(),
+        library["sequence"].astype(str).str.upper().tolist(),
+        library["Gene"].astype(str).tolist(),
+    )
+
+
+class _Unmapped:
+    """Distinct windows of unmapped reads with counts per sample and first detection."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
+
+    def add(self, ch: SeqChunk, rows: np.ndarray, trim: int, count_n: bool, key0: int,
+            sample: int) -> None:  # fmt: skip
+        rows = rows[ch.length[rows] >= trim + self.width]
+        if rows.size == 0:
+            return
+        view = np.ndarray((ch.buf.shape[0] - self.width + 1,), dtype=f"S{self.width}",
+                          buffer=ch.buf, strides=(1,))  # fmt: skip
+        win = view[ch.start[rows] + trim]
+        if not count_n:
+            keep = np.char.find(win, b"N") < 0
+            win, rows = win[keep], rows[keep]
+        u, first, cnt = np.unique(win, return_index=True, return_counts=True)
+        self.parts.append((u, cnt, key0 + rows[first] + ch.first_read, sample))
+
+    def table(self, nsample: int) -> list[tuple[str, list[int]]]:
+        if not self.parts:
+            return []
+        allw = np.concatenate([p[0] for p in self.parts])
+        u, inv = np.unique(allw, return_inverse=True)
+        counts = np.zeros((u.shape[0], nsample), dtype=np.int64)
+        first = np.full(u.shape[0], np.iinfo(np.int64).max, dtype=np.int64)
+        off = 0
+        for w, cnt, key, sample in self.parts:
+            k = inv[off : off + w.shape[0]]
+            np.add.at(counts[:, sample], k, cnt)
+            np.minimum.at(first, k, key)
+            off += w.shape[0]
+        order = np.argsort(first, kind="stable")
+        return [(u[i].decode("ascii", errors="replace"), counts[i].tolist()) for i in order]
 
 
 def count_fastq(
     fastq: Sequence[str | os.PathLike[str] | Sequence[str | os.PathLike[str]]],
-    library: pd.DataFrame | str | os.PathLike[str],
+    library,
     *,
     sample_labels: Sequence[str] | None = None,
     trim_5: str | int | Sequence[int] = "AUTO",
@@ -268,6 +569,8 @@ def count_fastq(
     reverse_complement: bool = False,
     norm_method: NormMethod = "median",
     control_sgrna: Sequence[str] | None = None,
+    unmapped_to_file: bool = False,
+    sgrna_len: int = 20,
 ) -> CountResult:
     """Count library guides in FASTQ files, reproducing ``mageck count``.
 
@@ -288,24 +591,20 @@ def count_fastq(
         Reverse-complement the library guides (``--reverse-complement``, when reading a file).
     norm_method, control_sgrna
         Normalisation for the normalised table (``--norm-method``, ``--control-sgrna``).
+    unmapped_to_file, sgrna_len
+        Also tally, per sample, the first ``sgrna_len`` bases (after the trim) of every read
+        that matched no guide (``--unmapped-to-file``; MAGeCK writes them to
+        ``PREFIX.unmapped.txt``). Needs a single trim length per file, as in MAGeCK.
 
     Returns
     -------
     CountResult
         ``.counts`` (index sgRNA, ``Gene``, samples), ``.summary`` (columns ``File, Label,
         Reads, Mapped, Percentage, TotalsgRNAs, Zerocounts, GiniIndex``), ``.normalized``,
-        ``.size_factors``, ``.trim5``.
+        ``.size_factors``, ``.trim5``, ``.unmapped``.
     """
-    lib = (
-        library.copy()
-        if isinstance(library, pd.DataFrame)
-        else read_library(library, reverse_complement=reverse_complement)
-    )
-    for c in ("sgRNA", "sequence", "Gene"):
-        if c not in lib.columns:
-            raise ValidationError(f"library table needs columns sgRNA, sequence, Gene; no {c!r}")
-    seqs = lib["sequence"].astype(str).str.upper().tolist()
-    index = _Library(seqs)
+    lib_ids, seqs, lib_genes = _library_records(library, reverse_complement)
+    index = _Library(seqs, count_n)
     groups: list[list[str]] = []
     for f in fastq:
         if isinstance(f, str | os.PathLike):
@@ -337,6 +636,8 @@ def count_fastq(
         fixed = [int(x) for x in trim_5]
     if fixed is not None and any(x < 0 for x in fixed):
         raise ValidationError(f"trim_5 lengths must be >= 0, got {fixed}")
+    if unmapped_to_file and sgrna_len < 1:
+        raise ValidationError(f"sgrna_len must be >= 1, got {sgrna_len}")
 
     nlib = len(seqs)
     counts = np.zeros((nlib, len(groups)), dtype=np.int64)
@@ -344,69 +645,69 @@ def count_fastq(
     rows_summary = []
     trim_used: dict[str, list[int]] = {}
     big = np.int64(1) << np.int64(40)
+    unmapped = _Unmapped(sgrna_len) if unmapped_to_file else None
     for si, files in enumerate(groups):
         for fj, path in enumerate(files):
-            cand = fixed if fixed is not None else _detect_trim5(path, index, count_n)
+            cand = fixed if fixed is not None else _detect_trim5(path, index)
+            if unmapped is not None and len(cand) > 1:
+                raise ValidationError(
+                    f"FASTQ {path}: unmapped_to_file needs a single 5' trim length, but "
+                    f"{cand} were {'given' if fixed is not None else 'detected'} (as MAGeCK, "
+                    "give one with trim_5)"
+                )
             trim_used[path] = list(cand)
-            fc = np.zeros(nlib, dtype=np.int64)
+            fc = np.zeros(nlib + 1, dtype=np.int64)
+            ffirst = np.full(nlib, -1, dtype=np.int64)
             nreads = 0
+            key0 = int(np.int64(si) * big * 64 + np.int64(fj) * big)
             for ch in iter_fastq(path):
                 nreads += ch.start.shape[0]
-                hit = np.full(ch.start.shape[0], -1, dtype=np.int64)
-                for t in cand:
-                    for ln in index.lengths:
-                        rows = np.flatnonzero((hit < 0) & (ch.length - t >= ln))
-                        if rows.size == 0:
-                            continue
-                        m = index.match(_windows(ch.buf, ch.start[rows], t, ln), count_n)
-                        ok = m >= 0
-                        hit[rows[ok]] = m[ok]
-                got = np.flatnonzero(hit >= 0)
-                fc += np.bincount(hit[got], minlength=nlib)
-                key = (np.int64(si) * big * 64 + np.int64(fj) * big) + got + ch.first_read
-                np.minimum.at(first, hit[got], key)
+                hit = _match_reads(index, ch, cand)
+                fc += np.bincount(hit + 1, minlength=nlib + 1)
+                # first detection of guides not seen before in this file
+                new = np.flatnonzero(ffirst[hit] < 0)
+                new = new[hit[new] >= 0]
+                if new.size:
+                    g, at = np.unique(hit[new], return_index=True)
+                    ffirst[g] = new[at] + ch.first_read
+                if unmapped is not None:
+                    unmapped.add(ch, np.flatnonzero(hit < 0), cand[-1], count_n, key0, si)
+            fc = fc[1:]
+            seen_f = ffirst >= 0
+            first[seen_f] = np.minimum(first[seen_f], key0 + ffirst[seen_f])
             counts[:, si] += fc
             seen = fc > 0
             logv = np.concatenate([np.log(fc[seen] + 1.0), np.zeros(int((~seen).sum()))])
             rows_summary.append(
                 {
                     "File": path, "Label": labels[si], "Reads": nreads,
-                    "Mapped": int(fc.sum()), "Percentage": fc.sum() / max(nreads, 1.0),
+                    "Mapped": int(fc.sum()), "Percentage": float(fc.sum() / max(nreads, 1.0)),
                     "TotalsgRNAs": nlib, "Zerocounts": int((~seen).sum()),
                     "GiniIndex": gini_index(logv),
                 }
             )  # fmt: skip
+            logger.info("%s: %d reads, %d mapped", path, nreads, int(fc.sum()))
     seen_any = first < np.iinfo(np.int64).max
     order_seen = np.flatnonzero(seen_any)[np.argsort(first[seen_any], kind="stable")]
     order = np.concatenate([order_seen, np.flatnonzero(~seen_any)])
-    ids = lib["sgRNA"].astype(str).to_numpy()[order]
-    genes = lib["Gene"].astype(str).to_numpy()[order]
-    cnt = pd.DataFrame(counts[order], columns=labels, index=pd.Index(ids, name="sgRNA"))
-    cnt.insert(0, "Gene", genes)
+    ids = np.array(lib_ids, dtype=object)[order]
+    genes = np.array(lib_genes, dtype=object)[order]
     nseen = order_seen.shape[0]
+    if nseen == 0:
+        raise InputFormatError("no library guide was found in any FASTQ file")
     mat = counts[order_seen].astype(np.float64)
     ctrl_rows = None
     if control_sgrna is not None:
-        ctrl = set(control_sgrna)
-        ctrl_rows = np.flatnonzero(np.isin(ids[:nseen], list(ctrl)))
-    if nseen == 0:
-        raise InputFormatError("no library guide was found in any FASTQ file")
+        ctrl_rows = np.flatnonzero(np.isin(ids[:nseen], list(set(control_sgrna))))
     factors, _ = size_factors(mat, method=norm_method, control_rows=ctrl_rows, labels=labels)
-    norm = pd.DataFrame(
-        np.vstack([mat * factors[None, :], np.zeros((nlib - nseen, len(labels)))]),
-        columns=labels,
-        index=cnt.index,
-    )
-    norm.insert(0, "Gene", genes)
-    summary = pd.DataFrame(rows_summary)
-    summary["Percentage"] = summary["Percentage"].astype(float)
-    for r in summary.itertuples():
-        logger.info("%s: %d reads, %d mapped", r.File, r.Reads, r.Mapped)
     return CountResult(
-        counts=cnt,
-        summary=summary,
-        normalized=norm,
-        size_factors=pd.Series(factors, index=labels, name="size_factor"),
+        ids=ids,
+        genes=genes,
+        counts=counts[order],
+        labels=labels,
+        summary_rows=rows_summary,
+        factors=np.asarray(factors, dtype=np.float64),
         trim5=trim_used,
         n_seen=nseen,
+        unmapped=unmapped.table(len(groups)) if unmapped is not None else None,
     )

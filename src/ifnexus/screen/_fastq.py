@@ -2,9 +2,11 @@
 
 Reads are never turned into Python strings: each chunk is one ``uint8`` array plus the start and
 length of every sequence line, which is what the vectorised guide matching in
-:mod:`ifnexus.screen._count` needs. Every record is checked (``@`` header, ``+`` separator,
-sequence and quality of equal length, no truncated record at the end of the file); a malformed
-record is an :class:`InputFormatError` naming the file and the record number.
+:mod:`ifnexus.screen._count` needs. Chunks are small (2 MiB) so the newline search and the
+gathers that follow stay in the CPU cache, and the same buffer is refilled with ``readinto``.
+Every record is checked (``@`` header, ``+`` separator, sequence and quality of equal length, no
+truncated record at the end of the file); a malformed record is an :class:`InputFormatError`
+naming the file and the record number.
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ import numpy as np
 
 from ifnexus._errors import InputFormatError
 
-__all__ = ["SeqChunk", "iter_fastq"]
+__all__ = ["SLACK", "SeqChunk", "iter_fastq"]
 
-_CHUNK_BYTES = 1 << 25
+_CHUNK_BYTES = 1 << 22
+SLACK = 64  # bytes after the data that a window gather may touch (their values are masked)
 
 
 @dataclass
 class SeqChunk:
-    """A block of reads: ``buf`` holds the bytes, ``start``/``length`` the sequence lines."""
+    """A block of reads: ``buf`` holds the bytes, ``start``/``length`` the sequence lines.
+
+    ``buf`` is valid until the next chunk is requested (the reader reuses it) and has at least
+    :data:`SLACK` readable bytes after the last record.
+    """
 
     buf: np.ndarray
     start: np.ndarray
@@ -39,7 +46,18 @@ def _open(path: Path):
         magic = fh.read(2)
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rb")
-    return open(path, "rb")
+    return open(path, "rb", buffering=0)
+
+
+def _strip_tail(data: bytearray, n: int) -> int:
+    """Length of ``data[:n]`` without trailing blank lines, ending in one newline (0 if empty)."""
+    k = n
+    while k > 0 and data[k - 1] in (10, 13):
+        k -= 1
+    if k == 0:
+        return 0
+    data[k] = 10
+    return k + 1
 
 
 def iter_fastq(
@@ -54,7 +72,7 @@ def iter_fastq(
     max_reads
         Stop after this many reads (MAGeCK's trim-5 detection looks at the first 100,000).
     chunk_bytes
-        Bytes read per block.
+        Bytes read per block (the block grows when one record is longer).
 
     Raises
     ------
@@ -64,77 +82,99 @@ def iter_fastq(
     p = Path(path)
     if not p.is_file():
         raise InputFormatError(f"FASTQ {p}: file not found")
-    nread = 0
-    leftover = b""
     try:
         fh = _open(p)
     except OSError as exc:
         raise InputFormatError(f"FASTQ {p}: cannot open ({exc})") from None
+    size = max(int(chunk_bytes), 256)
+    data = bytearray(size + SLACK)
+    nread = 0
+    left = 0
     with fh:
         eof = False
         while not eof:
             try:
-                data = fh.read(chunk_bytes)
+                got = fh.readinto(memoryview(data)[left:size])
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
                 raise InputFormatError(
                     f"FASTQ {p}: corrupt or truncated compressed data after record {nread} ({exc})"
                 ) from None
-            eof = not data
-            buf = leftover + data
-            if not buf:
-                break
-            arr = np.frombuffer(buf, dtype=np.uint8)
-            nl = np.flatnonzero(arr == 10)
-            if eof and arr[-1] != 10:
-                nl = np.append(nl, arr.shape[0])
+            n = left + got
+            if got == 0 and n < size:
+                eof = True
+                n = _strip_tail(data, n)
+                if n == 0:
+                    break
+            arr = np.frombuffer(data, dtype=np.uint8)
+            nl = np.flatnonzero(arr[:n] == 10)
             nlines = nl.shape[0]
-            if eof:
-                # ignore blank lines at the very end
-                starts_all = np.concatenate([[0], nl[:-1] + 1])
-                while nlines > 0 and nl[nlines - 1] - starts_all[nlines - 1] <= (
-                    1 if arr[nl[nlines - 1] - 1 : nl[nlines - 1]].tobytes() == b"\r" else 0
-                ):
-                    nlines -= 1
-                if nlines % 4:
-                    raise InputFormatError(
-                        f"FASTQ {p}: truncated record {nread + nlines // 4 + 1} at the end of the "
-                        f"file ({nlines % 4} of 4 lines present)"
-                    )
+            if eof and nlines % 4:
+                raise InputFormatError(
+                    f"FASTQ {p}: truncated record {nread + nlines // 4 + 1} at the end of the "
+                    f"file ({nlines % 4} of 4 lines present)"
+                )
             use = nlines - nlines % 4
             if max_reads is not None:
                 use = min(use, (max_reads - nread) * 4)
+            if use == 0 and not eof:
+                if n >= size:  # one record longer than the block: grow it
+                    size *= 2
+                    bigger = bytearray(size + SLACK)
+                    bigger[:n] = data[:n]
+                    data = bigger
+                left = n
+                continue
             if use > 0:
-                ends = nl[:use]
-                starts = np.empty(use, dtype=np.int64)
-                starts[0] = 0
-                starts[1:] = ends[:-1] + 1
-                last = arr.shape[0] - 1
-                h0, p0 = starts[0::4], starts[2::4]
-                s1, e1 = starts[1::4], ends[1::4]
-                s3, e3 = starts[3::4], ends[3::4]
-                l1 = e1 - s1
-                l1 -= (l1 > 0) & (arr[np.maximum(e1 - 1, 0)] == 13)
-                l3 = e3 - s3
-                l3 -= (l3 > 0) & (arr[np.maximum(e3 - 1, 0)] == 13)
-                bad_h = (ends[0::4] == h0) | (arr[np.minimum(h0, last)] != 64)  # '@'
-                bad_p = (ends[2::4] == p0) | (arr[np.minimum(p0, last)] != 43)  # '+'
-                bad_q = l1 != l3
-                bad = bad_h | bad_p | bad_q
-                if bad.any():
-                    k = int(np.flatnonzero(bad)[0])
-                    what = (
-                        "header line does not start with '@'"
-                        if bad_h[k]
-                        else "third line does not start with '+'"
-                        if bad_p[k]
-                        else "sequence and quality lengths differ"
-                    )
-                    raise InputFormatError(f"FASTQ {p}: malformed record {nread + k + 1}: {what}")
-                yield SeqChunk(arr, s1.copy(), l1, nread)
+                has_cr = data.find(b"\r", 0, n) >= 0
+                yield SeqChunk(arr, *_records(p, arr, nl[:use], nread, has_cr), nread)
                 nread += use // 4
             if max_reads is not None and nread >= max_reads:
                 return
-            cut = nl[use - 1] + 1 if use > 0 else 0
-            leftover = buf[cut:] if not eof else b""
+            cut = int(nl[use - 1]) + 1 if use > 0 else 0
+            left = n - cut
+            if left:
+                data[:left] = data[cut:n]
     if nread == 0:
         raise InputFormatError(f"FASTQ {p}: no reads found")
+
+
+def _records(
+    p: Path, arr: np.ndarray, ends: np.ndarray, nread: int, has_cr: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the records whose line ends are ``ends``; return sequence starts and lengths.
+
+    An empty header or '+' line shows up as a newline where '@' or '+' should be, so the
+    first-byte checks cover it.
+    """
+    e = ends.reshape(-1, 4)
+    s1 = e[:, 0] + 1
+    l1 = e[:, 1] - s1
+    # the byte after each '+'-line start and after each quality line: '+' then the next '@'
+    nxt = arr[ends[1::2] + 1]
+    pairs = nxt.view(np.uint16)  # little-endian: '+' (0x2B) low byte, '@' (0x40) high byte
+    bad = pairs != 0x402B
+    bad[-1] = nxt[-2] != 43  # the last record's next header lies in the next chunk
+    bad_first = arr[0] != 64
+    if has_cr:  # Windows line ends: lengths without the '\r'
+        l3 = e[:, 3] - e[:, 2] - 1
+        l1 = l1 - ((l1 > 0) & (arr[np.maximum(e[:, 1] - 1, 0)] == 13))
+        l3 = l3 - ((l3 > 0) & (arr[np.maximum(e[:, 3] - 1, 0)] == 13))
+        bad_q = l1 != l3
+    else:
+        bad_q = (e[:, 1] - e[:, 0]) != (e[:, 3] - e[:, 2])
+    if bad_first or bad.any() or bad_q.any():
+        # record k is bad for its own '@' (flag of record k-1), its '+' or its lengths
+        bad_h = np.empty(e.shape[0], dtype=bool)
+        bad_h[0] = bad_first
+        bad_h[1:] = nxt[1:-1:2] != 64
+        bad_p = nxt[0::2] != 43
+        k = int(np.flatnonzero(bad_h | bad_p | bad_q)[0])
+        what = (
+            "header line does not start with '@'"
+            if bad_h[k]
+            else "third line does not start with '+'"
+            if bad_p[k]
+            else "sequence and quality lengths differ"
+        )
+        raise InputFormatError(f"FASTQ {p}: malformed record {nread + k + 1}: {what}")
+    return s1, l1

@@ -11,18 +11,16 @@ than no analysis.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
-import re
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, UnknownNameError, ValidationError
+from ifnexus._errors import InputFormatError, UnknownNameError, ValidationError
+from ifnexus.screen._count import _open_text, _sep_for, read_library_records
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +31,6 @@ __all__ = [
     "read_counts",
     "read_library",
 ]
-
-
-def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
-
-
-def _sep_for(path: Path) -> str:
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    return "," if name.endswith(".csv") else "\t"
 
 
 def _is_number(text: str) -> bool:
@@ -296,57 +281,7 @@ def read_library(path: str | os.PathLike[str], *, reverse_complement: bool = Fal
     -------
     DataFrame with columns ``sgRNA``, ``sequence``, ``Gene`` in file order.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"library {p}: file not found")
-    sep = _sep_for(p)
-    ids: list[str] = []
-    seqs: list[str] = []
-    genes: list[str] = []
-    seen_id: set[str] = set()
-    seen_seq: set[str] = set()
-    n_dup_seq = 0
-    n_dup_id = 0
-    with _open_text(p) as fh:
-        for n, line in enumerate(fh, start=1):
-            field = line.strip().split(sep)
-            if n == 1 and len(field) >= 2 and re.search("[^ATCG]", field[1].upper()):
-                continue  # header line
-            if not line.strip():
-                continue
-            if len(field) < 3:
-                raise InputFormatError(
-                    f"library {p}, line {n}: expected sgRNA id, sequence and gene, found "
-                    f"{len(field)} field(s)"
-                )
-            sid, seq, gene = field[0], field[1].upper(), field[2]
-            if sid in seen_id:
-                n_dup_id += 1
-                warnings.warn(
-                    f"library {p}, line {n}: duplicated sgRNA id {sid!r}; record skipped",
-                    IfnexusWarning,
-                    stacklevel=2,
-                )
-                continue
-            if reverse_complement:
-                seq = seq.translate(str.maketrans("ACGT", "TGCA"))[::-1]
-            if seq in seen_seq:
-                n_dup_seq += 1
-                continue
-            seen_id.add(sid)
-            seen_seq.add(seq)
-            ids.append(sid)
-            seqs.append(seq)
-            genes.append(gene)
-    if not ids:
-        raise InputFormatError(f"library {p}: no sgRNA records found")
-    if n_dup_seq:
-        warnings.warn(
-            f"library {p}: {n_dup_seq} sgRNA(s) with a sequence already listed were skipped",
-            IfnexusWarning,
-            stacklevel=2,
-        )
-    logger.info("loaded %d sgRNAs from %s", len(ids), p)
+    ids, seqs, genes = read_library_records(path, reverse_complement=reverse_complement)
     return pd.DataFrame({"sgRNA": ids, "sequence": seqs, "Gene": genes})
 
 
