@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from ifnexus._errors import ValidationError
+from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
 from ifnexus.scoring._source import Block, ExpressionSource, read_backed_rows
 
 logger = logging.getLogger(__name__)
@@ -63,16 +64,13 @@ def accumulate_stats(
     block = apply_transform(block, transform)
     n_vars = block.shape[1]
     if sparse.issparse(block):
-        acc = block.dtype if block.dtype.kind == "f" else np.dtype(np.float64)
-        if state is None:
-            total, lo, hi = np.zeros(n_vars, dtype=acc), np.inf, -np.inf
-        else:
-            total, lo, hi = state[0].astype(acc, copy=True), state[1], state[2]
-        data = block.data
-        np.add.at(total, block.indices, data.astype(acc, copy=False))
-        if data.size:
-            lo, hi = min(lo, float(data.min())), max(hi, float(data.max()))
-        if block.nnz < block.shape[0] * n_vars:
+        a, b = int(block.indptr[0]), int(block.indptr[-1])
+        total, lo, hi = column_sums(
+            block.data[a:b], block.indices[a:b], n_vars, None if state is None else state[0]
+        )
+        if state is not None:
+            lo, hi = min(lo, state[1]), max(hi, state[2])
+        if b - a < block.shape[0] * n_vars:
             lo, hi = min(lo, 0.0), max(hi, 0.0)
         return total, lo, hi
     total = np.zeros(n_vars) if state is None else state[0].astype(np.float64, copy=True)
@@ -88,10 +86,21 @@ def accumulate_stats(
 
 
 def weighted_sums(block: Block, weights: np.ndarray, transform: Transform = "none") -> np.ndarray:
-    """``block @ weights`` in float64: per-row weighted sums for all sets at once."""
+    """``block @ weights`` in float64: per-row weighted sums for all sets at once.
+
+    A CSR block goes through the compiled kernel (only the non-zero weights are visited); a
+    dense one through BLAS.
+    """
     block = apply_transform(block, transform)
     if sparse.issparse(block):
-        return np.asarray(block @ weights)
+        a, b = int(block.indptr[0]), int(block.indptr[-1])
+        return csr_times_weights(
+            block.data[a:b],
+            block.indices[a:b],
+            block.indptr - a,
+            compact_weights(weights),
+            weights.shape[1],
+        )
     return np.asarray(block, dtype=np.float64) @ weights
 
 

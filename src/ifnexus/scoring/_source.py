@@ -82,15 +82,21 @@ def _as_block(x: Any) -> Block:
 
 
 def _csr_rows(x: sparse.csr_matrix) -> Callable[[int, int], Block]:
-    """Row slices of a CSR matrix as zero-copy views of data and indices."""
+    """Row slices of a CSR matrix as zero-copy views of data and indices (indptr is copied)."""
     indptr, indices, data = x.indptr, x.indices, x.data
     n_vars = x.shape[1]
 
     def read(a: int, b: int) -> Block:
-        lo, hi = indptr[a], indptr[b]
-        return sparse.csr_matrix(
-            (data[lo:hi], indices[lo:hi], indptr[a : b + 1] - lo), shape=(b - a, n_vars), copy=False
+        lo, hi = int(indptr[a]), int(indptr[b])
+        # scipy's constructor copies views of less than half their base ("prune"); the arrays
+        # were checked when the whole matrix was built, so attach the views directly.
+        block = sparse.csr_matrix((b - a, n_vars), dtype=data.dtype)
+        block.data, block.indices, block.indptr = (
+            data[lo:hi],
+            indices[lo:hi],
+            indptr[a : b + 1] - lo,
         )
+        return block
 
     return read
 
