@@ -24,6 +24,8 @@ worker call it concurrently.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba as nb
 import numpy as np
 
@@ -31,23 +33,27 @@ from ifnexus._errors import InputFormatError
 
 
 @nb.njit(nogil=True, cache=True)
-def _colsum_minmax(data, indices, total):  # pragma: no cover - compiled
-    """Add ``data`` into ``total[indices]``; min, max and the number of out-of-range indices."""
+def _colsum_minmax(data, indices, total, col_lo, col_hi):  # pragma: no cover - compiled
+    """Add the values of columns ``[col_lo, col_hi)`` into ``total``, in stored order.
+
+    Returns the min and max of those values and the number of indices outside
+    ``[0, total.size)``.
+    """
     lo = np.inf
     hi = -np.inf
     bad = 0
     n = total.size
     for k in range(data.size):
         j = indices[k]
-        if j < 0 or j >= n:
-            bad += 1
-        else:
+        if j >= col_lo and j < col_hi:
             v = data[k]
             total[j] += v
             if v < lo:
                 lo = v
             if v > hi:
                 hi = v
+        elif j < 0 or j >= n:
+            bad += 1
     return lo, hi, bad
 
 
@@ -112,12 +118,19 @@ def _numeric_data(data: np.ndarray) -> np.ndarray:
 
 
 def column_sums(
-    data: np.ndarray, indices: np.ndarray, n_cols: int, total: np.ndarray | None
+    data: np.ndarray,
+    indices: np.ndarray,
+    n_cols: int,
+    total: np.ndarray | None,
+    n_threads: int = 1,
 ) -> tuple[np.ndarray, float, float]:
     """Column sums of stored CSR values added onto a copy of ``total``; min and max stored value.
 
     ``total`` sets the accumulator type (float32 for float32 data, float64 otherwise, as
-    scipy's ``sum(axis=0)``); ``None`` starts from zeros.
+    scipy's ``sum(axis=0)``); ``None`` starts from zeros. With ``n_threads > 1`` the columns
+    are split into ranges, one per thread, each thread walking all entries but adding only
+    its own columns: every column still receives its values in row order, so the sums do not
+    depend on the number of threads.
     """
     data = _numeric_data(data)
     if total is None:
@@ -127,13 +140,24 @@ def column_sums(
         total = total.copy()
     if data.size == 0:
         return total, np.inf, -np.inf
-    lo, hi, bad = _colsum_minmax(data, indices, total)
+    n_threads = max(1, min(int(n_threads), n_cols))
+    if n_threads == 1:
+        parts = [_colsum_minmax(data, indices, total, 0, n_cols)]
+    else:
+        edges = np.linspace(0, n_cols, n_threads + 1).astype(np.int64)
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            futures = [
+                pool.submit(_colsum_minmax, data, indices, total, int(a), int(b))
+                for a, b in zip(edges[:-1], edges[1:], strict=True)
+            ]
+            parts = [f.result() for f in futures]
+    bad = parts[0][2]
     if bad:
         raise InputFormatError(
             f"the sparse matrix holds {bad} column index(es) outside [0, {n_cols}); "
             "the file or matrix is corrupt"
         )
-    return total, float(lo), float(hi)
+    return total, float(min(p[0] for p in parts)), float(max(p[1] for p in parts))
 
 
 def compact_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
