@@ -76,3 +76,35 @@ def test_sc_profile_bad_keys(h5ad, tmp_path, capsys):
     assert main(["sc", "profile", str(h5ad), "--species", "mouse", "--out", str(out)]) == 2
     assert "look human" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_sc_profile_scheduler_identical(h5ad, tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    base = ["sc", "profile", str(h5ad), "--sample-key", "sample", "--no-figures"]
+    local = tmp_path / "local"
+    assert main([*base, "--out", str(local)]) == 0, capsys.readouterr().err
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = tmp_path / "remote"
+        args = [*base, "--backed", "--chunk-size", "60", "--scheduler", cluster.scheduler_address]
+        assert main([*args, "--out", str(remote)]) == 0, capsys.readouterr().err
+    a = pd.read_csv(local / "cells.csv", index_col=0)
+    b = pd.read_csv(remote / "cells.csv", index_col=0)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(local / "samples.csv", index_col=0),
+        pd.read_csv(remote / "samples.csv", index_col=0),
+        check_exact=True,
+    )
+
+
+def test_sc_profile_unreachable_scheduler(h5ad, tmp_path, capsys):
+    import dask
+
+    out = tmp_path / "nosched"
+    args = ["sc", "profile", str(h5ad), "--no-figures", "--scheduler", "tcp://127.0.0.1:9"]
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main([*args, "--out", str(out)]) == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()

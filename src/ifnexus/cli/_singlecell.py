@@ -55,6 +55,12 @@ def profile_cmd(
     ),
     chunk_size: int = typer.Option(20_000, "--chunk-size", help="Cells per chunk."),
     jobs: int = typer.Option(1, "--jobs", help="Threads (-1: all cores)."),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler address (e.g. tcp://host:8786): score the chunks on that cluster "
+        "(same results as in process). With --backed the workers read the file themselves.",
+    ),
     no_figures: bool = typer.Option(False, "--no-figures", help="Skip the figures."),
     out: Path = typer.Option(..., "--out", help="Output folder."),
 ) -> None:
@@ -83,6 +89,7 @@ def profile_cmd(
             rng=seed,
             chunk_size=chunk_size,
             n_jobs=jobs,
+            scheduler=scheduler,
         )
         paths = write_profile(result, adata, out, figures=not no_figures)
     finally:

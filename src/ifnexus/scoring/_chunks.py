@@ -124,7 +124,9 @@ def _compute_dask(tasks: list[Any], scheduler: Any) -> list[Any]:
         raise ValidationError("scheduler= needs the 'distributed' package") from exc
     if isinstance(scheduler, str):
         try:
-            client = Client(scheduler, set_as_default=False, timeout="10s")
+            # distributed's own connect timeout (dask config distributed.comm.timeouts.connect)
+            timeout = dask.config.get("distributed.comm.timeouts.connect", "30s")
+            client = Client(scheduler, set_as_default=False, timeout=timeout)
         except OSError as exc:
             raise ValidationError(
                 f"cannot reach the Dask scheduler at {scheduler!r}: {exc}"
