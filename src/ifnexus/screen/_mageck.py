@@ -240,7 +240,10 @@ class MageckResult:
         prefix = str(prefix)
         paths = [Path(prefix + ".gene_summary.txt"), Path(prefix + ".sgrna_summary.txt")]
         write_gene_summary(self.genes, paths[0])
-        write_sgrna_summary(self.sgrnas, paths[1])
+        if "sgrnas" in self.__dict__ or self.replicate_counts[0].shape[0] != len(self.sgrna_stats):
+            write_sgrna_summary(self.sgrnas, paths[1])
+        else:  # straight from the numbers, without building the "/"-joined count strings
+            _write_sgrna_numbers(self.sgrna_stats, *self.replicate_counts, paths[1])
         if normcounts_to_file:
             p = Path(prefix + ".normalized.txt")
             write_normalized(self.normalized, p)
@@ -283,6 +286,36 @@ def write_sgrna_summary(sgrnas: pd.DataFrame, path: str | os.PathLike[str]) -> P
     lines = ["\t".join(SGRNA_COLUMNS)] + ["\t".join(r) for r in zip(*cols, strict=True)]
     with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("\n".join(lines) + "\n")
+    return Path(path)
+
+
+def _write_sgrna_numbers(
+    stats: pd.DataFrame, ctrl: np.ndarray, treat: np.ndarray, path: str | os.PathLike[str]
+) -> Path:
+    """:func:`write_sgrna_summary` from the numeric table and the replicate count matrices.
+
+    The whole file is one ``%``-format call (C speed); ``"%.5g" % x`` is ``f"{x:.5g}"``.
+    """
+    n = stats.shape[0]
+    nc, nt = ctrl.shape[1], treat.shape[1]
+    row = "\t".join(
+        ["%s", "%s", "/".join(["%.5g"] * nc), "/".join(["%.5g"] * nt)]
+        + ["%.5g"] * 10 + ["%s"]
+    ) + "\n"  # fmt: skip
+    cols: list[list] = [
+        stats["sgrna"].astype(str).tolist(),
+        stats["Gene"].astype(str).tolist(),
+    ]
+    cols += [np.asarray(ctrl[:, j], dtype=np.float64).tolist() for j in range(nc)]
+    cols += [np.asarray(treat[:, j], dtype=np.float64).tolist() for j in range(nt)]
+    cols += [stats[c].to_numpy(dtype=np.float64).tolist() for c in SGRNA_COLUMNS[4:14]]
+    cols.append(["True" if b else "False" for b in stats["high_in_treatment"].tolist()])
+    flat: list = [None] * (n * len(cols))
+    for j, c in enumerate(cols):
+        flat[j :: len(cols)] = c
+    text = "\t".join(SGRNA_COLUMNS) + "\n" + (row * n) % tuple(flat)
+    with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
     return Path(path)
 
 
@@ -527,6 +560,9 @@ def mageck_test(
     logger.info("RRA alpha: negative %r, positive %r", alpha_low_rra, alpha_high)
     res = {}
     cache: dict = {"alphas": (alpha_low_rra, alpha_high)}
+    gcodes, gnames = pd.factorize(gene_arr, sort=False)
+    gnames = [str(x) for x in gnames]
+    gene_index = None if any("," in g for g in gnames) else (gcodes, gnames)
     for d, ordr, alpha, nsig in (
         ("neg", low_order, alpha_low_rra, n_lower),
         ("pos", high_order, alpha_high, n_higher),
@@ -536,6 +572,7 @@ def mageck_test(
         tab = rra(
             ids[keep], gene_arr[keep], score, alpha=alpha, control_sgrnas=rra_controls,
             skip_genes=skip_gene, options=opts, rng=rng, null_cache=cache,
+            gene_index=None if gene_index is None else (gcodes[keep], gnames),
         )  # fmt: skip
         tab["rank"] = np.arange(1, tab.shape[0] + 1)
         glfc = _gene_lfc(gene_lfc_method, lfc, ordr, nsig, gene_arr, valid, ispos=d == "pos")

@@ -75,11 +75,19 @@ class _LehmerStream:
         pw = self._pow()
         out = np.empty(k, dtype=np.float64)
         pos = 0
+        buf = np.empty(min(_CHUNK, k), dtype=np.int64)
+        tmp = np.empty_like(buf)
         while pos < k:
             c = min(_CHUNK, k - pos)
-            chunk = (pw[:c] * self.state) % _M
-            self.state = int(chunk[-1])
-            np.divide(chunk, _M, out=out[pos : pos + c])
+            x, t = buf[:c], tmp[:c]
+            np.multiply(pw[:c], self.state, out=x)  # < 2^62
+            # x mod (2^31 - 1) by two Mersenne folds (x is never a multiple of the modulus)
+            for _ in range(2):
+                np.right_shift(x, 31, out=t)
+                np.bitwise_and(x, _M, out=x)
+                x += t
+            self.state = int(x[-1])
+            np.divide(x, _M, out=out[pos : pos + c])
             pos += c
         return out
 
@@ -173,8 +181,11 @@ def _quicksort_order(keys: np.ndarray) -> np.ndarray:
     pop, push = stack.pop, stack.append
     while stack:
         lo, hi = pop()
-        if hi < lo:
+        if hi - lo < 1:
             continue
+        seg = k[lo : hi + 1]
+        if len(set(seg)) == len(seg):
+            continue  # no tied keys inside: its sorted order is unique, the final sort gives it
         x = k[(lo + hi) // 2]
         i, j = lo, hi
         while i <= j:
@@ -191,7 +202,10 @@ def _quicksort_order(keys: np.ndarray) -> np.ndarray:
             push((lo, j))
         if i < hi:
             push((i, hi))
-    return np.asarray(idx, dtype=np.int64)
+    # ranges left unsorted hold distinct keys and lie between their neighbours' keys, so a
+    # stable sort by key completes the order without moving tied keys relative to each other
+    fin = sorted(range(len(k)), key=k.__getitem__)
+    return np.asarray([idx[j] for j in fin], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -276,7 +290,7 @@ def _draw_null(
 ) -> list[np.ndarray]:
     """Sorted null lo-values of ``rows`` random genes of ``n`` sgRNAs, one array per alpha."""
     outs = [np.empty(rows, dtype=np.float64) for _ in alphas]
-    step = max(1, (1 << 21) // max(n, 1))
+    step = max(1, (1 << 18) // max(n, 1))  # blocks that stay in the CPU cache
     for r0 in range(0, rows, step):
         r = min(step, rows - r0)
         if isinstance(source, _LehmerStream):
@@ -287,11 +301,32 @@ def _draw_null(
             k = control_pct.shape[0]
             ci = np.minimum((k * u).astype(np.int64), k - 1)
             u = control_pct[ci]
-        u.sort(axis=1)
-        for out, (lo, _) in zip(outs, _lo_multi(u, alphas, minp), strict=True):
+        for out, lo in zip(outs, _null_lo(u, alphas, minp), strict=True):
             out[r0 : r0 + r] = lo
     for out in outs:
         out.sort()
+    return outs
+
+
+def _null_lo(u: np.ndarray, alphas: Sequence[float], minp: float) -> list[np.ndarray]:
+    """Lo-values of rows of unsorted percentiles, one array per alpha (as :func:`_lo_multi` on
+    the sorted rows).
+
+    Only rows with at least two values <= max(alphas) go past the first Beta term, so only
+    those are sorted; every other row's lo-value is 1 - (1 - min)^n.
+    """
+    r, n = u.shape
+    flat = u.reshape(-1)
+    x0 = np.minimum.reduceat(flat, np.arange(0, r * n, n)) if n > 1 else flat.copy()
+    lo0 = -np.expm1(n * np.log1p(-x0)) if n > 1 else x0
+    outs = [lo0.copy() for _ in alphas]
+    if n > 1:
+        low = np.flatnonzero(flat <= max(alphas)) // n
+        rows = np.flatnonzero(np.bincount(low, minlength=r) >= 2)
+        if rows.size:
+            sub = np.sort(u[rows], axis=1)
+            for out, (lo, _) in zip(outs, _lo_multi(sub, alphas, minp), strict=True):
+                out[rows] = lo
     return outs
 
 
@@ -320,6 +355,7 @@ def rra(
     options: RraOptions | None = None,
     rng: RngLike | Literal["mageck"] = "mageck",
     null_cache: dict | None = None,
+    gene_index: tuple[np.ndarray, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Alpha-RRA gene ranking from a ranked sgRNA list (MAGeCK's ``RRA`` program).
 
@@ -345,6 +381,9 @@ def rra(
         A dict shared between calls that use MAGeCK's generator on the same gene sizes (the
         negative and positive tests): nulls drawn from the same stream position are computed
         once. Key ``"alphas"`` lists the alphas to compute in one pass.
+    gene_index
+        Optional (code per sgRNA, gene names) when the caller has already coded the genes
+        (no comma-separated multi-gene entries); saves hashing the gene strings again.
 
     Returns
     -------
@@ -371,7 +410,16 @@ def rra(
     pct = (i1.astype(np.float64) + i2 + 1) / (nlist * 2)
 
     # items: (line, gene) pairs; genes in order of first appearance
-    if any("," in str(g) for g in pd.unique(gn)):
+    if gene_index is not None:  # genes already coded by the caller (no multi-gene sgRNAs)
+        gcodes, gnames = gene_index
+        present, first = np.unique(gcodes, return_index=True)
+        present = present[np.argsort(first)]
+        remap = np.full(len(gnames), -1, dtype=np.int64)
+        remap[present] = np.arange(present.shape[0])
+        codes = remap[gcodes]
+        names = [gnames[i] for i in present.tolist()]
+        item_line_a = np.arange(nlist, dtype=np.int64)
+    elif any("," in str(g) for g in pd.unique(gn)):
         item_line, item_gene = [], []
         for i, g in enumerate(gn.astype(str)):
             for part in [x for x in g.split(",") if x]:
@@ -381,8 +429,9 @@ def rra(
     else:
         item_gene = gn
         item_line_a = np.arange(nlist, dtype=np.int64)
-    codes, names = pd.factorize(np.asarray(item_gene, dtype=object), sort=False)
-    names = [str(x) for x in names]
+    if gene_index is None:
+        codes, names = pd.factorize(np.asarray(item_gene, dtype=object), sort=False)
+        names = [str(x) for x in names]
     ngroup = len(names)
     item_pct = pct[item_line_a]
     sizes = np.bincount(codes, minlength=ngroup)
