@@ -101,3 +101,51 @@ def test_no_guides_found_is_an_error(tmp_path):
     p.write_text(_fastq(["C" * 20] * 5))
     with pytest.raises(ValueError, match="trimming length"):
         count_fastq([str(p)], LIB)
+
+
+def test_unmapped_to_file_follows_mageck(tmp_path):
+    # MAGeCK (mageckCountIO.mageckcount_search_trim_and_sglen): a read that matches no guide
+    # adds its first --sgrna-len bases after the trim to the table, unless they contain N
+    # (without --count-n) or the read is too short; PREFIX.unmapped.txt lists them as
+    # "seq<TAB>seq<TAB>counts" per sample, in order of first detection, without a header.
+    s1 = ["ACGTACGTACAA", "CCCCCCCCCCCC", "CCCCCCCCCCCC", "GGGGNGGGGGGG", "AAAAAAA",
+          "TTTTTTTTTTTT"]  # fmt: skip
+    s2 = ["TTTTTTTTTTTT", "CCCCCCCCAAAA", "GATTACAGATCC"]
+    f1, f2 = tmp_path / "a.fastq", tmp_path / "b.fastq"
+    f1.write_text(_fastq(s1))
+    f2.write_text(_fastq(s2))
+    res = count_fastq([str(f1), str(f2)], LIB, trim_5=0, unmapped_to_file=True, sgrna_len=8)
+    assert res.unmapped == [("CCCCCCCC", [2, 1]), ("TTTTTTTT", [1, 1])]
+    assert res.counts.loc["a"].tolist()[1:] == [1, 0]
+    paths = res.write(tmp_path / "out")
+    text = (tmp_path / "out.unmapped.txt").read_text()
+    assert text == "CCCCCCCC\tCCCCCCCC\t2\t1\nTTTTTTTT\tTTTTTTTT\t1\t1\n"
+    assert tmp_path / "out.unmapped.txt" in paths
+    with_n = count_fastq([str(f1), str(f2)], LIB, trim_5=0, count_n=True,
+                         unmapped_to_file=True, sgrna_len=8)  # fmt: skip
+    assert [w for w, _ in with_n.unmapped] == ["CCCCCCCC", "GGGGNGGG", "TTTTTTTT"]
+    f3 = tmp_path / "c.fastq"
+    f3.write_text(_fastq([*s1, "CCGATTACAGAT"]))
+    shifted = count_fastq([str(f3)], LIB, trim_5=2, unmapped_to_file=True, sgrna_len=8)
+    assert ("GTACGTAC", [1]) in shifted.unmapped  # window after the trim
+
+
+def test_unmapped_to_file_needs_one_trim_length(tmp_path):
+    f1 = tmp_path / "a.fastq"
+    f1.write_text(_fastq(["ACGTACGTACAA"] * 3))
+    with pytest.raises(ValueError, match="single 5' trim length"):
+        count_fastq([str(f1)], LIB, trim_5="0,3", unmapped_to_file=True)
+
+
+def test_long_and_non_acgt_guides_match_exactly(tmp_path):
+    # guides longer than 32 bases and guides with other letters are matched as bytes
+    long = "ACGT" * 9  # 36 bases
+    lib = pd.DataFrame({"sgRNA": ["L", "N", "U"], "sequence": [long, "ACGNACGT", "ACGUACGT"],
+                        "Gene": ["g", "g", "g"]})  # fmt: skip
+    f = tmp_path / "x.fastq"
+    f.write_text(_fastq([long, long + "A", "ACGNACGT", "ACGUACGT", "ACGTACGT"]))
+    res = count_fastq([str(f)], lib, trim_5=0)
+    c = res.counts["sample1"]
+    assert c["L"] == 2 and c["U"] == 1 and c["N"] == 0  # N-guides need count_n
+    res_n = count_fastq([str(f)], lib, trim_5=0, count_n=True)
+    assert res_n.counts["sample1"]["N"] == 1

@@ -91,3 +91,70 @@ def test_beta_tail_matches_scipy_betainc():
         for i in range(1, n):
             ref = special.betainc(i + 1, n - i, x)
             assert np.allclose(_beta_tail(x, i, n), ref, rtol=1e-12, atol=1e-300)
+
+
+def _mageck_quicksort(keys):
+    """Direct port of RRA.cpp's QuickSortGroupByLoValue (recursive, in place)."""
+    k = list(keys)
+    idx = list(range(len(k)))
+
+    def qs(lo, hi):
+        i, j = lo, hi
+        if hi < lo:
+            return
+        x = k[(lo + hi) // 2]
+        while i <= j:
+            while k[i] < x and i <= j:
+                i += 1
+            while k[j] > x and i <= j:
+                j -= 1
+            if i <= j:
+                k[i], k[j] = k[j], k[i]
+                idx[i], idx[j] = idx[j], idx[i]
+                i += 1
+                j -= 1
+        if lo < j:
+            qs(lo, j)
+        if i < hi:
+            qs(i, hi)
+
+    qs(0, len(k) - 1)
+    return idx
+
+
+@pytest.mark.parametrize("levels", [3, 40, 100000])
+def test_quicksort_order_is_mageck_order_for_ties(levels):
+    import sys
+
+    from ifnexus.screen._rra import _quicksort_order
+
+    rng = np.random.default_rng(levels)
+    keys = rng.integers(0, levels, 3000).astype(float)  # few to no ties, or many
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(20000)
+    try:
+        ref = _mageck_quicksort(keys.tolist())
+    finally:
+        sys.setrecursionlimit(old)
+    assert _quicksort_order(keys).tolist() == ref
+
+
+def test_null_lo_values_equal_the_sorted_definition():
+    from scipy import special
+
+    from ifnexus.screen._rra import _null_lo
+
+    rng = np.random.default_rng(5)
+    u = rng.random((3000, 6))
+    alphas = (0.05, 0.3)
+    got = _null_lo(u.copy(), alphas, -1.0)
+    for a, lo in zip(alphas, got, strict=True):
+        for r in range(0, 3000, 7):
+            p = np.sort(u[r])
+            n = p.size
+            vals = [special.betainc(1.0, float(n), p[0])]
+            for k in range(1, n):
+                if p[k] > a:
+                    break
+                vals.append(special.betainc(k + 1.0, float(n - k), p[k]))
+            assert lo[r] == pytest.approx(min(vals), rel=1e-12)
