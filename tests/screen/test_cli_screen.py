@@ -108,3 +108,79 @@ def test_doublings_parse_errors(tmp_path, capsys, bad):
                "--treated", "IR_1", "--doublings", bad, "--out", str(tmp_path / "o")])  # fmt: skip
     assert rc == 2
     assert "--doublings" in capsys.readouterr().err
+
+
+def _ifx(args, capsys):
+    rc = main(args)
+    assert rc == 0, capsys.readouterr().err
+    capsys.readouterr()
+
+
+def test_screen_test_several_comparisons_as_mageck(shared, tmp_path, capsys):
+    # MAGeCK (crisprFunction.magecktest_main): with several -t/-c pairs each comparison is
+    # written to PREFIX.<t>_vs_<c>.*, the first is copied to PREFIX.*, and the next ones'
+    # gene columns are joined onto PREFIX.gene_summary.txt with "<t>_vs_<c>|" prefixes
+    # (fileOps.merge_rank_summary_files); each comparison equals a run of its own.
+    k = str(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    m = str(tmp_path / "m")
+    _ifx(["screen", "test", "-k", k, "-t", "HL60.final", "-c", "HL60.initial", "-t",
+          "KBM7.final", "-c", "KBM7.initial", "-n", m], capsys)  # fmt: skip
+    _ifx(["screen", "test", "-k", k, "-t", "KBM7.final", "-c", "KBM7.initial", "-n",
+          str(tmp_path / "one")], capsys)  # fmt: skip
+    a, b = "HL60.final_vs_HL60.initial", "KBM7.final_vs_KBM7.initial"
+    assert (tmp_path / f"m.{a}.sgrna_summary.txt").read_bytes() == (
+        tmp_path / "m.sgrna_summary.txt"
+    ).read_bytes()
+    for kind in ("gene_summary", "sgrna_summary"):
+        assert (tmp_path / f"m.{b}.{kind}.txt").read_bytes() == (
+            tmp_path / f"one.{kind}.txt"
+        ).read_bytes()
+    merged = pd.read_csv(tmp_path / "m.gene_summary.txt", sep="\t")
+    first = pd.read_csv(tmp_path / f"m.{a}.gene_summary.txt", sep="\t")
+    second = pd.read_csv(tmp_path / f"m.{b}.gene_summary.txt", sep="\t").set_index("id")
+    cols = list(first.columns)
+    assert list(merged.columns) == cols[:2] + [f"{a}|{c}" for c in cols[2:]] + [
+        f"{b}|{c}" for c in cols[2:]
+    ]
+    assert merged["id"].tolist() == first["id"].tolist()  # rows in the first file's order
+    np.testing.assert_array_equal(
+        merged[f"{b}|pos|score"].to_numpy(), second.loc[merged["id"], "pos|score"].to_numpy()
+    )
+
+
+def test_screen_test_day0_label_as_mageck(shared, tmp_path, capsys):
+    # --day0-label: every other sample is one comparison against the day-0 group
+    k = str(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    _ifx(["screen", "test", "-k", k, "--day0-label", "HL60.initial,KBM7.initial", "-n",
+          str(tmp_path / "d"), "--normcounts-to-file"], capsys)  # fmt: skip
+    _ifx(["screen", "test", "-k", k, "-t", "KBM7.final", "-c", "HL60.initial,KBM7.initial",
+          "-n", str(tmp_path / "one"), "--normcounts-to-file"], capsys)  # fmt: skip
+    day0 = "HL60.initial,KBM7.initial"
+    for t in ("HL60.final", "KBM7.final"):
+        assert (tmp_path / f"d.{t}_vs_{day0}.sgrna_summary.txt").exists()
+    assert (tmp_path / f"d.KBM7.final_vs_{day0}.sgrna_summary.txt").read_bytes() == (
+        tmp_path / "one.sgrna_summary.txt"
+    ).read_bytes()
+    # the normalised table is the last comparison's, as MAGeCK overwrites it
+    assert (tmp_path / "d.normalized.txt").read_bytes() == (
+        tmp_path / "one.normalized.txt"
+    ).read_bytes()
+    merged = pd.read_csv(tmp_path / "d.gene_summary.txt", sep="\t")
+    assert f"HL60.final_vs_{day0}|neg|score" in merged.columns
+    assert f"KBM7.final_vs_{day0}|neg|score" in merged.columns
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--day0-label", "HL60.initial", "-t", "HL60.final"], "replaces -t"),
+        (["--day0-label", "nope"], "'nope' is not a sample"),
+        (["-t", "HL60.final", "-t", "KBM7.final", "-c", "HL60.initial"], "one -c per -t"),
+        ([], "give the treatment samples"),
+    ],
+)
+def test_screen_test_comparison_errors(shared, tmp_path, capsys, extra, match):
+    k = str(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    rc = main(["screen", "test", "-k", k, "-n", str(tmp_path / "x"), *extra])
+    assert rc == 2
+    assert match in capsys.readouterr().err

@@ -14,6 +14,7 @@ _WHERE = {
     "count_fastq": "_count",
     "gini_index": "_count",
     "as_count_table": "_io",
+    "merge_rank_summaries": "_io",
     "parse_samples": "_io",
     "read_control_list": "_io",
     "read_counts": "_io",
@@ -50,6 +51,7 @@ __all__ = [
     "gene_set_ranks",
     "gini_index",
     "mageck_test",
+    "merge_rank_summaries",
     "p_adjust",
     "parse_samples",
     "phenotypes",
@@ -71,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ifnexus.screen._count import CountResult, count_fastq, gini_index
     from ifnexus.screen._io import (
         as_count_table,
+        merge_rank_summaries,
         parse_samples,
         read_control_list,
         read_counts,

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "as_count_table",
+    "merge_rank_summaries",
     "parse_samples",
     "read_control_list",
     "read_counts",
@@ -300,3 +301,53 @@ def read_control_list(path: str | os.PathLike[str]) -> list[str]:
 def unique_in_order(items: Iterable[str]) -> list[str]:
     """Distinct items in first-seen order."""
     return list(dict.fromkeys(items))
+
+
+def merge_rank_summaries(
+    first: str | os.PathLike[str],
+    second: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    first_prefix: str = "",
+    second_prefix: str = "",
+) -> Path:
+    """Join two gene summaries side by side, as MAGeCK does for several comparisons.
+
+    Reproduces ``fileOps.merge_rank_summary_files``: rows in the order of ``first``; the
+    header's columns after ``id`` and ``num`` get ``first_prefix`` / ``second_prefix``; each row
+    is the ``first`` row then the ``second`` row's columns after ``num``; genes missing from
+    either file are left out. Written atomically (``out`` may be ``first``).
+    """
+    from ifnexus._io import atomic_open
+
+    def rows(path: Path) -> tuple[list[str], list[list[str]]]:
+        with open(path, encoding="utf-8") as fh:
+            lines = [ln.split() for ln in fh]
+        if not lines:
+            raise InputFormatError(f"gene summary {path}: empty file")
+        for n, f in enumerate(lines[1:], start=2):
+            if len(f) < 4:
+                raise InputFormatError(f"gene summary {path}, line {n}: fewer than 4 fields")
+        return lines[0], lines[1:]
+
+    h1, r1 = rows(Path(first))
+    h2, r2 = rows(Path(second))
+    h1 = h1[:2] + [first_prefix + t for t in h1[2:]]
+    h2 = h2[:2] + [second_prefix + t for t in h2[2:]]
+    table = {r[0]: r[1:] for r in r1}
+    order = [r[0] for r in r1]
+    njoin = 0
+    for r in r2:
+        gid = r[0]
+        if gid not in table:
+            logger.warning("%s appears in %s but not in %s; left out", gid, second, first)
+            continue
+        same = int(table[gid][0]) == int(r[1])
+        table[gid] = table[gid] + r[2:]
+        if same:
+            njoin = len(table[gid])
+    lines = ["\t".join(h1) + "\t" + "\t".join(h2[2:])]
+    lines += ["\t".join([g, *table[g]]) for g in order if len(table[g]) == njoin]
+    with atomic_open(out, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return Path(out)

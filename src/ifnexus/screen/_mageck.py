@@ -635,6 +635,16 @@ def mageck_test(
     )
 
 
+def _erfc(x: np.ndarray) -> np.ndarray:
+    """erfc as MAGeCK's ``math.erfc``: scipy underflows to 0 beyond x ~ 26.6, where libm still
+    returns subnormal numbers, so those few values are taken from ``math.erfc``."""
+    out = special.erfc(x)
+    far = np.flatnonzero(x > 26.0)
+    if far.size:
+        out[far] = [math.erfc(v) for v in x[far].tolist()]
+    return out
+
+
 def _sgrna_test(
     nt: np.ndarray,
     cpos: list[int],
@@ -691,9 +701,9 @@ def _sgrna_test(
     th = (t_adj - cmean) / sd
     th0 = (0.0 - cmean) / sd
     s2 = 2**0.5
-    p0 = special.erfc(-th0 / s2) / 2
-    plow = (special.erfc(-th / s2) / 2 - p0) / (1 - p0)
-    phigh = (special.erfc(th / s2) / 2) / (1 - p0)
+    p0 = _erfc(-th0 / s2) / 2
+    plow = (_erfc(-th / s2) / 2 - p0) / (1 - p0)
+    phigh = (_erfc(th / s2) / 2) / (1 - p0)
     theta0 = (tmean - cmean) / sd
     small = plow * 0.1
     small = small[small > 0]
