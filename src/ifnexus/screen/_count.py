@@ -215,7 +215,7 @@ class _LengthTable:
         w = view[pos].view(np.uint64).reshape(pos.shape[0], self.nw)
         w[:, -1] &= self.last_mask
         fp = _fingerprint(w, self.salt)
-        slot = (fp >> self.shift).astype(np.intp)
+        slot = (fp >> self.shift).view(np.int64)  # < 2^bits: the same value
         cand = self.val[slot]
         if self.ovf_key.shape[0]:
             rows = np.flatnonzero(self.overflow[slot])
@@ -663,11 +663,12 @@ def count_fastq(
             for ch in iter_fastq(path):
                 nreads += ch.start.shape[0]
                 hit = _match_reads(index, ch, cand)
-                fc += np.bincount(hit + 1, minlength=nlib + 1)
+                cc = np.bincount(hit + 1, minlength=nlib + 1)
+                fc += cc
                 # first detection of guides not seen before in this file
-                new = np.flatnonzero(ffirst[hit] < 0)
-                new = new[hit[new] >= 0]
-                if new.size:
+                fresh = (cc[1:] > 0) & (ffirst < 0)
+                if fresh.any():
+                    new = np.flatnonzero(np.append(fresh, False)[hit])  # hit -1: the pad
                     g, at = np.unique(hit[new], return_index=True)
                     ffirst[g] = new[at] + ch.first_read
                 if unmapped is not None:
