@@ -146,12 +146,15 @@ _WORD_K = np.array(
 
 
 def _fingerprint(words: np.ndarray, salt: int) -> np.ndarray:
-    """64-bit fingerprint of each row of ``words`` (rows x words, uint64); high bits mixed."""
-    k = _WORD_K[(np.arange(words.shape[1]) + salt) % _WORD_K.shape[0]]
+    """64-bit hash of each row of ``words`` (rows x words, uint64); the top bits are mixed.
+
+    Only the slot and the overflow search use it: a match is always confirmed byte by byte.
+    """
+    k = _WORD_K[(np.arange(words.shape[1] + 1) + salt) % _WORD_K.shape[0]]
     f = words[:, 0] * k[0]
     for j in range(1, words.shape[1]):
         f ^= words[:, j] * k[j]
-    f ^= f << np.uint64(31)
+    f ^= f >> np.uint64(29)
     f *= k[-1]
     return f
 
@@ -191,22 +194,28 @@ class _LengthTable:
         keep[order[same + 1]] = False  # repeated sequence: the first record wins
         keep_idx = np.flatnonzero(keep)
         fp = fp[keep_idx]
-        self.idx = idx[keep_idx].astype(np.int64)
-        self.cols = [np.ascontiguousarray(words[keep_idx, j]) for j in range(self.nw)]
-        bits = max(4, int(np.ceil(np.log2(max(fp.shape[0], 1) * 8))))
+        lib_idx = idx[keep_idx].astype(np.int64)
+        # word columns indexed by library index, plus a last all-ones row that index -1 (no
+        # candidate) reads: whatever it matches, the result stays -1
+        size = int(idx.max()) + 2 if n else 1
+        self.cols = []
+        for j in range(self.nw):
+            col = np.full(size, ~np.uint64(0), dtype=np.uint64)
+            col[lib_idx] = words[keep_idx, j]
+            self.cols.append(col)
+        # a sparse table (load <= 1/32) so few windows land on a slot with overflow
+        bits = max(4, int(np.ceil(np.log2(max(fp.shape[0], 1) * 32))))
         self.shift = np.uint64(64 - bits)
         home = (fp >> self.shift).astype(np.int64)
         _, first = np.unique(home, return_index=True)
-        self.key = np.zeros(1 << bits, dtype=np.uint64)
-        self.val = np.full(1 << bits, -1, dtype=np.int64)
-        self.key[home[first]] = fp[first]
-        self.val[home[first]] = first
+        self.val = np.full(1 << bits, -1, dtype=np.int32 if size < 2**31 else np.int64)
+        self.val[home[first]] = lib_idx[first]
         rest = np.setdiff1d(np.arange(fp.shape[0]), first, assume_unique=True)
         self.overflow = np.zeros(1 << bits, dtype=bool)
         self.overflow[home[rest]] = True
         o = np.argsort(fp[rest])
         self.ovf_key = fp[rest][o]
-        self.ovf_val = rest[o]
+        self.ovf_val = lib_idx[rest][o]
 
     def match(self, buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Library index of the window at each of ``pos`` in ``buf`` (-1 when absent)."""
@@ -216,7 +225,7 @@ class _LengthTable:
         w[:, -1] &= self.last_mask
         fp = _fingerprint(w, self.salt)
         slot = (fp >> self.shift).view(np.int64)  # < 2^bits: the same value
-        cand = self.val[slot]
+        cand = self.val[slot].astype(np.int64)
         if self.ovf_key.shape[0]:
             rows = np.flatnonzero(self.overflow[slot])
             if rows.size:
@@ -224,13 +233,11 @@ class _LengthTable:
                 j = np.minimum(np.searchsorted(self.ovf_key, f), self.ovf_key.shape[0] - 1)
                 found = self.ovf_key[j] == f
                 cand[rows[found]] = self.ovf_val[j[found]]
-        # exact check, word by word, against the candidate guide (row 0 where none)
-        c = np.maximum(cand, 0)
-        diff = w[:, 0] ^ self.cols[0][c]
+        # exact check, word by word, against the candidate guide
+        diff = w[:, 0] ^ self.cols[0][cand]
         for j in range(1, self.nw):
-            diff |= w[:, j] ^ self.cols[j][c]
-        ok = (diff == 0) & (cand >= 0)
-        return np.where(ok, self.idx[c], -1)
+            diff |= w[:, j] ^ self.cols[j][cand]
+        return np.where(diff == 0, cand, -1)
 
 
 class _Library:
