@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -191,6 +192,7 @@ def run_one(args: argparse.Namespace) -> dict:
         np.save(args.save, scores.to_numpy())
     return {
         "tool": args.tool,
+        "load_avg_1min": os.getloadavg()[0],  # other jobs on the machine (cores busy)
         "wall_s": wall,
         "cpu_s": cpu,
         "peak_rss_gb": mem.peak / 1e9,
@@ -318,6 +320,7 @@ def main() -> None:
             summary["cluster"] = c
             print(json.dumps(c), flush=True)
         path.unlink()
+    shutil.rmtree(tmp, ignore_errors=True)
     print("SUMMARY " + json.dumps(summary, indent=1))
 
 

@@ -57,12 +57,6 @@ class ScoringBackground:
     params: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-def _n_threads(n_jobs: int) -> int:
-    import os
-
-    return max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
-
-
 def cut_bins(means: pd.Series, n_bins: int) -> pd.Series:
     """scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``."""
     finite = means[np.isfinite(means.to_numpy())]
@@ -166,8 +160,6 @@ def _prepare_source(
         source,
         accumulate_stats,
         transform,
-        # on a cluster each task is one thread; in process the column split uses n_jobs
-        1 if scheduler is not None else _n_threads(n_jobs),
         chunk_size=chunk_size,
         n_jobs=n_jobs,
         scheduler=scheduler,

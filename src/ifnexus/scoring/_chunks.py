@@ -53,7 +53,6 @@ def accumulate_stats(
     state: tuple[np.ndarray, float, float] | None,
     block: Block,
     transform: Transform = "none",
-    n_threads: int = 1,
 ) -> tuple[np.ndarray, float, float]:
     """Add one chunk to the running column sums, minimum and maximum.
 
@@ -62,9 +61,7 @@ def accumulate_stats(
     sparse matrix is summed in its own float type (``csr.sum(axis=0)``: float32 data add up
     in float32), a dense one in float64 (``np.nanmean(axis=0, dtype=float64)``). Carrying the
     running total from chunk to chunk makes the result independent of the chunk size, which
-    matters because tied means (common in discrete data) decide the bins. ``n_threads`` splits
-    a sparse block's columns between threads (same sums, see
-    :func:`~ifnexus.scoring._kernels.column_sums`).
+    matters because tied means (common in discrete data) decide the bins.
     """
     block = apply_transform(block, transform)
     n_vars = block.shape[1]
@@ -75,7 +72,6 @@ def accumulate_stats(
             block.indices[a:b],
             n_vars,
             None if state is None else state[0],
-            min(n_threads, (b - a) // 2_000_000 + 1),  # threads only pay off on big chunks
         )
         if state is not None:
             lo, hi = min(lo, state[1]), max(hi, state[2])
