@@ -351,3 +351,109 @@ def merge_rank_summaries(
     with atomic_open(out, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("\n".join(lines) + "\n")
     return Path(out)
+
+
+_DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
+_POW10 = 10.0 ** np.arange(-22, 23)  # exact doubles
+_G5: dict[str, np.ndarray] = {}
+
+
+def _g5_tables() -> dict[str, np.ndarray]:
+    """Character tables for five significant digits m = 10000..99999 (built once, ~10 MB):
+    ``fixed``: the fixed-notation body for each exponent -4..4 (row (X + 4) * 90000 + m -
+    10000, 11 bytes); ``mant``: "d.dddd" for scientific notation; ``exp``: "e+XX" / "e-XXX"
+    for exponents -400..400 (row X + 400). Trailing zeros and a bare point are zero bytes."""
+    if _G5:
+        return _G5
+    m = np.arange(10000, 100000)
+    dig = np.stack([(m // 10**p) % 10 for p in range(4, -1, -1)], axis=1)
+    ch = _DIGITS[dig]
+    tz = np.zeros(m.shape[0], dtype=np.int64)  # trailing zeros among the five digits
+    run = np.ones(m.shape[0], dtype=bool)
+    for j in range(4, 0, -1):
+        run &= dig[:, j] == 0
+        tz += run
+    fixed = np.zeros((9, m.shape[0], 11), dtype=np.uint8)
+    for xe in range(-4, 5):
+        f = fixed[xe + 4]
+        if xe >= 0:
+            f[:, : xe + 1] = ch[:, : xe + 1]
+            if xe < 4:
+                f[:, xe + 1] = ord(".")
+                f[:, xe + 2 : 6] = ch[:, xe + 1 :]
+                for i in range(xe + 1, 5):  # strip trailing zeros
+                    f[tz >= 5 - i, xe + 1 + i - xe] = 0
+                f[tz >= 4 - xe, xe + 1] = 0  # nothing after the point: no point
+        else:
+            nz = -xe - 1
+            f[:, 0] = ord("0")
+            f[:, 1] = ord(".")
+            f[:, 2 : 2 + nz] = ord("0")
+            f[:, 2 + nz : 7 + nz] = ch
+            for i in range(1, 5):
+                f[tz >= 5 - i, 2 + nz + i] = 0
+    mant = np.zeros((m.shape[0], 6), dtype=np.uint8)
+    mant[:, 0] = ch[:, 0]
+    mant[:, 1] = ord(".")
+    mant[:, 2:] = ch[:, 1:]
+    for i in range(1, 5):
+        mant[tz >= 5 - i, 1 + i] = 0
+    mant[tz == 4, 1] = 0
+    xs = np.arange(-400, 401)
+    exp = np.zeros((xs.shape[0], 5), dtype=np.uint8)
+    for i, x in enumerate(xs.tolist()):
+        b = (f"e{x:+03d}").encode("ascii")
+        exp[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+    _G5["fixed"] = np.ascontiguousarray(fixed.reshape(-1, 11)).view("V11").ravel()
+    _G5["mant"] = mant
+    _G5["exp"] = exp
+    return _G5
+
+
+def g5_chars(x: np.ndarray) -> np.ndarray:
+    """``"%.5g" % v`` for every value of ``x``, as a (n, 12) uint8 array padded with zeros.
+
+    MAGeCK prints its sgRNA table with ``{:.5g}``; formatting 2-3 million numbers one by one
+    takes most of a second, so the common case is done with array arithmetic: the value scaled
+    to five significant digits (one correctly rounded multiplication by an exact power of ten)
+    is rounded and its characters are read from tables; values within a few ulps of a rounding
+    tie, outside the exact powers of ten, or not finite fall back to Python's formatting. The
+    result is byte-identical to ``"%.5g" % v``.
+    """
+    tab = _g5_tables()
+    v = np.asarray(x, dtype=np.float64).ravel()
+    n = v.shape[0]
+    a = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = np.floor(np.log10(a))
+        e = np.where(np.isfinite(e), e, 0.0).astype(np.int64)
+        s = a * _POW10[np.clip(4 - e, -22, 22) + 22]
+        e -= s < 9999.5
+        e += s >= 99999.5
+        k = 4 - e
+        s = a * _POW10[np.clip(k, -22, 22) + 22]
+        m = np.rint(s)
+        frac = s - np.floor(s)
+    nonzero = a > 0
+    slow = ~np.isfinite(v) | (
+        nonzero
+        & ((k < -22) | (k > 22) | (np.abs(frac - 0.5) < s * 8e-16) | (m < 10000) | (m > 99999))
+    )
+    idx = np.where(slow | ~nonzero, 0, m - 10000).astype(np.int64)
+    fx = (e >= -4) & (e <= 4)
+    out = np.zeros((n, 12), dtype=np.uint8)
+    body = tab["fixed"][np.where(fx, (e + 4) * 90000 + idx, 0)].view(np.uint8).reshape(n, 11)
+    sci = np.flatnonzero(~fx & ~slow & nonzero)
+    if sci.size:
+        body[sci, :6] = tab["mant"][idx[sci]]
+        body[sci, 6:11] = tab["exp"][np.clip(e[sci], -400, 400) + 400]
+    zero = np.flatnonzero(~nonzero & ~slow)
+    body[zero] = 0
+    body[zero, 0] = ord("0")
+    out[:, 1:] = body
+    out[np.signbit(v), 0] = ord("-")
+    for i in np.flatnonzero(slow).tolist():
+        b = f"{float(v[i]):.5g}".encode("ascii")
+        out[i] = 0
+        out[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+    return out
