@@ -428,6 +428,8 @@ def g5_chars(x: np.ndarray) -> np.ndarray:
         e = np.floor(np.log10(a))
         e = np.where(np.isfinite(e), e, 0.0).astype(np.int64)
         s = a * _POW10[np.clip(4 - e, -22, 22) + 22]
+        near = np.abs(s - 99999.5) < s * 8e-16  # the exponent itself depends on a tie
+        near |= np.abs(s - 9999.5) < s * 8e-16
         e -= s < 9999.5
         e += s >= 99999.5
         k = 4 - e
@@ -435,9 +437,13 @@ def g5_chars(x: np.ndarray) -> np.ndarray:
         m = np.rint(s)
         frac = s - np.floor(s)
     nonzero = a > 0
-    slow = ~np.isfinite(v) | (
-        nonzero
-        & ((k < -22) | (k > 22) | (np.abs(frac - 0.5) < s * 8e-16) | (m < 10000) | (m > 99999))
+    slow = (
+        ~np.isfinite(v)
+        | near
+        | (
+            nonzero
+            & ((k < -22) | (k > 22) | (np.abs(frac - 0.5) < s * 8e-16) | (m < 10000) | (m > 99999))
+        )
     )
     idx = np.where(slow | ~nonzero, 0, m - 10000).astype(np.int64)
     fx = (e >= -4) & (e <= 4)
