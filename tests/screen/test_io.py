@@ -98,3 +98,11 @@ def test_g5_chars_equals_python_format():
     got = g5_chars(v)
     text = [bytes(r[r != 0]).decode() for r in got]
     assert text == [f"{x:.5g}" for x in v.tolist()]
+
+
+def test_text_block_is_utf8_zero_padded():
+    from ifnexus.screen._mageck import _text_block
+
+    for vals in (["ab", "c", ""], ["β-cat", "x"]):
+        block = _text_block(vals)
+        assert [bytes(r[r != 0]).decode("utf-8") for r in block] == vals

@@ -291,6 +291,10 @@ def write_sgrna_summary(sgrnas: pd.DataFrame, path: str | os.PathLike[str]) -> P
 
 def _text_block(values: list[str]) -> np.ndarray:
     """UTF-8 bytes of each string as a zero-padded (n, width) uint8 block."""
+    u = np.array(values, dtype=str)
+    codes = u.view(np.uint32).reshape(len(values), -1) if u.dtype.itemsize else None
+    if codes is not None and (codes.max(initial=0) < 128):  # ASCII: one byte per character
+        return codes.astype(np.uint8)
     enc = np.array([v.encode("utf-8") for v in values], dtype=bytes)
     w = max(enc.dtype.itemsize, 1)
     return enc.astype(f"S{w}").view(np.uint8).reshape(len(values), w)
