@@ -149,3 +149,36 @@ def test_long_and_non_acgt_guides_match_exactly(tmp_path):
     assert c["L"] == 2 and c["U"] == 1 and c["N"] == 0  # N-guides need count_n
     res_n = count_fastq([str(f)], lib, trim_5=0, count_n=True)
     assert res_n.counts["sample1"]["N"] == 1
+
+
+def _reads_of(path, chunk_bytes):
+    from ifnexus.screen._fastq import iter_fastq
+
+    out = []
+    for ch in iter_fastq(path, chunk_bytes=chunk_bytes):
+        assert ch.first_read == len(out)
+        b = ch.buf
+        out += [bytes(b[s : s + n]).decode() for s, n in zip(ch.start, ch.length, strict=True)]
+    return out
+
+
+def test_fastq_blocks_memory_map_buffer_and_gzip_agree(tmp_path):
+    rng = np.random.default_rng(4)
+    reads = ["".join(rng.choice(list("ACGTN"), int(k))) for k in rng.integers(1, 90, 3000)]
+    text = "".join(f"@read{i} extra\n{s}\n+\n{'I' * len(s)}\n" for i, s in enumerate(reads))
+    plain = tmp_path / "r.fastq"
+    plain.write_text(text)
+    gz = tmp_path / "r.fastq.gz"
+    with gzip.open(gz, "wt") as fh:
+        fh.write(text)
+    crlf = tmp_path / "crlf.fastq"
+    crlf.write_bytes(text.replace("\n", "\r\n").encode())
+    for cb in (256, 1000, 1 << 22):  # records across block ends, block growth, one block
+        assert _reads_of(plain, cb) == reads
+        assert _reads_of(gz, cb) == reads
+        assert [r.rstrip("\r") for r in _reads_of(crlf, cb)] == reads
+    bad = text.split("\n")
+    bad[4 * 2000 + 2] = "-"  # record 2001: third line
+    (tmp_path / "bad.fastq").write_text("\n".join(bad))
+    with pytest.raises(ValueError, match="record 2001: third line"):
+        _reads_of(tmp_path / "bad.fastq", 300)

@@ -2,7 +2,7 @@
 
 Reads are never turned into Python strings: each chunk is one ``uint8`` array plus the start and
 length of every sequence line, which is what the vectorised guide matching in
-:mod:`ifnexus.screen._count` needs. Chunks are small (2 MiB) so the newline search and the
+:mod:`ifnexus.screen._count` needs. Blocks are 4 MiB so the newline search and the
 gathers that follow stay in the CPU cache, and the same buffer is refilled with ``readinto``.
 Every record is checked (``@`` header, ``+`` separator, sequence and quality of equal length, no
 truncated record at the end of the file); a malformed record is an :class:`InputFormatError`
