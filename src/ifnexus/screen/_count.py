@@ -288,15 +288,18 @@ def _match_reads(
     start = ch.start if rows is None else ch.start[rows]
     length = ch.length if rows is None else ch.length[rows]
     hit = np.full(start.shape[0], -1, dtype=np.int64)
-    todo: np.ndarray | None = None  # None: every read still unmatched
+    tried = False
+    shortest = int(length.min()) if length.shape[0] else 0
     for t in trims:
         for ln in lib.lengths:
-            fits = length >= t + ln
-            sel = fits if todo is None else fits & todo
-            if sel.all():
+            todo = (hit < 0) if tried else None  # None: every read still unmatched
+            if todo is None and shortest >= t + ln:  # the usual case: every read, all fit
                 r = None
-                m = lib.match(ch.buf, start + t, ln)
+                m = lib.match(ch.buf, start + t if t else start, ln)
             else:
+                sel = length >= t + ln
+                if todo is not None:
+                    sel &= todo
                 r = np.flatnonzero(sel)
                 if r.size == 0:
                     continue
@@ -306,7 +309,7 @@ def _match_reads(
             else:
                 ok = m >= 0
                 hit[r[ok]] = m[ok]
-            todo = hit < 0
+            tried = True
     return hit
 
 
