@@ -585,7 +585,7 @@ def mageck_test(
     n_higher = int((sg["phigh"] <= thr).sum())
     alpha_high = float(((sg["phigh"] <= thr) & valid).sum()) / nvalid if n_higher > 0 else 0.01
     logger.info("RRA alpha: negative %r, positive %r", alpha_low_rra, alpha_high)
-    res = {}
+    res: dict = {}
     cache: dict = {"alphas": (alpha_low_rra, alpha_high)}
     gcodes, gnames = pd.factorize(gene_arr, sort=False)
     gnames = [str(x) for x in gnames]
@@ -602,10 +602,16 @@ def mageck_test(
             gene_index=None if gene_index is None else (gcodes[keep], gnames),
         )  # fmt: skip
         tab["rank"] = np.arange(1, tab.shape[0] + 1)
-        glfc = _gene_lfc(gene_lfc_method, lfc, ordr, nsig, gene_arr, valid, ispos=d == "pos")
+        if gene_lfc_method in ("median", "mean") and "glfc" in res:
+            glfc = res["glfc"]  # these do not depend on the direction
+        else:
+            glfc = _gene_lfc(gene_lfc_method, lfc, ordr, nsig, gene_arr, valid,
+                             ispos=d == "pos")  # fmt: skip
+            res["glfc"] = glfc
         tab["lfc"] = [glfc.get(g, 0.0) for g in tab["group_id"]]
         res[d] = tab.set_index("group_id")
     neg, pos = res["neg"], res["pos"]
+    res.pop("glfc", None)
     if adjust_method != "fdr":
         for tab in (neg, pos):
             ok = ~tab["bad"].to_numpy()

@@ -321,8 +321,11 @@ def _null_lo(u: np.ndarray, alphas: Sequence[float], minp: float) -> list[np.nda
     lo0 = -np.expm1(n * np.log1p(-x0)) if n > 1 else x0
     outs = [lo0.copy() for _ in alphas]
     if n > 1:
-        low = np.flatnonzero(flat <= max(alphas)) // n
-        rows = np.flatnonzero(np.bincount(low, minlength=r) >= 2)
+        if n < 256:  # count the values <= alpha per row without materialising positions
+            cnt = np.add.reduceat((flat <= max(alphas)).view(np.uint8), np.arange(0, r * n, n))
+        else:
+            cnt = np.bincount(np.flatnonzero(flat <= max(alphas)) // n, minlength=r)
+        rows = np.flatnonzero(cnt >= 2)
         if rows.size:
             sub = np.sort(u[rows], axis=1)
             for out, (lo, _) in zip(outs, _lo_multi(sub, alphas, minp), strict=True):
