@@ -16,6 +16,7 @@ from importlib import resources
 import pandas as pd
 
 from ifnexus._errors import InputFormatError
+from ifnexus.genesets._tsv import tsv_rows
 
 _DATA = resources.files("ifnexus.genesets") / "data"
 _FILE = "aliases_human.tsv"
@@ -30,28 +31,10 @@ def _parse_alias_table(text: str, origin: str) -> pd.DataFrame:
     shared by two current genes would make resolution ambiguous); no symbol is itself listed
     as an alias (every alias points at a current symbol, not at another alias).
     """
-    header: list[str] | None = None
     rows: list[tuple[str, str, str, int]] = []
     seen: dict[str, int] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if header is None:
-            header = [f.strip() for f in fields]
-            if tuple(header) != _COLUMNS:
-                raise InputFormatError(
-                    f"{origin}, line {lineno}: header must be {' '.join(_COLUMNS)!r} "
-                    f"(tab-separated), got {' '.join(header)!r}"
-                )
-            continue
-        if len(fields) != len(_COLUMNS):
-            raise InputFormatError(
-                f"{origin}, line {lineno}: expected 3 tab-separated fields (alias, symbol, note), "
-                f"got {len(fields)}"
-            )
-        alias, symbol, note = (f.strip() for f in fields)
+    for lineno, fields in tsv_rows(text, origin, _COLUMNS):
+        alias, symbol, note = fields
         if not alias or not symbol:
             raise InputFormatError(f"{origin}, line {lineno}: alias and symbol must be non-empty")
         if alias.upper() == symbol.upper():
@@ -63,8 +46,6 @@ def _parse_alias_table(text: str, origin: str) -> pd.DataFrame:
             )
         seen[alias.upper()] = lineno
         rows.append((alias, symbol, note, lineno))
-    if header is None:
-        raise InputFormatError(f"{origin}: no header line {' '.join(_COLUMNS)!r} found")
     for alias, symbol, _, lineno in rows:
         if symbol.upper() in seen:
             raise InputFormatError(

@@ -32,6 +32,7 @@ import pandas as pd
 from ifnexus._errors import InputFormatError, ValidationError
 from ifnexus.genesets._aliases import current_symbol
 from ifnexus.genesets._geneset import GeneSet
+from ifnexus.genesets._tsv import tsv_rows
 
 logger = logging.getLogger(__name__)
 
@@ -51,29 +52,11 @@ def _parse_ortholog_table(text: str, origin: str) -> pd.DataFrame:
     exactly when the relation is ``none``; no (human, mouse) pair repeats; a human gene
     with a ``none`` row has no other row.
     """
-    header: list[str] | None = None
     rows: list[tuple[str, str, str, str]] = []
     seen: dict[tuple[str, str], int] = {}
     relation_of: dict[str, tuple[str, int]] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if header is None:
-            header = [f.strip() for f in fields]
-            if tuple(header) != _COLUMNS:
-                raise InputFormatError(
-                    f"{origin}, line {lineno}: header must be {' '.join(_COLUMNS)!r} "
-                    f"(tab-separated), got {' '.join(header)!r}"
-                )
-            continue
-        if len(fields) != len(_COLUMNS):
-            raise InputFormatError(
-                f"{origin}, line {lineno}: expected {len(_COLUMNS)} tab-separated fields "
-                f"(human, mouse, relation, note), got {len(fields)}"
-            )
-        human, mouse, relation, note = (f.strip() for f in fields)
+    for lineno, fields in tsv_rows(text, origin, _COLUMNS):
+        human, mouse, relation, note = fields
         if not human:
             raise InputFormatError(f"{origin}, line {lineno}: the human symbol is empty")
         if relation not in RELATIONS:
@@ -98,8 +81,6 @@ def _parse_ortholog_table(text: str, origin: str) -> pd.DataFrame:
             )
         relation_of[human.upper()] = (relation, lineno)
         rows.append((human, mouse, relation, note))
-    if header is None:
-        raise InputFormatError(f"{origin}: no header line {' '.join(_COLUMNS)!r} found")
     return pd.DataFrame(rows, columns=list(_COLUMNS))
 
 
