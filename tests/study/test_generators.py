@@ -97,6 +97,8 @@ def test_singlecell_dataset_truth_and_library_sizes():
         chronic_fraction=0.1,
         n_samples_per_arm=2,
         cells_per_sample=300,
+        ambient=0.0,
+        doublet_rate=0.0,
         rng=2,
     )
     assert adata.n_obs == 4 * 300
@@ -106,7 +108,41 @@ def test_singlecell_dataset_truth_and_library_sizes():
     assert np.median(lib) == pytest.approx(3000, rel=0.1)
     rt = truth[truth["condition"] == "RT"]["acute_fraction_malignant"].mean()
     assert rt == pytest.approx(0.6, abs=0.08)
-    assert "Sting1" in adata.var_names or "Stat1" in adata.var_names
+
+
+def _programme_ratio(adata, genes, state):
+    """Mean library-normalised expression of ``genes`` in malignant cells of ``state`` over 'none'."""
+    x = np.asarray(adata[:, genes].X.sum(axis=1)).ravel() / np.asarray(adata.X.sum(axis=1)).ravel()
+    obs = adata.obs
+    malignant = obs["true_cell_type"] == "malignant"
+    return (
+        x[malignant & (obs["true_ifn_state"] == state)].mean()
+        / x[malignant & (obs["true_ifn_state"] == "none")].mean()
+    )
+
+
+def test_singlecell_programmes_follow_the_design_multipliers():
+    from ifnexus.genesets import get_set
+
+    adata, _ = singlecell_dataset(
+        cd8_fold_change=1.0,
+        acute_fraction_rt=0.4,
+        chronic_fraction=0.3,
+        cells_per_sample=600,
+        ambient=0.0,
+        doublet_rate=0.0,
+        rng=4,
+    )
+    ifna = set(get_set("IFNA", species="mouse").genes)
+    isg = set(get_set("ISG.RS", species="mouse").genes)
+    acute_only = sorted((ifna - isg) & set(adata.var_names))
+    irds_only = sorted((isg - ifna) & set(adata.var_names))
+    # the acute burst multiplies the IFN-alpha genes 6-fold (less after library normalisation);
+    # the chronic state leaves them alone (their share can only shrink, as the IRDS genes take
+    # a larger part of the library) and multiplies the IRDS genes 5-fold
+    assert 2.5 < _programme_ratio(adata, acute_only, "acute") <= 6.0
+    assert 0.6 < _programme_ratio(adata, acute_only, "chronic") <= 1.05
+    assert 2.5 < _programme_ratio(adata, irds_only, "chronic") <= 5.0
 
 
 def test_generators_are_reproducible():

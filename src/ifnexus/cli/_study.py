@@ -18,10 +18,12 @@ def demo_cmd(
     """Generate a virtual MPNST study with the model, analyse it with the ifnexus commands, write the report."""
     from ifnexus.report import build_report
     from ifnexus.study import analyse_study, compare_with_truth, generate_study
+    from ifnexus.study._generate import GENERATE_STEPS
+    from ifnexus.study._pipeline import ANALYSE_STEPS
 
     if patients < 20:
         raise typer.BadParameter("--patients must be at least 20")
-    n_steps = 13
+    n_steps = len(GENERATE_STEPS) + len(ANALYSE_STEPS) + 2
     t0 = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"),
@@ -35,20 +37,12 @@ def demo_cmd(
         def step(msg: str) -> None:
             bar.update(task, description=msg, advance=1)
 
-        bar.update(task, description="generating")
-        generate_study(
-            out,
-            n_patients=patients,
-            seed=seed,
-            cells_per_sample=cells,
-            progress=lambda m: bar.update(task, description=m, advance=1),
-        )
-        analyse_study(out, progress=lambda m: bar.update(task, description=m, advance=1))
+        generate_study(out, n_patients=patients, seed=seed, cells_per_sample=cells, progress=step)
+        analyse_study(out, progress=step)
         step("comparing recovered results with the truth")
         compare_with_truth(out)
         step("writing the report")
         path = build_report(out)
-        bar.update(task, completed=n_steps)
     typer.echo(f"study written to {out} in {time.perf_counter() - t0:.0f} s")
     typer.echo(f"report: {path.resolve()}")
 

@@ -1,9 +1,9 @@
 """Clinical table of a virtual cohort: local failure from the model, death as a competing event.
 
 Local failure times come from the mechanistic model. Death without local failure follows an
-exponential hazard (distant metastasis dominates MPNST mortality; 5-year overall survival of
-about 50% in series treated with curative intent, e.g. Kolberg 2013 Neuro Oncol 15:135, gives a
-hazard of about 0.14 per year). Follow-up ends by administrative censoring between 2 and 5 years.
+exponential hazard, 0.14 per year by default (assumed: distant metastasis dominates MPNST
+mortality, and a 5-year survival of about half, as commonly reported for curative-intent
+series, corresponds to that hazard). Follow-up ends by administrative censoring between 2 and 5 years.
 Event codes: 0 censored, 1 local failure, 2 death without local failure.
 """
 

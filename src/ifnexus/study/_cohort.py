@@ -3,8 +3,8 @@
 The model draws each tumour's IFN competence (9p21 IFN-cluster loss, STING silencing), tonic
 chronic IFN, T-cell infiltration ability and radiobiology, and simulates its course under
 the schedule. Here that table is joined with what the model does not carry: the CDKN2A copy
-number (9p21 loss without the IFN cluster is common in MPNST; Beert 2011 Genes Chromosomes
-Cancer 50:1021), tumour purity (lower where T-cell infiltration is higher), age, sex and
+number (assumed frequencies: CDKN2A/9p21 loss is frequent in MPNST, and smaller deletions
+spare the IFN cluster), tumour purity (lower where T-cell infiltration is higher), age, sex and
 disease extent. The true IFN state follows the tumour module's categories: ``ifn-deficient``
 (IFN cluster homozygously lost or STING silenced), ``chronic`` (tonic IFN), else
 ``acute-competent``.
@@ -18,6 +18,24 @@ import pandas as pd
 from ifnexus._rng import RngLike, as_generator
 
 
+def true_ifn_state(patients: pd.DataFrame) -> np.ndarray:
+    """The IFN state of model tumours, in the tumour module's categories.
+
+    ``ifn-deficient`` when the IFN cluster is lost or STING silenced (sampled by the model or
+    set by a genotype: ifn-cluster-loss, sting-loss, cgas-loss), ``chronic`` with tonic IFN
+    (sampled, or the chronic-ifn genotype), else ``acute-competent``.
+    """
+    deficient = patients["ifn_cluster_loss"].to_numpy(bool) | patients["sting_silenced"].to_numpy(
+        bool
+    )
+    chronic = patients["chronic_ifn"].to_numpy(float) > 0
+    if "genotype" in patients:
+        g = patients["genotype"].astype(str)
+        deficient |= g.str.contains("ifn-cluster-loss|sting-loss|cgas-loss").to_numpy()
+        chronic |= g.str.contains("chronic-ifn").to_numpy()
+    return np.where(deficient, "ifn-deficient", np.where(chronic, "chronic", "acute-competent"))
+
+
 def cohort_truth(model_patients: pd.DataFrame, *, rng: RngLike = 0) -> pd.DataFrame:
     """Derive the per-patient truth from a :func:`ifnexus.model.simulate_cohort` patient table.
 
@@ -28,8 +46,6 @@ def cohort_truth(model_patients: pd.DataFrame, *, rng: RngLike = 0) -> pd.DataFr
     p = model_patients.reset_index(drop=True).copy()
     n = len(p)
     cluster_loss = p["ifn_cluster_loss"].to_numpy(bool)
-    sting = p["sting_silenced"].to_numpy(bool)
-    chronic = p["chronic_ifn"].to_numpy(float) > 0
     cdkn2a = g.choice([0.0, 1.0, 2.0], size=n, p=[0.35, 0.30, 0.35])
     cdkn2a[cluster_loss] = 0.0  # the cluster is lost with CDKN2A (a large 9p21 deletion)
     cluster = np.full(n, 2.0)
@@ -39,11 +55,8 @@ def cohort_truth(model_patients: pd.DataFrame, *, rng: RngLike = 0) -> pd.DataFr
     infil = p["infiltration"].to_numpy(float)
     infil_rel = infil / np.median(infil)
     purity = np.clip(g.beta(7, 3, n) - 0.12 * np.log(infil_rel), 0.25, 0.97)
-    state = np.where(
-        cluster_loss | sting, "ifn-deficient", np.where(chronic, "chronic", "acute-competent")
-    )
     p.insert(0, "patient_id", [f"P{i + 1:04d}" for i in range(n)])
-    p["ifn_state_true"] = state
+    p["ifn_state_true"] = true_ifn_state(p)
     p["cdkn2a_cn"] = cdkn2a
     p["ifn_cluster_cn"] = cluster
     p["purity"] = purity.round(4)

@@ -36,6 +36,16 @@ from ifnexus.study._trial import ablations, in_vitro_effects, system_timecourses
 
 Progress = Callable[[str], None]
 
+GENERATE_STEPS: tuple[str, ...] = (
+    "simulating the patient cohort (50 Gy/25 fx)",
+    "writing bulk expression, copy number and clinical data",
+    "in-vitro model -> CRISPRi screen counts",
+    "mouse model -> single-cell data of irradiated and sham tumours",
+    "system time courses, genotype and host ablations",
+    "virtual trial of schedules and combinations",
+)
+"""The progress messages, one per stage, in order."""
+
 
 def _noop(_: str) -> None:
     return None
@@ -60,7 +70,7 @@ def generate_study(
         10
     )
 
-    progress("simulating the patient cohort (50 Gy/25 fx)")
+    progress(GENERATE_STEPS[0])
     g = as_generator(s_cohort)
     n_gross = int(round(0.4 * n_patients))
     parts = []
@@ -81,7 +91,7 @@ def generate_study(
     model_patients = pd.concat(parts, ignore_index=True)
     truth = cohort_truth(model_patients, rng=s_truth)
 
-    progress("writing bulk expression, copy number and clinical data")
+    progress(GENERATE_STEPS[1])
     expr = bulk_expression(truth, rng=s_bulk)
     segs = cohort_segments(truth, rng=s_seg)
     clinical = clinical_table(truth, rng=s_clin)
@@ -90,7 +100,7 @@ def generate_study(
     write_table(clinical, out / "inputs" / "clinical.csv")
     write_table(truth, out / "truth" / "patients.csv")
 
-    progress("in-vitro model -> CRISPRi screen counts")
+    progress(GENERATE_STEPS[2])
     effects = in_vitro_effects()
     counts, screen_truth = screen_counts(
         dict(zip(effects["gene"], effects["log2_sf_ratio"], strict=True)), rng=s_screen
@@ -100,7 +110,7 @@ def generate_study(
         screen_truth.merge(effects, on="gene", how="left"), out / "truth" / "screen_genes.csv"
     )
 
-    progress("mouse model -> single-cell data of irradiated and sham tumours")
+    progress(GENERATE_STEPS[3])
     mouse = simulate_cohort("20Gy x1", n_patients=200, setting="mouse", rng=s_mouse, record=50)
     day7 = _mean_state_at(mouse.timecourses, day=7.0)
     cd8_fc = float(np.nanmean(mouse.patients["cd8_fold_change_day7"]))
@@ -118,10 +128,10 @@ def generate_study(
     sc_truth["model_cd8_fold_change_day7"] = cd8_fc
     write_table(sc_truth, out / "truth" / "sc_samples.csv")
 
-    progress("system time courses, genotype and host ablations")
+    progress(GENERATE_STEPS[4])
     write_table(system_timecourses(), out / "model" / "system_timecourses.csv")
     write_table(ablations(n_patients=ablation_patients, rng=s_abl), out / "model" / "ablations.csv")
-    progress("virtual trial of schedules and combinations")
+    progress(GENERATE_STEPS[5])
     write_table(virtual_trial(n_patients=trial_patients, rng=s_trial), out / "model" / "trial.csv")
 
     manifest = {

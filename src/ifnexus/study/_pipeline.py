@@ -21,6 +21,14 @@ from ifnexus._io import write_table, write_text
 
 Progress = Callable[[str], None]
 
+ANALYSE_STEPS: tuple[str, ...] = (
+    "ifnexus tumor profile (purity, 9p21, IFN state)",
+    "ifnexus outcome features / cif (local control by tumour features)",
+    "ifnexus screen test / phenotype (CRISPRi radiation screen)",
+    "ifnexus sc profile (single-cell IFN and immune states)",
+)
+"""The progress messages, one per stage, in order."""
+
 
 class PipelineError(IfnexusError, RuntimeError):
     """An analysis command of the study pipeline failed."""
@@ -71,10 +79,10 @@ def analyse_study(study: str | Path, *, progress: Progress = lambda _: None) -> 
     p = {"inp": d / "inputs", "ana": d / "analysis"}
     log: list[dict] = []
 
-    progress("ifnexus tumor profile (purity, 9p21, IFN state)")
+    progress(ANALYSE_STEPS[0])
     _run(TUMOR, log, **p)
 
-    progress("ifnexus outcome features / cif (local control by tumour features)")
+    progress(ANALYSE_STEPS[1])
     tumours = pd.read_csv(p["ana"] / "tumor" / "tumours.csv")
     clinical = pd.read_csv(p["inp"] / "clinical.csv")
     keep = ["sample", "ifn_state", "TumorPurity", "ifn_cluster_status", "cdkn2a_status"]
@@ -84,12 +92,12 @@ def analyse_study(study: str | Path, *, progress: Progress = lambda _: None) -> 
     write_text(p["ana"] / "outcome" / "cif.json", _run(CIF, log, **p))
     write_text(p["ana"] / "outcome" / "finegray.json", _run(FINEGRAY, log, **p))
 
-    progress("ifnexus screen test / phenotype (CRISPRi radiation screen)")
+    progress(ANALYSE_STEPS[2])
     (p["ana"] / "screen").mkdir(parents=True, exist_ok=True)
     _run(MAGECK, log, **p)
     _run(PHENOTYPE, log, **p)
 
-    progress("ifnexus sc profile (single-cell IFN and immune states)")
+    progress(ANALYSE_STEPS[3])
     _run(SC, log, **p)
     write_text(p["ana"] / "commands.json", json.dumps(log, indent=1))
     return log

@@ -16,7 +16,8 @@ import pandas as pd
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.genesets import estimate_common_genes
 
-# Core-essential genes (Hart et al. 2015 Cell 163:1515 CEG2 members) used as growth-phenotype controls.
+# Ribosome, proteasome, RNA polymerase II, spliceosome and replication genes: the kind of core-essential
+# genes that drop out of every CRISPR screen (Hart et al. 2015 Cell 163:1515); growth-phenotype controls.
 ESSENTIAL = (
     "RPL3",
     "RPL4",

@@ -57,8 +57,9 @@ def singlecell_dataset(
 
     ``obs`` holds ``sample``, ``condition`` (RT or sham), ``true_cell_type``,
     ``true_ifn_state`` and ``true_doublet``; ``ambient`` is the share of each cell's reads from
-    the sample's ambient RNA and ``doublet_rate`` the share of droplets holding two cells; the truth table has per-sample CD8 share among immune cells and the
-    malignant IFN-state fractions that generated the data.
+    the sample's ambient RNA and ``doublet_rate`` the share of droplets holding two cells; the
+    truth table has per-sample CD8 share among immune cells and the malignant IFN-state
+    fractions that generated the data.
     """
     g = as_generator(rng)
     ifna = get_set("HALLMARK_INTERFERON_ALPHA_RESPONSE", species="mouse").genes
@@ -91,6 +92,28 @@ def singlecell_dataset(
             prof[idx[x]] = base[idx[x]] * 25 + 3.0
         profiles[t] = prof
 
+    # One normalised expression profile per (cell type, IFN state, M1 shift) variant.
+    ifna_idx = [idx[x] for x in ifna]
+    isg_only_idx = [idx[x] for x in isg if x not in ifna_set]
+    isg_idx = [idx[x] for x in isg]
+    m1_idx = [idx[x] for x in m1]
+    variants: dict[tuple[str, str, bool], np.ndarray] = {}
+    for t in types:
+        for state in ("acute", "chronic", "none") if t == "malignant" else ("none",):
+            for m1_shift in (False, True) if t == "monocyte/macrophage" else (False,):
+                mu = profiles[t].copy()
+                if state == "acute":  # pSTAT1/ISGF3 burst: the whole ISG response
+                    mu[ifna_idx] *= 6.0
+                    mu[isg_only_idx] *= 2.0
+                elif state == "chronic":  # U-ISGF3: the IRDS subset only (Cheon 2013)
+                    mu[isg_idx] *= 5.0
+                if m1_shift:  # macrophages polarise towards M1 after RT
+                    mu[m1_idx] *= 3.0
+                variants[(t, state, m1_shift)] = mu / mu.sum()
+    keys = list(variants)
+    key_pos = {k: i for i, k in enumerate(keys)}
+    profile_matrix = np.vstack([variants[k] for k in keys])
+
     cells, obs = [], []
     truth_rows = []
     for arm in ("sham", "RT"):
@@ -111,28 +134,20 @@ def singlecell_dataset(
                 p=[p_acute, p_chronic, 1 - p_acute - p_chronic],
             )
             lib = g.lognormal(np.log(3000), 0.35, cells_per_sample)
-            for c in range(cells_per_sample):
-                t = types[ct[c]]
-                mu = profiles[t].copy()
-                state = "none"
-                if t == "malignant":
-                    state = str(states[c])
-                    if state == "acute":  # pSTAT1/ISGF3 burst: the whole ISG response
-                        mu[[idx[x] for x in ifna]] *= 6.0
-                        mu[[idx[x] for x in isg if x not in ifna_set]] *= 2.0
-                    elif state == "chronic":  # U-ISGF3: the IRDS subset only (Cheon 2013)
-                        mu[[idx[x] for x in isg]] *= 5.0
-                elif t == "monocyte/macrophage" and arm == "RT":
-                    mu[[idx[x] for x in m1]] *= 3.0
-                cells.append(lib[c] * mu / mu.sum())
-                obs.append(
-                    {
-                        "sample": sample,
-                        "condition": arm,
-                        "true_cell_type": t,
-                        "true_ifn_state": state,
-                    }
-                )
+            cell_types = [types[i] for i in ct]
+            cell_states = [
+                str(st) if t == "malignant" else "none"
+                for t, st in zip(cell_types, states, strict=True)
+            ]
+            rows = [
+                key_pos[(t, st, t == "monocyte/macrophage" and arm == "RT")]
+                for t, st in zip(cell_types, cell_states, strict=True)
+            ]
+            cells.append(lib[:, None] * profile_matrix[rows])
+            obs.extend(
+                {"sample": sample, "condition": arm, "true_cell_type": t, "true_ifn_state": st}
+                for t, st in zip(cell_types, cell_states, strict=True)
+            )
             immune = np.isin(
                 ct,
                 [

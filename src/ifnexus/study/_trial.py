@@ -11,6 +11,7 @@ import pandas as pd
 
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.model import parse_schedule, simulate_cohort
+from ifnexus.study._cohort import true_ifn_state
 
 # Gene knock-downs of the seed's CRISPRi screen and the model genotype each one removes.
 SCREEN_GENOTYPES = {
@@ -20,17 +21,6 @@ SCREEN_GENOTYPES = {
     "IFNAR1": "ifnar1-loss",
     "STAT1": "stat1-loss",
 }
-
-
-def _state_of(p: pd.DataFrame) -> np.ndarray:
-    """The tumour-module IFN state of model patients (see ``cohort_truth``)."""
-    deficient = p["ifn_cluster_loss"].to_numpy(bool) | p["sting_silenced"].to_numpy(bool)
-    chronic = p["chronic_ifn"].to_numpy(float) > 0
-    if "genotype" in p:
-        g = p["genotype"].astype(str)
-        deficient |= g.str.contains("ifn-cluster-loss|sting-loss|cgas-loss").to_numpy()
-        chronic |= g.str.contains("chronic-ifn").to_numpy()
-    return np.where(deficient, "ifn-deficient", np.where(chronic, "chronic", "acute-competent"))
 
 
 def system_timecourses(days: float = 90.0) -> pd.DataFrame:
@@ -150,7 +140,7 @@ def virtual_trial(
                 rng=seed,
             )
             p = res.patients
-            state = _state_of(p)
+            state = true_ifn_state(p)
             rows.append(
                 {
                     "regimen": regimen,
