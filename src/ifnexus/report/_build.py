@@ -39,6 +39,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _csv(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path) if path.is_file() else None
+
+
 def _png(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
@@ -50,12 +54,15 @@ def _system(d: Path) -> Section:
     ref = float(abl.loc[abl["kind"] == "reference", "local_control"].iloc[0])
     nude = abl[abl["scenario"] == "host t-cell-deficient"]["local_control"]
     ifnar = abl[abl["scenario"] == "ifnar1-loss"]["local_control"]
+    late = tc[tc["day"] == tc["day"].max()].set_index("scenario")["ustat1"]
     take1 = (
-        f"After radiotherapy the IFN-competent tumour mounts an acute pSTAT1 burst (peak {peak.get('acute-competent', float('nan')):.2f}) "
-        f"while the chronic tumour's tonic signal sits in the U-STAT1/IRDS arm (peak {peak.get('chronic', float('nan')):.2f})."
+        f"After radiotherapy the IFN-competent tumour mounts an acute pSTAT1 burst (peak {peak.get('acute-competent', float('nan')):.2f}); "
+        f"the chronic tumour is left with U-STAT1 (the IRDS arm) at {late.get('chronic', float('nan')):.2f} "
+        f"at day {tc['day'].max():.0f}, against {late.get('acute-competent', float('nan')):.2f} for the competent one."
     )
+    schedule, n_mice = str(abl["schedule"].iloc[0]), int(abl["n"].iloc[0])
     take2 = (
-        f"20 Gy cures {_pct(ref)} of immunocompetent mice; without T cells {_pct(float(nude.iloc[0])) if len(nude) else 'n/a'}, "
+        f"{schedule} controls {_pct(ref)} of immunocompetent mice; without T cells {_pct(float(nude.iloc[0])) if len(nude) else 'n/a'}, "
         f"with tumour IFNAR1 loss {_pct(float(ifnar.iloc[0])) if len(ifnar) else 'n/a'}."
     )
     return Section(
@@ -76,10 +83,10 @@ def _system(d: Path) -> Section:
                     x="scenario",
                     y="local_control",
                     ylabel="local control (%)",
-                    title="Mouse grafts, 20 Gy x1: genotype and host ablations",
+                    title=f"Mouse grafts, {schedule}: genotype and host ablations",
                 ),
                 take2,
-                "Each bar: 200 virtual mice with the same random draws; only the ablation differs.",
+                f"Each bar: {n_mice} virtual mice with the same random draws; only the ablation differs.",
             ),
         ],
     )
@@ -170,10 +177,11 @@ def _singlecell(d: Path) -> Section:
     fc = pd.read_csv(d / "recovery" / "singlecell_summary.csv")
     fcs = fc.set_index("measure")["RT_over_sham"]
     model_fc = float(fc["model_cd8_fold_change_day7"].iloc[0])
+    acute_fc = fcs.get("acute_malignant_recovered", float("nan"))
     take = (
-        f"Radiotherapy raised the CD8+ share of immune cells {fcs.get('cd8_of_immune_recovered', float('nan')):.1f}-fold "
+        f"Radiotherapy changed the CD8+ share of immune cells {fcs.get('cd8_of_immune_recovered', float('nan')):.1f}-fold "
         f"(truth {fcs.get('cd8_of_immune_true', float('nan')):.1f}-fold; model CD8+ density {model_fc:.1f}-fold at day 7) "
-        f"and switched on the acute IFN programme in malignant cells."
+        f"and the acute-IFN share of malignant cells {acute_fc:.1f}-fold."
     )
     figs = [
         Figure(
@@ -187,13 +195,23 @@ def _singlecell(d: Path) -> Section:
             "Dots: samples (the unit of comparison); line: mean.",
         )
     ]
-    for name, cap in (
-        ("composition.png", "Cell-type composition per sample."),
-        ("violins_ifn_by_celltype.png", "IFN scores by cell type and condition."),
-    ):
+    samples = pd.read_csv(d / "analysis" / "sc" / "samples.csv")
+    by_arm = samples.groupby("condition")[["prop_cd8_t", "frac_acute_malignant"]].mean()
+    arms = list(by_arm.index)
+
+    def arm_text(col: str) -> str:
+        return " vs ".join(f"{_pct(by_arm.loc[a, col])} ({a})" for a in arms)
+
+    for name, take_sc, cap in (
+        ("composition.png", f"CD8+ T cells make up {arm_text('prop_cd8_t')} of all cells.",
+         "Cell-type composition per sample (`ifnexus sc profile`)."),
+        ("violins_ifn_by_celltype.png",
+         f"The acute IFN programme is on in {arm_text('frac_acute_malignant')} of malignant cells.",
+         "IFN scores by cell type and condition (`ifnexus sc profile`)."),
+    ):  # fmt: skip
         png = _png(d / "analysis" / "sc" / "figures" / name)
         if png:
-            figs.append(Figure(png, cap.split(".")[0] + " (from `ifnexus sc profile`).", cap))
+            figs.append(Figure(png, take_sc, cap))
     return Section(
         "singlecell",
         "4. Single-cell view of irradiated and sham tumours",
@@ -211,6 +229,24 @@ def _cohort(d: Path) -> Section:
         + ", ".join(f"{k} {_pct(v)}" for k, v in called.items())
         + "."
     )
+    effects = _csv(d / "analysis" / "outcome" / "features" / "effects.csv")
+    forest_take = "Fine-Gray subdistribution hazard ratios of tumour features for local failure."
+    if effects is not None and len(effects):
+        uni = effects[effects["analysis"] == "univariable"].sort_values("p")
+        if len(uni):
+            top = uni.iloc[0]
+            forest_take = (
+                f"Strongest single feature: {top['term']} (SHR {top['ratio']:.2f}, "
+                f"95% CI {top['lower']:.2f}-{top['upper']:.2f}, p = {top['p']:.2g})."
+            )
+    tumours = _csv(d / "analysis" / "tumor" / "tumours.csv")
+    purity_take = "ESTIMATE purity by called IFN state."
+    if tumours is not None:
+        med = tumours.groupby("ifn_state")["TumorPurity"].median()
+        purity_take = (
+            "Median ESTIMATE purity: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()) + "."
+        )
+    n = json.loads((d / "study.json").read_text()).get("n_patients", "")
     figs = []
     for path, t, cap in (
         (
@@ -220,13 +256,13 @@ def _cohort(d: Path) -> Section:
         ),
         (
             d / "analysis" / "outcome" / "features" / "forest_finegray.png",
-            "Fine-Gray subdistribution hazard ratios of tumour features for local failure.",
+            forest_take,
             "`ifnexus outcome features`; reference levels: acute-competent, neutral 9p21.",
         ),
         (
             d / "analysis" / "tumor" / "purity_by_ifn_state.png",
-            "ESTIMATE purity by called IFN state.",
-            "`ifnexus tumor profile`.",
+            purity_take,
+            "ESTIMATE purity by called IFN state (`ifnexus tumor profile`).",
         ),
     ):
         png = _png(path)
@@ -235,7 +271,7 @@ def _cohort(d: Path) -> Section:
     return Section(
         "cohort",
         "5. The patient cohort: local control by IFN state",
-        "200 virtual MPNST patients under 50 Gy/25 fx: bulk expression and copy number profiled with "
+        f"{n} virtual MPNST patients under 50 Gy/25 fx: bulk expression and copy number profiled with "
         "`ifnexus tumor profile`, outcomes analysed with `ifnexus outcome`.",
         figures=figs,
     )

@@ -52,29 +52,11 @@ def timecourse_figure(tc: pd.DataFrame) -> bytes:
     return _png(fig)
 
 
-def bar_figure(
-    df: pd.DataFrame, *, x: str, y: str, hue: str | None = None, ylabel: str = "", title: str = ""
-) -> bytes:
-    """Grouped bars of ``y`` by ``x`` (and ``hue``); y in [0, 1] is shown as a percentage."""
-    fig, ax = plt.subplots(
-        figsize=(max(5.0, 0.55 * df[x].nunique() * (df[hue].nunique() if hue else 1) + 2), 3.4)
-    )
+def bar_figure(df: pd.DataFrame, *, x: str, y: str, ylabel: str = "", title: str = "") -> bytes:
+    """Bars of ``y`` (a fraction, shown as a percentage) by ``x``."""
     cats = list(dict.fromkeys(df[x]))
-    if hue:
-        hues = list(dict.fromkeys(df[hue]))
-        width = 0.8 / len(hues)
-        for j, h in enumerate(hues):
-            sub = df[df[hue] == h].set_index(x).reindex(cats)
-            ax.bar(
-                np.arange(len(cats)) + (j - (len(hues) - 1) / 2) * width,
-                100 * sub[y],
-                width,
-                label=str(h),
-                color=_STATE_COLOURS.get(str(h)),
-            )
-        ax.legend(fontsize=8, frameon=False, ncol=min(len(hues), 4))
-    else:
-        ax.bar(np.arange(len(cats)), 100 * df.set_index(x).reindex(cats)[y], color="#12355b")
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(cats) + 2), 3.4))
+    ax.bar(np.arange(len(cats)), 100 * df.set_index(x).reindex(cats)[y], color="#12355b")
     ax.set_xticks(np.arange(len(cats)), cats, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(ylabel or f"{y} (%)")
     ax.set_ylim(0, 105)
@@ -133,26 +115,6 @@ def sample_points_figure(
         ax.set_xticks(range(len(groups)), groups)
         ax.set_title(title, fontsize=10)
         ax.set_xlim(-0.6, len(groups) - 0.4)
-    fig.tight_layout()
-    return _png(fig)
-
-
-def cif_figure(cif: pd.DataFrame, *, time_unit: str = "months") -> bytes:
-    """Cumulative incidence step curves: columns group, time, cif."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for grp, sub in cif.groupby("group", sort=False):
-        ax.step(
-            sub["time"],
-            100 * sub["cif"],
-            where="post",
-            label=str(grp),
-            lw=1.8,
-            color=_STATE_COLOURS.get(str(grp)),
-        )
-    ax.set_xlabel(f"time since radiotherapy ({time_unit})")
-    ax.set_ylabel("cumulative incidence of local failure (%)")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return _png(fig)
 
