@@ -64,7 +64,9 @@ tumours, vectorised over tumours (compiled with numba, parallel threads), with `
 clonogen variable and fractions applied as exact jumps at their times. Steps restart at
 0.1 d after each jump and grow to 0.15 d (mouse) / 0.2 d (patient), then to 1 d / 2 d from 60
 days after the last jump. A test checks tumour burden against scipy `solve_ivp` (Radau,
-rtol 1e-8) to 1e-4 relative; another checks the SBML export in libroadrunner to 1e-3.
+rtol 1e-8) to 1e-4 relative on its cases (across 1,000 sampled heterogeneous tumours the worst
+error seen was 4.4e-4, 7.8e-4 for 20 Gy x1); another checks the SBML export in libroadrunner
+to 1e-3.
 
 ## Schedules
 
