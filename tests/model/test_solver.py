@@ -91,7 +91,7 @@ def test_phi_functions_match_closed_forms():
 
 def test_kill_is_finite_when_a_solver_stage_dips_below_zero_burden():
     """An extrapolated stage of a nearly extinct tumour can have B < 0; (B/B_h)^(2/3) -> 0."""
-    from ifnexus.model._kernel import P_NAMES, Q_NAMES, _force
+    from ifnexus.model._kernel import P_NAMES, Q_NAMES, force_one
     from ifnexus.model._system import forcing, signals
 
     m = tumour_model("20Gy x1", setting="patient", days=30)
@@ -109,7 +109,6 @@ def test_kill_is_finite_when_a_solver_stage_dips_below_zero_burden():
     # the compiled kernel gives the same forcing
     P = np.array([p[k] for k in P_NAMES])
     Q = np.array([float(np.ravel(m.q[k])[0]) for k in Q_NAMES])
-    out = np.empty(z.shape[0])
-    _force(z[:, 0].copy(), out, P, Q, 0.0, 0.0, 0.0, 0.0, 0.0, False)
+    out = force_one(z[:, 0], P, Q)
     ref = forcing(z, p, m.q, 0.0, 0.0, 0.0, 0.0, 0.0)[:, 0]
     np.testing.assert_allclose(out[:16], ref[:16], rtol=1e-12, atol=1e-300)

@@ -322,7 +322,7 @@ def integrate(
 
 
 def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, dose_scale):
-    from ifnexus.model._kernel import P_NAMES, Q_NAMES, run_kernel
+    from ifnexus.model._kernel import P_NAMES, Q_NAMES, broadcast_coefs, run_kernel
 
     tg = grid.t
     n = z0.shape[1]
@@ -348,7 +348,7 @@ def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, 
     if nk:
         keep_slot[np.asarray(keep)] = np.arange(nk)
     full = np.empty((max(nk, 1), tg.size, N_STATES))
-    run_kernel(np.ascontiguousarray(z0.T), P, Q, co, lev, wins, node_dose, node_probe, ds, rr,
+    run_kernel(np.ascontiguousarray(z0.T), P, Q, broadcast_coefs(co), lev, wins, node_dose, node_probe, ds, rr,
                rec, pr, z_end, keep_slot, full, bool(in_vitro))  # fmt: skip
     z = np.ascontiguousarray(z_end.T)
     if not np.all(np.isfinite(z)):
