@@ -67,7 +67,7 @@ _LN2_LO = 1.9082149292705877e-10
 _SQRT2 = 1.4142135623730951
 
 
-@nb.njit(cache=True, inline="always", error_model="numpy")
+@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 def _exp(x):
     """``exp(x)`` for ``x`` clamped to [-700, 700] (below, the model clamps N at 1e-300)."""
     x = min(max(x, -700.0), 700.0)
@@ -90,7 +90,7 @@ def _exp(x):
     return p * np.int64((np.int64(k) + 1023) << 52).view(np.float64)  # p * 2^k
 
 
-@nb.njit(cache=True, inline="always", error_model="numpy")
+@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 def _log(x):
     """``log(x)`` for normal ``x > 0``: exponent from the bits, mantissa by the atanh series."""
     bits = np.float64(x).view(np.int64)
@@ -115,7 +115,7 @@ def _log(x):
     return e * _LN2_HI + (2.0 * s * p + e * _LN2_LO)
 
 
-@nb.njit(cache=True, inline="always", error_model="numpy")
+@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
     """Forcing of the ``W`` tumours of a block: state rows at ``zr``, forcing rows at ``fr``.
 
@@ -160,19 +160,27 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
     p_tonic = P[_tonic]
     p_wF = P[_wF]
     p_wU = P[_wU]
+    inv_K = 1.0 / p_K
+    ln_Bh = math.log(p_Bh)
+    gh = g / (1.0 + g)
+    sig = (1.0 - blk) * (1.0 - jak)
+    # divisions dominate the cost of a lane: pairs of Hill terms share one reciprocal,
+    # a/(a+K) = a * d2 / (d1 * d2) (all denominators are positive and far from overflow)
     for lane in range(W):
         N = _exp(buf[zr + _LNN * W + lane])
         S = buf[zr + _S * W + lane]
-        G = S / (p_KG + S)
+        J = p_kD * buf[zr + _D4 * W + lane]
+        dG = p_KG + S
+        dJ = J + p_KJ
+        r1 = 1.0 / (dG * dJ)
+        G = S * dJ * r1  # S / (K_G + S)
+        phi = imm * J * dG * r1  # J / (J + K_J)
         inp = p_ccgas * buf[(_QR + _tcgas) * W + lane] * S + g
-        sting = buf[(_QR + _tsting) * W + lane] * inp / (1.0 + inp)
-        sig = (1.0 - blk) * (1.0 - jak)
-        ca = (
-            buf[(_QR + _tifnar) * W + lane]
-            * buf[(_QR + _tstat1) * W + lane]
-            * sig
-            / (1.0 + buf[zr + _F * W + lane] + p_wU * buf[zr + _U * W + lane])
-        )
+        d_in = 1.0 + inp
+        d_ca = 1.0 + buf[zr + _F * W + lane] + p_wU * buf[zr + _U * W + lane]
+        r2 = 1.0 / (d_in * d_ca)
+        sting = buf[(_QR + _tsting) * W + lane] * inp * d_ca * r2
+        ca = buf[(_QR + _tifnar) * W + lane] * buf[(_QR + _tstat1) * W + lane] * sig * d_in * r2
         prod_t = (
             p_ptum
             * (1.0 + amp)
@@ -187,23 +195,32 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
             + buf[zr + _D3 * W + lane]
             + buf[zr + _D4 * W + lane]
         )
-        J = p_kD * buf[zr + _D4 * W + lane]
-        phi = imm * J / (J + p_KJ)
-        p0 += imm * p_phost * buf[(_QR + _hsting) * W + lane] * (phi + g / (1.0 + g))
-        lam = p_r * (1.0 - imm * B / p_K)
+        p0 += imm * p_phost * buf[(_QR + _hsting) * W + lane] * (phi + gh)
+        lam = p_r * (1.0 - imm * B * inv_K)
         b = p_kI - p0 - prod_t * p_a7 * ca
         sq = math.sqrt(b * b + 4.0 * p_kI * p0)
-        # the positive root of k_I I^2 + b I - p0 = 0, in its cancellation-free form
-        ifn = 2.0 * p0 / (b + sq) if b > 0 else (sq - b) / (2.0 * p_kI)
-        hill = ifn / (1.0 + ifn)
+        # the positive root of k_I I^2 + b I - p0 = 0 as num/den, in its cancellation-free form
+        pos = b > 0
+        num = 2.0 * p0 if pos else sq - b
+        den = b + sq if pos else 2.0 * p_kI
+        r3 = 1.0 / (den * (den + num))
+        ifn = num * (den + num) * r3
+        hill = num * den * r3  # I / (1 + I)
         s_r = buf[(_QR + _tifnar) * W + lane] * buf[(_QR + _tstat1) * W + lane] * sig * hill
         A = ca * hill
         Es = buf[zr + _ES * W + lane]
         y = (p_ekill / p_kmax * Es) * (1.0 + p_mA * A) * (1.0 - p_thS * buf[zr + _R * W + lane])
         # (B/B_h)^(2/3) with B >= 0: a solver stage of a nearly extinct tumour can dip below 0
-        bh = _exp(_log(max(B, 1e-300) / p_Bh) * (2.0 / 3.0))
-        y = y / ((1.0 + buf[zr + _L * W + lane] * (1.0 - o)) * (1.0 + bh))
-        kill = imm * p_kmax * y / (1.0 + y)
+        bh = _exp((_log(max(B, 1e-300)) - ln_Bh) * (2.0 / 3.0))
+        dy = (1.0 + buf[zr + _L * W + lane] * (1.0 - o)) * (1.0 + bh)
+        kill = imm * p_kmax * y / (dy + y)  # kappa_max y' / (1 + y'), y' = y / dy
+        u = buf[zr + _U * W + lane]
+        u2 = u * u
+        dE = 1.0 + Es
+        dU = p_KU * p_KU + u2
+        r4 = 1.0 / (dE * dU)
+        hE = Es * dU * r4  # Es / (1 + Es)
+        hU = u2 * dE * r4  # U^2 / (K_U^2 + U^2)
         buf[fr + _P * W + lane] = (
             imm
             * p_kP
@@ -215,7 +232,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
         buf[fr + _EB * W + lane] = imm * p_kEd * infl
         buf[fr + _ES * W + lane] = imm * p_kET * buf[zr + _T * W + lane] * infl
         buf[fr + _L * W + lane] = (
-            imm * p_kpdl * (p_lE * Es / (1.0 + Es) + p_lA * A + p_lR * buf[zr + _R * W + lane])
+            imm * p_kpdl * (p_lE * hE + p_lA * A + p_lR * buf[zr + _R * W + lane])
         )
         ifn_death = p_kA * A * G
         buf[fr + _LNN * W + lane] = lam - p_d0 - kill - ifn_death
@@ -230,14 +247,13 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
         buf[fr + _X * W + lane] = p_kXA * A
         buf[fr + _F * W + lane] = p_kF * p_wF * A
         buf[fr + _U * W + lane] = p_kU * s_r + p_kUD * buf[(_QR + _tstat1) * W + lane] * G
-        u2 = buf[zr + _U * W + lane] * buf[zr + _U * W + lane]
-        buf[fr + _R * W + lane] = p_kR * u2 / (p_KU * p_KU + u2)
+        buf[fr + _R * W + lane] = p_kR * hU
         buf[fr + _ZM * W + lane] = lam * buf[(_QR + _n0) * W + lane] / max(N, 1e-300)
         buf[fr + _AI * W + lane] = ifn
         buf[_IFR * W + lane] = ifn
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _fraction(buf, lane, dose, P):
     """Apply one fraction of ``dose`` Gy to lane ``lane`` of a block (``_system.apply_fraction``)."""
     fac = 1.0 - P[_rhoR] * buf[_Z + _R * W + lane]
@@ -257,7 +273,7 @@ def _fraction(buf, lane, dose, P):
     buf[_Z + _T * W + lane] *= 1.0 - P[_fc] * (1.0 - sfl)
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
+@nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
 def run_kernel(z0, P, Q, coefs, lev, wins, node_dose, node_probe, dose_scale, rec_rows, rec,
                probes, z_end, keep_slot, full, in_vitro):  # fmt: skip
     """Integrate every tumour (rows of ``z0``) over the shared grid; write outputs in place.
@@ -324,7 +340,7 @@ def run_kernel(z0, P, Q, coefs, lev, wins, node_dose, node_probe, dose_scale, re
                     z_end[idx[g, lane], s] = bufs[g, _Z + s * W + lane]
 
 
-@nb.njit(cache=True, inline="always", error_model="numpy")
+@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 def _step(buf, co, P, lev, win, imm):
     """One ETDRK4 step of a block from the forcing at its start (``_FU``, already computed).
 
@@ -370,6 +386,6 @@ def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False):
     return buf[_FU : _FU + NS * W : W].copy()
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_entry(buf, P, g, o, blk, jak, amp, imm):
     _force(buf, _Z, _FU, P, g, o, blk, jak, amp, imm)
