@@ -68,11 +68,25 @@ def test_fraction_is_an_exact_jump():
         record_rows=(0,),
     )
     before = sol.probes[10.0][0, 0]
-    after = sol.rec[np.searchsorted(sol.t, 10.0), 0, 0]
+    after = sol.rec[0, np.searchsorted(sol.t, 10.0), 0]
     r = sol.probes[10.0][10, 0]  # IRDS state at the fraction
     expected = -(m.q["alpha"] * 6 + m.q["beta"] * 36) * (1 - m.p["rho_R"] * r)
     assert after - before == pytest.approx(expected, rel=1e-6)
     assert 10.0 in sol.t
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_record_is_patient_major(backend):
+    """``rec`` is ``(n, n_grid, n_rows)``: each patient's series ends at its own final state."""
+    m = tumour_model("0:0,10:6", setting="mouse", days=20, host="nude")
+    z0 = np.repeat(m.initial_state(), 3, axis=1)
+    scale = np.array([0.0, 0.5, 1.0])  # three different tumours
+    sol = integrate(z0, m.p, m.q, m.schedule, m.drive, m.t0, m.t_end, record_rows=(-1, 0),
+                    dose_scale=scale, backend=backend)  # fmt: skip
+    assert sol.rec.shape == (3, sol.t.size, 2) and sol.rec.dtype == np.float32
+    np.testing.assert_allclose(sol.rec[:, -1, 1], sol.z_end[0], rtol=1e-6)
+    np.testing.assert_allclose(sol.rec[:, 0, 1], z0[0], rtol=1e-6)
+    assert np.all(np.diff(sol.rec[:, -1, 1]) < 0)  # more dose, fewer clonogens
 
 
 def test_phi_functions_match_closed_forms():

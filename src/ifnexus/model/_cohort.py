@@ -25,7 +25,7 @@ from scipy.special import ndtri
 
 from ifnexus._errors import ValidationError
 from ifnexus._rng import RngLike
-from ifnexus.model._outcomes import ifn_summary, sample_failure, zm_tcp
+from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
 from ifnexus.model._solver import GRIDS, Drive, build_grid, integrate
@@ -204,14 +204,16 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         ln_thr = np.full(n, np.log(p["n_detect"]))
     else:
         ln_thr = np.log(p["fail_ratio"] * q["n0"])
-    t = sol.t
-    ln_n = sol.rec[:, 0, :].astype(float)
-    extinct, failed, ttf = sample_failure(t, ln_n, tcp, ln_thr, u[:, 8], u[:, 9], t_last)
     zb = _state_at(sol, z0, t0, t_end, t_first)
     z4 = _state_at(sol, z0, t0, t_end, min(t_last + 28.0, t_end))
     ifn_b = _ifn(zb, p, q, drive, t_first)
     ifn_4 = _ifn(z4, p, q, drive, min(t_last + 28.0, t_end))
-    ifn = ifn_summary(t, sol.rec[:, 1, :], ifn_b, ifn_4, p["ifn_acute_min"], p["ifn_chronic_min"])
+    # one compiled pass over each patient's node series (rec: (n, n_t, [ln N, IFN-I]))
+    out = scan_outcomes(sol.t, sol.rec, tcp, ln_thr, u[:, 8], u[:, 9], t_last, ifn_b, ifn_4,
+                        p["ifn_acute_min"], p["ifn_chronic_min"], t_min_from=t_first)  # fmt: skip
+    failed, ttf = out.pop("failed"), out.pop("time_to_failure")
+    extinct, ln_n_min = out.pop("extinct"), out.pop("ln_n_min")
+    ifn = out
     z30 = _state_at(sol, z0, t0, t_end, min(t_first + 30.0, t_end))
     auc = z30[IDX["ifn_auc"]] - zb[IDX["ifn_auc"]]
     ab = q["alpha_beta"]
@@ -242,7 +244,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             **ifn,
             "ifn_auc_30d": auc,
             "cd8_fold_change_day7": cd8_fold,
-            "log10_clonogens_min": np.min(ln_n[t >= t_first], axis=0) / np.log(10.0),
+            "log10_clonogens_min": ln_n_min / np.log(10.0),
             "clonogens_end": np.exp(z_end[IDX["N"]]),
             "burden_end": np.exp(z_end[IDX["N"]]) + z_end[1:5].sum(axis=0),
             "irds_end": z_end[IDX["irds"]],

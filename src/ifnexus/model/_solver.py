@@ -203,7 +203,7 @@ class Solution:
 
     z_end: np.ndarray
     t: np.ndarray
-    rec: np.ndarray | None  # (n_grid, n_rows, n) selected rows at every node (after jumps)
+    rec: np.ndarray | None  # (n, n_grid, n_rows) float32 selected rows per node (after jumps)
     full: np.ndarray | None  # (n_grid, n_states, n_keep) every state of selected patients
     probes: dict[float, np.ndarray]  # state before the jumps at each probe time
 
@@ -248,8 +248,9 @@ def integrate(
     z0
         Initial state ``(n_states, n)`` (not modified).
     record_rows
-        State rows stored (float32) at every grid node for every patient; the extra row
-        ``-1`` stores the quasi-steady IFN-I level.
+        State rows stored (float32) at every grid node for every patient, as ``rec`` of shape
+        ``(n, n_grid, n_rows)`` (the kernel's layout, one contiguous series per patient); the
+        extra row ``-1`` stores the quasi-steady IFN-I level.
     keep
         Column indices of patients whose full state is stored at every node.
     probes
@@ -272,7 +273,7 @@ def integrate(
     tg = grid.t
     z = np.array(z0, dtype=float, copy=True)
     n = z.shape[1]
-    rec = np.empty((tg.size, len(record_rows), n), dtype=np.float32) if record_rows else None
+    rec = np.empty((n, tg.size, len(record_rows)), dtype=np.float32) if record_rows else None
     ifn_slot = [k for k, r in enumerate(record_rows) if r == -1]
     rows = [r for r in record_rows if r != -1]
     slots = [k for k, r in enumerate(record_rows) if r != -1]
@@ -286,7 +287,7 @@ def integrate(
         if d is not None:
             apply_fraction(z, d if dose_scale is None else d * dose_scale, p, q)
         if rec is not None:
-            rec[i, slots] = z[rows]
+            rec[:, i, slots] = z[rows].T
         if full is not None:
             full[i] = z[:, keep]
 
@@ -301,7 +302,7 @@ def integrate(
         kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro)
         Fu = forcing(z, *args, g[0], o[0], **kw)
         if ifn_slot:
-            rec[i, ifn_slot[0]] = Fu[_IFN_AUC]
+            rec[:, i, ifn_slot[0]] = Fu[_IFN_AUC]
         a = E2 * z + Q * Fu
         Fa = forcing(a, *args, g[1], o[1], **kw)
         b = E2 * z + Q * Fa
@@ -313,7 +314,7 @@ def integrate(
     if ifn_slot:
         g, o = drive.levels(tg[-2], np.array([tg[-1]]))
         blk, jak, amp = drive.window_factors(0.5 * (tg[-2] + tg[-1]))
-        rec[-1, ifn_slot[0]] = forcing(
+        rec[:, -1, ifn_slot[0]] = forcing(
             z, p, q, g[0], o[0], block=blk, jak=jak, amp=amp, in_vitro=in_vitro
         )[_IFN_AUC]
     if not np.all(np.isfinite(z)):
@@ -356,7 +357,7 @@ def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, 
     return Solution(
         z_end=z,
         t=tg,
-        rec=np.ascontiguousarray(rec.transpose(1, 2, 0)) if record_rows else None,
+        rec=rec if record_rows else None,
         full=np.ascontiguousarray(full[:nk].transpose(1, 2, 0)) if nk else None,
         probes={t: np.ascontiguousarray(pr[k].T) for k, t in enumerate(probe_times)},
     )
