@@ -213,19 +213,42 @@ class Solution:
     probes: dict[float, np.ndarray]  # state before the jumps at each probe time
 
 
-def _step_tables(grid: Grid, drive: Drive, coefs: _Coefs):
-    """Per-step ETD coefficients, drive levels at the three stage times and window factors."""
+_TABLES: dict[tuple, tuple] = {}  # the chunks of a cohort share their grid and drive
+
+
+def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
+    """Per-step ETD coefficients, drive levels at the three stage times and window factors.
+
+    Computed for all steps at once and kept for the next chunk of the same cohort.
+    """
+    key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1)
+    hit = _TABLES.get(key)
+    if hit is not None:
+        return hit
     tg = grid.t
     hs = np.diff(tg)
-    co = np.empty((hs.size, 6, coefs.c.size))
-    lev = np.empty((hs.size, 3, 2))
-    wins = np.empty((hs.size, 3))
-    for k, (ta, h) in enumerate(zip(tg[:-1], hs, strict=True)):
-        co[k] = np.stack([v[:, 0] for v in coefs(h)])
-        g, o = drive.levels(ta, np.array([ta, ta + 0.5 * h, ta + h]))
-        lev[k, :, 0] = g
-        lev[k, :, 1] = o
-        wins[k] = drive.window_factors(ta + 0.5 * h)
+    h = hs[:, None]
+    z = -h * c[None, :]
+    q1, _, _ = _phi(z / 2)
+    p1, p2, p3 = _phi(z)
+    co = np.stack(
+        [np.exp(z), np.exp(z / 2), 0.5 * h * q1, h * (p1 - 3 * p2 + 4 * p3),
+         h * (2 * p2 - 4 * p3), h * (4 * p3 - p2)],
+        axis=1,
+    )  # fmt: skip
+    lev = np.zeros((hs.size, 3, 2))
+    wins = np.zeros((hs.size, 3))
+    if drive.ag.size or drive.pd.size:
+        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
+            g, o = drive.levels(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
+            lev[k, :, 0] = g
+            lev[k, :, 1] = o
+    if drive.windows:
+        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
+            wins[k] = drive.window_factors(ta + 0.5 * hk)
+    if len(_TABLES) >= 8:
+        _TABLES.clear()
+    _TABLES[key] = (co, lev, wins)
     return co, lev, wins
 
 
@@ -332,7 +355,7 @@ def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, 
 
     tg = grid.t
     n = z0.shape[1]
-    co, lev, wins = _step_tables(grid, drive, coefs)
+    co, lev, wins = _step_tables(grid, drive, coefs.c)
     P = np.array([p[k] for k in P_NAMES], dtype=float)
     Q = np.empty((n, len(Q_NAMES)))
     for j, k in enumerate(Q_NAMES):
