@@ -62,3 +62,13 @@ def test_paradox_chronic_resists_acute_burst_helps():
     # host IFNAR and host STING are needed (Burnette 2011; Deng 2014)
     assert _tcp(host="ifnar-loss") < 0.5 * base
     assert _tcp(host="sting-loss") < 0.5 * base
+
+
+def test_kepka2005_unresected_sarcoma_local_control():
+    """Kepka et al. 2005 (112 unresected soft-tissue sarcomas, median 64 Gy): 5-year local
+    control 45% overall and 22% below 63 Gy."""
+    kw = dict(setting="patient", disease="gross", n_patients=2000, days=5 * 365.0, rng=0)
+    lc64 = simulate_cohort("64Gy/32fx", **kw).patients["local_control"].mean()
+    lc50 = simulate_cohort("50Gy/25fx", **kw).patients["local_control"].mean()
+    assert 0.35 <= lc64 <= 0.55
+    assert 0.12 <= lc50 <= 0.32

@@ -99,7 +99,7 @@ def test_local_control_curve_matches_counts():
 
 def test_heterogeneous_patient_cohort_by_subgroup():
     """MODEL.md check 5: variable responses; control differs by IFN competence and infiltration."""
-    res = simulate_cohort("50Gy/25fx", n_patients=600, rng=11, days=365)
+    res = simulate_cohort("64Gy/32fx", n_patients=600, rng=11, days=365)
     p = res.patients
     assert p["tcp"].std() > 0.25
     comp = p.groupby("ifn_competent")["tcp"].mean()

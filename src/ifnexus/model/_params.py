@@ -66,9 +66,11 @@ PARAMETERS: tuple[Parameter, ...] = (
         3e7,
         "issue brief: a syngeneic graft of 1e7-1e8 cells at treatment; all graft cells "
         "taken as clonogenic (assumed, transplanted lines)",
-        patient=1e9,
-        source_patient="assumed: about 100 cm3 of MPNST at 1e7 clonogens/cm3 "
-        "(clonogen density of Webb & Nahum 1993 Phys Med Biol 38:653)",
+        patient=2.7e9,
+        source_patient="assumed: a sphere of 8 cm diameter (270 cm3, the median size of "
+        "unresected soft-tissue sarcoma treated with radiotherapy in Kepka et al. 2005 Int J "
+        "Radiat Oncol Biol Phys 63:852) at 1e7 clonogens/cm3 (clonogen density of Webb & Nahum "
+        "1993 Phys Med Biol 38:653)",
     ),
     _p(
         "n0_postop",
@@ -478,12 +480,12 @@ PARAMETERS: tuple[Parameter, ...] = (
         "assumed: calibrated to Lee et al. 2009 Blood 114:589 (20 Gy cures about 60% of "
         "immunocompetent and no nude mice) and Stone, Peters & Milas 1979 JNCI (T-cell-deprived "
         "TCD50 2.1 x normal); Kosinsky 2018 e = 0.001 /d per cell for CT26",
-        patient=0.5,
+        patient=0.15,
         source_patient="assumed: human MPNST are far less immunogenic than the "
-        "immunogenic murine lines above; calibrated so that 50 Gy/25 fx controls about 40-50% of "
-        "gross tumours (TCP), as reported for radiotherapy alone of unresected soft-tissue "
-        "sarcoma (Kepka et al. 2005 Int J Radiat Oncol Biol Phys 63:852, 5-y local control 45%; "
-        "not checked against the full text)",
+        "immunogenic murine lines above; calibrated to radiotherapy alone of unresected "
+        "soft-tissue sarcoma (Kepka et al. 2005 Int J Radiat Oncol Biol Phys 63:852, 112 "
+        "patients, median dose 64 Gy: 5-y local control 45% overall and 22% below 63 Gy; "
+        "abstract): the model gives 45% at 64 Gy/32 fx and 23% at 50 Gy/25 fx (5 y)",
     ),
     _p(
         "kappa_max",
