@@ -47,7 +47,7 @@ GRIDS: dict[str, dict[str, float]] = {
     # step caps per setting, chosen from the cohort-wide accuracy study in docs/benchmarks.md
     # (tumour burden within 1e-4 of a 16x finer grid for every sampled tumour)
     "mouse": {"h_max": 0.15, "h_max_late": 1.0},
-    "patient": {"h_max": 0.2, "h_max_late": 2.0},
+    "patient": {"h_max": 0.2, "h_max_late": 5.0},
 }
 _PD1_K = 0.1  # occupancy s / (s + 0.1)
 _IFN_AUC = IDX["ifn_auc"]  # its forcing is the IFN-I level
