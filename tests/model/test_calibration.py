@@ -72,3 +72,14 @@ def test_kepka2005_unresected_sarcoma_local_control():
     lc50 = simulate_cohort("50Gy/25fx", **kw).patients["local_control"].mean()
     assert 0.35 <= lc64 <= 0.55
     assert 0.12 <= lc50 <= 0.32
+
+
+def test_vanpouille_box2017_trex1_caps_ifn_above_12_18_gy():
+    """Vanpouille-Box et al. 2017: 8 Gy x3 induces more IFN-I than 20 Gy x1, and raising a
+    single dose above the TREX1 threshold (12-18 Gy) brings no more IFN-I."""
+    auc = {
+        s: simulate_cohort(s, **MOUSE).patients["ifn_auc_30d"].mean()
+        for s in ("8Gy x3", "20Gy x1", "30Gy x1")
+    }
+    assert auc["8Gy x3"] > 1.3 * auc["20Gy x1"]
+    assert auc["30Gy x1"] <= 1.05 * auc["20Gy x1"]

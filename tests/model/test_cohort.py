@@ -98,14 +98,17 @@ def test_local_control_curve_matches_counts():
 
 
 def test_heterogeneous_patient_cohort_by_subgroup():
-    """MODEL.md check 5: variable responses; control differs by IFN competence and infiltration."""
-    res = simulate_cohort("64Gy/32fx", n_patients=600, rng=11, days=365)
+    """MODEL.md check 5: under 50 Gy/25 fx responses vary widely, and control differs by IFN
+    competence and by infiltration (a rank test, and at least 1.3x between the groups)."""
+    from scipy.stats import mannwhitneyu
+
+    res = simulate_cohort("50Gy/25fx", n_patients=600, rng=11, days=365)
     p = res.patients
     assert p["tcp"].std() > 0.25
-    comp = p.groupby("ifn_competent")["tcp"].mean()
-    assert comp[True] > comp[False] + 0.1
-    hi = p["infiltration"] > p["infiltration"].median()
-    assert p.loc[hi, "tcp"].mean() > p.loc[~hi, "tcp"].mean() + 0.1
+    for grp in (p["ifn_competent"], p["infiltration"] > p["infiltration"].median()):
+        a, b = p.loc[grp, "tcp"], p.loc[~grp, "tcp"]
+        assert mannwhitneyu(a, b, alternative="greater").pvalue < 0.01
+        assert a.mean() > 1.3 * b.mean()
     assert set(p["ifn_label"]) >= {"acute", "chronic"}
 
 
