@@ -297,19 +297,19 @@ def _fraction(buf, lane, dose, P):
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
-def run_kernel(z0, P, Q, coefs, lev, wins, node_dose, node_probe, dose_scale, rec_rows, rec,
-               probes, z_end, keep_slot, full, in_vitro):  # fmt: skip
+def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_probe, dose_scale, rec_rows,
+               rec, probes, z_end, keep_slot, full, in_vitro):  # fmt: skip
     """Integrate every tumour (rows of ``z0``) over the shared grid; write outputs in place.
 
-    ``coefs[k]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated over the
-    ``W`` lanes (``broadcast_coefs``); ``lev[k]`` the agonist level and anti-PD-1 occupancy at
+    ``coefs[step_co[k]]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated
+    over the ``W`` lanes (``broadcast_coefs``; one row per distinct step size); ``lev[k]`` the agonist level and anti-PD-1 occupancy at
     the three stage times, ``wins[k]`` the window factors; ``node_dose``/``node_probe`` the
     jumps and probe slots at each grid node. ``rec`` is ``(n, n_nodes, len(rec_rows))`` (row
     -1: the QSS IFN-I level). The ``G`` blocks of a group advance together, so each step's
     coefficients are read once per group.
     """
     n = z0.shape[0]
-    n_steps = coefs.shape[0]
+    n_steps = step_co.shape[0]
     nr = rec_rows.shape[0]
     imm = 0.0 if in_vitro else 1.0
     n_blocks = (n + W - 1) // W
@@ -332,7 +332,7 @@ def run_kernel(z0, P, Q, coefs, lev, wins, node_dose, node_probe, dose_scale, re
         for k in range(n_steps + 1):
             kk = min(k, n_steps - 1)
             st = 0 if k < n_steps else 2  # the last node takes the drive of the end of its step
-            co = coefs[kk]
+            co = coefs[step_co[kk]]
             for g in range(nbk):
                 buf = bufs[g]
                 # jumps at node k (probe before the fraction), then record

@@ -217,9 +217,13 @@ _TABLES: dict[tuple, tuple] = {}  # the chunks of a cohort share their grid and 
 
 
 def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
-    """Per-step ETD coefficients, drive levels at the three stage times and window factors.
+    """ETD coefficients per distinct step size, each step's index into them, the drive levels at
+    the three stage times and the window factors.
 
-    Computed for all steps at once and kept for the next chunk of the same cohort.
+    The grid has few distinct steps (a ramp and a cap repeated after every jump; 32 for 749
+    steps of 50 Gy/25 fx), so the coefficients are computed, and read by the kernel, once per
+    step size (sizes equal to 1e-12 d share them, as in ``_Coefs``). Kept for the next chunk of
+    the same cohort.
     """
     key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1)
     hit = _TABLES.get(key)
@@ -227,7 +231,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
         return hit
     tg = grid.t
     hs = np.diff(tg)
-    h = hs[:, None]
+    _, first, step_co = np.unique(np.round(hs, 12), return_index=True, return_inverse=True)
+    h = hs[first][:, None]
     z = -h * c[None, :]
     q1, _, _ = _phi(z / 2)
     p1, p2, p3 = _phi(z)
@@ -248,8 +253,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
             wins[k] = drive.window_factors(ta + 0.5 * hk)
     if len(_TABLES) >= 8:
         _TABLES.clear()
-    _TABLES[key] = (co, lev, wins)
-    return co, lev, wins
+    _TABLES[key] = (co, step_co.astype(np.int64).ravel(), lev, wins)
+    return _TABLES[key]
 
 
 def integrate(
@@ -355,7 +360,7 @@ def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, 
 
     tg = grid.t
     n = z0.shape[1]
-    co, lev, wins = _step_tables(grid, drive, coefs.c)
+    co, step_co, lev, wins = _step_tables(grid, drive, coefs.c)
     P = np.array([p[k] for k in P_NAMES], dtype=float)
     Q = np.empty((n, len(Q_NAMES)))
     for j, k in enumerate(Q_NAMES):
@@ -377,8 +382,9 @@ def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, 
     if nk:
         keep_slot[np.asarray(keep)] = np.arange(nk)
     full = np.empty((max(nk, 1), tg.size, N_STATES))
-    run_kernel(np.ascontiguousarray(z0.T), P, Q, broadcast_coefs(co), lev, wins, node_dose, node_probe, ds, rr,
-               rec, pr, z_end, keep_slot, full, bool(in_vitro))  # fmt: skip
+    run_kernel(np.ascontiguousarray(z0.T), P, Q, broadcast_coefs(co), step_co, lev, wins,
+               node_dose, node_probe, ds, rr, rec, pr, z_end, keep_slot, full,
+               bool(in_vitro))  # fmt: skip
     z = np.ascontiguousarray(z_end.T)
     if not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
