@@ -11,19 +11,20 @@ from ifnexus.model._solver import integrate
 
 
 @nb.njit
+def _apply(x, log):
+    """The kernel's exp (``log=False``) or log over an array."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = _log(x[i]) if log else _exp(x[i])
+    return out
+
+
 def _map_exp(x):
-    out = np.empty_like(x)
-    for i in range(x.size):
-        out[i] = _exp(x[i])
-    return out
+    return _apply(x, False)
 
 
-@nb.njit
 def _map_log(x):
-    out = np.empty_like(x)
-    for i in range(x.size):
-        out[i] = _log(x[i])
-    return out
+    return _apply(x, True)
 
 
 def test_exp_matches_numpy_to_a_few_ulp():
