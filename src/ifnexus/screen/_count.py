@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -420,31 +420,23 @@ class CountResult:
         mat[self.n_seen :] = 0.0
         return mat
 
-    @property
-    def counts(self):
-        if "counts" not in self._cache:
+    def _table(self, key: str, mat: Callable[[], np.ndarray]):
+        """The sgRNA x sample table of ``mat()`` with the ``Gene`` column, built once per key."""
+        if key not in self._cache:
             import pandas as pd
 
-            cnt = pd.DataFrame(
-                self.count_matrix, columns=self.labels, index=pd.Index(self.ids, name="sgRNA")
-            )
-            cnt.insert(0, "Gene", self.genes)
-            self._cache["counts"] = cnt
-        return self._cache["counts"]
+            tab = pd.DataFrame(mat(), columns=self.labels, index=pd.Index(self.ids, name="sgRNA"))
+            tab.insert(0, "Gene", self.genes)
+            self._cache[key] = tab
+        return self._cache[key]
+
+    @property
+    def counts(self):
+        return self._table("counts", lambda: self.count_matrix)
 
     @property
     def normalized(self):
-        if "normalized" not in self._cache:
-            import pandas as pd
-
-            norm = pd.DataFrame(
-                self._normalized_matrix(),
-                columns=self.labels,
-                index=pd.Index(self.ids, name="sgRNA"),
-            )
-            norm.insert(0, "Gene", self.genes)
-            self._cache["normalized"] = norm
-        return self._cache["normalized"]
+        return self._table("normalized", self._normalized_matrix)
 
     @property
     def summary(self):
