@@ -45,11 +45,12 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["MageckResult", "mageck_test", "p_adjust"]
 
-GENE_COLUMNS = [
-    "id", "num",
-    "neg|score", "neg|p-value", "neg|fdr", "neg|rank", "neg|goodsgrna", "neg|lfc",
-    "pos|score", "pos|p-value", "pos|fdr", "pos|rank", "pos|goodsgrna", "pos|lfc",
-]  # fmt: skip
+# gene-summary field per direction and the rra() column it comes from
+_GENE_COLUMNS = (
+    ("score", "lo_value"), ("p-value", "p"), ("fdr", "FDR"), ("rank", "rank"),
+    ("goodsgrna", "goodsgrna"), ("lfc", "lfc"),
+)  # fmt: skip
+GENE_COLUMNS = ["id", "num", *(f"{d}|{f}" for d in ("neg", "pos") for f, _ in _GENE_COLUMNS)]
 SGRNA_COLUMNS = [
     "sgrna", "Gene", "control_count", "treatment_count", "control_mean", "treat_mean", "LFC",
     "control_var", "adj_var", "score", "p.low", "p.high", "p.twosided", "FDR",
@@ -622,24 +623,11 @@ def mageck_test(
     gid = key.sort_values("rank", kind="stable").index
     gid = gid[gid.isin(neg.index) & gid.isin(pos.index)]
     n_, p_ = neg.loc[gid], pos.loc[gid]
-    genes = pd.DataFrame(
-        {
-            "id": gid.to_numpy(dtype=object),
-            "num": n_["items_in_group"].to_numpy(),
-            "neg|score": n_["lo_value"].to_numpy(),
-            "neg|p-value": n_["p"].to_numpy(),
-            "neg|fdr": n_["FDR"].to_numpy(),
-            "neg|rank": n_["rank"].to_numpy(),
-            "neg|goodsgrna": n_["goodsgrna"].to_numpy(),
-            "neg|lfc": n_["lfc"].to_numpy(dtype=np.float64),
-            "pos|score": p_["lo_value"].to_numpy(),
-            "pos|p-value": p_["p"].to_numpy(),
-            "pos|fdr": p_["FDR"].to_numpy(),
-            "pos|rank": p_["rank"].to_numpy(),
-            "pos|goodsgrna": p_["goodsgrna"].to_numpy(),
-            "pos|lfc": p_["lfc"].to_numpy(dtype=np.float64),
-        }
-    )
+    cols = {"id": gid.to_numpy(dtype=object), "num": n_["items_in_group"].to_numpy()}
+    for d, tab in (("neg", n_), ("pos", p_)):
+        for name, src in _GENE_COLUMNS:
+            cols[f"{d}|{name}"] = tab[src].to_numpy(dtype=np.float64 if src == "lfc" else None)
+    genes = pd.DataFrame(cols)
     params = {
         "treatment": [samples[i] for i in tidx],
         "control": [samples[i] for i in cidx],
