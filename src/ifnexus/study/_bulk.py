@@ -15,6 +15,19 @@ import pandas as pd
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.genesets import estimate_common_genes, get_set
 
+# Immune-cell sets beyond ESTIMATE's: their genes are raised in the immune compartment.
+_IMMUNE_SETS = (
+    "DANAHER2017_CD8_T_CELLS",
+    "DANAHER2017_T_CELLS",
+    "DANAHER2017_CYTOTOXIC_CELLS",
+    "DANAHER2017_MACROPHAGES",
+    "DANAHER2017_B_CELLS",
+    "DANAHER2017_NK_CELLS",
+    "DANAHER2017_DC",
+    "CYTOLYTIC_ROONEY2015",
+    "GEP18_AYERS2017",
+    "M1_AZIZI2018",
+)
 _SIGNATURES = (
     "HALLMARK_INTERFERON_ALPHA_RESPONSE",
     "HALLMARK_INTERFERON_GAMMA_RESPONSE",
@@ -23,18 +36,9 @@ _SIGNATURES = (
     "CHR9P21_REGION",
     "ESTIMATE_STROMAL",
     "ESTIMATE_IMMUNE",
-    "CYTOLYTIC_ROONEY2015",
-    "M1_AZIZI2018",
     "M2_AZIZI2018",
     "SCHWANN_LINEAGE",
-    "GEP18_AYERS2017",
-    "DANAHER2017_CD8_T_CELLS",
-    "DANAHER2017_T_CELLS",
-    "DANAHER2017_CYTOTOXIC_CELLS",
-    "DANAHER2017_MACROPHAGES",
-    "DANAHER2017_B_CELLS",
-    "DANAHER2017_NK_CELLS",
-    "DANAHER2017_DC",
+    *_IMMUNE_SETS,
 )
 
 
@@ -50,18 +54,7 @@ def bulk_expression(
     g = as_generator(rng)
     stromal = set(get_set("ESTIMATE_STROMAL").genes)
     immune = set(get_set("ESTIMATE_IMMUNE").genes)
-    for name in (
-        "DANAHER2017_CD8_T_CELLS",
-        "DANAHER2017_T_CELLS",
-        "DANAHER2017_CYTOTOXIC_CELLS",
-        "DANAHER2017_MACROPHAGES",
-        "DANAHER2017_B_CELLS",
-        "DANAHER2017_NK_CELLS",
-        "DANAHER2017_DC",
-        "CYTOLYTIC_ROONEY2015",
-        "GEP18_AYERS2017",
-        "M1_AZIZI2018",
-    ):
+    for name in _IMMUNE_SETS:
         immune |= set(get_set(name).genes)
     signature = {gene for name in _SIGNATURES for gene in get_set(name).genes}
     common = [x for x in estimate_common_genes() if x not in signature]
