@@ -135,6 +135,30 @@ def test_pseudobulk_equals_group_sums(synth, result):
     assert set(pb.obs["condition"]) == {"RT", "sham"}
 
 
+@pytest.mark.parametrize("backend", ["threads", "dask"])
+def test_pseudobulk_chunked_backends_equal_group_sums(backend):
+    """Small chunks on threads or a dask array give the groupby sums of the whole matrix."""
+    import dask.array as da
+
+    from ifnexus.scoring import expression_source
+    from ifnexus.singlecell import pseudobulk
+
+    rng = np.random.default_rng(3)
+    x = sparse.random(97, 13, density=0.3, format="csr", random_state=rng) * 10
+    x.data = np.round(x.data)
+    groups = pd.DataFrame(
+        {"sample": rng.choice(["s1", "s2"], 97), "ct": rng.choice(list("abc"), 97)}
+    )
+    genes = [f"G{i}" for i in range(13)]
+    data = da.from_array(x.toarray(), chunks=(10, 13)) if backend == "dask" else x
+    src = expression_source(data, var_names=genes)
+    pb = pseudobulk(src, groups, chunk_size=10, n_jobs=3)
+    key = (groups["sample"] + "|" + groups["ct"]).to_numpy()
+    expect = pd.DataFrame(x.toarray(), index=key).groupby(level=0).sum()
+    np.testing.assert_allclose(pb.X, expect.loc[pb.obs_names].to_numpy())
+    assert pb.obs["n_cells"].tolist() == pd.Series(key).value_counts()[pb.obs_names].tolist()
+
+
 def test_lognorm_input_gives_same_profile(synth, result):
     b = synth.copy()
     sc.pp.normalize_total(b, target_sum=1e4)

@@ -160,12 +160,15 @@ def map_chunks(
     chunk_size: int,
     n_jobs: int = 1,
     scheduler: Any = None,
+    with_bounds: bool = False,
 ) -> tuple[list[tuple[int, int]], list[Any]]:
     """Run ``kernel(block, *args)`` on every row chunk; results in chunk order.
 
     Dask arrays and ``scheduler`` (an address or a ``distributed.Client``) go through dask; a
     backed h5ad on a cluster is read by the workers themselves (by file name and key). In
     memory, ``n_jobs > 1`` runs chunks on threads (scipy and numpy release the GIL).
+    ``with_bounds=True`` calls ``kernel(block, start, stop, *args)``, for kernels that need
+    per-row data of their chunk (e.g. group codes).
     """
     bounds = source.bounds(chunk_size)
     if source.dask is not None or scheduler is not None:
@@ -173,11 +176,16 @@ def map_chunks(
 
         args_d = [dask.delayed(a, pure=True) if isinstance(a, np.ndarray) else a for a in args]
         blocks = _dask_blocks(source, bounds)
-        tasks = [dask.delayed(kernel, pure=True)(blk, *args_d) for blk in blocks]
+        call = dask.delayed(kernel, pure=True)
+        tasks = [
+            call(blk, *ab, *args_d) if with_bounds else call(blk, *args_d)
+            for blk, ab in zip(blocks, bounds, strict=True)
+        ]
         return bounds, _compute_dask(tasks, scheduler)
 
     def run(ab: tuple[int, int]) -> Any:
-        return kernel(source.reader(*ab), *args)
+        block = source.reader(*ab)
+        return kernel(block, *ab, *args) if with_bounds else kernel(block, *args)
 
     if n_jobs == 1 or len(bounds) <= 1:
         return bounds, [run(ab) for ab in bounds]

@@ -226,13 +226,13 @@ def profile(
     pb, pb_note = None, ""
     groups = cells[["sample", "cell_type"]].astype(str)
     if input_kind == "counts":
-        pb = pseudobulk(source, groups, chunk_size=chunk_size, n_jobs=n_jobs)
+        pb = pseudobulk(source, groups, **eng)
         pb_note = f"summed from {source.description}"
     elif counts_layer and counts_layer in getattr(adata, "layers", {}):
         csrc = expression_source(adata, layer=counts_layer)
         kind, _ = detect_input_kind(csrc)
         if kind == "counts":
-            pb = pseudobulk(csrc, groups, chunk_size=chunk_size, n_jobs=n_jobs)
+            pb = pseudobulk(csrc, groups, **eng)
             pb_note = f"summed from layer {counts_layer!r}"
         else:
             pb_note = f"not computed: layer {counts_layer!r} does not hold integer counts"

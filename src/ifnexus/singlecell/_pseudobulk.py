@@ -15,11 +15,15 @@ from scipy import sparse
 
 from ifnexus._errors import ValidationError
 from ifnexus.scoring import ExpressionSource
+from ifnexus.scoring._chunks import map_chunks
 
 
-def _group_sums(block: Any, codes: np.ndarray, n_groups: int) -> np.ndarray:
+def _group_sums(block: Any, a: int, b: int, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sums of the rows of ``block`` (rows ``a:b`` of the matrix) per group code."""
+    chunk_codes = codes[a:b]
     ind = sparse.csr_matrix(
-        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes))
+        (np.ones(len(chunk_codes)), (chunk_codes, np.arange(len(chunk_codes)))),
+        shape=(n_groups, len(chunk_codes)),
     )
     res = ind @ block
     return res.toarray() if sparse.issparse(res) else np.asarray(res)
@@ -31,6 +35,7 @@ def pseudobulk(
     *,
     chunk_size: int = 20_000,
     n_jobs: int = 1,
+    scheduler: Any = None,
 ) -> ad.AnnData:
     """Sum the rows of ``source`` within each combination of the columns of ``groups``.
 
@@ -40,6 +45,8 @@ def pseudobulk(
         A counts matrix (cells x genes).
     groups
         One row per cell (same order), e.g. columns ``sample`` and ``cell_type``.
+    chunk_size, n_jobs, scheduler
+        Scoring engine options (:func:`ifnexus.scoring.score_sets`).
 
     Returns
     -------
@@ -53,28 +60,20 @@ def pseudobulk(
     combo = pd.MultiIndex.from_frame(keys)
     codes, uniques = pd.factorize(combo, sort=True)
     n_groups = len(uniques)
-    bounds = source.bounds(chunk_size)
-
-    def kernel(block: Any, a: int, b: int) -> np.ndarray:
-        return _group_sums(block, codes[a:b], n_groups)
-
+    _, parts = map_chunks(
+        source,
+        _group_sums,
+        codes,
+        n_groups,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        with_bounds=True,
+    )
     total = np.zeros((n_groups, source.shape[1]))
-    for part in _run_chunks(source, kernel, bounds, n_jobs):  # in chunk order
+    for part in parts:  # in chunk order
         total += part
     obs = pd.DataFrame(list(uniques), columns=list(keys.columns))
     obs["n_cells"] = np.bincount(codes, minlength=n_groups)
     obs.index = ["|".join(map(str, t)) for t in uniques]
     return ad.AnnData(X=total, obs=obs, var=pd.DataFrame(index=source.var_names.copy()))
-
-
-def _run_chunks(source: ExpressionSource, kernel: Any, bounds: list, n_jobs: int) -> list:
-    """Run ``kernel(block, start, stop)`` per chunk in order (in memory or backed)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def run(ab: tuple[int, int]) -> np.ndarray:
-        return kernel(source.reader(*ab), *ab)
-
-    if n_jobs == 1:
-        return [run(ab) for ab in bounds]
-    with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
-        return list(pool.map(run, bounds))
