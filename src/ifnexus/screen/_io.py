@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -123,27 +123,32 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     values = np.empty((raw.shape[0], ncol - 2), dtype=np.float64)
     for k in range(2, ncol):
         col = raw.iloc[:, k]
-        num = pd.to_numeric(col.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(num)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputFormatError(
-                f"count table {p}, line {i + offset}, column {samples[k - 2]!r}: expected a "
-                f"finite read count, found {col.iloc[i]!r}"
-            )
-        neg = num < 0
-        if neg.any():
-            i = int(np.flatnonzero(neg)[0])
-            raise InputFormatError(
-                f"count table {p}, line {i + offset}, column {samples[k - 2]!r}: read counts "
-                f"cannot be negative, found {col.iloc[i]!r}"
-            )
-        values[:, k - 2] = num
+        values[:, k - 2] = _count_column(
+            col.str.strip(), col, InputFormatError,
+            lambda i, c=samples[k - 2]: f"count table {p}, line {i + offset}, column {c!r}",
+        )  # fmt: skip
     df = pd.DataFrame(values, columns=samples)
     df.insert(0, "Gene", gene)
     df.index = pd.Index(sg, name="sgRNA")
     df.attrs["source"] = str(p)
     return df
+
+
+def _count_column(
+    values: pd.Series, raw: pd.Series, exc: type[Exception], where: Callable[[int], str]
+) -> np.ndarray:
+    """Counts of one sample column as float64; the first non-numeric, non-finite or negative
+    value raises ``exc`` naming its place (``where(row)``) and the ``raw`` text it came from."""
+    num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    for bad, what in (
+        (~np.isfinite(num), "expected a finite read count"),
+        (num < 0, "read counts cannot be negative"),
+    ):
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            v = raw.iloc[i]
+            raise exc(f"{where(i)}: {what}, found {repr(v) if isinstance(v, str) else v}")
+    return num
 
 
 def _read_counts_fast(
@@ -213,21 +218,10 @@ def as_count_table(counts: pd.DataFrame, *, name: str = "counts") -> pd.DataFram
     out = pd.DataFrame(index=df.index)
     out["Gene"] = df["Gene"].astype(str).to_numpy()
     for s in samples:
-        col = pd.to_numeric(df[s], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(col)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValidationError(
-                f"{name}, sgRNA {df.index[i]!r}, column {s!r}: expected a finite read count, "
-                f"found {df[s].iloc[i]!r}"
-            )
-        if (col < 0).any():
-            i = int(np.flatnonzero(col < 0)[0])
-            raise ValidationError(
-                f"{name}, sgRNA {df.index[i]!r}, column {s!r}: read counts cannot be negative "
-                f"({col[i]})"
-            )
-        out[str(s)] = col
+        out[str(s)] = _count_column(
+            df[s], df[s], ValidationError,
+            lambda i, s=s: f"{name}, sgRNA {df.index[i]!r}, column {s!r}",
+        )  # fmt: skip
     out.attrs.update(counts.attrs)
     return out
 
@@ -296,11 +290,6 @@ def read_control_list(path: str | os.PathLike[str]) -> list[str]:
     if not out:
         raise InputFormatError(f"control list {p}: no ids found")
     return out
-
-
-def unique_in_order(items: Iterable[str]) -> list[str]:
-    """Distinct items in first-seen order."""
-    return list(dict.fromkeys(items))
 
 
 def merge_rank_summaries(
