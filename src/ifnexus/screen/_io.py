@@ -265,12 +265,8 @@ def parse_samples(spec: str | int | Sequence[str | int], samples: Sequence[str])
 
 
 def read_library(path: str | os.PathLike[str], *, reverse_complement: bool = False) -> pd.DataFrame:
-    """Read an sgRNA library file (sgRNA id, sequence, gene), as ``mageck count -l`` does.
-
-    Follows MAGeCK: CSV when the name ends in ``.csv``, else tab-separated; the first line is a
-    header when its sequence field has characters other than A, C, G, T; sequences are
-    upper-cased; a repeated sgRNA id or a repeated sequence is skipped with a warning (the first
-    record wins).
+    """Read an sgRNA library file as a table; the rules are those of
+    :func:`ifnexus.screen._count.read_library_records` (MAGeCK's ``mageck count -l``).
 
     Returns
     -------
