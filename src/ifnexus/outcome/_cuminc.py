@@ -26,7 +26,17 @@ import pandas as pd
 from scipy import stats
 
 from ifnexus._errors import IfnexusWarning, ValidationError
-from ifnexus.outcome._data import prepare
+from ifnexus.outcome._data import (
+    beyond_follow_up,
+    check_conf_level,
+    group_labels,
+    group_risk_table,
+    level_codes,
+    prepare,
+    query_times,
+    sorted_levels,
+    step_at,
+)
 
 __all__ = ["cumulative_incidence", "gray_test"]
 
@@ -151,16 +161,15 @@ def cumulative_incidence(
     >>> cumulative_incidence(d, "t", "e", cause=1, times=[2, 4])["cif"].round(3).tolist()
     [0.4, 0.8]
     """
-    if not 0 < conf_level < 1:
-        raise ValidationError(f"conf_level must be in (0, 1), got {conf_level}")
+    check_conf_level(conf_level)
     extra = [group_col] if group_col else []
     sd = prepare(
         df, duration_col, event_col, cause=cause, censor_code=censor_code,
         event_codes=event_codes, extra_cols=extra, source=source,
     )  # fmt: skip
-    labels = df.loc[sd.keep, group_col].to_numpy() if group_col else np.full(sd.time.size, "all")
+    labels = group_labels(df, sd, group_col)
     out = []
-    for g in _levels(labels):
+    for g in sorted_levels(labels):
         m = labels == g
         order = np.argsort(sd.time[m], kind="stable")
         t = sd.time[m][order]
@@ -179,20 +188,9 @@ def cumulative_incidence(
                 np.concatenate(([0.0], V)),
             )
         else:
-            qt = np.asarray(sorted(set(float(x) for x in times)), dtype=float)
-            idx = np.searchsorted(et, qt, side="right") - 1
-            qF = np.where(idx >= 0, F[np.maximum(idx, 0)] if F.size else 0.0, 0.0)
-            qV = np.where(idx >= 0, V[np.maximum(idx, 0)] if V.size else 0.0, 0.0)
-            beyond = qt > tmax
-            if beyond.any():
-                warnings.warn(
-                    f"time(s) {qt[beyond].tolist()} lie beyond the last follow-up ({tmax:g}) of "
-                    f"group {g!r}; the cumulative incidence is not estimable there (NaN)",
-                    IfnexusWarning,
-                    stacklevel=2,
-                )
-                qF = np.where(beyond, np.nan, qF)
-                qV = np.where(beyond, np.nan, qV)
+            qt = query_times(times)
+            qF, qV = step_at(et, F, qt, 0.0), step_at(et, V, qt, 0.0)
+            qF, qV = beyond_follow_up(qt, tmax, g, "the cumulative incidence", qF, qV)
         lo, hi = _conf(qF, qV, conf_level, conf_type)
         out.append(
             pd.DataFrame(
@@ -210,29 +208,13 @@ def cumulative_incidence(
     return res
 
 
-def _levels(labels: np.ndarray) -> list:
-    try:
-        return sorted(pd.unique(labels).tolist())
-    except TypeError:
-        return sorted(pd.unique(labels).tolist(), key=str)
-
-
 def _crst(time, m, grp, ng, rho):
     """cmprsk ``crst`` (one stratum), vectorised over the distinct failure times.
 
     ``time`` sorted; ``m`` 0 censored, 1 cause, 2 other; ``grp`` 0..ng-1.
     Returns score s (ng-1) and variance v (ng-1, ng-1).
     """
-    ut, first = np.unique(time, return_index=True)
-    T = ut.size
-    blk = np.repeat(np.arange(T), np.diff(np.append(first, time.size)))
-    d1 = np.zeros((T, ng))
-    d2 = np.zeros((T, ng))
-    np.add.at(d1, (blk[m == 1], grp[m == 1]), 1.0)
-    np.add.at(d2, (blk[m == 2], grp[m == 2]), 1.0)
-    cnt = np.zeros((T, ng))
-    np.add.at(cnt, (blk, grp), 1.0)
-    rs = cnt[::-1].cumsum(axis=0)[::-1]  # at risk per group at each time
+    _, rs, (d1, d2) = group_risk_table(time, grp, ng, m == 1, m == 2)  # rs: at risk per group
     fail = (d1 + d2).sum(axis=1) > 0
     d1, d2, rs = d1[fail], d2[fail], rs[fail]
     pos = rs > 0
@@ -340,13 +322,13 @@ def gray_test(
     else:
         sd0 = _prepare_any(df, duration_col, event_col, censor_code, event_codes, extra, source)
     labels = df.loc[sd0.keep, group_col].to_numpy()
-    levels = _levels(labels)
+    levels = sorted_levels(labels)
     ng = len(levels)
     if ng < 2:
         raise ValidationError(
             f"group column '{group_col}' has {ng} level(s) {levels}; Gray's test needs at least two"
         )
-    grp = _codes(labels, levels)
+    grp = level_codes(labels, levels)
     strata = df.loc[sd0.keep, strata_col].to_numpy() if strata_col else np.zeros(labels.size)
     causes = [float(cause)] if cause is not None else sorted(
         set(sd0.codes[sd0.codes != censor_code].tolist())
@@ -356,7 +338,7 @@ def gray_test(
         m = np.where(sd0.codes == censor_code, 0, np.where(sd0.codes == k, 1, 2))
         s_tot = np.zeros(ng - 1)
         v_tot = np.zeros((ng - 1, ng - 1))
-        for st in _levels(strata):
+        for st in sorted_levels(strata):
             sel = strata == st
             o = np.argsort(sd0.time[sel], kind="stable")
             s, v = _crst(sd0.time[sel][o], m[sel][o], grp[sel][o], ng, rho)
@@ -385,11 +367,6 @@ def gray_test(
     res = pd.DataFrame(rows)
     res.attrs.update(method="Gray's K-sample test (cmprsk crstm)", rho=rho, groups=levels)
     return res
-
-
-def _codes(labels: np.ndarray, levels: list) -> np.ndarray:
-    lut = {lev: i for i, lev in enumerate(levels)}
-    return np.fromiter((lut[x] for x in labels), dtype=np.int64, count=labels.size)
 
 
 def _prepare_any(df, duration_col, event_col, censor_code, event_codes, extra, source):

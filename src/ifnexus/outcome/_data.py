@@ -5,6 +5,10 @@ input (negative or missing times, undeclared event codes, non-numeric or constan
 is reported the same way everywhere: a :class:`~ifnexus._errors.ValidationError` naming the
 column, the offending rows and what was expected. Row numbers are 1-based data rows; when the
 table came from a file (``source``), the file line (header = line 1) is given too.
+
+The small helpers at the end (group levels, report times, step-function lookup, tied-time
+risk sets per group) are the pieces the estimators and tests share, so that they group, look up and warn
+the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +22,20 @@ import pandas as pd
 
 from ifnexus._errors import IfnexusWarning, ValidationError
 
-__all__ = ["SurvivalData", "prepare", "design_matrix", "describe_rows"]
+__all__ = [
+    "SurvivalData",
+    "beyond_follow_up",
+    "check_conf_level",
+    "describe_rows",
+    "design_matrix",
+    "group_risk_table",
+    "group_labels",
+    "level_codes",
+    "prepare",
+    "query_times",
+    "sorted_levels",
+    "step_at",
+]
 
 
 def describe_rows(mask: np.ndarray, source: str | None = None, limit: int = 5) -> str:
@@ -322,3 +339,88 @@ def _check_design(X: pd.DataFrame, source: str | None, status: np.ndarray | None
             f"covariates {involved}{_where(source)} are collinear (one is a linear combination "
             "of the others); drop one of them"
         )
+
+
+def check_conf_level(conf_level: float) -> None:
+    """Raise unless ``conf_level`` lies strictly between 0 and 1."""
+    if not 0 < conf_level < 1:
+        raise ValidationError(f"conf_level must be in (0, 1), got {conf_level}")
+
+
+def group_labels(df: pd.DataFrame, sd: SurvivalData, group_col: str | None) -> np.ndarray:
+    """Group label of every kept row; ``"all"`` for every row without ``group_col``."""
+    if group_col is None:
+        return np.full(sd.time.size, "all", dtype=object)
+    return df.loc[sd.keep, group_col].to_numpy()
+
+
+def sorted_levels(labels: np.ndarray) -> list:
+    """Distinct labels in sorted order (by their text when the types do not compare)."""
+    levels = pd.unique(labels).tolist()
+    try:
+        return sorted(levels)
+    except TypeError:
+        return sorted(levels, key=str)
+
+
+def level_codes(labels: np.ndarray, levels: list) -> np.ndarray:
+    """Index of each label in ``levels`` (0..k-1)."""
+    lut = {lev: i for i, lev in enumerate(levels)}
+    return np.fromiter((lut[x] for x in labels), dtype=np.int64, count=labels.size)
+
+
+def query_times(times: Sequence[float]) -> np.ndarray:
+    """Requested report times, distinct and ascending."""
+    return np.asarray(sorted({float(x) for x in times}), dtype=float)
+
+
+def step_at(step_t: np.ndarray, values: np.ndarray, at: np.ndarray, before: float) -> np.ndarray:
+    """Right-continuous step function with jumps ``values`` at ``step_t``, evaluated at ``at``.
+
+    ``before`` is its value before the first step (and everywhere when there is no step).
+    """
+    idx = np.searchsorted(step_t, at, side="right") - 1
+    if values.size == 0:
+        return np.full(at.shape, before, dtype=float)
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], before)
+
+
+def beyond_follow_up(
+    qt: np.ndarray, last: float, group: object, what: str, *arrays: np.ndarray
+) -> list[np.ndarray]:
+    """Set ``arrays`` to NaN at report times after the last follow-up, with a warning.
+
+    ``what`` names the quantity in the warning ("survival", "the cumulative incidence").
+    """
+    beyond = qt > last
+    if not beyond.any():
+        return list(arrays)
+    warnings.warn(
+        f"time(s) {qt[beyond].tolist()} lie beyond the last follow-up ({last:g}) of group "
+        f"{group!r}; {what} is not estimable there (NaN)",
+        IfnexusWarning,
+        stacklevel=3,
+    )
+    return [np.where(beyond, np.nan, a) for a in arrays]
+
+
+def group_risk_table(
+    t: np.ndarray, grp: np.ndarray, k: int, *marks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Risk sets per group at each distinct time, for the k-group tests (log-rank, Gray).
+
+    ``t`` sorted ascending, ``grp`` codes 0..k-1, each of ``marks`` a 0/1 (or weight) per row.
+    Returns the distinct times, the number at risk (T >= t) per time and group (T, k), and
+    per mark its sum per time and group (T, k).
+    """
+    ut, first = np.unique(t, return_index=True)
+    blk = np.repeat(np.arange(ut.size), np.diff(np.append(first, t.size)))
+    cell = blk * k + grp
+    size = ut.size * k
+    cnt = np.bincount(cell, minlength=size).reshape(ut.size, k).astype(float)
+    at_risk = cnt[::-1].cumsum(axis=0)[::-1]
+    sums = [
+        np.bincount(cell, weights=np.asarray(w, float), minlength=size).reshape(ut.size, k)
+        for w in marks
+    ]
+    return ut, at_risk, sums

@@ -8,7 +8,6 @@ the Greenwood variance from lifelines' event table and offer R's ``"log"`` (defa
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -17,8 +16,16 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from scipy import stats
 
-from ifnexus._errors import IfnexusWarning, ValidationError
-from ifnexus.outcome._data import prepare
+from ifnexus._errors import ValidationError
+from ifnexus.outcome._data import (
+    beyond_follow_up,
+    check_conf_level,
+    group_labels,
+    prepare,
+    query_times,
+    sorted_levels,
+    step_at,
+)
 
 __all__ = ["kaplan_meier", "median_survival"]
 
@@ -45,19 +52,6 @@ def _limits(S, gw, z, conf_type: KMConfType):
     lo = np.where(S > 0, lo, 0.0)
     hi = np.where(S > 0, hi, 0.0)
     return lo, hi
-
-
-def _group_labels(df, keep, group_col):
-    if group_col is None:
-        return np.full(int(keep.sum()), "all", dtype=object)
-    return df.loc[keep, group_col].to_numpy()
-
-
-def _levels(labels):
-    try:
-        return sorted(pd.unique(labels).tolist())
-    except TypeError:
-        return sorted(pd.unique(labels).tolist(), key=str)
 
 
 def _km_table(t, e):
@@ -122,51 +116,28 @@ def kaplan_meier(
     ValidationError
         Bad times or event codes.
     """
-    if not 0 < conf_level < 1:
-        raise ValidationError(f"conf_level must be in (0, 1), got {conf_level}")
+    check_conf_level(conf_level)
     z = stats.norm.ppf(0.5 + conf_level / 2)
     extra = [group_col] if group_col else []
     sd = prepare(df, duration_col, event_col, cause=cause, censor_code=censor_code,
                  extra_cols=extra, source=source)  # fmt: skip
-    labels = _group_labels(df, sd.keep, group_col)
+    labels = group_labels(df, sd, group_col)
     event = sd.status == 1
     out = []
-    for g in _levels(labels):
+    for g in sorted_levels(labels):
         m = labels == g
         t, e = sd.time[m], event[m]
         time, n, d, c, S, gw = _km_table(t, e)
         if times is None:
             qt, qn, qd, qc, qS, qgw = time, n, d, c, S, gw
         else:
-            qt = np.asarray(sorted(set(float(x) for x in times)))
-            idx = np.searchsorted(time, qt, side="right") - 1
-            ok = idx >= 0
-            qS = np.where(ok, S[np.maximum(idx, 0)], 1.0)
-            qgw = np.where(ok, gw[np.maximum(idx, 0)], 0.0)
-            qn = (t[None, :] >= qt[:, None]).sum(axis=1).astype(float)
+            qt = query_times(times)
+            qS, qgw = step_at(time, S, qt, 1.0), step_at(time, gw, qt, 0.0)
+            qn = (t.size - np.searchsorted(np.sort(t), qt, side="left")).astype(float)
             # events / censorings in (previous reported time, this time], as R's summary
-            edges = np.concatenate(([-np.inf], qt))
-            qd = np.array(
-                [e[(t > a) & (t <= b)].sum() for a, b in zip(edges[:-1], edges[1:], strict=True)],
-                float,
-            )
-            qc = np.array(
-                [
-                    (~e)[(t > a) & (t <= b)].sum()
-                    for a, b in zip(edges[:-1], edges[1:], strict=True)
-                ],
-                float,
-            )
-            beyond = qt > t.max()
-            if beyond.any():
-                warnings.warn(
-                    f"time(s) {qt[beyond].tolist()} lie beyond the last follow-up ({t.max():g}) of "
-                    f"group {g!r}; survival is not estimable there (NaN)",
-                    IfnexusWarning,
-                    stacklevel=2,
-                )
-                qS = np.where(beyond, np.nan, qS)
-                qgw = np.where(beyond, np.nan, qgw)
+            qd, qc = (np.diff(np.searchsorted(np.sort(t[sel]), qt, side="right"), prepend=0)
+                      .astype(float) for sel in (e, ~e))  # fmt: skip
+            qS, qgw = beyond_follow_up(qt, t.max(), g, "survival", qS, qgw)
         lo, hi = _limits(qS, qgw, z, conf_type)
         out.append(pd.DataFrame({
             "group": g, "time": qt, "n_risk": qn.astype(int), "n_event": qd.astype(int),

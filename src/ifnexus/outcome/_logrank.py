@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from ifnexus._errors import ValidationError
-from ifnexus.outcome._data import prepare
+from ifnexus.outcome._data import group_risk_table, level_codes, prepare, sorted_levels
 
 __all__ = ["LogRankResult", "logrank_test"]
 
@@ -92,28 +92,18 @@ def logrank_test(
     sd = prepare(df, duration_col, event_col, cause=cause, censor_code=censor_code,
                  extra_cols=[group_col], source=source)  # fmt: skip
     labels = df.loc[sd.keep, group_col].to_numpy()
-    try:
-        levels = sorted(pd.unique(labels).tolist())
-    except TypeError:
-        levels = sorted(pd.unique(labels).tolist(), key=str)
+    levels = sorted_levels(labels)
     k = len(levels)
     if k < 2:
         raise ValidationError(
             f"group column '{group_col}' has {k} level(s); the log-rank test needs two or more"
         )
-    lut = {lev: i for i, lev in enumerate(levels)}
-    g = np.fromiter((lut[x] for x in labels), dtype=np.int64, count=labels.size)
+    g = level_codes(labels, levels)
     event = (sd.status == 1).astype(float)
     o = np.argsort(sd.time, kind="stable")
     t, e, g = sd.time[o], event[o], g[o]
-    ut, first = np.unique(t, return_index=True)
+    ut, nk, (dk,) = group_risk_table(t, g, k, e)
     T = ut.size
-    blk = np.repeat(np.arange(T), np.diff(np.append(first, t.size)))
-    cnt = np.zeros((T, k))
-    np.add.at(cnt, (blk, g), 1.0)
-    dk = np.zeros((T, k))
-    np.add.at(dk, (blk, g), e)
-    nk = cnt[::-1].cumsum(axis=0)[::-1]
     n = nk.sum(axis=1)
     d = dk.sum(axis=1)
     S = np.cumprod(1.0 - d / n)
@@ -142,7 +132,7 @@ def logrank_test(
     vt = float(scores @ V @ scores)
     tstat = float((scores @ O_minus_E) ** 2 / vt) if vt > 0 else float("nan")
     table = pd.DataFrame({
-        "group": levels, "n": cnt.sum(axis=0).astype(int), "observed": dk.sum(axis=0),
+        "group": levels, "n": nk[0].astype(int), "observed": dk.sum(axis=0),
         "expected": E.sum(axis=0), "o_minus_e": O_minus_E, "score": scores,
     })  # fmt: skip
     return LogRankResult(
