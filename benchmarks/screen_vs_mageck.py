@@ -156,7 +156,7 @@ def bench_test(work: Path, mbin: Path, repeats: int) -> None:
     wall = []
     for _ in range(repeats):
         c0, w0 = time.process_time(), time.perf_counter()
-        res = mageck_test(df, ["irradiated_1", "irradiated_2"], ["untreated_1", "untreated_2"])
+        mageck_test(df, ["irradiated_1", "irradiated_2"], ["untreated_1", "untreated_2"])
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
     ph_cpu = []
@@ -198,8 +198,6 @@ def bench_test(work: Path, mbin: Path, repeats: int) -> None:
         a, top = recovery(gp["gene"].tolist(), sc.to_numpy(), truth)
         print(f"  ifnexus {label}: AUROC {a:.4f}, planted in top 200: {top}")
     print(f"  ifnexus rho hits at FDR 0.05 (rho > 0): {len(hits)}, {len(hits & planted)} planted")
-    ours = pd.read_csv(work / "ifx.gene_summary.txt", sep="\t")
-    theirs = pd.read_csv(work / "m2.gene_summary.txt", sep="\t")
     same = (work / "ifx.gene_summary.txt").read_bytes() == (
         work / "m2.gene_summary.txt"
     ).read_bytes()
@@ -207,8 +205,6 @@ def bench_test(work: Path, mbin: Path, repeats: int) -> None:
         work / "m2.sgrna_summary.txt"
     ).read_bytes()
     print(f"  gene_summary byte-identical to mageck2's: {same}; sgrna_summary: {same_sg}")
-    del ours, theirs
-    del res
 
 
 def write_fastq(path: Path, seqs: list[str], reads: int, seed: int = 7) -> None:
@@ -244,44 +240,15 @@ def bench_count(work: Path, mbin: Path, repeats: int, reads: int) -> None:
     if not fq.exists():
         write_fastq(fq, seqs, reads)
     env = dict(os.environ, PATH=f"{mbin}:{os.environ['PATH']}")
+    c = ["count", "-l", str(lib), "--fastq", str(fq), "--sample-label", "S"]
     runs: dict[str, list[dict]] = {"mageck2 count": [], "ifnexus screen count": []}
     print(f"\n[count] before: {load()}")
     for _ in range(repeats):
         runs["mageck2 count"].append(
-            timed(
-                [
-                    str(mbin / "mageck2"),
-                    "count",
-                    "-l",
-                    str(lib),
-                    "--fastq",
-                    str(fq),
-                    "--sample-label",
-                    "S",
-                    "-n",
-                    str(work / "mc"),
-                ],
-                env=env,
-                cwd=str(work),
-            )  # fmt: skip
+            timed([str(mbin / "mageck2"), *c, "-n", str(work / "mc")], env=env, cwd=str(work))
         )
         runs["ifnexus screen count"].append(
-            timed(
-                [
-                    *IFNEXUS,
-                    "screen",
-                    "count",
-                    "-l",
-                    str(lib),
-                    "--fastq",
-                    str(fq),
-                    "--sample-label",
-                    "S",
-                    "-n",
-                    str(work / "ic"),
-                ],
-                cwd=str(work),
-            )  # fmt: skip
+            timed([*IFNEXUS, "screen", *c, "-n", str(work / "ic")], cwd=str(work))
         )
     print(f"[count] after: {load()}")
     out = pd.DataFrame([summarise(k, v) for k, v in runs.items()])
