@@ -20,7 +20,13 @@ from lifelines import CoxPHFitter
 from scipy import stats
 
 from ifnexus._errors import ConvergenceError, ValidationError
-from ifnexus.outcome._data import design_matrix, prepare
+from ifnexus.outcome._data import (
+    check_conf_level,
+    coefficient_table,
+    design_matrix,
+    likelihood_ratio_test,
+    prepare,
+)
 
 __all__ = ["CoxModel"]
 
@@ -50,8 +56,7 @@ class CoxModel:
     """
 
     def __init__(self, *, conf_level: float = 0.95) -> None:
-        if not 0 < conf_level < 1:
-            raise ValidationError(f"conf_level must be in (0, 1), got {conf_level}")
+        check_conf_level(conf_level)
         self.conf_level = conf_level
 
     def fit(
@@ -133,14 +138,7 @@ class CoxModel:
     def summary(self) -> pd.DataFrame:
         """Coefficient table (see class docstring)."""
         self._check()
-        z = stats.norm.ppf(0.5 + self.conf_level / 2)
-        b, se = self.coef_, self.se_
-        out = pd.DataFrame({
-            "coef": b, "exp_coef": np.exp(b), "se": se, "z": b / se,
-            "p": 2 * stats.norm.sf(np.abs(b / se)),
-            "lower": np.exp(b - z * se), "upper": np.exp(b + z * se),
-        })  # fmt: skip
-        out.index.name = "covariate"
+        out = coefficient_table(self.coef_, self.se_, self.conf_level)
         out.attrs.update(model="Cox PH (lifelines, Efron ties)", n=self.n_, n_events=self.n_events_)
         return out
 
@@ -148,9 +146,7 @@ class CoxModel:
     def log_likelihood_ratio_test(self) -> dict[str, float]:
         """Likelihood-ratio test against the null model (R ``summary(coxph)$logtest``)."""
         self._check()
-        stat = 2 * (self.loglik_ - self.loglik_null_)
-        df = len(self.names_)
-        return {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+        return likelihood_ratio_test(self.loglik_, self.loglik_null_, len(self.names_))
 
     def ph_test(self, transform: Transform = "km") -> pd.DataFrame:
         """Proportional-hazards test per covariate and global, as R ``cox.zph`` (survival >= 3).

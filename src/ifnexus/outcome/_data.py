@@ -7,7 +7,7 @@ column, the offending rows and what was expected. Row numbers are 1-based data r
 table came from a file (``source``), the file line (header = line 1) is given too.
 
 The small helpers at the end (group levels, report times, step-function lookup, tied-time
-risk sets per group) are the pieces the estimators and tests share, so that they group, look up and warn
+risk sets per group, the regression tables) are the pieces the estimators and tests share, so that they group, look up and warn
 the same way.
 """
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ifnexus._errors import IfnexusWarning, ValidationError
 
@@ -26,9 +27,11 @@ __all__ = [
     "SurvivalData",
     "beyond_follow_up",
     "check_conf_level",
+    "coefficient_table",
     "describe_rows",
     "design_matrix",
     "group_risk_table",
+    "likelihood_ratio_test",
     "group_labels",
     "level_codes",
     "prepare",
@@ -424,3 +427,21 @@ def group_risk_table(
         for w in marks
     ]
     return ut, at_risk, sums
+
+
+def coefficient_table(coef: pd.Series, se: pd.Series, conf_level: float) -> pd.DataFrame:
+    """Wald table of a proportional-hazards fit: coef, exp_coef, se, z, p and the ratio's CI."""
+    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    out = pd.DataFrame({
+        "coef": coef, "exp_coef": np.exp(coef), "se": se, "z": coef / se,
+        "p": 2.0 * stats.norm.sf(np.abs(coef / se)),
+        "lower": np.exp(coef - z * se), "upper": np.exp(coef + z * se),
+    })  # fmt: skip
+    out.index.name = "covariate"
+    return out
+
+
+def likelihood_ratio_test(loglik: float, loglik_null: float, df: int) -> dict[str, float]:
+    """Likelihood-ratio test of a fit against the null model (chi-square on ``df``)."""
+    stat = 2.0 * (loglik - loglik_null)
+    return {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}

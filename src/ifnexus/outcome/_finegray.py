@@ -35,10 +35,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ifnexus._errors import ConvergenceError, ValidationError
-from ifnexus.outcome._data import design_matrix, prepare
+from ifnexus.outcome._data import (
+    check_conf_level,
+    coefficient_table,
+    design_matrix,
+    likelihood_ratio_test,
+    prepare,
+    query_times,
+    step_at,
+)
 
 __all__ = ["FineGrayFitter"]
 
@@ -283,8 +290,7 @@ class FineGrayFitter:
     """
 
     def __init__(self, *, conf_level: float = 0.95, tol: float = 1e-9, max_iter: int = 50) -> None:
-        if not 0 < conf_level < 1:
-            raise ValidationError(f"conf_level must be in (0, 1), got {conf_level}")
+        check_conf_level(conf_level)
         self.conf_level = conf_level
         self.tol = tol
         self.max_iter = max_iter
@@ -424,16 +430,7 @@ class FineGrayFitter:
     def summary(self) -> pd.DataFrame:
         """Coefficient table (see class docstring)."""
         self._check_fitted()
-        z = stats.norm.ppf(0.5 + self.conf_level / 2.0)
-        b, se = self.coef_, self.se_
-        out = pd.DataFrame(
-            {
-                "coef": b, "exp_coef": np.exp(b), "se": se, "z": b / se,
-                "p": 2.0 * stats.norm.sf(np.abs(b / se)),
-                "lower": np.exp(b - z * se), "upper": np.exp(b + z * se),
-            }
-        )  # fmt: skip
-        out.index.name = "covariate"
+        out = coefficient_table(self.coef_, self.se_, self.conf_level)
         out.attrs.update(model="Fine-Gray (cmprsk crr)", cause=self.cause_, n=self.n_,
                          n_events=self.n_events_, conf_level=self.conf_level)  # fmt: skip
         return out
@@ -442,9 +439,7 @@ class FineGrayFitter:
     def log_likelihood_ratio_test(self) -> dict[str, float]:
         """Pseudo likelihood-ratio test against the null model (as summary.crr prints it)."""
         self._check_fitted()
-        stat = 2.0 * (self.loglik_ - self.loglik_null_)
-        df = len(self.names_)
-        return {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+        return likelihood_ratio_test(self.loglik_, self.loglik_null_, len(self.names_))
 
     def predict_cumulative_incidence(
         self, profile: pd.DataFrame | dict | pd.Series, times: Sequence[float] | None = None
@@ -475,10 +470,8 @@ class FineGrayFitter:
             qt = H0["time"].to_numpy()
             cum = H0["cumulative_hazard"].to_numpy()
         else:
-            qt = np.asarray(sorted(float(x) for x in times))
-            idx = np.searchsorted(H0["time"].to_numpy(), qt, side="right") - 1
-            ch = H0["cumulative_hazard"].to_numpy()
-            cum = np.where(idx >= 0, ch[np.maximum(idx, 0)], 0.0)
+            qt = query_times(times)
+            cum = step_at(H0["time"].to_numpy(), H0["cumulative_hazard"].to_numpy(), qt, 0.0)
         lp = np.exp(Z @ self.coef_.to_numpy())
         rows = [
             pd.DataFrame({"profile": lab, "time": qt, "cif": 1.0 - np.exp(-e * cum)})
