@@ -97,3 +97,24 @@ def test_log2_expression_closed_form():
         log2_expression(counts - 1, "tpm")
     with pytest.raises(ValidationError, match="scale must be one of"):
         log2_expression(counts, "fpkm")
+
+
+def test_side_tables_share_one_reader(tmp_path):
+    """Segments and clinical tables: missing, empty and unparsable files are named errors."""
+    from ifnexus.tumor import read_clinical, read_segments
+
+    for reader, what in ((read_segments, "segment"), (read_clinical, "clinical")):
+        with pytest.raises(InputFormatError, match=f"{what} file not found"):
+            reader(tmp_path / "nope.tsv")
+    (tmp_path / "empty.csv").write_text("ID,chrom,loc.start,loc.end,num.mark,seg.mean\n")
+    with pytest.raises(InputFormatError, match="no segments"):
+        read_segments(tmp_path / "empty.csv")
+    (tmp_path / "clin.csv").write_text("sample,age\n")
+    with pytest.raises(InputFormatError, match="no rows"):
+        read_clinical(tmp_path / "clin.csv")
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(InputFormatError, match="cannot read as a clinical table"):
+        read_clinical(tmp_path / "bad.parquet")
+    (tmp_path / "c.tsv").write_text("ID\tpurity\nT1\t0.5\n")
+    got = read_clinical(tmp_path / "c.tsv")
+    assert got.index.tolist() == ["T1"] and got.loc["T1", "purity"] == 0.5

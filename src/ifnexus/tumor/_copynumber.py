@@ -35,6 +35,7 @@ import pandas as pd
 
 from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets import chr9p21_genes, resolve_genes
+from ifnexus.tumor._expression import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -216,20 +217,10 @@ def read_segments(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     See :func:`tidy_segments` for the accepted headers, the returned columns and the errors.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"segment file not found: {p}")
-    try:
-        if p.name.lower().endswith((".parquet", ".pq")):
-            df = pd.read_parquet(p)
-        else:
-            sep = "," if p.name.lower().endswith((".csv", ".csv.gz")) else "\t"
-            df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, comment=None)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputFormatError(f"{p}: cannot read as a segment table ({exc})") from exc
-    if df.empty:
-        raise InputFormatError(f"{p}: no segments")
-    return tidy_segments(df, source=str(p))
+    df = read_table(
+        path, "segment", empty="no segments", dtype=str, keep_default_na=False, comment=None
+    )
+    return tidy_segments(df, source=str(Path(path)))
 
 
 def segment_gene_cn(

@@ -54,6 +54,31 @@ def _norm(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
+def read_table(
+    path: str | os.PathLike[str], what: str, *, empty: str = "no rows", **csv_kwargs: object
+) -> pd.DataFrame:
+    """Read a parquet, CSV (``.csv``/``.csv.gz``) or tab-separated table of ``what``.
+
+    The one reader of the tumour side tables (segments, clinical): a missing, unreadable or empty
+    file is an :class:`InputFormatError` naming it; ``csv_kwargs`` go to ``pandas.read_csv``.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError(f"{what} file not found: {p}")
+    name = p.name.lower()
+    try:
+        if name.endswith((".parquet", ".pq")):
+            df = pd.read_parquet(p)
+        else:
+            sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
+            df = pd.read_csv(p, sep=sep, **csv_kwargs)  # type: ignore[arg-type]
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputFormatError(f"{p}: cannot read as a {what} table ({exc})") from exc
+    if df.empty:
+        raise InputFormatError(f"{p}: {empty}")
+    return df
+
+
 def _read_raw(path: Path, *, as_str: bool = True) -> tuple[pd.DataFrame, int]:
     """Read the file (as strings unless ``as_str`` is False, which lets the C parser make floats);
     return the frame and the file line number of its first data row."""

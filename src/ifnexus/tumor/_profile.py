@@ -22,7 +22,7 @@ from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.tumor._contexture import immune_contexture
 from ifnexus.tumor._copynumber import HEMIZYGOUS_LOG2, HOMOZYGOUS_LOG2, call_9p21, tidy_segments
 from ifnexus.tumor._estimate import Platform, estimate_scores
-from ifnexus.tumor._expression import SCALES, detect_scale, log2_expression
+from ifnexus.tumor._expression import SCALES, detect_scale, log2_expression, read_table
 from ifnexus.tumor._ifnstate import call_ifn_state, ifn_signals
 
 logger = logging.getLogger(__name__)
@@ -38,18 +38,7 @@ def read_clinical(path: str | os.PathLike[str]) -> pd.DataFrame:
     barcode (any case), else the first column. Duplicated samples are an error.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"clinical file not found: {p}")
-    try:
-        if p.name.lower().endswith((".parquet", ".pq")):
-            df = pd.read_parquet(p)
-        else:
-            sep = "," if p.name.lower().endswith((".csv", ".csv.gz")) else "\t"
-            df = pd.read_csv(p, sep=sep)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputFormatError(f"{p}: cannot read as a clinical table ({exc})") from exc
-    if df.empty:
-        raise InputFormatError(f"{p}: no rows")
+    df = read_table(p, "clinical")
     lower = {str(c).strip().lower(): c for c in df.columns}
     col = next((lower[k] for k in _SAMPLE_COLUMNS if k in lower), df.columns[0])
     df[col] = df[col].astype(str).str.strip()
