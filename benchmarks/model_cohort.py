@@ -28,7 +28,7 @@ from ifnexus.model import Schedule, parse_schedule, simulate_cohort, tumour_mode
 from ifnexus.model._cohort import _config, _draws, _patients
 from ifnexus.model._kernel import Q_NAMES
 from ifnexus.model._sbml import _SYM
-from ifnexus.model._solver import GRIDS, GROWTH, H0, H_MAX_LATE, LATE, Drive, build_grid, integrate
+from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
 from ifnexus.model._system import STATE_NAMES, apply_fraction, initial_state
 
 SCHEDULE = "50Gy/25fx"
@@ -122,9 +122,7 @@ def run_finer_grid(idx: np.ndarray, seed: int, factor: int = 8) -> np.ndarray:
     sched = cfg.schedule
     drive = Drive(cfg.interventions, cfg.p)
     t0, t_end = sched.first_day, sched.first_day + DAYS
-    g = {"h0": H0, "growth": GROWTH, "late": LATE, "h_max_late": H_MAX_LATE, **GRIDS["patient"]}
-    fine = {**g, **{k: g[k] / factor for k in ("h0", "h_max", "h_max_late")}}
-    grid = build_grid(sched, drive, t0, t_end, **fine)
+    grid = build_grid(sched, drive, t0, t_end, **grid_options("patient", refine=factor))
     z0 = initial_state(cfg.p, qs, idx.size)
     z = integrate(z0, cfg.p, qs, sched, drive, t0, t_end, grid=grid).z_end
     return np.exp(z[0]) + z[1:5].sum(axis=0)

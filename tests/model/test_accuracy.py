@@ -12,7 +12,7 @@ import pytest
 
 from ifnexus.model import tumour_model
 from ifnexus.model._cohort import _config, _draws, _patients
-from ifnexus.model._solver import GRIDS, Drive, build_grid, integrate
+from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
 from ifnexus.model._system import initial_state
 
 N = 160
@@ -27,13 +27,6 @@ def _burden(cfg, q, grid):
     return np.exp(z[0]) + z[1:5].sum(axis=0)
 
 
-def _finer(setting: str, f: int) -> dict[str, float]:
-    from ifnexus.model._solver import GROWTH, H0, H_MAX_LATE, LATE
-
-    g = {"h0": H0, "growth": GROWTH, "late": LATE, "h_max_late": H_MAX_LATE, **GRIDS[setting]}
-    return {**g, "h0": g["h0"] / f, "h_max": g["h_max"] / f, "h_max_late": g["h_max_late"] / f}
-
-
 @pytest.mark.parametrize(
     "schedule, setting, days, genotype",
     [
@@ -46,8 +39,8 @@ def _finer(setting: str, f: int) -> dict[str, float]:
 def test_every_tumour_within_1e4_of_a_finer_grid(schedule, setting, days, genotype):
     cfg = _config(schedule, setting, "gross", genotype, None, (), days, True, 0, 7, None)
     q = _patients(cfg, _draws(cfg.entropy, 0, N))
-    ours = _burden(cfg, q, GRIDS[setting])
-    ref = _burden(cfg, q, _finer(setting, 8))
+    ours = _burden(cfg, q, grid_options(setting))
+    ref = _burden(cfg, q, grid_options(setting, refine=8))
     rel = np.abs(ours / ref - 1.0)
     assert rel.max() < 1e-4, rel.max()
 
@@ -55,7 +48,9 @@ def test_every_tumour_within_1e4_of_a_finer_grid(schedule, setting, days, genoty
 def test_worst_sampled_tumour_agrees_with_radau():
     cfg = _config("20Gy x1", "patient", "gross", None, None, (), 365, True, 0, 7, None)
     q = _patients(cfg, _draws(cfg.entropy, 0, N))
-    rel = np.abs(_burden(cfg, q, GRIDS["patient"]) / _burden(cfg, q, _finer("patient", 8)) - 1)
+    rel = np.abs(
+        _burden(cfg, q, grid_options("patient")) / _burden(cfg, q, grid_options("patient", 8)) - 1
+    )
     i = int(np.argmax(rel))
     m = tumour_model("20Gy x1", setting="patient", days=365, alpha=q["alpha"][i],
                      alpha_beta=q["alpha_beta"][i], n0=q["n0"][i], infiltration=q["tau"][i],

@@ -28,7 +28,7 @@ from ifnexus._rng import RngLike
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
-from ifnexus.model._solver import GRIDS, Drive, build_grid, integrate
+from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
 from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
 from ifnexus.model._variants import (
     canonical_host,
@@ -164,7 +164,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     )
     keep = np.arange(n)[start + np.arange(n) < cfg.record]
     z0 = initial_state(p, q, n)
-    grid = build_grid(sched, drive, t0, t_end, probes=probes, **GRIDS[cfg.setting])
+    grid = build_grid(sched, drive, t0, t_end, probes=probes, **grid_options(cfg.setting))
     sol = integrate(
         z0,
         p,
@@ -191,7 +191,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             drive,
             t0,
             t7,
-            grid=build_grid(none, drive, t0, t7, **GRIDS[cfg.setting]),
+            grid=build_grid(none, drive, t0, t7, **grid_options(cfg.setting)),
         )
         z7 = _state_at(sol, z0, t0, t_end, t7)
         cd8 = z7[IDX["cd8_bystander"]] + z7[IDX["cd8_effector"]]

@@ -36,7 +36,7 @@ from ifnexus.model._radiobiology import Schedule
 from ifnexus.model._system import IDX, N_STATES, apply_fraction, decay_rates, forcing
 from ifnexus.model._variants import Intervention
 
-__all__ = ["Drive", "Grid", "build_grid", "integrate", "solve_reference"]
+__all__ = ["Drive", "Grid", "build_grid", "grid_options", "integrate", "solve_reference"]
 
 H0 = 0.01  # first step after a jump: resolves the post-fraction burst of DNA sensing and IFN-I
 GROWTH = 1.3
@@ -49,6 +49,15 @@ GRIDS: dict[str, dict[str, float]] = {
     "mouse": {"h_max": 0.15, "h_max_late": 1.0},
     "patient": {"h_max": 0.2, "h_max_late": 5.0},
 }
+
+
+def grid_options(setting: str, refine: float = 1.0) -> dict[str, float]:
+    """The :func:`build_grid` step options of a setting; ``refine`` divides every step cap
+    and the first step (reference grids for accuracy checks)."""
+    g = {"h0": H0, "growth": GROWTH, "late": LATE, "h_max_late": H_MAX_LATE, **GRIDS[setting]}
+    return {**g, **{k: g[k] / refine for k in ("h0", "h_max", "h_max_late")}}
+
+
 _PD1_K = 0.1  # occupancy s / (s + 0.1)
 _IFN_AUC = IDX["ifn_auc"]  # its forcing is the IFN-I level
 
@@ -173,35 +182,6 @@ def _phi(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p1, p2, p3
 
 
-class _Coefs:
-    """ETDRK4 coefficients per step size (cached; the grid has few distinct steps)."""
-
-    def __init__(self, c: np.ndarray):
-        self.c = c
-        self.cache: dict[float, tuple] = {}
-
-    def __call__(self, h: float):
-        key = round(h, 12)
-        hit = self.cache.get(key)
-        if hit is None:
-            z = -self.c * h
-            E = np.exp(z)
-            E2 = np.exp(z / 2)
-            q1, _, _ = _phi(z / 2)
-            p1, p2, p3 = _phi(z)
-            col = lambda v: v[:, None]  # noqa: E731
-            hit = (
-                col(E),
-                col(E2),
-                col(0.5 * h * q1),
-                col(h * (p1 - 3 * p2 + 4 * p3)),
-                col(h * (2 * p2 - 4 * p3)),
-                col(h * (4 * p3 - p2)),
-            )
-            self.cache[key] = hit
-        return hit
-
-
 @dataclass
 class Solution:
     """Output of :func:`integrate` for one chunk."""
@@ -222,8 +202,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
 
     The grid has few distinct steps (a ramp and a cap repeated after every jump; 32 for 749
     steps of 50 Gy/25 fx), so the coefficients are computed, and read by the kernel, once per
-    step size (sizes equal to 1e-12 d share them, as in ``_Coefs``). Kept for the next chunk of
-    the same cohort.
+    step size (sizes equal to 1e-12 d share them). Both backends read them. Kept for the next
+    chunk of the same cohort.
     """
     key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1)
     hit = _TABLES.get(key)
@@ -294,15 +274,14 @@ def integrate(
     backend
         ``"numba"`` (compiled kernel, default) or ``"numpy"`` (the readable reference loop).
     """
-    c = decay_rates(p)
-    coefs = _Coefs(c)
+    if backend not in ("numba", "numpy"):
+        raise ValidationError(f"unknown backend {backend!r}; accepted: numba, numpy")
     if grid is None:
         grid = build_grid(schedule, drive, t0, t_end, probes=probes)
+    tables = _step_tables(grid, drive, decay_rates(p))
     if backend == "numba":
-        return _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro,
-                                dose_scale)  # fmt: skip
-    if backend != "numpy":
-        raise ValidationError(f"unknown backend {backend!r}; accepted: numba, numpy")
+        return _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale)
+    co, step_co, lev, wins = tables
     tg = grid.t
     z = np.array(z0, dtype=float, copy=True)
     n = z.shape[1]
@@ -326,11 +305,9 @@ def integrate(
 
     jumps(0)
     for i in range(tg.size - 1):
-        ta, tb = tg[i], tg[i + 1]
-        h = tb - ta
-        E, E2, Q, f1, f2, f3 = coefs(h)
-        g, o = drive.levels(ta, np.array([ta, ta + 0.5 * h, tb]))
-        blk, jak, amp = drive.window_factors(ta + 0.5 * h)
+        E, E2, Q, f1, f2, f3 = co[step_co[i], :, :, None]
+        g, o = lev[i, :, 0], lev[i, :, 1]
+        blk, jak, amp = wins[i]
         args = (p, q)
         kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro)
         Fu = forcing(z, *args, g[0], o[0], **kw)
@@ -344,23 +321,23 @@ def integrate(
         Fc = forcing(cc, *args, g[2], o[2], **kw)
         z = E * z + f1 * Fu + f2 * (Fa + Fb) + f3 * Fc
         jumps(i + 1)
-    if ifn_slot:
-        g, o = drive.levels(tg[-2], np.array([tg[-1]]))
-        blk, jak, amp = drive.window_factors(0.5 * (tg[-2] + tg[-1]))
+    if ifn_slot:  # the last node takes the drive of the end of its step, as in the kernel
+        g, o = lev[-1, 2]
+        blk, jak, amp = wins[-1]
         rec[:, -1, ifn_slot[0]] = forcing(
-            z, p, q, g[0], o[0], block=blk, jak=jak, amp=amp, in_vitro=in_vitro
+            z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro
         )[_IFN_AUC]
     if not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
     return Solution(z_end=z, t=tg, rec=rec, full=full, probes=probe_out)
 
 
-def _integrate_numba(z0, p, q, grid, drive, coefs, record_rows, keep, in_vitro, dose_scale):
+def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale):
     from ifnexus.model._kernel import P_NAMES, Q_NAMES, broadcast_coefs, run_kernel
 
     tg = grid.t
     n = z0.shape[1]
-    co, step_co, lev, wins = _step_tables(grid, drive, coefs.c)
+    co, step_co, lev, wins = tables
     P = np.array([p[k] for k in P_NAMES], dtype=float)
     Q = np.empty((n, len(Q_NAMES)))
     for j, k in enumerate(Q_NAMES):

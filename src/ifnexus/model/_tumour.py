@@ -10,7 +10,7 @@ import pandas as pd
 from ifnexus._errors import ValidationError
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
-from ifnexus.model._solver import GRIDS, Drive, build_grid, integrate, solve_reference
+from ifnexus.model._solver import Drive, build_grid, grid_options, integrate, solve_reference
 from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
 from ifnexus.model._variants import (
     Intervention,
@@ -63,7 +63,9 @@ class TumourModel:
 
     def grid(self):
         """The solver's time grid for this tumour."""
-        return build_grid(self.schedule, self.drive, self.t0, self.t_end, **GRIDS[self.setting])
+        return build_grid(
+            self.schedule, self.drive, self.t0, self.t_end, **grid_options(self.setting)
+        )
 
     def simulate(self, backend: str = "numba") -> pd.DataFrame:
         """Time courses of every state and observable at the solver's grid times.
