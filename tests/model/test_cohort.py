@@ -44,7 +44,7 @@ def test_dask_local_cluster_identical():
     pd.testing.assert_frame_equal(a.patients, b.patients)
 
 
-def test_outputs_and_summary():
+def test_outputs_and_summary(summary_keys):
     res = simulate_cohort("20Gy x1", n_patients=40, rng=0, record=2, setting="mouse", days=60)
     p = res.patients
     for col in (
@@ -69,18 +69,7 @@ def test_outputs_and_summary():
     assert set(tc["patient"]) == {0, 1}
     assert {"N", "ifn", "acute", "ustat1", "irds", "cd8", "burden"} <= set(tc["state"])
     s = res.summary()
-    for key in (
-        "schedule",
-        "bed",
-        "eqd2",
-        "n_patients",
-        "local_control",
-        "tcp_mean",
-        "ifn_auc_30d",
-        "ifn_labels",
-        "cd8_fold_change_day7",
-    ):
-        assert key in s
+    assert set(summary_keys) <= set(s)
     assert s["n_patients"] == 40 and sum(s["ifn_labels"].values()) == 40
 
 
