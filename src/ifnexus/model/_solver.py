@@ -3,7 +3,8 @@
 Why our own solver: a cohort of 1e5 tumours is one ODE system per tumour with the same
 fraction times. General-purpose solvers (scipy ``solve_ivp``, libroadrunner) integrate one
 tumour at a time with per-tumour overhead; here all tumours of a chunk advance together on one
-time grid as numpy arrays of shape ``(n_states, n_patients)``.
+time grid (the compiled kernel in ``_kernel.py``, in SIMD blocks of tumours; the numpy loop
+here, on arrays of shape ``(n_states, n_patients)``, is its readable specification).
 
 Method: exponential time differencing RK4 (Cox & Matthews 2002 J Comput Phys 176:430) for
 ``z' = -c z + F(z, t)``, with the diagonal decay ``c`` (IFN clearance, doomed-cell stages,
@@ -14,10 +15,10 @@ chunked): the integration restarts at every fraction, dose and window edge (the 
 applied exactly there) with a small step ``h0`` that grows geometrically by ``growth`` up to
 ``h_max``. The small first steps matter most: the burst of DNA sensing and IFN-I in the hours
 after a fraction feeds DC priming and the T-cell response for weeks, so an error there shows up
-in the tumour burden months later. With the defaults the tumour burden of every sampled tumour
-agrees with a 16x finer grid to better than 1e-4 relative across heterogeneous cohorts, and the
-test cases agree with scipy's Radau (rtol 1e-8) (``tests/model/test_solver.py``); see
-docs/benchmarks.md for the accuracy study.
+in the tumour burden months later. With the defaults the tumour burden of every tumour of heterogeneous
+cohorts agrees with an 8x finer grid to better than 1e-4 relative
+(``tests/model/test_accuracy.py``), and the test cases agree with scipy's Radau (rtol 1e-8)
+(``tests/model/test_solver.py``); see docs/benchmarks.md for the accuracy study.
 
 :func:`solve_reference` integrates the same equations for one tumour with ``solve_ivp`` in the
 natural variables (``N``, not ``ln N``), segment by segment between the same jumps.
