@@ -104,3 +104,18 @@ def test_report_renders_in_headless_chromium(small_study, tmp_path):
     assert len(loaded) >= 6 and all(loaded)
     assert not [m for m in messages if m[0] in ("error", "pageerror")]
     assert shot.stat().st_size > 10_000
+
+
+def test_trial_takeaway_states_the_trial_table(small_study, tmp_path):
+    """The trial takeaway's numbers and directions are those of model/trial.csv, arm by arm."""
+    html = build_report(small_study, tmp_path / "r.html").read_text()
+    tr = pd.read_csv(small_study / "model" / "trial.csv")
+    ref = tr["regimen"].iloc[0]
+    allp = tr[(tr["regimen"] == ref) & (tr["ifn_state"] == "all")].set_index("combination")
+    pct = {c: round(100 * v) for c, v in allp["local_control"].items()}
+    base = pct["RT alone"]
+    assert f"{ref}: 2-year local control is {base}% with radiotherapy alone" in html
+    for combo in ("+ IFNAR block during RT", "+ IFNAR block after RT", "+ STING agonist"):
+        v = pct[combo]
+        word = "leaves it at" if v == base else ("raises it to" if v > base else "lowers it to")
+        assert f"{word} {v}%" in html, combo

@@ -39,6 +39,13 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _versus(base: float, value: float) -> str:
+    """How ``value`` compares with ``base`` at the percentages shown: raises, lowers or leaves."""
+    if _pct(value) == _pct(base):
+        return f"leaves it at {_pct(value)}"
+    return f"{'raises' if value > base else 'lowers'} it to {_pct(value)}"
+
+
 def _csv(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.is_file() else None
 
@@ -100,16 +107,17 @@ def _trial(d: Path) -> Section:
     def lc(combo: str, regimen: str = ref) -> float:
         return float(allp.get((regimen, combo), float("nan")))
 
+    base = lc("RT alone")
     take = (
-        f"{ref}: IFNAR blockade during radiotherapy lowers 2-year local control from {_pct(lc('RT alone'))} "
-        f"to {_pct(lc('+ IFNAR block during RT'))}; given after the course it costs less "
-        f"({_pct(lc('+ IFNAR block after RT'))}); a STING agonist gives {_pct(lc('+ STING agonist'))}."
+        f"{ref}: 2-year local control is {_pct(base)} with radiotherapy alone; IFNAR blockade during "
+        f"radiotherapy {_versus(base, lc('+ IFNAR block during RT'))}, given after the course it "
+        f"{_versus(base, lc('+ IFNAR block after RT'))}; a STING agonist {_versus(base, lc('+ STING agonist'))}."
     )
     states = tr[tr["ifn_state"] != "all"]
     return Section(
         "trial",
         "2. A virtual trial of schedules and combinations",
-        "The same virtual MPNST patients under each regimen (50 Gy/25 fx, 25 Gy/5 fx, 8 Gy x3), alone, with a STING agonist, "
+        f"The same virtual MPNST patients under each regimen ({', '.join(dict.fromkeys(tr['regimen']))}), alone, with a STING agonist, "
         "or with IFNAR blockade during or after radiotherapy. Bars: local control at 2 years by the tumour's IFN state.",
         figures=[
             Figure(
@@ -138,10 +146,14 @@ def _screen(d: Path) -> Section:
     planted = pd.read_csv(d / "recovery" / "screen.csv")
     summary = pd.read_csv(d / "recovery" / "screen_summary.csv")
     genes = pd.read_csv(d / "analysis" / "screen" / "phenotype" / "genes.csv")
-    n_hit = int(planted["rho_hit"].sum())
+    resistant = planted.loc[planted["rho_hit"].eq(True) & (planted["rho"] > 0), "gene"]
     take = (
-        f"{n_hit} of {len(planted)} planted IFN-axis genes ({', '.join(planted.loc[planted['rho_hit'], 'gene'])}) "
-        "are radiation-resistance hits: their knock-down helps cells survive radiation, as in the seed's screen."
+        f"{len(resistant)} of {len(planted)} planted IFN-axis genes are radiation-resistance hits"
+        + (
+            f" ({', '.join(resistant)}): their knock-down helps cells survive radiation, as in the seed's screen."
+            if len(resistant)
+            else "."
+        )
     )
     return Section(
         "screen",
@@ -221,7 +233,7 @@ def _singlecell(d: Path) -> Section:
     )
 
 
-def _cohort(d: Path) -> Section:
+def _cohort(d: Path, manifest: dict) -> Section:
     lc = pd.read_csv(d / "recovery" / "local_control.csv")
     called = lc[lc["labels"] == "called state"].set_index("ifn_state")["cif_local_failure_24m"]
     take = (
@@ -246,7 +258,6 @@ def _cohort(d: Path) -> Section:
         purity_take = (
             "Median ESTIMATE purity: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()) + "."
         )
-    n = json.loads((d / "study.json").read_text()).get("n_patients", "")
     figs = []
     for path, t, cap in (
         (
@@ -271,7 +282,7 @@ def _cohort(d: Path) -> Section:
     return Section(
         "cohort",
         "5. The patient cohort: local control by IFN state",
-        f"{n} virtual MPNST patients under 50 Gy/25 fx: bulk expression and copy number profiled with "
+        f"{manifest.get('n_patients', '')} virtual MPNST patients under {manifest.get('cohort_schedule', '')}: bulk expression and copy number profiled with "
         "`ifnexus tumor profile`, outcomes analysed with `ifnexus outcome`.",
         figures=figs,
     )
@@ -321,7 +332,7 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
         "planted screen genes recovered": f"{int(planted['rho_hit'].sum())}/{len(planted)}",
         "CD8+ fold change (recovered)": f"{sc.get('cd8_of_immune_recovered', float('nan')):.1f}x",
     }
-    sections = [_system(d), _trial(d), _screen(d), _singlecell(d), _cohort(d), _truth(d)]
+    sections = [_system(d), _trial(d), _screen(d), _singlecell(d), _cohort(d, manifest), _truth(d)]
     page = render_html(
         "ifnexus virtual MPNST study",
         "The interferon axis of the radiotherapy response, simulated, measured and recovered (seed "
