@@ -241,10 +241,7 @@ class MageckResult:
         prefix = str(prefix)
         paths = [Path(prefix + ".gene_summary.txt"), Path(prefix + ".sgrna_summary.txt")]
         write_gene_summary(self.genes, paths[0])
-        if "sgrnas" in self.__dict__ or self.replicate_counts[0].shape[0] != len(self.sgrna_stats):
-            write_sgrna_summary(self.sgrnas, paths[1])
-        else:  # straight from the numbers, without building the "/"-joined count strings
-            _write_sgrna_numbers(self.sgrna_stats, *self.replicate_counts, paths[1])
+        _write_sgrna_summary(self.sgrna_stats, *self.replicate_counts, paths[1])
         if normcounts_to_file:
             p = Path(prefix + ".normalized.txt")
             write_normalized(self.normalized, p)
@@ -273,23 +270,6 @@ def write_gene_summary(genes: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
     return Path(path)
 
 
-def write_sgrna_summary(sgrnas: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write an sgRNA summary with MAGeCK's ``{:.5g}`` formatting."""
-    cols: list[list[str]] = [
-        sgrnas["sgrna"].astype(str).tolist(),
-        sgrnas["Gene"].astype(str).tolist(),
-        sgrnas["control_count"].astype(str).tolist(),
-        sgrnas["treatment_count"].astype(str).tolist(),
-    ]
-    for c in SGRNA_COLUMNS[4:14]:
-        cols.append(_fmt5(sgrnas[c].to_numpy()))
-    cols.append([str(bool(b)) for b in sgrnas["high_in_treatment"].tolist()])
-    lines = ["\t".join(SGRNA_COLUMNS)] + ["\t".join(r) for r in zip(*cols, strict=True)]
-    with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return Path(path)
-
-
 def _text_block(values: list[str]) -> np.ndarray:
     """UTF-8 bytes of each string as a zero-padded (n, width) uint8 block."""
     u = np.array(values, dtype=str)
@@ -301,10 +281,11 @@ def _text_block(values: list[str]) -> np.ndarray:
     return enc.astype(f"S{w}").view(np.uint8).reshape(len(values), w)
 
 
-def _write_sgrna_numbers(
+def _write_sgrna_summary(
     stats: pd.DataFrame, ctrl: np.ndarray, treat: np.ndarray, path: str | os.PathLike[str]
 ) -> Path:
-    """:func:`write_sgrna_summary` from the numeric table and the replicate count matrices.
+    """Write an sgRNA summary with MAGeCK's ``{:.5g}`` formatting, from the numeric table and
+    the replicate count matrices (no "/"-joined count strings are built).
 
     Every number goes through :func:`ifnexus.screen._io.g5_chars` (``{:.5g}``, vectorised);
     the fields are laid side by side in one zero-padded byte matrix and the padding is dropped.
