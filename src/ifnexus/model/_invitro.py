@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus._errors import ValidationError
-from ifnexus.model._solver import build_grid, grid_options, integrate
+from ifnexus.model._solver import integrate
 from ifnexus.model._system import IDX
 from ifnexus.model._tumour import tumour_model
 
@@ -92,8 +92,7 @@ def in_vitro_curves(
         q = {k: (np.full(n, v) if np.ndim(v) == 0 else v) for k, v in m.q.items()}
         z0 = np.repeat(m.initial_state(), n, axis=1)
         scale = np.r_[0.0, d]
-        grid = build_grid(m.schedule, m.drive, m.t0, m.t_end, **grid_options(setting))
-        sol = integrate(z0, m.p, q, m.schedule, m.drive, m.t0, m.t_end, grid=grid,
+        sol = integrate(z0, m.p, q, m.schedule, m.drive, m.t0, m.t_end, grid=m.grid(),
                         dose_scale=scale, in_vitro=True)  # fmt: skip
         ln_n = sol.z_end[IDX["N"]]
         sf = np.exp(ln_n[1:] - ln_n[0])

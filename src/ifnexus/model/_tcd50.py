@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import expit, log_expit
+from scipy.special import log_expit
 
 from ifnexus._errors import ConvergenceError, ValidationError
 from ifnexus.model._cohort import simulate_cohort
 from ifnexus.model._radiobiology import Schedule, weekday_days
 
-__all__ = ["TCD50Result", "parse_dose_grid", "tcd50"]
+__all__ = ["TCD50Result", "fit_logistic", "parse_dose_grid", "tcd50"]
 
 
 def parse_dose_grid(text: str) -> np.ndarray:
@@ -140,7 +140,3 @@ def tcd50(
     t50 = -b0 / b1
     return TCD50Result(tcd50_gy=float(t50), b0=b0, b1=b1, gamma50=float(b1 * t50 / 4.0),
                        table=table)  # fmt: skip
-
-
-__all__ += ["fit_logistic"]
-_ = expit  # re-exported for tests computing the fitted curve
