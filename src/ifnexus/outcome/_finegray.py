@@ -150,7 +150,6 @@ def _weights_A(P: _Prep, vals: np.ndarray) -> np.ndarray:
     competing patient with T_i < tau_k, 0 otherwise.
     """
     vals2 = vals.reshape(vals.shape[0], -1)
-    n = P.t.size
     m = vals2.shape[0]
     # cumulative over cause times: k with tau_k <= T_i  <=> tau_first[k] < stop_i
     cum = np.vstack((np.zeros((1, vals2.shape[1])), np.cumsum(vals2, axis=0)))
@@ -165,7 +164,6 @@ def _weights_A(P: _Prep, vals: np.ndarray) -> np.ndarray:
             tail = np.vstack((np.cumsum(gv[::-1], axis=0)[::-1], np.zeros((1, vals2.shape[1]))))
             k0 = n_le[sel]  # first k with tau_k > T_i
             out[sel] += tail[np.minimum(k0, m)] / P.G_own[sel][:, None]
-    del n
     return out if vals.ndim > 1 else out[:, 0]
 
 
@@ -176,16 +174,15 @@ def _score_info(P: _Prep, b: np.ndarray):
     A = _weights_A(P, P.d / S0)
     info = (P.X * (r * A)[:, None]).T @ P.X - (xbar * P.d[:, None]).T @ xbar
     ll = float((P.X[P.ev_rows] @ b).sum() - np.sum(P.d * (np.log(S0) + shift)))
-    return ll, U, info, S0, xbar, r, shift
+    return ll, U, info, S0, xbar, r, shift, A
 
 
-def _sandwich_meat(P: _Prep, S0, xbar, r) -> np.ndarray:
-    """sum_i (eta_i + psi_i)(eta_i + psi_i)' as in cmprsk crrvv."""
+def _sandwich_meat(P: _Prep, S0, xbar, r, A) -> np.ndarray:
+    """sum_i (eta_i + psi_i)(eta_i + psi_i)' as in cmprsk crrvv (``A`` from :func:`_score_info`)."""
     n, p = P.X.shape
     # eta_i: dN part minus the d Lambda part
     eta = np.zeros((n, p))
     eta[P.ev_rows] = P.X[P.ev_rows] - xbar[P.ev_k]
-    A = _weights_A(P, P.d / S0)
     B = _weights_A(P, (P.d / S0)[:, None] * xbar)
     eta -= r[:, None] * (P.X * A[:, None] - B)
     # psi_i: censoring martingale part, per censoring group
@@ -388,7 +385,8 @@ class FineGrayFitter:
         p = P.X.shape[1]
         b = np.zeros(p)
         ll0 = _loglik(P, b)
-        ll, U, info, *_ = _score_info(P, b)
+        state = _score_info(P, b)
+        ll, U, info = state[:3]
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):  # noqa: B007
             try:
@@ -406,7 +404,8 @@ class FineGrayFitter:
                 raise ConvergenceError("Fine-Gray Newton-Raphson: step halving failed")
             b = bn
             _check_divergence(P, b)
-            ll, U, info, *_ = _score_info(P, b)
+            state = _score_info(P, b)
+            ll, U, info = state[:3]
             if np.max(np.abs(lam * step)) < self.tol:
                 break
         else:
@@ -414,8 +413,8 @@ class FineGrayFitter:
                 f"Fine-Gray Newton-Raphson did not converge in {self.max_iter} iterations "
                 f"(coefficients {np.round(b, 4).tolist()}); a covariate may separate the events"
             )
-        ll, U, info, S0, xbar, r, shift = _score_info(P, b)
-        meat = _sandwich_meat(P, S0, xbar, r)
+        ll, U, info, S0, xbar, r, shift, A = state  # at the final b: no second evaluation
+        meat = _sandwich_meat(P, S0, xbar, r, A)
         inv = np.linalg.inv(info)
         var = inv @ meat @ inv
         bfitj = P.d / (S0 * np.exp(shift))
