@@ -104,6 +104,23 @@ def _nearest_index(a: np.ndarray, w: np.ndarray) -> np.ndarray:
     return res
 
 
+def _mid_percentile(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """MAGeCK's percentile of each ``w`` in sorted ``a``: (i1 + i2 + 1) / (2 len(a)), i1 and i2
+    the nearest positions of w -/+ 1e-9 (mid-rank for ties)."""
+    i1 = _nearest_index(a, w - 0.000000001)
+    i2 = _nearest_index(a, w + 0.000000001)
+    return (i1 + i2 + 1).astype(np.float64) / (2 * a.shape[0])
+
+
+def _from_controls(control_pct: np.ndarray | None, u: np.ndarray) -> np.ndarray:
+    """Uniforms ``u`` as MAGeCK's null uses them: with controls, the percentile of the control
+    sgRNA at index floor(k u) (k controls, sorted by id); without, ``u`` itself."""
+    if control_pct is None:
+        return u
+    k = control_pct.shape[0]
+    return control_pct[np.minimum((k * u).astype(np.int64), k - 1)]
+
+
 def _beta_tail(x: np.ndarray, i: int, n: int) -> np.ndarray:
     """BetaCDF(x; i + 1, n - i) = P(Binomial(n, x) >= i + 1).
 
@@ -297,10 +314,7 @@ def _draw_null(
             u = source.draw(r * n).reshape(r, n)
         else:
             u = source.random((r, n))
-        if control_pct is not None:
-            k = control_pct.shape[0]
-            ci = np.minimum((k * u).astype(np.int64), k - 1)
-            u = control_pct[ci]
+        u = _from_controls(control_pct, u)
         for out, lo in zip(outs, _null_lo(u, alphas, minp), strict=True):
             out[r0 : r0 + r] = lo
     for out in outs:
@@ -407,10 +421,7 @@ def rra(
     if not 0.0 <= alpha <= 1.0:
         raise ValidationError(f"alpha must be within 0 and 1, got {alpha}")
     nlist = sc.shape[0]
-    srt = np.sort(sc)
-    i1 = _nearest_index(srt, sc - 0.000000001)
-    i2 = _nearest_index(srt, sc + 0.000000001)
-    pct = (i1.astype(np.float64) + i2 + 1) / (nlist * 2)
+    pct = _mid_percentile(np.sort(sc), sc)
 
     # items: (line, gene) pairs; genes in order of first appearance
     if gene_index is not None:  # genes already coded by the caller (no multi-gene sgRNAs)
@@ -493,12 +504,12 @@ def rra(
         null: np.ndarray | None = None
         for n in np.unique(sizes[~skip]):
             if n <= opt.max_sgrna_per_gene_permutation or null is None:
-                share = (
+                # nulls from the same stream position are shared between the two directions
+                if (
                     null_cache is not None
                     and isinstance(source, _LehmerStream)
                     and control_pct is None
-                )
-                if share and null_cache is not None and isinstance(source, _LehmerStream):
+                ):
                     key = (source.state, int(n), nrand, opt.min_percentile)
                     alphas = sorted(set(null_cache.get("alphas", ())) | {alpha})
                     hit = null_cache.get(key)
@@ -517,9 +528,7 @@ def rra(
                     )[0]
             nperm[int(n)] = nrand
             gidx = np.flatnonzero((sizes == n) & ~skip)
-            j1 = _nearest_index(null, lo[gidx] - 0.000000001)
-            j2 = _nearest_index(null, lo[gidx] + 0.000000001)
-            pvals[gidx] = (j1 + j2 + 1).astype(np.float64) / 2 / null.shape[0]
+            pvals[gidx] = _mid_percentile(null, lo[gidx])
     else:
         # one null for all genes: each pass draws every gene at its own size, in gene order
         total = int(sizes.sum())
@@ -529,9 +538,7 @@ def rra(
                 flat = source.draw(total)
             else:
                 flat = source.random(total)
-            if control_pct is not None:
-                kk = control_pct.shape[0]
-                flat = control_pct[np.minimum((kk * flat).astype(np.int64), kk - 1)]
+            flat = _from_controls(control_pct, flat)
             seg = np.empty(ngroup)
             for n in np.unique(sizes):
                 gidx = np.flatnonzero(sizes == n)
@@ -539,9 +546,7 @@ def rra(
                 seg[gidx] = _lo_kernel(mat, alpha, opt.min_percentile, exact=False)[0]
             null_vals[k * ngroup : (k + 1) * ngroup] = seg
         null_vals.sort()
-        j1 = _nearest_index(null_vals, lo - 0.000000001)
-        j2 = _nearest_index(null_vals, lo + 0.000000001)
-        pvals = (j1 + j2 + 1).astype(np.float64) / 2 / null_vals.shape[0]
+        pvals = _mid_percentile(null_vals, lo)
         nperm[0] = nrand
 
     bad = (good / np.maximum(sizes, 1) < opt.min_percentage_goodsgrna) | (
