@@ -153,3 +153,38 @@ def test_generators_are_reproducible():
     a, _ = screen_counts({"IRF3": 0.4}, n_neutral=20, rng=7)
     b, _ = screen_counts({"IRF3": 0.4}, n_neutral=20, rng=7)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "kw", [{"n_patients": 0}, {"cells_per_sample": -5}, {"trial_patients": 2.5}]
+)
+def test_generate_study_refuses_bad_sizes_before_writing(tmp_path, kw):
+    from ifnexus._errors import ValidationError
+    from ifnexus.study import generate_study
+
+    with pytest.raises(ValidationError, match=next(iter(kw))):
+        generate_study(tmp_path / "s", **kw)
+    assert not (tmp_path / "s").exists()
+
+
+def test_true_ifn_state_follows_the_tumour_module_rule():
+    from ifnexus.study._cohort import true_ifn_state
+
+    patients = pd.DataFrame(
+        {
+            "ifn_cluster_loss": [True, False, False, False, False, False, True],
+            "sting_silenced": [False, True, False, False, False, False, False],
+            "chronic_ifn": [0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.5],
+            "genotype": ["", "", "", "cgas-loss", "chronic-ifn", "irf3-loss", ""],
+        }
+    )
+    # deficiency (cluster lost, STING silenced, or a cGAS/STING/cluster genotype) wins over tonic IFN
+    assert list(true_ifn_state(patients)) == [
+        "ifn-deficient",
+        "ifn-deficient",
+        "chronic",
+        "ifn-deficient",
+        "chronic",
+        "acute-competent",
+        "ifn-deficient",
+    ]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
+from ifnexus._errors import ValidationError
 from ifnexus._io import atomic_path, write_table, write_text
 from ifnexus._rng import as_generator
 from ifnexus.model import simulate_cohort
@@ -62,6 +63,15 @@ def generate_study(
     progress: Progress = _noop,
 ) -> dict:
     """Write a seeded virtual study to ``out`` and return its manifest (also ``study.json``)."""
+    sizes = {
+        "n_patients": n_patients,
+        "trial_patients": trial_patients,
+        "ablation_patients": ablation_patients,
+        "cells_per_sample": cells_per_sample,
+    }
+    for name, value in sizes.items():
+        if int(value) != value or value < 1:
+            raise ValidationError(f"{name} must be a positive integer, got {value!r}")
     out = Path(out)
     for sub in ("inputs", "truth", "model"):
         (out / sub).mkdir(parents=True, exist_ok=True)
