@@ -227,7 +227,8 @@ class PhenotypeResult:
         One row per sgRNA: ``sgRNA``, ``Gene``, ``control`` (bool), per phenotype the replicate
         columns ``<p>_r1``... and the replicate average ``<p>``.
     pseudogenes
-        The pseudogenes' gene-level values (same columns as ``genes``).
+        The pseudogenes' gene-level values: ``gene``, then per phenotype ``<p>``, ``<p>_p``,
+        ``<p>_score`` and ``<p>_sd_pseudo`` (the sd that scales every discriminant score).
     params
         Options, doublings, seed.
     """
