@@ -84,6 +84,12 @@ def test_detects_counts_and_recovers_truth(synth, result):
     assert cells["cell_type_confidence"].between(0, 1).all()
     used = cells.loc[cells["cell_type"] == "b", "cell_type_markers"].str.split(";")
     assert all(set(u) <= set(cell_type_markers("human")["b"]) for u in used)
+    # the markers listed are exactly the winning type's markers with a non-zero count
+    x = synth.to_df()
+    for cell in cells.index[::37]:
+        t = str(cells.at[cell, "cell_type"])
+        expect = [g for g in cell_type_markers("human").get(t, []) if g in x and x.at[cell, g] > 0]
+        assert cells.at[cell, "cell_type_markers"] == ";".join(expect), cell
     assert result.settings["species"] == "human"
     for col in ("ifn_acute", "ifn_chronic", "irds_specific", "cytotoxicity", "m1", "m2"):
         assert cells[col].notna().all(), col
