@@ -1,4 +1,4 @@
-"""HTML report assembly and figures: reads a study folder's results, computes nothing."""
+"""HTML report assembly and figures: reads a study folder's results and runs no analysis."""
 
 from ifnexus.report._build import build_report
 from ifnexus.report._html import Figure, Section, Table, render_html
