@@ -46,6 +46,8 @@ def test_enrichment_equals_scipy_mann_whitney():
     assert e["n_found"] == 4 and e["n_set"] == 5 and e["n_hits"] == 4
     with pytest.raises(ValueError, match="none of the"):
         rank_enrichment(g, ["XYZ1"], score="rho")
+    with pytest.raises(ValueError, match="hit column 'nope' not in the table"):
+        gene_set_ranks(g, score="rho", hit_column="nope")
 
 
 def test_figures_label_ifn_axis():

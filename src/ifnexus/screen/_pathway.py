@@ -58,6 +58,13 @@ def _ranked(table: pd.DataFrame, score: str, gcol: str, ascending: bool) -> pd.D
     return t
 
 
+def _hits(table: pd.DataFrame, gcol: str, hit_column: str) -> pd.Series:
+    """The hit column indexed by gene name."""
+    if hit_column not in table.columns:
+        raise ValidationError(f"hit column {hit_column!r} not in the table")
+    return table.set_index(table[gcol].astype(str))[hit_column]
+
+
 def gene_set_ranks(
     table: pd.DataFrame,
     gene_set: str | GeneSet | Sequence[str] = "CGAS_STING_IFNI_CORE",
@@ -100,7 +107,7 @@ def gene_set_ranks(
     rep["percentile"] = rep["rank"] / r.shape[0]
     rep["score"] = [float(pos.loc[m, score]) if m else np.nan for m in rep["screen_gene"]]
     if hit_column is not None:
-        hits = table.set_index(table[gcol].astype(str))[hit_column]
+        hits = _hits(table, gcol, hit_column)
         rep["hit"] = [bool(hits.loc[m]) if m else False for m in rep["screen_gene"]]
     return rep.sort_values("rank", na_position="last", kind="stable").reset_index(drop=True)
 
@@ -153,6 +160,6 @@ def rank_enrichment(
         "median_percentile": float(np.median(r.loc[inset, "rank"]) / r.shape[0]),
     }
     if hit_column is not None:
-        hits = table.set_index(table[gcol].astype(str))[hit_column]
+        hits = _hits(table, gcol, hit_column)
         row["n_hits"] = int(sum(bool(hits.loc[g]) for g in found))
     return pd.DataFrame([row])
