@@ -31,18 +31,11 @@ __all__ = ["size_factors"]
 
 
 def _total_factors(mat: np.ndarray) -> np.ndarray:
+    """Mean total / total per sample (totals are positive: :func:`size_factors` checks)."""
     # MAGeCK sums sample by sample in row order with plain float addition.
     sums = [sum(mat[:, j].tolist()) for j in range(mat.shape[1])]
     avg = sum(sums) / float(mat.shape[1])
-    out = []
-    for j, s in enumerate(sums):
-        if s <= 0:
-            raise ValidationError(
-                f"sample {j} has no reads among the sgRNAs used for normalisation; "
-                "an all-zero sample cannot be normalised"
-            )
-        out.append(avg / s)
-    return np.asarray(out)
+    return np.asarray([avg / s for s in sums])
 
 
 def _median_factors(mat: np.ndarray) -> np.ndarray:
@@ -114,17 +107,16 @@ def size_factors(
         raise ValidationError(
             f"unknown normalisation method {method!r}; use median, total, control or none"
         )
-    totals = sub.sum(axis=0)
-    for j in np.flatnonzero(totals <= 0):
+    empty = np.flatnonzero(sub.sum(axis=0) <= 0)
+    if empty.size:
         raise ValidationError(
-            f"sample {labels[j]!r} has no reads"
+            f"sample {labels[empty[0]]!r} has no reads"
             + (" in the control sgRNAs" if sub is not mat else "")
             + "; an all-zero sample cannot be normalised or tested"
         )
-    factors = _total_factors(sub)
+    use_total = method == "total"
     if method == "median":
         med = _median_factors(sub)
-        use_total = False
         nz = (sub == 0).sum(axis=0) / sub.shape[0]
         for j in range(nsample):
             if med[j] == 0.0:
@@ -145,8 +137,7 @@ def size_factors(
                     f"sample {labels[j]!r} has many zero-count sgRNAs ({nz[j]:.4g}); median "
                     "normalisation may be unstable"
                 )
-        if not use_total:
-            factors = med
+    factors = _total_factors(sub) if use_total else med
     if np.any((factors < 0.2) | (factors > 5)):
         msgs.append("some samples have unusually small or large normalisation factors (<0.2 or >5)")
     for m in msgs:
