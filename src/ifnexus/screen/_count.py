@@ -83,7 +83,7 @@ def read_library_records(
     seen_id: set[str] = set()
     seen_seq: set[str] = set()
     n_dup_seq = 0
-    n_dup_id = 0
+    complement = str.maketrans("ACGT", "TGCA")
     with _open_text(p) as fh:
         for n, line in enumerate(fh, start=1):
             field = line.strip().split(sep)
@@ -98,7 +98,6 @@ def read_library_records(
                 )
             sid, seq, gene = field[0], field[1].upper(), field[2]
             if sid in seen_id:
-                n_dup_id += 1
                 warnings.warn(
                     f"library {p}, line {n}: duplicated sgRNA id {sid!r}; record skipped",
                     IfnexusWarning,
@@ -106,7 +105,7 @@ def read_library_records(
                 )
                 continue
             if reverse_complement:
-                seq = seq.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+                seq = seq.translate(complement)[::-1]
             if seq in seen_seq:
                 n_dup_seq += 1
                 continue
@@ -262,14 +261,9 @@ class _Library:
             idx = np.flatnonzero((lens == ln) & usable)
             if idx.size == 0:
                 continue
-            raw = np.frombuffer(
-                "".join(self.seqs[i] for i in idx).encode("utf-8", errors="replace"), np.uint8
-            )
-            if raw.shape[0] != idx.shape[0] * ln:  # non-ASCII letters: compare as bytes
-                enc = [self.seqs[i].encode("utf-8") for i in idx]
-                raw = np.frombuffer(b"".join(enc), np.uint8)
-                if raw.shape[0] != idx.shape[0] * ln:
-                    raise ValidationError("library sequences must be ASCII")
+            raw = np.frombuffer("".join(self.seqs[i] for i in idx).encode("utf-8"), np.uint8)
+            if raw.shape[0] != idx.shape[0] * ln:  # a letter took more than one byte
+                raise ValidationError("library sequences must be ASCII")
             self.tables[ln] = _LengthTable(ln, raw, idx)
 
     def match(self, buf: np.ndarray, pos: np.ndarray, ln: int) -> np.ndarray:
