@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from ifnexus.cli._options import JSON
 from ifnexus.genesets import get_set, list_sets
 
 app = typer.Typer(
@@ -14,7 +15,7 @@ app = typer.Typer(
 
 
 @app.command("list")
-def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def list_cmd(as_json: bool = JSON) -> None:
     """List the shipped gene sets with size, source and licence."""
     df = list_sets()
     if as_json:
@@ -29,7 +30,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSON 
 def show_cmd(
     name: str = typer.Argument(..., help="Gene-set name (case-insensitive; e.g. ISG.RS, IFNA)."),
     species: str = typer.Option("human", "--species", help="human or mouse."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = JSON,
 ) -> None:
     """Show one gene set: its genes, source, licence and (for mouse) mapping notes."""
     gs = get_set(name, species=species)

@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import typer
 
 from ifnexus._errors import ValidationError
 from ifnexus._io import write_table, write_text
+from ifnexus.cli._files import dumps, echo_json
+from ifnexus.cli._options import JSON
 
 app = typer.Typer(
     help="Simulate the IFN-radiotherapy model: virtual cohorts, in-vitro survival, TCD50, SBML.",
     invoke_without_command=True,
 )
 
-_TUMOUR = "Tumour genotype(s), comma-separated: sting-loss, cgas-loss, irf3-loss, ifnar1-loss, stat1-loss, ifn-cluster-loss, chronic-ifn."
-_HOST = "Host: immunocompetent (default), t-cell-deficient (alias nude), ifnar-loss, sting-loss."
-_IV = "Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28'."
-
-
-def _clean(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def _echo_json(obj) -> None:
-    typer.echo(json.dumps(_clean(obj), indent=1))
+# the tumour, host and intervention options of simulate, tcd50 and sbml
+TUMOUR = typer.Option(
+    None,
+    "--tumour",
+    help="Tumour genotype(s), comma-separated: sting-loss, cgas-loss, irf3-loss, ifnar1-loss, stat1-loss, ifn-cluster-loss, chronic-ifn.",
+)
+HOST = typer.Option(
+    None,
+    "--host",
+    help="Host: immunocompetent (default), t-cell-deficient (alias nude), ifnar-loss, sting-loss.",
+)
+INTERVENTION = typer.Option(
+    None,
+    "--intervention",
+    help="Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28'.",
+)
 
 
 def _check_setting(setting: str) -> str:
@@ -59,9 +58,9 @@ def simulate(
         "--disease",
         help="gross or postop (residual disease after surgery; patient setting).",
     ),
-    tumour: str = typer.Option(None, "--tumour", help=_TUMOUR),
-    host: str = typer.Option(None, "--host", help=_HOST),
-    intervention: list[str] = typer.Option(None, "--intervention", help=_IV),
+    tumour: str = TUMOUR,
+    host: str = HOST,
+    intervention: list[str] = INTERVENTION,
     in_vitro: bool = typer.Option(
         False,
         "--in-vitro",
@@ -81,7 +80,7 @@ def simulate(
         20, "--record", help="Tumours whose full time courses are written with --out."
     ),
     out: Path = typer.Option(None, "--out", help="Directory for tidy tables and figures."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = JSON,
     scheduler: str = typer.Option(
         None, "--scheduler", help="Dask scheduler address: run chunks on that cluster."
     ),
@@ -106,7 +105,7 @@ def simulate(
 
             write_table(df, out / "survival.csv")
             plot_survival(df, out / "survival.png")
-            write_text(out / "summary.json", json.dumps(_clean(summary), indent=1))
+            write_text(out / "summary.json", dumps(summary))
         _report(summary, as_json, out)
         return
     if schedule is None:
@@ -136,7 +135,7 @@ def simulate(
         lc = pd.concat(curves, ignore_index=True)
         write_table(lc, out / "local_control.csv")
         plot_local_control(lc, out / "local_control.png", title=str(res.schedule))
-        write_text(out / "summary.json", json.dumps(_clean(summary), indent=1))
+        write_text(out / "summary.json", dumps(summary))
     _report(summary, as_json, out)
 
 
@@ -154,7 +153,7 @@ def _dose_list(text: str) -> list[float]:
 
 def _report(summary: dict, as_json: bool, out: Path | None) -> None:
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
         return
     for k, v in summary.items():
         typer.echo(f"{k}: {v}")
@@ -174,16 +173,16 @@ def tcd50_cmd(
         "mouse", "--setting", help="mouse (default, graft TCD50 assay) or patient."
     ),
     disease: str = typer.Option("gross", "--disease", help="gross or postop (patient setting)."),
-    tumour: str = typer.Option(None, "--tumour", help=_TUMOUR),
-    host: str = typer.Option(None, "--host", help=_HOST),
-    intervention: list[str] = typer.Option(None, "--intervention", help=_IV),
+    tumour: str = TUMOUR,
+    host: str = HOST,
+    intervention: list[str] = INTERVENTION,
     patients: int = typer.Option(
         200, "--patients", help="Tumours per dose (the same tumours at every dose)."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     days: float = typer.Option(None, "--days", help="Follow-up in days."),
     out: Path = typer.Option(None, "--out", help="Directory for the table and figure."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = JSON,
 ) -> None:
     """Dose controlling 50% of tumours, from a logistic fit over a dose grid."""
     from ifnexus.model import parse_dose_grid, tcd50
@@ -200,7 +199,7 @@ def tcd50_cmd(
 
         write_table(res.table, out / "tcd50.csv")
         plot_tcd50(res.table, res.b0, res.b1, out / "tcd50.png")
-        write_text(out / "summary.json", json.dumps(_clean(summary), indent=1))
+        write_text(out / "summary.json", dumps(summary))
     _report(summary, as_json, out)
 
 
@@ -212,9 +211,9 @@ def sbml_cmd(
     out: Path = typer.Option(..., "--out", help="SBML file to write (.xml)."),
     setting: str = typer.Option("patient", "--setting", help="patient or mouse."),
     disease: str = typer.Option("gross", "--disease", help="gross or postop."),
-    tumour: str = typer.Option(None, "--tumour", help=_TUMOUR),
-    host: str = typer.Option(None, "--host", help=_HOST),
-    intervention: list[str] = typer.Option(None, "--intervention", help=_IV),
+    tumour: str = TUMOUR,
+    host: str = HOST,
+    intervention: list[str] = INTERVENTION,
     days: float = typer.Option(None, "--days", help="Follow-up in days."),
 ) -> None:
     """Export one median tumour of the model as SBML Level 3 (libroadrunner, COPASI, tellurium)."""

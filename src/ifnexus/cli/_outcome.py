@@ -7,18 +7,17 @@ readable table (or one JSON object with ``--json``) and, with ``--out DIR``, wri
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import typer
 
 from ifnexus._errors import InputFormatError, ValidationError
 from ifnexus._io import write_table, write_text
+from ifnexus.cli._files import dumps, echo_json
+from ifnexus.cli._options import JSON
 
 app = typer.Typer(
     help="Local control after radiotherapy: Kaplan-Meier, log-rank, Cox, cumulative incidence, "
@@ -30,10 +29,9 @@ DATA = typer.Option(..., "--data", help="Clinical CSV, one row per patient.")
 TIME = typer.Option(..., "--time", help="Follow-up time column (>= 0).")
 EVENT = typer.Option(..., "--event", help="Event code column (censoring code = --censor-code).")
 GROUP = typer.Option(None, "--group", help="Grouping column.")
-COVS = typer.Option(None, "--covariates", help="Comma-separated covariate columns.")
+COVS = typer.Option(..., "--covariates", help="Comma-separated covariate columns.")
 CATS = typer.Option(None, "--categorical", help="Comma-separated covariates to dummy-encode.")
 CENS = typer.Option(0.0, "--censor-code", help="Event code of censored rows.")
-JSON = typer.Option(False, "--json", help="Print one JSON object.")
 OUT = typer.Option(None, "--out", help="Directory for tables (CSV) and figures (PNG).")
 CONF = typer.Option(0.95, "--conf-level", help="Confidence level.")
 
@@ -66,22 +64,9 @@ def _floats(text: str | None, name: str) -> list[float] | None:
         raise ValidationError(f"{name} must be comma-separated numbers, got {text!r}") from exc
 
 
-def _clean(obj: Any) -> Any:
-    """Make ``obj`` JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
 def _emit(as_json: bool, payload: dict, text: str) -> None:
     if as_json:
-        typer.echo(json.dumps(_clean(payload), indent=1))
+        echo_json(payload)
     else:
         typer.echo(text)
 
@@ -97,7 +82,7 @@ def _write(out: str | None, tables: dict[str, pd.DataFrame], payload: dict) -> l
     written = []
     for name, tab in tables.items():
         written.append(str(write_table(tab, d / f"{name}.csv", index=tab.index.name is not None)))
-    written.append(str(write_text(d / "result.json", json.dumps(_clean(payload), indent=1) + "\n")))
+    written.append(str(write_text(d / "result.json", dumps(payload) + "\n")))
     return written
 
 
@@ -154,7 +139,7 @@ def logrank_cmd(
 @app.command("cox")
 def cox_cmd(
     data: str = DATA, time: str = TIME, event: str = EVENT,
-    covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariate columns."),
+    covariates: str = COVS,
     categorical: str | None = CATS,
     cause: float | None = typer.Option(None, "--cause", help="Event code of interest (cause-specific model)."),
     censor_code: float = CENS, conf_level: float = CONF,
@@ -234,7 +219,7 @@ def cif_cmd(
 def finegray_cmd(
     data: str = DATA, time: str = TIME, event: str = EVENT,
     cause: float = typer.Option(..., "--cause", help="Event code of interest (crr failcode)."),
-    covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariate columns."),
+    covariates: str = COVS,
     categorical: str | None = CATS, censor_code: float = CENS,
     codes: str | None = typer.Option(None, "--codes", help="Declared event codes, comma-separated."),
     cengroup: str | None = typer.Option(None, "--cengroup", help="Column of censoring groups."),

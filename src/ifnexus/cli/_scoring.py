@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 
 from ifnexus._errors import ValidationError
+from ifnexus.cli._files import open_h5ad
+from ifnexus.cli._options import SPECIES_DETECTED, SpeciesChoice
 
 logger = logging.getLogger(__name__)
 
@@ -18,22 +20,12 @@ class MethodChoice(enum.StrEnum):
     ssgsea = "ssgsea"
 
 
-class SpeciesChoice(enum.StrEnum):
-    human = "human"
-    mouse = "mouse"
-
-
 def _load_input(path: Path, layer: str | None):
     """An h5ad opened backed (read-only, chunk by chunk) or a genes x samples table, transposed."""
     if not path.exists():
         raise ValidationError(f"input not found: {path}")
     if path.suffix.lower() == ".h5ad":
-        import anndata as ad
-
-        try:
-            return ad.read_h5ad(path, backed="r"), "cell"
-        except OSError as exc:
-            raise ValidationError(f"{path}: cannot read as h5ad ({exc})") from exc
+        return open_h5ad(path, backed=True), "cell"
     if layer is not None:
         raise ValidationError("--layer applies to h5ad input only")
     from ifnexus.tumor import read_expression
@@ -63,9 +55,7 @@ def score_cmd(
     seed: int = typer.Option(
         0, "--seed", help="Seed of the control-gene draws (0: scanpy's default)."
     ),
-    species: SpeciesChoice | None = typer.Option(
-        None, "--species", help="human or mouse (default: detected)."
-    ),
+    species: SpeciesChoice | None = SPECIES_DETECTED,
     min_genes: int = typer.Option(3, "--min-genes", help="Refuse a set with fewer genes found."),
     lognorm: bool = typer.Option(
         False, "--lognorm", help="Input is counts: normalise to 1e4 per row and log1p."

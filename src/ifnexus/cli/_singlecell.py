@@ -7,16 +7,12 @@ from pathlib import Path
 
 import typer
 
-from ifnexus._errors import ValidationError
+from ifnexus.cli._files import open_h5ad
+from ifnexus.cli._options import NO_FIGURES, SPECIES_DETECTED, SpeciesChoice
 
 app = typer.Typer(
     help="Single-cell IFN / immune profiling (h5ad in, tables + figures out).", no_args_is_help=True
 )
-
-
-class SpeciesChoice(enum.StrEnum):
-    human = "human"
-    mouse = "mouse"
 
 
 class KindChoice(enum.StrEnum):
@@ -27,9 +23,7 @@ class KindChoice(enum.StrEnum):
 @app.command("profile")
 def profile_cmd(
     input: Path = typer.Argument(..., help="AnnData .h5ad (cells x genes)."),
-    species: SpeciesChoice | None = typer.Option(
-        None, "--species", help="human or mouse (default: detected)."
-    ),
+    species: SpeciesChoice | None = SPECIES_DETECTED,
     sample_key: str | None = typer.Option(None, "--sample-key", help=".obs column of the sample."),
     condition_key: str | None = typer.Option(
         None, "--condition-key", help=".obs column of the condition (e.g. RT vs sham)."
@@ -61,20 +55,13 @@ def profile_cmd(
         help="Dask scheduler address (e.g. tcp://host:8786): score the chunks on that cluster "
         "(same results as in process). With --backed the workers read the file themselves.",
     ),
-    no_figures: bool = typer.Option(False, "--no-figures", help="Skip the figures."),
+    no_figures: bool = NO_FIGURES,
     out: Path = typer.Option(..., "--out", help="Output folder."),
 ) -> None:
     """Per-cell scores, cell types, IFN states; per-sample summaries, comparisons, pseudobulk."""
-    import anndata as ad
-
     from ifnexus.singlecell import profile, write_profile
 
-    if not input.exists():
-        raise ValidationError(f"input not found: {input}")
-    try:
-        adata = ad.read_h5ad(input, backed="r" if backed else None)
-    except OSError as exc:
-        raise ValidationError(f"{input}: cannot read as h5ad ({exc})") from exc
+    adata = open_h5ad(input, backed=backed)
     try:
         result = profile(
             adata,

@@ -12,6 +12,7 @@ import typer
 from ifnexus import __version__
 from ifnexus._errors import ValidationError
 from ifnexus._io import write_table, write_text
+from ifnexus.cli._options import NO_FIGURES
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def profile_cmd(
     chronic_margin: float = typer.Option(
         1.0, "--chronic-margin", help="ISG.RS z minus IFNG z for 'chronic'."
     ),
-    no_figures: bool = typer.Option(False, "--no-figures", help="Skip the figures."),
+    no_figures: bool = NO_FIGURES,
 ) -> None:
     """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
     from ifnexus.tumor import (
