@@ -101,7 +101,7 @@ def km_cmd(
     df = _read(data)
     kw = dict(group_col=group, cause=cause, censor_code=censor_code, conf_level=conf_level,
               conf_type=conf_type, source=data)  # fmt: skip
-    full = kaplan_meier(df, time, event, **kw)
+    full = kaplan_meier(df, time, event, **kw) if out or not times else None
     tab = kaplan_meier(df, time, event, times=_floats(times, "--times"), **kw) if times else full
     med = median_survival(df, time, event, **kw)
     payload = {"command": "km", "survival": _records(tab), "median": _records(med)}
@@ -203,8 +203,10 @@ def cif_cmd(
         tables["gray_test"] = gt
         text += f"\n\nGray's test: {gt['statistic'].iloc[0]:.6g} on {gt['df'].iloc[0]} df, p = {gt['p_value'].iloc[0]:.4g}"
     if out:
-        full = cumulative_incidence(df, time, event, cause=cause, group_col=group, conf_level=conf_level,
-                                    conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
+        full = tab
+        if times:  # the figure shows every event time, not only the report times
+            full = cumulative_incidence(df, time, event, cause=cause, group_col=group, conf_level=conf_level,
+                                        conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
         fig = plot_curves(
             full,
             Path(out) / "cif.png",
