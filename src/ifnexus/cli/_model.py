@@ -89,7 +89,7 @@ def simulate(
     """Simulate a virtual cohort (or, with --in-vitro, a clonogenic assay) under one schedule."""
     if ctx.invoked_subcommand is not None:
         return
-    from ifnexus.model import in_vitro_curves, parse_dose_grid, parse_schedule, simulate_cohort
+    from ifnexus.model import in_vitro_curves, parse_dose_grid, simulate_cohort
 
     _check_setting(setting)
     ivs = list(intervention or [])
@@ -112,7 +112,6 @@ def simulate(
         raise ValidationError(
             "--schedule is required (e.g. --schedule '50Gy/25fx'), or use --in-vitro"
         )
-    parse_schedule(schedule)
     res = simulate_cohort(schedule, n_patients=patients, setting=setting, disease=disease,
                           genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
                           record=record if out is not None else 0, scheduler=scheduler,
