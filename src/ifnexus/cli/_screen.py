@@ -105,7 +105,7 @@ def count_cmd(
     if bad:
         raise ValidationError(f"unknown option(s) {bad}")
     files = [fastq, *extra]
-    labels = [s for s in sample_label.split(",")] if sample_label else None
+    labels = sample_label.split(",") if sample_label else None
     ctrl = None
     if control_sgrna:
         from ifnexus.screen._io import read_control_list
@@ -188,14 +188,15 @@ def test_cmd(
 
     counts = read_counts(count_table)
     comparisons = _comparisons(treatment_id, control_id, day0_label, list(counts.columns[1:]))
+    ctrl_sgrna = read_control_list(control_sgrna) if control_sgrna else None  # read once
+    ctrl_gene = read_control_list(control_gene) if control_gene else None
     multi = len(comparisons) > 1 or day0_label is not None
     paths: list[Path] = []
     labels: list[str] = []
     for i, (t, c) in enumerate(comparisons):
         res = mageck_test(
             counts, t, c, norm_method=norm_method.value,
-            control_sgrna=read_control_list(control_sgrna) if control_sgrna else None,
-            control_gene=read_control_list(control_gene) if control_gene else None,
+            control_sgrna=ctrl_sgrna, control_gene=ctrl_gene,
             paired=paired, remove_zero=remove_zero.value,
             remove_zero_threshold=remove_zero_threshold,
             gene_lfc_method=gene_lfc_method.value,
@@ -372,12 +373,10 @@ def phenotype_cmd(
         r = gene_set_ranks(res.genes, gene_set, score=f"{p}_score", hit_column=f"{p}_hit")
         r.insert(0, "phenotype", p)
         ranks.append(r)
-        for alt in ("greater",):
-            e = rank_enrichment(res.genes, gene_set, score=p, alternative="two-sided",
-                                hit_column=f"{p}_hit")  # fmt: skip
-            e.insert(0, "phenotype", p)
-            enr.append(e)
-            del alt
+        e = rank_enrichment(res.genes, gene_set, score=p, alternative="two-sided",
+                            hit_column=f"{p}_hit")  # fmt: skip
+        e.insert(0, "phenotype", p)
+        enr.append(e)
     paths.append(write_table(pd.concat(ranks), out / "pathway_ranks.csv"))
     paths.append(write_table(pd.concat(enr), out / "pathway_enrichment.csv"))
     paths.append(write_text(out / "params.json", json.dumps(res.params, indent=1, default=str)))
