@@ -511,9 +511,8 @@ def mageck_test(
         reps = nc
         ids = np.asarray([f"{s}_r{ci}" for s in ids for ci in range(reps)], dtype=object)
         gene_arr = np.repeat(gene_arr, reps)
-        cols = np.stack([nt[:, cpos[ci]] for ci in range(reps)], axis=1).reshape(-1)
-        colt = np.stack([nt[:, tpos[ci]] for ci in range(reps)], axis=1).reshape(-1)
-        blocks = [cols[:, None], colt[:, None]]
+        # one row per (sgRNA, replicate pair), sgRNA-major: control and treatment columns
+        blocks = [nt[:, cpos].reshape(-1, 1), nt[:, tpos].reshape(-1, 1)]
         if vpos:
             blocks.append(np.repeat(nt[:, vpos], reps, axis=0))
         nt = np.hstack(blocks)
