@@ -29,6 +29,10 @@ def test_demo2_identical_to_mageck_count(shared, tmp_path):
     rn = pd.read_csv(base / "demo.count_normalized.txt", sep="\t")
     on = pd.read_csv(tmp_path / "demo.count_normalized.txt", sep="\t")
     pd.testing.assert_frame_equal(on, rn, check_exact=True)
+    for kind in ("count", "count_normalized"):  # and MAGeCK's files byte for byte
+        assert (tmp_path / f"demo.{kind}.txt").read_bytes() == (
+            base / f"demo.{kind}.txt"
+        ).read_bytes(), kind
     rs = pd.read_csv(base / "demo.countsummary.txt", sep="\t", dtype=str)
     os_ = pd.read_csv(tmp_path / "demo.countsummary.txt", sep="\t", dtype=str)
     os_["File"] = os_["File"].str.rsplit("/", n=1).str[-1]
