@@ -42,3 +42,17 @@ def test_export_roundtrip(tmp_path):
     assert main(["genesets", "export", "--species", "mouse", "--out", str(out)]) == 0
     sets = read_gmt(out, species="mouse")
     assert sets["ISG.RS"].genes == get_set("ISG.RS", species="mouse").genes
+
+
+def test_export_role_filter_and_unknown_role(tmp_path, capsys):
+    from ifnexus.genesets import list_sets, read_gmt
+
+    out = tmp_path / "region.gmt"
+    assert main(["genesets", "export", "--role", "region", "--out", str(out)]) == 0
+    table = list_sets()
+    assert set(read_gmt(out)) == set(table.loc[table["role"] == "region", "name"])
+    # a misspelt role is an error, not an empty GMT
+    bad = tmp_path / "bad.gmt"
+    assert main(["genesets", "export", "--role", "regoin", "--out", str(bad)]) == 2
+    assert "unknown --role 'regoin'" in capsys.readouterr().err
+    assert not bad.exists()

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from ifnexus._errors import ValidationError
 from ifnexus.cli._options import JSON
 from ifnexus.genesets import get_set, list_sets
 
@@ -72,10 +73,13 @@ def export_cmd(
     ),
 ) -> None:
     """Write the shipped sets (optionally mapped to mouse) as a GMT file for other tools."""
-    from ifnexus.genesets import available_sets, write_gmt
+    from ifnexus.genesets import write_gmt
 
-    sets = [get_set(n, species=species) for n in available_sets()]
-    if role != "all":
-        sets = [s for s in sets if s.role == role]
+    shipped = list_sets()
+    roles = list(dict.fromkeys(shipped["role"]))
+    if role != "all" and role not in roles:  # a typo would otherwise write an empty file
+        raise ValidationError(f"unknown --role {role!r}; accepted: {', '.join(roles)} or all")
+    names = shipped["name"] if role == "all" else shipped.loc[shipped["role"] == role, "name"]
+    sets = [get_set(n, species=species) for n in names]  # only the chosen sets are mapped
     path = write_gmt(sets, out)
     typer.echo(f"wrote {len(sets)} {species} gene sets to {path}")
