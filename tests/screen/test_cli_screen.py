@@ -181,3 +181,10 @@ def test_screen_test_comparison_errors(shared, tmp_path, capsys, extra, match):
     rc = main(["screen", "test", "-k", k, "-n", str(tmp_path / "x"), *extra])
     assert rc == 2
     assert match in capsys.readouterr().err
+
+
+def test_screen_pathway_malformed_table_exit_2(tmp_path, capsys):
+    bad = tmp_path / "genes.csv"
+    bad.write_text("gene,rho\nA,1\nB,2,3,4\n")  # a row with more fields than the header
+    assert main(["screen", "pathway", str(bad), "--score", "rho"]) == 2
+    assert f"gene table {bad}: cannot read" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from ifnexus._errors import ValidationError
+from ifnexus._errors import InputFormatError, ValidationError
 from ifnexus._io import write_table, write_text
 
 app = typer.Typer(
@@ -417,7 +417,10 @@ def pathway_cmd(
     sep = "," if genes.suffix == ".csv" else "\t"
     if not genes.is_file():
         raise ValidationError(f"gene table {genes}: file not found")
-    table = pd.read_csv(genes, sep=sep)
+    try:
+        table = pd.read_csv(genes, sep=sep)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputFormatError(f"gene table {genes}: cannot read ({exc})") from exc
     ranks = gene_set_ranks(table, gene_set, score=score, ascending=ascending)
     enr = rank_enrichment(table, gene_set, score=score,
                           alternative="less" if ascending else "greater")  # fmt: skip
