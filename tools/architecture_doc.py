@@ -29,7 +29,8 @@ One line per module, kept true to what is in `src/ifnexus` (`tests/test_architec
 checks that every module is listed; `tools/architecture_doc.py` rewrites this page). Data flow
 one way: inputs -> domain module -> tidy tables -> files / report; domain modules never import
 `cli` or `report`; `study` runs the other domains through the `ifnexus` command in
-subprocesses, as a user would; `report` reads a study folder and computes nothing.
+subprocesses, as a user would; `report` reads a study folder and only summarises its tables
+(peaks, means, medians for the takeaways); it runs no analysis.
 """
 TAIL = """## outside the package
 
