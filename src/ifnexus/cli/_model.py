@@ -94,7 +94,7 @@ def simulate(
     _check_setting(setting)
     ivs = list(intervention or [])
     if in_vitro:
-        grid = parse_dose_grid(doses) if ":" in doses else _dose_list(doses)
+        grid = parse_dose_grid(doses, min_doses=1)
         df = in_vitro_curves(grid, genotypes=[tumour], setting=setting, days=14.0 if days is None else days,
                              interventions=ivs)  # fmt: skip
         summary = {"mode": "in-vitro", "setting": setting, "genotype": df["genotype"].iloc[0],
@@ -136,18 +136,6 @@ def simulate(
         plot_local_control(lc, out / "local_control.png", title=str(res.schedule))
         write_text(out / "summary.json", dumps(summary))
     _report(summary, as_json, out)
-
-
-def _dose_list(text: str) -> list[float]:
-    try:
-        vals = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ValidationError(
-            f"cannot parse --doses {text!r}; accepted: '2,4,6,8' or 'start:stop:step'"
-        ) from None
-    if not vals:
-        raise ValidationError("--doses is empty")
-    return vals
 
 
 def _report(summary: dict, as_json: bool, out: Path | None) -> None:

@@ -25,8 +25,11 @@ from ifnexus.model._radiobiology import Schedule, weekday_days
 __all__ = ["TCD50Result", "fit_logistic", "parse_dose_grid", "tcd50"]
 
 
-def parse_dose_grid(text: str) -> np.ndarray:
-    """Parse ``"10:90:2"`` (start:stop:step, stop included) or ``"10,20,30"`` into doses (Gy)."""
+def parse_dose_grid(text: str, min_doses: int = 3) -> np.ndarray:
+    """Parse ``"10:90:2"`` (start:stop:step, stop included) or ``"10,20,30"`` into doses (Gy).
+
+    ``min_doses``: the fewest doses accepted (3 for a TCD50 fit; 1 for survival curves).
+    """
     s = str(text).strip()
     try:
         if re.fullmatch(r"[\d.\s]+:[\d.\s]+:[\d.\s]+", s):
@@ -41,8 +44,8 @@ def parse_dose_grid(text: str) -> np.ndarray:
             f"cannot parse dose grid {text!r}; accepted: 'start:stop:step' (e.g. 10:90:2, "
             "stop included, step > 0) or a comma list of doses in Gy (e.g. 10,20,30)"
         ) from None
-    if out.size < 3 or np.any(out < 0):
-        raise ValidationError(f"dose grid {text!r} needs at least 3 doses >= 0 Gy")
+    if out.size < min_doses or np.any(out < 0):
+        raise ValidationError(f"dose grid {text!r} needs at least {min_doses} doses >= 0 Gy")
     return out
 
 
