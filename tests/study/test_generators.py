@@ -156,7 +156,8 @@ def test_generators_are_reproducible():
 
 
 @pytest.mark.parametrize(
-    "kw", [{"n_patients": 0}, {"cells_per_sample": -5}, {"trial_patients": 2.5}]
+    "kw",
+    [{"n_patients": 0}, {"n_patients": 19}, {"cells_per_sample": -5}, {"trial_patients": 2.5}],
 )
 def test_generate_study_refuses_bad_sizes_before_writing(tmp_path, kw):
     from ifnexus._errors import ValidationError

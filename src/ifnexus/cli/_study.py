@@ -21,8 +21,6 @@ def demo_cmd(
     from ifnexus.study._generate import GENERATE_STEPS
     from ifnexus.study._pipeline import ANALYSE_STEPS
 
-    if patients < 20:
-        raise typer.BadParameter("--patients must be at least 20")
     n_steps = len(GENERATE_STEPS) + len(ANALYSE_STEPS) + 2
     t0 = time.perf_counter()
     with Progress(

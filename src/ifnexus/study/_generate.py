@@ -52,6 +52,9 @@ def _noop(_: str) -> None:
     return None
 
 
+MIN_PATIENTS = 20
+
+
 def generate_study(
     out: str | Path,
     *,
@@ -72,6 +75,11 @@ def generate_study(
     for name, value in sizes.items():
         if int(value) != value or value < 1:
             raise ValidationError(f"{name} must be a positive integer, got {value!r}")
+    if n_patients < MIN_PATIENTS:
+        raise ValidationError(
+            f"n_patients must be at least {MIN_PATIENTS} (the analysis compares local control "
+            f"between IFN states), got {n_patients}"
+        )
     out = Path(out)
     for sub in ("inputs", "truth", "model"):
         (out / sub).mkdir(parents=True, exist_ok=True)
