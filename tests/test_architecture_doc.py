@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "ifnexus"
-DOMAINS = ("genesets", "scoring", "screen", "singlecell", "tumor", "outcome", "model", "study")
+DOMAINS = ("genesets", "scoring", "screen", "singlecell", "tumour", "outcome", "model", "study")
 
 
 def _modules():

@@ -16,7 +16,7 @@ ORDER = [
     "scoring",
     "screen",
     "singlecell",
-    "tumor",
+    "tumour",
     "outcome",
     "model",
     "study",

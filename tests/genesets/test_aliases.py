@@ -75,7 +75,7 @@ def test_aliases_are_not_synonyms_of_other_genes(shared):
 def test_alias_table_parser_rejects_ambiguity():
     import pytest
 
-    from ifnexus._errors import InputFormatError
+    from ifnexus.errors import InputFormatError
     from ifnexus.genesets._aliases import _parse_alias_table
 
     head = "alias\tsymbol\tnote\n"

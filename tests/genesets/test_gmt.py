@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ifnexus._errors import InputFormatError
+from ifnexus.errors import InputFormatError
 from ifnexus.genesets import read_gene_sets, read_gmt
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ifnexus._errors import InputFormatError, ValidationError
+from ifnexus.errors import InputFormatError, ValidationError
 from ifnexus.genesets import (
     GeneSet,
     available_sets,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ifnexus._errors import UnknownNameError, ValidationError
+from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.genesets import GeneSet, available_sets, estimate_common_genes, get_set, list_sets
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.model import simulate_cohort
 
 KW = dict(setting="mouse", days=40, interventions=["anti-pd1:day=0,dose=1"])

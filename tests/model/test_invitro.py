@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.model import in_vitro_curves, in_vitro_survival, parameters
 
 DOSES = np.array([1.0, 2.0, 4.0, 6.0, 8.0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.model import ifn_summary, sample_failure, zm_tcp
 from ifnexus.model._outcomes import scan_outcomes
 

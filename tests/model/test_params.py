@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ifnexus._errors import UnknownNameError, ValidationError
+from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.model import PARAMETERS, SETTINGS, parameter_table, parameters
 
 

@@ -171,7 +171,7 @@ def test_features_defaults_to_tumour_profile_columns(capsys, tmp_path):
     cl = pd.DataFrame({"sample": ids, "time": t.round(1), "event": rng.integers(0, 2, n)})
     cp, fp = tmp_path / "c.csv", tmp_path / "tumours.csv"
     cl.to_csv(cp, index=False)
-    tum.to_csv(fp)  # as `ifnexus tumor profile` writes it: index column "sample"
+    tum.to_csv(fp)  # as `ifnexus tumour profile` writes it: index column "sample"
     out = _json(capsys, ["outcome", "features", "--clinical", str(cp), "--features", str(fp),
                          "--time", "time", "--event", "event", "--json"])  # fmt: skip
     assert out["features"] == ["ifn_state", "TumorPurity"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import ConvergenceError, ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.outcome import CoxModel
 
 ROSSI = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]

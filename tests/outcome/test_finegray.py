@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import ConvergenceError, ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.outcome import FineGrayFitter
 
 DATA = Path(__file__).parent / "data"

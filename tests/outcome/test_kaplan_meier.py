@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.outcome import kaplan_meier, median_survival
 
 

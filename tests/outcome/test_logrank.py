@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from lifelines.statistics import multivariate_logrank_test
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.outcome import logrank_test
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ifnexus._errors import InputFormatError
 from ifnexus.cli import main
+from ifnexus.errors import InputFormatError
 from ifnexus.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -39,7 +39,7 @@ def test_study_layout_and_truth(small_study):
         "inputs/screen_counts.txt",
         "inputs/sc_tumours.h5ad",
         "truth/patients.csv",
-        "analysis/tumor/tumours.csv",
+        "analysis/tumour/tumours.csv",
         "analysis/screen/phenotype/genes.csv",
         "analysis/screen/mageck.gene_summary.txt",
         "analysis/sc/cells.csv",
@@ -51,9 +51,9 @@ def test_study_layout_and_truth(small_study):
     assert len(clinical) == 60 and set(clinical["event"]) <= {0, 1, 2}
     commands = json.loads((d / "analysis" / "commands.json").read_text())
     assert all(c["returncode"] == 0 for c in commands)
-    assert any(c["command"].startswith("ifnexus tumor profile") for c in commands)
+    assert any(c["command"].startswith("ifnexus tumour profile") for c in commands)
     # the tumour profile sees every generated patient
-    assert len(pd.read_csv(d / "analysis" / "tumor" / "tumours.csv")) == 60
+    assert len(pd.read_csv(d / "analysis" / "tumour" / "tumours.csv")) == 60
 
 
 def test_report_command_writes_self_contained_html(small_study, tmp_path):

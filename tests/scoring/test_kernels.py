@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from ifnexus._errors import InputFormatError
+from ifnexus.errors import InputFormatError
 from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from ifnexus._errors import UnknownNameError, ValidationError
+from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.genesets import get_set
 from ifnexus.scoring import detect_species, gene_report, resolve_sets, score_sets
 

@@ -9,7 +9,7 @@ import pytest
 import scanpy as sc
 from scipy import sparse, stats
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set
 from ifnexus.singlecell import SIGNATURES, cell_type_markers, profile
 

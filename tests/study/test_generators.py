@@ -160,7 +160,7 @@ def test_generators_are_reproducible():
     [{"n_patients": 0}, {"n_patients": 19}, {"cells_per_sample": -5}, {"trial_patients": 2.5}],
 )
 def test_generate_study_refuses_bad_sizes_before_writing(tmp_path, kw):
-    from ifnexus._errors import ValidationError
+    from ifnexus.errors import ValidationError
     from ifnexus.study import generate_study
 
     with pytest.raises(ValidationError, match=next(iter(kw))):

@@ -14,7 +14,7 @@ import click
 import typer
 
 from ifnexus import __version__
-from ifnexus._errors import IfnexusError
+from ifnexus.errors import IfnexusError
 
 app = typer.Typer(
     name="ifnexus",
@@ -57,7 +57,7 @@ def _register() -> None:
     # the module's Typer group); the order is the order of the help listing
     lazy: dict[str, tuple[str, str | None]] = {
         "genesets": ("_genesets", None),
-        "tumor": ("_tumor", None),
+        "tumour": ("_tumour", None),
         "outcome": ("_outcome", None),
         "score": ("_scoring", "score_cmd"),
         "sc": ("_singlecell", None),
@@ -66,6 +66,9 @@ def _register() -> None:
         "report": ("_study", "report_cmd"),
         "simulate": ("_model", None),
     }
+
+    # old spellings kept for one release: they run the new command after a warning on stderr
+    deprecated = {"tumor": "tumour"}
 
     def load(name: str) -> click.Command:
         module, func = lazy[name]
@@ -84,6 +87,14 @@ def _register() -> None:
             return [*super().list_commands(ctx), *(n for n in lazy if n not in self.commands)]
 
         def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+            if cmd_name in deprecated:
+                new = deprecated[cmd_name]
+                typer.echo(
+                    f"warning: 'ifnexus {cmd_name}' is deprecated and will be removed in 0.3; "
+                    f"use 'ifnexus {new}'",
+                    err=True,
+                )
+                cmd_name = new
             if cmd_name not in self.commands and cmd_name in lazy:
                 self.commands[cmd_name] = load(cmd_name)
             return super().get_command(ctx, cmd_name)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 
 def json_safe(obj: Any) -> Any:

@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from ifnexus._errors import ValidationError
 from ifnexus.cli._options import JSON
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set, list_sets
 
 app = typer.Typer(

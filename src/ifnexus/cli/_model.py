@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from ifnexus._errors import ValidationError
 from ifnexus._io import write_table, write_text
 from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import JSON
+from ifnexus.errors import ValidationError
 
 app = typer.Typer(
     help="Simulate the IFN-radiotherapy model: virtual cohorts, in-vitro survival, TCD50, SBML.",

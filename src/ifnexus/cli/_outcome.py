@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 import typer
 
-from ifnexus._errors import InputFormatError, ValidationError
 from ifnexus._io import write_table, write_text
 from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import JSON
+from ifnexus.errors import InputFormatError, ValidationError
 
 app = typer.Typer(
     help="Local control after radiotherapy: Kaplan-Meier, log-rank, Cox, cumulative incidence, "
@@ -260,7 +260,7 @@ def finegray_cmd(
     _emit(as_json, payload, s.to_string())
 
 
-# the tumour-profile columns of `ifnexus tumor profile` studied when --columns is not given
+# the tumour-profile columns of `ifnexus tumour profile` studied when --columns is not given
 DEFAULT_FEATURES = ["ifn_state", "TumorPurity", "cdkn2a_status", "ifn_cluster_status", "ImmuneScore",
                     "StromalScore", "cytolytic_activity"]  # fmt: skip
 
@@ -283,7 +283,7 @@ def _default_features(ft: pd.DataFrame, idc: str, clinical_cols) -> list[str]:
 @app.command("features")
 def features_cmd(
     clinical: str = typer.Option(..., "--clinical", help="Clinical CSV (follow-up, event code, id)."),
-    features: str = typer.Option(..., "--features", help="Tumour feature CSV (e.g. tumours.csv from `ifnexus tumor`)."),
+    features: str = typer.Option(..., "--features", help="Tumour feature CSV (e.g. tumours.csv from `ifnexus tumour`)."),
     time: str = TIME, event: str = EVENT,
     columns: str | None = typer.Option(None, "--columns", help="Feature columns (default: ifn_state, TumorPurity, cdkn2a_status, ifn_cluster_status, ImmuneScore, StromalScore, cytolytic_activity when present, else every feature column)."),
     id_col: str | None = typer.Option(None, "--id", help="Identifier column shared by both tables."),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from ifnexus._errors import ValidationError
 from ifnexus.cli._files import open_h5ad
 from ifnexus.cli._options import SPECIES_DETECTED, SpeciesChoice
+from ifnexus.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def _load_input(path: Path, layer: str | None):
         return open_h5ad(path, backed=True), "cell"
     if layer is not None:
         raise ValidationError("--layer applies to h5ad input only")
-    from ifnexus.tumor import read_expression
+    from ifnexus.tumour import read_expression
 
     return read_expression(path).T, "sample"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import typer
 
-from ifnexus._errors import InputFormatError, ValidationError
 from ifnexus._io import write_table, write_text
+from ifnexus.errors import InputFormatError, ValidationError
 
 app = typer.Typer(
     help="CRISPR screens: MAGeCK-compatible count/test, CRISPRi gamma/tau/rho phenotypes.",

@@ -15,7 +15,7 @@ from importlib import resources
 
 import pandas as pd
 
-from ifnexus._errors import InputFormatError
+from ifnexus.errors import InputFormatError
 from ifnexus.genesets._tsv import tsv_rows
 
 _DATA = resources.files("ifnexus.genesets") / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ifnexus._errors import InputFormatError, ValidationError
+from ifnexus.errors import InputFormatError, ValidationError
 from ifnexus.genesets._geneset import GeneSet
 
 

@@ -29,7 +29,7 @@ from importlib import resources
 
 import pandas as pd
 
-from ifnexus._errors import InputFormatError, ValidationError
+from ifnexus.errors import InputFormatError, ValidationError
 from ifnexus.genesets._aliases import current_symbol
 from ifnexus.genesets._geneset import GeneSet
 from ifnexus.genesets._tsv import tsv_rows

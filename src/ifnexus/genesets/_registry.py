@@ -7,7 +7,7 @@ from importlib import resources
 
 import pandas as pd
 
-from ifnexus._errors import UnknownNameError
+from ifnexus.errors import UnknownNameError
 from ifnexus.genesets._geneset import GeneSet
 
 _DATA = resources.files("ifnexus.genesets") / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ifnexus._errors import InputFormatError
+from ifnexus.errors import InputFormatError
 
 
 def tsv_rows(text: str, origin: str, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ifnexus._errors import ValidationError
 from ifnexus._rng import RngLike
+from ifnexus.errors import ValidationError
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.model._solver import integrate
 from ifnexus.model._system import IDX
 from ifnexus.model._tumour import tumour_model

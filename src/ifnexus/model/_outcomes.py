@@ -40,7 +40,7 @@ import numba as nb
 import numpy as np
 from scipy import stats
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 __all__ = ["ifn_summary", "sample_failure", "scan_outcomes", "zm_tcp"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ifnexus._errors import UnknownNameError, ValidationError
+from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.model._parameter import SETTINGS, Parameter, Setting, _p
 
 __all__ = ["PARAMETERS", "SETTINGS", "Parameter", "Setting", "parameter_table", "parameters"]

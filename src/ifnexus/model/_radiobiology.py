@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 __all__ = [
     "ALPHA_L",

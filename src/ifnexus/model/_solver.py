@@ -32,7 +32,7 @@ from math import factorial
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ifnexus._errors import ConvergenceError, ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._radiobiology import Schedule
 from ifnexus.model._system import IDX, N_STATES, apply_fraction, decay_rates, forcing
 from ifnexus.model._variants import Intervention

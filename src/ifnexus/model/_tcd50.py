@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_expit
 
-from ifnexus._errors import ConvergenceError, ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._cohort import simulate_cohort
 from ifnexus.model._radiobiology import Schedule, weekday_days
 

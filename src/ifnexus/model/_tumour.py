@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
 from ifnexus.model._solver import Drive, build_grid, grid_options, integrate, solve_reference

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ifnexus._errors import UnknownNameError, ValidationError
+from ifnexus.errors import UnknownNameError, ValidationError
 
 __all__ = [
     "GENOTYPES",

@@ -19,7 +19,7 @@ import pandas as pd
 from lifelines import CoxPHFitter
 from scipy import stats
 
-from ifnexus._errors import ConvergenceError, ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.outcome._data import (
     check_conf_level,
     coefficient_table,

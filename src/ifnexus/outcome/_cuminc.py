@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.outcome._data import (
     beyond_follow_up,
     check_conf_level,

@@ -2,7 +2,7 @@
 
 Every public function of :mod:`ifnexus.outcome` passes its table through here, so that bad
 input (negative or missing times, undeclared event codes, non-numeric or constant covariates)
-is reported the same way everywhere: a :class:`~ifnexus._errors.ValidationError` naming the
+is reported the same way everywhere: a :class:`~ifnexus.errors.ValidationError` naming the
 column, the offending rows and what was expected. Row numbers are 1-based data rows; when the
 table came from a file (``source``), the file line (header = line 1) is given too.
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 
 __all__ = [
     "SurvivalData",

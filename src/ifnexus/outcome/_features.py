@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ConvergenceError, IfnexusWarning, ValidationError
+from ifnexus.errors import ConvergenceError, IfnexusWarning, ValidationError
 from ifnexus.outcome._cox import CoxModel
 from ifnexus.outcome._cuminc import cumulative_incidence, gray_test
 from ifnexus.outcome._data import prepare
@@ -79,7 +79,7 @@ def join_features(
 
     ``id_col`` defaults to the single column name the two tables share; ``"a=b"`` links
     clinical column ``a`` to feature column ``b`` (e.g. ``patient_id=sample``, the id column of
-    ``ifnexus tumor profile``). Unmatched rows are reported in a warning; duplicated
+    ``ifnexus tumour profile``). Unmatched rows are reported in a warning; duplicated
     identifiers in the feature table are an error.
 
     Returns

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ConvergenceError, ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.outcome._data import (
     check_conf_level,
     coefficient_table,

@@ -16,7 +16,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from scipy import stats
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.outcome._data import (
     beyond_follow_up,
     check_conf_level,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.outcome._data import group_risk_table, level_codes, prepare, sorted_levels
 
 __all__ = ["LogRankResult", "logrank_test"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from ifnexus import __version__
-from ifnexus._errors import InputFormatError
 from ifnexus._io import write_text
+from ifnexus.errors import InputFormatError
 from ifnexus.report._figures import (
     bar_figure,
     faceted_bar_figure,
@@ -251,7 +251,7 @@ def _cohort(d: Path, manifest: dict) -> Section:
                 f"Strongest single feature: {top['term']} (SHR {top['ratio']:.2f}, "
                 f"95% CI {top['lower']:.2f}-{top['upper']:.2f}, p = {top['p']:.2g})."
             )
-    tumours = _csv(d / "analysis" / "tumor" / "tumours.csv")
+    tumours = _csv(d / "analysis" / "tumour" / "tumours.csv")
     purity_take = "ESTIMATE purity by called IFN state."
     if tumours is not None:
         med = tumours.groupby("ifn_state")["TumorPurity"].median()
@@ -271,9 +271,9 @@ def _cohort(d: Path, manifest: dict) -> Section:
             "`ifnexus outcome features`; reference levels: acute-competent, neutral 9p21.",
         ),
         (
-            d / "analysis" / "tumor" / "purity_by_ifn_state.png",
+            d / "analysis" / "tumour" / "purity_by_ifn_state.png",
             purity_take,
-            "ESTIMATE purity by called IFN state (`ifnexus tumor profile`).",
+            "ESTIMATE purity by called IFN state (`ifnexus tumour profile`).",
         ),
     ):
         png = _png(path)
@@ -283,7 +283,7 @@ def _cohort(d: Path, manifest: dict) -> Section:
         "cohort",
         "5. The patient cohort: local control by IFN state",
         f"{manifest.get('n_patients', '')} virtual MPNST patients under {manifest.get('cohort_schedule', '')}: bulk expression and copy number profiled with "
-        "`ifnexus tumor profile`, outcomes analysed with `ifnexus outcome`.",
+        "`ifnexus tumour profile`, outcomes analysed with `ifnexus outcome`.",
         figures=figs,
     )
 

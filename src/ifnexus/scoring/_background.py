@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.scoring._chunks import Transform, accumulate_stats, fold_chunks
 from ifnexus.scoring._source import ExpressionSource, expression_source
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
 from ifnexus.scoring._source import Block, ExpressionSource, read_backed_rows
 

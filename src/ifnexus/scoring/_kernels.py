@@ -27,7 +27,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ifnexus._errors import InputFormatError
+from ifnexus.errors import InputFormatError
 
 
 @nb.njit(nogil=True, cache=True)

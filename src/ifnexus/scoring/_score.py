@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.scoring._background import ScoringBackground, _prepare_source
 from ifnexus.scoring._chunks import Transform, apply_transform, map_chunks, weighted_sums
 from ifnexus.scoring._mean_control import SeedLike, weight_matrix

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
 
 Species = Literal["human", "mouse"]

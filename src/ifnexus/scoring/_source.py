@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 Block = np.ndarray | sparse.csr_matrix
 

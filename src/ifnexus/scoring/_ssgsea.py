@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 

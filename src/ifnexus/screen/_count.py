@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus._io import atomic_open
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.screen._fastq import SeqChunk, iter_fastq
 from ifnexus.screen._normalize import NormMethod, size_factors
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ifnexus._errors import InputFormatError
+from ifnexus.errors import InputFormatError
 
 __all__ = ["SLACK", "SeqChunk", "iter_fastq"]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import InputFormatError, UnknownNameError, ValidationError
+from ifnexus.errors import InputFormatError, UnknownNameError, ValidationError
 from ifnexus.screen._count import _open_text, _sep_for, read_library_records
 
 logger = logging.getLogger(__name__)

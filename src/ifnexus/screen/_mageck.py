@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ifnexus._errors import ValidationError
 from ifnexus._io import atomic_open
 from ifnexus._rng import RngLike
+from ifnexus.errors import ValidationError
 from ifnexus.screen._io import as_count_table, g5_chars, parse_samples
 from ifnexus.screen._normalize import NormMethod, size_factors
 from ifnexus.screen._rra import RraOptions, rra

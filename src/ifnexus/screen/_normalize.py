@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 
 logger = logging.getLogger(__name__)
 

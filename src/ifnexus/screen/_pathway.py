@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
 
 __all__ = ["gene_set_ranks", "rank_enrichment"]

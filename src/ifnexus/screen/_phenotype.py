@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._errors import ValidationError
 from ifnexus._rng import RngLike, as_generator
+from ifnexus.errors import ValidationError
 from ifnexus.screen._io import as_count_table, parse_samples
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
 from ifnexus._io import atomic_path
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set, resolve_genes
 
 __all__ = ["rank_plot", "replicate_plot", "sgrna_plot", "volcano_plot", "write_figures"]

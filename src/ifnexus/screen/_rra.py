@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ifnexus._errors import ValidationError
 from ifnexus._rng import RngLike, as_generator
+from ifnexus.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from ifnexus.singlecell._input import detect_input_kind
 from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES, SIGNATURES, cell_type_markers
 from ifnexus.singlecell._profile import Profile, profile, profiled_obs
 from ifnexus.singlecell._pseudobulk import pseudobulk
-from ifnexus.singlecell._samples import compare_conditions, summarize_samples
+from ifnexus.singlecell._samples import compare_conditions, summarise_samples, summarize_samples
 from ifnexus.singlecell._write import plot_composition, plot_embedding, plot_violins, write_profile
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "profile",
     "profiled_obs",
     "pseudobulk",
+    "summarise_samples",
     "summarize_samples",
     "write_profile",
 ]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 IFN_STATES: tuple[str, ...] = ("acute", "chronic", "none")
 

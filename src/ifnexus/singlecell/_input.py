@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.scoring import ExpressionSource
 
 InputKind = Literal["counts", "lognorm"]

@@ -9,7 +9,7 @@ human genes. Malignant cells are called by the Schwann/neural-crest lineage of M
 
 from __future__ import annotations
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 
 #: Cell types in display order; ``other`` is assigned when no marker set scores.
 CELL_TYPES: tuple[str, ...] = (

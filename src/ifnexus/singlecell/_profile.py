@@ -4,7 +4,7 @@ Stages (each usable alone): detect counts vs log-normalised input
 (:func:`detect_input_kind`), one background (gene means and bins) for everything, per-cell
 signature scores (:func:`ifnexus.scoring.score_sets`), marker annotation
 (:func:`annotate_cells`), IFN state (:func:`call_ifn_state`), per-sample summaries
-(:func:`summarize_samples`), condition comparisons (:func:`compare_conditions`) and
+(:func:`summarise_samples`), condition comparisons (:func:`compare_conditions`) and
 pseudobulk counts (:func:`pseudobulk`). Counts are scored after per-cell normalisation to 1e4
 and log1p, done chunk by chunk, so the input is never modified and backed files work.
 """
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import get_set
 from ifnexus.scoring import check_species, expression_source, prepare, score_sets
 from ifnexus.singlecell._annotate import annotate_cells
@@ -29,7 +29,7 @@ from ifnexus.singlecell._ifn_state import call_ifn_state
 from ifnexus.singlecell._input import InputKind, detect_input_kind
 from ifnexus.singlecell._markers import REQUIRED_SIGNATURES, SIGNATURES, cell_type_markers
 from ifnexus.singlecell._pseudobulk import pseudobulk
-from ifnexus.singlecell._samples import compare_conditions, summarize_samples
+from ifnexus.singlecell._samples import compare_conditions, summarise_samples
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Profile:
         ``schwann_lineage``; NaN when a set is absent from the data), ``ifn_state`` and the
         ``marker_<type>`` scores.
     samples
-        :func:`summarize_samples` output.
+        :func:`summarise_samples` output.
     comparisons
         :func:`compare_conditions` output (empty without a condition key).
     pseudobulk
@@ -212,7 +212,7 @@ def profile(
     )
     cells = cells.join(annot[[c for c in annot.columns if c.startswith("marker_")]])
 
-    samples = summarize_samples(
+    samples = summarise_samples(
         cells,
         sample_key="sample",
         condition_key="condition" if cond_col is not None else None,

@@ -9,16 +9,18 @@ rank-biserial correlation) and Benjamini-Hochberg adjustment across metrics per 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.singlecell._ifn_state import IFN_STATES
 from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES
 
 
-def summarize_samples(
+def summarise_samples(
     cells: pd.DataFrame,
     *,
     sample_key: str = "sample",
@@ -104,7 +106,7 @@ def compare_conditions(
     Parameters
     ----------
     samples
-        Output of :func:`summarize_samples` (one row per sample, a ``condition`` column).
+        Output of :func:`summarise_samples` (one row per sample, a ``condition`` column).
     reference
         The baseline condition (default: the first in sorted order); every other condition is
         compared with it.
@@ -198,3 +200,13 @@ def compare_conditions(
         "note",
     ]
     return pd.concat(rows, ignore_index=True)[cols]
+
+
+def summarize_samples(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Deprecated spelling of :func:`summarise_samples` (removed in 0.3)."""
+    import warnings
+
+    warnings.warn(
+        "summarize_samples is deprecated; use summarise_samples", FutureWarning, stacklevel=2
+    )
+    return summarise_samples(*args, **kwargs)

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
-from ifnexus._errors import ValidationError
 from ifnexus._io import atomic_path, write_table, write_text
 from ifnexus._rng import as_generator
+from ifnexus.errors import ValidationError
 from ifnexus.model import simulate_cohort
 from ifnexus.study._bulk import bulk_expression
 from ifnexus.study._clinical import clinical_table

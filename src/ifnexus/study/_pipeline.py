@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ifnexus._errors import IfnexusError
 from ifnexus._io import write_table, write_text
+from ifnexus.errors import IfnexusError
 
 Progress = Callable[[str], None]
 
 ANALYSE_STEPS: tuple[str, ...] = (
-    "ifnexus tumor profile (purity, 9p21, IFN state)",
+    "ifnexus tumour profile (purity, 9p21, IFN state)",
     "ifnexus outcome features / cif (local control by tumour features)",
     "ifnexus screen test / phenotype (CRISPRi radiation screen)",
     "ifnexus sc profile (single-cell IFN and immune states)",
@@ -48,9 +48,9 @@ def _run(command: str, log: list[dict], **paths: Path) -> str:
     return proc.stdout
 
 
-TUMOR = "tumor profile --expression {inp}/expression.tsv --segments {inp}/segments.tsv --build hg38 --clinical {inp}/clinical.csv --out {ana}/tumor"
+TUMOR = "tumour profile --expression {inp}/expression.tsv --segments {inp}/segments.tsv --build hg38 --clinical {inp}/clinical.csv --out {ana}/tumour"
 FEATURES = (
-    "outcome features --clinical {inp}/clinical.csv --features {ana}/tumor/tumours.csv --time time_months "
+    "outcome features --clinical {inp}/clinical.csv --features {ana}/tumour/tumours.csv --time time_months "
     "--event event --cause 1 --id patient_id=sample --columns ifn_state,TumorPurity,ifn_cluster_status,cdkn2a_status "
     "--reference ifn_state=acute-competent,ifn_cluster_status=neutral,cdkn2a_status=neutral --model finegray "
     "--out {ana}/outcome/features"
@@ -83,7 +83,7 @@ def analyse_study(study: str | Path, *, progress: Progress = lambda _: None) -> 
     _run(TUMOR, log, **p)
 
     progress(ANALYSE_STEPS[1])
-    tumours = pd.read_csv(p["ana"] / "tumor" / "tumours.csv")
+    tumours = pd.read_csv(p["ana"] / "tumour" / "tumours.csv")
     clinical = pd.read_csv(p["inp"] / "clinical.csv")
     keep = ["sample", "ifn_state", "TumorPurity", "ifn_cluster_status", "cdkn2a_status"]
     cohort = clinical.merge(tumours[keep], left_on="patient_id", right_on="sample", how="inner")

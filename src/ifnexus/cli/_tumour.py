@@ -1,4 +1,4 @@
-"""``ifnexus tumor``: per-tumour purity, immune contexture, 9p21 status and IFN state."""
+"""``ifnexus tumour``: per-tumour purity, immune contexture, 9p21 status and IFN state."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import typer
 
 from ifnexus import __version__
-from ifnexus._errors import ValidationError
 from ifnexus._io import write_table, write_text
 from ifnexus.cli._options import NO_FIGURES
+from ifnexus.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def profile_cmd(
     no_figures: bool = NO_FIGURES,
 ) -> None:
     """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
-    from ifnexus.tumor import (
+    from ifnexus.tumour import (
         plot_purity_by_state,
         plot_score_heatmap,
         profile_tumours,

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import IfnexusWarning
+from ifnexus.errors import IfnexusWarning
 from ifnexus.genesets import get_set
-from ifnexus.tumor import immune_contexture
+from ifnexus.tumour import immune_contexture
 
 
 def test_scores_are_marker_means_with_aliases():

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
-from ifnexus.tumor import collapse_duplicates, detect_scale, log2_expression, read_expression
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
+from ifnexus.tumour import collapse_duplicates, detect_scale, log2_expression, read_expression
 
 EXPR = pd.DataFrame(
     {"t1": [1.5, 2.0, 3.25], "t2": [4.0, 5.5, 6.0]}, index=pd.Index(["A", "B", "C"], name="gene")
@@ -101,7 +101,7 @@ def test_log2_expression_closed_form():
 
 def test_side_tables_share_one_reader(tmp_path):
     """Segments and clinical tables: missing, empty and unparsable files are named errors."""
-    from ifnexus.tumor import read_clinical, read_segments
+    from ifnexus.tumour import read_clinical, read_segments
 
     for reader, what in ((read_segments, "segment"), (read_clinical, "clinical")):
         with pytest.raises(InputFormatError, match=f"{what} file not found"):

@@ -1,6 +1,6 @@
 """Immune contexture of bulk tumours: Danaher 2017 cell scores, cytolytic activity, M1/M2.
 
-All scores are means of log2 expression (see :func:`ifnexus.tumor.log2_expression`) over the
+All scores are means of log2 expression (see :func:`ifnexus.tumour.log2_expression`) over the
 marker genes present, as defined by their authors:
 
 * Danaher et al. 2017 (J Immunother Cancer 5:18): a cell type's score is the average of the
@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import IfnexusWarning
+from ifnexus.errors import IfnexusWarning
 from ifnexus.genesets import get_set, resolve_genes
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def immune_contexture(log2expr: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     log2expr
-        Genes x samples on a log2 scale (:func:`ifnexus.tumor.log2_expression`).
+        Genes x samples on a log2 scale (:func:`ifnexus.tumour.log2_expression`).
 
     Returns
     -------

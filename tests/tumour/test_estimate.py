@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set
 from ifnexus.scoring._ssgsea import ssgsea
-from ifnexus.tumor import estimate_purity, estimate_scores, ifn_inducible_genes, read_expression
+from ifnexus.tumour import estimate_purity, estimate_scores, ifn_inducible_genes, read_expression
 
 COLUMNS = ["StromalScore", "ImmuneScore", "ESTIMATEScore", "TumorPurity"]
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import estimate_common_genes
-from ifnexus.tumor import estimate_scores, profile_tumours
+from ifnexus.tumour import estimate_scores, profile_tumours
 
 SEG = pd.DataFrame(
     {
@@ -108,7 +108,7 @@ def test_clinical_purity_drives_cn_calls_and_columns_join():
         profile_tumours(segments=SEG, build="hg38", cn_purity="estimate")
 
 
-@pytest.mark.filterwarnings("ignore::ifnexus._errors.IfnexusWarning")
+@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
 def test_tcga_barcodes_matched_at_sample_level():
     expr = _expr(2)
     expr.columns = ["TCGA-AA-0001-01A-11R-A00Z-07", "TCGA-AA-0002-01A-11R-A00Z-07"]

@@ -12,7 +12,7 @@ make IFN at all. Signals per tumour:
   resistant, chronic state);
 * ``CGAS_log2``, ``STING1_log2``: expression of the DNA sensor and adaptor (aliases MB21D1,
   TMEM173 resolved);
-* ``ifn_cluster_status`` from copy number (:func:`ifnexus.tumor.call_9p21`).
+* ``ifn_cluster_status`` from copy number (:func:`ifnexus.tumour.call_9p21`).
 
 Each signal is turned into a robust z score against the cohort (or a reference cohort the user
 gives): ``(x - median) / (1.4826 * MAD)`` (the SD when the MAD is 0). Rules, first match wins, all
@@ -37,7 +37,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import IfnexusWarning, ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import get_set, resolve_genes
 from ifnexus.scoring._ssgsea import ssgsea
 
@@ -136,7 +136,7 @@ def call_ifn_state(
     signals
         Output of :func:`ifn_signals` (None when there is no expression).
     copy_number
-        Output of :func:`ifnexus.tumor.call_9p21` (``ifn_cluster_status`` and counts), optional.
+        Output of :func:`ifnexus.tumour.call_9p21` (``ifn_cluster_status`` and counts), optional.
     reference
         Signals of a reference cohort (same columns as ``signals``); z scores are computed against
         it instead of against the tumours themselves.

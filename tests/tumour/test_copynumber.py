@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets import chr9p21_genes
-from ifnexus.tumor import adjust_for_purity, call_9p21, classify_log2, read_segments, region_genes
+from ifnexus.tumour import adjust_for_purity, call_9p21, classify_log2, read_segments, region_genes
 
 # hg38 (GENCODE v27) CDKN2A 21967753-21995301; IFN cluster 21077105 (IFNB1) .. 21482313 (IFNE)
 ROWS = [

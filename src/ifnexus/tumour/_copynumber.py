@@ -33,9 +33,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets import chr9p21_genes, resolve_genes
-from ifnexus.tumor._expression import read_table
+from ifnexus.tumour._expression import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _normalise_build(build: str) -> str:
 
 @cache
 def _hg19_table() -> pd.DataFrame:
-    path = resources.files("ifnexus.tumor") / "data" / "chr9p21_region_grch37.tsv"
+    path = resources.files("ifnexus.tumour") / "data" / "chr9p21_region_grch37.tsv"
     with path.open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, sep="\t", comment="#")
 

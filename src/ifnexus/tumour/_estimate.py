@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import estimate_common_genes, get_set
 from ifnexus.scoring._ssgsea import ssgsea
 
@@ -108,7 +108,7 @@ def estimate_scores(
         Expression platform, recorded in ``purity_calibration``; the purity formula is calibrated
         for ``"affymetrix"`` only. None: unknown (a hint is taken from ``scale``).
     scale
-        Detected or declared scale (see :func:`ifnexus.tumor.detect_scale`), only used to word
+        Detected or declared scale (see :func:`ifnexus.tumour.detect_scale`), only used to word
         ``purity_calibration``.
     ifn_aware
         Also compute the IFN-aware immune score, ESTIMATE score and purity.

@@ -1,7 +1,7 @@
 """Figures of a tumour profile: a score heatmap with annotation tracks, and purity by IFN state.
 
 Drawn with matplotlib's Agg backend on a private Figure (no pyplot state), written atomically.
-matplotlib is imported when a figure is drawn, so importing ``ifnexus.tumor`` stays light.
+matplotlib is imported when a figure is drawn, so importing ``ifnexus.tumour`` stays light.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import ValidationError
 from ifnexus._io import atomic_path
+from ifnexus.errors import ValidationError
 
 STATE_COLOURS = {
     "acute-competent": "#1b9e77",

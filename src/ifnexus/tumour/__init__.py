@@ -1,7 +1,7 @@
 """Bulk tumour profiling: ESTIMATE purity, immune contexture, 9p21 status and the IFN state."""
 
-from ifnexus.tumor._contexture import immune_contexture, mean_log2_scores
-from ifnexus.tumor._copynumber import (
+from ifnexus.tumour._contexture import immune_contexture, mean_log2_scores
+from ifnexus.tumour._copynumber import (
     adjust_for_purity,
     call_9p21,
     classify_log2,
@@ -10,22 +10,22 @@ from ifnexus.tumor._copynumber import (
     segment_gene_cn,
     tidy_segments,
 )
-from ifnexus.tumor._estimate import (
+from ifnexus.tumour._estimate import (
     estimate_purity,
     estimate_scores,
     estimate_signatures,
     ifn_inducible_genes,
 )
-from ifnexus.tumor._expression import (
+from ifnexus.tumour._expression import (
     collapse_duplicates,
     detect_scale,
     log2_expression,
     read_expression,
     read_numeric_matrix,
 )
-from ifnexus.tumor._ifnstate import IFN_STATES, call_ifn_state, ifn_signals, robust_z
-from ifnexus.tumor._plots import plot_purity_by_state, plot_score_heatmap
-from ifnexus.tumor._profile import profile_tumours, read_clinical
+from ifnexus.tumour._ifnstate import IFN_STATES, call_ifn_state, ifn_signals, robust_z
+from ifnexus.tumour._plots import plot_purity_by_state, plot_score_heatmap
+from ifnexus.tumour._profile import profile_tumours, read_clinical
 
 __all__ = [
     "IFN_STATES",

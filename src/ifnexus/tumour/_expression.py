@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 
 logger = logging.getLogger(__name__)
 

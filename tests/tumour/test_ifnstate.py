@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import median_abs_deviation
 
-from ifnexus._errors import ValidationError
-from ifnexus.tumor import call_ifn_state, robust_z
+from ifnexus.errors import ValidationError
+from ifnexus.tumour import call_ifn_state, robust_z
 
 
 def test_robust_z_matches_scipy():

@@ -1,4 +1,4 @@
-"""Benchmark: ESTIMATE scores, ifnexus.tumor vs the R package estimate 1.0.13, side by side.
+"""Benchmark: ESTIMATE scores, ifnexus.tumour vs the R package estimate 1.0.13, side by side.
 
 Both sides run end to end in their own process on the same input file (read the matrix, keep the
 10,412 common genes, ssGSEA on the two signatures, purity, write the scores), alternating order,
@@ -14,7 +14,7 @@ data ``SI_geneset`` and ``common_genes`` from ../shared/reference/estimate. Need
 Inputs: the package's ovarian sample input (17,256 genes x 10 tumours) and larger cohorts made by
 resampling its tumours with Gaussian noise (sd 0.25 on the log2 scale, fixed seed).
 
-    python benchmarks/tumor_estimate.py --estimate-r /path/to/estimate/R/estimateScore.R \
+    python benchmarks/tumour_estimate.py --estimate-r /path/to/estimate/R/estimateScore.R \
         --sizes 10,200,1000 --repeats 3
 """
 
@@ -56,7 +56,7 @@ cat("compute_s", (proc.time() - t0)[["elapsed"]], "\n")
 PY_DRIVER = r"""
 import sys, time
 t0 = time.perf_counter()
-from ifnexus.tumor import read_expression, estimate_scores
+from ifnexus.tumour import read_expression, estimate_scores
 from ifnexus._io import write_table
 x = read_expression(sys.argv[1])
 r = estimate_scores(x, platform="affymetrix", ifn_aware=False)

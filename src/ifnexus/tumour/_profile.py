@@ -18,12 +18,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ifnexus._errors import IfnexusWarning, InputFormatError, ValidationError
-from ifnexus.tumor._contexture import immune_contexture
-from ifnexus.tumor._copynumber import HEMIZYGOUS_LOG2, HOMOZYGOUS_LOG2, call_9p21, tidy_segments
-from ifnexus.tumor._estimate import Platform, estimate_scores
-from ifnexus.tumor._expression import SCALES, detect_scale, log2_expression, read_table
-from ifnexus.tumor._ifnstate import call_ifn_state, ifn_signals
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
+from ifnexus.tumour._contexture import immune_contexture
+from ifnexus.tumour._copynumber import HEMIZYGOUS_LOG2, HOMOZYGOUS_LOG2, call_9p21, tidy_segments
+from ifnexus.tumour._estimate import Platform, estimate_scores
+from ifnexus.tumour._expression import SCALES, detect_scale, log2_expression, read_table
+from ifnexus.tumour._ifnstate import call_ifn_state, ifn_signals
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +132,9 @@ def profile_tumours(
         purity when the platform is Affymetrix, else none), ``clinical``, ``estimate``,
         ``estimate_ifnaware`` or ``none``.
     homozygous, hemizygous, cluster_fraction
-        9p21 calling parameters (:func:`ifnexus.tumor.call_9p21`).
+        9p21 calling parameters (:func:`ifnexus.tumour.call_9p21`).
     silenced_z, chronic_z, chronic_margin
-        IFN-state thresholds (:func:`ifnexus.tumor.call_ifn_state`).
+        IFN-state thresholds (:func:`ifnexus.tumour.call_ifn_state`).
 
     Returns
     -------
@@ -144,7 +144,7 @@ def profile_tumours(
         ``ESTIMATEScore_ifnaware``, ``TumorPurity_ifnaware``, ``purity_calibration``; the
         ``danaher_*`` scores, ``cytolytic_activity``, ``M1``, ``M2``, ``M1_M2_log2ratio``;
         ``ifna_score``, ``isgrs_score``, ``ifng_score``, ``CGAS_log2``, ``STING1_log2``; the 9p21
-        columns of :func:`ifnexus.tumor.call_9p21` (``cdkn2a_status``, ``ifn_cluster_status``,
+        columns of :func:`ifnexus.tumour.call_9p21` (``cdkn2a_status``, ``ifn_cluster_status``,
         ...) and ``cn_purity_source``; ``ifn_state``, ``ifn_state_rule``, ``ifn_state_evidence``
         and the z scores behind it; then the clinical columns. Expression columns are NaN for
         tumours with copy number only and vice versa. ``.attrs`` records ``scale_reason``,
@@ -167,7 +167,7 @@ def profile_tumours(
             dup = expression.index[expression.index.duplicated()].unique()[:5].tolist()
             raise ValidationError(
                 f"expression has duplicated gene symbols {dup}; collapse them first "
-                "(ifnexus.tumor.collapse_duplicates keeps the highest-mean row)"
+                "(ifnexus.tumour.collapse_duplicates keeps the highest-mean row)"
             )
         if scale is None:
             scale, reason = detect_scale(expression)

@@ -1,4 +1,4 @@
-"""``ifnexus tumor profile``: files written, parity in tumours.csv, bad input exits 2."""
+"""``ifnexus tumour profile``: files written, parity in tumours.csv, bad input exits 2."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _seg(tmp_path, rows):
     return p
 
 
-@pytest.mark.filterwarnings("ignore::ifnexus._errors.IfnexusWarning")
+@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
 def test_profile_writes_everything(tmp_path, shared, capsys):
     expr = shared("reference", "estimate", "sample_input.txt")
     ref = pd.read_csv(
@@ -56,7 +56,7 @@ def test_profile_writes_everything(tmp_path, shared, capsys):
     out = tmp_path / "out"
     rc = main(
         [
-            "tumor",
+            "tumour",
             "profile",
             "--expression",
             str(expr),
@@ -88,7 +88,7 @@ def test_segments_only_cli(tmp_path, capsys):
     seg = _seg(tmp_path, [("a", "chr9", 1, 40000000, 100, -0.5)])
     out = tmp_path / "o"
     assert (
-        main(["tumor", "profile", "--segments", str(seg), "--build", "hg38", "--out", str(out)])
+        main(["tumour", "profile", "--segments", str(seg), "--build", "hg38", "--out", str(out)])
         == 0
     )
     tum = pd.read_csv(out / "tumours.csv", index_col=0)
@@ -100,14 +100,14 @@ def test_bad_input_exit_2_and_no_output(tmp_path, capsys):
     seg = _seg(tmp_path, [("a", "9", 10, 100, 5, 0.0), ("b", "9", 500, 400, 5, 0.0)])
     out = tmp_path / "o"
     assert (
-        main(["tumor", "profile", "--segments", str(seg), "--build", "hg38", "--out", str(out)])
+        main(["tumour", "profile", "--segments", str(seg), "--build", "hg38", "--out", str(out)])
         == 2
     )
     err = capsys.readouterr().err
     assert "error:" in err and "line 3, sample 'b': segment ends before it starts" in err
     assert not (out / "tumours.csv").exists()
-    assert main(["tumor", "profile", "--out", str(out)]) == 2
-    assert main(["tumor", "profile", "--segments", str(seg), "--out", str(out)]) == 2
+    assert main(["tumour", "profile", "--out", str(out)]) == 2
+    assert main(["tumour", "profile", "--segments", str(seg), "--out", str(out)]) == 2
 
 
 def test_gene_level_cli(tmp_path):
@@ -116,7 +116,7 @@ def test_gene_level_cli(tmp_path):
         "Gene Symbol\tLocus ID\tCytoband\tt1\tt2\nCDKN2A\t1029\t9p21.3\t-2\t0\nIFNB1\t3456\t9p21.3\t-2\t-1\n"
     )
     out = tmp_path / "o"
-    assert main(["tumor", "profile", "--gene-cn", str(p), "--out", str(out)]) == 0
+    assert main(["tumour", "profile", "--gene-cn", str(p), "--out", str(out)]) == 0
     tum = pd.read_csv(out / "tumours.csv", index_col=0)
     assert (
         tum.loc["t1", "ifn_state"] == "ifn-deficient"
