@@ -96,6 +96,7 @@ def km_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Kaplan-Meier curves with Greenwood SEs and R-style confidence limits, and medians."""
+    from ifnexus._figures import save_figure
     from ifnexus.outcome import kaplan_meier, median_survival, plot_curves
 
     df = _read(data)
@@ -106,10 +107,9 @@ def km_cmd(
     med = median_survival(df, time, event, **kw)
     payload = {"command": "km", "survival": _records(tab), "median": _records(med)}
     if out:
-        plot_curves(full, Path(out) / "km.png", value_col="survival", ylabel="Survival")
-        payload["files"] = _write(out, {"km": tab, "median": med}, payload) + [
-            str(Path(out) / "km.png")
-        ]
+        fig = save_figure(plot_curves(full, value_col="survival", ylabel="Survival"),
+                          Path(out) / "km.png")  # fmt: skip
+        payload["files"] = _write(out, {"km": tab, "median": med}, payload) + [str(fig)]
     _emit(as_json, payload, tab.to_string(index=False) + "\n\n" + med.to_string(index=False))
 
 
@@ -147,6 +147,7 @@ def cox_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Cox proportional hazards (Efron ties) with the cox.zph proportional-hazards test."""
+    from ifnexus._figures import save_figure
     from ifnexus.outcome import CoxModel, plot_forest
 
     df = _read(data)
@@ -164,7 +165,7 @@ def cox_cmd(
     }  # fmt: skip
     if out:
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
-        fig = plot_forest(fe, Path(out) / "forest.png", series_col=None)
+        fig = save_figure(plot_forest(fe, series_col=None), Path(out) / "forest.png")
         payload["files"] = _write(out, {"cox": s, "ph_test": z}, payload) + [str(fig)]
     _emit(
         as_json, payload, f"{s.to_string()}\n\nconcordance {m.concordance_:.4f}\n\n{z.to_string()}"
@@ -184,6 +185,7 @@ def cif_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test."""
+    from ifnexus._figures import save_figure
     from ifnexus.outcome import cumulative_incidence, gray_test, plot_curves
 
     df = _read(data)
@@ -207,11 +209,9 @@ def cif_cmd(
         if times:  # the figure shows every event time, not only the report times
             full = cumulative_incidence(df, time, event, cause=cause, group_col=group, conf_level=conf_level,
                                         conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
-        fig = plot_curves(
-            full,
+        fig = save_figure(
+            plot_curves(full, value_col="cif", ylabel=f"Cumulative incidence (cause {cause:g})"),
             Path(out) / "cif.png",
-            value_col="cif",
-            ylabel=f"Cumulative incidence (cause {cause:g})",
         )
         payload["files"] = _write(out, tables, payload) + [str(fig)]
     _emit(as_json, payload, text)
@@ -229,6 +229,7 @@ def finegray_cmd(
     conf_level: float = CONF, as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Fine-Gray subdistribution-hazards regression (R cmprsk crr) with sandwich SEs."""
+    from ifnexus._figures import save_figure
     from ifnexus.outcome import FineGrayFitter, plot_forest
 
     df = _read(data)
@@ -254,8 +255,8 @@ def finegray_cmd(
         tables["predicted_cif"] = pred
     if out:
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
-        fig = plot_forest(fe, Path(out) / "forest.png", series_col=None,
-                          xlabel="Subdistribution hazard ratio (CI)")  # fmt: skip
+        fig = save_figure(plot_forest(fe, series_col=None, xlabel="Subdistribution hazard ratio (CI)"),
+                          Path(out) / "forest.png")  # fmt: skip
         payload["files"] = _write(out, tables, payload) + [str(fig)]
     _emit(as_json, payload, s.to_string())
 
@@ -297,6 +298,7 @@ def features_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Tumour features (IFN state, purity, 9p21 loss, immune scores) against local control."""
+    from ifnexus._figures import save_figure
     from ifnexus.outcome import feature_effects, join_features, plot_curves, plot_forest
 
     cl, ft = _read(clinical), _read(features)
@@ -321,13 +323,15 @@ def features_cmd(
                                "effects": _records(res.effects), "tests": _records(res.tests)}  # fmt: skip
     if out:
         d = Path(out)
-        files = [str(plot_curves(res.curves, d / "curves.png", value_col="estimate", panel_col="feature",
-                                 ylabel="Cumulative incidence of local failure"
-                                 if (res.curves["measure"] == "cif").any() else "Local control"))]  # fmt: skip
+        files = [str(save_figure(plot_curves(res.curves, value_col="estimate", panel_col="feature",
+                                             ylabel="Cumulative incidence of local failure"
+                                             if (res.curves["measure"] == "cif").any() else "Local control"),
+                                 d / "curves.png"))]  # fmt: skip
         for m in res.effects["model"].unique():
-            files.append(str(plot_forest(res.effects[res.effects["model"] == m], d / f"forest_{m}.png",
-                                         xlabel=("Subdistribution hazard ratio" if m == "finegray"
-                                                 else "Cause-specific hazard ratio") + " (95% CI)")))  # fmt: skip
+            files.append(str(save_figure(plot_forest(res.effects[res.effects["model"] == m],
+                                                     xlabel=("Subdistribution hazard ratio" if m == "finegray"
+                                                             else "Cause-specific hazard ratio") + " (95% CI)"),
+                                         d / f"forest_{m}.png")))  # fmt: skip
         payload["files"] = (
             _write(out, {"effects": res.effects, "tests": res.tests, "curves": res.curves}, payload)
             + files
