@@ -101,10 +101,11 @@ def simulate(
                    "doses": df["dose"].tolist(), "surviving_fraction": df["surviving_fraction"].tolist(),
                    "lq_surviving_fraction": df["lq_surviving_fraction"].tolist()}  # fmt: skip
         if out is not None:
+            from ifnexus._figures import save_figure
             from ifnexus.model._plots import plot_survival
 
             write_table(df, out / "survival.csv")
-            plot_survival(df, out / "survival.png")
+            save_figure(plot_survival(df), out / "survival.png")
             write_text(out / "summary.json", dumps(summary))
         _report(summary, as_json, out)
         return
@@ -118,12 +119,13 @@ def simulate(
                           n_jobs=n_jobs)  # fmt: skip
     summary = res.summary()
     if out is not None:
+        from ifnexus._figures import save_figure
         from ifnexus.model._plots import plot_local_control, plot_timecourses
 
         write_table(res.patients, out / "patients.csv")
         if len(res.timecourses):
             write_table(res.timecourses, out / "timecourses.csv")
-            plot_timecourses(res.timecourses, out / "timecourses.png")
+            save_figure(plot_timecourses(res.timecourses), out / "timecourses.png")
         curves = [res.local_control_curve()]
         for by in ("ifn_competent", "ifn_label"):
             c = res.local_control_curve(by=by)
@@ -133,7 +135,7 @@ def simulate(
 
         lc = pd.concat(curves, ignore_index=True)
         write_table(lc, out / "local_control.csv")
-        plot_local_control(lc, out / "local_control.png", title=str(res.schedule))
+        save_figure(plot_local_control(lc, title=str(res.schedule)), out / "local_control.png")
         write_text(out / "summary.json", dumps(summary))
     _report(summary, as_json, out)
 
@@ -182,10 +184,11 @@ def tcd50_cmd(
     summary = {"setting": setting, "fractions": fractions, "n_patients": patients,
                "genotype": tumour or "wild-type", "host": host or "immunocompetent", **res.summary()}  # fmt: skip
     if out is not None:
+        from ifnexus._figures import save_figure
         from ifnexus.model._plots import plot_tcd50
 
         write_table(res.table, out / "tcd50.csv")
-        plot_tcd50(res.table, res.b0, res.b1, out / "tcd50.png")
+        save_figure(plot_tcd50(res.table, res.b0, res.b1), out / "tcd50.png")
         write_text(out / "summary.json", dumps(summary))
     _report(summary, as_json, out)
 
