@@ -185,35 +185,31 @@ def cif_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test."""
-    from ifnexus._figures import save_figure
-    from ifnexus.outcome import cumulative_incidence, gray_test, plot_curves
+    from ifnexus.outcome import (
+        cumulative_incidence,
+        cumulative_incidence_dict,
+        gray_test,
+        write_cumulative_incidence,
+    )
 
     df = _read(data)
     kw = dict(censor_code=censor_code, event_codes=_floats(codes, "--codes"), source=data)
     tab = cumulative_incidence(df, time, event, cause=cause, group_col=group, times=_floats(times, "--times"),
                                conf_level=conf_level, conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
-    groups = {}
-    for g, sub in tab.groupby("group", sort=False):
-        groups[str(g)] = {c: sub[c].tolist() for c in ("time", "cif", "std_err", "lower", "upper")}
-    payload: dict[str, Any] = {"command": "cif", "cause": cause, "times": sorted(set(tab["time"].tolist())),
-                               "groups": groups}  # fmt: skip
-    tables = {"cif": tab}
     text = tab.to_string(index=False)
+    gt = None
     if group:
         gt = gray_test(df, time, event, group, cause=cause, **kw)  # type: ignore[arg-type]
-        payload["gray_test"] = _records(gt)[0]
-        tables["gray_test"] = gt
         text += f"\n\nGray's test: {gt['statistic'].iloc[0]:.6g} on {gt['df'].iloc[0]} df, p = {gt['p_value'].iloc[0]:.4g}"
+    payload: dict[str, Any] = {"command": "cif", **cumulative_incidence_dict(tab, cause=cause, gray=gt)}
     if out:
         full = tab
         if times:  # the figure shows every event time, not only the report times
             full = cumulative_incidence(df, time, event, cause=cause, group_col=group, conf_level=conf_level,
                                         conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
-        fig = save_figure(
-            plot_curves(full, value_col="cif", ylabel=f"Cumulative incidence (cause {cause:g})"),
-            Path(out) / "cif.png",
-        )
-        payload["files"] = _write(out, tables, payload) + [str(fig)]
+        files = write_cumulative_incidence(tab, out, cause=cause, gray=gt, curves=full,
+                                           meta={"command": "cif"})  # fmt: skip
+        payload["files"] = [str(f) for f in files]
     _emit(as_json, payload, text)
 
 
@@ -229,36 +225,19 @@ def finegray_cmd(
     conf_level: float = CONF, as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Fine-Gray subdistribution-hazards regression (R cmprsk crr) with sandwich SEs."""
-    from ifnexus._figures import save_figure
-    from ifnexus.outcome import FineGrayFitter, plot_forest
+    from ifnexus.outcome import FineGrayFitter, write_finegray
 
     df = _read(data)
     f = FineGrayFitter(conf_level=conf_level).fit(
         df, time, event, cause=cause, covariates=_split(covariates), categorical=_split(categorical),
         censor_code=censor_code, event_codes=_floats(codes, "--codes"), cengroup_col=cengroup, source=data,
     )  # fmt: skip
-    s = f.summary
-    payload: dict[str, Any] = {
-        "command": "finegray", "cause": cause, "n": f.n_, "n_events": f.n_events_,
-        "n_competing": f.n_competing_, "n_censored": f.n_censored_,
-        "coef": s["coef"].to_dict(), "se": s["se"].to_dict(), "shr": s["exp_coef"].to_dict(),
-        "lower": s["lower"].to_dict(), "upper": s["upper"].to_dict(), "p": s["p"].to_dict(),
-        "loglik": f.loglik_, "loglik_null": f.loglik_null_, "lr_test": f.log_likelihood_ratio_test,
-    }  # fmt: skip
-    tables = {"finegray": s, "baseline": f.baseline_cumulative_hazard_}
-    if times:
-        pred = f.predict_cumulative_incidence(f.means_, _floats(times, "--times"))
-        payload["predicted_cif_at_means"] = {
-            "time": pred["time"].tolist(),
-            "cif": pred["cif"].tolist(),
-        }
-        tables["predicted_cif"] = pred
+    report_times = _floats(times, "--times")
+    payload: dict[str, Any] = {"command": "finegray", **f.to_dict(times=report_times)}
     if out:
-        fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
-        fig = save_figure(plot_forest(fe, series_col=None, xlabel="Subdistribution hazard ratio (CI)"),
-                          Path(out) / "forest.png")  # fmt: skip
-        payload["files"] = _write(out, tables, payload) + [str(fig)]
-    _emit(as_json, payload, s.to_string())
+        files = write_finegray(f, out, times=report_times, meta={"command": "finegray"})
+        payload["files"] = [str(p) for p in files]
+    _emit(as_json, payload, f.summary.to_string())
 
 
 # the tumour-profile columns of `ifnexus tumour profile` studied when --columns is not given
@@ -298,8 +277,7 @@ def features_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Tumour features (IFN state, purity, 9p21 loss, immune scores) against local control."""
-    from ifnexus._figures import save_figure
-    from ifnexus.outcome import feature_effects, join_features, plot_curves, plot_forest
+    from ifnexus.outcome import feature_effects, join_features, write_feature_effects
 
     cl, ft = _read(clinical), _read(features)
     if id_col is None and ft.columns[0].startswith("Unnamed"):
@@ -319,22 +297,9 @@ def features_cmd(
         adjust=_split(adjust), categorical=_split(categorical) or None, reference=ref or None,
         per_sd=per_sd, source=clinical,
     )  # fmt: skip
-    payload: dict[str, Any] = {"command": "features", "id": idc, "n": int(len(data)), "features": cols,
-                               "effects": _records(res.effects), "tests": _records(res.tests)}  # fmt: skip
+    payload: dict[str, Any] = {"command": "features", "id": idc, **res.to_dict()}
     if out:
-        d = Path(out)
-        files = [str(save_figure(plot_curves(res.curves, value_col="estimate", panel_col="feature",
-                                             ylabel="Cumulative incidence of local failure"
-                                             if (res.curves["measure"] == "cif").any() else "Local control"),
-                                 d / "curves.png"))]  # fmt: skip
-        for m in res.effects["model"].unique():
-            files.append(str(save_figure(plot_forest(res.effects[res.effects["model"] == m],
-                                                     xlabel=("Subdistribution hazard ratio" if m == "finegray"
-                                                             else "Cause-specific hazard ratio") + " (95% CI)"),
-                                         d / f"forest_{m}.png")))  # fmt: skip
-        payload["files"] = (
-            _write(out, {"effects": res.effects, "tests": res.tests, "curves": res.curves}, payload)
-            + files
-        )
+        files = write_feature_effects(res, out, meta={"command": "features", "id": idc})
+        payload["files"] = [str(p) for p in files]
     show = res.effects[["term", "model", "analysis", "ratio", "lower", "upper", "p", "unit"]]
     _emit(as_json, payload, show.to_string(index=False) + "\n\n" + res.tests.to_string(index=False))

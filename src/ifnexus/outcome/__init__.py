@@ -12,6 +12,12 @@ from ifnexus.outcome._finegray import FineGrayFitter
 from ifnexus.outcome._kaplan_meier import kaplan_meier, median_survival
 from ifnexus.outcome._logrank import LogRankResult, logrank_test
 from ifnexus.outcome._plots import plot_curves, plot_forest
+from ifnexus.outcome._write import (
+    cumulative_incidence_dict,
+    write_cumulative_incidence,
+    write_feature_effects,
+    write_finegray,
+)
 
 __all__ = [
     "CoxModel",
@@ -19,6 +25,7 @@ __all__ = [
     "FineGrayFitter",
     "LogRankResult",
     "cumulative_incidence",
+    "cumulative_incidence_dict",
     "feature_effects",
     "gray_test",
     "join_features",
@@ -27,4 +34,7 @@ __all__ = [
     "median_survival",
     "plot_curves",
     "plot_forest",
+    "write_cumulative_incidence",
+    "write_feature_effects",
+    "write_finegray",
 ]

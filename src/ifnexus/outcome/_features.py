@@ -20,7 +20,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -59,12 +59,30 @@ class FeatureEffects:
         ``groups``, ``split`` (the median used for continuous features, else NaN).
     data : pandas.DataFrame
         The joined analysis table.
+    features : tuple of str
+        The feature columns studied, in order.
     """
 
     effects: pd.DataFrame
     curves: pd.DataFrame
     tests: pd.DataFrame
     data: pd.DataFrame
+    features: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The effects table (one row per term, model and analysis; see :attr:`effects`)."""
+        return self.effects
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``n`` (patients analysed), ``features``, ``effects`` and ``tests``
+        (lists of row records): the object ``ifnexus outcome features --json`` prints."""
+        return {
+            "n": int(len(self.data)),
+            "features": list(self.features),
+            "effects": self.effects.to_dict(orient="records"),
+            "tests": self.tests.to_dict(orient="records"),
+        }
 
 
 def join_features(
@@ -271,7 +289,7 @@ def feature_effects(
     eff = pd.concat(effects, ignore_index=True)
     curves, tests = _curves_and_tests(data, duration_col, event_col, features, cats, cause,
                                       censor_code, competing, source)  # fmt: skip
-    return FeatureEffects(eff, curves, tests, work)
+    return FeatureEffects(eff, curves, tests, work, tuple(features))
 
 
 def _fit(work, tcol, ecol, covs, cats, model, cause, censor_code, analysis, only, units, source):

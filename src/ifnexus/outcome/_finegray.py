@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -439,6 +440,39 @@ class FineGrayFitter:
         """Pseudo likelihood-ratio test against the null model (as summary.crr prints it)."""
         self._check_fitted()
         return likelihood_ratio_test(self.loglik_, self.loglik_null_, len(self.names_))
+
+    def to_dict(self, times: Sequence[float] | None = None) -> dict[str, Any]:
+        """The fit as one JSON-ready dict (what ``ifnexus outcome finegray --json`` prints).
+
+        Parameters
+        ----------
+        times
+            Also give the predicted cumulative incidence at the covariate means at these times.
+
+        Returns
+        -------
+        dict
+            ``cause``, ``n``, ``n_events``, ``n_competing``, ``n_censored``; per covariate
+            ``coef``, ``se``, ``shr`` (subdistribution hazard ratio), ``lower``, ``upper``, ``p``;
+            ``loglik``, ``loglik_null``, ``lr_test``; with ``times``,
+            ``predicted_cif_at_means`` (``time``, ``cif`` lists).
+        """
+        s = self.summary
+        out: dict[str, Any] = {
+            "cause": self.cause_, "n": self.n_, "n_events": self.n_events_,
+            "n_competing": self.n_competing_, "n_censored": self.n_censored_,
+            "coef": s["coef"].to_dict(), "se": s["se"].to_dict(), "shr": s["exp_coef"].to_dict(),
+            "lower": s["lower"].to_dict(), "upper": s["upper"].to_dict(), "p": s["p"].to_dict(),
+            "loglik": self.loglik_, "loglik_null": self.loglik_null_,
+            "lr_test": self.log_likelihood_ratio_test,
+        }  # fmt: skip
+        if times is not None:
+            pred = self.predict_cumulative_incidence(self.means_, times)
+            out["predicted_cif_at_means"] = {
+                "time": pred["time"].tolist(),
+                "cif": pred["cif"].tolist(),
+            }
+        return out
 
     def predict_cumulative_incidence(
         self, profile: pd.DataFrame | dict | pd.Series, times: Sequence[float] | None = None

@@ -1,0 +1,231 @@
+"""Write outcome results to a folder (tables, ``result.json``, figures) as the CLI's ``--out`` does.
+
+Each writer is what ``ifnexus outcome cif|finegray|features --out DIR`` writes, so a script, the
+virtual study and the command line produce the same files. The JSON objects are those the
+commands print with ``--json`` (without the ``files`` list).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ifnexus._io import write_table, write_text
+from ifnexus._json import dumps
+from ifnexus.errors import ValidationError
+from ifnexus.outcome._features import FeatureEffects
+from ifnexus.outcome._finegray import FineGrayFitter
+
+__all__ = [
+    "cumulative_incidence_dict",
+    "write_cumulative_incidence",
+    "write_feature_effects",
+    "write_finegray",
+]
+
+
+def _write_tables(
+    out: Path, tables: Mapping[str, pd.DataFrame], payload: Mapping[str, Any]
+) -> list[Path]:
+    """``NAME.csv`` per table (index written when named) and ``result.json`` last."""
+    written = [
+        write_table(tab, out / f"{name}.csv", index=tab.index.name is not None)
+        for name, tab in tables.items()
+    ]
+    written.append(write_text(out / "result.json", dumps(dict(payload)) + "\n"))
+    return written
+
+
+def cumulative_incidence_dict(
+    cif: pd.DataFrame, *, cause: float, gray: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """The cumulative-incidence table (and Gray's test) as one JSON-ready dict.
+
+    Parameters
+    ----------
+    cif
+        The table of :func:`ifnexus.outcome.cumulative_incidence`.
+    cause
+        The event code the incidence is of.
+    gray
+        The table of :func:`ifnexus.outcome.gray_test`, or None.
+
+    Returns
+    -------
+    dict
+        ``cause``; ``times`` (sorted distinct times of the table); ``groups``: per group, lists
+        ``time``, ``cif``, ``std_err``, ``lower``, ``upper``; ``gray_test`` (its one row) when
+        given.
+    """
+    need = {"group", "time", "cif", "std_err", "lower", "upper"}
+    if not need <= set(cif.columns):
+        raise ValidationError(
+            f"cif needs columns {sorted(need)} (the table of cumulative_incidence); "
+            f"got {list(cif.columns)}"
+        )
+    groups = {}
+    for g, sub in cif.groupby("group", sort=False):
+        groups[str(g)] = {c: sub[c].tolist() for c in ("time", "cif", "std_err", "lower", "upper")}
+    payload: dict[str, Any] = {
+        "cause": cause,
+        "times": sorted(set(cif["time"].tolist())),
+        "groups": groups,
+    }
+    if gray is not None:
+        payload["gray_test"] = gray.to_dict(orient="records")[0]
+    return payload
+
+
+def write_cumulative_incidence(
+    cif: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    cause: float,
+    gray: pd.DataFrame | None = None,
+    curves: pd.DataFrame | None = None,
+    figures: bool = True,
+    meta: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write ``cif.csv``, ``gray_test.csv`` (when given), ``result.json`` and ``cif.png``.
+
+    Parameters
+    ----------
+    cif
+        The table of :func:`ifnexus.outcome.cumulative_incidence` (at report times or all).
+    out_dir
+        Output folder (created).
+    cause
+        The event code the incidence is of.
+    gray
+        Gray's test table, or None.
+    curves
+        The full curves for the figure (every event time); default ``cif``.
+    figures
+        Also draw ``cif.png``.
+    meta
+        Items put first in ``result.json`` (the CLI adds ``command``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files, the figure last.
+    """
+    out = Path(out_dir)
+    tables = {"cif": cif} if gray is None else {"cif": cif, "gray_test": gray}
+    payload = {**dict(meta or {}), **cumulative_incidence_dict(cif, cause=cause, gray=gray)}
+    files = _write_tables(out, tables, payload)
+    if figures:
+        from ifnexus._figures import save_figure
+        from ifnexus.outcome._plots import plot_curves
+
+        fig = plot_curves(
+            cif if curves is None else curves,
+            value_col="cif",
+            ylabel=f"Cumulative incidence (cause {cause:g})",
+        )
+        files.append(save_figure(fig, out / "cif.png"))
+    return files
+
+
+def write_finegray(
+    fitter: FineGrayFitter,
+    out_dir: str | os.PathLike[str],
+    *,
+    times: Sequence[float] | None = None,
+    figures: bool = True,
+    meta: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write ``finegray.csv``, ``baseline.csv``, ``predicted_cif.csv`` (with ``times``),
+    ``result.json`` and ``forest.png`` of a fitted :class:`FineGrayFitter`.
+
+    Parameters
+    ----------
+    fitter
+        A fitted Fine-Gray model.
+    out_dir
+        Output folder (created).
+    times
+        Times of the predicted cumulative incidence at the covariate means.
+    figures
+        Also draw the forest plot ``forest.png``.
+    meta
+        Items put first in ``result.json`` (the CLI adds ``command``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files, the figure last.
+    """
+    out = Path(out_dir)
+    s = fitter.summary
+    tables = {"finegray": s, "baseline": fitter.baseline_cumulative_hazard_}
+    if times is not None:
+        tables["predicted_cif"] = fitter.predict_cumulative_incidence(fitter.means_, times)
+    payload = {**dict(meta or {}), **fitter.to_dict(times=times)}
+    files = _write_tables(out, tables, payload)
+    if figures:
+        from ifnexus._figures import save_figure
+        from ifnexus.outcome._plots import plot_forest
+
+        fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
+        fig = plot_forest(fe, series_col=None, xlabel="Subdistribution hazard ratio (CI)")
+        files.append(save_figure(fig, out / "forest.png"))
+    return files
+
+
+def write_feature_effects(
+    result: FeatureEffects,
+    out_dir: str | os.PathLike[str],
+    *,
+    figures: bool = True,
+    meta: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write ``effects.csv``, ``tests.csv``, ``curves.csv``, ``result.json``, ``curves.png`` and
+    one ``forest_MODEL.png`` per model of a :class:`FeatureEffects`.
+
+    Parameters
+    ----------
+    result
+        The result of :func:`ifnexus.outcome.feature_effects`.
+    out_dir
+        Output folder (created).
+    figures
+        Also draw the curves and forest plots.
+    meta
+        Items put first in ``result.json`` (the CLI adds ``command`` and ``id``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The tables and ``result.json``, then the figures.
+    """
+    out = Path(out_dir)
+    payload = {**dict(meta or {}), **result.to_dict()}
+    tables = {"effects": result.effects, "tests": result.tests, "curves": result.curves}
+    files = _write_tables(out, tables, payload)
+    if figures:
+        from ifnexus._figures import save_figure
+        from ifnexus.outcome._plots import plot_curves, plot_forest
+
+        cif = (result.curves["measure"] == "cif").any()
+        fig = plot_curves(
+            result.curves,
+            value_col="estimate",
+            panel_col="feature",
+            ylabel="Cumulative incidence of local failure" if cif else "Local control",
+        )
+        figs = [save_figure(fig, out / "curves.png")]
+        for m in result.effects["model"].unique():
+            label = (
+                "Subdistribution hazard ratio" if m == "finegray" else "Cause-specific hazard ratio"
+            )
+            fig = plot_forest(
+                result.effects[result.effects["model"] == m], xlabel=f"{label} (95% CI)"
+            )
+            figs.append(save_figure(fig, out / f"forest_{m}.png"))
+        files = files + figs
+    return files
