@@ -158,3 +158,114 @@ def test_null_lo_values_equal_the_sorted_definition():
                     break
                 vals.append(special.betainc(k + 1.0, float(n - k), p[k]))
             assert lo[r] == pytest.approx(min(vals), rel=1e-12)
+
+
+# --- the stages of rra, one at a time --------------------------------------------------------
+
+
+def _ranked_list(seed=4, ngene=60, per=4):
+    rng = np.random.default_rng(seed)
+    genes = np.repeat([f"g{i}" for i in range(ngene)], per)
+    scores = rng.normal(size=genes.size)
+    scores[:per] -= 3  # one strong gene
+    order = np.argsort(scores, kind="stable")
+    sg = np.array([f"s{i}" for i in range(genes.size)], dtype=object)
+    return sg[order], genes[order], scores[order]
+
+
+@pytest.mark.parametrize("controls", [False, True])
+def test_rra_stages_by_hand_equal_rra(controls):
+    from ifnexus.screen import (
+        rra_fdr,
+        rra_groups,
+        rra_lo_values,
+        rra_percentiles,
+        rra_permutation_p,
+    )
+
+    sg, genes, scores = _ranked_list()
+    ctrl = [s for s, g in zip(sg, genes, strict=True) if g in ("g58", "g59")] if controls else None
+    opt = RraOptions(min_number_goodsgrna=1)
+    whole = rra(sg, genes, scores, alpha=0.2, control_sgrnas=ctrl, options=opt)
+    pct = rra_percentiles(scores)
+    groups = rra_groups(sg, genes, pct, control_sgrnas=ctrl)
+    lo, good = rra_lo_values(groups, alpha=0.2)
+    p, nperm = rra_permutation_p(groups, lo, alpha=0.2, options=opt)
+    fdr, bad = rra_fdr(p, good, groups.sizes, options=opt)
+    by_gene = whole.set_index("group_id")
+    names = np.asarray(groups.names)
+    keep = ~groups.control_only
+    assert set(by_gene.index) == set(names[keep])
+    ref = by_gene.loc[names[keep]]
+    np.testing.assert_array_equal(ref["lo_value"].to_numpy(), lo[keep])
+    np.testing.assert_array_equal(ref["goodsgrna"].to_numpy(), good[keep])
+    np.testing.assert_array_equal(ref["p"].to_numpy(), p[keep])
+    np.testing.assert_array_equal(ref["FDR"].to_numpy(), fdr[keep])
+    np.testing.assert_array_equal(ref["bad"].to_numpy(), bad[keep])
+    assert whole.attrs["n_permutations"] == nperm
+
+
+def test_rra_percentiles_are_mid_ranks():
+    from ifnexus.screen import rra_percentiles
+
+    # no ties: (rank - 1/2) / N; a tie shares the mean of its ranks
+    assert rra_percentiles([3.0, 1.0, 2.0, 5.0]).tolist() == [5 / 8, 1 / 8, 3 / 8, 7 / 8]
+    assert rra_percentiles([1.0, 2.0, 2.0, 3.0]).tolist() == [1 / 8, 4 / 8, 4 / 8, 7 / 8]
+    with pytest.raises(ValueError, match="finite"):
+        rra_percentiles([1.0, np.nan])
+
+
+def test_rra_lo_value_is_the_beta_cdf_minimum():
+    from ifnexus.screen import rra_groups, rra_lo_values
+
+    # gene A at known percentiles 0.05, 0.1, 0.3, 0.9; alpha = 0.35 keeps the first three
+    pct = np.array([0.05, 0.1, 0.3, 0.9, 0.5, 0.6])
+    groups = rra_groups([f"s{i}" for i in range(6)], ["A"] * 4 + ["B"] * 2, pct)
+    lo, good = rra_lo_values(groups, alpha=0.35)
+    expect_a = min(stats.beta.cdf(x, k + 1, 4 - k) for k, x in enumerate([0.05, 0.1, 0.3]))
+    assert lo[0] == pytest.approx(expect_a, rel=1e-12)
+    assert good.tolist() == [3, 0]
+    # B has no percentile under alpha: its lo-value is the first order statistic's CDF
+    assert lo[1] == pytest.approx(stats.beta.cdf(0.5, 1, 2), rel=1e-12)
+
+
+def test_rra_permutation_p_equals_an_explicit_park_miller_null():
+    from ifnexus.screen import rra_groups, rra_lo_values, rra_permutation_p
+
+    # two genes of 3 sgRNAs, 5 rounds: 2 x 6 random genes from MAGeCK's generator (seed 123456)
+    pct = np.array([0.05, 0.4, 0.7, 0.2, 0.25, 0.9])
+    groups = rra_groups([f"s{i}" for i in range(6)], ["A"] * 3 + ["B"] * 3, pct)
+    alpha = 0.3
+    lo, _ = rra_lo_values(groups, alpha=alpha)
+    opt = RraOptions(permutation_rounds=5, permutation_specified=True)
+    p, nperm = rra_permutation_p(groups, lo, alpha=alpha, options=opt)
+    x, u = 123456, []
+    for _ in range(12 * 3):
+        x = 48271 * x % 2147483647
+        u.append(x / 2147483647)
+    null = []
+    for row in np.asarray(u).reshape(12, 3):
+        r = np.sort(row)
+        vals = [stats.beta.cdf(r[0], 1, 3)]
+        for k in range(1, 3):
+            if r[k] > alpha:
+                break
+            vals.append(stats.beta.cdf(r[k], k + 1, 3 - k))
+        null.append(min(vals))
+    null = np.sort(null)
+    for g in range(2):
+        i = int(np.argmin(np.abs(null - lo[g])))  # nearest null value, MAGeCK's search
+        assert p[g] == pytest.approx((2 * i + 1) / 24, abs=1e-15)
+    assert nperm == {3: 12}
+
+
+def test_rra_fdr_is_bh_over_the_good_genes():
+    from ifnexus.screen import rra_fdr
+
+    p = np.array([0.01, 0.2, 0.03, 0.5, 0.04])
+    good = np.array([2, 0, 3, 1, 2])
+    fdr, bad = rra_fdr(p, good, np.full(5, 4), options=RraOptions(min_number_goodsgrna=1))
+    assert bad.tolist() == [False, True, False, False, False]
+    assert np.isnan(fdr[1])
+    ok = ~bad
+    np.testing.assert_allclose(fdr[ok], stats.false_discovery_control(p[ok]), rtol=1e-12)

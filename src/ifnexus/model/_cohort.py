@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from ifnexus._optional import import_optional
 from ifnexus._rng import RngLike
 from ifnexus.errors import ValidationError
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
@@ -545,10 +546,9 @@ def simulate_cohort(
 
 
 def _run_dask(cfg: _Config, bounds, scheduler):
-    try:
-        from distributed import Client
-    except ImportError as exc:  # pragma: no cover - distributed is a dependency
-        raise ValidationError("scheduler= needs the 'distributed' package") from exc
+    Client = import_optional(
+        "distributed", extra="dask", purpose="simulating on a Dask cluster (scheduler=)"
+    ).Client
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
     try:

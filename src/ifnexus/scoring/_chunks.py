@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse
 
+from ifnexus._optional import import_optional
 from ifnexus.errors import ValidationError
 from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
 from ifnexus.scoring._source import Block, ExpressionSource, read_backed_rows
@@ -109,15 +110,21 @@ def weighted_sums(block: Block, weights: np.ndarray, transform: Transform = "non
     return np.asarray(block, dtype=np.float64) @ weights
 
 
+def _dask() -> Any:
+    """Import dask, or raise a MissingDependencyError naming the ``dask`` extra."""
+    return import_optional(
+        "dask", extra="dask", purpose="scoring on Dask (a dask array or scheduler=)"
+    )
+
+
 def _compute_dask(tasks: list[Any], scheduler: Any) -> list[Any]:
-    import dask
+    dask = _dask()
 
     if scheduler is None:
         return list(dask.compute(*tasks))
-    try:
-        from distributed import Client
-    except ImportError as exc:  # pragma: no cover - distributed ships with the package deps
-        raise ValidationError("scheduler= needs the 'distributed' package") from exc
+    Client = import_optional(
+        "distributed", extra="dask", purpose="scoring on a Dask cluster (scheduler=)"
+    ).Client
     if isinstance(scheduler, str):
         try:
             # distributed's own connect timeout (dask config distributed.comm.timeouts.connect)
@@ -137,7 +144,7 @@ def _compute_dask(tasks: list[Any], scheduler: Any) -> list[Any]:
 
 
 def _dask_blocks(source: ExpressionSource, bounds: list[tuple[int, int]]) -> list[Any]:
-    import dask
+    dask = _dask()
 
     if source.dask is not None:
         return list(source.dask.to_delayed().ravel())
@@ -172,7 +179,7 @@ def map_chunks(
     """
     bounds = source.bounds(chunk_size)
     if source.dask is not None or scheduler is not None:
-        import dask
+        dask = _dask()
 
         args_d = [dask.delayed(a, pure=True) if isinstance(a, np.ndarray) else a for a in args]
         blocks = _dask_blocks(source, bounds)
@@ -208,7 +215,7 @@ def fold_chunks(
     """
     bounds = source.bounds(chunk_size)
     if source.dask is not None or scheduler is not None:
-        import dask
+        dask = _dask()
 
         state: Any = None
         for blk in _dask_blocks(source, bounds):

@@ -35,8 +35,14 @@ _WHERE = {
     "sgrna_plot": "_plots",
     "volcano_plot": "_plots",
     "write_figures": "_plots",
+    "RraGroups": "_rra",
     "RraOptions": "_rra",
     "rra": "_rra",
+    "rra_fdr": "_rra",
+    "rra_groups": "_rra",
+    "rra_lo_values": "_rra",
+    "rra_percentiles": "_rra",
+    "rra_permutation_p": "_rra",
 }
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "MageckResult",
     "PHENOTYPES",
     "PhenotypeResult",
+    "RraGroups",
     "RraOptions",
     "as_count_table",
     "count_fastq",
@@ -62,6 +69,11 @@ __all__ = [
     "read_library",
     "replicate_plot",
     "rra",
+    "rra_fdr",
+    "rra_groups",
+    "rra_lo_values",
+    "rra_percentiles",
+    "rra_permutation_p",
     "sgrna_phenotype",
     "sgrna_plot",
     "size_factors",
@@ -96,7 +108,16 @@ if TYPE_CHECKING:  # pragma: no cover
         volcano_plot,
         write_figures,
     )
-    from ifnexus.screen._rra import RraOptions, rra
+    from ifnexus.screen._rra import (
+        RraGroups,
+        RraOptions,
+        rra,
+        rra_fdr,
+        rra_groups,
+        rra_lo_values,
+        rra_percentiles,
+        rra_permutation_p,
+    )
 
 
 def __getattr__(name: str) -> Any:

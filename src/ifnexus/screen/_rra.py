@@ -36,60 +36,20 @@ from scipy import special
 
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.errors import ValidationError
+from ifnexus.screen._lehmer import _LehmerStream
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RraOptions", "rra"]
-
-_M = 2147483647
-_A = 48271
-_CHUNK = 1 << 18
-
-
-class _LehmerStream:
-    """MAGeCK's ``rngs.cpp`` stream 0: x <- 48271 x mod (2^31 - 1), u = x / (2^31 - 1)."""
-
-    _powers: np.ndarray | None = None
-
-    def __init__(self, seed: int = 123456) -> None:
-        self.state = int(seed) % _M
-
-    @classmethod
-    def _pow(cls) -> np.ndarray:
-        if cls._powers is None:
-            p = np.empty(_CHUNK, dtype=np.int64)
-            p[0] = _A
-            n = 1
-            while n < _CHUNK:
-                k = min(n, _CHUNK - n)
-                p[n : n + k] = (p[:k] * p[n - 1]) % _M
-                n += k
-            cls._powers = p
-        return cls._powers
-
-    def jump(self, k: int) -> None:
-        """Advance the stream by ``k`` draws without producing them."""
-        self.state = (self.state * pow(_A, int(k), _M)) % _M
-
-    def draw(self, k: int) -> np.ndarray:
-        pw = self._pow()
-        out = np.empty(k, dtype=np.float64)
-        pos = 0
-        buf = np.empty(min(_CHUNK, k), dtype=np.int64)
-        tmp = np.empty_like(buf)
-        while pos < k:
-            c = min(_CHUNK, k - pos)
-            x, t = buf[:c], tmp[:c]
-            np.multiply(pw[:c], self.state, out=x)  # < 2^62
-            # x mod (2^31 - 1) by two Mersenne folds (x is never a multiple of the modulus)
-            for _ in range(2):
-                np.right_shift(x, 31, out=t)
-                np.bitwise_and(x, _M, out=x)
-                x += t
-            self.state = int(x[-1])
-            np.divide(x, _M, out=out[pos : pos + c])
-            pos += c
-        return out
+__all__ = [
+    "RraGroups",
+    "RraOptions",
+    "rra",
+    "rra_fdr",
+    "rra_groups",
+    "rra_lo_values",
+    "rra_percentiles",
+    "rra_permutation_p",
+]
 
 
 def _nearest_index(a: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -361,68 +321,114 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def rra(
-    sgrnas: Sequence[str],
-    genes: Sequence[str],
-    scores: np.ndarray | Sequence[float],
-    *,
-    alpha: float,
-    control_sgrnas: Sequence[str] | None = None,
-    skip_genes: Sequence[str] = ("NA", "na"),
-    options: RraOptions | None = None,
-    rng: RngLike | Literal["mageck"] = "mageck",
-    null_cache: dict | None = None,
-    gene_index: tuple[np.ndarray, list[str]] | None = None,
-) -> pd.DataFrame:
-    """Alpha-RRA gene ranking from a ranked sgRNA list (MAGeCK's ``RRA`` program).
+@dataclass(frozen=True)
+class RraGroups:
+    """A ranked sgRNA list grouped by gene: the output of :func:`rra_groups`.
+
+    Attributes
+    ----------
+    names
+        Gene per group, in order of first appearance in the ranked list.
+    codes
+        Group index of each item (an item is one (sgRNA, gene) pair; an sgRNA whose gene field
+        holds commas gives one item per gene).
+    item_line
+        Position in the ranked list of each item.
+    percentiles
+        Percentile of each item (:func:`rra_percentiles` of its sgRNA).
+    sizes
+        Number of items per group.
+    is_control
+        Per item: the sgRNA is a control sgRNA.
+    control_percentiles
+        Percentiles of the control sgRNAs sorted by sgRNA id (MAGeCK keeps them in a
+        ``std::map``), the values the null draws from; None without controls.
+    control_only
+        Per group: every item is a control sgRNA (such genes are not permuted nor reported).
+    """
+
+    names: list[str]
+    codes: np.ndarray
+    item_line: np.ndarray
+    percentiles: np.ndarray
+    sizes: np.ndarray
+    is_control: np.ndarray
+    control_percentiles: np.ndarray | None
+    control_only: np.ndarray
+
+    @property
+    def sorted_percentiles(self) -> tuple[np.ndarray, np.ndarray]:
+        """(percentiles sorted by group then value, start of each group in that array)."""
+        order = np.lexsort((self.percentiles, self.codes))
+        starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64)
+        return self.percentiles[order], starts
+
+
+def rra_percentiles(scores: np.ndarray | Sequence[float]) -> np.ndarray:
+    """Stage 1 of :func:`rra`: each sgRNA's percentile in the ranked list.
 
     Parameters
     ----------
-    sgrnas, genes, scores
-        One entry per sgRNA in the order MAGeCK writes its ``plow``/``phigh`` file (sorted by
-        score); small scores are significant. A gene field with commas assigns the sgRNA to
-        several genes.
-    alpha
-        Maximum percentile counted as a good sgRNA (``-p``).
-    control_sgrnas
-        Control sgRNA ids (``--control``): the null draws their percentiles instead of uniforms,
-        and genes made only of controls are neither permuted nor reported.
-    skip_genes
-        Genes not permuted (p-value 1), MAGeCK's ``--skip-gene`` (default ``NA``, ``na``).
-    options
-        :class:`RraOptions`.
-    rng
-        ``"mageck"`` (default) for MAGeCK's generator and seed; an int seed or a numpy
-        Generator for an independent permutation.
-    null_cache
-        A dict shared between calls that use MAGeCK's generator on the same gene sizes (the
-        negative and positive tests): nulls drawn from the same stream position are computed
-        once. Key ``"alphas"`` lists the alphas to compute in one pass.
-    gene_index
-        Optional (code per sgRNA, gene names) when the caller has already coded the genes
-        (no comma-separated multi-gene entries); saves hashing the gene strings again.
+    scores
+        One score per sgRNA; small scores rank first.
 
     Returns
     -------
-    DataFrame in MAGeCK's output order (by lo-value) with columns ``group_id``,
-    ``items_in_group``, ``lo_value``, ``p``, ``FDR`` (NaN for genes failing the good-sgRNA
-    filters), ``goodsgrna``, ``bad``; ``attrs`` holds ``n_permutations`` per sgRNA count.
+    numpy.ndarray
+        (i1 + i2 + 1) / (2N) per sgRNA, where i1 and i2 are the positions in the sorted scores
+        nearest to score - 1e-9 and score + 1e-9 (MAGeCK's mid-rank for ties); without ties
+        this is (rank - 1/2) / N.
+
+    Raises
+    ------
+    ValidationError
+        An empty list or a non-finite score.
     """
-    opt = options or RraOptions()
     sc = np.asarray(scores, dtype=np.float64)
-    sg = np.asarray(sgrnas, dtype=object)
-    gn = np.asarray(genes, dtype=object)
-    if not (sc.shape[0] == sg.shape[0] == gn.shape[0]):
-        raise ValidationError("sgrnas, genes and scores must have the same length")
     if sc.shape[0] == 0:
         raise ValidationError("RRA needs at least one sgRNA")
     if not np.all(np.isfinite(sc)):
         raise ValidationError("RRA scores must be finite")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValidationError(f"alpha must be within 0 and 1, got {alpha}")
-    nlist = sc.shape[0]
-    pct = _mid_percentile(np.sort(sc), sc)
+    return _mid_percentile(np.sort(sc), sc)
 
+
+def rra_groups(
+    sgrnas: Sequence[str],
+    genes: Sequence[str],
+    percentiles: np.ndarray,
+    *,
+    control_sgrnas: Sequence[str] | None = None,
+    gene_index: tuple[np.ndarray, list[str]] | None = None,
+) -> RraGroups:
+    """Stage 2 of :func:`rra`: group the ranked sgRNAs by gene and mark the controls.
+
+    Parameters
+    ----------
+    sgrnas, genes
+        One entry per sgRNA in ranked order; a gene field with commas assigns the sgRNA to
+        several genes.
+    percentiles
+        :func:`rra_percentiles` of the list.
+    control_sgrnas
+        Control sgRNA ids (RRA's ``--control``).
+    gene_index
+        Optional (code per sgRNA, gene names) when the caller has already coded the genes.
+
+    Returns
+    -------
+    RraGroups
+
+    Raises
+    ------
+    ValidationError
+        Lengths that differ, or control sgRNAs none of which is in the list.
+    """
+    sg = np.asarray(sgrnas, dtype=object)
+    gn = np.asarray(genes, dtype=object)
+    pct = np.asarray(percentiles, dtype=np.float64)
+    if not (pct.shape[0] == sg.shape[0] == gn.shape[0]):
+        raise ValidationError("sgrnas, genes and scores must have the same length")
+    nlist = pct.shape[0]
     # items: (line, gene) pairs; genes in order of first appearance
     if gene_index is not None:  # genes already coded by the caller (no multi-gene sgRNAs)
         gcodes, gnames = gene_index
@@ -447,10 +453,9 @@ def rra(
         codes, names = pd.factorize(np.asarray(item_gene, dtype=object), sort=False)
         names = [str(x) for x in names]
     ngroup = len(names)
-    item_pct = pct[item_line_a]
     sizes = np.bincount(codes, minlength=ngroup)
 
-    is_ctrl_item = np.zeros(item_pct.shape[0], dtype=bool)
+    is_ctrl_item = np.zeros(item_line_a.shape[0], dtype=bool)
     control_pct = None
     if control_sgrnas is not None:
         cset = {str(c) for c in control_sgrnas}
@@ -471,20 +476,94 @@ def rra(
             raise ValidationError("none of the control sgRNAs is in the ranked list")
         control_pct = np.asarray([found[k] for k in sorted(found)], dtype=np.float64)
     n_ctrl_items = np.bincount(codes, weights=is_ctrl_item.astype(float), minlength=ngroup)
-    ctrl_only = (n_ctrl_items >= sizes) & (n_ctrl_items > 0)
+    return RraGroups(
+        names=names,
+        codes=np.asarray(codes, dtype=np.int64),
+        item_line=item_line_a,
+        percentiles=pct[item_line_a],
+        sizes=sizes,
+        is_control=is_ctrl_item,
+        control_percentiles=control_pct,
+        control_only=(n_ctrl_items >= sizes) & (n_ctrl_items > 0),
+    )
 
-    # observed lo-values, grouped by size
-    order = np.lexsort((item_pct, codes))
-    sorted_pct = item_pct[order]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    lo = np.ones(ngroup)
-    good = np.zeros(ngroup, dtype=np.int64)
+
+def rra_lo_values(
+    groups: RraGroups, *, alpha: float, min_percentile: float = -1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 3 of :func:`rra`: the alpha cut and each gene's lo-value (RRA's rho score).
+
+    Parameters
+    ----------
+    groups
+        :func:`rra_groups` of the list.
+    alpha
+        Largest percentile counted as a good sgRNA (RRA's ``-p``).
+    min_percentile
+        Percentiles below it do not count as good (RRA's ``-P``; default -1, off).
+
+    Returns
+    -------
+    (lo_values, good_sgrnas)
+        Per group, with p(1) <= ... <= p(n) its sorted percentiles: lo-value =
+        min over k in {1} and the leading run of k with min_percentile <= p(k) <= alpha of
+        BetaCDF(p(k); k, n - k + 1) (Kolde et al. 2012's rho before its Bonferroni step);
+        good_sgrnas = length of that leading run.
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise ValidationError(f"alpha must be within 0 and 1, got {alpha}")
+    sorted_pct, starts = groups.sorted_percentiles
+    sizes = groups.sizes
+    lo = np.ones(sizes.shape[0])
+    good = np.zeros(sizes.shape[0], dtype=np.int64)
     for n in np.unique(sizes):
         gidx = np.flatnonzero(sizes == n)
         mat = sorted_pct[starts[gidx][:, None] + np.arange(n)[None, :]]
-        lo[gidx], good[gidx] = _lo_kernel(mat, alpha, opt.min_percentile)
+        lo[gidx], good[gidx] = _lo_kernel(mat, alpha, min_percentile)
+    return lo, good
 
-    skip = np.isin(np.asarray(names, dtype=object), list(skip_genes)) | ctrl_only
+
+def rra_permutation_p(
+    groups: RraGroups,
+    lo_values: np.ndarray,
+    *,
+    alpha: float,
+    skip_genes: Sequence[str] = ("NA", "na"),
+    options: RraOptions | None = None,
+    rng: RngLike | Literal["mageck"] = "mageck",
+    null_cache: dict | None = None,
+) -> tuple[np.ndarray, dict[int, int]]:
+    """Stage 4 of :func:`rra`: permutation p-value of each gene's lo-value.
+
+    Parameters
+    ----------
+    groups, lo_values
+        :func:`rra_groups` and :func:`rra_lo_values` of the list.
+    alpha
+        The alpha the lo-values were computed with (the null uses the same).
+    skip_genes
+        Genes not permuted (p-value 1), MAGeCK's ``--skip-gene``.
+    options
+        :class:`RraOptions` (rounds, by-group nulls, largest permuted size, ``-P``).
+    rng
+        ``"mageck"`` (default) for MAGeCK's generator and seed, restarted at every call; an int
+        seed or a numpy Generator for an independent permutation.
+    null_cache
+        See :func:`rra`.
+
+    Returns
+    -------
+    (p, n_permutations)
+        p per group = (j1 + j2 + 1) / (2M), j1 and j2 the positions nearest to lo -/+ 1e-9 in
+        the M sorted null lo-values of random genes of the same size (uniform percentiles, or
+        percentiles of the control sgRNAs); 1 for skipped and control-only genes. The null size
+        drawn per sgRNA count (key 0: one null for all genes).
+    """
+    opt = options or RraOptions()
+    sizes = groups.sizes
+    ngroup = sizes.shape[0]
+    control_pct = groups.control_percentiles
+    skip = np.isin(np.asarray(groups.names, dtype=object), list(skip_genes)) | groups.control_only
     rounds = opt.permutation_rounds
     if rounds * ngroup < 100000 and not opt.permutation_specified:
         rounds = 100000 // ngroup + 1
@@ -528,9 +607,10 @@ def rra(
                     )[0]
             nperm[int(n)] = nrand
             gidx = np.flatnonzero((sizes == n) & ~skip)
-            pvals[gidx] = _mid_percentile(null, lo[gidx])
+            pvals[gidx] = _mid_percentile(null, lo_values[gidx])
     else:
         # one null for all genes: each pass draws every gene at its own size, in gene order
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         total = int(sizes.sum())
         null_vals = np.empty(nrand)
         for k in range(scan):
@@ -546,24 +626,127 @@ def rra(
                 seg[gidx] = _lo_kernel(mat, alpha, opt.min_percentile, exact=False)[0]
             null_vals[k * ngroup : (k + 1) * ngroup] = seg
         null_vals.sort()
-        pvals = _mid_percentile(null_vals, lo)
+        pvals = _mid_percentile(null_vals, lo_values)
         nperm[0] = nrand
+    return pvals, nperm
 
+
+def rra_fdr(
+    p: np.ndarray, good_sgrnas: np.ndarray, sizes: np.ndarray, *, options: RraOptions | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 5 of :func:`rra`: good-sgRNA filters and Benjamini-Hochberg FDR.
+
+    Parameters
+    ----------
+    p, good_sgrnas, sizes
+        Per gene: permutation p-value, good sgRNAs (:func:`rra_lo_values`), sgRNA count.
+    options
+        :class:`RraOptions` (``min_number_goodsgrna``, ``min_percentage_goodsgrna``).
+
+    Returns
+    -------
+    (fdr, bad)
+        ``bad``: the gene has fewer good sgRNAs than the filters ask; ``fdr``: MAGeCK's
+        Benjamini-Hochberg over the other genes (ties in input order), NaN for bad genes.
+    """
+    opt = options or RraOptions()
+    p = np.asarray(p, dtype=np.float64)
+    good = np.asarray(good_sgrnas)
+    sizes = np.asarray(sizes)
     bad = (good / np.maximum(sizes, 1) < opt.min_percentage_goodsgrna) | (
         good < opt.min_number_goodsgrna
     )
-    fdr = np.full(ngroup, np.nan)
-    fdr[~bad] = _bh(pvals[~bad])
+    fdr = np.full(p.shape[0], np.nan)
+    fdr[~bad] = _bh(p[~bad])
+    return fdr, bad
 
+
+def rra(
+    sgrnas: Sequence[str],
+    genes: Sequence[str],
+    scores: np.ndarray | Sequence[float],
+    *,
+    alpha: float,
+    control_sgrnas: Sequence[str] | None = None,
+    skip_genes: Sequence[str] = ("NA", "na"),
+    options: RraOptions | None = None,
+    rng: RngLike | Literal["mageck"] = "mageck",
+    null_cache: dict | None = None,
+    gene_index: tuple[np.ndarray, list[str]] | None = None,
+) -> pd.DataFrame:
+    """Alpha-RRA gene ranking from a ranked sgRNA list (MAGeCK's ``RRA`` program).
+
+    Runs the stages :func:`rra_percentiles` -> :func:`rra_groups` -> :func:`rra_lo_values`
+    (alpha cut, lo-values) -> :func:`rra_permutation_p` -> :func:`rra_fdr` and orders the genes
+    as MAGeCK does; each stage can be run on its own.
+
+    Parameters
+    ----------
+    sgrnas, genes, scores
+        One entry per sgRNA in the order MAGeCK writes its ``plow``/``phigh`` file (sorted by
+        score); small scores are significant. A gene field with commas assigns the sgRNA to
+        several genes.
+    alpha
+        Maximum percentile counted as a good sgRNA (``-p``).
+    control_sgrnas
+        Control sgRNA ids (``--control``): the null draws their percentiles instead of uniforms,
+        and genes made only of controls are neither permuted nor reported.
+    skip_genes
+        Genes not permuted (p-value 1), MAGeCK's ``--skip-gene`` (default ``NA``, ``na``).
+    options
+        :class:`RraOptions`.
+    rng
+        ``"mageck"`` (default) for MAGeCK's generator and seed; an int seed or a numpy
+        Generator for an independent permutation.
+    null_cache
+        A dict shared between calls that use MAGeCK's generator on the same gene sizes (the
+        negative and positive tests): nulls drawn from the same stream position are computed
+        once. Key ``"alphas"`` lists the alphas to compute in one pass.
+    gene_index
+        Optional (code per sgRNA, gene names) when the caller has already coded the genes
+        (no comma-separated multi-gene entries); saves hashing the gene strings again.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In MAGeCK's output order (by lo-value) with columns ``group_id``, ``items_in_group``,
+        ``lo_value``, ``p``, ``FDR`` (NaN for genes failing the good-sgRNA filters),
+        ``goodsgrna``, ``bad``; ``attrs`` holds ``n_permutations`` per sgRNA count and
+        ``alpha``.
+    """
+    opt = options or RraOptions()
+    if not (len(scores) == len(sgrnas) == len(genes)):
+        raise ValidationError("sgrnas, genes and scores must have the same length")
+    pct = rra_percentiles(scores)
+    groups = rra_groups(sgrnas, genes, pct, control_sgrnas=control_sgrnas, gene_index=gene_index)
+    lo, good = rra_lo_values(groups, alpha=alpha, min_percentile=opt.min_percentile)
+    pvals, nperm = rra_permutation_p(groups, lo, alpha=alpha, skip_genes=skip_genes, options=opt,
+                                     rng=rng, null_cache=null_cache)  # fmt: skip
+    fdr, bad = rra_fdr(pvals, good, groups.sizes, options=opt)
+    return _rra_table(groups, lo, good, pvals, fdr, bad, nperm, alpha)
+
+
+def _rra_table(
+    groups: RraGroups,
+    lo: np.ndarray,
+    good: np.ndarray,
+    pvals: np.ndarray,
+    fdr: np.ndarray,
+    bad: np.ndarray,
+    nperm: dict[int, int],
+    alpha: float,
+) -> pd.DataFrame:
+    """RRA's output table: genes by lo-value in MAGeCK's quicksort order, controls left out."""
+    ngroup = lo.shape[0]
     if np.unique(lo).shape[0] < ngroup and ngroup <= 200000:
         ordr = _quicksort_order(lo)
     else:
         ordr = np.argsort(lo, kind="stable")
-    ordr = ordr[~ctrl_only[ordr]]
+    ordr = ordr[~groups.control_only[ordr]]
     out = pd.DataFrame(
         {
-            "group_id": np.asarray(names, dtype=object)[ordr],
-            "items_in_group": sizes[ordr],
+            "group_id": np.asarray(groups.names, dtype=object)[ordr],
+            "items_in_group": groups.sizes[ordr],
             "lo_value": lo[ordr],
             "p": pvals[ordr],
             "FDR": fdr[ordr],

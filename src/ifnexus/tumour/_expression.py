@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ifnexus._optional import require_parquet
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def read_table(
     name = p.name.lower()
     try:
         if name.endswith((".parquet", ".pq")):
+            require_parquet(str(p))
             df = pd.read_parquet(p)
         else:
             sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
@@ -85,6 +87,7 @@ def _read_raw(path: Path, *, as_str: bool = True) -> tuple[pd.DataFrame, int]:
     dtype = str if as_str else None
     name = path.name.lower()
     if name.endswith((".parquet", ".pq")):
+        require_parquet(str(path))
         df = pd.read_parquet(path)
         if isinstance(df.index, pd.RangeIndex):
             df = df.set_index(df.columns[0])
