@@ -1,19 +1,33 @@
 """Figures of a tumour profile: a score heatmap with annotation tracks, and purity by IFN state.
 
-Drawn with matplotlib's Agg backend on a private Figure (no pyplot state), written atomically.
-matplotlib is imported when a figure is drawn, so importing ``ifnexus.tumour`` stays light.
+Each function draws on a given Figure/Axes or on a new pyplot-free Figure and returns it; no file
+is written (save with :func:`ifnexus._figures.save_figure`). matplotlib is imported when a figure
+is drawn, so importing ``ifnexus.tumour`` stays light.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ifnexus._io import atomic_path
+from ifnexus._figures import deprecated_path, new_axes, new_figure
 from ifnexus.errors import ValidationError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+__all__ = [
+    "CN_COLOURS",
+    "HEATMAP_SCORES",
+    "STATE_COLOURS",
+    "plot_purity_by_state",
+    "plot_score_heatmap",
+]
 
 STATE_COLOURS = {
     "acute-competent": "#1b9e77",
@@ -42,16 +56,6 @@ HEATMAP_SCORES = (
 )
 
 
-def _save(fig, path: str | os.PathLike[str]) -> Path:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    p = Path(path)
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp, format=p.suffix.lstrip(".") or "png", dpi=150, bbox_inches="tight")
-    return p
-
-
 def _state(profile: pd.DataFrame) -> pd.Series:
     return (
         profile.get("ifn_state", pd.Series(pd.NA, index=profile.index))
@@ -60,14 +64,39 @@ def _state(profile: pd.DataFrame) -> pd.Series:
     )
 
 
-def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+def plot_score_heatmap(
+    profile: pd.DataFrame,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    fig: Figure | SubFigure | None = None,
+) -> Figure | SubFigure | Path:
     """Heatmap of per-tumour signature scores (z-scored per row) under annotation tracks.
 
     Tracks: IFN state, CDKN2A and IFN-cluster status (when copy number was given) and ESTIMATE
     purity. Tumours are ordered by IFN state, then purity. Needs the expression columns.
+
+    Parameters
+    ----------
+    profile
+        The table returned by :func:`ifnexus.tumour.profile_tumours` (tumours as rows).
+    path
+        Deprecated: when given, the figure is also saved there (``FutureWarning``) and the path
+        is returned, as before. Save the returned Figure with ``save_figure`` instead.
+    fig
+        Figure or SubFigure to draw the tracks, heatmap and colour bar on; a new Figure (width
+        growing with the number of tumours, capped) when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The Figure holding the panels.
+
+    Raises
+    ------
+    ValidationError
+        If the profile has no signature scores (no expression was given).
     """
     from matplotlib.colors import ListedColormap
-    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     rows = [c for c in HEATMAP_SCORES if c in profile.columns and profile[c].notna().any()]
@@ -94,7 +123,8 @@ def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> P
             tracks.append((label, list(vals), CN_COLOURS))
     n = len(order)
     height = 1.2 + 0.28 * len(rows) + 0.3 * (len(tracks) + 1)
-    fig = Figure(figsize=(min(24.0, max(6.0, 0.18 * n + 3.5)), height))  # capped for big cohorts
+    if fig is None:  # width capped for big cohorts
+        fig = new_figure((min(24.0, max(6.0, 0.18 * n + 3.5)), height), layout=None)
     ratios = [0.3] * (len(tracks) + 1) + [0.28 * len(rows)]
     gs = fig.add_gridspec(len(ratios), 2, height_ratios=ratios, width_ratios=[1, 0.03], hspace=0.08)
     for i, (label, vals, colours) in enumerate(tracks):
@@ -128,13 +158,37 @@ def plot_score_heatmap(profile: pd.DataFrame, path: str | os.PathLike[str]) -> P
     handles = [Patch(color=c, label=k) for k, c in STATE_COLOURS.items()]
     handles += [Patch(color=c, label=f"CN {k}") for k, c in CN_COLOURS.items() if len(tracks) > 1]
     fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1.02))
-    return _save(fig, path)
+    return deprecated_path("plot_score_heatmap", path, fig) if path is not None else fig
 
 
-def plot_purity_by_state(profile: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """ESTIMATE purity and IFN-aware purity per IFN state (box plus points)."""
-    from matplotlib.figure import Figure
+def plot_purity_by_state(
+    profile: pd.DataFrame,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Axes | Path:
+    """ESTIMATE purity and IFN-aware purity per IFN state (box plus points).
 
+    Parameters
+    ----------
+    profile
+        The table returned by :func:`ifnexus.tumour.profile_tumours` (tumours as rows).
+    path
+        Deprecated: when given, the figure is also saved there (``FutureWarning``) and the path
+        is returned, as before. Save the returned Axes with ``save_figure`` instead.
+    ax
+        Axes to draw on; a new Figure's Axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    ValidationError
+        If the profile has no purity (no expression was given).
+    """
     cols = [
         c
         for c in ("TumorPurity", "TumorPurity_ifnaware")
@@ -144,8 +198,7 @@ def plot_purity_by_state(profile: pd.DataFrame, path: str | os.PathLike[str]) ->
         raise ValidationError("no purity to draw (was expression given?)")
     state = _state(profile)
     states = [s for s in STATE_COLOURS if (state == s).any()]
-    fig = Figure(figsize=(2.2 + 1.6 * len(states), 3.6))
-    ax = fig.add_subplot(1, 1, 1)
+    ax = new_axes(ax, (2.2 + 1.6 * len(states), 3.6))
     width = 0.8 / len(cols)
     for j, col in enumerate(cols):
         for i, s in enumerate(states):
@@ -170,4 +223,4 @@ def plot_purity_by_state(profile: pd.DataFrame, path: str | os.PathLike[str]) ->
     ax.set_ylabel("purity (ESTIMATE)")
     ax.set_ylim(0, 1.05)
     ax.set_title(" / ".join(cols).replace("TumorPurity_ifnaware", "IFN-aware"), fontsize=9)
-    return _save(fig, path)
+    return deprecated_path("plot_purity_by_state", path, ax) if path is not None else ax
