@@ -31,5 +31,9 @@ class ConvergenceError(IfnexusError, ArithmeticError):
     """A numerical fit or solver did not converge."""
 
 
+class MissingDependencyError(IfnexusError, ImportError):
+    """An optional dependency is not installed; the message names the ifnexus extra to install."""
+
+
 class IfnexusWarning(UserWarning):
     """Base class of ifnexus warnings."""
