@@ -52,17 +52,17 @@ def test_enrichment_equals_scipy_mann_whitney():
 
 def test_figures_label_ifn_axis():
     g = _genes()
-    fig = volcano_plot(g, "rho")
-    texts = {t.get_text() for t in fig.axes[0].texts}
+    ax = volcano_plot(g, "rho")
+    texts = {t.get_text() for t in ax.texts}
     assert "TMEM173 (STING1)" in texts and "IRF3" in texts
-    fig = rank_plot(g, "rho")
-    assert "STAT1" in {t.get_text() for t in fig.axes[0].texts}
+    ax = rank_plot(g, "rho")
+    assert "STAT1" in {t.get_text() for t in ax.texts}
     sg = pd.DataFrame({"sgRNA": ["a", "b", "n1", "n2"], "Gene": ["IRF3", "IRF3", "nt", "nt"],
                        "control": [False, False, True, True], "rho_r1": [1.0, 2, 0, 0.1],
                        "rho_r2": [1.1, 1.8, 0.1, -0.1], "rho": [1.05, 1.9, 0.05, 0.0]})  # fmt: skip
-    fig = replicate_plot(sg, "rho")
-    assert fig.axes[0].get_title().startswith("replicate agreement: r = ")
-    fig = sgrna_plot(sg, "IRF3", "rho")
-    assert fig.axes[0].get_title() == "IRF3: 2 of 2 sgRNAs scored"
+    ax = replicate_plot(sg, "rho")
+    assert ax.get_title().startswith("replicate agreement: r = ")
+    ax = sgrna_plot(sg, "IRF3", "rho")
+    assert ax.get_title() == "IRF3: 2 of 2 sgRNAs scored"
     with pytest.raises(ValueError, match="no sgRNAs"):
         sgrna_plot(sg, "MISSING")

@@ -1,33 +1,34 @@
 """Screen figures: volcano (IFN axis labelled), rank plot, replicate agreement, one gene's sgRNAs.
 
-Each function draws on a new or given matplotlib Axes and returns the Figure; nothing is shown
-or saved here (``write_figures`` saves). The IFN-axis genes labelled by default are the
+Each function draws on a given matplotlib Axes (``ax=``) or on a new pyplot-free Figure's Axes
+and returns the Axes, lifelines style; nothing is shown or saved here (``write_figures`` or
+:func:`ifnexus._figures.save_figure` save). The IFN-axis genes labelled by default are the
 cGAS-STING-IFN-I core of :mod:`ifnexus.genesets`, matched through symbol aliases.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ifnexus._io import atomic_path
+from ifnexus._figures import new_axes, save_figure
 from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set, resolve_genes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["rank_plot", "replicate_plot", "sgrna_plot", "volcano_plot", "write_figures"]
 
 
-def _axes(ax):
-    if ax is not None:
-        return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5.5, 4.5))
-    return fig, fig.add_subplot(111)
+def _axes(ax: Axes | None) -> Axes:
+    return new_axes(ax, (5.5, 4.5))
 
 
 def _label_set(genes: Sequence[str], label: Sequence[str] | None) -> dict[str, str]:
@@ -43,15 +44,38 @@ def volcano_plot(
     hit_column: str | None = None,
     gene_column: str = "gene",
     label: Sequence[str] | None = None,
-    ax=None,
-):
-    """Phenotype against -log10 p; hits highlighted; IFN-axis genes (or ``label``) named."""
+    ax: Axes | None = None,
+) -> Axes:
+    """Phenotype against -log10 p; hits highlighted; IFN-axis genes (or ``label``) named.
+
+    Parameters
+    ----------
+    genes
+        Gene table (e.g. ``PhenotypeResult.genes``).
+    phenotype
+        Column of the phenotype drawn on x.
+    p_column
+        Column of p-values (default ``<phenotype>_p``).
+    hit_column
+        Boolean column of hits (default ``<phenotype>_hit``; ignored when absent).
+    gene_column
+        Column of gene symbols.
+    label
+        Genes to name (matched through symbol aliases); default the cGAS-STING-IFN-I core.
+    ax
+        Axes to draw on; a new Figure's Axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     p_column = p_column or f"{phenotype}_p"
     hit_column = hit_column if hit_column is not None else f"{phenotype}_hit"
     for c in (phenotype, p_column, gene_column):
         if c not in genes.columns:
             raise ValidationError(f"volcano plot: column {c!r} not in the gene table")
-    fig, ax = _axes(ax)
+    ax = _axes(ax)
     x = genes[phenotype].to_numpy(dtype=float)
     y = -np.log10(np.clip(genes[p_column].to_numpy(dtype=float), 1e-300, 1))
     hit = genes[hit_column].to_numpy(dtype=bool) if hit_column in genes.columns else None
@@ -68,7 +92,7 @@ def volcano_plot(
     ax.set_xlabel(f"{phenotype} phenotype")
     ax.set_ylabel("-log10 p")
     ax.set_title(f"{phenotype}: {int(hit.sum()) if hit is not None else 0} hits")
-    return fig
+    return ax
 
 
 def rank_plot(
@@ -78,12 +102,33 @@ def rank_plot(
     gene_column: str = "gene",
     label: Sequence[str] | None = None,
     ascending: bool = False,
-    ax=None,
-):
-    """Genes ordered by ``score``; the IFN-axis genes (or ``label``) marked and named."""
+    ax: Axes | None = None,
+) -> Axes:
+    """Genes ordered by ``score``; the IFN-axis genes (or ``label``) marked and named.
+
+    Parameters
+    ----------
+    genes
+        Gene table.
+    score
+        Column the genes are ranked by.
+    gene_column
+        Column of gene symbols.
+    label
+        Genes to name (matched through symbol aliases); default the cGAS-STING-IFN-I core.
+    ascending
+        Rank the smallest score first.
+    ax
+        Axes to draw on; a new Figure's Axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     if score not in genes.columns:
         raise ValidationError(f"rank plot: column {score!r} not in the gene table")
-    fig, ax = _axes(ax)
+    ax = _axes(ax)
     t = genes[[gene_column, score]].dropna().sort_values(score, ascending=ascending)
     r = np.arange(1, t.shape[0] + 1)
     v = t[score].to_numpy(dtype=float)
@@ -95,15 +140,30 @@ def rank_plot(
         ax.annotate(names[i], (r[i], v[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("rank")
     ax.set_ylabel(score)
-    return fig
+    return ax
 
 
-def replicate_plot(sgrnas: pd.DataFrame, phenotype: str = "rho", *, ax=None):
-    """Replicate 1 against replicate 2 sgRNA phenotypes, with the Pearson r in the title."""
+def replicate_plot(sgrnas: pd.DataFrame, phenotype: str = "rho", *, ax: Axes | None = None) -> Axes:
+    """Replicate 1 against replicate 2 sgRNA phenotypes, with the Pearson r in the title.
+
+    Parameters
+    ----------
+    sgrnas
+        sgRNA table with ``<phenotype>_r1``, ``<phenotype>_r2`` and optionally ``control``.
+    phenotype
+        Phenotype drawn.
+    ax
+        Axes to draw on; a new Figure's Axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     c1, c2 = f"{phenotype}_r1", f"{phenotype}_r2"
     if c1 not in sgrnas.columns or c2 not in sgrnas.columns:
         raise ValidationError(f"replicate plot needs two replicates of {phenotype}")
-    fig, ax = _axes(ax)
+    ax = _axes(ax)
     x = sgrnas[c1].to_numpy(dtype=float)
     y = sgrnas[c2].to_numpy(dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -115,17 +175,36 @@ def replicate_plot(sgrnas: pd.DataFrame, phenotype: str = "rho", *, ax=None):
     ax.set_ylabel(f"{phenotype} replicate 2")
     ax.set_title(f"replicate agreement: r = {r:.3f}")
     ax.legend(fontsize=7, markerscale=3)
-    return fig
+    return ax
 
 
-def sgrna_plot(sgrnas: pd.DataFrame, gene: str, phenotype: str = "rho", *, ax=None):
-    """The sgRNAs of one gene against the distribution of the non-targeting sgRNAs."""
+def sgrna_plot(
+    sgrnas: pd.DataFrame, gene: str, phenotype: str = "rho", *, ax: Axes | None = None
+) -> Axes:
+    """The sgRNAs of one gene against the distribution of the non-targeting sgRNAs.
+
+    Parameters
+    ----------
+    sgrnas
+        sgRNA table with ``sgRNA``, ``Gene``, ``control`` and the phenotype column.
+    gene
+        Gene whose sgRNAs are marked.
+    phenotype
+        Phenotype drawn.
+    ax
+        Axes to draw on; a new Figure's Axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     if phenotype not in sgrnas.columns:
         raise ValidationError(f"sgRNA plot: column {phenotype!r} not in the sgRNA table")
     sel = sgrnas["Gene"].astype(str) == gene
     if not sel.any():
         raise ValidationError(f"gene {gene!r} has no sgRNAs in the table")
-    fig, ax = _axes(ax)
+    ax = _axes(ax)
     ctrl = sgrnas.loc[sgrnas["control"].astype(bool), phenotype].dropna().to_numpy()
     if ctrl.size:
         ax.hist(ctrl, bins=40, color="0.8", density=True, label="non-targeting")
@@ -137,22 +216,32 @@ def sgrna_plot(sgrnas: pd.DataFrame, gene: str, phenotype: str = "rho", *, ax=No
             ax.annotate(sid, (val, 0), rotation=90, fontsize=6, xytext=(2, 5 + 4 * k),
                         textcoords="offset points")  # fmt: skip
     ax.set_xlabel(f"{phenotype} phenotype")
+    ax.set_ylabel("density (non-targeting)")
     ax.set_title(f"{gene}: {int(np.isfinite(v).sum())} of {v.size} sgRNAs scored")
-    return fig
+    return ax
 
 
 def write_figures(
     out_dir: str | os.PathLike[str],
-    figures: dict[str, object],
+    figures: Mapping[str, Figure | Axes],
     *,
     fmt: str = "png",
 ) -> list[Path]:
-    """Save Figures as ``out_dir/<name>.<fmt>`` atomically; returns the paths."""
+    """Save figures as ``out_dir/<name>.<fmt>`` atomically (through ``save_figure``).
+
+    Parameters
+    ----------
+    out_dir
+        Output folder (created).
+    figures
+        Name to Figure, or to an Axes whose figure is saved (as the plot functions return).
+    fmt
+        File format and suffix.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written paths, in the order of ``figures``.
+    """
     out = Path(out_dir)
-    paths = []
-    for name, fig in figures.items():
-        p = out / f"{name}.{fmt}"
-        with atomic_path(p) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")  # type: ignore[attr-defined]
-        paths.append(p)
-    return paths
+    return [save_figure(fig, out / f"{name}.{fmt}") for name, fig in figures.items()]
