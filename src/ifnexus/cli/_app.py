@@ -1,20 +1,69 @@
-"""Root Typer app, version flag, and the one handler that turns IfnexusError into a message.
+"""Root Typer app, version flag, and the one handler that turns errors into a message and a code.
 
-Each domain's commands live in their own ``cli/_<domain>.py`` module and are registered in
-:func:`_register`; command functions parse options, call one library function, write results.
+Each domain's commands live in their own ``cli/_<domain>.py`` module and are registered lazily by
+:class:`_LazyGroup`: a domain's module is imported only when one of its commands runs (or its
+own help is asked for), so ``ifnexus --help`` loads no domain and no scientific library.
+
+Typer has used two different clicks over the versions ``typer>=0.12,<1`` allows: the standalone
+``click`` package (up to 0.2x) and its own vendored copy ``typer._click`` (0.29 on). Usage errors
+are instances of the click that typer actually runs, so the handler resolves that module once,
+from ``typer.core``, instead of importing ``click`` (whose exception classes a vendoring typer
+never raises).
 """
 
 from __future__ import annotations
 
-import logging
+import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
 
-import click
 import typer
+import typer.core
 
-from ifnexus import __version__
+from ifnexus._version import __version__
 from ifnexus.errors import IfnexusError
+
+
+def _typer_click() -> ModuleType:
+    """The click module typer itself uses: ``typer._click`` (vendored) or ``click``."""
+    vendored = getattr(typer.core, "_click", None)
+    if isinstance(vendored, ModuleType):
+        return vendored
+    standalone = getattr(typer.core, "click", None)
+    if isinstance(standalone, ModuleType):
+        return standalone
+    return importlib.import_module("click")  # pragma: no cover - every typer has one of the two
+
+
+_click = _typer_click()
+_exceptions = _click.exceptions
+
+
+def _classes(*candidates: Any) -> tuple[type[BaseException], ...]:
+    """The distinct exception classes among ``candidates`` (``None`` where one does not exist)."""
+    return tuple({c for c in candidates if isinstance(c, type)})
+
+
+#: usage and input errors (exit 2 for usage errors; ``exit_code`` of the exception)
+CLICK_ERRORS: tuple[type[BaseException], ...] = (_exceptions.ClickException,)
+#: ``--help``, ``--version``, ``raise typer.Exit(code)``: typer's own class and click's
+EXIT_ERRORS = _classes(getattr(typer, "Exit", None), getattr(_exceptions, "Exit", None))
+#: Ctrl-C at a prompt, ``raise typer.Abort()``
+ABORT_ERRORS = _classes(getattr(typer, "Abort", None), getattr(_exceptions, "Abort", None))
+
+
+def usage_error(message: str) -> BaseException:
+    """A usage error (exit 2, the usage line shown) of the click typer runs, for ``raise``."""
+    ctx = _click.get_current_context(silent=True)
+    return _exceptions.UsageError(message, ctx=ctx)
+
+
+def warn(message: str) -> None:
+    """One ``warning: ...`` line on stderr (deprecated spellings, ignored settings)."""
+    typer.echo(f"warning: {message}", err=True)
+
 
 app = typer.Typer(
     name="ifnexus",
@@ -40,85 +89,170 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
     """The interferon axis of the radiotherapy response, executable and measurable."""
+    import logging
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
 
 
-def _register() -> None:
-    """Register each domain's commands; a domain's module is imported only when its command
-    runs (or for help), so e.g. ``ifnexus screen count`` never loads pandas or scanpy."""
-    import importlib
+#: command name -> (module under ifnexus.cli, function for a single command or None for the
+#: module's Typer group, the one-line help shown by ``ifnexus --help``); the order is the order
+#: of the help listing. ``tests/cli`` checks that each line equals the loaded command's own.
+COMMANDS: dict[str, tuple[str, str | None, str]] = {
+    "genesets": (
+        "_genesets",
+        None,
+        "The curated gene-set resource (sources, licences, mouse mapping).",
+    ),
+    "tumour": ("_tumour", None, "Bulk tumour profiling: purity, contexture, 9p21, IFN state."),
+    "outcome": (
+        "_outcome",
+        None,
+        "Local control after radiotherapy: Kaplan-Meier, log-rank, Cox, cumulative incidence, "
+        "Gray's test, Fine-Gray, tumour features.",
+    ),
+    "score": (
+        "_scoring",
+        "score_cmd",
+        "Score cells or samples for gene sets; ids first, one column per set.",
+    ),
+    "sc": (
+        "_singlecell",
+        None,
+        "Single-cell IFN / immune profiling (h5ad in, tables + figures out).",
+    ),
+    "screen": (
+        "_screen",
+        None,
+        "CRISPR screens: MAGeCK-compatible count/test, CRISPRi gamma/tau/rho phenotypes.",
+    ),
+    "demo": (
+        "_study",
+        "demo_cmd",
+        "Generate a virtual MPNST study with the model, analyse it with the ifnexus commands, "
+        "write the report.",
+    ),
+    "report": ("_study", "report_cmd", "Write the self-contained HTML report of a study folder."),
+    "simulate": (
+        "_model",
+        None,
+        "Simulate the IFN-radiotherapy model: virtual cohorts, in-vitro survival, TCD50, SBML.",
+    ),
+}
 
-    from typer.core import TyperGroup
-
-    # command name -> (module under ifnexus.cli, function for a single command or None for
-    # the module's Typer group); the order is the order of the help listing
-    lazy: dict[str, tuple[str, str | None]] = {
-        "genesets": ("_genesets", None),
-        "tumour": ("_tumour", None),
-        "outcome": ("_outcome", None),
-        "score": ("_scoring", "score_cmd"),
-        "sc": ("_singlecell", None),
-        "screen": ("_screen", None),
-        "demo": ("_study", "demo_cmd"),
-        "report": ("_study", "report_cmd"),
-        "simulate": ("_model", None),
-    }
-
-    # old spellings kept for one release: they run the new command after a warning on stderr
-    deprecated = {"tumor": "tumour"}
-
-    def load(name: str) -> click.Command:
-        module, func = lazy[name]
-        mod = importlib.import_module(f"ifnexus.cli.{module}")
-        if func is None:
-            cmd = typer.main.get_group(mod.app)
-        else:
-            single = typer.Typer(add_completion=False)
-            single.command(name)(getattr(mod, func))
-            cmd = typer.main.get_command(single)
-        cmd.name = name
-        return cmd
-
-    class LazyGroup(TyperGroup):
-        def list_commands(self, ctx: click.Context) -> list[str]:
-            return [*super().list_commands(ctx), *(n for n in lazy if n not in self.commands)]
-
-        def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-            if cmd_name in deprecated:
-                new = deprecated[cmd_name]
-                typer.echo(
-                    f"warning: 'ifnexus {cmd_name}' is deprecated and will be removed in 0.3; "
-                    f"use 'ifnexus {new}'",
-                    err=True,
-                )
-                cmd_name = new
-            if cmd_name not in self.commands and cmd_name in lazy:
-                self.commands[cmd_name] = load(cmd_name)
-            return super().get_command(ctx, cmd_name)
-
-    app.info.cls = LazyGroup
+#: old spellings kept for one release: they run the new command after a warning on stderr
+DEPRECATED_COMMANDS: dict[str, str] = {"tumor": "tumour"}
 
 
-_register()
+def load_command(name: str) -> Any:
+    """The click command (or group) of the top-level command ``name``, importing its module."""
+    module, func, _ = COMMANDS[name]
+    mod = importlib.import_module(f"ifnexus.cli.{module}")
+    if func is None:
+        cmd = typer.main.get_group(mod.app)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(getattr(mod, func))
+        cmd = typer.main.get_command(single)
+    cmd.name = name
+    _flags_take_no_value(cmd)
+    return cmd
+
+
+def _flags_take_no_value(cmd: Any) -> None:
+    """Show on/off options as flags in ``--help``: no ``<bool>`` value (typer 0.29 shows one)."""
+    for param in getattr(cmd, "params", ()):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    make_help_option = cmd.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make_help_option(ctx)
+        if option is not None and option.metavar is None:
+            option.metavar = ""
+        return option
+
+    cmd.get_help_option = get_help_option
+    for sub in getattr(cmd, "commands", {}).values():
+        _flags_take_no_value(sub)
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    """The root group: loads a domain's commands on first use; help lists them without loading."""
+
+    _listing = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _flags_take_no_value(self)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._listing and cmd_name in COMMANDS and cmd_name not in self.commands:
+            # the help listing needs a name and a line of help, not the command's module
+            return typer.core.TyperCommand(name=cmd_name, help=COMMANDS[cmd_name][2])
+        if cmd_name in DEPRECATED_COMMANDS:
+            new = DEPRECATED_COMMANDS[cmd_name]
+            warn(
+                f"'ifnexus {cmd_name}' is deprecated and will be removed in 0.3; use 'ifnexus {new}'"
+            )
+            cmd_name = new
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+app.info.cls = _LazyGroup
+
+
+def _context_of(argv: list[str]) -> Any:
+    """The (unparsed) context of the deepest command named in ``argv``, for its usage line."""
+    cmd = typer.main.get_command(app)
+    ctx = _click.Context(cmd, info_name="ifnexus")
+    for arg in argv:
+        if arg.startswith("-"):
+            continue
+        get = getattr(cmd, "get_command", None)
+        sub = get(ctx, DEPRECATED_COMMANDS.get(arg, arg)) if get is not None else None
+        if sub is None:
+            break
+        cmd, ctx = sub, _click.Context(sub, info_name=arg, parent=ctx)
+    return ctx
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 2 bad input or usage, 1 other failure)."""
+    """Run the CLI; return the exit code (0 ok, 2 bad input or usage, 1 other failure).
+
+    Usage errors (unknown option or command, a missing value or argument, a bad choice) print
+    the usage line and the message on stderr and return 2, whatever typer/click version runs.
+    """
     try:
         rv = app(
             args=list(argv) if argv is not None else None,
             prog_name="ifnexus",
             standalone_mode=False,
         )
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except EXIT_ERRORS as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except CLICK_ERRORS as exc:
+        if isinstance(exc, _exceptions.UsageError) and exc.ctx is None:
+            # typer 0.29's parser raises some usage errors (an option missing its value)
+            # without a context: rebuild the command's so the usage line is shown
+            exc.ctx = _context_of(list(argv) if argv is not None else sys.argv[1:])
+        exc.show()  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", 1))
+    except ABORT_ERRORS:
         typer.echo("aborted", err=True)
         return 1
     except IfnexusError as exc:
@@ -128,4 +262,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:  # pragma: no cover - console-script shim
+    """The ``ifnexus`` console script: :func:`main` with the process's arguments."""
     sys.exit(main())
