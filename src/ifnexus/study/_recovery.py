@@ -9,22 +9,33 @@ Tables (written under ``DIR/recovery``):
   accuracy, 9p21 call accuracy, purity correlation).
 * ``local_control.csv``: cumulative incidence of local failure at 24 months by IFN state with
   the true labels (what the generating model implies) and with the called labels (what an
-  analyst recovers), and the model's own local control per state.
+  analyst recovers), beside the model's own local failure by 24 months per state (no deaths).
+* ``local_failure_24m.csv``: local failure by 24 months under the cohort's schedule, the virtual
+  trial's arm beside the cohort by disease extent, as the model's net fraction (one computation,
+  :func:`ifnexus.study._trial.local_control_at`) and as the cohort's Aalen-Johansen estimate
+  with death competing: why the trial section and the cohort section differ.
+* ``cif_curves.csv`` (Aalen-Johansen curves of local failure by called IFN state),
+  ``cif_at_risk.csv`` (numbers at risk per state at 0, 12, ... months) and ``gray_test.csv``
+  (Gray's test of the states): what the report draws the cumulative incidence from.
 * ``singlecell.csv``: per sample, true and recovered CD8+ share of immune cells and
   acute-IFN fraction of malignant cells; ``singlecell_summary.csv``: RT/sham fold changes.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ifnexus._io import write_table
-from ifnexus.outcome import cumulative_incidence
+from ifnexus.outcome import cumulative_incidence, gray_test
+from ifnexus.study._trial import TRIAL_MONTHS, local_control_at
 
 STATES = ("acute-competent", "chronic", "ifn-deficient")
+AT_RISK_MONTHS = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0)
+DISEASES = (("gross", "gross disease"), ("postop", "post-operative"))
 
 
 def _screen(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -99,27 +110,108 @@ def _tumour(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return conf, summary, m
 
 
-def _local_control(d: Path, merged: pd.DataFrame) -> pd.DataFrame:
+def _cohort_outcomes(d: Path, merged: pd.DataFrame) -> pd.DataFrame:
+    """Clinical table joined with the true and called IFN states and the model's failure times."""
     clinical = pd.read_csv(d / "inputs" / "clinical.csv")
-    m = clinical.merge(
-        merged[["patient_id", "ifn_state_true", "ifn_state", "local_control"]], on="patient_id"
-    )
+    cols = ["patient_id", "ifn_state_true", "ifn_state", "time_to_failure", "followup"]
+    return clinical.merge(merged[cols], on="patient_id")
+
+
+def _local_control(m: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for label, col in (("true state", "ifn_state_true"), ("called state", "ifn_state")):
-        cif = cumulative_incidence(m, "time_months", "event", cause=1, group_col=col, times=[24.0])
+        t = [TRIAL_MONTHS]
+        cif = cumulative_incidence(m, "time_months", "event", cause=1, group_col=col, times=t)
         for _, r in cif.iterrows():
             rows.append(
                 {
                     "labels": label,
                     "ifn_state": r["group"],
+                    "n": int((m[col] == r["group"]).sum()),
                     "cif_local_failure_24m": r["cif"],
                     "lower": r["lower"],
                     "upper": r["upper"],
+                    "model_local_failure_24m": 1.0 - local_control_at(m[m[col] == r["group"]]),
                 }
             )
-    out = pd.DataFrame(rows)
-    model_lc = m.groupby("ifn_state_true")["local_control"].mean().rename("model_local_control_5y")
-    return out.merge(model_lc, left_on="ifn_state", right_index=True, how="left")
+    return pd.DataFrame(rows)
+
+
+def _wilson(k: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion k/n (95% by default)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
+def _local_failure_24m(d: Path, m: pd.DataFrame, schedule: str) -> pd.DataFrame:
+    """Local failure by 24 months under ``schedule``: trial arm vs cohort, model vs observed."""
+    rows = []
+    trial_path = d / "model" / "trial.csv"
+    trial = pd.read_csv(trial_path) if trial_path.is_file() else pd.DataFrame()
+    if len(trial) and "disease" in trial:
+        arm = trial[
+            (trial["regimen"] == schedule)
+            & (trial["combination"] == "RT alone")
+            & (trial["ifn_state"] == "all")
+        ]
+        for _, r in arm.iterrows():
+            n = int(r["n"])
+            lf = 1.0 - float(r["local_control"])
+            lo, hi = _wilson(round(lf * n), n)
+            label = dict(DISEASES).get(str(r["disease"]), str(r["disease"]))
+            rows.append(("virtual trial, RT alone", label, n, "model, no deaths", lf, lo, hi))
+    pops = [(dict(DISEASES)[k], m[m["disease"] == k]) for k, _ in DISEASES]
+    pops.append(("all patients", m))
+    for label, sub in pops:
+        n = len(sub)
+        if n == 0:
+            continue
+        lf = 1.0 - local_control_at(sub)
+        lo, hi = _wilson(round(lf * n), n)
+        rows.append(("cohort", label, n, "model, no deaths", lf, lo, hi))
+        cif = cumulative_incidence(sub, "time_months", "event", cause=1, times=[TRIAL_MONTHS])
+        rows.append(
+            (
+                "cohort",
+                label,
+                n,
+                "observed, death competing (Aalen-Johansen)",
+                float(cif["cif"].iloc[0]),
+                float(cif["lower"].iloc[0]),
+                float(cif["upper"].iloc[0]),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "source",
+            "population",
+            "n",
+            "estimate_type",
+            "local_failure_24m",
+            "lower",
+            "upper",
+        ],
+    )
+
+
+def _cif_figure_tables(m: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Full Aalen-Johansen curves, numbers at risk and Gray's test by called IFN state."""
+    curves = cumulative_incidence(m, "time_months", "event", cause=1, group_col="ifn_state")
+    curves = curves[["group", "time", "cif", "lower", "upper"]]
+    at_risk = pd.DataFrame(
+        [
+            {"group": g, "time": t, "at_risk": int((sub["time_months"] >= t).sum())}
+            for g, sub in m.groupby("ifn_state", sort=True)
+            for t in AT_RISK_MONTHS
+        ]
+    )
+    gray = gray_test(m, "time_months", "event", "ifn_state", cause=1)
+    return curves, at_risk, gray
 
 
 def _singlecell(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,7 +251,16 @@ def compare_with_truth(study: str | Path) -> dict[str, pd.DataFrame]:
     d = Path(study)
     planted, screen_summary = _screen(d)
     conf, tumour_summary, merged = _tumour(d)
-    lc = _local_control(d, merged)
+    outcomes = _cohort_outcomes(d, merged)
+    lc = _local_control(outcomes)
+    manifest_path = d / "study.json"
+    schedule = (
+        json.loads(manifest_path.read_text()).get("cohort_schedule", "50Gy/25fx")
+        if manifest_path.is_file()
+        else "50Gy/25fx"
+    )
+    lf24 = _local_failure_24m(d, outcomes, schedule)
+    cif_curves, cif_at_risk, gray = _cif_figure_tables(outcomes)
     sc_per, sc_fc = _singlecell(d)
     tables = {
         "screen": planted,
@@ -167,6 +268,10 @@ def compare_with_truth(study: str | Path) -> dict[str, pd.DataFrame]:
         "ifn_state_confusion": conf,
         "tumour_summary": tumour_summary,
         "local_control": lc,
+        "local_failure_24m": lf24,
+        "cif_curves": cif_curves,
+        "cif_at_risk": cif_at_risk,
+        "gray_test": gray,
         "singlecell": sc_per,
         "singlecell_summary": sc_fc,
     }

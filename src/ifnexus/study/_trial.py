@@ -10,8 +10,13 @@ import numpy as np
 import pandas as pd
 
 from ifnexus._rng import RngLike, as_generator
+from ifnexus.errors import ValidationError
 from ifnexus.model import parse_schedule, simulate_cohort
+from ifnexus.study._clinical import DAYS_PER_MONTH
 from ifnexus.study._cohort import true_ifn_state
+
+#: Time point of the trial's endpoint and of the cohort's comparison with it, in months.
+TRIAL_MONTHS = 24.0
 
 # Gene knock-downs of the seed's CRISPRi screen and the model genotype each one removes.
 SCREEN_GENOTYPES = {
@@ -106,6 +111,48 @@ def ablations(
     return pd.DataFrame(rows)
 
 
+def local_control_at(patients: pd.DataFrame, months: float = TRIAL_MONTHS) -> float:
+    """Fraction of model tumours free of local failure ``months`` after the first fraction.
+
+    The one computation of the model's local control at a time point, used for the virtual
+    trial's arms and for the cohort's model truth, so the two are comparable. It is the net
+    local control of the model (the model simulates no deaths), not a cumulative incidence
+    with death as a competing event.
+
+    Parameters
+    ----------
+    patients
+        A :func:`ifnexus.model.simulate_cohort` patient table (or rows of it) with
+        ``time_to_failure`` (days from the first fraction, NaN without failure) and
+        ``followup`` (days).
+    months
+        Time point in months (1 month = 365.25/12 days).
+
+    Returns
+    -------
+    float
+        The fraction without local failure by ``months``; NaN for an empty table.
+
+    Raises
+    ------
+    ValidationError
+        If a tumour's follow-up ends before ``months``.
+    """
+    if len(patients) == 0:
+        return float("nan")
+    t = months * DAYS_PER_MONTH
+    ttf = patients["time_to_failure"].to_numpy(float)
+    failed = np.isfinite(ttf) & (ttf <= t)
+    # a tumour without failure by t must have been followed to t (followup ends at failure)
+    short = ~failed & (patients["followup"].to_numpy(float) < t - 1e-6)
+    if short.any():
+        raise ValidationError(
+            f"local_control_at: {int(short.sum())} tumour(s) without local failure are followed "
+            f"for less than {months:g} months ({t:g} days); simulate with days >= {t:g}"
+        )
+    return float(1.0 - failed.mean())
+
+
 def _combinations(schedule: str) -> dict[str, list[str]]:
     last = float(np.max(parse_schedule(schedule).days))
     return {
@@ -121,11 +168,15 @@ def virtual_trial(
     n_patients: int = 300,
     rng: RngLike = 0,
     regimens: tuple[str, ...] = ("50Gy/25fx", "25Gy/5fx", "8Gy x3"),
+    disease: str = "gross",
 ) -> pd.DataFrame:
-    """Local control at 2 years of virtual MPNST patients by regimen, combination and IFN state.
+    """Local control at 24 months of virtual MPNST patients by regimen, combination and IFN state.
 
-    Columns: regimen, combination, ifn_state, local_control, n. Every arm simulates the same
-    virtual patients (same seed), so differences are the treatment's alone.
+    Columns: regimen, combination, disease, ifn_state, local_control (fraction free of local
+    failure 24 months after the first fraction, :func:`local_control_at`; the model simulates
+    no deaths), n. Every arm simulates the same virtual patients (same seed), so differences
+    are the treatment's alone. ``disease`` is the trial's population: ``"gross"`` (unresected
+    tumours, default) or ``"postop"``.
     """
     seed = int(as_generator(rng).integers(2**31))
     rows = []
@@ -135,8 +186,9 @@ def virtual_trial(
                 regimen,
                 n_patients=n_patients,
                 setting="patient",
+                disease=disease,
                 interventions=interventions,
-                days=730,
+                days=TRIAL_MONTHS * DAYS_PER_MONTH,
                 rng=seed,
             )
             p = res.patients
@@ -145,8 +197,9 @@ def virtual_trial(
                 {
                     "regimen": regimen,
                     "combination": combo,
+                    "disease": disease,
                     "ifn_state": "all",
-                    "local_control": float(p["local_control"].mean()),
+                    "local_control": local_control_at(p),
                     "n": len(p),
                 }
             )
@@ -156,10 +209,9 @@ def virtual_trial(
                     {
                         "regimen": regimen,
                         "combination": combo,
+                        "disease": disease,
                         "ifn_state": s,
-                        "local_control": float(p.loc[m, "local_control"].mean())
-                        if m.any()
-                        else np.nan,
+                        "local_control": local_control_at(p[m]),
                         "n": int(m.sum()),
                     }
                 )
