@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from ifnexus import __version__
-from ifnexus._io import write_table, write_text
 from ifnexus.cli._options import NO_FIGURES
 from ifnexus.errors import ValidationError
 
@@ -96,13 +93,12 @@ def profile_cmd(
 ) -> None:
     """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
     from ifnexus.tumour import (
-        plot_purity_by_state,
-        plot_score_heatmap,
         profile_tumours,
         read_clinical,
         read_expression,
         read_numeric_matrix,
         read_segments,
+        write_tumour_profile,
     )
 
     if expression is None and segments is None and gene_cn is None:
@@ -131,39 +127,10 @@ def profile_cmd(
         chronic_z=chronic_z,
         chronic_margin=chronic_margin,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    files = [str(write_table(prof, out / "tumours.csv", index=True))]
-    genes = prof.attrs.get("genes_9p21")
-    if genes is not None:
-        files.append(str(write_table(genes, out / "genes_9p21.csv")))
-    if not no_figures and expr is not None:
-        files.append(str(plot_score_heatmap(prof, out / "score_heatmap.png")))
-        files.append(str(plot_purity_by_state(prof, out / "purity_by_ifn_state.png")))
-    run = {
-        "ifnexus": __version__,
-        "inputs": {
-            "expression": str(expression) if expression else None,
-            "segments": str(segments) if segments else None,
-            "gene_cn": str(gene_cn) if gene_cn else None,
-            "build": build.value if build else None,
-            "clinical": str(clinical) if clinical else None,
-            "reference": str(reference) if reference else None,
-        },
-        "expression_scale": None
-        if expr is None
-        else str(prof["expression_scale"].dropna().iloc[0]),
-        "scale_reason": prof.attrs.get("scale_reason"),
-        "platform": platform.value if platform else None,
-        "n_common_genes": prof.attrs.get("n_common_genes"),
-        "ifn_genes_removed_from_immune_signature": prof.attrs.get("ifn_genes_removed"),
-        "ifn_state_reference": prof.attrs.get("ifn_state_reference"),
-        "cn_purity": cn_purity.value,
-        "thresholds": prof.attrs.get("thresholds"),
-        "n_tumours": len(prof),
-        "ifn_state_counts": prof["ifn_state"].value_counts(dropna=False).rename(str).to_dict(),
-        "files": files,
-    }
-    write_text(out / "run.json", json.dumps(run, indent=1, default=str) + "\n")
+    inputs = {"expression": expression, "segments": segments, "gene_cn": gene_cn,
+              "build": build.value if build else None, "clinical": clinical,
+              "reference": reference}  # fmt: skip
+    files = write_tumour_profile(prof, out, figures=not no_figures, inputs=inputs)[:-1]
     typer.echo(
         f"{len(prof)} tumours profiled; wrote {', '.join(Path(f).name for f in files)}, run.json"
     )

@@ -26,6 +26,7 @@ from ifnexus.tumour._expression import (
 from ifnexus.tumour._ifnstate import IFN_STATES, call_ifn_state, ifn_signals, robust_z
 from ifnexus.tumour._plots import plot_purity_by_state, plot_score_heatmap
 from ifnexus.tumour._profile import profile_tumours, read_clinical
+from ifnexus.tumour._write import profile_run_record, write_tumour_profile
 
 __all__ = [
     "IFN_STATES",
@@ -45,6 +46,7 @@ __all__ = [
     "mean_log2_scores",
     "plot_purity_by_state",
     "plot_score_heatmap",
+    "profile_run_record",
     "profile_tumours",
     "read_clinical",
     "read_expression",
@@ -54,4 +56,5 @@ __all__ = [
     "robust_z",
     "segment_gene_cn",
     "tidy_segments",
+    "write_tumour_profile",
 ]

@@ -148,7 +148,11 @@ def profile_tumours(
         ...) and ``cn_purity_source``; ``ifn_state``, ``ifn_state_rule``, ``ifn_state_evidence``
         and the z scores behind it; then the clinical columns. Expression columns are NaN for
         tumours with copy number only and vice versa. ``.attrs`` records ``scale_reason``,
-        ``n_common_genes`` and the thresholds; ``.attrs["genes_9p21"]`` the per-gene calls.
+        ``n_common_genes``, ``platform``, ``cn_purity`` and the thresholds;
+        ``.attrs["genes_9p21"]`` the per-gene calls. Orientation: the inputs are genes x samples
+        (the file formats of expression and copy-number cohorts); the result is samples x
+        features, like every in-memory table of ifnexus. :func:`ifnexus.tumour.write_tumour_profile`
+        writes it as ``ifnexus tumour profile --out`` does.
     """
     if expression is None and segments is None and gene_cn is None:
         raise ValidationError("give expression, copy number (segments or gene_cn), or both")
@@ -252,6 +256,8 @@ def profile_tumours(
         "chronic_margin": chronic_margin,
     }
     attrs["ifn_state_reference"] = "reference cohort" if reference is not None else "this cohort"
+    attrs["platform"] = platform
+    attrs["cn_purity"] = cn_purity
     out.attrs.update(attrs)
     return out
 
