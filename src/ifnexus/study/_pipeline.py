@@ -1,103 +1,257 @@
-"""Analyse a generated study exactly as a user would: the same ``ifnexus`` commands, on its files.
+"""Analyse a generated study with the library functions a user would call, on the study's files.
 
-Each step runs ``python -m ifnexus ...`` in a subprocess (the installed command, not library
-shortcuts), so the demo exercises the CLI end to end. A failing step raises with the
-command's own error message. The commands are kept as the text a user would type.
+Each stage reads the study's input files, calls the public functions of one domain (the same
+functions the ``ifnexus`` commands call) and writes their outputs with the domain's own writers,
+so ``study/analysis/`` holds the files the commands would write. No subprocess is started.
+``analysis/commands.json`` logs every step: the library function, its parameters and seconds.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
-import subprocess
-import sys
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ifnexus._io import write_table, write_text
+from ifnexus._json import dumps, json_safe
 from ifnexus.errors import IfnexusError
+
+__all__ = ["ANALYSE_STEPS", "PipelineError", "analyse_study"]
 
 Progress = Callable[[str], None]
 
 ANALYSE_STEPS: tuple[str, ...] = (
-    "ifnexus tumour profile (purity, 9p21, IFN state)",
-    "ifnexus outcome features / cif (local control by tumour features)",
-    "ifnexus screen test / phenotype (CRISPRi radiation screen)",
-    "ifnexus sc profile (single-cell IFN and immune states)",
+    "tumour profile (purity, 9p21, IFN state)",
+    "outcome features / cumulative incidence / Fine-Gray (local control by tumour features)",
+    "screen test / phenotype (CRISPRi radiation screen)",
+    "single-cell profile (IFN and immune states)",
 )
 """The progress messages, one per stage, in order."""
 
+CAUSE = 1.0
+"""Event code of local failure in the study's clinical table (2: death without local failure)."""
+FEATURES = ("ifn_state", "TumorPurity", "ifn_cluster_status", "cdkn2a_status")
+REFERENCE = {
+    "ifn_state": "acute-competent",
+    "ifn_cluster_status": "neutral",
+    "cdkn2a_status": "neutral",
+}
+CIF_TIMES = (12.0, 24.0, 36.0, 48.0)
+DOUBLINGS = {"gamma": [8.0], "tau": [6.0], "rho": [3.0]}
+
 
 class PipelineError(IfnexusError, RuntimeError):
-    """An analysis command of the study pipeline failed."""
+    """An analysis step of the study pipeline failed."""
 
 
-def _run(command: str, log: list[dict], **paths: Path) -> str:
-    """Run ``ifnexus <command>`` with ``{name}`` placeholders filled by quoted ``paths``."""
-    args = shlex.split(command.format(**{k: shlex.quote(str(v)) for k, v in paths.items()}))
-    proc = subprocess.run(
-        [sys.executable, "-m", "ifnexus", *args], capture_output=True, text=True, check=False
-    )
-    log.append({"command": "ifnexus " + " ".join(args), "returncode": proc.returncode})
-    if proc.returncode != 0:
-        raise PipelineError(
-            f"'ifnexus {' '.join(args)}' failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}"
+class _Log:
+    """The step log written to ``analysis/commands.json``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.steps: list[dict[str, Any]] = []
+
+    @contextlib.contextmanager
+    def step(self, name: str, **parameters: Any) -> Iterator[list[Path]]:
+        """Time one library step; the caller appends the files it wrote to the yielded list."""
+        outputs: list[Path] = []
+        t0 = time.perf_counter()
+        try:
+            yield outputs
+        except IfnexusError as exc:
+            raise PipelineError(f"study step {name} failed: {exc}") from exc
+        self.steps.append(
+            {
+                "step": name,
+                "parameters": json_safe(
+                    {k: (self._rel(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
+                ),
+                "seconds": round(time.perf_counter() - t0, 3),
+                "outputs": [self._rel(p) for p in outputs],
+            }
         )
-    return proc.stdout
+
+    def _rel(self, p: Path) -> str:
+        try:
+            return str(Path(p).relative_to(self.root))
+        except ValueError:
+            return str(p)
 
 
-TUMOR = "tumour profile --expression {inp}/expression.tsv --segments {inp}/segments.tsv --build hg38 --clinical {inp}/clinical.csv --out {ana}/tumour"
-FEATURES = (
-    "outcome features --clinical {inp}/clinical.csv --features {ana}/tumour/tumours.csv --time time_months "
-    "--event event --cause 1 --id patient_id=sample --columns ifn_state,TumorPurity,ifn_cluster_status,cdkn2a_status "
-    "--reference ifn_state=acute-competent,ifn_cluster_status=neutral,cdkn2a_status=neutral --model finegray "
-    "--out {ana}/outcome/features"
-)
-CIF = (
-    "outcome cif --data {ana}/outcome/cohort.csv --time time_months --event event --cause 1 --group ifn_state "
-    "--times 12,24,36,48 --json --out {ana}/outcome/cif"
-)
-# Fine-Gray's reference level of a categorical covariate is its first sorted level: acute-competent.
-FINEGRAY = (
-    "outcome finegray --data {ana}/outcome/cohort.csv --time time_months --event event --cause 1 "
-    "--covariates ifn_state,TumorPurity --categorical ifn_state --json"
-)
-MAGECK = "screen test -k {inp}/screen_counts.txt -t treated_1,treated_2 -c untreated_1,untreated_2 -n {ana}/screen/mageck"
-PHENOTYPE = (
-    "screen phenotype -k {inp}/screen_counts.txt --t0 T0_1,T0_2 --untreated untreated_1,untreated_2 "
-    "--treated treated_1,treated_2 --doublings gamma=8,tau=6,rho=3 --control-gene non-targeting --fdr 0.05 "
-    "--out {ana}/screen/phenotype"
-)
-SC = "sc profile {inp}/sc_tumours.h5ad --species mouse --sample-key sample --condition-key condition --out {ana}/sc"
+def _tumour(inp: Path, ana: Path, log: _Log) -> None:
+    from ifnexus.tumour import (
+        profile_tumours,
+        read_clinical,
+        read_expression,
+        read_segments,
+        write_tumour_profile,
+    )
+
+    files = {
+        "expression": inp / "expression.tsv",
+        "segments": inp / "segments.tsv",
+        "build": "hg38",
+        "clinical": inp / "clinical.csv",
+    }
+    with log.step("tumour.profile_tumours", **files, cn_purity="auto") as out:
+        prof = profile_tumours(
+            expression=read_expression(files["expression"]),
+            segments=read_segments(files["segments"]),
+            build="hg38",
+            clinical=read_clinical(files["clinical"]),
+        )
+        out += write_tumour_profile(prof, ana / "tumour", inputs=files)
+
+
+def _outcome(inp: Path, ana: Path, log: _Log) -> None:
+    from ifnexus.outcome import (
+        FineGrayFitter,
+        cumulative_incidence,
+        cumulative_incidence_dict,
+        feature_effects,
+        gray_test,
+        join_features,
+        write_cumulative_incidence,
+        write_feature_effects,
+    )
+
+    d = ana / "outcome"
+    with log.step("study.outcome_cohort", tumours=ana / "tumour" / "tumours.csv") as out:
+        tumours = pd.read_csv(ana / "tumour" / "tumours.csv")
+        clinical = pd.read_csv(inp / "clinical.csv")
+        keep = ["sample", *FEATURES]
+        cohort = clinical.merge(tumours[keep], left_on="patient_id", right_on="sample", how="inner")
+        cohort = cohort.drop(columns="sample")
+        out.append(write_table(cohort, d / "cohort.csv"))
+
+    with log.step("outcome.feature_effects", id_col="patient_id=sample", features=list(FEATURES),
+                  cause=CAUSE, model="finegray", reference=REFERENCE) as out:  # fmt: skip
+        data, idc = join_features(clinical, tumours, id_col="patient_id=sample")
+        res = feature_effects(
+            data, "time_months", "event", list(FEATURES), cause=CAUSE, model="finegray",
+            reference=dict(REFERENCE), source=str(inp / "clinical.csv"),
+        )  # fmt: skip
+        out += write_feature_effects(res, d / "features", meta={"command": "features", "id": idc})
+
+    with log.step("outcome.cumulative_incidence", group_col="ifn_state", cause=CAUSE,
+                  times=list(CIF_TIMES)) as out:  # fmt: skip
+        args = (cohort, "time_months", "event")
+        tab = cumulative_incidence(*args, cause=CAUSE, group_col="ifn_state", times=CIF_TIMES)
+        full = cumulative_incidence(*args, cause=CAUSE, group_col="ifn_state")
+        gt = gray_test(*args, "ifn_state", cause=CAUSE)
+        files = write_cumulative_incidence(
+            tab, d / "cif", cause=CAUSE, gray=gt, curves=full, meta={"command": "cif"}
+        )
+        out += files
+        payload = {
+            "command": "cif",
+            **cumulative_incidence_dict(tab, cause=CAUSE, gray=gt),
+            "files": [str(f) for f in files],
+        }
+        out.append(write_text(d / "cif.json", dumps(payload) + "\n"))
+
+    # Fine-Gray's reference level of a categorical covariate is its first sorted level.
+    with log.step("outcome.FineGrayFitter.fit", covariates=["ifn_state", "TumorPurity"],
+                  categorical=["ifn_state"], cause=CAUSE) as out:  # fmt: skip
+        fg = FineGrayFitter().fit(
+            cohort, "time_months", "event", cause=CAUSE,
+            covariates=["ifn_state", "TumorPurity"], categorical=["ifn_state"],
+        )  # fmt: skip
+        payload = {"command": "finegray", **fg.to_dict()}
+        out.append(write_text(d / "finegray.json", dumps(payload) + "\n"))
+
+
+def _screen(inp: Path, ana: Path, log: _Log) -> None:
+    from ifnexus.screen import (
+        gene_set_ranks,
+        mageck_test,
+        phenotypes,
+        rank_enrichment,
+        read_counts,
+    )
+
+    counts = read_counts(inp / "screen_counts.txt")
+    d = ana / "screen"
+    d.mkdir(parents=True, exist_ok=True)
+    treated, untreated = "treated_1,treated_2", "untreated_1,untreated_2"
+    with log.step("screen.mageck_test", treatment=treated, control=untreated) as out:
+        res = mageck_test(counts, treated, untreated)
+        out += res.write(d / "mageck")
+
+    with log.step("screen.phenotypes", t0="T0_1,T0_2", untreated=untreated, treated=treated,
+                  doublings=DOUBLINGS, control_gene="non-targeting", fdr=0.05, rng=0) as out:  # fmt: skip
+        ph = phenotypes(
+            counts, t0="T0_1,T0_2", untreated=untreated, treated=treated, doublings=DOUBLINGS,
+            control_gene="non-targeting", fdr=0.05, rng=0,
+        )  # fmt: skip
+        p = d / "phenotype"
+        p.mkdir(parents=True, exist_ok=True)
+        out += [
+            write_table(ph.genes, p / "genes.csv"),
+            write_table(ph.sgrnas, p / "sgrnas.csv"),
+            write_table(ph.pseudogenes, p / "pseudogenes.csv"),
+        ]
+        ranks, enr = [], []
+        for k in ("gamma", "tau", "rho"):
+            r = gene_set_ranks(ph.genes, "CGAS_STING_IFNI_CORE", score=f"{k}_score",
+                               hit_column=f"{k}_hit")  # fmt: skip
+            ranks.append(r.assign(phenotype=k)[["phenotype", *r.columns]])
+            e = rank_enrichment(ph.genes, "CGAS_STING_IFNI_CORE", score=k,
+                                alternative="two-sided", hit_column=f"{k}_hit")  # fmt: skip
+            enr.append(e.assign(phenotype=k)[["phenotype", *e.columns]])
+        out.append(write_table(pd.concat(ranks), p / "pathway_ranks.csv"))
+        out.append(write_table(pd.concat(enr), p / "pathway_enrichment.csv"))
+        out.append(write_text(p / "params.json", dumps(ph.params)))
+
+
+def _singlecell(inp: Path, ana: Path, log: _Log) -> None:
+    import anndata as ad
+
+    from ifnexus.singlecell import profile, write_profile
+
+    path = inp / "sc_tumours.h5ad"
+    with log.step("singlecell.profile", input=path, species="mouse", sample_key="sample",
+                  condition_key="condition", rng=0) as out:  # fmt: skip
+        adata = ad.read_h5ad(path)
+        result = profile(
+            adata, species="mouse", sample_key="sample", condition_key="condition", rng=0
+        )
+        out += write_profile(result, adata, ana / "sc").values()
 
 
 def analyse_study(study: str | Path, *, progress: Progress = lambda _: None) -> list[dict]:
-    """Run the analysis commands on ``study/inputs`` into ``study/analysis``; return the command log."""
+    """Analyse ``study/inputs`` into ``study/analysis`` with the library; return the step log.
+
+    Parameters
+    ----------
+    study
+        A study folder written by :func:`ifnexus.study.generate_study`.
+    progress
+        Called with one message per stage (:data:`ANALYSE_STEPS`).
+
+    Returns
+    -------
+    list of dict
+        One record per step, also written to ``analysis/commands.json``: ``step`` (the library
+        function), ``parameters``, ``seconds`` and ``outputs`` (paths relative to the study).
+
+    Raises
+    ------
+    PipelineError
+        A step failed; the message names the step and gives the library's error.
+    """
     d = Path(study)
-    p = {"inp": d / "inputs", "ana": d / "analysis"}
-    log: list[dict] = []
-
-    progress(ANALYSE_STEPS[0])
-    _run(TUMOR, log, **p)
-
-    progress(ANALYSE_STEPS[1])
-    tumours = pd.read_csv(p["ana"] / "tumour" / "tumours.csv")
-    clinical = pd.read_csv(p["inp"] / "clinical.csv")
-    keep = ["sample", "ifn_state", "TumorPurity", "ifn_cluster_status", "cdkn2a_status"]
-    cohort = clinical.merge(tumours[keep], left_on="patient_id", right_on="sample", how="inner")
-    write_table(cohort.drop(columns="sample"), p["ana"] / "outcome" / "cohort.csv")
-    _run(FEATURES, log, **p)
-    write_text(p["ana"] / "outcome" / "cif.json", _run(CIF, log, **p))
-    write_text(p["ana"] / "outcome" / "finegray.json", _run(FINEGRAY, log, **p))
-
-    progress(ANALYSE_STEPS[2])
-    (p["ana"] / "screen").mkdir(parents=True, exist_ok=True)
-    _run(MAGECK, log, **p)
-    _run(PHENOTYPE, log, **p)
-
-    progress(ANALYSE_STEPS[3])
-    _run(SC, log, **p)
-    write_text(p["ana"] / "commands.json", json.dumps(log, indent=1))
-    return log
+    inp, ana = d / "inputs", d / "analysis"
+    if not inp.is_dir():
+        raise PipelineError(f"{inp} not found: give a study folder written by generate_study")
+    log = _Log(d)
+    stages = (_tumour, _outcome, _screen, _singlecell)
+    for message, stage in zip(ANALYSE_STEPS, stages, strict=True):
+        progress(message)
+        stage(inp, ana, log)
+    write_text(ana / "commands.json", dumps(log.steps))
+    return log.steps
