@@ -101,7 +101,7 @@ def test_g5_chars_equals_python_format():
 
 
 def test_text_block_is_utf8_zero_padded():
-    from ifnexus.screen._mageck import _text_block
+    from ifnexus.screen._mageck_files import _text_block
 
     for vals in (["ab", "c", ""], ["β-cat", "x"]):
         block = _text_block(vals)

@@ -174,3 +174,102 @@ def test_all_zero_sample_is_an_error():
     )
     with pytest.raises(ValueError, match="'t' has zero reads"):
         mageck_test(counts, "t", "c")
+
+
+# --- the stages of mageck_test, one at a time ------------------------------------------------
+
+
+def test_stages_by_hand_equal_mageck_test(shared):
+    from ifnexus.screen import fit_mean_variance, gene_test, mageck_normalise, rra, sgrna_test
+
+    counts = read_counts(shared(*DEMO, "demo3_mle_with_cnv_correction", "leukemia.new.csv"))
+    t, c = "HL60.final,KBM7.final", "HL60.initial,KBM7.initial"
+    whole = mageck_test(counts, t, c)
+    design = mageck_normalise(counts, t, c)
+    model = fit_mean_variance(design)
+    sg = sgrna_test(design, model)
+    gt = gene_test(design, sg)
+    pd.testing.assert_series_equal(design.size_factors, whole.size_factors)
+    pd.testing.assert_frame_equal(design.normalized, whole.normalized)
+    assert (model.k, model.b) == whole.model
+    assert model.n_outliers == whole.params["n_variance_outliers"]
+    pd.testing.assert_frame_equal(sg.table, whole.sgrna_stats)
+    pd.testing.assert_frame_equal(gt.genes, whole.genes, check_like=False)
+    assert gt.alpha == whole.alpha
+    # the gene stage is RRA on the valid sgRNAs ranked by score, alpha = share with p <= 0.25
+    valid = sg.valid
+    alpha = min(max(float(((sg.p_low <= 0.25) & valid).sum()) / valid.sum(), 0.05), 0.5)
+    assert gt.alpha[0] == alpha
+    order = np.argsort(sg.theta, kind="stable")
+    keep = order[valid[order]]
+    neg = rra(sg.ids[keep], sg.genes[keep], sg.theta[keep], alpha=alpha)
+    ours = gt.neg.loc[neg["group_id"]]
+    np.testing.assert_array_equal(ours["lo_value"].to_numpy(), neg["lo_value"].to_numpy())
+    np.testing.assert_array_equal(ours["p"].to_numpy(), neg["p"].to_numpy())
+
+
+def _spread_counts():
+    # two control replicates m -/+ d with d = 2 m^0.75: median m, variance 2 d^2 = 8 m^1.5
+    m = np.geomspace(20, 1000, 30)
+    d = 2 * m**0.75
+    t = m * np.linspace(0.3, 3, 30)
+    return pd.DataFrame(
+        {"Gene": [f"G{i // 3}" for i in range(30)], "c1": m - d, "c2": m + d, "t1": t, "t2": t},
+        index=[f"s{i}" for i in range(30)],
+    )
+
+
+def test_fit_mean_variance_is_weighted_least_squares():
+    from ifnexus.screen import fit_mean_variance, mageck_normalise
+
+    counts = _spread_counts()
+    design = mageck_normalise(counts, "t1,t2", "c1,c2", norm_method="none")
+    model = fit_mean_variance(design)
+    c = counts[["c1", "c2"]].to_numpy()
+    mean = c.mean(axis=1)
+    var = ((c - mean[:, None]) ** 2).sum(axis=1)
+    # log2(var - mean + 1) on log2(mean + 1), weights = mean (polyfit weighs unsquared residuals)
+    slope, intercept = np.polyfit(np.log2(mean + 1), np.log2(var - mean + 1), 1, w=np.sqrt(mean))
+    assert slope > 1 and intercept > 0  # the clamps k >= 1, b >= 0 do not act
+    assert model.k == pytest.approx(slope, rel=1e-9)
+    assert model.b == pytest.approx(intercept, rel=1e-9)
+    assert model.n_outliers == 0
+    np.testing.assert_allclose(model.variance(mean), mean**slope * 2**intercept + mean, rtol=1e-8)
+
+
+def test_sgrna_test_is_a_truncated_normal_test():
+    from ifnexus.screen import fit_mean_variance, mageck_normalise, sgrna_test
+
+    counts = _spread_counts()
+    design = mageck_normalise(counts, "t1,t2", "c1,c2", norm_method="none")
+    model = fit_mean_variance(design)
+    sg = sgrna_test(design, model)
+    cm = counts[["c1", "c2"]].to_numpy().mean(axis=1)
+    tm = counts["t1"].to_numpy()
+    sd = np.sqrt(cm**model.k * 2**model.b + cm)
+    z0 = stats.norm.cdf(-cm / sd)
+    np.testing.assert_allclose(sg.adj_var, sd**2, rtol=1e-12)
+    np.testing.assert_allclose(sg.p_low, (stats.norm.cdf((tm - cm) / sd) - z0) / (1 - z0),
+                               rtol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(sg.p_high, stats.norm.sf((tm - cm) / sd) / (1 - z0), rtol=1e-9)
+    np.testing.assert_allclose(sg.lfc, np.log2(tm + 1) - np.log2(cm + 1), rtol=1e-12)
+    assert sg.valid.all()
+    with pytest.raises(ValueError, match="remove_zero"):
+        sgrna_test(design, model, remove_zero="sometimes")  # type: ignore[arg-type]
+
+
+def test_summary_is_the_gene_table_in_long_form(shared):
+    counts = read_counts(shared(*DEMO, "demo1_rra_from_count_table", "sample.txt"))
+    res = mageck_test(counts, "HL60.final,KBM7.final", "HL60.initial,KBM7.initial")
+    s = res.summary
+    assert list(s.columns) == ["gene", "test", "n_sgrnas", "effect", "score", "p", "fdr", "rank",
+                               "good_sgrnas", "hit"]  # fmt: skip
+    g = res.genes
+    assert s.shape[0] == 2 * g.shape[0]
+    for d in ("neg", "pos"):
+        part = s[s["test"] == d]
+        assert part["gene"].tolist() == g["id"].tolist()
+        for col, src in (("effect", "lfc"), ("score", "score"), ("p", "p-value"),
+                         ("fdr", "fdr"), ("rank", "rank"), ("good_sgrnas", "goodsgrna")):  # fmt: skip
+            np.testing.assert_array_equal(part[col].to_numpy(), g[f"{d}|{src}"].to_numpy())
+        np.testing.assert_array_equal(part["hit"].to_numpy(), (g[f"{d}|fdr"] < 0.25).to_numpy())

@@ -19,9 +19,17 @@ _WHERE = {
     "read_control_list": "_io",
     "read_counts": "_io",
     "read_library": "_io",
+    "GeneTest": "_mageck",
     "MageckResult": "_mageck",
+    "gene_test": "_mageck",
     "mageck_test": "_mageck",
-    "p_adjust": "_mageck",
+    "MageckDesign": "_mageck_design",
+    "mageck_normalise": "_mageck_design",
+    "MeanVarianceModel": "_sgrna_test",
+    "SgrnaTest": "_sgrna_test",
+    "fit_mean_variance": "_sgrna_test",
+    "p_adjust": "_sgrna_test",
+    "sgrna_test": "_sgrna_test",
     "size_factors": "_normalize",
     "gene_set_ranks": "_pathway",
     "rank_enrichment": "_pathway",
@@ -47,16 +55,23 @@ _WHERE = {
 
 __all__ = [
     "CountResult",
+    "GeneTest",
+    "MageckDesign",
     "MageckResult",
+    "MeanVarianceModel",
     "PHENOTYPES",
     "PhenotypeResult",
     "RraGroups",
     "RraOptions",
+    "SgrnaTest",
     "as_count_table",
     "count_fastq",
+    "fit_mean_variance",
     "gene_scores",
     "gene_set_ranks",
+    "gene_test",
     "gini_index",
+    "mageck_normalise",
     "mageck_test",
     "merge_rank_summaries",
     "p_adjust",
@@ -76,6 +91,7 @@ __all__ = [
     "rra_permutation_p",
     "sgrna_phenotype",
     "sgrna_plot",
+    "sgrna_test",
     "size_factors",
     "volcano_plot",
     "write_figures",
@@ -91,7 +107,8 @@ if TYPE_CHECKING:  # pragma: no cover
         read_counts,
         read_library,
     )
-    from ifnexus.screen._mageck import MageckResult, mageck_test, p_adjust
+    from ifnexus.screen._mageck import GeneTest, MageckResult, gene_test, mageck_test
+    from ifnexus.screen._mageck_design import MageckDesign, mageck_normalise
     from ifnexus.screen._normalize import size_factors
     from ifnexus.screen._pathway import gene_set_ranks, rank_enrichment
     from ifnexus.screen._phenotype import (
@@ -117,6 +134,13 @@ if TYPE_CHECKING:  # pragma: no cover
         rra_lo_values,
         rra_percentiles,
         rra_permutation_p,
+    )
+    from ifnexus.screen._sgrna_test import (
+        MeanVarianceModel,
+        SgrnaTest,
+        fit_mean_variance,
+        p_adjust,
+        sgrna_test,
     )
 
 
