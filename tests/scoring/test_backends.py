@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from ifnexus import RunOptions
 from ifnexus.scoring import prepare, score_sets, ssgsea
 
 
@@ -24,12 +25,15 @@ def data():
     return x, genes, cells, sets
 
 
-KW = {"n_bins": 12, "ctrl_size": 20, "rng": 3, "chunk_size": 50}
+KW = {"n_bins": 12, "ctrl_size": 20, "rng": 3}
+CHUNKS = RunOptions(chunk_size=50)
 
 
 def test_all_backends_identical(data, tmp_path):
     x, genes, cells, sets = data
-    base = score_sets(sparse.csr_matrix(x), sets, var_names=genes, obs_names=cells, **KW)
+    base = score_sets(
+        sparse.csr_matrix(x), sets, var_names=genes, obs_names=cells, **KW, options=CHUNKS
+    )
     adata = ad.AnnData(
         sparse.csr_matrix(x), obs=pd.DataFrame(index=cells), var=pd.DataFrame(index=genes)
     )
@@ -38,12 +42,16 @@ def test_all_backends_identical(data, tmp_path):
     adata.write_h5ad(path)
     backed = ad.read_h5ad(path, backed="r")
     runs = {
-        "dense": score_sets(x, sets, var_names=genes, obs_names=cells, **KW),
-        "csc": score_sets(sparse.csc_matrix(x), sets, var_names=genes, obs_names=cells, **KW),
-        "frame": score_sets(pd.DataFrame(x, index=cells, columns=genes), sets, **KW),
-        "anndata": score_sets(adata, sets, **KW),
-        "layer": score_sets(adata, sets, layer="lg", **KW),
-        "backed": score_sets(backed, sets, **KW),
+        "dense": score_sets(x, sets, var_names=genes, obs_names=cells, **KW, options=CHUNKS),
+        "csc": score_sets(
+            sparse.csc_matrix(x), sets, var_names=genes, obs_names=cells, **KW, options=CHUNKS
+        ),
+        "frame": score_sets(
+            pd.DataFrame(x, index=cells, columns=genes), sets, **KW, options=CHUNKS
+        ),
+        "anndata": score_sets(adata, sets, **KW, options=CHUNKS),
+        "layer": score_sets(adata, sets, layer="lg", **KW, options=CHUNKS),
+        "backed": score_sets(backed, sets, **KW, options=CHUNKS),
         "dask_dense": score_sets(
             da.from_array(x, chunks=(50, 600)), sets, var_names=genes, obs_names=cells, **KW
         ),
@@ -53,8 +61,10 @@ def test_all_backends_identical(data, tmp_path):
             var_names=genes,
             obs_names=cells,
             **KW,
+            options=CHUNKS,
         ),
-        "threads": score_sets(adata, sets, n_jobs=2, **KW),
+        "threads": score_sets(adata, sets, **KW, options=RunOptions(chunk_size=50, n_jobs=2)),
+        "all_cores": score_sets(adata, sets, **KW, options=RunOptions(chunk_size=50, n_jobs=-1)),
     }
     backed.file.close()
     for name, out in runs.items():
@@ -77,12 +87,17 @@ def test_local_cluster_identical(data, tmp_path):
     )
     path = tmp_path / "x.h5ad"
     adata.write_h5ad(path)
-    local = score_sets(adata, sets, **KW)
+    local = score_sets(adata, sets, **KW, options=CHUNKS)
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     ) as cluster:
         backed = ad.read_h5ad(path, backed="r")
-        remote = score_sets(backed, sets, scheduler=cluster.scheduler_address, **KW)
+        remote = score_sets(
+            backed,
+            sets,
+            **KW,
+            options=RunOptions(chunk_size=50, scheduler=cluster.scheduler_address),
+        )
         backed.file.close()
     np.testing.assert_array_equal(remote.to_numpy(), local.to_numpy())
 
@@ -103,7 +118,12 @@ def test_background_reused(data):
 def test_ssgsea_method_uses_shared_kernel(data):
     x, genes, cells, sets = data
     ours = score_sets(
-        sparse.csr_matrix(x), sets, method="ssgsea", var_names=genes, obs_names=cells, chunk_size=64
+        sparse.csr_matrix(x),
+        sets,
+        method="ssgsea",
+        var_names=genes,
+        obs_names=cells,
+        options=RunOptions(chunk_size=64),
     )
     direct = ssgsea(pd.DataFrame(x.T, index=genes, columns=cells), sets)
     np.testing.assert_allclose(ours.to_numpy(), direct.to_numpy(), rtol=1e-12)

@@ -11,6 +11,7 @@ import pytest
 import scanpy as sc
 from scipy import sparse
 
+from ifnexus import RunOptions
 from ifnexus.scoring import control_genes, prepare, score_sets
 
 # The lists behind ../shared/reference/singlecell (scanpy 1.11.5 defaults on pbmc68k_reduced);
@@ -41,7 +42,7 @@ def test_reference_lists(pbmc, reference):
 
 
 def test_pbmc68k_parity(pbmc, reference):
-    ours = score_sets(pbmc, PBMC_SETS, chunk_size=128)
+    ours = score_sets(pbmc, PBMC_SETS, options=RunOptions(chunk_size=128))
     assert list(ours.index) == list(reference.index)
     for name in PBMC_SETS:  # docs/scoring.md states agreement within 1e-6
         np.testing.assert_allclose(ours[name].to_numpy(), reference[name].to_numpy(), atol=1e-6)
@@ -62,7 +63,7 @@ def test_sampled_controls_match_scanpy(seed, ctrl_as_ref):
     a = _synthetic()
     genes = list(a.var_names)
     sets = {"s1": genes[:20], "s2": genes[100:160:3], "s3": genes[2000:2030]}
-    ours = score_sets(a, sets, rng=seed, chunk_size=77, ctrl_as_ref=ctrl_as_ref)
+    ours = score_sets(a, sets, rng=seed, options=RunOptions(chunk_size=77), ctrl_as_ref=ctrl_as_ref)
     for name, members in sets.items():
         b = a.copy()
         with warnings.catch_warnings():
@@ -85,7 +86,10 @@ def test_gene_pool_and_bins_match_scanpy():
 
 def test_means_chunk_invariant_and_generator_streams():
     a = _synthetic(seed=4, n=200, g=800)
-    b1, b2 = prepare(a, chunk_size=7), prepare(a, chunk_size=1000)
+    b1, b2 = (
+        prepare(a, options=RunOptions(chunk_size=7)),
+        prepare(a, options=RunOptions(chunk_size=1000)),
+    )
     assert np.array_equal(b1.means.to_numpy(), b2.means.to_numpy())
     assert b1.bins.equals(b2.bins)
     genes = list(a.var_names)

@@ -73,6 +73,7 @@ def score_cmd(
     ),
 ) -> None:
     """Score cells or samples for gene sets; ids first, one column per set."""
+    from ifnexus import RunOptions
     from ifnexus._io import write_table
     from ifnexus.genesets import read_gene_sets
     from ifnexus.scoring import gene_report, score_sets
@@ -98,9 +99,7 @@ def score_cmd(
             use_raw=use_raw,
             min_genes=min_genes,
             transform="lognorm" if lognorm else "none",
-            chunk_size=chunk_size,
-            n_jobs=jobs,
-            scheduler=scheduler,
+            options=RunOptions(chunk_size=chunk_size, n_jobs=jobs, scheduler=scheduler),
         )
     finally:
         if getattr(data, "isbacked", False):

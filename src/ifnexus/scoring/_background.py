@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ValidationError
-from ifnexus.scoring._chunks import Transform, accumulate_stats, fold_chunks
+from ifnexus.scoring._chunks import Transform, accumulate_stats, fold_chunks, run_options
 from ifnexus.scoring._source import ExpressionSource, expression_source
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,9 @@ def prepare(
     gene_pool: Sequence[str] | None = None,
     transform: Transform = "none",
     allow_negative: bool = False,
-    chunk_size: int = 20_000,
-    n_jobs: int = 1,
+    options: RunOptions | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
     scheduler: Any = None,
 ) -> ScoringBackground:
     """Compute gene means and expression bins once, in one chunked pass.
@@ -106,12 +108,14 @@ def prepare(
     allow_negative
         Negative values are refused by default: mean-control scores assume non-negative
         (log-normalised or count) expression; scaled or centred data give meaningless bins.
-    chunk_size
-        Rows per chunk (memory is about ``chunk_size`` rows at a time).
-    n_jobs
-        Threads for in-memory chunks (-1: all cores).
-    scheduler
-        A Dask scheduler address or ``distributed.Client``: chunks run on that cluster.
+    options
+        How the pass runs (:class:`ifnexus.RunOptions`): rows per chunk (default 20,000;
+        memory is about one chunk at a time), threads for in-memory chunks (``n_jobs=-1``: all
+        cores), or a Dask scheduler address / ``distributed.Client``. Results do not depend
+        on it.
+    chunk_size, n_jobs, scheduler
+        Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
+        ``FutureWarning``.
 
     Returns
     -------
@@ -123,6 +127,9 @@ def prepare(
         Non-finite values (naming the genes), negative values, an empty matrix or too few
         genes for the bins.
     """
+    opts = run_options(
+        options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="prepare"
+    )
     source = expression_source(data, layer=layer, use_raw=use_raw, var_names=var_names)
     return _prepare_source(
         source,
@@ -130,9 +137,7 @@ def prepare(
         gene_pool=gene_pool,
         transform=transform,
         allow_negative=allow_negative,
-        chunk_size=chunk_size,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
+        options=opts,
     )
 
 
@@ -143,9 +148,7 @@ def _prepare_source(
     gene_pool: Sequence[str] | None,
     transform: Transform,
     allow_negative: bool,
-    chunk_size: int,
-    n_jobs: int,
-    scheduler: Any,
+    options: RunOptions | None,
 ) -> ScoringBackground:
     n_obs, n_vars = source.shape
     if n_obs == 0 or n_vars == 0:
@@ -160,9 +163,7 @@ def _prepare_source(
         source,
         accumulate_stats,
         transform,
-        chunk_size=chunk_size,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
+        options=options,
     )
     sums = np.asarray(sums, dtype=np.float64)
     bad = ~np.isfinite(sums)

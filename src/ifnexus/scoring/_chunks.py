@@ -8,6 +8,7 @@ the numbers do not depend on where a chunk was computed.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
@@ -16,6 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from ifnexus._optional import import_optional
+from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
 from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
 from ifnexus.scoring._source import Block, ExpressionSource, read_backed_rows
@@ -25,6 +27,44 @@ logger = logging.getLogger(__name__)
 Transform = Literal["none", "lognorm"]
 #: Target sum of the per-cell normalisation of ``transform="lognorm"`` (scanpy's 1e4 convention).
 TARGET_SUM = 1e4
+#: Rows per chunk when ``RunOptions.chunk_size`` is None.
+DEFAULT_CHUNK_SIZE = 20_000
+
+
+def run_options(
+    options: RunOptions | None,
+    *,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
+    scheduler: Any = None,
+    where: str,
+) -> RunOptions:
+    """``options``, or one built from the deprecated ``chunk_size``/``n_jobs``/``scheduler``.
+
+    The old keywords still work for one release (removed in 0.3): they build a
+    :class:`~ifnexus.RunOptions` and emit a ``FutureWarning`` naming ``where`` (the public
+    function). Giving both is a :class:`ValidationError`.
+    """
+    given = {
+        k: v
+        for k, v in (("chunk_size", chunk_size), ("n_jobs", n_jobs), ("scheduler", scheduler))
+        if v is not None
+    }
+    if not given:
+        return as_run_options(options)
+    if options is not None:
+        raise ValidationError(
+            f"{where}: give options=RunOptions(...) or the deprecated "
+            f"{', '.join(f'{k}=' for k in given)}, not both"
+        )
+    spelled = ", ".join(f"{k}={v!r}" for k, v in given.items())
+    warnings.warn(
+        f"{where}: {', '.join(f'{k}=' for k in given)} is deprecated and will be removed in 0.3; "
+        f"pass options=ifnexus.RunOptions({spelled})",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return RunOptions(**given)
 
 
 def apply_transform(block: Block, transform: Transform) -> Block:
@@ -154,30 +194,24 @@ def _dask_blocks(source: ExpressionSource, bounds: list[tuple[int, int]]) -> lis
     return [dask.delayed(source.reader(a, b), pure=True) for a, b in bounds]
 
 
-def _workers(n_jobs: int) -> int:
-    import os
-
-    return max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
-
-
 def map_chunks(
     source: ExpressionSource,
     kernel: Callable[..., Any],
     *args: Any,
-    chunk_size: int,
-    n_jobs: int = 1,
-    scheduler: Any = None,
+    options: RunOptions | None = None,
     with_bounds: bool = False,
 ) -> tuple[list[tuple[int, int]], list[Any]]:
     """Run ``kernel(block, *args)`` on every row chunk; results in chunk order.
 
-    Dask arrays and ``scheduler`` (an address or a ``distributed.Client``) go through dask; a
-    backed h5ad on a cluster is read by the workers themselves (by file name and key). In
-    memory, ``n_jobs > 1`` runs chunks on threads (scipy and numpy release the GIL).
-    ``with_bounds=True`` calls ``kernel(block, start, stop, *args)``, for kernels that need
-    per-row data of their chunk (e.g. group codes).
+    Dask arrays and ``options.scheduler`` (an address or a ``distributed.Client``) go through
+    dask; a backed h5ad on a cluster is read by the workers themselves (by file name and key).
+    In memory, ``options.workers > 1`` runs chunks on threads (scipy and numpy release the
+    GIL). ``with_bounds=True`` calls ``kernel(block, start, stop, *args)``, for kernels that
+    need per-row data of their chunk (e.g. group codes).
     """
-    bounds = source.bounds(chunk_size)
+    opts = as_run_options(options)
+    scheduler, workers = opts.scheduler, opts.workers
+    bounds = source.bounds(opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE))
     if source.dask is not None or scheduler is not None:
         dask = _dask()
 
@@ -194,9 +228,9 @@ def map_chunks(
         block = source.reader(*ab)
         return kernel(block, *ab, *args) if with_bounds else kernel(block, *args)
 
-    if n_jobs == 1 or len(bounds) <= 1:
+    if workers == 1 or len(bounds) <= 1:
         return bounds, [run(ab) for ab in bounds]
-    with ThreadPoolExecutor(max_workers=_workers(n_jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return bounds, list(pool.map(run, bounds))
 
 
@@ -204,16 +238,16 @@ def fold_chunks(
     source: ExpressionSource,
     step: Callable[..., Any],
     *args: Any,
-    chunk_size: int,
-    n_jobs: int = 1,
-    scheduler: Any = None,
+    options: RunOptions | None = None,
 ) -> Any:
     """Fold ``state = step(state, block, *args)`` over the chunks in row order (state starts None).
 
     The fold is sequential so that the result does not depend on the chunking or on where
     the chunks were read; on dask the reads run in parallel and only the fold is a chain.
     """
-    bounds = source.bounds(chunk_size)
+    opts = as_run_options(options)
+    scheduler, workers = opts.scheduler, opts.workers
+    bounds = source.bounds(opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE))
     if source.dask is not None or scheduler is not None:
         dask = _dask()
 
@@ -222,11 +256,11 @@ def fold_chunks(
             state = dask.delayed(step, pure=True)(state, blk, *args)
         return _compute_dask([state], scheduler)[0]
     state = None
-    if n_jobs == 1 or len(bounds) <= 1:
+    if workers == 1 or len(bounds) <= 1:
         for a, b in bounds:
             state = step(state, source.reader(a, b), *args)
         return state
-    ahead = _workers(n_jobs)
+    ahead = workers
     with ThreadPoolExecutor(max_workers=ahead) as pool:  # read at most `ahead` chunks ahead
         pending = [pool.submit(source.reader, *ab) for ab in bounds[:ahead]]
         for k in range(len(bounds)):

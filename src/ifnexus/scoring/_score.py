@@ -1,9 +1,17 @@
-"""``score_sets``: many gene sets, one engine, any backend.
+"""``score_sets``: many gene sets, one engine, any backend, as named stages.
 
 The mean-control method makes two passes over the rows whatever the number of sets: one for
 gene means and bins (:func:`~ifnexus.scoring.prepare`, skipped when a background is passed),
 one for ``X_chunk @ W``. ssGSEA ranks within each row, so it runs chunk by chunk through the
 shared ESTIMATE-form kernel :func:`~ifnexus.scoring.ssgsea`.
+
+:func:`score_sets` runs these stages in order; each can be run (and tested) alone:
+
+1. :func:`~ifnexus.scoring.resolve_sets`: which genes of each set are in the data;
+2. :func:`~ifnexus.scoring.prepare`: gene means and expression bins (mean-control);
+3. :func:`~ifnexus.scoring.weight_matrix`: control genes and the genes x sets weights ``W``;
+4. :func:`weighted_scores` (``X @ W``, mean-control) or :func:`ssgsea_scores` (ssGSEA), one
+   pass over the rows, any backend.
 """
 
 from __future__ import annotations
@@ -15,12 +23,19 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
+from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
 from ifnexus.scoring._background import ScoringBackground, _prepare_source
-from ifnexus.scoring._chunks import Transform, apply_transform, map_chunks, weighted_sums
+from ifnexus.scoring._chunks import (
+    Transform,
+    apply_transform,
+    map_chunks,
+    run_options,
+    weighted_sums,
+)
 from ifnexus.scoring._mean_control import SeedLike, weight_matrix
 from ifnexus.scoring._sets import SetsLike, resolve_sets
-from ifnexus.scoring._source import Block, expression_source
+from ifnexus.scoring._source import Block, ExpressionSource, expression_source
 from ifnexus.scoring._ssgsea import ssgsea
 
 logger = logging.getLogger(__name__)
@@ -40,6 +55,121 @@ def _ssgsea_chunk(
     dense = block.toarray() if hasattr(block, "toarray") else np.asarray(block, dtype=np.float64)
     expr = pd.DataFrame(dense.T, index=var_names, columns=pd.RangeIndex(dense.shape[0]))
     return ssgsea(expr, sets, alpha=alpha).to_numpy()
+
+
+def weighted_scores(
+    data: Any,
+    weights: np.ndarray,
+    *,
+    layer: str | None = None,
+    use_raw: bool | None = None,
+    var_names: Any = None,
+    transform: Transform = "none",
+    options: RunOptions | None = None,
+) -> np.ndarray:
+    """Stage 4 of mean-control scoring: ``X @ W`` for every row, in one chunked pass.
+
+    Parameters
+    ----------
+    data
+        Rows x genes, any form :func:`~ifnexus.scoring.expression_source` reads (or an
+        :class:`~ifnexus.scoring.ExpressionSource`).
+    weights
+        Genes x sets (the column order of ``data``), e.g. from
+        :func:`~ifnexus.scoring.weight_matrix`.
+    layer, use_raw, var_names
+        Which matrix of an AnnData; gene names of a plain array.
+    transform
+        ``"lognorm"``: each row normalised to 1e4 and log1p'd before the product.
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`); results do not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows x sets, float64: row ``i``, set ``s`` is ``sum_j x_ij W_js``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0, 3.0], [0.0, 4.0, 0.0]])
+    >>> w = np.array([[0.5], [0.5], [-1.0]])
+    >>> weighted_scores(x, w, var_names=["A", "B", "C"])
+    array([[-1.5],
+           [ 2. ]])
+    """
+    source = expression_source(data, layer=layer, use_raw=use_raw, var_names=var_names)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.shape[0] != source.shape[1]:
+        raise ValidationError(
+            f"weights must be genes x sets with {source.shape[1]} rows (one per gene of the "
+            f"data), got shape {w.shape}"
+        )
+    _, parts = map_chunks(source, weighted_sums, w, transform, options=as_run_options(options))
+    return np.vstack(parts) if parts else np.empty((0, w.shape[1]))
+
+
+def ssgsea_scores(
+    data: Any,
+    sets: dict[str, list[str]],
+    *,
+    layer: str | None = None,
+    use_raw: bool | None = None,
+    var_names: Any = None,
+    alpha: float = 0.25,
+    transform: Transform = "none",
+    options: RunOptions | None = None,
+) -> np.ndarray:
+    """Stage 4 of ssGSEA scoring: the ESTIMATE-form score of every row, chunk by chunk.
+
+    Parameters
+    ----------
+    data
+        Rows (samples or cells) x genes, any form
+        :func:`~ifnexus.scoring.expression_source` reads.
+    sets
+        Set name -> genes of the data (e.g. the first output of
+        :func:`~ifnexus.scoring.resolve_sets`).
+    layer, use_raw, var_names
+        Which matrix of an AnnData; gene names of a plain array.
+    alpha
+        Weight exponent.
+    transform
+        ``"lognorm"``: each row normalised to 1e4 and log1p'd first.
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`); results do not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows x sets, float64, equal to :func:`~ifnexus.scoring.ssgsea` of the transposed rows.
+    """
+    source = expression_source(data, layer=layer, use_raw=use_raw, var_names=var_names)
+    if not sets:
+        return np.empty((source.shape[0], 0))
+    _, parts = map_chunks(
+        source,
+        _ssgsea_chunk,
+        source.var_names,
+        sets,
+        alpha,
+        transform,
+        options=as_run_options(options),
+    )
+    return np.vstack(parts)
+
+
+def _check_background(
+    background: ScoringBackground, source: ExpressionSource, transform: Transform
+) -> None:
+    if not background.var_names.equals(source.var_names) or background.n_obs != source.shape[0]:
+        raise ValidationError(
+            "background was prepared on a different matrix (genes or rows differ)"
+        )
+    if background.transform != transform:
+        raise ValidationError(
+            f"background was prepared with transform={background.transform!r}, not {transform!r}"
+        )
 
 
 def score_sets(
@@ -63,11 +193,17 @@ def score_sets(
     alpha: float = 0.25,
     transform: Transform = "none",
     allow_negative: bool = False,
-    chunk_size: int = 20_000,
-    n_jobs: int = 1,
+    options: RunOptions | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
     scheduler: Any = None,
 ) -> pd.DataFrame:
     """Score every row (cell or sample) for every gene set.
+
+    Runs the stages :func:`~ifnexus.scoring.resolve_sets`, :func:`~ifnexus.scoring.prepare`,
+    :func:`~ifnexus.scoring.weight_matrix` and :func:`weighted_scores` (mean-control), or
+    :func:`~ifnexus.scoring.resolve_sets` and :func:`ssgsea_scores` (ssGSEA), and labels the
+    result. The input is never modified (nothing is written into an AnnData).
 
     Parameters
     ----------
@@ -106,9 +242,13 @@ def score_sets(
         ``"lognorm"`` scores counts after per-row normalisation to 1e4 and log1p.
     allow_negative
         Accept negative values (scaled data); refused by default.
+    options
+        How the passes run (:class:`ifnexus.RunOptions`): rows per chunk (default 20,000),
+        threads for in-memory chunks (``n_jobs=-1``: all cores), or a Dask scheduler address
+        / ``distributed.Client`` to run the chunks on a cluster. Same results whatever it is.
     chunk_size, n_jobs, scheduler
-        Rows per chunk; threads for in-memory chunks; a Dask scheduler address or
-        ``distributed.Client`` to run the chunks on a cluster (same results).
+        Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
+        ``FutureWarning``.
 
     Returns
     -------
@@ -133,6 +273,9 @@ def score_sets(
     >>> out.shape
     (50, 1)
     """
+    opts = run_options(
+        options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="score_sets"
+    )
     if method not in ("mean-control", "ssgsea"):
         raise ValidationError(f"method must be 'mean-control' or 'ssgsea', got {method!r}")
     source = expression_source(data, layer=layer, use_raw=use_raw, var_names=var_names)
@@ -142,6 +285,7 @@ def score_sets(
             raise ValidationError(f"obs_names has {len(obs)} names for {source.shape[0]} rows")
     else:
         obs = source.obs_names
+    # stage 1: the genes of each set found in the data
     resolved, report = resolve_sets(
         sets, source.var_names, species=species, min_genes=min_genes, on_too_few=on_too_few
     )
@@ -157,6 +301,7 @@ def score_sets(
     out = pd.DataFrame(np.nan, index=obs, columns=pd.Index(names), dtype=np.float64)
     out.index.name = "id"
     if resolved and method == "mean-control":
+        # stage 2: gene means and bins (unless given)
         if background is None:
             background = _prepare_source(
                 source,
@@ -164,33 +309,15 @@ def score_sets(
                 gene_pool=gene_pool,
                 transform=transform,
                 allow_negative=allow_negative,
-                chunk_size=chunk_size,
-                n_jobs=n_jobs,
-                scheduler=scheduler,
+                options=opts,
             )
-        elif (
-            not background.var_names.equals(source.var_names) or background.n_obs != source.shape[0]
-        ):
-            raise ValidationError(
-                "background was prepared on a different matrix (genes or rows differ)"
-            )
-        elif background.transform != transform:
-            raise ValidationError(
-                f"background was prepared with transform={background.transform!r}, not {transform!r}"
-            )
+        else:
+            _check_background(background, source, transform)
+        # stage 3: control genes and weights; stage 4: X @ W
         w, controls = weight_matrix(
             background, resolved, ctrl_size=ctrl_size, ctrl_as_ref=ctrl_as_ref, rng=rng
         )
-        _, parts = map_chunks(
-            source,
-            weighted_sums,
-            w,
-            transform,
-            chunk_size=chunk_size,
-            n_jobs=n_jobs,
-            scheduler=scheduler,
-        )
-        out.loc[:, list(resolved)] = np.vstack(parts) if parts else np.empty((0, len(resolved)))
+        out.loc[:, list(resolved)] = weighted_scores(source, w, transform=transform, options=opts)
         ctrl_n = dict(zip(controls["set"], controls["n_control_genes"], strict=True))
         report["n_control_genes"] = report["set"].map(ctrl_n).fillna(0).astype(int)
         params.update(
@@ -210,22 +337,11 @@ def score_sets(
                 gene_pool=None,
                 transform=transform,
                 allow_negative=False,
-                chunk_size=chunk_size,
-                n_jobs=n_jobs,
-                scheduler=scheduler,
+                options=opts,
             )
-        _, parts = map_chunks(
-            source,
-            _ssgsea_chunk,
-            source.var_names,
-            resolved,
-            alpha,
-            transform,
-            chunk_size=chunk_size,
-            n_jobs=n_jobs,
-            scheduler=scheduler,
+        out.loc[:, list(resolved)] = ssgsea_scores(
+            source, resolved, alpha=alpha, transform=transform, options=opts
         )
-        out.loc[:, list(resolved)] = np.vstack(parts)
         params["alpha"] = alpha
     out.attrs["genes"] = report.to_dict(orient="records")
     out.attrs["params"] = params
