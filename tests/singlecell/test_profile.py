@@ -9,6 +9,7 @@ import pytest
 import scanpy as sc
 from scipy import sparse, stats
 
+from ifnexus import RunOptions
 from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set
 from ifnexus.singlecell import SIGNATURES, cell_type_markers, profile
@@ -67,7 +68,9 @@ def synth():
 
 @pytest.fixture(scope="module")
 def result(synth):
-    return profile(synth, sample_key="sample", condition_key="condition", reference="sham")
+    return profile(
+        synth, sample_key="sample", condition_key="condition", reference="sham", copy=True
+    )
 
 
 def test_detects_counts_and_recovers_truth(synth, result):
@@ -158,7 +161,7 @@ def test_pseudobulk_chunked_backends_equal_group_sums(backend):
     genes = [f"G{i}" for i in range(13)]
     data = da.from_array(x.toarray(), chunks=(10, 13)) if backend == "dask" else x
     src = expression_source(data, var_names=genes)
-    pb = pseudobulk(src, groups, chunk_size=10, n_jobs=3)
+    pb = pseudobulk(src, groups, options=RunOptions(chunk_size=10, n_jobs=3))
     key = (groups["sample"] + "|" + groups["ct"]).to_numpy()
     expect = pd.DataFrame(x.toarray(), index=key).groupby(level=0).sum()
     np.testing.assert_allclose(pb.X, expect.loc[pb.obs_names].to_numpy())
@@ -169,7 +172,7 @@ def test_lognorm_input_gives_same_profile(synth, result):
     b = synth.copy()
     sc.pp.normalize_total(b, target_sum=1e4)
     sc.pp.log1p(b)
-    res2 = profile(b, sample_key="sample", condition_key="condition", reference="sham")
+    res2 = profile(b, sample_key="sample", condition_key="condition", reference="sham", copy=True)
     assert res2.settings["input_kind"] == "lognorm"
     assert res2.pseudobulk is None and "not computed" in res2.settings["pseudobulk"]
     np.testing.assert_allclose(res2.cells["ifn_acute"], result.cells["ifn_acute"], atol=1e-5)
@@ -181,7 +184,7 @@ def test_lognorm_input_gives_same_profile(synth, result):
 
 def test_mouse_profile_and_species_mismatch():
     m = make_data("mouse", seed=1, n_per_sample=60)
-    res = profile(m, species="mouse", sample_key="sample", condition_key="condition")
+    res = profile(m, species="mouse", sample_key="sample", condition_key="condition", copy=True)
     agree = (res.cells["cell_type"].astype(str).to_numpy() == m.obs["true_type"].to_numpy()).mean()
     assert agree > 0.9
     assert res.settings["species"] == "mouse"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -53,7 +55,17 @@ def test_sc_profile_outputs(h5ad, tmp_path, capsys):
     comp = pd.read_csv(out / "comparisons.csv")
     assert set(comp["group"]) == {"RT"} and set(comp["reference"]) == {"sham"}
     prof = ad.read_h5ad(out / "profiled.h5ad")
-    assert "ifn_acute" in prof.obs.columns and prof.uns["ifnexus_profile"]["input_kind"] == "counts"
+    assert prof.uns["ifnexus"]["input_kind"] == "counts"
+    # the h5ad holds the CSV's per-cell results under the ifnexus_ prefix
+    for col in ("cell_type", "ifn_acute", "ifn_chronic", "ifn_state", "cell_type_confidence"):
+        got, want = prof.obs[f"ifnexus_{col}"], cells[col]
+        if pd.api.types.is_numeric_dtype(want):
+            np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), atol=1e-6)
+        else:
+            assert got.astype(str).tolist() == want.astype(str).tolist()
+    markers = prof.obsm["ifnexus_marker_scores"]
+    for t in markers.columns:
+        np.testing.assert_allclose(markers[t].to_numpy(), cells[f"marker_{t}"], atol=1e-6)
     assert json.loads((out / "settings.json").read_text())["acute_threshold"] == 0.5
     pb = ad.read_h5ad(out / "pseudobulk.h5ad")
     assert pb.obs["n_cells"].sum() == len(cells)
@@ -65,8 +77,44 @@ def test_sc_profile_outputs(h5ad, tmp_path, capsys):
     cells2 = pd.read_csv(out2 / "cells.csv", index_col=0)
     pd.testing.assert_frame_equal(cells, cells2, atol=1e-10)
     prof2 = ad.read_h5ad(out2 / "profiled.h5ad")
-    assert prof2.obs["ifn_state"].tolist() == prof.obs["ifn_state"].tolist()
+    assert prof2.obs["ifnexus_ifn_state"].tolist() == prof.obs["ifnexus_ifn_state"].tolist()
+    pd.testing.assert_frame_equal(
+        prof2.obsm["ifnexus_marker_scores"], prof.obsm["ifnexus_marker_scores"], atol=1e-10
+    )
     assert prof2.X.shape == prof.X.shape
+
+
+def test_sc_profile_keeps_input_columns_and_file(tmp_path, capsys):
+    """The user's own obs columns survive in profiled.h5ad; the input file is not changed."""
+    a = _mod.make_data(seed=4, n_per_sample=30)
+    a.obs["cell_type"] = "annotated by the user"
+    a.obs["ifn_state"] = "user state"
+    path = tmp_path / "mine.h5ad"
+    a.write_h5ad(path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    for backed in ([], ["--backed"]):
+        out = tmp_path / f"out{len(backed)}"
+        args = ["sc", "profile", str(path), "--sample-key", "sample", "--no-figures"]
+        assert main([*args, *backed, "--out", str(out)]) == 0, capsys.readouterr().err
+        prof = ad.read_h5ad(out / "profiled.h5ad")
+        assert (prof.obs["cell_type"] == "annotated by the user").all()
+        assert (prof.obs["ifn_state"] == "user state").all()
+        cells = pd.read_csv(out / "cells.csv", index_col=0)
+        assert prof.obs["ifnexus_cell_type"].astype(str).tolist() == cells["cell_type"].tolist()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_sc_profile_refuses_to_overwrite_earlier_results(tmp_path, capsys):
+    """A file that already holds ifnexus_* results is refused (exit 2), nothing is written."""
+    a = _mod.make_data(seed=5, n_per_sample=20)
+    a.obs["ifnexus_cell_type"] = "from an earlier run"
+    path = tmp_path / "again.h5ad"
+    a.write_h5ad(path)
+    out = tmp_path / "again"
+    assert main(["sc", "profile", str(path), "--no-figures", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "already holds .obs['ifnexus_cell_type']" in err and "Traceback" not in err
+    assert not out.exists()
 
 
 def test_sc_profile_bad_keys(h5ad, tmp_path, capsys):

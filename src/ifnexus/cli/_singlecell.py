@@ -59,6 +59,7 @@ def profile_cmd(
     out: Path = typer.Option(..., "--out", help="Output folder."),
 ) -> None:
     """Per-cell scores, cell types, IFN states; per-sample summaries, comparisons, pseudobulk."""
+    from ifnexus import RunOptions
     from ifnexus.singlecell import profile, write_profile
 
     adata = open_h5ad(input, backed=backed)
@@ -74,9 +75,7 @@ def profile_cmd(
             acute_threshold=acute,
             chronic_threshold=chronic,
             rng=seed,
-            chunk_size=chunk_size,
-            n_jobs=jobs,
-            scheduler=scheduler,
+            options=RunOptions(chunk_size=chunk_size, n_jobs=jobs, scheduler=scheduler),
         )
         paths = write_profile(result, adata, out, figures=not no_figures)
     finally:

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ifnexus._runoptions import RunOptions
 from ifnexus.scoring import ExpressionSource, ScoringBackground, score_sets
-from ifnexus.scoring._chunks import Transform, map_chunks
+from ifnexus.scoring._chunks import Transform, map_chunks, run_options
 from ifnexus.singlecell._markers import cell_type_markers
 
 
@@ -42,8 +43,9 @@ def annotate_cells(
     min_markers: int = 2,
     rng: Any = 0,
     transform: Transform = "none",
-    chunk_size: int = 20_000,
-    n_jobs: int = 1,
+    options: RunOptions | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
     scheduler: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Annotate every cell from marker scores.
@@ -62,8 +64,13 @@ def annotate_cells(
         Smallest winning marker score for a call (log-expression units above controls).
     min_markers
         Markers a type needs in the data to be a candidate.
-    rng, transform, chunk_size, n_jobs, scheduler
+    rng, transform
         Passed to the scoring engine.
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`); results do not depend on it.
+    chunk_size, n_jobs, scheduler
+        Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
+        ``FutureWarning``.
 
     Returns
     -------
@@ -73,6 +80,9 @@ def annotate_cells(
         candidate type. Per type: the gene report of the marker sets (``set``, ``n_found``,
         ``found``, ``missing``, ``status``...).
     """
+    opts = run_options(
+        options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="annotate_cells"
+    )
     markers = markers or cell_type_markers(species)
     scores = score_sets(
         source,
@@ -83,9 +93,7 @@ def annotate_cells(
         min_genes=min_markers,
         on_too_few="skip",
         transform=transform,
-        chunk_size=chunk_size,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
+        options=opts,
     )
     report = pd.DataFrame(scores.attrs["genes"])
     cand = [c for c in scores.columns if scores[c].notna().all()]
@@ -113,9 +121,7 @@ def annotate_cells(
     }
     all_markers = sorted({g for t in cand for g in found[t]})
     idx = source.var_names.get_indexer(all_markers)
-    _, parts = map_chunks(
-        source, _detected, idx, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler
-    )
+    _, parts = map_chunks(source, _detected, idx, options=opts)
     det = np.vstack(parts)
     col = {g: i for i, g in enumerate(all_markers)}
     used = []

@@ -1,12 +1,29 @@
 """``profile``: the single-cell IFN / immune profile of an AnnData, as named stages.
 
-Stages (each usable alone): detect counts vs log-normalised input
-(:func:`detect_input_kind`), one background (gene means and bins) for everything, per-cell
-signature scores (:func:`ifnexus.scoring.score_sets`), marker annotation
-(:func:`annotate_cells`), IFN state (:func:`call_ifn_state`), per-sample summaries
-(:func:`summarise_samples`), condition comparisons (:func:`compare_conditions`) and
-pseudobulk counts (:func:`pseudobulk`). Counts are scored after per-cell normalisation to 1e4
-and log1p, done chunk by chunk, so the input is never modified and backed files work.
+:func:`profile` runs these stages in order; each is public and can be run (and tested) alone,
+PyDESeq2-style:
+
+1. :func:`profile_input`: the matrix, species, counts vs log-normalised input
+   (:func:`detect_input_kind`) and the sample / condition of every cell;
+2. :func:`ifnexus.scoring.prepare`: one background (gene means and bins) for everything;
+3. :func:`score_signatures`: per-cell scores of the :data:`SIGNATURES`;
+4. :func:`annotate_cells`: marker-based cell types;
+5. :func:`cell_table`: the per-cell table, with the IFN state (:func:`call_ifn_state`);
+6. :func:`summarise_samples` and :func:`compare_conditions`: samples as the unit;
+7. :func:`profile_pseudobulk`: counts summed per sample x cell type (:func:`pseudobulk`);
+8. :func:`store_profile`: the per-cell results written into an AnnData, scverse-style.
+
+Counts are scored after per-cell normalisation to 1e4 and log1p, done chunk by chunk, so the
+matrix is never modified and backed files work.
+
+Writing into the AnnData follows scanpy: with ``key_added="ifnexus"`` (the default) the
+per-cell results go to ``.obs["ifnexus_<column>"]`` (``ifnexus_cell_type``,
+``ifnexus_ifn_state``, ``ifnexus_ifn_acute``, ...), the marker scores to
+``.obsm["ifnexus_marker_scores"]`` and the parameters to ``.uns["ifnexus"]``. Existing columns
+are never replaced silently: a clash is a :class:`~ifnexus.errors.ValidationError` unless
+``overwrite=True``. ``copy=False`` (scanpy's default) writes into the AnnData given;
+``copy=True`` writes into a copy and leaves the input untouched. Either way :func:`profile`
+returns the :class:`Profile`, whose ``adata`` is the AnnData written to.
 """
 
 from __future__ import annotations
@@ -21,9 +38,18 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import get_set
-from ifnexus.scoring import check_species, expression_source, prepare, score_sets
+from ifnexus.scoring import (
+    ExpressionSource,
+    ScoringBackground,
+    check_species,
+    expression_source,
+    prepare,
+    score_sets,
+)
+from ifnexus.scoring._chunks import Transform, run_options
 from ifnexus.singlecell._annotate import annotate_cells
 from ifnexus.singlecell._ifn_state import call_ifn_state
 from ifnexus.singlecell._input import InputKind, detect_input_kind
@@ -32,6 +58,14 @@ from ifnexus.singlecell._pseudobulk import pseudobulk
 from ifnexus.singlecell._samples import compare_conditions, summarise_samples
 
 logger = logging.getLogger(__name__)
+
+#: Per-cell columns of the cell-type call (in :attr:`Profile.cells` and, prefixed, in ``.obs``).
+CELL_TYPE_COLUMNS: tuple[str, ...] = (
+    "cell_type",
+    "cell_type_score",
+    "cell_type_confidence",
+    "cell_type_markers",
+)
 
 
 @dataclass
@@ -43,8 +77,8 @@ class Profile:
     cells
         One row per cell (index: cell id): ``sample``, ``condition`` (when given),
         ``cell_type``, ``cell_type_score``, ``cell_type_confidence``, ``cell_type_markers``,
-        the signature scores (``ifn_acute``, ``ifn_chronic``, ``irds_specific``,
-        ``ifn_gamma``, ``cytotoxicity``, ``exhaustion``, ``m1``, ``m2``,
+        the signature scores (``ifn_acute``, ``ifn_acute_specific``, ``ifn_chronic``,
+        ``irds_specific``, ``ifn_gamma``, ``cytotoxicity``, ``exhaustion``, ``m1``, ``m2``,
         ``schwann_lineage``; NaN when a set is absent from the data), ``ifn_state`` and the
         ``marker_<type>`` scores.
     samples
@@ -58,6 +92,11 @@ class Profile:
     settings
         Everything needed to reproduce the run (species, input kind and why, thresholds, seed,
         keys, version).
+    adata
+        The AnnData the per-cell results were written into (the input with ``copy=False``, a
+        new one with ``copy=True``), or None with ``key_added=None``.
+    key_added
+        The prefix they were written under (None: not written).
     """
 
     cells: pd.DataFrame
@@ -66,6 +105,67 @@ class Profile:
     pseudobulk: ad.AnnData | None
     genes: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+    adata: ad.AnnData | None = field(default=None, repr=False)
+    key_added: str | None = None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The per-sample metrics as one tidy table (one row per sample and metric).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``sample``, ``condition`` (empty without a condition key), ``metric`` (a
+            numeric column of :attr:`samples`: ``n_cells``, ``prop_<type>``,
+            ``cd8_of_immune``, ``m1_m2_balance``, ``frac_<state>``, ``mean_<score>``, ...)
+            and ``value`` (float; NaN where undefined, e.g. no immune cells), in the order of
+            :attr:`samples` rows, then its columns.
+        """
+        s = self.samples
+        metrics = [c for c in s.columns if c != "condition" and pd.api.types.is_numeric_dtype(s[c])]
+        cond = s["condition"].astype(str) if "condition" in s.columns else pd.Series("", s.index)
+        rows = pd.DataFrame(
+            {
+                "sample": np.repeat(s.index.astype(str).to_numpy(), len(metrics)),
+                "condition": np.repeat(cond.to_numpy(), len(metrics)),
+                "metric": np.tile(np.asarray(metrics, dtype=object), len(s)),
+                "value": s[metrics].to_numpy(dtype=np.float64).ravel(),
+            }
+        )
+        return rows
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    """Stage 1 of :func:`profile` (:func:`profile_input`): what is scored and how.
+
+    Attributes
+    ----------
+    source
+        The expression matrix read chunk by chunk (cells x genes).
+    species
+        ``"human"`` or ``"mouse"``.
+    input_kind, input_kind_reason
+        ``"counts"`` or ``"lognorm"``, and why (detected or given).
+    transform
+        ``"lognorm"`` for counts (normalised on the fly), else ``"none"``.
+    samples
+        The sample of every cell (str; ``"all"`` without a sample key), indexed by cell.
+    conditions
+        The condition of every cell, or None without a condition key.
+    sample_key, condition_key
+        The ``.obs`` columns they came from (None when not given).
+    """
+
+    source: ExpressionSource
+    species: str
+    input_kind: InputKind
+    input_kind_reason: str
+    transform: Transform
+    samples: pd.Series
+    conditions: pd.Series | None
+    sample_key: str | None = None
+    condition_key: str | None = None
 
 
 def _obs_column(adata: Any, key: str, what: str) -> pd.Series:
@@ -76,6 +176,374 @@ def _obs_column(adata: Any, key: str, what: str) -> pd.Series:
     if col.isna().any():
         raise ValidationError(f".obs[{key!r}] has {int(col.isna().sum())} missing values")
     return col.astype(str)
+
+
+def profile_input(
+    adata: Any,
+    *,
+    species: str | None = None,
+    sample_key: str | None = None,
+    condition_key: str | None = None,
+    input_kind: InputKind | None = None,
+    layer: str | None = None,
+    use_raw: bool | None = None,
+) -> ProfileInput:
+    """Stage 1: the matrix to score, its species and kind, and each cell's sample/condition.
+
+    Parameters
+    ----------
+    adata
+        AnnData, in memory or backed. Not modified.
+    species, sample_key, condition_key, input_kind, layer, use_raw
+        As in :func:`profile`.
+
+    Returns
+    -------
+    ProfileInput
+
+    Raises
+    ------
+    ValidationError
+        A condition key without a sample key, unknown ``.obs`` keys or missing values in
+        them, a species contradicting the gene names, a bad ``input_kind``, or values that are
+        neither counts nor log-normalised.
+    """
+    if condition_key and not sample_key:
+        raise ValidationError(
+            "a condition key needs a sample key: conditions are compared with samples, not cells, "
+            "as the unit (pass sample_key / --sample-key)"
+        )
+    source = expression_source(adata, layer=layer, use_raw=use_raw)
+    sp = check_species(source.var_names, species)
+    samples = (
+        _obs_column(adata, sample_key, "sample key")
+        if sample_key
+        else pd.Series("all", index=adata.obs_names)
+    )
+    conditions = _obs_column(adata, condition_key, "condition key") if condition_key else None
+    if input_kind is None:
+        input_kind, why = detect_input_kind(source)
+    elif input_kind in ("counts", "lognorm"):
+        why = "given by the caller"
+    else:
+        raise ValidationError(f"input_kind must be 'counts' or 'lognorm', got {input_kind!r}")
+    logger.info("input: %s (%s)", input_kind, why)
+    return ProfileInput(
+        source=source,
+        species=sp,
+        input_kind=input_kind,
+        input_kind_reason=why,
+        transform="lognorm" if input_kind == "counts" else "none",
+        samples=samples,
+        conditions=conditions,
+        sample_key=sample_key,
+        condition_key=condition_key,
+    )
+
+
+def score_signatures(
+    inp: ProfileInput,
+    background: ScoringBackground,
+    *,
+    rng: int = 0,
+    options: RunOptions | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stage 3: per-cell scores of every :data:`SIGNATURES` set, and their gene report.
+
+    Parameters
+    ----------
+    inp
+        Stage 1 output (:func:`profile_input`).
+    background
+        Gene means and bins of ``inp.source`` (:func:`ifnexus.scoring.prepare` with
+        ``transform=inp.transform``).
+    rng
+        Seed of the control-gene draws.
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        Cells x signatures (the columns of :data:`SIGNATURES`; all NaN for a set with too few
+        genes, with an :class:`~ifnexus.errors.IfnexusWarning`), and the gene report of
+        :func:`ifnexus.scoring.score_sets` with ``kind="signature"``.
+
+    Raises
+    ------
+    ValidationError
+        A required IFN signature (``ifn_acute``, ``ifn_chronic``) cannot be scored.
+    """
+    sets = {col: get_set(name, species=inp.species) for col, name in SIGNATURES.items()}
+    scores = score_sets(
+        inp.source,
+        sets,
+        rng=rng,
+        species=inp.species,
+        background=background,
+        on_too_few="skip",
+        transform=inp.transform,
+        options=options,
+    )
+    genes = pd.DataFrame(scores.attrs["genes"]).assign(kind="signature")
+    for col in REQUIRED_SIGNATURES:
+        if scores[col].isna().all():
+            row = genes.set_index("set").loc[col]
+            raise ValidationError(
+                f"{col} ({SIGNATURES[col]}) cannot be scored: {row['n_found']} of {row['n_genes']} "
+                f"genes found in the data (species {inp.species}); check the species and gene "
+                "identifiers"
+            )
+    for col in scores.columns:
+        if scores[col].isna().all():
+            warnings.warn(
+                f"signature {col} not scored: too few of its genes in the data",
+                IfnexusWarning,
+                stacklevel=2,
+            )
+    return scores, genes
+
+
+def cell_table(
+    inp: ProfileInput,
+    annotation: pd.DataFrame,
+    scores: pd.DataFrame,
+    *,
+    acute_threshold: float = 0.5,
+    chronic_threshold: float = 0.25,
+) -> pd.DataFrame:
+    """Stage 5: the per-cell table of the profile, with each cell's IFN state.
+
+    Parameters
+    ----------
+    inp
+        Stage 1 output (samples and conditions of the cells).
+    annotation
+        First output of :func:`annotate_cells`.
+    scores
+        First output of :func:`score_signatures`.
+    acute_threshold, chronic_threshold
+        IFN-state thresholds (:func:`call_ifn_state`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`Profile.cells`: ``sample``, ``condition`` (when given), the
+        :data:`CELL_TYPE_COLUMNS`, the signature scores, ``ifn_state`` and ``marker_<type>``.
+    """
+    cells = pd.DataFrame(index=scores.index)
+    cells["sample"] = inp.samples.to_numpy()
+    if inp.conditions is not None:
+        cells["condition"] = inp.conditions.to_numpy()
+    cells = cells.join(annotation[list(CELL_TYPE_COLUMNS)])
+    cells = cells.join(scores)
+    cells["ifn_state"] = call_ifn_state(
+        cells, acute_threshold=acute_threshold, chronic_threshold=chronic_threshold
+    )
+    return cells.join(annotation[[c for c in annotation.columns if c.startswith("marker_")]])
+
+
+def profile_pseudobulk(
+    adata: Any,
+    inp: ProfileInput,
+    cells: pd.DataFrame,
+    *,
+    counts_layer: str | None = "counts",
+    options: RunOptions | None = None,
+) -> tuple[ad.AnnData | None, str]:
+    """Stage 7: counts summed per sample x cell type, when raw counts exist.
+
+    Parameters
+    ----------
+    adata
+        The profiled AnnData (for ``counts_layer``).
+    inp
+        Stage 1 output: a counts input is summed itself.
+    cells
+        Stage 5 output (``sample``, ``cell_type``, ``condition``).
+    counts_layer
+        Layer with raw counts, used when the scored matrix is log-normalised.
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`).
+
+    Returns
+    -------
+    (anndata.AnnData or None, str)
+        :func:`pseudobulk` output with a ``condition`` column when conditions are known (None
+        without counts), and a sentence saying where the counts came from or why none.
+    """
+    groups = cells[["sample", "cell_type"]].astype(str)
+    pb: ad.AnnData | None = None
+    if inp.input_kind == "counts":
+        pb = pseudobulk(inp.source, groups, options=options)
+        note = f"summed from {inp.source.description}"
+    elif counts_layer and counts_layer in getattr(adata, "layers", {}):
+        csrc = expression_source(adata, layer=counts_layer)
+        kind, _ = detect_input_kind(csrc)
+        if kind == "counts":
+            pb = pseudobulk(csrc, groups, options=options)
+            note = f"summed from layer {counts_layer!r}"
+        else:
+            note = f"not computed: layer {counts_layer!r} does not hold integer counts"
+    else:
+        note = "not computed: the input is log-normalised and has no counts layer"
+    if pb is not None and "condition" in cells.columns:
+        cond_of = cells.groupby("sample", observed=True)["condition"].first()
+        pb.obs["condition"] = pb.obs["sample"].map(cond_of).to_numpy()
+    return pb, note
+
+
+def _check_key(key_added: str) -> None:
+    if not isinstance(key_added, str) or not key_added or "/" in key_added:
+        raise ValidationError(
+            f"key_added must be a non-empty name without '/', got {key_added!r} "
+            "(results go to .obs['<key_added>_<column>'] and .uns['<key_added>'])"
+        )
+
+
+def _obs_names_of(key_added: str, signatures: list[str]) -> list[str]:
+    cols = [*CELL_TYPE_COLUMNS, *signatures, "ifn_state"]
+    return [f"{key_added}_{c}" for c in cols]
+
+
+def _targets(key_added: str, signatures: list[str]) -> dict[str, list[str]]:
+    return {
+        "obs": _obs_names_of(key_added, signatures),
+        "obsm": [f"{key_added}_marker_scores"],
+        "uns": [key_added],
+    }
+
+
+def _clashes(adata: Any, key_added: str, signatures: list[str]) -> list[str]:
+    found = []
+    for attr, names in _targets(key_added, signatures).items():
+        have = getattr(adata, attr, None)
+        keys = set(have.columns if attr == "obs" else have.keys()) if have is not None else set()
+        found += [f".{attr}[{n!r}]" for n in names if n in keys]
+    return found
+
+
+def _check_clashes(adata: Any, key_added: str, signatures: list[str], overwrite: bool) -> None:
+    clash = _clashes(adata, key_added, signatures)
+    if clash and not overwrite:
+        shown = ", ".join(clash[:6]) + (f" and {len(clash) - 6} more" if len(clash) > 6 else "")
+        raise ValidationError(
+            f"the AnnData already holds {shown}; pass another key_added (e.g. "
+            f"key_added='{key_added}_2'), or overwrite=True to replace them"
+        )
+
+
+def profile_elements(
+    adata: Any, result: Profile, *, key_added: str = "ifnexus", overwrite: bool = False
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any]]:
+    """What :func:`store_profile` writes, without writing it: new ``obs``, ``obsm`` and ``uns``.
+
+    Parameters
+    ----------
+    adata
+        The profiled AnnData (not modified).
+    result
+        Its :class:`Profile`.
+    key_added, overwrite
+        As in :func:`store_profile`.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict, dict)
+        A copy of ``adata.obs`` with the ``<key_added>_<column>`` columns added; the ``.obsm``
+        entries to add (``<key_added>_marker_scores``: cells x cell types, a DataFrame); and
+        the ``.uns`` entries to add (``<key_added>``: the settings, ``key_added``, the
+        ``.obs`` columns written and ``coverage``, the gene report of every set).
+
+    Raises
+    ------
+    ValidationError
+        A clash with existing entries and ``overwrite=False``; cells that differ from the
+        result's.
+    """
+    _check_key(key_added)
+    signatures = [c for c in SIGNATURES if c in result.cells.columns]
+    _check_clashes(adata, key_added, signatures, overwrite)
+    cells = result.cells
+    if not pd.Index(adata.obs_names).equals(pd.Index(cells.index)):
+        raise ValidationError(
+            "the result's cells are not the AnnData's (.obs_names differ); store a profile into "
+            "the AnnData it was computed from"
+        )
+    obs = adata.obs.copy()
+    for col in [*CELL_TYPE_COLUMNS, *signatures, "ifn_state"]:
+        obs[f"{key_added}_{col}"] = cells[col].array  # keeps the categories
+    obs[f"{key_added}_cell_type"] = obs[f"{key_added}_cell_type"].astype("category")
+    obs[f"{key_added}_ifn_state"] = obs[f"{key_added}_ifn_state"].astype("category")
+    markers = [c for c in cells.columns if c.startswith("marker_")]
+    marker_scores = pd.DataFrame(
+        cells[markers].to_numpy(dtype=np.float64),
+        index=pd.Index(adata.obs_names),
+        columns=[c.removeprefix("marker_") for c in markers],
+    )
+    coverage_cols = ["set", "kind", "species", "n_genes", "n_found", "fraction_found", "status"]
+    coverage = result.genes[[c for c in coverage_cols if c in result.genes.columns]]
+    uns = {
+        **_jsonable(result.settings),
+        "key_added": key_added,
+        "obs_columns": _obs_names_of(key_added, signatures),
+        "coverage": coverage.reset_index(drop=True),
+    }
+    return obs, {f"{key_added}_marker_scores": marker_scores}, {key_added: uns}
+
+
+def store_profile(
+    adata: ad.AnnData,
+    result: Profile,
+    *,
+    key_added: str = "ifnexus",
+    overwrite: bool = False,
+    copy: bool = False,
+) -> ad.AnnData:
+    """Stage 8: write a profile's per-cell results into an AnnData, scverse-style.
+
+    Parameters
+    ----------
+    adata
+        The AnnData the profile was computed from (in memory or backed; a backed file is
+        never written to: the new entries live in memory).
+    result
+        Its :class:`Profile`.
+    key_added
+        Prefix of everything written: ``.obs["<key_added>_<column>"]`` for the
+        :data:`CELL_TYPE_COLUMNS`, the signature scores and ``ifn_state``;
+        ``.obsm["<key_added>_marker_scores"]``; ``.uns["<key_added>"]`` (parameters, seed,
+        version, gene-set coverage).
+    overwrite
+        Replace entries that already exist; otherwise a clash is a ValidationError and
+        nothing is written.
+    copy
+        Write into a copy (a backed AnnData is loaded into memory) and leave ``adata``
+        untouched; ``False`` writes into ``adata`` itself.
+
+    Returns
+    -------
+    anndata.AnnData
+        The AnnData written to: ``adata`` itself with ``copy=False``, the copy with
+        ``copy=True``.
+
+    Raises
+    ------
+    ValidationError
+        A clash with existing entries (naming them) and ``overwrite=False``, or a bad
+        ``key_added``.
+    """
+    obs, obsm, uns = profile_elements(adata, result, key_added=key_added, overwrite=overwrite)
+    if copy:
+        target = adata.to_memory() if getattr(adata, "isbacked", False) else adata.copy()
+    else:
+        target = adata
+    target.obs = obs
+    for k, v in obsm.items():
+        target.obsm[k] = v
+    for k, v in uns.items():
+        target.uns[k] = v
+    return target
 
 
 def profile(
@@ -93,11 +561,20 @@ def profile(
     chronic_threshold: float = 0.25,
     min_marker_score: float = 0.1,
     rng: int = 0,
-    chunk_size: int = 20_000,
-    n_jobs: int = 1,
+    key_added: str | None = "ifnexus",
+    overwrite: bool = False,
+    copy: bool = False,
+    options: RunOptions | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
     scheduler: Any = None,
 ) -> Profile:
     """Profile IFN and immune states of every cell, sample and condition.
+
+    Runs the stages :func:`profile_input`, :func:`ifnexus.scoring.prepare`,
+    :func:`score_signatures`, :func:`annotate_cells`, :func:`cell_table`,
+    :func:`summarise_samples`, :func:`compare_conditions`, :func:`profile_pseudobulk` and
+    :func:`store_profile` in order.
 
     Parameters
     ----------
@@ -124,130 +601,91 @@ def profile(
         Smallest marker score for a cell-type call.
     rng
         Seed of the control-gene draws.
+    key_added
+        Prefix of the results written into the AnnData (see :func:`store_profile`):
+        ``.obs["ifnexus_cell_type"]``, ``.obs["ifnexus_ifn_state"]``,
+        ``.obs["ifnexus_ifn_acute"]``..., ``.obsm["ifnexus_marker_scores"]``,
+        ``.uns["ifnexus"]``. ``None`` writes nothing (``Profile.adata`` is None).
+    overwrite
+        Replace existing entries of those names; otherwise a clash is a ValidationError,
+        raised before any computation.
+    copy
+        ``False`` (scanpy's default): write into ``adata``. ``True``: write into a copy and
+        leave ``adata`` untouched. The AnnData written to is ``Profile.adata``.
+    options
+        How the passes run (:class:`ifnexus.RunOptions`): cells per chunk (default 20,000),
+        threads (``n_jobs=-1``: all cores) or a Dask scheduler. Same results whatever it is.
     chunk_size, n_jobs, scheduler
-        Scoring engine options.
+        Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
+        ``FutureWarning``.
 
     Returns
     -------
     Profile
+        Always; ``Profile.adata`` is the AnnData written to (``adata`` itself, its copy, or
+        None with ``key_added=None``).
 
     Raises
     ------
     ValidationError
         Unknown obs keys, mixed conditions in a sample, species mismatch, negative or
-        non-finite values, a missing layer, or IFN signatures with too few genes.
+        non-finite values, a missing layer, IFN signatures with too few genes, or results
+        that would replace existing ``.obs``/``.obsm``/``.uns`` entries.
     """
-    if condition_key and not sample_key:
-        raise ValidationError(
-            "a condition key needs a sample key: conditions are compared with samples, not cells, "
-            "as the unit (pass sample_key / --sample-key)"
-        )
-    source = expression_source(adata, layer=layer, use_raw=use_raw)
-    sp = check_species(source.var_names, species)
-    samples_col = (
-        _obs_column(adata, sample_key, "sample key")
-        if sample_key
-        else pd.Series("all", index=adata.obs_names)
+    opts = run_options(
+        options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="profile"
     )
-    cond_col = _obs_column(adata, condition_key, "condition key") if condition_key else None
-    if input_kind is None:
-        input_kind, why = detect_input_kind(source)
-    elif input_kind in ("counts", "lognorm"):
-        why = "given by the caller"
-    else:
-        raise ValidationError(f"input_kind must be 'counts' or 'lognorm', got {input_kind!r}")
-    transform = "lognorm" if input_kind == "counts" else "none"
-    logger.info("input: %s (%s)", input_kind, why)
-    eng = {"chunk_size": chunk_size, "n_jobs": n_jobs, "scheduler": scheduler}
-    background = prepare(source, transform=transform, **eng)
-
-    sets = {col: get_set(name, species=sp) for col, name in SIGNATURES.items()}
-    scores = score_sets(
-        source,
-        sets,
-        rng=rng,
-        species=sp,
-        background=background,
-        on_too_few="skip",
-        transform=transform,
-        **eng,
+    if key_added is not None:  # refuse a clash before any work
+        _check_key(key_added)
+        _check_clashes(adata, key_added, list(SIGNATURES), overwrite)
+    inp = profile_input(
+        adata,
+        species=species,
+        sample_key=sample_key,
+        condition_key=condition_key,
+        input_kind=input_kind,
+        layer=layer,
+        use_raw=use_raw,
     )
-    genes = pd.DataFrame(scores.attrs["genes"]).assign(kind="signature")
-    for col in REQUIRED_SIGNATURES:
-        if scores[col].isna().all():
-            row = genes.set_index("set").loc[col]
-            raise ValidationError(
-                f"{col} ({SIGNATURES[col]}) cannot be scored: {row['n_found']} of {row['n_genes']} "
-                f"genes found in the data (species {sp}); check the species and gene identifiers"
-            )
-    for col in scores.columns:
-        if scores[col].isna().all():
-            warnings.warn(
-                f"signature {col} not scored: too few of its genes in the data",
-                IfnexusWarning,
-                stacklevel=2,
-            )
-
+    background = prepare(inp.source, transform=inp.transform, options=opts)
+    scores, genes = score_signatures(inp, background, rng=rng, options=opts)
     annot, marker_report = annotate_cells(
-        source,
-        species=sp,
+        inp.source,
+        species=inp.species,
         background=background,
         min_score=min_marker_score,
         rng=rng,
-        transform=transform,
-        **eng,
+        transform=inp.transform,
+        options=opts,
     )
     genes = pd.concat([genes, marker_report.assign(kind="marker")], ignore_index=True)
-
-    cells = pd.DataFrame(index=scores.index)
-    cells["sample"] = samples_col.to_numpy()
-    if cond_col is not None:
-        cells["condition"] = cond_col.to_numpy()
-    cells = cells.join(
-        annot[["cell_type", "cell_type_score", "cell_type_confidence", "cell_type_markers"]]
+    cells = cell_table(
+        inp,
+        annot,
+        scores,
+        acute_threshold=acute_threshold,
+        chronic_threshold=chronic_threshold,
     )
-    cells = cells.join(scores)
-    cells["ifn_state"] = call_ifn_state(
-        cells, acute_threshold=acute_threshold, chronic_threshold=chronic_threshold
-    )
-    cells = cells.join(annot[[c for c in annot.columns if c.startswith("marker_")]])
-
+    has_cond = inp.conditions is not None
     samples = summarise_samples(
         cells,
         sample_key="sample",
-        condition_key="condition" if cond_col is not None else None,
+        condition_key="condition" if has_cond else None,
         score_columns=list(SIGNATURES),
     )
-    if cond_col is not None and samples["condition"].nunique() >= 2:
+    if has_cond and samples["condition"].nunique() >= 2:
         comparisons = compare_conditions(samples, condition_key="condition", reference=reference)
     else:
         comparisons = pd.DataFrame()
-
-    pb, pb_note = None, ""
-    groups = cells[["sample", "cell_type"]].astype(str)
-    if input_kind == "counts":
-        pb = pseudobulk(source, groups, **eng)
-        pb_note = f"summed from {source.description}"
-    elif counts_layer and counts_layer in getattr(adata, "layers", {}):
-        csrc = expression_source(adata, layer=counts_layer)
-        kind, _ = detect_input_kind(csrc)
-        if kind == "counts":
-            pb = pseudobulk(csrc, groups, **eng)
-            pb_note = f"summed from layer {counts_layer!r}"
-        else:
-            pb_note = f"not computed: layer {counts_layer!r} does not hold integer counts"
-    else:
-        pb_note = "not computed: the input is log-normalised and has no counts layer"
-    if pb is not None and cond_col is not None:
-        cond_of = cells.groupby("sample", observed=True)["condition"].first()
-        pb.obs["condition"] = pb.obs["sample"].map(cond_of).to_numpy()
+    pb, pb_note = profile_pseudobulk(adata, inp, cells, counts_layer=counts_layer, options=opts)
     settings = {
-        "species": sp,
-        "input_kind": input_kind,
-        "input_kind_reason": why,
-        "matrix": source.description,
+        "method": "mean-control",
+        "species": inp.species,
+        "input_kind": inp.input_kind,
+        "input_kind_reason": inp.input_kind_reason,
+        "matrix": inp.source.description,
         "normalisation": "per-cell total 1e4 + log1p, on the fly"
-        if transform == "lognorm"
+        if inp.transform == "lognorm"
         else "none (used as given)",
         "sample_key": sample_key or "",
         "condition_key": condition_key or "",
@@ -260,10 +698,10 @@ def profile(
         "ctrl_size": 50,
         "signatures": dict(SIGNATURES),
         "pseudobulk": pb_note,
-        "markers": {k: ";".join(v) for k, v in cell_type_markers(sp).items()},
+        "markers": {k: ";".join(v) for k, v in cell_type_markers(inp.species).items()},
         "ifnexus_version": __version__,
     }
-    return Profile(
+    result = Profile(
         cells=cells,
         samples=samples,
         comparisons=comparisons,
@@ -271,10 +709,32 @@ def profile(
         genes=genes,
         settings=settings,
     )
+    if key_added is not None:
+        result.adata = store_profile(
+            adata, result, key_added=key_added, overwrite=overwrite, copy=copy
+        )
+        result.key_added = key_added
+    return result
 
 
 def profiled_obs(adata: Any, result: Profile) -> pd.DataFrame:
-    """``adata.obs`` with the profile's per-cell columns added (a new frame; input untouched)."""
+    """Deprecated (removed in 0.3): ``adata.obs`` with the profile's unprefixed columns.
+
+    It replaces existing columns of the same names (``cell_type``, ``ifn_state``, ...)
+    without a word; use ``store_profile(adata, result, copy=True).obs`` (prefixed columns,
+    clashes refused) or :func:`profile_elements`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame (the input is untouched).
+    """
+    warnings.warn(
+        "profiled_obs is deprecated and will be removed in 0.3 (it replaces existing .obs "
+        "columns); use store_profile(adata, result, copy=True).obs",
+        FutureWarning,
+        stacklevel=2,
+    )
     obs = adata.obs.copy()
     add = result.cells.drop(
         columns=[c for c in ("sample", "condition") if c in result.cells.columns]

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ValidationError
 from ifnexus.scoring import ExpressionSource
-from ifnexus.scoring._chunks import map_chunks
+from ifnexus.scoring._chunks import map_chunks, run_options
 
 
 def _group_sums(block: Any, a: int, b: int, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -33,8 +34,9 @@ def pseudobulk(
     source: ExpressionSource,
     groups: pd.DataFrame,
     *,
-    chunk_size: int = 20_000,
-    n_jobs: int = 1,
+    options: RunOptions | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
     scheduler: Any = None,
 ) -> ad.AnnData:
     """Sum the rows of ``source`` within each combination of the columns of ``groups``.
@@ -45,8 +47,11 @@ def pseudobulk(
         A counts matrix (cells x genes).
     groups
         One row per cell (same order), e.g. columns ``sample`` and ``cell_type``.
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`); results do not depend on it.
     chunk_size, n_jobs, scheduler
-        Scoring engine options (:func:`ifnexus.scoring.score_sets`).
+        Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
+        ``FutureWarning``.
 
     Returns
     -------
@@ -54,6 +59,9 @@ def pseudobulk(
         One observation per non-empty group: ``X`` the summed counts (float64), ``obs`` the
         group columns plus ``n_cells``; ``var`` the genes.
     """
+    opts = run_options(
+        options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="pseudobulk"
+    )
     if len(groups) != source.shape[0]:
         raise ValidationError(f"groups has {len(groups)} rows for {source.shape[0]} cells")
     keys = groups.astype(str)
@@ -65,9 +73,7 @@ def pseudobulk(
         _group_sums,
         codes,
         n_groups,
-        chunk_size=chunk_size,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
+        options=opts,
         with_bounds=True,
     )
     total = np.zeros((n_groups, source.shape[1]))

@@ -19,42 +19,61 @@ from ifnexus.singlecell._plots import (
     plot_embedding,
     plot_violins,
 )
-from ifnexus.singlecell._profile import Profile, _jsonable, profiled_obs
+from ifnexus.singlecell._profile import Profile, _jsonable, profile_elements
 
 logger = logging.getLogger(__name__)
 
 
 def _write_h5ad(adata: Any, result: Profile, path: Path) -> None:
-    obs = profiled_obs(adata, result)
-    uns_settings = _jsonable(result.settings)
+    """``profiled.h5ad``: the input with the profile under its key (``ifnexus_*`` by default).
+
+    The input's own ``.obs`` columns are kept as they are: the profile's columns are prefixed
+    (``ifnexus_cell_type``, ``ifnexus_ifn_state``, ...), and a clash with existing ones is
+    refused (:func:`store_profile`), never overwritten.
+    """
+    if result.adata is not None and result.key_added is not None:
+        # profile() already stored the results (key_added): write that AnnData
+        base, key = result.adata, result.key_added
+        obs = base.obs
+        obsm_add = {f"{key}_marker_scores": base.obsm[f"{key}_marker_scores"]}
+        uns_add = {key: base.uns[key]}
+    else:
+        base = adata
+        obs, obsm_add, uns_add = profile_elements(adata, result, key_added="ifnexus")
     with atomic_path(path) as tmp:
-        if getattr(adata, "isbacked", False):
-            # copy the file and rewrite obs/uns only: X stays on disk, never in memory
+        if getattr(base, "isbacked", False):
+            # copy the file and rewrite obs/obsm/uns only: X stays on disk, never in memory
             import h5py
             from anndata.io import write_elem
 
-            shutil.copyfile(adata.filename, tmp)
+            shutil.copyfile(base.filename, tmp)
             with h5py.File(tmp, "r+") as f:
                 del f["obs"]
                 write_elem(f, "obs", obs)
-                uns = dict(adata.uns)
-                uns["ifnexus_profile"] = uns_settings
+                if "obsm" not in f:
+                    write_elem(f, "obsm", obsm_add)
+                else:
+                    for k, v in obsm_add.items():
+                        if k in f["obsm"]:
+                            del f["obsm"][k]
+                        write_elem(f["obsm"], k, v)
+                uns = {**dict(base.uns), **uns_add}
                 if "uns" in f:
                     del f["uns"]
                 write_elem(f, "uns", uns)
         else:
             out = ad.AnnData(
-                X=adata.X,
+                X=base.X,
                 obs=obs,
-                var=adata.var,
-                uns={**adata.uns, "ifnexus_profile": uns_settings},
-                obsm=dict(adata.obsm),
-                varm=dict(adata.varm),
-                layers=dict(adata.layers),
-                obsp=dict(adata.obsp),
+                var=base.var,
+                uns={**base.uns, **uns_add},
+                obsm={**dict(base.obsm), **obsm_add},
+                varm=dict(base.varm),
+                layers=dict(base.layers),
+                obsp=dict(base.obsp),
             )
-            if adata.raw is not None:
-                out.raw = adata.raw.to_adata()
+            if base.raw is not None:
+                out.raw = base.raw.to_adata()
             out.write_h5ad(tmp)
 
 
@@ -63,7 +82,14 @@ def write_profile(
 ) -> dict[str, Path]:
     """Write ``cells.csv``, ``samples.csv``, ``comparisons.csv``, ``genes.csv``,
     ``settings.json``, ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and
-    ``figures/*.png`` under ``out_dir``; return the written paths by name."""
+    ``figures/*.png`` under ``out_dir``; return the written paths by name.
+
+    The CSV tables keep the unprefixed column names of :attr:`Profile.cells`
+    (``cell_type``, ``ifn_state``, ...); ``profiled.h5ad`` is the input with the results
+    under ``.obs["ifnexus_<column>"]``, ``.obsm["ifnexus_marker_scores"]`` and
+    ``.uns["ifnexus"]`` (or the ``key_added`` of the profile), so the input's own columns
+    are kept.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
