@@ -56,7 +56,8 @@ ABORT_ERRORS = _classes(getattr(typer, "Abort", None), getattr(_exceptions, "Abo
 
 def usage_error(message: str) -> BaseException:
     """A usage error (exit 2, the usage line shown) of the click typer runs, for ``raise``."""
-    ctx = _click.get_current_context(silent=True)
+    current = importlib.import_module(f"{_click.__name__}.globals").get_current_context
+    ctx = current(silent=True)
     return _exceptions.UsageError(message, ctx=ctx)
 
 

@@ -8,7 +8,19 @@ import typer
 
 from ifnexus._io import write_table, write_text
 from ifnexus.cli._files import dumps, echo_json
-from ifnexus.cli._options import JSON
+from ifnexus.cli._options import (
+    JOBS,
+    JSON,
+    N_JOBS_DEPRECATED,
+    QUIET,
+    SCHEDULER,
+    chunk_size_option,
+    jobs_value,
+    run_kwargs,
+    run_options,
+    seed_option,
+)
+from ifnexus.cli._progress import progress
 from ifnexus.errors import ValidationError
 
 app = typer.Typer(
@@ -70,7 +82,7 @@ def simulate(
         "2,4,6,8", "--doses", help="In-vitro doses (Gy), comma list or start:stop:step."
     ),
     patients: int = typer.Option(1000, "--patients", help="Number of virtual tumours."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (0 is valid)."),
+    seed: int = seed_option(),
     days: float = typer.Option(
         None,
         "--days",
@@ -81,15 +93,18 @@ def simulate(
     ),
     out: Path = typer.Option(None, "--out", help="Directory for tidy tables and figures."),
     as_json: bool = JSON,
-    scheduler: str = typer.Option(
-        None, "--scheduler", help="Dask scheduler address: run chunks on that cluster."
-    ),
-    n_jobs: int = typer.Option(1, "--n-jobs", help="Local threads over chunks."),
+    jobs: int = JOBS,
+    chunk_size: int | None = chunk_size_option("Patients"),
+    scheduler: str | None = SCHEDULER,
+    quiet: bool = QUIET,
+    n_jobs: int | None = N_JOBS_DEPRECATED,
 ) -> None:
     """Simulate a virtual cohort (or, with --in-vitro, a clonogenic assay) under one schedule."""
     if ctx.invoked_subcommand is not None:
         return
     from ifnexus.model import in_vitro_curves, parse_dose_grid, simulate_cohort
+
+    opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
 
     _check_setting(setting)
     ivs = list(intervention or [])
@@ -113,11 +128,20 @@ def simulate(
         raise ValidationError(
             "--schedule is required (e.g. --schedule '50Gy/25fx'), or use --in-vitro"
         )
-    res = simulate_cohort(schedule, n_patients=patients, setting=setting, disease=disease,
-                          genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
-                          record=record if out is not None else 0, scheduler=scheduler,
-                          n_jobs=n_jobs)  # fmt: skip
-    summary = res.summary()
+    with progress(f"simulating {patients} tumours", quiet=quiet) as step:
+        step(f"simulating {patients} tumours ({opts.workers} thread(s))")
+        res = simulate_cohort(schedule, n_patients=patients, setting=setting, disease=disease,
+                              genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
+                              record=record if out is not None else 0,
+                              **run_kwargs(simulate_cohort, opts))  # fmt: skip
+        summary = res.summary()
+        step("writing tables and figures")
+        _write_cohort(res, summary, out)
+    _report(summary, as_json, out)
+
+
+def _write_cohort(res, summary: dict, out: Path | None) -> None:
+    """The tables and figures of a simulated cohort, under ``out`` (nothing when ``None``)."""
     if out is not None:
         from ifnexus._figures import save_figure
         from ifnexus.model._plots import plot_local_control, plot_timecourses
@@ -137,7 +161,6 @@ def simulate(
         write_table(lc, out / "local_control.csv")
         save_figure(plot_local_control(lc, title=str(res.schedule)), out / "local_control.png")
         write_text(out / "summary.json", dumps(summary))
-    _report(summary, as_json, out)
 
 
 def _report(summary: dict, as_json: bool, out: Path | None) -> None:
@@ -168,19 +191,29 @@ def tcd50_cmd(
     patients: int = typer.Option(
         200, "--patients", help="Tumours per dose (the same tumours at every dose)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = seed_option(),
     days: float = typer.Option(None, "--days", help="Follow-up in days."),
     out: Path = typer.Option(None, "--out", help="Directory for the table and figure."),
     as_json: bool = JSON,
+    jobs: int = JOBS,
+    chunk_size: int | None = chunk_size_option("Tumours"),
+    scheduler: str | None = SCHEDULER,
+    quiet: bool = QUIET,
+    n_jobs: int | None = N_JOBS_DEPRECATED,
 ) -> None:
     """Dose controlling 50% of tumours, from a logistic fit over a dose grid."""
-    from ifnexus.model import parse_dose_grid, tcd50
+    from ifnexus.model import parse_dose_grid, simulate_cohort, tcd50
 
+    opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
     _check_setting(setting)
     grid = parse_dose_grid(doses)
-    res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,
-                genotype=tumour, host=host, interventions=list(intervention or []), days=days,
-                disease=disease)  # fmt: skip
+    # tcd50 passes the run options on to simulate_cohort at every dose
+    kw = run_kwargs(tcd50, opts) or run_kwargs(simulate_cohort, opts)
+    with progress(f"TCD50 over {len(grid)} doses x {patients} tumours", quiet=quiet) as step:
+        step(f"TCD50 over {len(grid)} doses x {patients} tumours ({opts.workers} thread(s))")
+        res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,
+                    genotype=tumour, host=host, interventions=list(intervention or []), days=days,
+                    disease=disease, **kw)  # fmt: skip
     summary = {"setting": setting, "fractions": fractions, "n_patients": patients,
                "genotype": tumour or "wild-type", "host": host or "immunocompetent", **res.summary()}  # fmt: skip
     if out is not None:

@@ -1,14 +1,22 @@
 """Option declarations shared by several ``ifnexus`` commands, declared once.
 
 Declarations only (no imports beyond Typer), so every command module can import this
-without loading a domain. A command keeps its own declaration where its help text differs.
+without loading a domain. A command keeps its own declaration where its help text differs;
+the run options (``--jobs``, ``--chunk-size``, ``--scheduler``), ``--seed`` and ``--quiet``
+are declared here only, and :func:`run_options` turns them into one :class:`ifnexus.RunOptions`.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ifnexus import RunOptions
 
 
 class SpeciesChoice(StrEnum):
@@ -21,6 +29,92 @@ class SpeciesChoice(StrEnum):
 #: ``--species`` where the default is detected from the gene names (``score``, ``sc profile``)
 SPECIES_DETECTED = typer.Option(None, "--species", help="human or mouse (default: detected).")
 #: ``--json``: print one JSON object instead of the readable text
-JSON = typer.Option(False, "--json", help="Print one JSON object.")
+JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 #: ``--no-figures``: tables only
 NO_FIGURES = typer.Option(False, "--no-figures", help="Skip the figures.")
+#: ``--quiet``: no progress display (it is also off when stderr is not a terminal)
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress display on stderr.")
+
+
+def _check_jobs(value: int | None) -> int | None:
+    if value is not None and value == 0:
+        raise typer.BadParameter(
+            "0 is not a thread count; give a positive count, or -1 for all cores "
+            "(-2 all but one, ...)"
+        )
+    return value
+
+
+#: ``--jobs``: local worker threads; -1 all cores, as in scikit-learn and joblib
+JOBS = typer.Option(
+    1,
+    "--jobs",
+    "-j",
+    callback=_check_jobs,
+    help="Local threads (-1: all cores, -2: all but one, ...).",
+)
+#: ``--n-jobs``: the old spelling of ``--jobs`` (simulate, tcd50), hidden, warns
+N_JOBS_DEPRECATED = typer.Option(
+    None, "--n-jobs", hidden=True, callback=_check_jobs, help="Deprecated: use --jobs."
+)
+#: ``--scheduler``: a Dask cluster instead of local threads
+SCHEDULER = typer.Option(
+    None,
+    "--scheduler",
+    help="Dask scheduler address (e.g. tcp://host:8786): run the chunks on that cluster "
+    "(same results as in process; --jobs is then ignored).",
+)
+
+
+def chunk_size_option(what: str = "Rows") -> Any:
+    """``--chunk-size``: ``what`` per chunk, default the library function's own."""
+    return typer.Option(
+        None, "--chunk-size", min=1, help=f"{what} per chunk (default: the function's own)."
+    )
+
+
+def seed_option(help: str = "Random seed (0 is valid).", default: int | None = 0) -> Any:
+    """``--seed``: a non-negative integer (a negative one is a usage error naming ``--seed``)."""
+    return typer.Option(default, "--seed", min=0, help=help)
+
+
+def jobs_value(jobs: int, n_jobs: int | None) -> int:
+    """``--jobs``, or the value of the deprecated ``--n-jobs`` with a warning on stderr."""
+    if n_jobs is None:
+        return jobs
+    from ifnexus.cli._app import usage_error, warn
+
+    if jobs != 1:
+        raise usage_error("give --jobs only (--n-jobs is its deprecated spelling)")
+    warn("--n-jobs is deprecated and will be removed in 0.3; use --jobs")
+    return n_jobs
+
+
+def run_options(
+    *, jobs: int = 1, chunk_size: int | None = None, scheduler: str | None = None
+) -> RunOptions:
+    """One :class:`ifnexus.RunOptions` from ``--jobs``, ``--chunk-size`` and ``--scheduler``."""
+    from ifnexus import RunOptions
+
+    return RunOptions(chunk_size=chunk_size, n_jobs=jobs, scheduler=scheduler)
+
+
+def run_kwargs(func: Callable[..., Any], options: RunOptions) -> dict[str, Any]:
+    """The keywords that pass ``options`` to the library function ``func``.
+
+    ``options=`` where ``func`` takes it; otherwise its separate ``chunk_size`` / ``n_jobs`` /
+    ``scheduler`` keywords, with ``n_jobs`` resolved to a thread count (so ``--jobs -1`` means
+    all cores even where a function would read -1 differently) and ``chunk_size`` left to the
+    function's default when not given.
+    """
+    params = inspect.signature(func).parameters
+    if "options" in params:
+        return {"options": options}
+    kw: dict[str, Any] = {}
+    if "n_jobs" in params:
+        kw["n_jobs"] = options.workers
+    if "scheduler" in params:
+        kw["scheduler"] = options.scheduler
+    if "chunk_size" in params and options.chunk_size is not None:
+        kw["chunk_size"] = options.chunk_size
+    return kw
