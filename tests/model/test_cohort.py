@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ifnexus import RunOptions
 from ifnexus.errors import ValidationError
 from ifnexus.model import simulate_cohort
 
@@ -18,7 +19,9 @@ def _num(df: pd.DataFrame) -> pd.DataFrame:
 
 def test_same_seed_same_result_and_chunk_invariance():
     a = simulate_cohort("8Gy x3", n_patients=1100, rng=7, **KW)
-    b = simulate_cohort("8Gy x3", n_patients=1100, rng=7, chunk_size=1024, n_jobs=2, **KW)
+    b = simulate_cohort(
+        "8Gy x3", n_patients=1100, rng=7, options=RunOptions(chunk_size=1024, n_jobs=2), **KW
+    )
     pd.testing.assert_frame_equal(a.patients, b.patients)
     c = simulate_cohort("8Gy x3", n_patients=1100, rng=8, **KW)
     assert not np.allclose(a.patients["alpha"], c.patients["alpha"])
@@ -36,8 +39,7 @@ def test_dask_local_cluster_identical():
             "8Gy x3",
             n_patients=1100,
             rng=3,
-            scheduler=cluster.scheduler_address,
-            chunk_size=1024,
+            options=RunOptions(chunk_size=1024, scheduler=cluster.scheduler_address),
             **KW,
         )
     b = simulate_cohort("8Gy x3", n_patients=1100, rng=3, **KW)
@@ -68,9 +70,22 @@ def test_outputs_and_summary(summary_keys):
     tc = res.timecourses
     assert set(tc["patient"]) == {0, 1}
     assert {"N", "ifn", "acute", "ustat1", "irds", "cd8", "burden"} <= set(tc["state"])
-    s = res.summary()
+    s = res.to_dict()
     assert set(summary_keys) <= set(s)
     assert s["n_patients"] == 40 and sum(s["ifn_labels"].values()) == 40
+    # summary: a tidy table of the same numbers, each the mean/fraction of the patient table
+    t = res.summary
+    assert isinstance(t, pd.DataFrame) and list(t.columns) == ["value", "unit"]
+    assert t.index.name == "measure"
+    assert t.loc["local_control", "value"] == pytest.approx(p["local_control"].mean())
+    assert t.loc["tcp_mean", "value"] == pytest.approx(p["tcp"].mean())
+    assert t.loc["n_patients", "value"] == 40
+    fractions = t.loc[["ifn_acute", "ifn_chronic", "ifn_none"], "value"]
+    assert fractions.sum() == pytest.approx(1.0)
+    assert t.loc["ifn_acute", "value"] == pytest.approx((p["ifn_label"] == "acute").mean())
+    # the old call form still gives the dict, with a FutureWarning
+    with pytest.warns(FutureWarning, match="to_dict"):
+        assert res.summary() == s
 
 
 def test_local_control_curve_matches_counts():
@@ -108,3 +123,74 @@ def test_bad_arguments():
         simulate_cohort("20Gy x1", setting="mouse", disease="postop")
     with pytest.raises(ValidationError, match="days"):
         simulate_cohort("20Gy x1", days=-3)
+
+
+def test_local_control_table_stacks_overall_and_groupings():
+    res = simulate_cohort("20Gy x1", n_patients=60, rng=1, setting="mouse", days=90)
+    lc = res.local_control_table()
+    overall = res.local_control_curve()
+    pd.testing.assert_frame_equal(lc[lc["group"] == "all"].reset_index(drop=True), overall)
+    for by in ("ifn_competent", "ifn_label"):
+        sub = lc[lc["group"].str.startswith(by + "=")].reset_index(drop=True)
+        ref = res.local_control_curve(by=by)
+        assert list(sub["group"]) == [f"{by}={g}" for g in ref["group"]]
+        pd.testing.assert_frame_equal(sub.drop(columns="group"), ref.drop(columns="group"))
+    only = res.local_control_table(by="genotype")
+    assert set(only["group"]) == {"all", "genotype=wild-type"}
+    pd.testing.assert_frame_equal(res.local_control_table(by=None), overall)
+
+
+def test_all_cores_means_as_many_threads_as_cores(monkeypatch):
+    """n_jobs=-1 runs the chunks on os.cpu_count() threads (it used to run one)."""
+    import ifnexus._runoptions as ro
+    import ifnexus.model._cohort as cohort
+
+    monkeypatch.setattr(ro.os, "cpu_count", lambda: 6)
+    assert RunOptions(n_jobs=-1).workers == 6
+    seen = []
+    real = cohort.ThreadPoolExecutor
+
+    class Recording(real):
+        def __init__(self, max_workers=None, **kw):
+            seen.append(max_workers)
+            super().__init__(max_workers=max_workers, **kw)
+
+    monkeypatch.setattr(cohort, "ThreadPoolExecutor", Recording)
+    a = simulate_cohort(
+        "20Gy x1", n_patients=1030, rng=2, setting="mouse", days=20,
+        options=RunOptions(chunk_size=1024, n_jobs=-1),
+    )  # fmt: skip
+    assert seen == [6]
+    b = simulate_cohort("20Gy x1", n_patients=1030, rng=2, setting="mouse", days=20)
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+
+
+def test_old_run_keywords_warn_and_still_work():
+    a = simulate_cohort("20Gy x1", n_patients=30, rng=4, setting="mouse", days=20)
+    with pytest.warns(FutureWarning, match="options=ifnexus.RunOptions"):
+        b = simulate_cohort(
+            "20Gy x1", n_patients=30, rng=4, setting="mouse", days=20, chunk_size=1024, n_jobs=2
+        )
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+    with pytest.raises(ValidationError, match="not both"):
+        simulate_cohort("20Gy x1", n_patients=3, options=RunOptions(), n_jobs=2)
+
+
+@pytest.mark.parametrize("seed", [-1, True])
+def test_bad_seed_is_a_validation_error(seed):
+    with pytest.raises(ValidationError, match="seed"):
+        simulate_cohort("20Gy x1", n_patients=3, rng=seed)
+
+
+def test_seed_forms_share_one_normaliser():
+    """An int seed is the entropy itself; a SeedSequence/Generator gives the same cohort as
+    the entropy they stand for (the one normaliser, ifnexus._rng.seed_entropy)."""
+    from ifnexus._rng import seed_entropy
+
+    kw = dict(n_patients=8, setting="mouse", days=20)
+    ss = np.random.SeedSequence(123)
+    a = simulate_cohort("20Gy x1", rng=ss, **kw)
+    b = simulate_cohort("20Gy x1", rng=seed_entropy(np.random.SeedSequence(123)), **kw)
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+    assert a.seed == b.seed == int(ss.generate_state(2, np.uint64)[0])
+    assert simulate_cohort("20Gy x1", rng=0, **kw).seed == 0

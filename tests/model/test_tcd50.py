@@ -30,3 +30,33 @@ def test_parse_dose_grid():
 def test_grid_must_cross_half():
     with pytest.raises(ValidationError, match="widen"):
         tcd50([1, 2, 3], setting="mouse", n_patients=10, host="nude")
+
+
+def test_summary_table_options_and_seed_forms():
+    import pandas as pd
+
+    from ifnexus import RunOptions
+    from ifnexus._rng import seed_entropy
+
+    kw = dict(setting="mouse", n_patients=40, days=60)
+    grid = np.arange(10.0, 81.0, 10.0)
+    res = tcd50(grid, rng=5, **kw)
+    t = res.summary
+    assert isinstance(t, pd.DataFrame) and list(t.columns) == ["value", "unit"]
+    assert t.loc["tcd50", "value"] == res.tcd50_gy == pytest.approx(-res.b0 / res.b1)
+    assert t.loc["gamma50", "value"] == pytest.approx(res.b1 * res.tcd50_gy / 4)
+    assert t.loc["tcd50", "unit"] == "Gy" and res.seed == 5
+    with pytest.warns(FutureWarning, match="to_dict"):
+        assert res.summary() == res.to_dict()
+    # run options never change the numbers; the old keyword warns
+    same = tcd50(grid, rng=5, options=RunOptions(n_jobs=-1, chunk_size=1024), **kw)
+    pd.testing.assert_frame_equal(same.table, res.table)
+    with pytest.warns(FutureWarning, match="options="):
+        old = tcd50(grid, rng=5, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(old.table, res.table)
+    # a SeedSequence is turned once into the entropy every dose uses
+    ss = tcd50(grid, rng=np.random.SeedSequence(9), **kw)
+    ref = tcd50(grid, rng=seed_entropy(np.random.SeedSequence(9)), **kw)
+    pd.testing.assert_frame_equal(ss.table, ref.table)
+    with pytest.raises(ValidationError, match="seed"):
+        tcd50(grid, rng=-2, **kw)

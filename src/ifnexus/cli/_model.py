@@ -134,7 +134,7 @@ def simulate(
                               genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
                               record=record if out is not None else 0,
                               **run_kwargs(simulate_cohort, opts))  # fmt: skip
-        summary = res.summary()
+        summary = res.to_dict()
         step("writing tables and figures")
         _write_cohort(res, summary, out)
     _report(summary, as_json, out)
@@ -150,14 +150,7 @@ def _write_cohort(res, summary: dict, out: Path | None) -> None:
         if len(res.timecourses):
             write_table(res.timecourses, out / "timecourses.csv")
             save_figure(plot_timecourses(res.timecourses), out / "timecourses.png")
-        curves = [res.local_control_curve()]
-        for by in ("ifn_competent", "ifn_label"):
-            c = res.local_control_curve(by=by)
-            c["group"] = by + "=" + c["group"]
-            curves.append(c)
-        import pandas as pd
-
-        lc = pd.concat(curves, ignore_index=True)
+        lc = res.local_control_table()  # overall, then by ifn_competent and ifn_label
         write_table(lc, out / "local_control.csv")
         save_figure(plot_local_control(lc, title=str(res.schedule)), out / "local_control.png")
         write_text(out / "summary.json", dumps(summary))
@@ -215,7 +208,7 @@ def tcd50_cmd(
                     genotype=tumour, host=host, interventions=list(intervention or []), days=days,
                     disease=disease, **kw)  # fmt: skip
     summary = {"setting": setting, "fractions": fractions, "n_patients": patients,
-               "genotype": tumour or "wild-type", "host": host or "immunocompetent", **res.summary()}  # fmt: skip
+               "genotype": tumour or "wild-type", "host": host or "immunocompetent", **res.to_dict()}  # fmt: skip
     if out is not None:
         from ifnexus._figures import save_figure
         from ifnexus.model._plots import plot_tcd50

@@ -16,15 +16,19 @@ number of threads, or whether chunks run on a Dask cluster (``scheduler=``).
 from __future__ import annotations
 
 import logging
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
 from ifnexus._optional import import_optional
-from ifnexus._rng import RngLike
+from ifnexus._rng import RngLike, seed_entropy
+from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
@@ -45,8 +49,13 @@ log = logging.getLogger(__name__)
 
 BLOCK = 1024
 _N_DRAWS = 10  # alpha, ab, n0, tau, cluster, sting, chronic, chronic amplitude, extinct, lineages
-DEFAULT_DAYS = {"mouse": 120.0, "patient": 730.0}
+DEFAULT_DAYS = MappingProxyType({"mouse": 120.0, "patient": 730.0})
+"""Default follow-up in days from the first fraction, per setting (read-only)."""
 DISEASES = ("gross", "postop")
+DEFAULT_CHUNK_SIZE = 8192
+"""Tumours integrated together when the run options give no chunk size."""
+LOCAL_CONTROL_GROUPS = ("ifn_competent", "ifn_label")
+"""The subgroups of :meth:`CohortResult.local_control_table` by default (``simulate --out``)."""
 
 
 @dataclass(frozen=True)
@@ -64,20 +73,6 @@ class _Config:
     heterogeneity: bool
     record: int
     entropy: int
-
-
-def _entropy(rng: RngLike) -> int:
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63))
-    if isinstance(rng, np.random.SeedSequence):
-        return int(rng.generate_state(2, np.uint64)[0])
-    if rng is None:
-        return int(np.random.SeedSequence().generate_state(2, np.uint64)[0])
-    if isinstance(rng, int | np.integer):
-        if rng < 0:
-            raise ValidationError(f"seed must be >= 0, got {rng}")
-        return int(rng)
-    raise TypeError(f"rng must be an int seed, a numpy Generator or None, got {type(rng).__name__}")
 
 
 def _draws(entropy: int, start: int, stop: int) -> np.ndarray:
@@ -288,6 +283,25 @@ def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+class _Summary(pd.DataFrame):
+    """A summary table that, called as the old ``summary()`` method, returns the old dict."""
+
+    _metadata = ["_legacy"]
+
+    @property
+    def _constructor(self):  # derived frames are plain DataFrames
+        return pd.DataFrame
+
+    def __call__(self) -> dict[str, Any]:
+        warnings.warn(
+            "summary is now a table (a property, lifelines-style); summary() returning the JSON "
+            "dict is deprecated and will be removed in 0.3: use to_dict()",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return dict(self._legacy)
+
+
 @dataclass
 class CohortResult:
     """Result of :func:`simulate_cohort`.
@@ -311,8 +325,17 @@ class CohortResult:
     days: float
     params: dict = field(repr=False, default_factory=dict)
 
-    def summary(self) -> dict:
-        """Cohort summary as a JSON-ready dict (the ``ifnexus simulate --json`` object)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Cohort summary as a JSON-ready dict (the ``ifnexus simulate --json`` object).
+
+        Returns
+        -------
+        dict
+            ``schedule``, ``setting``, ``disease``, ``alpha_beta``, ``bed``, ``eqd2``,
+            ``n_patients``, ``days``, ``seed``, ``local_control``, ``tcp_mean``, ``ifn_auc_30d``,
+            ``ifn_labels`` (counts of acute / chronic / none), ``cd8_fold_change_day7`` and
+            ``median_time_to_failure`` (days; None without failures).
+        """
         df = self.patients
         ab = self.params.get("alpha_beta", 10.0)
         fold = df["cd8_fold_change_day7"]
@@ -336,6 +359,80 @@ class CohortResult:
             if not df["local_failure"].any()
             else float(df.loc[df["local_failure"], "time_to_failure"].median()),
         }
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The cohort's headline numbers as a tidy table (lifelines-style ``summary``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``measure``; columns ``value`` (float) and ``unit``. Measures: ``n_patients``,
+            ``bed`` and ``eqd2`` (Gy, at the setting's alpha/beta), ``local_control`` (fraction
+            of tumours without local failure within ``days`` of follow-up), ``tcp_mean``
+            (mean Zaider-Minerbo TCP at the end of follow-up), ``ifn_auc_30d`` (EC50 x days),
+            ``ifn_acute`` / ``ifn_chronic`` / ``ifn_none`` (fraction of tumours with that IFN
+            label), ``cd8_fold_change_day7`` (mean; NaN without T cells) and
+            ``median_time_to_failure`` (days; NaN without failures). ``.attrs`` holds
+            ``schedule``, ``setting``, ``disease``, ``days`` and ``seed``.
+
+        Notes
+        -----
+        Until 0.2 ``summary`` was a method returning the JSON dict; calling it
+        (``result.summary()``) still returns that dict, with a ``FutureWarning``: use
+        :meth:`to_dict`.
+        """
+        d = self.to_dict()
+        n = d["n_patients"]
+        rows = [
+            ("n_patients", float(n), "tumours"),
+            ("bed", d["bed"], "Gy"),
+            ("eqd2", d["eqd2"], "Gy"),
+            ("local_control", d["local_control"], "fraction"),
+            ("tcp_mean", d["tcp_mean"], "probability"),
+            ("ifn_auc_30d", d["ifn_auc_30d"], "EC50 x days"),
+            *((f"ifn_{k}", v / n, "fraction") for k, v in d["ifn_labels"].items()),
+            ("cd8_fold_change_day7", d["cd8_fold_change_day7"], "fold"),
+            ("median_time_to_failure", d["median_time_to_failure"], "days"),
+        ]
+        out = _Summary(
+            {"value": [float("nan") if v is None else float(v) for _, v, _ in rows],
+             "unit": [u for _, _, u in rows]},
+            index=pd.Index([m for m, _, _ in rows], name="measure"),
+        )  # fmt: skip
+        out.attrs.update({k: d[k] for k in ("schedule", "setting", "disease", "days", "seed")})
+        out._legacy = d
+        return out
+
+    def local_control_table(
+        self, by: str | tuple[str, ...] | list[str] | None = LOCAL_CONTROL_GROUPS
+    ) -> pd.DataFrame:
+        """Kaplan-Meier local control of the whole cohort and of each subgroup, in one table.
+
+        What ``ifnexus simulate --out`` writes to ``local_control.csv``.
+
+        Parameters
+        ----------
+        by
+            Columns of :attr:`patients` to group by, each giving its own set of curves
+            (default ``ifn_competent`` and ``ifn_label``); ``None`` or ``()`` for the overall
+            curve only.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`local_control_curve` (``group``, ``time`` in days,
+            ``local_control``, ``ci_lower``, ``ci_upper``, ``at_risk``): first the whole cohort
+            (``group`` ``"all"``), then per grouping column rows whose ``group`` reads
+            ``"COLUMN=LEVEL"``.
+        """
+        cols = [] if by is None else [by] if isinstance(by, str) else list(by)
+        curves = [self.local_control_curve()]
+        for col in cols:
+            c = self.local_control_curve(by=col)
+            c["group"] = col + "=" + c["group"]
+            curves.append(c)
+        return pd.concat(curves, ignore_index=True)
 
     def local_control_curve(self, by: str | None = None) -> pd.DataFrame:
         """Kaplan-Meier local control over follow-up, overall or per subgroup (lifelines).
@@ -380,6 +477,32 @@ class CohortResult:
         return pd.concat(out, ignore_index=True)
 
 
+def run_options_from(
+    func: str,
+    options: RunOptions | None,
+    *,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
+    scheduler: Any = None,
+) -> RunOptions:
+    """``options``, or one built from the deprecated separate keywords (with a FutureWarning)."""
+    old = {"chunk_size": chunk_size, "n_jobs": n_jobs, "scheduler": scheduler}
+    given = {k: v for k, v in old.items() if v is not None}
+    if not given:
+        return as_run_options(options)
+    if options is not None:
+        raise ValidationError(
+            f"{func}: give options=RunOptions(...) or the deprecated {', '.join(given)}, not both"
+        )
+    warnings.warn(
+        f"{func}({', '.join(f'{k}=' for k in given)}) is deprecated and will be removed in 0.3; "
+        f"pass options=ifnexus.RunOptions({', '.join(f'{k}={v!r}' for k, v in given.items())})",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return RunOptions(**given)
+
+
 def _config(
     schedule,
     setting,
@@ -419,7 +542,7 @@ def _config(
         days=d,
         heterogeneity=bool(heterogeneity),
         record=int(record),
-        entropy=_entropy(rng),
+        entropy=seed_entropy(rng),
     )
 
 
@@ -437,9 +560,10 @@ def simulate_cohort(
     heterogeneity: bool = True,
     record: int = 0,
     params: dict[str, float] | None = None,
-    chunk_size: int = 8192,
-    n_jobs: int = 1,
-    scheduler=None,
+    options: RunOptions | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> CohortResult:
     """Simulate a virtual cohort of tumours under one radiotherapy schedule.
 
@@ -473,13 +597,13 @@ def simulate_cohort(
         Keep full time courses of the first ``record`` tumours.
     params
         Parameter overrides by name.
-    chunk_size
-        Tumours integrated together (rounded up to a multiple of 1024); bounds memory.
-    n_jobs
-        Threads for local chunks.
-    scheduler
-        A Dask distributed scheduler address (``"tcp://..."``) or ``Client``: chunks run there;
-        results are identical to a local run with the same seed.
+    options
+        How the cohort is run (:class:`ifnexus.RunOptions`): ``chunk_size`` tumours integrated
+        together (default 8192, rounded up to a multiple of 1024; bounds memory), ``n_jobs``
+        local threads over chunks (``-1``: all cores), or a Dask ``scheduler`` address /
+        ``Client`` to run the chunks on. Results are identical whatever the options.
+    chunk_size, n_jobs, scheduler
+        Deprecated (removed in 0.3): pass ``options=RunOptions(...)``; a ``FutureWarning``.
 
     Returns
     -------
@@ -499,8 +623,9 @@ def simulate_cohort(
     if int(n_patients) < 1:
         raise ValidationError(f"n_patients must be >= 1, got {n_patients}")
     n_patients = int(n_patients)
-    if chunk_size < 1:
-        raise ValidationError(f"chunk_size must be >= 1, got {chunk_size}")
+    opts = run_options_from(
+        "simulate_cohort", options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler
+    )
     cfg = _config(
         schedule,
         setting,
@@ -514,13 +639,14 @@ def simulate_cohort(
         rng,
         params,
     )
-    size = -(-int(chunk_size) // BLOCK) * BLOCK
+    size = -(-opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE) // BLOCK) * BLOCK
     bounds = [(a, min(a + size, n_patients)) for a in range(0, n_patients, size)]
+    workers = opts.workers
     log.info("simulating %d tumours in %d chunks", n_patients, len(bounds))
-    if scheduler is not None:
-        parts = _run_dask(cfg, bounds, scheduler)
-    elif n_jobs > 1 and len(bounds) > 1:
-        with ThreadPoolExecutor(max_workers=int(n_jobs)) as ex:
+    if opts.scheduler is not None:
+        parts = _run_dask(cfg, bounds, opts.scheduler)
+    elif workers > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
             parts = list(ex.map(lambda b: _run_chunk(cfg, *b), bounds))
     else:
         parts = [_run_chunk(cfg, a, b) for a, b in bounds]

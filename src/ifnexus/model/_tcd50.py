@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_expit
 
+from ifnexus._rng import RngLike, seed_entropy
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, ValidationError
-from ifnexus.model._cohort import simulate_cohort
+from ifnexus.model._cohort import _Summary, run_options_from, simulate_cohort
 from ifnexus.model._radiobiology import Schedule, weekday_days
 
 __all__ = ["TCD50Result", "fit_logistic", "parse_dose_grid", "tcd50"]
@@ -51,20 +54,62 @@ def parse_dose_grid(text: str, min_doses: int = 3) -> np.ndarray:
 
 @dataclass
 class TCD50Result:
-    """Result of :func:`tcd50`: ``tcd50_gy``, logistic ``b0``/``b1``, ``gamma50`` and ``table``
-    (columns ``dose``, ``n``, ``tcp_mean``, ``local_control``)."""
+    """Result of :func:`tcd50`.
+
+    Attributes
+    ----------
+    tcd50_gy
+        Total dose (Gy) controlling 50% of tumours.
+    b0, b1
+        Intercept and slope (per Gy) of ``logit P = b0 + b1 D``.
+    gamma50
+        Normalised slope at 50% control, ``b1 TCD50 / 4``.
+    table
+        One row per dose: ``dose`` (Gy), ``n``, ``tcp_mean``, ``local_control``.
+    seed
+        The seed entropy every dose used (the same tumours at every dose).
+    """
 
     tcd50_gy: float
     b0: float
     b1: float
     gamma50: float
     table: pd.DataFrame
+    seed: int | None = None
 
-    def summary(self) -> dict:
-        """JSON-ready dict."""
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``tcd50_gy``, ``logit_intercept``, ``logit_slope_per_gy``,
+        ``gamma50``, ``doses`` and ``control`` (mean TCP per dose); the ``simulate tcd50 --json``
+        object without the run's settings."""
         return {"tcd50_gy": self.tcd50_gy, "logit_intercept": self.b0, "logit_slope_per_gy": self.b1,
                 "gamma50": self.gamma50, "doses": self.table["dose"].tolist(),
                 "control": self.table["tcp_mean"].tolist()}  # fmt: skip
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The fit as a tidy table (lifelines-style ``summary``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``measure`` (``tcd50``, ``gamma50``, ``logit_intercept``, ``logit_slope``);
+            columns ``value`` and ``unit`` (Gy, -, -, per Gy). The per-dose control is
+            :attr:`table`.
+
+        Notes
+        -----
+        Until 0.2 ``summary`` was a method returning the JSON dict; calling it still returns
+        that dict, with a ``FutureWarning``: use :meth:`to_dict`.
+        """
+        rows = [("tcd50", self.tcd50_gy, "Gy"), ("gamma50", self.gamma50, "-"),
+                ("logit_intercept", self.b0, "-"), ("logit_slope", self.b1, "per Gy")]  # fmt: skip
+        out = _Summary(
+            {"value": [float(v) for _, v, _ in rows], "unit": [u for _, _, u in rows]},
+            index=pd.Index([m for m, _, _ in rows], name="measure"),
+        )
+        out.attrs["seed"] = self.seed
+        out._legacy = self.to_dict()
+        return out
 
 
 def fit_logistic(dose: np.ndarray, frac: np.ndarray, n: np.ndarray) -> tuple[float, float]:
@@ -92,8 +137,9 @@ def tcd50(
     fractions: int = 1,
     setting: str = "mouse",
     n_patients: int = 200,
-    rng=0,
-    **cohort_kwargs,
+    rng: RngLike = 0,
+    options: RunOptions | None = None,
+    **cohort_kwargs: Any,
 ) -> TCD50Result:
     """Dose for 50% tumour control over a dose grid, fitted logistic.
 
@@ -103,10 +149,23 @@ def tcd50(
         Total doses in Gy (array, or a string for :func:`parse_dose_grid`).
     fractions
         Number of equal fractions (on weekdays); 1 = single dose, as in graft TCD50 assays.
-    setting, n_patients, rng
-        As in :func:`simulate_cohort`; the same seed is used at every dose.
+    setting, n_patients
+        As in :func:`simulate_cohort`.
+    rng
+        Seed (int >= 0, SeedSequence, Generator or None), turned once into one integer entropy
+        (recorded in the result's ``seed``) used at every dose, so dose groups hold the same
+        tumours.
+    options
+        Run options (:class:`ifnexus.RunOptions`) of every cohort; results do not depend on
+        them.
     **cohort_kwargs
-        ``genotype``, ``host``, ``interventions``, ``days``, ``params``, ... passed on.
+        ``genotype``, ``host``, ``interventions``, ``days``, ``params``, ... passed on. The
+        deprecated ``chunk_size`` / ``n_jobs`` / ``scheduler`` warn and build ``options``.
+
+    Returns
+    -------
+    TCD50Result
+        The fitted TCD50, the logistic coefficients and the per-dose table.
 
     Raises
     ------
@@ -118,16 +177,24 @@ def tcd50(
         raise ValidationError("doses must hold at least 3 doses >= 0 Gy")
     if int(fractions) < 1:
         raise ValidationError(f"fractions must be >= 1, got {fractions}")
-    if not isinstance(rng, int | np.integer):
-        raise ValidationError("tcd50 needs an integer seed (the same tumours at every dose)")
+    seed = seed_entropy(rng)
+    opts = run_options_from(
+        "tcd50",
+        options,
+        **{
+            k: cohort_kwargs.pop(k)
+            for k in ("chunk_size", "n_jobs", "scheduler")
+            if k in cohort_kwargs
+        },
+    )
     days = weekday_days(int(fractions))
     rows = []
     for dose in d:
         sched = Schedule(
             days, np.full(days.size, dose / days.size), label=f"{dose:g}Gy/{fractions}fx"
         )
-        res = simulate_cohort(sched, n_patients=n_patients, setting=setting, rng=int(rng),
-                              **cohort_kwargs)  # fmt: skip
+        res = simulate_cohort(sched, n_patients=n_patients, setting=setting, rng=seed,
+                              options=opts, **cohort_kwargs)  # fmt: skip
         rows.append({"dose": float(dose), "n": n_patients, "tcp_mean": float(res.patients["tcp"].mean()),
                      "local_control": float(res.patients["local_control"].mean())})  # fmt: skip
     table = pd.DataFrame(rows)
@@ -142,4 +209,4 @@ def tcd50(
         raise ConvergenceError("control does not rise with dose over this grid; no TCD50")
     t50 = -b0 / b1
     return TCD50Result(tcd50_gy=float(t50), b0=b0, b1=b1, gamma50=float(b1 * t50 / 4.0),
-                       table=table)  # fmt: skip
+                       table=table, seed=seed)  # fmt: skip

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ifnexus import __version__
 from ifnexus._io import atomic_path, write_table, write_text
-from ifnexus._rng import as_generator
+from ifnexus._rng import as_generator, seed_entropy
 from ifnexus.errors import ValidationError
 from ifnexus.model import simulate_cohort
 from ifnexus.study._bulk import bulk_expression
@@ -83,7 +83,7 @@ def generate_study(
     out = Path(out)
     for sub in ("inputs", "truth", "model"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    ss = np.random.SeedSequence(seed)
+    ss = np.random.SeedSequence(seed_entropy(seed, name="seed"))
     (s_cohort, s_truth, s_bulk, s_seg, s_clin, s_screen, s_sc, s_trial, s_abl, s_mouse) = ss.spawn(
         10
     )
