@@ -180,90 +180,33 @@ def test_cmd(
     comparison, copy the first to PREFIX.*, and join the others' gene columns onto
     PREFIX.gene_summary.txt with "T_vs_C|" prefixes, as MAGeCK does.
     """
-    import shutil
-
-    from ifnexus.screen import mageck_test, read_control_list, read_counts
-    from ifnexus.screen._io import merge_rank_summaries
-    from ifnexus.screen._mageck import write_normalized
+    from ifnexus.screen import mageck_test_comparisons, read_control_list, read_counts
 
     counts = read_counts(count_table)
-    comparisons = _comparisons(treatment_id, control_id, day0_label, list(counts.columns[1:]))
-    ctrl_sgrna = read_control_list(control_sgrna) if control_sgrna else None  # read once
-    ctrl_gene = read_control_list(control_gene) if control_gene else None
-    multi = len(comparisons) > 1 or day0_label is not None
-    paths: list[Path] = []
-    labels: list[str] = []
-    for i, (t, c) in enumerate(comparisons):
-        res = mageck_test(
-            counts, t, c, norm_method=norm_method.value,
-            control_sgrna=ctrl_sgrna, control_gene=ctrl_gene,
-            paired=paired, remove_zero=remove_zero.value,
-            remove_zero_threshold=remove_zero_threshold,
-            gene_lfc_method=gene_lfc_method.value,
-            gene_test_fdr_threshold=gene_test_fdr_threshold, adjust_method=adjust_method.value,
-            variance_estimation_samples=variance_estimation_samples,
-            sort_criteria=sort_criteria.value,
-            skip_gene=tuple(skip_gene) if skip_gene else ("NA", "na"),
-            rra_options=additional_rra_parameters, rng="mageck" if seed is None else seed,
-        )  # fmt: skip
-        label = f"{t}_vs_{c if c is not None else 'rest'}"
-        labels.append(label)
-        prefix = f"{output_prefix}.{label}" if multi else output_prefix
-        paths += res.write(prefix)
-        if normcounts_to_file:  # MAGeCK writes PREFIX.normalized.txt; the last comparison wins
-            p = write_normalized(res.normalized, Path(output_prefix + ".normalized.txt"))
-            if p not in paths:
-                paths.append(p)
-        base = Path(output_prefix + ".gene_summary.txt")
-        if multi and i == 0:
-            for kind in ("gene_summary", "sgrna_summary"):
-                dst = Path(f"{output_prefix}.{kind}.txt")
-                shutil.copyfile(f"{prefix}.{kind}.txt", dst)
-                paths.append(dst)
-        elif i > 0:
-            merge_rank_summaries(
-                base, f"{prefix}.gene_summary.txt", base,
-                first_prefix=f"{labels[0]}|" if i == 1 else "", second_prefix=f"{label}|",
-            )  # fmt: skip
+    res = mageck_test_comparisons(
+        counts, treatment_id, control_id, day0_label=day0_label, norm_method=norm_method.value,
+        control_sgrna=read_control_list(control_sgrna) if control_sgrna else None,
+        control_gene=read_control_list(control_gene) if control_gene else None,
+        paired=paired, remove_zero=remove_zero.value,
+        remove_zero_threshold=remove_zero_threshold, gene_lfc_method=gene_lfc_method.value,
+        gene_test_fdr_threshold=gene_test_fdr_threshold, adjust_method=adjust_method.value,
+        variance_estimation_samples=variance_estimation_samples,
+        sort_criteria=sort_criteria.value,
+        skip_gene=tuple(skip_gene) if skip_gene else ("NA", "na"),
+        rra_options=additional_rra_parameters, rng="mageck" if seed is None else seed,
+    )  # fmt: skip
+    paths = res.write(output_prefix, normcounts_to_file=normcounts_to_file)
+    for label, one in res.results.items():
         if out is not None:
-            paths += _test_figures(res.genes, out if not multi else out / label)
-        g = res.genes
+            paths += _test_figures(one.genes, out / label if res.separate_files else out)
+        s = one.summary
         typer.echo(
-            f"{label}: size factors {' '.join(f'{x:.6g}' for x in res.size_factors)}; "
-            f"genes FDR<0.25: {int((g['neg|fdr'] < 0.25).sum())} negative, "
-            f"{int((g['pos|fdr'] < 0.25).sum())} positive"
+            f"{label}: size factors {' '.join(f'{x:.6g}' for x in one.size_factors)}; "
+            f"genes FDR<{gene_test_fdr_threshold:g}: "
+            f"{int((s['hit'] & (s['test'] == 'neg')).sum())} negative, "
+            f"{int((s['hit'] & (s['test'] == 'pos')).sum())} positive"
         )
     typer.echo("wrote " + ", ".join(str(p) for p in paths))
-
-
-def _comparisons(
-    treatment: list[str] | None,
-    control: list[str] | None,
-    day0_label: str | None,
-    samples: list[str],
-) -> list[tuple[str, str | None]]:
-    """(treatment, control) strings per comparison, MAGeCK's ``-t``/``-c``/``--day0-label``."""
-    if day0_label is not None:
-        if treatment or control:
-            raise ValidationError("--day0-label replaces -t/-c; give one or the other (as MAGeCK)")
-        day0 = [s for s in day0_label.split(",") if s]
-        for d in day0:
-            if d not in samples:
-                raise ValidationError(
-                    f"--day0-label {d!r} is not a sample of the count table ({', '.join(samples)})"
-                )
-        rest = [s for s in samples if s not in day0]
-        if not rest:
-            raise ValidationError("--day0-label leaves no other sample to compare")
-        return [(s, day0_label) for s in rest]
-    if not treatment:
-        raise ValidationError("give the treatment samples with -t (or use --day0-label)")
-    if control and len(control) != len(treatment):
-        raise ValidationError(
-            f"{len(treatment)} -t group(s) but {len(control)} -c group(s); give one -c per -t "
-            "(or none, to compare each -t with the rest)"
-        )
-    return [(t, control[i] if control else None) for i, t in enumerate(treatment)]
 
 
 def _test_figures(genes, out: Path) -> list[Path]:

@@ -10,6 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
+    "Comparison": "_comparisons",
+    "MageckComparisons": "_comparisons",
+    "mageck_test_comparisons": "_comparisons",
+    "parse_comparisons": "_comparisons",
     "CountResult": "_count",
     "count_fastq": "_count",
     "gini_index": "_count",
@@ -54,9 +58,11 @@ _WHERE = {
 }
 
 __all__ = [
+    "Comparison",
     "CountResult",
     "GeneTest",
     "MageckDesign",
+    "MageckComparisons",
     "MageckResult",
     "MeanVarianceModel",
     "PHENOTYPES",
@@ -73,8 +79,10 @@ __all__ = [
     "gini_index",
     "mageck_normalise",
     "mageck_test",
+    "mageck_test_comparisons",
     "merge_rank_summaries",
     "p_adjust",
+    "parse_comparisons",
     "parse_samples",
     "phenotypes",
     "rank_enrichment",
@@ -98,6 +106,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ifnexus.screen._comparisons import (
+        Comparison,
+        MageckComparisons,
+        mageck_test_comparisons,
+        parse_comparisons,
+    )
     from ifnexus.screen._count import CountResult, count_fastq, gini_index
     from ifnexus.screen._io import (
         as_count_table,
