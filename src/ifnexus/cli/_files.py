@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 
 from ifnexus.errors import ValidationError
 
 
 def json_safe(obj: Any) -> Any:
-    """``obj`` made JSON-safe: NaN/inf -> None, numpy scalars -> Python, keys -> str.
+    """``obj`` made JSON-safe (:func:`ifnexus._json.json_safe`; numpy loaded on first use)."""
+    from ifnexus._json import json_safe as safe
 
-    ``json.dumps`` would otherwise write ``NaN`` (not JSON) or fail on numpy integers.
-    """
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
+    return safe(obj)
 
 
 def dumps(obj: Any) -> str:
     """``obj`` as indented JSON, made safe by :func:`json_safe`."""
-    return json.dumps(json_safe(obj), indent=1)
+    from ifnexus._json import dumps as to_json
+
+    return to_json(obj)
 
 
 def echo_json(obj: Any) -> None:

@@ -8,8 +8,20 @@ from pathlib import Path
 
 import typer
 
-from ifnexus.cli._files import open_h5ad
-from ifnexus.cli._options import SPECIES_DETECTED, SpeciesChoice
+from ifnexus.cli._files import echo_json, open_h5ad
+from ifnexus.cli._options import (
+    JOBS,
+    JSON,
+    QUIET,
+    SCHEDULER,
+    SPECIES_DETECTED,
+    SpeciesChoice,
+    chunk_size_option,
+    run_kwargs,
+    run_options,
+    seed_option,
+)
+from ifnexus.cli._progress import progress
 from ifnexus.errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -52,28 +64,28 @@ def score_cmd(
     use_raw: bool | None = typer.Option(
         None, "--use-raw/--no-raw", help="Score .raw (default: when present)."
     ),
-    seed: int = typer.Option(
-        0, "--seed", help="Seed of the control-gene draws (0: scanpy's default)."
-    ),
+    seed: int = seed_option("Seed of the control-gene draws (0: scanpy's default)."),
     species: SpeciesChoice | None = SPECIES_DETECTED,
     min_genes: int = typer.Option(3, "--min-genes", help="Refuse a set with fewer genes found."),
     lognorm: bool = typer.Option(
         False, "--lognorm", help="Input is counts: normalise to 1e4 per row and log1p."
     ),
-    chunk_size: int = typer.Option(20_000, "--chunk-size", help="Rows per chunk."),
-    jobs: int = typer.Option(1, "--jobs", help="Threads for in-memory chunks (-1: all cores)."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask scheduler address: score chunks on that cluster."
-    ),
+    chunk_size: int | None = chunk_size_option("Cells or samples"),
+    jobs: int = JOBS,
+    scheduler: str | None = SCHEDULER,
     out: Path = typer.Option(
-        ..., "--out", help="Scores CSV: one row per cell/sample, one column per set."
+        ...,
+        "--out",
+        help="Output directory: scores.csv (one row per cell/sample, one column per set) and "
+        "gene_report.csv. (Deprecated: a path ending in .csv/.tsv/.txt is the scores file.)",
     ),
     report: Path | None = typer.Option(
-        None, "--report", help="Also write the per-set gene report (CSV)."
+        None, "--report", hidden=True, help="Deprecated: the gene report is OUT/gene_report.csv."
     ),
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
 ) -> None:
     """Score cells or samples for gene sets; ids first, one column per set."""
-    from ifnexus import RunOptions
     from ifnexus._io import write_table
     from ifnexus.genesets import read_gene_sets
     from ifnexus.scoring import gene_report, score_sets
@@ -87,28 +99,58 @@ def score_cmd(
         chosen = [s.strip() for s in sets.split(",") if s.strip()]  # type: ignore[union-attr]
         if not chosen:
             raise ValidationError("--sets is empty; give shipped set names separated by commas")
-    data, id_name = _load_input(input, layer)
-    try:
-        scores = score_sets(
-            data,
-            chosen,
-            method=method.value,
-            rng=seed,
-            species=sp,
-            layer=layer,
-            use_raw=use_raw,
-            min_genes=min_genes,
-            transform="lognorm" if lognorm else "none",
-            options=RunOptions(chunk_size=chunk_size, n_jobs=jobs, scheduler=scheduler),
+    scores_path, report_path = _outputs(out, report)
+    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
+    with progress(f"scoring {input.name}", total=3, quiet=quiet) as step:
+        step(f"reading {input.name}")
+        data, id_name = _load_input(input, layer)
+        step(f"scoring {len(chosen)} set(s) ({opts.workers} thread(s))")
+        scores = _score(score_sets, data, chosen, opts, method=method.value, rng=seed, species=sp,
+                        layer=layer, use_raw=use_raw, min_genes=min_genes,
+                        transform="lognorm" if lognorm else "none")  # fmt: skip
+        step("writing scores and the gene report")
+        scores.index.name = id_name
+        files = [str(write_table(scores, scores_path, index=True))]
+        rep = gene_report(scores)
+        if report_path is not None:
+            files.append(str(write_table(rep, report_path)))
+    if as_json:
+        echo_json({"command": "score", "unit": id_name, "n": len(scores),
+                   "sets": list(scores.columns), "method": method.value, "seed": seed,
+                   "gene_report": rep.to_dict(orient="records"), "files": files})  # fmt: skip
+        return
+    for _, row in rep.iterrows():
+        typer.echo(f"{row['set']}: {row['n_found']}/{row['n_genes']} genes found", err=True)
+    typer.echo(f"wrote {len(scores)} {id_name}s x {scores.shape[1]} sets to {scores_path}")
+
+
+_FILE_SUFFIXES = {".csv", ".tsv", ".txt"}
+
+
+def _outputs(out: Path, report: Path | None) -> tuple[Path, Path | None]:
+    """The scores file and gene-report file (or ``None``) that ``--out`` and ``--report`` name.
+
+    ``--out DIR`` writes ``DIR/scores.csv`` and ``DIR/gene_report.csv``. The old meaning, a
+    scores file (``--out scores.csv``, with ``--report FILE`` for the report), still works for
+    one release with a warning.
+    """
+    from ifnexus.cli._app import warn
+
+    if out.suffix.lower() in _FILE_SUFFIXES:
+        warn(
+            f"--out {out} names a file: deprecated, --out is a directory (OUT/scores.csv, "
+            "OUT/gene_report.csv); a file path will be an error in 0.3"
         )
+        return out, report
+    if report is not None:
+        warn("--report is deprecated: the gene report is written to OUT/gene_report.csv")
+    return out / "scores.csv", report if report is not None else out / "gene_report.csv"
+
+
+def _score(score_sets, data, chosen, opts, **kw):
+    """``score_sets`` on ``data`` with the run options; a backed h5ad is closed afterwards."""
+    try:
+        return score_sets(data, chosen, **kw, **run_kwargs(score_sets, opts))
     finally:
         if getattr(data, "isbacked", False):
             data.file.close()
-    scores.index.name = id_name
-    write_table(scores, out, index=True)
-    rep = gene_report(scores)
-    if report is not None:
-        write_table(rep, report)
-    for _, row in rep.iterrows():
-        typer.echo(f"{row['set']}: {row['n_found']}/{row['n_genes']} genes found", err=True)
-    typer.echo(f"wrote {len(scores)} {id_name}s x {scores.shape[1]} sets to {out}")
