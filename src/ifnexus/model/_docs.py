@@ -30,11 +30,16 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
 ## Python API
 
 * `simulate_cohort(schedule, n_patients=, setting=, disease=, genotype=, host=,
-  interventions=, days=, rng=, record=, scheduler=)` -> `CohortResult` (`patients`: one row
-  per tumour; `timecourses`: long table; `summary()`; `local_control_curve(by=)`).
+  interventions=, days=, rng=, record=, options=RunOptions(...))` -> `CohortResult`
+  (`patients`: one row per tumour; `timecourses`: long table; `summary`: table of measure,
+  value, unit; `to_dict()`: the `simulate --json` object; `local_control_curve(by=)`;
+  `local_control_table(by=)`: the overall and per-subgroup curves `simulate --out` writes).
+  `options` (`ifnexus.RunOptions`: `chunk_size`, `n_jobs` with -1 = all cores, `scheduler`)
+  never changes the results.
 * `tumour_model(schedule, ...)` -> `TumourModel` (`simulate()`, `reference()`, `to_sbml()`).
 * `in_vitro_survival(doses, genotype=)`, `in_vitro_curves(doses, genotypes=)`.
-* `tcd50(doses, fractions=, setting=, n_patients=, rng=, host=, genotype=, ...)`.
+* `tcd50(doses, fractions=, setting=, n_patients=, rng=, options=, host=, genotype=, ...)`
+  -> `TCD50Result` (`summary`, `to_dict()`, `table` per dose).
 * `parse_schedule`, `bed`, `eqd2`, `lq_survival`, `lymphocyte_survival`.
 
 ## Outcomes
