@@ -57,6 +57,23 @@ class ScoringBackground:
     source: str = ""
     params: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per gene of the matrix: its mean and expression bin.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``gene`` (column order of the matrix); columns ``mean`` (float64),
+            ``in_pool`` (whether controls may be drawn from it) and ``bin`` (float64: the
+            scanpy bin, NaN outside the pool).
+        """
+        out = pd.DataFrame({"mean": self.means.to_numpy(dtype=np.float64)}, index=self.var_names)
+        out.index.name = "gene"
+        out["in_pool"] = out.index.isin(self.bins.index)
+        out["bin"] = self.bins.reindex(out.index).to_numpy(dtype=np.float64)
+        return out
+
 
 def cut_bins(means: pd.Series, n_bins: int) -> pd.Series:
     """scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``."""

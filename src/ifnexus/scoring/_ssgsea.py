@@ -87,7 +87,13 @@ def ssgsea(
         Expression, genes x samples (index: gene symbols, unique; columns: sample names). Any
         monotone scale works (counts, TPM, log, intensities): only within-sample ranks are used.
         Every gene of ``expr`` is part of the ranking, so filter the universe first (ESTIMATE
-        uses its 10,412 common genes).
+        uses its 10,412 common genes). Why genes x samples, when the rest of the in-memory API
+        is samples (or cells) x genes: this is the ESTIMATE kernel, it takes the matrix as
+        ESTIMATE's GCT files and the tumour domain's bulk tables hold it, and it ranks within
+        columns. For samples x genes input (any backend, chunked), use
+        ``score_sets(data, sets, method="ssgsea")`` or
+        :func:`ifnexus.scoring.ssgsea_scores`, which call this kernel on transposed row chunks
+        and give the same numbers.
     gene_sets
         Set name -> gene symbols. Genes absent from ``expr`` are ignored; duplicates count once.
     alpha
