@@ -148,3 +148,59 @@ def test_bad_phenotype_inputs(kwargs, match):
 def test_sgrna_phenotype_bad_options():
     with pytest.raises(ValueError, match="filter_type"):
         sgrna_phenotype(np.ones(3), np.ones(3), np.ones(3, bool), filter_type="x")
+
+
+def _screen(seed=2):
+    rng = np.random.default_rng(seed)
+    genes = ["non-targeting"] * 200 + [f"G{i}" for i in range(60) for _ in range(4)]
+    genes[200:212] = [g for g in ("STING1", "IRF3", "CGAS") for _ in range(4)]  # in the IFN set
+    base = rng.poisson(400, len(genes)).astype(float)
+    cols = {"Gene": genes}
+    for r in (1, 2):
+        cols[f"T0_{r}"] = rng.poisson(base)
+        cols[f"U_{r}"] = rng.poisson(base)
+        ir = rng.poisson(base).astype(float)
+        ir[200:212] *= 5
+        cols[f"IR_{r}"] = ir
+    return pd.DataFrame(cols, index=pd.Index([f"s{i}" for i in range(len(genes))], name="sgRNA"))
+
+
+def test_fdr_follows_each_gene_score():
+    # each gene's FDR is the empirical FDR of its own score (aligned by gene, not by position)
+    res = phenotypes(_screen(), t0="T0_1,T0_2", untreated="U_1,U_2", treated="IR_1,IR_2")
+    g = res.genes.sample(frac=1.0, random_state=0)  # any order: the pairing is per row
+    for p in ("gamma", "tau", "rho"):
+        q = _empirical_fdr(g[f"{p}_score"].to_numpy(), res.pseudogenes[f"{p}_score"].to_numpy())
+        np.testing.assert_array_equal(g[f"{p}_fdr"].to_numpy(), q)
+
+
+def test_summary_is_the_gene_table_in_long_form():
+    res = phenotypes(_screen(), t0="T0_1,T0_2", untreated="U_1,U_2", treated="IR_1,IR_2")
+    s = res.summary
+    assert list(s.columns) == ["gene", "test", "n_sgrnas", "effect", "score", "p", "fdr", "hit"]
+    g = res.genes
+    for p in ("gamma", "tau", "rho"):
+        part = s[s["test"] == p]
+        assert part["gene"].tolist() == g["gene"].tolist()
+        for col, src in (("n_sgrnas", f"{p}_n"), ("effect", p), ("score", f"{p}_score"),
+                         ("p", f"{p}_p"), ("fdr", f"{p}_fdr"), ("hit", f"{p}_hit")):  # fmt: skip
+            np.testing.assert_array_equal(part[col].to_numpy(), g[src].to_numpy())
+
+
+def test_phenotype_cli_files_equal_the_library_files(tmp_path, capsys):
+    from ifnexus.cli import main
+
+    counts = _screen()
+    counts.to_csv(tmp_path / "counts.txt", sep="\t")
+    rc = main(["screen", "phenotype", "-k", str(tmp_path / "counts.txt"), "--t0", "T0_1,T0_2",
+               "--untreated", "U_1,U_2", "--treated", "IR_1,IR_2", "--doublings",
+               "gamma=8,tau=5,rho=3", "--seed", "3", "--no-figures", "--out",
+               str(tmp_path / "cli")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    res = phenotypes(counts, t0="T0_1,T0_2", untreated="U_1,U_2", treated="IR_1,IR_2",
+                     doublings={"gamma": 8, "tau": 5, "rho": 3}, rng=3)  # fmt: skip
+    written = res.write(tmp_path / "lib")
+    names = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert names == sorted(p.name for p in written)
+    for n in names:
+        assert (tmp_path / "cli" / n).read_bytes() == (tmp_path / "lib" / n).read_bytes(), n

@@ -7,13 +7,12 @@ one flag, as MAGeCK's does.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from ifnexus._io import write_table, write_text
+from ifnexus._io import write_table
 from ifnexus.errors import InputFormatError, ValidationError
 
 app = typer.Typer(
@@ -281,11 +280,10 @@ def phenotype_cmd(
     ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write figures."),
 ) -> None:
-    """gamma/tau/rho phenotypes and hits: DIR/genes.csv, sgrnas.csv, pathway.csv, params.json."""
+    """gamma/tau/rho phenotypes and hits: DIR/genes.csv, sgrnas.csv, pseudogenes.csv,
+    pathway_ranks.csv, pathway_enrichment.csv, params.json and figures."""
     from ifnexus.screen import (
-        gene_set_ranks,
         phenotypes,
-        rank_enrichment,
         rank_plot,
         read_control_list,
         read_counts,
@@ -303,26 +301,7 @@ def phenotype_cmd(
         min_reads=min_reads, filter_type=filter_type, pseudocount=pseudocount,  # type: ignore[arg-type]
         best_n=best_n, fdr=fdr, rng=seed,
     )  # fmt: skip
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [
-        write_table(res.genes, out / "genes.csv"),
-        write_table(res.sgrnas, out / "sgrnas.csv"),
-        write_table(res.pseudogenes, out / "pseudogenes.csv"),
-    ]
-    import pandas as pd
-
-    ranks, enr = [], []
-    for p in ("gamma", "tau", "rho"):
-        r = gene_set_ranks(res.genes, gene_set, score=f"{p}_score", hit_column=f"{p}_hit")
-        r.insert(0, "phenotype", p)
-        ranks.append(r)
-        e = rank_enrichment(res.genes, gene_set, score=p, alternative="two-sided",
-                            hit_column=f"{p}_hit")  # fmt: skip
-        e.insert(0, "phenotype", p)
-        enr.append(e)
-    paths.append(write_table(pd.concat(ranks), out / "pathway_ranks.csv"))
-    paths.append(write_table(pd.concat(enr), out / "pathway_enrichment.csv"))
-    paths.append(write_text(out / "params.json", json.dumps(res.params, indent=1, default=str)))
+    paths = res.write(out, gene_set=gene_set)
     if figures:
         figs = {}
         for p in ("gamma", "tau", "rho"):

@@ -28,9 +28,12 @@ checks them against scipy gene by gene.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +42,9 @@ from scipy import stats
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.errors import ValidationError
 from ifnexus.screen._io import as_count_table, parse_samples
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ifnexus.genesets import GeneSet
 
 logger = logging.getLogger(__name__)
 
@@ -231,12 +237,111 @@ class PhenotypeResult:
         ``<p>_score`` and ``<p>_sd_pseudo`` (the sd that scales every discriminant score).
     params
         Options, doublings, seed.
+    summary
+        Tidy gene x phenotype table (see :attr:`summary`).
     """
 
     genes: pd.DataFrame
     sgrnas: pd.DataFrame
     pseudogenes: pd.DataFrame
     params: dict = field(default_factory=dict)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Tidy gene-level results: one row per gene and phenotype.
+
+        Columns: ``gene``; ``test`` (``gamma``, ``tau`` or ``rho``); ``n_sgrnas`` (sgRNAs
+        scored); ``effect`` (gene phenotype: mean of the strongest sgRNAs); ``score``
+        (discriminant score, large is strong); ``p`` (Mann-Whitney p); ``fdr`` (empirical
+        FDR); ``hit`` (fdr <= the ``fdr`` option). The same columns as
+        :attr:`MageckResult.summary <ifnexus.screen.MageckResult.summary>` less its
+        ``rank`` and ``good_sgrnas``; genes in :attr:`genes` order, phenotype by phenotype.
+        """
+        parts = []
+        g = self.genes
+        for p in PHENOTYPES:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "gene": g["gene"].to_numpy(),
+                        "test": p,
+                        "n_sgrnas": g[f"{p}_n"].to_numpy(),
+                        "effect": g[p].to_numpy(),
+                        "score": g[f"{p}_score"].to_numpy(),
+                        "p": g[f"{p}_p"].to_numpy(),
+                        "fdr": g[f"{p}_fdr"].to_numpy(),
+                        "hit": g[f"{p}_hit"].to_numpy(dtype=bool),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    def pathway(
+        self, gene_set: str | GeneSet | Sequence[str] = "CGAS_STING_IFNI_CORE"
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Where a gene set ranks by each phenotype's discriminant score, and its enrichment.
+
+        Parameters
+        ----------
+        gene_set
+            A shipped set name, a :class:`~ifnexus.genesets.GeneSet` or a list of genes.
+
+        Returns
+        -------
+        (ranks, enrichment)
+            :func:`~ifnexus.screen.gene_set_ranks` by ``<p>_score`` and the two-sided
+            :func:`~ifnexus.screen.rank_enrichment` by ``<p>``, for gamma, tau and rho
+            stacked, each with a first column ``phenotype``.
+        """
+        from ifnexus.screen._pathway import gene_set_ranks, rank_enrichment
+
+        ranks, enr = [], []
+        for p in PHENOTYPES:
+            r = gene_set_ranks(self.genes, gene_set, score=f"{p}_score", hit_column=f"{p}_hit")
+            r.insert(0, "phenotype", p)
+            ranks.append(r)
+            e = rank_enrichment(self.genes, gene_set, score=p, alternative="two-sided",
+                                hit_column=f"{p}_hit")  # fmt: skip
+            e.insert(0, "phenotype", p)
+            enr.append(e)
+        return pd.concat(ranks), pd.concat(enr)
+
+    def write(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        gene_set: str | GeneSet | Sequence[str] = "CGAS_STING_IFNI_CORE",
+    ) -> list[Path]:
+        """Write the tables of ``ifnexus screen phenotype`` into ``directory`` (created).
+
+        Parameters
+        ----------
+        directory
+            Output folder.
+        gene_set
+            Gene set of the pathway tables (see :meth:`pathway`).
+
+        Returns
+        -------
+        list of Path
+            ``genes.csv``, ``sgrnas.csv``, ``pseudogenes.csv``, ``pathway_ranks.csv``,
+            ``pathway_enrichment.csv`` and ``params.json`` (the options), written atomically.
+        """
+        import json
+
+        from ifnexus._io import write_table, write_text
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        ranks, enr = self.pathway(gene_set)
+        return [
+            write_table(self.genes, out / "genes.csv"),
+            write_table(self.sgrnas, out / "sgrnas.csv"),
+            write_table(self.pseudogenes, out / "pseudogenes.csv"),
+            write_table(ranks, out / "pathway_ranks.csv"),
+            write_table(enr, out / "pathway_enrichment.csv"),
+            write_text(out / "params.json", json.dumps(self.params, indent=1, default=str)),
+        ]
 
 
 def _as_list(x: str | Sequence[str | int], name: str) -> list[str | int]:
@@ -389,7 +494,9 @@ def phenotypes(
         with np.errstate(divide="ignore", invalid="ignore"):
             score = np.abs(gs["phenotype"] / sd) * -np.log10(gs["p"])
             pscore = np.abs(ps["phenotype"] / sd) * -np.log10(ps["p"])
-        q = _empirical_fdr(score.to_numpy(), pscore.to_numpy())
+        # the FDR is computed in gs's gene order and aligned to the output by gene name
+        q = pd.Series(_empirical_fdr(score.to_numpy(), pscore.to_numpy()), index=score.index)
+        q = q.reindex(out.index).to_numpy(dtype=np.float64)
         gs = gs.reindex(out.index)
         out[p] = gs["phenotype"]
         out[f"{p}_p"] = gs["p"]
@@ -404,9 +511,9 @@ def phenotypes(
     params = {
         "samples": {k: [samples[i] for i in v] for k, v in arms.items()},
         "doublings": growth,
-        "min_reads": min_reads,
+        "min_reads": float(min_reads),
         "filter_type": filter_type,
-        "pseudocount": pseudocount,
+        "pseudocount": float(pseudocount),
         "pseudocount_behavior": pseudocount_behavior,
         "best_n": best_n,
         "fdr": fdr,
