@@ -66,3 +66,17 @@ def test_figures_label_ifn_axis():
     assert ax.get_title() == "IRF3: 2 of 2 sgRNAs scored"
     with pytest.raises(ValueError, match="no sgRNAs"):
         sgrna_plot(sg, "MISSING")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "missing"),
+    [({"score": "nope"}, "nope"), ({"score": "rho", "gene_column": "symbol"}, "symbol")],
+)
+def test_rank_plot_names_a_missing_column(kwargs, missing):
+    from ifnexus.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=f"column '{missing}' not in the table") as e:
+        rank_plot(_genes(), **kwargs)
+    assert "available columns: gene, rho, rho_p, rho_hit" in str(e.value)
+    with pytest.raises(ValidationError, match="'rho_q' not in the table; available columns"):
+        volcano_plot(_genes(), "rho", p_column="rho_q")

@@ -31,6 +31,16 @@ def _axes(ax: Axes | None) -> Axes:
     return new_axes(ax, (5.5, 4.5))
 
 
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """A ValidationError naming the first missing column and the available ones."""
+    for c in columns:
+        if c not in table.columns:
+            raise ValidationError(
+                f"{what}: column {c!r} not in the table; available columns: "
+                + ", ".join(map(str, table.columns))
+            )
+
+
 def _label_set(genes: Sequence[str], label: Sequence[str] | None) -> dict[str, str]:
     wanted = list(label) if label is not None else list(get_set("CGAS_STING_IFNI_CORE").genes)
     return {v: k for k, v in resolve_genes(wanted, [str(g) for g in genes]).mapping.items()}
@@ -72,9 +82,7 @@ def volcano_plot(
     """
     p_column = p_column or f"{phenotype}_p"
     hit_column = hit_column if hit_column is not None else f"{phenotype}_hit"
-    for c in (phenotype, p_column, gene_column):
-        if c not in genes.columns:
-            raise ValidationError(f"volcano plot: column {c!r} not in the gene table")
+    _require(genes, (phenotype, p_column, gene_column), "volcano plot")
     ax = _axes(ax)
     x = genes[phenotype].to_numpy(dtype=float)
     y = -np.log10(np.clip(genes[p_column].to_numpy(dtype=float), 1e-300, 1))
@@ -126,8 +134,7 @@ def rank_plot(
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    if score not in genes.columns:
-        raise ValidationError(f"rank plot: column {score!r} not in the gene table")
+    _require(genes, (score, gene_column), "rank plot")
     ax = _axes(ax)
     t = genes[[gene_column, score]].dropna().sort_values(score, ascending=ascending)
     r = np.arange(1, t.shape[0] + 1)
