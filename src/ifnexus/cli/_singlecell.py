@@ -7,8 +7,20 @@ from pathlib import Path
 
 import typer
 
-from ifnexus.cli._files import open_h5ad
-from ifnexus.cli._options import NO_FIGURES, SPECIES_DETECTED, SpeciesChoice
+from ifnexus.cli._files import echo_json, open_h5ad
+from ifnexus.cli._options import (
+    JOBS,
+    JSON,
+    NO_FIGURES,
+    QUIET,
+    SPECIES_DETECTED,
+    SpeciesChoice,
+    chunk_size_option,
+    run_kwargs,
+    run_options,
+    seed_option,
+)
+from ifnexus.cli._progress import progress
 
 app = typer.Typer(
     help="Single-cell IFN / immune profiling (h5ad in, tables + figures out).", no_args_is_help=True
@@ -43,12 +55,12 @@ def profile_cmd(
     chronic: float = typer.Option(
         0.25, "--chronic-threshold", help="ifn_chronic score for the chronic state."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the control-gene draws."),
+    seed: int = seed_option("Seed of the control-gene draws."),
     backed: bool = typer.Option(
         False, "--backed", help="Read the h5ad backed (chunk by chunk) instead of into memory."
     ),
-    chunk_size: int = typer.Option(20_000, "--chunk-size", help="Cells per chunk."),
-    jobs: int = typer.Option(1, "--jobs", help="Threads (-1: all cores)."),
+    chunk_size: int | None = chunk_size_option("Cells"),
+    jobs: int = JOBS,
     scheduler: str | None = typer.Option(
         None,
         "--scheduler",
@@ -56,35 +68,44 @@ def profile_cmd(
         "(same results as in process). With --backed the workers read the file themselves.",
     ),
     no_figures: bool = NO_FIGURES,
-    out: Path = typer.Option(..., "--out", help="Output folder."),
+    out: Path = typer.Option(..., "--out", help="Output directory (created)."),
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
 ) -> None:
     """Per-cell scores, cell types, IFN states; per-sample summaries, comparisons, pseudobulk."""
-    from ifnexus import RunOptions
     from ifnexus.singlecell import profile, write_profile
 
-    adata = open_h5ad(input, backed=backed)
-    try:
-        result = profile(
-            adata,
-            species=species.value if species else None,
-            sample_key=sample_key,
-            condition_key=condition_key,
-            reference=reference,
-            input_kind=input_kind.value if input_kind else None,
-            layer=layer,
-            acute_threshold=acute,
-            chronic_threshold=chronic,
-            rng=seed,
-            options=RunOptions(chunk_size=chunk_size, n_jobs=jobs, scheduler=scheduler),
-        )
-        paths = write_profile(result, adata, out, figures=not no_figures)
-    finally:
-        if adata.isbacked:
-            adata.file.close()
+    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
+    with progress(f"profiling {input.name}", total=3, quiet=quiet) as step:
+        step(f"reading {input.name}" + (" (backed)" if backed else ""))
+        adata = open_h5ad(input, backed=backed)
+        try:
+            step(f"scoring, annotating and summarising cells ({opts.workers} thread(s))")
+            result = _profile(profile, adata, opts, species=species.value if species else None,
+                              sample_key=sample_key, condition_key=condition_key,
+                              reference=reference,
+                              input_kind=input_kind.value if input_kind else None, layer=layer,
+                              acute_threshold=acute, chronic_threshold=chronic, rng=seed)  # fmt: skip
+            step("writing tables and figures")
+            paths = write_profile(result, adata, out, figures=not no_figures)
+        finally:
+            if adata.isbacked:
+                adata.file.close()
     s = result.settings
+    files = list(paths.values()) if isinstance(paths, dict) else list(paths)
+    counts = result.cells["cell_type"].value_counts()
+    if as_json:
+        echo_json({"command": "sc profile", "n_cells": len(result.cells), "settings": s,
+                   "cell_types": {str(k): int(v) for k, v in counts.items() if v},
+                   "files": [str(p) for p in files]})  # fmt: skip
+        return
     typer.echo(
         f"input: {s['input_kind']} ({s['input_kind_reason']}); species {s['species']}", err=True
     )
-    counts = result.cells["cell_type"].value_counts()
     typer.echo("cell types: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), err=True)
     typer.echo(f"wrote {len(paths)} outputs to {out}")
+
+
+def _profile(profile, adata, opts, **kw):
+    """``profile`` with the run options in the form its signature takes."""
+    return profile(adata, **kw, **run_kwargs(profile, opts))
