@@ -26,8 +26,10 @@ natural variables (``N``, not ``ln N``), segment by segment between the same jum
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from math import factorial
+from types import MappingProxyType
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -44,12 +46,14 @@ GROWTH = 1.3
 H_MAX = 0.15  # during treatment and the immune response that follows it
 LATE = 60.0  # days after the last jump from which the step may grow to H_MAX_LATE
 H_MAX_LATE = 1.0
-GRIDS: dict[str, dict[str, float]] = {
-    # step caps per setting, chosen from the cohort-wide accuracy study in docs/benchmarks.md
-    # (tumour burden within 1e-4 of a 16x finer grid for every sampled tumour)
-    "mouse": {"h_max": 0.15, "h_max_late": 1.0},
-    "patient": {"h_max": 0.2, "h_max_late": 5.0},
-}
+GRIDS: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        # step caps per setting, chosen from the cohort-wide accuracy study in docs/benchmarks.md
+        # (tumour burden within 1e-4 of a 16x finer grid for every sampled tumour)
+        "mouse": MappingProxyType({"h_max": 0.15, "h_max_late": 1.0}),
+        "patient": MappingProxyType({"h_max": 0.2, "h_max_late": 5.0}),
+    }
+)
 
 
 def grid_options(setting: str, refine: float = 1.0) -> dict[str, float]:

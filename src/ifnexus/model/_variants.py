@@ -18,7 +18,9 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -47,26 +49,38 @@ _TUMOUR_DEFAULT = {
 }
 _HOST_DEFAULT = {"h_T": 1.0, "h_ifnar": 1.0, "h_sting": 1.0}
 
-GENOTYPES: dict[str, dict[str, float]] = {
-    "wild-type": {},
-    "cgas-loss": {"t_cgas": 0.0},
-    "sting-loss": {"t_sting": 0.0},
-    "irf3-loss": {"t_irf3": 0.0},
-    "ifn-cluster-loss": {"t_cluster": 0.0},
-    "ifnar1-loss": {"t_ifnar": 0.0},
-    "stat1-loss": {"t_stat1": 0.0},
-    "chronic-ifn": {"chronic": 1.0},
-}
-"""Tumour genotypes: ``ifn-cluster-loss`` is 9p21 co-deletion of the type I IFN genes (no tumour
-IFN-I); ``chronic-ifn`` adds tonic low-level IFN-I production (IRDS-high at baseline)."""
 
-HOSTS: dict[str, dict[str, float]] = {
-    "immunocompetent": {},
-    "t-cell-deficient": {"h_T": 0.0},
-    "ifnar-loss": {"h_ifnar": 0.0},
-    "sting-loss": {"h_sting": 0.0},
-}
-"""Hosts; ``nude`` (and ``rag``) are aliases of ``t-cell-deficient``."""
+def _frozen(d: dict[str, dict[str, float]]) -> Mapping[str, Mapping[str, float]]:
+    """A read-only mapping of read-only mappings (public tables that steer results)."""
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in d.items()})
+
+
+GENOTYPES: Mapping[str, Mapping[str, float]] = _frozen(
+    {
+        "wild-type": {},
+        "cgas-loss": {"t_cgas": 0.0},
+        "sting-loss": {"t_sting": 0.0},
+        "irf3-loss": {"t_irf3": 0.0},
+        "ifn-cluster-loss": {"t_cluster": 0.0},
+        "ifnar1-loss": {"t_ifnar": 0.0},
+        "stat1-loss": {"t_stat1": 0.0},
+        "chronic-ifn": {"chronic": 1.0},
+    }
+)
+"""Tumour genotypes: ``ifn-cluster-loss`` is 9p21 co-deletion of the type I IFN genes (no tumour
+IFN-I); ``chronic-ifn`` adds tonic low-level IFN-I production (IRDS-high at baseline).
+Read-only (it steers every simulation): copy it (``{k: dict(v) for k, v in GENOTYPES.items()}``)
+to experiment."""
+
+HOSTS: Mapping[str, Mapping[str, float]] = _frozen(
+    {
+        "immunocompetent": {},
+        "t-cell-deficient": {"h_T": 0.0},
+        "ifnar-loss": {"h_ifnar": 0.0},
+        "sting-loss": {"h_sting": 0.0},
+    }
+)
+"""Hosts; ``nude`` (and ``rag``) are aliases of ``t-cell-deficient``. Read-only."""
 
 _HOST_ALIASES = {"nude": "t-cell-deficient", "rag": "t-cell-deficient", "wt": "immunocompetent"}
 

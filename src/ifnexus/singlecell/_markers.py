@@ -9,6 +9,9 @@ human genes. Malignant cells are called by the Schwann/neural-crest lineage of M
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from ifnexus.errors import ValidationError
 
 #: Cell types in display order; ``other`` is assigned when no marker set scores.
@@ -94,19 +97,21 @@ _MOUSE = {
     "endothelial": ["Pecam1", "Cdh5", "Kdr", "Cldn5", "Esam", "Tie1", "Emcn", "Vwf"],
 }
 
-#: Per-cell signatures of the profile: output column -> shipped gene-set name.
-SIGNATURES: dict[str, str] = {
-    "ifn_acute": "HALLMARK_INTERFERON_ALPHA_RESPONSE",
-    "ifn_acute_specific": "IFNA_ACUTE_SPECIFIC",
-    "ifn_chronic": "ISG.RS",
-    "irds_specific": "IRDS_SPECIFIC",
-    "ifn_gamma": "HALLMARK_INTERFERON_GAMMA_RESPONSE",
-    "cytotoxicity": "DANAHER2017_CYTOTOXIC_CELLS",
-    "exhaustion": "TCELL_EXHAUSTION",
-    "m1": "M1_AZIZI2018",
-    "m2": "M2_AZIZI2018",
-    "schwann_lineage": "SCHWANN_LINEAGE",
-}
+#: Per-cell signatures of the profile: output column -> shipped gene-set name (read-only).
+SIGNATURES: Mapping[str, str] = MappingProxyType(
+    {
+        "ifn_acute": "HALLMARK_INTERFERON_ALPHA_RESPONSE",
+        "ifn_acute_specific": "IFNA_ACUTE_SPECIFIC",
+        "ifn_chronic": "ISG.RS",
+        "irds_specific": "IRDS_SPECIFIC",
+        "ifn_gamma": "HALLMARK_INTERFERON_GAMMA_RESPONSE",
+        "cytotoxicity": "DANAHER2017_CYTOTOXIC_CELLS",
+        "exhaustion": "TCELL_EXHAUSTION",
+        "m1": "M1_AZIZI2018",
+        "m2": "M2_AZIZI2018",
+        "schwann_lineage": "SCHWANN_LINEAGE",
+    }
+)
 #: Signatures the profile cannot do without.
 REQUIRED_SIGNATURES: tuple[str, ...] = ("ifn_acute", "ifn_chronic")
 

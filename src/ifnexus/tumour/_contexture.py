@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -28,26 +30,28 @@ from ifnexus.genesets import get_set, resolve_genes
 
 logger = logging.getLogger(__name__)
 
-# output column -> shipped gene set
-CONTEXTURE_SETS: dict[str, str] = {
-    "danaher_B_cells": "DANAHER2017_B_CELLS",
-    "danaher_CD45": "DANAHER2017_CD45",
-    "danaher_CD8_T_cells": "DANAHER2017_CD8_T_CELLS",
-    "danaher_cytotoxic_cells": "DANAHER2017_CYTOTOXIC_CELLS",
-    "danaher_DC": "DANAHER2017_DC",
-    "danaher_exhausted_CD8": "DANAHER2017_EXHAUSTED_CD8",
-    "danaher_macrophages": "DANAHER2017_MACROPHAGES",
-    "danaher_mast_cells": "DANAHER2017_MAST_CELLS",
-    "danaher_neutrophils": "DANAHER2017_NEUTROPHILS",
-    "danaher_NK_CD56dim": "DANAHER2017_NK_CD56DIM",
-    "danaher_NK_cells": "DANAHER2017_NK_CELLS",
-    "danaher_Th1_cells": "DANAHER2017_TH1_CELLS",
-    "danaher_Treg": "DANAHER2017_TREG",
-    "danaher_T_cells": "DANAHER2017_T_CELLS",
-    "cytolytic_activity": "CYTOLYTIC_ROONEY2015",
-    "M1": "M1_AZIZI2018",
-    "M2": "M2_AZIZI2018",
-}
+# output column -> shipped gene set (read-only: it steers the profile)
+CONTEXTURE_SETS: Mapping[str, str] = MappingProxyType(
+    {
+        "danaher_B_cells": "DANAHER2017_B_CELLS",
+        "danaher_CD45": "DANAHER2017_CD45",
+        "danaher_CD8_T_cells": "DANAHER2017_CD8_T_CELLS",
+        "danaher_cytotoxic_cells": "DANAHER2017_CYTOTOXIC_CELLS",
+        "danaher_DC": "DANAHER2017_DC",
+        "danaher_exhausted_CD8": "DANAHER2017_EXHAUSTED_CD8",
+        "danaher_macrophages": "DANAHER2017_MACROPHAGES",
+        "danaher_mast_cells": "DANAHER2017_MAST_CELLS",
+        "danaher_neutrophils": "DANAHER2017_NEUTROPHILS",
+        "danaher_NK_CD56dim": "DANAHER2017_NK_CD56DIM",
+        "danaher_NK_cells": "DANAHER2017_NK_CELLS",
+        "danaher_Th1_cells": "DANAHER2017_TH1_CELLS",
+        "danaher_Treg": "DANAHER2017_TREG",
+        "danaher_T_cells": "DANAHER2017_T_CELLS",
+        "cytolytic_activity": "CYTOLYTIC_ROONEY2015",
+        "M1": "M1_AZIZI2018",
+        "M2": "M2_AZIZI2018",
+    }
+)
 
 
 def mean_log2_scores(log2expr: pd.DataFrame, sets: dict[str, tuple[str, ...]]) -> pd.DataFrame:
