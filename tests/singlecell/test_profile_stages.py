@@ -189,7 +189,7 @@ def test_stages_by_hand_equal_profile(data, result):
     bg = prepare(inp.source, transform=inp.transform)
     scores, genes = score_signatures(inp, bg, rng=0)
     annot, _ = annotate_cells(inp.source, species="human", background=bg, transform="lognorm")
-    cells = cell_table(inp, annot, scores)
+    cells = cell_table(annot, scores, samples=inp.samples, conditions=inp.conditions)
     pd.testing.assert_frame_equal(cells, result.cells)
     samples = summarise_samples(
         cells, sample_key="sample", condition_key="condition", score_columns=list(SIGNATURES)
@@ -197,7 +197,7 @@ def test_stages_by_hand_equal_profile(data, result):
     pd.testing.assert_frame_equal(samples, result.samples)
     comp = compare_conditions(samples, condition_key="condition", reference="sham")
     pd.testing.assert_frame_equal(comp, result.comparisons)
-    pb, note = profile_pseudobulk(data, inp, cells)
+    pb, note = profile_pseudobulk(data, cells, inp=inp)
     np.testing.assert_array_equal(pb.X, result.pseudobulk.X)
     assert note == result.settings["pseudobulk"]
     stored = store_profile(data, result, copy=True)
@@ -238,8 +238,6 @@ def test_score_signatures_stage_equals_score_sets(data):
 def test_cell_table_stage_applies_state_rule(data):
     """On a hand-made table the states follow the two documented thresholds."""
     idx = pd.Index(["c1", "c2", "c3", "c4"])
-    inp = profile_input(data[:4].copy(), sample_key="sample")
-    inp = type(inp)(**{**inp.__dict__, "samples": pd.Series(["s"] * 4, index=idx)})
     annot = pd.DataFrame(
         {
             "cell_type": ["cd8_t"] * 4,
@@ -253,12 +251,16 @@ def test_cell_table_stage_applies_state_rule(data):
     scores = pd.DataFrame(
         {"ifn_acute": [0.6, 0.1, 0.1, 0.5], "ifn_chronic": [0.0, 0.3, 0.1, 0.25]}, index=idx
     )
-    cells = cell_table(inp, annot, scores, acute_threshold=0.5, chronic_threshold=0.25)
+    cells = cell_table(
+        annot, scores, samples=["s"] * 4, acute_threshold=0.5, chronic_threshold=0.25
+    )
     assert cells["ifn_state"].astype(str).tolist() == ["acute", "chronic", "none", "acute"]
     pd.testing.assert_series_equal(
         cells["ifn_state"], call_ifn_state(scores, acute_threshold=0.5, chronic_threshold=0.25)
     )
     assert list(cells.columns[:2]) == ["sample", "cell_type"]
+    with pytest.raises(ValidationError, match="one value per cell"):
+        cell_table(annot, scores, samples=["s"] * 3)
 
 
 def test_pseudobulk_stage_from_counts_layer():
@@ -275,12 +277,12 @@ def test_pseudobulk_stage_from_counts_layer():
         {"sample": a.obs["sample"].astype(str), "cell_type": rng.choice(["x", "y"], a.n_obs)},
         index=a.obs_names,
     )
-    pb, note = profile_pseudobulk(a, inp, cells)
+    pb, note = profile_pseudobulk(a, cells, inp=inp)
     key = (cells["sample"] + "|" + cells["cell_type"]).to_numpy()
     expect = pd.DataFrame(x, index=key).groupby(level=0).sum()
     np.testing.assert_allclose(pb.X, expect.loc[pb.obs_names].to_numpy())
     assert note == "summed from layer 'counts'"
-    none, why = profile_pseudobulk(a, inp, cells, counts_layer=None)
+    none, why = profile_pseudobulk(a, cells, inp=inp, counts_layer=None)
     assert none is None and "no counts layer" in why
 
 

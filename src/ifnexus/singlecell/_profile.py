@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -305,10 +306,11 @@ def score_signatures(
 
 
 def cell_table(
-    inp: ProfileInput,
     annotation: pd.DataFrame,
     scores: pd.DataFrame,
     *,
+    samples: pd.Series | Sequence[str],
+    conditions: pd.Series | Sequence[str] | None = None,
     acute_threshold: float = 0.5,
     chronic_threshold: float = 0.25,
 ) -> pd.DataFrame:
@@ -316,12 +318,13 @@ def cell_table(
 
     Parameters
     ----------
-    inp
-        Stage 1 output (samples and conditions of the cells).
     annotation
         First output of :func:`annotate_cells`.
     scores
-        First output of :func:`score_signatures`.
+        First output of :func:`score_signatures` (needs ``ifn_acute`` and ``ifn_chronic``).
+    samples, conditions
+        Each cell's sample and condition, in the order of ``scores`` (``ProfileInput.samples``
+        and ``ProfileInput.conditions``).
     acute_threshold, chronic_threshold
         IFN-state thresholds (:func:`call_ifn_state`).
 
@@ -332,9 +335,13 @@ def cell_table(
         :data:`CELL_TYPE_COLUMNS`, the signature scores, ``ifn_state`` and ``marker_<type>``.
     """
     cells = pd.DataFrame(index=scores.index)
-    cells["sample"] = inp.samples.to_numpy()
-    if inp.conditions is not None:
-        cells["condition"] = inp.conditions.to_numpy()
+    if len(samples) != len(cells) or (conditions is not None and len(conditions) != len(cells)):
+        raise ValidationError(
+            f"samples/conditions must give one value per cell ({len(cells)} scored cells)"
+        )
+    cells["sample"] = np.asarray(samples)
+    if conditions is not None:
+        cells["condition"] = np.asarray(conditions)
     cells = cells.join(annotation[list(CELL_TYPE_COLUMNS)])
     cells = cells.join(scores)
     cells["ifn_state"] = call_ifn_state(
@@ -345,9 +352,9 @@ def cell_table(
 
 def profile_pseudobulk(
     adata: Any,
-    inp: ProfileInput,
     cells: pd.DataFrame,
     *,
+    inp: ProfileInput,
     counts_layer: str | None = "counts",
     options: RunOptions | None = None,
 ) -> tuple[ad.AnnData | None, str]:
@@ -357,10 +364,10 @@ def profile_pseudobulk(
     ----------
     adata
         The profiled AnnData (for ``counts_layer``).
-    inp
-        Stage 1 output: a counts input is summed itself.
     cells
         Stage 5 output (``sample``, ``cell_type``, ``condition``).
+    inp
+        Stage 1 output: a counts input is summed itself.
     counts_layer
         Layer with raw counts, used when the scored matrix is log-normalised.
     options
@@ -660,9 +667,10 @@ def profile(
     )
     genes = pd.concat([genes, marker_report.assign(kind="marker")], ignore_index=True)
     cells = cell_table(
-        inp,
         annot,
         scores,
+        samples=inp.samples,
+        conditions=inp.conditions,
         acute_threshold=acute_threshold,
         chronic_threshold=chronic_threshold,
     )
@@ -677,7 +685,7 @@ def profile(
         comparisons = compare_conditions(samples, condition_key="condition", reference=reference)
     else:
         comparisons = pd.DataFrame()
-    pb, pb_note = profile_pseudobulk(adata, inp, cells, counts_layer=counts_layer, options=opts)
+    pb, pb_note = profile_pseudobulk(adata, cells, inp=inp, counts_layer=counts_layer, options=opts)
     settings = {
         "method": "mean-control",
         "species": inp.species,
