@@ -186,3 +186,27 @@ def test_fastq_blocks_memory_map_buffer_and_gzip_agree(tmp_path):
     (tmp_path / "bad.fastq").write_text("\n".join(bad))
     with pytest.raises(ValueError, match="record 2001: third line"):
         _reads_of(tmp_path / "bad.fastq", 300)
+
+
+def test_summary_is_tidy_and_old_names_warn(shared):
+    base = shared(*DEMO2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = count_fastq(
+            [str(base / "test1.fastq"), str(base / "test2.fastq")], base / "library.txt",
+            sample_labels=["L1", "CTRL"],
+        )  # fmt: skip
+    s = res.summary
+    assert list(s.columns) == ["sample", "file", "reads", "mapped", "mapped_fraction",
+                               "n_sgrnas", "zero_sgrnas", "gini_index"]  # fmt: skip
+    ref = pd.read_csv(base / "demo.countsummary.txt", sep="\t")  # MAGeCK's own numbers
+    assert s["sample"].tolist() == ref["Label"].tolist()
+    for new, old in (("reads", "Reads"), ("mapped", "Mapped"), ("n_sgrnas", "TotalsgRNAs"),
+                     ("zero_sgrnas", "Zerocounts")):  # fmt: skip
+        assert s[new].tolist() == ref[old].tolist(), new
+    np.testing.assert_allclose(s["mapped_fraction"], ref["Percentage"], rtol=1e-3)
+    np.testing.assert_allclose(s["gini_index"], ref["GiniIndex"], rtol=1e-3)
+    assert list(res.countsummary.columns[:8]) == list(ref.columns[:8])  # MAGeCK's layout
+    with pytest.warns(FutureWarning, match="'Reads'.*now 'reads'"):
+        old = s["Reads"]
+    assert old.tolist() == s["reads"].tolist()

@@ -364,16 +364,62 @@ def _detect_trim5(path: str, lib: _Library) -> list[int]:
     return cand5
 
 
+# MAGeCK's count-summary column -> the tidy summary's
+_TIDY_NAMES = {
+    "Label": "sample", "File": "file", "Reads": "reads", "Mapped": "mapped",
+    "Percentage": "mapped_fraction", "TotalsgRNAs": "n_sgrnas", "Zerocounts": "zero_sgrnas",
+    "GiniIndex": "gini_index",
+}  # fmt: skip
+
+
+def _count_summary_class() -> type:
+    """A DataFrame whose old (MAGeCK) column names still index it, with a FutureWarning."""
+    import pandas as pd
+
+    class CountSummary(pd.DataFrame):
+        @property
+        def _constructor(self):  # derived tables are plain DataFrames
+            return pd.DataFrame
+
+        def __getitem__(self, key):
+            if isinstance(key, str) and key in _TIDY_NAMES and key not in self.columns:
+                warnings.warn(
+                    f"CountResult.summary[{key!r}] is deprecated and will be removed in the "
+                    f"next release: the column is now {_TIDY_NAMES[key]!r} (MAGeCK's columns: "
+                    "CountResult.countsummary)",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+                key = _TIDY_NAMES[key]
+            return super().__getitem__(key)
+
+    return CountSummary
+
+
+def _CountSummary(frame):  # noqa: N802 - builds the class once pandas is imported
+    global _COUNT_SUMMARY
+    if _COUNT_SUMMARY is None:
+        _COUNT_SUMMARY = _count_summary_class()
+    return _COUNT_SUMMARY(frame)
+
+
+_COUNT_SUMMARY: type | None = None
+
+
 class CountResult:
     """Result of :func:`count_fastq`; the tables are built on first access (pandas).
 
     Attributes
     ----------
     counts
-        Count table in MAGeCK's row order: index sgRNA, ``Gene``, one int column per sample.
+        Count table in MAGeCK's row order: index sgRNA, ``Gene``, one int column per sample
+        (guides x samples, the layout of MAGeCK's ``count.txt``).
     summary
-        Count summary, MAGeCK's columns ``File, Label, Reads, Mapped, Percentage,
-        TotalsgRNAs, Zerocounts, GiniIndex``, one row per FASTQ file.
+        Tidy count summary, one row per FASTQ file: ``sample, file, reads, mapped,
+        mapped_fraction, n_sgrnas, zero_sgrnas, gini_index``.
+    countsummary
+        The same in MAGeCK's columns ``File, Label, Reads, Mapped, Percentage, TotalsgRNAs,
+        Zerocounts, GiniIndex``.
     normalized
         Normalised counts of the guides seen in any sample (then unseen guides as 0).
     size_factors
@@ -434,13 +480,32 @@ class CountResult:
 
     @property
     def summary(self):
+        """Tidy per-file count summary (one row per FASTQ file, in input order).
+
+        Columns: ``sample`` (the label), ``file``, ``reads``, ``mapped`` (reads assigned to a
+        guide), ``mapped_fraction`` (mapped / reads), ``n_sgrnas`` (library guides),
+        ``zero_sgrnas`` (guides with no read in the sample), ``gini_index`` (of the sample's
+        counts). The same numbers as MAGeCK's ``countsummary`` (:attr:`countsummary`).
+
+        Until 0.2 this table had MAGeCK's column names (``File``, ``Label``, ``Reads``...);
+        indexing it by an old name still works for one release, with a ``FutureWarning``.
+        """
         if "summary" not in self._cache:
+            tidy = self.countsummary.rename(columns=_TIDY_NAMES)[list(_TIDY_NAMES.values())]
+            self._cache["summary"] = _CountSummary(tidy)
+        return self._cache["summary"]
+
+    @property
+    def countsummary(self):
+        """The count summary in MAGeCK's ``countsummary.txt`` columns: ``File, Label, Reads,
+        Mapped, Percentage, TotalsgRNAs, Zerocounts, GiniIndex``."""
+        if "countsummary" not in self._cache:
             import pandas as pd
 
             s = pd.DataFrame(self.summary_rows)
             s["Percentage"] = s["Percentage"].astype(float)
-            self._cache["summary"] = s
-        return self._cache["summary"]
+            self._cache["countsummary"] = s
+        return self._cache["countsummary"]
 
     @property
     def size_factors(self):
@@ -595,9 +660,10 @@ def count_fastq(
     Returns
     -------
     CountResult
-        ``.counts`` (index sgRNA, ``Gene``, samples), ``.summary`` (columns ``File, Label,
-        Reads, Mapped, Percentage, TotalsgRNAs, Zerocounts, GiniIndex``), ``.normalized``,
-        ``.size_factors``, ``.trim5``, ``.unmapped``.
+        ``.counts`` (index sgRNA, ``Gene``, samples), ``.summary`` (tidy, one row per file:
+        ``sample, file, reads, mapped, mapped_fraction, n_sgrnas, zero_sgrnas, gini_index``),
+        ``.countsummary`` (MAGeCK's columns), ``.normalized``, ``.size_factors``, ``.trim5``,
+        ``.unmapped``.
     """
     lib_ids, seqs, lib_genes = _library_records(library, reverse_complement)
     index = _Library(seqs, count_n)
