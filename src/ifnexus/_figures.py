@@ -107,8 +107,8 @@ def deprecated_path(func: str, path: object, fig: Figure | SubFigure | Axes) -> 
     """Save ``fig`` to ``path`` for a caller of the old ``func(..., path)`` signature, warning."""
     warnings.warn(
         f"{func}(..., path) is deprecated and will be removed in the next release: {func} now "
-        f"returns the drawn Axes/Figure; save it with ifnexus._figures.save_figure(fig, path) "
-        f"or fig.savefig(path)",
+        f"returns the Axes/Figure it drew and writes no file; save it yourself, e.g. "
+        f"fig.savefig(path) (ax.figure.savefig(path) for an Axes)",
         FutureWarning,
         stacklevel=3,
     )
