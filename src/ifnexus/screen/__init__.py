@@ -1,5 +1,11 @@
 """CRISPR screens: MAGeCK-compatible counting and alpha-RRA testing, CRISPRi phenotypes.
 
+Count tables are guides x samples (rows sgRNAs, a ``Gene`` column, one column per sample), the
+layout of MAGeCK's files, kept in memory so that tables go in and out unchanged. Every result
+object (``CountResult``, ``MageckResult``, ``MageckComparisons``, ``PhenotypeResult``) has a
+``summary`` property: a tidy DataFrame with documented snake_case columns. ``mageck_test`` and
+``rra`` run as named stages that can be called one at a time.
+
 Names are imported on first use (PEP 562), so ``ifnexus screen count`` never loads pandas,
 scipy or matplotlib.
 """

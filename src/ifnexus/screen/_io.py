@@ -4,7 +4,12 @@ A count table is what ``mageck count`` writes and ``mageck test -k`` reads: one 
 column 1 the sgRNA id, column 2 the gene, then one column per sample; tab-separated, or
 comma-separated when the name ends in ``.csv`` (MAGeCK's rule). In memory it is a DataFrame
 indexed by sgRNA id (index name ``sgRNA``) with a ``Gene`` column followed by the sample columns
-as float64. Unlike MAGeCK, which skips malformed lines with a log message, every malformed value
+as float64.
+
+Orientation: count tables are guides x samples (rows sgRNAs, columns samples), in files and
+in memory. It is the transpose of the cells/samples x genes matrices elsewhere in ifnexus, on
+purpose: it is the layout of every MAGeCK, MAGeCKFlute and ScreenProcessing file screen users
+read and write, and a table read here and written back is the same file. Unlike MAGeCK, which skips malformed lines with a log message, every malformed value
 here is an error naming the file, line and column: a screen analysed on half its rows is worse
 than no analysis.
 """

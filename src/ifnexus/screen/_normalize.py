@@ -9,6 +9,8 @@ the median method on the control sgRNAs only.
 The ratios are computed with numpy, and the selected median ratio is then recomputed with the
 ``math`` module in MAGeCK's order of operations, so the factors equal MAGeCK's to the last bit
 (numpy's vectorised ``log`` may differ from libm by one ulp).
+
+Matrices are guides x samples, as MAGeCK's count files (see :mod:`ifnexus.screen._io`).
 """
 
 from __future__ import annotations
