@@ -1,12 +1,18 @@
 """Build the study report from a study folder: read its tables and figures, write one HTML file.
 
-The report reads results only: every number on the page comes from the tables the study
-and the analysis commands wrote; this module formats them into figures, takeaways and tables.
+The report reads results only: every number on the page comes from the tables the study and
+its analysis wrote; this module formats them into figures, takeaways and tables. Each number a
+takeaway quotes is a cell of a table shown on the page (:meth:`Table.cite`), and each states its
+endpoint, time point and population. Numbers that describe the same thing come from one
+computation: the trial's local control and the cohort's model truth both come from
+:func:`ifnexus.study._trial.local_control_at`, and the cohort section shows them side by side
+with the observed cumulative incidence (``recovery/local_failure_24m.csv``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +22,17 @@ from ifnexus._io import write_text
 from ifnexus.errors import InputFormatError
 from ifnexus.report._figures import (
     bar_figure,
+    cif_figure,
+    composition_figure,
     faceted_bar_figure,
+    forest_figure,
+    purity_figure,
     sample_points_figure,
+    score_by_group_figure,
     timecourse_figure,
     volcano_figure,
 )
-from ifnexus.report._html import Figure, Section, Table, render_html
+from ifnexus.report._html import Figure, Section, Table, fmt_pct, render_html
 
 _REQUIRED = (
     "study.json",
@@ -29,21 +40,77 @@ _REQUIRED = (
     "model/ablations.csv",
     "model/trial.csv",
     "recovery/screen.csv",
+    "recovery/screen_summary.csv",
     "recovery/ifn_state_confusion.csv",
+    "recovery/tumour_summary.csv",
     "recovery/local_control.csv",
+    "recovery/local_failure_24m.csv",
+    "recovery/cif_curves.csv",
+    "recovery/cif_at_risk.csv",
+    "recovery/gray_test.csv",
     "recovery/singlecell.csv",
+    "recovery/singlecell_summary.csv",
 )
 
+_DISEASE = {"gross": "gross disease", "postop": "post-operative"}
+_STATES = ("acute-competent", "chronic", "ifn-deficient")
+_ABLATION_NAMES = {
+    "wild type": "wild type",
+    "sting-loss": "tumour STING loss",
+    "cgas-loss": "tumour cGAS loss",
+    "irf3-loss": "tumour IRF3 loss",
+    "ifnar1-loss": "tumour IFNAR1 loss",
+    "stat1-loss": "tumour STAT1 loss",
+    "ifn-cluster-loss": "tumour IFN-cluster loss",
+    "chronic-ifn": "tumour chronic IFN",
+    "host t-cell-deficient": "host without T cells",
+    "host ifnar-loss": "host IFNAR loss",
+    "host sting-loss": "host STING loss",
+}
+_FEATURES = {
+    "ifn_state": "IFN state",
+    "ifn_cluster_status": "IFN cluster (9p21)",
+    "cdkn2a_status": "CDKN2A (9p21)",
+    "TumorPurity": "Tumour purity (ESTIMATE)",
+}
+_LEVELS = {"homozygous": "homozygous loss", "hemizygous": "hemizygous loss", "neutral": "none"}
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+
+def schedule_label(schedule: str) -> str:
+    """A schedule spec as a clinician writes it: ``50Gy/25fx`` -> ``50 Gy in 25 fractions``."""
+    s = str(schedule).replace(" ", "")
+    m = re.fullmatch(r"([\d.]+)Gy/(\d+)fx", s)
+    if m:
+        return f"{m.group(1)} Gy in {m.group(2)} fractions"
+    m = re.fullmatch(r"([\d.]+)Gyx(\d+)", s)
+    if m:
+        n = int(m.group(2))
+        return f"{m.group(1)} Gy single fraction" if n == 1 else f"{n} x {m.group(1)} Gy"
+    return str(schedule)
 
 
-def _versus(base: float, value: float) -> str:
-    """How ``value`` compares with ``base`` at the percentages shown: raises, lowers or leaves."""
-    if _pct(value) == _pct(base):
-        return f"leaves it at {_pct(value)}"
-    return f"{'raises' if value > base else 'lowers'} it to {_pct(value)}"
+def term_label(feature: str, term: str, unit: str) -> str:
+    """A model term in words: ``ifn_cluster_status[homozygous]`` -> ``IFN cluster (9p21): homozygous loss vs none``."""
+    name = _FEATURES.get(feature, feature.replace("_", " "))
+    m = re.search(r"\[(?:T\.)?(.+)\]$", str(term))
+    unit = str(unit) if isinstance(unit, str) else ""
+    if m:
+        ref = unit[3:] if unit.startswith("vs ") else ""
+        level = _LEVELS.get(m.group(1), m.group(1))
+        return f"{name}: {level} vs {_LEVELS.get(ref, ref)}" if ref else f"{name}: {level}"
+    sd = re.fullmatch(r"per SD \(([\d.eE+-]+)\)", unit)
+    if sd:
+        return f"{name}, per SD ({float(sd.group(1)):.2f})"
+    return f"{name} ({unit})" if unit else name
+
+
+def _versus(base: Table, row0: str, row: str, col: str) -> str:
+    """How arm ``row`` compares with ``row0`` at the percentages shown: raises, lowers or leaves."""
+    a, b = base.cell(row0, col), base.cell(row, col)
+    if a == b:
+        return f"leaves it at {base.cite(row, col)}"
+    word = "raises" if float(base.value(row, col)) > float(base.value(row0, col)) else "lowers"  # type: ignore[arg-type]
+    return f"{word} it to {base.cite(row, col)}"
 
 
 def _csv(path: Path) -> pd.DataFrame | None:
@@ -54,30 +121,72 @@ def _png(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def _system(d: Path) -> Section:
+def _system(d: Path) -> tuple[Section, dict[str, Table]]:
+    from ifnexus.model._cohort import DEFAULT_DAYS
+
     tc = pd.read_csv(d / "model" / "system_timecourses.csv")
     abl = pd.read_csv(d / "model" / "ablations.csv")
-    peak = tc.groupby("scenario")["acute_signal"].max()
-    ref = float(abl.loc[abl["kind"] == "reference", "local_control"].iloc[0])
-    nude = abl[abl["scenario"] == "host t-cell-deficient"]["local_control"]
-    ifnar = abl[abl["scenario"] == "ifnar1-loss"]["local_control"]
-    late = tc[tc["day"] == tc["day"].max()].set_index("scenario")["ustat1"]
+    last = float(tc["day"].max())
+    summary = (
+        tc.groupby("scenario", sort=False)
+        .agg(acute_peak=("acute_signal", "max"), cd8_peak=("cd8", "max"))
+        .join(tc[tc["day"] == last].set_index("scenario")["ustat1"].rename("ustat1_end"))
+        .reset_index()
+    )
+    t_sys = Table(
+        f"Model time courses under 50 Gy in 25 fractions: peaks and day-{last:.0f} values "
+        "(one typical tumour per IFN state)",
+        summary,
+        id="system-summary",
+        headers={
+            "scenario": "Tumour",
+            "acute_peak": "Peak acute pSTAT1 signal (0-1)",
+            "cd8_peak": "Peak CD8+ T-cell density (rel.)",
+            "ustat1_end": f"U-STAT1 at day {last:.0f} (a.u.)",
+        },
+        formats={"acute_peak": "f2", "cd8_peak": "f2", "ustat1_end": "f2"},
+    )
     take1 = (
-        f"After radiotherapy the IFN-competent tumour mounts an acute pSTAT1 burst (peak {peak.get('acute-competent', float('nan')):.2f}); "
-        f"the chronic tumour is left with U-STAT1 (the IRDS arm) at {late.get('chronic', float('nan')):.2f} "
-        f"at day {tc['day'].max():.0f}, against {late.get('acute-competent', float('nan')):.2f} for the competent one."
+        "After radiotherapy the IFN-competent tumour mounts an acute pSTAT1 burst (peak "
+        f"{t_sys.cite('acute-competent', 'acute_peak')}); the chronic tumour is left with U-STAT1 "
+        f"(the IRDS arm) at {t_sys.cite('chronic', 'ustat1_end')} a.u. at day {last:.0f}, against "
+        f"{t_sys.cite('acute-competent', 'ustat1_end')} for the competent one."
     )
-    schedule, n_mice = str(abl["schedule"].iloc[0]), int(abl["n"].iloc[0])
-    take2 = (
-        f"{schedule} controls {_pct(ref)} of immunocompetent mice; without T cells {_pct(float(nude.iloc[0])) if len(nude) else 'n/a'}, "
-        f"with tumour IFNAR1 loss {_pct(float(ifnar.iloc[0])) if len(ifnar) else 'n/a'}."
+    schedule = str(abl["schedule"].iloc[0])
+    n_mice = int(abl["n"].iloc[0])
+    days = DEFAULT_DAYS["mouse"]
+    shown = abl.assign(scenario=abl["scenario"].map(lambda s: _ABLATION_NAMES.get(s, s)))
+    t_abl = Table(
+        f"Mouse grafts under {schedule_label(schedule)}: local control at day {days:.0f} "
+        f"(end of follow-up), {n_mice} mice per arm",
+        shown[["scenario", "kind", "local_control", "n"]],
+        id="ablations",
+        headers={
+            "scenario": "Arm",
+            "kind": "Ablation of",
+            "local_control": f"Local control at day {days:.0f}",
+            "n": "Mice (n)",
+        },
+        formats={"local_control": "pct"},
     )
-    return Section(
+    ref = shown.loc[abl["kind"] == "reference", "scenario"].iloc[0]
+    parts = [
+        f"{schedule_label(schedule)} controls {t_abl.cite(ref, 'local_control')} of immunocompetent mice"
+    ]
+    for key, words in (
+        ("host without T cells", "without T cells"),
+        ("tumour IFNAR1 loss", "with tumour IFNAR1 loss"),
+    ):
+        if key in set(shown["scenario"]):
+            parts.append(f"{words} {t_abl.cite(key, 'local_control')}")
+    take2 = "; ".join(parts) + f" (local control at day {days:.0f})."
+    section = Section(
         "system",
         "1. The system: acute versus chronic interferon",
-        "The mechanistic model (ifnexus.model) links radiation, cGAS/STING, IFN-I, IFNAR1/STAT1 and CD8+ T cells. "
-        "Left to right: IFN-I in the tumour, the acute arm, the chronic U-STAT1 arm, CD8+ T cells and the tumour, "
-        "for a typical acute-competent, chronic (IRDS-high) and IFN-deficient (9p21 IFN-cluster loss) tumour under 50 Gy/25 fx.",
+        "The mechanistic model (`ifnexus.model`) links radiation, cGAS/STING, IFN-I, IFNAR1/STAT1 "
+        "and CD8+ T cells. Panels: IFN-I in the tumour, the acute arm, the chronic U-STAT1 arm, "
+        "CD8+ T cells and the tumour burden, for a typical acute-competent, chronic (IRDS-high) "
+        "and IFN-deficient (9p21 IFN-cluster loss) tumour under 50 Gy in 25 fractions.",
         figures=[
             Figure(
                 timecourse_figure(tc),
@@ -89,77 +198,186 @@ def _system(d: Path) -> Section:
                     abl,
                     x="scenario",
                     y="local_control",
-                    ylabel="local control (%)",
-                    title=f"Mouse grafts, {schedule}: genotype and host ablations",
+                    ylabel=f"local control at day {days:.0f} (%)",
+                    xlabel="tumour genotype or host",
+                    labels=_ABLATION_NAMES,
                 ),
                 take2,
                 f"Each bar: {n_mice} virtual mice with the same random draws; only the ablation differs.",
             ),
-        ],
+        ],  # fmt: skip
+        tables=[t_sys, t_abl],
     )
+    return section, {"system": t_sys, "ablations": t_abl}
 
 
-def _trial(d: Path) -> Section:
+def _trial(d: Path) -> tuple[Section, Table]:
     tr = pd.read_csv(d / "model" / "trial.csv")
-    allp = tr[tr["ifn_state"] == "all"].set_index(["regimen", "combination"])["local_control"]
-    ref = tr["regimen"].iloc[0]
-
-    def lc(combo: str, regimen: str = ref) -> float:
-        return float(allp.get((regimen, combo), float("nan")))
-
-    base = lc("RT alone")
-    take = (
-        f"{ref}: 2-year local control is {_pct(base)} with radiotherapy alone; IFNAR blockade during "
-        f"radiotherapy {_versus(base, lc('+ IFNAR block during RT'))}, given after the course it "
-        f"{_versus(base, lc('+ IFNAR block after RT'))}; a STING agonist {_versus(base, lc('+ STING agonist'))}."
+    disease = str(tr["disease"].iloc[0]) if "disease" in tr else "gross"
+    population = _DISEASE.get(disease, disease)
+    wide = tr.pivot_table(
+        index=["regimen", "combination"], columns="ifn_state", values="local_control", sort=False
     )
-    states = tr[tr["ifn_state"] != "all"]
-    return Section(
+    n_all = tr[tr["ifn_state"] == "all"].set_index(["regimen", "combination"])["n"]
+    wide = wide.join(n_all).reset_index()
+    wide["regimen"] = wide["regimen"].map(schedule_label)
+    states = [s for s in _STATES if s in wide]
+    t = Table(
+        f"Local control at 24 months by arm: virtual patients with {population} "
+        "(model; no deaths simulated)",
+        wide[["regimen", "combination", "all", *states, "n"]],
+        id="trial-arms",
+        key=["regimen", "combination"],
+        headers={
+            "regimen": "Regimen",
+            "combination": "Combination",
+            "all": "All patients",
+            "n": "Patients (n)",
+            **{s: f"{s} tumours" for s in states},
+        },  # fmt: skip
+        formats={"all": "pct", **{s: "pct" for s in states}},
+        note="Patients per IFN state (the same in every arm): "
+        + ", ".join(
+            f"{s} {int(n)}"
+            for s, n in tr[tr["ifn_state"] != "all"]
+            .groupby("ifn_state", sort=False)["n"]
+            .first()
+            .items()
+        )
+        + ".",
+    )
+    ref = schedule_label(str(tr["regimen"].iloc[0]))
+    r0 = f"{ref} / RT alone"
+    take = (
+        f"{ref}, {population}: local control at 24 months is {t.cite(r0, 'all')} with "
+        f"radiotherapy alone; IFNAR blockade during radiotherapy "
+        f"{_versus(t, r0, f'{ref} / + IFNAR block during RT', 'all')}, given after the course it "
+        f"{_versus(t, r0, f'{ref} / + IFNAR block after RT', 'all')}; a STING agonist "
+        f"{_versus(t, r0, f'{ref} / + STING agonist', 'all')}."
+    )
+    regimens = ", ".join(schedule_label(r) for r in dict.fromkeys(tr["regimen"]))
+    clinical = pd.read_csv(d / "inputs" / "clinical.csv")
+    postop_share = (
+        fmt_pct(float((clinical["disease"] == "postop").mean())) if "disease" in clinical else "n/a"
+    )
+    states_long = tr[tr["ifn_state"] != "all"]
+    section = Section(
         "trial",
         "2. A virtual trial of schedules and combinations",
-        f"The same virtual MPNST patients under each regimen ({', '.join(dict.fromkeys(tr['regimen']))}), alone, with a STING agonist, "
-        "or with IFNAR blockade during or after radiotherapy. Bars: local control at 2 years by the tumour's IFN state.",
+        f"The same {int(n_all.iloc[0])} virtual MPNST patients with {population} (unresected "
+        f"tumours) under each regimen ({regimens}), alone, with a STING agonist, or with IFNAR "
+        "blockade during or after radiotherapy. Endpoint: local control 24 months after the first "
+        "fraction, from the model, which simulates no deaths (freedom from local failure, not "
+        "a cumulative incidence with death competing). This is not the cohort of section 5, "
+        f"which is {postop_share} post-operative and has deaths; section 5 compares the two on "
+        "the same scale.",
         figures=[
             Figure(
                 faceted_bar_figure(
-                    states,
+                    states_long,
                     facet="regimen",
                     x="combination",
                     y="local_control",
                     hue="ifn_state",
-                    ylabel="local control at 2 y (%)",
+                    ylabel="local control at 24 months (%)",
+                    legend_title="tumour IFN state (true)",
+                    facet_titles={r: schedule_label(r) for r in tr["regimen"]},
                 ),
                 take,
                 "Model-generated; common random numbers across arms, so differences are the treatment's.",
             )
-        ],
-        tables=[
-            Table(
-                "Local control at 2 years by arm (all patients)",
-                tr[tr["ifn_state"] == "all"][["regimen", "combination", "local_control", "n"]],
-            )
-        ],
+        ],  # fmt: skip
+        tables=[t],
     )
+    return section, t
 
 
-def _screen(d: Path) -> Section:
+def _screen(d: Path) -> tuple[Section, dict[str, Table]]:
     planted = pd.read_csv(d / "recovery" / "screen.csv")
     summary = pd.read_csv(d / "recovery" / "screen_summary.csv")
     genes = pd.read_csv(d / "analysis" / "screen" / "phenotype" / "genes.csv")
-    resistant = planted.loc[planted["rho_hit"].eq(True) & (planted["rho"] > 0), "gene"]
+    cols = ["gene", "genotype", "log2_sf_ratio", "rho_true", "rho_true_per_round", "rho",
+            "rho_recovered_fraction", "rho_p", "rho_hit", "pos|fdr", "pos|rank"]  # fmt: skip
+    t_genes = Table(
+        "Planted IFN-axis genes: model effect vs recovered rho phenotype",
+        planted[[c for c in cols if c in planted]],
+        id="screen-planted",
+        headers={
+            "gene": "Gene",
+            "genotype": "Model genotype",
+            "log2_sf_ratio": "log2 SF ratio, 4 Gy (in vitro)",
+            "rho_true": "Planted rho, 3 rounds",
+            "rho_true_per_round": "Planted rho per round",
+            "rho": "Recovered rho",
+            "rho_recovered_fraction": "Recovered / planted per round",
+            "rho_p": "p (rho)",
+            "rho_hit": "Hit (5% FDR)",
+            "pos|fdr": "MAGeCK FDR (enriched)",
+            "pos|rank": "MAGeCK rank",
+        },
+        formats={
+            "log2_sf_ratio": "f2",
+            "rho_true": "f2",
+            "rho_true_per_round": "f2",
+            "rho": "f2",
+            "rho_recovered_fraction": "pct",
+            "rho_p": "p",
+            "rho_hit": "yesno",
+            "pos|fdr": "p",
+            "pos|rank": "int",
+        },  # fmt: skip
+    )
+    t_class = Table(
+        "Hits by gene class (all genes of the library)",
+        summary,
+        id="screen-classes",
+        headers={
+            "class": "Gene class",
+            "n_genes": "Genes (n)",
+            "rho_hits": "rho hits, 5% FDR (n)",
+            "mageck_pos_fdr_lt_0_25": "MAGeCK enriched, FDR < 0.25 (n)",
+            "rho_hit_rate": "rho hit rate",
+        },
+        formats={
+            "n_genes": "int",
+            "rho_hits": "int",
+            "mageck_pos_fdr_lt_0_25": "int",
+            "rho_hit_rate": "pct",
+        },  # fmt: skip
+        note="Essential genes can appear as rho hits because the irradiated arm grows fewer "
+        "doublings (growth confounding).",
+    )
+    resistant = planted.loc[planted["rho_hit"].eq(True) & (planted["rho"] > 0), "gene"].tolist()
     take = (
         f"{len(resistant)} of {len(planted)} planted IFN-axis genes are radiation-resistance hits"
         + (
             f" ({', '.join(resistant)}): their knock-down helps cells survive radiation, as in the seed's screen."
-            if len(resistant)
+            if resistant
             else "."
         )
     )
-    return Section(
+    caption = "Orange: hits at 5% empirical FDR; circled and labelled: planted IFN-axis genes."
+    if "rho_recovered_fraction" in planted and planted["rho_recovered_fraction"].notna().any():
+        lo = planted.loc[planted["rho_recovered_fraction"].idxmin(), "gene"]
+        hi = planted.loc[planted["rho_recovered_fraction"].idxmax(), "gene"]
+        first = planted["gene"].iloc[0]
+        caption += (
+            " Why the recovered rho is smaller than the planted one: the planted rho "
+            f"({t_genes.cite(first, 'rho_true')} for {first}) is the log2 enrichment over all "
+            "three irradiation rounds with every guide fully active. The phenotype divides by "
+            f"the 3 rounds, so the comparable value is {t_genes.cite(first, 'rho_true_per_round')} "
+            "per round; and CRISPRi guides knock down only partly (efficacy drawn from "
+            "Beta(4, 1.6), mean 0.71, some nearly inactive), and the gene's rho averages its 3 "
+            "strongest guides, so partial knock-down dilutes the effect. The study recovers "
+            f"{t_genes.cite(lo, 'rho_recovered_fraction')} ({lo}) to "
+            f"{t_genes.cite(hi, 'rho_recovered_fraction')} ({hi}) of the per-round value."
+        )
+    section = Section(
         "screen",
         "3. The CRISPRi radiation screen",
-        "Counts generated from the model's in-vitro clonogenic survival were analysed with `ifnexus screen phenotype` "
-        "(rho: irradiated vs untreated) and `ifnexus screen test` (MAGeCK-compatible RRA).",
+        "Counts generated from the model's in-vitro clonogenic survival were analysed with "
+        "`ifnexus screen phenotype` (rho: irradiated vs untreated, per irradiation round) and "
+        "`ifnexus screen test` (MAGeCK-compatible RRA).",
         figures=[
             Figure(
                 volcano_figure(
@@ -167,154 +385,343 @@ def _screen(d: Path) -> Section:
                     effect="rho",
                     pvalue="rho_p",
                     hit="rho_hit",
+                    xlabel="rho (log2 enrichment irradiated vs untreated, per round)",
+                    ylabel="-log10 p (rho, Mann-Whitney vs non-targeting)",
                     highlight=list(planted["gene"]),
                 ),
                 take,
-                "Orange: hits at 5% empirical FDR. Labelled: planted IFN-axis genes.",
+                caption,
             )
-        ],
-        tables=[
-            Table("Planted genes: model effect vs recovered phenotype", planted),
-            Table(
-                "Hits by gene class",
-                summary,
-                "Essential genes can appear as rho hits because the irradiated arm grows fewer doublings (growth confounding).",
-            ),
-        ],
+        ],  # fmt: skip
+        tables=[t_genes, t_class],
     )
+    return section, {"genes": t_genes, "classes": t_class}
 
 
-def _singlecell(d: Path) -> Section:
+def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
     per = pd.read_csv(d / "recovery" / "singlecell.csv")
     fc = pd.read_csv(d / "recovery" / "singlecell_summary.csv")
-    fcs = fc.set_index("measure")["RT_over_sham"]
-    model_fc = float(fc["model_cd8_fold_change_day7"].iloc[0])
-    acute_fc = fcs.get("acute_malignant_recovered", float("nan"))
-    take = (
-        f"Radiotherapy changed the CD8+ share of immune cells {fcs.get('cd8_of_immune_recovered', float('nan')):.1f}-fold "
-        f"(truth {fcs.get('cd8_of_immune_true', float('nan')):.1f}-fold; model CD8+ density {model_fc:.1f}-fold at day 7) "
-        f"and the acute-IFN share of malignant cells {acute_fc:.1f}-fold."
+    names = {
+        "cd8_of_immune_true": "CD8+ share of immune cells, truth",
+        "cd8_of_immune_recovered": "CD8+ share of immune cells, recovered",
+        "acute_malignant_true": "acute-IFN share of malignant cells, truth",
+        "acute_malignant_recovered": "acute-IFN share of malignant cells, recovered",
+    }
+    fold = pd.DataFrame(
+        {"measure": fc["measure"].map(lambda m: names.get(m, m)), "fold": fc["RT_over_sham"]}
     )
+    model_fc = float(fc["model_cd8_fold_change_day7"].iloc[0])
+    fold = pd.concat(
+        [fold, pd.DataFrame({"measure": ["CD8+ T-cell density in the model"], "fold": [model_fc]})],
+        ignore_index=True,
+    )
+    t_fold = Table(
+        "Fold changes 7 days after 20 Gy, RT over sham (means of 3 mouse tumours per arm)",
+        fold,
+        id="sc-fold",
+        headers={"measure": "Measure", "fold": "RT / sham"},
+        formats={"fold": "f2"},
+    )
+    t_per = Table(
+        "Per-sample truth vs recovered (mouse tumours, day 7)",
+        per,
+        id="sc-samples",
+        headers={"sample": "Sample", "condition": "Arm", **{k: v[0].upper() + v[1:] for k, v in names.items()}},
+        formats={c: "pct" for c in names if c in per},
+    )  # fmt: skip
+    take = (
+        "Radiotherapy changed the CD8+ share of immune cells "
+        f"{t_fold.cite(names['cd8_of_immune_recovered'], 'fold')}-fold (truth "
+        f"{t_fold.cite(names['cd8_of_immune_true'], 'fold')}-fold; model CD8+ density "
+        f"{t_fold.cite('CD8+ T-cell density in the model', 'fold')}-fold) and the acute-IFN share "
+        f"of malignant cells {t_fold.cite(names['acute_malignant_recovered'], 'fold')}-fold "
+        "(day 7 after 20 Gy vs sham)."
+    )
+    arm_label = {"RT": "RT (20 Gy)", "sham": "sham"}
     figs = [
         Figure(
-            sample_points_figure(
-                per,
-                group="condition",
-                values=["cd8_of_immune_recovered", "acute_malignant_recovered"],
-                titles=["CD8+ T cells / immune cells", "acute-IFN malignant cells"],
-            ),
+            sample_points_figure(per, group="condition",
+                                 values=["cd8_of_immune_recovered", "acute_malignant_recovered"],
+                                 titles=["CD8+ T cells", "acute-IFN malignant cells"],
+                                 ylabels=["fraction of immune cells", "fraction of malignant cells"],
+                                 group_labels=arm_label),
             take,
-            "Dots: samples (the unit of comparison); line: mean.",
+            "Dots: samples (the unit of comparison); line: mean of the arm.",
         )
-    ]
-    samples = pd.read_csv(d / "analysis" / "sc" / "samples.csv")
-    by_arm = samples.groupby("condition")[["prop_cd8_t", "frac_acute_malignant"]].mean()
-    arms = list(by_arm.index)
+    ]  # fmt: skip
+    tables = [t_fold, t_per]
+    samples = _csv(d / "analysis" / "sc" / "samples.csv")
+    if samples is not None and {"prop_cd8_t", "frac_acute_malignant"} <= set(samples):
+        arms = (
+            samples.groupby("condition", sort=False)
+            .agg(prop_cd8_t=("prop_cd8_t", "mean"), frac_acute_malignant=("frac_acute_malignant", "mean"),
+                 n=("prop_cd8_t", "size"))
+            .reset_index()
+        )  # fmt: skip
+        t_arms = Table(
+            "Recovered cell states per arm, day 7 (mean of the samples)",
+            arms,
+            id="sc-arms",
+            headers={"condition": "Arm", "prop_cd8_t": "CD8+ T cells, share of all cells",
+                     "frac_acute_malignant": "Acute-IFN malignant cells, share of malignant cells",
+                     "n": "Samples (n)"},
+            formats={"prop_cd8_t": "pct", "frac_acute_malignant": "pct", "n": "int"},
+        )  # fmt: skip
+        tables.append(t_arms)
 
-    def arm_text(col: str) -> str:
-        return " vs ".join(f"{_pct(by_arm.loc[a, col])} ({a})" for a in arms)
+        def arm_text(col: str) -> str:
+            return " vs ".join(f"{t_arms.cite(str(a), col)} ({a})" for a in arms["condition"])
 
-    for name, take_sc, cap in (
-        ("composition.png", f"CD8+ T cells make up {arm_text('prop_cd8_t')} of all cells.",
-         "Cell-type composition per sample (`ifnexus sc profile`)."),
-        ("violins_ifn_by_celltype.png",
-         f"The acute IFN programme is on in {arm_text('frac_acute_malignant')} of malignant cells.",
-         "IFN scores by cell type and condition (`ifnexus sc profile`)."),
-    ):  # fmt: skip
-        png = _png(d / "analysis" / "sc" / "figures" / name)
-        if png:
-            figs.append(Figure(png, take_sc, cap))
-    return Section(
+        figs.append(
+            Figure(
+                composition_figure(samples),
+                f"CD8+ T cells make up {arm_text('prop_cd8_t')} of all cells (day 7, mean per arm).",
+                "Cell-type composition per sample, from the cell types `ifnexus sc profile` called.",
+            )
+        )
+        cells = _csv(d / "analysis" / "sc" / "cells.csv")
+        scores = {"ifn_acute": "acute IFN score (a.u.)", "ifn_chronic": "chronic IFN score (a.u.)"}
+        if cells is not None and {"cell_type", "condition", *scores} <= set(cells):
+            figs.append(
+                Figure(
+                    score_by_group_figure(cells, scores=scores),
+                    f"The acute IFN programme is on in {arm_text('frac_acute_malignant')} of "
+                    "malignant cells (day 7, mean per arm).",
+                    "Per-cell IFN programme scores by called cell type and arm (`ifnexus sc "
+                    "profile`); boxes: quartiles, whiskers: 1.5 x IQR.",
+                )
+            )
+    section = Section(
         "singlecell",
         "4. Single-cell view of irradiated and sham tumours",
-        "Mouse tumours 7 days after 20 Gy vs sham, profiled with `ifnexus sc profile`.",
+        "Mouse tumours 7 days after 20 Gy vs sham (3 tumours per arm), profiled with "
+        "`ifnexus sc profile`.",
         figures=figs,
-        tables=[Table("Per-sample truth vs recovered", per)],
-    )
-
-
-def _cohort(d: Path, manifest: dict) -> Section:
-    lc = pd.read_csv(d / "recovery" / "local_control.csv")
-    called = lc[lc["labels"] == "called state"].set_index("ifn_state")["cif_local_failure_24m"]
-    take = (
-        "Cumulative incidence of local failure at 2 years by called IFN state: "
-        + ", ".join(f"{k} {_pct(v)}" for k, v in called.items())
-        + "."
-    )
-    effects = _csv(d / "analysis" / "outcome" / "features" / "effects.csv")
-    forest_take = "Fine-Gray subdistribution hazard ratios of tumour features for local failure."
-    if effects is not None and len(effects):
-        uni = effects[effects["analysis"] == "univariable"].sort_values("p")
-        if len(uni):
-            top = uni.iloc[0]
-            forest_take = (
-                f"Strongest single feature: {top['term']} (SHR {top['ratio']:.2f}, "
-                f"95% CI {top['lower']:.2f}-{top['upper']:.2f}, p = {top['p']:.2g})."
-            )
-    tumours = _csv(d / "analysis" / "tumour" / "tumours.csv")
-    purity_take = "ESTIMATE purity by called IFN state."
-    if tumours is not None:
-        med = tumours.groupby("ifn_state")["TumorPurity"].median()
-        purity_take = (
-            "Median ESTIMATE purity: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()) + "."
-        )
-    figs = []
-    for path, t, cap in (
-        (
-            d / "analysis" / "outcome" / "cif" / "cif.png",
-            take,
-            "Aalen-Johansen, death as a competing event (`ifnexus outcome cif`).",
-        ),
-        (
-            d / "analysis" / "outcome" / "features" / "forest_finegray.png",
-            forest_take,
-            "`ifnexus outcome features`; reference levels: acute-competent, neutral 9p21.",
-        ),
-        (
-            d / "analysis" / "tumour" / "purity_by_ifn_state.png",
-            purity_take,
-            "ESTIMATE purity by called IFN state (`ifnexus tumour profile`).",
-        ),
-    ):
-        png = _png(path)
-        if png:
-            figs.append(Figure(png, t, cap))
-    return Section(
-        "cohort",
-        "5. The patient cohort: local control by IFN state",
-        f"{manifest.get('n_patients', '')} virtual MPNST patients under {manifest.get('cohort_schedule', '')}: bulk expression and copy number profiled with "
-        "`ifnexus tumour profile`, outcomes analysed with `ifnexus outcome`.",
-        figures=figs,
-    )
-
-
-def _truth(d: Path) -> Section:
-    tables = [
-        Table(
-            "IFN state: true (rows) vs called (columns)",
-            pd.read_csv(d / "recovery" / "ifn_state_confusion.csv"),
-        ),
-        Table("Tumour profile recovery", pd.read_csv(d / "recovery" / "tumour_summary.csv")),
-        Table(
-            "Local failure at 24 months: true vs called labels",
-            pd.read_csv(d / "recovery" / "local_control.csv"),
-            "model_local_control_5y is the generating model's local control per true state (no competing death).",
-        ),
-        Table(
-            "Single-cell fold changes (RT over sham)",
-            pd.read_csv(d / "recovery" / "singlecell_summary.csv"),
-        ),
-    ]
-    return Section(
-        "truth",
-        "6. Truth vs recovered",
-        "What the analysis modules recovered beside what the model generated.",
         tables=tables,
     )
+    return section, {"fold": t_fold}
+
+
+def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, Table]]:
+    clinical = pd.read_csv(d / "inputs" / "clinical.csv")
+    n = len(clinical)
+    counts = clinical["disease"].value_counts() if "disease" in clinical else pd.Series(dtype=int)
+    schedule = str(manifest.get("cohort_schedule", "50Gy/25fx"))
+    sched = schedule_label(schedule)
+    lc = pd.read_csv(d / "recovery" / "local_control.csv")
+    t_lc = Table(
+        f"Local failure at 24 months by IFN state, all {n} cohort patients",
+        lc,
+        id="cohort-by-state",
+        key=["labels", "ifn_state"],
+        headers={"labels": "IFN-state labels", "ifn_state": "IFN state", "n": "Patients (n)",
+                 "cif_local_failure_24m": "Cumulative incidence, observed",
+                 "lower": "95% CI lower", "upper": "95% CI upper",
+                 "model_local_failure_24m": "Model local failure (no deaths)"},
+        formats={"n": "int", "cif_local_failure_24m": "pct", "lower": "pct", "upper": "pct",
+                 "model_local_failure_24m": "pct"},
+        note="Observed: Aalen-Johansen cumulative incidence with death as a competing event, "
+        "censored follow-up. Model: the fraction of the same patients whose simulated tumour "
+        "failed by 24 months, before any death (the computation the trial uses).",
+    )  # fmt: skip
+    gray = pd.read_csv(d / "recovery" / "gray_test.csv")
+    t_gray = Table(
+        f"Gray's test: cumulative incidence of local failure across called IFN states, all {n} patients",
+        gray[["statistic", "df", "p_value", "n_groups"]],
+        id="gray-test",
+        headers={"statistic": "Chi-square", "df": "df", "p_value": "p", "n_groups": "Groups (n)"},
+        formats={"statistic": "f2", "df": "int", "p_value": "p", "n_groups": "int"},
+    )  # fmt: skip
+    g0 = t_gray.row_keys()[0]
+    gray_text = (
+        f"Gray's test: chi-square {t_gray.cell(g0, 'statistic')}, "
+        f"df {t_gray.cell(g0, 'df')}, p {t_gray.cell(g0, 'p_value')}"
+    )
+    called = lc[lc["labels"] == "called state"]["ifn_state"]
+    take = (
+        f"Cumulative incidence of local failure at 24 months, all {n} patients by called IFN "
+        "state (death competing): "
+        + ", ".join(f"{s} {t_lc.cite(f'called state / {s}', 'cif_local_failure_24m')}" for s in called)
+        + f"; Gray's test chi-square {t_gray.cite(g0, 'statistic')} on {t_gray.cite(g0, 'df')} df, "
+        f"p = {t_gray.cite(g0, 'p_value')}."
+    )  # fmt: skip
+    curves = pd.read_csv(d / "recovery" / "cif_curves.csv")
+    at_risk = pd.read_csv(d / "recovery" / "cif_at_risk.csv")
+    figs = [
+        Figure(
+            cif_figure(curves, at_risk, gray=gray_text, legend_title="called IFN state"),
+            take,
+            "Aalen-Johansen cumulative incidence with 95% bands, death as a competing event; "
+            "numbers at risk below the curves.",
+        )
+    ]
+    lf = pd.read_csv(d / "recovery" / "local_failure_24m.csv")
+    t_lf = Table(
+        f"Local failure by 24 months under {sched}: the trial arm and the cohort on one scale",
+        lf,
+        id="trial-vs-cohort",
+        key=["source", "population", "estimate_type"],
+        headers={"source": "Source", "population": "Population", "n": "Patients (n)",
+                 "estimate_type": "Estimate", "local_failure_24m": "Local failure by 24 months",
+                 "lower": "95% CI lower", "upper": "95% CI upper"},
+        formats={"n": "int", "local_failure_24m": "pct", "lower": "pct", "upper": "pct"},
+        note="Model estimates: fraction of simulated tumours failed by 24 months (Wilson 95% "
+        "interval); observed: Aalen-Johansen with death competing (log-log 95% interval).",
+    )  # fmt: skip
+    keys = set(t_lf.row_keys())
+    gross_model = "cohort / gross disease / model, no deaths"
+    gross_obs = "cohort / gross disease / observed, death competing (Aalen-Johansen)"
+    post_model = "cohort / post-operative / model, no deaths"
+    all_obs = "cohort / all patients / observed, death competing (Aalen-Johansen)"
+    trial_row = next((k for k in t_lf.row_keys() if k.startswith("virtual trial")), None)
+    trial_arm = f"{sched} / RT alone"
+    if (
+        trial_row
+        and {gross_model, gross_obs, post_model, all_obs} <= keys
+        and trial_arm in trial.row_keys()
+    ):
+        lf_take = (
+            f"Why section 2 and this section differ: the trial's {sched} arm is "
+            f"{t_lf.cite(trial_row, 'n')} patients with gross disease; its local control of "
+            f"{trial.cite(trial_arm, 'all')} at 24 months is local failure in "
+            f"{t_lf.cite(trial_row, 'local_failure_24m')}, from the model, which has no deaths. "
+            f"The cohort's gross-disease patients fail in {t_lf.cite(gross_model, 'local_failure_24m')} "
+            f"by the same computation and in {t_lf.cite(gross_obs, 'local_failure_24m')} observed "
+            "(deaths come first in some); its post-operative patients, with far fewer clonogens, "
+            f"in {t_lf.cite(post_model, 'local_failure_24m')}; so all {n} patients show "
+            f"{t_lf.cite(all_obs, 'local_failure_24m')}. Different populations, one computation."
+        )  # fmt: skip
+        t_lf.lead = lf_take
+    tables = [t_lf, t_lc, t_gray]
+    tumours = _csv(d / "analysis" / "tumour" / "tumours.csv")
+    effects = _csv(d / "analysis" / "outcome" / "features" / "effects.csv")
+    if effects is not None and len(effects):
+        eff = effects.copy()
+        eff["label"] = [
+            term_label(f, t, u) for f, t, u in zip(eff["feature"], eff["term"], eff.get("unit", ""), strict=True)
+        ]  # fmt: skip
+        shown = eff[["label", "analysis", "ratio", "lower", "upper", "p", "n", "n_events"]]
+        t_eff = Table(
+            f"Fine-Gray subdistribution hazard ratios for local failure, all {n} patients",
+            shown,
+            id="finegray",
+            key=["label", "analysis"],
+            headers={"label": "Term", "analysis": "Analysis", "ratio": "SHR", "lower": "95% CI lower",
+                     "upper": "95% CI upper", "p": "p", "n": "Patients (n)", "n_events": "Local failures (n)"},
+            formats={"ratio": "f2", "lower": "f2", "upper": "f2", "p": "p", "n": "int", "n_events": "int"},
+        )  # fmt: skip
+        uni = eff[eff["analysis"] == "univariable"].sort_values("p")
+        forest_take = (
+            "Fine-Gray subdistribution hazard ratios of tumour features for local failure."
+        )
+        if len(uni):
+            row = f"{uni['label'].iloc[0]} / univariable"
+            forest_take = (
+                f"Strongest single feature for local failure: {uni['label'].iloc[0]} (SHR "
+                f"{t_eff.cite(row, 'ratio')}, 95% CI {t_eff.cite(row, 'lower')} to "
+                f"{t_eff.cite(row, 'upper')}, p = {t_eff.cite(row, 'p')}; univariable Fine-Gray, all {n} patients)."
+            )  # fmt: skip
+        figs.append(
+            Figure(
+                forest_figure(eff, label_col="label", series_col="analysis",
+                              xlabel="subdistribution hazard ratio for local failure (95% CI, log scale)"),
+                forest_take,
+                "`ifnexus outcome features`; death as a competing event. Reference levels: "
+                "acute-competent IFN state, no 9p21 loss; purity per standard deviation.",
+            )
+        )  # fmt: skip
+        tables.append(t_eff)
+    if tumours is not None and {"ifn_state", "TumorPurity"} <= set(tumours):
+        med = (
+            tumours.groupby("ifn_state")
+            .agg(n=("TumorPurity", "size"), median=("TumorPurity", "median"))
+            .reset_index()
+        )
+        t_pur = Table(
+            f"ESTIMATE tumour purity by called IFN state, all {len(tumours)} tumours",
+            med,
+            id="purity",
+            headers={"ifn_state": "Called IFN state", "n": "Tumours (n)", "median": "Median purity"},
+            formats={"n": "int", "median": "f2"},
+        )  # fmt: skip
+        purity_take = "Median ESTIMATE purity: " + ", ".join(
+            f"{s} {t_pur.cite(s, 'median')}" for s in med["ifn_state"]
+        ) + "."  # fmt: skip
+        figs.append(
+            Figure(
+                purity_figure(tumours, group="ifn_state", value="TumorPurity",
+                              ylabel="ESTIMATE tumour purity (fraction)"),
+                purity_take,
+                "ESTIMATE purity by called IFN state (`ifnexus tumour profile`); boxes: quartiles.",
+            )
+        )  # fmt: skip
+        tables.append(t_pur)
+    mix = ", ".join(f"{int(counts.get(k, 0))} {v}" for k, v in _DISEASE.items() if counts.get(k, 0))
+    section = Section(
+        "cohort",
+        "5. The patient cohort: local control by IFN state",
+        f"{n} virtual MPNST patients treated with {sched} ({mix}), followed for 2 to 5 years; "
+        "death without local failure is a competing event. Bulk expression and copy number "
+        "profiled with `ifnexus tumour profile`, outcomes analysed with `ifnexus outcome`. "
+        "Time is counted from the first fraction.",
+        figures=figs,
+        tables=tables,
+    )
+    return section, {"lf": t_lf, "lc": t_lc}
+
+
+def _truth(d: Path) -> tuple[Section, Table]:
+    conf = pd.read_csv(d / "recovery" / "ifn_state_confusion.csv")
+    t_conf = Table(
+        "IFN state: true (rows) vs called (columns), cohort patients",
+        conf,
+        id="confusion",
+        headers={"true_state": "True state"},
+        formats={c: "int" for c in conf.columns[1:]},
+    )
+    summ = pd.read_csv(d / "recovery" / "tumour_summary.csv")
+    summ["shown"] = [
+        f"{v:.2f}" if "Pearson" in str(m) else fmt_pct(v)
+        for m, v in zip(summ["measure"], summ["value"], strict=True)
+    ]
+    t_summ = Table(
+        "Tumour profile recovery, cohort patients",
+        summ[["measure", "shown"]],
+        id="tumour-recovery",
+        headers={"measure": "Measure", "shown": "Value"},
+    )
+    section = Section(
+        "truth",
+        "6. Truth vs recovered",
+        "What the analysis modules recovered beside what the model generated. Local failure by "
+        "true and called IFN state is in section 5; the screen and single-cell comparisons are "
+        "in sections 3 and 4.",
+        tables=[t_conf, t_summ],
+    )
+    return section, t_summ
 
 
 def build_report(study: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``report.html`` (self-contained) for a generated and analysed study folder; return its path."""
+    """Write ``report.html`` (self-contained) for a generated and analysed study folder.
+
+    Parameters
+    ----------
+    study
+        The study folder (``ifnexus demo --out DIR`` or ``generate_study`` + ``analyse_study`` +
+        ``compare_with_truth``).
+    out
+        The HTML file to write; ``study/report.html`` by default.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    InputFormatError
+        If the folder lacks a table the report reads.
+    """
     d = Path(study)
     missing = [r for r in _REQUIRED if not (d / r).is_file()]
     if missing:
@@ -323,23 +730,38 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
             "(run `ifnexus demo --out DIR` to generate and analyse one)"
         )
     manifest = json.loads((d / "study.json").read_text())
-    conf = pd.read_csv(d / "recovery" / "tumour_summary.csv").set_index("measure")["value"]
-    planted = pd.read_csv(d / "recovery" / "screen.csv")
-    sc = pd.read_csv(d / "recovery" / "singlecell_summary.csv").set_index("measure")["RT_over_sham"]
+    system, _ = _system(d)
+    trial, t_trial = _trial(d)
+    screen, t_screen = _screen(d)
+    singlecell, t_sc = _singlecell(d)
+    cohort, t_cohort = _cohort(d, manifest, t_trial)
+    truth, t_summ = _truth(d)
+    t_lf = t_cohort["lf"]
+    all_obs = "cohort / all patients / observed, death competing (Aalen-Johansen)"
+    n = len(pd.read_csv(d / "inputs" / "clinical.csv"))
+    sched = schedule_label(str(manifest.get("cohort_schedule", "50Gy/25fx")))
     kpis = {
-        "virtual patients": str(manifest.get("n_patients", "")),
-        "IFN-state calls correct": _pct(float(conf.get("IFN-state accuracy", float("nan")))),
-        "planted screen genes recovered": f"{int(planted['rho_hit'].sum())}/{len(planted)}",
-        "CD8+ fold change (recovered)": f"{sc.get('cd8_of_immune_recovered', float('nan')):.1f}x",
-    }
-    sections = [_system(d), _trial(d), _screen(d), _singlecell(d), _cohort(d, manifest), _truth(d)]
+        f"virtual patients in the cohort ({sched})": t_lf.cite(all_obs, "n"),
+        f"local failure by 24 months (cohort, all {n} patients, death competing)": t_lf.cite(
+            all_obs, "local_failure_24m"
+        ),
+        f"IFN-state calls correct (all {n} cohort patients)": t_summ.cite("IFN-state accuracy", "shown"),
+        "planted screen genes recovered (rho hits, 5% FDR)": (
+            f"{t_screen['classes'].cite('radiation', 'rho_hits')}/"
+            f"{t_screen['classes'].cite('radiation', 'n_genes')}"
+        ),
+        "CD8+ share of immune cells, RT over sham (day 7, recovered)": (
+            t_sc["fold"].cite("CD8+ share of immune cells, recovered", "fold") + "x"
+        ),
+    }  # fmt: skip
     page = render_html(
         "ifnexus virtual MPNST study",
-        "The interferon axis of the radiotherapy response, simulated, measured and recovered (seed "
-        f"{manifest.get('seed')}).",
-        sections,
+        "The interferon axis of the radiotherapy response, simulated, measured and recovered "
+        f"(seed {manifest.get('seed')}).",
+        [system, trial, screen, singlecell, cohort, truth],
         kpis=kpis,
-        footer=f"ifnexus {__version__}; all data are simulated by the ifnexus model and analysed with the ifnexus commands.",
+        footer=f"ifnexus {__version__}; all data are simulated by the ifnexus model and analysed "
+        "with the ifnexus library.",
     )
     path = Path(out) if out else d / "report.html"
     return write_text(path, page)

@@ -3,7 +3,8 @@
 Tables (written under ``DIR/recovery``):
 
 * ``screen.csv``: per planted gene, the model's in-vitro effect beside the recovered rho
-  phenotype, its p-value and hit call, and MAGeCK's positive-selection FDR;
+  phenotype (with the planted rho per irradiation round, the scale the phenotype is on, and
+  the fraction of it recovered), its p-value and hit call, and MAGeCK's positive-selection FDR;
   ``screen_summary.csv``: recall of planted genes and false hits by gene class.
 * ``ifn_state_confusion.csv`` (true x called counts) and ``tumour_summary.csv`` (state
   accuracy, 9p21 call accuracy, purity correlation).
@@ -46,13 +47,23 @@ def _screen(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     m = m.merge(
         mageck[["id", "pos|fdr", "pos|rank"]].rename(columns={"id": "gene"}), on="gene", how="left"
     )
+    # rho_true is the log2 enrichment over the whole irradiated arm at full knock-down; the
+    # phenotype divides by rho's growth normaliser (the irradiation rounds), so compare per round
+    params_path = d / "analysis" / "screen" / "phenotype" / "params.json"
+    rounds = 1.0
+    if params_path.is_file():
+        rounds = float(np.mean(json.loads(params_path.read_text())["doublings"]["rho"]))
+    m["rho_true_per_round"] = m["rho_true"] / rounds
+    m["rho_recovered_fraction"] = m["rho"] / m["rho_true_per_round"]
     planted = m[m["class"] == "radiation"][
         [
             "gene",
             "genotype",
             "log2_sf_ratio",
             "rho_true",
+            "rho_true_per_round",
             "rho",
+            "rho_recovered_fraction",
             "rho_p",
             "rho_hit",
             "pos|fdr",
