@@ -156,13 +156,7 @@ def cox_cmd(
                                             censor_code=censor_code, source=data)  # fmt: skip
     s = m.summary
     z = m.ph_test(transform)  # type: ignore[arg-type]
-    payload = {
-        "command": "cox", "n": m.n_, "n_events": m.n_events_,
-        "coef": s["coef"].to_dict(), "se": s["se"].to_dict(), "hr": s["exp_coef"].to_dict(),
-        "lower": s["lower"].to_dict(), "upper": s["upper"].to_dict(), "p": s["p"].to_dict(),
-        "loglik": m.loglik_, "loglik_null": m.loglik_null_, "concordance": m.concordance_,
-        "lr_test": m.log_likelihood_ratio_test, "ph_test": z.reset_index().to_dict(orient="records"),
-    }  # fmt: skip
+    payload = {"command": "cox", **m.to_dict(transform)}  # type: ignore[arg-type]
     if out:
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
         fig = save_figure(plot_forest(fe, series_col=None), Path(out) / "forest.png")

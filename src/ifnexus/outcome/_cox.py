@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -147,6 +147,32 @@ class CoxModel:
         """Likelihood-ratio test against the null model (R ``summary(coxph)$logtest``)."""
         self._check()
         return likelihood_ratio_test(self.loglik_, self.loglik_null_, len(self.names_))
+
+    def to_dict(self, transform: Transform = "km") -> dict[str, Any]:
+        """The fit as one JSON-ready dict (what ``ifnexus outcome cox --json`` prints).
+
+        Parameters
+        ----------
+        transform
+            Time transform of the ``cox.zph`` test included (see :meth:`ph_test`).
+
+        Returns
+        -------
+        dict
+            ``n``, ``n_events``; per covariate ``coef``, ``se``, ``hr``, ``lower``, ``upper``,
+            ``p``; ``loglik``, ``loglik_null``, ``concordance``, ``lr_test`` and ``ph_test``
+            (row records of :meth:`ph_test`).
+        """
+        s = self.summary
+        z = self.ph_test(transform)
+        return {
+            "n": self.n_, "n_events": self.n_events_,
+            "coef": s["coef"].to_dict(), "se": s["se"].to_dict(), "hr": s["exp_coef"].to_dict(),
+            "lower": s["lower"].to_dict(), "upper": s["upper"].to_dict(), "p": s["p"].to_dict(),
+            "loglik": self.loglik_, "loglik_null": self.loglik_null_,
+            "concordance": self.concordance_, "lr_test": self.log_likelihood_ratio_test,
+            "ph_test": z.reset_index().to_dict(orient="records"),
+        }  # fmt: skip
 
     def ph_test(self, transform: Transform = "km") -> pd.DataFrame:
         """Proportional-hazards test per covariate and global, as R ``cox.zph`` (survival >= 3).

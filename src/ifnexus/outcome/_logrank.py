@@ -28,6 +28,7 @@ class LogRankResult:
     ``table`` has columns ``group``, ``n``, ``observed``, ``expected``, ``o_minus_e``,
     ``score`` (the trend score). ``statistic``/``df``/``p_value`` are the k-group test;
     ``trend_*`` the 1-df test for trend (NaN with two groups' identical result otherwise).
+    :attr:`summary` gives both tests as one table; :meth:`to_dict` the JSON object.
     """
 
     statistic: float
@@ -38,6 +39,26 @@ class LogRankResult:
     table: pd.DataFrame
     variance: np.ndarray = field(repr=False)
     rho: float = 0.0
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Both tests as a tidy table (lifelines-style ``summary``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``test`` (``logrank``, or ``G-rho`` when ``rho`` is not 0, then ``trend``);
+            columns ``statistic`` (chi-square), ``df``, ``p_value``.
+        """
+        name = "logrank" if self.rho == 0 else f"G-rho (rho={self.rho:g})"
+        return pd.DataFrame(
+            {
+                "statistic": [self.statistic, self.trend_statistic],
+                "df": [self.df, 1],
+                "p_value": [self.p_value, self.trend_p_value],
+            },
+            index=pd.Index([name, "trend"], name="test"),
+        )
 
     def to_dict(self) -> dict:
         """Plain-Python summary (for JSON)."""
