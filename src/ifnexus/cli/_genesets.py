@@ -8,7 +8,6 @@ import typer
 
 from ifnexus.cli._options import JSON
 from ifnexus.errors import ValidationError
-from ifnexus.genesets import get_set, list_sets
 
 app = typer.Typer(
     help="The curated gene-set resource (sources, licences, mouse mapping).", no_args_is_help=True
@@ -18,6 +17,8 @@ app = typer.Typer(
 @app.command("list")
 def list_cmd(as_json: bool = JSON) -> None:
     """List the shipped gene sets with size, source and licence."""
+    from ifnexus.genesets import list_sets
+
     df = list_sets()
     if as_json:
         typer.echo(json.dumps({"sets": df.to_dict(orient="records")}, indent=1))
@@ -34,6 +35,8 @@ def show_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Show one gene set: its genes, source, licence and (for mouse) mapping notes."""
+    from ifnexus.genesets import get_set
+
     gs = get_set(name, species=species)
     if as_json:
         typer.echo(
@@ -73,7 +76,7 @@ def export_cmd(
     ),
 ) -> None:
     """Write the shipped sets (optionally mapped to mouse) as a GMT file for other tools."""
-    from ifnexus.genesets import write_gmt
+    from ifnexus.genesets import get_set, list_sets, write_gmt
 
     shipped = list_sets()
     roles = list(dict.fromkeys(shipped["role"]))

@@ -6,43 +6,58 @@ parameters are declared once in :data:`PARAMETERS` (unit, value per setting, sou
 ``docs/model.md`` is generated from them by :func:`model_markdown`.
 """
 
-from ifnexus.model._cohort import CohortResult, simulate_cohort
-from ifnexus.model._docs import model_markdown, write_model_docs
-from ifnexus.model._invitro import in_vitro_curves, in_vitro_survival
-from ifnexus.model._outcomes import ifn_summary, sample_failure, zm_tcp
-from ifnexus.model._params import (
-    PARAMETERS,
-    SETTINGS,
-    Parameter,
-    get_parameter,
-    parameter_table,
-    parameters,
-)
-from ifnexus.model._radiobiology import (
-    ALPHA_L,
-    BETA_L,
-    Schedule,
-    bed,
-    eqd2,
-    lq_survival,
-    lymphocyte_survival,
-    parse_schedule,
-    weekday_days,
-)
-from ifnexus.model._sbml import to_sbml
-from ifnexus.model._system import EQUATIONS, OBSERVABLES, STATES, StateSpec
-from ifnexus.model._tcd50 import TCD50Result, fit_logistic, parse_dose_grid, tcd50
-from ifnexus.model._tumour import TumourModel, tumour_model
-from ifnexus.model._variants import (
-    GENOTYPES,
-    HOSTS,
-    INTERVENTIONS,
-    Intervention,
-    parse_genotype,
-    parse_host,
-    parse_intervention,
-    parse_interventions,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> its module under ifnexus.model, imported on first use (PEP 562): importing
+# ifnexus.model (or the ifnexus CLI) loads none of its heavy dependencies up front
+_WHERE = {
+    "CohortResult": "_cohort",
+    "simulate_cohort": "_cohort",
+    "model_markdown": "_docs",
+    "write_model_docs": "_docs",
+    "in_vitro_curves": "_invitro",
+    "in_vitro_survival": "_invitro",
+    "ifn_summary": "_outcomes",
+    "sample_failure": "_outcomes",
+    "zm_tcp": "_outcomes",
+    "PARAMETERS": "_params",
+    "SETTINGS": "_params",
+    "Parameter": "_params",
+    "get_parameter": "_params",
+    "parameter_table": "_params",
+    "parameters": "_params",
+    "ALPHA_L": "_radiobiology",
+    "BETA_L": "_radiobiology",
+    "Schedule": "_radiobiology",
+    "bed": "_radiobiology",
+    "eqd2": "_radiobiology",
+    "lq_survival": "_radiobiology",
+    "lymphocyte_survival": "_radiobiology",
+    "parse_schedule": "_radiobiology",
+    "weekday_days": "_radiobiology",
+    "to_sbml": "_sbml",
+    "EQUATIONS": "_system",
+    "OBSERVABLES": "_system",
+    "STATES": "_system",
+    "StateSpec": "_system",
+    "TCD50Result": "_tcd50",
+    "fit_logistic": "_tcd50",
+    "parse_dose_grid": "_tcd50",
+    "tcd50": "_tcd50",
+    "TumourModel": "_tumour",
+    "tumour_model": "_tumour",
+    "GENOTYPES": "_variants",
+    "HOSTS": "_variants",
+    "INTERVENTIONS": "_variants",
+    "Intervention": "_variants",
+    "parse_genotype": "_variants",
+    "parse_host": "_variants",
+    "parse_intervention": "_variants",
+    "parse_interventions": "_variants",
+}
 
 __all__ = [
     "ALPHA_L",
@@ -89,3 +104,55 @@ __all__ = [
     "write_model_docs",
     "zm_tcp",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.model._cohort import CohortResult, simulate_cohort
+    from ifnexus.model._docs import model_markdown, write_model_docs
+    from ifnexus.model._invitro import in_vitro_curves, in_vitro_survival
+    from ifnexus.model._outcomes import ifn_summary, sample_failure, zm_tcp
+    from ifnexus.model._params import (
+        PARAMETERS,
+        SETTINGS,
+        Parameter,
+        get_parameter,
+        parameter_table,
+        parameters,
+    )
+    from ifnexus.model._radiobiology import (
+        ALPHA_L,
+        BETA_L,
+        Schedule,
+        bed,
+        eqd2,
+        lq_survival,
+        lymphocyte_survival,
+        parse_schedule,
+        weekday_days,
+    )
+    from ifnexus.model._sbml import to_sbml
+    from ifnexus.model._system import EQUATIONS, OBSERVABLES, STATES, StateSpec
+    from ifnexus.model._tcd50 import TCD50Result, fit_logistic, parse_dose_grid, tcd50
+    from ifnexus.model._tumour import TumourModel, tumour_model
+    from ifnexus.model._variants import (
+        GENOTYPES,
+        HOSTS,
+        INTERVENTIONS,
+        Intervention,
+        parse_genotype,
+        parse_host,
+        parse_intervention,
+        parse_interventions,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

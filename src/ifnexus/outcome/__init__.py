@@ -5,19 +5,32 @@ cumulative incidence with exact ties and Gray's test, Fine-Gray regression (R ``
 and tumour features against local control.
 """
 
-from ifnexus.outcome._cox import CoxModel
-from ifnexus.outcome._cuminc import cumulative_incidence, gray_test
-from ifnexus.outcome._features import FeatureEffects, feature_effects, join_features
-from ifnexus.outcome._finegray import FineGrayFitter
-from ifnexus.outcome._kaplan_meier import kaplan_meier, median_survival
-from ifnexus.outcome._logrank import LogRankResult, logrank_test
-from ifnexus.outcome._plots import plot_curves, plot_forest
-from ifnexus.outcome._write import (
-    cumulative_incidence_dict,
-    write_cumulative_incidence,
-    write_feature_effects,
-    write_finegray,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> its module under ifnexus.outcome, imported on first use (PEP 562): importing
+# ifnexus.outcome (or the ifnexus CLI) loads none of its heavy dependencies up front
+_WHERE = {
+    "CoxModel": "_cox",
+    "cumulative_incidence": "_cuminc",
+    "gray_test": "_cuminc",
+    "FeatureEffects": "_features",
+    "feature_effects": "_features",
+    "join_features": "_features",
+    "FineGrayFitter": "_finegray",
+    "kaplan_meier": "_kaplan_meier",
+    "median_survival": "_kaplan_meier",
+    "LogRankResult": "_logrank",
+    "logrank_test": "_logrank",
+    "plot_curves": "_plots",
+    "plot_forest": "_plots",
+    "cumulative_incidence_dict": "_write",
+    "write_cumulative_incidence": "_write",
+    "write_feature_effects": "_write",
+    "write_finegray": "_write",
+}
 
 __all__ = [
     "CoxModel",
@@ -38,3 +51,31 @@ __all__ = [
     "write_feature_effects",
     "write_finegray",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.outcome._cox import CoxModel
+    from ifnexus.outcome._cuminc import cumulative_incidence, gray_test
+    from ifnexus.outcome._features import FeatureEffects, feature_effects, join_features
+    from ifnexus.outcome._finegray import FineGrayFitter
+    from ifnexus.outcome._kaplan_meier import kaplan_meier, median_survival
+    from ifnexus.outcome._logrank import LogRankResult, logrank_test
+    from ifnexus.outcome._plots import plot_curves, plot_forest
+    from ifnexus.outcome._write import (
+        cumulative_incidence_dict,
+        write_cumulative_incidence,
+        write_feature_effects,
+        write_finegray,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -7,12 +7,30 @@ pass, :func:`resolve_sets` reports which genes of each set were found; :func:`we
 :func:`score_sets`, each usable alone. Run options travel in one :class:`ifnexus.RunOptions`.
 """
 
-from ifnexus.scoring._background import ScoringBackground, cut_bins, prepare
-from ifnexus.scoring._mean_control import control_genes, weight_matrix
-from ifnexus.scoring._score import gene_report, score_sets, ssgsea_scores, weighted_scores
-from ifnexus.scoring._sets import check_species, detect_species, resolve_sets
-from ifnexus.scoring._source import ExpressionSource, expression_source
-from ifnexus.scoring._ssgsea import ssgsea
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> its module under ifnexus.scoring, imported on first use (PEP 562): importing
+# ifnexus.scoring (or the ifnexus CLI) loads none of its heavy dependencies up front
+_WHERE = {
+    "ScoringBackground": "_background",
+    "cut_bins": "_background",
+    "prepare": "_background",
+    "control_genes": "_mean_control",
+    "weight_matrix": "_mean_control",
+    "gene_report": "_score",
+    "score_sets": "_score",
+    "ssgsea_scores": "_score",
+    "weighted_scores": "_score",
+    "check_species": "_sets",
+    "detect_species": "_sets",
+    "resolve_sets": "_sets",
+    "ExpressionSource": "_source",
+    "expression_source": "_source",
+    "ssgsea": "_ssgsea",
+}
 
 __all__ = [
     "ExpressionSource",
@@ -31,3 +49,24 @@ __all__ = [
     "weight_matrix",
     "weighted_scores",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.scoring._background import ScoringBackground, cut_bins, prepare
+    from ifnexus.scoring._mean_control import control_genes, weight_matrix
+    from ifnexus.scoring._score import gene_report, score_sets, ssgsea_scores, weighted_scores
+    from ifnexus.scoring._sets import check_species, detect_species, resolve_sets
+    from ifnexus.scoring._source import ExpressionSource, expression_source
+    from ifnexus.scoring._ssgsea import ssgsea
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -1,26 +1,41 @@
 """Single-cell IFN / immune profiling: annotation, per-cell IFN state, samples, pseudobulk."""
 
-from ifnexus.singlecell._annotate import annotate_cells
-from ifnexus.singlecell._ifn_state import IFN_STATES, call_ifn_state
-from ifnexus.singlecell._input import detect_input_kind
-from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES, SIGNATURES, cell_type_markers
-from ifnexus.singlecell._plots import plot_composition, plot_embedding, plot_violins
-from ifnexus.singlecell._profile import (
-    CELL_TYPE_COLUMNS,
-    Profile,
-    ProfileInput,
-    cell_table,
-    profile,
-    profile_elements,
-    profile_input,
-    profile_pseudobulk,
-    profiled_obs,
-    score_signatures,
-    store_profile,
-)
-from ifnexus.singlecell._pseudobulk import pseudobulk
-from ifnexus.singlecell._samples import compare_conditions, summarise_samples, summarize_samples
-from ifnexus.singlecell._write import write_profile
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> its module under ifnexus.singlecell, imported on first use (PEP 562): importing
+# ifnexus.singlecell (or the ifnexus CLI) loads none of its heavy dependencies up front
+_WHERE = {
+    "annotate_cells": "_annotate",
+    "IFN_STATES": "_ifn_state",
+    "call_ifn_state": "_ifn_state",
+    "detect_input_kind": "_input",
+    "CELL_TYPES": "_markers",
+    "IMMUNE_TYPES": "_markers",
+    "SIGNATURES": "_markers",
+    "cell_type_markers": "_markers",
+    "plot_composition": "_plots",
+    "plot_embedding": "_plots",
+    "plot_violins": "_plots",
+    "CELL_TYPE_COLUMNS": "_profile",
+    "Profile": "_profile",
+    "ProfileInput": "_profile",
+    "cell_table": "_profile",
+    "profile": "_profile",
+    "profile_elements": "_profile",
+    "profile_input": "_profile",
+    "profile_pseudobulk": "_profile",
+    "profiled_obs": "_profile",
+    "score_signatures": "_profile",
+    "store_profile": "_profile",
+    "pseudobulk": "_pseudobulk",
+    "compare_conditions": "_samples",
+    "summarise_samples": "_samples",
+    "summarize_samples": "_samples",
+    "write_profile": "_write",
+}
 
 __all__ = [
     "CELL_TYPES",
@@ -51,3 +66,39 @@ __all__ = [
     "summarize_samples",
     "write_profile",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.singlecell._annotate import annotate_cells
+    from ifnexus.singlecell._ifn_state import IFN_STATES, call_ifn_state
+    from ifnexus.singlecell._input import detect_input_kind
+    from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES, SIGNATURES, cell_type_markers
+    from ifnexus.singlecell._plots import plot_composition, plot_embedding, plot_violins
+    from ifnexus.singlecell._profile import (
+        CELL_TYPE_COLUMNS,
+        Profile,
+        ProfileInput,
+        cell_table,
+        profile,
+        profile_elements,
+        profile_input,
+        profile_pseudobulk,
+        profiled_obs,
+        score_signatures,
+        store_profile,
+    )
+    from ifnexus.singlecell._pseudobulk import pseudobulk
+    from ifnexus.singlecell._samples import compare_conditions, summarise_samples, summarize_samples
+    from ifnexus.singlecell._write import write_profile
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
