@@ -166,13 +166,7 @@ def _outcome(inp: Path, ana: Path, log: _Log) -> None:
 
 
 def _screen(inp: Path, ana: Path, log: _Log) -> None:
-    from ifnexus.screen import (
-        gene_set_ranks,
-        mageck_test,
-        phenotypes,
-        rank_enrichment,
-        read_counts,
-    )
+    from ifnexus.screen import mageck_test, phenotypes, read_counts
 
     counts = read_counts(inp / "screen_counts.txt")
     d = ana / "screen"
@@ -188,24 +182,7 @@ def _screen(inp: Path, ana: Path, log: _Log) -> None:
             counts, t0="T0_1,T0_2", untreated=untreated, treated=treated, doublings=DOUBLINGS,
             control_gene="non-targeting", fdr=0.05, rng=0,
         )  # fmt: skip
-        p = d / "phenotype"
-        p.mkdir(parents=True, exist_ok=True)
-        out += [
-            write_table(ph.genes, p / "genes.csv"),
-            write_table(ph.sgrnas, p / "sgrnas.csv"),
-            write_table(ph.pseudogenes, p / "pseudogenes.csv"),
-        ]
-        ranks, enr = [], []
-        for k in ("gamma", "tau", "rho"):
-            r = gene_set_ranks(ph.genes, "CGAS_STING_IFNI_CORE", score=f"{k}_score",
-                               hit_column=f"{k}_hit")  # fmt: skip
-            ranks.append(r.assign(phenotype=k)[["phenotype", *r.columns]])
-            e = rank_enrichment(ph.genes, "CGAS_STING_IFNI_CORE", score=k,
-                                alternative="two-sided", hit_column=f"{k}_hit")  # fmt: skip
-            enr.append(e.assign(phenotype=k)[["phenotype", *e.columns]])
-        out.append(write_table(pd.concat(ranks), p / "pathway_ranks.csv"))
-        out.append(write_table(pd.concat(enr), p / "pathway_enrichment.csv"))
-        out.append(write_text(p / "params.json", dumps(ph.params)))
+        out += ph.write(d / "phenotype", gene_set="CGAS_STING_IFNI_CORE")
 
 
 def _singlecell(inp: Path, ana: Path, log: _Log) -> None:
