@@ -10,6 +10,13 @@ samples (WGCNA ``collapseRows`` "MaxMean", the usual rule for probe-level arrays
 them. The scale (counts, TPM/FPKM, log, or linear array intensities) is detected from the values
 unless given; it decides how values are log-transformed for mean-based scores and is written to the
 output, since the ESTIMATE purity formula is calibrated on Affymetrix arrays only.
+
+Orientation: bulk expression stays **genes x samples** in memory, as in the files (GCT, TCGA and
+GEO matrices) and in ESTIMATE, limma and GSVA, which the purity and contexture calibrations are
+taken from; converting on read would make every user transpose back to compare with those
+tools. It is the one exception to ifnexus' samples x genes rule, and it stops at the input: what
+:func:`ifnexus.tumour.profile_tumours` returns is samples (rows) x features, like every other
+result table.
 """
 
 from __future__ import annotations
