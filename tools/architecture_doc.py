@@ -28,9 +28,9 @@ HEAD = """# ifnexus: the layout as built
 One line per module, kept true to what is in `src/ifnexus` (`tests/test_architecture_doc.py`
 checks that every module is listed; `tools/architecture_doc.py` rewrites this page). Data flow
 one way: inputs -> domain module -> tidy tables -> files / report; domain modules never import
-`cli` or `report`; `study` runs the other domains through the `ifnexus` command in
-subprocesses, as a user would; `report` reads a study folder and only summarises its tables
-(peaks, means, medians for the takeaways); it runs no analysis.
+`cli` or `report`; `study` runs the other domains through their library functions and
+writers (the ones the commands call), in process; `report` reads a study folder and only
+summarises its tables (peaks, means, medians for the takeaways); it runs no analysis.
 """
 TAIL = """## outside the package
 
