@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 
 from ifnexus._io import write_table, write_text
@@ -19,13 +18,19 @@ from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import JSON
 from ifnexus.errors import InputFormatError, ValidationError
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 app = typer.Typer(
     help="Local control after radiotherapy: Kaplan-Meier, log-rank, Cox, cumulative incidence, "
     "Gray's test, Fine-Gray, tumour features.",
     no_args_is_help=True,
 )
 
-DATA = typer.Option(..., "--data", help="Clinical CSV, one row per patient.")
+DATA = typer.Argument(
+    None, metavar="DATA", help="Clinical CSV (or TSV), one row per patient.", show_default=False
+)
+DATA_ALIAS = typer.Option(None, "--data", help="Same as DATA (the older spelling).")
 TIME = typer.Option(..., "--time", help="Follow-up time column (>= 0).")
 EVENT = typer.Option(..., "--event", help="Event code column (censoring code = --censor-code).")
 GROUP = typer.Option(None, "--group", help="Grouping column.")
@@ -36,7 +41,20 @@ OUT = typer.Option(None, "--out", help="Directory for tables (CSV) and figures (
 CONF = typer.Option(0.95, "--conf-level", help="Confidence level.")
 
 
+def _data(positional: str | None, option: str | None) -> str:
+    """The clinical file given as DATA or as ``--data`` (exactly one of them)."""
+    from ifnexus.cli._app import usage_error
+
+    if positional is not None and option is not None:
+        raise usage_error("give the clinical file once: DATA or --data DATA, not both")
+    if positional is None and option is None:
+        raise usage_error("Missing argument 'DATA' (the clinical CSV, one row per patient).")
+    return positional if positional is not None else option  # type: ignore[return-value]
+
+
 def _read(path: str) -> pd.DataFrame:
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise ValidationError(f"file not found: {path}")
@@ -88,7 +106,7 @@ def _write(out: str | None, tables: dict[str, pd.DataFrame], payload: dict) -> l
 
 @app.command("km")
 def km_cmd(
-    data: str = DATA, time: str = TIME, event: str = EVENT, group: str | None = GROUP,
+    data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT, group: str | None = GROUP,
     times: str | None = typer.Option(None, "--times", help="Comma-separated report times."),
     cause: float | None = typer.Option(None, "--cause", help="Event code counted as the event (others censored)."),
     censor_code: float = CENS, conf_level: float = CONF,
@@ -96,6 +114,7 @@ def km_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Kaplan-Meier curves with Greenwood SEs and R-style confidence limits, and medians."""
+    data = _data(data, data_alias)
     from ifnexus._figures import save_figure
     from ifnexus.outcome import kaplan_meier, median_survival, plot_curves
 
@@ -115,7 +134,7 @@ def km_cmd(
 
 @app.command("logrank")
 def logrank_cmd(
-    data: str = DATA, time: str = TIME, event: str = EVENT,
+    data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     group: str = typer.Option(..., "--group", help="Grouping column."),
     rho: float = typer.Option(0.0, "--rho", help="G-rho weight S(t-)^rho (0 = log-rank)."),
     scores: str | None = typer.Option(None, "--trend-scores", help="Comma-separated scores of the sorted groups."),
@@ -123,6 +142,7 @@ def logrank_cmd(
     censor_code: float = CENS, as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Log-rank test (two or k groups) with the test for trend."""
+    data = _data(data, data_alias)
     from ifnexus.outcome import logrank_test
 
     df = _read(data)
@@ -138,7 +158,7 @@ def logrank_cmd(
 
 @app.command("cox")
 def cox_cmd(
-    data: str = DATA, time: str = TIME, event: str = EVENT,
+    data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     covariates: str = COVS,
     categorical: str | None = CATS,
     cause: float | None = typer.Option(None, "--cause", help="Event code of interest (cause-specific model)."),
@@ -147,6 +167,7 @@ def cox_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Cox proportional hazards (Efron ties) with the cox.zph proportional-hazards test."""
+    data = _data(data, data_alias)
     from ifnexus._figures import save_figure
     from ifnexus.outcome import CoxModel, plot_forest
 
@@ -168,7 +189,7 @@ def cox_cmd(
 
 @app.command("cif")
 def cif_cmd(
-    data: str = DATA, time: str = TIME, event: str = EVENT,
+    data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     cause: float = typer.Option(..., "--cause", help="Event code of interest."),
     group: str | None = GROUP,
     times: str | None = typer.Option(None, "--times", help="Comma-separated report times (default: every event time)."),
@@ -179,6 +200,7 @@ def cif_cmd(
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test."""
+    data = _data(data, data_alias)
     from ifnexus.outcome import (
         cumulative_incidence,
         cumulative_incidence_dict,
@@ -195,7 +217,10 @@ def cif_cmd(
     if group:
         gt = gray_test(df, time, event, group, cause=cause, **kw)  # type: ignore[arg-type]
         text += f"\n\nGray's test: {gt['statistic'].iloc[0]:.6g} on {gt['df'].iloc[0]} df, p = {gt['p_value'].iloc[0]:.4g}"
-    payload: dict[str, Any] = {"command": "cif", **cumulative_incidence_dict(tab, cause=cause, gray=gt)}
+    payload: dict[str, Any] = {
+        "command": "cif",
+        **cumulative_incidence_dict(tab, cause=cause, gray=gt),
+    }
     if out:
         full = tab
         if times:  # the figure shows every event time, not only the report times
@@ -209,7 +234,7 @@ def cif_cmd(
 
 @app.command("finegray")
 def finegray_cmd(
-    data: str = DATA, time: str = TIME, event: str = EVENT,
+    data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     cause: float = typer.Option(..., "--cause", help="Event code of interest (crr failcode)."),
     covariates: str = COVS,
     categorical: str | None = CATS, censor_code: float = CENS,
@@ -219,6 +244,7 @@ def finegray_cmd(
     conf_level: float = CONF, as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Fine-Gray subdistribution-hazards regression (R cmprsk crr) with sandwich SEs."""
+    data = _data(data, data_alias)
     from ifnexus.outcome import FineGrayFitter, write_finegray
 
     df = _read(data)
