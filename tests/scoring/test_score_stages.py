@@ -131,3 +131,10 @@ def test_all_cores_goes_through_runoptions_workers(data, monkeypatch):
     b = score_sets(x, sets, var_names=genes, n_bins=10)
     assert seen and set(seen) == {3}
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+@pytest.mark.parametrize("bad", [-1, True])
+def test_bad_seeds_refused_by_the_package_seed_check(data, bad):
+    x, genes, sets = data
+    with pytest.raises(ValidationError, match="rng must be an integer seed"):
+        score_sets(x, sets, var_names=genes, n_bins=10, rng=bad)

@@ -318,3 +318,8 @@ def test_deprecated_engine_keywords_warn_and_agree(data, result):
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         profile(data, **KEYS, key_added=None, options=RunOptions(chunk_size=50))
+
+
+def test_bad_seed_refused_before_work(data):
+    with pytest.raises(ValidationError, match="rng must be an integer seed >= 0"):
+        profile(data, key_added=None, rng=-3)

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ifnexus._rng import check_seed
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.scoring._background import ScoringBackground
 
@@ -38,12 +39,9 @@ SeedLike = int | np.integer | np.random.Generator | np.random.SeedSequence | Non
 
 def _sampler(rng: SeedLike, n_sets: int) -> list[np.random.RandomState | np.random.Generator]:
     """One random stream per set: legacy RandomState(seed) for ints, spawned Generators else."""
-    if isinstance(rng, bool):
-        raise ValidationError(f"rng must be an int seed or a numpy Generator, got {rng!r}")
-    if isinstance(rng, int | np.integer):
-        if rng < 0:
-            raise ValidationError(f"a seed must be >= 0, got {rng}")
-        return [np.random.RandomState(int(rng)) for _ in range(n_sets)]
+    if isinstance(rng, bool | np.bool_ | int | np.integer):
+        seed = check_seed(rng)  # the package's one seed check: bools and negatives refused
+        return [np.random.RandomState(seed) for _ in range(n_sets)]
     if rng is None or isinstance(rng, np.random.SeedSequence | np.random.Generator):
         base = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         return list(base.spawn(n_sets))

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
+from ifnexus._rng import check_seed
 from ifnexus._runoptions import RunOptions
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import get_set
@@ -607,7 +608,8 @@ def profile(
     min_marker_score
         Smallest marker score for a cell-type call.
     rng
-        Seed of the control-gene draws.
+        Seed of the control-gene draws: an integer >= 0 (0 is valid), as scanpy's
+        ``random_state``; a negative or bool seed is a ValidationError.
     key_added
         Prefix of the results written into the AnnData (see :func:`store_profile`):
         ``.obs["ifnexus_cell_type"]``, ``.obs["ifnexus_ifn_state"]``,
@@ -642,6 +644,7 @@ def profile(
     opts = run_options(
         options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="profile"
     )
+    seed = check_seed(rng)
     if key_added is not None:  # refuse a clash before any work
         _check_key(key_added)
         _check_clashes(adata, key_added, list(SIGNATURES), overwrite)
@@ -701,7 +704,7 @@ def profile(
         "acute_threshold": float(acute_threshold),
         "chronic_threshold": float(chronic_threshold),
         "min_marker_score": float(min_marker_score),
-        "seed": int(rng),
+        "seed": seed,
         "n_bins": background.n_bins,
         "ctrl_size": 50,
         "signatures": dict(SIGNATURES),
