@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ifnexus.cli._options import NO_FIGURES
+from ifnexus.cli._options import JSON, NO_FIGURES
 from ifnexus.errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -47,9 +47,15 @@ class CnPurityChoice(StrEnum):
 
 @app.command("profile")
 def profile_cmd(
-    out: Path = typer.Option(..., "--out", help="Output folder (created)."),
+    expression_arg: Path | None = typer.Argument(
+        None,
+        metavar="EXPRESSION",
+        help="Genes x samples: TSV, CSV, GCT or parquet (optional with --segments/--gene-cn).",
+        show_default=False,
+    ),
+    out: Path = typer.Option(..., "--out", help="Output directory (created)."),
     expression: Path | None = typer.Option(
-        None, "--expression", help="Genes x samples: TSV, CSV, GCT or parquet."
+        None, "--expression", help="Same as EXPRESSION (the older spelling)."
     ),
     segments: Path | None = typer.Option(
         None, "--segments", help="Copy-number segments (DNAcopy or TCGA headers)."
@@ -90,8 +96,10 @@ def profile_cmd(
         1.0, "--chronic-margin", help="ISG.RS z minus IFNG z for 'chronic'."
     ),
     no_figures: bool = NO_FIGURES,
+    as_json: bool = JSON,
 ) -> None:
     """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
+    from ifnexus.cli._app import usage_error
     from ifnexus.tumour import (
         profile_tumours,
         read_clinical,
@@ -101,8 +109,11 @@ def profile_cmd(
         write_tumour_profile,
     )
 
+    if expression_arg is not None and expression is not None:
+        raise usage_error("give the expression file once: EXPRESSION or --expression, not both")
+    expression = expression_arg if expression_arg is not None else expression
     if expression is None and segments is None and gene_cn is None:
-        raise ValidationError("give --expression, --segments or --gene-cn (at least one)")
+        raise ValidationError("give EXPRESSION, --segments or --gene-cn (at least one)")
     expr = read_expression(expression) if expression is not None else None
     seg = read_segments(segments) if segments is not None else None
     gcn = (
@@ -130,7 +141,13 @@ def profile_cmd(
     inputs = {"expression": expression, "segments": segments, "gene_cn": gene_cn,
               "build": build.value if build else None, "clinical": clinical,
               "reference": reference}  # fmt: skip
-    files = write_tumour_profile(prof, out, figures=not no_figures, inputs=inputs)[:-1]
+    written = write_tumour_profile(prof, out, figures=not no_figures, inputs=inputs)
+    if as_json:  # the run record the command wrote, as one object
+        import json
+
+        typer.echo(json.dumps(json.loads(Path(written[-1]).read_text()), indent=1))
+        return
+    files = written[:-1]
     typer.echo(
         f"{len(prof)} tumours profiled; wrote {', '.join(Path(f).name for f in files)}, run.json"
     )
