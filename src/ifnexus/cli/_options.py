@@ -118,3 +118,14 @@ def run_kwargs(func: Callable[..., Any], options: RunOptions) -> dict[str, Any]:
     if "chunk_size" in params and options.chunk_size is not None:
         kw["chunk_size"] = options.chunk_size
     return kw
+
+
+def main_input(positional: Any, alias: Any, *, metavar: str, flag: str) -> Any:
+    """The main input given positionally (``METAVAR``) or by its older flag (exactly one)."""
+    from ifnexus.cli._app import usage_error
+
+    if positional is not None and alias is not None:
+        raise usage_error(f"give {metavar} once: as {metavar} or as {flag} {metavar}, not both")
+    if positional is None and alias is None:
+        raise usage_error(f"Missing argument '{metavar}'.")
+    return positional if positional is not None else alias

@@ -13,7 +13,18 @@ from pathlib import Path
 import typer
 
 from ifnexus._io import write_table
+from ifnexus.cli._files import echo_json
+from ifnexus.cli._options import JSON, NO_FIGURES, QUIET, main_input, seed_option
+from ifnexus.cli._progress import progress
 from ifnexus.errors import InputFormatError, ValidationError
+
+# the count table of 'screen test' and 'screen phenotype': positional, or MAGeCK's -k flag
+COUNTS = typer.Argument(
+    None, metavar="COUNTS", help="Count table (MAGeCK's count.txt layout).", show_default=False
+)
+COUNTS_ALIAS = typer.Option(
+    None, "-k", "--count-table", help="Same as COUNTS (MAGeCK's flag, kept for pipelines)."
+)
 
 app = typer.Typer(
     help="CRISPR screens: MAGeCK-compatible count/test, CRISPRi gamma/tau/rho phenotypes.",
@@ -94,6 +105,8 @@ def count_cmd(
         "--unmapped-to-file",
         help="Also write PREFIX.unmapped.txt: the first --sgrna-len bases of unmapped reads.",
     ),
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
 ) -> None:
     """Count guides in FASTQ files (``mageck count``): PREFIX.count.txt, .count_normalized.txt,
     .countsummary.txt."""
@@ -110,12 +123,19 @@ def count_cmd(
         from ifnexus.screen._io import read_control_list
 
         ctrl = read_control_list(control_sgrna)
-    res = count_fastq(
-        files, list_seq, sample_labels=labels, trim_5=trim_5, count_n=count_n,
-        reverse_complement=reverse_complement, norm_method=norm_method.value, control_sgrna=ctrl,
-        unmapped_to_file=unmapped_to_file, sgrna_len=sgrna_len,
-    )  # fmt: skip
-    paths = res.write(output_prefix)
+    with progress(f"counting {len(files)} sample(s)", total=2, quiet=quiet) as step:
+        step(f"counting guides in {len(files)} sample(s)")
+        res = count_fastq(
+            files, list_seq, sample_labels=labels, trim_5=trim_5, count_n=count_n,
+            reverse_complement=reverse_complement, norm_method=norm_method.value,
+            control_sgrna=ctrl, unmapped_to_file=unmapped_to_file, sgrna_len=sgrna_len,
+        )  # fmt: skip
+        step(f"writing {output_prefix}.*")
+        paths = res.write(output_prefix)
+    if as_json:
+        echo_json({"command": "screen count", "samples": res.summary_rows,
+                   "files": [str(p) for p in paths]})  # fmt: skip
+        return
     for r in res.summary_rows:
         typer.echo(
             f"{r['Label']}\t{r['File']}\treads {r['Reads']}\tmapped {r['Mapped']} "
@@ -126,7 +146,8 @@ def count_cmd(
 
 @app.command("test")
 def test_cmd(
-    count_table: Path = typer.Option(..., "-k", "--count-table", help="MAGeCK count table."),
+    counts_arg: Path | None = COUNTS,
+    count_table: Path | None = COUNTS_ALIAS,
     treatment_id: list[str] | None = typer.Option(
         None,
         "-t",
@@ -166,12 +187,13 @@ def test_cmd(
     ),
     normcounts_to_file: bool = typer.Option(False, "--normcounts-to-file"),
     additional_rra_parameters: str | None = typer.Option(None, "--additional-rra-parameters"),
-    seed: int | None = typer.Option(
-        None, "--seed", help="Permute with numpy and this seed instead of MAGeCK's own generator."
+    seed: int | None = seed_option(
+        "Permute with numpy and this seed instead of MAGeCK's own generator.", default=None
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Folder for figures (volcano, rank plots)."
+        None, "--out", help="Directory for figures (volcano, rank plots)."
     ),
+    as_json: bool = JSON,
 ) -> None:
     """alpha-RRA test (``mageck test``): PREFIX.gene_summary.txt and PREFIX.sgrna_summary.txt.
 
@@ -181,6 +203,7 @@ def test_cmd(
     """
     from ifnexus.screen import mageck_test_comparisons, read_control_list, read_counts
 
+    count_table = main_input(counts_arg, count_table, metavar="COUNTS", flag="-k/--count-table")
     counts = read_counts(count_table)
     res = mageck_test_comparisons(
         counts, treatment_id, control_id, day0_label=day0_label, norm_method=norm_method.value,
@@ -195,15 +218,23 @@ def test_cmd(
         rra_options=additional_rra_parameters, rng="mageck" if seed is None else seed,
     )  # fmt: skip
     paths = res.write(output_prefix, normcounts_to_file=normcounts_to_file)
+    comparisons = []
     for label, one in res.results.items():
         if out is not None:
             paths += _test_figures(one.genes, out / label if res.separate_files else out)
         s = one.summary
+        comparisons.append({"comparison": label, "size_factors": list(one.size_factors),
+                            "n_negative": int((s["hit"] & (s["test"] == "neg")).sum()),
+                            "n_positive": int((s["hit"] & (s["test"] == "pos")).sum())})  # fmt: skip
+    if as_json:
+        echo_json({"command": "screen test", "fdr_threshold": gene_test_fdr_threshold,
+                   "comparisons": comparisons, "files": [str(p) for p in paths]})  # fmt: skip
+        return
+    for c in comparisons:
         typer.echo(
-            f"{label}: size factors {' '.join(f'{x:.6g}' for x in one.size_factors)}; "
+            f"{c['comparison']}: size factors {' '.join(f'{x:.6g}' for x in c['size_factors'])}; "
             f"genes FDR<{gene_test_fdr_threshold:g}: "
-            f"{int((s['hit'] & (s['test'] == 'neg')).sum())} negative, "
-            f"{int((s['hit'] & (s['test'] == 'pos')).sum())} positive"
+            f"{c['n_negative']} negative, {c['n_positive']} positive"
         )
     typer.echo("wrote " + ", ".join(str(p) for p in paths))
 
@@ -252,11 +283,12 @@ def _parse_doublings(text: str | None) -> dict[str, list[float]] | None:
 
 @app.command("phenotype")
 def phenotype_cmd(
-    count_table: Path = typer.Option(..., "-k", "--count-table", help="Count table."),
+    counts_arg: Path | None = COUNTS,
+    count_table: Path | None = COUNTS_ALIAS,
     t0: str = typer.Option(..., "--t0", help="T0 samples (comma-separated)."),
     untreated: str = typer.Option(..., "--untreated", help="Untreated endpoint samples."),
     treated: str = typer.Option(..., "--treated", help="Irradiated endpoint samples."),
-    out: Path = typer.Option(..., "--out", help="Output folder."),
+    out: Path = typer.Option(..., "--out", help="Output directory (created)."),
     doublings: str | None = typer.Option(
         None, "--doublings", help="gamma=N,tau=N,rho=N (N may be r1/r2 per replicate)."
     ),
@@ -271,14 +303,18 @@ def phenotype_cmd(
     min_reads: float = typer.Option(50, "--min-reads", help="Read filter per sample pair."),
     filter_type: str = typer.Option("either", "--filter-type", help="either or both."),
     pseudocount: float = typer.Option(1.0, "--pseudocount"),
-    seed: int = typer.Option(0, "--seed", help="Seed of the pseudogene draw."),
+    seed: int = seed_option("Seed of the pseudogene draw."),
     gene_set: str = typer.Option(
         "CGAS_STING_IFNI_CORE", "--gene-set", help="Gene set for the pathway view."
     ),
     plot_gene: list[str] | None = typer.Option(
         None, "--plot-gene", help="Plot this gene's sgRNAs (repeatable)."
     ),
-    figures: bool = typer.Option(True, "--figures/--no-figures", help="Write figures."),
+    no_figures: bool = NO_FIGURES,
+    figures: bool = typer.Option(
+        False, "--figures", hidden=True, help="Write figures (the default; kept for old scripts)."
+    ),
+    as_json: bool = JSON,
 ) -> None:
     """gamma/tau/rho phenotypes and hits: DIR/genes.csv, sgrnas.csv, pseudogenes.csv,
     pathway_ranks.csv, pathway_enrichment.csv, params.json and figures."""
@@ -293,6 +329,7 @@ def phenotype_cmd(
         write_figures,
     )  # fmt: skip
 
+    count_table = main_input(counts_arg, count_table, metavar="COUNTS", flag="-k/--count-table")
     counts = read_counts(count_table)
     res = phenotypes(
         counts, t0=t0, untreated=untreated, treated=treated, doublings=_parse_doublings(doublings),
@@ -302,7 +339,7 @@ def phenotype_cmd(
         best_n=best_n, fdr=fdr, rng=seed,
     )  # fmt: skip
     paths = res.write(out, gene_set=gene_set)
-    if figures:
+    if not no_figures:
         figs = {}
         for p in ("gamma", "tau", "rho"):
             figs[f"volcano_{p}"] = volcano_plot(res.genes, p)
@@ -313,6 +350,11 @@ def phenotype_cmd(
             figs[f"sgrnas_{gname}"] = sgrna_plot(res.sgrnas, gname, "rho")
         paths += write_figures(out, figs)
     g = res.genes
+    if as_json:
+        echo_json({"command": "screen phenotype", "fdr": fdr,
+                   "hits": {p: int(g[f"{p}_hit"].sum()) for p in ("gamma", "tau", "rho")},
+                   "files": [str(p) for p in paths]})  # fmt: skip
+        return
     typer.echo(
         "hits at FDR "
         + f"{fdr:g}: "
@@ -329,7 +371,10 @@ def pathway_cmd(
     score: str = typer.Option(..., "--score", help="Column to rank by."),
     gene_set: str = typer.Option("CGAS_STING_IFNI_CORE", "--gene-set", help="Shipped set name."),
     ascending: bool = typer.Option(False, "--ascending", help="Small values rank first."),
-    out: Path | None = typer.Option(None, "--out", help="Write ranks.csv and enrichment.csv here."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory to write ranks.csv and enrichment.csv in."
+    ),
+    as_json: bool = JSON,
 ) -> None:
     """Where a gene set ranks in a screen, and its rank-sum enrichment."""
     import pandas as pd
@@ -346,9 +391,14 @@ def pathway_cmd(
     ranks = gene_set_ranks(table, gene_set, score=score, ascending=ascending)
     enr = rank_enrichment(table, gene_set, score=score,
                           alternative="less" if ascending else "greater")  # fmt: skip
+    files = []
     if out is not None:
-        write_table(ranks, out / "ranks.csv")
-        write_table(enr, out / "enrichment.csv")
+        files = [str(write_table(ranks, out / "ranks.csv")),
+                 str(write_table(enr, out / "enrichment.csv"))]  # fmt: skip
+    if as_json:
+        echo_json({"command": "screen pathway", "ranks": ranks.to_dict(orient="records"),
+                   "enrichment": enr.to_dict(orient="records"), "files": files})  # fmt: skip
+        return
     for r in ranks.itertuples():
         rank = "-" if pd.isna(r.rank) else f"{int(r.rank)}"
         typer.echo(f"{r.set_gene}\t{r.screen_gene or '-'}\trank {rank}")
