@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from ifnexus._io import atomic_path
 from ifnexus.errors import ValidationError
@@ -27,8 +27,8 @@ __all__ = ["save_figure"]
 FORMATS = frozenset({"png", "svg", "pdf", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"})
 
 
-def _root_figure(obj: Any) -> Figure:
-    """The top-level Figure of a Figure, SubFigure or Axes."""
+def _root_figure(obj: object) -> Figure:
+    """Return the top-level Figure of a Figure, SubFigure or Axes."""
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
@@ -89,22 +89,26 @@ def save_figure(
     return p
 
 
-def new_figure(figsize: tuple[float, float], *, layout: str | None = "constrained") -> Figure:
-    """A new pyplot-free Figure (no backend needed, nothing kept in global state)."""
+def new_figure(
+    figsize: tuple[float, float],
+    *,
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+) -> Figure:
+    """Make a new pyplot-free Figure (no backend needed, nothing kept in global state)."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout=layout)
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    """``ax`` itself, or one Axes on a new pyplot-free Figure of size ``figsize`` (inches)."""
+    """Return ``ax`` itself, or one Axes on a new pyplot-free Figure of ``figsize`` inches."""
     if ax is not None:
         return ax
     return new_figure(figsize).add_subplot(1, 1, 1)
 
 
 def deprecated_path(func: str, path: object, fig: Figure | SubFigure | Axes) -> Path:
-    """Save ``fig`` to ``path`` for a caller of the old ``func(..., path)`` signature, warning."""
+    """Save ``fig`` to ``path`` for a caller of the old ``func(..., path)`` signature; warn."""
     warnings.warn(
         f"{func}(..., path) is deprecated and will be removed in the next release: {func} now "
         f"returns the Axes/Figure it drew and writes no file; save it yourself, e.g. "

@@ -32,7 +32,7 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """A ValidationError naming the first missing column and the available ones."""
+    """Raise a ValidationError naming the first missing column and the available ones."""
     for c in columns:
         if c not in table.columns:
             raise ValidationError(
@@ -188,7 +188,7 @@ def replicate_plot(sgrnas: pd.DataFrame, phenotype: str = "rho", *, ax: Axes | N
 def sgrna_plot(
     sgrnas: pd.DataFrame, gene: str, phenotype: str = "rho", *, ax: Axes | None = None
 ) -> Axes:
-    """The sgRNAs of one gene against the distribution of the non-targeting sgRNAs.
+    """Mark the sgRNAs of one gene against the distribution of the non-targeting sgRNAs.
 
     Parameters
     ----------

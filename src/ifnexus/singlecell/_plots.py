@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +18,9 @@ from ifnexus.errors import ValidationError
 from ifnexus.singlecell._markers import CELL_TYPES
 
 if TYPE_CHECKING:
+    from anndata import AnnData
     from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap
     from matplotlib.figure import Figure, SubFigure
 
     from ifnexus.singlecell._profile import Profile
@@ -29,19 +31,19 @@ __all__ = ["EMBEDDINGS", "embedding_key", "plot_composition", "plot_embedding", 
 EMBEDDINGS: tuple[str, ...] = ("X_umap", "X_tsne", "X_pca")
 
 
-def _colours(name: str) -> Any:
+def _colours(name: str) -> Colormap:
     from matplotlib import colormaps
 
     return colormaps[name]
 
 
-def embedding_key(adata: Any) -> str | None:
-    """The first of ``EMBEDDINGS`` present in ``adata.obsm``, or None when there is none."""
+def embedding_key(adata: AnnData) -> str | None:
+    """Return the first of ``EMBEDDINGS`` present in ``adata.obsm``, or None when there is none."""
     return next((k for k in EMBEDDINGS if k in getattr(adata, "obsm", {})), None)
 
 
 def plot_embedding(
-    adata: Any,
+    adata: AnnData,
     result: Profile,
     path: str | os.PathLike[str] | None = None,
     *,
