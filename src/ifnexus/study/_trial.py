@@ -78,7 +78,7 @@ def ablations(
     same seed, so arms differ only by the ablation (common random numbers).
     """
     seed = int(as_generator(rng).integers(2**31))
-    arms = [("wild type", "reference", None, None)]
+    arms: list[tuple[str, str, str | None, str | None]] = [("wild type", "reference", None, None)]
     arms += [
         (g, "tumour", g, None)
         for g in (
