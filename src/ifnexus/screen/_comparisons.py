@@ -69,7 +69,7 @@ def parse_comparisons(
     *,
     day0_label: str | Sequence[str] | None = None,
 ) -> list[Comparison]:
-    """The comparisons that ``mageck test``'s ``-t``/``-c``/``--day0-label`` ask for.
+    """Return the comparisons that ``mageck test``'s ``-t``/``-c``/``--day0-label`` ask for.
 
     Parameters
     ----------
@@ -145,7 +145,7 @@ class MageckComparisons:
     separate_files: bool
 
     def __getitem__(self, label: str) -> MageckResult:
-        """The result of the comparison ``label`` (``<t>_vs_<c>``)."""
+        """Return the result of the comparison ``label`` (``<t>_vs_<c>``)."""
         try:
             return self.results[label]
         except KeyError:
@@ -158,7 +158,7 @@ class MageckComparisons:
         return iter(self.results)
 
     def __len__(self) -> int:
-        """Number of comparisons."""
+        """Return the number of comparisons."""
         return len(self.results)
 
     @cached_property

@@ -277,8 +277,11 @@ class _Library:
 def _match_reads(
     lib: _Library, ch: SeqChunk, trims: Sequence[int], rows: np.ndarray | None = None
 ) -> np.ndarray:
-    """For each read (or each of ``rows``), the library index of the first trim offset and the
-    longest guide length whose window is a guide; -1 when none."""
+    """Match reads to library guides.
+
+    For each read (or each of ``rows``), the library index of the first trim offset and the
+    longest guide length whose window is a guide; -1 when none.
+    """
     start = ch.start if rows is None else ch.start[rows]
     length = ch.length if rows is None else ch.length[rows]
     hit = np.full(start.shape[0], -1, dtype=np.int64)
@@ -373,7 +376,7 @@ _TIDY_NAMES = {
 
 
 def _count_summary_class() -> type:
-    """A DataFrame whose old (MAGeCK) column names still index it, with a FutureWarning."""
+    """Build a DataFrame class whose old (MAGeCK) column names still index it, with a warning."""
     import pandas as pd
 
     class CountSummary(pd.DataFrame):
@@ -381,7 +384,7 @@ def _count_summary_class() -> type:
         def _constructor(self):  # derived tables are plain DataFrames
             return pd.DataFrame
 
-        def __getitem__(self, key):
+        def __getitem__(self, key: object) -> object:
             if isinstance(key, str) and key in _TIDY_NAMES and key not in self.columns:
                 warnings.warn(
                     f"CountResult.summary[{key!r}] is deprecated and will be removed in the "
@@ -461,7 +464,7 @@ class CountResult:
         return mat
 
     def _table(self, key: str, mat: Callable[[], np.ndarray]):
-        """The sgRNA x sample table of ``mat()`` with the ``Gene`` column, built once per key."""
+        """Return the sgRNA x sample table of ``mat()`` with the ``Gene`` column (built once)."""
         if key not in self._cache:
             import pandas as pd
 
@@ -497,8 +500,11 @@ class CountResult:
 
     @property
     def countsummary(self):
-        """The count summary in MAGeCK's ``countsummary.txt`` columns: ``File, Label, Reads,
-        Mapped, Percentage, TotalsgRNAs, Zerocounts, GiniIndex``."""
+        """Count summary in MAGeCK's ``countsummary.txt`` columns.
+
+        ``File, Label, Reads, Mapped, Percentage, TotalsgRNAs, Zerocounts, GiniIndex``, one row
+        per FASTQ file.
+        """
         if "countsummary" not in self._cache:
             import pandas as pd
 
@@ -514,9 +520,21 @@ class CountResult:
         return pd.Series(self.factors, index=self.labels, name="size_factor")
 
     def write(self, prefix: str | os.PathLike[str]) -> list[Path]:
-        """Write ``PREFIX.count.txt``, ``PREFIX.count_normalized.txt`` and
-        ``PREFIX.countsummary.txt`` as ``mageck count`` does (and ``PREFIX.unmapped.txt`` when
-        unmapped windows were collected); atomic."""
+        """Write the files of ``mageck count``, atomically.
+
+        ``PREFIX.count.txt``, ``PREFIX.count_normalized.txt`` and ``PREFIX.countsummary.txt``
+        (and ``PREFIX.unmapped.txt`` when unmapped windows were collected).
+
+        Parameters
+        ----------
+        prefix
+            Output prefix (``-n``).
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
         prefix = str(prefix)
         out = []
         samples = self.labels
@@ -566,7 +584,7 @@ class CountResult:
 
 
 def _library_records(library, reverse_complement: bool) -> tuple[list[str], list[str], list[str]]:
-    """sgRNA ids, upper-case sequences and genes of a library table or file."""
+    """Return the sgRNA ids, upper-case sequences and genes of a library table or file."""
     if isinstance(library, str | os.PathLike):
         return read_library_records(library, reverse_complement=reverse_complement)
     cols = getattr(library, "columns", None)

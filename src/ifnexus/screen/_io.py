@@ -142,8 +142,11 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
 def _count_column(
     values: pd.Series, raw: pd.Series, exc: type[Exception], where: Callable[[int], str]
 ) -> np.ndarray:
-    """Counts of one sample column as float64; the first non-numeric, non-finite or negative
-    value raises ``exc`` naming its place (``where(row)``) and the ``raw`` text it came from."""
+    """Convert one sample column of counts to float64.
+
+    The first non-numeric, non-finite or negative value raises ``exc`` naming its place
+    (``where(row)``) and the ``raw`` text it came from.
+    """
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     for bad, what in (
         (~np.isfinite(num), "expected a finite read count"),
@@ -270,8 +273,10 @@ def parse_samples(spec: str | int | Sequence[str | int], samples: Sequence[str])
 
 
 def read_library(path: str | os.PathLike[str], *, reverse_complement: bool = False) -> pd.DataFrame:
-    """Read an sgRNA library file as a table; the rules are those of
-    :func:`ifnexus.screen._count.read_library_records` (MAGeCK's ``mageck count -l``).
+    """Read an sgRNA library file as a table.
+
+    The rules are those of :func:`ifnexus.screen._count.read_library_records` (MAGeCK's
+    ``mageck count -l``).
 
     Returns
     -------
@@ -349,10 +354,12 @@ _G5: dict[str, np.ndarray] = {}
 
 
 def _g5_tables() -> dict[str, np.ndarray]:
-    """Character tables for five significant digits m = 10000..99999 (built once, ~10 MB):
+    """Build the character tables for five significant digits m = 10000..99999 (once, ~10 MB).
+
     ``fixed``: the fixed-notation body for each exponent -4..4 (row (X + 4) * 90000 + m -
     10000, 11 bytes); ``mant``: "d.dddd" for scientific notation; ``exp``: "e+XX" / "e-XXX"
-    for exponents -400..400 (row X + 400). Trailing zeros and a bare point are zero bytes."""
+    for exponents -400..400 (row X + 400). Trailing zeros and a bare point are zero bytes.
+    """
     if _G5:
         return _G5
     m = np.arange(10000, 100000)

@@ -162,8 +162,21 @@ class MageckResult:
     def write(
         self, prefix: str | os.PathLike[str], *, normcounts_to_file: bool = False
     ) -> list[Path]:
-        """Write ``PREFIX.gene_summary.txt``, ``PREFIX.sgrna_summary.txt`` (and
-        ``PREFIX.normalized.txt``) byte-compatible with MAGeCK's files; atomic."""
+        """Write MAGeCK's files, byte-compatible with its own, atomically.
+
+        Parameters
+        ----------
+        prefix
+            Output prefix (``-n``).
+        normcounts_to_file
+            Also write ``PREFIX.normalized.txt`` (``--normcounts-to-file``).
+
+        Returns
+        -------
+        list of Path
+            ``PREFIX.gene_summary.txt``, ``PREFIX.sgrna_summary.txt`` (and
+            ``PREFIX.normalized.txt``).
+        """
         prefix = str(prefix)
         paths = [Path(prefix + ".gene_summary.txt"), Path(prefix + ".sgrna_summary.txt")]
         write_gene_summary(self.genes, paths[0])
@@ -422,7 +435,7 @@ def _result(
     gt: GeneTest,
     options: dict,
 ) -> MageckResult:
-    """The :class:`MageckResult` of the four stages' outputs (``options`` as recorded)."""
+    """Assemble the :class:`MageckResult` of the four stages (``options`` as recorded)."""
     rng = options.pop("rng")
     params = {"treatment": design.treatment, "control": design.control, **options}
     params["n_removed_zero"] = int(sg.valid.shape[0] - sg.valid.sum())

@@ -69,9 +69,11 @@ class MageckDesign:
 
     @property
     def model_matrix(self) -> np.ndarray:
-        """The columns the mean-variance model is fitted on: the variance-estimation samples
-        when there are two or more, else the controls when replicated, else all compared
-        samples (MAGeCK's choice)."""
+        """Columns the mean-variance model is fitted on (MAGeCK's choice).
+
+        The variance-estimation samples when there are two or more, else the controls when
+        replicated, else all compared samples.
+        """
         if len(self.variance_columns) > 1:
             return self.matrix[:, self.variance_columns]
         if len(self.control_columns) > 1:

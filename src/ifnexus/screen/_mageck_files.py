@@ -80,8 +80,10 @@ def _text_block(values: list[str]) -> np.ndarray:
 def _write_sgrna_summary(
     stats: pd.DataFrame, ctrl: np.ndarray, treat: np.ndarray, path: str | os.PathLike[str]
 ) -> Path:
-    """Write an sgRNA summary with MAGeCK's ``{:.5g}`` formatting, from the numeric table and
-    the replicate count matrices (no "/"-joined count strings are built).
+    """Write an sgRNA summary with MAGeCK's ``{:.5g}`` formatting.
+
+    From the numeric table and the replicate count matrices (no "/"-joined count strings are
+    built).
 
     Every number goes through :func:`ifnexus.screen._io.g5_chars` (``{:.5g}``, vectorised);
     the fields are laid side by side in one zero-padded byte matrix and the padding is dropped.

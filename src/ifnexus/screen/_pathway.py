@@ -1,5 +1,7 @@
-"""Pathway view of a screen: where a gene set (by default the cGAS-STING-IFN-I core) ranks,
-and a rank-based enrichment test of the set in the ranked gene list.
+"""Pathway view of a screen: where a gene set ranks, and its rank-based enrichment test.
+
+By default the gene set is the cGAS-STING-IFN-I core; the test asks whether the set sits high
+(or low) in the ranked gene list.
 
 The enrichment test is the Mann-Whitney / Wilcoxon rank-sum test of the set's scores against
 all other genes (``scipy.stats.mannwhitneyu``; the approach of MAGeCK-iNC and of the
@@ -59,7 +61,7 @@ def _ranked(table: pd.DataFrame, score: str, gcol: str, ascending: bool) -> pd.D
 
 
 def _hits(table: pd.DataFrame, gcol: str, hit_column: str) -> pd.Series:
-    """The hit column indexed by gene name."""
+    """Return the hit column indexed by gene name."""
     if hit_column not in table.columns:
         raise ValidationError(f"hit column {hit_column!r} not in the table")
     return table.set_index(table[gcol].astype(str))[hit_column]

@@ -1,5 +1,7 @@
-"""CRISPRi radiation-screen phenotypes (gamma, tau, rho), as the Weissman-lab ScreenProcessing
-pipeline computes them (Horlbeck et al. 2016, eLife 5:e19760; mhorlbeck/ScreenProcessing).
+"""CRISPRi radiation-screen phenotypes (gamma, tau, rho), as ScreenProcessing computes them.
+
+The Weissman-lab ScreenProcessing pipeline (Horlbeck et al. 2016, eLife 5:e19760;
+mhorlbeck/ScreenProcessing).
 
 Per sgRNA and replicate, for a pair of conditions (1 -> 2):
 
@@ -371,7 +373,7 @@ def phenotypes(
     fdr: float = 0.05,
     rng: RngLike = 0,
 ) -> PhenotypeResult:
-    """gamma / tau / rho phenotypes of a CRISPRi radiation screen, per sgRNA and per gene.
+    """Compute the gamma / tau / rho phenotypes of a CRISPRi radiation screen, per sgRNA and gene.
 
     Parameters
     ----------

@@ -65,16 +65,22 @@ def _nearest_index(a: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _mid_percentile(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """MAGeCK's percentile of each ``w`` in sorted ``a``: (i1 + i2 + 1) / (2 len(a)), i1 and i2
-    the nearest positions of w -/+ 1e-9 (mid-rank for ties)."""
+    """Return MAGeCK's percentile of each ``w`` in sorted ``a``.
+
+    (i1 + i2 + 1) / (2 len(a)), i1 and i2 the nearest positions of w -/+ 1e-9 (mid-rank for
+    ties).
+    """
     i1 = _nearest_index(a, w - 0.000000001)
     i2 = _nearest_index(a, w + 0.000000001)
     return (i1 + i2 + 1).astype(np.float64) / (2 * a.shape[0])
 
 
 def _from_controls(control_pct: np.ndarray | None, u: np.ndarray) -> np.ndarray:
-    """Uniforms ``u`` as MAGeCK's null uses them: with controls, the percentile of the control
-    sgRNA at index floor(k u) (k controls, sorted by id); without, ``u`` itself."""
+    """Turn uniforms ``u`` into null percentiles as MAGeCK does.
+
+    With controls, the percentile of the control sgRNA at index floor(k u) (k controls, sorted
+    by id); without, ``u`` itself.
+    """
     if control_pct is None:
         return u
     k = control_pct.shape[0]
@@ -112,8 +118,11 @@ _COMB = [[float(math.comb(n, j)) for j in range(n + 1)] for n in range(61)]
 def _lo_multi(
     p: np.ndarray, alphas: Sequence[float], minp: float, *, exact: bool = False
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Lo-values and good-sgRNA counts of rows of ascending percentiles, for several alphas
-    (MAGeCK's ``ComputeLoValue``; the Beta CDFs do not depend on alpha and are shared)."""
+    """Compute lo-values and good-sgRNA counts of rows of ascending percentiles, per alpha.
+
+    MAGeCK's ``ComputeLoValue`` for several alphas; the Beta CDFs do not depend on alpha and
+    are shared.
+    """
     r, n = p.shape
     x0 = p[:, 0]
     lo0 = -np.expm1(n * np.log1p(-x0)) if n > 1 else x0.copy()
@@ -151,7 +160,7 @@ def _lo_kernel(
 
 
 def _quicksort_order(keys: np.ndarray) -> np.ndarray:
-    """The order MAGeCK's ``QuickSortGroupByLoValue`` leaves (matters only for tied lo-values)."""
+    """Return the order MAGeCK's ``QuickSortGroupByLoValue`` leaves (it matters for ties)."""
     k = keys.tolist()
     idx = list(range(len(k)))
     stack = [(0, len(k) - 1)]
@@ -283,8 +292,9 @@ def _draw_null(
 
 
 def _null_lo(u: np.ndarray, alphas: Sequence[float], minp: float) -> list[np.ndarray]:
-    """Lo-values of rows of unsorted percentiles, one array per alpha (as :func:`_lo_multi` on
-    the sorted rows).
+    """Compute lo-values of rows of unsorted percentiles, one array per alpha.
+
+    As :func:`_lo_multi` on the sorted rows.
 
     Only rows with at least two values <= max(alphas) go past the first Beta term, so only
     those are sorted; every other row's lo-value is 1 - (1 - min)^n.
@@ -440,18 +450,20 @@ def rra_groups(
         names = [gnames[i] for i in present.tolist()]
         item_line_a = np.arange(nlist, dtype=np.int64)
     elif any("," in str(g) for g in pd.unique(gn)):
-        item_line, item_gene = [], []
+        item_line: list[int] = []
+        item_gene: list[str] = []
         for i, g in enumerate(gn.astype(str)):
             for part in [x for x in g.split(",") if x]:
                 item_line.append(i)
                 item_gene.append(part)
         item_line_a = np.asarray(item_line, dtype=np.int64)
+        item_genes = np.asarray(item_gene, dtype=object)
     else:
-        item_gene = gn
+        item_genes = gn
         item_line_a = np.arange(nlist, dtype=np.int64)
     if gene_index is None:
-        codes, names = pd.factorize(np.asarray(item_gene, dtype=object), sort=False)
-        names = [str(x) for x in names]
+        codes, uniq = pd.factorize(item_genes, sort=False)
+        names = [str(x) for x in uniq]
     ngroup = len(names)
     sizes = np.bincount(codes, minlength=ngroup)
 
@@ -463,10 +475,10 @@ def rra_groups(
             (str(sg[i]) in cset for i in item_line_a), dtype=bool, count=item_line_a.shape[0]
         )
         # MAGeCK stores control percentiles in a std::map, i.e. sorted by sgRNA id
-        found = {}
-        for i, c in zip(item_line_a, is_ctrl_item, strict=True):
+        found: dict[str, float] = {}
+        for line, c in zip(item_line_a.tolist(), is_ctrl_item.tolist(), strict=True):
             if c:
-                found[str(sg[i])] = pct[i]
+                found[str(sg[line])] = float(pct[line])
         missing = sorted(cset - set(found))
         if missing:
             logger.warning(

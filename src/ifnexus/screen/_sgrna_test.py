@@ -189,8 +189,11 @@ def fit_mean_variance(design: MageckDesign) -> MeanVarianceModel:
 
 
 def _erfc(x: np.ndarray) -> np.ndarray:
-    """erfc as MAGeCK's ``math.erfc``: scipy underflows to 0 beyond x ~ 26.6, where libm still
-    returns subnormal numbers, so those few values are taken from ``math.erfc``."""
+    """Compute erfc as MAGeCK's ``math.erfc`` does.
+
+    scipy underflows to 0 beyond x ~ 26.6, where libm still returns subnormal numbers, so those
+    few values are taken from ``math.erfc``.
+    """
     out = special.erfc(x)
     far = np.flatnonzero(x > 26.0)
     if far.size:
