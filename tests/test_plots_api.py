@@ -237,8 +237,8 @@ def test_plot_embedding_without_embedding_says_so():
 OLD_PATH_CALLS = {
     "plot_curves": lambda p: plot_curves(_curves(), p, value_col="survival"),
     "plot_forest": lambda p: plot_forest(_effects(), p),
-    "plot_timecourses": lambda p: model_plots.plot_timecourses(_timecourses(), p, ("burden",)),
-    "plot_local_control": lambda p: model_plots.plot_local_control(_lc(), p, "t"),
+    "plot_timecourses": lambda p: model_plots.plot_timecourses(_timecourses(), p, states=("burden",)),
+    "plot_local_control": lambda p: model_plots.plot_local_control(_lc(), p, title="t"),
     "plot_survival": lambda p: model_plots.plot_survival(pd.DataFrame(
         {"genotype": "wt", "dose": [2.0], "surviving_fraction": [0.5]}), p),
     "plot_tcd50": lambda p: model_plots.plot_tcd50(pd.DataFrame(
@@ -435,3 +435,11 @@ def test_outcome_cli_writes_the_same_png_names(shared, tmp_path, capsys):
         for p in (tmp_path / d).glob("*.png"):
             assert p.read_bytes()[:8] == PNG_MAGIC
     capsys.readouterr()
+
+
+def test_model_plots_are_public():
+    import ifnexus.model as model
+
+    for name in ("plot_local_control", "plot_survival", "plot_tcd50", "plot_timecourses"):
+        assert name in model.__all__
+        assert getattr(model, name) is getattr(model_plots, name)

@@ -29,6 +29,10 @@ _WHERE = {
     "get_parameter": "_params",
     "parameter_table": "_params",
     "parameters": "_params",
+    "plot_local_control": "_plots",
+    "plot_survival": "_plots",
+    "plot_tcd50": "_plots",
+    "plot_timecourses": "_plots",
     "ALPHA_L": "_radiobiology",
     "BETA_L": "_radiobiology",
     "Schedule": "_radiobiology",
@@ -95,6 +99,10 @@ __all__ = [
     "parse_intervention",
     "parse_interventions",
     "parse_schedule",
+    "plot_local_control",
+    "plot_survival",
+    "plot_tcd50",
+    "plot_timecourses",
     "sample_failure",
     "simulate_cohort",
     "tcd50",
@@ -117,6 +125,12 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         get_parameter,
         parameter_table,
         parameters,
+    )
+    from ifnexus.model._plots import (
+        plot_local_control,
+        plot_survival,
+        plot_tcd50,
+        plot_timecourses,
     )
     from ifnexus.model._radiobiology import (
         ALPHA_L,

@@ -47,8 +47,8 @@ def _state_label(state: str) -> str:
 def plot_timecourses(
     tc: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
-    states: Sequence[str] = TIMECOURSE_STATES,
     *,
+    states: Sequence[str] = TIMECOURSE_STATES,
     fig: Figure | SubFigure | None = None,
 ) -> Figure | SubFigure | Path:
     """Time courses of selected model states, one panel per state, one line per patient.
@@ -101,8 +101,8 @@ def plot_timecourses(
 def plot_local_control(
     curves: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
-    title: str = "",
     *,
+    title: str = "",
     ax: Axes | None = None,
 ) -> Axes | Path:
     """Kaplan-Meier local-control curves with confidence bands, one line per group.
