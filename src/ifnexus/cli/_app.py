@@ -27,7 +27,7 @@ from ifnexus.errors import IfnexusError
 
 
 def _typer_click() -> ModuleType:
-    """The click module typer itself uses: ``typer._click`` (vendored) or ``click``."""
+    """Return the click module typer itself uses: ``typer._click`` (vendored) or ``click``."""
     vendored = getattr(typer.core, "_click", None)
     if isinstance(vendored, ModuleType):
         return vendored
@@ -42,7 +42,7 @@ _exceptions = _click.exceptions
 
 
 def _classes(*candidates: Any) -> tuple[type[BaseException], ...]:
-    """The distinct exception classes among ``candidates`` (``None`` where one does not exist)."""
+    """Return the exception classes among ``candidates`` (``None`` where one does not exist)."""
     return tuple({c for c in candidates if isinstance(c, type)})
 
 
@@ -55,7 +55,7 @@ ABORT_ERRORS = _classes(getattr(typer, "Abort", None), getattr(_exceptions, "Abo
 
 
 def usage_error(message: str) -> BaseException:
-    """A usage error (exit 2, the usage line shown) of the click typer runs, for ``raise``."""
+    """Build a usage error (exit 2, usage line shown) of the click typer runs, for ``raise``."""
     current = importlib.import_module(f"{_click.__name__}.globals").get_current_context
     ctx = current(silent=True)
     return _exceptions.UsageError(message, ctx=ctx)
@@ -89,7 +89,7 @@ def _root(
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
-    """The interferon axis of the radiotherapy response, executable and measurable."""
+    """The interferon axis of the radiotherapy response, executable and measurable."""  # noqa: D401
     import logging
 
     logging.basicConfig(
@@ -148,7 +148,7 @@ DEPRECATED_COMMANDS: dict[str, str] = {"tumor": "tumour"}
 
 
 def load_command(name: str) -> Any:
-    """The click command (or group) of the top-level command ``name``, importing its module."""
+    """Return the click command (or group) of top-level command ``name``, importing its module."""
     module, func, _ = COMMANDS[name]
     mod = importlib.import_module(f"ifnexus.cli.{module}")
     if func is None:
@@ -218,7 +218,7 @@ app.info.cls = _LazyGroup
 
 
 def _context_of(argv: list[str]) -> Any:
-    """The (unparsed) context of the deepest command named in ``argv``, for its usage line."""
+    """Return the (unparsed) context of the deepest command named in ``argv``, for its usage."""
     cmd = typer.main.get_command(app)
     ctx = _click.Context(cmd, info_name="ifnexus")
     for arg in argv:
@@ -263,5 +263,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:  # pragma: no cover - console-script shim
-    """The ``ifnexus`` console script: :func:`main` with the process's arguments."""
+    """Run the ``ifnexus`` console script: :func:`main` with the process's arguments."""
     sys.exit(main())

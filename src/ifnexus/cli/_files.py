@@ -45,3 +45,20 @@ def open_h5ad(path: Path, *, backed: bool):
         return ad.read_h5ad(path, backed="r" if backed else None)
     except OSError as exc:
         raise ValidationError(f"{path}: cannot read as h5ad ({exc})") from exc
+
+
+def out_file(out: Path, name: str, *, file_suffixes: tuple[str, ...]) -> Path:
+    """Return the file ``name`` in the output directory ``out``.
+
+    ``--out`` is a directory on every command. Where a command took a file path before, a path
+    ending in one of ``file_suffixes`` keeps that old meaning for one release, with a warning.
+    """
+    if out.suffix.lower() in file_suffixes:
+        from ifnexus.cli._app import warn
+
+        warn(
+            f"--out {out} names a file: deprecated, --out is a directory (the file is "
+            f"OUT/{name}); a file path will be an error in 0.3"
+        )
+        return out
+    return out / name

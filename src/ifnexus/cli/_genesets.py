@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -69,13 +70,19 @@ def show_cmd(
 
 @app.command("export")
 def export_cmd(
-    out: str = typer.Option(..., "--out", help="GMT file to write."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Output directory: writes ifnexus_SPECIES_ROLE.gmt there (deprecated: a path "
+        "ending in .gmt is the file itself).",
+    ),
     species: str = typer.Option("human", "--species", help="human or mouse."),
     role: str = typer.Option(
         "score", "--role", help="Which sets: score, region, annotation or all."
     ),
 ) -> None:
     """Write the shipped sets (optionally mapped to mouse) as a GMT file for other tools."""
+    from ifnexus.cli._files import out_file
     from ifnexus.genesets import get_set, list_sets, write_gmt
 
     shipped = list_sets()
@@ -84,5 +91,5 @@ def export_cmd(
         raise ValidationError(f"unknown --role {role!r}; accepted: {', '.join(roles)} or all")
     names = shipped["name"] if role == "all" else shipped.loc[shipped["role"] == role, "name"]
     sets = [get_set(n, species=species) for n in names]  # only the chosen sets are mapped
-    path = write_gmt(sets, out)
+    path = write_gmt(sets, out_file(out, f"ifnexus_{species}_{role}.gmt", file_suffixes=(".gmt",)))
     typer.echo(f"wrote {len(sets)} {species} gene sets to {path}")

@@ -141,7 +141,7 @@ def simulate(
 
 
 def _write_cohort(res, summary: dict, out: Path | None) -> None:
-    """The tables and figures of a simulated cohort, under ``out`` (nothing when ``None``)."""
+    """Write the tables and figures of a simulated cohort under ``out`` (nothing when ``None``)."""
     if out is not None:
         from ifnexus._figures import save_figure
         from ifnexus.model._plots import plot_local_control, plot_timecourses
@@ -224,7 +224,12 @@ def sbml_cmd(
     schedule: str = typer.Option(
         ..., "--schedule", help="Radiotherapy schedule (as for simulate)."
     ),
-    out: Path = typer.Option(..., "--out", help="SBML file to write (.xml)."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Output directory: writes model.xml (SBML) there (deprecated: a path ending in "
+        ".xml/.sbml is the file itself).",
+    ),
     setting: str = typer.Option("patient", "--setting", help="patient or mouse."),
     disease: str = typer.Option("gross", "--disease", help="gross or postop."),
     tumour: str = TUMOUR,
@@ -238,6 +243,9 @@ def sbml_cmd(
     _check_setting(setting)
     m = tumour_model(schedule, setting=setting, disease=disease, genotype=tumour, host=host,
                      interventions=list(intervention or []), days=days)  # fmt: skip
+    from ifnexus.cli._files import out_file
+
+    out = out_file(out, "model.xml", file_suffixes=(".xml", ".sbml"))
     write_text(out, m.to_sbml())
     typer.echo(
         f"wrote {out} (time 0 = day {m.t0:g} from the first fraction; {m.t_end - m.t0:g} days)"

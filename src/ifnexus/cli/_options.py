@@ -100,7 +100,7 @@ def run_options(
 
 
 def run_kwargs(func: Callable[..., Any], options: RunOptions) -> dict[str, Any]:
-    """The keywords that pass ``options`` to the library function ``func``.
+    """Return the keywords that pass ``options`` to the library function ``func``.
 
     ``options=`` where ``func`` takes it; otherwise its separate ``chunk_size`` / ``n_jobs`` /
     ``scheduler`` keywords, with ``n_jobs`` resolved to a thread count (so ``--jobs -1`` means
@@ -121,7 +121,7 @@ def run_kwargs(func: Callable[..., Any], options: RunOptions) -> dict[str, Any]:
 
 
 def main_input(positional: Any, alias: Any, *, metavar: str, flag: str) -> Any:
-    """The main input given positionally (``METAVAR``) or by its older flag (exactly one)."""
+    """Return the main input, given positionally (``METAVAR``) or by its older flag (one of them)."""
     from ifnexus.cli._app import usage_error
 
     if positional is not None and alias is not None:

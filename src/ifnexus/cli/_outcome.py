@@ -42,7 +42,7 @@ CONF = typer.Option(0.95, "--conf-level", help="Confidence level.")
 
 
 def _data(positional: str | None, option: str | None) -> str:
-    """The clinical file given as DATA or as ``--data`` (exactly one of them)."""
+    """Return the clinical file given as DATA or as ``--data`` (exactly one of them)."""
     from ifnexus.cli._app import usage_error
 
     if positional is not None and option is not None:

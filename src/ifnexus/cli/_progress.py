@@ -29,7 +29,7 @@ def shown(quiet: bool) -> bool:
 
 @contextmanager
 def progress(description: str, *, total: int | None = None, quiet: bool = False) -> Iterator[Step]:
-    """A ``step(message)`` callback that moves a progress display on stderr one stage on.
+    """Yield a ``step(message)`` callback that moves a progress display on stderr one stage on.
 
     Parameters
     ----------

@@ -33,7 +33,7 @@ class MethodChoice(enum.StrEnum):
 
 
 def _load_input(path: Path, layer: str | None):
-    """An h5ad opened backed (read-only, chunk by chunk) or a genes x samples table, transposed."""
+    """Open an h5ad backed (read-only, chunk by chunk) or read a genes x samples table, transposed."""
     if not path.exists():
         raise ValidationError(f"input not found: {path}")
     if path.suffix.lower() == ".h5ad":
@@ -128,7 +128,7 @@ _FILE_SUFFIXES = {".csv", ".tsv", ".txt"}
 
 
 def _outputs(out: Path, report: Path | None) -> tuple[Path, Path | None]:
-    """The scores file and gene-report file (or ``None``) that ``--out`` and ``--report`` name.
+    """Return the scores file and gene-report file (or ``None``) ``--out`` and ``--report`` name.
 
     ``--out DIR`` writes ``DIR/scores.csv`` and ``DIR/gene_report.csv``. The old meaning, a
     scores file (``--out scores.csv``, with ``--report FILE`` for the report), still works for

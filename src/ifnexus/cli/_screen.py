@@ -108,8 +108,10 @@ def count_cmd(
     as_json: bool = JSON,
     quiet: bool = QUIET,
 ) -> None:
-    """Count guides in FASTQ files (``mageck count``): PREFIX.count.txt, .count_normalized.txt,
-    .countsummary.txt."""
+    """Count guides in FASTQ files (``mageck count``).
+
+    Writes PREFIX.count.txt, PREFIX.count_normalized.txt and PREFIX.countsummary.txt.
+    """
     from ifnexus.screen._count import count_fastq
 
     extra = list(ctx.args)
@@ -316,8 +318,11 @@ def phenotype_cmd(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """gamma/tau/rho phenotypes and hits: DIR/genes.csv, sgrnas.csv, pseudogenes.csv,
-    pathway_ranks.csv, pathway_enrichment.csv, params.json and figures."""
+    """Gamma/tau/rho phenotypes and hits of a CRISPRi radiation screen.
+
+    Writes DIR/genes.csv, sgrnas.csv, pseudogenes.csv, pathway_ranks.csv, pathway_enrichment.csv,
+    params.json and figures.
+    """
     from ifnexus.screen import (
         phenotypes,
         rank_plot,

@@ -6,14 +6,17 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ifnexus.cli._options import QUIET, seed_option
+from ifnexus.cli._progress import progress
 
 
 def demo_cmd(
-    out: Path = typer.Option(Path("demo_output"), "--out", help="Study folder to write."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the whole study (0 is valid)."),
+    out: Path = typer.Option(Path("demo_output"), "--out", help="Study directory to write."),
+    seed: int = seed_option("Seed of the whole study (0 is valid)."),
     patients: int = typer.Option(200, "--patients", help="Virtual patients in the cohort."),
     cells: int = typer.Option(2000, "--cells-per-sample", help="Cells per single-cell sample."),
+    quiet: bool = QUIET,
 ) -> None:
     """Generate a virtual MPNST study with the model, analyse it with the ifnexus commands, write the report."""
     from ifnexus.report import build_report
@@ -23,18 +26,7 @@ def demo_cmd(
 
     n_steps = len(GENERATE_STEPS) + len(ANALYSE_STEPS) + 2
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as bar:
-        task = bar.add_task("starting", total=n_steps)
-
-        def step(msg: str) -> None:
-            bar.update(task, description=msg, advance=1)
-
+    with progress("starting", total=n_steps, quiet=quiet) as step:
         generate_study(out, n_patients=patients, seed=seed, cells_per_sample=cells, progress=step)
         analyse_study(out, progress=step)
         step("comparing recovered results with the truth")
@@ -46,10 +38,17 @@ def demo_cmd(
 
 
 def report_cmd(
-    study: Path = typer.Argument(..., help="A study folder written by `ifnexus demo`."),
-    out: Path | None = typer.Option(None, "--out", help="HTML file (default: STUDY/report.html)."),
+    study: Path = typer.Argument(..., help="A study directory written by `ifnexus demo`."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Output directory: writes report.html there (default: STUDY). Deprecated: a path "
+        "ending in .html is the file itself.",
+    ),
 ) -> None:
     """Write the self-contained HTML report of a study folder."""
+    from ifnexus.cli._files import out_file
     from ifnexus.report import build_report
 
-    typer.echo(str(build_report(study, out)))
+    html = None if out is None else out_file(out, "report.html", file_suffixes=(".html", ".htm"))
+    typer.echo(str(build_report(study, html)))
