@@ -273,3 +273,27 @@ def test_summary_is_the_gene_table_in_long_form(shared):
                          ("fdr", "fdr"), ("rank", "rank"), ("good_sgrnas", "goodsgrna")):  # fmt: skip
             np.testing.assert_array_equal(part[col].to_numpy(), g[f"{d}|{src}"].to_numpy())
         np.testing.assert_array_equal(part["hit"].to_numpy(), (g[f"{d}|fdr"] < 0.25).to_numpy())
+
+
+def test_mageck_normalise_total_factors_and_paired_layout():
+    from ifnexus.screen import mageck_normalise
+
+    counts = pd.DataFrame(
+        {"Gene": ["A", "A", "B"], "c1": [10.0, 20, 30], "c2": [5.0, 5, 10], "t1": [1.0, 2, 3],
+         "t2": [4.0, 4, 4]},
+        index=["s0", "s1", "s2"],
+    )  # fmt: skip
+    d = mageck_normalise(counts, "t1,t2", "c1,c2", norm_method="total", paired=True)
+    totals = np.array([60.0, 20, 6, 12])  # c1, c2, t1, t2: factor = mean total / total
+    np.testing.assert_allclose(d.size_factors.to_numpy(), totals.mean() / totals, rtol=1e-15)
+    assert d.size_factors.index.tolist() == ["c1", "c2", "t1", "t2"]
+    norm = counts[["c1", "c2", "t1", "t2"]].to_numpy() * (totals.mean() / totals)
+    np.testing.assert_allclose(d.normalized[["c1", "c2", "t1", "t2"]].to_numpy(), norm)
+    # paired: one row per (sgRNA, pair), sgRNA-major; column 0 control, column 1 treatment
+    assert d.ids.tolist() == ["s0_r0", "s0_r1", "s1_r0", "s1_r1", "s2_r0", "s2_r1"]
+    assert d.genes.tolist() == ["A", "A", "A", "A", "B", "B"]
+    np.testing.assert_allclose(d.matrix[:, 0], norm[:, :2].ravel())
+    np.testing.assert_allclose(d.matrix[:, 1], norm[:, 2:].ravel())
+    assert (d.control_columns, d.treatment_columns, d.variance_columns) == ([0], [1], [])
+    with pytest.raises(ValueError, match="paired mode needs as many"):
+        mageck_normalise(counts, "t1", "c1,c2", paired=True)
