@@ -76,7 +76,7 @@ class ScoringBackground:
 
 
 def cut_bins(means: pd.Series, n_bins: int) -> pd.Series:
-    """scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``."""
+    """Cut scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``."""
     finite = means[np.isfinite(means.to_numpy())]
     if n_bins < 2:
         raise ValidationError(f"n_bins must be at least 2, got {n_bins}")

@@ -143,7 +143,7 @@ def column_sums(
 
 
 def compact_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A genes x sets weight matrix as ``(slot, wg)`` for :func:`csr_times_weights`.
+    """Pack a genes x sets weight matrix as ``(slot, wg)`` for :func:`csr_times_weights`.
 
     ``slot[j]`` is 0 for a gene without weight in any set, else its row in ``wg``
     (groups x (1 + weighted genes) x ``GROUP``, row 0 all zeros, sets padded to a multiple of

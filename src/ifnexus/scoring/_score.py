@@ -50,7 +50,7 @@ def _ssgsea_chunk(
     alpha: float,
     transform: Transform,
 ) -> np.ndarray:
-    """ssGSEA of one row chunk (rows are samples; the kernel wants genes x samples)."""
+    """Score one row chunk with ssGSEA (rows are samples; the kernel wants genes x samples)."""
     block = apply_transform(block, transform)
     dense = block.toarray() if hasattr(block, "toarray") else np.asarray(block, dtype=np.float64)
     expr = pd.DataFrame(dense.T, index=var_names, columns=pd.RangeIndex(dense.shape[0]))
@@ -352,7 +352,7 @@ def score_sets(
 
 
 def gene_report(scores: pd.DataFrame) -> pd.DataFrame:
-    """The per-set gene report stored in ``scores.attrs`` by :func:`score_sets`, as a DataFrame."""
+    """Return the per-set gene report stored in ``scores.attrs`` by :func:`score_sets`."""
     if "genes" not in scores.attrs:
         raise ValidationError("these scores carry no gene report (not made by score_sets?)")
     return pd.DataFrame(scores.attrs["genes"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,9 @@ from scipy import sparse
 
 from ifnexus.errors import ValidationError
 
-Block = np.ndarray | sparse.csr_matrix
+#: A row block: a dense float ``numpy.ndarray`` or a ``scipy.sparse.csr_matrix``. Typed as
+#: ``Any`` because scipy ships no type information that mypy can narrow with ``issparse``.
+Block: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class ExpressionSource:
 
 
 def _as_block(x: Any) -> Block:
-    """A dense float ndarray or a CSR matrix (views kept where possible)."""
+    """Return ``x`` as a dense float ndarray or a CSR matrix (views kept where possible)."""
     if sparse.issparse(x):
         x = sparse.csr_matrix(x) if not isinstance(x, sparse.csr_matrix) else x
         if x.dtype.kind not in "fiub":
@@ -151,7 +153,7 @@ def _from_anndata(adata: Any, layer: str | None, use_raw: bool | None) -> Expres
 def from_array(
     x: Any, *, obs_names: Any = None, var_names: Any = None, description: str = ""
 ) -> ExpressionSource:
-    """An :class:`ExpressionSource` over an array-like (numpy, scipy sparse, dask)."""
+    """Wrap an array-like (numpy, scipy sparse, dask) as an :class:`ExpressionSource`."""
     if var_names is None:
         raise ValidationError(
             "an expression array needs var_names (the gene symbols of its columns); "

@@ -29,7 +29,7 @@ def detect_input_kind(source: ExpressionSource, *, n_rows: int = 2000) -> tuple[
         Negative or non-finite values, or non-integer values above the log range.
     """
     block = source.reader(0, min(n_rows, source.shape[0]))
-    vals = (
+    vals: np.ndarray = (
         block.data
         if hasattr(block, "data") and not isinstance(block, np.ndarray)
         else np.asarray(block).ravel()

@@ -444,7 +444,7 @@ def _check_clashes(adata: Any, key_added: str, signatures: list[str], overwrite:
 def profile_elements(
     adata: Any, result: Profile, *, key_added: str = "ifnexus", overwrite: bool = False
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any]]:
-    """What :func:`store_profile` writes, without writing it: new ``obs``, ``obsm`` and ``uns``.
+    """Compute what :func:`store_profile` writes, without writing: ``obs``, ``obsm``, ``uns``.
 
     Parameters
     ----------
@@ -729,7 +729,7 @@ def profile(
 
 
 def profiled_obs(adata: Any, result: Profile) -> pd.DataFrame:
-    """Deprecated (removed in 0.3): ``adata.obs`` with the profile's unprefixed columns.
+    """Return ``adata.obs`` with the profile's unprefixed columns (deprecated, removed in 0.3).
 
     It replaces existing columns of the same names (``cell_type``, ``ifn_state``, ...)
     without a word; use ``store_profile(adata, result, copy=True).obs`` (prefixed columns,

@@ -20,7 +20,7 @@ from ifnexus.scoring._chunks import map_chunks, run_options
 
 
 def _group_sums(block: Any, a: int, b: int, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sums of the rows of ``block`` (rows ``a:b`` of the matrix) per group code."""
+    """Sum the rows of ``block`` (rows ``a:b`` of the matrix) per group code."""
     chunk_codes = codes[a:b]
     ind = sparse.csr_matrix(
         (np.ones(len(chunk_codes)), (chunk_codes, np.arange(len(chunk_codes)))),

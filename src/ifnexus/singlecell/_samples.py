@@ -203,7 +203,7 @@ def compare_conditions(
 
 
 def summarize_samples(*args: Any, **kwargs: Any) -> pd.DataFrame:
-    """Deprecated spelling of :func:`summarise_samples` (removed in 0.3)."""
+    """Summarise samples: deprecated spelling of :func:`summarise_samples` (removed in 0.3)."""
     import warnings
 
     warnings.warn(

@@ -80,9 +80,11 @@ def _write_h5ad(adata: Any, result: Profile, path: Path) -> None:
 def write_profile(
     result: Profile, adata: Any, out_dir: str | Path, *, figures: bool = True
 ) -> dict[str, Path]:
-    """Write ``cells.csv``, ``samples.csv``, ``comparisons.csv``, ``genes.csv``,
+    """Write a profile's tables, h5ad files and figures under ``out_dir``.
+
+    The files: ``cells.csv``, ``samples.csv``, ``comparisons.csv``, ``genes.csv``,
     ``settings.json``, ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and
-    ``figures/*.png`` under ``out_dir``; return the written paths by name.
+    ``figures/*.png``; the written paths are returned by name.
 
     The CSV tables keep the unprefixed column names of :attr:`Profile.cells`
     (``cell_type``, ``ifn_state``, ...); ``profiled.h5ad`` is the input with the results
