@@ -160,7 +160,18 @@ class MeanVarianceModel:
     n_outliers: int
 
     def variance(self, mean: np.ndarray) -> np.ndarray:
-        """Modelled variance of normalised counts with this mean: mean^k 2^b + mean."""
+        """Return the modelled variance of normalised counts with this mean.
+
+        Parameters
+        ----------
+        mean
+            Mean (MAGeCK: median) normalised count(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            mean^k 2^b + mean.
+        """
         m = np.asarray(mean, dtype=np.float64)
         return np.power(m, self.k) * (2**self.b) + m
 
