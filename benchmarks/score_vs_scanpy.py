@@ -157,6 +157,7 @@ def run_one(args: argparse.Namespace) -> dict:
         adata = ad.AnnData(x, var=pd.DataFrame(index=[f"G{i}" for i in range(args.genes)]))
     import scanpy as sc  # imports outside the timed block
 
+    from ifnexus import RunOptions
     from ifnexus.scoring import score_sets
 
     if args.tool != "scanpy":  # load the compiled kernels (numba cache) outside the timing
@@ -181,10 +182,12 @@ def run_one(args: argparse.Namespace) -> dict:
                 out[name] = adata.obs[name].to_numpy()
             scores = pd.DataFrame(out)
         else:
-            kw = {"chunk_size": args.chunk_size, "n_jobs": args.jobs}
-            if cluster is not None:
-                kw["scheduler"] = cluster.scheduler_address
-            scores = score_sets(adata, sets, rng=0, **kw).reset_index(drop=True)
+            opts = RunOptions(
+                chunk_size=args.chunk_size,
+                n_jobs=args.jobs,
+                scheduler=cluster.scheduler_address if cluster is not None else None,
+            )
+            scores = score_sets(adata, sets, rng=0, options=opts).reset_index(drop=True)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     if cluster is not None:
         cluster.close()
