@@ -393,6 +393,12 @@ def rra_percentiles(scores: np.ndarray | Sequence[float]) -> np.ndarray:
     ------
     ValidationError
         An empty list or a non-finite score.
+
+    Examples
+    --------
+    >>> from ifnexus.screen import rra_percentiles
+    >>> rra_percentiles([3.0, 1.0, 2.0, 2.0]).tolist()
+    [0.875, 0.125, 0.5, 0.5]
     """
     sc = np.asarray(scores, dtype=np.float64)
     if sc.shape[0] == 0:
