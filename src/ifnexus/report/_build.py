@@ -77,7 +77,7 @@ _LEVELS = {"homozygous": "homozygous loss", "hemizygous": "hemizygous loss", "ne
 
 
 def schedule_label(schedule: str) -> str:
-    """A schedule spec as a clinician writes it: ``50Gy/25fx`` -> ``50 Gy in 25 fractions``."""
+    """Write a schedule spec as a clinician does: ``50Gy/25fx`` -> ``50 Gy in 25 fractions``."""
     s = str(schedule).replace(" ", "")
     m = re.fullmatch(r"([\d.]+)Gy/(\d+)fx", s)
     if m:
@@ -90,7 +90,11 @@ def schedule_label(schedule: str) -> str:
 
 
 def term_label(feature: str, term: str, unit: str) -> str:
-    """A model term in words: ``ifn_cluster_status[homozygous]`` -> ``IFN cluster (9p21): homozygous loss vs none``."""
+    """Name a model term in words.
+
+    ``ifn_cluster_status[homozygous]`` with unit ``vs neutral`` becomes
+    ``IFN cluster (9p21): homozygous loss vs none``.
+    """
     name = _FEATURES.get(feature, feature.replace("_", " "))
     m = re.search(r"\[(?:T\.)?(.+)\]$", str(term))
     unit = str(unit) if isinstance(unit, str) else ""
@@ -364,13 +368,14 @@ def _screen(d: Path) -> tuple[Section, dict[str, Table]]:
         caption += (
             " Why the recovered rho is smaller than the planted one: the planted rho "
             f"({t_genes.cite(first, 'rho_true')} for {first}) is the log2 enrichment over all "
-            "three irradiation rounds with every guide fully active. The phenotype divides by "
-            f"the 3 rounds, so the comparable value is {t_genes.cite(first, 'rho_true_per_round')} "
-            "per round; and CRISPRi guides knock down only partly (efficacy drawn from "
-            "Beta(4, 1.6), mean 0.71, some nearly inactive), and the gene's rho averages its 3 "
-            "strongest guides, so partial knock-down dilutes the effect. The study recovers "
+            "three irradiation rounds with every guide fully active, while the phenotype is per "
+            "round (divided by the 3 rounds), so the comparable value is "
+            f"{t_genes.cite(first, 'rho_true_per_round')}. Beyond that, CRISPRi guides knock down "
+            "only partly (efficacy drawn from Beta(4, 1.6), mean 0.71, some nearly inactive), "
+            "which dilutes a gene's effect, while taking each gene's 3 strongest guides and the "
+            "count noise move single genes either way: per round the study recovers "
             f"{t_genes.cite(lo, 'rho_recovered_fraction')} ({lo}) to "
-            f"{t_genes.cite(hi, 'rho_recovered_fraction')} ({hi}) of the per-round value."
+            f"{t_genes.cite(hi, 'rho_recovered_fraction')} ({hi}) of the planted value."
         )
     section = Section(
         "screen",

@@ -318,7 +318,7 @@ def purity_figure(tumours: pd.DataFrame, *, group: str, value: str, ylabel: str)
 
 
 def _human(name: str) -> str:
-    """A snake_case category as words: ``malignant_schwann`` -> ``malignant Schwann``."""
+    """Spell a snake_case category as words: ``malignant_schwann`` -> ``malignant Schwann``."""
     words = {"cd8_t": "CD8+ T", "cd4_t": "CD4+ T", "nk": "NK", "dc": "dendritic",
              "b": "B", "mono_macro": "monocyte/macrophage", "malignant_schwann": "malignant Schwann"}  # fmt: skip
     return words.get(name, name.replace("_", " "))

@@ -60,12 +60,12 @@ def _is_missing(v: object) -> bool:
 
 
 def fmt_pct(v: object) -> str:
-    """A fraction as a whole percentage: 0.4321 -> ``43%``."""
+    """Format a fraction as a whole percentage: 0.4321 -> ``43%``."""
     return "n/a" if _is_missing(v) else f"{100 * float(v):.0f}%"  # type: ignore[arg-type]
 
 
 def fmt_p(v: object) -> str:
-    """A p-value: ``<0.001`` below 0.001, else three decimals."""
+    """Format a p-value: ``<0.001`` below 0.001, else three decimals."""
     if _is_missing(v):
         return "n/a"
     x = float(v)  # type: ignore[arg-type]
@@ -73,7 +73,7 @@ def fmt_p(v: object) -> str:
 
 
 def fmt_fixed(decimals: int) -> Formatter:
-    """A number with a fixed number of decimals (``n/a`` for missing)."""
+    """Return a formatter with a fixed number of decimals (``n/a`` for missing)."""
 
     def f(v: object) -> str:
         return "n/a" if _is_missing(v) else f"{float(v):.{decimals}f}"  # type: ignore[arg-type]
@@ -82,12 +82,12 @@ def fmt_fixed(decimals: int) -> Formatter:
 
 
 def fmt_int(v: object) -> str:
-    """A count."""
+    """Format a count."""
     return "n/a" if _is_missing(v) else f"{int(round(float(v))):d}"  # type: ignore[arg-type]
 
 
 def fmt_yesno(v: object) -> str:
-    """A boolean as yes/no."""
+    """Format a boolean as yes/no."""
     return "n/a" if _is_missing(v) else ("yes" if bool(v) else "no")
 
 
@@ -167,32 +167,32 @@ class Table:
             raise KeyError(f"table {self.id!r}: no column(s) {missing} in {list(self.frame)}")
 
     def formatter(self, col: str) -> Formatter:
-        """The formatter of column ``col``."""
+        """Return the formatter of column ``col``."""
         f = self.formats.get(col)
         if f is None:
             return _default_format(self.frame[col])
         return _FORMATS[f] if isinstance(f, str) else f
 
     def row_keys(self) -> list[str]:
-        """The name of each row (key columns joined by ``" / "``)."""
+        """Return the name of each row (key columns joined by ``" / "``)."""
         return [
             " / ".join(str(v) for v in vals)
             for vals in self.frame[self.key].itertuples(index=False, name=None)
         ]
 
     def cell(self, row: str, col: str) -> str:
-        """The formatted text of the cell in row ``row`` (a row key) and column ``col``."""
+        """Return the formatted text of the cell in row ``row`` (a row key) and column ``col``."""
         keys = self.row_keys()
         if row not in keys:
             raise KeyError(f"table {self.id!r}: no row {row!r} (rows: {keys})")
         return self.formatter(col)(self.frame[col].iloc[keys.index(row)])
 
     def value(self, row: str, col: str) -> object:
-        """The raw value of a cell."""
+        """Return the raw value of a cell."""
         return self.frame[col].iloc[self.row_keys().index(row)]
 
     def cite(self, row: str, col: str) -> str:
-        """The cell's text, marked in the page as a number quoted from this table."""
+        """Return the cell's text, marked in the page as a number quoted from this table."""
         return f"{_START}{self.id}{_SEP}{row}{_SEP}{col}{_SEP}{self.cell(row, col)}{_END}"
 
 
