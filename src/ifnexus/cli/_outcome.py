@@ -177,7 +177,7 @@ def cox_cmd(
                                             censor_code=censor_code, source=data)  # fmt: skip
     s = m.summary
     z = m.ph_test(transform)  # type: ignore[arg-type]
-    payload = {"command": "cox", **m.to_dict(transform)}  # type: ignore[arg-type]
+    payload = {"command": "cox", **m.to_dict(transform=transform)}  # type: ignore[arg-type]
     if out:
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
         fig = save_figure(plot_forest(fe, series_col=None), Path(out) / "forest.png")

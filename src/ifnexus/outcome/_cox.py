@@ -148,8 +148,8 @@ class CoxModel:
         self._check()
         return likelihood_ratio_test(self.loglik_, self.loglik_null_, len(self.names_))
 
-    def to_dict(self, transform: Transform = "km") -> dict[str, Any]:
-        """The fit as one JSON-ready dict (what ``ifnexus outcome cox --json`` prints).
+    def to_dict(self, *, transform: Transform = "km") -> dict[str, Any]:
+        """Return the fit as one JSON-ready dict (what ``ifnexus outcome cox --json`` prints).
 
         Parameters
         ----------

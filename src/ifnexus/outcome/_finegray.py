@@ -441,8 +441,8 @@ class FineGrayFitter:
         self._check_fitted()
         return likelihood_ratio_test(self.loglik_, self.loglik_null_, len(self.names_))
 
-    def to_dict(self, times: Sequence[float] | None = None) -> dict[str, Any]:
-        """The fit as one JSON-ready dict (what ``ifnexus outcome finegray --json`` prints).
+    def to_dict(self, *, times: Sequence[float] | None = None) -> dict[str, Any]:
+        """Return the fit as one JSON-ready dict (``ifnexus outcome finegray --json``).
 
         Parameters
         ----------

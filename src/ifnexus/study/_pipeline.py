@@ -91,18 +91,18 @@ def _tumour(inp: Path, ana: Path, log: _Log) -> None:
         write_tumour_profile,
     )
 
-    files = {
-        "expression": inp / "expression.tsv",
-        "segments": inp / "segments.tsv",
-        "build": "hg38",
-        "clinical": inp / "clinical.csv",
-    }
+    expression, segments, clinical = (
+        inp / "expression.tsv",
+        inp / "segments.tsv",
+        inp / "clinical.csv",
+    )
+    files = {"expression": expression, "segments": segments, "build": "hg38", "clinical": clinical}
     with log.step("tumour.profile_tumours", **files, cn_purity="auto") as out:
         prof = profile_tumours(
-            expression=read_expression(files["expression"]),
-            segments=read_segments(files["segments"]),
+            expression=read_expression(expression),
+            segments=read_segments(segments),
             build="hg38",
-            clinical=read_clinical(files["clinical"]),
+            clinical=read_clinical(clinical),
         )
         out += write_tumour_profile(prof, ana / "tumour", inputs=files)
 
