@@ -93,7 +93,7 @@ def _fmt(v: float) -> str:
 
 
 def model_markdown() -> str:
-    """The text of ``docs/model.md``, rendered from the model declarations."""
+    """Render the text of ``docs/model.md`` from the model declarations."""
     out = [_INTRO, "## States", "", "| state | symbol | unit | meaning |", "|---|---|---|---|"]
     for s in STATES:
         out.append(f"| `{s.name}` | ${s.symbol}$ | {s.unit} | {_md_escape(s.meaning)} |")

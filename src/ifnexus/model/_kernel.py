@@ -119,7 +119,7 @@ def _log(x):
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
-    """Forcing of the ``W`` tumours of a block: state rows at ``zr``, forcing rows at ``fr``.
+    """Compute the forcing of the ``W`` tumours of a block: state rows ``zr``, forcing rows ``fr``.
 
     Same equations as ``_system.forcing``; ``imm`` is 1 in vivo and 0 in vitro (no carrying
     capacity, host or immune layer). Also stores the QSS IFN-I level in row ``_IFR``.
@@ -400,7 +400,7 @@ def broadcast_coefs(coefs: np.ndarray) -> np.ndarray:
 
 
 def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False):
-    """Forcing of one tumour with the compiled equations (state ``z`` and traits ``Q`` 1-D)."""
+    """Compute the forcing of one tumour with the compiled equations (``z`` and ``Q`` 1-D)."""
     buf = np.zeros(_ROWS * W)
     for s in range(NS):
         buf[_Z + s * W : _Z + (s + 1) * W] = z[s]

@@ -52,7 +52,7 @@ class Parameter:
     source_patient: str = ""
 
     def value(self, setting: str) -> float:
-        """The value in ``setting``."""
+        """Return the value in ``setting``."""
         return self.mouse if setting == "mouse" else self.patient
 
     @property

@@ -719,7 +719,7 @@ def _check_setting(setting: str) -> str:
 
 
 def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]:
-    """The parameter values of ``setting`` as a dict, with optional overrides by name.
+    """Return the parameter values of ``setting`` as a dict, with optional overrides by name.
 
     Raises
     ------
@@ -766,7 +766,7 @@ def parameter_table() -> pd.DataFrame:
 
 
 def get_parameter(name: str) -> Parameter:
-    """The declaration of parameter ``name``."""
+    """Return the declaration of parameter ``name``."""
     try:
         return _BY_NAME[name]
     except KeyError:

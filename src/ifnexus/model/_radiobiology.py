@@ -169,7 +169,7 @@ class Schedule:
         return eqd2(self, alpha_beta)
 
     def scaled(self, total: float) -> Schedule:
-        """The same fraction days with doses rescaled to a new total dose (used by TCD50)."""
+        """Return the same fraction days with doses rescaled to a new total dose (used by TCD50)."""
         if total < 0:
             raise ValidationError(f"total dose must be >= 0 Gy, got {total:g}")
         if self.doses.size == 0 or self.total_dose == 0:

@@ -57,8 +57,10 @@ GRIDS: Mapping[str, Mapping[str, float]] = MappingProxyType(
 
 
 def grid_options(setting: str, refine: float = 1.0) -> dict[str, float]:
-    """The :func:`build_grid` step options of a setting; ``refine`` divides every step cap
-    and the first step (reference grids for accuracy checks)."""
+    """Return the :func:`build_grid` step options of a setting.
+
+    ``refine`` divides every step cap and the first step (reference grids for accuracy checks).
+    """
     g = {"h0": H0, "growth": GROWTH, "late": LATE, "h_max_late": H_MAX_LATE, **GRIDS[setting]}
     return {**g, **{k: g[k] / refine for k in ("h0", "h_max", "h_max_late")}}
 
@@ -202,8 +204,10 @@ _TABLES: dict[tuple, tuple] = {}  # the chunks of a cohort share their grid and 
 
 
 def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
-    """ETD coefficients per distinct step size, each step's index into them, the drive levels at
-    the three stage times and the window factors.
+    """Tabulate the ETD coefficients per distinct step size and the drive at the stage times.
+
+    Returns the coefficients, each step's index into them, the drive levels at the three stage
+    times and the window factors.
 
     The grid has few distinct steps (a ramp and a cap repeated after every jump; 32 for 749
     steps of 50 Gy/25 fx), so the coefficients are computed, and read by the kernel, once per

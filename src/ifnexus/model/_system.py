@@ -179,7 +179,7 @@ _DECAY_PARAM = (
 
 
 def decay_rates(p: dict[str, float]) -> np.ndarray:
-    """The diagonal linear decay rates ``c`` (1/d), one per state."""
+    """Return the diagonal linear decay rates ``c`` (1/d), one per state."""
     return np.array([0.0 if k is None else p[k] for k in _DECAY_PARAM])
 
 
@@ -194,7 +194,7 @@ def signals(
     amp=0.0,
     in_vitro: bool = False,
 ) -> dict[str, np.ndarray]:
-    """The quasi-steady quantities for state ``z`` (rows = states).
+    """Compute the quasi-steady quantities for state ``z`` (rows = states).
 
     Returns
     -------

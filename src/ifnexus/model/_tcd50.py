@@ -78,9 +78,11 @@ class TCD50Result:
     seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``tcd50_gy``, ``logit_intercept``, ``logit_slope_per_gy``,
-        ``gamma50``, ``doses`` and ``control`` (mean TCP per dose); the ``simulate tcd50 --json``
-        object without the run's settings."""
+        """Return the fit as a JSON-ready dict (``simulate tcd50 --json`` without the settings).
+
+        ``tcd50_gy``, ``logit_intercept``, ``logit_slope_per_gy``, ``gamma50``, ``doses`` and
+        ``control`` (mean TCP per dose).
+        """
         return {"tcd50_gy": self.tcd50_gy, "logit_intercept": self.b0, "logit_slope_per_gy": self.b1,
                 "gamma50": self.gamma50, "doses": self.table["dose"].tolist(),
                 "control": self.table["tcp_mean"].tolist()}  # fmt: skip

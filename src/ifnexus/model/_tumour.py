@@ -62,7 +62,7 @@ class TumourModel:
         return initial_state(self.p, self.q, 1, self.in_vitro)
 
     def grid(self):
-        """The solver's time grid for this tumour."""
+        """Return the solver's time grid for this tumour."""
         return build_grid(
             self.schedule, self.drive, self.t0, self.t_end, **grid_options(self.setting)
         )
@@ -84,7 +84,7 @@ class TumourModel:
         return self._frame(sol.t, z)
 
     def reference(self, t_eval, **kwargs) -> pd.DataFrame:
-        """The same tumour with scipy ``solve_ivp`` (Radau, rtol 1e-8 by default).
+        """Solve the same tumour with scipy ``solve_ivp`` (Radau, rtol 1e-8 by default).
 
         Returns the same columns as :meth:`simulate` at ``t_eval`` (days from the first
         fraction; at a fraction time the value after the jump).

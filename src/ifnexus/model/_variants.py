@@ -51,7 +51,7 @@ _HOST_DEFAULT = {"h_T": 1.0, "h_ifnar": 1.0, "h_sting": 1.0}
 
 
 def _frozen(d: dict[str, dict[str, float]]) -> Mapping[str, Mapping[str, float]]:
-    """A read-only mapping of read-only mappings (public tables that steer results)."""
+    """Return a read-only mapping of read-only mappings (public tables that steer results)."""
     return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in d.items()})
 
 
@@ -180,7 +180,7 @@ class Intervention:
         return self.name in _WINDOW
 
     def breakpoints(self) -> list[float]:
-        """Times at which this intervention switches or doses."""
+        """Return the times at which this intervention switches or doses."""
         return [self.start, self.end] if self.is_window else list(self.days)
 
     def active(self, t) -> np.ndarray:

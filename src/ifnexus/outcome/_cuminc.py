@@ -46,7 +46,7 @@ ConfType = Literal["log-log", "plain", "none"]
 
 
 def _cinc(time: np.ndarray, fail: np.ndarray, cause: np.ndarray):
-    """cmprsk ``cinc`` for one group: jump times, CIF and variance at the cause's event times.
+    """Compute cmprsk ``cinc`` for one group: jump times, CIF and variance at the cause's event times.
 
     ``time`` sorted ascending; ``fail`` 1 for any failure; ``cause`` 1 for the cause of interest.
     Returns (event times, cif at them, variance at them, largest follow-up time).
@@ -209,7 +209,7 @@ def cumulative_incidence(
 
 
 def _crst(time, m, grp, ng, rho):
-    """cmprsk ``crst`` (one stratum), vectorised over the distinct failure times.
+    """Compute cmprsk ``crst`` (one stratum), vectorised over the distinct failure times.
 
     ``time`` sorted; ``m`` 0 censored, 1 cause, 2 other; ``grp`` 0..ng-1.
     Returns score s (ng-1) and variance v (ng-1, ng-1).

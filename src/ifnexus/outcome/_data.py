@@ -373,7 +373,7 @@ def level_codes(labels: np.ndarray, levels: list) -> np.ndarray:
 
 
 def query_times(times: Sequence[float]) -> np.ndarray:
-    """Requested report times, distinct and ascending."""
+    """Return the requested report times, distinct and ascending."""
     return np.asarray(sorted({float(x) for x in times}), dtype=float)
 
 

@@ -75,8 +75,11 @@ class FeatureEffects:
         return self.effects
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``n`` (patients analysed), ``features``, ``effects`` and ``tests``
-        (lists of row records): the object ``ifnexus outcome features --json`` prints."""
+        """Return the JSON-ready dict ``ifnexus outcome features --json`` prints.
+
+        ``n`` (patients analysed), ``features``, ``effects`` and ``tests`` (lists of row
+        records).
+        """
         return {
             "n": int(len(self.data)),
             "features": list(self.features),

@@ -43,7 +43,7 @@ def _write_tables(
 def cumulative_incidence_dict(
     cif: pd.DataFrame, *, cause: float, gray: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """The cumulative-incidence table (and Gray's test) as one JSON-ready dict.
+    """Return the cumulative-incidence table (and Gray's test) as one JSON-ready dict.
 
     Parameters
     ----------
@@ -139,8 +139,10 @@ def write_finegray(
     figures: bool = True,
     meta: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write ``finegray.csv``, ``baseline.csv``, ``predicted_cif.csv`` (with ``times``),
-    ``result.json`` and ``forest.png`` of a fitted :class:`FineGrayFitter`.
+    """Write the tables, ``result.json`` and forest plot of a fitted :class:`FineGrayFitter`.
+
+    ``finegray.csv``, ``baseline.csv``, ``predicted_cif.csv`` (with ``times``), ``result.json``
+    and ``forest.png``: what ``ifnexus outcome finegray --out`` writes.
 
     Parameters
     ----------
@@ -184,8 +186,10 @@ def write_feature_effects(
     figures: bool = True,
     meta: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write ``effects.csv``, ``tests.csv``, ``curves.csv``, ``result.json``, ``curves.png`` and
-    one ``forest_MODEL.png`` per model of a :class:`FeatureEffects`.
+    """Write the tables, ``result.json`` and figures of a :class:`FeatureEffects`.
+
+    ``effects.csv``, ``tests.csv``, ``curves.csv``, ``result.json``, ``curves.png`` and one
+    ``forest_MODEL.png`` per model: what ``ifnexus outcome features --out`` writes.
 
     Parameters
     ----------

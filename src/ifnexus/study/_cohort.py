@@ -19,7 +19,7 @@ from ifnexus._rng import RngLike, as_generator
 
 
 def true_ifn_state(patients: pd.DataFrame) -> np.ndarray:
-    """The IFN state of model tumours, in the tumour module's categories.
+    """Return the IFN state of model tumours, in the tumour module's categories.
 
     ``ifn-deficient`` when the IFN cluster is lost or STING silenced (sampled by the model or
     set by a genotype: ifn-cluster-loss, sting-loss, cgas-loss), ``chronic`` with tonic IFN

@@ -71,7 +71,7 @@ def ifn_inducible_genes() -> frozenset[str]:
 
 
 def estimate_signatures(*, ifn_aware: bool = False) -> dict[str, tuple[str, ...]]:
-    """The ESTIMATE stromal and immune signatures (optionally the immune one without IFN genes)."""
+    """Return the ESTIMATE stromal and immune signatures (optionally immune without IFN genes)."""
     stromal = get_set("ESTIMATE_STROMAL").genes
     immune = get_set("ESTIMATE_IMMUNE").genes
     if ifn_aware:

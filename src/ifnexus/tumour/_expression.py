@@ -89,8 +89,10 @@ def read_table(
 
 
 def _read_raw(path: Path, *, as_str: bool = True) -> tuple[pd.DataFrame, int]:
-    """Read the file (as strings unless ``as_str`` is False, which lets the C parser make floats);
-    return the frame and the file line number of its first data row."""
+    """Read the file; return the frame and the file line number of its first data row.
+
+    Values are read as strings unless ``as_str`` is False, which lets the C parser make floats.
+    """
     dtype = str if as_str else None
     name = path.name.lower()
     if name.endswith((".parquet", ".pq")):

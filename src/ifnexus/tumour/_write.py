@@ -23,7 +23,7 @@ def profile_run_record(
     inputs: Mapping[str, Any] | None = None,
     files: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The run record of a profile (what ``run.json`` holds), from the profile's ``.attrs``.
+    """Return the run record of a profile (what ``run.json`` holds), from its ``.attrs``.
 
     Parameters
     ----------
