@@ -18,7 +18,7 @@ def demo_cmd(
     cells: int = typer.Option(2000, "--cells-per-sample", help="Cells per single-cell sample."),
     quiet: bool = QUIET,
 ) -> None:
-    """Generate a virtual MPNST study with the model, analyse it with the ifnexus commands, write the report."""
+    """Generate a virtual MPNST study with the model, analyse it with the functions behind the ifnexus commands, write the report."""
     from ifnexus.report import build_report
     from ifnexus.study import analyse_study, compare_with_truth, generate_study
     from ifnexus.study._generate import GENERATE_STEPS
