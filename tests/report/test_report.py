@@ -252,7 +252,8 @@ def test_local_control_at_equals_the_models_local_control_at_the_end_of_follow_u
 
 
 def test_recovery_grays_test_equals_the_outcome_analysis(small_study):
-    """The report's Gray's test (recovery) equals gray_test on the analysis' cohort table."""
+    """The report's Gray's test, 24-month incidences and numbers at risk (recovery) equal the
+    outcome library on the analysis' cohort table and the study's own outcome analysis."""
     from ifnexus.outcome import gray_test
 
     cohort = pd.read_csv(small_study / "analysis" / "outcome" / "cohort.csv")
@@ -260,6 +261,17 @@ def test_recovery_grays_test_equals_the_outcome_analysis(small_study):
     got = pd.read_csv(small_study / "recovery" / "gray_test.csv")
     assert got["statistic"].iloc[0] == pytest.approx(ref["statistic"].iloc[0], rel=1e-9)
     assert got["p_value"].iloc[0] == pytest.approx(ref["p_value"].iloc[0], rel=1e-9)
+    # and the numbers the report quotes are those of the study's own outcome analysis
+    ana = small_study / "analysis" / "outcome" / "cif"
+    cli_gray = pd.read_csv(ana / "gray_test.csv")
+    assert got["statistic"].iloc[0] == pytest.approx(cli_gray["statistic"].iloc[0], rel=1e-9)
+    cli_cif = pd.read_csv(ana / "cif.csv")
+    cli_24 = cli_cif[cli_cif["time"] == 24.0].set_index("group")["cif"]
+    lc = pd.read_csv(small_study / "recovery" / "local_control.csv")
+    rec_24 = lc[lc["labels"] == "called state"].set_index("ifn_state")["cif_local_failure_24m"]
+    pd.testing.assert_series_equal(
+        rec_24.sort_index(), cli_24.sort_index(), check_names=False, rtol=1e-12
+    )
     at_risk = pd.read_csv(small_study / "recovery" / "cif_at_risk.csv")
     for (g, t), n in at_risk.set_index(["group", "time"])["at_risk"].items():
         assert n == int(((cohort["ifn_state"] == g) & (cohort["time_months"] >= t)).sum())
