@@ -138,3 +138,24 @@ def test_bad_seeds_refused_by_the_package_seed_check(data, bad):
     x, genes, sets = data
     with pytest.raises(ValidationError, match="rng must be an integer seed"):
         score_sets(x, sets, var_names=genes, n_bins=10, rng=bad)
+
+
+def test_score_sets_never_writes_into_the_anndata(data):
+    """score_sets returns a new DataFrame; the AnnData (obs, var, X, uns, obsm) is unchanged."""
+    import anndata as ad
+
+    x, genes, sets = data
+    a = ad.AnnData(
+        sparse.csr_matrix(x),
+        obs=pd.DataFrame({"a": np.arange(len(x))}, index=[f"c{i}" for i in range(len(x))]),
+        var=pd.DataFrame(index=genes),
+    )
+    a.layers["lg"] = x.copy()
+    obs, var, xx = a.obs.copy(), a.var.copy(), a.X.copy()
+    out = score_sets(a, sets, layer="lg", n_bins=10, transform="lognorm")
+    out2 = score_sets(a, sets, method="ssgsea")
+    assert list(out.index) == list(a.obs_names) and list(out2.index) == list(a.obs_names)
+    pd.testing.assert_frame_equal(a.obs, obs)
+    pd.testing.assert_frame_equal(a.var, var)
+    assert (a.X != xx).nnz == 0 and np.array_equal(a.layers["lg"], x)
+    assert not a.uns and not a.obsm
