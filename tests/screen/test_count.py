@@ -77,8 +77,8 @@ def test_auto_trim_offsets_and_technical_replicates(tmp_path):
     assert c.loc["c", "S2"] == 3
     assert list(c.index) == ["a", "b", "c"]  # order of first detection
     s = res.summary
-    assert s["Reads"].tolist() == [12, 2, 12]
-    assert s["Mapped"].tolist() == [10, 2, 10]
+    assert s["reads"].tolist() == [12, 2, 12]
+    assert s["mapped"].tolist() == [10, 2, 10]
     fixed = count_fastq([str(f1)], LIB, trim_5=0)
     assert fixed.counts.loc["c"].iloc[1] == 3 and fixed.counts.loc["a"].iloc[1] == 0
 

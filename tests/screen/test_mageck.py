@@ -86,7 +86,8 @@ def test_leukemia_default_parity(shared, tmp_path):
 def test_control_gene_normalisation_parity(shared, tmp_path):
     """demo1: --norm-method control --control-gene (controls are RRA's null too)."""
     counts = read_counts(shared(*DEMO, "demo1_rra_from_count_table", "sample.txt"))
-    ctrl = [g.strip() for g in open(shared(*DEMO, "demo5_use_control_guides", "control_gene.txt"))]
+    ctrl = shared(*DEMO, "demo5_use_control_guides", "control_gene.txt").read_text().split("\n")
+    ctrl = [g.strip() for g in ctrl]
     res = mageck_test(
         counts, ["HL60.final", "KBM7.final"], ["HL60.initial", "KBM7.initial"],
         norm_method="control", control_gene=[c for c in ctrl if c],
