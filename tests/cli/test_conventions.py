@@ -173,3 +173,24 @@ def test_sbml_out_directory_and_old_file(tmp_path, capsys):
     assert main([*args, str(tmp_path / "m.xml")]) == 0
     assert "deprecated" in capsys.readouterr().err
     assert (tmp_path / "d" / "model.xml").read_text() == (tmp_path / "m.xml").read_text()
+
+
+def test_library_errors_name_the_cli_flags(capsys):
+    from ifnexus.cli._app import flag_names
+
+    count = ["screen", "count", "-l", "lib.txt", "--fastq", "a.fq"]
+    assert flag_names("trim_5 must be AUTO or integers, got 'x'", count) == (
+        "--trim-5 must be AUTO or integers, got 'x'"
+    )
+    # quoted values and names the command has no flag for are left alone
+    assert flag_names("column 'trim_5' not found; conf_level", count) == (
+        "column 'trim_5' not found; conf_level"
+    )
+    km = ["outcome", "km", "x.csv"]
+    assert flag_names("conf_level must be in (0, 1), got 2.0", km) == (
+        "--conf-level must be in (0, 1), got 2.0"
+    )
+    assert flag_names("group_col 'g' not found", km) == "--group 'g' not found"
+    assert main(["simulate", "--schedule", "8Gy x3", "--patients", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--patients must be >= 1" in err and "n_patients" not in err

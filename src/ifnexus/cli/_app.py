@@ -232,6 +232,53 @@ def _context_of(argv: list[str]) -> Any:
     return ctx
 
 
+#: library argument names whose CLI flag is spelled differently (the rest map by spelling:
+#: ``trim_5`` is ``--trim-5``); used only where the command has that flag
+LIBRARY_TO_FLAG: dict[str, str] = {
+    "n_patients": "--patients",
+    "n_jobs": "--jobs",
+    "rng": "--seed",
+    "group_col": "--group",
+    "event_codes": "--codes",
+    "cengroup_col": "--cengroup",
+    "sample_labels": "--sample-label",
+    "genotype": "--tumour",
+    "interventions": "--intervention",
+    "rra_options": "--additional-rra-parameters",
+}
+
+
+def flag_names(message: str, argv: list[str]) -> str:
+    """Return ``message`` with the library's argument names replaced by the command's flags.
+
+    A library error names its Python argument (``trim_5 must be ...``); on the command line the
+    user typed ``--trim-5``. Only names of the running command's own options are replaced:
+    snake_case names anywhere outside quotes, a one-word name only where it starts the message.
+    """
+    import re
+
+    try:
+        params = _context_of(argv).command.params
+    except Exception:  # noqa: BLE001 - the message is shown unchanged rather than not at all
+        return message
+    flags: dict[str, str] = {}
+    for param in params:
+        longs = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        if not longs or getattr(param, "hidden", False):
+            continue
+        flag = max(longs, key=len)
+        flags[flag[2:].replace("-", "_")] = flag
+        flags.setdefault(param.name, flag)
+    have = set(flags.values())
+    flags.update({k: v for k, v in LIBRARY_TO_FLAG.items() if v in have})
+    for name, flag in sorted(flags.items(), key=lambda kv: -len(kv[0])):
+        if "_" in name:
+            message = re.sub(rf"(?<![\w\-'\"]){re.escape(name)}(?![\w\-'\"])", flag, message)
+        elif message.startswith(f"{name} "):
+            message = flag + message[len(name) :]
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input or usage, 1 other failure).
 
@@ -257,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         typer.echo("aborted", err=True)
         return 1
     except IfnexusError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        args = list(argv) if argv is not None else sys.argv[1:]
+        typer.echo(f"error: {flag_names(str(exc), args)}", err=True)
         return 2
     return int(rv) if isinstance(rv, int) else 0
 
