@@ -286,14 +286,16 @@ def mageck_test_comparisons(
         raise ValidationError(
             f"unknown mageck_test option(s) {unknown}; known: {', '.join(sorted(_OPTIONS))}"
         )
-    df = as_count_table(counts)
-    samples = [c for c in df.columns if c != "Gene"]
+    if not isinstance(counts, pd.DataFrame) or "Gene" not in counts.columns:
+        as_count_table(counts)  # raises the error that names what is wrong
+    # each mageck_test validates the table; here only the sample names are needed
+    samples = [str(c) for c in counts.columns if c not in ("Gene", "sgRNA")]
     comps = parse_comparisons(samples, treatment, control, day0_label=day0_label)
     labels = [c.label for c in comps]
     if len(set(labels)) != len(labels):
         dup = next(x for x in labels if labels.count(x) > 1)
         raise ValidationError(f"comparison {dup} is given twice; give each -t/-c pair once")
-    results = {c.label: mageck_test(df, c.treatment, c.control, **options) for c in comps}
+    results = {c.label: mageck_test(counts, c.treatment, c.control, **options) for c in comps}
     return MageckComparisons(
         comparisons=tuple(comps),
         results=results,
