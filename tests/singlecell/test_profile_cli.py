@@ -114,7 +114,20 @@ def test_sc_profile_refuses_to_overwrite_earlier_results(tmp_path, capsys):
     assert main(["sc", "profile", str(path), "--no-figures", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "already holds .obs['ifnexus_cell_type']" in err and "Traceback" not in err
+    assert "--key-added" in err and "--overwrite" in err
     assert not out.exists()
+    # another prefix keeps the earlier results; --overwrite replaces them
+    base = ["sc", "profile", str(path), "--no-figures"]
+    assert main([*base, "--key-added", "run2", "--out", str(out)]) == 0, capsys.readouterr().err
+    prof = ad.read_h5ad(out / "profiled.h5ad")
+    assert (prof.obs["ifnexus_cell_type"] == "from an earlier run").all()
+    cells = pd.read_csv(out / "cells.csv", index_col=0)
+    assert prof.obs["run2_cell_type"].astype(str).tolist() == cells["cell_type"].tolist()
+    assert "run2" in prof.uns and "run2_marker_scores" in prof.obsm
+    out2 = tmp_path / "again2"
+    assert main([*base, "--overwrite", "--out", str(out2)]) == 0, capsys.readouterr().err
+    prof2 = ad.read_h5ad(out2 / "profiled.h5ad")
+    assert prof2.obs["ifnexus_cell_type"].astype(str).tolist() == cells["cell_type"].tolist()
 
 
 def test_sc_profile_bad_keys(h5ad, tmp_path, capsys):

@@ -67,6 +67,17 @@ def profile_cmd(
         help="Dask scheduler address (e.g. tcp://host:8786): score the chunks on that cluster "
         "(same results as in process). With --backed the workers read the file themselves.",
     ),
+    key_added: str = typer.Option(
+        "ifnexus",
+        "--key-added",
+        help="Prefix of the results in profiled.h5ad: .obs['<key>_cell_type'], ..., "
+        ".obsm['<key>_marker_scores'], .uns['<key>']. The input's own columns are kept.",
+    ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace results already in the input under the same --key-added (else refused).",
+    ),
     no_figures: bool = NO_FIGURES,
     out: Path = typer.Option(..., "--out", help="Output directory (created)."),
     as_json: bool = JSON,
@@ -85,7 +96,8 @@ def profile_cmd(
                               sample_key=sample_key, condition_key=condition_key,
                               reference=reference,
                               input_kind=input_kind.value if input_kind else None, layer=layer,
-                              acute_threshold=acute, chronic_threshold=chronic, rng=seed)  # fmt: skip
+                              acute_threshold=acute, chronic_threshold=chronic, rng=seed,
+                              key_added=key_added, overwrite=overwrite)  # fmt: skip
             step("writing tables and figures")
             paths = write_profile(result, adata, out, figures=not no_figures)
         finally:

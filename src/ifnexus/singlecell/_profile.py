@@ -436,8 +436,8 @@ def _check_clashes(adata: Any, key_added: str, signatures: list[str], overwrite:
     if clash and not overwrite:
         shown = ", ".join(clash[:6]) + (f" and {len(clash) - 6} more" if len(clash) > 6 else "")
         raise ValidationError(
-            f"the AnnData already holds {shown}; pass another key_added (e.g. "
-            f"key_added='{key_added}_2'), or overwrite=True to replace them"
+            f"the AnnData already holds {shown}; pass another key_added / --key-added (e.g. "
+            f"'{key_added}_2'), or overwrite=True / --overwrite to replace them"
         )
 
 
