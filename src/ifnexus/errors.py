@@ -7,6 +7,16 @@ what was expected.
 
 from __future__ import annotations
 
+__all__ = [
+    "ConvergenceError",
+    "IfnexusError",
+    "IfnexusWarning",
+    "InputFormatError",
+    "MissingDependencyError",
+    "UnknownNameError",
+    "ValidationError",
+]
+
 
 class IfnexusError(Exception):
     """Base class of every error ifnexus raises on purpose."""
