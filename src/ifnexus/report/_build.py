@@ -594,7 +594,8 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
             f"by the same computation and in {t_lf.cite(gross_obs, 'local_failure_24m')} observed "
             "(deaths come first in some); its post-operative patients, with far fewer clonogens, "
             f"in {t_lf.cite(post_model, 'local_failure_24m')}; so all {n} patients show "
-            f"{t_lf.cite(all_obs, 'local_failure_24m')}. Different populations, one computation."
+            f"{t_lf.cite(all_obs, 'local_failure_24m')} observed. Different populations, one "
+            "computation."
         )  # fmt: skip
         t_lf.lead = lf_take
     tables = [t_lf, t_lc, t_gray]

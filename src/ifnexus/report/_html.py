@@ -32,6 +32,7 @@ h3{font-size:15px;margin:18px 0 4px;color:#12355b}
 figure{margin:18px 0}
 figure img{max-width:100%;height:auto;border:1px solid #e3e6ea;border-radius:4px}
 .takeaway{font-weight:600;color:#0b6e4f;margin:6px 0 2px}
+.num{border-bottom:1px dotted #0b6e4f;cursor:help}
 figcaption{color:#555;font-size:14px}
 .table-wrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
@@ -220,8 +221,8 @@ def inline(text: str) -> str:
     def cite(m: re.Match[str]) -> str:
         table, row, col, shown = m.group(1).split(_SEP)
         return (
-            f"<span class='num' data-table='{table}' data-row='{row}' data-col='{col}'>"
-            f"{shown}</span>"
+            f"<span class='num' data-table='{table}' data-row='{row}' data-col='{col}' "
+            f"title='from table {table}, row {row}'>{shown}</span>"
         )
 
     out = _CITE.sub(cite, out)
