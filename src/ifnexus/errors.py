@@ -33,7 +33,8 @@ class InputFormatError(ValidationError):
 class UnknownNameError(IfnexusError, KeyError):
     """A name (gene set, genotype, intervention, ...) is not known; the message lists the known ones."""
 
-    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+    def __str__(self) -> str:
+        """Return the message as given (KeyError would quote it)."""
         return str(self.args[0]) if self.args else ""
 
 
