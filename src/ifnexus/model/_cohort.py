@@ -187,7 +187,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             drive,
             t0,
             t7,
-            grid=build_grid(none, drive, t0, t7, **grid_options(cfg.setting)),
+            grid=build_grid(none, drive, t0, t7, probes=(), **grid_options(cfg.setting)),
         )
         z7 = _state_at(sol, z0, t0, t_end, t7)
         cd8 = z7[IDX["cd8_bystander"]] + z7[IDX["cd8_effector"]]
@@ -205,7 +205,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     ifn_b = _ifn(zb, p, q, drive, t_first)
     ifn_4 = _ifn(z4, p, q, drive, min(t_last + 28.0, t_end))
     # one compiled pass over each patient's node series (rec: (n, n_t, [ln N, IFN-I]))
-    out = scan_outcomes(sol.t, sol.rec, tcp, ln_thr, u[:, 8], u[:, 9], t_last, ifn_b, ifn_4,
+    # record_rows was given, so sol.rec is set
+    out = scan_outcomes(sol.t, sol.rec, tcp, ln_thr, u[:, 8], u[:, 9], t_last, ifn_b, ifn_4,  # type: ignore[arg-type]
                         p["ifn_acute_min"], p["ifn_chronic_min"], t_min_from=t_first)  # fmt: skip
     failed, ttf = out.pop("failed"), out.pop("time_to_failure")
     extinct, ln_n_min = out.pop("extinct"), out.pop("ln_n_min")

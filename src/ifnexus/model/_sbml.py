@@ -101,7 +101,7 @@ def _m(node) -> str:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return f"<apply><minus/>{_m(node.operand)}</apply>"
     if isinstance(node, ast.Constant):
-        return f"<cn>{float(node.value)!r}</cn>"
+        return f"<cn>{float(node.value)!r}</cn>"  # type: ignore[arg-type]  # numeric literals only
     if isinstance(node, ast.Name):
         return _TIME if node.id == "time" else f"<ci>{node.id}</ci>"
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):

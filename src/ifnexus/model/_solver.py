@@ -320,7 +320,7 @@ def integrate(
         args = (p, q)
         kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro)
         Fu = forcing(z, *args, g[0], o[0], **kw)
-        if ifn_slot:
+        if ifn_slot and rec is not None:  # ifn_slot implies rec
             rec[:, i, ifn_slot[0]] = Fu[_IFN_AUC]
         a = E2 * z + Q * Fu
         Fa = forcing(a, *args, g[1], o[1], **kw)
@@ -330,7 +330,7 @@ def integrate(
         Fc = forcing(cc, *args, g[2], o[2], **kw)
         z = E * z + f1 * Fu + f2 * (Fa + Fb) + f3 * Fc
         jumps(i + 1)
-    if ifn_slot:  # the last node takes the drive of the end of its step, as in the kernel
+    if ifn_slot and rec is not None:  # the last node takes the drive at the end of its step
         g, o = lev[-1, 2]
         blk, jak, amp = wins[-1]
         rec[:, -1, ifn_slot[0]] = forcing(

@@ -80,7 +80,7 @@ class TumourModel:
         sol = integrate(self.initial_state(), self.p, self.q, self.schedule, self.drive, self.t0,
                         self.t_end, keep=np.array([0]), grid=self.grid(), in_vitro=self.in_vitro,
                         backend=backend)  # fmt: skip
-        z = sol.full[:, :, 0].T
+        z = sol.full[:, :, 0].T  # type: ignore[index]  # keep= was given, so full is set
         return self._frame(sol.t, z)
 
     def reference(self, t_eval, **kwargs) -> pd.DataFrame:

@@ -170,7 +170,7 @@ def _is_categorical(s: pd.Series) -> bool:
     if not pd.api.types.is_numeric_dtype(s):
         return True
     vals = s.dropna().unique()
-    return len(vals) <= 2 or (len(vals) <= 4 and np.all(np.equal(np.mod(vals, 1), 0)))
+    return len(vals) <= 2 or (len(vals) <= 4 and bool(np.all(np.equal(np.mod(vals, 1), 0))))
 
 
 def feature_effects(

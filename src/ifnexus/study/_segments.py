@@ -66,11 +66,11 @@ def cohort_segments(truth: pd.DataFrame, *, rng: RngLike = 0, noise: float = 0.0
                     (_CDKN2A_REGION[1] + 1, length, 2.0),
                 ]
                 merged: list[list[float]] = []
-                for start, end, cn in pieces:
-                    if merged and merged[-1][2] == cn:
-                        merged[-1][1] = end
+                for p_start, p_end, p_cn in pieces:
+                    if merged and merged[-1][2] == p_cn:
+                        merged[-1][1] = p_end
                     else:
-                        merged.append([start, end, cn])
+                        merged.append([p_start, p_end, p_cn])
             else:
                 cn_arm = g.choice([1.0, 2.0, 3.0], p=[0.08, 0.84, 0.08])
                 mid = int(length * g.uniform(0.35, 0.55))

@@ -114,7 +114,8 @@ def singlecell_dataset(
     key_pos = {k: i for i, k in enumerate(keys)}
     profile_matrix = np.vstack([variants[k] for k in keys])
 
-    cells, obs = [], []
+    cells: list[np.ndarray] = []
+    obs: list[dict[str, str]] = []
     truth_rows = []
     for arm in ("sham", "RT"):
         for rep in range(n_samples_per_arm):
@@ -174,13 +175,15 @@ def singlecell_dataset(
     # heterotypic doublets (two cells in one droplet), at rates typical of 10x data.
     samples = obs_df["sample"].to_numpy()
     for s_name in np.unique(samples):
-        rows = np.flatnonzero(samples == s_name)
-        soup = mu[rows].mean(axis=0)
+        in_sample = np.flatnonzero(samples == s_name)
+        soup = mu[in_sample].mean(axis=0)
         soup /= soup.sum()
-        mu[rows] = (1 - ambient) * mu[rows] + ambient * mu[rows].sum(axis=1, keepdims=True) * soup
-        n_dbl = int(round(doublet_rate * len(rows)))
-        first = g.choice(rows, size=n_dbl, replace=False)
-        mu[first] += mu[g.choice(rows, size=n_dbl)]
+        mu[in_sample] = (1 - ambient) * mu[in_sample] + ambient * mu[in_sample].sum(
+            axis=1, keepdims=True
+        ) * soup
+        n_dbl = int(round(doublet_rate * len(in_sample)))
+        first = g.choice(in_sample, size=n_dbl, replace=False)
+        mu[first] += mu[g.choice(in_sample, size=n_dbl)]
         obs_df.loc[first, "true_doublet"] = True
     # Negative binomial with dispersion 0.2 (shape 5): gamma-Poisson mixture.
     counts = g.poisson(g.gamma(5.0, mu / 5.0)).astype(np.float32)

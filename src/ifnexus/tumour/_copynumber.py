@@ -414,13 +414,12 @@ def call_9p21(
     else:
         log2, gkind = gene_cn_9p21(gene_cn)
         kind = f"gene-level {gkind}"
-    if isinstance(purity, (int, float)):
-        purity = pd.Series(float(purity), index=log2.index)
-    pur = (
-        purity.reindex(log2.index).astype(np.float64)
-        if purity is not None
-        else pd.Series(np.nan, index=log2.index)
-    )
+    if isinstance(purity, int | float):
+        pur = pd.Series(float(purity), index=log2.index)
+    elif purity is not None:
+        pur = purity.reindex(log2.index).astype(np.float64)
+    else:
+        pur = pd.Series(np.nan, index=log2.index)
     if kind == "gene-level gistic":
         status = pd.DataFrame(
             np.select(

@@ -200,9 +200,10 @@ def profile_tumours(
     if segments is not None or gene_cn is not None:
         if segments is not None and "line" not in segments.columns:
             segments = tidy_segments(segments)
-        cn_samples = pd.Index(
-            pd.unique(segments["sample"]) if segments is not None else gene_cn.columns.astype(str)
-        )
+        if segments is not None:
+            cn_samples = pd.Index(pd.unique(segments["sample"]))
+        else:  # gene_cn is given (checked above)
+            cn_samples = pd.Index(gene_cn.columns.astype(str))  # type: ignore[union-attr]
         mapping = _align(expression.columns if expression is not None else pd.Index([]), cn_samples)
         purity, source = _cn_purity(cn_purity, clinical, est, platform)
         if purity is not None and mapping:
