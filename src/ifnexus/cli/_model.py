@@ -143,17 +143,7 @@ def simulate(
 def _write_cohort(res, summary: dict, out: Path | None) -> None:
     """Write the tables and figures of a simulated cohort under ``out`` (nothing when ``None``)."""
     if out is not None:
-        from ifnexus._figures import save_figure
-        from ifnexus.model._plots import plot_local_control, plot_timecourses
-
-        write_table(res.patients, out / "patients.csv")
-        if len(res.timecourses):
-            write_table(res.timecourses, out / "timecourses.csv")
-            save_figure(plot_timecourses(res.timecourses), out / "timecourses.png")
-        lc = res.local_control_table()  # overall, then by ifn_competent and ifn_label
-        write_table(lc, out / "local_control.csv")
-        save_figure(plot_local_control(lc, title=str(res.schedule)), out / "local_control.png")
-        write_text(out / "summary.json", dumps(summary))
+        res.write(out)  # the library writes what --out holds (summary.json is res.to_dict())
 
 
 def _report(summary: dict, as_json: bool, out: Path | None) -> None:

@@ -16,9 +16,11 @@ number of threads, or whether chunks run on a Dask cluster (``scheduler=``).
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -404,6 +406,45 @@ class CohortResult:
         out.attrs.update({k: d[k] for k in ("schedule", "setting", "disease", "days", "seed")})
         out._legacy = d
         return out
+
+    def write(self, out_dir: str | os.PathLike[str], *, figures: bool = True) -> list[Path]:
+        """Write the cohort's tables and figures as ``ifnexus simulate --out DIR`` does.
+
+        Parameters
+        ----------
+        out_dir
+            Output folder (created).
+        figures
+            Also draw ``timecourses.png`` and ``local_control.png``.
+
+        Returns
+        -------
+        list of pathlib.Path
+            ``patients.csv``; ``timecourses.csv`` (and ``timecourses.png``) when time courses
+            were recorded; ``local_control.csv`` (:meth:`local_control_table`) and
+            ``local_control.png``; ``summary.json`` (:meth:`to_dict`). Written atomically.
+        """
+        from ifnexus._io import write_table, write_text
+        from ifnexus._json import dumps
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = [write_table(self.patients, out / "patients.csv")]
+        lc = self.local_control_table()
+        if figures:
+            from ifnexus._figures import save_figure
+            from ifnexus.model._plots import plot_local_control, plot_timecourses
+        if len(self.timecourses):
+            files.append(write_table(self.timecourses, out / "timecourses.csv"))
+            if figures:
+                fig = plot_timecourses(self.timecourses)
+                files.append(save_figure(fig, out / "timecourses.png"))  # type: ignore[arg-type]
+        files.append(write_table(lc, out / "local_control.csv"))
+        if figures:
+            ax = plot_local_control(lc, title=str(self.schedule))
+            files.append(save_figure(ax, out / "local_control.png"))  # type: ignore[arg-type]
+        files.append(write_text(out / "summary.json", dumps(self.to_dict())))
+        return files
 
     def local_control_table(
         self, by: str | tuple[str, ...] | list[str] | None = LOCAL_CONTROL_GROUPS
