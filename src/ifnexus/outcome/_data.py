@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: the same functions, ~0.7 s less to import
 
 from ifnexus.errors import IfnexusWarning, ValidationError
 
@@ -431,10 +431,10 @@ def group_risk_table(
 
 def coefficient_table(coef: pd.Series, se: pd.Series, conf_level: float) -> pd.DataFrame:
     """Wald table of a proportional-hazards fit: coef, exp_coef, se, z, p and the ratio's CI."""
-    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    z = special.ndtri(0.5 + conf_level / 2.0)  # stats.norm.ppf
     out = pd.DataFrame({
         "coef": coef, "exp_coef": np.exp(coef), "se": se, "z": coef / se,
-        "p": 2.0 * stats.norm.sf(np.abs(coef / se)),
+        "p": 2.0 * special.ndtr(-np.abs(coef / se)),  # stats.norm.sf
         "lower": np.exp(coef - z * se), "upper": np.exp(coef + z * se),
     })  # fmt: skip
     out.index.name = "covariate"
@@ -444,4 +444,5 @@ def coefficient_table(coef: pd.Series, se: pd.Series, conf_level: float) -> pd.D
 def likelihood_ratio_test(loglik: float, loglik_null: float, df: int) -> dict[str, float]:
     """Likelihood-ratio test of a fit against the null model (chi-square on ``df``)."""
     stat = 2.0 * (loglik - loglik_null)
-    return {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+    # special.chdtrc(df, x) is stats.chi2.sf(x, df)
+    return {"statistic": stat, "df": df, "p_value": float(special.chdtrc(df, stat))}

@@ -10,15 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ifnexus._io import write_table, write_text
 from ifnexus._json import dumps
 from ifnexus.errors import ValidationError
-from ifnexus.outcome._features import FeatureEffects
-from ifnexus.outcome._finegray import FineGrayFitter
+
+if TYPE_CHECKING:  # annotations only: writing a Fine-Gray fit need not load lifelines (via _cox)
+    from ifnexus.outcome._features import FeatureEffects
+    from ifnexus.outcome._finegray import FineGrayFitter
 
 __all__ = [
     "cumulative_incidence_dict",
