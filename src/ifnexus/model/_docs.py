@@ -33,7 +33,8 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   interventions=, days=, rng=, record=, options=RunOptions(...))` -> `CohortResult`
   (`patients`: one row per tumour; `timecourses`: long table; `summary`: table of measure,
   value, unit; `to_dict()`: the `simulate --json` object; `local_control_curve(by=)`;
-  `local_control_table(by=)`: the overall and per-subgroup curves `simulate --out` writes).
+  `local_control_table(by=)`: the overall and per-subgroup curves; `write(out_dir)`: the
+  files of `simulate --out`).
   `options` (`ifnexus.RunOptions`: `chunk_size`, `n_jobs` with -1 = all cores, `scheduler`)
   never changes the results.
 * `tumour_model(schedule, ...)` -> `TumourModel` (`simulate()`, `reference()`, `to_sbml()`).
