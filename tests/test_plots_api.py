@@ -443,3 +443,31 @@ def test_model_plots_are_public():
     for name in ("plot_local_control", "plot_survival", "plot_tcd50", "plot_timecourses"):
         assert name in model.__all__
         assert getattr(model, name) is getattr(model_plots, name)
+
+
+def test_screen_phenotype_cli_writes_the_library_figure_set(tmp_path, capsys):
+    import importlib.util
+
+    from ifnexus.cli import main
+    from ifnexus.screen import phenotype_figures, phenotypes, read_counts
+
+    spec = importlib.util.spec_from_file_location(
+        "screen_cli_data", Path(__file__).parent / "screen" / "test_cli_screen.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    k = tmp_path / "counts.txt"
+    mod._screen_table(k)
+    design = dict(t0="T0_1,T0_2", untreated="U_1,U_2", treated="IR_1,IR_2",
+                  doublings={"gamma": [8.0], "tau": [5.0], "rho": [3.0]})  # fmt: skip
+    argv = ["screen", "phenotype", "-k", str(k), "--t0", design["t0"], "--untreated", "U_1,U_2",
+            "--treated", "IR_1,IR_2", "--doublings", "gamma=8,tau=5,rho=3", "--seed", "0",
+            "--plot-gene", "STING1", "--out", str(tmp_path / "ph")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    res = phenotypes(read_counts(k), control_gene="non-targeting", rng=0, **design)
+    figs = phenotype_figures(res.genes, res.sgrnas, plot_genes=["STING1"])
+    assert _pngs(tmp_path / "ph") == {f"{name}.png" for name in figs}
+    assert {"volcano_rho.png", "replicates_rho.png", "sgrnas_STING1.png"} <= _pngs(tmp_path / "ph")
+    # identity: the CLI's volcano is the library's, saved through the same helper
+    save_figure(figs["volcano_rho"], tmp_path / "lib.png")
+    assert (tmp_path / "ph" / "volcano_rho.png").read_bytes() == (tmp_path / "lib.png").read_bytes()

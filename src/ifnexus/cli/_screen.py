@@ -324,13 +324,10 @@ def phenotype_cmd(
     params.json and figures.
     """
     from ifnexus.screen import (
+        phenotype_figures,
         phenotypes,
-        rank_plot,
         read_control_list,
         read_counts,
-        replicate_plot,
-        sgrna_plot,
-        volcano_plot,
         write_figures,
     )  # fmt: skip
 
@@ -345,14 +342,7 @@ def phenotype_cmd(
     )  # fmt: skip
     paths = res.write(out, gene_set=gene_set)
     if not no_figures:
-        figs = {}
-        for p in ("gamma", "tau", "rho"):
-            figs[f"volcano_{p}"] = volcano_plot(res.genes, p)
-            figs[f"rank_{p}"] = rank_plot(res.genes, f"{p}_score")
-            if f"{p}_r2" in res.sgrnas.columns:
-                figs[f"replicates_{p}"] = replicate_plot(res.sgrnas, p)
-        for gname in plot_gene or []:
-            figs[f"sgrnas_{gname}"] = sgrna_plot(res.sgrnas, gname, "rho")
+        figs = phenotype_figures(res.genes, res.sgrnas, plot_genes=plot_gene or ())
         paths += write_figures(out, figs)
     g = res.genes
     if as_json:

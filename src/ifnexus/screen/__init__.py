@@ -48,6 +48,7 @@ _WHERE = {
     "gene_scores": "_phenotype",
     "phenotypes": "_phenotype",
     "sgrna_phenotype": "_phenotype",
+    "phenotype_figures": "_plots",
     "rank_plot": "_plots",
     "replicate_plot": "_plots",
     "sgrna_plot": "_plots",
@@ -90,6 +91,7 @@ __all__ = [
     "p_adjust",
     "parse_comparisons",
     "parse_samples",
+    "phenotype_figures",
     "phenotypes",
     "rank_enrichment",
     "rank_plot",
@@ -139,6 +141,7 @@ if TYPE_CHECKING:  # pragma: no cover
         sgrna_phenotype,
     )
     from ifnexus.screen._plots import (
+        phenotype_figures,
         rank_plot,
         replicate_plot,
         sgrna_plot,

@@ -19,12 +19,20 @@ import pandas as pd
 from ifnexus._figures import new_axes, save_figure
 from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set, resolve_genes
+from ifnexus.screen._phenotype import PHENOTYPES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["rank_plot", "replicate_plot", "sgrna_plot", "volcano_plot", "write_figures"]
+__all__ = [
+    "phenotype_figures",
+    "rank_plot",
+    "replicate_plot",
+    "sgrna_plot",
+    "volcano_plot",
+    "write_figures",
+]
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -226,6 +234,39 @@ def sgrna_plot(
     ax.set_ylabel("density (non-targeting)")
     ax.set_title(f"{gene}: {int(np.isfinite(v).sum())} of {v.size} sgRNAs scored")
     return ax
+
+
+def phenotype_figures(
+    genes: pd.DataFrame,
+    sgrnas: pd.DataFrame,
+    *,
+    plot_genes: Sequence[str] = (),
+) -> dict[str, Axes]:
+    """Draw the figures of a CRISPRi phenotype screen, by file stem, as ``screen phenotype`` writes.
+
+    Parameters
+    ----------
+    genes, sgrnas
+        ``PhenotypeResult.genes`` and ``PhenotypeResult.sgrnas`` of :func:`ifnexus.screen.phenotypes`.
+    plot_genes
+        Genes whose sgRNAs are drawn against the non-targeting ones (``sgrnas_<gene>``, rho).
+
+    Returns
+    -------
+    dict of str to matplotlib.axes.Axes
+        ``volcano_<p>`` and ``rank_<p>`` for each phenotype ``p`` in gamma, tau, rho,
+        ``replicates_<p>`` where two replicates were given, then ``sgrnas_<gene>`` per gene in
+        ``plot_genes``; each on its own new Figure. Save them with :func:`write_figures`.
+    """
+    figs: dict[str, Axes] = {}
+    for p in PHENOTYPES:
+        figs[f"volcano_{p}"] = volcano_plot(genes, p)
+        figs[f"rank_{p}"] = rank_plot(genes, f"{p}_score")
+        if f"{p}_r2" in sgrnas.columns:
+            figs[f"replicates_{p}"] = replicate_plot(sgrnas, p)
+    for g in plot_genes:
+        figs[f"sgrnas_{g}"] = sgrna_plot(sgrnas, g, "rho")
+    return figs
 
 
 def write_figures(

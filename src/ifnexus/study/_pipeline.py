@@ -166,7 +166,13 @@ def _outcome(inp: Path, ana: Path, log: _Log) -> None:
 
 
 def _screen(inp: Path, ana: Path, log: _Log) -> None:
-    from ifnexus.screen import mageck_test, phenotypes, read_counts
+    from ifnexus.screen import (
+        mageck_test,
+        phenotype_figures,
+        phenotypes,
+        read_counts,
+        write_figures,
+    )
 
     counts = read_counts(inp / "screen_counts.txt")
     d = ana / "screen"
@@ -183,6 +189,8 @@ def _screen(inp: Path, ana: Path, log: _Log) -> None:
             control_gene="non-targeting", fdr=0.05, rng=0,
         )  # fmt: skip
         out += ph.write(d / "phenotype", gene_set="CGAS_STING_IFNI_CORE")
+        # the figures `ifnexus screen phenotype --out` draws beside its tables
+        out += write_figures(d / "phenotype", phenotype_figures(ph.genes, ph.sgrnas))
 
 
 def _singlecell(inp: Path, ana: Path, log: _Log) -> None:
