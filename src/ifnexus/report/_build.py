@@ -598,7 +598,7 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
             "computation."
         )  # fmt: skip
         t_lf.lead = lf_take
-    tables = [t_lf, t_lc, t_gray]
+    tables = [t_lc, t_gray]
     tumours = _csv(d / "analysis" / "tumour" / "tumours.csv")
     effects = _csv(d / "analysis" / "outcome" / "features" / "effects.csv")
     if effects is not None and len(effects):
@@ -672,6 +672,7 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
         "Time is counted from the first fraction.",
         figures=figs,
         tables=tables,
+        lead_tables=[t_lf],
     )
     return section, {"lf": t_lf, "lc": t_lc}
 

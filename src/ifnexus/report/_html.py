@@ -199,13 +199,18 @@ class Table:
 
 @dataclass
 class Section:
-    """A report section: title, intro paragraph, figures, tables."""
+    """A report section: title, intro paragraph, figures, tables.
+
+    ``lead_tables`` are shown right after the intro, before the figures (a table the reader
+    needs first, such as one that reconciles this section's numbers with another's).
+    """
 
     key: str
     title: str
     intro: str = ""
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    lead_tables: list[Table] = field(default_factory=list)
 
 
 def plain_text(text: str) -> str:
@@ -283,7 +288,7 @@ def render_html(
     str
         The complete HTML document.
     """
-    ids = [t.id for s in sections for t in s.tables]
+    ids = [t.id for s in sections for t in (*s.lead_tables, *s.tables)]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise ValueError(f"table ids must be unique in a report; repeated: {dupes}")
@@ -304,6 +309,8 @@ def render_html(
         parts.append(f"<section id='{html.escape(s.key)}'><h2>{html.escape(s.title)}</h2>")
         if s.intro:
             parts.append(f"<p class='intro'>{inline(s.intro)}</p>")
+        for t in s.lead_tables:
+            parts.append(_table_html(t))
         for f in s.figures:
             b64 = base64.b64encode(f.png).decode("ascii")
             alt = html.escape(plain_text(f.alt or f.takeaway), quote=True)
