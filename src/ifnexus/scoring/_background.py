@@ -44,6 +44,8 @@ class ScoringBackground:
         ``"none"`` or ``"lognorm"`` (per-row normalisation to 1e4 and log1p).
     source
         Which matrix was read (for reports).
+    params
+        The options it was prepared with (``n_bins``, ``gene_pool`` size, ``transform``).
     """
 
     var_names: pd.Index
@@ -76,7 +78,31 @@ class ScoringBackground:
 
 
 def cut_bins(means: pd.Series, n_bins: int) -> pd.Series:
-    """Cut scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``."""
+    """Cut scanpy's expression bins: ``rank(method='min') // round(n / (n_bins - 1))``.
+
+    Parameters
+    ----------
+    means
+        Mean expression per gene (index: gene); non-finite means are left out of the pool.
+    n_bins
+        Requested number of bins (at least 2; scanpy: 25).
+
+    Returns
+    -------
+    pandas.Series
+        The bin of each gene with a finite mean (float, as scanpy's).
+
+    Raises
+    ------
+    ValidationError
+        ``n_bins < 2`` or a pool too small for that many bins.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cut_bins(pd.Series([0.1, 0.2, 0.3, 0.4], index=list("abcd")), 3).tolist()
+    [0.0, 1.0, 1.0, 2.0]
+    """
     finite = means[np.isfinite(means.to_numpy())]
     if n_bins < 2:
         raise ValidationError(f"n_bins must be at least 2, got {n_bins}")

@@ -119,6 +119,19 @@ def weight_matrix(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Genes x sets weights so that ``X @ W`` is every set's mean-control score.
 
+    Parameters
+    ----------
+    background
+        Means and bins from :func:`ifnexus.scoring.prepare` (its genes are the rows of ``W``).
+    sets
+        Set name -> genes as named in the data (e.g. from
+        :func:`~ifnexus.scoring.resolve_sets`).
+    ctrl_size, ctrl_as_ref
+        As in :func:`control_genes`.
+    rng
+        An int seed (per set, scanpy's draws for ``random_state=seed``) or a ``Generator``
+        (one spawned stream per set).
+
     Returns
     -------
     (numpy.ndarray, pandas.DataFrame)

@@ -352,7 +352,25 @@ def score_sets(
 
 
 def gene_report(scores: pd.DataFrame) -> pd.DataFrame:
-    """Return the per-set gene report stored in ``scores.attrs`` by :func:`score_sets`."""
+    """Return the per-set gene report stored in ``scores.attrs`` by :func:`score_sets`.
+
+    Parameters
+    ----------
+    scores
+        The output of :func:`score_sets`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set: ``set``, ``species``, ``n_genes``, ``n_found``, ``fraction_found``,
+        ``n_alias``, ``status``, ``found``, ``missing`` (see
+        :func:`~ifnexus.scoring.resolve_sets`) and, for mean-control, ``n_control_genes``.
+
+    Raises
+    ------
+    ValidationError
+        ``scores`` carries no report (not made by :func:`score_sets`).
+    """
     if "genes" not in scores.attrs:
         raise ValidationError("these scores carry no gene report (not made by score_sets?)")
     return pd.DataFrame(scores.attrs["genes"])

@@ -28,7 +28,21 @@ _MOUSE = re.compile(r"^([A-Z][a-z0-9][a-z0-9\-\.]*|mt-[A-Z][a-z0-9]+)$")
 def detect_species(var_names: Iterable[str]) -> Species | None:
     """Guess human or mouse from gene naming (``STAT1`` vs ``Stat1``; ENSG vs ENSMUSG ids).
 
-    Returns ``None`` when fewer than 70 % of the classifiable names agree.
+    Parameters
+    ----------
+    var_names
+        The dataset's gene names (symbols or Ensembl ids).
+
+    Returns
+    -------
+    str or None
+        ``"human"`` or ``"mouse"``; ``None`` when fewer than 70 % of the classifiable names
+        agree (or none can be classified).
+
+    Examples
+    --------
+    >>> detect_species(["STAT1", "IRF7", "MX1"]), detect_species(["Stat1", "Irf7", "Mx1"])
+    ('human', 'mouse')
     """
     names = [str(v) for v in var_names]
     if not names:
@@ -50,7 +64,26 @@ def detect_species(var_names: Iterable[str]) -> Species | None:
 
 
 def check_species(var_names: Iterable[str], species: str | None) -> Species:
-    """Return the species to use; refuse one that contradicts the gene names."""
+    """Return the species to use; refuse one that contradicts the gene names.
+
+    Parameters
+    ----------
+    var_names
+        The dataset's gene names.
+    species
+        ``"human"``, ``"mouse"`` or ``None`` (detected with :func:`detect_species`; human when
+        the names do not tell).
+
+    Returns
+    -------
+    str
+        ``"human"`` or ``"mouse"``.
+
+    Raises
+    ------
+    ValidationError
+        An unknown species, or one the gene names contradict (the message shows examples).
+    """
     if species is not None and species not in ("human", "mouse"):
         raise ValidationError(f"species must be 'human' or 'mouse', got {species!r}")
     names = list(var_names)

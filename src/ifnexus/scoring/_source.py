@@ -221,6 +221,11 @@ def expression_source(
     obs_names, var_names
         Row and column labels for plain arrays (``var_names`` is required there).
 
+    Returns
+    -------
+    ExpressionSource
+        The rows x genes matrix, read in row blocks; ``data`` is not copied.
+
     Raises
     ------
     ValidationError

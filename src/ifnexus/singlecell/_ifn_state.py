@@ -36,10 +36,32 @@ def call_ifn_state(
 ) -> pd.Series:
     """Call ``acute`` / ``chronic`` / ``none`` per row from ``ifn_acute`` and ``ifn_chronic``.
 
+    Parameters
+    ----------
+    scores
+        One row per cell (or sample) with ``ifn_acute`` and ``ifn_chronic`` (and optionally
+        ``ifn_acute_specific``, used for the acute call when it has values).
+    acute_threshold
+        Smallest acute score called ``acute``.
+    chronic_threshold
+        Smallest ``ifn_chronic`` called ``chronic`` (when not acute).
+
     Returns
     -------
     pandas.Series
         Categorical ``ifn_state`` indexed like ``scores``.
+
+    Raises
+    ------
+    ValidationError
+        A missing score column or a non-finite threshold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"ifn_acute": [0.6, 0.1, 0.0], "ifn_chronic": [0.0, 0.3, 0.1]})
+    >>> call_ifn_state(s).tolist()
+    ['acute', 'chronic', 'none']
     """
     missing = [c for c in ("ifn_acute", "ifn_chronic") if c not in scores.columns]
     if missing:

@@ -23,6 +23,18 @@ MAX_LOG_VALUE = 30.0
 def detect_input_kind(source: ExpressionSource, *, n_rows: int = 2000) -> tuple[InputKind, str]:
     """Detect ``counts`` or ``lognorm`` from the first ``n_rows`` rows; return it and why.
 
+    Parameters
+    ----------
+    source
+        The matrix (:func:`ifnexus.scoring.expression_source`).
+    n_rows
+        Rows read to decide.
+
+    Returns
+    -------
+    (str, str)
+        ``"counts"`` or ``"lognorm"``, and a sentence saying why.
+
     Raises
     ------
     ValidationError

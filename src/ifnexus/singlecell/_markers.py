@@ -117,7 +117,23 @@ REQUIRED_SIGNATURES: tuple[str, ...] = ("ifn_acute", "ifn_chronic")
 
 
 def cell_type_markers(species: str = "human") -> dict[str, list[str]]:
-    """Marker genes per cell type (``other`` has none) for ``species``."""
+    """Return the marker genes of every cell type (``other`` has none) for ``species``.
+
+    Parameters
+    ----------
+    species
+        ``"human"`` or ``"mouse"``.
+
+    Returns
+    -------
+    dict
+        Cell type -> marker gene symbols (a new dict: changing it changes nothing else).
+
+    Raises
+    ------
+    ValidationError
+        An unknown species.
+    """
     if species == "human":
         return {k: list(v) for k, v in _HUMAN.items()}
     if species == "mouse":

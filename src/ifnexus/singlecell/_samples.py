@@ -34,6 +34,10 @@ def summarise_samples(
     cells
         Per-cell table with ``cell_type``, ``ifn_state``, ``sample_key`` (and
         ``condition_key``) columns, plus score columns.
+    sample_key
+        Column naming each cell's sample.
+    condition_key
+        Column of the condition (constant within a sample), or None.
     score_columns
         Scores whose per-sample mean is reported (``mean_<score>``).
 
@@ -107,6 +111,8 @@ def compare_conditions(
     ----------
     samples
         Output of :func:`summarise_samples` (one row per sample, a ``condition`` column).
+    condition_key
+        The column holding each sample's condition.
     reference
         The baseline condition (default: the first in sorted order); every other condition is
         compared with it.

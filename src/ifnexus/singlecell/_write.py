@@ -86,6 +86,22 @@ def write_profile(
     ``settings.json``, ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and
     ``figures/*.png``; the written paths are returned by name.
 
+    Parameters
+    ----------
+    result
+        The :class:`Profile` to write.
+    adata
+        The AnnData it was computed from (for ``profiled.h5ad`` and the embedding figure).
+    out_dir
+        Output directory (created).
+    figures
+        Also draw and save the figures.
+
+    Returns
+    -------
+    dict
+        Name (``cells``, ``samples``, ..., ``fig_violins``) -> path written.
+
     The CSV tables keep the unprefixed column names of :attr:`Profile.cells`
     (``cell_type``, ``ifn_state``, ...); ``profiled.h5ad`` is the input with the results
     under ``.obs["ifnexus_<column>"]``, ``.obsm["ifnexus_marker_scores"]`` and
