@@ -75,7 +75,8 @@ def plot_curves(
     ax
         Axes to draw on (single panel only); a new Figure's Axes when None.
     fig
-        Figure or SubFigure to lay the panels out on when ``panel_col`` is given.
+        Figure or SubFigure to lay the panels out on when ``panel_col`` is given (without
+        ``panel_col`` and ``ax``, one Axes is added to it and returned).
 
     Returns
     -------
