@@ -164,6 +164,9 @@ def plot_violins(
                 for body in parts["bodies"]:
                     body.set_facecolor(cmap(j % 8))
                     body.set_alpha(0.7)
+                for key in ("cbars", "cmins", "cmaxes"):  # range in the body colour
+                    parts[key].set_color(cmap(j % 8))
+                parts["cmedians"].set_color("black")
             ax.plot([], [], color=cmap(j % 8), lw=6, label=str(cond))
         ax.set_xticks(range(len(types)))
         ax.set_xticklabels(types, rotation=30, ha="right")
