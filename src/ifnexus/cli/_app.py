@@ -151,6 +151,7 @@ def load_command(name: str) -> Any:
     """Return the click command (or group) of top-level command ``name``, importing its module."""
     module, func, _ = COMMANDS[name]
     mod = importlib.import_module(f"ifnexus.cli.{module}")
+    cmd: Any
     if func is None:
         cmd = typer.main.get_group(mod.app)
     else:

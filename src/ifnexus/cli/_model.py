@@ -120,7 +120,7 @@ def simulate(
             from ifnexus.model._plots import plot_survival
 
             write_table(df, out / "survival.csv")
-            save_figure(plot_survival(df), out / "survival.png")
+            save_figure(plot_survival(df), out / "survival.png")  # type: ignore[arg-type]
             write_text(out / "summary.json", dumps(summary))
         _report(summary, as_json, out)
         return
@@ -204,7 +204,7 @@ def tcd50_cmd(
         from ifnexus.model._plots import plot_tcd50
 
         write_table(res.table, out / "tcd50.csv")
-        save_figure(plot_tcd50(res.table, res.b0, res.b1), out / "tcd50.png")
+        save_figure(plot_tcd50(res.table, res.b0, res.b1), out / "tcd50.png")  # type: ignore[arg-type]
         write_text(out / "summary.json", dumps(summary))
     _report(summary, as_json, out)
 

@@ -119,14 +119,16 @@ def km_cmd(
     from ifnexus.outcome import kaplan_meier, median_survival, plot_curves
 
     df = _read(data)
-    kw = dict(group_col=group, cause=cause, censor_code=censor_code, conf_level=conf_level,
-              conf_type=conf_type, source=data)  # fmt: skip
+    kw: dict[str, Any] = dict(group_col=group, cause=cause, censor_code=censor_code,
+                              conf_level=conf_level, conf_type=conf_type, source=data)  # fmt: skip
     full = kaplan_meier(df, time, event, **kw) if out or not times else None
-    tab = kaplan_meier(df, time, event, times=_floats(times, "--times"), **kw) if times else full
+    # without --times the full curve is the table (computed above)
+    tab: pd.DataFrame = (kaplan_meier(df, time, event, times=_floats(times, "--times"), **kw)
+                         if times else full)  # type: ignore[assignment]  # fmt: skip
     med = median_survival(df, time, event, **kw)
     payload = {"command": "km", "survival": _records(tab), "median": _records(med)}
     if out:
-        fig = save_figure(plot_curves(full, value_col="survival", ylabel="Survival"),
+        fig = save_figure(plot_curves(full, value_col="survival", ylabel="Survival"),  # type: ignore[arg-type]
                           Path(out) / "km.png")  # fmt: skip
         payload["files"] = _write(out, {"km": tab, "median": med}, payload) + [str(fig)]
     _emit(as_json, payload, tab.to_string(index=False) + "\n\n" + med.to_string(index=False))
@@ -180,7 +182,7 @@ def cox_cmd(
     payload = {"command": "cox", **m.to_dict(transform=transform)}  # type: ignore[arg-type]
     if out:
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
-        fig = save_figure(plot_forest(fe, series_col=None), Path(out) / "forest.png")
+        fig = save_figure(plot_forest(fe, series_col=None), Path(out) / "forest.png")  # type: ignore[arg-type]
         payload["files"] = _write(out, {"cox": s, "ph_test": z}, payload) + [str(fig)]
     _emit(
         as_json, payload, f"{s.to_string()}\n\nconcordance {m.concordance_:.4f}\n\n{z.to_string()}"

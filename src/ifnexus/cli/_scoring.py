@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -93,6 +94,7 @@ def score_cmd(
     if (sets is None) == (gmt is None):
         raise ValidationError("give exactly one of --sets NAME,... or --gmt FILE")
     sp = species.value if species is not None else None
+    chosen: Any
     if gmt is not None:
         chosen = read_gene_sets(gmt, species=sp or "human")
     else:
