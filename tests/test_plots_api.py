@@ -471,3 +471,26 @@ def test_screen_phenotype_cli_writes_the_library_figure_set(tmp_path, capsys):
     # identity: the CLI's volcano is the library's, saved through the same helper
     save_figure(figs["volcano_rho"], tmp_path / "lib.png")
     assert (tmp_path / "ph" / "volcano_rho.png").read_bytes() == (tmp_path / "lib.png").read_bytes()
+
+
+def test_screen_gene_labels_do_not_overlap():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    # five labelled IFN-axis genes on almost the same spot, as in a strong screen
+    g = pd.DataFrame({"gene": ["CGAS", "IRF3", "IFNAR1", "STAT1", "STING1", "GAPDH"],
+                      "rho": [0.49, 0.491, 0.492, 0.495, 0.493, 0.0],
+                      "rho_p": [1.2e-4, 1.25e-4, 1.3e-4, 1.2e-4, 1.28e-4, 0.5]})  # fmt: skip
+    for ax in (volcano_plot(g, "rho"), rank_plot(g, "rho")):
+        canvas = FigureCanvasAgg(ax.figure)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        # the text itself, without the leader line of an Annotation
+        boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+        assert len(boxes) == 5
+        for i in range(len(boxes)):
+            for j in range(i):
+                assert not boxes[i].overlaps(boxes[j]), (
+                    ax.texts[i].get_text(),
+                    ax.texts[j].get_text(),
+                )

@@ -54,6 +54,30 @@ def _label_set(genes: Sequence[str], label: Sequence[str] | None) -> dict[str, s
     return {v: k for k, v in resolve_genes(wanted, [str(g) for g in genes]).mapping.items()}
 
 
+def _label_points(ax: Axes, x: np.ndarray, y: np.ndarray, texts: Sequence[str]) -> None:
+    """Name points with labels stacked downwards where they would overlap, linked by a line."""
+    if not len(texts):
+        return
+    ax.autoscale_view()
+    px = ax.transData.transform(np.c_[x, y])
+    pt = ax.figure.dpi / 72.0  # pixels per point
+    line, char = 9.0 * pt, 7 * 0.62 * pt  # label height and mean character width (7 pt font)
+    placed: list[tuple[float, float, float]] = []  # left, bottom and width of placed labels
+    for i in np.argsort(-px[:, 1], kind="stable"):
+        width = len(texts[i]) * char
+        dy = 3.0
+        while any(
+            abs(px[i, 1] + dy * pt - b) < line
+            and px[i, 0] + 3 * pt < left + w
+            and left < px[i, 0] + 3 * pt + width
+            for left, b, w in placed
+        ):
+            dy -= 9.0
+        placed.append((px[i, 0] + 3 * pt, px[i, 1] + dy * pt, width))
+        ax.annotate(texts[i], (x[i], y[i]), fontsize=7, xytext=(3, dy), textcoords="offset points",
+                    arrowprops=None if dy == 3.0 else {"arrowstyle": "-", "lw": 0.4, "color": "0.5"})  # fmt: skip
+
+
 def volcano_plot(
     genes: pd.DataFrame,
     phenotype: str = "rho",
@@ -100,10 +124,10 @@ def volcano_plot(
         ax.scatter(x[hit], y[hit], s=8, c="tab:red", lw=0, label="hit")
     names = genes[gene_column].astype(str).to_numpy()
     lab = _label_set(names, label)
-    for i in np.flatnonzero(np.isin(names, list(lab))):
-        ax.scatter(x[i], y[i], s=18, facecolor="none", edgecolor="tab:blue")
-        ax.annotate(lab[names[i]] if lab[names[i]] == names[i] else f"{names[i]} ({lab[names[i]]})",
-                    (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    idx = np.flatnonzero(np.isin(names, list(lab)))
+    ax.scatter(x[idx], y[idx], s=18, facecolor="none", edgecolor="tab:blue")
+    texts = [lab[n] if lab[n] == n else f"{n} ({lab[n]})" for n in names[idx]]
+    _label_points(ax, x[idx], y[idx], texts)
     ax.axvline(0, color="0.5", lw=0.5)
     ax.set_xlabel(f"{phenotype} phenotype")
     ax.set_ylabel("-log10 p")
@@ -150,9 +174,9 @@ def rank_plot(
     ax.plot(r, v, color="0.4", lw=1)
     names = t[gene_column].astype(str).to_numpy()
     lab = _label_set(names, label)
-    for i in np.flatnonzero(np.isin(names, list(lab))):
-        ax.scatter(r[i], v[i], s=16, c="tab:blue", zorder=3)
-        ax.annotate(names[i], (r[i], v[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    idx = np.flatnonzero(np.isin(names, list(lab)))
+    ax.scatter(r[idx], v[idx], s=16, c="tab:blue", zorder=3)
+    _label_points(ax, r[idx].astype(float), v[idx], list(names[idx]))
     ax.set_xlabel("rank")
     ax.set_ylabel(score)
     return ax
