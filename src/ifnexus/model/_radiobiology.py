@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
 
@@ -49,7 +50,7 @@ ACCEPTED_FORMS = (
 )
 
 
-def lq_survival(dose, alpha, beta):
+def lq_survival(dose: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> np.ndarray | float:
     """Linear-quadratic surviving fraction ``exp(-alpha d - beta d^2)`` of one fraction.
 
     Parameters
@@ -70,12 +71,27 @@ def lq_survival(dose, alpha, beta):
     return np.exp(-np.asarray(alpha) * d - np.asarray(beta) * d * d)
 
 
-def lymphocyte_survival(dose, alpha_l: float = ALPHA_L, beta_l: float = BETA_L):
-    """Surviving fraction of lymphocytes in the field after one fraction (Cho et al. 2023)."""
+def lymphocyte_survival(
+    dose: ArrayLike, alpha_l: float = ALPHA_L, beta_l: float = BETA_L
+) -> np.ndarray | float:
+    """Surviving fraction of lymphocytes in the field after one fraction (Cho et al. 2023).
+
+    Parameters
+    ----------
+    dose
+        Dose per fraction in Gy (scalar or array).
+    alpha_l, beta_l
+        Lymphocyte LQ coefficients in /Gy and /Gy^2 (default :data:`ALPHA_L`, :data:`BETA_L`).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The surviving fraction, shaped like ``dose``.
+    """
     return lq_survival(dose, alpha_l, beta_l)
 
 
-def _doses_of(schedule) -> np.ndarray:
+def _doses_of(schedule: Schedule | str | ArrayLike) -> np.ndarray:
     if isinstance(schedule, Schedule):
         return schedule.doses
     if isinstance(schedule, str):
@@ -83,7 +99,7 @@ def _doses_of(schedule) -> np.ndarray:
     return np.atleast_1d(np.asarray(schedule, dtype=float))
 
 
-def bed(schedule, alpha_beta):
+def bed(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarray | float:
     """Biologically effective dose ``sum d_i (1 + d_i / (alpha/beta))`` in Gy.
 
     Parameters
@@ -92,6 +108,16 @@ def bed(schedule, alpha_beta):
         A :class:`Schedule`, a schedule string, or an array of doses per fraction (Gy).
     alpha_beta
         alpha/beta ratio in Gy (scalar or array; an array gives one BED per value).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        BED in Gy (a float for a scalar ``alpha_beta``).
+
+    Raises
+    ------
+    ValidationError
+        ``alpha_beta`` is not positive.
     """
     d = _doses_of(schedule)
     ab = np.asarray(alpha_beta, dtype=float)
@@ -101,22 +127,58 @@ def bed(schedule, alpha_beta):
     return float(out) if out.ndim == 0 else out
 
 
-def eqd2(schedule, alpha_beta):
-    """Equivalent dose in 2-Gy fractions ``BED / (1 + 2 / (alpha/beta))`` in Gy."""
+def eqd2(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarray | float:
+    """Equivalent dose in 2-Gy fractions ``BED / (1 + 2 / (alpha/beta))`` in Gy.
+
+    Parameters
+    ----------
+    schedule
+        A :class:`Schedule`, a schedule string, or an array of doses per fraction (Gy).
+    alpha_beta
+        alpha/beta ratio in Gy (scalar or array).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        EQD2 in Gy (a float for a scalar ``alpha_beta``).
+    """
     ab = np.asarray(alpha_beta, dtype=float)
     out = bed(schedule, ab) / (1.0 + 2.0 / ab)
     return float(out) if np.ndim(out) == 0 else out
 
 
 def weekday_days(n: int, start: float = 0.0) -> np.ndarray:
-    """Days of ``n`` daily fractions on weekdays (day ``start`` is a Monday)."""
+    """Days of ``n`` daily fractions on weekdays (day ``start`` is a Monday).
+
+    Parameters
+    ----------
+    n
+        Number of fractions.
+    start
+        Day of the first fraction.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` fraction days: five a week, weekends skipped.
+    """
     k = np.arange(int(n))
     return start + 7.0 * (k // 5) + (k % 5)
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A radiotherapy schedule: fraction days (from the first fraction) and doses in Gy."""
+    """A radiotherapy schedule: fraction days (from the first fraction) and doses in Gy.
+
+    Parameters
+    ----------
+    days
+        Day of each fraction (days from the first fraction, ascending).
+    doses
+        Dose of each fraction in Gy, one per day.
+    label
+        Display name (e.g. ``"50Gy/25fx"``); default the ``day:dose`` list.
+    """
 
     days: np.ndarray
     doses: np.ndarray
@@ -160,11 +222,11 @@ class Schedule:
         """Day of the last fraction (0 when there is none)."""
         return float(self.days[-1]) if self.days.size else 0.0
 
-    def bed(self, alpha_beta):
+    def bed(self, alpha_beta: ArrayLike) -> np.ndarray | float:
         """BED of this schedule (Gy) for ``alpha_beta`` (Gy)."""
         return bed(self, alpha_beta)
 
-    def eqd2(self, alpha_beta):
+    def eqd2(self, alpha_beta: ArrayLike) -> np.ndarray | float:
         """EQD2 of this schedule (Gy) for ``alpha_beta`` (Gy)."""
         return eqd2(self, alpha_beta)
 
