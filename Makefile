@@ -92,7 +92,7 @@ check-latest:
 	@echo "make: installing ifnexus[dev] with the newest versions its ranges allow (no lock)"
 	@$(LATEST_VENV)/bin/python -m pip install --quiet '.[dev]'
 	@echo "make: versions that differ from $(LOCK) (lock -> newest):"
-	@$(LATEST_VENV)/bin/python -m pip freeze --exclude-editable | grep -v -i '^ifnexus' \
+	@$(LATEST_VENV)/bin/python -m pip freeze --all --exclude-editable | grep -v -i -E "^(setuptools|wheel|ifnexus)(==| @)" \
 	  | $(LATEST_VENV)/bin/python .ci/lock_diff.py $(LOCK)
 	@echo "make: ifnexus --help and --version"
 	@cd /tmp && $(CURDIR)/$(LATEST_VENV)/bin/ifnexus --help >/dev/null
