@@ -494,3 +494,17 @@ def test_screen_gene_labels_do_not_overlap():
                     ax.texts[i].get_text(),
                     ax.texts[j].get_text(),
                 )
+
+
+def test_purity_by_state_says_which_box_is_which():
+    ax = plot_purity_by_state(_tumours())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "ESTIMATE purity",
+        "IFN-aware purity",
+    ]
+    assert ax.get_xlabel() == "IFN state"
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "acute-competent",
+        "chronic",
+        "ifn-deficient",
+    ]

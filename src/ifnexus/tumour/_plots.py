@@ -220,7 +220,13 @@ def plot_purity_by_state(
                 ax.scatter(x + np.asarray(offs), vals, s=10, color="black", zorder=3)
     ax.set_xticks(range(len(states)), states)
     ax.set_xlim(-0.6, len(states) - 0.4)
-    ax.set_ylabel("purity (ESTIMATE)")
+    ax.set_xlabel("IFN state")
+    ax.set_ylabel("Tumour purity (fraction of tumour cells)")
     ax.set_ylim(0, 1.05)
-    ax.set_title(" / ".join(cols).replace("TumorPurity_ifnaware", "IFN-aware"), fontsize=9)
+    # which box is which: the lighter one ESTIMATE's purity, the darker one the IFN-aware one
+    from matplotlib.patches import Patch
+
+    names = {"TumorPurity": "ESTIMATE purity", "TumorPurity_ifnaware": "IFN-aware purity"}
+    ax.legend(handles=[Patch(facecolor="0.5", alpha=0.35 + 0.3 * j, label=names[c])
+                       for j, c in enumerate(cols)], fontsize=8, frameon=False, loc="lower right")  # fmt: skip
     return deprecated_path("plot_purity_by_state", path, ax) if path is not None else ax
