@@ -132,8 +132,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "demo": (
         "_study",
         "demo_cmd",
-        "Generate a virtual MPNST study with the model, analyse it with the ifnexus commands, "
-        "write the report.",
+        "Generate a virtual MPNST study with the model, analyse it with the functions behind "
+        "the ifnexus commands, write the report.",
     ),
     "report": ("_study", "report_cmd", "Write the self-contained HTML report of a study folder."),
     "simulate": (
