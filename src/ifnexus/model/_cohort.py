@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ifnexus._optional import import_optional
+from ifnexus._optional import dask_client
 from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
@@ -38,6 +39,7 @@ from ifnexus.model._radiobiology import Schedule, parse_schedule
 from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
 from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
 from ifnexus.model._variants import (
+    Intervention,
     canonical_host,
     genotype_label,
     parse_genotype,
@@ -317,6 +319,16 @@ class CohortResult:
         Long table ``patient, time, state, value`` for the recorded tumours (``record``), at the
         solver's grid times (after the jump at a fraction time). ``state`` covers every model
         state (``N`` as cells) plus ``burden``, ``acute`` (pSTAT1/ISGF3) and ``cd8``.
+    schedule
+        The radiotherapy :class:`Schedule` simulated.
+    setting, disease
+        ``"patient"`` or ``"mouse"``; ``"gross"`` or ``"postop"``.
+    seed
+        The integer seed entropy the cohort was drawn from (reproduces it).
+    days
+        Follow-up in days from the first fraction.
+    params
+        The parameter values used (setting values with overrides).
     """
 
     patients: pd.DataFrame
@@ -596,7 +608,7 @@ def simulate_cohort(
     disease: str = "gross",
     genotype: str | list[str] | None = None,
     host: str | None = None,
-    interventions=(),
+    interventions: str | Intervention | Sequence[str | Intervention] = (),
     days: float | None = None,
     rng: RngLike = None,
     heterogeneity: bool = True,
@@ -714,14 +726,11 @@ def simulate_cohort(
 
 
 def _run_dask(cfg: _Config, bounds, scheduler):
-    Client = import_optional(
-        "distributed", extra="dask", purpose="simulating on a Dask cluster (scheduler=)"
-    ).Client
-    own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
-    try:
+    """Run the chunks on the Dask cluster ``scheduler`` (an address or a ``distributed.Client``).
+
+    An unreachable address or a cluster without workers is an error after
+    ``IFNEXUS_DASK_TIMEOUT`` seconds (default 30; :func:`ifnexus._optional.dask_client`).
+    """
+    with dask_client(scheduler, purpose="simulating") as client:
         futures = [client.submit(_run_chunk, cfg, a, b, pure=False) for a, b in bounds]
         return client.gather(futures)
-    finally:
-        if own:
-            client.close()

@@ -94,7 +94,13 @@ def _fmt(v: float) -> str:
 
 
 def model_markdown() -> str:
-    """Render the text of ``docs/model.md`` from the model declarations."""
+    """Render the text of ``docs/model.md`` from the model declarations.
+
+    Returns
+    -------
+    str
+        The Markdown page: states, observables, equations, parameters with sources, variants.
+    """
     out = [_INTRO, "## States", "", "| state | symbol | unit | meaning |", "|---|---|---|---|"]
     for s in STATES:
         out.append(f"| `{s.name}` | ${s.symbol}$ | {s.unit} | {_md_escape(s.meaning)} |")
@@ -146,5 +152,16 @@ def model_markdown() -> str:
 
 
 def write_model_docs(path: str | Path = "docs/model.md") -> Path:
-    """Write :func:`model_markdown` to ``path`` (atomically) and return the path."""
+    """Write :func:`model_markdown` to ``path`` (atomically) and return the path.
+
+    Parameters
+    ----------
+    path
+        The Markdown file to write (default ``docs/model.md``, relative to the working folder).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     return write_text(path, model_markdown())

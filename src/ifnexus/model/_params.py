@@ -721,10 +721,24 @@ def _check_setting(setting: str) -> str:
 def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]:
     """Return the parameter values of ``setting`` as a dict, with optional overrides by name.
 
+    Parameters
+    ----------
+    setting
+        ``"patient"`` or ``"mouse"`` (:data:`SETTINGS`).
+    **overrides
+        Parameter values by name that replace the declared ones.
+
+    Returns
+    -------
+    dict
+        Every parameter of :data:`PARAMETERS` by name, as floats.
+
     Raises
     ------
     UnknownNameError
         Unknown setting or overridden parameter name.
+    ValidationError
+        An override that is not a number.
     """
     _check_setting(setting)
     values = {p.name: p.value(setting) for p in PARAMETERS}
@@ -766,7 +780,23 @@ def parameter_table() -> pd.DataFrame:
 
 
 def get_parameter(name: str) -> Parameter:
-    """Return the declaration of parameter ``name``."""
+    """Return the declaration of parameter ``name``.
+
+    Parameters
+    ----------
+    name
+        A parameter name of :data:`PARAMETERS` (e.g. ``"alpha"``).
+
+    Returns
+    -------
+    Parameter
+        Its unit, value per setting and source.
+
+    Raises
+    ------
+    UnknownNameError
+        No parameter has that name.
+    """
     try:
         return _BY_NAME[name]
     except KeyError:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import log_expit
 
@@ -31,7 +32,22 @@ __all__ = ["TCD50Result", "fit_logistic", "parse_dose_grid", "tcd50"]
 def parse_dose_grid(text: str, min_doses: int = 3) -> np.ndarray:
     """Parse ``"10:90:2"`` (start:stop:step, stop included) or ``"10,20,30"`` into doses (Gy).
 
-    ``min_doses``: the fewest doses accepted (3 for a TCD50 fit; 1 for survival curves).
+    Parameters
+    ----------
+    text
+        The grid: ``start:stop:step`` (step > 0, stop included) or a comma list of doses.
+    min_doses
+        The fewest doses accepted (3 for a TCD50 fit; 1 for survival curves).
+
+    Returns
+    -------
+    numpy.ndarray
+        The doses in Gy.
+
+    Raises
+    ------
+    ValidationError
+        Unparseable text, a negative dose, or fewer than ``min_doses`` doses.
     """
     s = str(text).strip()
     try:
@@ -115,7 +131,27 @@ class TCD50Result:
 
 
 def fit_logistic(dose: np.ndarray, frac: np.ndarray, n: np.ndarray) -> tuple[float, float]:
-    """Binomial maximum-likelihood fit of ``logit P = b0 + b1 dose`` to fractions ``frac``."""
+    """Binomial maximum-likelihood fit of ``logit P = b0 + b1 dose`` to fractions ``frac``.
+
+    Parameters
+    ----------
+    dose
+        Doses (Gy).
+    frac
+        Fraction controlled at each dose (0-1).
+    n
+        Tumours per dose (the binomial weights).
+
+    Returns
+    -------
+    tuple of float
+        ``(b0, b1)``: intercept and slope per Gy.
+
+    Raises
+    ------
+    ConvergenceError
+        The fit did not converge.
+    """
     dose = np.asarray(dose, float)
     k = np.asarray(frac, float) * n
     scale = dose.std() or 1.0
@@ -134,7 +170,7 @@ def fit_logistic(dose: np.ndarray, frac: np.ndarray, n: np.ndarray) -> tuple[flo
 
 
 def tcd50(
-    doses,
+    doses: str | ArrayLike,
     *,
     fractions: int = 1,
     setting: str = "mouse",

@@ -18,7 +18,7 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -88,6 +88,12 @@ _HOST_ALIASES = {"nude": "t-cell-deficient", "rag": "t-cell-deficient", "wt": "i
 def parse_genotype(spec: str | list[str] | tuple[str, ...] | None) -> dict[str, float]:
     """Competence factors of a tumour genotype given as ``"sting-loss,chronic-ifn"`` or a list.
 
+    Parameters
+    ----------
+    spec
+        Genotype names of :data:`GENOTYPES`, comma-separated or a list; ``None`` (or empty) is
+        wild-type.
+
     Returns
     -------
     dict
@@ -116,7 +122,24 @@ def genotype_label(spec) -> str:
 
 
 def parse_host(name: str | None) -> dict[str, float]:
-    """Competence factors of a host: ``h_T`` (T cells), ``h_ifnar``, ``h_sting`` (0/1)."""
+    """Competence factors of a host: ``h_T`` (T cells), ``h_ifnar``, ``h_sting`` (0/1).
+
+    Parameters
+    ----------
+    name
+        A host of :data:`HOSTS` (or the alias ``nude``/``rag``/``wt``); ``None`` is
+        immunocompetent.
+
+    Returns
+    -------
+    dict
+        ``h_T``, ``h_ifnar`` and ``h_sting``.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown host; the message lists the accepted names.
+    """
     key = canonical_host(name)
     out = dict(_HOST_DEFAULT)
     out.update(HOSTS[key])
@@ -163,9 +186,19 @@ _FORMS = (
 class Intervention:
     """One intervention: a name, dose times (impulses) or a window, and a dose.
 
-    ``days`` holds the dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``);
-    ``start``/``end`` the window of ``ifnar-block``, ``jak-inhibitor`` and ``ifn-amplifier``.
-    Days count from the first fraction (negative = before radiotherapy).
+    Days count from the first fraction (negative = before radiotherapy). Build it with
+    :func:`parse_intervention`.
+
+    Parameters
+    ----------
+    name
+        One of :data:`INTERVENTIONS`.
+    dose
+        Relative dose (1 = the reference dose of the intervention).
+    days
+        Dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``).
+    start, end
+        Window of ``ifnar-block``, ``jak-inhibitor`` and ``ifn-amplifier`` (NaN for impulses).
     """
 
     name: str
@@ -196,6 +229,17 @@ class Intervention:
 
 def parse_intervention(text: str | Intervention) -> Intervention:
     """Parse ``name:key=value,...`` into an :class:`Intervention` (see the module docstring).
+
+    Parameters
+    ----------
+    text
+        E.g. ``"sting-agonist:day=0,dose=1"``, ``"anti-pd1:day=0,repeat=4,every=3"`` or
+        ``"ifnar-block:start=0,end=7"``; an :class:`Intervention` is returned as is.
+
+    Returns
+    -------
+    Intervention
+        The parsed intervention.
 
     Raises
     ------
@@ -265,10 +309,26 @@ def parse_intervention(text: str | Intervention) -> Intervention:
     return Intervention(name=name, dose=float(dose), start=kv["start"], end=kv["end"])
 
 
-def parse_interventions(items) -> tuple[Intervention, ...]:
-    """Parse a list of intervention strings (or one string separated by ``;``)."""
+def parse_interventions(
+    items: str | Intervention | Iterable[str | Intervention] | None,
+) -> tuple[Intervention, ...]:
+    """Parse a list of intervention strings (or one string separated by ``;``).
+
+    Parameters
+    ----------
+    items
+        Intervention strings or :class:`Intervention` objects, one string with ``;`` between
+        interventions, or ``None``.
+
+    Returns
+    -------
+    tuple of Intervention
+        The interventions in order (empty for ``None``).
+    """
     if items is None:
         return ()
-    if isinstance(items, str | Intervention):
-        items = [s for s in items.split(";")] if isinstance(items, str) else [items]
+    if isinstance(items, str):
+        items = items.split(";")
+    elif isinstance(items, Intervention):
+        items = [items]
     return tuple(parse_intervention(s) for s in items if str(s).strip())
