@@ -508,3 +508,12 @@ def test_purity_by_state_says_which_box_is_which():
         "chronic",
         "ifn-deficient",
     ]
+
+
+def test_score_heatmap_key_names_every_state_and_copy_number_call():
+    from ifnexus.tumour._plots import CN_COLOURS, STATE_COLOURS
+
+    fig = plot_score_heatmap(_tumours())
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == list(STATE_COLOURS) + [f"CN {k}" for k in CN_COLOURS]
+    assert fig.axes[0].get_yticklabels()[0].get_text() == "IFN state"

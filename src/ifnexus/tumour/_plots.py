@@ -127,8 +127,10 @@ def plot_score_heatmap(
         fig = new_figure((min(24.0, max(6.0, 0.18 * n + 3.5)), height), layout=None)
     ratios = [0.3] * (len(tracks) + 1) + [0.28 * len(rows)]
     gs = fig.add_gridspec(len(ratios), 2, height_ratios=ratios, width_ratios=[1, 0.03], hspace=0.08)
+    track_axes = []
     for i, (label, vals, colours) in enumerate(tracks):
         ax = fig.add_subplot(gs[i, 0])
+        track_axes.append(ax)
         keys = list(colours)
         codes = np.array([[keys.index(v) if v in keys else len(keys) - 1 for v in vals]])
         ax.imshow(
@@ -155,9 +157,18 @@ def plot_score_heatmap(
         ax.set_xlabel(f"{n} tumours")
     cax = fig.add_subplot(gs[-1, 1])
     fig.colorbar(im, cax=cax, label="z (across tumours)")
-    handles = [Patch(color=c, label=k) for k, c in STATE_COLOURS.items()]
-    handles += [Patch(color=c, label=f"CN {k}") for k, c in CN_COLOURS.items() if len(tracks) > 1]
-    fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=7, bbox_to_anchor=(0.5, 1.02))
+    handles = [
+        Patch(facecolor=c, edgecolor="0.6", linewidth=0.5, label=k)
+        for k, c in STATE_COLOURS.items()
+    ]
+    handles += [
+        Patch(facecolor=c, edgecolor="0.6", linewidth=0.5, label=f"CN {k}")
+        for k, c in CN_COLOURS.items()
+        if len(tracks) > 1
+    ]
+    # the key sits right above the first track, whatever the figure's height
+    track_axes[0].legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False,
+                         bbox_to_anchor=(0.5, 1.15))  # fmt: skip
     return deprecated_path("plot_score_heatmap", path, fig) if path is not None else fig
 
 
