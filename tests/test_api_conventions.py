@@ -114,25 +114,6 @@ _KNOWN_BY_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
             "ifnexus.tumour.tidy_segments",
             "ifnexus.outcome.join_features",
             "ifnexus.outcome.median_survival",
-            "ifnexus.model.bed",
-            "ifnexus.model.eqd2",
-            "ifnexus.model.fit_logistic",
-            "ifnexus.model.get_parameter",
-            "ifnexus.model.ifn_summary",
-            "ifnexus.model.in_vitro_curves",
-            "ifnexus.model.lymphocyte_survival",
-            "ifnexus.model.model_markdown",
-            "ifnexus.model.parameters",
-            "ifnexus.model.parse_dose_grid",
-            "ifnexus.model.parse_genotype",
-            "ifnexus.model.parse_host",
-            "ifnexus.model.parse_intervention",
-            "ifnexus.model.parse_interventions",
-            "ifnexus.model.to_sbml",
-            "ifnexus.model.tumour_model",
-            "ifnexus.model.weekday_days",
-            "ifnexus.model.write_model_docs",
-            "ifnexus.model.zm_tcp",
             "ifnexus.study.ablations",
             "ifnexus.study.bulk_expression",
             "ifnexus.study.clinical_table",
@@ -150,13 +131,34 @@ _KNOWN_BY_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
             "ifnexus.screen.CountResult",
             "ifnexus.screen.MageckResult",
             "ifnexus.outcome.LogRankResult",
-            "ifnexus.model.CohortResult",
-            "ifnexus.model.Intervention",
-            "ifnexus.model.Schedule",
-            "ifnexus.model.StateSpec",
-            "ifnexus.model.TumourModel",
             "ifnexus.report.Figure",
             "ifnexus.report.Section",
+            "ifnexus.RunOptions.resolve_chunk_size",
+            "ifnexus.RunOptions.with_",
+            "ifnexus.scoring.ExpressionSource.bounds",
+            "ifnexus.scoring.ExpressionSource.blocks",
+            "ifnexus.screen.RraOptions.parse",
+            "ifnexus.outcome.CoxModel.fit",
+            "ifnexus.outcome.FeatureEffects.to_dict",
+            "ifnexus.outcome.FineGrayFitter.fit",
+            "ifnexus.outcome.LogRankResult.to_dict",
+            "ifnexus.model.Intervention.breakpoints",
+            "ifnexus.model.Intervention.active",
+            "ifnexus.model.Parameter.value",
+            "ifnexus.model.Schedule.bed",
+            "ifnexus.model.Schedule.eqd2",
+            "ifnexus.model.Schedule.scaled",
+            "ifnexus.model.TCD50Result.to_dict",
+            "ifnexus.model.TumourModel.initial_state",
+            "ifnexus.model.TumourModel.grid",
+            "ifnexus.model.TumourModel.simulate",
+            "ifnexus.model.TumourModel.reference",
+            "ifnexus.model.TumourModel.to_sbml",
+            "ifnexus.report.Table.formatter",
+            "ifnexus.report.Table.row_keys",
+            "ifnexus.report.Table.cell",
+            "ifnexus.report.Table.value",
+            "ifnexus.report.Table.cite",
         ),
     ),
     "annotations": (
@@ -164,18 +166,9 @@ _KNOWN_BY_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "ifnexus.genesets.write_gmt",
             "ifnexus.screen.count_fastq",
-            "ifnexus.model.bed",
-            "ifnexus.model.eqd2",
-            "ifnexus.model.in_vitro_curves",
-            "ifnexus.model.in_vitro_survival",
-            "ifnexus.model.lq_survival",
-            "ifnexus.model.lymphocyte_survival",
-            "ifnexus.model.parse_interventions",
-            "ifnexus.model.sample_failure",
-            "ifnexus.model.simulate_cohort",
-            "ifnexus.model.tcd50",
-            "ifnexus.model.to_sbml",
-            "ifnexus.model.tumour_model",
+            "ifnexus.model.Intervention.active",
+            "ifnexus.model.TumourModel.grid",
+            "ifnexus.model.TumourModel.reference",
         ),
     ),
 }
@@ -202,6 +195,23 @@ PUBLIC = _public()
 FUNCTIONS = [(q, o) for q, o in PUBLIC if inspect.isfunction(o)]
 CLASSES = [(q, o) for q, o in PUBLIC if inspect.isclass(o)]
 CONSTANTS = [(q, o) for q, o in PUBLIC if not callable(o) and not inspect.ismodule(o)]
+
+
+def _methods() -> list[tuple[str, Any]]:
+    """Public methods defined by the public classes (errors and enums have none of their own)."""
+    out = []
+    for q, cls in CLASSES:
+        if issubclass(cls, (BaseException, enum.Enum)):
+            continue
+        for name, member in vars(cls).items():
+            if isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
+            if not name.startswith("_") and inspect.isfunction(member):
+                out.append((f"{q}.{name}", member))
+    return out
+
+
+METHODS = _methods()
 
 
 def _deprecated(obj: Any) -> bool:
@@ -243,7 +253,7 @@ def _cases(items: list[tuple[str, Any]], check: str) -> list[Any]:
     return [_case(q, check) for q, o in items if not _deprecated(o)]
 
 
-_BY_NAME = dict(PUBLIC)
+_BY_NAME = dict(PUBLIC) | dict(METHODS)
 
 
 def _check_positional(qualname: str, func: Callable[..., Any], *, skip_self: bool) -> None:
@@ -258,10 +268,12 @@ def _check_positional(qualname: str, func: Callable[..., Any], *, skip_self: boo
     )
 
 
-def _check_docstring(qualname: str, obj: Any, func: Callable[..., Any], *, is_class: bool) -> None:
+def _check_docstring(
+    qualname: str, obj: Any, func: Callable[..., Any], *, is_class: bool, skip_self: bool = False
+) -> None:
     doc = inspect.getdoc(obj)
     assert doc and doc.strip(), f"{qualname} has no docstring"
-    params = [p.name for p in _params(func, skip_self=is_class)]
+    params = [p.name for p in _params(func, skip_self=is_class or skip_self)]
     if params:
         section = _section(doc, "Parameters")
         if section is None and is_class:
@@ -277,27 +289,35 @@ def _check_docstring(qualname: str, obj: Any, func: Callable[..., Any], *, is_cl
             )
 
 
-@pytest.mark.parametrize("qualname", _cases(FUNCTIONS, "positional"))
+_METHOD_NAMES = {q for q, _ in METHODS}
+
+
+def _is_method(qualname: str) -> bool:
+    return qualname in _METHOD_NAMES
+
+
+@pytest.mark.parametrize("qualname", _cases(FUNCTIONS + METHODS, "positional"))
 def test_functions_keep_options_keyword_only(qualname: str) -> None:
     func = _BY_NAME[qualname]
     if qualname in LIFELINES_SHAPE:
         _frame, *columns = _params(func)[:4]
         assert all(p.name.endswith("_col") or p.name == "features" for p in columns), qualname
         return
-    _check_positional(qualname, func, skip_self=False)
+    _check_positional(qualname, func, skip_self=_is_method(qualname))
 
 
-@pytest.mark.parametrize("qualname", _cases(FUNCTIONS, "docstring"))
+@pytest.mark.parametrize("qualname", _cases(FUNCTIONS + METHODS, "docstring"))
 def test_functions_have_numpy_docstrings(qualname: str) -> None:
     func = _BY_NAME[qualname]
-    _check_docstring(qualname, func, func, is_class=False)
+    _check_docstring(qualname, func, func, is_class=False, skip_self=_is_method(qualname))
 
 
-@pytest.mark.parametrize("qualname", _cases(FUNCTIONS, "annotations"))
+@pytest.mark.parametrize("qualname", _cases(FUNCTIONS + METHODS, "annotations"))
 def test_functions_are_annotated(qualname: str) -> None:
     func = _BY_NAME[qualname]
     sig = inspect.signature(func)
-    missing = [p.name for p in sig.parameters.values() if p.annotation is inspect.Parameter.empty]
+    params = _params(func, skip_self=_is_method(qualname))
+    missing = [p.name for p in params if p.annotation is inspect.Parameter.empty]
     assert not missing, f"{qualname}: parameters without a type annotation: {missing}"
     assert sig.return_annotation is not inspect.Signature.empty, f"{qualname}: no return annotation"
 
