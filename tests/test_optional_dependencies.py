@@ -114,3 +114,16 @@ def test_simulating_on_a_cluster_without_distributed_names_the_dask_extra(monkey
         simulate_cohort(
             "50Gy/25fx", n_patients=4, rng=0, **_scheduler_kwargs(simulate_cohort, _ADDRESS)
         )
+
+
+def test_cli_names_the_parquet_extra_and_exits_2(monkeypatch, tmp_path, capsys):
+    from ifnexus.cli import main
+
+    path = tmp_path / "expr.parquet"
+    pd.DataFrame({"s1": [1.0, 2.0], "s2": [3.0, 4.0]}, index=["STAT1", "IRF1"]).to_parquet(path)
+    _hide(monkeypatch, "pyarrow", "fastparquet")
+    code = main(["tumour", "profile", "--expression", str(path), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "pip install 'ifnexus[parquet]'" in err
+    assert "Traceback" not in err

@@ -10,18 +10,22 @@ loss raise survival (Zhu et al., JCI 2026).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
 from ifnexus.model._solver import integrate
 from ifnexus.model._system import IDX
 from ifnexus.model._tumour import tumour_model
+from ifnexus.model._variants import Intervention
 
 __all__ = ["in_vitro_curves", "in_vitro_survival"]
 
 
-def _doses(doses) -> np.ndarray:
+def _doses(doses: ArrayLike) -> np.ndarray:
     d = np.atleast_1d(np.asarray(doses, dtype=float))
     if d.ndim != 1 or d.size == 0:
         raise ValidationError("doses must be a non-empty list of numbers (Gy)")
@@ -31,12 +35,12 @@ def _doses(doses) -> np.ndarray:
 
 
 def in_vitro_survival(
-    doses,
+    doses: ArrayLike,
     *,
-    genotype=None,
+    genotype: str | Sequence[str] | None = None,
     setting: str = "patient",
     days: float = 14.0,
-    interventions=(),
+    interventions: str | Intervention | Sequence[str | Intervention] = (),
     params: dict[str, float] | None = None,
 ) -> np.ndarray:
     """Clonogenic surviving fraction after one dose of each of ``doses`` Gy.
@@ -64,15 +68,28 @@ def in_vitro_survival(
 
 
 def in_vitro_curves(
-    doses,
+    doses: ArrayLike,
     *,
-    genotypes=(None,),
+    genotypes: Sequence[str | Sequence[str] | None] = (None,),
     setting: str = "patient",
     days: float = 14.0,
-    interventions=(),
+    interventions: str | Intervention | Sequence[str | Intervention] = (),
     params: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Survival curves of several genotypes.
+
+    Parameters
+    ----------
+    doses
+        Single doses in Gy (>= 0).
+    genotypes
+        One genotype per curve (e.g. ``["sting-loss", None]``; ``None`` is wild type).
+    setting
+        Whose tumour-cell parameters to use (``patient``: human MPNST cells; ``mouse``).
+    days
+        Colony-assay duration.
+    interventions, params
+        As in :func:`simulate_cohort` (e.g. a JAK inhibitor window in the dish).
 
     Returns
     -------

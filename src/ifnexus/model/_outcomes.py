@@ -46,7 +46,22 @@ __all__ = ["ifn_summary", "sample_failure", "scan_outcomes", "zm_tcp"]
 
 
 def zm_tcp(ln_n: np.ndarray, lam_int: np.ndarray, n0: np.ndarray) -> np.ndarray:
-    """Zaider-Minerbo TCP from ``ln N(t)``, ``Lambda(t)`` and ``N0`` (arrays over tumours)."""
+    """Zaider-Minerbo TCP from ``ln N(t)``, ``Lambda(t)`` and ``N0`` (arrays over tumours).
+
+    Parameters
+    ----------
+    ln_n
+        ``ln`` of the clonogen number at the time of evaluation.
+    lam_int
+        The Zaider-Minerbo integral ``Lambda(t)`` (death-rate-weighted) at that time.
+    n0
+        Initial clonogen number.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``TCP = [1 - m / (1 + m Lambda)]^N0`` with ``m = N / N0``, per tumour.
+    """
     m = np.exp(np.asarray(ln_n) - np.log(n0))
     frac = m / (1.0 + m * np.asarray(lam_int))
     frac = np.minimum(frac, 1.0 - 1e-16)
@@ -61,7 +76,7 @@ def sample_failure(
     u_extinct: np.ndarray,
     u_lineages: np.ndarray,
     t_after: float,
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sample extinction and the time of local failure.
 
     Parameters
@@ -148,8 +163,27 @@ def ifn_summary(
 ) -> dict[str, np.ndarray]:
     """Peak, time of peak, time to half-decay, level at 4 weeks and label per tumour.
 
-    ``ifn`` has shape ``(n_t, n)``. The half-decay time is counted from the peak to the first
-    time IFN-I falls to ``baseline + (peak - baseline) / 2`` (NaN if it never does).
+    The half-decay time is counted from the peak to the first time IFN-I falls to
+    ``baseline + (peak - baseline) / 2`` (NaN if it never does).
+
+    Parameters
+    ----------
+    t
+        Grid times, shape ``(n_t,)``.
+    ifn
+        IFN-I at the grid times, shape ``(n_t, n)``.
+    baseline
+        IFN-I before the first fraction, per tumour.
+    level_4wk
+        IFN-I four weeks after the last fraction, per tumour.
+    acute_min, chronic_min
+        Thresholds of the ``acute`` (peak over baseline) and ``chronic`` (4-week level) labels.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``ifn_baseline``, ``ifn_peak``, ``ifn_t_peak``, ``ifn_t_half``, ``ifn_4wk`` and
+        ``ifn_label`` (acute / chronic / none).
     """
     ifn = np.asarray(ifn, dtype=float)
     j = np.argmax(ifn, axis=0)

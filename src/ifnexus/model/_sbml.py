@@ -10,6 +10,7 @@ converter (:func:`_mathml`), so no libSBML is needed to write the file.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -17,6 +18,9 @@ import numpy as np
 from ifnexus.errors import ValidationError
 from ifnexus.model._solver import _PD1_K
 from ifnexus.model._system import STATE_NAMES
+
+if TYPE_CHECKING:
+    from ifnexus.model._tumour import TumourModel
 
 __all__ = ["to_sbml"]
 
@@ -146,12 +150,22 @@ def _window(ivs, name: str) -> str:
     return f"1 - {keep}"
 
 
-def to_sbml(model) -> str:
+def to_sbml(model: TumourModel) -> str:
     """SBML L3V2 text of a :class:`~ifnexus.model.TumourModel`.
 
     Time is in days from the start of the simulation (``model.t0``); fraction events and
     intervention times are shifted accordingly. Species-free: every state is a parameter with
     a rate rule, so amounts are plain numbers (cells, or dimensionless signalling units).
+
+    Parameters
+    ----------
+    model
+        The tumour to export (:func:`ifnexus.model.tumour_model`).
+
+    Returns
+    -------
+    str
+        The SBML document (libroadrunner, COPASI and tellurium read it).
     """
     p, q = model.p, model.q
     t0 = model.t0

@@ -25,7 +25,19 @@ __all__ = ["EQUATIONS", "STATES", "StateSpec", "decay_rates", "forcing", "initia
 
 @dataclass(frozen=True)
 class StateSpec:
-    """One state of the model: name, symbol, unit and meaning."""
+    """One state of the model: name, symbol, unit and meaning.
+
+    Parameters
+    ----------
+    name
+        Column name in time courses (e.g. ``"cd8_effector"``).
+    symbol
+        LaTeX symbol in ``docs/model.md``.
+    unit
+        Unit of the state (cells, or the dimensionless unit it is measured in).
+    meaning
+        What the state stands for.
+    """
 
     name: str
     symbol: str

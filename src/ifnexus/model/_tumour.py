@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,25 @@ class TumourModel:
 
     Build it with :func:`tumour_model`. Times are days from the first fraction; the simulation
     starts at ``t0`` (earlier when an intervention starts before radiotherapy).
+
+    Parameters
+    ----------
+    schedule
+        The radiotherapy :class:`Schedule`.
+    setting
+        ``"patient"`` or ``"mouse"``.
+    p
+        Scalar parameter values by name.
+    q
+        Tumour traits and tumour/host competence factors by name.
+    interventions
+        The parsed interventions.
+    days
+        Follow-up in days from the first fraction.
+    genotype, host
+        Labels of the tumour genotype and host.
+    in_vitro
+        Tumour cells only (no host, immune layer or carrying capacity).
     """
 
     schedule: Schedule
@@ -128,9 +148,9 @@ def tumour_model(
     *,
     setting: str = "patient",
     disease: str = "gross",
-    genotype=None,
+    genotype: str | Sequence[str] | None = None,
     host: str | None = None,
-    interventions=(),
+    interventions: str | Intervention | Sequence[str | Intervention] = (),
     days: float | None = None,
     params: dict[str, float] | None = None,
     alpha: float | None = None,
@@ -150,6 +170,16 @@ def tumour_model(
         Tumour traits; default the setting's medians (``chronic`` from the genotype).
     in_vitro
         Tumour cells only (no host, immune layer or carrying capacity).
+
+    Returns
+    -------
+    TumourModel
+        The tumour, ready to ``simulate()``, ``reference()`` or export ``to_sbml()``.
+
+    Raises
+    ------
+    ValidationError
+        Unknown disease extent, or post-operative disease in the mouse setting.
     """
     from ifnexus.model._cohort import DEFAULT_DAYS, DISEASES
 

@@ -18,7 +18,7 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -85,7 +85,7 @@ HOSTS: Mapping[str, Mapping[str, float]] = _frozen(
 _HOST_ALIASES = {"nude": "t-cell-deficient", "rag": "t-cell-deficient", "wt": "immunocompetent"}
 
 
-def parse_genotype(spec: str | list[str] | tuple[str, ...] | None) -> dict[str, float]:
+def parse_genotype(spec: str | Sequence[str] | None) -> dict[str, float]:
     """Competence factors of a tumour genotype given as ``"sting-loss,chronic-ifn"`` or a list.
 
     Parameters
