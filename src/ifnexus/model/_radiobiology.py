@@ -64,6 +64,15 @@ def lq_survival(dose: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> np.ndarra
     -------
     numpy.ndarray or float
         The surviving fraction.
+
+    Examples
+    --------
+    One 2-Gy fraction with alpha = 0.3 /Gy and beta = 0.03 /Gy^2:
+    ``exp(-0.3 * 2 - 0.03 * 2**2) = exp(-0.72) = 0.4868``.
+
+    >>> from ifnexus.model import lq_survival
+    >>> round(float(lq_survival(2.0, 0.3, 0.03)), 4)
+    0.4868
     """
     d = np.asarray(dose, dtype=float)
     if np.any(d < 0):
@@ -118,6 +127,17 @@ def bed(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarr
     ------
     ValidationError
         ``alpha_beta`` is not positive.
+
+    Examples
+    --------
+    25 x 2 Gy for a tumour with alpha/beta = 10 Gy: ``50 (1 + 2/10) = 60`` Gy; 3 x 8 Gy:
+    ``24 (1 + 8/10) = 43.2`` Gy.
+
+    >>> from ifnexus.model import bed
+    >>> bed("50Gy/25fx", 10)
+    60.0
+    >>> bed("8Gy x3", 10)
+    43.2
     """
     d = _doses_of(schedule)
     ab = np.asarray(alpha_beta, dtype=float)
@@ -141,6 +161,17 @@ def eqd2(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndar
     -------
     float or numpy.ndarray
         EQD2 in Gy (a float for a scalar ``alpha_beta``).
+
+    Examples
+    --------
+    A schedule of 2-Gy fractions is its own EQD2, whatever alpha/beta; 3 x 8 Gy at alpha/beta
+    = 10 Gy is ``43.2 / (1 + 2/10) = 36`` Gy.
+
+    >>> from ifnexus.model import eqd2
+    >>> round(eqd2("50Gy/25fx", 3), 9)
+    50.0
+    >>> round(eqd2("8Gy x3", 10), 9)
+    36.0
     """
     ab = np.asarray(alpha_beta, dtype=float)
     out = bed(schedule, ab) / (1.0 + 2.0 / ab)
