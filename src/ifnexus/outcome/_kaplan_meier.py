@@ -115,6 +115,17 @@ def kaplan_meier(
     ------
     ValidationError
         Bad times or event codes.
+
+    Examples
+    --------
+    Four patients, events at 1, 2 and 4 months and one censored at 3: the product-limit
+    estimate is 3/4, then ``3/4 * 2/3 = 1/2``, unchanged at the censoring, then 0.
+
+    >>> import pandas as pd
+    >>> from ifnexus.outcome import kaplan_meier
+    >>> df = pd.DataFrame({"months": [1, 2, 3, 4], "event": [1, 1, 0, 1]})
+    >>> kaplan_meier(df, "months", "event")["survival"].tolist()
+    [0.75, 0.5, 0.5, 0.0]
     """
     check_conf_level(conf_level)
     z = stats.norm.ppf(0.5 + conf_level / 2)
