@@ -98,15 +98,32 @@ def join_features(
 ) -> tuple[pd.DataFrame, str]:
     """Inner-join clinical and feature tables on an identifier column.
 
-    ``id_col`` defaults to the single column name the two tables share; ``"a=b"`` links
-    clinical column ``a`` to feature column ``b`` (e.g. ``patient_id=sample``, the id column of
-    ``ifnexus tumour profile``). Unmatched rows are reported in a warning; duplicated
-    identifiers in the feature table are an error.
+    Unmatched rows are reported in a warning; duplicated identifiers in the feature table are an
+    error.
+
+    Parameters
+    ----------
+    clinical
+        One row per patient: follow-up, event code, identifier.
+    features
+        One row per tumour (e.g. ``tumours.csv`` of ``ifnexus tumour profile``).
+    id_col
+        The identifier column; default the single column name the two tables share;
+        ``"a=b"`` links clinical column ``a`` to feature column ``b`` (e.g.
+        ``patient_id=sample``, the id column of ``ifnexus tumour profile``).
+    clinical_source, features_source
+        File names used in error messages.
 
     Returns
     -------
     (pandas.DataFrame, str)
         The joined table and the identifier column used.
+
+    Raises
+    ------
+    ValidationError
+        No or several shared columns, a missing identifier column, duplicated identifiers, no
+        matching rows.
     """
     if id_col is not None and "=" in id_col:
         left_id, _, right_id = (x.strip() for x in id_col.partition("="))

@@ -179,6 +179,11 @@ def median_survival(
     when it equals 0.5 exactly, as R does); the limits are the first times at which the upper
     and lower confidence curves reach 0.5. NaN when not reached.
 
+    Parameters
+    ----------
+    df, duration_col, event_col, group_col, cause, censor_code, conf_level, conf_type, source
+        As in :func:`kaplan_meier`.
+
     Returns
     -------
     pandas.DataFrame

@@ -25,10 +25,21 @@ __all__ = ["LogRankResult", "logrank_test"]
 class LogRankResult:
     """Result of :func:`logrank_test`.
 
-    ``table`` has columns ``group``, ``n``, ``observed``, ``expected``, ``o_minus_e``,
-    ``score`` (the trend score). ``statistic``/``df``/``p_value`` are the k-group test;
-    ``trend_*`` the 1-df test for trend (NaN with two groups' identical result otherwise).
     :attr:`summary` gives both tests as one table; :meth:`to_dict` the JSON object.
+
+    Parameters
+    ----------
+    statistic, df, p_value
+        The k-group (or G-rho) chi-square test.
+    trend_statistic, trend_p_value
+        The 1-df test for trend over the sorted groups' scores.
+    table
+        Columns ``group``, ``n``, ``observed``, ``expected``, ``o_minus_e``, ``score`` (the trend
+        score).
+    variance
+        Variance-covariance matrix of ``observed - expected``.
+    rho
+        The G-rho weight exponent (0: log-rank).
     """
 
     statistic: float
