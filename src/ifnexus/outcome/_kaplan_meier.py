@@ -124,7 +124,7 @@ def kaplan_meier(
     >>> import pandas as pd
     >>> from ifnexus.outcome import kaplan_meier
     >>> df = pd.DataFrame({"months": [1, 2, 3, 4], "event": [1, 1, 0, 1]})
-    >>> kaplan_meier(df, "months", "event")["survival"].tolist()
+    >>> kaplan_meier(df, "months", "event")["survival"].round(9).tolist()
     [0.75, 0.5, 0.5, 0.0]
     """
     check_conf_level(conf_level)
