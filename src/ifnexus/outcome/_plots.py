@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,42 @@ def _draw_curves(ax: Axes, sub: pd.DataFrame, value_col: str, xlabel: str, ylabe
     ax.legend(fontsize=8, frameon=False)
 
 
+@overload
+def plot_curves(
+    curves: pd.DataFrame,
+    path: None = None,
+    *,
+    value_col: str,
+    panel_col: None = None,
+    ylabel: str = ...,
+    xlabel: str = ...,
+    ax: Axes | None = ...,
+    fig: Figure | SubFigure | None = ...,
+) -> Axes: ...
+@overload
+def plot_curves(
+    curves: pd.DataFrame,
+    path: None = None,
+    *,
+    value_col: str,
+    panel_col: str,
+    ylabel: str = ...,
+    xlabel: str = ...,
+    ax: None = None,
+    fig: Figure | SubFigure | None = ...,
+) -> Figure | SubFigure: ...
+@overload
+def plot_curves(
+    curves: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    value_col: str,
+    panel_col: str | None = ...,
+    ylabel: str = ...,
+    xlabel: str = ...,
+    ax: Axes | None = ...,
+    fig: Figure | SubFigure | None = ...,
+) -> Path: ...
 def plot_curves(
     curves: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
@@ -114,6 +150,26 @@ def plot_curves(
     return deprecated_path("plot_curves", path, fig) if path is not None else fig
 
 
+@overload
+def plot_forest(
+    effects: pd.DataFrame,
+    path: None = None,
+    *,
+    label_col: str = ...,
+    series_col: str | None = ...,
+    xlabel: str = ...,
+    ax: Axes | None = ...,
+) -> Axes: ...
+@overload
+def plot_forest(
+    effects: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    label_col: str = ...,
+    series_col: str | None = ...,
+    xlabel: str = ...,
+    ax: Axes | None = ...,
+) -> Path: ...
 def plot_forest(
     effects: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
