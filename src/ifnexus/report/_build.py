@@ -77,7 +77,15 @@ _LEVELS = {"homozygous": "homozygous loss", "hemizygous": "hemizygous loss", "ne
 
 
 def schedule_label(schedule: str) -> str:
-    """Write a schedule spec as a clinician does: ``50Gy/25fx`` -> ``50 Gy in 25 fractions``."""
+    """Write a schedule spec as a clinician does: ``50Gy/25fx`` -> ``50 Gy in 25 fractions``.
+
+    Examples
+    --------
+    >>> schedule_label("50Gy/25fx")
+    '50 Gy in 25 fractions'
+    >>> schedule_label("8Gy x3")
+    '3 x 8 Gy'
+    """
     s = str(schedule).replace(" ", "")
     m = re.fullmatch(r"([\d.]+)Gy/(\d+)fx", s)
     if m:
@@ -94,6 +102,13 @@ def term_label(feature: str, term: str, unit: str) -> str:
 
     ``ifn_cluster_status[homozygous]`` with unit ``vs neutral`` becomes
     ``IFN cluster (9p21): homozygous loss vs none``.
+
+    Examples
+    --------
+    >>> term_label("ifn_cluster_status", "ifn_cluster_status[homozygous]", "vs neutral")
+    'IFN cluster (9p21): homozygous loss vs none'
+    >>> term_label("TumorPurity", "TumorPurity", "per SD (0.0797)")
+    'Tumour purity (ESTIMATE), per SD (0.08)'
     """
     name = _FEATURES.get(feature, feature.replace("_", " "))
     m = re.search(r"\[(?:T\.)?(.+)\]$", str(term))

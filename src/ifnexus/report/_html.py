@@ -66,7 +66,13 @@ def fmt_pct(v: object) -> str:
 
 
 def fmt_p(v: object) -> str:
-    """Format a p-value: ``<0.001`` below 0.001, else three decimals."""
+    """Format a p-value: ``<0.001`` below 0.001, else three decimals.
+
+    Examples
+    --------
+    >>> fmt_p(0.0004), fmt_p(0.1056), fmt_pct(0.4321)
+    ('<0.001', '0.106', '43%')
+    """
     if _is_missing(v):
         return "n/a"
     x = float(v)  # type: ignore[arg-type]
