@@ -51,7 +51,36 @@ def _qnorm_from_log(lp: np.ndarray) -> np.ndarray:
 
 
 def p_adjust(p: np.ndarray, method: Literal["fdr", "holm", "pounds"] = "fdr") -> np.ndarray:
-    """MAGeCK's ``pFDR``: Benjamini-Hochberg (``fdr``), Holm, or Pounds et al. 2006."""
+    """Adjust p-values as MAGeCK's ``pFDR``: Benjamini-Hochberg, Holm, or Pounds et al. 2006.
+
+    Parameters
+    ----------
+    p
+        P-values, one per test.
+    method
+        ``"fdr"`` (Benjamini-Hochberg), ``"holm"`` or ``"pounds"`` (Pounds & Cheng 2006), as
+        MAGeCK computes them.
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, in the order of ``p``.
+
+    Raises
+    ------
+    ValidationError
+        Unknown ``method``.
+
+    Examples
+    --------
+    Benjamini-Hochberg by hand: sorted, ``p_(i) n / i`` is 0.04, 0.06, 0.0533, 0.2, then each
+    value is lowered to the smallest of those at or above its rank: 0.04, 0.0533, 0.0533, 0.2.
+
+    >>> import numpy as np
+    >>> from ifnexus.screen import p_adjust
+    >>> p_adjust(np.array([0.01, 0.04, 0.03, 0.2])).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.2]
+    """
     p = np.asarray(p, dtype=np.float64)
     n = p.shape[0]
     if n == 0:
