@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse
 
-from ifnexus._optional import import_optional
+from ifnexus._optional import dask_client, import_optional
 from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
 from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
@@ -158,29 +158,18 @@ def _dask() -> Any:
 
 
 def _compute_dask(tasks: list[Any], scheduler: Any) -> list[Any]:
+    """Compute ``tasks`` with dask's local scheduler, or on the cluster ``scheduler`` names.
+
+    A cluster is reached through :func:`ifnexus._optional.dask_client`: an unreachable address
+    or a cluster without workers is an error after ``IFNEXUS_DASK_TIMEOUT`` seconds (default
+    30), not a hang.
+    """
     dask = _dask()
 
     if scheduler is None:
         return list(dask.compute(*tasks))
-    Client = import_optional(
-        "distributed", extra="dask", purpose="scoring on a Dask cluster (scheduler=)"
-    ).Client
-    if isinstance(scheduler, str):
-        try:
-            # distributed's own connect timeout (dask config distributed.comm.timeouts.connect)
-            timeout = dask.config.get("distributed.comm.timeouts.connect", "30s")
-            client = Client(scheduler, set_as_default=False, timeout=timeout)
-        except OSError as exc:
-            raise ValidationError(
-                f"cannot reach the Dask scheduler at {scheduler!r}: {exc}"
-            ) from exc
-        with client:
-            return list(client.gather(client.compute(tasks)))
-    if hasattr(scheduler, "compute") and hasattr(scheduler, "gather"):
-        return list(scheduler.gather(scheduler.compute(tasks)))
-    raise ValidationError(
-        f"scheduler must be a Dask scheduler address or a distributed.Client, got {type(scheduler).__name__}"
-    )
+    with dask_client(scheduler, purpose="scoring") as client:
+        return list(client.gather(client.compute(tasks)))
 
 
 def _dask_blocks(source: ExpressionSource, bounds: list[tuple[int, int]]) -> list[Any]:
