@@ -58,6 +58,19 @@ def mean_log2_scores(log2expr: pd.DataFrame, sets: dict[str, tuple[str, ...]]) -
     """Mean log2 expression of each gene set's genes present (aliases resolved), per sample.
 
     Returns samples x sets; ``.attrs["n_genes"]`` gives the genes used per set.
+
+    Parameters
+    ----------
+    log2expr
+        log2 expression, genes x samples (see :func:`ifnexus.tumour.log2_expression`).
+    sets
+        Output column -> gene symbols.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples x sets; ``.attrs["n_genes"]`` gives the genes used per set (NaN column and a
+        warning for a set with none present).
     """
     universe = [str(g) for g in log2expr.index]
     out = pd.DataFrame(index=log2expr.columns.copy())

@@ -88,6 +88,11 @@ def _hg19_table() -> pd.DataFrame:
 def region_genes(build: str = "hg38") -> pd.DataFrame:
     """9p21 genes with 1-based inclusive spans on ``build`` (hg19/GRCh37 or hg38/GRCh38).
 
+    Parameters
+    ----------
+    build
+        ``"hg38"``/``"GRCh38"`` (default) or ``"hg19"``/``"GRCh37"``.
+
     Returns
     -------
     pandas.DataFrame
@@ -121,6 +126,15 @@ def tidy_segments(
 
     Accepts either header style (DNAcopy ``ID, chrom, loc.start, loc.end, num.mark, seg.mean`` or
     TCGA ``Sample, Chromosome, Start, End, Num_Probes, Segment_Mean``; case and ``._`` ignored).
+
+    Parameters
+    ----------
+    df
+        The segment table as read.
+    source
+        File name used in messages.
+    first_line
+        File line number of the table's first row (for messages).
 
     Returns
     -------
@@ -216,6 +230,16 @@ def read_segments(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a copy-number segment file (TSV, CSV or parquet) and validate it.
 
     See :func:`tidy_segments` for the accepted headers, the returned columns and the errors.
+
+    Parameters
+    ----------
+    path
+        The segment file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical segment table of :func:`tidy_segments`.
     """
     df = read_table(
         path, "segment", empty="no segments", dtype=str, keep_default_na=False, comment=None
@@ -286,6 +310,25 @@ def adjust_for_purity(
 
     ``log2_tumour = log2(max((2**l - (1 - p)) / p, 2**-10))`` per sample; samples whose purity is
     missing or below ``min_purity`` are returned unchanged.
+
+    Parameters
+    ----------
+    log2
+        Observed log2 copy ratios, samples (rows) x genes.
+    purity
+        Tumour purity (0-1) per sample (index: the samples of ``log2``).
+    min_purity
+        Samples below this purity (or without one) are left unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The purity-adjusted log2 ratios, same shape as ``log2``.
+
+    Raises
+    ------
+    ValidationError
+        A purity outside [0, 1].
     """
     p = purity.reindex(log2.index).astype(np.float64)
     if ((p > 1) | (p < 0)).any():
@@ -313,7 +356,20 @@ def classify_log2(
     homozygous: float = HOMOZYGOUS_LOG2,
     hemizygous: float = HEMIZYGOUS_LOG2,
 ) -> np.ndarray:
-    """Map log2 ratios to ``homozygous`` / ``hemizygous`` / ``neutral`` (``no-data`` for NaN)."""
+    """Map log2 ratios to ``homozygous`` / ``hemizygous`` / ``neutral`` (``no-data`` for NaN).
+
+    Parameters
+    ----------
+    log2
+        log2 copy ratios (any shape).
+    homozygous, hemizygous
+        Ratios at or below which a gene is called a homozygous or hemizygous deletion.
+
+    Returns
+    -------
+    numpy.ndarray
+        The calls, same shape as ``log2``.
+    """
     if not homozygous < hemizygous < 0:
         raise ValidationError(
             f"thresholds must satisfy homozygous < hemizygous < 0, got {homozygous}, {hemizygous}"

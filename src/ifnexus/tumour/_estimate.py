@@ -54,7 +54,18 @@ IFN_INDUCIBLE_SETS = (
 def estimate_purity(
     estimate_score: np.ndarray | pd.Series | float,
 ) -> np.ndarray | pd.Series | float:
-    """ESTIMATE purity ``cos(0.6049872018 + 0.0001467884 * score)``; negative values become NaN."""
+    """ESTIMATE purity ``cos(0.6049872018 + 0.0001467884 * score)``; negative values become NaN.
+
+    Parameters
+    ----------
+    estimate_score
+        ESTIMATE score(s) (stromal + immune), as from :func:`estimate_scores`.
+
+    Returns
+    -------
+    numpy.ndarray, pandas.Series or float
+        Tumour purity (0-1), shaped like ``estimate_score``; NaN where the formula is negative.
+    """
     raw = np.cos(PURITY_INTERCEPT + PURITY_SLOPE * np.asarray(estimate_score, dtype=np.float64))
     out = np.where(raw < 0, np.nan, raw)
     if isinstance(estimate_score, pd.Series):
@@ -63,7 +74,13 @@ def estimate_purity(
 
 
 def ifn_inducible_genes() -> frozenset[str]:
-    """Genes of the Hallmark IFN-alpha, IFN-gamma and ISG.RS sets (the IFN-inducible genes)."""
+    """Genes of the Hallmark IFN-alpha, IFN-gamma and ISG.RS sets (the IFN-inducible genes).
+
+    Returns
+    -------
+    frozenset of str
+        The gene symbols.
+    """
     genes: set[str] = set()
     for name in IFN_INDUCIBLE_SETS:
         genes.update(get_set(name).genes)
@@ -71,7 +88,18 @@ def ifn_inducible_genes() -> frozenset[str]:
 
 
 def estimate_signatures(*, ifn_aware: bool = False) -> dict[str, tuple[str, ...]]:
-    """Return the ESTIMATE stromal and immune signatures (optionally immune without IFN genes)."""
+    """Return the ESTIMATE stromal and immune signatures (optionally immune without IFN genes).
+
+    Parameters
+    ----------
+    ifn_aware
+        Drop the IFN-inducible genes (:func:`ifn_inducible_genes`) from the immune signature.
+
+    Returns
+    -------
+    dict
+        ``StromalScore`` and ``ImmuneScore`` (the scores they make): tuples of gene symbols.
+    """
     stromal = get_set("ESTIMATE_STROMAL").genes
     immune = get_set("ESTIMATE_IMMUNE").genes
     if ifn_aware:

@@ -166,6 +166,18 @@ def read_numeric_matrix(path: str | os.PathLike[str], *, what: str = "expression
     """Read a genes x samples numeric table (see :func:`read_expression`), duplicates kept.
 
     Leading annotation columns (Description, Entrez_Gene_Id, Locus ID, Cytoband, ...) are dropped.
+
+    Parameters
+    ----------
+    path
+        TSV, CSV, GCT or parquet file; genes in the first column (or the parquet index).
+    what
+        What the table holds, for messages (e.g. ``"gene-level copy number"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64, genes (index) x samples, duplicated genes kept.
     """
     p = Path(path)
     if not p.is_file():
@@ -223,6 +235,18 @@ def collapse_duplicates(expr: pd.DataFrame, *, source: str = "expression") -> pd
 
     Ties in the mean keep the first row. A warning names how many symbols were collapsed and a
     few examples. The input is not modified.
+
+    Parameters
+    ----------
+    expr
+        Expression, genes (index, symbols) x samples.
+    source
+        Name used in the warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gene symbol (the kept rows, in their original order).
     """
     if not expr.index.has_duplicates:
         return expr
@@ -246,6 +270,11 @@ def detect_scale(expr: pd.DataFrame) -> tuple[Scale, str]:
     exceeds 20); all values integers -> ``counts``; more than 0.1% exact zeros ->
     ``tpm`` (RNA-seq abundances, TPM or FPKM); otherwise ``intensity`` (linear microarray values,
     e.g. MAS5, which are never exactly zero). Give the scale explicitly when you know it.
+
+    Parameters
+    ----------
+    expr
+        Expression, genes x samples.
 
     Returns
     -------
@@ -273,6 +302,18 @@ def log2_expression(expr: pd.DataFrame, scale: Scale) -> pd.DataFrame:
 
     counts -> log2(CPM + 1) over the genes given; tpm and intensity -> log2(x + 1);
     log -> unchanged (assumed log2).
+
+    Parameters
+    ----------
+    expr
+        Expression, genes x samples.
+    scale
+        ``counts``, ``tpm``, ``log`` or ``intensity`` (see :func:`detect_scale`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        log2 expression, same shape as ``expr``.
     """
     if scale not in SCALES:
         raise ValidationError(f"scale must be one of {SCALES}, got {scale!r}")

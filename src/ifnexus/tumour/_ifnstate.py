@@ -103,6 +103,18 @@ def robust_z(values: pd.Series, reference: pd.Series | None = None) -> pd.Series
 
     The MAD is scaled by ``1 / Phi^-1(3/4)`` (scipy ``median_abs_deviation(scale="normal")``);
     ``ref`` defaults to ``values`` itself (the cohort).
+
+    Parameters
+    ----------
+    values
+        The values to standardise.
+    reference
+        The reference distribution; default ``values`` itself.
+
+    Returns
+    -------
+    pandas.Series
+        Robust z scores indexed like ``values`` (NaN when the reference is empty).
     """
     ref = (values if reference is None else reference).dropna().astype(np.float64)
     if ref.empty:

@@ -36,6 +36,21 @@ def read_clinical(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     The sample column is the first one named sample, sample_id, ID, tumour/tumor, patient, case or
     barcode (any case), else the first column. Duplicated samples are an error.
+
+    Parameters
+    ----------
+    path
+        The clinical file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table indexed by ``sample`` (str), other columns as read.
+
+    Raises
+    ------
+    InputFormatError
+        A sample appears more than once (the message gives its line).
     """
     p = Path(path)
     df = read_table(p, "clinical")
