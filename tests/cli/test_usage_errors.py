@@ -41,6 +41,19 @@ USAGE_ERRORS = {
     "unknown subcommand": ["bogus"],
     "unknown sub-subcommand": ["outcome", "bogus"],
     "bad choice": ["screen", "test", "--norm-method", "bad", "-k", "x"],
+    "bad outcome choice": [
+        "outcome",
+        "cif",
+        "x.csv",
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--cause",
+        "1",
+        "--conf-type",
+        "bad",
+    ],  # fmt: skip
     "missing required option": ["simulate", "tcd50"],
     "not an integer": ["simulate", "--patients", "many"],
 }

@@ -8,6 +8,7 @@ readable table (or one JSON object with ``--json``) and, with ``--out DIR``, wri
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,41 @@ app = typer.Typer(
     "Gray's test, Fine-Gray, tumour features.",
     no_args_is_help=True,
 )
+
+
+class KmConfType(StrEnum):
+    """``--conf-type`` of ``outcome km`` (R survfit's conf.type)."""
+
+    log = "log"
+    log_log = "log-log"
+    plain = "plain"
+
+
+class CifConfType(StrEnum):
+    """``--conf-type`` of ``outcome cif``."""
+
+    log_log = "log-log"
+    plain = "plain"
+    none = "none"
+
+
+class ZphTransform(StrEnum):
+    """``--zph-transform`` of ``outcome cox`` (R cox.zph's transform)."""
+
+    km = "km"
+    rank = "rank"
+    identity = "identity"
+    log = "log"
+
+
+class FeatureModel(StrEnum):
+    """``--model`` of ``outcome features``."""
+
+    auto = "auto"
+    finegray = "finegray"
+    cox = "cox"
+    both = "both"
+
 
 DATA = typer.Argument(
     None, metavar="DATA", help="Clinical CSV (or TSV), one row per patient.", show_default=False
@@ -110,7 +146,7 @@ def km_cmd(
     times: str | None = typer.Option(None, "--times", help="Comma-separated report times."),
     cause: float | None = typer.Option(None, "--cause", help="Event code counted as the event (others censored)."),
     censor_code: float = CENS, conf_level: float = CONF,
-    conf_type: str = typer.Option("log", "--conf-type", help="log (R default), log-log or plain."),
+    conf_type: KmConfType = typer.Option(KmConfType.log, "--conf-type", help="log (R default), log-log or plain."),
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Kaplan-Meier curves with Greenwood SEs and R-style confidence limits, and medians."""
@@ -120,7 +156,7 @@ def km_cmd(
 
     df = _read(data)
     kw: dict[str, Any] = dict(group_col=group, cause=cause, censor_code=censor_code,
-                              conf_level=conf_level, conf_type=conf_type, source=data)  # fmt: skip
+                              conf_level=conf_level, conf_type=conf_type.value, source=data)  # fmt: skip
     full = kaplan_meier(df, time, event, **kw) if out or not times else None
     # without --times the full curve is the table (computed above)
     tab: pd.DataFrame = (kaplan_meier(df, time, event, times=_floats(times, "--times"), **kw)
@@ -165,7 +201,7 @@ def cox_cmd(
     categorical: str | None = CATS,
     cause: float | None = typer.Option(None, "--cause", help="Event code of interest (cause-specific model)."),
     censor_code: float = CENS, conf_level: float = CONF,
-    transform: str = typer.Option("km", "--zph-transform", help="cox.zph time transform: km, rank, identity, log."),
+    zph: ZphTransform = typer.Option(ZphTransform.km, "--zph-transform", help="cox.zph time transform: km, rank, identity, log."),
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Cox proportional hazards (Efron ties) with the cox.zph proportional-hazards test."""
@@ -178,6 +214,7 @@ def cox_cmd(
                                             categorical=_split(categorical), cause=cause,
                                             censor_code=censor_code, source=data)  # fmt: skip
     s = m.summary
+    transform = zph.value
     z = m.ph_test(transform)  # type: ignore[arg-type]
     payload = {"command": "cox", **m.to_dict(transform=transform)}  # type: ignore[arg-type]
     if out:
@@ -198,7 +235,7 @@ def cif_cmd(
     censor_code: float = CENS,
     codes: str | None = typer.Option(None, "--codes", help="Declared event codes, comma-separated; others are an error."),
     conf_level: float = CONF,
-    conf_type: str = typer.Option("log-log", "--conf-type", help="log-log, plain or none."),
+    cif_conf: CifConfType = typer.Option(CifConfType.log_log, "--conf-type", help="log-log, plain or none."),
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test."""
@@ -211,6 +248,7 @@ def cif_cmd(
     )
 
     df = _read(data)
+    conf_type = cif_conf.value
     kw = dict(censor_code=censor_code, event_codes=_floats(codes, "--codes"), source=data)
     tab = cumulative_incidence(df, time, event, cause=cause, group_col=group, times=_floats(times, "--times"),
                                conf_level=conf_level, conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
@@ -291,7 +329,7 @@ def features_cmd(
     id_col: str | None = typer.Option(None, "--id", help="Identifier column shared by both tables."),
     cause: float = typer.Option(1.0, "--cause", help="Event code of local failure."),
     censor_code: float = CENS,
-    model: str = typer.Option("auto", "--model", help="auto, finegray, cox or both."),
+    model_choice: FeatureModel = typer.Option(FeatureModel.auto, "--model", help="auto, finegray, cox or both."),
     adjust: str | None = typer.Option(None, "--adjust", help="Clinical covariates added to every model."),
     categorical: str | None = typer.Option(None, "--categorical", help="Columns to treat as categorical (default: guessed)."),
     reference: str | None = typer.Option(None, "--reference", help="Reference levels, e.g. ifn_state=acute-competent."),
@@ -315,7 +353,7 @@ def features_cmd(
         k, v = item.split("=", 1)
         ref[k.strip()] = v.strip()
     res = feature_effects(
-        data, time, event, cols, cause=cause, censor_code=censor_code, model=model,  # type: ignore[arg-type]
+        data, time, event, cols, cause=cause, censor_code=censor_code, model=model_choice.value,  # type: ignore[arg-type]
         adjust=_split(adjust), categorical=_split(categorical) or None, reference=ref or None,
         per_sd=per_sd, source=clinical,
     )  # fmt: skip
