@@ -50,6 +50,20 @@ def bulk_expression(
     ``truth`` needs columns ``patient_id``, ``purity``, ``immune_infiltration`` (relative T-cell
     infiltration, 1 = typical), ``ifn_state_true`` (acute-competent, chronic, ifn-deficient),
     ``ifn_cluster_cn`` (tumour copy number of the IFN cluster, 0-2) and ``sting_silenced`` (bool).
+
+    Parameters
+    ----------
+    truth
+        The per-patient truth (see above).
+    n_background
+        Background genes added beside the signature genes.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        log2 expression, genes (index ``gene``) x patients (columns: the ``patient_id`` values).
     """
     g = as_generator(rng)
     stromal = set(get_set("ESTIMATE_STROMAL").genes)

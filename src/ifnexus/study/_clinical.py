@@ -24,6 +24,21 @@ def clinical_table(
 
     ``truth`` needs ``patient_id``, ``age``, ``sex``, ``disease``, ``time_to_failure`` (days,
     NaN without failure) and ``followup`` (days of model follow-up).
+
+    Parameters
+    ----------
+    truth
+        The per-patient truth (see above).
+    death_hazard_per_year
+        Hazard of death without local failure (the competing event), per year.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient: ``patient_id``, ``age``, ``sex``, ``disease``, ``time_months`` and
+        ``event`` (0 censored, 1 local failure, 2 death).
     """
     g = as_generator(rng)
     n = len(truth)

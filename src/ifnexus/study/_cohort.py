@@ -41,6 +41,18 @@ def cohort_truth(model_patients: pd.DataFrame, *, rng: RngLike = 0) -> pd.DataFr
 
     Returns the model's columns plus ``patient_id``, ``ifn_state_true``, ``cdkn2a_cn``,
     ``ifn_cluster_cn``, ``purity``, ``immune_infiltration``, ``age`` and ``sex``.
+
+    Parameters
+    ----------
+    model_patients
+        The ``patients`` table of a simulated cohort.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient (the columns listed above).
     """
     g = as_generator(rng)
     p = model_patients.reset_index(drop=True).copy()

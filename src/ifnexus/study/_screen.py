@@ -62,6 +62,30 @@ def screen_counts(
     untreated_2, treated_1, treated_2; non-targeting guides have Gene ``non-targeting``.
     Truth columns: gene, class (radiation, essential, neutral), gamma_true (log2 growth effect per
     doubling) and rho_true (log2 enrichment irradiated over untreated at full knock-down).
+
+    Parameters
+    ----------
+    radiation_log2_effect
+        Gene -> log2 survival ratio per irradiation round at full knock-down.
+    n_neutral
+        Genes without an effect.
+    guides_per_gene
+        sgRNAs per gene.
+    n_nontargeting
+        Non-targeting sgRNAs.
+    doublings_untreated, doublings_treated
+        Population doublings from T0 to the untreated and the irradiated endpoint.
+    rounds
+        Irradiation rounds of the treated arm.
+    reads_per_guide
+        Mean sequencing depth per sgRNA and sample.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The count table and the per-gene truth (columns above).
     """
     g = as_generator(rng)
     planted = dict(radiation_log2_effect)

@@ -52,6 +52,20 @@ def cohort_segments(truth: pd.DataFrame, *, rng: RngLike = 0, noise: float = 0.0
     """Return segments with columns ID, chrom, loc.start, loc.end, num.mark, seg.mean.
 
     ``truth`` needs ``patient_id``, ``purity``, ``ifn_cluster_cn`` and ``cdkn2a_cn``.
+
+    Parameters
+    ----------
+    truth
+        The per-patient truth (see above).
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+    noise
+        SD of the log2 ratio noise of a 50-marker segment (scaled by ``sqrt(50 / markers)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        DNAcopy-style segments (GRCh38) of every patient.
     """
     g = as_generator(rng)
     rows = []

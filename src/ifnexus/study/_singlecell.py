@@ -60,6 +60,32 @@ def singlecell_dataset(
     the sample's ambient RNA and ``doublet_rate`` the share of droplets holding two cells; the
     truth table has per-sample CD8 share among immune cells and the malignant IFN-state
     fractions that generated the data.
+
+    Parameters
+    ----------
+    cd8_fold_change
+        CD8+ T-cell share of RT over sham (the model's day-7 fold change).
+    acute_fraction_rt
+        Fraction of malignant cells in the acute IFN state after RT.
+    chronic_fraction
+        Fraction of malignant cells in the chronic IFN state (both arms).
+    n_samples_per_arm
+        Samples per arm (RT, sham).
+    cells_per_sample
+        Cells per sample.
+    n_background
+        Background genes beside the marker and signature genes.
+    ambient
+        Share of each cell's reads from the sample's ambient RNA.
+    doublet_rate
+        Share of droplets holding two cells.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+
+    Returns
+    -------
+    (anndata.AnnData, pandas.DataFrame)
+        Raw counts (cells x genes) and the per-sample truth.
     """
     g = as_generator(rng)
     ifna = get_set("HALLMARK_INTERFERON_ALPHA_RESPONSE", species="mouse").genes
