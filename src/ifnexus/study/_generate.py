@@ -65,7 +65,38 @@ def generate_study(
     cells_per_sample: int = 2000,
     progress: Progress = _noop,
 ) -> dict:
-    """Write a seeded virtual study to ``out`` and return its manifest (also ``study.json``)."""
+    """Write a seeded virtual study to ``out`` and return its manifest (also ``study.json``).
+
+    Parameters
+    ----------
+    out
+        The study folder (``inputs/``, ``truth/``, ``model/`` are created under it).
+    n_patients
+        Virtual patients of the cohort (at least 20).
+    seed
+        Seed of the whole study (an int >= 0; 0 is valid); every part draws from its own child
+        stream.
+    trial_patients
+        Patients per arm of the virtual trial.
+    ablation_patients
+        Grafts per arm of the ablation experiments.
+    cells_per_sample
+        Cells per single-cell sample.
+    progress
+        Called with one message per stage.
+
+    Returns
+    -------
+    dict
+        The manifest (version, seed, cohort size and schedule, true IFN states, the model's local
+        control by state, planted screen effects, single-cell model values), also written to
+        ``study.json``.
+
+    Raises
+    ------
+    ValidationError
+        A size that is not a positive integer, or fewer than 20 patients.
+    """
     sizes = {
         "n_patients": n_patients,
         "trial_patients": trial_patients,

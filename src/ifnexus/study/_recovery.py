@@ -258,7 +258,18 @@ def _singlecell(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def compare_with_truth(study: str | Path) -> dict[str, pd.DataFrame]:
-    """Build and write the truth-vs-recovered tables of a generated and analysed study."""
+    """Build and write the truth-vs-recovered tables of a generated and analysed study.
+
+    Parameters
+    ----------
+    study
+        A study folder written by :func:`generate_study` and analysed by :func:`analyse_study`.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        The tables by name, also written to ``study/recovery/NAME.csv``.
+    """
     d = Path(study)
     planted, screen_summary = _screen(d)
     conf, tumour_summary, merged = _tumour(d)

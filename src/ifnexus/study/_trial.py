@@ -32,6 +32,16 @@ def system_timecourses(days: float = 90.0) -> pd.DataFrame:
     """Typical-tumour time courses under 50 Gy/25 fx for acute-competent, chronic and IFN-deficient tumours.
 
     Columns: scenario, day, ifn, acute_signal, ustat1, irds, cd8, tumour.
+
+    Parameters
+    ----------
+    days
+        Follow-up in days from the first fraction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table with the columns above.
     """
     rows = []
     for label, genotype in (
@@ -76,6 +86,20 @@ def ablations(
 
     Columns: scenario, kind (tumour or host), local_control, n, schedule. Every arm uses the
     same seed, so arms differ only by the ablation (common random numbers).
+
+    Parameters
+    ----------
+    n_patients
+        Grafts per arm.
+    schedule
+        The radiotherapy schedule of every arm.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per arm (the columns above).
     """
     seed = int(as_generator(rng).integers(2**31))
     arms: list[tuple[str, str, str | None, str | None]] = [("wild type", "reference", None, None)]
@@ -177,6 +201,22 @@ def virtual_trial(
     no deaths), n. Every arm simulates the same virtual patients (same seed), so differences
     are the treatment's alone. ``disease`` is the trial's population: ``"gross"`` (unresected
     tumours, default) or ``"postop"``.
+
+    Parameters
+    ----------
+    n_patients
+        Virtual patients per arm.
+    rng
+        Seed (int >= 0, 0 is valid), SeedSequence, Generator or None.
+    regimens
+        The radiotherapy schedules compared.
+    disease
+        The trial's population (``"gross"`` or ``"postop"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per regimen, combination and IFN state (the columns above).
     """
     seed = int(as_generator(rng).integers(2**31))
     rows = []
@@ -223,6 +263,16 @@ def in_vitro_effects(dose: float = 4.0) -> pd.DataFrame:
 
     Columns: gene, genotype, sf_wild_type, sf_knockdown, log2_sf_ratio (positive = the
     knock-down confers radioresistance, as the seed's screen found).
+
+    Parameters
+    ----------
+    dose
+        The single dose in Gy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per screen gene (the columns above).
     """
     from ifnexus.model import in_vitro_survival
 
