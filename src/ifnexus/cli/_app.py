@@ -5,10 +5,11 @@ Each domain's commands live in their own ``cli/_<domain>.py`` module and are reg
 own help is asked for), so ``ifnexus --help`` loads no domain and no scientific library.
 
 Typer has used two different clicks over the versions ``typer>=0.12,<1`` allows: the standalone
-``click`` package (up to 0.2x) and its own vendored copy ``typer._click`` (0.29 on). Usage errors
-are instances of the click that typer actually runs, so the handler resolves that module once,
-from ``typer.core``, instead of importing ``click`` (whose exception classes a vendoring typer
-never raises).
+``click`` package (0.12 to at least 0.24) and its own vendored copy ``typer._click`` (0.29).
+Usage errors are instances of the click that typer actually runs, so the handler resolves that
+module once, from ``typer.core``, instead of importing ``click`` (whose exception classes a
+vendoring typer never raises). Checked with typer 0.12.5, 0.15.4 and 0.20.1 (click 8.1.7),
+0.24.2 (click 8.5.1) and 0.29.2.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def usage_error(message: str) -> BaseException:
 
 
 def warn(message: str) -> None:
-    """One ``warning: ...`` line on stderr (deprecated spellings, ignored settings)."""
+    """Print one ``warning: ...`` line on stderr (deprecated spellings, ignored settings)."""
     typer.echo(f"warning: {message}", err=True)
 
 
