@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ifnexus.errors import InputFormatError
 from ifnexus.screen import count_fastq, gini_index
 
 DEMO2 = ("reference", "crispr", "mageck-demo", "demo2_run_mageck_from_fastq")
@@ -141,18 +142,37 @@ def test_unmapped_to_file_needs_one_trim_length(tmp_path):
         count_fastq([str(f1)], LIB, trim_5="0,3", unmapped_to_file=True)
 
 
-def test_long_and_non_acgt_guides_match_exactly(tmp_path):
-    # guides longer than 32 bases and guides with other letters are matched as bytes
+def test_long_and_n_guides_match_exactly(tmp_path):
+    # guides longer than 32 bases are matched as bytes; guides with N only with count_n
     long = "ACGT" * 9  # 36 bases
-    lib = pd.DataFrame({"sgRNA": ["L", "N", "U"], "sequence": [long, "ACGNACGT", "ACGUACGT"],
-                        "Gene": ["g", "g", "g"]})  # fmt: skip
+    lib = pd.DataFrame({"sgRNA": ["L", "N"], "sequence": [long, "ACGNACGT"],
+                        "Gene": ["g", "g"]})  # fmt: skip
     f = tmp_path / "x.fastq"
     f.write_text(_fastq([long, long + "A", "ACGNACGT", "ACGUACGT", "ACGTACGT"]))
     res = count_fastq([str(f)], lib, trim_5=0)
     c = res.counts["sample1"]
-    assert c["L"] == 2 and c["U"] == 1 and c["N"] == 0  # N-guides need count_n
+    assert c["L"] == 2 and c["N"] == 0  # N-guides need count_n
     res_n = count_fastq([str(f)], lib, trim_5=0, count_n=True)
     assert res_n.counts["sample1"]["N"] == 1
+
+
+def test_library_sequence_that_is_not_dna_is_refused(tmp_path):
+    lib = pd.DataFrame({"sgRNA": ["A", "U"], "sequence": ["ACGTACGT", "ACGUACGT"],
+                        "Gene": ["g", "g"]})  # fmt: skip
+    f = tmp_path / "x.fastq"
+    f.write_text(_fastq(["ACGTACGT"]))
+    with pytest.raises(InputFormatError, match=r"library table, row 1: .*'ACGUACGT'.*not DNA.*'U'"):
+        count_fastq([str(f)], lib, trim_5=0)
+
+
+def test_lower_case_reads_are_matched(tmp_path):
+    # MAGeCK matches reads as written (a soft-masked read is unmapped); ifnexus folds case
+    lib = pd.DataFrame({"sgRNA": ["A", "B"], "sequence": ["ACGTACGTAA", "acgtacgtcc"],
+                        "Gene": ["g", "h"]})  # fmt: skip
+    f = tmp_path / "x.fastq"
+    f.write_text(_fastq(["ACGTACGTAA", "acgtacgtaa", "AcGtAcGtCc", "ACGTACGTGG"]))
+    c = count_fastq([str(f)], lib, trim_5=0).counts["sample1"]
+    assert c["A"] == 2 and c["B"] == 1
 
 
 def _reads_of(path, chunk_bytes):

@@ -3,49 +3,65 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
-from ifnexus.errors import InputFormatError, ValidationError
+from ifnexus._textfile import decode_text
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets._geneset import GeneSet
 
 
 def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
     """Read a GMT file (name, description, genes... tab-separated per line).
 
-    Blank lines and lines starting with ``#`` are skipped. A line with fewer than three
-    fields, no genes, or a repeated set name is an error naming the file and line.
+    Blank lines and lines starting with ``#`` are skipped. The file must be UTF-8 text (a
+    byte-order mark is dropped; gzip is read when the content is gzip). A line with fewer than
+    three fields, no genes, or a repeated set name is an error naming the file and line; a
+    gene repeated within a set is dropped with an :class:`~ifnexus.errors.IfnexusWarning`.
+
+    Raises
+    ------
+    InputFormatError
+        A missing file, text that is not UTF-8 (line and byte named), a ``.gz`` name without
+        gzip content, corrupt gzip data, or a malformed line as above.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"{p}: gene-set file not found")
+    text = decode_text(p, "gene-set file")
     sets: dict[str, GeneSet] = {}
-    with open(p, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) < 3:
-                raise InputFormatError(
-                    f"{p}, line {lineno}: expected 'name<TAB>description<TAB>gene...', "
-                    f"found {len(parts)} tab-separated field(s)"
-                )
-            name, desc = parts[0].strip(), parts[1].strip()
-            genes = [g.strip() for g in parts[2:] if g.strip()]
-            if not name:
-                raise InputFormatError(f"{p}, line {lineno}: empty gene-set name")
-            if not genes:
-                raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} lists no genes")
-            if name in sets:
-                raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} appears twice")
-            sets[name] = GeneSet(
-                name,
-                tuple(genes),
-                species=species,
-                source=f"{p.name}",
-                description=desc,
-                version="user",
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            raise InputFormatError(
+                f"{p}, line {lineno}: expected 'name<TAB>description<TAB>gene...', "
+                f"found {len(parts)} tab-separated field(s)"
             )
+        name, desc = parts[0].strip(), parts[1].strip()
+        genes = [g.strip() for g in parts[2:] if g.strip()]
+        if not name:
+            raise InputFormatError(f"{p}, line {lineno}: empty gene-set name")
+        if not genes:
+            raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} lists no genes")
+        if name in sets:
+            raise InputFormatError(f"{p}, line {lineno}: gene set {name!r} appears twice")
+        if len(set(genes)) != len(genes):
+            dup = sorted({g for g in genes if genes.count(g) > 1})
+            warnings.warn(
+                f"{p}, line {lineno}: gene set {name!r} lists {', '.join(dup[:5])} more than "
+                "once; each gene is kept once",
+                IfnexusWarning,
+                stacklevel=2,
+            )
+        sets[name] = GeneSet(
+            name,
+            tuple(genes),
+            species=species,
+            source=f"{p.name}",
+            description=desc,
+            version="user",
+        )
     if not sets:
         raise InputFormatError(f"{p}: no gene sets found (is it a GMT file?)")
     return sets

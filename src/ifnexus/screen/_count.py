@@ -20,7 +20,6 @@ for, so the ``screen count`` command starts in a fraction of a second.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ifnexus._io import atomic_open
+from ifnexus._textfile import decode_text
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.screen._fastq import SeqChunk, iter_fastq
 from ifnexus.screen._normalize import NormMethod, size_factors
@@ -46,10 +46,42 @@ SUMMARY_COLUMNS = [
 ]  # fmt: skip
 
 
-def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+MAX_ID_LENGTH = 1000
+"""Longest sgRNA id or gene name accepted, in characters (longer ones are refused)."""
+
+_NOT_DNA = re.compile("[^ACGTN]")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def check_id(value: str, what: str, where: str) -> None:
+    """Refuse an empty id, one with control characters (tab, newline...) or one too long."""
+    if not value.strip():
+        raise InputFormatError(f"{where}: empty {what}")
+    bad = _CONTROL.search(value)
+    if bad:
+        raise InputFormatError(
+            f"{where}: {what} {value[:40]!r} contains the control character "
+            f"{bad.group()!r}; tabs and newlines would corrupt the tab-separated outputs"
+        )
+    if len(value) > MAX_ID_LENGTH:
+        raise InputFormatError(
+            f"{where}: {what} {value[:40]!r}... is {len(value)} characters long; the limit "
+            f"is {MAX_ID_LENGTH}"
+        )
+
+
+def _check_record(sid: str, seq: str, gene: str, where: str) -> None:
+    """Check one library record: ids as :func:`check_id`, the sequence as DNA (ACGTN)."""
+    check_id(sid, "sgRNA id", where)
+    check_id(gene, "gene", where)
+    if not seq:
+        raise InputFormatError(f"{where}: empty sequence for sgRNA {sid!r}")
+    bad = _NOT_DNA.search(seq)
+    if bad:
+        raise InputFormatError(
+            f"{where}: sequence {seq[:40]!r} of sgRNA {sid!r} is not DNA (character "
+            f"{bad.group()!r} at position {bad.start() + 1}); expected A, C, G, T or N"
+        )
 
 
 def _sep_for(path: Path) -> str:
@@ -67,15 +99,23 @@ def read_library_records(
     Follows MAGeCK: CSV when the name ends in ``.csv``, else tab-separated; the first line is a
     header when its sequence field has characters other than A, C, G, T; sequences are
     upper-cased; a repeated sgRNA id or a repeated sequence is skipped with a warning (the first
-    record wins).
+    record wins). Stricter than MAGeCK: a sequence must be DNA (A, C, G, T and N, any case;
+    guides with N are matched only with ``count_n``), ids and genes must be non-empty, at most
+    :data:`MAX_ID_LENGTH` characters and free of control characters; the file must be UTF-8
+    (gzip allowed, by content).
 
     Returns
     -------
     Lists of sgRNA ids, sequences and genes, in file order.
+
+    Raises
+    ------
+    InputFormatError
+        A missing, empty, header-only, non-UTF-8 or corrupt gzip file, or a record as above
+        (the message names the file and line).
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"library {p}: file not found")
+    text = decode_text(p, "library")
     sep = _sep_for(p)
     ids: list[str] = []
     seqs: list[str] = []
@@ -84,36 +124,36 @@ def read_library_records(
     seen_seq: set[str] = set()
     n_dup_seq = 0
     complement = str.maketrans("ACGT", "TGCA")
-    with _open_text(p) as fh:
-        for n, line in enumerate(fh, start=1):
-            field = line.strip().split(sep)
-            if n == 1 and len(field) >= 2 and re.search("[^ATCG]", field[1].upper()):
-                continue  # header line
-            if not line.strip():
-                continue
-            if len(field) < 3:
-                raise InputFormatError(
-                    f"library {p}, line {n}: expected sgRNA id, sequence and gene, found "
-                    f"{len(field)} field(s)"
-                )
-            sid, seq, gene = field[0], field[1].upper(), field[2]
-            if sid in seen_id:
-                warnings.warn(
-                    f"library {p}, line {n}: duplicated sgRNA id {sid!r}; record skipped",
-                    IfnexusWarning,
-                    stacklevel=2,
-                )
-                continue
-            if reverse_complement:
-                seq = seq.translate(complement)[::-1]
-            if seq in seen_seq:
-                n_dup_seq += 1
-                continue
-            seen_id.add(sid)
-            seen_seq.add(seq)
-            ids.append(sid)
-            seqs.append(seq)
-            genes.append(gene)
+    for n, line in enumerate(text.split("\n"), start=1):
+        field = line.strip().split(sep)
+        if n == 1 and len(field) >= 2 and re.search("[^ATCG]", field[1].upper()):
+            continue  # header line
+        if not line.strip():
+            continue
+        if len(field) < 3:
+            raise InputFormatError(
+                f"library {p}, line {n}: expected sgRNA id, sequence and gene, found "
+                f"{len(field)} field(s)"
+            )
+        sid, seq, gene = field[0], field[1].upper(), field[2]
+        _check_record(sid, seq, gene, f"library {p}, line {n}")
+        if sid in seen_id:
+            warnings.warn(
+                f"library {p}, line {n}: duplicated sgRNA id {sid!r}; record skipped",
+                IfnexusWarning,
+                stacklevel=2,
+            )
+            continue
+        if reverse_complement:
+            seq = seq.translate(complement)[::-1]
+        if seq in seen_seq:
+            n_dup_seq += 1
+            continue
+        seen_id.add(sid)
+        seen_seq.add(seq)
+        ids.append(sid)
+        seqs.append(seq)
+        genes.append(gene)
     if not ids:
         raise InputFormatError(f"library {p}: no sgRNA records found")
     if n_dup_seq:
@@ -142,6 +182,10 @@ _WORD_K = np.array(
      0x94D049BB133111EB, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x2545F4914F6CDD1D],
     dtype=np.uint64,
 )  # fmt: skip
+
+
+_FOLD = np.uint64(0xDFDFDFDFDFDFDFDF)
+"""Clearing bit 0x20 of each byte upper-cases a-z; only a/A map to A (and so on for C, G, T, N)."""
 
 
 def _fingerprint(words: np.ndarray, salt: int) -> np.ndarray:
@@ -221,6 +265,7 @@ class _LengthTable:
         nb = 8 * self.nw
         view = np.ndarray((buf.shape[0] - nb + 1,), dtype=self.void, buffer=buf, strides=(1,))
         w = view[pos].view(np.uint64).reshape(pos.shape[0], self.nw)
+        w &= _FOLD  # a-z -> A-Z; exact for a library of A, C, G, T, N
         w[:, -1] &= self.last_mask
         fp = _fingerprint(w, self.salt)
         slot = (fp >> self.shift).view(np.int64)  # < 2^bits: the same value
@@ -593,11 +638,12 @@ def _library_records(library, reverse_complement: bool) -> tuple[list[str], list
     for c in ("sgRNA", "sequence", "Gene"):
         if c not in cols:
             raise ValidationError(f"library table needs columns sgRNA, sequence, Gene; no {c!r}")
-    return (
-        library["sgRNA"].astype(str).tolist(),
-        library["sequence"].astype(str).str.upper().tolist(),
-        library["Gene"].astype(str).tolist(),
-    )
+    ids = library["sgRNA"].astype(str).tolist()
+    seqs = library["sequence"].astype(str).str.upper().tolist()
+    genes = library["Gene"].astype(str).tolist()
+    for i, rec in enumerate(zip(ids, seqs, genes, strict=True)):
+        _check_record(*rec, f"library table, row {i}")
+    return ids, seqs, genes
 
 
 class _Unmapped:

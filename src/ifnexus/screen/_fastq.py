@@ -21,9 +21,11 @@ import numpy as np
 
 from ifnexus.errors import InputFormatError
 
-__all__ = ["SLACK", "SeqChunk", "iter_fastq"]
+__all__ = ["MAX_LINE_BYTES", "SLACK", "SeqChunk", "iter_fastq"]
 
 _CHUNK_BYTES = 1 << 22
+MAX_LINE_BYTES = 1 << 20
+"""Longest FASTQ line accepted (1 MiB); a longer one is refused instead of buffered."""
 SLACK = 64  # bytes after the data that a window gather may touch (their values are masked)
 
 
@@ -43,9 +45,14 @@ class SeqChunk:
 
 def _open(path: Path):
     with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
+        magic = fh.read(8)
+    if magic[:2] == b"\x1f\x8b":
         return gzip.open(path, "rb")
+    if path.name.lower().endswith(".gz"):
+        raise InputFormatError(
+            f"FASTQ {path}: the name ends in .gz but the content is not gzip-compressed (it "
+            f"starts with {magic!r}); remove .gz from the name or compress the file"
+        )
     return open(path, "rb", buffering=0)
 
 
@@ -77,7 +84,9 @@ def iter_fastq(
     Raises
     ------
     InputFormatError
-        Missing file, empty file, or a malformed / truncated record (named by number).
+        Missing file, empty file, a name ending in ``.gz`` whose content is not gzip, corrupt
+        or truncated gzip data, a line longer than :data:`MAX_LINE_BYTES`, or a malformed /
+        truncated record (named by number).
     """
     p = Path(path)
     if not p.is_file():
@@ -108,6 +117,8 @@ def iter_fastq(
             arr = np.frombuffer(data, dtype=np.uint8)
             nl = np.flatnonzero(arr[:n] == 10)
             nlines = nl.shape[0]
+            if eof:
+                _check_line_lengths(p, arr, nl, n, nread)
             if eof and nlines % 4:
                 raise InputFormatError(
                     f"FASTQ {p}: truncated record {nread + nlines // 4 + 1} at the end of the "
@@ -118,6 +129,7 @@ def iter_fastq(
                 use = min(use, (max_reads - nread) * 4)
             if use == 0 and not eof:
                 if n >= size:  # one record longer than the block: grow it
+                    _check_line_lengths(p, arr, nl, n, nread)
                     size *= 2
                     bigger = bytearray(size + SLACK)
                     bigger[:n] = data[:n]
@@ -138,6 +150,19 @@ def iter_fastq(
         raise InputFormatError(f"FASTQ {p}: no reads found")
 
 
+def _check_line_lengths(p: Path, arr: np.ndarray, nl: np.ndarray, n: int, nread: int) -> None:
+    """Refuse a line longer than :data:`MAX_LINE_BYTES` among the ``n`` bytes buffered."""
+    ends = np.append(nl, n)
+    starts = np.concatenate([[0], nl + 1])
+    long = np.flatnonzero(ends - starts > MAX_LINE_BYTES)
+    if long.size:
+        k = int(long[0])
+        raise InputFormatError(
+            f"FASTQ {p}: line {4 * nread + k + 1} (record {nread + k // 4 + 1}) is longer than "
+            f"the limit of {MAX_LINE_BYTES} bytes; is this a FASTQ file?"
+        )
+
+
 def _records(
     p: Path, arr: np.ndarray, ends: np.ndarray, nread: int, has_cr: bool
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -146,6 +171,9 @@ def _records(
     An empty header or '+' line shows up as a newline where '@' or '+' should be, so the
     first-byte checks cover it.
     """
+    lens = np.diff(ends, prepend=-1) - 1
+    if lens.max(initial=0) > MAX_LINE_BYTES:
+        _check_line_lengths(p, arr, ends, int(ends[-1]), nread)
     e = ends.reshape(-1, 4)
     s1 = e[:, 0] + 1
     l1 = e[:, 1] - s1

@@ -16,6 +16,7 @@ than no analysis.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -24,8 +25,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ifnexus._textfile import decode_text, read_text_bytes
 from ifnexus.errors import InputFormatError, UnknownNameError, ValidationError
-from ifnexus.screen._count import _open_text, _sep_for, read_library_records
+from ifnexus.screen._count import (
+    _CONTROL,
+    MAX_ID_LENGTH,
+    _sep_for,
+    check_id,
+    read_library_records,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +55,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
+MAX_COUNT = float(2**53)
+"""Largest read count accepted: beyond it float64 no longer holds every integer exactly."""
+
+
 def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a MAGeCK count table (``sgRNA``, ``Gene``, then one column per sample).
 
     Parameters
     ----------
     path
-        TSV, or CSV when the name ends in ``.csv`` (optionally ``.gz``). The first line is a
-        header unless all its sample fields are numbers (then samples are named ``0``, ``1``...).
+        TSV, or CSV when the name ends in ``.csv`` (optionally ``.gz``; gzip is recognised by
+        content). UTF-8 text (a byte-order mark is dropped). The first line is a header unless
+        all its sample fields are numbers (then samples are named ``0``, ``1``...).
 
     Returns
     -------
@@ -64,16 +77,18 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     InputFormatError
-        Missing file, fewer than three columns, a ragged line, an empty gene, a duplicated sgRNA
-        id, a non-numeric, negative or non-finite count (the message names line and column).
+        Missing, empty or header-only file, text that is not UTF-8, a ``.gz`` name without
+        gzip content or corrupt gzip data, fewer than three columns, a ragged line, an empty or
+        duplicated sgRNA id, an empty gene, an id with a tab, newline or other control
+        character or longer than :data:`~ifnexus.screen._count.MAX_ID_LENGTH`, a duplicated
+        sample label, a non-numeric, negative, non-finite count or one above
+        :data:`MAX_COUNT` (the message names the file, line and column).
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"count table {p}: file not found")
+    raw = read_text_bytes(p, "count table")
     sep = _sep_for(p)
-    with _open_text(p) as fh:
-        first = fh.readline().rstrip("\r\n")
-    if not first:
+    first = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    if not raw.strip():
         raise InputFormatError(f"count table {p}: the file is empty")
     fields = first.split(sep)
     if len(fields) < 3:
@@ -82,12 +97,12 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"separated by {'commas' if sep == ',' else 'tabs'}, found {len(fields)} field(s)"
         )
     has_header = not all(_is_number(f) for f in fields[2:])
-    fast = _read_counts_fast(p, sep, fields, has_header)
+    fast = _read_counts_fast(p, raw, sep, fields, has_header)
     if fast is not None:
         return fast
     try:
-        raw = pd.read_csv(
-            p,
+        table = pd.read_csv(
+            io.BytesIO(raw),
             sep=sep,
             header=None,
             dtype=str,
@@ -97,18 +112,27 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     except pd.errors.ParserError as exc:
         raise InputFormatError(f"count table {p}: ragged line: {exc}") from None
-    ncol = raw.shape[1]
+    except pd.errors.EmptyDataError:
+        raise InputFormatError(f"count table {p}: the file is empty") from None
+    ncol = table.shape[1]
     if has_header:
-        samples = [str(c) for c in raw.iloc[0, 2:]]
-        raw = raw.iloc[1:].reset_index(drop=True)
+        samples = [str(c).strip() for c in table.iloc[0, 2:]]
+        table = table.iloc[1:].reset_index(drop=True)
     else:
         samples = [str(i) for i in range(ncol - 2)]
+    if table.shape[0] == 0:
+        raise InputFormatError(
+            f"count table {p}: only a header line, no sgRNA rows (expected one row per sgRNA)"
+        )
     if has_header and len(set(samples)) != len(samples):
         dup = sorted({s for s in samples if samples.count(s) > 1})
         raise InputFormatError(f"count table {p}, line 1: duplicated sample label(s) {dup}")
+    if has_header:
+        for c in samples:
+            check_id(c, "sample label", f"count table {p}, line 1")
     offset = 2 if has_header else 1  # file line number of data row 0
-    sg = raw.iloc[:, 0].astype(str).to_numpy()
-    gene = raw.iloc[:, 1].astype(str).str.strip().to_numpy()
+    sg = table.iloc[:, 0].astype(str).to_numpy()
+    gene = table.iloc[:, 1].astype(str).str.strip().to_numpy()
     empty = np.flatnonzero(gene == "")
     if empty.size:
         raise InputFormatError(
@@ -117,6 +141,7 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     bad_sg = np.flatnonzero(pd.Series(sg).str.strip().to_numpy() == "")
     if bad_sg.size:
         raise InputFormatError(f"count table {p}, line {bad_sg[0] + offset}: empty sgRNA id")
+    _check_ids(sg, gene, lambda i: f"count table {p}, line {i + offset}")
     dup_mask = pd.Series(sg).duplicated(keep="first").to_numpy()
     if dup_mask.any():
         i = int(np.flatnonzero(dup_mask)[0])
@@ -125,12 +150,12 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"count table {p}, line {i + offset}: duplicated sgRNA id {sg[i]!r} "
             f"(first seen on line {j + offset}); sgRNA ids must be unique"
         )
-    values = np.empty((raw.shape[0], ncol - 2), dtype=np.float64)
+    values = np.empty((table.shape[0], ncol - 2), dtype=np.float64)
     for k in range(2, ncol):
-        col = raw.iloc[:, k]
+        col = table.iloc[:, k]
         values[:, k - 2] = _count_column(
             col.str.strip(), col, InputFormatError,
-            lambda i, c=samples[k - 2]: f"count table {p}, line {i + offset}, column {c!r}",
+            _cell(f"count table {p}", "line", offset, samples[k - 2]),
         )  # fmt: skip
     df = pd.DataFrame(values, columns=samples)
     df.insert(0, "Gene", gene)
@@ -139,18 +164,44 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
+def _check_ids(sg: np.ndarray, gene: np.ndarray, where: Callable[[int], str]) -> None:
+    """Refuse the first sgRNA id or gene with a control character or over the length limit.
+
+    Vectorised screen first (one joined string per column), the row found afterwards.
+    """
+    for what, col in (("sgRNA id", sg), ("gene", gene)):
+        vals = [str(v) for v in col.tolist()]
+        long = max((len(v) for v in vals), default=0) > MAX_ID_LENGTH
+        if long or _CONTROL.search("".join(vals)):
+            for i, v in enumerate(vals):
+                check_id(v, what, where(i))
+
+
+def _cell(
+    prefix: str, kind: str, offset: int | None, column: str, ids: pd.Index | None = None
+) -> Callable[[int], str]:
+    """Return a function naming a cell of a count table by row (line number or sgRNA id)."""
+
+    def where(i: int) -> str:
+        row = f"sgRNA {ids[i]!r}" if ids is not None else f"line {i + (offset or 0)}"
+        return f"{prefix}, {row}, column {column!r}"
+
+    return where
+
+
 def _count_column(
     values: pd.Series, raw: pd.Series, exc: type[Exception], where: Callable[[int], str]
 ) -> np.ndarray:
     """Convert one sample column of counts to float64.
 
-    The first non-numeric, non-finite or negative value raises ``exc`` naming its place
-    (``where(row)``) and the ``raw`` text it came from.
+    The first non-numeric, non-finite, negative or too large (> :data:`MAX_COUNT`) value
+    raises ``exc`` naming its place (``where(row)``) and the ``raw`` text it came from.
     """
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     for bad, what in (
         (~np.isfinite(num), "expected a finite read count"),
         (num < 0, "read counts cannot be negative"),
+        (num > MAX_COUNT, f"a read count above {MAX_COUNT:.0f} (2^53) is not exact in float64"),
     ):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -160,13 +211,13 @@ def _count_column(
 
 
 def _read_counts_fast(
-    p: Path, sep: str, fields: list[str], has_header: bool
+    p: Path, raw_bytes: bytes, sep: str, fields: list[str], has_header: bool
 ) -> pd.DataFrame | None:
     """Typed read for well-formed tables; None sends the caller to the diagnosing slow path."""
     ncol = len(fields)
     try:
         raw = pd.read_csv(
-            p,
+            io.BytesIO(raw_bytes),
             sep=sep,
             header=None,
             skiprows=1 if has_header else 0,
@@ -177,7 +228,7 @@ def _read_counts_fast(
         )
     except (ValueError, pd.errors.ParserError):
         return None
-    if raw.shape[1] != ncol:
+    if raw.shape[1] != ncol or raw.shape[0] == 0:
         return None
     vals = raw.iloc[:, 2:].to_numpy(dtype=np.float64)
     sg = raw.iloc[:, 0].to_numpy(dtype=object)
@@ -185,6 +236,7 @@ def _read_counts_fast(
     if (
         not np.isfinite(vals).all()
         or (vals < 0).any()
+        or (vals > MAX_COUNT).any()
         or pd.isna(sg).any()
         or pd.isna(gene).any()
         or (gene == "").any()
@@ -192,13 +244,30 @@ def _read_counts_fast(
     ):
         return None
     samples = [f.strip() for f in fields[2:]] if has_header else [str(i) for i in range(ncol - 2)]
-    if len(set(samples)) != len(samples):
+    if len(set(samples)) != len(samples) or any(_bad_id(s) for s in samples):
+        return None
+    sg = sg.astype(str)
+    gene = gene.astype(str)
+    if _any_bad_ids(sg) or _any_bad_ids(gene):
         return None
     df = pd.DataFrame(vals, columns=samples)
-    df.insert(0, "Gene", gene.astype(str))
-    df.index = pd.Index(sg.astype(str), name="sgRNA")
+    df.insert(0, "Gene", gene)
+    df.index = pd.Index(sg, name="sgRNA")
     df.attrs["source"] = str(p)
     return df
+
+
+def _bad_id(v: str) -> bool:
+    return not v.strip() or len(v) > MAX_ID_LENGTH or _CONTROL.search(v) is not None
+
+
+def _any_bad_ids(col: np.ndarray) -> bool:
+    """Whether any id is blank, has a control character or is over the length limit."""
+    s = pd.Series(col, dtype=object)
+    lens = s.str.len()
+    if (lens > MAX_ID_LENGTH).any() or (s.str.strip() == "").any():
+        return True
+    return bool(s.str.contains(_CONTROL.pattern, regex=True).any())
 
 
 def as_count_table(counts: pd.DataFrame, *, name: str = "counts") -> pd.DataFrame:
@@ -206,6 +275,9 @@ def as_count_table(counts: pd.DataFrame, *, name: str = "counts") -> pd.DataFram
 
     Accepts either the canonical form (index = sgRNA ids, a ``Gene`` column, sample columns) or
     a table with ``sgRNA`` and ``Gene`` columns, as ``pandas.read_csv`` gives for a MAGeCK file.
+    The ids and counts are checked as :func:`read_counts` checks them (no control characters,
+    at most :data:`~ifnexus.screen._count.MAX_ID_LENGTH` characters, counts finite, >= 0 and
+    <= :data:`MAX_COUNT`), with a :class:`ValidationError` naming the row.
     """
     if not isinstance(counts, pd.DataFrame):
         raise ValidationError(f"{name} must be a pandas DataFrame, got {type(counts).__name__}")
@@ -225,10 +297,15 @@ def as_count_table(counts: pd.DataFrame, *, name: str = "counts") -> pd.DataFram
         raise ValidationError(f"{name}: duplicated sgRNA id {dup!r}; sgRNA ids must be unique")
     out = pd.DataFrame(index=df.index)
     out["Gene"] = df["Gene"].astype(str).to_numpy()
+    _check_ids(
+        df.index.to_numpy(dtype=object),
+        out["Gene"].to_numpy(dtype=object),
+        lambda i: f"{name}, row {i} (sgRNA {str(df.index[i])[:40]!r})",
+    )
     for s in samples:
         out[str(s)] = _count_column(
             df[s], df[s], ValidationError,
-            lambda i, s=s: f"{name}, sgRNA {df.index[i]!r}, column {s!r}",
+            _cell(name, "sgRNA", None, str(s), df.index),
         )  # fmt: skip
     out.attrs.update(counts.attrs)
     return out
@@ -287,12 +364,23 @@ def read_library(path: str | os.PathLike[str], *, reverse_complement: bool = Fal
 
 
 def read_control_list(path: str | os.PathLike[str]) -> list[str]:
-    """Read a list of ids (control sgRNAs or control genes), one per line; blank lines ignored."""
+    """Read a list of ids (control sgRNAs or control genes), one per line; blank lines ignored.
+
+    Raises
+    ------
+    InputFormatError
+        A missing or empty file, text that is not UTF-8, a ``.gz`` name without gzip content,
+        or a line with a tab (this is a list, not a table).
+    """
     p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"control list {p}: file not found")
-    with _open_text(p) as fh:
-        out = [line.strip() for line in fh if line.strip()]
+    text = decode_text(p, "control list")
+    out = []
+    for n, line in enumerate(text.split("\n"), start=1):
+        item = line.strip()
+        if not item:
+            continue
+        check_id(item, "id", f"control list {p}, line {n}")
+        out.append(item)
     if not out:
         raise InputFormatError(f"control list {p}: no ids found")
     return out
