@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -16,7 +17,7 @@ from ifnexus._io import write_table
 from ifnexus.cli._files import echo_json
 from ifnexus.cli._options import JSON, NO_FIGURES, QUIET, main_input, seed_option
 from ifnexus.cli._progress import progress
-from ifnexus.errors import InputFormatError, ValidationError
+from ifnexus.errors import ValidationError
 
 # the count table of 'screen test' and 'screen phenotype': positional, or MAGeCK's -k flag
 COUNTS = typer.Argument(
@@ -75,10 +76,11 @@ def count_cmd(
     list_seq: Path = typer.Option(
         ..., "-l", "--list-seq", help="Library: sgRNA id, sequence, gene."
     ),
-    fastq: str = typer.Option(
+    fastq: list[str] = typer.Option(
         ...,
         "--fastq",
-        help="FASTQ(.gz) per sample, space-separated; commas join technical replicates.",
+        help="FASTQ(.gz) per sample, space-separated after one --fastq (MAGeCK) or one "
+        "--fastq per sample; commas join technical replicates.",
     ),
     sample_label: str = typer.Option("", "--sample-label", help="Comma-separated labels."),
     output_prefix: str = typer.Option("sample1", "-n", "--output-prefix", help="Output prefix."),
@@ -118,7 +120,12 @@ def count_cmd(
     bad = [a for a in extra if a.startswith("-")]
     if bad:
         raise ValidationError(f"unknown option(s) {bad}")
-    files = [fastq, *extra]
+    if len(fastq) > 1 and extra:
+        raise ValidationError(
+            f"give the FASTQ files either after one --fastq (MAGeCK's --fastq A B) or with one "
+            f"--fastq each, not both: got --fastq {' --fastq '.join(fastq)} and {extra}"
+        )
+    files = [*fastq, *extra]
     labels = sample_label.split(",") if sample_label else None
     ctrl = None
     if control_sgrna:
@@ -220,10 +227,11 @@ def test_cmd(
         rra_options=additional_rra_parameters, rng="mageck" if seed is None else seed,
     )  # fmt: skip
     paths = res.write(output_prefix, normcounts_to_file=normcounts_to_file)
-    comparisons = []
+    comparisons: list[dict[str, Any]] = []
     for label, one in res.results.items():
         if out is not None:
-            paths += _test_figures(one.genes, out / label if res.separate_files else out)
+            folder = out / res.file_label(label) if res.separate_files else out
+            paths += _test_figures(one.genes, folder)
         s = one.summary
         comparisons.append({"comparison": label, "size_factors": list(one.size_factors),
                             "n_negative": int((s["hit"] & (s["test"] == "neg")).sum()),
@@ -375,14 +383,9 @@ def pathway_cmd(
     import pandas as pd
 
     from ifnexus.screen import gene_set_ranks, rank_enrichment
+    from ifnexus.screen._pathway import read_gene_table
 
-    sep = "," if genes.suffix == ".csv" else "\t"
-    if not genes.is_file():
-        raise ValidationError(f"gene table {genes}: file not found")
-    try:
-        table = pd.read_csv(genes, sep=sep)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputFormatError(f"gene table {genes}: cannot read ({exc})") from exc
+    table = read_gene_table(genes)
     ranks = gene_set_ranks(table, gene_set, score=score, ascending=ascending)
     enr = rank_enrichment(table, gene_set, score=score,
                           alternative="less" if ascending else "greater")  # fmt: skip

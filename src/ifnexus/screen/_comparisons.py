@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ifnexus._textfile import safe_file_stem
 from ifnexus.errors import ValidationError
 from ifnexus.screen._io import as_count_table, merge_rank_summaries
 from ifnexus.screen._mageck import MageckResult, mageck_test
@@ -153,6 +154,27 @@ class MageckComparisons:
                 f"no comparison {label!r}; the comparisons are {', '.join(self.results)}"
             ) from None
 
+    @staticmethod
+    def file_label(label: str) -> str:
+        """Return the comparison label as written in file names (one safe path component).
+
+        The label itself when it is safe (``HL60.final_vs_HL60.initial``); otherwise path
+        separators, control characters and leading dots become ``_``
+        (:func:`ifnexus._textfile.safe_file_stem`). The column prefixes inside the gene
+        summary keep the label unchanged.
+
+        Parameters
+        ----------
+        label
+            A comparison label (``<t>_vs_<c>``).
+
+        Returns
+        -------
+        str
+            The label to put in file names.
+        """
+        return safe_file_stem(label, what="comparison label")
+
     def __iter__(self) -> Iterator[str]:
         """Comparison labels, in run order."""
         return iter(self.results)
@@ -188,6 +210,11 @@ class MageckComparisons:
             Also write ``PREFIX.normalized.txt``: the last comparison's, as MAGeCK overwrites
             it with each comparison.
 
+        The prefix is a path the user chose (as MAGeCK's ``-n``); the comparison labels come
+        from the sample names in the data, so they are made safe first
+        (:meth:`file_label`): a sample named ``../../ESC1`` cannot write outside the prefix's
+        folder.
+
         Returns
         -------
         list of Path
@@ -198,10 +225,18 @@ class MageckComparisons:
         """
         prefix = str(prefix)
         labels = list(self.results)
+        stems = [self.file_label(label) for label in labels]
+        if self.separate_files and len(set(stems)) != len(stems):
+            dup = next(x for x in stems if stems.count(x) > 1)
+            clash = [lab for lab, st in zip(labels, stems, strict=True) if st == dup]
+            raise ValidationError(
+                f"comparisons {clash} would write the same files ({prefix}.{dup}.*) once "
+                "made safe as file names; rename the samples"
+            )
         paths: list[Path] = []
         for i, label in enumerate(labels):
             res = self.results[label]
-            own = f"{prefix}.{label}" if self.separate_files else prefix
+            own = f"{prefix}.{self.file_label(label)}" if self.separate_files else prefix
             paths += res.write(own)
             if not self.separate_files:
                 continue

@@ -13,28 +13,44 @@ every other gene. Set genes are matched to the screen's gene names through the a
 
 from __future__ import annotations
 
+import io
+import os
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus.errors import ValidationError
+from ifnexus._textfile import read_text_bytes
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
 
-__all__ = ["gene_set_ranks", "rank_enrichment"]
+__all__ = ["gene_set_ranks", "rank_enrichment", "read_gene_table"]
+
+
+def _source(table: pd.DataFrame) -> str:
+    src = table.attrs.get("source")
+    return f"gene table {src}: " if src else ""
 
 
 def _gene_column(table: pd.DataFrame, gene_column: str | None) -> str:
     if gene_column is not None:
         if gene_column not in table.columns:
-            raise ValidationError(f"gene column {gene_column!r} not in the table")
+            raise ValidationError(
+                f"{_source(table)}gene column {gene_column!r} not in the table "
+                f"({list(table.columns)})"
+            )
         return gene_column
     for c in ("gene", "id", "Gene"):
         if c in table.columns:
             return c
-    raise ValidationError("no gene column found (expected 'gene' or MAGeCK's 'id'); name it")
+    raise ValidationError(
+        f"{_source(table)}no gene column found (expected 'gene' or MAGeCK's 'id'; the columns "
+        f"are {list(table.columns)}); name it"
+    )
 
 
 def _set_genes(gene_set: str | GeneSet | Sequence[str]) -> tuple[str, list[str]]:
@@ -49,15 +65,116 @@ def _set_genes(gene_set: str | GeneSet | Sequence[str]) -> tuple[str, list[str]]
     return "custom", genes
 
 
+def _where(table: pd.DataFrame, i: int) -> str:
+    """Name row ``i`` of ``table``: the file line when it was read from a file, else the row."""
+    src = table.attrs.get("source")
+    return f"gene table {src}, line {i + 2}" if src else f"gene table row {i}"
+
+
 def _ranked(table: pd.DataFrame, score: str, gcol: str, ascending: bool) -> pd.DataFrame:
+    """Rank the genes by ``score``, refusing what would rank silently wrong.
+
+    A gene name that is missing or appears twice, a score that is text or infinite is a
+    :class:`ValidationError` naming the row; missing scores (empty, NA, NaN) are left out of
+    the ranking with an :class:`IfnexusWarning` that names them.
+    """
     if score not in table.columns:
-        raise ValidationError(f"score column {score!r} not in the table ({list(table.columns)})")
-    t = table[[gcol, score]].copy()
-    t[score] = pd.to_numeric(t[score], errors="coerce")
-    t = t[np.isfinite(t[score].to_numpy(dtype=float))]
+        raise ValidationError(
+            f"{_source(table)}score column {score!r} not in the table ({list(table.columns)})"
+        )
+    if table.shape[0] == 0:
+        raise ValidationError("the gene table has no rows")
+    genes = table[gcol]
+    names = genes.astype(str).str.strip()
+    blank = np.flatnonzero((genes.isna() | (names == "")).to_numpy())
+    if blank.size:
+        raise ValidationError(f"{_where(table, int(blank[0]))}: empty gene name in {gcol!r}")
+    dup = np.flatnonzero(names.duplicated(keep=False).to_numpy())
+    if dup.size:
+        g = names.iloc[dup[0]]
+        rows = np.flatnonzero((names == g).to_numpy())
+        raise ValidationError(
+            f"{_where(table, int(rows[1]))}: gene {g!r} appears {rows.size} times in "
+            f"{gcol!r} (first at {_where(table, int(rows[0]))}); each gene must be ranked "
+            "once: keep one row per gene (for example its strongest score)"
+        )
+    raw = table[score]
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    text = np.flatnonzero(np.isnan(num) & raw.notna().to_numpy() & _not_na_text(raw))
+    if text.size:
+        i = int(text[0])
+        raise ValidationError(
+            f"{_where(table, i)}: score {raw.iloc[i]!r} in column {score!r} (gene "
+            f"{names.iloc[i]!r}) is not a number"
+        )
+    inf = np.flatnonzero(np.isinf(num))
+    if inf.size:
+        i = int(inf[0])
+        raise ValidationError(
+            f"{_where(table, i)}: score {num[i]} in column {score!r} (gene {names.iloc[i]!r}) "
+            f"is infinite, and {inf.size} score(s) in all; infinite scores cannot be ranked "
+            "against each other: cap them (for example at the largest finite value) first"
+        )
+    missing = np.isnan(num)
+    if missing.any():
+        which = names[missing].tolist()
+        warnings.warn(
+            f"{len(which)} gene(s) have no {score!r} score and are left out of the ranking: "
+            f"{', '.join(which[:5])}{' ...' if len(which) > 5 else ''}",
+            IfnexusWarning,
+            stacklevel=3,
+        )
+    t = pd.DataFrame({gcol: genes.to_numpy(), score: num})[~missing]
     t = t.sort_values(score, ascending=ascending, kind="stable").reset_index(drop=True)
     t["rank"] = np.arange(1, t.shape[0] + 1)
     return t
+
+
+def _not_na_text(raw: pd.Series) -> np.ndarray:
+    """Mark the values that are not one of the usual spellings of a missing value."""
+    s = raw.astype(str).str.strip().str.lower()
+    return ~s.isin(["", "na", "nan", "n/a", "none", "null", "<na>"]).to_numpy()
+
+
+def read_gene_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a screen's gene table for the pathway view (CSV by suffix ``.csv``, else TSV).
+
+    Parameters
+    ----------
+    path
+        ``genes.csv`` of ``screen phenotype`` or MAGeCK's ``gene_summary.txt`` (gzip by
+        content; UTF-8 text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with ``attrs["source"]`` set to the path so errors name file and line.
+
+    Raises
+    ------
+    InputFormatError
+        A missing, empty or header-only file, text that is not UTF-8, a ``.gz`` name without
+        gzip content, a duplicated column name, or a ragged line.
+    """
+    p = Path(path)
+    raw = read_text_bytes(p, "gene table")
+    if not raw.strip():
+        raise InputFormatError(f"gene table {p}: the file is empty")
+    name = p.name.lower().removesuffix(".gz")
+    sep = "," if name.endswith(".csv") else "\t"
+    header = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r").split(sep)
+    cols = [c.strip() for c in header]
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if dup:
+        raise InputFormatError(f"gene table {p}, line 1: duplicated column name(s) {dup}")
+    try:
+        table = pd.read_csv(io.BytesIO(raw), sep=sep)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputFormatError(f"gene table {p}: cannot read ({exc})") from None
+    if table.shape[0] == 0:
+        raise InputFormatError(f"gene table {p}: only a header line, no gene rows")
+    table.attrs["source"] = str(p)
+    return table
 
 
 def _hits(table: pd.DataFrame, gcol: str, hit_column: str) -> pd.Series:
@@ -98,6 +215,13 @@ def gene_set_ranks(
     DataFrame with one row per set gene: ``set_gene``, ``screen_gene`` (the name matched, empty
     when missing), ``status`` (found, case, alias, missing), ``rank`` (1 = top), ``percentile``
     (rank / genes ranked), ``score`` and, with ``hit_column``, ``hit``.
+
+    Raises
+    ------
+    ValidationError
+        A missing column, an empty or repeated gene name, a score that is text or infinite
+        (the row is named). Missing scores (empty, NA, NaN) are not an error: those genes are
+        left out of the ranking with an :class:`~ifnexus.errors.IfnexusWarning` naming them.
     """
     gcol = _gene_column(table, gene_column)
     _, genes = _set_genes(gene_set)
@@ -137,6 +261,11 @@ def rank_enrichment(
     One-row DataFrame: ``set``, ``score``, ``n_set``, ``n_found``, ``u``, ``auc``, ``p``,
     ``median_percentile`` (of the set genes, ranking large scores first) and, with
     ``hit_column``, ``n_hits`` among the set genes.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`gene_set_ranks`, or no set gene (or only set genes) among the ranked ones.
     """
     gcol = _gene_column(table, gene_column)
     name, genes = _set_genes(gene_set)

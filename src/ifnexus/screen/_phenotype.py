@@ -450,7 +450,7 @@ def phenotypes(
     growth: dict[str, list[float]] = {}
     for p in PHENOTYPES:
         val = (doublings or {}).get(p, 1.0)
-        vals = [float(val)] * nrep if np.isscalar(val) else [float(x) for x in val]  # type: ignore[union-attr]
+        vals = [float(val)] * nrep if np.isscalar(val) else [float(x) for x in val]  # type: ignore[union-attr, arg-type]
         if len(vals) == 1:
             vals = vals * nrep
         if len(vals) != nrep or any(x == 0 or not np.isfinite(x) for x in vals):

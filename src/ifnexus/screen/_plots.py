@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus._figures import new_axes, save_figure
+from ifnexus._textfile import safe_file_stem
 from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set, resolve_genes
 from ifnexus.screen._phenotype import PHENOTYPES
@@ -301,6 +302,10 @@ def write_figures(
 ) -> list[Path]:
     """Save figures as ``out_dir/<name>.<fmt>`` atomically (through ``save_figure``).
 
+    Names often come from data (``sgrnas_<gene>``): each is made one safe path component
+    first (:func:`ifnexus._textfile.safe_file_stem`: separators and leading dots become
+    ``_``), so no figure is written outside ``out_dir``.
+
     Parameters
     ----------
     out_dir
@@ -316,4 +321,13 @@ def write_figures(
         The written paths, in the order of ``figures``.
     """
     out = Path(out_dir)
-    return [save_figure(fig, out / f"{name}.{fmt}") for name, fig in figures.items()]
+    stems = [safe_file_stem(name, what="figure name") for name in figures]
+    if len(set(stems)) != len(stems):
+        dup = next(x for x in stems if stems.count(x) > 1)
+        raise ValidationError(
+            f"two figures would both be written as {dup}.{fmt} once their names are made safe"
+        )
+    return [
+        save_figure(fig, out / f"{stem}.{fmt}")
+        for stem, fig in zip(stems, figures.values(), strict=True)
+    ]
