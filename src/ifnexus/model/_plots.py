@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,22 @@ def _state_label(state: str) -> str:
     return f"{state} ({'dimensionless' if spec.unit == '1' else spec.unit})"
 
 
+@overload
+def plot_timecourses(
+    tc: pd.DataFrame,
+    path: None = None,
+    *,
+    states: Sequence[str] = ...,
+    fig: Figure | SubFigure | None = ...,
+) -> Figure | SubFigure: ...
+@overload
+def plot_timecourses(
+    tc: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    states: Sequence[str] = ...,
+    fig: Figure | SubFigure | None = ...,
+) -> Path: ...
 def plot_timecourses(
     tc: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
@@ -98,6 +114,18 @@ def plot_timecourses(
     return deprecated_path("plot_timecourses", path, fig) if path is not None else fig
 
 
+@overload
+def plot_local_control(
+    curves: pd.DataFrame, path: None = None, *, title: str = ..., ax: Axes | None = ...
+) -> Axes: ...
+@overload
+def plot_local_control(
+    curves: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    title: str = ...,
+    ax: Axes | None = ...,
+) -> Path: ...
 def plot_local_control(
     curves: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
@@ -139,6 +167,12 @@ def plot_local_control(
     return deprecated_path("plot_local_control", path, ax) if path is not None else ax
 
 
+@overload
+def plot_survival(df: pd.DataFrame, path: None = None, *, ax: Axes | None = ...) -> Axes: ...
+@overload
+def plot_survival(
+    df: pd.DataFrame, path: str | os.PathLike[str], *, ax: Axes | None = ...
+) -> Path: ...
 def plot_survival(
     df: pd.DataFrame, path: str | os.PathLike[str] | None = None, *, ax: Axes | None = None
 ) -> Axes | Path:
@@ -169,6 +203,19 @@ def plot_survival(
     return deprecated_path("plot_survival", path, ax) if path is not None else ax
 
 
+@overload
+def plot_tcd50(
+    table: pd.DataFrame, b0: float, b1: float, path: None = None, *, ax: Axes | None = ...
+) -> Axes: ...
+@overload
+def plot_tcd50(
+    table: pd.DataFrame,
+    b0: float,
+    b1: float,
+    path: str | os.PathLike[str],
+    *,
+    ax: Axes | None = ...,
+) -> Path: ...
 def plot_tcd50(
     table: pd.DataFrame,
     b0: float,

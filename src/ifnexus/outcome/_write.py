@@ -229,9 +229,9 @@ def write_feature_effects(
             label = (
                 "Subdistribution hazard ratio" if m == "finegray" else "Cause-specific hazard ratio"
             )
-            fig = plot_forest(
+            ax = plot_forest(
                 result.effects[result.effects["model"] == m], xlabel=f"{label} (95% CI)"
             )
-            figs.append(save_figure(fig, out / f"forest_{m}.png"))
+            figs.append(save_figure(ax, out / f"forest_{m}.png"))
         files = files + figs
     return files

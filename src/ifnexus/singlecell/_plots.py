@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -42,6 +42,22 @@ def embedding_key(adata: AnnData) -> str | None:
     return next((k for k in EMBEDDINGS if k in getattr(adata, "obsm", {})), None)
 
 
+@overload
+def plot_embedding(
+    adata: AnnData,
+    result: Profile,
+    path: None = None,
+    *,
+    fig: Figure | SubFigure | None = ...,
+) -> Figure | SubFigure: ...
+@overload
+def plot_embedding(
+    adata: AnnData,
+    result: Profile,
+    path: str | os.PathLike[str],
+    *,
+    fig: Figure | SubFigure | None = ...,
+) -> Path | None: ...
 def plot_embedding(
     adata: AnnData,
     result: Profile,
@@ -111,6 +127,14 @@ def plot_embedding(
     return deprecated_path("plot_embedding", path, fig) if path is not None else fig
 
 
+@overload
+def plot_violins(
+    result: Profile, path: None = None, *, fig: Figure | SubFigure | None = ...
+) -> Figure | SubFigure: ...
+@overload
+def plot_violins(
+    result: Profile, path: str | os.PathLike[str], *, fig: Figure | SubFigure | None = ...
+) -> Path: ...
 def plot_violins(
     result: Profile,
     path: str | os.PathLike[str] | None = None,
@@ -177,6 +201,12 @@ def plot_violins(
     return deprecated_path("plot_violins", path, fig) if path is not None else fig
 
 
+@overload
+def plot_composition(result: Profile, path: None = None, *, ax: Axes | None = ...) -> Axes: ...
+@overload
+def plot_composition(
+    result: Profile, path: str | os.PathLike[str], *, ax: Axes | None = ...
+) -> Path: ...
 def plot_composition(
     result: Profile,
     path: str | os.PathLike[str] | None = None,

@@ -6,7 +6,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import anndata as ad
 import pandas as pd
@@ -20,10 +20,6 @@ from ifnexus.singlecell._plots import (
     plot_violins,
 )
 from ifnexus.singlecell._profile import Profile, _jsonable, profile_elements
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -137,15 +133,13 @@ def write_profile(
         paths["pseudobulk"] = out / "pseudobulk.h5ad"
     if figures:
         fig_dir = out / "figures"
-        # without a path the plot functions return what they drew (the Path in their return
-        # types is that of the deprecated path= argument)
         if embedding_key(adata) is not None:
-            emb = cast("Figure", plot_embedding(adata, result))
+            emb = plot_embedding(adata, result)
             paths["fig_embedding"] = save_figure(emb, fig_dir / "embedding_scores.png", dpi=110)
-        violins = cast("Figure", plot_violins(result))
+        violins = plot_violins(result)
         paths["fig_violins"] = save_figure(
             violins, fig_dir / "violins_ifn_by_celltype.png", dpi=110
         )
-        comp_ax = cast("Axes", plot_composition(result))
+        comp_ax = plot_composition(result)
         paths["fig_composition"] = save_figure(comp_ax, fig_dir / "composition.png", dpi=110)
     return paths

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,17 @@ def _state(profile: pd.DataFrame) -> pd.Series:
     )
 
 
+@overload
+def plot_score_heatmap(
+    profile: pd.DataFrame, path: None = None, *, fig: Figure | SubFigure | None = ...
+) -> Figure | SubFigure: ...
+@overload
+def plot_score_heatmap(
+    profile: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    fig: Figure | SubFigure | None = ...,
+) -> Path: ...
 def plot_score_heatmap(
     profile: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
@@ -172,6 +183,14 @@ def plot_score_heatmap(
     return deprecated_path("plot_score_heatmap", path, fig) if path is not None else fig
 
 
+@overload
+def plot_purity_by_state(
+    profile: pd.DataFrame, path: None = None, *, ax: Axes | None = ...
+) -> Axes: ...
+@overload
+def plot_purity_by_state(
+    profile: pd.DataFrame, path: str | os.PathLike[str], *, ax: Axes | None = ...
+) -> Path: ...
 def plot_purity_by_state(
     profile: pd.DataFrame,
     path: str | os.PathLike[str] | None = None,
