@@ -17,7 +17,7 @@ import typer
 from ifnexus._io import write_table, write_text
 from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import JSON
-from ifnexus.errors import InputFormatError, ValidationError
+from ifnexus.errors import ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -88,21 +88,11 @@ def _data(positional: str | None, option: str | None) -> str:
     return positional if positional is not None else option  # type: ignore[return-value]
 
 
-def _read(path: str) -> pd.DataFrame:
-    import pandas as pd
+def _read(path: str, what: str = "clinical table") -> pd.DataFrame:
+    """Read a table with the one strict outcome reader (errors name the file and line)."""
+    from ifnexus.outcome._table import read_outcome_table
 
-    p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"file not found: {path}")
-    try:
-        df = pd.read_csv(p, sep=None, engine="python")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputFormatError(f"cannot read {path} as CSV/TSV: {exc}") from exc
-    if df.shape[1] < 2:
-        raise InputFormatError(
-            f"{path} has {df.shape[1]} column; expected a header and at least 2 columns"
-        )
-    return df
+    return read_outcome_table(path, what=what)
 
 
 def _split(text: str | None) -> list[str]:
@@ -339,7 +329,7 @@ def features_cmd(
     """Tumour features (IFN state, purity, 9p21 loss, immune scores) against local control."""
     from ifnexus.outcome import feature_effects, join_features, write_feature_effects
 
-    cl, ft = _read(clinical), _read(features)
+    cl, ft = _read(clinical), _read(features, "feature table")
     if id_col is None and ft.columns[0].startswith("Unnamed"):
         ft = ft.rename(columns={ft.columns[0]: "sample"})
     data, idc = join_features(

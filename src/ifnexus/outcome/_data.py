@@ -13,6 +13,7 @@ the same way.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ import pandas as pd
 from scipy import special  # not scipy.stats: the same functions, ~0.7 s less to import
 
 from ifnexus.errors import IfnexusWarning, ValidationError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SurvivalData",
@@ -58,6 +61,12 @@ def _where(source: str | None) -> str:
 
 
 def _require_columns(df: pd.DataFrame, cols: Sequence[str], source: str | None) -> None:
+    names = [str(c) for c in df.columns]
+    dup = sorted({c for c in names if names.count(c) > 1})
+    if dup:
+        raise ValidationError(
+            f"repeated column name(s) {dup}{_where(source)}; column names must be unique"
+        )
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValidationError(
@@ -139,7 +148,9 @@ def prepare(
     Raises
     ------
     ValidationError
-        Missing columns, missing/negative/non-numeric times, undeclared or absent event codes.
+        Missing columns, missing/negative/non-numeric times, event codes that are not finite
+        whole numbers, codes outside ``event_codes`` (an error, naming the rows), an absent
+        ``cause``.
     """
     _require_columns(df, [duration_col, event_col, *extra_cols], source)
     time = _numeric(df[duration_col], duration_col, source, "time")
@@ -165,9 +176,18 @@ def prepare(
             f"event column '{event_col}'{_where(source)} has missing values in "
             f"{describe_rows(np.isnan(codes), source)}; code censored rows as {censor_code:g}"
         )
+    not_int = ~np.isfinite(codes) | (codes != np.round(codes))
+    if not_int.any():
+        raise ValidationError(
+            f"event column '{event_col}'{_where(source)} must hold whole-number event codes "
+            f"(e.g. 0 censored, 1 event, 2 competing event); {describe_rows(not_int, source)} "
+            f"hold {codes[not_int][0]:g}"
+        )
     present = np.unique(codes)
     if event_codes is not None:
         declared = np.asarray(list(event_codes), dtype=float)
+        if not np.isfinite(declared).all() or (declared != np.round(declared)).any():
+            raise ValidationError(f"declared event codes {list(event_codes)} must be whole numbers")
         undeclared = ~np.isin(codes, declared)
         if undeclared.any():
             raise ValidationError(
@@ -206,6 +226,13 @@ def prepare(
                     f"{describe_rows(other, source)}"
                 )
     status = np.where(codes == censor_code, 0, np.where(codes == cause_val, 1, 2)).astype(np.int8)
+    other_codes = sorted(set(codes[status == 2].tolist()))
+    log.info(
+        "event column '%s'%s: %d censored (code %g), %d events of interest (code %g)%s",
+        event_col, _where(source), int((status == 0).sum()), censor_code,
+        int((status == 1).sum()), cause_val,
+        f", {int((status == 2).sum())} other events (codes {other_codes})" if other_codes else "",
+    )  # fmt: skip
     if not (status == 1).any():
         raise ValidationError(
             f"event column '{event_col}'{_where(source)} has no events (all rows carry the "

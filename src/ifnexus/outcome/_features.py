@@ -122,8 +122,8 @@ def join_features(
     Raises
     ------
     ValidationError
-        No or several shared columns, a missing identifier column, duplicated identifiers, no
-        matching rows.
+        No or several shared columns, a missing identifier column, repeated column names,
+        duplicated identifiers (in either table), no matching rows.
     """
     if id_col is not None and "=" in id_col:
         left_id, _, right_id = (x.strip() for x in id_col.partition("="))
@@ -153,6 +153,24 @@ def join_features(
             raise ValidationError(
                 f"identifier column '{id_col}' not found in {name}; columns: {list(tab.columns)}"
             )
+    for tab, name in (
+        (clinical, clinical_source or "the clinical table"),
+        (features, features_source or "the feature table"),
+    ):
+        names = [str(c) for c in tab.columns]
+        repeated = sorted({c for c in names if names.count(c) > 1})
+        if repeated:
+            raise ValidationError(
+                f"repeated column name(s) {repeated} in {name}; column names must be unique"
+            )
+    cdup = clinical[id_col].duplicated()
+    if cdup.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(cdup.to_numpy())[:5])
+        raise ValidationError(
+            f"identifier '{id_col}' is duplicated in {clinical_source or 'the clinical table'} "
+            f"(e.g. {clinical.loc[cdup, id_col].iloc[0]!r}, line(s) {rows}); one row per "
+            "patient is expected"
+        )
     dup = features[id_col].duplicated()
     if dup.any():
         raise ValidationError(
