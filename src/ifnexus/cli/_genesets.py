@@ -31,7 +31,9 @@ def list_cmd(as_json: bool = JSON) -> None:
 
 @app.command("show")
 def show_cmd(
-    name: str = typer.Argument(..., help="Gene-set name (case-insensitive; e.g. ISG.RS, IFNA)."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="Gene-set name (case-insensitive; e.g. ISG.RS, IFNA)."
+    ),
     species: str = typer.Option("human", "--species", help="human or mouse."),
     as_json: bool = JSON,
 ) -> None:

@@ -369,7 +369,7 @@ def phenotype_cmd(
 @app.command("pathway")
 def pathway_cmd(
     genes: Path = typer.Argument(
-        ..., help="Gene table (phenotype genes.csv or MAGeCK gene_summary)."
+        ..., metavar="GENES", help="Gene table (phenotype genes.csv or MAGeCK gene_summary)."
     ),
     score: str = typer.Option(..., "--score", help="Column to rank by."),
     gene_set: str = typer.Option("CGAS_STING_IFNI_CORE", "--gene-set", help="Shipped set name."),

@@ -38,7 +38,9 @@ def demo_cmd(
 
 
 def report_cmd(
-    study: Path = typer.Argument(..., help="A study directory written by `ifnexus demo`."),
+    study: Path = typer.Argument(
+        ..., metavar="STUDY", help="A study directory written by `ifnexus demo`."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
