@@ -75,6 +75,17 @@ def save_figure(
     ------
     ValidationError
         If ``fig`` is not a Figure/Axes or the suffix of ``path`` is not an image format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_figure(ax, Path(d) / "line.svg")
+    ...     p.name, p.read_text().count("<svg") == 1
+    ('line.svg', True)
     """
     figure = _root_figure(fig)
     p = Path(path)

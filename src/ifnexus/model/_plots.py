@@ -242,6 +242,20 @@ def plot_tcd50(
     -------
     matplotlib.axes.Axes
         The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> table = pd.DataFrame({"dose": [20.0, 40.0, 60.0], "tcp_mean": [0.1, 0.5, 0.9]})
+    >>> plot_tcd50(table, -8.0, 0.2, ax=ax) is ax
+    True
+
+    The fitted curve crosses 50% control at TCD50 = -b0 / b1 = 40 Gy:
+
+    >>> fit = ax.lines[1]
+    >>> round(float(np.interp(0.5, fit.get_ydata(), fit.get_xdata())), 2)
+    40.0
     """
     _need(table, ["dose", "tcp_mean"], "plot_tcd50")
     ax = new_axes(ax, (6.0, 4.0))
