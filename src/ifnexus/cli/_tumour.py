@@ -148,6 +148,10 @@ def profile_cmd(
         typer.echo(json.dumps(json.loads(Path(written[-1]).read_text()), indent=1))
         return
     files = written[:-1]
+    if "scale_reason" in prof.attrs and "expression_scale" in prof.columns:
+        scale_used = prof["expression_scale"].dropna()
+        if len(scale_used):
+            typer.echo(f"expression scale: {scale_used.iloc[0]} ({prof.attrs['scale_reason']})")
     typer.echo(
         f"{len(prof)} tumours profiled; wrote {', '.join(Path(f).name for f in files)}, run.json"
     )

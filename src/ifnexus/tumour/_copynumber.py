@@ -110,6 +110,10 @@ def region_genes(build: str = "hg38") -> pd.DataFrame:
     return t.reset_index(drop=True)
 
 
+#: Largest accepted segment coordinate (bp); the longest human chromosome has 249 Mbp.
+MAX_COORDINATE = 1e10
+
+
 def _norm_chrom(value: object) -> str | None:
     s = str(value).strip()
     if s.lower().startswith("chr"):
@@ -146,8 +150,10 @@ def tidy_segments(
     Raises
     ------
     InputFormatError
-        A required column is missing, a coordinate or ``seg.mean`` is not a number, or a segment
-        ends before it starts; the message names the sample and line. Rows on unknown
+        A required column is missing, a coordinate or ``seg.mean`` is not a number, is
+        infinite, a coordinate or ``num.mark`` is negative, a coordinate is not a whole number,
+        a sample name is empty, or a segment ends before it starts; the message names the
+        sample and line. (``seg.mean`` is a log2 ratio: negative values are deletions.) Rows on unknown
         chromosomes and rows with a missing ``seg.mean`` are dropped with a warning naming them.
     """
     rename: dict[str, str] = {}
@@ -187,6 +193,41 @@ def tidy_segments(
             raise InputFormatError(
                 f"{source}: line {r['line']}, sample {r['sample']!r}: {col} is empty"
             )
+    for col, what in (("seg_mean", "seg.mean (a log2 ratio)"), ("num_mark", "num.mark")):
+        inf = np.isinf(seg[col].to_numpy())
+        if inf.any():
+            r = seg.loc[inf].iloc[0]
+            raise InputFormatError(
+                f"{source}: line {r['line']}, sample {r['sample']!r}: {what} is infinite "
+                f"({r[col]}); expected a finite number"
+            )
+    for col in ("start", "end", "num_mark"):
+        neg = (seg[col] < 0).to_numpy()
+        if neg.any():
+            r = seg.loc[neg].iloc[0]
+            raise InputFormatError(
+                f"{source}: line {r['line']}, sample {r['sample']!r}: {col} is negative "
+                f"({r[col]:g}); coordinates and marker counts must be >= 0"
+            )
+    for col in ("start", "end"):
+        huge = (seg[col] > MAX_COORDINATE).to_numpy()
+        if huge.any():
+            r = seg.loc[huge].iloc[0]
+            raise InputFormatError(
+                f"{source}: line {r['line']}, sample {r['sample']!r}: {col} {r[col]:g} is beyond "
+                f"any chromosome (limit {MAX_COORDINATE:.0e} bp)"
+            )
+        frac = (seg[col] != np.round(seg[col])).to_numpy()
+        if frac.any():
+            r = seg.loc[frac].iloc[0]
+            raise InputFormatError(
+                f"{source}: line {r['line']}, sample {r['sample']!r}: {col} {r[col]:g} is not "
+                "a whole number (base-pair coordinate)"
+            )
+    empty = (seg["sample"] == "").to_numpy()
+    if empty.any():
+        r = seg.loc[empty].iloc[0]
+        raise InputFormatError(f"{source}: line {r['line']}: the sample name is empty")
     backwards = seg["end"] < seg["start"]
     if backwards.any():
         r = seg.loc[backwards].iloc[0]

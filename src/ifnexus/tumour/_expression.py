@@ -21,7 +21,7 @@ result table.
 
 from __future__ import annotations
 
-import gzip
+import io
 import logging
 import os
 import warnings
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus._optional import require_parquet
+from ifnexus._textfile import read_text_bytes
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,12 @@ def read_table(
             df = pd.read_parquet(p)
         else:
             sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
-            df = pd.read_csv(p, sep=sep, **csv_kwargs)  # type: ignore[arg-type]
+            text = read_text_bytes(p, f"{what} table")
+            if not text.strip():
+                raise InputFormatError(f"{what} table {p}: the file is empty")
+            df = pd.read_csv(io.BytesIO(text), sep=sep, **csv_kwargs)  # type: ignore[arg-type]
+    except InputFormatError:
+        raise
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputFormatError(f"{p}: cannot read as a {what} table ({exc})") from exc
     if df.empty:
@@ -101,9 +107,12 @@ def _read_raw(path: Path, *, as_str: bool = True) -> tuple[pd.DataFrame, int]:
         if isinstance(df.index, pd.RangeIndex):
             df = df.set_index(df.columns[0])
         return df, 2
+    text = read_text_bytes(path, "table")
+    if not text.strip():
+        raise InputFormatError(f"{path}: the file is empty; expected genes x samples")
     if name.endswith((".gct", ".gct.gz")):
         df = pd.read_csv(
-            path,
+            io.BytesIO(text),
             sep="\t",
             skiprows=2,
             dtype=str,
@@ -114,15 +123,14 @@ def _read_raw(path: Path, *, as_str: bool = True) -> tuple[pd.DataFrame, int]:
         desc = [c for c in df.columns[:1] if str(c).lower() == "description"]
         return df.drop(columns=desc), 4
     sep = "," if name.endswith((".csv", ".csv.gz")) else "\t"
-    opener = gzip.open if name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        header = [f.strip().strip('"') for f in fh.readline().rstrip("\r\n").split(sep)]
+    first = text.split(b"\n", 1)[0].decode("utf-8")
+    header = [f.strip().strip('"') for f in first.rstrip("\r").split(sep)]
     dup = sorted({f for f in header[1:] if f and header.count(f) > 1})
     if dup:
         raise InputFormatError(f"{path}: duplicated sample names {dup}")
     # No index_col: a header one field shorter than the rows (R's write.table) makes pandas take
     # the first field as the index by itself; otherwise the first column holds the genes.
-    df = pd.read_csv(path, sep=sep, dtype=dtype, na_values=[""], keep_default_na=False)
+    df = pd.read_csv(io.BytesIO(text), sep=sep, dtype=dtype, na_values=[""], keep_default_na=False)
     if isinstance(df.index, pd.RangeIndex):
         df = df.set_index(df.columns[0])
     return df, 2
@@ -194,6 +202,8 @@ def read_numeric_matrix(path: str | os.PathLike[str], *, what: str = "expression
             or numeric.isna().any().any()
         ):
             raw, first_line = _read_raw(p)  # slow path: find and name the bad cell
+    except InputFormatError:
+        raise
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputFormatError(f"{p}: cannot read as a genes x samples table ({exc})") from exc
     while raw.shape[1] and _norm(raw.columns[0]) in _ANNOTATION_COLUMNS:
@@ -209,14 +219,19 @@ def read_numeric_matrix(path: str | os.PathLike[str], *, what: str = "expression
     values = pd.DataFrame(index=raw.index, columns=raw.columns, dtype=np.float64)
     for col in raw.columns:
         num = pd.to_numeric(raw[col], errors="coerce")
-        bad = num.isna().to_numpy()
+        bad = ~np.isfinite(num.to_numpy(dtype=np.float64))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             cell = raw[col].iloc[i]
-            what = "an empty cell" if pd.isna(cell) or str(cell).strip() == "" else repr(cell)
+            if pd.isna(cell) or str(cell).strip() == "":
+                what = "an empty cell is not a number"
+            elif pd.notna(num.iloc[i]):
+                what = f"{cell!r} is infinite, not a finite number"
+            else:
+                what = f"{cell!r} is not a number"
             raise InputFormatError(
                 f"{p}: line {first_line + i}, sample {col!r}, gene {raw.index[i]!r}: "
-                f"{what} is not a number (missing values are not allowed: impute or drop the gene)"
+                f"{what} (missing values are not allowed: impute or drop the gene)"
             )
         values[col] = num.astype(np.float64)
     genes = pd.Index([str(g).strip() for g in values.index])
@@ -263,13 +278,25 @@ def collapse_duplicates(expr: pd.DataFrame, *, source: str = "expression") -> pd
     return out
 
 
+#: Quantile of all values that decides between log and linear scales (not the maximum, so a
+#: few extreme cells cannot flip the call for the whole cohort).
+SCALE_QUANTILE = 0.99
+#: Fraction of cells that must be negative, integer or zero for those rules to apply.
+SCALE_FRACTION = 0.001
+
+
 def detect_scale(expr: pd.DataFrame) -> tuple[Scale, str]:
     """Guess whether values are raw counts, TPM/FPKM, log-transformed, or linear intensities.
 
-    Rules, in order: any negative value -> ``log``; max <= 50 -> ``log`` (log2 data rarely
-    exceeds 20); all values integers -> ``counts``; more than 0.1% exact zeros ->
-    ``tpm`` (RNA-seq abundances, TPM or FPKM); otherwise ``intensity`` (linear microarray values,
-    e.g. MAS5, which are never exactly zero). Give the scale explicitly when you know it.
+    Robust rules, in order (a few extreme cells do not change the call): more than 0.1% of the
+    cells negative -> ``log``; 99th percentile of all values <= 50 -> ``log`` (log2 data rarely
+    exceeds 20); at least 99.9% of the values integers -> ``counts``; more than 0.1% exact
+    zeros -> ``tpm`` (RNA-seq abundances, TPM or FPKM); otherwise ``intensity`` (linear
+    microarray values, e.g. MAS5, which are never exactly zero). Cells beyond the rule (values
+    over 50 in log data, a few negative or fractional cells in linear data) are named in the
+    reason, which :func:`ifnexus.tumour.profile_tumours` logs and records (``scale_reason``
+    in ``.attrs`` and ``run.json``); a linear scale with negative cells is then refused by
+    :func:`log2_expression`. Give the scale explicitly when you know it.
 
     Parameters
     ----------
@@ -279,22 +306,51 @@ def detect_scale(expr: pd.DataFrame) -> tuple[Scale, str]:
     Returns
     -------
     tuple
-        ``(scale, reason)`` where reason is a short human-readable justification.
+        ``(scale, reason)`` where reason states the evidence (the quantile, the fractions, the
+        outlying cells).
+
+    Raises
+    ------
+    ValidationError
+        An empty matrix or non-finite values.
     """
     v = expr.to_numpy(dtype=np.float64)
     if v.size == 0:
         raise ValidationError("expression matrix is empty")
+    if not np.isfinite(v).all():
+        i, j = np.argwhere(~np.isfinite(v))[0]
+        raise ValidationError(
+            f"expression holds a non-finite value ({v[i, j]}) at gene {expr.index[i]!r}, sample "
+            f"{expr.columns[j]!r}; the scale cannot be detected"
+        )
+    q = float(np.quantile(v, SCALE_QUANTILE))
     vmax = float(np.max(v))
-    if (v < 0).any():
-        return "log", f"negative values present (min {float(np.min(v)):.3g})"
-    if vmax <= 50:
-        return "log", f"max value {vmax:.3g} <= 50"
-    if np.all(np.abs(v - np.round(v)) < 1e-8):
-        return "counts", f"all values are integers, max {vmax:.0f}"
+    n = v.size
+    neg = int((v < 0).sum())
+    where = f"99th percentile {q:.3g}, max {vmax:.3g}"
+
+    def _cell(mask: np.ndarray) -> str:
+        i, j = np.argwhere(mask)[0]
+        return f"gene {expr.index[i]!r}, sample {expr.columns[j]!r}: {v[i, j]:.3g}"
+
+    if neg > SCALE_FRACTION * n:
+        return "log", f"{neg} of {n} values negative (min {float(np.min(v)):.3g}); {where}"
+    if q <= 50:
+        reason = f"{where}; 99th percentile <= 50"
+        if vmax > 50:
+            high = v > 50
+            reason += f" ({int(high.sum())} value(s) over 50 taken as outliers, e.g. {_cell(high)})"
+        return "log", reason
+    if neg:
+        where += f"; {neg} negative value(s), e.g. {_cell(v < 0)}"
+    frac_int = float(np.mean(np.abs(v - np.round(v)) < 1e-8))
+    if frac_int >= 1 - SCALE_FRACTION:
+        extra = "" if frac_int == 1 else f" ({100 * frac_int:.2f}%)"
+        return "counts", f"integer values{extra}; {where}"
     zeros = float(np.mean(v == 0))
-    if zeros > 0.001:
-        return "tpm", f"non-integer linear values with {100 * zeros:.1f}% zeros"
-    return "intensity", f"non-integer linear values without zeros, max {vmax:.3g}"
+    if zeros > SCALE_FRACTION:
+        return "tpm", f"non-integer linear values with {100 * zeros:.1f}% zeros; {where}"
+    return "intensity", f"non-integer linear values without zeros; {where}"
 
 
 def log2_expression(expr: pd.DataFrame, scale: Scale) -> pd.DataFrame:
