@@ -57,13 +57,20 @@ JOBS = typer.Option(
 N_JOBS_DEPRECATED = typer.Option(
     None, "--n-jobs", hidden=True, callback=_check_jobs, help="Deprecated: use --jobs."
 )
+
+
+def scheduler_option(extra: str = "") -> Any:
+    """``--scheduler``: a Dask cluster instead of local threads (``extra``: a command's note)."""
+    return typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler address (e.g. tcp://host:8786): run the chunks on that cluster "
+        "(same results as in process; --jobs is then ignored)." + (f" {extra}" if extra else ""),
+    )
+
+
 #: ``--scheduler``: a Dask cluster instead of local threads
-SCHEDULER = typer.Option(
-    None,
-    "--scheduler",
-    help="Dask scheduler address (e.g. tcp://host:8786): run the chunks on that cluster "
-    "(same results as in process; --jobs is then ignored).",
-)
+SCHEDULER = scheduler_option()
 
 
 def chunk_size_option(what: str = "Rows") -> Any:
