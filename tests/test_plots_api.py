@@ -254,8 +254,9 @@ OLD_PATH_CALLS = {
 @pytest.mark.parametrize("name", list(OLD_PATH_CALLS))
 def test_old_path_argument_saves_and_warns(name, tmp_path):
     path = tmp_path / "sub" / f"{name}.png"
-    with pytest.warns(FutureWarning, match=f"{name}\\(\\.\\.\\., path\\) is deprecated"):
+    with pytest.warns(FutureWarning, match=f"{name}\\(\\.\\.\\., path\\) is deprecated") as rec:
         got = OLD_PATH_CALLS[name](path)
+    assert {Path(w.filename) for w in rec} == {Path(__file__)}  # points at the caller's line
     assert got == path
     assert path.read_bytes()[:8] == PNG_MAGIC
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
