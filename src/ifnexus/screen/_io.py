@@ -246,13 +246,13 @@ def _read_counts_fast(
     samples = [f.strip() for f in fields[2:]] if has_header else [str(i) for i in range(ncol - 2)]
     if len(set(samples)) != len(samples) or any(_bad_id(s) for s in samples):
         return None
-    sg = sg.astype(str)
-    gene = gene.astype(str)
+    # ids are checked before any numpy string conversion: numpy pads every string to the
+    # longest, so one 1 MB id would make the table n MB (the ids are str already here)
     if _any_bad_ids(sg) or _any_bad_ids(gene):
         return None
     df = pd.DataFrame(vals, columns=samples)
-    df.insert(0, "Gene", gene)
-    df.index = pd.Index(sg, name="sgRNA")
+    df.insert(0, "Gene", pd.array(gene, dtype=object))
+    df.index = pd.Index(sg, name="sgRNA", dtype=object)
     df.attrs["source"] = str(p)
     return df
 

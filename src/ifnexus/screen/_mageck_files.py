@@ -66,6 +66,9 @@ def write_gene_summary(genes: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
     return Path(path)
 
 
+_WIDE = 64
+
+
 def _text_block(values: list[str]) -> np.ndarray:
     """UTF-8 bytes of each string as a zero-padded (n, width) uint8 block."""
     u = np.array(values, dtype=str)
@@ -101,11 +104,18 @@ def _write_sgrna_summary(
     def sep(ch: str) -> None:
         blocks.append(np.full((n, 1), ord(ch), dtype=np.uint8))
 
-    blocks.append(_text_block(stats["sgrna"].astype(str).tolist()))
-    sep("\t")
-    blocks.append(_text_block(stats["Gene"].astype(str).tolist()))
-    for lo, k in ((0, nc), (nc, nt)):
+    ids = stats["sgrna"].astype(str).tolist()
+    genes = stats["Gene"].astype(str).tolist()
+    # numpy pads text to the longest value: past _WIDE characters the two text columns are
+    # joined per row instead, so one long id does not make an n x width matrix
+    wide = max((len(x) for x in ids + genes), default=0) > _WIDE
+    if not wide:
+        blocks.append(_text_block(ids))
         sep("\t")
+        blocks.append(_text_block(genes))
+    for lo, k in ((0, nc), (nc, nt)):
+        if blocks:
+            sep("\t")
         for j in range(k):
             if j:
                 sep("/")
@@ -120,6 +130,11 @@ def _write_sgrna_summary(
     sep("\n")
     mat = np.concatenate(blocks, axis=1).ravel()
     body = mat[mat != 0].tobytes()
+    if wide:
+        rest = body.split(b"\n")[:-1]
+        body = b"".join(
+            f"{i}\t{g}\t".encode() + r + b"\n" for i, g, r in zip(ids, genes, rest, strict=True)
+        )
     with atomic_open(path, "wb") as fh:
         fh.write(("\t".join(SGRNA_COLUMNS) + "\n").encode("utf-8"))
         fh.write(body)
