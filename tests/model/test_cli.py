@@ -143,3 +143,23 @@ def test_simulate_out_equals_library(tmp_path, capsys):
         check_dtype=False,
     )
     assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(res.to_dict()))
+
+
+def test_tcd50_out_equals_library(tmp_path, capsys):
+    """simulate tcd50 --out writes TCD50Result.write's files; --json prints to_dict()."""
+    import numpy as np
+
+    from ifnexus.model import tcd50
+
+    out = tmp_path / "cli"
+    argv = ["simulate", "tcd50", "--doses", "10:60:10", "--host", "nude", "--patients", "20",
+            "--seed", "1", "--json", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    res = tcd50(np.arange(10.0, 61.0, 10.0), n_patients=20, rng=1, host="nude")
+    files = res.write(tmp_path / "lib")
+    assert [f.name for f in files] == ["tcd50.csv", "tcd50.png", "summary.json"]
+    for name in ("tcd50.csv", "summary.json"):
+        assert (out / name).read_bytes() == (tmp_path / "lib" / name).read_bytes(), name
+    assert printed == json.loads(json.dumps(res.to_dict()))
+    assert printed["host"] == "t-cell-deficient"  # the alias is recorded by its canonical name

@@ -47,7 +47,13 @@ def test_summary_table_options_and_seed_forms():
     assert t.loc["gamma50", "value"] == pytest.approx(res.b1 * res.tcd50_gy / 4)
     assert t.loc["tcd50", "unit"] == "Gy" and res.seed == 5
     with pytest.warns(FutureWarning, match="to_dict"):
-        assert res.summary() == res.to_dict()
+        old_dict = res.summary()  # the old method's dict: the fit only
+    assert set(old_dict) == {"tcd50_gy", "logit_intercept", "logit_slope_per_gy", "gamma50",
+                             "doses", "control"}  # fmt: skip
+    assert old_dict.items() <= res.to_dict().items()
+    run = {k: res.to_dict()[k] for k in ("setting", "fractions", "n_patients", "genotype", "host")}
+    assert run == {"setting": "mouse", "fractions": 1, "n_patients": 40,
+                   "genotype": "wild-type", "host": "immunocompetent"}  # fmt: skip
     # run options never change the numbers; the old keyword warns
     same = tcd50(grid, rng=5, options=RunOptions(n_jobs=-1, chunk_size=1024), **kw)
     pd.testing.assert_frame_equal(same.table, res.table)

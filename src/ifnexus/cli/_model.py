@@ -197,15 +197,9 @@ def tcd50_cmd(
         res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,
                     genotype=tumour, host=host, interventions=list(intervention or []), days=days,
                     disease=disease, **kw)  # fmt: skip
-    summary = {"setting": setting, "fractions": fractions, "n_patients": patients,
-               "genotype": tumour or "wild-type", "host": host or "immunocompetent", **res.to_dict()}  # fmt: skip
+    summary = res.to_dict()  # the run (setting, fractions, tumours, genotype, host) and the fit
     if out is not None:
-        from ifnexus._figures import save_figure
-        from ifnexus.model._plots import plot_tcd50
-
-        write_table(res.table, out / "tcd50.csv")
-        save_figure(plot_tcd50(res.table, res.b0, res.b1), out / "tcd50.png")  # type: ignore[arg-type]
-        write_text(out / "summary.json", dumps(summary))
+        res.write(out)  # tcd50.csv, tcd50.png, summary.json
     _report(summary, as_json, out)
 
 
