@@ -33,6 +33,7 @@ from ifnexus._optional import dask_client
 from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
+from ifnexus.model._limits import check_days, check_patients, check_record
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
@@ -578,11 +579,8 @@ def _config(
         )
     if setting == "mouse" and disease == "postop":
         raise ValidationError("disease='postop' is defined for the patient setting only")
-    d = DEFAULT_DAYS[setting] if days is None else float(days)
-    if not np.isfinite(d) or d <= 0:
-        raise ValidationError(f"days of follow-up must be > 0, got {days!r}")
-    if record < 0:
-        raise ValidationError(f"record must be >= 0, got {record}")
+    d = DEFAULT_DAYS[setting] if days is None else check_days(days)
+    record = check_record(record)
     return _Config(
         schedule=sched,
         setting=setting,
@@ -627,7 +625,7 @@ def simulate_cohort(
         A schedule string (``"50Gy/25fx"``, ``"8Gy x3"``, ``"0:8,1:8"``, ``"none"``) or a
         :class:`Schedule`.
     n_patients
-        Number of tumours.
+        Number of tumours, at most 5,000,000 (about 520 bytes each in the result table).
     setting
         ``"patient"`` (MPNST, default) or ``"mouse"`` (syngeneic graft).
     disease
@@ -641,14 +639,16 @@ def simulate_cohort(
     interventions
         Intervention strings or :class:`Intervention` objects (see ``parse_intervention``).
     days
-        Follow-up from the first fraction (default 120 for mouse, 730 for patient).
+        Follow-up from the first fraction (default 120 for mouse, 730 for patient; at most
+        3,650).
     rng
         Seed (int, 0 is valid), Generator or None.
     heterogeneity
         Draw tumour parameters from the population distributions (False: every tumour at the
         medians, no sampled IFN-competence loss).
     record
-        Keep full time courses of the first ``record`` tumours.
+        Keep full time courses of the first ``record`` tumours (at most 200, about 1.7 MB
+        each).
     params
         Parameter overrides by name.
     options
@@ -674,9 +674,7 @@ def simulate_cohort(
         fraction over an unirradiated twin; NaN in T-cell-deficient hosts),
         ``log10_clonogens_min``, ``clonogens_end``, ``burden_end``, ``irds_end``.
     """
-    if int(n_patients) < 1:
-        raise ValidationError(f"n_patients must be >= 1, got {n_patients}")
-    n_patients = int(n_patients)
+    n_patients = check_patients(n_patients)
     opts = run_options_from(
         "simulate_cohort", options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler
     )

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
+from ifnexus.model._limits import MAX_DOSE_POINTS, check_days
 from ifnexus.model._solver import integrate
 from ifnexus.model._system import IDX
 from ifnexus.model._tumour import tumour_model
@@ -99,8 +100,9 @@ def in_vitro_curves(
         extra log-kill of the IFN-I loop, ``ln(SF_LQ / SF)``).
     """
     d = _doses(doses)
-    if not days > 0:
-        raise ValidationError(f"days must be > 0, got {days!r}")
+    if d.size > MAX_DOSE_POINTS:
+        raise ValidationError(f"{d.size} doses, over the limit of {MAX_DOSE_POINTS}")
+    days = check_days(days, "days of the colony assay")
     rows = []
     for g in genotypes:
         m = tumour_model("0:1", setting=setting, genotype=g, interventions=interventions,

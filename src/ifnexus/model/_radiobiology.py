@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
+from ifnexus.model._limits import MAX_DAYS, MAX_FRACTIONS
 
 __all__ = [
     "ALPHA_L",
@@ -303,14 +304,17 @@ def parse_schedule(text: str | Schedule) -> Schedule:
     Raises
     ------
     ValidationError
-        Unparseable text, a negative dose, zero fractions, duplicate or negative days; the
-        message names the offending token and the accepted forms.
+        Unparseable text, a negative dose, zero fractions or more than 500, duplicate or
+        negative days or a day after 3,650; the message names the offending token and the
+        accepted forms.
     """
     if isinstance(text, Schedule):
         return text
     if not isinstance(text, str):
         raise ValidationError(f"schedule must be a string, got {type(text).__name__}")
     raw = text.strip()
+    if len(raw) > 20 * MAX_FRACTIONS:
+        raise _bad(raw[:40] + "...", f"{len(raw)} characters; at most {MAX_FRACTIONS} fractions")
     s = raw.lower().replace("\u2009", " ")
     if s in {"none", "0", "0gy", "sham"}:
         return Schedule(np.zeros(0), np.zeros(0), label="none")
@@ -321,12 +325,16 @@ def parse_schedule(text: str | Schedule) -> Schedule:
         total, n = float(m.group(1)), int(m.group(2))
         if n < 1:
             raise _bad(raw, "the number of fractions must be >= 1")
+        if n > MAX_FRACTIONS:
+            raise _bad(raw, f"{n} fractions, over the limit of {MAX_FRACTIONS}")
         return Schedule(weekday_days(n), np.full(n, total / n), label=raw)
     m = _DOSE_X.match(s)
     if m:
         d, n = float(m.group(1)), int(m.group(2))
         if n < 1:
             raise _bad(raw, "the number of fractions must be >= 1")
+        if n > MAX_FRACTIONS:
+            raise _bad(raw, f"{n} fractions, over the limit of {MAX_FRACTIONS}")
         return Schedule(weekday_days(n), np.full(n, d), label=raw)
     if ":" in s:
         days, doses = [], []
@@ -342,8 +350,12 @@ def parse_schedule(text: str | Schedule) -> Schedule:
                 raise _bad(raw, f"token {tok!r} is not two numbers day:dose") from None
             if not (np.isfinite(day) and np.isfinite(dose)) or day < 0 or dose < 0:
                 raise _bad(raw, f"token {tok!r} needs a day >= 0 and a dose >= 0 Gy")
+            if day > MAX_DAYS:
+                raise _bad(raw, f"day {day:g} is over the limit of {MAX_DAYS:g} days")
             days.append(day)
             doses.append(dose)
+        if len(days) > MAX_FRACTIONS:
+            raise _bad(raw, f"{len(days)} fractions, over the limit of {MAX_FRACTIONS}")
         order = np.argsort(days, kind="stable")
         d_sorted = np.asarray(days)[order]
         if np.any(np.diff(d_sorted) == 0):

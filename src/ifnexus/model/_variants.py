@@ -25,6 +25,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ifnexus.errors import UnknownNameError, ValidationError
+from ifnexus.model._limits import MAX_DAYS, MAX_FRACTIONS
 
 __all__ = [
     "GENOTYPES",
@@ -274,6 +275,10 @@ def parse_intervention(text: str | Intervention) -> Intervention:
             ) from None
         if not np.isfinite(kv[k]):
             raise ValidationError(f"intervention {raw!r}: {k} must be finite")
+        if k in {"day", "start", "end", "every"} and abs(kv[k]) > MAX_DAYS:
+            raise ValidationError(
+                f"intervention {raw!r}: {k}={kv[k]:g} is beyond the limit of {MAX_DAYS:g} days"
+            )
     allowed = {"day", "dose", "repeat", "every"} if name in _IMPULSE else {"start", "end", "dose"}
     bad = sorted(set(kv) - allowed)
     if bad:
@@ -295,6 +300,10 @@ def parse_intervention(text: str | Intervention) -> Intervention:
             raise ValidationError(f"intervention {raw!r}: repeat must be a whole number >= 1")
         if every <= 0:
             raise ValidationError(f"intervention {raw!r}: every must be > 0 days")
+        if repeat > MAX_FRACTIONS:
+            raise ValidationError(
+                f"intervention {raw!r}: repeat {repeat:g} is over the limit of {MAX_FRACTIONS}"
+            )
         days = tuple(float(day + k * every) for k in range(int(repeat)))
         return Intervention(name=name, dose=float(dose), days=days)
     if "start" not in kv or "end" not in kv:

@@ -1,0 +1,93 @@
+"""Size limits of the model's inputs, refused up front (the limit is named in the error).
+
+An absurd size should fail in milliseconds with the limit, not run for minutes or exhaust
+memory. The limits are far beyond any experiment:
+
+* ``MAX_DAYS`` = 3,650 days of follow-up (ten years; ``--days``; schedule and intervention days);
+* ``MAX_FRACTIONS`` = 500 fractions in a schedule, and 500 repeats of an intervention;
+* ``MAX_DOSE_POINTS`` = 1,000 doses in a dose grid (``--doses`` of ``tcd50`` and ``--in-vitro``),
+  each at most ``MAX_DOSE_GY`` = 1,000 Gy;
+* ``MAX_PATIENTS`` = 5,000,000 virtual tumours in one cohort (the patient table alone takes
+  about ``BYTES_PER_PATIENT`` = 520 bytes per tumour, 2.6 GB at the limit; for ``tcd50`` the
+  limit holds for tumours x doses);
+* ``MAX_RECORD`` = 200 recorded time courses (``--record``; about ``BYTES_PER_RECORD`` = 1.7 MB
+  each at the default follow-up).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ifnexus.errors import ValidationError
+
+__all__ = [
+    "BYTES_PER_PATIENT",
+    "BYTES_PER_RECORD",
+    "MAX_DAYS",
+    "MAX_DOSE_GY",
+    "MAX_DOSE_POINTS",
+    "MAX_FRACTIONS",
+    "MAX_PATIENTS",
+    "MAX_RECORD",
+    "check_days",
+    "check_patients",
+    "check_record",
+]
+
+MAX_DAYS = 3650.0
+MAX_FRACTIONS = 500
+MAX_DOSE_POINTS = 1000
+MAX_DOSE_GY = 1000.0
+MAX_PATIENTS = 5_000_000
+MAX_RECORD = 200
+BYTES_PER_PATIENT = 520
+BYTES_PER_RECORD = 1_700_000
+
+
+def check_days(days: float, what: str = "days of follow-up") -> float:
+    """Return ``days`` as a float in (0, MAX_DAYS], or raise naming the limit."""
+    try:
+        d = float(days)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{what} must be a number, got {days!r}") from None
+    if not math.isfinite(d) or d <= 0:
+        raise ValidationError(f"{what} must be > 0, got {days!r}")
+    if d > MAX_DAYS:
+        raise ValidationError(
+            f"{what} {d:g} is over the limit of {MAX_DAYS:g} days (ten years); "
+            "the model is calibrated on months of follow-up"
+        )
+    return d
+
+
+def check_patients(n: int, what: str = "n_patients") -> int:
+    """Return ``n`` as an int in [1, MAX_PATIENTS], or raise with the memory it would take."""
+    try:
+        k = int(n)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(f"{what} must be a whole number, got {n!r}") from None
+    if k < 1:
+        raise ValidationError(f"{what} must be >= 1, got {n}")
+    if k > MAX_PATIENTS:
+        raise ValidationError(
+            f"{what} {k} is over the limit of {MAX_PATIENTS} tumours (the result table alone "
+            f"would take about {k * BYTES_PER_PATIENT / 1e9:.1f} GB at {BYTES_PER_PATIENT} bytes "
+            "per tumour); simulate several cohorts with different seeds instead"
+        )
+    return k
+
+
+def check_record(record: int) -> int:
+    """Return ``record`` as an int in [0, MAX_RECORD], or raise naming the limit."""
+    try:
+        k = int(record)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(f"record must be a whole number, got {record!r}") from None
+    if k < 0:
+        raise ValidationError(f"record must be >= 0, got {record}")
+    if k > MAX_RECORD:
+        raise ValidationError(
+            f"record {k} is over the limit of {MAX_RECORD} time courses (about "
+            f"{BYTES_PER_RECORD / 1e6:.1f} MB each, {k * BYTES_PER_RECORD / 1e9:.1f} GB in all)"
+        )
+    return k
