@@ -10,8 +10,10 @@ follow-up, and ``logit P = b0 + b1 D`` is fitted by binomial maximum likelihood 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._cohort import _Summary, run_options_from, simulate_cohort
 from ifnexus.model._limits import MAX_DOSE_GY, MAX_DOSE_POINTS, check_patients
 from ifnexus.model._radiobiology import Schedule, weekday_days
+from ifnexus.model._variants import canonical_host, genotype_label
 
 __all__ = ["TCD50Result", "fit_logistic", "parse_dose_grid", "tcd50"]
 
@@ -107,6 +110,9 @@ class TCD50Result:
         One row per dose: ``dose`` (Gy), ``n``, ``tcp_mean``, ``local_control``.
     seed
         The seed entropy every dose used (the same tumours at every dose).
+    setting, fractions, n_patients, genotype, host
+        The run: setting, equal fractions per course, tumours per dose, genotype label and
+        canonical host name.
     """
 
     tcd50_gy: float
@@ -115,16 +121,60 @@ class TCD50Result:
     gamma50: float
     table: pd.DataFrame
     seed: int | None = None
+    setting: str = "mouse"
+    fractions: int = 1
+    n_patients: int = 0
+    genotype: str = "wild-type"
+    host: str = "immunocompetent"
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fit as a JSON-ready dict (``simulate tcd50 --json`` without the settings).
-
-        ``tcd50_gy``, ``logit_intercept``, ``logit_slope_per_gy``, ``gamma50``, ``doses`` and
-        ``control`` (mean TCP per dose).
-        """
+    def _fit_dict(self) -> dict[str, Any]:
         return {"tcd50_gy": self.tcd50_gy, "logit_intercept": self.b0, "logit_slope_per_gy": self.b1,
                 "gamma50": self.gamma50, "doses": self.table["dose"].tolist(),
                 "control": self.table["tcp_mean"].tolist()}  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the run and the fit as a JSON-ready dict (the ``simulate tcd50 --json`` object).
+
+        Returns
+        -------
+        dict
+            ``setting``, ``fractions``, ``n_patients``, ``genotype``, ``host``, ``tcd50_gy``,
+            ``logit_intercept``, ``logit_slope_per_gy``, ``gamma50``, ``doses`` and ``control``
+            (mean TCP per dose).
+        """
+        run = {"setting": self.setting, "fractions": self.fractions, "n_patients": self.n_patients,
+               "genotype": self.genotype, "host": self.host}  # fmt: skip
+        return {**run, **self._fit_dict()}
+
+    def write(self, out_dir: str | os.PathLike[str], *, figures: bool = True) -> list[Path]:
+        """Write ``tcd50.csv``, ``tcd50.png`` and ``summary.json`` as ``simulate tcd50 --out`` does.
+
+        Parameters
+        ----------
+        out_dir
+            Output folder (created).
+        figures
+            Also draw the dose-response figure ``tcd50.png``.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The written files (``summary.json`` is :meth:`to_dict`).
+        """
+        from ifnexus._io import write_table, write_text
+        from ifnexus._json import dumps
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = [write_table(self.table, out / "tcd50.csv")]
+        if figures:
+            from ifnexus._figures import save_figure
+            from ifnexus.model._plots import plot_tcd50
+
+            ax = plot_tcd50(self.table, self.b0, self.b1)
+            files.append(save_figure(ax, out / "tcd50.png"))  # type: ignore[arg-type]
+        files.append(write_text(out / "summary.json", dumps(self.to_dict())))
+        return files
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -149,7 +199,7 @@ class TCD50Result:
             index=pd.Index([m for m, _, _ in rows], name="measure"),
         )
         out.attrs["seed"] = self.seed
-        out._legacy = self.to_dict()
+        out._legacy = self._fit_dict()
         return out
 
 
@@ -276,4 +326,7 @@ def tcd50(
         raise ConvergenceError("control does not rise with dose over this grid; no TCD50")
     t50 = -b0 / b1
     return TCD50Result(tcd50_gy=float(t50), b0=b0, b1=b1, gamma50=float(b1 * t50 / 4.0),
-                       table=table, seed=seed)  # fmt: skip
+                       table=table, seed=seed, setting=setting, fractions=int(fractions),
+                       n_patients=int(n_patients),
+                       genotype=genotype_label(cohort_kwargs.get("genotype")),
+                       host=canonical_host(cohort_kwargs.get("host")))  # fmt: skip
