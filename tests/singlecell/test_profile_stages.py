@@ -212,7 +212,7 @@ def test_profile_input_stage(data):
     assert inp.conditions is None
     one = profile_input(data)
     assert set(one.samples) == {"all"}
-    assert profile_input(data, input_kind="lognorm").input_kind_reason == "given by the caller"
+    assert profile_input(data, input_kind="counts").input_kind_reason == "given by the caller"
     with pytest.raises(ValidationError, match="input_kind"):
         profile_input(data, input_kind="tpm")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from ifnexus.cli._files import echo_json, open_h5ad
+from ifnexus.cli._files import echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
     JSON,
@@ -38,7 +38,7 @@ def _load_input(path: Path, layer: str | None):
     if not path.exists():
         raise ValidationError(f"input not found: {path}")
     if path.suffix.lower() == ".h5ad":
-        return open_h5ad(path, backed=True), "cell"
+        return open_h5ad(path, backed=True, layer=layer), "cell"
     if layer is not None:
         raise ValidationError("--layer applies to h5ad input only")
     from ifnexus.tumour import read_expression
@@ -107,9 +107,10 @@ def score_cmd(
         step(f"reading {input.name}")
         data, id_name = _load_input(input, layer)
         step(f"scoring {len(chosen)} set(s) ({opts.workers} thread(s))")
-        scores = _score(score_sets, data, chosen, opts, method=method.value, rng=seed, species=sp,
-                        layer=layer, use_raw=use_raw, min_genes=min_genes,
-                        transform="lognorm" if lognorm else "none")  # fmt: skip
+        with naming_input(input):
+            scores = _score(score_sets, data, chosen, opts, method=method.value, rng=seed,
+                            species=sp, layer=layer, use_raw=use_raw, min_genes=min_genes,
+                            transform="lognorm" if lognorm else "none")  # fmt: skip
         step("writing scores and the gene report")
         scores.index.name = id_name
         files = [str(write_table(scores, scores_path, index=True))]

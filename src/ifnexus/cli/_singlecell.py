@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ifnexus.cli._files import echo_json, open_h5ad
+from ifnexus.cli._files import echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
     JSON,
@@ -89,15 +89,17 @@ def profile_cmd(
     opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
     with progress(f"profiling {input.name}", total=3, quiet=quiet) as step:
         step(f"reading {input.name}" + (" (backed)" if backed else ""))
-        adata = open_h5ad(input, backed=backed)
+        adata = open_h5ad(input, backed=backed, layer=layer)
         try:
             step(f"scoring, annotating and summarising cells ({opts.workers} thread(s))")
-            result = _profile(profile, adata, opts, species=species.value if species else None,
-                              sample_key=sample_key, condition_key=condition_key,
-                              reference=reference,
-                              input_kind=input_kind.value if input_kind else None, layer=layer,
-                              acute_threshold=acute, chronic_threshold=chronic, rng=seed,
-                              key_added=key_added, overwrite=overwrite)  # fmt: skip
+            with naming_input(input):
+                result = _profile(
+                    profile, adata, opts, species=species.value if species else None,
+                    sample_key=sample_key, condition_key=condition_key, reference=reference,
+                    input_kind=input_kind.value if input_kind else None, layer=layer,
+                    acute_threshold=acute, chronic_threshold=chronic, rng=seed,
+                    key_added=key_added, overwrite=overwrite,
+                )  # fmt: skip
             step("writing tables and figures")
             paths = write_profile(result, adata, out, figures=not no_figures)
         finally:

@@ -9,19 +9,129 @@ exactly as scanpy cuts them: ``n_items = round(n_pool / (n_bins - 1))`` and
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ifnexus._runoptions import RunOptions
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.scoring._chunks import Transform, accumulate_stats, fold_chunks, run_options
 from ifnexus.scoring._source import ExpressionSource, expression_source
 
 logger = logging.getLogger(__name__)
+
+#: Largest value accepted as log-normalised (``log1p`` of 1e6 counts per 10k is 13.8).
+MAX_LOG_VALUE = 30.0
+#: Rows read to judge whether values are counts or log-normalised.
+EVIDENCE_ROWS = 2000
+
+
+def value_evidence(source: ExpressionSource, *, n_rows: int = EVIDENCE_ROWS) -> dict[str, Any]:
+    """Summarise the first ``n_rows`` rows: are the values whole numbers, and how large.
+
+    Parameters
+    ----------
+    source
+        The matrix (:func:`~ifnexus.scoring.expression_source`).
+    n_rows
+        Rows read (from the top).
+
+    Returns
+    -------
+    dict
+        ``n_rows`` (rows read), ``n_values`` (stored finite non-zero values), ``integer``
+        (all of them whole numbers), ``max`` (their largest; 0.0 when there are none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ifnexus.scoring import expression_source
+    >>> src = expression_source(np.array([[0.0, 2.0], [7.0, 1.0]]), var_names=["A", "B"])
+    >>> value_evidence(src)
+    {'n_rows': 2, 'n_values': 3, 'integer': True, 'max': 7.0}
+    """
+    stop = min(int(n_rows), source.shape[0])
+    block = source.reader(0, stop) if stop > 0 else np.empty((0, source.shape[1]))
+    vals = block.data if sparse.issparse(block) else np.asarray(block).ravel()
+    vals = np.asarray(vals, dtype=np.float64)
+    vals = vals[np.isfinite(vals) & (vals != 0)]
+    return {
+        "n_rows": stop,
+        "n_values": int(vals.size),
+        "integer": bool(np.all(vals == np.round(vals))),
+        "max": float(vals.max()) if vals.size else 0.0,
+    }
+
+
+def check_transform(source: ExpressionSource, transform: Transform) -> None:
+    """Refuse ``transform="lognorm"`` (normalise and log1p) on values that are already logged.
+
+    Counts are non-negative integers; log-normalised values are non-integer and small. So
+    non-integer values no larger than :data:`MAX_LOG_VALUE` in the first rows, with
+    ``transform="lognorm"``, would be logged twice: an error, with the evidence. (Non-integer
+    values above it, e.g. TPM, may be normalised and logged: accepted.)
+
+    Parameters
+    ----------
+    source
+        The matrix.
+    transform
+        ``"none"`` or ``"lognorm"``.
+
+    Returns
+    -------
+    None
+        When the values fit the transform.
+
+    Raises
+    ------
+    ValidationError
+        ``transform="lognorm"`` on values that look log-normalised already.
+    """
+    if transform != "lognorm":
+        return
+    ev = value_evidence(source)
+    if ev["n_values"] and not ev["integer"] and ev["max"] <= MAX_LOG_VALUE:
+        raise ValidationError(
+            f"{source.description}: asked to normalise and log-transform counts (lognorm), but "
+            f"the values of the first {ev['n_rows']} rows are non-integer with max "
+            f"{ev['max']:.3g}: this looks log-normalised already; score it as it is (score: "
+            "drop --lognorm; sc profile: --input-kind lognorm, or leave the kind detected)"
+        )
+
+
+def warn_if_counts(source: ExpressionSource, transform: Transform) -> None:
+    """Warn when unnormalised counts are scored as they are (``transform="none"``).
+
+    Parameters
+    ----------
+    source
+        The matrix.
+    transform
+        ``"none"`` or ``"lognorm"``; only ``"none"`` is checked.
+
+    Returns
+    -------
+    None
+        An :class:`~ifnexus.errors.IfnexusWarning` is emitted when the first rows hold only
+        whole numbers, the largest above :data:`MAX_LOG_VALUE`.
+    """
+    if transform != "none":
+        return
+    ev = value_evidence(source)
+    if ev["n_values"] and ev["integer"] and ev["max"] > MAX_LOG_VALUE:
+        warnings.warn(
+            f"{source.description}: the values of the first {ev['n_rows']} rows are whole "
+            f"numbers up to {ev['max']:g}: raw counts? They are scored as they are; to "
+            "normalise and log-transform them first pass transform='lognorm' (score --lognorm)",
+            IfnexusWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass(frozen=True)
@@ -195,13 +305,14 @@ def _prepare_source(
 ) -> ScoringBackground:
     n_obs, n_vars = source.shape
     if n_obs == 0 or n_vars == 0:
-        raise ValidationError(f"{source.description} is empty (shape {n_obs} x {n_vars})")
+        raise InputFormatError(f"{source.description} is empty (shape {n_obs} x {n_vars})")
     if source.var_names.has_duplicates:
         dup = source.var_names[source.var_names.duplicated()].unique()[:5].tolist()
-        raise ValidationError(
+        raise InputFormatError(
             f"{source.description} has duplicated gene names {dup}; make them unique first "
             "(e.g. AnnData.var_names_make_unique())"
         )
+    check_transform(source, transform)
     sums, lo, hi = fold_chunks(
         source,
         accumulate_stats,
@@ -212,12 +323,12 @@ def _prepare_source(
     bad = ~np.isfinite(sums)
     if bad.any():
         names = source.var_names[bad][:5].tolist()
-        raise ValidationError(
+        raise InputFormatError(
             f"{source.description} holds non-finite values (NaN or infinity) in {int(bad.sum())} "
             f"gene(s), e.g. {names}; expected finite expression values"
         )
     if lo < 0 and not allow_negative:
-        raise ValidationError(
+        raise InputFormatError(
             f"{source.description} holds negative values (minimum {lo:.4g}); expected "
             "non-negative counts or log-normalised expression. Scaled data? Score .raw or a "
             "log-normalised layer instead"

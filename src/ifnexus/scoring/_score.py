@@ -25,7 +25,7 @@ import pandas as pd
 from ifnexus import __version__
 from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ValidationError
-from ifnexus.scoring._background import ScoringBackground, _prepare_source
+from ifnexus.scoring._background import ScoringBackground, _prepare_source, warn_if_counts
 from ifnexus.scoring._chunks import (
     Transform,
     apply_transform,
@@ -303,6 +303,7 @@ def score_sets(
     if resolved and method == "mean-control":
         # stage 2: gene means and bins (unless given)
         if background is None:
+            warn_if_counts(source, transform)
             background = _prepare_source(
                 source,
                 n_bins=n_bins,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ifnexus.errors import ValidationError
+from ifnexus.errors import InputFormatError, ValidationError
 
 #: A row block: a dense float ``numpy.ndarray`` or a ``scipy.sparse.csr_matrix``. Typed as
 #: ``Any`` because scipy ships no type information that mypy can narrow with ``issparse``.
@@ -75,11 +75,11 @@ def _as_block(x: Any) -> Block:
     if sparse.issparse(x):
         x = sparse.csr_matrix(x) if not isinstance(x, sparse.csr_matrix) else x
         if x.dtype.kind not in "fiub":
-            raise ValidationError(f"expression values must be numeric, got dtype {x.dtype}")
+            raise InputFormatError(f"expression values must be numeric, got dtype {x.dtype}")
         return x
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiub":
-        raise ValidationError(f"expression values must be numeric, got dtype {arr.dtype}")
+        raise InputFormatError(f"expression values must be numeric, got dtype {arr.dtype}")
     return arr
 
 
@@ -177,7 +177,7 @@ def from_array(
     mod = type(x).__module__
     if mod.startswith("dask"):
         if x.dtype.kind not in "fiub":
-            raise ValidationError(f"expression values must be numeric, got dtype {x.dtype}")
+            raise InputFormatError(f"expression values must be numeric, got dtype {x.dtype}")
         if len(x.chunks[1]) > 1:
             x = x.rechunk({1: -1})
 
@@ -240,7 +240,7 @@ def expression_source(
     if isinstance(data, pd.DataFrame):
         bad = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
         if bad:
-            raise ValidationError(
+            raise InputFormatError(
                 f"expression table has non-numeric column(s): {', '.join(map(str, bad[:5]))}"
             )
         return from_array(

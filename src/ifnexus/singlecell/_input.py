@@ -12,12 +12,14 @@ from typing import Literal
 
 import numpy as np
 
-from ifnexus.errors import ValidationError
+from ifnexus.errors import InputFormatError, ValidationError
 from ifnexus.scoring import ExpressionSource
+from ifnexus.scoring._background import MAX_LOG_VALUE as _MAX_LOG
+from ifnexus.scoring._background import value_evidence
 
 InputKind = Literal["counts", "lognorm"]
 #: Largest value accepted as log-normalised (log1p(1e6) is 13.8).
-MAX_LOG_VALUE = 30.0
+MAX_LOG_VALUE = _MAX_LOG
 
 
 def detect_input_kind(source: ExpressionSource, *, n_rows: int = 2000) -> tuple[InputKind, str]:
@@ -48,14 +50,14 @@ def detect_input_kind(source: ExpressionSource, *, n_rows: int = 2000) -> tuple[
     )
     vals = np.asarray(vals, dtype=np.float64)
     if vals.size == 0 or not np.any(vals):
-        raise ValidationError(
+        raise InputFormatError(
             f"{source.description}: the first rows hold only zeros; cannot tell counts from log values"
         )
     if not np.isfinite(vals).all():
-        raise ValidationError(f"{source.description} holds non-finite values (NaN or infinity)")
+        raise InputFormatError(f"{source.description} holds non-finite values (NaN or infinity)")
     lo, hi = float(vals.min()), float(vals.max())
     if lo < 0:
-        raise ValidationError(
+        raise InputFormatError(
             f"{source.description} holds negative values (minimum {lo:.4g}); expected counts or "
             "log-normalised expression (scaled data? use .raw or a counts layer)"
         )
@@ -66,7 +68,52 @@ def detect_input_kind(source: ExpressionSource, *, n_rows: int = 2000) -> tuple[
             "lognorm",
             f"non-integer values with maximum {hi:.3g} (<= {MAX_LOG_VALUE:g}, a log scale)",
         )
-    raise ValidationError(
+    raise InputFormatError(
         f"{source.description} holds non-integer values up to {hi:.4g}: normalised but not "
         "log-transformed? Give counts or log1p-normalised values (or say input_kind=...)"
     )
+
+
+def check_input_kind(source: ExpressionSource, input_kind: InputKind) -> str:
+    """Check an ``input_kind`` given by the caller against the values; return why it stands.
+
+    ``"counts"`` on non-integer values no larger than :data:`MAX_LOG_VALUE` (log-normalised:
+    they would be normalised and logged twice) and ``"lognorm"`` on whole numbers above it
+    (counts: they would be scored unnormalised) are refused with the evidence; anything else
+    is accepted as given.
+
+    Parameters
+    ----------
+    source
+        The matrix.
+    input_kind
+        ``"counts"`` or ``"lognorm"``, as given.
+
+    Returns
+    -------
+    str
+        The reason recorded with the kind (``"given by the caller"``).
+
+    Raises
+    ------
+    ValidationError
+        The values contradict ``input_kind`` (the message shows the evidence).
+    """
+    if input_kind not in ("counts", "lognorm"):
+        raise ValidationError(f"input_kind must be 'counts' or 'lognorm', got {input_kind!r}")
+    ev = value_evidence(source)
+    if not ev["n_values"]:
+        return "given by the caller"
+    first = f"the first {ev['n_rows']} rows of {source.description}"
+    if input_kind == "counts" and not ev["integer"] and ev["max"] <= MAX_LOG_VALUE:
+        raise ValidationError(
+            f"input_kind 'counts' but {first} hold non-integer values with max "
+            f"{ev['max']:.3g}: this looks log-normalised; use input_kind='lognorm' or leave it "
+            "detected"
+        )
+    if input_kind == "lognorm" and ev["integer"] and ev["max"] > MAX_LOG_VALUE:
+        raise ValidationError(
+            f"input_kind 'lognorm' but {first} hold only whole numbers, up to {ev['max']:g}: "
+            "these look like raw counts; use input_kind='counts' or leave it detected"
+        )
+    return "given by the caller"

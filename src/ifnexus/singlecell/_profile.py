@@ -54,7 +54,7 @@ from ifnexus.scoring import (
 from ifnexus.scoring._chunks import Transform, run_options
 from ifnexus.singlecell._annotate import annotate_cells
 from ifnexus.singlecell._ifn_state import call_ifn_state
-from ifnexus.singlecell._input import InputKind, detect_input_kind
+from ifnexus.singlecell._input import InputKind, check_input_kind, detect_input_kind
 from ifnexus.singlecell._markers import REQUIRED_SIGNATURES, SIGNATURES, cell_type_markers
 from ifnexus.singlecell._pseudobulk import pseudobulk
 from ifnexus.singlecell._samples import compare_conditions, summarise_samples
@@ -225,10 +225,8 @@ def profile_input(
     conditions = _obs_column(adata, condition_key, "condition key") if condition_key else None
     if input_kind is None:
         input_kind, why = detect_input_kind(source)
-    elif input_kind in ("counts", "lognorm"):
-        why = "given by the caller"
     else:
-        raise ValidationError(f"input_kind must be 'counts' or 'lognorm', got {input_kind!r}")
+        why = check_input_kind(source, input_kind)
     logger.info("input: %s (%s)", input_kind, why)
     return ProfileInput(
         source=source,
