@@ -194,3 +194,17 @@ def test_library_errors_name_the_cli_flags(capsys):
     assert main(["simulate", "--schedule", "8Gy x3", "--patients", "0"]) == 2
     err = capsys.readouterr().err
     assert "--patients must be >= 1" in err and "n_patients" not in err
+
+
+def test_run_options_seed_and_quiet_are_declared_once():
+    """--jobs, --chunk-size, --scheduler, --seed, --quiet come from cli/_options.py only."""
+    from pathlib import Path
+
+    import ifnexus.cli
+
+    shared = ('"--jobs"', '"--chunk-size"', '"--scheduler"', '"--seed"', '"--quiet"', '"--n-jobs"')
+    for path in Path(ifnexus.cli.__file__).parent.glob("_*.py"):
+        if path.name in {"_options.py", "_app.py"}:
+            continue
+        text = path.read_text()
+        assert not [flag for flag in shared if flag in text], path.name

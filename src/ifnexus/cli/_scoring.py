@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from ifnexus.cli._files import echo_json, naming_input, open_h5ad
+from ifnexus.cli._files import check_out_dir, echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
     JSON,
@@ -48,7 +48,9 @@ def _load_input(path: Path, layer: str | None):
 
 def score_cmd(
     input: Path = typer.Argument(
-        ..., help="h5ad (cells x genes) or a genes x samples table (CSV/TSV/GCT)."
+        ...,
+        metavar="INPUT",
+        help="h5ad (cells x genes) or a genes x samples table (CSV/TSV/GCT).",
     ),
     sets: str | None = typer.Option(
         None, "--sets", help="Shipped set names, comma-separated (e.g. IFNA,ISG.RS)."
@@ -145,6 +147,7 @@ def _outputs(out: Path, report: Path | None) -> tuple[Path, Path | None]:
             "OUT/gene_report.csv); a file path will be an error in 0.3"
         )
         return out, report
+    check_out_dir(out)
     if report is not None:
         warn("--report is deprecated: the gene report is written to OUT/gene_report.csv")
     return out / "scores.csv", report if report is not None else out / "gene_report.csv"

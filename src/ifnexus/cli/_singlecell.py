@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ifnexus.cli._files import echo_json, naming_input, open_h5ad
+from ifnexus.cli._files import check_out_dir, echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
     JSON,
@@ -18,6 +18,7 @@ from ifnexus.cli._options import (
     chunk_size_option,
     run_kwargs,
     run_options,
+    scheduler_option,
     seed_option,
 )
 from ifnexus.cli._progress import progress
@@ -34,7 +35,7 @@ class KindChoice(enum.StrEnum):
 
 @app.command("profile")
 def profile_cmd(
-    input: Path = typer.Argument(..., help="AnnData .h5ad (cells x genes)."),
+    input: Path = typer.Argument(..., metavar="INPUT", help="AnnData .h5ad (cells x genes)."),
     species: SpeciesChoice | None = SPECIES_DETECTED,
     sample_key: str | None = typer.Option(None, "--sample-key", help=".obs column of the sample."),
     condition_key: str | None = typer.Option(
@@ -61,12 +62,7 @@ def profile_cmd(
     ),
     chunk_size: int | None = chunk_size_option("Cells"),
     jobs: int = JOBS,
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help="Dask scheduler address (e.g. tcp://host:8786): score the chunks on that cluster "
-        "(same results as in process). With --backed the workers read the file themselves.",
-    ),
+    scheduler: str | None = scheduler_option("With --backed the workers read the file themselves."),
     key_added: str = typer.Option(
         "ifnexus",
         "--key-added",
@@ -86,6 +82,7 @@ def profile_cmd(
     """Per-cell scores, cell types, IFN states; per-sample summaries, comparisons, pseudobulk."""
     from ifnexus.singlecell import profile, write_profile
 
+    check_out_dir(out)
     opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
     with progress(f"profiling {input.name}", total=3, quiet=quiet) as step:
         step(f"reading {input.name}" + (" (backed)" if backed else ""))
