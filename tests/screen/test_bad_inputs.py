@@ -938,3 +938,59 @@ def test_mageck_test_in_memory_table_is_checked_like_a_file(sgrna, gene, count, 
     )
     with pytest.raises(ValidationError, match=pattern):
         mageck_test(counts, "A", "T0", rng=0)
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=200),
+                      st.text(alphabet="set,gene\t\n#SAB\xe9", max_size=120).map(str.encode)),
+       suffix=st.sampled_from([".tsv", ".csv", ".txt"]))  # fmt: skip
+def test_property_read_gene_set_table(tmp_path, data, suffix):
+    from ifnexus.genesets._gmt import read_gene_set_table
+
+    got = _run_property(read_gene_set_table, _fuzz_file(tmp_path, data, suffix, False))
+    if got is not None:
+        assert got and all(s.genes for s in got.values())
+
+
+# the CLI's own parsers of sample groups, comparisons and doublings
+SPEC = st.text(alphabet="AB0123,-. T_\t", max_size=12)
+
+
+@FUZZ
+@given(spec=st.one_of(SPEC, st.integers(-3, 5), st.lists(st.one_of(SPEC, st.integers(-2, 4)),
+                                                          max_size=3)))  # fmt: skip
+def test_property_parse_samples(spec):
+    from ifnexus.screen import parse_samples
+
+    samples = ["T0", "A", "B", "1"]
+    try:
+        got = parse_samples(spec, samples)
+    except IfnexusError:
+        return
+    assert got and len(set(got)) == len(got) and all(0 <= i < len(samples) for i in got)
+
+
+@FUZZ
+@given(t=st.one_of(st.none(), SPEC, st.lists(SPEC, max_size=3)),
+       c=st.one_of(st.none(), SPEC, st.lists(SPEC, max_size=3)),
+       day0=st.one_of(st.none(), SPEC))  # fmt: skip
+def test_property_parse_comparisons(t, c, day0):
+    from ifnexus.screen import parse_comparisons
+
+    try:
+        got = parse_comparisons(["T0", "A", "B"], t, c, day0_label=day0)
+    except IfnexusError:
+        return
+    assert got and all(x.treatment for x in got)
+
+
+@FUZZ
+@given(text=st.one_of(st.none(), st.text(alphabet="gamtaurho=,/0123.e-x ", max_size=30)))
+def test_property_parse_doublings(text):
+    from ifnexus.cli._screen import _parse_doublings
+
+    try:
+        got = _parse_doublings(text)
+    except IfnexusError:
+        return
+    assert got is None or all(k in ("gamma", "tau", "rho") and v for k, v in got.items())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from pathlib import Path
 
-from ifnexus._textfile import decode_text
+from ifnexus._textfile import decode_text, read_text_bytes
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets._geneset import GeneSet
 
@@ -74,13 +75,12 @@ def read_gene_set_table(
     import pandas as pd
 
     p = Path(path)
-    if not p.is_file():
-        raise InputFormatError(f"{p}: gene-set file not found")
+    raw = read_text_bytes(p, "gene-set file")  # UTF-8, gzip and NUL checks with line and byte
     sep = "," if p.suffix.lower() == ".csv" else "\t"
     try:
-        df = pd.read_csv(p, sep=sep, dtype=str, comment="#")
-    except Exception as exc:  # pandas raises several parser errors
-        raise InputFormatError(f"{p}: could not parse as a table: {exc}") from exc
+        df = pd.read_csv(io.BytesIO(raw), sep=sep, dtype=str, comment="#")
+    except (ValueError, pd.errors.ParserError) as exc:  # EmptyDataError is a ValueError
+        raise InputFormatError(f"{p}: could not parse as a table: {exc}") from None
     cols = {c.lower(): c for c in df.columns}
     set_col = next(
         (cols[c] for c in ("set", "term", "gene_set", "geneset", "source") if c in cols), None
