@@ -149,7 +149,7 @@ def dask_client(scheduler: Any, *, purpose: str, timeout: float | None = None) -
     if own:
         try:
             client = distributed.Client(scheduler, set_as_default=False, timeout=f"{wait}s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: bad address
             raise ValidationError(
                 f"scheduler {scheduler!r}: cannot reach the Dask scheduler within {wait:g} s "
                 f"({exc}); check the address and that the scheduler is running "

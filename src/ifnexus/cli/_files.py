@@ -256,12 +256,34 @@ def out_file(out: Path, name: str, *, file_suffixes: tuple[str, ...]) -> Path:
 def naming_input(path: Path) -> Iterator[None]:
     """Prefix ``path`` to an :class:`InputFormatError` raised inside that does not name it.
 
-    The library's value checks (non-finite, negative, non-numeric values, an empty matrix)
-    speak of "AnnData.X"; on the command line the message names the file as well.
+    The library's value checks (non-finite, negative, non-numeric values, an empty matrix, a
+    transform the values contradict) speak of "AnnData.X" or "DataFrame"; on the command line
+    the message names the file as well.
     """
     try:
         yield
-    except InputFormatError as exc:
-        if str(path) in str(exc):
+    except ValidationError as exc:
+        msg = str(exc)
+        about_data = isinstance(exc, InputFormatError) or msg.startswith(_DATA_PREFIXES)
+        if str(path) in msg or not about_data:
             raise
-        raise InputFormatError(f"{path}: {exc}") from exc
+        raise type(exc)(f"{path}: {msg}") from exc
+
+
+#: How the library names an input matrix at the start of its messages.
+_DATA_PREFIXES = ("AnnData", "DataFrame")
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that is an existing file (it names the output directory).
+
+    Raises
+    ------
+    ValidationError
+        ``out`` exists and is not a directory.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValidationError(
+            f"--out {out} is an existing file; --out names the output directory (give a new or "
+            "existing directory)"
+        )

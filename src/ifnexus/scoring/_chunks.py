@@ -8,9 +8,11 @@ the numbers do not depend on where a chunk was computed.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -18,7 +20,7 @@ from scipy import sparse
 
 from ifnexus._optional import dask_client, import_optional
 from ifnexus._runoptions import RunOptions, as_run_options
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusError, ValidationError
 from ifnexus.scoring._kernels import column_sums, compact_weights, csr_times_weights
 from ifnexus.scoring._source import Block, ExpressionSource, read_backed_rows
 
@@ -29,6 +31,80 @@ Transform = Literal["none", "lognorm"]
 TARGET_SUM = 1e4
 #: Rows per chunk when ``RunOptions.chunk_size`` is None.
 DEFAULT_CHUNK_SIZE = 20_000
+#: Copies of a dense float64 chunk a pass may hold at once (the block, its float64 or
+#: normalised copy, a product); a chunk needing more than the available memory is refused.
+DENSE_COPIES = 3
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (psutil, else the OS's free pages); None if unknown."""
+    try:
+        import psutil  # type: ignore[import-untyped]
+
+        return int(psutil.virtual_memory().available)
+    except Exception:  # noqa: BLE001 - psutil missing or unsupported: fall back to the OS
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_chunk_memory(source: ExpressionSource, chunk_size: int, *, dense: bool) -> None:
+    """Refuse up front a chunk whose dense float64 copies would not fit in memory.
+
+    Parameters
+    ----------
+    source
+        The matrix (its number of genes and rows).
+    chunk_size
+        Rows per chunk.
+    dense
+        Whether the pass holds chunks as dense arrays (a dense input, or a kernel such as
+        ssGSEA that ranks every gene); CSR chunks take the memory of their stored values only.
+
+    Returns
+    -------
+    None
+        When :data:`DENSE_COPIES` dense float64 copies of one chunk fit in the available
+        memory (or it is unknown).
+
+    Raises
+    ------
+    ValidationError
+        The chunk would not fit; the message gives its size, the memory available and the
+        largest ``chunk_size`` that fits.
+    """
+    if not dense:
+        return
+    n_obs, n_vars = source.shape
+    rows = min(int(chunk_size), n_obs)
+    need = DENSE_COPIES * 8 * rows * max(n_vars, 1)
+    avail = available_memory()
+    if avail is None or need <= avail:
+        return
+    fits = avail // (DENSE_COPIES * 8 * max(n_vars, 1))
+    raise ValidationError(
+        f"chunk_size {rows} rows x {n_vars} genes needs about {need / 2**30:.3g} GiB as dense "
+        f"float64 chunks, but {avail / 2**30:.3g} GiB of memory is available: the limit here is "
+        f"chunk_size {max(int(fits), 0)}; use a smaller chunk_size (or a sparse / backed input)"
+    )
+
+
+@contextmanager
+def memory_advice(chunk_size: int) -> Iterator[None]:
+    """Turn an out-of-memory error inside into an :class:`~ifnexus.errors.IfnexusError` with advice.
+
+    numpy's ``_ArrayMemoryError`` is a ``MemoryError``; both end in a message suggesting a
+    smaller ``chunk_size`` or a backed input instead of a traceback.
+    """
+    try:
+        yield
+    except MemoryError as exc:
+        raise IfnexusError(
+            f"out of memory while processing chunks of {chunk_size} rows ({exc or 'MemoryError'}); "
+            "use a smaller chunk_size, or read the h5ad backed (--backed) instead of into memory"
+        ) from exc
 
 
 def run_options(
@@ -189,6 +265,7 @@ def map_chunks(
     *args: Any,
     options: RunOptions | None = None,
     with_bounds: bool = False,
+    dense: bool = False,
 ) -> tuple[list[tuple[int, int]], list[Any]]:
     """Run ``kernel(block, *args)`` on every row chunk; results in chunk order.
 
@@ -196,9 +273,25 @@ def map_chunks(
     dask; a backed h5ad on a cluster is read by the workers themselves (by file name and key).
     In memory, ``options.workers > 1`` runs chunks on threads (scipy and numpy release the
     GIL). ``with_bounds=True`` calls ``kernel(block, start, stop, *args)``, for kernels that
-    need per-row data of their chunk (e.g. group codes).
+    need per-row data of their chunk (e.g. group codes). ``dense=True`` says the kernel makes
+    CSR chunks dense (for the up-front memory check, :func:`check_chunk_memory`); running out
+    of memory ends in an :class:`~ifnexus.errors.IfnexusError` with advice.
     """
     opts = as_run_options(options)
+    size = opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE)
+    if opts.scheduler is None:
+        check_chunk_memory(source, size, dense=dense or not source.sparse)
+    with memory_advice(size):
+        return _map_chunks(source, kernel, args, opts, with_bounds)
+
+
+def _map_chunks(
+    source: ExpressionSource,
+    kernel: Callable[..., Any],
+    args: tuple[Any, ...],
+    opts: RunOptions,
+    with_bounds: bool,
+) -> tuple[list[tuple[int, int]], list[Any]]:
     scheduler, workers = opts.scheduler, opts.workers
     bounds = source.bounds(opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE))
     if source.dask is not None or scheduler is not None:
@@ -233,8 +326,19 @@ def fold_chunks(
 
     The fold is sequential so that the result does not depend on the chunking or on where
     the chunks were read; on dask the reads run in parallel and only the fold is a chain.
+    Running out of memory ends in an :class:`~ifnexus.errors.IfnexusError` with advice.
     """
     opts = as_run_options(options)
+    size = opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE)
+    if opts.scheduler is None:
+        check_chunk_memory(source, size, dense=not source.sparse)
+    with memory_advice(size):
+        return _fold_chunks(source, step, args, opts)
+
+
+def _fold_chunks(
+    source: ExpressionSource, step: Callable[..., Any], args: tuple[Any, ...], opts: RunOptions
+) -> Any:
     scheduler, workers = opts.scheduler, opts.workers
     bounds = source.bounds(opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE))
     if source.dask is not None or scheduler is not None:

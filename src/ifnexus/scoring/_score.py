@@ -155,6 +155,7 @@ def ssgsea_scores(
         alpha,
         transform,
         options=as_run_options(options),
+        dense=True,
     )
     return np.vstack(parts)
 

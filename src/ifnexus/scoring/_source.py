@@ -40,6 +40,8 @@ class ExpressionSource:
         The dask array when the input is one (chunks are computed by dask).
     backed
         ``(filename, key)`` of an h5ad element when the rows live on disk.
+    sparse
+        Whether row blocks come as CSR (only the stored values take memory) rather than dense.
     """
 
     obs_names: pd.Index
@@ -48,6 +50,7 @@ class ExpressionSource:
     reader: Callable[[int, int], Block]
     dask: Any = None
     backed: tuple[str, str] | None = None
+    sparse: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -144,10 +147,17 @@ def _from_anndata(adata: Any, layer: str | None, use_raw: bool | None) -> Expres
             return _as_block(x[a:b])
 
         return ExpressionSource(
-            obs_names, var_names, f"{where} (backed: {filename})", read, backed=(filename, key)
+            obs_names,
+            var_names,
+            f"{where} (backed: {filename})",
+            read,
+            backed=(filename, key),
+            sparse=getattr(x, "format", None) in ("csr", "csc"),
         )
     src = from_array(x, obs_names=obs_names, var_names=var_names)
-    return ExpressionSource(obs_names, var_names, where, src.reader, dask=src.dask)
+    return ExpressionSource(
+        obs_names, var_names, where, src.reader, dask=src.dask, sparse=src.sparse
+    )
 
 
 def from_array(
@@ -190,7 +200,7 @@ def from_array(
     if sparse.issparse(x):
         x = _as_block(x)
         return ExpressionSource(
-            obs_names, var_names, description or "scipy sparse (CSR)", _csr_rows(x)
+            obs_names, var_names, description or "scipy sparse (CSR)", _csr_rows(x), sparse=True
         )
     arr = _as_block(x)
 
