@@ -22,16 +22,29 @@ _UMASK = _read_umask()
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    Inside a run (:func:`ifnexus._runfolder.run_folder`) the temporary file and the rename are
+    journaled, and a file replaced is kept until the run ends, so that a failed run can put the
+    folder back as it was.
+    """
+    from ifnexus import _runfolder
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    run = _runfolder.active()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give outputs the usual mode
     try:
+        if run is not None:
+            run.tmp_created(tmp_path)
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give outputs the usual mode
         yield tmp_path
-        os.replace(tmp_path, target)
+        if run is not None:
+            run.replace(tmp_path, target)
+        else:
+            os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
