@@ -11,15 +11,19 @@ with the observed cumulative incidence (``recovery/local_failure_24m.csv``).
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
 from ifnexus._io import write_text
-from ifnexus.errors import InputFormatError
+from ifnexus._textfile import read_text_bytes
+from ifnexus.errors import IfnexusWarning, InputFormatError
 from ifnexus.report._figures import (
     bar_figure,
     cif_figure,
@@ -32,7 +36,7 @@ from ifnexus.report._figures import (
     timecourse_figure,
     volcano_figure,
 )
-from ifnexus.report._html import Figure, Section, Table, fmt_pct, render_html
+from ifnexus.report._html import _CITE, _SEP, Figure, Section, Table, fmt_pct, render_html
 
 _REQUIRED = (
     "study.json",
@@ -132,19 +136,157 @@ def _versus(base: Table, row0: str, row: str, col: str) -> str:
     return f"{word} it to {base.cite(row, col)}"
 
 
-def _csv(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
+#: The columns the report reads from each table; numeric ones must hold numbers (or be empty).
+_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "model/system_timecourses.csv": (
+        ("scenario",), ("day", "acute_signal", "ustat1", "cd8")),
+    "model/ablations.csv": (("scenario", "kind", "schedule"), ("local_control", "n")),
+    "model/trial.csv": (("regimen", "combination", "ifn_state"), ("local_control", "n")),
+    "inputs/clinical.csv": (("patient_id",), ()),
+    "recovery/screen.csv": (("gene",), ()),
+    "recovery/screen_summary.csv": (("class",), ("n_genes", "rho_hits")),
+    "analysis/screen/phenotype/genes.csv": (("gene",), ()),
+    "recovery/singlecell.csv": (("sample", "condition"), ()),
+    "recovery/singlecell_summary.csv": (("measure",), ("RT_over_sham",)),
+    "recovery/local_control.csv": (("ifn_state",), ("n", "cif_local_failure_24m")),
+    "recovery/gray_test.csv": ((), ("statistic", "df", "p_value")),
+    "recovery/cif_curves.csv": (("group",), ("time", "cif")),
+    "recovery/cif_at_risk.csv": (("group",), ("time", "at_risk")),
+    "recovery/local_failure_24m.csv": (("source", "population"), ("n", "local_failure_24m")),
+    "recovery/ifn_state_confusion.csv": (("true_state",), ()),
+    "recovery/tumour_summary.csv": (("measure",), ("value",)),
+    "analysis/outcome/features/effects.csv": (
+        ("feature", "term", "analysis"), ("ratio", "lower", "upper", "p")),
+}  # fmt: skip
+#: Which table (file) each cited table of the page comes from, for error messages.
+_TABLE_FILES = {
+    "system-summary": "model/system_timecourses.csv",
+    "ablations": "model/ablations.csv",
+    "trial-arms": "model/trial.csv",
+    "screen-planted": "recovery/screen.csv",
+    "screen-classes": "recovery/screen_summary.csv",
+    "sc-fold": "recovery/singlecell_summary.csv",
+    "sc-samples": "recovery/singlecell.csv",
+    "sc-arms": "analysis/sc/samples.csv",
+    "cohort-by-state": "recovery/local_control.csv",
+    "gray-test": "recovery/gray_test.csv",
+    "trial-vs-cohort": "recovery/local_failure_24m.csv",
+    "finegray": "analysis/outcome/features/effects.csv",
+    "purity": "analysis/tumour/tumours.csv",
+    "confusion": "recovery/ifn_state_confusion.csv",
+    "tumour-recovery": "recovery/tumour_summary.csv",
+}
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _table(d: Path, rel: str) -> pd.DataFrame:
+    """Read the study table ``rel`` strictly: UTF-8 CSV, rows, the columns the report reads.
+
+    Every failure is an :class:`InputFormatError` naming the file (and line or column).
+    """
+    path = d / rel
+    raw = read_text_bytes(path, "study table")
+    if not raw.strip():
+        raise InputFormatError(f"study table {path}: the file is empty")
+    try:
+        df = pd.read_csv(io.BytesIO(raw))
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputFormatError(f"study table {path}: not a readable CSV table ({exc})") from None
+    if df.empty:
+        raise InputFormatError(f"study table {path}: a header but no data rows")
+    names = [str(c) for c in df.columns]
+    mangled = [c for c in names if re.fullmatch(r".+\.\d+", c) and c.rsplit(".", 1)[0] in names]
+    if mangled:
+        raise InputFormatError(f"study table {path}: repeated column name(s) {mangled}")
+    text_cols, num_cols = _COLUMNS.get(rel, ((), ()))
+    missing = [c for c in (*text_cols, *num_cols) if c not in df.columns]
+    if missing:
+        raise InputFormatError(f"study table {path}: missing column(s) {missing}; columns: {names}")
+    for col in num_cols:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = (values.isna() & df[col].notna()).to_numpy() | np.isinf(values.to_numpy(float))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputFormatError(
+                f"study table {path}, line {i + 2}, column '{col}': {df[col].iloc[i]!r} is not "
+                "a finite number"
+            )
+        df[col] = values
+    return df
+
+
+def _csv(d: Path, rel: str) -> pd.DataFrame | None:
+    """Return an optional study table: None when absent, else read as :func:`_table` does."""
+    return _table(d, rel) if (d / rel).is_file() else None
 
 
 def _png(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+    """Return a PNG file's bytes; None (with a warning) when absent or not a PNG image."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if not data.startswith(_PNG_MAGIC):
+        warnings.warn(
+            f"{path}: not a PNG image (it starts with {data[:8]!r}); left out of the report",
+            IfnexusWarning,
+            stacklevel=2,
+        )
+        return None
+    return data
+
+
+def _manifest(d: Path) -> dict:
+    """Read and check ``study.json``: a JSON object with the seed (an int >= 0)."""
+    path = d / "study.json"
+    text = read_text_bytes(path, "study manifest").decode("utf-8")
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(
+            f"study manifest {path}, line {exc.lineno}, column {exc.colno}: not valid JSON "
+            f"({exc.msg})"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise InputFormatError(
+            f"study manifest {path}: expected a JSON object, got {type(manifest).__name__}"
+        )
+    seed = manifest.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputFormatError(
+            f"study manifest {path}: 'seed' must be a whole number >= 0, got {seed!r}"
+        )
+    sched = manifest.get("cohort_schedule", "50Gy/25fx")
+    if not isinstance(sched, str) or not sched.strip():
+        raise InputFormatError(
+            f"study manifest {path}: 'cohort_schedule' must be a schedule text, got {sched!r}"
+        )
+    return manifest
+
+
+_MISSING_SHOWN = re.compile(r"^(n/a|nan|NaN|None|inf|-inf|)$")
+
+
+def _check_findings(texts: list[str], d: Path) -> None:
+    """Refuse a page whose findings quote a missing or non-finite number ("n/a%", "nan-fold")."""
+    for text in texts:
+        for m in _CITE.finditer(text):
+            table, row, col, shown = m.group(1).split(_SEP)
+            value = shown.removesuffix("%")
+            if _MISSING_SHOWN.match(value.strip()):
+                source = _TABLE_FILES.get(table, f"table {table}")
+                raise InputFormatError(
+                    f"{d / source}: a finding of the report quotes row {row!r}, column {col!r}, "
+                    f"which is missing or not finite ({shown!r}); the study is too small for "
+                    "this estimate or the table is incomplete (regenerate it, e.g. with more "
+                    "patients or cells)"
+                )
 
 
 def _system(d: Path) -> tuple[Section, dict[str, Table]]:
     from ifnexus.model._cohort import DEFAULT_DAYS
 
-    tc = pd.read_csv(d / "model" / "system_timecourses.csv")
-    abl = pd.read_csv(d / "model" / "ablations.csv")
+    tc = _table(d, "model/system_timecourses.csv")
+    abl = _table(d, "model/ablations.csv")
     last = float(tc["day"].max())
     summary = (
         tc.groupby("scenario", sort=False)
@@ -231,7 +373,7 @@ def _system(d: Path) -> tuple[Section, dict[str, Table]]:
 
 
 def _trial(d: Path) -> tuple[Section, Table]:
-    tr = pd.read_csv(d / "model" / "trial.csv")
+    tr = _table(d, "model/trial.csv")
     disease = str(tr["disease"].iloc[0]) if "disease" in tr else "gross"
     population = _DISEASE.get(disease, disease)
     wide = tr.pivot_table(
@@ -275,7 +417,7 @@ def _trial(d: Path) -> tuple[Section, Table]:
         f"{_versus(t, r0, f'{ref} / + STING agonist', 'all')}."
     )
     regimens = ", ".join(schedule_label(r) for r in dict.fromkeys(tr["regimen"]))
-    clinical = pd.read_csv(d / "inputs" / "clinical.csv")
+    clinical = _table(d, "inputs/clinical.csv")
     postop_share = (
         fmt_pct(float((clinical["disease"] == "postop").mean())) if "disease" in clinical else "n/a"
     )
@@ -312,9 +454,9 @@ def _trial(d: Path) -> tuple[Section, Table]:
 
 
 def _screen(d: Path) -> tuple[Section, dict[str, Table]]:
-    planted = pd.read_csv(d / "recovery" / "screen.csv")
-    summary = pd.read_csv(d / "recovery" / "screen_summary.csv")
-    genes = pd.read_csv(d / "analysis" / "screen" / "phenotype" / "genes.csv")
+    planted = _table(d, "recovery/screen.csv")
+    summary = _table(d, "recovery/screen_summary.csv")
+    genes = _table(d, "analysis/screen/phenotype/genes.csv")
     cols = ["gene", "genotype", "log2_sf_ratio", "rho_true", "rho_true_per_round", "rho",
             "rho_recovered_fraction", "rho_p", "rho_hit", "pos|fdr", "pos|rank"]  # fmt: skip
     t_genes = Table(
@@ -419,8 +561,8 @@ def _screen(d: Path) -> tuple[Section, dict[str, Table]]:
 
 
 def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
-    per = pd.read_csv(d / "recovery" / "singlecell.csv")
-    fc = pd.read_csv(d / "recovery" / "singlecell_summary.csv")
+    per = _table(d, "recovery/singlecell.csv")
+    fc = _table(d, "recovery/singlecell_summary.csv")
     names = {
         "cd8_of_immune_true": "CD8+ share of immune cells, truth",
         "cd8_of_immune_recovered": "CD8+ share of immune cells, recovered",
@@ -470,7 +612,7 @@ def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
         )
     ]  # fmt: skip
     tables = [t_fold, t_per]
-    samples = _csv(d / "analysis" / "sc" / "samples.csv")
+    samples = _csv(d, "analysis/sc/samples.csv")
     if samples is not None and {"prop_cd8_t", "frac_acute_malignant"} <= set(samples):
         arms = (
             samples.groupby("condition", sort=False)
@@ -499,7 +641,7 @@ def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
                 "Cell-type composition per sample, from the cell types `ifnexus sc profile` called.",
             )
         )
-        cells = _csv(d / "analysis" / "sc" / "cells.csv")
+        cells = _csv(d, "analysis/sc/cells.csv")
         scores = {"ifn_acute": "acute IFN score (a.u.)", "ifn_chronic": "chronic IFN score (a.u.)"}
         if cells is not None and {"cell_type", "condition", *scores} <= set(cells):
             figs.append(
@@ -523,12 +665,12 @@ def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
 
 
 def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, Table]]:
-    clinical = pd.read_csv(d / "inputs" / "clinical.csv")
+    clinical = _table(d, "inputs/clinical.csv")
     n = len(clinical)
     counts = clinical["disease"].value_counts() if "disease" in clinical else pd.Series(dtype=int)
     schedule = str(manifest.get("cohort_schedule", "50Gy/25fx"))
     sched = schedule_label(schedule)
-    lc = pd.read_csv(d / "recovery" / "local_control.csv")
+    lc = _table(d, "recovery/local_control.csv")
     t_lc = Table(
         f"Local failure at 24 months by IFN state, all {n} cohort patients",
         lc,
@@ -544,7 +686,7 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
         "censored follow-up. Model: the fraction of the same patients whose simulated tumour "
         "failed by 24 months, before any death (the computation the trial uses).",
     )  # fmt: skip
-    gray = pd.read_csv(d / "recovery" / "gray_test.csv")
+    gray = _table(d, "recovery/gray_test.csv")
     t_gray = Table(
         f"Gray's test: cumulative incidence of local failure across called IFN states, all {n} patients",
         gray[["statistic", "df", "p_value", "n_groups"]],
@@ -565,8 +707,8 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
         + f"; Gray's test chi-square {t_gray.cite(g0, 'statistic')} on {t_gray.cite(g0, 'df')} df, "
         f"p = {t_gray.cite(g0, 'p_value')}."
     )  # fmt: skip
-    curves = pd.read_csv(d / "recovery" / "cif_curves.csv")
-    at_risk = pd.read_csv(d / "recovery" / "cif_at_risk.csv")
+    curves = _table(d, "recovery/cif_curves.csv")
+    at_risk = _table(d, "recovery/cif_at_risk.csv")
     figs = [
         Figure(
             cif_figure(curves, at_risk, gray=gray_text, legend_title="called IFN state"),
@@ -575,7 +717,7 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
             "numbers at risk below the curves.",
         )
     ]
-    lf = pd.read_csv(d / "recovery" / "local_failure_24m.csv")
+    lf = _table(d, "recovery/local_failure_24m.csv")
     t_lf = Table(
         f"Local failure by 24 months under {sched}: the trial arm and the cohort on one scale",
         lf,
@@ -614,8 +756,8 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
         )  # fmt: skip
         t_lf.lead = lf_take
     tables = [t_lc, t_gray]
-    tumours = _csv(d / "analysis" / "tumour" / "tumours.csv")
-    effects = _csv(d / "analysis" / "outcome" / "features" / "effects.csv")
+    tumours = _csv(d, "analysis/tumour/tumours.csv")
+    effects = _csv(d, "analysis/outcome/features/effects.csv")
     if effects is not None and len(effects):
         eff = effects.copy()
         eff["label"] = [
@@ -693,7 +835,7 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
 
 
 def _truth(d: Path) -> tuple[Section, Table]:
-    conf = pd.read_csv(d / "recovery" / "ifn_state_confusion.csv")
+    conf = _table(d, "recovery/ifn_state_confusion.csv")
     t_conf = Table(
         "IFN state: true (rows) vs called (columns), cohort patients",
         conf,
@@ -701,7 +843,7 @@ def _truth(d: Path) -> tuple[Section, Table]:
         headers={"true_state": "True state"},
         formats={c: "int" for c in conf.columns[1:]},
     )
-    summ = pd.read_csv(d / "recovery" / "tumour_summary.csv")
+    summ = _table(d, "recovery/tumour_summary.csv")
     summ["shown"] = [
         f"{v:.2f}" if "Pearson" in str(m) else fmt_pct(v)
         for m, v in zip(summ["measure"], summ["value"], strict=True)
@@ -742,7 +884,11 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
     Raises
     ------
     InputFormatError
-        If the folder lacks a table the report reads.
+        The folder lacks a table the report reads; ``study.json`` is not a JSON object with a
+        seed (int >= 0); a table is empty, header-only, not UTF-8, lacks a column the report
+        reads or holds text or infinity in a numeric column (the file, line and column are
+        named); the tables disagree so that a section cannot be built; or a finding would quote
+        a missing number (``n/a%``, ``nan``-fold: the study is too small).
     """
     d = Path(study)
     missing = [r for r in _REQUIRED if not (d / r).is_file()]
@@ -751,16 +897,30 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
             f"{d}: not a complete study folder; missing {', '.join(missing)} "
             "(run `ifnexus demo --out DIR` to generate and analyse one)"
         )
-    manifest = json.loads((d / "study.json").read_text())
-    system, _ = _system(d)
-    trial, t_trial = _trial(d)
-    screen, t_screen = _screen(d)
-    singlecell, t_sc = _singlecell(d)
-    cohort, t_cohort = _cohort(d, manifest, t_trial)
-    truth, t_summ = _truth(d)
+    manifest = _manifest(d)
+    step = "system"
+    try:  # anything the table checks above let through still ends in an error naming the step
+        system, _ = _system(d)
+        step = "trial"
+        trial, t_trial = _trial(d)
+        step = "screen"
+        screen, t_screen = _screen(d)
+        step = "singlecell"
+        singlecell, t_sc = _singlecell(d)
+        step = "cohort"
+        cohort, t_cohort = _cohort(d, manifest, t_trial)
+        step = "truth"
+        truth, t_summ = _truth(d)
+    except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError) as exc:
+        if isinstance(exc, InputFormatError):
+            raise
+        raise InputFormatError(
+            f"{d}: the tables of the report's {step!r} section are inconsistent or incomplete "
+            f"({type(exc).__name__}: {exc}); regenerate the study (`ifnexus demo --out DIR`)"
+        ) from None
     t_lf = t_cohort["lf"]
     all_obs = "cohort / all patients / observed, death competing (Aalen-Johansen)"
-    n = len(pd.read_csv(d / "inputs" / "clinical.csv"))
+    n = len(_table(d, "inputs/clinical.csv"))
     sched = schedule_label(str(manifest.get("cohort_schedule", "50Gy/25fx")))
     kpis = {
         f"virtual patients in the cohort ({sched})": t_lf.cite(all_obs, "n"),
@@ -776,6 +936,11 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
             t_sc["fold"].cite("CD8+ share of immune cells, recovered", "fold") + "x"
         ),
     }  # fmt: skip
+    texts = list(kpis.values())
+    for sec in (system, trial, screen, singlecell, cohort, truth):
+        for obj in (sec, *sec.figures, *sec.tables, *sec.lead_tables):
+            texts += [v for v in vars(obj).values() if isinstance(v, str)]
+    _check_findings(texts, d)
     page = render_html(
         "ifnexus virtual MPNST study",
         "The interferon axis of the radiotherapy response, simulated, measured and recovered "

@@ -53,6 +53,7 @@ def _noop(_: str) -> None:
 
 
 MIN_PATIENTS = 20
+MIN_CELLS_PER_SAMPLE = 100
 
 
 def generate_study(
@@ -81,7 +82,7 @@ def generate_study(
     ablation_patients
         Grafts per arm of the ablation experiments.
     cells_per_sample
-        Cells per single-cell sample.
+        Cells per single-cell sample (at least 100).
     progress
         Called with one message per stage.
 
@@ -95,7 +96,8 @@ def generate_study(
     Raises
     ------
     ValidationError
-        A size that is not a positive integer, or fewer than 20 patients.
+        A size that is not a positive integer, fewer than 20 patients or fewer than 100
+        cells per sample.
     """
     sizes = {
         "n_patients": n_patients,
@@ -106,6 +108,11 @@ def generate_study(
     for name, value in sizes.items():
         if int(value) != value or value < 1:
             raise ValidationError(f"{name} must be a positive integer, got {value!r}")
+    if cells_per_sample < MIN_CELLS_PER_SAMPLE:
+        raise ValidationError(
+            f"cells_per_sample must be at least {MIN_CELLS_PER_SAMPLE} (the report compares "
+            f"cell-state shares between arms), got {cells_per_sample}"
+        )
     if n_patients < MIN_PATIENTS:
         raise ValidationError(
             f"n_patients must be at least {MIN_PATIENTS} (the analysis compares local control "
