@@ -898,6 +898,9 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
             "(run `ifnexus demo --out DIR` to generate and analyse one)"
         )
     manifest = _manifest(d)
+    for rel in _COLUMNS:  # every table checked before any figure is drawn (fails in ms)
+        if rel in _REQUIRED or rel == "inputs/clinical.csv" or (d / rel).is_file():
+            _table(d, rel)
     step = "system"
     try:  # anything the table checks above let through still ends in an error naming the step
         system, _ = _system(d)
