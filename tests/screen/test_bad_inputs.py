@@ -443,7 +443,7 @@ def _check(case: Case, path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if case.outcome == "error":
-            with pytest.raises(IfnexusError) as info:
+            with pytest.raises(InputFormatError) as info:
                 reader(path)
             msg = str(info.value)
             assert path.name in msg, msg  # the file is named

@@ -39,7 +39,7 @@ def _source(table: pd.DataFrame) -> str:
 def _gene_column(table: pd.DataFrame, gene_column: str | None) -> str:
     if gene_column is not None:
         if gene_column not in table.columns:
-            raise ValidationError(
+            raise _error(table)(
                 f"{_source(table)}gene column {gene_column!r} not in the table "
                 f"({list(table.columns)})"
             )
@@ -47,7 +47,7 @@ def _gene_column(table: pd.DataFrame, gene_column: str | None) -> str:
     for c in ("gene", "id", "Gene"):
         if c in table.columns:
             return c
-    raise ValidationError(
+    raise _error(table)(
         f"{_source(table)}no gene column found (expected 'gene' or MAGeCK's 'id'; the columns "
         f"are {list(table.columns)}); name it"
     )
@@ -71,29 +71,35 @@ def _where(table: pd.DataFrame, i: int) -> str:
     return f"gene table {src}, line {i + 2}" if src else f"gene table row {i}"
 
 
+def _error(table: pd.DataFrame) -> type[ValidationError]:
+    """Return InputFormatError for a table read from a file (its lines are named), else ValidationError."""
+    return InputFormatError if table.attrs.get("source") else ValidationError
+
+
 def _ranked(table: pd.DataFrame, score: str, gcol: str, ascending: bool) -> pd.DataFrame:
     """Rank the genes by ``score``, refusing what would rank silently wrong.
 
     A gene name that is missing or appears twice, a score that is text or infinite is a
-    :class:`ValidationError` naming the row; missing scores (empty, NA, NaN) are left out of
+    :class:`ValidationError` naming the row (an :class:`InputFormatError` naming the file and
+    line for a table from :func:`read_gene_table`); missing scores (empty, NA, NaN) are left out of
     the ranking with an :class:`IfnexusWarning` that names them.
     """
     if score not in table.columns:
-        raise ValidationError(
+        raise _error(table)(
             f"{_source(table)}score column {score!r} not in the table ({list(table.columns)})"
         )
     if table.shape[0] == 0:
-        raise ValidationError("the gene table has no rows")
+        raise _error(table)("the gene table has no rows")
     genes = table[gcol]
     names = genes.astype(str).str.strip()
     blank = np.flatnonzero((genes.isna() | (names == "")).to_numpy())
     if blank.size:
-        raise ValidationError(f"{_where(table, int(blank[0]))}: empty gene name in {gcol!r}")
+        raise _error(table)(f"{_where(table, int(blank[0]))}: empty gene name in {gcol!r}")
     dup = np.flatnonzero(names.duplicated(keep=False).to_numpy())
     if dup.size:
         g = names.iloc[dup[0]]
         rows = np.flatnonzero((names == g).to_numpy())
-        raise ValidationError(
+        raise _error(table)(
             f"{_where(table, int(rows[1]))}: gene {g!r} appears {rows.size} times in "
             f"{gcol!r} (first at {_where(table, int(rows[0]))}); each gene must be ranked "
             "once: keep one row per gene (for example its strongest score)"
@@ -103,14 +109,14 @@ def _ranked(table: pd.DataFrame, score: str, gcol: str, ascending: bool) -> pd.D
     text = np.flatnonzero(np.isnan(num) & raw.notna().to_numpy() & _not_na_text(raw))
     if text.size:
         i = int(text[0])
-        raise ValidationError(
+        raise _error(table)(
             f"{_where(table, i)}: score {raw.iloc[i]!r} in column {score!r} (gene "
             f"{names.iloc[i]!r}) is not a number"
         )
     inf = np.flatnonzero(np.isinf(num))
     if inf.size:
         i = int(inf[0])
-        raise ValidationError(
+        raise _error(table)(
             f"{_where(table, i)}: score {num[i]} in column {score!r} (gene {names.iloc[i]!r}) "
             f"is infinite, and {inf.size} score(s) in all; infinite scores cannot be ranked "
             "against each other: cap them (for example at the largest finite value) first"
