@@ -994,3 +994,19 @@ def test_property_parse_doublings(text):
     except IfnexusError:
         return
     assert got is None or all(k in ("gamma", "tau", "rho") and v for k, v in got.items())
+
+
+@pytest.mark.parametrize(
+    ("labels", "pattern"),
+    [
+        (["A", "B\tC"], r"sample label 2: sample label 'B\\tC' contains the control character"),
+        (["A", ""], r"sample label 2: empty sample label"),
+        (["A", "A"], r"sample label 'A' is given twice"),
+    ],
+    ids=["tab", "empty", "twice"],
+)
+def test_count_fastq_sample_labels_are_checked(labels, pattern, tmp_path):
+    lib = pd.DataFrame({"sgRNA": ["a"], "sequence": ["ACGTACGTAC"], "Gene": ["g"]})
+    f = _fastq_file(tmp_path / "r.fastq", ["ACGTACGTAC"])
+    with pytest.raises(ValidationError, match=pattern):
+        count_fastq([str(f), str(f)], lib, sample_labels=labels, trim_5=0)

@@ -748,6 +748,11 @@ def count_fastq(
         raise ValidationError(
             f"{len(labels)} sample labels for {len(groups)} samples; give one label per sample"
         )
+    for i, lab in enumerate(labels):
+        check_id(str(lab), "sample label", f"sample label {i + 1}")
+    if len(set(labels)) != len(labels):
+        dup = next(x for x in labels if labels.count(x) > 1)
+        raise ValidationError(f"sample label {dup!r} is given twice; labels must be unique")
     if isinstance(trim_5, str):
         if trim_5.upper() in ("AUTO", "AUTOTEST"):
             fixed = None
