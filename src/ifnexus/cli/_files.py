@@ -194,10 +194,8 @@ def _check_matrix(elem: Any, key: str, expected: tuple[int, int], bad: Any, np: 
     if missing:
         raise bad(f"{key} ({enc}) lacks {', '.join(missing)}")
     raw_shape = elem.attrs.get("shape", elem.attrs.get("h5sparse_shape"))
-    try:
-        shape = tuple(int(n) for n in np.asarray(raw_shape).ravel())
-    except (TypeError, ValueError):
-        shape = ()
+    dims = np.asarray(raw_shape).ravel()
+    shape = tuple(int(n) for n in dims) if dims.dtype.kind in "iu" else ()
     if len(shape) != 2 or min(shape) < 0:
         raise bad(f"{key} has a shape attribute {raw_shape!r}, not two non-negative integers")
     if shape != expected:

@@ -104,16 +104,16 @@ def check_input_kind(source: ExpressionSource, input_kind: InputKind) -> str:
     ev = value_evidence(source)
     if not ev["n_values"]:
         return "given by the caller"
-    first = f"the first {ev['n_rows']} rows of {source.description}"
+    first = f"{source.description}: input_kind {input_kind!r} but the first {ev['n_rows']} rows"
     if input_kind == "counts" and not ev["integer"] and ev["max"] <= MAX_LOG_VALUE:
         raise ValidationError(
-            f"input_kind 'counts' but {first} hold non-integer values with max "
+            f"{first} hold non-integer values with max "
             f"{ev['max']:.3g}: this looks log-normalised; use input_kind='lognorm' or leave it "
             "detected"
         )
     if input_kind == "lognorm" and ev["integer"] and ev["max"] > MAX_LOG_VALUE:
         raise ValidationError(
-            f"input_kind 'lognorm' but {first} hold only whole numbers, up to {ev['max']:g}: "
+            f"{first} hold only whole numbers, up to {ev['max']:g}: "
             "these look like raw counts; use input_kind='counts' or leave it detected"
         )
     return "given by the caller"
