@@ -13,7 +13,7 @@ SMOKE_TESTS ?= tests/cli tests/test_version.py tests/test_optional_dependencies.
   tests/genesets tests/outcome/test_kaplan_meier.py tests/outcome/test_cuminc.py \
   tests/scoring/test_score_parity.py tests/tumour/test_expression.py
 
-.PHONY: demo test lint typecheck check venv lock check-latest clean chromium
+.PHONY: demo test lint typecheck check venv lock check-latest check-oldest clean chromium
 
 $(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -80,6 +80,15 @@ lock:
 	@mv $(LOCK).tmp $(LOCK)
 	@echo "make: $(LOCK) has $$(grep -c '==' $(LOCK)) pins"
 
+# The smoke run of a throwaway venv $(1): ifnexus --help and --version, then SMOKE_TESTS.
+define smoke
+	@echo "make: ifnexus --help and --version"
+	@cd /tmp && $(CURDIR)/$(1)/bin/ifnexus --help >/dev/null
+	@cd /tmp && $(CURDIR)/$(1)/bin/ifnexus --version
+	@echo "make: smoke tests in $(1)"
+	$(1)/bin/python -m pytest -q -p no:cacheprovider $(SMOKE_TESTS)
+endef
+
 # NOT part of `make test`: installs the newest versions pyproject.toml's ranges allow (no lock)
 # into a throwaway venv and runs the smoke tests, so that a new release that breaks ifnexus is
 # seen before users see it. `.ci/latest` runs it in CI without ever failing the build.
@@ -94,11 +103,25 @@ check-latest:
 	@echo "make: versions that differ from $(LOCK) (lock -> newest):"
 	@$(LATEST_VENV)/bin/python -m pip freeze --all --exclude-editable | grep -v -i -E "^(setuptools|wheel|ifnexus)(==| @)" \
 	  | $(LATEST_VENV)/bin/python .ci/lock_diff.py $(LOCK)
-	@echo "make: ifnexus --help and --version"
-	@cd /tmp && $(CURDIR)/$(LATEST_VENV)/bin/ifnexus --help >/dev/null
-	@cd /tmp && $(CURDIR)/$(LATEST_VENV)/bin/ifnexus --version
-	@echo "make: smoke tests with the newest versions"
-	$(LATEST_VENV)/bin/python -m pytest -q -p no:cacheprovider $(SMOKE_TESTS)
+	$(call smoke,$(LATEST_VENV))
+
+# NOT part of `make test` nor CI (a maintainer's check before widening or releasing): the same
+# smoke run with the OLDEST release series each lower bound of pyproject.toml allows
+# (.ci/lowest_constraints.py), e.g. typer 0.12 with the standalone click.
+OLDEST_VENV ?= .venv-oldest
+check-oldest:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
+	@echo "make: creating the throwaway venv $(OLDEST_VENV) for the oldest-versions check"
+	@rm -rf $(OLDEST_VENV)
+	@$(PYTHON) -m venv $(OLDEST_VENV)
+	@$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(OLDEST_VENV)/bin/python .ci/lowest_constraints.py pyproject.toml > $(OLDEST_VENV)/oldest.txt
+	@echo "make: installing ifnexus[dev] at the oldest versions its ranges allow: $$(tr '\n' ' ' < $(OLDEST_VENV)/oldest.txt)"
+	@$(OLDEST_VENV)/bin/python -m pip install --quiet -c $(OLDEST_VENV)/oldest.txt '.[dev]'
+	@echo "make: versions that differ from $(LOCK) (lock -> oldest):"
+	@$(OLDEST_VENV)/bin/python -m pip freeze --all --exclude-editable | grep -v -i -E "^(setuptools|wheel|ifnexus)(==| @)" \
+	  | $(OLDEST_VENV)/bin/python .ci/lock_diff.py $(LOCK)
+	$(call smoke,$(OLDEST_VENV))
 
 clean:
-	rm -rf $(VENV) $(LATEST_VENV) demo_output
+	rm -rf $(VENV) $(LATEST_VENV) $(OLDEST_VENV) demo_output
