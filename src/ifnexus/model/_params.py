@@ -13,6 +13,8 @@ T-cell densities relative to the untreated tumour's CD8+ density. Tumour cells a
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ifnexus.errors import UnknownNameError, ValidationError
@@ -738,7 +740,7 @@ def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]
     UnknownNameError
         Unknown setting or overridden parameter name.
     ValidationError
-        An override that is not a number.
+        An override that is not a finite number >= 0.
     """
     _check_setting(setting)
     values = {p.name: p.value(setting) for p in PARAMETERS}
@@ -749,6 +751,11 @@ def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]
             values[k] = float(v)
         except (TypeError, ValueError):
             raise ValidationError(f"parameter {k!r} must be a number, got {v!r}") from None
+        if not math.isfinite(values[k]) or values[k] < 0:
+            raise ValidationError(
+                f"parameter {k!r} must be a finite number >= 0 (every model parameter is a "
+                f"rate, amplitude or size), got {v!r}"
+            )
     return values
 
 

@@ -1,0 +1,252 @@
+"""Malformed inputs for ``simulate``, ``simulate tcd50`` and the model's parsers.
+
+Schedule strings, intervention strings, dose grids, parameter overrides and sizes: each bad
+input ends in an :class:`ifnexus.errors.IfnexusError` whose message matches the expected
+pattern (naming the token, the option or the limit), in milliseconds, before any simulation.
+Near-valid inputs that are right give the result worked out here by hand. Property tests
+(hypothesis) feed arbitrary text to the three parsers: a valid object or an ``IfnexusError``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ifnexus.cli import main
+from ifnexus.errors import IfnexusError, UnknownNameError, ValidationError
+from ifnexus.model import parameters, parse_dose_grid, parse_intervention, simulate_cohort, tcd50
+from ifnexus.model._limits import MAX_DAYS, MAX_DOSE_POINTS, MAX_FRACTIONS, MAX_PATIENTS
+from ifnexus.model._radiobiology import parse_schedule
+
+BAD_SCHEDULES = [
+    "", " ", "50", "Gy", "50Gy", "50Gy/", "/25fx", "50Gy/0fx", "50Gy/-5fx", "-50Gy/25fx",
+    "50Gy/25", "50/25fx", "50Gy/25.5fx", "50Gy/25fxx", "abcGy/25fx", "50Gy/abcfx",
+    "8Gy x0", "8Gy x", "x3", "8Gy x-3", "8Gy x3.5", "8 x 3", "8Gyx", "Gy x3",
+    "0:8,0:8", "0:8,,1:8:2", "0:8,1", "0:8,1:", ":8", "a:8", "0:b", "0:-8", "-1:8",
+    "0:inf", "inf:8", "nan:8", "0:nan", "0:8;1:8", "0:8 1:8", "0=8", "0:8,1:8,1:8",
+    "50Gy/501fx", "2Gy x501", "2Gy x1000000000", "4000:2", "0:2,3651:2",
+    "1" * 20000, "0:8," * 3000, "\0", "50Gy\n/25", "🙂", "none please", "sham:1",
+]  # fmt: skip
+
+BAD_INTERVENTIONS = [
+    ("", UnknownNameError, "unknown intervention"),
+    ("sting", UnknownNameError, "unknown intervention"),
+    ("anti-pd2:day=0", UnknownNameError, "unknown intervention"),
+    ("sting-agonist:day", ValidationError, "not key=value"),
+    ("sting-agonist:day=abc", ValidationError, "day must be a number"),
+    ("sting-agonist:day=inf", ValidationError, "day must be finite"),
+    ("sting-agonist:day=nan", ValidationError, "day must be finite"),
+    ("sting-agonist:dose=-1", ValidationError, "dose must be >= 0"),
+    ("sting-agonist:start=0", ValidationError, "unknown key 'start'"),
+    ("sting-agonist:colour=red", ValidationError, "must be a number"),
+    ("sting-agonist:colour=1", ValidationError, "unknown key 'colour'"),
+    ("anti-pd1:repeat=0", ValidationError, "repeat must be a whole number"),
+    ("anti-pd1:repeat=1.5", ValidationError, "repeat must be a whole number"),
+    ("anti-pd1:repeat=-2", ValidationError, "repeat must be a whole number"),
+    ("anti-pd1:repeat=1000000000", ValidationError, "over the limit of 500"),
+    ("anti-pd1:every=0,repeat=2", ValidationError, "every must be > 0"),
+    ("anti-pd1:every=-1,repeat=2", ValidationError, "every must be > 0"),
+    ("anti-pd1:day=1e9", ValidationError, "beyond the limit of 3650"),
+    ("ifnar-block", ValidationError, "needs start= and end="),
+    ("ifnar-block:start=0", ValidationError, "needs start= and end="),
+    ("ifnar-block:start=5,end=5", ValidationError, "ends .* before it starts"),
+    ("ifnar-block:start=5,end=1", ValidationError, "ends .* before it starts"),
+    ("ifnar-block:start=0,end=7,dose=2", ValidationError, "blocked fraction"),
+    ("jak-inhibitor:start=0,end=7,dose=1.5", ValidationError, "blocked fraction"),
+    ("jak-inhibitor:start=0,end=1e12", ValidationError, "beyond the limit"),
+    ("jak-inhibitor:start=0,end=7,day=1", ValidationError, "unknown key 'day'"),
+    ("ifn-amplifier:start=a,end=7", ValidationError, "start must be a number"),
+    ("ifn-amplifier:start=0,end=7,,", None, None),  # empty tokens are skipped: valid
+    ("anti-pd1:day=0,dose=1,repeat=4,every=3", None, None),
+]
+
+BAD_GRIDS = [
+    ("", "needs at least"), ("abc", "cannot parse"), ("1,2,abc", "cannot parse"),
+    ("10:5:1", "cannot parse"), ("0:10:0", "cannot parse"), ("0:10:-1", "cannot parse"),
+    ("0:10", "cannot parse"), ("0:10:1:2", "cannot parse"), ("1;2;3", "cannot parse"),
+    ("-1,2,3", ">= 0 Gy"), ("1,2", "at least 3"), ("1", "at least 3"), (",,,", "at least 3"),
+    ("1,2,inf", "finite"), ("1,2,nan", "finite"), ("1,2,-inf", "finite"),
+    ("0:1000000:1", "over the limit of 1000"), ("0:1000:0.5", "over the limit of 1000"),
+    (",".join(["1"] * 1001), "over the limit of 1000"), ("1,2,1e6", "over the limit of 1000 Gy"),
+    ("1," * 60000, "characters"), ("1e3:2e3:1", "cannot parse"), ("0x10,2,3", "cannot parse"),
+]  # fmt: skip
+
+BAD_SIZES = [
+    (dict(n_patients=0), "n_patients must be >= 1"),
+    (dict(n_patients=-5), "n_patients must be >= 1"),
+    (dict(n_patients=MAX_PATIENTS + 1), r"over the limit of 5000000 tumours .* GB"),
+    (dict(n_patients=10**12), r"over the limit of 5000000 tumours"),
+    (dict(days=0), "must be > 0"),
+    (dict(days=-3), "must be > 0"),
+    (dict(days=float("nan")), "must be > 0"),
+    (dict(days=float("inf")), "must be > 0"),
+    (dict(days=1e9), "over the limit of 3650 days"),
+    (dict(days=MAX_DAYS + 1), "over the limit of 3650 days"),
+    (dict(days="abc"), "must be a number"),
+    (dict(record=-1), "record must be >= 0"),
+    (dict(record=201), "over the limit of 200"),
+    (dict(record=10**9), "over the limit of 200"),
+    (dict(params={"no_such_parameter": 1.0}), "no_such_parameter"),
+    (dict(setting="rat"), "rat"),
+    (dict(disease="metastatic"), "metastatic"),
+    (dict(genotype="sting-gain"), "sting-gain"),
+    (dict(host="cat"), "cat"),
+]
+
+
+@pytest.mark.parametrize("text", BAD_SCHEDULES, ids=range(len(BAD_SCHEDULES)))
+def test_bad_schedules(text):
+    t0 = time.perf_counter()
+    with pytest.raises(ValidationError, match="schedule"):
+        parse_schedule(text)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_good_schedules_by_hand():
+    s = parse_schedule("50Gy/25fx")
+    assert s.doses.tolist() == [2.0] * 25 and s.days[:6].tolist() == [0, 1, 2, 3, 4, 7]
+    s = parse_schedule(" 0:8, 2:4 ,1:6 ")
+    assert s.days.tolist() == [0, 1, 2] and s.doses.tolist() == [8, 6, 4]
+    assert parse_schedule(f"2Gy x{MAX_FRACTIONS}").doses.size == MAX_FRACTIONS
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "pattern"), BAD_INTERVENTIONS, ids=range(len(BAD_INTERVENTIONS))
+)
+def test_bad_interventions(text, error, pattern):
+    if error is None:
+        iv = parse_intervention(text)
+        assert iv.name == text.split(":")[0]
+        return
+    with pytest.raises(error, match=pattern):
+        parse_intervention(text)
+
+
+@pytest.mark.parametrize(("text", "pattern"), BAD_GRIDS, ids=range(len(BAD_GRIDS)))
+def test_bad_dose_grids(text, pattern):
+    t0 = time.perf_counter()
+    with pytest.raises(ValidationError, match=pattern):
+        parse_dose_grid(text)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_dose_grid_by_hand():
+    assert parse_dose_grid("10:20:5").tolist() == [10, 15, 20]
+    assert parse_dose_grid(" 1, 2 ,3 ").tolist() == [1, 2, 3]
+    assert parse_dose_grid(f"0:{MAX_DOSE_POINTS - 1}:1").size == MAX_DOSE_POINTS
+
+
+@pytest.mark.parametrize(("kw", "pattern"), BAD_SIZES, ids=range(len(BAD_SIZES)))
+def test_bad_sizes_refused_up_front(kw, pattern):
+    t0 = time.perf_counter()
+    with pytest.raises(IfnexusError, match=pattern):
+        simulate_cohort("8Gy x3", **{"n_patients": 2, **kw})
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_tcd50_limits():
+    with pytest.raises(ValidationError, match=r"n_patients x doses .* over the limit"):
+        tcd50("0:100:1", n_patients=MAX_PATIENTS // 10)
+    with pytest.raises(ValidationError, match="finite doses"):
+        tcd50(np.array([1.0, 2.0, np.inf]), n_patients=2)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.1, "abc", None])
+def test_bad_parameter_values(value):
+    with pytest.raises(ValidationError, match="parameter 'alpha' must be a"):
+        parameters("patient", alpha=value)
+
+
+CLI_CASES = [
+    (["simulate", "--schedule", "50Gy/25fx", "--days", "1e9"], "--days .* 3650"),
+    (["simulate", "--schedule", "50Gy/25fx", "--patients", "100000000"], "--patients .* GB"),
+    (["simulate", "--schedule", "50Gy/25fx", "--patients", "0"], "--patients"),
+    (["simulate", "--schedule", "50Gy/25fx", "--record", "100000"], "--record .* 200"),
+    (["simulate", "--schedule", "2Gy x1000000000"], "500"),
+    (["simulate", "--schedule", "50Gy/25fx", "--intervention", "anti-pd1:repeat=1e9"], "500"),
+    (["simulate", "--in-vitro", "--doses", "0:100000:1"], "1000"),
+    (["simulate", "--in-vitro", "--doses", "1,nan"], "finite"),
+    (["simulate", "--in-vitro", "--days", "1e9"], "3650"),
+    (["simulate", "tcd50", "--doses", "0:1000000:1"], "over the limit of 1000"),
+    (["simulate", "tcd50", "--doses", "10,20,inf"], "finite"),
+    (["simulate", "tcd50", "--doses", "10:90:10", "--patients", "10000000"], "over the limit"),
+    (["simulate", "tcd50", "--doses", "10:90:10", "--days", "-1"], "--days"),
+    (["simulate", "sbml", "--schedule", "0:8,0:8", "--out", "{tmp}/m"], "listed twice"),
+]
+
+
+@pytest.mark.parametrize(("argv", "pattern"), CLI_CASES, ids=range(len(CLI_CASES)))
+def test_cli_sizes(argv, pattern, tmp_path, capsys):
+    out = tmp_path / "o"
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    if "--out" not in argv:
+        argv += ["--out", str(out)]
+    t0 = time.perf_counter()
+    rc = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert rc == 2, err
+    assert err.startswith("error: ") and "Traceback" not in err and re.search(pattern, err), err
+    assert time.perf_counter() - t0 < 5.0
+    assert not out.exists() and not (tmp_path / "m").exists()
+
+
+def test_corpus_size():
+    """The numbers in docs/reliability.md (model section)."""
+    counts = (len(BAD_SCHEDULES), len(BAD_INTERVENTIONS), len(BAD_GRIDS), len(BAD_SIZES),
+              len(CLI_CASES))  # fmt: skip
+    assert counts == (53, 29, 23, 19, 14)
+
+
+_SCHED_ALPHABET = st.sampled_from(list("0123456789.:,xX/ -") + ["gy", "fx", "Gy", "e", "inf"])
+
+
+@settings(max_examples=150, deadline=1000)
+@given(st.one_of(st.text(max_size=40), st.lists(_SCHED_ALPHABET, max_size=30).map("".join)))
+def test_schedule_property(text):
+    try:
+        s = parse_schedule(text)
+    except IfnexusError:
+        return
+    assert s.days.size == s.doses.size <= MAX_FRACTIONS
+    assert np.isfinite(s.days).all() and np.isfinite(s.doses).all()
+    assert (s.days >= 0).all() and (s.doses >= 0).all()
+    assert (np.diff(s.days) > 0).all()
+
+
+_IV_ALPHABET = st.sampled_from(
+    ["sting-agonist", "anti-pd1", "ifnar-block", "jak-inhibitor", "ifn-amplifier", ":", ",", "=",
+     "day", "dose", "repeat", "every", "start", "end", "0", "1", "7", "-", ".", "e9", "nan", " "]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=1000)
+@given(st.one_of(st.text(max_size=40), st.lists(_IV_ALPHABET, max_size=14).map("".join)))
+def test_intervention_property(text):
+    try:
+        iv = parse_intervention(text)
+    except IfnexusError:
+        return
+    assert iv.dose >= 0 and np.isfinite(iv.dose)
+    if iv.days:
+        assert len(iv.days) <= MAX_FRACTIONS and all(np.isfinite(iv.days))
+    else:
+        assert iv.end > iv.start
+
+
+_GRID_ALPHABET = st.sampled_from(list("0123456789.:, -") + ["e", "inf", "nan"])
+
+
+@settings(max_examples=150, deadline=1000)
+@given(st.one_of(st.text(max_size=30), st.lists(_GRID_ALPHABET, max_size=20).map("".join)))
+def test_dose_grid_property(text):
+    try:
+        grid = parse_dose_grid(text, min_doses=1)
+    except IfnexusError:
+        return
+    assert 1 <= grid.size <= MAX_DOSE_POINTS
+    assert np.isfinite(grid).all() and (grid >= 0).all()
