@@ -107,3 +107,37 @@ def test_bad_values_refused():
     before = x.copy()
     score_sets(adata, {"s": genes[:5]}, n_bins=5)
     np.testing.assert_array_equal(adata.X, before)
+
+
+def test_low_coverage_is_a_warning_with_the_numbers():
+    """Below LOW_COVERAGE (50 %) of a set's genes found: scored, with a warning giving numbers."""
+    import warnings
+
+    from ifnexus.errors import IfnexusWarning
+    from ifnexus.scoring._sets import LOW_COVERAGE
+
+    assert LOW_COVERAGE == 0.5
+    genes = [f"G{i}" for i in range(10)]
+    with pytest.warns(IfnexusWarning, match=r"gene set 's': only 4 of 10 genes \(40%\) found"):
+        resolved, report = resolve_sets({"s": genes}, genes[:4] + FILLER)
+    assert resolved["s"] == genes[:4] and report.loc[0, "status"] == "ok"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # half found: no warning
+        resolve_sets({"s": genes}, genes[:5] + FILLER)
+
+
+def test_below_min_genes_no_score_and_a_warning_when_skipped():
+    from ifnexus.errors import IfnexusWarning
+
+    genes = [f"G{i}" for i in range(10)]
+    with pytest.raises(ValidationError, match=r"'s' \(2 of 10 genes found, need 3\)"):
+        resolve_sets({"s": genes}, genes[:2] + FILLER)
+    with pytest.warns(IfnexusWarning, match=r"gene set 's' not scored: 2 of 10 genes \(20%\)"):
+        resolved, report = resolve_sets(
+            {"s": genes}, genes[:2] + FILLER, on_too_few="skip", min_genes=3
+        )
+    assert "s" not in resolved and report.loc[0, "status"] == "too_few"
+    a = _adata(genes[:2] + FILLER)
+    with pytest.warns(IfnexusWarning, match="not scored"):
+        out = score_sets(a, {"s": genes, "t": FILLER[:20]}, on_too_few="skip", n_bins=5)
+    assert out["s"].isna().all() and out["t"].notna().all()

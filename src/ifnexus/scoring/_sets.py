@@ -4,22 +4,29 @@ A set may be a shipped set's name (looked up with :func:`ifnexus.genesets.get_se
 dataset's species), a :class:`~ifnexus.genesets.GeneSet`, or a plain list of symbols. Symbols
 are matched through :func:`ifnexus.genesets.resolve_genes` (exact, case, HGNC alias), and a
 set with fewer than ``min_genes`` genes found is refused with the count, because a score from
-one or two genes is noise passed off as a signature.
+one or two genes is noise passed off as a signature. A set scored from less than
+:data:`LOW_COVERAGE` of its genes gets an :class:`~ifnexus.errors.IfnexusWarning` with the
+numbers, and so does a set left out (``on_too_few="skip"``).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd
 
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
 
 Species = Literal["human", "mouse"]
 SetsLike = str | GeneSet | Mapping[str, Any] | Sequence[Any]
+
+#: A set scored from less than this fraction of its genes is warned about (the score rests on
+#: the genes found); below ``min_genes`` genes found it is not scored at all.
+LOW_COVERAGE = 0.5
 
 _HUMAN = re.compile(r"^[A-Z0-9][A-Z0-9\-\.]*[A-Z0-9]?$")
 _MOUSE = re.compile(r"^([A-Z][a-z0-9][a-z0-9\-\.]*|mt-[A-Z][a-z0-9]+)$")
@@ -170,7 +177,9 @@ def resolve_sets(
     min_genes
         A set is refused when fewer than ``min(min_genes, set size)`` of its genes are found.
     on_too_few
-        ``"raise"`` (default) or ``"skip"`` (the set is left out and its report row says so).
+        ``"raise"`` (default) or ``"skip"`` (the set is left out, its report row says so and an
+        :class:`~ifnexus.errors.IfnexusWarning` gives the numbers). A set found at less than
+        :data:`LOW_COVERAGE` (50 %) is scored with an ``IfnexusWarning`` giving the numbers.
 
     Returns
     -------
@@ -219,6 +228,23 @@ def resolve_sets(
         else:
             refused.append(f"{name!r} ({n_found} of {len(gs.genes)} genes found, need {need})")
     report = pd.DataFrame(rows)
+    for row in report.to_dict(orient="records"):
+        pct = f"{100 * row['fraction_found']:.0f}%"
+        if row["status"] == "ok" and row["fraction_found"] < LOW_COVERAGE:
+            warnings.warn(
+                f"gene set {row['set']!r}: only {row['n_found']} of {row['n_genes']} genes "
+                f"({pct}) found in the data (species {sp}); the score rests on those",
+                IfnexusWarning,
+                stacklevel=2,
+            )
+        elif row["status"] != "ok" and on_too_few == "skip":
+            need = min(min_genes, row["n_genes"])
+            warnings.warn(
+                f"gene set {row['set']!r} not scored: {row['n_found']} of {row['n_genes']} "
+                f"genes ({pct}) found in the data (species {sp}), need {need}",
+                IfnexusWarning,
+                stacklevel=2,
+            )
     if refused and on_too_few == "raise":
         raise ValidationError(
             f"gene set(s) with too few genes in the data: {'; '.join(refused)}. "

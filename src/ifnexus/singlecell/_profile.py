@@ -41,7 +41,7 @@ import pandas as pd
 from ifnexus import __version__
 from ifnexus._rng import check_seed
 from ifnexus._runoptions import RunOptions
-from ifnexus.errors import IfnexusWarning, ValidationError
+from ifnexus.errors import ValidationError
 from ifnexus.genesets import get_set
 from ifnexus.scoring import (
     ExpressionSource,
@@ -266,7 +266,8 @@ def score_signatures(
     -------
     (pandas.DataFrame, pandas.DataFrame)
         Cells x signatures (the columns of :data:`SIGNATURES`; all NaN for a set with too few
-        genes, with an :class:`~ifnexus.errors.IfnexusWarning`), and the gene report of
+        genes, with an :class:`~ifnexus.errors.IfnexusWarning` from
+        :func:`~ifnexus.scoring.resolve_sets` giving the numbers), and the gene report of
         :func:`ifnexus.scoring.score_sets` with ``kind="signature"``.
 
     Raises
@@ -293,13 +294,6 @@ def score_signatures(
                 f"{col} ({SIGNATURES[col]}) cannot be scored: {row['n_found']} of {row['n_genes']} "
                 f"genes found in the data (species {inp.species}); check the species and gene "
                 "identifiers"
-            )
-    for col in scores.columns:
-        if scores[col].isna().all():
-            warnings.warn(
-                f"signature {col} not scored: too few of its genes in the data",
-                IfnexusWarning,
-                stacklevel=2,
             )
     return scores, genes
 
