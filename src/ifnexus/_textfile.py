@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ifnexus.errors import InputFormatError, ValidationError
 
-__all__ = ["decode_text", "read_text_bytes", "safe_file_stem"]
+__all__ = ["decode_text", "first_line", "read_text_bytes", "safe_file_stem"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
@@ -77,8 +77,10 @@ def read_text_bytes(path: str | os.PathLike[str], what: str) -> bytes:
 
 
 def _place(raw: bytes, pos: int) -> str:
-    line = raw.count(b"\n", 0, pos) + 1
-    col = pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
+    """Name the line and byte of ``raw[pos]``; CRLF, LF and a lone CR each end a line."""
+    head = raw[:pos]
+    line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+    col = pos - (max(head.rfind(b"\n"), head.rfind(b"\r")) + 1) + 1
     return f"line {line}, byte {col}"
 
 
@@ -99,9 +101,21 @@ def check_text(raw: bytes, p: Path, what: str) -> None:
         )
 
 
+def first_line(raw: bytes) -> str:
+    """Return the first line of checked text bytes; CRLF, LF and a lone CR end it."""
+    return re.split(rb"\r\n|\r|\n", raw, maxsplit=1)[0].decode("utf-8")
+
+
 def decode_text(path: str | os.PathLike[str], what: str) -> str:
-    """Return the text of a file read by :func:`read_text_bytes` (same checks and errors)."""
-    return read_text_bytes(path, what).decode("utf-8")
+    """Return the text of a file read by :func:`read_text_bytes` (same checks and errors).
+
+    Line ends become LF: CRLF (Windows) and a lone CR (old Mac, Excel's "CSV (Macintosh)")
+    each end a line, as in Python's text mode and in pandas.
+    """
+    text = read_text_bytes(path, what).decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")

@@ -155,6 +155,7 @@ def _generic(reader: str, stem: str, suffix: str, lines: list[str], ok_value) ->
     cases.append(Case(reader, f"gzbycontent{suffix}", gzip.compress(good), "ok", ok_value))
     cases.append(Case(reader, f"bom{suffix}", b"\xef\xbb\xbf" + good, "ok", ok_value))
     cases.append(Case(reader, f"crlf{suffix}", good.replace(b"\n", b"\r\n"), "ok", ok_value))
+    cases.append(Case(reader, f"cr{suffix}", good.replace(b"\n", b"\r"), "ok", ok_value))
     cases.append(Case(reader, f"utf16{suffix}", good.decode().encode("utf-16"), "error",
                       r"line 1, byte 1: not UTF-8"))  # fmt: skip
     packed = gzip.compress(good)
@@ -317,7 +318,9 @@ def _fastq_cases() -> list[Case]:
     cases = [c for c in cases if "latin1" not in c.name or c.outcome == "ok"]
     # the FASTQ reader does not decode text: bytes that are not UTF-8 are only wrong where
     # they break a record, so the encoding cases above are replaced by structural ones
-    cases = [c for c in cases if not re.match(r"(ff|latin1|nul|utf16|bom)", c.name)]
+    cases = [c for c in cases if not re.match(r"(ff|latin1|nul|utf16|bom|cr\.)", c.name)]
+    cases.append(Case("fastq", "cr.fastq", _text(FASTQ_LINES).replace(b"\n", b"\r"), "error",
+                      r"truncated record 1 at the end of the file \(1 of 4 lines present\)"))  # fmt: skip
     cases.append(Case("fastq", "bom.fastq", b"\xef\xbb\xbf" + _text(FASTQ_LINES), "error",
                       r"malformed record 1: header line does not start with '@'"))  # fmt: skip
     n = len(FASTQ_LINES)
@@ -389,6 +392,11 @@ def _gmt_cases() -> list[Case]:
         lines[k] = "\t".join(line.split("\t")[:2] + ["", " "])
         cases.append(Case("gmt", f"blankgenes{n}.gmt", _text(lines), "error",
                           rf"line {n}: gene set .* lists no genes"))  # fmt: skip
+        for ch in ("\x0b", "\x0c", "\x1f", "\x7f"):
+            lines = list(GMT_LINES)
+            lines[k] = line.replace("\t", ch, 1)
+            cases.append(Case("gmt", f"ctrl{ord(ch)}_{n}.gmt", _text(lines), "error",
+                              rf"line {n}: the control character"))  # fmt: skip
         if k:
             lines = list(GMT_LINES)
             lines[k] = GMT_LINES[0]

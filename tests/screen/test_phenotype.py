@@ -200,7 +200,8 @@ def test_phenotype_cli_files_equal_the_library_files(tmp_path, capsys):
     res = phenotypes(counts, t0="T0_1,T0_2", untreated="U_1,U_2", treated="IR_1,IR_2",
                      doublings={"gamma": 8, "tau": 5, "rho": 3}, rng=3)  # fmt: skip
     written = res.write(tmp_path / "lib")
-    names = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    # the CLI's run manifest (run.json) is the command's own record, not a result
+    names = sorted(p.name for p in (tmp_path / "cli").iterdir() if p.name != "run.json")
     assert names == sorted(p.name for p in written)
     for n in names:
         assert (tmp_path / "cli" / n).read_bytes() == (tmp_path / "lib" / n).read_bytes(), n

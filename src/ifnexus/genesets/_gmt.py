@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
 from pathlib import Path
 
 from ifnexus._textfile import decode_text, read_text_bytes
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets._geneset import GeneSet
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # every control character but the tab
 
 
 def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
@@ -33,6 +36,12 @@ def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[st
         line = raw.rstrip("\r")
         if not line.strip() or line.startswith("#"):
             continue
+        ctrl = _CONTROL.search(line)
+        if ctrl:
+            raise InputFormatError(
+                f"{p}, line {lineno}: the control character {ctrl.group()!r} at character "
+                f"{ctrl.start() + 1}; names and genes are separated by tabs only"
+            )
         parts = line.split("\t")
         if len(parts) < 3:
             raise InputFormatError(

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ifnexus._textfile import decode_text, read_text_bytes
+from ifnexus._textfile import decode_text, first_line, read_text_bytes
 from ifnexus.errors import InputFormatError, UnknownNameError, ValidationError
 from ifnexus.screen._count import (
     _CONTROL,
@@ -87,7 +87,7 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
     p = Path(path)
     raw = read_text_bytes(p, "count table")
     sep = _sep_for(p)
-    first = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    first = first_line(raw)
     if not raw.strip():
         raise InputFormatError(f"count table {p}: the file is empty")
     fields = first.split(sep)

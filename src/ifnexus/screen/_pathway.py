@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ifnexus._textfile import read_text_bytes
+from ifnexus._textfile import first_line, read_text_bytes
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
 
@@ -168,7 +168,7 @@ def read_gene_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputFormatError(f"gene table {p}: the file is empty")
     name = p.name.lower().removesuffix(".gz")
     sep = "," if name.endswith(".csv") else "\t"
-    header = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r").split(sep)
+    header = first_line(raw).split(sep)
     cols = [c.strip() for c in header]
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup:
