@@ -95,25 +95,54 @@ CASES += [
     Case("not-gzip", "t.csv.gz", _b(GOOD), "error", r"t\.csv\.gz"),
     Case("truncated-gzip", "t.csv.gz", gzip.compress(_b(GOOD))[:200], "error", r"t\.csv\.gz"),
     Case("gzip-of-nothing", "t.csv.gz", gzip.compress(b""), "error", r"t\.csv\.gz"),
-    Case("latin1-gene", "t.csv", GOOD.replace("FILL1,", "FILLé,", 1).encode("latin-1"), "error",
-         r"t\.csv"),  # fmt: skip
-    Case("latin1-sample", "t.csv", GOOD.replace("S3", "Sé", 1).encode("latin-1"), "error",
-         r"t\.csv"),  # fmt: skip
+    Case(
+        "latin1-gene",
+        "t.csv",
+        GOOD.replace("FILL1,", "FILLé,", 1).encode("latin-1"),
+        "error",
+        r"t\.csv",
+    ),  # fmt: skip
+    Case(
+        "latin1-sample", "t.csv", GOOD.replace("S3", "Sé", 1).encode("latin-1"), "error", r"t\.csv"
+    ),  # fmt: skip
     Case("utf16", "t.csv", GOOD.encode("utf-16"), "error", r"t\.csv"),
     Case("binary", "t.csv", bytes(range(256)) * 4, "error", r"t\.csv"),
     Case("ragged-long", "t.csv", _b(GOOD.replace("\n", ",1\n", 3)), "error", r"t\.csv"),
-    Case("ragged-short", "t.csv", _b("\n".join([*LINES[:6], LINES[6].rsplit(",", 2)[0],
-                                                *LINES[7:]]) + "\n"), "error", r"t\.csv"),  # fmt: skip
-    Case("duplicate-sample", "t.csv", _b(GOOD.replace("S5", "S4", 1)), "error",
-         r"t\.csv.*duplicated sample"),  # fmt: skip
-    Case("no-matching-genes", "t.csv",
-         _b(TABLE.set_axis([f"X{i}" for i in range(len(TABLE))]).to_csv()), "error",
-         r"too few genes"),  # fmt: skip
-    Case("mouse-genes-for-human-sets", "t.csv",
-         _b(TABLE.set_axis([g.capitalize() for g in TABLE.index]).to_csv()), "ok"),  # fmt: skip
-    Case("log-values-with-lognorm", "t.csv", _b(GOOD), "error",
-         r"t\.csv.*non-integer with max .*log-normalised.*--lognorm",
-         ("--sets", "IFNA", "--lognorm")),  # fmt: skip
+    Case(
+        "ragged-short",
+        "t.csv",
+        _b("\n".join([*LINES[:6], LINES[6].rsplit(",", 2)[0], *LINES[7:]]) + "\n"),
+        "error",
+        r"t\.csv",
+    ),  # fmt: skip
+    Case(
+        "duplicate-sample",
+        "t.csv",
+        _b(GOOD.replace("S5", "S4", 1)),
+        "error",
+        r"t\.csv.*duplicated sample",
+    ),  # fmt: skip
+    Case(
+        "no-matching-genes",
+        "t.csv",
+        _b(TABLE.set_axis([f"X{i}" for i in range(len(TABLE))]).to_csv()),
+        "error",
+        r"too few genes",
+    ),  # fmt: skip
+    Case(
+        "mouse-genes-for-human-sets",
+        "t.csv",
+        _b(TABLE.set_axis([g.capitalize() for g in TABLE.index]).to_csv()),
+        "ok",
+    ),  # fmt: skip
+    Case(
+        "log-values-with-lognorm",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"t\.csv.*non-integer with max .*log-normalised.*--lognorm",
+        ("--sets", "IFNA", "--lognorm"),
+    ),  # fmt: skip
     Case("directory", "dir.csv", None, "error", r"dir\.csv"),
     Case("missing-file", "absent.csv", None, "error", r"not found.*absent\.csv"),
     # accepted, with the documented result
@@ -129,35 +158,111 @@ CASES += [
 # option values: each a bad value of one option, on a valid table
 OPTION_CASES: list[Case] = [
     Case("sets-empty", "t.csv", _b(GOOD), "error", r"--sets is empty", ("--sets", " , ")),
-    Case("sets-unknown", "t.csv", _b(GOOD), "error", r"unknown gene set 'NOPE'", ("--sets", "NOPE")),
-    Case("sets-and-gmt", "t.csv", _b(GOOD), "error", r"exactly one of --sets",
-         ("--sets", "IFNA", "--gmt", "x.gmt")),  # fmt: skip
+    Case(
+        "sets-unknown", "t.csv", _b(GOOD), "error", r"unknown gene set 'NOPE'", ("--sets", "NOPE")
+    ),
+    Case(
+        "sets-and-gmt",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"exactly one of --sets",
+        ("--sets", "IFNA", "--gmt", "x.gmt"),
+    ),  # fmt: skip
     Case("neither-sets-nor-gmt", "t.csv", _b(GOOD), "error", r"exactly one of --sets", ()),
-    Case("min-genes-zero", "t.csv", _b(GOOD), "error", r"--min-genes",
-         ("--sets", "IFNA", "--min-genes", "0")),  # fmt: skip
-    Case("min-genes-negative", "t.csv", _b(GOOD), "error", r"--min-genes",
-         ("--sets", "IFNA", "--min-genes", "-4")),  # fmt: skip
-    Case("min-genes-too-many", "t.csv", _b(GOOD), "error", r"too few genes",
-         ("--sets", "IFNA", "--min-genes", "500")),  # fmt: skip
-    Case("chunk-size-zero", "t.csv", _b(GOOD), "error", r"--chunk-size",
-         ("--sets", "IFNA", "--chunk-size", "0")),  # fmt: skip
-    Case("chunk-size-negative", "t.csv", _b(GOOD), "error", r"--chunk-size",
-         ("--sets", "IFNA", "--chunk-size", "-5")),  # fmt: skip
-    Case("chunk-size-text", "t.csv", _b(GOOD), "error", r"--chunk-size",
-         ("--sets", "IFNA", "--chunk-size", "many")),  # fmt: skip
+    Case(
+        "min-genes-zero",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--min-genes",
+        ("--sets", "IFNA", "--min-genes", "0"),
+    ),  # fmt: skip
+    Case(
+        "min-genes-negative",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--min-genes",
+        ("--sets", "IFNA", "--min-genes", "-4"),
+    ),  # fmt: skip
+    Case(
+        "min-genes-too-many",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"too few genes",
+        ("--sets", "IFNA", "--min-genes", "500"),
+    ),  # fmt: skip
+    Case(
+        "chunk-size-zero",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--chunk-size",
+        ("--sets", "IFNA", "--chunk-size", "0"),
+    ),  # fmt: skip
+    Case(
+        "chunk-size-negative",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--chunk-size",
+        ("--sets", "IFNA", "--chunk-size", "-5"),
+    ),  # fmt: skip
+    Case(
+        "chunk-size-text",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--chunk-size",
+        ("--sets", "IFNA", "--chunk-size", "many"),
+    ),  # fmt: skip
     Case("jobs-zero", "t.csv", _b(GOOD), "error", r"--jobs", ("--sets", "IFNA", "--jobs", "0")),
-    Case("seed-negative", "t.csv", _b(GOOD), "error", r"--seed", ("--sets", "IFNA", "--seed", "-1")),
+    Case(
+        "seed-negative", "t.csv", _b(GOOD), "error", r"--seed", ("--sets", "IFNA", "--seed", "-1")
+    ),
     Case("seed-text", "t.csv", _b(GOOD), "error", r"--seed", ("--sets", "IFNA", "--seed", "x")),
-    Case("method-unknown", "t.csv", _b(GOOD), "error", r"--method",
-         ("--sets", "IFNA", "--method", "gsva")),  # fmt: skip
-    Case("species-unknown", "t.csv", _b(GOOD), "error", r"--species",
-         ("--sets", "IFNA", "--species", "rat")),  # fmt: skip
-    Case("species-contradicted", "t.csv", _b(GOOD), "error", r"look human",
-         ("--sets", "IFNA", "--species", "mouse")),  # fmt: skip
-    Case("layer-on-a-table", "t.csv", _b(GOOD), "error", r"--layer",
-         ("--sets", "IFNA", "--layer", "counts")),  # fmt: skip
-    Case("scheduler-not-an-address", "t.csv", _b(GOOD), "error", r"--scheduler",
-         ("--sets", "IFNA", "--scheduler", "tcp://")),  # fmt: skip
+    Case(
+        "method-unknown",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--method",
+        ("--sets", "IFNA", "--method", "gsva"),
+    ),  # fmt: skip
+    Case(
+        "species-unknown",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--species",
+        ("--sets", "IFNA", "--species", "rat"),
+    ),  # fmt: skip
+    Case(
+        "species-contradicted",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"look human",
+        ("--sets", "IFNA", "--species", "mouse"),
+    ),  # fmt: skip
+    Case(
+        "layer-on-a-table",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--layer",
+        ("--sets", "IFNA", "--layer", "counts"),
+    ),  # fmt: skip
+    Case(
+        "scheduler-not-an-address",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"--scheduler",
+        ("--sets", "IFNA", "--scheduler", "tcp://"),
+    ),  # fmt: skip
 ]
 
 # gene-set files given with --gmt
@@ -166,14 +271,30 @@ GMT_CASES: list[Case] = [
     Case("gmt-empty", "t.csv", _b(GOOD), "error", r"s\.gmt", ("--gmt", "s.gmt:")),
     Case("gmt-blank", "t.csv", _b(GOOD), "error", r"s\.gmt", ("--gmt", "s.gmt:\n\n")),
     Case("gmt-header-only", "t.csv", _b(GOOD), "error", r"s\.gmt", ("--gmt", "s.gmt:set\tdesc\n")),
-    Case("gmt-latin1", "t.csv", _b(GOOD), "error", r"s\.gmt.*UTF-8",
-         ("--gmt", "s.gmt:" + GMT_OK.replace("desc", "d\xe9sc"), "latin-1")),  # fmt: skip
-    Case("gmt-utf16", "t.csv", _b(GOOD), "error", r"s\.gmt", ("--gmt", "s.gmt:" + GMT_OK, "utf-16")),
-    Case("gmt-not-gzip", "t.csv", _b(GOOD), "error", r"s\.gmt\.gz", ("--gmt", "s.gmt.gz:" + GMT_OK)),
+    Case(
+        "gmt-latin1",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"s\.gmt.*UTF-8",
+        ("--gmt", "s.gmt:" + GMT_OK.replace("desc", "d\xe9sc"), "latin-1"),
+    ),  # fmt: skip
+    Case(
+        "gmt-utf16", "t.csv", _b(GOOD), "error", r"s\.gmt", ("--gmt", "s.gmt:" + GMT_OK, "utf-16")
+    ),
+    Case(
+        "gmt-not-gzip", "t.csv", _b(GOOD), "error", r"s\.gmt\.gz", ("--gmt", "s.gmt.gz:" + GMT_OK)
+    ),
     Case("gmt-binary", "t.csv", _b(GOOD), "error", r"s\.gmt", ("--gmt", "s.gmt:\x00\x01\x02\xff")),
     Case("gmt-missing", "t.csv", _b(GOOD), "error", r"absent\.gmt", ("--gmt", "absent.gmt")),
-    Case("gmt-no-genes-found", "t.csv", _b(GOOD), "error", r"too few genes",
-         ("--gmt", "s.gmt:NOPE\tdesc\tAAA1\tBBB2\tCCC3\n")),  # fmt: skip
+    Case(
+        "gmt-no-genes-found",
+        "t.csv",
+        _b(GOOD),
+        "error",
+        r"too few genes",
+        ("--gmt", "s.gmt:NOPE\tdesc\tAAA1\tBBB2\tCCC3\n"),
+    ),  # fmt: skip
     Case("gmt-valid", "t.csv", _b(GOOD), "ok", "", ("--gmt", "s.gmt:" + GMT_OK)),
 ]
 

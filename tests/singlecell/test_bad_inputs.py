@@ -172,111 +172,227 @@ STR = h5py.string_dtype()
 VARIANTS: list[Variant] = [
     # the shape attribute
     Variant("shape-wrong", _set_attr("X", "shape", np.array([5, 7])), r"X has shape \(5, 7\)"),
-    Variant("shape-swapped", lambda f: f["X"].attrs.__setitem__(
-        "shape", f["X"].attrs["shape"][::-1].copy()), r"X has shape"),  # fmt: skip
-    Variant("shape-3d", lambda f: f["X"].attrs.__setitem__(
-        "shape", np.array([*f["X"].attrs["shape"], 1])), r"X has a shape attribute"),  # fmt: skip
+    Variant(
+        "shape-swapped",
+        lambda f: f["X"].attrs.__setitem__("shape", f["X"].attrs["shape"][::-1].copy()),
+        r"X has shape",
+    ),  # fmt: skip
+    Variant(
+        "shape-3d",
+        lambda f: f["X"].attrs.__setitem__("shape", np.array([*f["X"].attrs["shape"], 1])),
+        r"X has a shape attribute",
+    ),  # fmt: skip
     Variant("shape-text", _set_attr("X", "shape", "abc"), r"X has a shape attribute"),
     Variant("shape-missing", _del_attr("X", "shape"), r"X has a shape attribute None"),
-    Variant("shape-negative", lambda f: f["X"].attrs.__setitem__(
-        "shape", np.array([-1, f["X"].attrs["shape"][1]])), r"X has a shape attribute"),  # fmt: skip
-    Variant("shape-fractional", lambda f: f["X"].attrs.__setitem__(
-        "shape", np.array([N_OBS + 0.5, f["X"].attrs["shape"][1]])),
-        r"X has a shape attribute"),  # fmt: skip
+    Variant(
+        "shape-negative",
+        lambda f: f["X"].attrs.__setitem__("shape", np.array([-1, f["X"].attrs["shape"][1]])),
+        r"X has a shape attribute",
+    ),  # fmt: skip
+    Variant(
+        "shape-fractional",
+        lambda f: f["X"].attrs.__setitem__(
+            "shape", np.array([N_OBS + 0.5, f["X"].attrs["shape"][1]])
+        ),
+        r"X has a shape attribute",
+    ),  # fmt: skip
     # the matrix itself
     Variant("x-missing", _delete("X"), r"X is missing"),
-    Variant("encoding-unknown", _set_attr("X", "encoding-type", "zarr_matrix"),
-            r"X has the unknown encoding type 'zarr_matrix'"),  # fmt: skip
-    Variant("encoding-dataframe", _set_attr("X", "encoding-type", "dataframe"),
-            r"unknown encoding type 'dataframe'"),  # fmt: skip
-    Variant("encoding-coo", _set_attr("X", "encoding-type", "coo_matrix"),
-            r"unknown encoding type 'coo_matrix'"),  # fmt: skip
+    Variant(
+        "encoding-unknown",
+        _set_attr("X", "encoding-type", "zarr_matrix"),
+        r"X has the unknown encoding type 'zarr_matrix'",
+    ),  # fmt: skip
+    Variant(
+        "encoding-dataframe",
+        _set_attr("X", "encoding-type", "dataframe"),
+        r"unknown encoding type 'dataframe'",
+    ),  # fmt: skip
+    Variant(
+        "encoding-coo",
+        _set_attr("X", "encoding-type", "coo_matrix"),
+        r"unknown encoding type 'coo_matrix'",
+    ),  # fmt: skip
     Variant("encoding-missing", _del_attr("X", "encoding-type"), r"unknown encoding type None"),
-    Variant("dense-strings", lambda f: (_delete("X")(f), f.create_dataset(
-        "X", data=np.full((N_OBS, 4), "a", dtype=object), dtype=STR)),
-        r"X holds .* values, not numbers"),  # fmt: skip
-    Variant("dense-wrong-shape", lambda f: (_delete("X")(f), f.create_dataset(
-        "X", data=np.ones((N_OBS, 3), dtype=np.float32))), r"X has shape \(30, 3\)"),  # fmt: skip
-    Variant("dense-1d", lambda f: (_delete("X")(f), f.create_dataset(
-        "X", data=np.ones(N_OBS, dtype=np.float32))), r"X has shape \(30,\)"),  # fmt: skip
-    Variant("dense-encoding-wrong", lambda f: (_delete("X")(f), f.create_dataset(
-        "X", data=np.ones((N_OBS, 3), dtype=np.float32)), f["X"].attrs.__setitem__(
-        "encoding-type", "string-array")), r"X has the unknown encoding type 'string-array'"),  # fmt: skip
+    Variant(
+        "dense-strings",
+        lambda f: (
+            _delete("X")(f),
+            f.create_dataset("X", data=np.full((N_OBS, 4), "a", dtype=object), dtype=STR),
+        ),
+        r"X holds .* values, not numbers",
+    ),  # fmt: skip
+    Variant(
+        "dense-wrong-shape",
+        lambda f: (
+            _delete("X")(f),
+            f.create_dataset("X", data=np.ones((N_OBS, 3), dtype=np.float32)),
+        ),
+        r"X has shape \(30, 3\)",
+    ),  # fmt: skip
+    Variant(
+        "dense-1d",
+        lambda f: (_delete("X")(f), f.create_dataset("X", data=np.ones(N_OBS, dtype=np.float32))),
+        r"X has shape \(30,\)",
+    ),  # fmt: skip
+    Variant(
+        "dense-encoding-wrong",
+        lambda f: (
+            _delete("X")(f),
+            f.create_dataset("X", data=np.ones((N_OBS, 3), dtype=np.float32)),
+            f["X"].attrs.__setitem__("encoding-type", "string-array"),
+        ),
+        r"X has the unknown encoding type 'string-array'",
+    ),  # fmt: skip
     # obs and var
-    Variant("obs-index-short", _replace("obs/_index", lambda v: v[:-3]),
-            r"obs column '\w+' has 30 rows but the obs index has 27"),  # fmt: skip
-    Variant("obs-index-long", _replace("obs/_index", lambda v: np.concatenate([v, v[:2]])),
-            r"obs column '\w+' has 30 rows but the obs index has 32"),  # fmt: skip
-    Variant("obs-codes-short", _replace("obs/sample/codes", lambda v: v[:-1]),
-            r"obs column 'sample' has 29 rows"),  # fmt: skip
-    Variant("obs-codes-long", _replace("obs/condition/codes", lambda v: np.concatenate([v, v])),
-            r"obs column 'condition' has 60 rows"),  # fmt: skip
-    Variant("obs-all-short", lambda f: [_replace(f"obs/{k}", lambda v: v[:-2])(f)
-                                        for k in ("_index",)] and [
-        _replace(f"obs/{c}/codes", lambda v: v[:-2])(f)
-        for c in ("sample", "condition", "true_type", "true_state")],
-        r"X has shape \(30, \d+\) but obs x var is \(28, \d+\)"),  # fmt: skip
-    Variant("var-index-short", _replace("var/_index", lambda v: v[:-1]),
-            r"X has shape \(30, \d+\) but obs x var"),  # fmt: skip
+    Variant(
+        "obs-index-short",
+        _replace("obs/_index", lambda v: v[:-3]),
+        r"obs column '\w+' has 30 rows but the obs index has 27",
+    ),  # fmt: skip
+    Variant(
+        "obs-index-long",
+        _replace("obs/_index", lambda v: np.concatenate([v, v[:2]])),
+        r"obs column '\w+' has 30 rows but the obs index has 32",
+    ),  # fmt: skip
+    Variant(
+        "obs-codes-short",
+        _replace("obs/sample/codes", lambda v: v[:-1]),
+        r"obs column 'sample' has 29 rows",
+    ),  # fmt: skip
+    Variant(
+        "obs-codes-long",
+        _replace("obs/condition/codes", lambda v: np.concatenate([v, v])),
+        r"obs column 'condition' has 60 rows",
+    ),  # fmt: skip
+    Variant(
+        "obs-all-short",
+        lambda f: (
+            [_replace(f"obs/{k}", lambda v: v[:-2])(f) for k in ("_index",)]
+            and [
+                _replace(f"obs/{c}/codes", lambda v: v[:-2])(f)
+                for c in ("sample", "condition", "true_type", "true_state")
+            ]
+        ),
+        r"X has shape \(30, \d+\) but obs x var is \(28, \d+\)",
+    ),  # fmt: skip
+    Variant(
+        "var-index-short",
+        _replace("var/_index", lambda v: v[:-1]),
+        r"X has shape \(30, \d+\) but obs x var",
+    ),  # fmt: skip
     Variant("obs-missing", _delete("obs"), r"obs is missing"),
     Variant("var-missing", _delete("var"), r"var is missing"),
     Variant("obs-index-missing", _delete("obs/_index"), r"obs has no index"),
     # CSR internals
-    Variant("indptr-reversed", _replace("X/indptr", lambda v: v[::-1].copy()),
-            r"X/indptr runs from"),  # fmt: skip
+    Variant(
+        "indptr-reversed", _replace("X/indptr", lambda v: v[::-1].copy()), r"X/indptr runs from"
+    ),  # fmt: skip
     Variant("indptr-dip", _replace("X/indptr", _swap_middle), r"X/indptr decreases at entry"),
-    Variant("indptr-short", _replace("X/indptr", lambda v: v[:-5]),
-            r"X/indptr has 26 entries; expected 31"),  # fmt: skip
-    Variant("indptr-long", _replace("X/indptr", lambda v: np.concatenate([v, v[-1:]])),
-            r"X/indptr has 32 entries; expected 31"),  # fmt: skip
-    Variant("indptr-start", _replace("X/indptr", lambda v: _at(v, 0, 1)),
-            r"X/indptr runs from 1"),  # fmt: skip
-    Variant("indptr-end", _replace("X/indptr", lambda v: _at(v, -1, v[-1] - 1)),
-            r"X/indptr runs from 0 to"),  # fmt: skip
-    Variant("indptr-float", _replace("X/indptr", lambda v: v.astype(np.float64)),
-            r"X/indptr is not a 1-d integer array"),  # fmt: skip
-    Variant("indptr-2d", _replace("X/indptr", lambda v: np.stack([v, v])),
-            r"X/indptr is not a 1-d integer array"),  # fmt: skip
-    Variant("indices-too-large", lambda f: _replace("X/indices", lambda v: _at(
-        v, 3, f["X"].attrs["shape"][1]))(f), r"X/indices holds column indices outside"),  # fmt: skip
-    Variant("indices-negative", _replace("X/indices", lambda v: _at(v, 3, -1)),
-            r"X/indices holds column indices outside"),  # fmt: skip
-    Variant("indices-short", _replace("X/indices", lambda v: v[:-1]),
-            r"X/indices has \d+ entries but X/data has"),  # fmt: skip
-    Variant("indices-float", _replace("X/indices", lambda v: v.astype(np.float32)),
-            r"X/indices holds float32 values, not integers"),  # fmt: skip
-    Variant("data-short", _replace("X/data", lambda v: v[:-1]),
-            r"X/indices has \d+ entries but X/data has"),  # fmt: skip
+    Variant(
+        "indptr-short",
+        _replace("X/indptr", lambda v: v[:-5]),
+        r"X/indptr has 26 entries; expected 31",
+    ),  # fmt: skip
+    Variant(
+        "indptr-long",
+        _replace("X/indptr", lambda v: np.concatenate([v, v[-1:]])),
+        r"X/indptr has 32 entries; expected 31",
+    ),  # fmt: skip
+    Variant(
+        "indptr-start", _replace("X/indptr", lambda v: _at(v, 0, 1)), r"X/indptr runs from 1"
+    ),  # fmt: skip
+    Variant(
+        "indptr-end",
+        _replace("X/indptr", lambda v: _at(v, -1, v[-1] - 1)),
+        r"X/indptr runs from 0 to",
+    ),  # fmt: skip
+    Variant(
+        "indptr-float",
+        _replace("X/indptr", lambda v: v.astype(np.float64)),
+        r"X/indptr is not a 1-d integer array",
+    ),  # fmt: skip
+    Variant(
+        "indptr-2d",
+        _replace("X/indptr", lambda v: np.stack([v, v])),
+        r"X/indptr is not a 1-d integer array",
+    ),  # fmt: skip
+    Variant(
+        "indices-too-large",
+        lambda f: _replace("X/indices", lambda v: _at(v, 3, f["X"].attrs["shape"][1]))(f),
+        r"X/indices holds column indices outside",
+    ),  # fmt: skip
+    Variant(
+        "indices-negative",
+        _replace("X/indices", lambda v: _at(v, 3, -1)),
+        r"X/indices holds column indices outside",
+    ),  # fmt: skip
+    Variant(
+        "indices-short",
+        _replace("X/indices", lambda v: v[:-1]),
+        r"X/indices has \d+ entries but X/data has",
+    ),  # fmt: skip
+    Variant(
+        "indices-float",
+        _replace("X/indices", lambda v: v.astype(np.float32)),
+        r"X/indices holds float32 values, not integers",
+    ),  # fmt: skip
+    Variant(
+        "data-short",
+        _replace("X/data", lambda v: v[:-1]),
+        r"X/indices has \d+ entries but X/data has",
+    ),  # fmt: skip
     Variant("data-missing", _delete("X/data"), r"X \(csr_matrix\) lacks data"),
     Variant("indices-missing", _delete("X/indices"), r"lacks indices"),
     Variant("indptr-missing", _delete("X/indptr"), r"lacks indptr"),
-    Variant("data-strings", _replace("X/data", lambda v: np.array(["x"] * len(v), dtype=object)),
-            r"X/data holds .* values, not numbers"),  # fmt: skip
-    Variant("layer-indptr", _replace("layers/counts/indptr", lambda v: v[:-2]),
-            r"layers/counts/indptr has 29 entries"),  # fmt: skip
-    Variant("layer-shape", _set_attr("layers/counts", "shape", np.array([2, 2])),
-            r"layers/counts has shape \(2, 2\)"),  # fmt: skip
-    Variant("raw-var-mismatch", _with_raw_mismatch, r"raw/X has shape \(30, \d+\) but obs x var "
-            r"is \(30, 7\)"),  # fmt: skip
+    Variant(
+        "data-strings",
+        _replace("X/data", lambda v: np.array(["x"] * len(v), dtype=object)),
+        r"X/data holds .* values, not numbers",
+    ),  # fmt: skip
+    Variant(
+        "layer-indptr",
+        _replace("layers/counts/indptr", lambda v: v[:-2]),
+        r"layers/counts/indptr has 29 entries",
+    ),  # fmt: skip
+    Variant(
+        "layer-shape",
+        _set_attr("layers/counts", "shape", np.array([2, 2])),
+        r"layers/counts has shape \(2, 2\)",
+    ),  # fmt: skip
+    Variant(
+        "raw-var-mismatch",
+        _with_raw_mismatch,
+        r"raw/X has shape \(30, \d+\) but obs x var "
+        r"is \(30, 7\)",
+    ),  # fmt: skip
     # values
-    Variant("data-nan", _replace("X/data", lambda v: _at(v, 2, np.nan)),
-            r"non-finite values \(NaN or infinity\)"),  # fmt: skip
+    Variant(
+        "data-nan",
+        _replace("X/data", lambda v: _at(v, 2, np.nan)),
+        r"non-finite values \(NaN or infinity\)",
+    ),  # fmt: skip
     Variant("data-inf", _replace("X/data", lambda v: _at(v, 2, np.inf)), r"non-finite values"),
-    Variant("data-neg-inf", _replace("X/data", lambda v: _at(v, 2, -np.inf)),
-            r"non-finite values"),  # fmt: skip
+    Variant(
+        "data-neg-inf", _replace("X/data", lambda v: _at(v, 2, -np.inf)), r"non-finite values"
+    ),  # fmt: skip
     Variant("data-negative", _replace("X/data", lambda v: _at(v, 2, -4.0)), r"negative values"),
-    Variant("data-all-nan", _replace("X/data", lambda v: np.full_like(v, np.nan)),
-            r"non-finite values"),  # fmt: skip
+    Variant(
+        "data-all-nan", _replace("X/data", lambda v: np.full_like(v, np.nan)), r"non-finite values"
+    ),  # fmt: skip
     # the file as a whole
     Variant("empty-cells", None, r"empty \(0 cells x \d+ genes\)", build=_write(_cells_only)),
     Variant("empty-genes", None, r"empty \(30 cells x 0 genes\)", build=_write(_genes_only)),
-    Variant("not-hdf5", None, r"not an HDF5 file",
-            build=lambda b, p: p.write_text("gene,S1\nMX1,1\n")),  # fmt: skip
+    Variant(
+        "not-hdf5", None, r"not an HDF5 file", build=lambda b, p: p.write_text("gene,S1\nMX1,1\n")
+    ),  # fmt: skip
     Variant("empty-file", None, r"not an HDF5 file", build=lambda b, p: p.write_bytes(b"")),
-    Variant("truncated", None, r"not an HDF5 file|cannot read",
-            build=_bytes(lambda d: d[: len(d) // 2])),  # fmt: skip
-    Variant("zeroed-header", None, r"not an HDF5 file",
-            build=_bytes(lambda d: b"\0" * 512 + d[512:])),  # fmt: skip
+    Variant(
+        "truncated", None, r"not an HDF5 file|cannot read", build=_bytes(lambda d: d[: len(d) // 2])
+    ),  # fmt: skip
+    Variant(
+        "zeroed-header", None, r"not an HDF5 file", build=_bytes(lambda d: b"\0" * 512 + d[512:])
+    ),  # fmt: skip
     Variant("directory", None, r"is a directory", build=_mkdir),
     # valid controls
     Variant("valid-csr", lambda f: None, "", expect="ok"),
@@ -287,8 +403,15 @@ VARIANTS: list[Variant] = [
 COMMANDS = {
     "score": lambda p, o: ["score", str(p), "--sets", "IFNA", "--out", str(o)],
     "sc-profile": lambda p, o: ["sc", "profile", str(p), "--no-figures", "--out", str(o)],
-    "sc-profile-backed": lambda p, o: ["sc", "profile", str(p), "--backed", "--no-figures",
-                                       "--out", str(o)],  # fmt: skip
+    "sc-profile-backed": lambda p, o: [
+        "sc",
+        "profile",
+        str(p),
+        "--backed",
+        "--no-figures",
+        "--out",
+        str(o),
+    ],  # fmt: skip
 }
 OUTPUT = {"score": "scores.csv", "sc-profile": "cells.csv", "sc-profile-backed": "cells.csv"}
 
@@ -365,12 +488,21 @@ def lognorm_h5ad(tmp_path_factory) -> Path:
 OPTION_CASES = [
     ("sample-key-unknown", ["--sample-key", "donor"], r"sample key 'donor' is not a column"),
     ("condition-without-sample", ["--condition-key", "condition"], r"needs a sample key"),
-    ("condition-key-unknown", ["--sample-key", "sample", "--condition-key", "arm"],
-     r"condition key 'arm'"),  # fmt: skip
-    ("reference-unknown", ["--sample-key", "sample", "--condition-key", "condition",
-                           "--reference", "placebo"], r"placebo"),  # fmt: skip
-    ("input-kind-lognorm-on-counts", ["--input-kind", "lognorm"],
-     r"--input-kind 'lognorm' but .*whole numbers, up to \d+.*look like raw counts"),  # fmt: skip
+    (
+        "condition-key-unknown",
+        ["--sample-key", "sample", "--condition-key", "arm"],
+        r"condition key 'arm'",
+    ),  # fmt: skip
+    (
+        "reference-unknown",
+        ["--sample-key", "sample", "--condition-key", "condition", "--reference", "placebo"],
+        r"placebo",
+    ),  # fmt: skip
+    (
+        "input-kind-lognorm-on-counts",
+        ["--input-kind", "lognorm"],
+        r"--input-kind 'lognorm' but .*whole numbers, up to \d+.*look like raw counts",
+    ),  # fmt: skip
     ("input-kind-unknown", ["--input-kind", "tpm"], r"--input-kind"),
     ("layer-unknown", ["--layer", "spliced"], r"no layer 'spliced'.*'counts'"),
     ("chunk-size-zero", ["--chunk-size", "0"], r"--chunk-size"),
