@@ -34,9 +34,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ifnexus.cli import main
+from ifnexus.cli._screen import _parse_doublings
 from ifnexus.errors import IfnexusError, InputFormatError, ValidationError
-from ifnexus.genesets._gmt import read_gmt
-from ifnexus.screen import count_fastq
+from ifnexus.genesets._gmt import read_gene_set_table, read_gmt
+from ifnexus.screen import count_fastq, parse_comparisons, parse_samples
 from ifnexus.screen._count import MAX_ID_LENGTH, read_library_records
 from ifnexus.screen._fastq import MAX_LINE_BYTES, iter_fastq
 from ifnexus.screen._io import MAX_COUNT, read_control_list, read_counts
@@ -805,6 +806,7 @@ def test_count_fastq_in_memory_library_with_control_characters_is_refused(tmp_pa
 # ---------------------------------------------------------------------------------------------
 # properties: any bytes either parse to a valid result or raise an IfnexusError
 
+# imports happen above, at collection: a first example never pays for them against the deadline
 FUZZ = settings(
     max_examples=60,
     deadline=2000,
@@ -953,8 +955,6 @@ def test_mageck_test_in_memory_table_is_checked_like_a_file(sgrna, gene, count, 
                       st.text(alphabet="set,gene\t\n#SAB\xe9", max_size=120).map(str.encode)),
        suffix=st.sampled_from([".tsv", ".csv", ".txt"]))  # fmt: skip
 def test_property_read_gene_set_table(tmp_path, data, suffix):
-    from ifnexus.genesets._gmt import read_gene_set_table
-
     got = _run_property(read_gene_set_table, _fuzz_file(tmp_path, data, suffix, False))
     if got is not None:
         assert got and all(s.genes for s in got.values())
@@ -968,8 +968,6 @@ SPEC = st.text(alphabet="AB0123,-. T_\t", max_size=12)
 @given(spec=st.one_of(SPEC, st.integers(-3, 5), st.lists(st.one_of(SPEC, st.integers(-2, 4)),
                                                           max_size=3)))  # fmt: skip
 def test_property_parse_samples(spec):
-    from ifnexus.screen import parse_samples
-
     samples = ["T0", "A", "B", "1"]
     try:
         got = parse_samples(spec, samples)
@@ -983,8 +981,6 @@ def test_property_parse_samples(spec):
        c=st.one_of(st.none(), SPEC, st.lists(SPEC, max_size=3)),
        day0=st.one_of(st.none(), SPEC))  # fmt: skip
 def test_property_parse_comparisons(t, c, day0):
-    from ifnexus.screen import parse_comparisons
-
     try:
         got = parse_comparisons(["T0", "A", "B"], t, c, day0_label=day0)
     except IfnexusError:
@@ -995,8 +991,6 @@ def test_property_parse_comparisons(t, c, day0):
 @FUZZ
 @given(text=st.one_of(st.none(), st.text(alphabet="gamtaurho=,/0123.e-x ", max_size=30)))
 def test_property_parse_doublings(text):
-    from ifnexus.cli._screen import _parse_doublings
-
     try:
         got = _parse_doublings(text)
     except IfnexusError:
