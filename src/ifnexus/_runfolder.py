@@ -57,9 +57,10 @@ MANIFEST = "run.json"
 #: the key of the manifest's record inside ``run.json``
 KEY = "ifnexus_run"
 FORMAT = 1
-#: options that do not change what is written: left out of the manifest
+#: options that do not change what is written (and the seed, recorded on its own): not in
+#: the manifest's options
 _NOT_RECORDED = frozenset(
-    {"jobs", "n_jobs", "chunk_size", "scheduler", "quiet", "as_json", "verbose", "ctx"}
+    {"jobs", "n_jobs", "chunk_size", "scheduler", "quiet", "as_json", "verbose", "ctx", "seed"}
 )
 #: temporary files of :func:`ifnexus._io.atomic_path` (``.NAME.XXXXXXXX.tmp``)
 _TMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
@@ -396,7 +397,13 @@ def _inputs(params: dict[str, Any], skip: set[str]) -> list[str]:
     return files
 
 
-def run_output(out: str = "out", *, prefix: str | None = None) -> Callable[[F], F]:
+def run_output(
+    out: str = "out",
+    *,
+    prefix: str | None = None,
+    file_suffixes: tuple[str, ...] = (),
+    check_only: bool = False,
+) -> Callable[[F], F]:
     """Decorate a CLI command so that it runs as one run into its ``--out`` (or ``-n``) output.
 
     ``--out`` naming an existing file is refused before the command does any work. The
@@ -410,14 +417,26 @@ def run_output(out: str = "out", *, prefix: str | None = None) -> Callable[[F], 
     prefix
         The name of its output-prefix parameter (``output_prefix`` of ``screen count/test``):
         the run is then ``PREFIX.*`` with the manifest ``PREFIX.run.json``.
+    file_suffixes
+        Suffixes with which ``--out`` is (deprecated) the output file itself: then the one
+        file is written atomically, without a run.
+    check_only
+        Only refuse an existing file as ``--out`` (``report``, which writes one file into a
+        folder that is another run's).
     """
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             target = kwargs.get(prefix) if prefix else kwargs.get(out)
-            if out in kwargs:
-                check_out_path(kwargs.get(out))
+            given = kwargs.get(out)
+            if given is not None and Path(given).suffix.lower() in file_suffixes:
+                if prefix is None:
+                    return func(*args, **kwargs)  # the deprecated single-file --out
+            elif out in kwargs:
+                check_out_path(given)
+            if check_only:
+                return func(*args, **kwargs)
             ctx = kwargs.get("ctx")
             if ctx is not None and getattr(ctx, "invoked_subcommand", None) is not None:
                 return func(*args, **kwargs)  # a group callback: the subcommand is the run
@@ -437,9 +456,12 @@ def run_output(out: str = "out", *, prefix: str | None = None) -> Callable[[F], 
 def _command_path(func: Callable[..., Any]) -> str:
     """``ifnexus simulate tcd50`` etc.: the click context's command path, else the function."""
     try:
+        import importlib
+
         from ifnexus.cli._app import _click
 
-        ctx = _click.get_current_context(silent=True)
+        current = importlib.import_module(f"{_click.__name__}.globals").get_current_context
+        ctx = current(silent=True)
     except Exception:  # noqa: BLE001 - only a label
         ctx = None
     path = getattr(ctx, "command_path", None)
@@ -477,6 +499,9 @@ def check_run_folder(
         message names the files.
     """
     d = Path(folder)
+    run = _ACTIVE
+    if run is not None and run.root.absolute() == d.absolute():
+        return None  # the run in progress writes this folder (the report of `ifnexus demo`)
     problems: list[str] = []
     if (d / ".ifnexus-journal").exists():
         problems.append(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ifnexus._runfolder import run_output
 from ifnexus.cli._options import JSON
 from ifnexus.errors import ValidationError
 
@@ -71,6 +72,7 @@ def show_cmd(
 
 
 @app.command("export")
+@run_output(file_suffixes=(".gmt",))
 def export_cmd(
     out: Path = typer.Option(
         ...,

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ifnexus._io import write_table, write_text
+from ifnexus._runfolder import run_output
 from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import (
     JOBS,
@@ -55,6 +56,7 @@ def _check_setting(setting: str) -> str:
 
 
 @app.callback()
+@run_output()
 def simulate(
     ctx: typer.Context,
     schedule: str = typer.Option(
@@ -157,6 +159,7 @@ def _report(summary: dict, as_json: bool, out: Path | None) -> None:
 
 
 @app.command("tcd50")
+@run_output()
 def tcd50_cmd(
     doses: str = typer.Option(
         ..., "--doses", help="Dose grid (Gy): start:stop:step (stop included) or a comma list."
@@ -204,6 +207,7 @@ def tcd50_cmd(
 
 
 @app.command("sbml")
+@run_output(file_suffixes=(".xml", ".sbml"))
 def sbml_cmd(
     schedule: str = typer.Option(
         ..., "--schedule", help="Radiotherapy schedule (as for simulate)."

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ifnexus._io import write_table, write_text
+from ifnexus._runfolder import run_output
 from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import JSON
 from ifnexus.errors import ValidationError
@@ -131,6 +132,7 @@ def _write(out: str | None, tables: dict[str, pd.DataFrame], payload: dict) -> l
 
 
 @app.command("km")
+@run_output()
 def km_cmd(
     data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT, group: str | None = GROUP,
     times: str | None = typer.Option(None, "--times", help="Comma-separated report times."),
@@ -161,6 +163,7 @@ def km_cmd(
 
 
 @app.command("logrank")
+@run_output()
 def logrank_cmd(
     data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     group: str = typer.Option(..., "--group", help="Grouping column."),
@@ -185,6 +188,7 @@ def logrank_cmd(
 
 
 @app.command("cox")
+@run_output()
 def cox_cmd(
     data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     covariates: str = COVS,
@@ -217,6 +221,7 @@ def cox_cmd(
 
 
 @app.command("cif")
+@run_output()
 def cif_cmd(
     data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     cause: float = typer.Option(..., "--cause", help="Event code of interest."),
@@ -263,6 +268,7 @@ def cif_cmd(
 
 
 @app.command("finegray")
+@run_output()
 def finegray_cmd(
     data: str | None = DATA, data_alias: str | None = DATA_ALIAS, time: str = TIME, event: str = EVENT,
     cause: float = typer.Option(..., "--cause", help="Event code of interest (crr failcode)."),
@@ -311,6 +317,7 @@ def _default_features(ft: pd.DataFrame, idc: str, clinical_cols) -> list[str]:
 
 
 @app.command("features")
+@run_output()
 def features_cmd(
     clinical: str = typer.Option(..., "--clinical", help="Clinical CSV (follow-up, event code, id)."),
     features: str = typer.Option(..., "--features", help="Tumour feature CSV (e.g. tumours.csv from `ifnexus tumour`)."),

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from ifnexus._runfolder import run_output
 from ifnexus.cli._files import check_out_dir, echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
@@ -46,6 +47,7 @@ def _load_input(path: Path, layer: str | None):
     return read_expression(path).T, "sample"
 
 
+@run_output(file_suffixes=(".csv", ".tsv", ".txt"))
 def score_cmd(
     input: Path = typer.Argument(
         ...,

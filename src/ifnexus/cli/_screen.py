@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from ifnexus._io import write_table
+from ifnexus._runfolder import run_output
 from ifnexus.cli._files import echo_json
 from ifnexus.cli._options import JSON, NO_FIGURES, QUIET, main_input, seed_option
 from ifnexus.cli._progress import progress
@@ -71,6 +72,7 @@ _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": False}
 
 
 @app.command("count", context_settings=_EXTRA)
+@run_output(prefix="output_prefix")
 def count_cmd(
     ctx: typer.Context,
     list_seq: Path = typer.Option(
@@ -154,6 +156,7 @@ def count_cmd(
 
 
 @app.command("test")
+@run_output(prefix="output_prefix")
 def test_cmd(
     counts_arg: Path | None = COUNTS,
     count_table: Path | None = COUNTS_ALIAS,
@@ -292,6 +295,7 @@ def _parse_doublings(text: str | None) -> dict[str, list[float]] | None:
 
 
 @app.command("phenotype")
+@run_output()
 def phenotype_cmd(
     counts_arg: Path | None = COUNTS,
     count_table: Path | None = COUNTS_ALIAS,
@@ -367,6 +371,7 @@ def phenotype_cmd(
 
 
 @app.command("pathway")
+@run_output()
 def pathway_cmd(
     genes: Path = typer.Argument(
         ..., metavar="GENES", help="Gene table (phenotype genes.csv or MAGeCK gene_summary)."

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ifnexus._runfolder import run_output
 from ifnexus.cli._files import check_out_dir, echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
@@ -34,6 +35,7 @@ class KindChoice(enum.StrEnum):
 
 
 @app.command("profile")
+@run_output()
 def profile_cmd(
     input: Path = typer.Argument(..., metavar="INPUT", help="AnnData .h5ad (cells x genes)."),
     species: SpeciesChoice | None = SPECIES_DETECTED,

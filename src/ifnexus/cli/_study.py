@@ -7,10 +7,12 @@ from pathlib import Path
 
 import typer
 
+from ifnexus._runfolder import run_output
 from ifnexus.cli._options import QUIET, seed_option
 from ifnexus.cli._progress import progress
 
 
+@run_output()
 def demo_cmd(
     out: Path = typer.Option(Path("demo_output"), "--out", help="Study directory to write."),
     seed: int = seed_option("Seed of the whole study (0 is valid)."),
@@ -37,6 +39,7 @@ def demo_cmd(
     typer.echo(f"report: {path.resolve()}")
 
 
+@run_output(file_suffixes=(".html", ".htm"), check_only=True)
 def report_cmd(
     study: Path = typer.Argument(
         ..., metavar="STUDY", help="A study directory written by `ifnexus demo`."

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from ifnexus._runfolder import run_output
 from ifnexus.cli._options import JSON, NO_FIGURES
 from ifnexus.errors import ValidationError
 
@@ -46,6 +47,7 @@ class CnPurityChoice(StrEnum):
 
 
 @app.command("profile")
+@run_output()
 def profile_cmd(
     expression_arg: Path | None = typer.Argument(
         None,

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ifnexus import __version__
 from ifnexus._io import write_text
+from ifnexus._runfolder import check_run_folder
 from ifnexus._textfile import read_text_bytes
 from ifnexus.errors import IfnexusWarning, InputFormatError
 from ifnexus.report._figures import (
@@ -888,7 +889,9 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
         seed (int >= 0); a table is empty, header-only, not UTF-8, lacks a column the report
         reads or holds text or infinity in a numeric column (the file, line and column are
         named); the tables disagree so that a section cannot be built; or a finding would quote
-        a missing number (``n/a%``, ``nan``-fold: the study is too small).
+        a missing number (``n/a%``, ``nan``-fold: the study is too small); or the folder's
+        ``run.json`` shows files from different runs (see
+        :func:`ifnexus._runfolder.check_run_folder`).
     """
     d = Path(study)
     missing = [r for r in _REQUIRED if not (d / r).is_file()]
@@ -897,6 +900,8 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
             f"{d}: not a complete study folder; missing {', '.join(missing)} "
             "(run `ifnexus demo --out DIR` to generate and analyse one)"
         )
+    # a folder with a run.json (ifnexus demo) must hold that one run's files, complete
+    check_run_folder(d, required=_REQUIRED, ignore=("report.html",))
     manifest = _manifest(d)
     for rel in _COLUMNS:  # every table checked before any figure is drawn (fails in ms)
         if rel in _REQUIRED or rel == "inputs/clinical.csv" or (d / rel).is_file():
