@@ -181,6 +181,20 @@ def test_killed_run_is_undone_by_the_next_run(tmp_path):
     assert set(snapshot(out)) == {"tcd50.csv", "tcd50.png", "summary.json", "run.json"}
 
 
+TERMINATOR = KILLER.replace("signal.SIGKILL", "signal.SIGTERM")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="needs SIGTERM")
+def test_terminated_run_is_undone_at_once(tmp_path):
+    out = tmp_path / "out"
+    run_ok([*TCD50, "--out", str(out)])
+    before = snapshot(out)
+    argv = [*TCD50[:-1], "9", "--out", str(out)]  # another seed: tcd50.csv is rewritten first
+    proc = subprocess.run([sys.executable, "-c", TERMINATOR, *argv], check=False)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert snapshot(out) == before and not leftovers(out)
+
+
 def test_kill_after_commit_rolls_forward(tmp_path):
     out = tmp_path / "out"
     with run_folder(out, command="test") as run:

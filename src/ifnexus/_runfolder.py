@@ -14,7 +14,8 @@ a file it overwrites is first moved to a backup beside it. At the end of a succe
 
 If the run fails (an exception, Ctrl-C), the journal is replayed backwards: the files it wrote
 are removed, the backups put back, temporary files removed; the folder is in its previous
-complete state. A run killed outright (SIGKILL, power) leaves the journal, which the next run
+complete state. SIGTERM (``kill PID``, a batch system's time limit) is turned into
+``SystemExit(143)`` during a run, so it is undone the same way. A run killed outright (SIGKILL, power) leaves the journal, which the next run
 into the same folder, or :func:`check_run_folder`, finds: the next run replays it first.
 
 The manifest has no time and no absolute path of ours, and the run id is a hash of its
@@ -362,6 +363,7 @@ def run_folder(
     run.previous = old
     with _ACTIVE_LOCK:
         _ACTIVE = run
+    previous_handler = _on_sigterm(_terminate)
     try:
         yield run
         run.commit()
@@ -371,6 +373,25 @@ def run_folder(
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE = None
+        if previous_handler is not None:
+            _on_sigterm(previous_handler)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """Turn SIGTERM into SystemExit, so that the run is undone before the process ends."""
+    raise SystemExit(128 + signum)
+
+
+def _on_sigterm(handler: Any) -> Any:
+    """Install ``handler`` for SIGTERM; return the previous one (None: not possible here)."""
+    import signal
+
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # pragma: no cover - not the main thread of the interpreter
+        return None
 
 
 def _json_value(v: Any) -> Any:
