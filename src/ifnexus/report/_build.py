@@ -209,7 +209,7 @@ def _table(d: Path, rel: str) -> pd.DataFrame:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputFormatError(
-                f"study table {path}, line {i + 2}, column '{col}': {df[col].iloc[i]!r} is not "
+                f"study table {path}, line {i + 2}, column '{col}': '{df[col].iloc[i]}' is not "
                 "a finite number"
             )
         df[col] = values
