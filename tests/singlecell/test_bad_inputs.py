@@ -578,3 +578,17 @@ def test_corpus_size():
     n = len(bad) * len(COMMANDS) + 2 * len(OPTION_CASES) + 2 + 1 + 1
     assert len({v.id for v in VARIANTS}) == len(VARIANTS)
     assert n >= 150
+
+
+def test_memory_error_scoring_a_backed_file_suggests_chunk_size_only(
+    base, tmp_path, capsys, monkeypatch
+):
+    import ifnexus.scoring._score as score_mod
+
+    def boom(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(score_mod, "weighted_sums", boom)
+    rc, err = _run(["score", str(base), "--sets", "IFNA", "--out", str(tmp_path / "o")], capsys)
+    assert rc == 2 and "out of memory" in err and "--chunk-size" in err
+    assert "--backed" not in err  # score reads h5ad backed already

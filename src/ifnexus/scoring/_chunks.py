@@ -92,18 +92,20 @@ def check_chunk_memory(source: ExpressionSource, chunk_size: int, *, dense: bool
 
 
 @contextmanager
-def memory_advice(chunk_size: int) -> Iterator[None]:
+def memory_advice(chunk_size: int, *, backed: bool = False) -> Iterator[None]:
     """Turn an out-of-memory error inside into an :class:`~ifnexus.errors.IfnexusError` with advice.
 
     numpy's ``_ArrayMemoryError`` is a ``MemoryError``; both end in a message suggesting a
-    smaller ``chunk_size`` or a backed input instead of a traceback.
+    smaller ``chunk_size`` and, unless the input is ``backed`` already, reading an h5ad backed,
+    instead of a traceback.
     """
     try:
         yield
     except MemoryError as exc:
+        also = "" if backed else ", or read an h5ad backed (--backed) instead of into memory"
         raise IfnexusError(
             f"out of memory while processing chunks of {chunk_size} rows ({exc or 'MemoryError'}); "
-            "use a smaller chunk_size, or read the h5ad backed (--backed) instead of into memory"
+            f"use a smaller chunk_size{also}"
         ) from exc
 
 
@@ -279,9 +281,9 @@ def map_chunks(
     """
     opts = as_run_options(options)
     size = opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE)
-    if opts.scheduler is None:
+    if opts.scheduler is None and source.dask is None:  # dask chunks its arrays itself
         check_chunk_memory(source, size, dense=dense or not source.sparse)
-    with memory_advice(size):
+    with memory_advice(size, backed=source.backed is not None):
         return _map_chunks(source, kernel, args, opts, with_bounds)
 
 
@@ -330,9 +332,9 @@ def fold_chunks(
     """
     opts = as_run_options(options)
     size = opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE)
-    if opts.scheduler is None:
+    if opts.scheduler is None and source.dask is None:  # dask chunks its arrays itself
         check_chunk_memory(source, size, dense=not source.sparse)
-    with memory_advice(size):
+    with memory_advice(size, backed=source.backed is not None):
         return _fold_chunks(source, step, args, opts)
 
 

@@ -247,6 +247,10 @@ def score_sets(
         How the passes run (:class:`ifnexus.RunOptions`): rows per chunk (default 20,000),
         threads for in-memory chunks (``n_jobs=-1``: all cores), or a Dask scheduler address
         / ``distributed.Client`` to run the chunks on a cluster. Same results whatever it is.
+        A cluster that cannot be reached, or has no worker, is an error after
+        ``IFNEXUS_DASK_TIMEOUT`` seconds (default 30). Running out of memory is an
+        :class:`~ifnexus.errors.IfnexusError` suggesting a smaller ``chunk_size``; a dense chunk
+        larger than the available memory is refused before the pass.
     chunk_size, n_jobs, scheduler
         Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
         ``FutureWarning``.
@@ -263,7 +267,15 @@ def score_sets(
     ------
     ValidationError
         Too few genes of a set found (saying how many), species mismatch, negative or
-        non-finite values, a missing layer.
+        non-finite values (an ``InputFormatError``), a missing layer, ``transform="lognorm"``
+        on values that look log-normalised already, an unreachable ``scheduler``.
+    IfnexusError
+        Out of memory, or a Dask scheduler without workers.
+
+    Warns
+    -----
+    IfnexusWarning
+        A set found at less than half its genes; raw counts scored with ``transform="none"``.
 
     Examples
     --------
