@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,22 @@ def test_report_refuses_a_missing_file_and_an_unfinished_run(cli_study, tmp_path
 
 def test_folder_without_manifest_is_not_checked(tmp_path):
     assert check_run_folder(tmp_path) is None
+
+
+def test_screen_count_prefix_rerun_leaves_no_stale_file(shared, tmp_path):
+    base = shared("reference", "crispr", "mageck-demo", "demo2_run_mageck_from_fastq")
+    count = ["screen", "count", "-l", str(base / "library.txt"), "--sample-label", "L1,CTRL",
+             "--fastq", str(base / "test1.fastq"), str(base / "test2.fastq")]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the demo library's own warnings
+        run_ok([*count, "-n", str(tmp_path / "other")])
+        run_ok([*count, "-n", str(tmp_path / "d"), "--unmapped-to-file"])
+        assert (tmp_path / "d.unmapped.txt").is_file()
+        run_ok([*count, "-n", str(tmp_path / "d")])
+    names = {p.name for p in tmp_path.iterdir()}
+    assert "d.unmapped.txt" not in names
+    assert {"d.count.txt", "d.run.json", "other.count.txt", "other.run.json"} <= names
+    rec = json.loads((tmp_path / "d.run.json").read_text())["ifnexus_run"]
+    assert rec["command"] == "ifnexus screen count"
+    assert all(f["path"].startswith("d.") for f in rec["files"])
+    assert not leftovers(tmp_path)
