@@ -225,6 +225,18 @@ def test_stale_atomic_temp_files_are_removed_by_the_next_run(tmp_path):
 # -- prefix outputs (screen count/test -n PREFIX) ----------------------------------------------------
 
 
+def test_stale_subfolders_left_empty_are_removed(tmp_path):
+    out = tmp_path / "out"
+    with run_folder(out, command="test"):
+        write_text(out / "figs" / "a.png", "1")
+        write_text(out / "keep" / "b.txt", "2")
+    (out / "keep" / "mine.txt").write_text("mine")
+    with run_folder(out, command="test"):
+        write_text(out / "c.txt", "3")
+    assert set(snapshot(out)) == {"c.txt", "keep/mine.txt", "run.json"}
+    assert not (out / "figs").exists()
+
+
 def test_prefix_runs_have_their_own_manifest(tmp_path):
     pre = tmp_path / "res" / "s1"
     with run_folder(pre, command="test", prefix=True):

@@ -126,6 +126,7 @@ class _Run:
         self.previous: dict[str, Any] | None = None  # the previous run's manifest record
         self.written: dict[Path, None] = {}  # final paths, in order
         self.backed_up: set[Path] = set()
+        self.removed: list[Path] = []  # stale files of the previous run
         self.token = hashlib.sha256(os.urandom(16)).hexdigest()[:8]
         self.lock = threading.Lock()
 
@@ -165,6 +166,8 @@ class _Run:
         with self.lock:
             self._log(commit=self.token)
         _finish(self.journal, forward=True)
+        for p in self.removed:  # folders left empty by the stale files removed
+            _remove_empty_dirs(p.parent, self.root)
 
     def _remove_stale(self, previous: dict[str, Any] | None) -> None:
         if not previous:
@@ -192,6 +195,7 @@ class _Run:
                 self._log(backup=str(p), to=str(backup))
                 os.replace(p, backup)
                 self.backed_up.add(p)
+            self.removed.append(p)
             removed.append(rel)
         if removed:
             logger.warning(
