@@ -399,3 +399,19 @@ def test_screen_count_prefix_rerun_leaves_no_stale_file(shared, tmp_path):
     assert rec["command"] == "ifnexus screen count"
     assert all(f["path"].startswith("d.") for f in rec["files"])
     assert not leftovers(tmp_path)
+
+
+def test_screen_test_manifest_lists_every_prefixed_file(shared, tmp_path):
+    k = shared("reference", "crispr", "mageck-demo", "demo3_mle_with_cnv_correction",
+               "leukemia.new.csv")  # fmt: skip
+    two = ["-t", "HL60.final", "-c", "HL60.initial", "-t", "KBM7.final", "-c", "KBM7.initial"]
+    pre = tmp_path / "x"
+    run_ok(["screen", "test", "-k", str(k), "-n", str(pre), *two, "--normcounts-to-file"])
+    listed = {f["path"] for f in json.loads((tmp_path / "x.run.json").read_text())[
+        "ifnexus_run"]["files"]}  # fmt: skip
+    written = {p.name for p in tmp_path.iterdir()} - {"x.run.json"}
+    assert listed == written  # incl. x.gene_summary.txt, copied from the first comparison
+    # one comparison now: the per-comparison files of the last run are removed
+    run_ok(["screen", "test", "-k", str(k), "-n", str(pre), *two[:4]])
+    assert not [p.name for p in tmp_path.iterdir() if "KBM7" in p.name or "normalized" in p.name]
+    assert not leftovers(tmp_path)

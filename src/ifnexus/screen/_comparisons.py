@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ifnexus._io import atomic_path
 from ifnexus._textfile import safe_file_stem
 from ifnexus.errors import ValidationError
 from ifnexus.screen._io import as_count_table, merge_rank_summaries
@@ -244,7 +245,8 @@ class MageckComparisons:
             if i == 0:
                 for kind in ("gene_summary", "sgrna_summary"):
                     dst = Path(f"{prefix}.{kind}.txt")
-                    shutil.copyfile(f"{own}.{kind}.txt", dst)
+                    with atomic_path(dst) as tmp:  # atomic, and recorded by a run's manifest
+                        shutil.copyfile(f"{own}.{kind}.txt", tmp)
                     paths.append(dst)
             else:
                 merge_rank_summaries(
