@@ -142,6 +142,20 @@ def _genes_only() -> ad.AnnData:
     return a[:, :0].copy()
 
 
+def _duplicated_cells() -> ad.AnnData:
+    a = _base()
+    a.obs_names = [f"c{i // 2}" for i in range(a.n_obs)]
+    return a
+
+
+def _duplicated_genes() -> ad.AnnData:
+    a = _base()
+    names = list(a.var_names)
+    names[5] = names[6]
+    a.var_names = names
+    return a
+
+
 def _csc() -> ad.AnnData:
     a = _base()
     a.X = sparse.csc_matrix(a.X)
@@ -394,6 +408,15 @@ VARIANTS: list[Variant] = [
         "zeroed-header", None, r"not an HDF5 file", build=_bytes(lambda d: b"\0" * 512 + d[512:])
     ),  # fmt: skip
     Variant("directory", None, r"is a directory", build=_mkdir),
+    Variant(
+        "duplicated-cell-ids",
+        None,
+        r"obs_names \(cell ids\) has 15 duplicated id\(s\)",
+        build=_write(_duplicated_cells),
+    ),  # fmt: skip
+    Variant(
+        "duplicated-gene-names", None, r"duplicated gene names", build=_write(_duplicated_genes)
+    ),  # fmt: skip
     # valid controls
     Variant("valid-csr", lambda f: None, "", expect="ok"),
     Variant("valid-csc", None, "", expect="ok", build=_write(_csc)),
@@ -592,3 +615,22 @@ def test_memory_error_scoring_a_backed_file_suggests_chunk_size_only(
     rc, err = _run(["score", str(base), "--sets", "IFNA", "--out", str(tmp_path / "o")], capsys)
     assert rc == 2 and "out of memory" in err and "--chunk-size" in err
     assert "--backed" not in err  # score reads h5ad backed already
+
+
+def test_sample_names_never_leave_the_output_folder(base, tmp_path, capsys):
+    """Sample and condition labels such as ``../../x`` are table values, never file names."""
+    a = _base()
+    a.obs["sample"] = a.obs["sample"].astype(str).replace({a.obs["sample"].iloc[0]: "../../x"})
+    a.obs["condition"] = a.obs["condition"].astype(str).replace({"RT": "../../../RT"})
+    path = tmp_path / "in" / "trav.h5ad"
+    path.parent.mkdir()
+    a.write_h5ad(path)
+    out = tmp_path / "deep" / "er" / "out"
+    before = {p for p in tmp_path.rglob("*")}
+    rc, err = _run(["sc", "profile", str(path), "--sample-key", "sample", "--condition-key",
+                    "condition", "--reference", "sham", "--out", str(out)], capsys)  # fmt: skip
+    assert rc == 0, err
+    new = {p for p in tmp_path.rglob("*")} - before
+    assert new and all(p == out or out in p.parents or p in out.parents for p in new), new
+    samples = pd.read_csv(out / "samples.csv", index_col=0)
+    assert "../../x" in samples.index

@@ -120,6 +120,13 @@ def read_backed_rows(filename: str, key: str, start: int, stop: int) -> Block:
 
 def _from_anndata(adata: Any, layer: str | None, use_raw: bool | None) -> ExpressionSource:
     obs_names = pd.Index(adata.obs_names.astype(str))
+    if obs_names.has_duplicates:
+        dup = obs_names[obs_names.duplicated()].unique()
+        raise InputFormatError(
+            f"AnnData.obs_names (cell ids) has {len(dup)} duplicated id(s), e.g. "
+            f"{dup[:5].tolist()}; results per cell would be ambiguous. Make them unique first "
+            "(AnnData.obs_names_make_unique())"
+        )
     if layer is not None:
         if use_raw:
             raise ValidationError(f"use_raw=True and layer={layer!r} cannot be combined; pick one")
@@ -239,7 +246,8 @@ def expression_source(
     Raises
     ------
     ValidationError
-        Missing layer, missing ``.raw``, a non-numeric matrix or labels of the wrong length.
+        Missing layer, missing ``.raw``, a non-numeric matrix, labels of the wrong length or
+        duplicated cell ids of an AnnData (an ``InputFormatError``).
     """
     if isinstance(data, ExpressionSource):
         return data
