@@ -330,10 +330,35 @@ def test_cli_outcome_errors(command, kind, tmp_path: Path, capsys):
     assert f.read_bytes() == data
 
 
+OPTION_CASES = [
+    (["km", "--cause", "1", "--times", "nan"], r"--times must be finite numbers >= 0"),
+    (["km", "--cause", "1", "--times", "inf,-1"], r"--times must be finite numbers >= 0"),
+    (["cif", "--cause", "1", "--times", "-1"], r"--times must be finite numbers >= 0"),
+    (["km", "--cause", "1.5"], r"--cause must be a whole-number event code"),
+    (["km", "--cause", "nan"], r"--cause must be a whole-number event code"),
+    (["km", "--cause", "1", "--censor-code", "nan"], r"--censor-code must be a whole-number"),
+    (["logrank", "--group", "group", "--cause", "1", "--rho", "nan"], r"--rho must be a finite"),
+    (["logrank", "--group", "group", "--cause", "1", "--trend-scores", "1,inf"],
+     r"--trend-scores must be finite"),
+    (["cif", "--cause", "1", "--codes", "0,1,2,nan"], r"event codes .* must be whole numbers"),
+    (["km", "--times", "1,x"], r"--times must be comma-separated numbers"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "pattern"), OPTION_CASES, ids=range(len(OPTION_CASES)))
+def test_cli_outcome_option_errors(args, pattern, tmp_path: Path, capsys):
+    f = tmp_path / "c.csv"
+    f.write_bytes(VALID)
+    rc = main(["outcome", args[0], str(f), "--time", "time", "--event", "event", *args[1:]])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2, err
+    assert err.startswith("error: ") and "\n" not in err and re.search(pattern, err), err
+
+
 def test_corpus_size():
     """The numbers in docs/reliability.md (outcome section)."""
     n_cli = len(COMMANDS) * len(CLI_FILES)
-    assert (len(CASES), len(VALUE_CASES), n_cli) == (141, 66, 30)
+    assert (len(CASES), len(VALUE_CASES), n_cli, len(OPTION_CASES)) == (141, 66, 30, 10)
 
 
 # -- properties --

@@ -152,6 +152,9 @@ def prepare(
         whole numbers, codes outside ``event_codes`` (an error, naming the rows), an absent
         ``cause``.
     """
+    for name, code in (("cause", cause), ("censor_code", censor_code)):
+        if code is not None and (not np.isfinite(float(code)) or float(code) != round(float(code))):
+            raise ValidationError(f"{name} must be a whole-number event code, got {code!r}")
     _require_columns(df, [duration_col, event_col, *extra_cols], source)
     time = _numeric(df[duration_col], duration_col, source, "time")
     if np.isnan(time).any():
@@ -400,8 +403,13 @@ def level_codes(labels: np.ndarray, levels: list) -> np.ndarray:
 
 
 def query_times(times: Sequence[float]) -> np.ndarray:
-    """Return the requested report times, distinct and ascending."""
-    return np.asarray(sorted({float(x) for x in times}), dtype=float)
+    """Return the requested report times, distinct and ascending (finite and >= 0, else an error)."""
+    out = np.asarray(sorted({float(x) for x in times}), dtype=float)
+    if not np.isfinite(out).all() or (out < 0).any():
+        raise ValidationError(
+            f"times must be finite numbers >= 0 (report times), got {list(times)}"
+        )
+    return out
 
 
 def step_at(step_t: np.ndarray, values: np.ndarray, at: np.ndarray, before: float) -> np.ndarray:

@@ -119,8 +119,11 @@ def logrank_test(
     Raises
     ------
     ValidationError
-        Fewer than two groups, bad times or codes, wrong number of trend scores.
+        Fewer than two groups, bad times or codes, a non-finite ``rho``, wrong number of
+        trend scores or non-finite ones.
     """
+    if not np.isfinite(float(rho)):
+        raise ValidationError(f"rho must be a finite number, got {rho!r}")
     sd = prepare(df, duration_col, event_col, cause=cause, censor_code=censor_code,
                  extra_cols=[group_col], source=source)  # fmt: skip
     labels = df.loc[sd.keep, group_col].to_numpy()
@@ -157,6 +160,8 @@ def logrank_test(
             scores = np.arange(1.0, k + 1)
     else:
         scores = np.asarray(list(trend_scores), dtype=float)
+        if not np.isfinite(scores).all():
+            raise ValidationError(f"trend_scores must be finite numbers, got {scores.tolist()}")
         if scores.size != k:
             raise ValidationError(
                 f"trend_scores has {scores.size} values; group '{group_col}' has {k} levels {levels}"
