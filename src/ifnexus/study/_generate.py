@@ -54,6 +54,19 @@ def _noop(_: str) -> None:
 
 MIN_PATIENTS = 20
 MIN_CELLS_PER_SAMPLE = 100
+#: Largest sizes of a generated study (memory and time stay within a laptop's).
+MAX_SIZES = {
+    "n_patients": 20_000,
+    "trial_patients": 100_000,
+    "ablation_patients": 100_000,
+    "cells_per_sample": 20_000,
+}
+_WHY = {
+    "n_patients": "the bulk expression alone takes about 30 kB per patient in memory",
+    "trial_patients": "every arm of the trial simulates that many patients",
+    "ablation_patients": "every ablation arm simulates that many grafts",
+    "cells_per_sample": "the single-cell data take about 50 kB per cell and sample",
+}
 
 
 def generate_study(
@@ -73,16 +86,16 @@ def generate_study(
     out
         The study folder (``inputs/``, ``truth/``, ``model/`` are created under it).
     n_patients
-        Virtual patients of the cohort (at least 20).
+        Virtual patients of the cohort (at least 20, at most 20,000).
     seed
         Seed of the whole study (an int >= 0; 0 is valid); every part draws from its own child
         stream.
     trial_patients
-        Patients per arm of the virtual trial.
+        Patients per arm of the virtual trial (at most 100,000).
     ablation_patients
-        Grafts per arm of the ablation experiments.
+        Grafts per arm of the ablation experiments (at most 100,000).
     cells_per_sample
-        Cells per single-cell sample (at least 100).
+        Cells per single-cell sample (at least 100, at most 20,000).
     progress
         Called with one message per stage.
 
@@ -97,7 +110,7 @@ def generate_study(
     ------
     ValidationError
         A size that is not a positive integer, fewer than 20 patients or fewer than 100
-        cells per sample.
+        cells per sample, or a size over its limit (``MAX_SIZES``).
     """
     sizes = {
         "n_patients": n_patients,
@@ -108,6 +121,10 @@ def generate_study(
     for name, value in sizes.items():
         if int(value) != value or value < 1:
             raise ValidationError(f"{name} must be a positive integer, got {value!r}")
+        if value > MAX_SIZES[name]:
+            raise ValidationError(
+                f"{name} {value} is over the limit of {MAX_SIZES[name]} ({_WHY[name]})"
+            )
     if cells_per_sample < MIN_CELLS_PER_SAMPLE:
         raise ValidationError(
             f"cells_per_sample must be at least {MIN_CELLS_PER_SAMPLE} (the report compares "
