@@ -415,3 +415,24 @@ def test_screen_test_manifest_lists_every_prefixed_file(shared, tmp_path):
     run_ok(["screen", "test", "-k", str(k), "-n", str(pre), *two[:4]])
     assert not [p.name for p in tmp_path.iterdir() if "KBM7" in p.name or "normalized" in p.name]
     assert not leftovers(tmp_path)
+
+
+def test_out_spelled_two_ways_is_one_folder(tmp_path):
+    (tmp_path / "x").mkdir()
+    run_ok([*TCD50, "--out", str(tmp_path / "x" / ".." / "out")])
+    run_ok([*COHORT, "--out", str(tmp_path / "out")])
+    assert "tcd50.csv" not in snapshot(tmp_path / "out")
+
+
+def test_a_crafted_manifest_cannot_remove_files_outside_the_folder(tmp_path):
+    import hashlib
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    entry = {"path": "../victim.txt", "size": victim.stat().st_size,
+             "sha256": hashlib.sha256(victim.read_bytes()).hexdigest()}  # fmt: skip
+    (out / "run.json").write_text(json.dumps({"ifnexus_run": {"id": "x", "files": [entry]}}))
+    run_ok([*TCD50, "--out", str(out)])
+    assert victim.read_text() == "keep me"

@@ -105,6 +105,11 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
     return rec if isinstance(rec, dict) and isinstance(rec.get("files"), list) else None
 
 
+def _abs(path: str | os.PathLike[str]) -> Path:
+    """``path`` absolute and normalised (``a/./b``, ``a/../b``), without resolving links."""
+    return Path(os.path.normpath(Path(path).absolute()))
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
@@ -119,7 +124,7 @@ class _Run:
     def __init__(self, root: Path, manifest: str, journal: str, record: dict[str, Any],
                  protected: set[Path]) -> None:  # fmt: skip
         self.root = root
-        self.manifest = root / manifest
+        self.manifest = _abs(root / manifest)
         self.journal = root / journal
         self.record = record
         self.protected = protected
@@ -143,7 +148,7 @@ class _Run:
 
     def replace(self, tmp: Path, target: Path) -> None:
         """Move ``tmp`` onto ``target``, keeping what it replaces until the run ends."""
-        target = target.absolute()
+        target = _abs(target)
         with self.lock:
             if target.exists() and target not in self.written and target not in self.backed_up:
                 backup = target.with_name(f".{target.name}.{self.token}.bak")
@@ -177,7 +182,7 @@ class _Run:
             rel = item.get("path") if isinstance(item, dict) else None
             if not isinstance(rel, str) or not rel or Path(rel).is_absolute():
                 continue
-            p = (self.root / rel).absolute()
+            p = _abs(self.root / rel)
             if p in self.written or not p.is_file() or not _inside(p, self.root):
                 continue
             if p.resolve() in self.protected:
@@ -207,7 +212,7 @@ class _Run:
             logger.warning(
                 "kept %d file(s) listed by the previous run in %s: changed since, or an input "
                 "of this run: %s",
-                len(kept), self.manifest, ", ".join(kept),
+                len(kept), self.root / self.manifest.name, ", ".join(kept),
             )  # fmt: skip
 
     def _write_manifest(self) -> None:
@@ -217,7 +222,7 @@ class _Run:
         for p in self.written:
             if p == self.manifest:
                 continue
-            rel = os.path.relpath(p, self.root.absolute())
+            rel = os.path.relpath(p, _abs(self.root))
             files.append({"path": Path(rel).as_posix(), "size": p.stat().st_size,
                           "sha256": _sha256(p)})  # fmt: skip
         files.sort(key=lambda f: str(f["path"]))
@@ -525,7 +530,7 @@ def check_run_folder(
     """
     d = Path(folder)
     run = _ACTIVE
-    if run is not None and run.root.absolute() == d.absolute():
+    if run is not None and _abs(run.root) == _abs(d):
         return None  # the run in progress writes this folder (the report of `ifnexus demo`)
     problems: list[str] = []
     if (d / ".ifnexus-journal").exists():
