@@ -436,3 +436,18 @@ def test_a_crafted_manifest_cannot_remove_files_outside_the_folder(tmp_path):
     (out / "run.json").write_text(json.dumps({"ifnexus_run": {"id": "x", "files": [entry]}}))
     run_ok([*TCD50, "--out", str(out)])
     assert victim.read_text() == "keep me"
+
+
+def test_prefix_that_is_a_folder_or_under_a_file_is_refused(tmp_path, capsys):
+    lib = tmp_path / "lib.txt"
+    lib.write_text("g1,ACGTACGTACGTACGTACGT,G\n")
+    fq = tmp_path / "a.fastq"
+    fq.write_text("@r\nACGTACGTACGTACGTACGT\n+\nIIIIIIIIIIIIIIIIIIII\n")
+    count = ["screen", "count", "-l", str(lib), "--fastq", str(fq)]
+    for prefix, says in [(tmp_path, "names a directory"), (f"{tmp_path}/", "names a directory"),
+                         (lib / "x", "is an existing file")]:  # fmt: skip
+        before = snapshot(tmp_path)
+        assert main([*count, "-n", str(prefix)]) == 2
+        err = capsys.readouterr().err
+        assert "-n/--output-prefix" in err and says in err and "Traceback" not in err, err
+        assert snapshot(tmp_path) == before

@@ -46,6 +46,7 @@ from ifnexus.errors import InputFormatError, ValidationError
 __all__ = [
     "MANIFEST",
     "check_out_path",
+    "check_prefix",
     "check_run_folder",
     "run_folder",
     "run_output",
@@ -85,6 +86,31 @@ def check_out_path(out: str | os.PathLike[str] | None, flag: str = "--out") -> N
             f"{flag} {out} is an existing file; {flag} names the output directory "
             "(give a new or existing directory)"
         )
+
+
+def check_prefix(prefix: str | os.PathLike[str], flag: str = "-n/--output-prefix") -> None:
+    """Refuse an output prefix whose folder is a file, or that names a folder itself.
+
+    Raises
+    ------
+    ValidationError
+        ``prefix`` ends with a path separator or is an existing directory, or its folder
+        exists and is not a directory; the message names ``flag``.
+    """
+    text = os.fspath(prefix)
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        raise ValidationError(
+            f"{flag} {text} names a directory; give a prefix inside it (e.g. "
+            f"{Path(text) / 'sample1'}): the files are PREFIX.count.txt, PREFIX.run.json, ..."
+        )
+    parent = Path(text).parent
+    for d in (parent, *parent.parents):
+        if d.exists():
+            if not d.is_dir():
+                raise ValidationError(
+                    f"{flag} {text}: {d} is an existing file, not a directory for the outputs"
+                )
+            break
 
 
 def _sha256(path: Path) -> str:
@@ -355,6 +381,7 @@ def run_folder(
         yield None  # no output, or nested in a run (the outer run records the files)
         return
     if prefix:
+        check_prefix(out)
         pre = Path(out)
         root = pre.parent
         manifest, journal = f"{pre.name}.{MANIFEST}", f".{pre.name}.ifnexus-journal"
