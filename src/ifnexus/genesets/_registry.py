@@ -62,12 +62,25 @@ _SYNONYMS = {
 
 
 def available_sets() -> list[str]:
-    """Names of the shipped gene sets."""
+    """List the names of the shipped gene sets.
+
+    Returns
+    -------
+    list of str
+        The names, as :func:`get_set` accepts them.
+    """
     return list(_shipped())
 
 
 def list_sets() -> pd.DataFrame:
-    """One row per shipped set: name, n_genes, species, role, source, licence, version, description."""
+    """Describe the shipped gene sets, one row per set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``n_genes``, ``species``, ``role``, ``source``, ``licence``,
+        ``version``, ``description``.
+    """
     rows = [
         {
             "name": g.name,
@@ -108,6 +121,24 @@ def get_set(name: str, *, species: str = "human") -> GeneSet:
 
     Mouse sets are mapped through the offline ortholog table; ``notes`` on the returned
     set says how each non-one-to-one gene was mapped.
+
+    Parameters
+    ----------
+    name
+        A name from :func:`available_sets`, in any case, or a short name (``HALLMARK_``
+        may be left out).
+    species
+        ``"human"`` (as shipped) or ``"mouse"`` (mapped through the ortholog table).
+
+    Returns
+    -------
+    GeneSet
+        The set, with its source, licence and version.
+
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not a shipped set; the message lists the known names.
     """
     gs = _shipped()[_canonical(name)]
     if species == "human":
@@ -118,7 +149,13 @@ def get_set(name: str, *, species: str = "human") -> GeneSet:
 
 
 def estimate_common_genes() -> tuple[str, ...]:
-    """The 10,412 ESTIMATE common genes (estimate 1.0.13 ``common_genes``), in its order."""
+    """Return the 10,412 ESTIMATE common genes (estimate 1.0.13 ``common_genes``), in its order.
+
+    Returns
+    -------
+    tuple of str
+        The gene symbols.
+    """
     text = (_DATA / "estimate_common_genes.txt").read_text(encoding="utf-8")
     return tuple(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
@@ -126,6 +163,13 @@ def estimate_common_genes() -> tuple[str, ...]:
 
 
 def chr9p21_genes() -> pd.DataFrame:
-    """9p21 genes with GRCh38 spans (1-based, inclusive) and class (IFN-I, co-deleted locus, flank)."""
+    """Return the 9p21 genes with GRCh38 spans and class (IFN-I, co-deleted locus, flank).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gene, with its GRCh38 span (1-based, inclusive) and class, as in the
+        shipped ``chr9p21_region_grch38.tsv``.
+    """
     with (_DATA / "chr9p21_region_grch38.tsv").open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, sep="\t", comment="#")
