@@ -61,9 +61,14 @@ def _table() -> pd.DataFrame:
 
 
 def alias_table() -> pd.DataFrame:
-    """The curated alias table: columns ``alias``, ``symbol`` (current HGNC), ``note``.
+    """Return the curated alias table.
 
     A fresh copy on each call, so callers may modify it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``alias``, ``symbol`` (the current HGNC symbol) and ``note``.
     """
     return _table().copy()
 
@@ -87,17 +92,32 @@ def _alias_groups() -> dict[str, frozenset[str]]:
 
 
 def current_symbol(symbol: str) -> str:
-    """Return the current HGNC symbol for ``symbol`` (itself when no alias is known)."""
+    """Return the current HGNC symbol for ``symbol`` (itself when no alias is known).
+
+    Parameters
+    ----------
+    symbol
+        A gene symbol or a legacy alias (any case).
+
+    Returns
+    -------
+    str
+        The current symbol, or ``symbol`` unchanged when it is not a known alias.
+    """
     return _current_by_alias().get(symbol.strip().upper(), symbol)
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """Result of matching a gene list to a dataset.
+    """Result of matching a gene list to a dataset (see :func:`resolve_genes`).
 
-    ``mapping`` maps each requested gene that was found to the dataset's name for it;
-    ``report`` has one row per requested gene: ``gene``, ``status`` (found, case, alias,
-    missing) and ``matched`` (the dataset's name, empty when missing).
+    Attributes
+    ----------
+    mapping
+        Each requested gene that was found -> the dataset's name for it.
+    report
+        One row per requested gene: ``gene``, ``status`` (found, case, alias, missing) and
+        ``matched`` (the dataset's name, empty when missing).
     """
 
     mapping: dict[str, str]
@@ -126,6 +146,18 @@ def resolve_genes(genes: Iterable[str], universe: Iterable[str]) -> Resolution:
     human ``STAT1`` spelling is *not* treated as a case match for species conversion, use
     :func:`ifnexus.genesets.get_set` with ``species='mouse'`` for that); a known alias of
     the same gene. Each dataset gene is used at most once.
+
+    Parameters
+    ----------
+    genes
+        The requested genes (duplicates are considered once).
+    universe
+        The dataset's gene names.
+
+    Returns
+    -------
+    Resolution
+        The mapping of found genes and a per-gene report.
     """
     universe = list(universe)
     exact = set(universe)
