@@ -90,9 +90,14 @@ def _table() -> pd.DataFrame:
 
 
 def ortholog_table() -> pd.DataFrame:
-    """The curated table: columns ``human``, ``mouse``, ``relation``, ``note`` (mouse empty when none).
+    """Return the curated human-mouse ortholog table.
 
     One row per human-mouse pair; a fresh copy on each call, so callers may modify it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``human``, ``mouse`` (empty when there is none), ``relation`` and ``note``.
     """
     return _table().copy()
 
@@ -196,6 +201,18 @@ def convert_set(gs: GeneSet, species: str) -> GeneSet:
     H2-D1, listed once); genes without an ortholog are dropped and noted. A note is written
     for each gene whose relation is not ``one2one`` or whose curated row carries a note
     (a renamed symbol such as CA2 -> Car2, or a strain caveat such as H2-Ea in C57BL/6).
+
+    Parameters
+    ----------
+    gs
+        The gene set to convert.
+    species
+        ``"human"`` or ``"mouse"``; ``gs`` itself is returned when it is already in it.
+
+    Returns
+    -------
+    GeneSet
+        The set in ``species``, with ``notes`` on the genes not mapped one to one.
 
     Raises
     ------
