@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ifnexus.errors import ValidationError
@@ -11,9 +12,23 @@ from ifnexus.errors import ValidationError
 class GeneSet:
     """A named gene set with provenance.
 
-    ``role`` says what the set is for: ``score`` (expression signature), ``region`` (a genomic
-    region's genes) or ``annotation`` (loci to annotate, not to score). ``notes`` carries
-    per-gene remarks, for example how a human gene was mapped to mouse.
+    Parameters
+    ----------
+    name
+        The set's name (not empty).
+    genes
+        Gene symbols; blanks and repeats are dropped, order is kept; at least one is needed.
+    species
+        ``"human"`` or ``"mouse"``.
+    source, licence, version
+        What a user must cite: where the set comes from, under which licence, which release.
+    description
+        One line on what the set measures.
+    role
+        What the set is for: ``score`` (expression signature), ``region`` (a genomic region's
+        genes) or ``annotation`` (loci to annotate, not to score).
+    notes
+        Per-gene remarks, for example how a human gene was mapped to mouse.
     """
 
     name: str
@@ -41,7 +56,9 @@ class GeneSet:
         object.__setattr__(self, "genes", genes)
 
     def __len__(self) -> int:
+        """Return the number of genes."""
         return len(self.genes)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the genes, in order."""
         return iter(self.genes)
