@@ -64,11 +64,34 @@ class RunOptions:
         return max(1, cores + 1 + int(self.n_jobs))
 
     def resolve_chunk_size(self, default: int) -> int:
-        """``chunk_size``, or ``default`` when it is ``None``."""
+        """Return ``chunk_size``, or ``default`` when it is ``None``.
+
+        Parameters
+        ----------
+        default
+            The calling function's own chunk size (rows).
+
+        Returns
+        -------
+        int
+            Rows per chunk.
+        """
         return int(self.chunk_size) if self.chunk_size is not None else int(default)
 
     def with_(self, **changes: Any) -> RunOptions:
-        """A copy with some fields changed (the record itself is frozen)."""
+        """Return a copy with some fields changed (the record itself is frozen).
+
+        Parameters
+        ----------
+        **changes
+            New values of ``chunk_size``, ``n_jobs`` or ``scheduler`` (checked as in the
+            constructor).
+
+        Returns
+        -------
+        RunOptions
+            The changed copy.
+        """
         return replace(self, **changes)
 
 
