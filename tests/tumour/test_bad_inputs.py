@@ -267,9 +267,32 @@ def test_cli_profile_errors(kind, tmp_path: Path, capsys):
     assert not out.exists()
 
 
+PURITY_BAD = ["65", "-0.1", "1.01", "inf", "abc", "50%"]
+
+
+@pytest.mark.parametrize("value", PURITY_BAD)
+def test_clinical_purity_must_be_a_fraction(value, tmp_path: Path):
+    from ifnexus.tumour import read_clinical
+
+    path = tmp_path / "clinical.tsv"
+    path.write_text(f"sample\tpurity\nT1\t0.5\nT2\t{value}\nT3\t\n")
+    with pytest.raises(InputFormatError, match=rf"line 3, column 'purity', sample 'T2': purity "
+                       rf"'{re.escape(value)}' is not a fraction between 0 and 1"):  # fmt: skip
+        read_clinical(path)
+
+
+def test_clinical_purity_read_as_fractions(tmp_path: Path):
+    from ifnexus.tumour import read_clinical
+
+    path = tmp_path / "clinical.tsv"
+    path.write_text("sample\tpurity\nT1\t0.5\nT2\t1\nT3\t\nT4\tNA\n")
+    got = read_clinical(path)["purity"]
+    assert got.iloc[:2].tolist() == [0.5, 1.0] and got.iloc[2:].isna().all()
+
+
 def test_corpus_size():
     """The numbers in docs/reliability.md (tumour section)."""
-    assert (len(SEG_CASES), len(EXPR_CASES), len(CLI_FILES)) == (100, 143, 6)
+    assert (len(SEG_CASES), len(EXPR_CASES), len(CLI_FILES), len(PURITY_BAD)) == (100, 143, 6, 6)
 
 
 _ALPHABET = st.sampled_from(list('gen\t0123456789.-,\n\r"') + ["\xe9", "\0", "inf", "nan", "NA"])

@@ -50,7 +50,8 @@ def read_clinical(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     InputFormatError
-        A sample appears more than once (the message gives its line).
+        A sample appears more than once, or a ``purity`` cell is not a fraction between 0 and 1
+        (text, a percentage, infinity); the message gives its line.
     """
     p = Path(path)
     df = read_table(p, "clinical")
@@ -61,6 +62,24 @@ def read_clinical(path: str | os.PathLike[str]) -> pd.DataFrame:
     if not dup.empty:
         line = int(dup.index[0]) + 2
         raise InputFormatError(f"{p}: line {line}: sample {dup.iloc[0]!r} appears more than once")
+    pcol = next((c for c in df.columns if str(c).strip().lower() == "purity"), None)
+    if pcol is not None:
+        raw = df[pcol]
+        num = pd.to_numeric(raw, errors="coerce")
+        text = raw.astype(str).str.strip()
+        bad = (num.isna() & raw.notna() & ~text.isin(["", "NA", "nan", "NaN"])) | ~(
+            num.isna() | ((num >= 0) & (num <= 1))
+        )
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            cell = raw.iloc[i]
+            shown = f"{cell:g}" if isinstance(cell, (int, float, np.number)) else str(cell)
+            raise InputFormatError(
+                f"{p}: line {i + 2}, column '{pcol}', sample {df[col].iloc[i]!r}: purity "
+                f"'{shown}' is not a fraction between 0 and 1 (a percentage? divide by "
+                "100; leave the cell empty when unknown)"
+            )
+        df[pcol] = num
     return df.set_index(col).rename_axis("sample")
 
 
