@@ -255,15 +255,53 @@ class Schedule:
         return float(self.days[-1]) if self.days.size else 0.0
 
     def bed(self, alpha_beta: ArrayLike) -> np.ndarray | float:
-        """BED of this schedule (Gy) for ``alpha_beta`` (Gy)."""
+        """Return the BED of this schedule; see :func:`bed`.
+
+        Parameters
+        ----------
+        alpha_beta
+            alpha/beta ratio in Gy (scalar or array).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            BED in Gy.
+        """
         return bed(self, alpha_beta)
 
     def eqd2(self, alpha_beta: ArrayLike) -> np.ndarray | float:
-        """EQD2 of this schedule (Gy) for ``alpha_beta`` (Gy)."""
+        """Return the EQD2 of this schedule; see :func:`eqd2`.
+
+        Parameters
+        ----------
+        alpha_beta
+            alpha/beta ratio in Gy (scalar or array).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            EQD2 in Gy.
+        """
         return eqd2(self, alpha_beta)
 
     def scaled(self, total: float) -> Schedule:
-        """Return the same fraction days with doses rescaled to a new total dose (used by TCD50)."""
+        """Return the same fraction days with doses rescaled to a new total dose (used by TCD50).
+
+        Parameters
+        ----------
+        total
+            The new total dose in Gy (>= 0).
+
+        Returns
+        -------
+        Schedule
+            The rescaled schedule, labelled with its total (e.g. ``"60Gy"``).
+
+        Raises
+        ------
+        ValidationError
+            ``total`` is negative or the schedule has no dose to rescale.
+        """
         if total < 0:
             raise ValidationError(f"total dose must be >= 0 Gy, got {total:g}")
         if self.doses.size == 0 or self.total_dose == 0:
