@@ -214,11 +214,28 @@ class Intervention:
         return self.name in _WINDOW
 
     def breakpoints(self) -> list[float]:
-        """Return the times at which this intervention switches or doses."""
+        """Return the times at which this intervention switches or doses.
+
+        Returns
+        -------
+        list of float
+            ``[start, end]`` for a window, else the dose days.
+        """
         return [self.start, self.end] if self.is_window else list(self.days)
 
-    def active(self, t) -> np.ndarray:
-        """1 inside the window (``start <= t < end``), else 0 (windowed interventions only)."""
+    def active(self, t: float | np.ndarray) -> np.ndarray:
+        """Return 1 inside the window (``start <= t < end``), else 0 (windowed interventions only).
+
+        Parameters
+        ----------
+        t
+            Time or times in days from the first fraction.
+
+        Returns
+        -------
+        numpy.ndarray
+            1.0 where the intervention is active, 0.0 elsewhere, shaped like ``t``.
+        """
         t = np.asarray(t, dtype=float)
         return ((t >= self.start) & (t < self.end)).astype(float)
 
