@@ -52,7 +52,18 @@ class Parameter:
     source_patient: str = ""
 
     def value(self, setting: str) -> float:
-        """Return the value in ``setting``."""
+        """Return the value in ``setting``.
+
+        Parameters
+        ----------
+        setting
+            ``"mouse"`` or ``"patient"``.
+
+        Returns
+        -------
+        float
+            The parameter's value there, in its unit.
+        """
         return self.mouse if setting == "mouse" else self.patient
 
     @property
