@@ -451,3 +451,27 @@ def test_prefix_that_is_a_folder_or_under_a_file_is_refused(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "-n/--output-prefix" in err and says in err and "Traceback" not in err, err
         assert snapshot(tmp_path) == before
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path, capsys):
+    import socket
+
+    out = tmp_path / "out"
+    run_ok([*TCD50, "--out", str(out)])
+    before = snapshot(out)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        journal = {"pid": str(other.pid), "host": socket.gethostname()}
+        (out / ".ifnexus-journal").write_text(json.dumps(journal) + "\n")
+        before[".ifnexus-journal"] = (out / ".ifnexus-journal").read_bytes()
+        assert main([*COHORT, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"another ifnexus run (process {other.pid})" in err, err
+        assert snapshot(out) == before  # the live run's journal is not replayed
+        with pytest.raises(InputFormatError, match="is writing into this folder"):
+            check_run_folder(out)
+    finally:
+        other.kill()
+        other.wait()
+    run_ok([*COHORT, "--out", str(out)])  # its process gone, the journal is a killed run's
+    assert "tcd50.csv" not in snapshot(out) and not leftovers(out)

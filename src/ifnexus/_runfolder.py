@@ -160,13 +160,30 @@ class _Run:
         self.removed: list[Path] = []  # stale files of the previous run
         self.token = hashlib.sha256(os.urandom(16)).hexdigest()[:8]
         self.lock = threading.Lock()
+        self.started = False  # the journal is this run's
 
     # -- journal -----------------------------------------------------------------------------
     def _log(self, **entry: str) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.started:
+            self._start_journal()
         with open(self.journal, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry) + "\n")
             fh.flush()
+
+    def _start_journal(self) -> None:
+        """Create the journal (first write of the run); refuse if another run writes here."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        first = json.dumps({"pid": str(os.getpid()), "host": _host()}) + "\n"
+        for _ in range(2):
+            try:
+                with open(self.journal, "x", encoding="utf-8") as fh:
+                    fh.write(first)
+            except FileExistsError:
+                recover(self.root, self.journal.name)  # refuses a live run's journal
+                continue
+            self.started = True
+            return
+        raise ValidationError(f"{self.root}: cannot start the journal {self.journal.name}")
 
     def tmp_created(self, tmp: Path) -> None:
         with self.lock:
@@ -265,7 +282,9 @@ class _Run:
         _io.write_text(self.manifest, json.dumps(data, indent=1, default=str) + "\n")
 
     def rollback(self) -> None:
-        _finish(self.journal, forward=False)
+        """Undo what the run wrote (only a journal it started)."""
+        if self.started:
+            _finish(self.journal, forward=False)
 
 
 def _canonical(obj: Any) -> str:
@@ -336,8 +355,46 @@ def active() -> _Run | None:
     return _ACTIVE
 
 
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _live_owner(journal: Path) -> int | None:
+    """Return the process id of the run that started ``journal`` if it still runs here."""
+    try:
+        with open(journal, encoding="utf-8") as fh:
+            first = json.loads(fh.readline() or "{}")
+        pid = int(first.get("pid", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    if pid <= 0 or pid == os.getpid() or first.get("host") != _host():
+        return None
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return pid  # alive, another user's
+    except OSError:
+        return None
+    return pid
+
+
 def recover(root: str | os.PathLike[str], journal: str = ".ifnexus-journal") -> bool:
-    """Finish or undo a run into ``root`` that was killed; return True if there was one."""
+    """Finish or undo a run into ``root`` that was killed; return True if there was one.
+
+    Raises
+    ------
+    ValidationError
+        The run that started the journal is still running (another ifnexus process writes
+        into the same folder).
+    """
+    pid = _live_owner(Path(root) / journal)
+    if pid is not None:
+        raise ValidationError(
+            f"{root}: another ifnexus run (process {pid}) is writing into this folder; wait "
+            "for it to end or give another output folder"
+        )
     done = _finish(Path(root) / journal)
     if done:
         logger.warning("%s: finished an interrupted earlier run (journal %s)", root, journal)
@@ -560,7 +617,10 @@ def check_run_folder(
     if run is not None and _abs(run.root) == _abs(d):
         return None  # the run in progress writes this folder (the report of `ifnexus demo`)
     problems: list[str] = []
-    if (d / ".ifnexus-journal").exists():
+    owner = _live_owner(d / ".ifnexus-journal")
+    if owner is not None:
+        problems.append(f".ifnexus-journal: a run (process {owner}) is writing into this folder")
+    elif (d / ".ifnexus-journal").exists():
         problems.append(
             ".ifnexus-journal: a run into this folder did not finish (killed); the next run "
             "into it undoes or completes it"
