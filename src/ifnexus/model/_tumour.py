@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
-from ifnexus.model._solver import Drive, build_grid, grid_options, integrate, solve_reference
+from ifnexus.model._solver import (
+    Drive,
+    Grid,
+    build_grid,
+    grid_options,
+    integrate,
+    solve_reference,
+)
 from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
 from ifnexus.model._variants import (
     Intervention,
@@ -78,17 +87,34 @@ class TumourModel:
         return self.schedule.first_day + self.days
 
     def initial_state(self) -> np.ndarray:
-        """Pre-treatment state, shape ``(n_states, 1)`` (row 0 is ``ln N``)."""
+        """Return the pre-treatment state.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_states, 1)``; row 0 is ``ln N``.
+        """
         return initial_state(self.p, self.q, 1, self.in_vitro)
 
-    def grid(self):
-        """Return the solver's time grid for this tumour."""
+    def grid(self) -> Grid:
+        """Return the solver's time grid for this tumour.
+
+        Returns
+        -------
+        Grid
+            A node at every jump (fraction, dose, window edge), steps growing in between.
+        """
         return build_grid(
             self.schedule, self.drive, self.t0, self.t_end, **grid_options(self.setting)
         )
 
     def simulate(self, backend: str = "numba") -> pd.DataFrame:
-        """Time courses of every state and observable at the solver's grid times.
+        """Compute the time courses of every state and observable at the solver's grid times.
+
+        Parameters
+        ----------
+        backend
+            ``"numba"`` (compiled kernel, default) or ``"numpy"`` (the readable reference loop).
 
         Returns
         -------
@@ -103,11 +129,26 @@ class TumourModel:
         z = sol.full[:, :, 0].T  # type: ignore[index]  # keep= was given, so full is set
         return self._frame(sol.t, z)
 
-    def reference(self, t_eval, **kwargs) -> pd.DataFrame:
+    def reference(self, t_eval: ArrayLike, **kwargs: Any) -> pd.DataFrame:
         """Solve the same tumour with scipy ``solve_ivp`` (Radau, rtol 1e-8 by default).
 
-        Returns the same columns as :meth:`simulate` at ``t_eval`` (days from the first
-        fraction; at a fraction time the value after the jump).
+        Parameters
+        ----------
+        t_eval
+            Times in days from the first fraction, within the simulated follow-up.
+        **kwargs
+            ``method``, ``rtol``, ``atol`` of ``solve_ivp``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The same columns as :meth:`simulate` at ``t_eval`` (at a fraction time, the value
+            after the jump).
+
+        Raises
+        ------
+        ValidationError
+            A time outside the simulated follow-up.
         """
         t_eval = np.asarray(t_eval, dtype=float) + self.schedule.first_day
         if np.any(t_eval < self.t0) or np.any(t_eval > self.t_end):
@@ -137,7 +178,13 @@ class TumourModel:
         return pd.DataFrame(out)
 
     def to_sbml(self) -> str:
-        """SBML Level 3 Version 2 of this tumour (see :func:`ifnexus.model.to_sbml`)."""
+        """Export this tumour as SBML Level 3 Version 2 (see :func:`ifnexus.model.to_sbml`).
+
+        Returns
+        -------
+        str
+            The SBML document.
+        """
         from ifnexus.model._sbml import to_sbml
 
         return to_sbml(self)
