@@ -105,7 +105,7 @@ class TumourModel:
             A node at every jump (fraction, dose, window edge), steps growing in between.
         """
         return build_grid(
-            self.schedule, self.drive, self.t0, self.t_end, **grid_options(self.setting)
+            self.schedule, self.drive, self.t0, self.t_end, probes=(), **grid_options(self.setting)
         )
 
     def simulate(self, backend: str = "numba") -> pd.DataFrame:
