@@ -90,6 +90,11 @@ class CoxModel:
         source
             File name for error messages.
 
+        Returns
+        -------
+        CoxModel
+            ``self``, fitted (coefficients and tests in its trailing-underscore attributes).
+
         Raises
         ------
         ValidationError
