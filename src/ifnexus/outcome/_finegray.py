@@ -331,6 +331,11 @@ class FineGrayFitter:
         source
             File name used in error messages.
 
+        Returns
+        -------
+        FineGrayFitter
+            ``self``, fitted (coefficients and tests in its trailing-underscore attributes).
+
         Raises
         ------
         ValidationError
