@@ -77,8 +77,11 @@ class FeatureEffects:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready dict ``ifnexus outcome features --json`` prints.
 
-        ``n`` (patients analysed), ``features``, ``effects`` and ``tests`` (lists of row
-        records).
+        Returns
+        -------
+        dict
+            ``n`` (patients analysed), ``features``, ``effects`` and ``tests`` (lists of row
+            records).
         """
         return {
             "n": int(len(self.data)),
