@@ -71,8 +71,15 @@ class LogRankResult:
             index=pd.Index([name, "trend"], name="test"),
         )
 
-    def to_dict(self) -> dict:
-        """Plain-Python summary (for JSON)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Return the test as one JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``statistic``, ``df``, ``p_value``, ``trend_statistic``, ``trend_p_value``,
+            ``rho`` and ``groups`` (the per-group table as row records).
+        """
         return {
             "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
             "trend_statistic": self.trend_statistic, "trend_p_value": self.trend_p_value,
