@@ -58,7 +58,23 @@ class ExpressionSource:
         return len(self.obs_names), len(self.var_names)
 
     def bounds(self, chunk_size: int) -> list[tuple[int, int]]:
-        """Row ranges of the chunks (the dask chunking when the input is a dask array)."""
+        """Return the row ranges of the chunks (the dask chunking when the input is a dask array).
+
+        Parameters
+        ----------
+        chunk_size
+            Rows per chunk (ignored for a dask array, whose own chunks are used).
+
+        Returns
+        -------
+        list of tuple of int
+            ``(start, stop)`` of each chunk, covering every row in order.
+
+        Raises
+        ------
+        ValidationError
+            ``chunk_size`` is below 1.
+        """
         n = self.shape[0]
         if self.dask is not None:
             edges = np.cumsum((0, *self.dask.chunks[0]))
@@ -68,7 +84,18 @@ class ExpressionSource:
         return [(a, min(a + chunk_size, n)) for a in range(0, n, chunk_size)]
 
     def blocks(self, chunk_size: int) -> Iterator[tuple[int, int, Block]]:
-        """Yield ``(start, stop, block)`` over all rows."""
+        """Read the matrix chunk by chunk.
+
+        Parameters
+        ----------
+        chunk_size
+            Rows per chunk, as in :meth:`bounds`.
+
+        Yields
+        ------
+        tuple
+            ``(start, stop, block)``: the rows and the chunk (dense array or CSR matrix).
+        """
         for a, b in self.bounds(chunk_size):
             yield a, b, self.reader(a, b)
 
