@@ -225,7 +225,18 @@ class RraOptions:
 
     @classmethod
     def parse(cls, text: str | None) -> RraOptions:
-        """Parse an ``--additional-rra-parameters`` string (the options listed above)."""
+        """Parse an ``--additional-rra-parameters`` string (the options listed above).
+
+        Parameters
+        ----------
+        text
+            MAGeCK's RRA options as one string; ``None`` or empty gives the defaults.
+
+        Returns
+        -------
+        RraOptions
+            The options.
+        """
         if not text:
             return cls()
         tok = text.split()
