@@ -66,9 +66,39 @@ def sgrna_phenotype(
     pseudocount: float = 1.0,
     pseudocount_behavior: Literal["zeros only", "all values", "filter out"] = "zeros only",
 ) -> np.ndarray:
-    """Phenotype of every sgRNA for one replicate of one comparison (condition 1 -> 2).
+    """Compute the phenotype of every sgRNA for one replicate of one comparison (condition 1 -> 2).
 
-    Returns the ScreenProcessing ``computePhenotypeScore`` value: NaN for filtered sgRNAs.
+    The ScreenProcessing ``computePhenotypeScore`` value: ``log2`` of the sgRNA's depth-
+    normalised ratio of condition 2 to condition 1, centred on the median of the non-targeting
+    sgRNAs and divided by ``growth``.
+
+    Parameters
+    ----------
+    c1, c2
+        Read counts of every sgRNA in condition 1 and condition 2.
+    is_control
+        Boolean mask of the non-targeting sgRNAs.
+    growth
+        Doublings (or growth difference) to divide by (1: the log ratio itself).
+    min_reads
+        sgRNAs below this count are filtered (NaN).
+    filter_type
+        ``"either"``: filtered when both counts are below ``min_reads``; ``"both"``: when
+        either is.
+    pseudocount, pseudocount_behavior
+        Count added to ``"zeros only"`` (pairs with a zero), ``"all values"``, or
+        ``"filter out"`` (pairs with a zero become NaN).
+
+    Returns
+    -------
+    numpy.ndarray
+        One phenotype per sgRNA; NaN for filtered sgRNAs.
+
+    Raises
+    ------
+    ValidationError
+        An unknown ``filter_type`` or ``pseudocount_behavior``, or no non-targeting sgRNA
+        passing the filter.
     """
     a = np.asarray(c1, dtype=np.float64).copy()
     b = np.asarray(c2, dtype=np.float64).copy()
