@@ -167,7 +167,31 @@ def read_library_records(
 
 
 def gini_index(x: np.ndarray | Sequence[float]) -> float:
-    """MAGeCK's Gini index: 1 - 2 (n - sum(i x_(i)) / sum(x)) / (n - 1), x sorted ascending."""
+    """Compute MAGeCK's Gini index of read counts.
+
+    ``1 - 2 (n - sum(i x_(i)) / sum(x)) / (n - 1)`` with ``x`` sorted ascending and ``i`` from
+    1: 0 for equal counts, 1 when one sgRNA has every read.
+
+    Parameters
+    ----------
+    x
+        Counts of the sgRNAs of one sample.
+
+    Returns
+    -------
+    float
+        The index (0 for fewer than two counts).
+
+    Examples
+    --------
+    For 1, 2, 3, 4: ``1 - 2 (4 - 30/10) / 3 = 1/3``.
+
+    >>> from ifnexus.screen import gini_index
+    >>> gini_index([5, 5, 5, 5]), gini_index([0, 0, 0, 8])
+    (0.0, 1.0)
+    >>> round(gini_index([1, 2, 3, 4]), 12)
+    0.333333333333
+    """
     xs = np.sort(np.asarray(x, dtype=np.float64))
     n = xs.shape[0]
     if n < 2:
