@@ -286,6 +286,19 @@ def as_count_table(counts: pd.DataFrame, *, name: str = "counts") -> pd.DataFram
     The ids and counts are checked as :func:`read_counts` checks them (no control characters,
     at most :data:`~ifnexus.screen._count.MAX_ID_LENGTH` characters, counts finite, >= 0 and
     <= :data:`MAX_COUNT`), with a :class:`ValidationError` naming the row.
+
+    Parameters
+    ----------
+    counts
+        The count table, canonical or with ``sgRNA`` and ``Gene`` columns.
+    name
+        What to call the table in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy in canonical form: index the sgRNA ids, a ``Gene`` column, one int column per
+        sample.
     """
     if not isinstance(counts, pd.DataFrame):
         raise ValidationError(f"{name} must be a pandas DataFrame, got {type(counts).__name__}")
@@ -324,6 +337,18 @@ def parse_samples(spec: str | int | Sequence[str | int], samples: Sequence[str])
 
     ``spec`` is a comma-separated string (``"HL60.final,KBM7.final"`` or ``"2,3"``), one label,
     one index, or a sequence of them. Labels win over indices when a label is itself a number.
+
+    Parameters
+    ----------
+    spec
+        The labels or indices, as described above.
+    samples
+        The sample labels of the count table, in column order.
+
+    Returns
+    -------
+    list of int
+        0-based positions in ``samples``.
     """
     if isinstance(spec, str):
         items: list[str | int] = [s.strip() for s in spec.split(",") if s.strip() != ""]
@@ -363,9 +388,17 @@ def read_library(path: str | os.PathLike[str], *, reverse_complement: bool = Fal
     The rules are those of :func:`ifnexus.screen._count.read_library_records` (MAGeCK's
     ``mageck count -l``).
 
+    Parameters
+    ----------
+    path
+        The library file (CSV or tab-separated: id, sequence, gene).
+    reverse_complement
+        Store the reverse complement of each sequence (MAGeCK's ``--reverse-complement``).
+
     Returns
     -------
-    DataFrame with columns ``sgRNA``, ``sequence``, ``Gene`` in file order.
+    pandas.DataFrame
+        Columns ``sgRNA``, ``sequence``, ``Gene`` in file order.
     """
     ids, seqs, genes = read_library_records(path, reverse_complement=reverse_complement)
     return pd.DataFrame({"sgRNA": ids, "sequence": seqs, "Gene": genes})
@@ -373,6 +406,16 @@ def read_library(path: str | os.PathLike[str], *, reverse_complement: bool = Fal
 
 def read_control_list(path: str | os.PathLike[str]) -> list[str]:
     """Read a list of ids (control sgRNAs or control genes), one per line; blank lines ignored.
+
+    Parameters
+    ----------
+    path
+        The list file (plain or ``.gz``).
+
+    Returns
+    -------
+    list of str
+        The ids, in file order.
 
     Raises
     ------
@@ -408,6 +451,20 @@ def merge_rank_summaries(
     header's columns after ``id`` and ``num`` get ``first_prefix`` / ``second_prefix``; each row
     is the ``first`` row then the ``second`` row's columns after ``num``; genes missing from
     either file are left out. Written atomically (``out`` may be ``first``).
+
+    Parameters
+    ----------
+    first, second
+        The two ``gene_summary.txt`` files.
+    out
+        The merged file to write.
+    first_prefix, second_prefix
+        Prefixes of the two files' columns after ``id`` and ``num``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
     """
     from ifnexus._io import atomic_open
 
