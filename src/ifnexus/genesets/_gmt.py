@@ -6,6 +6,7 @@ import io
 import os
 import re
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 from ifnexus._textfile import decode_text, read_text_bytes
@@ -22,6 +23,18 @@ def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[st
     byte-order mark is dropped; gzip is read when the content is gzip). A line with fewer than
     three fields, no genes, or a repeated set name is an error naming the file and line; a
     gene repeated within a set is dropped with an :class:`~ifnexus.errors.IfnexusWarning`.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8, plain or gzip).
+    species
+        ``"human"`` or ``"mouse"``: the species of the genes listed.
+
+    Returns
+    -------
+    dict of str to GeneSet
+        The sets by name, in file order.
 
     Raises
     ------
@@ -80,7 +93,32 @@ def read_gmt(path: str | os.PathLike[str], *, species: str = "human") -> dict[st
 def read_gene_set_table(
     path: str | os.PathLike[str], *, species: str = "human"
 ) -> dict[str, GeneSet]:
-    """Read a long-format TSV/CSV with columns ``set`` (or ``term``/``source``) and ``gene`` (or ``target``)."""
+    """Read gene sets from a long-format table, one row per (set, gene).
+
+    Columns ``set`` (or ``term``, ``gene_set``, ``geneset``, ``source``) and ``gene`` (or
+    ``target``, ``symbol``, ``genesymbol``), in any case; CSV when the name ends in ``.csv``,
+    else tab-separated; lines starting with ``#`` are skipped.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8, plain or gzip).
+    species
+        ``"human"`` or ``"mouse"``: the species of the genes listed.
+
+    Returns
+    -------
+    dict of str to GeneSet
+        The sets by name, in file order.
+
+    Raises
+    ------
+    InputFormatError
+        An unreadable or unparsable file, missing columns, or a row with an empty set name
+        or gene (the line is named).
+    ValidationError
+        No gene set in the file.
+    """
     import pandas as pd
 
     p = Path(path)
@@ -116,7 +154,28 @@ def read_gene_set_table(
 
 
 def read_gene_sets(path: str | os.PathLike[str], *, species: str = "human") -> dict[str, GeneSet]:
-    """Read GMT (``.gmt``) or long-format TSV/CSV gene sets, chosen by suffix."""
+    """Read GMT (``.gmt``) or long-format TSV/CSV gene sets, chosen by suffix.
+
+    ``.gmt`` goes to :func:`read_gmt`; ``.tsv``, ``.csv`` and ``.txt`` to
+    :func:`read_gene_set_table`.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8, plain or gzip).
+    species
+        ``"human"`` or ``"mouse"``: the species of the genes listed.
+
+    Returns
+    -------
+    dict of str to GeneSet
+        The sets by name, in file order.
+
+    Raises
+    ------
+    InputFormatError
+        Another suffix, or a malformed file.
+    """
     suffix = Path(path).suffix.lower()
     if suffix == ".gmt":
         return read_gmt(path, species=species)
@@ -127,8 +186,22 @@ def read_gene_sets(path: str | os.PathLike[str], *, species: str = "human") -> d
     )
 
 
-def write_gmt(sets, path: str | os.PathLike[str]) -> Path:
-    """Write gene sets (an iterable of GeneSet) as a GMT file, atomically; the description column carries the source."""
+def write_gmt(sets: Iterable[GeneSet], path: str | os.PathLike[str]) -> Path:
+    """Write gene sets as a GMT file, atomically.
+
+    Parameters
+    ----------
+    sets
+        The gene sets, written in this order.
+    path
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written. Its description column carries each set's source, licence and
+        version (``source | licence | version``).
+    """
     from ifnexus._io import write_text
 
     lines = []
