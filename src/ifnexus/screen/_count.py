@@ -26,6 +26,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +35,9 @@ from ifnexus._textfile import decode_text
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.screen._fastq import SeqChunk, iter_fastq
 from ifnexus.screen._normalize import NormMethod, size_factors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -710,7 +714,7 @@ class _Unmapped:
 
 def count_fastq(
     fastq: Sequence[str | os.PathLike[str] | Sequence[str | os.PathLike[str]]],
-    library,
+    library: str | os.PathLike[str] | pd.DataFrame,
     *,
     sample_labels: Sequence[str] | None = None,
     trim_5: str | int | Sequence[int] = "AUTO",
