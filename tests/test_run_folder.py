@@ -237,6 +237,15 @@ def test_stale_subfolders_left_empty_are_removed(tmp_path):
     assert not (out / "figs").exists()
 
 
+def test_prefix_run_leaves_other_prefixes_temporary_files_alone(tmp_path):
+    (tmp_path / ".b.count.txt.abcd1234.tmp").write_text("b is being written")
+    (tmp_path / ".a.count.txt.abcd1234.tmp").write_text("left by a killed run of a")
+    with run_folder(tmp_path / "a", command="test", prefix=True):
+        write_text(tmp_path / "a.count.txt", "a")
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {".b.count.txt.abcd1234.tmp", "a.count.txt", "a.run.json"}
+
+
 def test_prefix_runs_have_their_own_manifest(tmp_path):
     pre = tmp_path / "res" / "s1"
     with run_folder(pre, command="test", prefix=True):

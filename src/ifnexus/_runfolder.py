@@ -337,12 +337,16 @@ def _remove_empty_dirs(d: Path, stop: Path) -> None:
         d = d.parent
 
 
-def _clean_tmp(dirs: Iterable[Path]) -> None:
-    """Remove temporary files of :func:`ifnexus._io.atomic_path` left by a killed process."""
+def _clean_tmp(dirs: Iterable[Path], start: str = ".") -> None:
+    """Remove temporary files of :func:`ifnexus._io.atomic_path` left by a killed process.
+
+    ``start``: only names starting with it (``.PREFIX.``: the files of other prefixes in the
+    folder may be another run's, in progress).
+    """
     for d in dirs:
         with contextlib.suppress(OSError):
             for p in d.iterdir():
-                if _TMP.match(p.name) and p.is_file():
+                if p.name.startswith(start) and _TMP.match(p.name) and p.is_file():
                     p.unlink(missing_ok=True)
 
 
@@ -449,7 +453,7 @@ def run_folder(
     old = _read_manifest(root / manifest)
     dirs = {root} | {(root / f["path"]).parent for f in (old or {}).get("files", [])
                      if isinstance(f, dict) and isinstance(f.get("path"), str)}  # fmt: skip
-    _clean_tmp(d for d in dirs if _inside(d, root))
+    _clean_tmp((d for d in dirs if _inside(d, root)), f".{Path(out).name}." if prefix else ".")
     record = {"command": command, "ifnexus": __version__, "seed": seed,
               "options": dict(options or {})}  # fmt: skip
     run = _Run(root, manifest, journal, record, {Path(p).resolve() for p in protected})
