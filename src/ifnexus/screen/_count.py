@@ -505,6 +505,25 @@ class CountResult:
     unmapped
         With ``unmapped_to_file``: the ``sgrna_len``-base windows of the unmapped reads in
         order of first detection, as (sequence, counts per sample); otherwise None.
+
+    Parameters
+    ----------
+    ids, genes
+        sgRNA ids and their genes, in MAGeCK's row order.
+    counts
+        Counts, guides x samples, in that order.
+    labels
+        Sample labels.
+    summary_rows
+        One dict per FASTQ file, the rows of ``summary``.
+    factors
+        Size factor per sample.
+    trim5
+        The 5' trimming lengths used, per FASTQ file.
+    n_seen
+        Number of leading rows that are guides seen in some sample (the rest are unseen).
+    unmapped
+        The unmapped windows, as the attribute.
     """
 
     def __init__(
