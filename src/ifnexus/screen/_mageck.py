@@ -124,6 +124,9 @@ class MageckResult:
         (negative, positive) RRA percentile thresholds passed to RRA.
     params
         The options used, for the record.
+    replicate_counts
+        (control, treatment) per-replicate counts of the sgRNAs in ``sgrna_stats`` order, from
+        which the count strings of ``sgrnas`` are built.
     """
 
     genes: pd.DataFrame
