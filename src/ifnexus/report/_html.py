@@ -122,7 +122,19 @@ def _default_format(s: pd.Series) -> Formatter:
 
 @dataclass
 class Figure:
-    """A figure: PNG bytes, the one-line takeaway a clinician reads first, and a caption."""
+    """A figure: PNG bytes, the one-line takeaway a clinician reads first, and a caption.
+
+    Parameters
+    ----------
+    png
+        The image, PNG bytes.
+    takeaway
+        The one sentence a clinician reads first.
+    caption
+        What is shown: endpoint, population, units.
+    alt
+        Text alternative for screen readers (the takeaway when empty).
+    """
 
     png: bytes
     takeaway: str
@@ -174,32 +186,93 @@ class Table:
             raise KeyError(f"table {self.id!r}: no column(s) {missing} in {list(self.frame)}")
 
     def formatter(self, col: str) -> Formatter:
-        """Return the formatter of column ``col``."""
+        """Return the formatter of column ``col``.
+
+        Parameters
+        ----------
+        col
+            The column name.
+
+        Returns
+        -------
+        Callable
+            The function that turns a value of the column into its text.
+        """
         f = self.formats.get(col)
         if f is None:
             return _default_format(self.frame[col])
         return _FORMATS[f] if isinstance(f, str) else f
 
     def row_keys(self) -> list[str]:
-        """Return the name of each row (key columns joined by ``" / "``)."""
+        """Return the name of each row (key columns joined by ``" / "``).
+
+        Returns
+        -------
+        list of str
+            One key per row, in row order.
+        """
         return [
             " / ".join(str(v) for v in vals)
             for vals in self.frame[self.key].itertuples(index=False, name=None)
         ]
 
     def cell(self, row: str, col: str) -> str:
-        """Return the formatted text of the cell in row ``row`` (a row key) and column ``col``."""
+        """Return the formatted text of the cell in row ``row`` (a row key) and column ``col``.
+
+        Parameters
+        ----------
+        row
+            The row's key, as :meth:`row_keys` gives it.
+        col
+            The column name.
+
+        Returns
+        -------
+        str
+            The cell as the table shows it.
+
+        Raises
+        ------
+        KeyError
+            No such row.
+        """
         keys = self.row_keys()
         if row not in keys:
             raise KeyError(f"table {self.id!r}: no row {row!r} (rows: {keys})")
         return self.formatter(col)(self.frame[col].iloc[keys.index(row)])
 
     def value(self, row: str, col: str) -> object:
-        """Return the raw value of a cell."""
+        """Return the raw value of a cell.
+
+        Parameters
+        ----------
+        row
+            The row's key, as :meth:`row_keys` gives it.
+        col
+            The column name.
+
+        Returns
+        -------
+        object
+            The value in ``frame``.
+        """
         return self.frame[col].iloc[self.row_keys().index(row)]
 
     def cite(self, row: str, col: str) -> str:
-        """Return the cell's text, marked in the page as a number quoted from this table."""
+        """Return the cell's text, marked in the page as a number quoted from this table.
+
+        Parameters
+        ----------
+        row
+            The row's key, as :meth:`row_keys` gives it.
+        col
+            The column name.
+
+        Returns
+        -------
+        str
+            The text with the citation marks the page renders (table and row on hover).
+        """
         return f"{_START}{self.id}{_SEP}{row}{_SEP}{col}{_SEP}{self.cell(row, col)}{_END}"
 
 
@@ -207,8 +280,19 @@ class Table:
 class Section:
     """A report section: title, intro paragraph, figures, tables.
 
-    ``lead_tables`` are shown right after the intro, before the figures (a table the reader
-    needs first, such as one that reconciles this section's numbers with another's).
+    Parameters
+    ----------
+    key
+        Short id of the section (its HTML anchor).
+    title
+        Heading.
+    intro
+        Opening paragraph.
+    figures, tables
+        Shown in this order after the intro.
+    lead_tables
+        Shown right after the intro, before the figures (a table the reader needs first,
+        such as one that reconciles this section's numbers with another's).
     """
 
     key: str
