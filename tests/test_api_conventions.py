@@ -74,28 +74,11 @@ _KNOWN_BY_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "docstring": (
         _DOC_REASON,
-        (
-            "ifnexus.genesets.read_gene_set_table",
-            "ifnexus.genesets.read_gene_sets",
-            "ifnexus.genesets.read_gmt",
-            "ifnexus.genesets.write_gmt",
-            "ifnexus.screen.CountResult",
-            "ifnexus.screen.MageckResult",
-            "ifnexus.report.Figure",
-            "ifnexus.report.Section",
-            "ifnexus.report.Table.formatter",
-            "ifnexus.report.Table.row_keys",
-            "ifnexus.report.Table.cell",
-            "ifnexus.report.Table.value",
-            "ifnexus.report.Table.cite",
-        ),
+        (),
     ),
     "annotations": (
         "parameters or return not annotated yet (model owner; numba-facing array arguments)",
-        (
-            "ifnexus.genesets.write_gmt",
-            "ifnexus.screen.count_fastq",
-        ),
+        (),
     ),
 }
 KNOWN: dict[tuple[str, str], str] = {
