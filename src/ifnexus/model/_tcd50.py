@@ -26,7 +26,7 @@ from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._cohort import _Summary, run_options_from, simulate_cohort
-from ifnexus.model._limits import MAX_DOSE_GY, MAX_DOSE_POINTS, check_patients
+from ifnexus.model._limits import MAX_DOSE_GY, MAX_DOSE_POINTS, MAX_FRACTIONS, check_patients
 from ifnexus.model._radiobiology import Schedule, weekday_days
 from ifnexus.model._variants import canonical_host, genotype_label
 
@@ -259,7 +259,8 @@ def tcd50(
     doses
         Total doses in Gy (array, or a string for :func:`parse_dose_grid`).
     fractions
-        Number of equal fractions (on weekdays); 1 = single dose, as in graft TCD50 assays.
+        Number of equal fractions (on weekdays, at most 500); 1 = single dose, as in graft
+        TCD50 assays.
     setting, n_patients
         As in :func:`simulate_cohort`.
     rng
@@ -294,6 +295,10 @@ def tcd50(
         raise ValidationError("doses must hold at least 3 doses >= 0 Gy")
     if int(fractions) < 1:
         raise ValidationError(f"fractions must be >= 1, got {fractions}")
+    if int(fractions) > MAX_FRACTIONS:
+        raise ValidationError(
+            f"fractions {fractions} is over the limit of {MAX_FRACTIONS} fractions per course"
+        )
     seed = seed_entropy(rng)
     opts = run_options_from(
         "tcd50",
