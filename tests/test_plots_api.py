@@ -197,9 +197,12 @@ def test_drawn_data_equal_the_input():
     )
     x, y = ax.lines[1].get_xdata(), ax.lines[1].get_ydata()
     np.testing.assert_allclose(y, 1 / (1 + np.exp(4.0 - 0.2 * x)))
-    ax = plot_forest(_effects(), series_col=None)
+    ax = plot_forest(_effects(), series_col=None, labels=False)
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["age", "size"]
+    # default: model terms in words (tests/outcome/test_plots.py checks the rules)
+    ax = plot_forest(_effects(), series_col=None)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Age", "Size"]
 
 
 def test_axes_carry_units():

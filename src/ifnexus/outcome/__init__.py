@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 # public name -> its module under ifnexus.outcome, imported on first use (PEP 562): importing
 # ifnexus.outcome (or the ifnexus CLI) loads none of its heavy dependencies up front
 _WHERE = {
+    "number_at_risk": "_at_risk",
     "CoxModel": "_cox",
     "cumulative_incidence": "_cuminc",
     "gray_test": "_cuminc",
@@ -26,6 +27,7 @@ _WHERE = {
     "logrank_test": "_logrank",
     "plot_curves": "_plots",
     "plot_forest": "_plots",
+    "term_label": "_plots",
     "cumulative_incidence_dict": "_write",
     "write_cumulative_incidence": "_write",
     "write_feature_effects": "_write",
@@ -45,21 +47,24 @@ __all__ = [
     "kaplan_meier",
     "logrank_test",
     "median_survival",
+    "number_at_risk",
     "plot_curves",
     "plot_forest",
+    "term_label",
     "write_cumulative_incidence",
     "write_feature_effects",
     "write_finegray",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.outcome._at_risk import number_at_risk
     from ifnexus.outcome._cox import CoxModel
     from ifnexus.outcome._cuminc import cumulative_incidence, gray_test
     from ifnexus.outcome._features import FeatureEffects, feature_effects, join_features
     from ifnexus.outcome._finegray import FineGrayFitter
     from ifnexus.outcome._kaplan_meier import kaplan_meier, median_survival
     from ifnexus.outcome._logrank import LogRankResult, logrank_test
-    from ifnexus.outcome._plots import plot_curves, plot_forest
+    from ifnexus.outcome._plots import plot_curves, plot_forest, term_label
     from ifnexus.outcome._write import (
         cumulative_incidence_dict,
         write_cumulative_incidence,
