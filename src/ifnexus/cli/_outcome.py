@@ -55,6 +55,14 @@ class ZphTransform(StrEnum):
     log = "log"
 
 
+class TimeUnitChoice(StrEnum):
+    """``--time-unit`` of the commands that draw curves over time (km, cif, features)."""
+
+    months = "months"
+    days = "days"
+    years = "years"
+
+
 class FeatureModel(StrEnum):
     """``--model`` of ``outcome features``."""
 
@@ -76,6 +84,13 @@ CATS = typer.Option(None, "--categorical", help="Comma-separated covariates to d
 CENS = typer.Option(0.0, "--censor-code", help="Event code of censored rows.")
 OUT = typer.Option(None, "--out", help="Directory for tables (CSV) and figures (PNG).")
 CONF = typer.Option(0.95, "--conf-level", help="Confidence level.")
+TIME_UNIT = typer.Option(
+    None,
+    "--time-unit",
+    help="Unit of --time, shown on the figures' time axis: months, days or years "
+    "(default: from a column name ending in _months, _days or _years, else none).",
+    show_default=False,
+)
 
 
 def _data(positional: str | None, option: str | None) -> str:
@@ -94,6 +109,15 @@ def _read(path: str, what: str = "clinical table") -> pd.DataFrame:
     from ifnexus.outcome._table import read_outcome_table
 
     return read_outcome_table(path, what=what)
+
+
+def _time_unit(option: TimeUnitChoice | None, time_col: str) -> Any:
+    """Return the unit of the time axis: ``--time-unit``, else the one the column name says."""
+    if option is not None:
+        return option.value
+    from ifnexus.outcome._plots import time_unit_from_column
+
+    return time_unit_from_column(time_col)
 
 
 def _split(text: str | None) -> list[str]:
@@ -139,9 +163,14 @@ def km_cmd(
     cause: float | None = typer.Option(None, "--cause", help="Event code counted as the event (others censored)."),
     censor_code: float = CENS, conf_level: float = CONF,
     conf_type: KmConfType = typer.Option(KmConfType.log, "--conf-type", help="log (R default), log-log or plain."),
+    time_unit: TimeUnitChoice | None = TIME_UNIT,
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
-    """Kaplan-Meier curves with Greenwood SEs and R-style confidence limits, and medians."""
+    """Kaplan-Meier curves with Greenwood SEs and R-style confidence limits, and medians.
+
+    With ``--out`` and two or more groups, ``km.png`` shows the log-rank test beside the curves
+    (also written to ``result.json`` as ``logrank``) and the numbers at risk under them.
+    """
     data = _data(data, data_alias)
     from ifnexus._figures import save_figure
     from ifnexus.outcome import kaplan_meier, median_survival, plot_curves
@@ -154,10 +183,23 @@ def km_cmd(
     tab: pd.DataFrame = (kaplan_meier(df, time, event, times=_floats(times, "--times"), **kw)
                          if times else full)  # type: ignore[assignment]  # fmt: skip
     med = median_survival(df, time, event, **kw)
-    payload = {"command": "km", "survival": _records(tab), "median": _records(med)}
+    payload: dict[str, Any] = {"command": "km", "survival": _records(tab), "median": _records(med)}
     if out:
-        fig = save_figure(plot_curves(full, value_col="survival", ylabel="Survival"),  # type: ignore[arg-type]
-                          Path(out) / "km.png")  # fmt: skip
+        from ifnexus.outcome._plots import format_test
+
+        note = None
+        if group and tab["group"].nunique() > 1:
+            from ifnexus.outcome import logrank_test
+
+            lr = logrank_test(
+                df, time, event, group, cause=cause, censor_code=censor_code, source=data
+            )
+            payload["logrank"] = {"statistic": lr.statistic, "df": lr.df, "p_value": lr.p_value}
+            note = format_test("Log-rank test", lr.statistic, lr.df, lr.p_value)
+        curves = full if full is not None else tab
+        ax = plot_curves(curves, value_col="survival", ylabel="Survival", at_risk=True,
+                         time_unit=_time_unit(time_unit, time), annotation=note)  # fmt: skip
+        fig = save_figure(ax, Path(out) / "km.png")
         payload["files"] = _write(out, {"km": tab, "median": med}, payload) + [str(fig)]
     _emit(as_json, payload, tab.to_string(index=False) + "\n\n" + med.to_string(index=False))
 
@@ -231,9 +273,14 @@ def cif_cmd(
     codes: str | None = typer.Option(None, "--codes", help="Declared event codes, comma-separated; others are an error."),
     conf_level: float = CONF,
     cif_conf: CifConfType = typer.Option(CifConfType.log_log, "--conf-type", help="log-log, plain or none."),
+    time_unit: TimeUnitChoice | None = TIME_UNIT,
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
-    """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test."""
+    """Aalen-Johansen cumulative incidence (exact ties, cmprsk variance) and Gray's test.
+
+    With ``--out``, ``cif.png`` shows Gray's test (as written to ``gray_test.csv``) beside the
+    curves and the numbers at risk under them.
+    """
     data = _data(data, data_alias)
     from ifnexus.outcome import (
         cumulative_incidence,
@@ -261,8 +308,12 @@ def cif_cmd(
         if times:  # the figure shows every event time, not only the report times
             full = cumulative_incidence(df, time, event, cause=cause, group_col=group, conf_level=conf_level,
                                         conf_type=conf_type, **kw)  # type: ignore[arg-type]  # fmt: skip
+        from ifnexus.outcome import number_at_risk
+
+        risk = number_at_risk(df, time, event, group_col=group, cause=cause, **kw)  # type: ignore[arg-type]
         files = write_cumulative_incidence(tab, out, cause=cause, gray=gt, curves=full,
-                                           meta={"command": "cif"})  # fmt: skip
+                                           meta={"command": "cif"}, at_risk=risk,
+                                           time_unit=_time_unit(time_unit, time))  # fmt: skip
         payload["files"] = [str(f) for f in files]
     _emit(as_json, payload, text)
 
@@ -331,6 +382,7 @@ def features_cmd(
     categorical: str | None = typer.Option(None, "--categorical", help="Columns to treat as categorical (default: guessed)."),
     reference: str | None = typer.Option(None, "--reference", help="Reference levels, e.g. ifn_state=acute-competent."),
     per_sd: bool = typer.Option(True, "--per-sd/--per-unit", help="Continuous features per SD or per unit."),
+    time_unit: TimeUnitChoice | None = TIME_UNIT,
     as_json: bool = JSON, out: str | None = OUT,
 ) -> None:  # fmt: skip
     """Tumour features (IFN state, purity, 9p21 loss, immune scores) against local control."""
@@ -356,7 +408,8 @@ def features_cmd(
     )  # fmt: skip
     payload: dict[str, Any] = {"command": "features", "id": idc, **res.to_dict()}
     if out:
-        files = write_feature_effects(res, out, meta={"command": "features", "id": idc})
+        files = write_feature_effects(res, out, meta={"command": "features", "id": idc},
+                                      time_unit=_time_unit(time_unit, time))  # fmt: skip
         payload["files"] = [str(p) for p in files]
     show = res.effects[["term", "model", "analysis", "ratio", "lower", "upper", "p", "unit"]]
     _emit(as_json, payload, show.to_string(index=False) + "\n\n" + res.tests.to_string(index=False))

@@ -21,6 +21,7 @@ from ifnexus.errors import ValidationError
 if TYPE_CHECKING:  # annotations only: writing a Fine-Gray fit need not load lifelines (via _cox)
     from ifnexus.outcome._features import FeatureEffects
     from ifnexus.outcome._finegray import FineGrayFitter
+    from ifnexus.outcome._plots import TimeUnit
 
 __all__ = [
     "cumulative_incidence_dict",
@@ -91,8 +92,13 @@ def write_cumulative_incidence(
     curves: pd.DataFrame | None = None,
     figures: bool = True,
     meta: Mapping[str, Any] | None = None,
+    at_risk: pd.DataFrame | None = None,
+    time_unit: TimeUnit | None = None,
 ) -> list[Path]:
     """Write ``cif.csv``, ``gray_test.csv`` (when given), ``result.json`` and ``cif.png``.
+
+    The figure shows Gray's test (from ``gray``, the numbers written to ``gray_test.csv``)
+    beside the curves, and the numbers at risk under them when ``at_risk`` is given.
 
     Parameters
     ----------
@@ -110,6 +116,11 @@ def write_cumulative_incidence(
         Also draw ``cif.png``.
     meta
         Items put first in ``result.json`` (the CLI adds ``command``).
+    at_risk
+        Numbers at risk for the table under the curves (``group``, ``time``, ``at_risk``, e.g.
+        :func:`ifnexus.outcome.number_at_risk` on the same data); None draws no table.
+    time_unit
+        Unit of the time axis (``"months"``, ``"days"``, ``"years"``); None labels it "Time".
 
     Returns
     -------
@@ -122,12 +133,19 @@ def write_cumulative_incidence(
     files = _write_tables(out, tables, payload)
     if figures:
         from ifnexus._figures import save_figure
-        from ifnexus.outcome._plots import plot_curves
+        from ifnexus.outcome._plots import format_test, plot_curves
 
+        note = None
+        if gray is not None:
+            g = gray.iloc[0]
+            note = format_test("Gray's test", g["statistic"], g["df"], g["p_value"])
         fig = plot_curves(
             cif if curves is None else curves,
             value_col="cif",
             ylabel=f"Cumulative incidence (cause {cause:g})",
+            time_unit=time_unit,
+            at_risk=at_risk if at_risk is not None else False,
+            annotation=note,
         )
         files.append(save_figure(fig, out / "cif.png"))
     return files
@@ -187,6 +205,7 @@ def write_feature_effects(
     *,
     figures: bool = True,
     meta: Mapping[str, Any] | None = None,
+    time_unit: TimeUnit | None = None,
 ) -> list[Path]:
     """Write the tables, ``result.json`` and figures of a :class:`FeatureEffects`.
 
@@ -203,6 +222,10 @@ def write_feature_effects(
         Also draw the curves and forest plots.
     meta
         Items put first in ``result.json`` (the CLI adds ``command`` and ``id``).
+    time_unit
+        Unit of the time axis of ``curves.png`` (``"months"``, ``"days"``, ``"years"``);
+        None labels it "Time". Each panel shows its test from ``tests.csv`` (Gray's test for
+        cumulative incidence, the log-rank test for local control).
 
     Returns
     -------
@@ -215,14 +238,22 @@ def write_feature_effects(
     files = _write_tables(out, tables, payload)
     if figures:
         from ifnexus._figures import save_figure
-        from ifnexus.outcome._plots import plot_curves, plot_forest
+        from ifnexus.outcome._plots import format_test, plot_curves, plot_forest, term_label
 
         cif = (result.curves["measure"] == "cif").any()
+        names = {"gray": "Gray's test", "logrank": "Log-rank test"}
+        notes = {  # panels are titled by the feature in words, with its test from tests.csv
+            term_label(str(r["feature"])): format_test(names.get(str(r["test"]), str(r["test"])),
+                                                       r["statistic"], r["df"], r["p_value"])
+            for _, r in result.tests.iterrows()
+        }  # fmt: skip
         fig = plot_curves(
-            result.curves,
+            result.curves.assign(feature=[term_label(str(f)) for f in result.curves["feature"]]),
             value_col="estimate",
             panel_col="feature",
             ylabel="Cumulative incidence of local failure" if cif else "Local control",
+            time_unit=time_unit,
+            annotation=notes,
         )
         figs = [save_figure(fig, out / "curves.png")]
         for m in result.effects["model"].unique():
