@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
+from ifnexus.model._limits import check_days
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
 from ifnexus.model._solver import (
@@ -255,9 +256,7 @@ def tumour_model(
         "chronic": g["chronic"] if chronic is None else float(chronic),
         **h,
     }
-    d = DEFAULT_DAYS[setting] if days is None else float(days)
-    if not np.isfinite(d) or d <= 0:
-        raise ValidationError(f"days of follow-up must be > 0, got {days!r}")
+    d = DEFAULT_DAYS[setting] if days is None else check_days(days)
     return TumourModel(
         schedule=parse_schedule(schedule), setting=setting, p=p, q=q,
         interventions=parse_interventions(interventions), days=d,
