@@ -290,9 +290,39 @@ def test_clinical_purity_read_as_fractions(tmp_path: Path):
     assert got.iloc[:2].tolist() == [0.5, 1.0] and got.iloc[2:].isna().all()
 
 
+THRESHOLDS = [
+    ("--silenced-z", "nan"),
+    ("--chronic-z", "inf"),
+    ("--chronic-margin", "nan"),
+    ("--homozygous", "nan"),
+    ("--hemizygous", "inf"),
+    ("--cluster-fraction", "nan"),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), THRESHOLDS)
+def test_cli_thresholds_must_be_finite(option, value, tmp_path: Path, capsys, shared):
+    expr = shared("reference", "estimate", "sample_input.txt")
+    seg = tmp_path / "s.tsv"
+    seg.write_text(_seg_text())
+    out = tmp_path / "o"
+    rc = main(["tumour", "profile", str(expr), "--segments", str(seg), "--build", "hg38",
+               "--out", str(out), "--no-figures", option, value])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("error: ") and "\n" not in err, err
+    assert option.lstrip("-").replace("-", "_") in err or option in err, err
+    assert not out.exists()
+
+
 def test_corpus_size():
     """The numbers in docs/reliability.md (tumour section)."""
-    assert (len(SEG_CASES), len(EXPR_CASES), len(CLI_FILES), len(PURITY_BAD)) == (100, 143, 6, 6)
+    assert (len(SEG_CASES), len(EXPR_CASES), len(CLI_FILES), len(PURITY_BAD), len(THRESHOLDS)) == (
+        100,
+        143,
+        6,
+        6,
+        6,
+    )
 
 
 _ALPHABET = st.sampled_from(list('gen\t0123456789.-,\n\r"') + ["\xe9", "\0", "inf", "nan", "NA"])

@@ -168,6 +168,10 @@ def call_ifn_state(
     """
     if signals is None and copy_number is None:
         raise ValidationError("call_ifn_state needs expression signals, copy number, or both")
+    for name, value in (("silenced_z", silenced_z), ("chronic_z", chronic_z),
+                        ("chronic_margin", chronic_margin)):  # fmt: skip
+        if not np.isfinite(float(value)):
+            raise ValidationError(f"{name} must be a finite number, got {value!r}")
     if signals is not None and reference is not None:
         miss = [c for c in _Z_COLUMNS if c in signals and c not in reference]
         if miss:
