@@ -27,7 +27,7 @@ from ifnexus.outcome import (
     plot_forest,
     term_label,
 )
-from ifnexus.outcome._plots import format_test, time_label, time_unit_from_column
+from ifnexus.outcome._plots import format_test, reference_labels, time_label, time_unit_from_column
 
 TEST_TEXT = re.compile(r"^(.+): χ² = ([0-9.]+) \(df (\d+)\), p (= ([0-9.]+)|< 0\.001)$")
 
@@ -315,3 +315,26 @@ def test_forest_ticks_are_plain_numbers_and_labels_can_be_given():
     narrow = eff.assign(ratio=[1.05, 0.97], lower=[0.95, 0.9], upper=[1.1, 1.02])
     ax = plot_forest(narrow, series_col=None)
     assert [t for t in ax.get_xticks()] == [0.5, 1.0, 2.0]
+
+
+def test_reference_labels_name_the_level_left_out(patients, tmp_path, monkeypatch, capsys):
+    d = pd.DataFrame({"ifn_state": ["none", "loss", "none", "gain", None]})
+    got = reference_labels(d, ["ifn_state[gain]", "ifn_state[loss]", "age"], ["ifn_state"])
+    assert got == {
+        "ifn_state[gain]": "IFN state: gain vs none",
+        "ifn_state[loss]": "IFN state: loss vs none",
+    }
+    # two levels left out (one of them only in rows the model dropped): no guess
+    assert reference_labels(d, ["ifn_state[loss]"], ["ifn_state"]) == {}
+    # the cox and finegray commands' forest plots: the reference is the level the model left out
+    csv = tmp_path / "p.csv"
+    patients.to_csv(csv, index=False)
+    seen = _capture(monkeypatch)
+    for cmd in ("cox", "finegray"):
+        rc = main(["outcome", cmd, str(csv), "--time", "time_months", "--event", "event", "--cause", "1",
+                   "--covariates", "arm", "--categorical", "arm", "--out", str(tmp_path / cmd)])  # fmt: skip
+        assert rc == 0, capsys.readouterr().err
+        terms = pd.read_csv(tmp_path / cmd / f"{cmd}.csv")["covariate"].tolist()
+        assert terms == ["arm[control]"]  # the reference is the first sorted level, "IFN high"
+        ax = seen["forest.png"]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["Arm: control vs IFN high"]

@@ -254,8 +254,11 @@ def cox_cmd(
     z = m.ph_test(transform)  # type: ignore[arg-type]
     payload = {"command": "cox", **m.to_dict(transform=transform)}  # type: ignore[arg-type]
     if out:
+        from ifnexus.outcome._plots import reference_labels
+
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
-        fig = save_figure(plot_forest(fe, series_col=None), Path(out) / "forest.png")  # type: ignore[arg-type]
+        names = reference_labels(df, [str(t) for t in fe["term"]], _split(categorical))
+        fig = save_figure(plot_forest(fe, series_col=None, labels=names), Path(out) / "forest.png")
         payload["files"] = _write(out, {"cox": s, "ph_test": z}, payload) + [str(fig)]
     _emit(
         as_json, payload, f"{s.to_string()}\n\nconcordance {m.concordance_:.4f}\n\n{z.to_string()}"
@@ -342,7 +345,12 @@ def finegray_cmd(
     report_times = _floats(times, "--times")
     payload: dict[str, Any] = {"command": "finegray", **f.to_dict(times=report_times)}
     if out:
-        files = write_finegray(f, out, times=report_times, meta={"command": "finegray"})
+        from ifnexus.outcome._plots import reference_labels
+
+        names = reference_labels(df, [str(t) for t in f.summary.index], _split(categorical))
+        files = write_finegray(
+            f, out, times=report_times, meta={"command": "finegray"}, labels=names
+        )
         payload["files"] = [str(p) for p in files]
     _emit(as_json, payload, f.summary.to_string())
 

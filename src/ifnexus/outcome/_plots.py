@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -31,6 +31,7 @@ __all__ = [
     "format_test",
     "plot_curves",
     "plot_forest",
+    "reference_labels",
     "term_label",
     "time_label",
     "time_unit_from_column",
@@ -494,6 +495,47 @@ def term_label(term: str, *, reference: str | None = None, unit: str | None = No
         return f"{text} vs {reference}" if reference else text
     text = _words(term)
     return f"{text}, {unit}" if unit and not unit.startswith("vs ") else text
+
+
+def reference_labels(
+    df: pd.DataFrame, terms: Sequence[str], categorical: Sequence[str]
+) -> dict[str, str]:
+    """Name dummy terms ``col[level]`` with their reference: the one level of ``col`` not a term.
+
+    Parameters
+    ----------
+    df
+        The table the model was fitted on.
+    terms
+        The model's covariate names (``col[level]`` for a dummy of categorical ``col``).
+    categorical
+        The categorical columns.
+
+    Returns
+    -------
+    dict
+        term -> label (:func:`term_label` with ``reference``) for the dummy terms whose column
+        has exactly one level in ``df`` that is not a term; other terms are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ifn_state": ["none", "loss", "none", "gain"]})
+    >>> reference_labels(d, ["ifn_state[gain]", "ifn_state[loss]"], ["ifn_state"])
+    {'ifn_state[gain]': 'IFN state: gain vs none', 'ifn_state[loss]': 'IFN state: loss vs none'}
+    """
+    out: dict[str, str] = {}
+    for col in categorical:
+        if col not in df.columns:
+            continue
+        dummies = {
+            t: t[len(col) + 1 : -1] for t in terms if t.startswith(f"{col}[") and t.endswith("]")
+        }
+        rest = set(df[col].dropna().astype(str)) - set(dummies.values())
+        if dummies and len(rest) == 1:
+            ref = next(iter(rest))
+            out.update({t: term_label(t, reference=ref) for t in dummies})
+    return out
 
 
 def _ratio_ticks(lo: float, hi: float) -> list[float]:

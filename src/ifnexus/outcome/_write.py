@@ -158,6 +158,7 @@ def write_finegray(
     times: Sequence[float] | None = None,
     figures: bool = True,
     meta: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the tables, ``result.json`` and forest plot of a fitted :class:`FineGrayFitter`.
 
@@ -176,6 +177,10 @@ def write_finegray(
         Also draw the forest plot ``forest.png``.
     meta
         Items put first in ``result.json`` (the CLI adds ``command``).
+    labels
+        Names of the terms on the forest plot (others in words by
+        :func:`ifnexus.outcome.term_label`), e.g. from
+        :func:`ifnexus.outcome._plots.reference_labels`.
 
     Returns
     -------
@@ -194,7 +199,8 @@ def write_finegray(
         from ifnexus.outcome._plots import plot_forest
 
         fe = s.reset_index().rename(columns={"covariate": "term", "exp_coef": "ratio"})
-        fig = plot_forest(fe, series_col=None, xlabel="Subdistribution hazard ratio (CI)")
+        fig = plot_forest(fe, series_col=None, xlabel="Subdistribution hazard ratio (CI)",
+                          labels=labels)  # fmt: skip
         files.append(save_figure(fig, out / "forest.png"))
     return files
 
