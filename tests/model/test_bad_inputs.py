@@ -207,7 +207,7 @@ def test_corpus_size():
 _SCHED_ALPHABET = st.sampled_from(list("0123456789.:,xX/ -") + ["gy", "fx", "Gy", "e", "inf"])
 
 
-@settings(max_examples=150, deadline=1000)
+@settings(max_examples=150, deadline=5000)
 @given(st.one_of(st.text(max_size=40), st.lists(_SCHED_ALPHABET, max_size=30).map("".join)))
 def test_schedule_property(text):
     try:
@@ -226,7 +226,7 @@ _IV_ALPHABET = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=1000)
+@settings(max_examples=150, deadline=5000)
 @given(st.one_of(st.text(max_size=40), st.lists(_IV_ALPHABET, max_size=14).map("".join)))
 def test_intervention_property(text):
     try:
@@ -243,7 +243,7 @@ def test_intervention_property(text):
 _GRID_ALPHABET = st.sampled_from(list("0123456789.:, -") + ["e", "inf", "nan"])
 
 
-@settings(max_examples=150, deadline=1000)
+@settings(max_examples=150, deadline=5000)
 @given(st.one_of(st.text(max_size=30), st.lists(_GRID_ALPHABET, max_size=20).map("".join)))
 def test_dose_grid_property(text):
     try:

@@ -329,7 +329,7 @@ _ALPHABET = st.sampled_from(list('gen\t0123456789.-,\n\r"') + ["\xe9", "\0", "in
 
 
 @settings(
-    max_examples=80, deadline=3000, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     data=st.one_of(st.binary(max_size=200),

@@ -299,6 +299,9 @@ def design_matrix(
     """
     if len(covariates) == 0:
         raise ValidationError("no covariates given; name at least one column")
+    twice = sorted({c for c in covariates if list(covariates).count(c) > 1})
+    if twice:
+        raise ValidationError(f"covariates {twice} are listed more than once; list each once")
     _require_columns(df, covariates, source)
     cats = set(categorical)
     unknown = cats - set(covariates)

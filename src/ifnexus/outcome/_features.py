@@ -272,6 +272,9 @@ def feature_effects(
     features = list(features)
     if not features:
         raise ValidationError("no feature columns given")
+    twice = sorted({c for c in features if features.count(c) > 1})
+    if twice:
+        raise ValidationError(f"feature column(s) {twice} are listed more than once")
     missing = [c for c in [*features, *adjust] if c not in data.columns]
     if missing:
         raise ValidationError(
