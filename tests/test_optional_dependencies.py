@@ -7,6 +7,7 @@ raise ``ImportError`` as it does when the package is not installed.
 from __future__ import annotations
 
 import inspect
+import subprocess
 import sys
 
 import numpy as np
@@ -127,3 +128,24 @@ def test_cli_names_the_parquet_extra_and_exits_2(monkeypatch, tmp_path, capsys):
     assert code == 2
     assert "pip install 'ifnexus[parquet]'" in err
     assert "Traceback" not in err
+
+
+def test_every_module_imports_without_the_optional_packages():
+    # What `pip install ifnexus` (no extras) gives: scanpy, dask, distributed and pyarrow absent.
+    code = (
+        "import sys, pkgutil, importlib\n"
+        "for name in ('scanpy', 'dask', 'distributed', 'pyarrow', 'fastparquet'):\n"
+        "    sys.modules[name] = None\n"
+        "import ifnexus\n"
+        "skip = {'ifnexus.__main__', 'ifnexus.tumor'}\n"
+        "mods = [m.name for m in pkgutil.walk_packages(ifnexus.__path__, 'ifnexus.')]\n"
+        "for name in mods:\n"
+        "    if name not in skip:\n"
+        "        importlib.import_module(name)\n"
+        "print(len(mods))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert int(out.stdout.strip()) > 50
