@@ -345,6 +345,17 @@ def parse_schedule(text: str | Schedule) -> Schedule:
         Unparseable text, a negative dose, zero fractions or more than 500, duplicate or
         negative days or a day after 3,650; the message names the offending token and the
         accepted forms.
+
+    Examples
+    --------
+    25 fractions of 2 Gy, Monday to Friday from day 0 (a Monday), so no dose on days 5 and 6:
+
+    >>> from ifnexus.model import parse_schedule
+    >>> s = parse_schedule("50Gy/25fx")
+    >>> len(s.doses), float(s.doses.sum()), s.days[:7].tolist()
+    (25, 50.0, [0.0, 1.0, 2.0, 3.0, 4.0, 7.0, 8.0])
+    >>> parse_schedule("8Gy x3").days.tolist()
+    [0.0, 1.0, 2.0]
     """
     if isinstance(text, Schedule):
         return text
