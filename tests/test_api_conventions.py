@@ -58,10 +58,7 @@ RECORDS = {"ifnexus.screen.CountResult"}
 
 #: Known violations, by check: why each still fails. Each runs as a non-strict xfail; remove a
 #: name once it is fixed.
-_DOC_REASON = (
-    "docstring lacks a numpy Parameters (listing every parameter) or Returns section; being "
-    "written file by file after the owners' issue-12 edits"
-)
+_DOC_REASON = "docstring lacks a numpy Parameters (listing every parameter) or Returns section"
 _KNOWN_BY_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
     "positional": (
         "low-level model kernels over several per-patient arrays (sample_failure, ifn_summary) "
@@ -77,7 +74,7 @@ _KNOWN_BY_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     "annotations": (
-        "parameters or return not annotated yet (model owner; numba-facing array arguments)",
+        "parameters or return not annotated yet",
         (),
     ),
 }
