@@ -55,7 +55,7 @@ def test_step_log_names_library_functions(study):
     assert steps[0] == "tumour.profile_tumours"
     assert {"screen.mageck_test", "singlecell.profile", "outcome.FineGrayFitter.fit"} <= set(steps)
     for s in log:
-        assert s["seconds"] >= 0
+        assert "seconds" not in s
         assert all((study / o).is_file() for o in s["outputs"]), s
     # paths in the log are relative to the study, so a moved study keeps a valid log
     assert log[0]["parameters"]["expression"] == "inputs/expression.tsv"

@@ -3,12 +3,15 @@
 Each stage reads the study's input files, calls the public functions of one domain (the same
 functions the ``ifnexus`` commands call) and writes their outputs with the domain's own writers,
 so ``study/analysis/`` holds the files the commands would write. No subprocess is started.
-``analysis/commands.json`` logs every step: the library function, its parameters and seconds.
+``analysis/commands.json`` logs every step: the library function, its parameters and outputs
+(no timings, so two studies of one seed are byte-identical; each step's seconds go to the
+``ifnexus.study`` logger at INFO level).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +22,8 @@ import pandas as pd
 from ifnexus._io import write_table, write_text
 from ifnexus._json import dumps, json_safe
 from ifnexus.errors import IfnexusError
+
+_LOG = logging.getLogger("ifnexus.study")
 
 __all__ = ["ANALYSE_STEPS", "PipelineError", "analyse_study"]
 
@@ -64,18 +69,18 @@ class _Log:
             yield outputs
         except IfnexusError as exc:
             raise PipelineError(f"study step {name} failed: {exc}") from exc
+        _LOG.info("study step %s took %.3f s", name, time.perf_counter() - t0)
         self.steps.append(
             {
                 "step": name,
                 "parameters": json_safe(
-                    {k: (self._rel(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
+                    {k: (self.rel(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
                 ),
-                "seconds": round(time.perf_counter() - t0, 3),
-                "outputs": [self._rel(p) for p in outputs],
+                "outputs": [self.rel(p) for p in outputs],
             }
         )
 
-    def _rel(self, p: Path) -> str:
+    def rel(self, p: Path) -> str:
         try:
             return str(Path(p).relative_to(self.root))
         except ValueError:
@@ -97,6 +102,8 @@ def _tumour(inp: Path, ana: Path, log: _Log) -> None:
         inp / "clinical.csv",
     )
     files = {"expression": expression, "segments": segments, "build": "hg38", "clinical": clinical}
+    # the run record names the inputs relative to the study, so two studies of one seed agree
+    rel_inputs = {k: (log.rel(v) if isinstance(v, Path) else v) for k, v in files.items()}
     with log.step("tumour.profile_tumours", **files, cn_purity="auto") as out:
         prof = profile_tumours(
             expression=read_expression(expression),
@@ -104,7 +111,7 @@ def _tumour(inp: Path, ana: Path, log: _Log) -> None:
             build="hg38",
             clinical=read_clinical(clinical),
         )
-        out += write_tumour_profile(prof, ana / "tumour", inputs=files)
+        out += write_tumour_profile(prof, ana / "tumour", inputs=rel_inputs)
 
 
 def _outcome(inp: Path, ana: Path, log: _Log) -> None:
@@ -115,6 +122,7 @@ def _outcome(inp: Path, ana: Path, log: _Log) -> None:
         feature_effects,
         gray_test,
         join_features,
+        number_at_risk,
         write_cumulative_incidence,
         write_feature_effects,
     )
@@ -133,9 +141,11 @@ def _outcome(inp: Path, ana: Path, log: _Log) -> None:
         data, idc = join_features(clinical, tumours, id_col="patient_id=sample")
         res = feature_effects(
             data, "time_months", "event", list(FEATURES), cause=CAUSE, model="finegray",
-            reference=dict(REFERENCE), source=str(inp / "clinical.csv"),
+            reference=dict(REFERENCE), source=log.rel(inp / "clinical.csv"),
         )  # fmt: skip
-        out += write_feature_effects(res, d / "features", meta={"command": "features", "id": idc})
+        out += write_feature_effects(
+            res, d / "features", meta={"command": "features", "id": idc}, time_unit="months"
+        )
 
     with log.step("outcome.cumulative_incidence", group_col="ifn_state", cause=CAUSE,
                   times=list(CIF_TIMES)) as out:  # fmt: skip
@@ -143,14 +153,16 @@ def _outcome(inp: Path, ana: Path, log: _Log) -> None:
         tab = cumulative_incidence(*args, cause=CAUSE, group_col="ifn_state", times=CIF_TIMES)
         full = cumulative_incidence(*args, cause=CAUSE, group_col="ifn_state")
         gt = gray_test(*args, "ifn_state", cause=CAUSE)
+        risk = number_at_risk(cohort, "time_months", "event", group_col="ifn_state", cause=CAUSE)
         files = write_cumulative_incidence(
-            tab, d / "cif", cause=CAUSE, gray=gt, curves=full, meta={"command": "cif"}
-        )
+            tab, d / "cif", cause=CAUSE, gray=gt, curves=full, meta={"command": "cif"},
+            at_risk=risk, time_unit="months",
+        )  # fmt: skip
         out += files
         payload = {
             "command": "cif",
             **cumulative_incidence_dict(tab, cause=CAUSE, gray=gt),
-            "files": [str(f) for f in files],
+            "files": [Path(f).relative_to(d).as_posix() for f in files],
         }
         out.append(write_text(d / "cif.json", dumps(payload) + "\n"))
 
@@ -222,7 +234,7 @@ def analyse_study(study: str | Path, *, progress: Progress = lambda _: None) -> 
     -------
     list of dict
         One record per step, also written to ``analysis/commands.json``: ``step`` (the library
-        function), ``parameters``, ``seconds`` and ``outputs`` (paths relative to the study).
+        function), ``parameters`` and ``outputs`` (paths relative to the study).
 
     Raises
     ------

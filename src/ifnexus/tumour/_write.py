@@ -105,6 +105,8 @@ def write_tumour_profile(
 
         files.append(save_figure(plot_score_heatmap(profile), out / "score_heatmap.png"))
         files.append(save_figure(plot_purity_by_state(profile), out / "purity_by_ifn_state.png"))
-    run = profile_run_record(profile, inputs=inputs, files=[str(f) for f in files])
+    # paths relative to the folder, so the record is the same on every machine
+    rel = [Path(f).relative_to(out).as_posix() for f in files]
+    run = profile_run_record(profile, inputs=inputs, files=rel)
     files.append(write_text(out / "run.json", json.dumps(run, indent=1, default=str) + "\n"))
     return files
