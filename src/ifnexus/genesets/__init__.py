@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ifnexus._lazy import lazy_exports
 
 # public name -> its module under ifnexus.genesets, imported on first use (PEP 562): importing
 # ifnexus.genesets (or the ifnexus CLI) loads none of its heavy dependencies up front
@@ -61,14 +62,4 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     )
 
 
-def __getattr__(name: str) -> Any:
-    mod = _WHERE.get(name)
-    if mod is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

@@ -12,8 +12,9 @@ scipy or matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ifnexus._lazy import lazy_exports
 
 _WHERE = {
     "Comparison": "_comparisons",
@@ -167,14 +168,4 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 
-def __getattr__(name: str) -> Any:
-    mod = _WHERE.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'ifnexus.screen' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"ifnexus.screen.{mod}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

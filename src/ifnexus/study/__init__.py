@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ifnexus._lazy import lazy_exports
 
 # public name -> its module under ifnexus.study, imported on first use (PEP 562): importing
 # ifnexus.study (or the ifnexus CLI) loads none of its heavy dependencies up front
@@ -54,14 +55,4 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     from ifnexus.study._trial import ablations, in_vitro_effects, system_timecourses, virtual_trial
 
 
-def __getattr__(name: str) -> Any:
-    mod = _WHERE.get(name)
-    if mod is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
