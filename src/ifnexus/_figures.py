@@ -18,6 +18,9 @@ from ifnexus._io import atomic_path
 from ifnexus.errors import ValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
@@ -109,6 +112,15 @@ def new_figure(
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout=layout)
+
+
+def need_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    """Raise a ValidationError naming the plot ``what``, the missing columns and those there."""
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValidationError(
+            f"{what}: column(s) {missing} not in the table (it has {list(df.columns)})"
+        )
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 import pandas as pd
 
-from ifnexus._figures import deprecated_path, new_axes, new_figure
+from ifnexus._figures import deprecated_path, need_columns, new_axes, new_figure
 from ifnexus.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -24,14 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["plot_local_control", "plot_survival", "plot_tcd50", "plot_timecourses"]
 
 TIMECOURSE_STATES: tuple[str, ...] = ("burden", "ifn", "acute", "ustat1", "irds", "cd8")
-
-
-def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValidationError(
-            f"{what}: column(s) {missing} not in the table (it has {list(df.columns)})"
-        )
 
 
 def _state_label(state: str) -> str:
@@ -91,7 +83,7 @@ def plot_timecourses(
     ValidationError
         If a column is missing or ``states`` is empty.
     """
-    _need(tc, ["patient", "time", "state", "value"], "plot_timecourses")
+    need_columns(tc, ["patient", "time", "state", "value"], "plot_timecourses")
     states = list(states)
     if not states:
         raise ValidationError("plot_timecourses: states is empty; name at least one state")
@@ -153,7 +145,9 @@ def plot_local_control(
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    _need(curves, ["group", "time", "local_control", "ci_lower", "ci_upper"], "plot_local_control")
+    need_columns(
+        curves, ["group", "time", "local_control", "ci_lower", "ci_upper"], "plot_local_control"
+    )
     ax = new_axes(ax, (6.0, 4.0))
     for grp, g in curves.groupby("group", sort=True):
         line = ax.step(g["time"], g["local_control"], where="post", label=str(grp))[0]
@@ -193,7 +187,7 @@ def plot_survival(
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    _need(df, ["genotype", "dose", "surviving_fraction"], "plot_survival")
+    need_columns(df, ["genotype", "dose", "surviving_fraction"], "plot_survival")
     ax = new_axes(ax, (6.0, 4.0))
     for g, sub in df.groupby("genotype", sort=False):
         ax.semilogy(np.r_[0, sub["dose"]], np.r_[1, sub["surviving_fraction"]], "o-", label=g)
@@ -257,7 +251,7 @@ def plot_tcd50(
     >>> round(float(np.interp(0.5, fit.get_ydata(), fit.get_xdata())), 2)
     40.0
     """
-    _need(table, ["dose", "tcp_mean"], "plot_tcd50")
+    need_columns(table, ["dose", "tcp_mean"], "plot_tcd50")
     ax = new_axes(ax, (6.0, 4.0))
     ax.plot(table["dose"], table["tcp_mean"], "o", label="mean TCP")
     x = np.linspace(table["dose"].min(), table["dose"].max(), 200)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, overload
 import numpy as np
 import pandas as pd
 
-from ifnexus._figures import deprecated_path, new_axes, new_figure
+from ifnexus._figures import deprecated_path, need_columns, new_axes, new_figure
 from ifnexus.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -41,14 +41,6 @@ TimeUnit = Literal["months", "days", "years"]
 TIME_UNITS: tuple[str, ...] = ("months", "days", "years")
 #: Hazard-ratio ticks the forest plots choose from (plain numbers, doubling around 1).
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0, 100.0)
-
-
-def _need(df: pd.DataFrame, cols: list[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValidationError(
-            f"{what}: column(s) {missing} not in the table (it has {list(df.columns)})"
-        )
 
 
 def time_label(time_unit: str | None) -> str:
@@ -362,7 +354,9 @@ def plot_curves(
     lifelines' ``add_at_risk_counts`` counts patients with follow-up ``> t``: the two differ
     only at a tick equal to someone's follow-up time.
     """
-    _need(curves, ["group", "time", value_col] + ([panel_col] if panel_col else []), "plot_curves")
+    need_columns(
+        curves, ["group", "time", value_col] + ([panel_col] if panel_col else []), "plot_curves"
+    )
     if xlabel is None:
         xlabel = time_label(time_unit)
     elif time_unit is not None:
@@ -410,7 +404,7 @@ def _single_panel(
 ) -> Axes:
     groups = list(dict.fromkeys(curves["group"]))
     if isinstance(at_risk, pd.DataFrame):
-        _need(at_risk, ["group", "time", "at_risk"], "plot_curves at_risk")
+        need_columns(at_risk, ["group", "time", "at_risk"], "plot_curves at_risk")
         draw_table = True
     elif at_risk is None:
         complete = all(_complete_counts(curves[curves["group"] == g]) for g in groups)
@@ -620,7 +614,7 @@ def plot_forest(
     ValidationError
         If a needed column is missing.
     """
-    _need(effects, [label_col, "ratio", "lower", "upper"] + ([series_col] if series_col else []),
+    need_columns(effects, [label_col, "ratio", "lower", "upper"] + ([series_col] if series_col else []),
           "plot_forest")  # fmt: skip
     terms = list(dict.fromkeys(effects[label_col]))
     units: dict[str, str] = {}
