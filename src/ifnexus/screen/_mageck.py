@@ -51,8 +51,11 @@ from ifnexus.screen._mageck_files import (
 from ifnexus.screen._normalize import NormMethod
 from ifnexus.screen._rra import RraOptions, rra
 from ifnexus.screen._sgrna_test import (
+    ADJUST_METHODS,
+    REMOVE_ZERO,
     MeanVarianceModel,
     SgrnaTest,
+    check_choices,
     fit_mean_variance,
     p_adjust,
     sgrna_test,
@@ -78,6 +81,8 @@ _GENE_COLUMNS = (
     ("goodsgrna", "goodsgrna"), ("lfc", "lfc"),
 )  # fmt: skip
 _LFC_METHODS = ("median", "alphamedian", "mean", "alphamean", "secondbest")
+_SORT_CRITERIA = ("neg", "pos")
+
 _SUMMARY_FIELDS = (
     ("effect", "lfc"), ("score", "score"), ("p", "p-value"), ("fdr", "fdr"), ("rank", "rank"),
     ("good_sgrnas", "goodsgrna"),
@@ -251,13 +256,11 @@ def gene_test(
     ValidationError
         Unknown options, or no valid sgRNA left.
     """
-    for name, choice, allowed in (
-        ("gene_lfc_method", gene_lfc_method, _LFC_METHODS),
-        ("sort_criteria", sort_criteria, ("neg", "pos")),
-        ("adjust_method", adjust_method, ("fdr", "holm", "pounds")),
-    ):
-        if choice not in allowed:
-            raise ValidationError(f"{name} must be one of {allowed}, got {choice!r}")
+    check_choices(
+        gene_lfc_method=(gene_lfc_method, _LFC_METHODS),
+        sort_criteria=(sort_criteria, _SORT_CRITERIA),
+        adjust_method=(adjust_method, ADJUST_METHODS),
+    )
     opts = rra_options if isinstance(rra_options, RraOptions) else RraOptions.parse(rra_options)
     valid = sgrnas.valid
     if not valid.any():
@@ -397,14 +400,12 @@ def mageck_test(
     ValidationError
         Overlapping or unknown samples, an all-zero sample, unknown options, too few controls.
     """
-    for name, choice, allowed in (
-        ("remove_zero", remove_zero, ("none", "control", "treatment", "both", "any")),
-        ("gene_lfc_method", gene_lfc_method, _LFC_METHODS),
-        ("sort_criteria", sort_criteria, ("neg", "pos")),
-        ("adjust_method", adjust_method, ("fdr", "holm", "pounds")),
-    ):
-        if choice not in allowed:
-            raise ValidationError(f"{name} must be one of {allowed}, got {choice!r}")
+    check_choices(
+        remove_zero=(remove_zero, REMOVE_ZERO),
+        gene_lfc_method=(gene_lfc_method, _LFC_METHODS),
+        sort_criteria=(sort_criteria, _SORT_CRITERIA),
+        adjust_method=(adjust_method, ADJUST_METHODS),
+    )
     opts = rra_options if isinstance(rra_options, RraOptions) else RraOptions.parse(rra_options)
     design = mageck_normalise(
         counts, treatment, control, norm_method=norm_method, control_sgrna=control_sgrna,

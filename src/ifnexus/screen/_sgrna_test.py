@@ -241,7 +241,15 @@ def _erfc(x: np.ndarray) -> np.ndarray:
     return out
 
 
-_REMOVE_ZERO = ("none", "control", "treatment", "both", "any")
+REMOVE_ZERO = ("none", "control", "treatment", "both", "any")
+ADJUST_METHODS = ("fdr", "holm", "pounds")
+
+
+def check_choices(**choices: tuple[object, tuple[str, ...]]) -> None:
+    """Refuse the first option (in the order given) whose value is not among its allowed ones."""
+    for name, (choice, allowed) in choices.items():
+        if choice not in allowed:
+            raise ValidationError(f"{name} must be one of {allowed}, got {choice!r}")
 
 
 @dataclass(frozen=True)
@@ -348,12 +356,9 @@ def sgrna_test(
     ValidationError
         An unknown ``remove_zero``, or all-zero control or treatment medians.
     """
-    if remove_zero not in _REMOVE_ZERO:
-        raise ValidationError(f"remove_zero must be one of {_REMOVE_ZERO}, got {remove_zero!r}")
-    if adjust_method not in ("fdr", "holm", "pounds"):
-        raise ValidationError(
-            f"adjust_method must be one of ('fdr', 'holm', 'pounds'), got {adjust_method!r}"
-        )
+    check_choices(
+        remove_zero=(remove_zero, REMOVE_ZERO), adjust_method=(adjust_method, ADJUST_METHODS)
+    )
     sg = _sgrna_test(
         design.matrix, design.control_columns, design.treatment_columns,
         design.variance_columns, design.model_matrix, (model.k, model.b), remove_zero,
