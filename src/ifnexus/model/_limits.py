@@ -60,14 +60,20 @@ def check_days(days: float, what: str = "days of follow-up") -> float:
     return d
 
 
+def _whole_number(value: int, what: str, minimum: int) -> int:
+    """Return ``value`` as an int of at least ``minimum``, or raise naming ``what``."""
+    try:
+        k = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(f"{what} must be a whole number, got {value!r}") from None
+    if k < minimum:
+        raise ValidationError(f"{what} must be >= {minimum}, got {value}")
+    return k
+
+
 def check_patients(n: int, what: str = "n_patients") -> int:
     """Return ``n`` as an int in [1, MAX_PATIENTS], or raise with the memory it would take."""
-    try:
-        k = int(n)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(f"{what} must be a whole number, got {n!r}") from None
-    if k < 1:
-        raise ValidationError(f"{what} must be >= 1, got {n}")
+    k = _whole_number(n, what, 1)
     if k > MAX_PATIENTS:
         raise ValidationError(
             f"{what} {k} is over the limit of {MAX_PATIENTS} tumours (the result table alone "
@@ -79,12 +85,7 @@ def check_patients(n: int, what: str = "n_patients") -> int:
 
 def check_record(record: int) -> int:
     """Return ``record`` as an int in [0, MAX_RECORD], or raise naming the limit."""
-    try:
-        k = int(record)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(f"record must be a whole number, got {record!r}") from None
-    if k < 0:
-        raise ValidationError(f"record must be >= 0, got {record}")
+    k = _whole_number(record, "record", 0)
     if k > MAX_RECORD:
         raise ValidationError(
             f"record {k} is over the limit of {MAX_RECORD} time courses (about "
