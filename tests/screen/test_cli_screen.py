@@ -188,3 +188,25 @@ def test_screen_pathway_malformed_table_exit_2(tmp_path, capsys):
     bad.write_text("gene,rho\nA,1\nB,2,3,4\n")  # a row with more fields than the header
     assert main(["screen", "pathway", str(bad), "--score", "rho"]) == 2
     assert f"gene table {bad}: cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ascending", [False, True])
+def test_screen_pathway_auc_follows_ascending(tmp_path, capsys, ascending):
+    # issue 14: a set ranked first with --ascending was reported as "AUC 0.000"
+    n = 50
+    score = np.arange(n, dtype=float)  # G0 smallest ... G49 largest
+    first = ["STING1", "IRF3", "STAT1"]  # set genes placed first in the chosen direction
+    names = [f"G{i}" for i in range(n)]
+    for j, gene in enumerate(first):
+        names[j if ascending else n - 1 - j] = gene
+    path = tmp_path / "genes.csv"
+    pd.DataFrame({"gene": names, "lo": score}).to_csv(path, index=False)
+    argv = ["screen", "pathway", str(path), "--score", "lo", "--out", str(tmp_path / "o")]
+    rc = main(argv + (["--ascending"] if ascending else []))
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "AUC 1.000" in text
+    enr = pd.read_csv(tmp_path / "o" / "enrichment.csv").iloc[0]
+    assert enr["auc"] == 1.0 and bool(enr["ascending"]) is ascending and enr["p"] < 0.01
+    ranks = pd.read_csv(tmp_path / "o" / "ranks.csv").set_index("set_gene")
+    assert ranks.loc["STING1", "rank"] == 1

@@ -50,6 +50,54 @@ def test_enrichment_equals_scipy_mann_whitney():
         gene_set_ranks(g, score="rho", hit_column="nope")
 
 
+def _ranked_table(n=60, seed=5):
+    rng = np.random.default_rng(seed)
+    score = rng.permutation(np.linspace(-3.0, 3.0, n))  # distinct scores, no ties
+    return pd.DataFrame({"gene": [f"G{i}" for i in range(n)], "s": score})
+
+
+@pytest.mark.parametrize("ascending", [False, True])
+@pytest.mark.parametrize("k", [1, 5, 30])
+def test_enrichment_auc_follows_direction_closed_form(ascending, k):
+    # a set holding exactly the top k ranks in the chosen direction has AUC 1 (U = k(n-k)),
+    # one holding the bottom k has AUC 0 (U = 0); the median percentile is the set's own
+    g = _ranked_table()
+    n = g.shape[0]
+    order = g.sort_values("s", ascending=ascending)["gene"].tolist()
+    top = rank_enrichment(g, order[:k], score="s", ascending=ascending,
+                          alternative="greater").iloc[0]  # fmt: skip
+    assert top["auc"] == 1.0 and top["u"] == k * (n - k) and bool(top["ascending"]) is ascending
+    assert top["median_percentile"] == pytest.approx(np.median(np.arange(1, k + 1)) / n)
+    bottom = rank_enrichment(g, order[-k:], score="s", ascending=ascending,
+                             alternative="greater").iloc[0]  # fmt: skip
+    assert bottom["auc"] == 0.0 and bottom["u"] == 0
+    assert top["p"] < 0.5 < bottom["p"]  # one-sided "greater": nearer the top
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_enrichment_auc_equals_mann_whitney_both_directions(seed, alternative):
+    rng = np.random.default_rng(seed)
+    n, k = 80, 12
+    score = np.round(rng.normal(size=n), 1)  # ties included
+    g = pd.DataFrame({"gene": [f"G{i}" for i in range(n)], "s": score})
+    inset = np.zeros(n, dtype=bool)
+    inset[rng.choice(n, k, replace=False)] = True
+    genes = g["gene"][inset].tolist()
+    x, y = score[inset], score[~inset]
+    # large first: U of the set against the rest; small first: U of the rest against the set
+    for ascending, (a, b) in ((False, (x, y)), (True, (y, x))):
+        e = rank_enrichment(g, genes, score="s", ascending=ascending,
+                            alternative=alternative).iloc[0]  # fmt: skip
+        ref = stats.mannwhitneyu(a, b, alternative=alternative, method="asymptotic")
+        assert e["u"] == pytest.approx(ref.statistic, abs=1e-9)
+        assert e["auc"] == pytest.approx(ref.statistic / (k * (n - k)), abs=1e-12)
+        assert e["p"] == pytest.approx(ref.pvalue, rel=1e-12)
+    down = rank_enrichment(g, genes, score="s", ascending=True).iloc[0]
+    up = rank_enrichment(g, genes, score="s").iloc[0]
+    assert down["auc"] == pytest.approx(1.0 - up["auc"], abs=1e-12)
+
+
 def test_figures_label_ifn_axis():
     g = _genes()
     ax = volcano_plot(g, "rho")

@@ -392,8 +392,9 @@ def pathway_cmd(
 
     table = read_gene_table(genes)
     ranks = gene_set_ranks(table, gene_set, score=score, ascending=ascending)
-    enr = rank_enrichment(table, gene_set, score=score,
-                          alternative="less" if ascending else "greater")  # fmt: skip
+    # AUC and the one-sided test follow the ranking: near 1 for a set at its top
+    enr = rank_enrichment(table, gene_set, score=score, ascending=ascending,
+                          alternative="greater")  # fmt: skip
     files = []
     if out is not None:
         files = [str(write_table(ranks, out / "ranks.csv")),

@@ -32,7 +32,7 @@ from scipy.special import ndtri
 from ifnexus._optional import dask_client
 from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions, as_run_options
-from ifnexus.errors import ValidationError
+from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._limits import check_days, check_patients, check_record
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
@@ -51,6 +51,8 @@ from ifnexus.model._variants import (
 __all__ = ["CohortResult", "simulate_cohort"]
 
 log = logging.getLogger(__name__)
+# the drawn traits of a tumour (kept for a tumour flagged numerical_failure; its outcomes are NaN)
+_TRAITS = ("alpha", "beta", "alpha_beta", "n0", "infiltration", "chronic_ifn", "bed", "eqd2")
 
 BLOCK = 1024
 _N_DRAWS = 10  # alpha, ab, n0, tau, cluster, sting, chronic, chronic amplitude, extinct, lineages
@@ -178,7 +180,21 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         keep=keep if keep.size else None,
         probes=probes,
         grid=grid,
+        check_finite=False,
     )
+    # a tumour whose integration is not finite is flagged (numerical_failure) and left out of
+    # the summary; it never aborts the cohort (all of them failing is an error of parameters)
+    bad = ~np.isfinite(sol.z_end).all(axis=0)
+    if sol.rec is not None:
+        bad |= ~np.isfinite(sol.rec).all(axis=(1, 2))
+    if bad.all():
+        raise ConvergenceError("the model integration produced non-finite values; check parameters")
+    if bad.any():
+        log.warning("%d tumour(s) gave non-finite values and are flagged numerical_failure",
+                    int(bad.sum()))  # fmt: skip
+        sol.z_end[:, bad] = np.nan_to_num(sol.z_end[:, bad], nan=0.0, posinf=0.0, neginf=0.0)
+        if sol.rec is not None:
+            sol.rec[bad] = np.nan_to_num(sol.rec[bad], nan=0.0, posinf=0.0, neginf=0.0)
     # unirradiated twin to day 7 (CD8+ fold change)
     t7 = t_first + 7.0
     cd8_fold = np.full(n, np.nan)
@@ -253,6 +269,12 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         }
     )
     table["ifn_t_peak"] -= t_first
+    table["numerical_failure"] = bad
+    if bad.any():
+        num = [c for c in table.select_dtypes("float").columns if c not in _TRAITS]
+        table.loc[bad, num] = np.nan
+        table.loc[bad, ["extinct", "local_failure", "local_control"]] = False
+        table.loc[bad, "ifn_label"] = "unknown"
     tc = None
     if keep.size:
         tc = _timecourses(sol, keep + start, p, q, keep, drive, t_first)
@@ -350,9 +372,16 @@ class CohortResult:
             ``schedule``, ``setting``, ``disease``, ``alpha_beta``, ``bed``, ``eqd2``,
             ``n_patients``, ``days``, ``seed``, ``local_control``, ``tcp_mean``, ``ifn_auc_30d``,
             ``ifn_labels`` (counts of acute / chronic / none), ``cd8_fold_change_day7`` and
-            ``median_time_to_failure`` (days; None without failures).
+            ``median_time_to_failure`` (days; None without failures), ``n_numerical_failure``
+            (tumours whose integration was not finite: flagged in ``patients`` and left out of
+            the other measures).
         """
         df = self.patients
+        n_flagged = 0
+        if "numerical_failure" in df:
+            flagged = df["numerical_failure"].to_numpy(dtype=bool)
+            n_flagged = int(flagged.sum())
+            df = df.loc[~flagged] if n_flagged else df
         ab = self.params.get("alpha_beta", 10.0)
         fold = df["cd8_fold_change_day7"]
         labels = df["ifn_label"].value_counts()
@@ -363,7 +392,8 @@ class CohortResult:
             "alpha_beta": ab,
             "bed": float(self.schedule.bed(ab)) if self.schedule.doses.size else 0.0,
             "eqd2": float(self.schedule.eqd2(ab)) if self.schedule.doses.size else 0.0,
-            "n_patients": int(len(df)),
+            "n_patients": int(len(df)) + n_flagged,
+            "n_numerical_failure": n_flagged,
             "days": self.days,
             "seed": self.seed,
             "local_control": float(df["local_control"].mean()),
@@ -384,6 +414,7 @@ class CohortResult:
         -------
         pandas.DataFrame
             Index ``measure``; columns ``value`` (float) and ``unit``. Measures: ``n_patients``,
+            ``n_numerical_failure`` (tumours flagged, left out of the other measures),
             ``bed`` and ``eqd2`` (Gy, at the setting's alpha/beta), ``local_control`` (fraction
             of tumours without local failure within ``days`` of follow-up), ``tcp_mean``
             (mean Zaider-Minerbo TCP at the end of follow-up), ``ifn_auc_30d`` (EC50 x days),
@@ -400,14 +431,16 @@ class CohortResult:
         """
         d = self.to_dict()
         n = d["n_patients"]
+        n_ok = max(n - d["n_numerical_failure"], 1)
         rows = [
             ("n_patients", float(n), "tumours"),
+            ("n_numerical_failure", float(d["n_numerical_failure"]), "tumours"),
             ("bed", d["bed"], "Gy"),
             ("eqd2", d["eqd2"], "Gy"),
             ("local_control", d["local_control"], "fraction"),
             ("tcp_mean", d["tcp_mean"], "probability"),
             ("ifn_auc_30d", d["ifn_auc_30d"], "EC50 x days"),
-            *((f"ifn_{k}", v / n, "fraction") for k, v in d["ifn_labels"].items()),
+            *((f"ifn_{k}", v / n_ok, "fraction") for k, v in d["ifn_labels"].items()),
             ("cd8_fold_change_day7", d["cd8_fold_change_day7"], "fold"),
             ("median_time_to_failure", d["median_time_to_failure"], "days"),
         ]
@@ -672,7 +705,14 @@ def simulate_cohort(
         ``ifn_label`` (acute/chronic/none), ``ifn_auc_30d`` (EC50 x days over the 30 days
         from the first fraction), ``cd8_fold_change_day7`` (CD8+ density 7 days after the first
         fraction over an unirradiated twin; NaN in T-cell-deficient hosts),
-        ``log10_clonogens_min``, ``clonogens_end``, ``burden_end``, ``irds_end``.
+        ``log10_clonogens_min``, ``clonogens_end``, ``burden_end``, ``irds_end``,
+        ``numerical_failure`` (True for a tumour whose integration was not finite: its outcomes
+        are NaN / False / ``unknown`` and the summary leaves it out; a warning is logged).
+
+    Raises
+    ------
+    ConvergenceError
+        When no tumour of a chunk integrates to finite values (the parameters are at fault).
     """
     n_patients = check_patients(n_patients)
     opts = run_options_from(

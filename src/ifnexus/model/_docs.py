@@ -62,6 +62,11 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
 * `ifn_auc_30d`: IFN-I integrated over the 30 days from the first fraction;
   `cd8_fold_change_day7`: CD8+ density 7 days after the first fraction over an unirradiated
   twin (same tumour, same interventions, no radiation).
+* **Ablative doses**: the Zaider-Minerbo integrand `lambda N0/N` is taken with `N0/N` at most
+  `exp(600)`, so `Lambda` stays finite when a single 50-100 Gy fraction takes `ln(N0/N)` to
+  hundreds (such a tumour is controlled; ordinary schedules never reach the cap). A tumour whose
+  integration is still not finite is flagged `numerical_failure` (outcomes NaN, left out of the
+  summary, counted in `n_numerical_failure`, a warning logged) and never aborts the cohort.
 
 ## Solver
 

@@ -25,6 +25,8 @@ import math
 import numba as nb
 import numpy as np
 
+from ifnexus.model._system import ZM_LN_CAP
+
 __all__ = ["P_NAMES", "Q_NAMES", "W", "broadcast_coefs", "force_one", "run_kernel"]
 
 P_NAMES = (
@@ -57,6 +59,7 @@ _Z, _A, _B, _C, _FU, _FA, _FB, _FC = (k * NS * W for k in range(8))  # element o
 _QR = 8 * NS
 _IFR = _QR + NQ
 _ROWS = _IFR + 1
+_ZM_FLOOR = math.exp(-ZM_LN_CAP)  # N / N0 below which the Zaider-Minerbo integrand is capped
 G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients
 _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
@@ -250,7 +253,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
         buf[fr + _F * W + lane] = p_kF * p_wF * A
         buf[fr + _U * W + lane] = p_kU * s_r + p_kUD * buf[(_QR + _tstat1) * W + lane] * G
         buf[fr + _R * W + lane] = p_kR * hU
-        buf[fr + _ZM * W + lane] = lam * buf[(_QR + _n0) * W + lane] / max(N, 1e-300)
+        n0 = buf[(_QR + _n0) * W + lane]
+        buf[fr + _ZM * W + lane] = lam * n0 / max(N, n0 * _ZM_FLOOR)  # N0/N <= exp(ZM_LN_CAP)
         buf[fr + _AI * W + lane] = ifn
         buf[_IFR * W + lane] = ifn
 

@@ -262,6 +262,7 @@ def integrate(
     grid: Grid | None = None,
     dose_scale: np.ndarray | None = None,
     backend: str = "numba",
+    check_finite: bool = True,
 ) -> Solution:
     """Integrate a chunk of tumours from ``t0`` to ``t_end`` with ETDRK4 and exact jumps.
 
@@ -282,6 +283,9 @@ def integrate(
         unirradiated controls with 0).
     backend
         ``"numba"`` (compiled kernel, default) or ``"numpy"`` (the readable reference loop).
+    check_finite
+        Raise :class:`ConvergenceError` when any tumour's final state is not finite (default);
+        False leaves the check to the caller (a cohort flags those tumours instead).
     """
     if backend not in ("numba", "numpy"):
         raise ValidationError(f"unknown backend {backend!r}; accepted: numba, numpy")
@@ -289,7 +293,9 @@ def integrate(
         grid = build_grid(schedule, drive, t0, t_end, probes=probes)
     tables = _step_tables(grid, drive, decay_rates(p))
     if backend == "numba":
-        return _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale)
+        return _integrate_numba(
+            z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite
+        )
     co, step_co, lev, wins = tables
     tg = grid.t
     z = np.array(z0, dtype=float, copy=True)
@@ -336,12 +342,12 @@ def integrate(
         rec[:, -1, ifn_slot[0]] = forcing(
             z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro
         )[_IFN_AUC]
-    if not np.all(np.isfinite(z)):
+    if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
     return Solution(z_end=z, t=tg, rec=rec, full=full, probes=probe_out)
 
 
-def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale):
+def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite):
     from ifnexus.model._kernel import P_NAMES, Q_NAMES, broadcast_coefs, run_kernel
 
     tg = grid.t
@@ -372,7 +378,7 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
                node_dose, node_probe, ds, rr, rec, pr, z_end, keep_slot, full,
                bool(in_vitro))  # fmt: skip
     z = np.ascontiguousarray(z_end.T)
-    if not np.all(np.isfinite(z)):
+    if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
     return Solution(
         z_end=z,

@@ -7,7 +7,8 @@ The enrichment test is the Mann-Whitney / Wilcoxon rank-sum test of the set's sc
 all other genes (``scipy.stats.mannwhitneyu``; the approach of MAGeCK-iNC and of the
 competitive rank tests in limma's ``geneSetTest``), with the area under the curve
 AUC = U / (n_set x n_rest) as effect size: 0.5 means no shift, 1 means every set gene ranks above
-every other gene. Set genes are matched to the screen's gene names through the alias table of
+every other gene, in the direction of the ranking (large scores first, or small ones first with
+``ascending=True``). Set genes are matched to the screen's gene names through the alias table of
 :mod:`ifnexus.genesets` (so STING1 finds TMEM173 in older libraries).
 """
 
@@ -249,24 +250,32 @@ def rank_enrichment(
     gene_set: str | GeneSet | Sequence[str] = "CGAS_STING_IFNI_CORE",
     *,
     score: str,
+    ascending: bool = False,
     gene_column: str | None = None,
     alternative: Literal["two-sided", "greater", "less"] = "two-sided",
     hit_column: str | None = None,
 ) -> pd.DataFrame:
     """Rank-sum enrichment of a gene set in a screen's ranked gene list.
 
+    The direction follows the ranking: with ``ascending=False`` large scores rank first, with
+    ``ascending=True`` small scores do (MAGeCK's lo-values and p-values). ``u`` counts the
+    (set gene, other gene) pairs in which the set gene ranks first (ties count one half), so
+    ``auc = u / (n_found x n_rest)`` is 1 for a set holding the top ranks, 0 for one holding
+    the bottom ranks and 0.5 for no shift, in either direction.
+
     Parameters
     ----------
-    table, gene_set, score, gene_column, hit_column
+    table, gene_set, score, ascending, gene_column, hit_column
         As :func:`gene_set_ranks`.
     alternative
-        ``greater``: set genes have larger scores than the rest; ``less``: smaller.
+        ``greater``: set genes rank nearer the top than the rest (larger scores, or smaller ones
+        with ``ascending=True``); ``less``: nearer the bottom; ``two-sided``: either.
 
     Returns
     -------
-    One-row DataFrame: ``set``, ``score``, ``n_set``, ``n_found``, ``u``, ``auc``, ``p``,
-    ``median_percentile`` (of the set genes, ranking large scores first) and, with
-    ``hit_column``, ``n_hits`` among the set genes.
+    One-row DataFrame: ``set``, ``score``, ``ascending``, ``n_set``, ``n_found``, ``u``,
+    ``auc``, ``p``, ``median_percentile`` (of the set genes' ranks in the same direction, 1 =
+    top) and, with ``hit_column``, ``n_hits`` among the set genes.
 
     Raises
     ------
@@ -275,7 +284,7 @@ def rank_enrichment(
     """
     gcol = _gene_column(table, gene_column)
     name, genes = _set_genes(gene_set)
-    r = _ranked(table, score, gcol, ascending=False)
+    r = _ranked(table, score, gcol, ascending=ascending)
     res = resolve_genes(genes, r[gcol].astype(str).tolist())
     found = set(res.mapping.values())
     inset = r[gcol].astype(str).isin(found).to_numpy()
@@ -283,12 +292,15 @@ def rank_enrichment(
         raise ValidationError(f"none of the {len(genes)} genes of {name} is in the screen")
     if (~inset).sum() == 0:
         raise ValidationError("every ranked gene is in the set; nothing to compare with")
-    x = r.loc[inset, score].to_numpy(dtype=float)
-    y = r.loc[~inset, score].to_numpy(dtype=float)
+    # scores oriented so that "ranks first" is "larger", whichever the direction
+    sign = -1.0 if ascending else 1.0
+    x = sign * r.loc[inset, score].to_numpy(dtype=float)
+    y = sign * r.loc[~inset, score].to_numpy(dtype=float)
     mw = stats.mannwhitneyu(x, y, alternative=alternative, method="asymptotic")
     row = {
         "set": name,
         "score": score,
+        "ascending": bool(ascending),
         "n_set": len(genes),
         "n_found": int(inset.sum()),
         "u": float(mw.statistic),
