@@ -33,7 +33,7 @@ from ifnexus._optional import dask_client
 from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions, as_run_options
 from ifnexus.errors import ConvergenceError, ValidationError
-from ifnexus.model._limits import check_days, check_patients, check_record
+from ifnexus.model._limits import check_days, check_followup, check_patients, check_record
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
@@ -613,6 +613,7 @@ def _config(
     if setting == "mouse" and disease == "postop":
         raise ValidationError("disease='postop' is defined for the patient setting only")
     d = DEFAULT_DAYS[setting] if days is None else check_days(days)
+    check_followup(d, sched.last_day - sched.first_day, str(sched))
     record = check_record(record)
     return _Config(
         schedule=sched,

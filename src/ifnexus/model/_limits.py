@@ -30,6 +30,7 @@ __all__ = [
     "MAX_PATIENTS",
     "MAX_RECORD",
     "check_days",
+    "check_followup",
     "check_patients",
     "check_record",
 ]
@@ -58,6 +59,22 @@ def check_days(days: float, what: str = "days of follow-up") -> float:
             "the model is calibrated on months of follow-up"
         )
     return d
+
+
+def check_followup(days: float, course: float, schedule: str) -> float:
+    """Return ``days`` if follow-up outlasts the course (last fraction ``course`` days after the first).
+
+    Local failure is judged after the last fraction, so a follow-up that ends during the course
+    (``--days 10`` with 50 Gy in 25 fractions over five weeks) knows nothing of local control:
+    refused rather than reported as control.
+    """
+    if days <= course:
+        raise ValidationError(
+            f"days {days:g} is not longer than the radiotherapy course {schedule} (last "
+            f"fraction {course:g} days after the first): local control is judged after the last "
+            f"fraction, so give more than {course:g} days of follow-up"
+        )
+    return days
 
 
 def _whole_number(value: int, what: str, minimum: int) -> int:
