@@ -210,3 +210,32 @@ def test_screen_pathway_auc_follows_ascending(tmp_path, capsys, ascending):
     assert enr["auc"] == 1.0 and bool(enr["ascending"]) is ascending and enr["p"] < 0.01
     ranks = pd.read_csv(tmp_path / "o" / "ranks.csv").set_index("set_gene")
     assert ranks.loc["STING1", "rank"] == 1
+
+
+def test_screen_phenotype_cli_default_doublings_said_and_recorded(tmp_path, capsys):
+    # issue 14: without --doublings the phenotypes were silently divided by one doubling
+    import json
+
+    k = tmp_path / "counts.txt"
+    _screen_table(k)
+    base = ["screen", "phenotype", "-k", str(k), "--t0", "T0_1,T0_2", "--untreated", "U_1,U_2",
+            "--treated", "IR_1,IR_2", "--no-figures"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "none")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: no --doublings for gamma, tau, rho: assumed 1 doubling" in err
+    assert "log2 enrichment" in err and "doublings_assumed" in err
+    assert err.count("doublings") >= 1 and "IfnexusWarning" not in err  # said once, CLI words
+    params = json.loads((tmp_path / "none" / "params.json").read_text())
+    assert params["doublings_assumed"] == ["gamma", "tau", "rho"]
+    assert params["doublings"] == {"gamma": [1.0, 1.0], "tau": [1.0, 1.0], "rho": [1.0, 1.0]}
+    assert main([*base, "--doublings", "gamma=8,tau=5", "--out", str(tmp_path / "part"),
+                 "--json"]) == 0  # fmt: skip
+    got = capsys.readouterr()
+    assert "warning: no --doublings for rho: assumed 1 doubling" in got.err
+    assert json.loads(got.out)["doublings_assumed"] == ["rho"]
+    params = json.loads((tmp_path / "part" / "params.json").read_text())
+    assert params["doublings_assumed"] == ["rho"] and params["doublings"]["gamma"] == [8.0, 8.0]
+    assert main([*base, "--doublings", "gamma=8,tau=5,rho=3", "--out", str(tmp_path / "all")]) == 0
+    assert "doublings" not in capsys.readouterr().err
+    params = json.loads((tmp_path / "all" / "params.json").read_text())
+    assert params["doublings_assumed"] == []

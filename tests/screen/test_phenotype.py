@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from ifnexus.errors import IfnexusWarning
 from ifnexus.screen import gene_scores, phenotypes, sgrna_phenotype
 from ifnexus.screen._phenotype import _empirical_fdr
 
@@ -136,6 +138,7 @@ def test_gene_table_columns_and_hits():
         ({"t0": "T0", "untreated": "U", "treated": "nope"}, "not in the count table"),
         ({"untreated": "U,T0"}, "replicates are paired"),
         ({"doublings": {"gamma": 0}}, "doublings for gamma"),
+        ({"doublings": {"gamma": 2, "rh0": 3}}, r"unknown phenotype\(s\) \['rh0'\]"),
         ({"fdr": 2}, "fdr"),
     ],
 )
@@ -143,6 +146,29 @@ def test_bad_phenotype_inputs(kwargs, match):
     args = {"t0": "T0", "untreated": "U", "treated": "IR"} | kwargs
     with pytest.raises((ValueError, KeyError), match=match):
         phenotypes(_table(), **args)
+
+
+def test_default_doublings_are_explicit():
+    # issue 14: no doublings silently meant "one doubling"; now a warning names the phenotypes
+    # divided by 1 (log2 enrichments, ScreenProcessing's default) and params records them
+    t = _table()
+    with pytest.warns(IfnexusWarning, match=r"no doublings given for gamma, tau, rho: assumed 1"):
+        res = phenotypes(t, t0="T0", untreated="U", treated="IR", min_reads=20)
+    assert res.params["doublings_assumed"] == ["gamma", "tau", "rho"]
+    assert res.params["doublings"] == {"gamma": [1.0], "tau": [1.0], "rho": [1.0]}
+    ctrl = np.arange(10) < 4
+    s = res.sgrnas.set_index("sgRNA")
+    assert np.allclose(s["gamma"], _hand(t["T0"], t["U"], ctrl, 1.0, 20), equal_nan=True)
+    with pytest.warns(IfnexusWarning, match=r"no doublings given for rho: assumed 1"):
+        part = phenotypes(t, t0="T0", untreated="U", treated="IR", min_reads=20,
+                          doublings={"gamma": 2.0, "tau": 1.5})  # fmt: skip
+    assert part.params["doublings_assumed"] == ["rho"]
+    assert part.params["doublings"]["gamma"] == [2.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IfnexusWarning)
+        full = phenotypes(t, t0="T0", untreated="U", treated="IR", min_reads=20,
+                          doublings={"gamma": 2.0, "tau": 1.5, "rho": 1.0})  # fmt: skip
+    assert full.params["doublings_assumed"] == []
 
 
 def test_sgrna_phenotype_bad_options():

@@ -304,7 +304,12 @@ def phenotype_cmd(
     treated: str = typer.Option(..., "--treated", help="Irradiated endpoint samples."),
     out: Path = typer.Option(..., "--out", help="Output directory (created)."),
     doublings: str | None = typer.Option(
-        None, "--doublings", help="gamma=N,tau=N,rho=N (N may be r1/r2 per replicate)."
+        None,
+        "--doublings",
+        help="gamma=N,tau=N,rho=N: population doublings (ScreenProcessing's growth values) each "
+        "phenotype is divided by; N may be r1/r2 per replicate. A phenotype left out is "
+        "divided by 1 (a log2 enrichment), with a warning, and listed in params.json "
+        "(doublings_assumed).",
     ),
     control_gene: str = typer.Option(
         "non-targeting", "--control-gene", help="Gene label of non-targeting sgRNAs."
@@ -335,6 +340,10 @@ def phenotype_cmd(
     Writes DIR/genes.csv, sgrnas.csv, pseudogenes.csv, pathway_ranks.csv, pathway_enrichment.csv,
     params.json and figures.
     """
+    import warnings
+
+    from ifnexus.cli._app import warn
+    from ifnexus.errors import IfnexusWarning
     from ifnexus.screen import (
         phenotype_figures,
         phenotypes,
@@ -345,20 +354,34 @@ def phenotype_cmd(
 
     count_table = main_input(counts_arg, count_table, metavar="COUNTS", flag="-k/--count-table")
     counts = read_counts(count_table)
-    res = phenotypes(
-        counts, t0=t0, untreated=untreated, treated=treated, doublings=_parse_doublings(doublings),
-        control_gene=None if control_sgrna else control_gene,
-        control_sgrna=read_control_list(control_sgrna) if control_sgrna else None,
-        min_reads=min_reads, filter_type=filter_type, pseudocount=pseudocount,  # type: ignore[arg-type]
-        best_n=best_n, fdr=fdr, rng=seed,
-    )  # fmt: skip
+    growth = _parse_doublings(doublings)
+    with warnings.catch_warnings():
+        # the default is said once below, in the CLI's words
+        warnings.filterwarnings("ignore", "no doublings given", IfnexusWarning)
+        res = phenotypes(
+            counts, t0=t0, untreated=untreated, treated=treated, doublings=growth,
+            control_gene=None if control_sgrna else control_gene,
+            control_sgrna=read_control_list(control_sgrna) if control_sgrna else None,
+            min_reads=min_reads, filter_type=filter_type, pseudocount=pseudocount,  # type: ignore[arg-type]
+            best_n=best_n, fdr=fdr, rng=seed,
+        )  # fmt: skip
+    assumed = res.params["doublings_assumed"]
+    if assumed:
+        warn(
+            f"no --doublings for {', '.join(assumed)}: assumed 1 doubling, so "
+            f"{'/'.join(assumed)} {'is a' if len(assumed) == 1 else 'are'} log2 enrichment(s), "
+            "not phenotype(s) per population doubling, as ScreenProcessing reports them without "
+            "growth values; recorded in params.json (doublings_assumed). Give "
+            "--doublings gamma=N,tau=N,rho=N (the population doublings each phenotype is "
+            "divided by) to normalise them."
+        )
     paths = res.write(out, gene_set=gene_set)
     if not no_figures:
         figs = phenotype_figures(res.genes, res.sgrnas, plot_genes=plot_gene or ())
         paths += write_figures(out, figs)
     g = res.genes
     if as_json:
-        echo_json({"command": "screen phenotype", "fdr": fdr,
+        echo_json({"command": "screen phenotype", "fdr": fdr, "doublings_assumed": assumed,
                    "hits": {p: int(g[f"{p}_hit"].sum()) for p in ("gamma", "tau", "rho")},
                    "files": [str(p) for p in paths]})  # fmt: skip
         return

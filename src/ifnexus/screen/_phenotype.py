@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,7 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from ifnexus._rng import RngLike, as_generator
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.screen._io import as_count_table, parse_samples
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -413,8 +414,14 @@ def phenotypes(
         Sample labels or indices per arm (comma-separated or lists); replicates are paired by
         their order. A single T0 is shared by all replicates.
     doublings
-        ``{"gamma": x, "tau": y, "rho": z}`` growth normalisers (a number, or one per
-        replicate); phenotypes without an entry are left as log2 enrichments (divisor 1).
+        ``{"gamma": x, "tau": y, "rho": z}`` growth normalisers (ScreenProcessing's growth
+        values: the population doublings each phenotype is divided by; a number, or one per
+        replicate). Default ``None`` (no growth values), and any phenotype without an entry:
+        divided by 1, i.e. reported as a log2 enrichment rather than per doubling, as
+        ScreenProcessing does without growth values ("all phenotypes will be reported as
+        log2enrichments"). This is not silent: an :class:`~ifnexus.errors.IfnexusWarning`
+        names those phenotypes, and ``params["doublings_assumed"]`` lists them (empty when
+        every phenotype has its doublings); ``params["doublings"]`` holds the divisors used.
     control_gene, control_sgrna
         Non-targeting controls by gene label(s) (default ``non-targeting``) or by sgRNA ids.
     min_reads, filter_type
@@ -477,6 +484,12 @@ def phenotypes(
         )
     if not 0 < fdr < 1:
         raise ValidationError(f"fdr must be within 0 and 1, got {fdr}")
+    unknown = sorted(str(k) for k in (doublings or {}) if k not in PHENOTYPES)
+    if unknown:
+        raise ValidationError(
+            f"doublings: unknown phenotype(s) {unknown}; the keys are gamma, tau and rho"
+        )
+    assumed = [p for p in PHENOTYPES if p not in (doublings or {})]
     growth: dict[str, list[float]] = {}
     for p in PHENOTYPES:
         val = (doublings or {}).get(p, 1.0)
@@ -489,8 +502,15 @@ def phenotypes(
                 f"got {val!r}"
             )
         growth[p] = vals
-    if doublings is None:
-        logger.info("no doublings given: phenotypes are log2 enrichments (divisor 1)")
+    if assumed:
+        warnings.warn(
+            f"no doublings given for {', '.join(assumed)}: assumed 1 doubling, so "
+            f"{'it is a' if len(assumed) == 1 else 'they are'} log2 enrichment(s), not "
+            "phenotypes per doubling (ScreenProcessing's default without growth values); "
+            "recorded in params['doublings_assumed']",
+            IfnexusWarning,
+            stacklevel=2,
+        )
     pairs = {
         "gamma": ("t0", "untreated"),
         "tau": ("t0", "treated"),
@@ -543,6 +563,7 @@ def phenotypes(
     params = {
         "samples": {k: [samples[i] for i in v] for k, v in arms.items()},
         "doublings": growth,
+        "doublings_assumed": assumed,
         "min_reads": float(min_reads),
         "filter_type": filter_type,
         "pseudocount": float(pseudocount),
