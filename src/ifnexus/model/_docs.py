@@ -135,13 +135,17 @@ def model_markdown() -> str:
     for name in INTERVENTIONS:
         out.append(f"| intervention | `{name}` | {_md_escape(forms[name])} |")
     out += ["", "## Parameters", "",
-            "Values per setting; a source marked *assumed* gives the reason.", ""]  # fmt: skip
+            "Values per setting; a source marked *assumed* gives the reason. `range` is what an",
+            "override (`params=`) may take; anything else is a `ValidationError` naming the",
+            "parameter and its range, as is a carrying capacity `K` not above `n0` or `n0_postop`.",
+            ""]  # fmt: skip
     for grp in _GROUPS:
         ps = [p for p in PARAMETERS if p.group == grp]
         if not ps:
             continue
-        out += [f"### {grp}", "", "| name | symbol | unit | mouse | patient | meaning | source |",
-                "|---|---|---|---|---|---|---|"]  # fmt: skip
+        out += [f"### {grp}", "",
+                "| name | symbol | unit | mouse | patient | range | meaning | source |",
+                "|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for p in ps:
             src = (
                 p.source
@@ -150,7 +154,7 @@ def model_markdown() -> str:
             )
             out.append(
                 f"| `{p.name}` | ${p.symbol}$ | {p.unit} | {_fmt(p.mouse)} | {_fmt(p.patient)} | "
-                f"{_md_escape(p.meaning)} | {_md_escape(src)} |"
+                f"{_md_escape(p.range_text)} | {_md_escape(p.meaning)} | {_md_escape(src)} |"
             )
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -13,14 +13,20 @@ T-cell densities relative to the untreated tumour's CD8+ density. Tumour cells a
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.model._parameter import SETTINGS, Parameter, Setting, _p
 
-__all__ = ["PARAMETERS", "SETTINGS", "Parameter", "Setting", "parameter_table", "parameters"]
+__all__ = [
+    "PARAMETERS",
+    "SETTINGS",
+    "Parameter",
+    "Setting",
+    "check_values",
+    "parameter_table",
+    "parameters",
+]
 
 _LN2 = 0.6931471805599453
 
@@ -49,6 +55,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "Kosinsky et al. 2018 J Immunother Cancer 6:17: TVmax 2500 uL at about 1e6 cells/uL",
         patient=1e12,
         source_patient="assumed: about 1 L of tumour at 1e9 cells/cm3",
+        lower_open=True,
     ),
     _p(
         "d0",
@@ -73,6 +80,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "unresected soft-tissue sarcoma treated with radiotherapy in Kepka et al. 2005 Int J "
         "Radiat Oncol Biol Phys 63:852) at 1e7 clonogens/cm3 (clonogen density of Webb & Nahum "
         "1993 Phys Med Biol 38:653)",
+        lower_open=True,
     ),
     _p(
         "n0_postop",
@@ -82,6 +90,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "tumour",
         1e5,
         "assumed: microscopic residual disease (not used in the mouse setting)",
+        lower_open=True,
     ),
     _p(
         "k_D",
@@ -118,6 +127,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         patient=4.0,
         source_patient="assumed: soft-tissue sarcoma centred low (Thames et al. 1990 "
         "Radiother Oncol 19:219: liposarcoma 0.4 Gy, 95% CI -1.4 to 5.4; Cho 2023 uses 4.4)",
+        lower_open=True,
     ),
     _p(
         "alpha_l",
@@ -146,6 +156,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         0.03,
         "assumed: gives 35-60% loss of circulating lymphocytes over 10-30 fractions, as the "
         "42-75% seen after focal RT in mice (Oncoimmunology 2018 e1445951)",
+        upper=1,
     ),
     _p(
         "rho_R",
@@ -156,6 +167,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         0.3,
         "assumed: IRDS/U-ISGF3 proteins protect from DNA damage (Weichselbaum et al. 2008 PNAS "
         "105:18490; Cheon et al. 2013 EMBO J); size not published",
+        upper=1,
     ),
     _p(
         "D_T",
@@ -165,6 +177,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "radiation",
         15.0,
         "Vanpouille-Box et al. 2017 Nat Commun 8:15618: TREX1 induced above 12-18 Gy",
+        lower_open=True,
     ),
     _p(
         "n_T",
@@ -213,6 +226,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "signalling",
         0.35,
         "assumed: TREX1 protein stays up for days after induction (half-life 2 d)",
+        lower_open=True,
     ),
     _p(
         "k_XA",
@@ -273,6 +287,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "B_h to the targets of e)",
         patient=1e8,
         source_patient="assumed: 10% of a 1e9-clonogen tumour dying per day",
+        lower_open=True,
     ),
     _p(
         "k_I",
@@ -282,6 +297,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "signalling",
         8.0,
         "assumed: IFN-b half-life of about 2 h in tissue",
+        lower_open=True,
     ),
     _p(
         "k_F",
@@ -329,6 +345,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "signalling",
         0.2,
         "Cheon & Stark 2009: U-STAT1 persists for several days (half-life 3.5 d, assumed)",
+        lower_open=True,
     ),
     _p(
         "w_U",
@@ -348,6 +365,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "signalling",
         0.6,
         "assumed: IRDS established after 2-3 weeks of daily fractions (PMC8106844)",
+        lower_open=True,
     ),
     _p(
         "k_R",
@@ -378,6 +396,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         0.2,
         "assumed: half-saturated well below the cytosolic DNA left by one 2-Gy fraction, so the "
         "gate marks recently damaged cells",
+        lower_open=True,
     ),
     _p(
         "tonic",
@@ -407,6 +426,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "immune",
         0.1,
         "Burnette et al. 2011: RT effect abolished in IFNAR-non-responsive hosts",
+        upper=1,
     ),
     _p(
         "k_Pd",
@@ -499,6 +519,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "de Pillis et al. 2005 Cancer Res 65:7950 and Gonzalez-Crespo et al. "
         "2021: kill saturates in the effector:target ratio; maximum assumed (a clonogen under "
         "attack dies within about 16 h)",
+        lower_open=True,
     ),
     _p(
         "B_h",
@@ -511,6 +532,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "tumour^(2/3); size assumed (1/300 of a treated graft; calibrated with e)",
         patient=3e6,
         source_patient="assumed: same fraction of the median gross tumour",
+        lower_open=True,
     ),
     _p(
         "theta_S",
@@ -520,6 +542,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "immune",
         0.3,
         "Chen et al. 2019 JCI 129:4224 (Serpinb9 protects from granzyme); size assumed",
+        upper=1,
     ),
     _p(
         "k_pdl",
@@ -602,6 +625,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         patient=2.0,
         source_patient="assumed: MPNST alpha/beta unknown; sample 1-16 Gy around 4 (Thames 1990, "
         "Cho 2023, Gonzalez-Crespo 2021 use 0.4-14)",
+        lower=1,
     ),
     _p(
         "n0_sigma",
@@ -635,6 +659,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         patient=0.3,
         source_patient="assumed: CDKN2A/B loss is common in MPNST; co-deletion of "
         "the IFN cluster in about a third (Zhu et al. JCI 2026 discuss 9p21/IFN loss)",
+        upper=1,
     ),
     _p(
         "p_sting_silenced",
@@ -647,6 +672,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         patient=0.2,
         source_patient="assumed: no MPNST frequency found; epigenetic STING silencing is common in "
         "cancers",
+        upper=1,
     ),
     _p(
         "p_chronic",
@@ -658,6 +684,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "inbred graft: fixed by the chosen genotype",
         patient=0.3,
         source_patient="assumed: about a third of tumours are IRDS(+) (Weichselbaum et al. 2008)",
+        upper=1,
     ),
     _p(
         "chronic_sigma",
@@ -679,6 +706,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "outcome",
         1.0,
         "assumed: regrowth to the pre-treatment size marks failure in graft experiments",
+        lower_open=True,
     ),
     _p(
         "ifn_acute_min",
@@ -706,6 +734,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "outcome",
         1e8,
         "assumed: about 1 cm3 at 1e8 clonogen-equivalents",
+        lower_open=True,
     ),
 )
 
@@ -740,23 +769,38 @@ def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]
     UnknownNameError
         Unknown setting or overridden parameter name.
     ValidationError
-        An override that is not a finite number >= 0.
+        An override that is not a finite number in the parameter's range (``lower``,
+        ``upper``, ``lower_open`` of its declaration; ``Parameter.check``), or a carrying
+        capacity ``K`` not above the starting size ``n0`` / ``n0_postop``.
     """
     _check_setting(setting)
     values = {p.name: p.value(setting) for p in PARAMETERS}
     for k, v in overrides.items():
         if k not in values:
             raise UnknownNameError(f"unknown model parameter {k!r}; known: {', '.join(values)}")
-        try:
-            values[k] = float(v)
-        except (TypeError, ValueError):
-            raise ValidationError(f"parameter {k!r} must be a number, got {v!r}") from None
-        if not math.isfinite(values[k]) or values[k] < 0:
-            raise ValidationError(
-                f"parameter {k!r} must be a finite number >= 0 (every model parameter is a "
-                f"rate, amplitude or size), got {v!r}"
-            )
+        values[k] = _BY_NAME[k].check(v)
+    if overrides:
+        check_values(values)
     return values
+
+
+def check_values(values: dict[str, float]) -> None:
+    """Check the ranges that involve two parameters (each one's own range is :meth:`Parameter.check`).
+
+    The carrying capacity ``K`` must exceed the starting sizes ``n0`` and ``n0_postop``: a
+    tumour that starts above its bed's capacity shrinks without treatment.
+
+    Raises
+    ------
+    ValidationError
+        Naming the parameters, their values and the accepted range.
+    """
+    for start in ("n0", "n0_postop"):
+        if values["K"] <= values[start]:
+            raise ValidationError(
+                f"parameter 'K' (carrying capacity, {values['K']:g} cells) must be > {start!r} "
+                f"(the starting clonogen number, {values[start]:g} cells)"
+            )
 
 
 def parameter_table() -> pd.DataFrame:
@@ -766,7 +810,7 @@ def parameter_table() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name``, ``symbol``, ``group``, ``unit``, ``mouse``, ``patient``, ``meaning``,
-        ``source``, ``source_patient``.
+        ``source``, ``source_patient``, ``range`` (accepted values of an override).
     """
     return pd.DataFrame(
         [
@@ -780,6 +824,7 @@ def parameter_table() -> pd.DataFrame:
                 "meaning": p.meaning,
                 "source": p.source,
                 "source_patient": p.source_patient,
+                "range": p.range_text,
             }
             for p in PARAMETERS
         ]
