@@ -80,3 +80,12 @@ def test_every_tumour_non_finite_is_an_error(monkeypatch):
     monkeypatch.setattr(cohort_mod, "integrate", _corrupt(10**9))
     with pytest.raises(ConvergenceError, match="non-finite"):
         simulate_cohort("50Gy/25fx", n_patients=20, rng=0)
+
+
+def test_tcd50_leaves_flagged_tumours_out(monkeypatch):
+    from ifnexus.model import tcd50
+
+    monkeypatch.setattr(cohort_mod, "integrate", _corrupt(1))
+    t = tcd50("0:40:10", setting="mouse", n_patients=20, rng=0).table
+    assert (t["n"] == 19).all()
+    assert np.isfinite(t[["tcp_mean", "local_control"]].to_numpy()).all()

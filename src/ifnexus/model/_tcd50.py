@@ -317,8 +317,10 @@ def tcd50(
         )
         res = simulate_cohort(sched, n_patients=n_patients, setting=setting, rng=seed,
                               options=opts, **cohort_kwargs)  # fmt: skip
-        rows.append({"dose": float(dose), "n": n_patients, "tcp_mean": float(res.patients["tcp"].mean()),
-                     "local_control": float(res.patients["local_control"].mean())})  # fmt: skip
+        # over the tumours integrated to finite values (a flagged numerical_failure is left out)
+        sm = res.to_dict()
+        rows.append({"dose": float(dose), "n": n_patients - sm["n_numerical_failure"],
+                     "tcp_mean": sm["tcp_mean"], "local_control": sm["local_control"]})  # fmt: skip
     table = pd.DataFrame(rows)
     f = table["tcp_mean"].to_numpy()
     if not (f.min() < 0.5 < f.max()):
