@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -24,7 +25,7 @@ import typer
 import typer.core
 
 from ifnexus._version import __version__
-from ifnexus.errors import IfnexusError
+from ifnexus.errors import IfnexusError, IfnexusWarning
 
 
 def _typer_click() -> ModuleType:
@@ -312,6 +313,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(rv) if isinstance(rv, int) else 0
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Show an ifnexus warning as one ``warning: ...`` line; others as Python shows them."""
+    if issubclass(category, IfnexusWarning):
+        warn(str(message))
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def entry() -> None:  # pragma: no cover - console-script shim
-    """Run the ``ifnexus`` console script: :func:`main` with the process's arguments."""
+    """Run the ``ifnexus`` console script: :func:`main` with the process's arguments.
+
+    On the command line an :class:`~ifnexus.errors.IfnexusWarning` reads as one
+    ``warning: <message>`` line on stderr, like the CLI's own warnings, not as Python's
+    ``path:line: IfnexusWarning: ...`` with the source line; library users keep Python's form.
+    """
+    warnings.showwarning = _show_warning
     sys.exit(main())
