@@ -155,7 +155,7 @@ def read_counts(path: str | os.PathLike[str]) -> pd.DataFrame:
         col = table.iloc[:, k]
         values[:, k - 2] = _count_column(
             col.str.strip(), col, InputFormatError,
-            _cell(f"count table {p}", "line", offset, samples[k - 2]),
+            _cell(f"count table {p}", offset, samples[k - 2]),
         )  # fmt: skip
     df = pd.DataFrame(values, columns=samples)
     df.insert(0, "Gene", gene)
@@ -178,7 +178,7 @@ def _check_ids(sg: np.ndarray, gene: np.ndarray, where: Callable[[int], str]) ->
 
 
 def _cell(
-    prefix: str, kind: str, offset: int | None, column: str, ids: pd.Index | None = None
+    prefix: str, offset: int | None, column: str, ids: pd.Index | None = None
 ) -> Callable[[int], str]:
     """Return a function naming a cell of a count table by row (line number or sgRNA id)."""
 
@@ -326,7 +326,7 @@ def as_count_table(counts: pd.DataFrame, *, name: str = "counts") -> pd.DataFram
     for s in samples:
         out[str(s)] = _count_column(
             df[s], df[s], ValidationError,
-            _cell(name, "sgRNA", None, str(s), df.index),
+            _cell(name, None, str(s), df.index),
         )  # fmt: skip
     out.attrs.update(counts.attrs)
     return out
