@@ -228,8 +228,8 @@ def profile_tumours(
     if reference is not None:
         if expression is None:
             raise ValidationError("a reference cohort needs expression for the tumours too")
-        rscale = detect_scale(reference)[0] if scale is None else scale
-        ref_signals = ifn_signals(reference, log2_expression(reference, rscale))  # type: ignore[arg-type]
+        # the reference is on the tumours' scale (given or detected above)
+        ref_signals = ifn_signals(reference, log2_expression(reference, scale))  # type: ignore[arg-type]
     cn = None
     if segments is not None or gene_cn is not None:
         if segments is not None and "line" not in segments.columns:
