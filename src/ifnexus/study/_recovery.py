@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus._io import write_table
-from ifnexus.outcome import cumulative_incidence, gray_test
+from ifnexus.outcome import cumulative_incidence, gray_test, number_at_risk
 from ifnexus.study._trial import TRIAL_MONTHS, local_control_at
 
 STATES = ("acute-competent", "chronic", "ifn-deficient")
@@ -214,12 +214,8 @@ def _cif_figure_tables(m: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     """Full Aalen-Johansen curves, numbers at risk and Gray's test by called IFN state."""
     curves = cumulative_incidence(m, "time_months", "event", cause=1, group_col="ifn_state")
     curves = curves[["group", "time", "cif", "lower", "upper"]]
-    at_risk = pd.DataFrame(
-        [
-            {"group": g, "time": t, "at_risk": int((sub["time_months"] >= t).sum())}
-            for g, sub in m.groupby("ifn_state", sort=True)
-            for t in AT_RISK_MONTHS
-        ]
+    at_risk = number_at_risk(
+        m, "time_months", "event", group_col="ifn_state", times=AT_RISK_MONTHS, cause=1
     )
     gray = gray_test(m, "time_months", "event", "ifn_state", cause=1)
     return curves, at_risk, gray
