@@ -31,7 +31,7 @@ from scipy.special import ndtri
 
 from ifnexus._optional import dask_client
 from ifnexus._rng import RngLike, seed_entropy
-from ifnexus._runoptions import RunOptions, as_run_options
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._limits import check_days, check_followup, check_patients, check_record
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
@@ -47,6 +47,7 @@ from ifnexus.model._variants import (
     parse_host,
     parse_interventions,
 )
+from ifnexus.scoring._chunks import run_options
 
 __all__ = ["CohortResult", "simulate_cohort"]
 
@@ -565,32 +566,6 @@ class CohortResult:
         return pd.concat(out, ignore_index=True)
 
 
-def run_options_from(
-    func: str,
-    options: RunOptions | None,
-    *,
-    chunk_size: int | None = None,
-    n_jobs: int | None = None,
-    scheduler: Any = None,
-) -> RunOptions:
-    """``options``, or one built from the deprecated separate keywords (with a FutureWarning)."""
-    old = {"chunk_size": chunk_size, "n_jobs": n_jobs, "scheduler": scheduler}
-    given = {k: v for k, v in old.items() if v is not None}
-    if not given:
-        return as_run_options(options)
-    if options is not None:
-        raise ValidationError(
-            f"{func}: give options=RunOptions(...) or the deprecated {', '.join(given)}, not both"
-        )
-    warnings.warn(
-        f"{func}({', '.join(f'{k}=' for k in given)}) is deprecated and will be removed in 0.3; "
-        f"pass options=ifnexus.RunOptions({', '.join(f'{k}={v!r}' for k, v in given.items())})",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return RunOptions(**given)
-
-
 def _config(
     schedule,
     setting,
@@ -716,8 +691,12 @@ def simulate_cohort(
         When no tumour of a chunk integrates to finite values (the parameters are at fault).
     """
     n_patients = check_patients(n_patients)
-    opts = run_options_from(
-        "simulate_cohort", options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler
+    opts = run_options(
+        options,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        where="simulate_cohort",
     )
     cfg = _config(
         schedule,

@@ -25,10 +25,11 @@ from scipy.special import log_expit
 from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, ValidationError
-from ifnexus.model._cohort import _Summary, run_options_from, simulate_cohort
+from ifnexus.model._cohort import _Summary, simulate_cohort
 from ifnexus.model._limits import MAX_DOSE_GY, MAX_DOSE_POINTS, MAX_FRACTIONS, check_patients
 from ifnexus.model._radiobiology import Schedule, weekday_days
 from ifnexus.model._variants import canonical_host, genotype_label
+from ifnexus.scoring._chunks import run_options
 
 __all__ = ["TCD50Result", "fit_logistic", "parse_dose_grid", "tcd50"]
 
@@ -300,14 +301,14 @@ def tcd50(
             f"fractions {fractions} is over the limit of {MAX_FRACTIONS} fractions per course"
         )
     seed = seed_entropy(rng)
-    opts = run_options_from(
-        "tcd50",
+    opts = run_options(
         options,
         **{
             k: cohort_kwargs.pop(k)
             for k in ("chunk_size", "n_jobs", "scheduler")
             if k in cohort_kwargs
         },
+        where="tcd50",
     )
     days = weekday_days(int(fractions))
     rows = []
