@@ -20,6 +20,7 @@ for, so the ``screen count`` command starts in a fraction of a second.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -448,8 +449,9 @@ _TIDY_NAMES = {
 }  # fmt: skip
 
 
+@functools.cache
 def _count_summary_class() -> type:
-    """Build a DataFrame class whose old (MAGeCK) column names still index it, with a warning."""
+    """Build (once) a DataFrame class whose old (MAGeCK) column names still index it, warning."""
     import pandas as pd
 
     class CountSummary(pd.DataFrame):
@@ -470,16 +472,6 @@ def _count_summary_class() -> type:
             return super().__getitem__(key)
 
     return CountSummary
-
-
-def _CountSummary(frame):  # noqa: N802 - builds the class once pandas is imported
-    global _COUNT_SUMMARY
-    if _COUNT_SUMMARY is None:
-        _COUNT_SUMMARY = _count_summary_class()
-    return _COUNT_SUMMARY(frame)
-
-
-_COUNT_SUMMARY: type | None = None
 
 
 class CountResult:
@@ -587,7 +579,7 @@ class CountResult:
         """
         if "summary" not in self._cache:
             tidy = self.countsummary.rename(columns=_TIDY_NAMES)[list(_TIDY_NAMES.values())]
-            self._cache["summary"] = _CountSummary(tidy)
+            self._cache["summary"] = _count_summary_class()(tidy)
         return self._cache["summary"]
 
     @property
