@@ -270,18 +270,3 @@ def naming_input(path: Path) -> Iterator[None]:
 
 #: How the library names an input matrix at the start of its messages.
 _DATA_PREFIXES = ("AnnData", "DataFrame")
-
-
-def check_out_dir(out: Path) -> None:
-    """Refuse an ``--out`` that is an existing file (it names the output directory).
-
-    Raises
-    ------
-    ValidationError
-        ``out`` exists and is not a directory.
-    """
-    if out.exists() and not out.is_dir():
-        raise ValidationError(
-            f"--out {out} is an existing file; --out names the output directory (give a new or "
-            "existing directory)"
-        )

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from ifnexus._runfolder import run_output
-from ifnexus.cli._files import check_out_dir, echo_json, naming_input, open_h5ad
+from ifnexus.cli._files import echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
     JSON,
@@ -149,7 +149,6 @@ def _outputs(out: Path, report: Path | None) -> tuple[Path, Path | None]:
             "OUT/gene_report.csv); a file path will be an error in 0.3"
         )
         return out, report
-    check_out_dir(out)
     if report is not None:
         warn("--report is deprecated: the gene report is written to OUT/gene_report.csv")
     return out / "scores.csv", report if report is not None else out / "gene_report.csv"

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ifnexus._runfolder import run_output
-from ifnexus.cli._files import check_out_dir, echo_json, naming_input, open_h5ad
+from ifnexus.cli._files import echo_json, naming_input, open_h5ad
 from ifnexus.cli._options import (
     JOBS,
     JSON,
@@ -84,7 +84,6 @@ def profile_cmd(
     """Per-cell scores, cell types, IFN states; per-sample summaries, comparisons, pseudobulk."""
     from ifnexus.singlecell import profile, write_profile
 
-    check_out_dir(out)
     opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
     with progress(f"profiling {input.name}", total=3, quiet=quiet) as step:
         step(f"reading {input.name}" + (" (backed)" if backed else ""))
