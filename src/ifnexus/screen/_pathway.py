@@ -28,6 +28,7 @@ from scipy import stats
 from ifnexus._textfile import first_line, read_text_bytes
 from ifnexus.errors import IfnexusWarning, InputFormatError, ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
+from ifnexus.screen._count import _sep_for
 
 __all__ = ["gene_set_ranks", "rank_enrichment", "read_gene_table"]
 
@@ -167,8 +168,7 @@ def read_gene_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     raw = read_text_bytes(p, "gene table")
     if not raw.strip():
         raise InputFormatError(f"gene table {p}: the file is empty")
-    name = p.name.lower().removesuffix(".gz")
-    sep = "," if name.endswith(".csv") else "\t"
+    sep = _sep_for(p)  # MAGeCK's rule: CSV by a .csv (or .csv.gz) name, else tabs
     header = first_line(raw).split(sep)
     cols = [c.strip() for c in header]
     dup = sorted({c for c in cols if cols.count(c) > 1})
