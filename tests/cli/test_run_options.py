@@ -9,7 +9,7 @@ import pytest
 
 from ifnexus import RunOptions
 from ifnexus.cli import main
-from ifnexus.cli._options import jobs_value, run_kwargs, run_options
+from ifnexus.cli._options import jobs_value, run_options
 
 SIM = ["simulate", "--schedule", "8Gy x3", "--setting", "mouse", "--patients", "24", "--json"]
 
@@ -24,26 +24,6 @@ def test_run_options_from_flags():
     )
     assert run_options().workers == 1
     assert run_options(jobs=-1).workers == (os.cpu_count() or 1)
-
-
-def test_run_kwargs_follows_the_library_signature():
-    opts = RunOptions(chunk_size=7, n_jobs=-1)
-
-    def new_style(x, *, options=None): ...
-
-    def old_style(x, *, chunk_size=10, n_jobs=1, scheduler=None): ...
-
-    def no_chunks(x, *, n_jobs=1): ...
-
-    assert run_kwargs(new_style, opts) == {"options": opts}
-    # -1 resolved to all cores by RunOptions, whatever the function would make of -1
-    assert run_kwargs(old_style, opts) == {
-        "n_jobs": os.cpu_count() or 1,
-        "scheduler": None,
-        "chunk_size": 7,
-    }
-    assert run_kwargs(old_style, RunOptions()) == {"n_jobs": 1, "scheduler": None}
-    assert run_kwargs(no_chunks, opts) == {"n_jobs": os.cpu_count() or 1}
 
 
 def test_simulate_equals_library_and_jobs_do_not_change_results(capsys):

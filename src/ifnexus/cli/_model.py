@@ -17,7 +17,6 @@ from ifnexus.cli._options import (
     SCHEDULER,
     chunk_size_option,
     jobs_value,
-    run_kwargs,
     run_options,
     seed_option,
 )
@@ -135,7 +134,7 @@ def simulate(
         res = simulate_cohort(schedule, n_patients=patients, setting=setting, disease=disease,
                               genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
                               record=record if out is not None else 0,
-                              **run_kwargs(simulate_cohort, opts))  # fmt: skip
+                              options=opts)  # fmt: skip
         summary = res.to_dict()
         step("writing tables and figures")
         _write_cohort(res, summary, out)
@@ -188,18 +187,16 @@ def tcd50_cmd(
     n_jobs: int | None = N_JOBS_DEPRECATED,
 ) -> None:
     """Dose controlling 50% of tumours, from a logistic fit over a dose grid."""
-    from ifnexus.model import parse_dose_grid, simulate_cohort, tcd50
+    from ifnexus.model import parse_dose_grid, tcd50
 
     opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
     _check_setting(setting)
     grid = parse_dose_grid(doses)
-    # tcd50 passes the run options on to simulate_cohort at every dose
-    kw = run_kwargs(tcd50, opts) or run_kwargs(simulate_cohort, opts)
     with progress(f"TCD50 over {len(grid)} doses x {patients} tumours", quiet=quiet) as step:
         step(f"TCD50 over {len(grid)} doses x {patients} tumours ({opts.workers} thread(s))")
         res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,
                     genotype=tumour, host=host, interventions=list(intervention or []), days=days,
-                    disease=disease, **kw)  # fmt: skip
+                    disease=disease, options=opts)  # fmt: skip
     summary = res.to_dict()  # the run (setting, fractions, tumours, genotype, host) and the fit
     if out is not None:
         res.write(out)  # tcd50.csv, tcd50.png, summary.json

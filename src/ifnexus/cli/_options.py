@@ -8,8 +8,6 @@ are declared here only, and :func:`run_options` turns them into one :class:`ifne
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -104,27 +102,6 @@ def run_options(
     from ifnexus import RunOptions
 
     return RunOptions(chunk_size=chunk_size, n_jobs=jobs, scheduler=scheduler)
-
-
-def run_kwargs(func: Callable[..., Any], options: RunOptions) -> dict[str, Any]:
-    """Return the keywords that pass ``options`` to the library function ``func``.
-
-    ``options=`` where ``func`` takes it; otherwise its separate ``chunk_size`` / ``n_jobs`` /
-    ``scheduler`` keywords, with ``n_jobs`` resolved to a thread count (so ``--jobs -1`` means
-    all cores even where a function would read -1 differently) and ``chunk_size`` left to the
-    function's default when not given.
-    """
-    params = inspect.signature(func).parameters
-    if "options" in params:
-        return {"options": options}
-    kw: dict[str, Any] = {}
-    if "n_jobs" in params:
-        kw["n_jobs"] = options.workers
-    if "scheduler" in params:
-        kw["scheduler"] = options.scheduler
-    if "chunk_size" in params and options.chunk_size is not None:
-        kw["chunk_size"] = options.chunk_size
-    return kw
 
 
 def main_input(positional: Any, alias: Any, *, metavar: str, flag: str) -> Any:

@@ -19,7 +19,6 @@ from ifnexus.cli._options import (
     SPECIES_DETECTED,
     SpeciesChoice,
     chunk_size_option,
-    run_kwargs,
     run_options,
     seed_option,
 )
@@ -157,7 +156,7 @@ def _outputs(out: Path, report: Path | None) -> tuple[Path, Path | None]:
 def _score(score_sets, data, chosen, opts, **kw):
     """``score_sets`` on ``data`` with the run options; a backed h5ad is closed afterwards."""
     try:
-        return score_sets(data, chosen, **kw, **run_kwargs(score_sets, opts))
+        return score_sets(data, chosen, **kw, options=opts)
     finally:
         if getattr(data, "isbacked", False):
             data.file.close()

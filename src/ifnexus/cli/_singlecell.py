@@ -17,7 +17,6 @@ from ifnexus.cli._options import (
     SPECIES_DETECTED,
     SpeciesChoice,
     chunk_size_option,
-    run_kwargs,
     run_options,
     scheduler_option,
     seed_option,
@@ -120,4 +119,4 @@ def profile_cmd(
 
 def _profile(profile, adata, opts, **kw):
     """``profile`` with the run options in the form its signature takes."""
-    return profile(adata, **kw, **run_kwargs(profile, opts))
+    return profile(adata, **kw, options=opts)
