@@ -518,12 +518,8 @@ def call_9p21(
     else:
         pur = pd.Series(np.nan, index=log2.index)
     if kind == "gene-level gistic":
-        status = pd.DataFrame(
-            np.select(
-                [log2.isna().to_numpy(), log2.to_numpy() <= -2, log2.to_numpy() <= -1],
-                ["no-data", "homozygous", "hemizygous"],
-                "neutral",
-            ),
+        status = pd.DataFrame(  # GISTIC2 thresholded calls: -2 homozygous, -1 hemizygous
+            classify_log2(log2, homozygous=-2, hemizygous=-1),
             index=log2.index,
             columns=log2.columns,
         )
