@@ -284,7 +284,7 @@ def map_chunks(
     if opts.scheduler is None and source.dask is None:  # dask chunks its arrays itself
         check_chunk_memory(source, size, dense=dense or not source.sparse)
     with memory_advice(size, backed=source.backed is not None):
-        return _map_chunks(source, kernel, args, opts, with_bounds)
+        return _map_chunks(source, kernel, args, opts, source.bounds(size), with_bounds)
 
 
 def _map_chunks(
@@ -292,10 +292,10 @@ def _map_chunks(
     kernel: Callable[..., Any],
     args: tuple[Any, ...],
     opts: RunOptions,
+    bounds: list[tuple[int, int]],
     with_bounds: bool,
 ) -> tuple[list[tuple[int, int]], list[Any]]:
     scheduler, workers = opts.scheduler, opts.workers
-    bounds = source.bounds(opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE))
     if source.dask is not None or scheduler is not None:
         dask = _dask()
 
@@ -335,14 +335,17 @@ def fold_chunks(
     if opts.scheduler is None and source.dask is None:  # dask chunks its arrays itself
         check_chunk_memory(source, size, dense=not source.sparse)
     with memory_advice(size, backed=source.backed is not None):
-        return _fold_chunks(source, step, args, opts)
+        return _fold_chunks(source, step, args, opts, source.bounds(size))
 
 
 def _fold_chunks(
-    source: ExpressionSource, step: Callable[..., Any], args: tuple[Any, ...], opts: RunOptions
+    source: ExpressionSource,
+    step: Callable[..., Any],
+    args: tuple[Any, ...],
+    opts: RunOptions,
+    bounds: list[tuple[int, int]],
 ) -> Any:
     scheduler, workers = opts.scheduler, opts.workers
-    bounds = source.bounds(opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE))
     if source.dask is not None or scheduler is not None:
         dask = _dask()
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus import __version__
-from ifnexus._runoptions import RunOptions, as_run_options
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ValidationError
 from ifnexus.scoring._background import ScoringBackground, _prepare_source, warn_if_counts
 from ifnexus.scoring._chunks import (
@@ -105,7 +105,7 @@ def weighted_scores(
             f"weights must be genes x sets with {source.shape[1]} rows (one per gene of the "
             f"data), got shape {w.shape}"
         )
-    _, parts = map_chunks(source, weighted_sums, w, transform, options=as_run_options(options))
+    _, parts = map_chunks(source, weighted_sums, w, transform, options=options)
     return np.vstack(parts) if parts else np.empty((0, w.shape[1]))
 
 
@@ -154,7 +154,7 @@ def ssgsea_scores(
         sets,
         alpha,
         transform,
-        options=as_run_options(options),
+        options=options,
         dense=True,
     )
     return np.vstack(parts)
