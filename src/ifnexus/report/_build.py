@@ -761,8 +761,9 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
     effects = _csv(d, "analysis/outcome/features/effects.csv")
     if effects is not None and len(effects):
         eff = effects.copy()
+        units = eff["unit"] if "unit" in eff else [""] * len(eff)  # an optional column
         eff["label"] = [
-            term_label(f, t, u) for f, t, u in zip(eff["feature"], eff["term"], eff.get("unit", ""), strict=True)
+            term_label(f, t, u) for f, t, u in zip(eff["feature"], eff["term"], units, strict=True)
         ]  # fmt: skip
         shown = eff[["label", "analysis", "ratio", "lower", "upper", "p", "n", "n_events"]]
         t_eff = Table(
