@@ -237,7 +237,7 @@ class MageckComparisons:
         paths: list[Path] = []
         for i, label in enumerate(labels):
             res = self.results[label]
-            own = f"{prefix}.{self.file_label(label)}" if self.separate_files else prefix
+            own = f"{prefix}.{stems[i]}" if self.separate_files else prefix
             paths += res.write(own)
             if not self.separate_files:
                 continue
