@@ -33,6 +33,10 @@ class MethodChoice(enum.StrEnum):
     ssgsea = "ssgsea"
 
 
+#: suffixes with which --out is (deprecated) the scores file itself
+_FILE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
 def _load_input(path: Path, layer: str | None):
     """Open an h5ad backed (read-only, chunk by chunk) or read a genes x samples table, transposed."""
     if not path.exists():
@@ -46,7 +50,7 @@ def _load_input(path: Path, layer: str | None):
     return read_expression(path).T, "sample"
 
 
-@run_output(file_suffixes=(".csv", ".tsv", ".txt"))
+@run_output(file_suffixes=_FILE_SUFFIXES)
 def score_cmd(
     input: Path = typer.Argument(
         ...,
@@ -128,9 +132,6 @@ def score_cmd(
     for _, row in rep.iterrows():
         typer.echo(f"{row['set']}: {row['n_found']}/{row['n_genes']} genes found", err=True)
     typer.echo(f"wrote {len(scores)} {id_name}s x {scores.shape[1]} sets to {scores_path}")
-
-
-_FILE_SUFFIXES = {".csv", ".tsv", ".txt"}
 
 
 def _outputs(out: Path, report: Path | None) -> tuple[Path, Path | None]:
