@@ -66,7 +66,8 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   `exp(600)`, so `Lambda` stays finite when a single 50-100 Gy fraction takes `ln(N0/N)` to
   hundreds (such a tumour is controlled; ordinary schedules never reach the cap). A tumour whose
   integration is still not finite is flagged `numerical_failure` (outcomes NaN, left out of the
-  summary, counted in `n_numerical_failure`, a warning logged) and never aborts the cohort.
+  summary, counted in `n_numerical_failure`, a warning logged) and does not abort the cohort;
+  a chunk in which no tumour is finite is a `ConvergenceError` (the parameters are at fault).
 
 ## Solver
 
