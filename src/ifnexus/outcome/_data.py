@@ -39,6 +39,7 @@ __all__ = [
     "level_codes",
     "prepare",
     "query_times",
+    "repeated",
     "sorted_levels",
     "step_at",
 ]
@@ -56,13 +57,18 @@ def describe_rows(mask: np.ndarray, source: str | None = None, limit: int = 5) -
     return text + ")"
 
 
+def repeated(names: Sequence[object]) -> list[str]:
+    """Return the names that occur more than once, as text, sorted (column or argument lists)."""
+    text = [str(n) for n in names]
+    return sorted({n for n in text if text.count(n) > 1})
+
+
 def _where(source: str | None) -> str:
     return f" in {source}" if source else ""
 
 
 def _require_columns(df: pd.DataFrame, cols: Sequence[str], source: str | None) -> None:
-    names = [str(c) for c in df.columns]
-    dup = sorted({c for c in names if names.count(c) > 1})
+    dup = repeated(list(df.columns))
     if dup:
         raise ValidationError(
             f"repeated column name(s) {dup}{_where(source)}; column names must be unique"
@@ -299,7 +305,7 @@ def design_matrix(
     """
     if len(covariates) == 0:
         raise ValidationError("no covariates given; name at least one column")
-    twice = sorted({c for c in covariates if list(covariates).count(c) > 1})
+    twice = repeated(covariates)
     if twice:
         raise ValidationError(f"covariates {twice} are listed more than once; list each once")
     _require_columns(df, covariates, source)

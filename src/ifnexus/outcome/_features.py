@@ -28,7 +28,7 @@ import pandas as pd
 from ifnexus.errors import ConvergenceError, IfnexusWarning, ValidationError
 from ifnexus.outcome._cox import CoxModel
 from ifnexus.outcome._cuminc import cumulative_incidence, gray_test
-from ifnexus.outcome._data import prepare
+from ifnexus.outcome._data import prepare, repeated
 from ifnexus.outcome._finegray import FineGrayFitter
 from ifnexus.outcome._kaplan_meier import kaplan_meier
 from ifnexus.outcome._logrank import logrank_test
@@ -160,11 +160,10 @@ def join_features(
         (clinical, clinical_source or "the clinical table"),
         (features, features_source or "the feature table"),
     ):
-        names = [str(c) for c in tab.columns]
-        repeated = sorted({c for c in names if names.count(c) > 1})
-        if repeated:
+        dup = repeated(list(tab.columns))
+        if dup:
             raise ValidationError(
-                f"repeated column name(s) {repeated} in {name}; column names must be unique"
+                f"repeated column name(s) {dup} in {name}; column names must be unique"
             )
     cdup = clinical[id_col].duplicated()
     if cdup.any():
@@ -272,7 +271,7 @@ def feature_effects(
     features = list(features)
     if not features:
         raise ValidationError("no feature columns given")
-    twice = sorted({c for c in features if features.count(c) > 1})
+    twice = repeated(features)
     if twice:
         raise ValidationError(f"feature column(s) {twice} are listed more than once")
     missing = [c for c in [*features, *adjust] if c not in data.columns]
