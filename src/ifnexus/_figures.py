@@ -35,9 +35,7 @@ def _root_figure(obj: object) -> Figure:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
-    if isinstance(obj, Axes):
-        obj = obj.get_figure(root=True)
-    elif isinstance(obj, SubFigure):
+    if isinstance(obj, Axes | SubFigure):
         obj = obj.get_figure(root=True)
     if not isinstance(obj, Figure):
         raise ValidationError(
