@@ -391,6 +391,13 @@ def adjust_for_purity(
     )
 
 
+def _check_thresholds(homozygous: float, hemizygous: float) -> None:
+    if not homozygous < hemizygous < 0:
+        raise ValidationError(
+            f"thresholds must satisfy homozygous < hemizygous < 0, got {homozygous}, {hemizygous}"
+        )
+
+
 def classify_log2(
     log2: np.ndarray | pd.DataFrame,
     *,
@@ -411,10 +418,7 @@ def classify_log2(
     numpy.ndarray
         The calls, same shape as ``log2``.
     """
-    if not homozygous < hemizygous < 0:
-        raise ValidationError(
-            f"thresholds must satisfy homozygous < hemizygous < 0, got {homozygous}, {hemizygous}"
-        )
+    _check_thresholds(homozygous, hemizygous)
     v = np.asarray(log2, dtype=np.float64)
     return np.select(
         [np.isnan(v), v <= homozygous, v <= hemizygous],
@@ -501,7 +505,7 @@ def call_9p21(
         raise ValidationError("give exactly one of segments or gene_cn")
     if not 0 < cluster_fraction <= 1:
         raise ValidationError(f"cluster_fraction must be in (0, 1], got {cluster_fraction!r}")
-    classify_log2(np.array([0.0]), homozygous=homozygous, hemizygous=hemizygous)  # validates
+    _check_thresholds(homozygous, hemizygous)
     genes = region_genes(build if segments is not None else "hg38")
     if segments is not None:
         log2 = segment_gene_cn(
