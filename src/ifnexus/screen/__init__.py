@@ -1,5 +1,8 @@
 """CRISPR screens: MAGeCK-compatible counting and alpha-RRA testing, CRISPRi phenotypes.
 
+Gene calls robust to inactive guides: ``mixture_gene_calls`` (a hierarchical mixture of active
+and inactive sgRNAs, the CRISPhieRmix model).
+
 Count tables are guides x samples (rows sgRNAs, a ``Gene`` column, one column per sample), the
 layout of MAGeCK's files, kept in memory so that tables go in and out unchanged. Every result
 object (``CountResult``, ``MageckResult``, ``MageckComparisons``, ``PhenotypeResult``) has a
@@ -42,6 +45,13 @@ _WHERE = {
     "p_adjust": "_sgrna_test",
     "sgrna_test": "_sgrna_test",
     "size_factors": "_normalize",
+    "GuideMixture": "_mixture",
+    "MixtureResult": "_mixture",
+    "fit_guide_mixture": "_mixture",
+    "mixture_gene_calls": "_mixture",
+    "mixture_figures": "_mixture_plots",
+    "mixture_fit_plot": "_mixture_plots",
+    "posterior_plot": "_mixture_plots",
     "gene_set_ranks": "_pathway",
     "rank_enrichment": "_pathway",
     "PHENOTYPES": "_phenotype",
@@ -69,10 +79,12 @@ __all__ = [
     "Comparison",
     "CountResult",
     "GeneTest",
+    "GuideMixture",
     "MageckDesign",
     "MageckComparisons",
     "MageckResult",
     "MeanVarianceModel",
+    "MixtureResult",
     "PHENOTYPES",
     "PhenotypeResult",
     "RraGroups",
@@ -80,6 +92,7 @@ __all__ = [
     "SgrnaTest",
     "as_count_table",
     "count_fastq",
+    "fit_guide_mixture",
     "fit_mean_variance",
     "gene_scores",
     "gene_set_ranks",
@@ -89,11 +102,15 @@ __all__ = [
     "mageck_test",
     "mageck_test_comparisons",
     "merge_rank_summaries",
+    "mixture_figures",
+    "mixture_fit_plot",
+    "mixture_gene_calls",
     "p_adjust",
     "parse_comparisons",
     "parse_samples",
     "phenotype_figures",
     "phenotypes",
+    "posterior_plot",
     "rank_enrichment",
     "rank_plot",
     "read_control_list",
@@ -132,6 +149,13 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from ifnexus.screen._mageck import GeneTest, MageckResult, gene_test, mageck_test
     from ifnexus.screen._mageck_design import MageckDesign, mageck_normalise
+    from ifnexus.screen._mixture import (
+        GuideMixture,
+        MixtureResult,
+        fit_guide_mixture,
+        mixture_gene_calls,
+    )
+    from ifnexus.screen._mixture_plots import mixture_figures, mixture_fit_plot, posterior_plot
     from ifnexus.screen._normalize import size_factors
     from ifnexus.screen._pathway import gene_set_ranks, rank_enrichment
     from ifnexus.screen._phenotype import (
