@@ -1,4 +1,4 @@
-"""IFN state: robust z scores and the three-state rules."""
+"""IFN state: robust z, the mixture fit, the calibrated call on data with known truth, capacity."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from scipy.stats import median_abs_deviation
 
-from ifnexus.errors import ValidationError
-from ifnexus.tumour import call_ifn_state, robust_z
+from ifnexus.errors import IfnexusWarning, ValidationError
+from ifnexus.genesets import get_set
+from ifnexus.tumour import call_ifn_state, fit_two_gaussians, ifn_state_probabilities, robust_z
 
 
 def test_robust_z_matches_scipy():
@@ -23,61 +24,136 @@ def test_robust_z_matches_scipy():
     np.testing.assert_allclose(robust_z(flat), (flat - 1.0) / flat.std(ddof=1))
 
 
-def _signals(n=11):
-    base = np.linspace(-1, 1, n)
-    s = pd.DataFrame(
-        {
-            "ifna_score": base,
-            "isgrs_score": base,
-            "ifng_score": base,
-            "CGAS_log2": base,
-            "STING1_log2": base,
-        },
-        index=[f"t{i}" for i in range(n)],
+def test_two_gaussian_fit_matches_sklearn():
+    sklearn_mixture = pytest.importorskip("sklearn.mixture")
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(0.0, 0.3, 60), rng.normal(2.5, 0.6, 25)])
+    fit = fit_two_gaussians(x)
+    gm = sklearn_mixture.GaussianMixture(2, tol=1e-10, max_iter=2000, random_state=0)
+    gm.fit(x[:, None])
+    lo, hi = np.argsort(gm.means_.ravel())
+    sd = np.sqrt(gm.covariances_.ravel())
+    assert fit["mu0"] == pytest.approx(gm.means_.ravel()[lo], abs=1e-4)
+    assert fit["mu1"] == pytest.approx(gm.means_.ravel()[hi], abs=1e-4)
+    assert fit["sd0"] == pytest.approx(sd[lo], abs=1e-4)
+    assert fit["sd1"] == pytest.approx(sd[hi], abs=1e-4)
+    assert fit["w1"] == pytest.approx(gm.weights_[hi], abs=1e-4)
+    assert fit["bic2"] == pytest.approx(gm.bic(x[:, None]), rel=1e-6)
+    one = sklearn_mixture.GaussianMixture(1).fit(x[:, None])
+    assert fit["bic1"] == pytest.approx(one.bic(x[:, None]), rel=1e-6)
+    with pytest.raises(ValidationError, match="at least 4"):
+        fit_two_gaussians(np.array([1.0, 2.0]))
+
+
+def _simulated(n_none=12, n_acute=6, n_chronic=6, seed=0):
+    """log2 expression with known truth: acute raises both programmes, chronic only ISG.RS."""
+    rng = np.random.default_rng(seed)
+    sus = list(get_set("ISG.RS").genes)
+    acu = list(get_set("IFNA_ACUTE_SPECIFIC").genes)
+    other = [f"G{i}" for i in range(200)]
+    genes = list(dict.fromkeys(sus + acu + other + ["CGAS", "STING1"]))
+    n = n_none + n_acute + n_chronic
+    x = pd.DataFrame(
+        rng.normal(6.0, 1.5, (len(genes), 1)) + rng.normal(0, 0.2, (len(genes), n)),
+        index=genes,
+        columns=[f"s{i}" for i in range(n)],
     )
-    s.loc["t0", "CGAS_log2"] = -10.0  # silenced
-    s.loc["t1", "STING1_log2"] = -10.0
-    s.loc["t2", "isgrs_score"] = 5.0  # IRDS-high, IFNG low -> chronic
-    s.loc["t3", ["isgrs_score", "ifng_score"]] = 5.0  # both high -> acute-competent
-    return s
+    truth = ["none"] * n_none + ["acute"] * n_acute + ["chronic"] * n_chronic
+    for j, t in enumerate(truth):
+        if t == "acute":
+            x.iloc[x.index.get_indexer(sus), j] += 2.5
+            x.iloc[x.index.get_indexer(acu), j] += 2.0
+        elif t == "chronic":
+            x.iloc[x.index.get_indexer(sus), j] += 2.0
+    return x, pd.Series(truth, index=x.columns)
 
 
-def test_rules():
+@pytest.mark.parametrize("with_controls", [True, False])
+def test_known_truth_is_recovered(with_controls):
+    x, truth = _simulated()
+    controls = list(truth.index[truth == "none"][:6]) if with_controls else None
+    res = ifn_state_probabilities(x, controls=controls)
+    assert (res["ifn_state"] == truth).all()
+    probs = res[["ifn_p_acute", "ifn_p_chronic", "ifn_p_none"]]
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert (probs.max(axis=1) >= 0.8).all()
+    assert res.attrs["ifn_calibration"]["mode"] == ("controls" if with_controls else "mixture")
+    assert res.attrs["ifn_calibration"]["coverage"]["ISG.RS"] == [38, 38]
+
+
+def test_weak_evidence_and_small_cohorts_are_undetermined():
+    x, truth = _simulated()
+    half = x.copy()
+    ctrl = list(truth.index[truth == "none"])
+    s = truth.index[truth == "acute"][0]
+    half[s] = (x[s] + x[ctrl].mean(axis=1)) / 2  # half-way: between the two hypotheses
+    half[s] = x[ctrl].mean(axis=1) + 0.5 * (x[s] - x[ctrl].mean(axis=1)) * 0.4
+    res = ifn_state_probabilities(half, controls=ctrl)
+    assert res.loc[s, "ifn_state"] == "undetermined"
+    assert res.loc[s, "ifn_state_reason"].startswith("evidence too weak")
+    small = ifn_state_probabilities(x.iloc[:, :6])
+    assert (small["ifn_state"] == "undetermined").all()
+    assert "cohort of 6 < 10" in small["ifn_state_reason"].iloc[0]
+    assert small["ifn_p_none"].isna().all()
+
+
+def test_low_gene_coverage_is_undetermined_with_the_numbers():
+    x, truth = _simulated()
+    keep = [g for g in x.index if g not in list(get_set("ISG.RS").genes)[:30]]
+    with pytest.warns(IfnexusWarning, match=r"ISG\.RS 8/38 genes"):
+        res = ifn_state_probabilities(x.loc[keep], controls=list(truth.index[:6]))
+    assert (res["ifn_state"] == "undetermined").all()
+    assert "too few set genes measured: ISG.RS 8/38 genes" in res["ifn_state_reason"].iloc[0]
+
+
+def test_bad_controls_and_parameters():
+    x, _ = _simulated()
+    with pytest.raises(ValidationError, match="not in the expression: nope"):
+        ifn_state_probabilities(x, controls=["s0", "nope"])
+    with pytest.raises(ValidationError, match="2 control sample.*at least 3"):
+        ifn_state_probabilities(x, controls=["s0", "s1"])
+    with pytest.raises(ValidationError, match="controls or as a reference, not both"):
+        ifn_state_probabilities(x, controls=["s0", "s1", "s2"], reference=x.iloc[:, :3])
+    with pytest.raises(ValidationError, match="reference has 2 sample"):
+        ifn_state_probabilities(x, reference=x.iloc[:, :2])
+    with pytest.raises(ValidationError, match="min_probability"):
+        ifn_state_probabilities(x, min_probability=0.3)
+
+
+def test_reference_samples_calibrate_like_controls():
+    x, truth = _simulated()
+    ctrl = list(truth.index[truth == "none"][:6])
+    as_ref = ifn_state_probabilities(x.drop(columns=ctrl), reference=x[ctrl])
+    as_ctrl = ifn_state_probabilities(x, controls=ctrl).drop(index=ctrl)
+    pd.testing.assert_series_equal(as_ref["ifn_state"], as_ctrl["ifn_state"])
+    np.testing.assert_allclose(as_ref["ifn_p_none"], as_ctrl["ifn_p_none"])
+
+
+def test_capacity_and_class():
+    x, truth = _simulated()
+    sig = pd.DataFrame(0.0, index=x.columns, columns=["ifna_score", "isgrs_score", "ifng_score",
+                                                      "CGAS_log2", "STING1_log2"])  # fmt: skip
+    sig["CGAS_log2"] = np.linspace(-1, 1, len(sig))
+    sig["STING1_log2"] = np.linspace(-1, 1, len(sig))
+    sig.loc["s0", "CGAS_log2"] = -10.0  # silenced
+    sig.loc["s13", "STING1_log2"] = -10.0
     cn = pd.DataFrame(
-        {
-            "ifn_cluster_status": ["homozygous", "hemizygous"],
-            "ifn_cluster_n_homozygous": [16, 0],
-            "ifn_cluster_n_assessed": [16, 16],
-        },
-        index=["t5", "cn_only"],
-    )
-    res = call_ifn_state(_signals(), copy_number=cn)
-    assert (
-        res.loc["t0", "ifn_state"] == "ifn-deficient" and "CGAS" in res.loc["t0", "ifn_state_rule"]
-    )
-    assert (
-        res.loc["t1", "ifn_state"] == "ifn-deficient"
-        and "STING1" in res.loc["t1", "ifn_state_rule"]
-    )
-    assert res.loc["t2", "ifn_state"] == "chronic"
-    assert res.loc["t3", "ifn_state"] == "acute-competent"
-    assert res.loc["t5", "ifn_state"] == "ifn-deficient"
-    assert "IFN cluster homozygous (16/16" in res.loc["t5", "ifn_state_evidence"]
-    assert res.loc["t6", "ifn_state"] == "acute-competent"
-    assert "not assessed" in res.loc["t6", "ifn_state_evidence"]
-    assert pd.isna(res.loc["cn_only", "ifn_state"])  # no expression, cluster not lost
+        {"ifn_cluster_status": ["homozygous", "hemizygous"], "ifn_cluster_n_homozygous": [16, 0],
+         "ifn_cluster_n_assessed": [16, 16]},
+        index=["s20", "cn_only"],
+    )  # fmt: skip
+    res = call_ifn_state(x, signals=sig, copy_number=cn, controls=list(truth.index[1:7]))
+    assert res.loc["s0", "ifn_capacity"] == "deficient" and "CGAS" in res.loc["s0", "ifn_capacity_rule"]
+    assert res.loc["s0", "ifn_class"] == "ifn-deficient"
+    assert res.loc["s13", "ifn_state"] == "acute" and res.loc["s13", "ifn_class"] == "ifn-deficient"
+    assert res.loc["s20", "ifn_state"] == "chronic" and res.loc["s20", "ifn_class"] == "ifn-deficient"
+    assert "IFN cluster homozygous (16/16" in res.loc["s20", "ifn_state_evidence"]
+    assert res.loc["s21", "ifn_class"] == "chronic" and res.loc["s21", "ifn_capacity"] == "intact"
+    assert res.loc["s14", "ifn_class"] == "acute-competent"
+    assert res.loc["s5", "ifn_state"] == "none" and res.loc["s5", "ifn_class"] == "acute-competent"
+    assert res.loc["cn_only", "ifn_state"] == "undetermined"
+    assert pd.isna(res.loc["cn_only", "ifn_capacity"])
+    assert res.loc["cn_only", "ifn_class"] == "undetermined"
     assert "no expression" in res.loc["cn_only", "ifn_state_evidence"]
-    loose = call_ifn_state(_signals(), chronic_margin=-100, chronic_z=0.5)
-    assert loose.loc["t3", "ifn_state"] == "chronic"
-
-
-def test_reference_cohort_and_errors():
-    sig = _signals()
-    ref = sig.copy()
-    ref["isgrs_score"] = ref["isgrs_score"] - 10  # a reference far below: everyone IRDS-high
-    res = call_ifn_state(sig, reference=ref)
-    assert (res["isgrs_z"] > 5).all()
-    with pytest.raises(ValidationError, match="reference signals lack"):
-        call_ifn_state(sig, reference=ref.drop(columns="isgrs_score"))
-    with pytest.raises(ValidationError, match="needs expression signals"):
+    with pytest.raises(ValidationError, match="needs expression, copy number"):
         call_ifn_state(None)

@@ -27,9 +27,13 @@ _WHERE = {
     "log2_expression": "_expression",
     "read_expression": "_expression",
     "read_numeric_matrix": "_expression",
+    "IFN_CLASSES": "_ifnstate",
     "IFN_STATES": "_ifnstate",
     "call_ifn_state": "_ifnstate",
+    "fit_two_gaussians": "_ifnstate",
+    "ifn_programme_scores": "_ifnstate",
     "ifn_signals": "_ifnstate",
+    "ifn_state_probabilities": "_ifnstate",
     "robust_z": "_ifnstate",
     "plot_purity_by_state": "_plots",
     "plot_score_heatmap": "_plots",
@@ -40,6 +44,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "IFN_CLASSES",
     "IFN_STATES",
     "adjust_for_purity",
     "call_9p21",
@@ -50,8 +55,11 @@ __all__ = [
     "estimate_purity",
     "estimate_scores",
     "estimate_signatures",
+    "fit_two_gaussians",
     "ifn_inducible_genes",
+    "ifn_programme_scores",
     "ifn_signals",
+    "ifn_state_probabilities",
     "immune_contexture",
     "log2_expression",
     "mean_log2_scores",
@@ -94,7 +102,16 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         read_expression,
         read_numeric_matrix,
     )
-    from ifnexus.tumour._ifnstate import IFN_STATES, call_ifn_state, ifn_signals, robust_z
+    from ifnexus.tumour._ifnstate import (
+        IFN_CLASSES,
+        IFN_STATES,
+        call_ifn_state,
+        fit_two_gaussians,
+        ifn_programme_scores,
+        ifn_signals,
+        ifn_state_probabilities,
+        robust_z,
+    )
     from ifnexus.tumour._plots import plot_purity_by_state, plot_score_heatmap
     from ifnexus.tumour._profile import profile_tumours, read_clinical
     from ifnexus.tumour._write import profile_run_record, write_tumour_profile

@@ -1,32 +1,55 @@
-"""The IFN state of each tumour: acute-competent, chronic (IRDS-high) or IFN-deficient.
+"""The IFN state of each tumour: acute, chronic or none (or undetermined), with probabilities.
 
-The radiotherapy response turns on whether a tumour can mount an acute type I IFN burst
-(cGAS/STING -> IFNB1 -> ISGs, DC and CD8 priming) or is locked in chronic, low-level signalling
-(the IRDS / ISG.RS programme driven by unphosphorylated STAT1, which confers resistance), or cannot
-make IFN at all. Signals per tumour:
+Two questions are asked of every tumour and kept apart:
 
-* ``ifna_score``: ssGSEA (ESTIMATE form) of MSigDB Hallmark IFN-alpha response - the acute arm;
-* ``isgrs_score``: ssGSEA of ISG.RS (Benci et al. 2016/2019), the tumour IRDS programme;
-* ``ifng_score``: ssGSEA of the Ayers 2017 6-gene IFN-gamma signature, the immune arm (Benci et
-  al. 2019 contrast ISG.RS with the immune IFNG.GS: ISG.RS high *relative* to IFN-gamma marks the
-  resistant, chronic state);
-* ``CGAS_log2``, ``STING1_log2``: expression of the DNA sensor and adaptor (aliases MB21D1,
-  TMEM173 resolved);
-* ``ifn_cluster_status`` from copy number (:func:`ifnexus.tumour.call_9p21`).
+**State** (``ifn_state``: ``acute``, ``chronic``, ``none``, ``undetermined``; the vocabulary of
+the per-cell call of :mod:`ifnexus.singlecell`). After an acute type I IFN burst (pSTAT1/ISGF3,
+and pSTAT1 homodimers/GAF, IRF1) the whole ISG programme rises, including genes that need the
+phosphorylated complexes and fall back within a day or two; under chronic, low-level signalling only
+the subset driven by unphosphorylated ISGF3 (U-ISGF3) stays up - the IRDS, whose tumour-intrinsic
+part is ISG.RS (Cheon et al. 2013 EMBO J 32:2751; Weichselbaum et al. 2008 PNAS 105:18490; Benci
+et al. 2016 Cell 167:1540). Per tumour, on the log2 scale, relative to a per-gene baseline:
 
-Each signal is turned into a robust z score against the cohort (or a reference cohort the user
-gives): ``(x - median) / (1.4826 * MAD)`` (the SD when the MAD is 0). Rules, first match wins, all
-thresholds are parameters:
+* ``ifn_sustained`` (U): mean change of the ISG.RS genes (the U-ISGF3 / IRDS programme);
+* ``ifn_acute_only`` (A): mean change of ``IFNA_ACUTE_SPECIFIC`` (Hallmark IFN-alpha minus
+  ISG.RS: IRF1, CXCL11, GBP2/4, PSMB8/9, TAP1, ... that need the phosphorylated complexes);
+* ``ifn_activity`` (T): mean change over both sets together.
 
-1. ``ifn-deficient``: the IFN cluster is homozygously deleted, or ``z(CGAS) <= -2`` or
-   ``z(STING1) <= -2`` (silenced relative to the cohort);
-2. ``chronic``: ``z(ISG.RS) >= 1`` and ``z(ISG.RS) - z(IFNG) >= 1`` (IRDS-high, not explained by
-   an immune IFN-gamma response);
-3. ``acute-competent``: otherwise (pathway intact and not locked in the chronic state).
+*Calibration, within each cohort.* With baseline samples (``controls``: sample ids of the cohort,
+e.g. sham or untreated; or a ``reference`` cohort of such samples) the per-gene baseline is their
+median and the no-IFN distribution of T is their mean and SD (SD floored at
+``_SD_FLOOR``). Without them the baseline is the cohort's per-gene median and T is fitted by a
+two-component 1-D Gaussian mixture (EM, below); when the mixture is not supported (BIC, or the
+components closer than ``min_effect / 2``) the no-IFN distribution is the cohort's median and
+normal-scaled MAD - the call is then relative to the cohort, which the reason says. A cohort of
+fewer than ``min_cohort`` tumours without baseline samples is ``undetermined``.
 
-Without expression only rule 1's copy-number part can be applied: such tumours are
-``ifn-deficient`` or NA. Every call comes with ``ifn_state_rule`` and a readable
-``ifn_state_evidence`` listing the values behind it.
+*Probabilities.* ``p_active`` is the posterior of "IFN programme induced" against "baseline"
+(equal priors): with the mixture, its upper component; otherwise an alternative
+``N(mu0 + min_effect, max(sd0, min_effect / 2))`` - an average induction of ``min_effect`` log2
+units over the set genes. T below ``mu0`` counts as ``mu0`` (the posterior only grows with T).
+Given activity, acute vs chronic compares A with U: acute ``A ~ N(k_acute U, s)``, chronic
+``A ~ N(k_chronic U, s)``, ``s^2 = sd_A0^2 + (c U)^2`` (``sd_A0`` the baseline SD of A). Then
+``p_none = 1 - p_active``, ``p_acute = p_active q``, ``p_chronic = p_active (1 - q)``. The state
+is the most probable one if its probability is at least ``min_probability``, else
+``undetermined`` ("evidence too weak"). When fewer than ``min_coverage`` of a set's genes (or
+fewer than ``min_genes``) are measured, every tumour is ``undetermined`` and a warning gives the
+numbers.
+
+Constants: ``k_acute = 0.68`` is the median A/U of IFN-alpha/beta stimulated samples of the two
+*training* datasets of ``docs/tumour.md`` (range 0.55-0.81; the held-out datasets were not used);
+``c = 0.1`` covers that spread. ``k_chronic = 0.2`` is not fitted (no public chronic dataset was
+found): it encodes Cheon 2013 (no sustained rise of the non-U-ISGF3 ISGs) with room for U-ISGF3
+genes inside the Hallmark set (IRF9, STAT2).
+
+**Capacity** (``ifn_capacity``: ``intact``/``deficient``): can the tumour make type I IFN at all -
+deficient when the 9p21 IFN cluster is homozygously deleted or CGAS or STING1 is silenced (robust
+z <= ``silenced_z`` against the cohort or the reference). ``ifn_class`` combines both for the
+radiotherapy model: ``ifn-deficient`` (capacity), ``chronic`` (state), ``acute-competent``
+(intact and acute or none), ``undetermined``.
+
+Why our own EM: one 1-D two-component fit with a monotone posterior; scikit-learn is not a
+dependency of ifnexus (the test checks the fit against ``sklearn.mixture.GaussianMixture``).
 """
 
 from __future__ import annotations
@@ -43,7 +66,8 @@ from ifnexus.scoring._ssgsea import ssgsea
 
 logger = logging.getLogger(__name__)
 
-IFN_STATES = ("acute-competent", "chronic", "ifn-deficient")
+IFN_STATES = ("acute", "chronic", "none", "undetermined")
+IFN_CLASSES = ("acute-competent", "chronic", "ifn-deficient", "undetermined")
 _MAD_NORMAL = 1.482602218505602  # 1 / Phi^-1(3/4): MAD -> SD for normal data
 _SIGNAL_SETS = {
     "ifna_score": "HALLMARK_INTERFERON_ALPHA_RESPONSE",
@@ -128,85 +152,457 @@ def robust_z(values: pd.Series, reference: pd.Series | None = None) -> pd.Series
     return (values - med) / scale
 
 
+_SUSTAINED_SET = "ISG.RS"
+_ACUTE_SET = "IFNA_ACUTE_SPECIFIC"
+_SD_FLOOR = 0.15  # log2 units: the least spread assumed for a baseline set score
+K_ACUTE = 0.68  # median A/U of IFN-alpha/beta stimulated training samples (docs/tumour.md)
+K_CHRONIC = 0.2  # not fitted: Cheon 2013, no sustained rise of the non-U-ISGF3 ISGs
+RATIO_SPREAD = 0.1  # c: spread of A/U across training datasets
+
+
 def _fmt(x: float) -> str:
     return "NA" if pd.isna(x) else f"{x:.2f}"
 
 
-def call_ifn_state(
-    signals: pd.DataFrame | None,
-    *,
-    copy_number: pd.DataFrame | None = None,
-    reference: pd.DataFrame | None = None,
-    silenced_z: float = -2.0,
-    chronic_z: float = 1.0,
-    chronic_margin: float = 1.0,
-) -> pd.DataFrame:
-    """Call each tumour's IFN state with the evidence behind it.
+def _norm_pdf(x: np.ndarray, mu: float | np.ndarray, sd: float | np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+
+
+def fit_two_gaussians(
+    x: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10
+) -> dict[str, float]:
+    """Two-component 1-D Gaussian mixture by EM (each component its own variance).
+
+    Started from the best two-means split of the sorted data (exact in 1-D, what k-means
+    initialisation aims at) and from the split at the median; the start with the higher final
+    log-likelihood wins. Stops when the log-likelihood changes by less than ``tol``. Variances
+    are floored at ``1e-6`` times the data variance.
 
     Parameters
     ----------
-    signals
-        Output of :func:`ifn_signals` (None when there is no expression).
-    copy_number
-        Output of :func:`ifnexus.tumour.call_9p21` (``ifn_cluster_status`` and counts), optional.
+    x
+        Finite values (at least 4).
+    max_iter, tol
+        EM limits.
+
+    Returns
+    -------
+    dict
+        ``w0, mu0, sd0`` (lower component), ``w1, mu1, sd1`` (upper), ``loglik``,
+        ``bic2`` and ``bic1`` (BIC of this fit and of one Gaussian; lower is better).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n < 4:
+        raise ValidationError(f"a two-component mixture needs at least 4 values, got {n}")
+    var_floor = max(1e-6 * float(np.var(x)), 1e-12)
+    best: tuple[float, float, float, float, float, float] | None = None
+    for r0 in _starts(x):
+        fit = _em(x, r0, var_floor, max_iter, tol)
+        if best is None or fit[0] > best[0]:
+            best = fit
+    assert best is not None
+    ll, w1, mu0, mu1, v0, v1 = best
+    if mu0 > mu1:
+        mu0, mu1, v0, v1, w1 = mu1, mu0, v1, v0, 1 - w1
+    sd1 = float(np.std(x))
+    ll1 = float(np.log(np.maximum(_norm_pdf(x, float(np.mean(x)), max(sd1, 1e-12)), 1e-300)).sum())
+    return {
+        "w0": 1 - w1, "mu0": mu0, "sd0": float(np.sqrt(v0)),
+        "w1": w1, "mu1": mu1, "sd1": float(np.sqrt(v1)),
+        "loglik": ll, "bic2": 5 * np.log(n) - 2 * ll, "bic1": 2 * np.log(n) - 2 * ll1,
+    }  # fmt: skip
+
+
+def _starts(x: np.ndarray) -> list[np.ndarray]:
+    xs = np.sort(x)
+    n = xs.size
+    c1 = np.cumsum(xs)
+    c2 = np.cumsum(xs**2)
+    k = np.arange(1, n)
+    sse_lo = c2[k - 1] - c1[k - 1] ** 2 / k
+    sse_hi = (c2[-1] - c2[k - 1]) - (c1[-1] - c1[k - 1]) ** 2 / (n - k)
+    cut = xs[int(np.argmin(sse_lo + sse_hi))]
+    return [(x > cut).astype(float), (x > np.median(x)).astype(float)]
+
+
+def _em(
+    x: np.ndarray, r: np.ndarray, var_floor: float, max_iter: int, tol: float
+) -> tuple[float, float, float, float, float, float]:
+    ll_old = -np.inf
+    ll = -np.inf
+    w1 = mu0 = mu1 = v0 = v1 = 0.0
+    for _ in range(max_iter):
+        w1 = float(np.clip(r.mean(), 1e-6, 1 - 1e-6))
+        mu1 = float((r * x).sum() / max(r.sum(), 1e-12))
+        mu0 = float(((1 - r) * x).sum() / max((1 - r).sum(), 1e-12))
+        v1 = max(float((r * (x - mu1) ** 2).sum() / max(r.sum(), 1e-12)), var_floor)
+        v0 = max(float(((1 - r) * (x - mu0) ** 2).sum() / max((1 - r).sum(), 1e-12)), var_floor)
+        p1 = w1 * _norm_pdf(x, mu1, np.sqrt(v1))
+        p0 = (1 - w1) * _norm_pdf(x, mu0, np.sqrt(v0))
+        tot = np.maximum(p0 + p1, 1e-300)
+        ll = float(np.log(tot).sum())
+        r = p1 / tot
+        if abs(ll - ll_old) < tol:
+            break
+        ll_old = ll
+    return ll, w1, mu0, mu1, v0, v1
+
+
+def _set_genes(name: str, universe: list[str]) -> tuple[list[str], int]:
+    genes = get_set(name).genes
+    mapping = resolve_genes(genes, universe).mapping
+    return list(dict.fromkeys(mapping.values())), len(genes)
+
+
+def ifn_programme_scores(
+    log2expr: pd.DataFrame, baseline: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
+    """Per-sample mean log2 change of the sustained (ISG.RS) and acute-only IFN programmes.
+
+    Parameters
+    ----------
+    log2expr
+        Genes x samples, log2 scale.
+    baseline
+        Genes x samples (log2) whose per-gene median is the baseline; default: ``log2expr``.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        ``ifn_activity``, ``ifn_sustained``, ``ifn_acute_only`` per sample; and the coverage:
+        ``{set: (n measured, n in set)}`` for ISG.RS and IFNA_ACUTE_SPECIFIC.
+    """
+    ok = log2expr.notna().all(axis=1) & (log2expr.std(axis=1) > 0)
+    if baseline is not None:
+        ok &= baseline.reindex(log2expr.index).notna().all(axis=1)
+    universe = [str(g) for g in log2expr.index[ok.to_numpy()]]
+    sus, n_sus = _set_genes(_SUSTAINED_SET, universe)
+    acu, n_acu = _set_genes(_ACUTE_SET, universe)
+    base = (log2expr if baseline is None else baseline.reindex(log2expr.index)).median(axis=1)
+    delta = log2expr.sub(base, axis=0)
+    out = pd.DataFrame(index=log2expr.columns.copy())
+    both = list(dict.fromkeys(sus + acu))
+    out["ifn_activity"] = delta.loc[both].mean() if both else np.nan
+    out["ifn_sustained"] = delta.loc[sus].mean() if sus else np.nan
+    out["ifn_acute_only"] = delta.loc[acu].mean() if acu else np.nan
+    cov = {_SUSTAINED_SET: (len(sus), n_sus), _ACUTE_SET: (len(acu), n_acu)}
+    return out, cov
+
+
+def ifn_state_probabilities(
+    log2expr: pd.DataFrame,
+    *,
+    controls: list[str] | None = None,
+    reference: pd.DataFrame | None = None,
+    min_effect: float = 1.0,
+    min_probability: float = 0.8,
+    min_coverage: float = 0.5,
+    min_genes: int = 5,
+    min_cohort: int = 10,
+    min_controls: int = 3,
+) -> pd.DataFrame:
+    """Call the calibrated IFN state of every sample with its probabilities (module docstring).
+
+    Parameters
+    ----------
+    log2expr
+        Genes x samples, log2 scale (``log2_expression`` of the tumours).
+    controls
+        Sample ids of ``log2expr`` that define baseline (untreated, sham, IFN-free).
     reference
-        Signals of a reference cohort (same columns as ``signals``); z scores are computed against
-        it instead of against the tumours themselves.
-    silenced_z
-        CGAS or STING1 at or below this robust z -> IFN-deficient.
-    chronic_z, chronic_margin
-        ISG.RS robust z at or above ``chronic_z`` and at least ``chronic_margin`` above the IFN-gamma
-        z -> chronic.
+        Genes x samples (log2, same scale) of baseline samples outside the cohort. Not together
+        with ``controls``.
+    min_effect
+        Mean log2 induction over the set genes that counts as "IFN programme induced" (1.0).
+    min_probability
+        A state is called when its probability is at least this (0.8), else ``undetermined``.
+    min_coverage, min_genes
+        Fewer measured genes of ISG.RS or IFNA_ACUTE_SPECIFIC than this fraction of the set (0.5)
+        or this number (5): every sample ``undetermined``, with a warning giving the numbers.
+    min_cohort
+        Without baseline samples, cohorts smaller than this (10) are ``undetermined``.
+    min_controls
+        Fewest baseline samples accepted (3); fewer is an error.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``sample`` (union of both inputs): ``isgrs_z``, ``ifng_z``, ``ifna_z``, ``cgas_z``,
-        ``sting1_z`` (NaN without expression), ``ifn_state`` (one of ``acute-competent``,
-        ``chronic``, ``ifn-deficient``; NA when it cannot be called), ``ifn_state_rule`` (the rule
-        that decided it) and ``ifn_state_evidence`` (the values, as text).
+        Index ``sample``: ``ifn_activity``, ``ifn_sustained``, ``ifn_acute_only``,
+        ``ifn_acute_share`` (A/U), ``ifn_p_acute``, ``ifn_p_chronic``, ``ifn_p_none``,
+        ``ifn_state``, ``ifn_state_reason``. ``.attrs["ifn_calibration"]`` records the mode
+        (``controls``, ``reference``, ``mixture``, ``cohort median``), the baseline mean and SD,
+        the coverage and the constants.
+
+    Raises
+    ------
+    ValidationError
+        Unknown control ids, too few baseline samples, both ``controls`` and ``reference``, or a
+        parameter out of range.
     """
-    if signals is None and copy_number is None:
-        raise ValidationError("call_ifn_state needs expression signals, copy number, or both")
-    for name, value in (("silenced_z", silenced_z), ("chronic_z", chronic_z),
-                        ("chronic_margin", chronic_margin)):  # fmt: skip
-        if not np.isfinite(float(value)):
-            raise ValidationError(f"{name} must be a finite number, got {value!r}")
-    if signals is not None and reference is not None:
-        miss = [c for c in _Z_COLUMNS if c in signals and c not in reference]
+    for name, v, lo, hi in (("min_effect", min_effect, 0.0, np.inf),
+                            ("min_probability", min_probability, 0.5, 1.0),
+                            ("min_coverage", min_coverage, 0.0, 1.0)):  # fmt: skip
+        if not (np.isfinite(float(v)) or hi == np.inf) or not lo < float(v) <= hi:
+            raise ValidationError(f"{name} must be in ({lo:g}, {hi:g}], got {v!r}")
+    if controls is not None and reference is not None:
+        raise ValidationError("give baseline samples as controls or as a reference, not both")
+    samples = [str(s) for s in log2expr.columns]
+    baseline = None
+    mode = "mixture"
+    if controls is not None:
+        controls = [str(c) for c in controls]
+        unknown = [c for c in controls if c not in samples]
+        if unknown:
+            raise ValidationError(
+                f"control sample(s) not in the expression: {', '.join(unknown[:5])}"
+                f"{' ...' if len(unknown) > 5 else ''} (expression has {len(samples)} samples)"
+            )
+        controls = list(dict.fromkeys(controls))
+        if len(controls) < min_controls:
+            raise ValidationError(
+                f"{len(controls)} control sample(s) given; at least {min_controls} are needed to "
+                "calibrate the IFN state"
+            )
+        baseline, mode = log2expr[controls], "controls"
+    elif reference is not None:
+        if reference.shape[1] < min_controls:
+            raise ValidationError(
+                f"the reference has {reference.shape[1]} sample(s); at least {min_controls} are "
+                "needed to calibrate the IFN state"
+            )
+        baseline, mode = reference, "reference"
+    scores, cov = ifn_programme_scores(log2expr, baseline)
+    out = scores.copy()
+    out.index.name = "sample"
+    calib: dict[str, object] = {
+        "mode": mode, "coverage": {k: list(v) for k, v in cov.items()},
+        "min_effect": min_effect, "min_probability": min_probability,
+        "min_coverage": min_coverage, "min_genes": min_genes, "k_acute": K_ACUTE,
+        "k_chronic": K_CHRONIC, "ratio_spread": RATIO_SPREAD, "sd_floor": _SD_FLOOR,
+    }  # fmt: skip
+    out.attrs["ifn_calibration"] = calib
+    low = [
+        f"{k} {m}/{n} genes" for k, (m, n) in cov.items() if m < max(min_genes, min_coverage * n)
+    ]
+
+    def undetermined(reason: str) -> pd.DataFrame:
+        for c in ("ifn_acute_share", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none"):
+            out[c] = np.nan
+        out["ifn_state"] = pd.Series("undetermined", index=out.index, dtype="string")
+        out["ifn_state_reason"] = reason
+        calib["mode"] = f"{mode} (not applied)"
+        return out
+
+    if low:
+        msg = (
+            f"IFN state undetermined for all {len(out)} samples: too few set genes measured "
+            f"({'; '.join(low)}; need >= {min_genes} and >= {min_coverage:.0%} of each set)"
+        )
+        warnings.warn(msg, IfnexusWarning, stacklevel=2)
+        return undetermined("too few set genes measured: " + "; ".join(low))
+    t = out["ifn_activity"].to_numpy(float)
+    u = out["ifn_sustained"].to_numpy(float)
+    a = out["ifn_acute_only"].to_numpy(float)
+    if baseline is not None:
+        b_scores, _ = ifn_programme_scores(baseline, baseline)
+        bt = b_scores["ifn_activity"].to_numpy(float)
+        mu0, sd0 = float(np.mean(bt)), max(float(np.std(bt, ddof=1)), _SD_FLOOR)
+        sd_a0 = max(float(np.std(b_scores["ifn_acute_only"], ddof=1)), _SD_FLOOR)
+        p_active = _p_alt(t, mu0, sd0, mu0 + min_effect, max(sd0, min_effect / 2), 0.5)
+    else:
+        if len(out) < min_cohort:
+            logger.warning(
+                "IFN state: %d samples and no controls or reference: undetermined", len(out)
+            )
+            return undetermined(
+                f"cohort of {len(out)} < {min_cohort} samples and no controls or reference "
+                "to calibrate against"
+            )
+        fit = fit_two_gaussians(t)
+        quiet = _p_alt(t, fit["mu0"], fit["sd0"], fit["mu1"], fit["sd1"], fit["w1"]) < 0.5
+        if (
+            fit["bic2"] < fit["bic1"]
+            and fit["mu1"] - fit["mu0"] >= min_effect / 2
+            and quiet.sum() >= min_controls
+        ):
+            # second pass: the lower component's samples are the baseline (per gene), so that
+            # U and A are changes from the IFN-free state, not from the cohort's middle
+            scores, _ = ifn_programme_scores(log2expr, log2expr.loc[:, quiet])
+            out[scores.columns] = scores
+            t = out["ifn_activity"].to_numpy(float)
+            u = out["ifn_sustained"].to_numpy(float)
+            a = out["ifn_acute_only"].to_numpy(float)
+            mu0 = float(np.mean(t[quiet]))
+            sd0 = max(float(np.std(t[quiet], ddof=1)), fit["sd0"], _SD_FLOOR)
+            mu1 = mu0 + fit["mu1"] - fit["mu0"]
+            p_active = _p_alt(t, mu0, sd0, mu1, max(fit["sd1"], _SD_FLOOR), fit["w1"])
+            calib.update(mixture={k: float(v) for k, v in fit.items()}, n_baseline=int(quiet.sum()))
+        else:
+            mode = "cohort median"
+            mu0 = float(np.median(t))
+            sd0 = max(_MAD_NORMAL * float(np.median(np.abs(t - mu0))), _SD_FLOOR)
+            p_active = _p_alt(t, mu0, sd0, mu0 + min_effect, max(sd0, min_effect / 2), 0.5)
+            calib.update(mixture={k: float(v) for k, v in fit.items()}, mixture_rejected=True)
+        quiet = p_active < 0.5
+        aa = a[quiet] if quiet.sum() >= 3 else a
+        sd_a0 = max(_MAD_NORMAL * float(np.median(np.abs(aa - np.median(aa)))), _SD_FLOOR)
+    calib.update(mode=mode, baseline_mean=mu0, baseline_sd=sd0, acute_only_sd=sd_a0)
+    up = np.maximum(u, 0.0)
+    s = np.sqrt(sd_a0**2 + (RATIO_SPREAD * up) ** 2)
+    la = _norm_pdf(a, K_ACUTE * up, s)
+    lc = _norm_pdf(a, K_CHRONIC * up, s)
+    q = np.where(la + lc > 0, la / np.maximum(la + lc, 1e-300), (a > 0).astype(float))
+    out["ifn_acute_share"] = np.where(u > 0, a / np.where(u > 0, u, 1.0), np.nan)
+    out["ifn_p_acute"] = p_active * q
+    out["ifn_p_chronic"] = p_active * (1 - q)
+    out["ifn_p_none"] = 1 - p_active
+    probs = out[["ifn_p_acute", "ifn_p_chronic", "ifn_p_none"]].to_numpy(float)
+    best = np.argmax(probs, axis=1)
+    names = np.array(["acute", "chronic", "none"])
+    states, reasons = [], []
+    where = {"controls": "the control samples", "reference": "the reference samples",
+             "mixture": "the cohort's lower mixture component",
+             "cohort median": "the cohort median (no controls; unimodal cohort)"}[mode]  # fmt: skip
+    for i in range(len(out)):
+        pmax, st = probs[i, best[i]], str(names[best[i]])
+        ev = (
+            f"activity {t[i]:+.2f} log2 vs {where} (baseline {mu0:+.2f} +- {sd0:.2f}); "
+            f"ISG.RS {u[i]:+.2f}, acute-only {a[i]:+.2f}"
+        )
+        if pmax < min_probability:
+            states.append("undetermined")
+            reasons.append(f"evidence too weak: p({st}) = {pmax:.2f} < {min_probability:g}; {ev}")
+        else:
+            states.append(st)
+            why = {
+                "none": "IFN programme not induced",
+                "acute": "IFN programme induced, acute-only ISGs up with it",
+                "chronic": "ISG.RS (U-ISGF3/IRDS) up without the acute-only ISGs",
+            }[st]
+            reasons.append(f"{why} (p = {pmax:.2f}); {ev}")
+    out["ifn_state"] = pd.Series(states, index=out.index, dtype="string")
+    out["ifn_state_reason"] = reasons
+    return out
+
+
+def _p_alt(t: np.ndarray, mu0: float, sd0: float, mu1: float, sd1: float, w1: float) -> np.ndarray:
+    """Posterior of the upper component, non-decreasing in ``t`` (values below mu0 count as mu0)."""
+    x = np.maximum(t, mu0)
+    l1 = w1 * _norm_pdf(x, mu1, sd1)
+    l0 = (1 - w1) * _norm_pdf(x, mu0, sd0)
+    p = np.where(l0 + l1 > 0, l1 / np.maximum(l0 + l1, 1e-300), (x > mu1).astype(float))
+    p = np.where(np.isfinite(t), p, np.nan)
+    # beyond the upper mean the posterior must not fall again (unequal variances)
+    return np.where(x >= mu1, np.maximum(p, _p_at(mu1, mu0, sd0, mu1, sd1, w1)), p)
+
+
+def _p_at(x: float, mu0: float, sd0: float, mu1: float, sd1: float, w1: float) -> float:
+    l1 = w1 * float(_norm_pdf(np.array(x), mu1, sd1))
+    l0 = (1 - w1) * float(_norm_pdf(np.array(x), mu0, sd0))
+    return l1 / (l0 + l1) if l0 + l1 > 0 else 1.0
+
+
+def call_ifn_state(
+    log2expr: pd.DataFrame | None,
+    *,
+    signals: pd.DataFrame | None = None,
+    copy_number: pd.DataFrame | None = None,
+    controls: list[str] | None = None,
+    reference: pd.DataFrame | None = None,
+    reference_signals: pd.DataFrame | None = None,
+    silenced_z: float = -2.0,
+    min_effect: float = 1.0,
+    min_probability: float = 0.8,
+    min_coverage: float = 0.5,
+    min_cohort: int = 10,
+) -> pd.DataFrame:
+    """IFN state (with probabilities), IFN capacity and the radiotherapy class of every tumour.
+
+    Parameters
+    ----------
+    log2expr
+        Genes x samples on the log2 scale (None when there is no expression).
+    signals
+        Output of :func:`ifn_signals` for the same samples (CGAS/STING1 and the ssGSEA scores,
+        shown as evidence; CGAS/STING1 decide silencing).
+    copy_number
+        Output of :func:`ifnexus.tumour.call_9p21` (``ifn_cluster_status`` and counts), optional.
+    controls, reference
+        Baseline samples (ids in ``log2expr``, or a log2 genes x samples reference); see
+        :func:`ifn_state_probabilities`.
+    reference_signals
+        :func:`ifn_signals` of the reference, for the CGAS/STING1 z scores.
+    silenced_z
+        CGAS or STING1 at or below this robust z -> capacity ``deficient``.
+    min_effect, min_probability, min_coverage, min_cohort
+        See :func:`ifn_state_probabilities`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``sample`` (union of the inputs): the columns of :func:`ifn_state_probabilities`
+        (``ifn_state`` ``undetermined`` without expression), ``cgas_z``, ``sting1_z``,
+        ``isgrs_z``, ``ifng_z``, ``ifna_z``, ``ifn_capacity`` (``intact``, ``deficient``, NA)
+        with ``ifn_capacity_rule``, ``ifn_class`` (``acute-competent``, ``chronic``,
+        ``ifn-deficient``, ``undetermined``) and ``ifn_state_evidence``.
+    """
+    if log2expr is None and copy_number is None:
+        raise ValidationError("call_ifn_state needs expression, copy number, or both")
+    if not np.isfinite(float(silenced_z)):
+        raise ValidationError(f"silenced_z must be a finite number, got {silenced_z!r}")
+    if signals is not None and reference_signals is not None:
+        miss = [c for c in _Z_COLUMNS if c in signals and c not in reference_signals]
         if miss:
             raise ValidationError(f"reference signals lack column(s) {miss}")
     idx = pd.Index([], name="sample")
-    if signals is not None:
-        idx = idx.append(signals.index)
+    if log2expr is not None:
+        idx = idx.append(pd.Index(log2expr.columns.astype(str)))
     if copy_number is not None:
         idx = idx.append(copy_number.index.difference(idx, sort=False))
     out = pd.DataFrame(index=pd.Index(idx, name="sample"))
+    calib: dict[str, object] = {"mode": "no expression"}
+    if log2expr is not None:
+        probs = ifn_state_probabilities(
+            log2expr.set_axis(log2expr.columns.astype(str), axis=1),
+            controls=controls,
+            reference=reference,
+            min_effect=min_effect,
+            min_probability=min_probability,
+            min_coverage=min_coverage,
+            min_cohort=min_cohort,
+        )
+        calib = probs.attrs["ifn_calibration"]
+        out = out.join(probs)
+    else:
+        for c in ("ifn_activity", "ifn_sustained", "ifn_acute_only", "ifn_acute_share",
+                  "ifn_p_acute", "ifn_p_chronic", "ifn_p_none"):  # fmt: skip
+            out[c] = np.nan
+    has_expr = out["ifn_activity"].notna() if log2expr is not None else out.index.isin([])
+    has_expr = pd.Series(np.asarray(has_expr, dtype=bool), index=out.index)
+    state = out.get("ifn_state", pd.Series(pd.NA, index=out.index, dtype="string"))
+    state = state.astype("string").fillna("undetermined")
+    reason = out.get("ifn_state_reason", pd.Series(pd.NA, index=out.index, dtype=object))
+    out["ifn_state"] = state
+    out["ifn_state_reason"] = reason.where(reason.notna(), "no expression")
     if signals is not None:
-        if reference is None and len(signals) < 10:
-            logger.warning(
-                "IFN state: z scores against a cohort of only %d tumours are unstable; "
-                "give a reference cohort",
-                len(signals),
-            )
+        ref_base = None if controls is None else signals.loc[signals.index.isin(controls)]
+        ref_sig = reference_signals if reference_signals is not None else ref_base
         for col, z in _Z_COLUMNS.items():
-            ref = None if reference is None else reference[col]
+            ref = None if ref_sig is None else ref_sig[col]
             out[z] = robust_z(signals[col], ref).reindex(out.index)
     else:
         for z in _Z_COLUMNS.values():
             out[z] = np.nan
-    has_expr = (
-        pd.Series(out.index.isin(signals.index), index=out.index)
-        if signals is not None
-        else pd.Series(False, index=out.index)
-    )
     cluster = (
         copy_number["ifn_cluster_status"].reindex(out.index)
         if copy_number is not None
         else pd.Series(np.nan, index=out.index, dtype=object)
     )
-    states: list[object] = []
-    rules: list[str] = []
+    caps: list[object] = []
+    cap_rules: list[str] = []
+    classes: list[str] = []
     evidence: list[str] = []
     for s in out.index:
         r = out.loc[s]
@@ -221,40 +617,47 @@ def call_ifn_state(
         else:
             ev.append("IFN cluster not assessed (no copy number)")
         if has_expr.loc[s]:
-            diff = r["isgrs_z"] - r["ifng_z"]
             ev.append(
-                f"CGAS z={_fmt(r['cgas_z'])}; STING1 z={_fmt(r['sting1_z'])}; "
-                f"ISG.RS z={_fmt(r['isgrs_z'])}; IFNG z={_fmt(r['ifng_z'])}; "
-                f"ISG.RS-IFNG={_fmt(diff)}; IFN-alpha z={_fmt(r['ifna_z'])}"
+                f"p(acute/chronic/none) = {_fmt(r['ifn_p_acute'])}/{_fmt(r['ifn_p_chronic'])}/"
+                f"{_fmt(r['ifn_p_none'])}; CGAS z={_fmt(r['cgas_z'])}; "
+                f"STING1 z={_fmt(r['sting1_z'])}; ISG.RS z={_fmt(r['isgrs_z'])}; "
+                f"IFNG z={_fmt(r['ifng_z'])}"
             )
         else:
             ev.append("no expression")
         if cs == "homozygous":
-            state, rule = "ifn-deficient", "IFN cluster homozygously deleted"
+            cap, rule = "deficient", "IFN cluster homozygously deleted"
         elif has_expr.loc[s] and r["cgas_z"] <= silenced_z:
-            state, rule = "ifn-deficient", f"CGAS silenced (z <= {silenced_z:g})"
+            cap, rule = "deficient", f"CGAS silenced (z <= {silenced_z:g})"
         elif has_expr.loc[s] and r["sting1_z"] <= silenced_z:
-            state, rule = "ifn-deficient", f"STING1 silenced (z <= {silenced_z:g})"
+            cap, rule = "deficient", f"STING1 silenced (z <= {silenced_z:g})"
         elif not has_expr.loc[s]:
-            state, rule = pd.NA, "not callable: no expression and the IFN cluster is not lost"
-        elif pd.isna(r["isgrs_z"]):
-            state, rule = pd.NA, "not callable: ISG.RS genes absent"
-        elif r["isgrs_z"] >= chronic_z and (
-            pd.isna(r["ifng_z"]) or r["isgrs_z"] - r["ifng_z"] >= chronic_margin
-        ):
-            state = "chronic"
-            rule = f"ISG.RS z >= {chronic_z:g} and >= {chronic_margin:g} above IFN-gamma z"
+            cap, rule = None, "not callable: no expression and the IFN cluster is not lost"
         else:
-            state, rule = "acute-competent", "pathway intact, not IRDS-high"
-        states.append(state)
-        rules.append(rule)
+            cap, rule = "intact", "IFN cluster not lost; CGAS and STING1 expressed"
+        st = str(state.loc[s])
+        if cap == "deficient":
+            cls = "ifn-deficient"
+        elif cap == "intact" and st == "chronic":
+            cls = "chronic"
+        elif cap == "intact" and st in ("acute", "none"):
+            cls = "acute-competent"
+        else:
+            cls = "undetermined"
+        caps.append(cap)
+        cap_rules.append(rule)
+        classes.append(cls)
         evidence.append("; ".join(ev))
-    out["ifn_state"] = pd.Series(states, index=out.index, dtype="string")
-    out["ifn_state_rule"] = rules
+    out["ifn_capacity"] = pd.Series(caps, index=out.index, dtype="string")
+    out["ifn_capacity_rule"] = cap_rules
+    out["ifn_class"] = pd.Series(classes, index=out.index, dtype="string")
     out["ifn_state_evidence"] = evidence
+    out.attrs["ifn_calibration"] = calib
     out.attrs["thresholds"] = {
         "silenced_z": silenced_z,
-        "chronic_z": chronic_z,
-        "chronic_margin": chronic_margin,
+        "min_effect": min_effect,
+        "min_probability": min_probability,
+        "min_coverage": min_coverage,
+        "min_cohort": min_cohort,
     }
     return out

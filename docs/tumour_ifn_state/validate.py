@@ -1,0 +1,141 @@
+"""Validate the per-tumour IFN state on public bulk expression with known IFN exposure.
+
+Regenerates ``docs/tumour_ifn_state/summary.csv``, ``calls.csv``, ``ifn_state_bulk.png`` and
+the table between the ``ifn-state-validation`` markers in ``docs/tumour.md``::
+
+    .venv/bin/python docs/tumour_ifn_state/validate.py
+
+Data: ``tests/data/ifn_bulk`` (derivation and sources in its README). ``lee_saec`` and
+``rai_imr90`` were used to set ``K_ACUTE``; ``jankowski_hppt`` and ``devlin_blood`` were held
+out (chosen before any sample was scored) and are reported separately. Each dataset is called
+twice: against its own untreated samples (``controls``) and with no labels at all (the cohort
+mixture model).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from ifnexus._figures import new_figure, save_figure
+from ifnexus.tumour import ifn_state_probabilities
+from ifnexus.tumour._ifnstate import K_ACUTE, K_CHRONIC
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "ifn_bulk"
+OUT = Path(__file__).resolve().parent
+DATASETS = ("lee_saec", "rai_imr90", "jankowski_hppt", "devlin_blood")
+COLOURS = {"none": "#e6ab02", "ifn": "#1b9e77", "other": "#7570b3"}
+
+
+def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """AUROC = Mann-Whitney U / (n_pos n_neg)."""
+    return float(mannwhitneyu(pos, neg).statistic / (len(pos) * len(neg)))
+
+
+def run() -> tuple[pd.DataFrame, pd.DataFrame]:
+    samples = pd.read_csv(DATA / "samples.tsv", sep="\t")
+    rows, calls = [], []
+    for ds in DATASETS:
+        info = samples[samples["dataset"] == ds].set_index("sample")
+        expr = pd.read_csv(DATA / f"{ds}.tsv.gz", sep="\t", index_col=0)[info.index]
+        base = info.index[info["stimulus"].isin(["Control", "untreated", "Buffer"])].tolist()
+        for mode in ("controls", "no labels (mixture)"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = ifn_state_probabilities(expr, controls=base if mode == "controls" else None)
+            used = str(res.attrs["ifn_calibration"]["mode"])
+            res = res.join(info)
+            res["calibration"] = mode
+            res["mode_used"] = used
+            calls.append(res.reset_index())
+            ifn = res[res["expected"] == "ifn"]
+            rest = res[res["stimulus"].isin(["Control", "untreated", "Buffer"])]
+            row = {
+                "dataset": ds, "split": info["split"].iloc[0], "calibration": mode,
+                "mode_used": used,
+                "n_ifn_ab": len(ifn), "n_untreated": len(rest),
+                "auroc_activity": auroc(ifn["ifn_activity"].to_numpy(), rest["ifn_activity"].to_numpy()),
+                "auroc_p_active": auroc(1 - ifn["ifn_p_none"].to_numpy(), 1 - rest["ifn_p_none"].to_numpy()),
+                "ifn_called_acute": float((ifn["ifn_state"] == "acute").mean()),
+                "ifn_called_chronic": float((ifn["ifn_state"] == "chronic").mean()),
+                "ifn_undetermined": float((ifn["ifn_state"] == "undetermined").mean()),
+                "untreated_called_none": float((rest["ifn_state"] == "none").mean()),
+                "untreated_called_acute": float((rest["ifn_state"] == "acute").mean()),
+                "untreated_undetermined": float((rest["ifn_state"] == "undetermined").mean()),
+            }  # fmt: skip
+            for stim in sorted(set(res["stimulus"]) - {"Control", "untreated", "Buffer"}):
+                if res.loc[res["stimulus"] == stim, "expected"].iloc[0] == "ifn":
+                    continue
+                st = res.loc[res["stimulus"] == stim, "ifn_state"].value_counts()
+                row[f"other:{stim}"] = ", ".join(f"{k} {v}" for k, v in st.items())
+            rows.append(row)
+    return pd.DataFrame(rows), pd.concat(calls, ignore_index=True)
+
+
+def figure(calls: pd.DataFrame) -> Path:
+    c = calls[calls["calibration"] == "controls"]
+    fig = new_figure((12, 3.4))
+    axes = fig.subplots(1, len(DATASETS), sharey=False)
+    for ax, ds in zip(axes, DATASETS, strict=True):
+        d = c[c["dataset"] == ds]
+        for kind, g in d.groupby("expected"):
+            ax.scatter(g["ifn_sustained"], g["ifn_acute_only"], s=22, color=COLOURS[str(kind)],
+                       label={"none": "untreated / non-IFN cytokine", "ifn": "IFN-alpha/beta",
+                              "other": "IFN-gamma/lambda"}[str(kind)],
+                       edgecolor="black", linewidth=0.3)  # fmt: skip
+        hi = max(float(d["ifn_sustained"].max()), 1.0) * 1.1
+        xs = np.linspace(0, hi, 10)
+        ax.plot(xs, K_ACUTE * xs, color="#1b9e77", lw=0.8, ls="--", label=f"acute A = {K_ACUTE} U")
+        ax.plot(xs, K_CHRONIC * xs, color="#d95f02", lw=0.8, ls="--",
+                label=f"chronic A = {K_CHRONIC} U")  # fmt: skip
+        split = d["split"].iloc[0]
+        ax.set_title(f"{ds} ({'held out' if split == 'heldout' else 'training'})", fontsize=9)
+        ax.set_xlabel("ISG.RS change U (log2)")
+        ax.axhline(0, color="0.8", lw=0.5)
+        ax.axvline(0, color="0.8", lw=0.5)
+    axes[0].set_ylabel("acute-only ISG change A (log2)")
+    axes[0].legend(fontsize=6, frameon=False, loc="upper left")
+    return save_figure(fig, OUT / "ifn_state_bulk.png")
+
+
+def markdown(summary: pd.DataFrame) -> str:
+    head = ("| dataset | split | calibration | IFN-a/b n | untreated n | AUROC | IFN-a/b called acute "
+            "| called chronic | untreated called none | untreated called acute | other stimuli |")  # fmt: skip
+    lines = [head, "|" + "---|" * 11]
+    for _, r in summary.iterrows():
+        other = "; ".join(f"{k[6:]}: {r[k]}" for k in summary.columns
+                          if k.startswith("other:") and isinstance(r[k], str))  # fmt: skip
+        lines.append(
+            f"| {r['dataset']} | {r['split']} | {r['calibration']} ({r['mode_used']}) | "
+            f"{r['n_ifn_ab']} | {r['n_untreated']} | {r['auroc_activity']:.3f} | "
+            f"{r['ifn_called_acute']:.0%} | {r['ifn_called_chronic']:.0%} | "
+            f"{r['untreated_called_none']:.0%} | {r['untreated_called_acute']:.0%} | {other} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    summary, calls = run()
+    summary.to_csv(OUT / "summary.csv", index=False, float_format="%.4f")
+    keep = ["dataset", "split", "calibration", "sample", "stimulus", "expected", "ifn_activity",
+            "ifn_sustained", "ifn_acute_only", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none",
+            "ifn_state"]  # fmt: skip
+    calls[keep].to_csv(OUT / "calls.csv", index=False, float_format="%.4f")
+    figure(calls)
+    doc = ROOT / "docs" / "tumour.md"
+    text = doc.read_text()
+    block = f"<!-- ifn-state-validation:start -->\n{markdown(summary)}\n<!-- ifn-state-validation:end -->"
+    pat = re.compile(r"<!-- ifn-state-validation:start -->.*?<!-- ifn-state-validation:end -->", re.S)
+    if pat.search(text):
+        doc.write_text(pat.sub(lambda _: block, text))
+    print(markdown(summary))
+
+
+if __name__ == "__main__":
+    main()
