@@ -93,9 +93,20 @@ def profile_cmd(
     silenced_z: float = typer.Option(
         -2.0, "--silenced-z", help="CGAS/STING1 robust z for 'silenced'."
     ),
-    chronic_z: float = typer.Option(1.0, "--chronic-z", help="ISG.RS robust z for 'chronic'."),
-    chronic_margin: float = typer.Option(
-        1.0, "--chronic-margin", help="ISG.RS z minus IFNG z for 'chronic'."
+    controls: str | None = typer.Option(
+        None,
+        "--controls",
+        help="Baseline samples for the IFN state: comma-separated ids, or COLUMN=VALUE of the "
+        "clinical table (e.g. arm=sham). Default: a mixture model of the cohort.",
+    ),
+    min_probability: float = typer.Option(
+        0.8, "--min-probability", help="IFN state called at or above this probability."
+    ),
+    min_effect: float = typer.Option(
+        1.0, "--min-effect", help="Mean log2 ISG induction that counts as IFN-induced."
+    ),
+    min_coverage: float = typer.Option(
+        0.5, "--min-coverage", help="Fewest fraction of each IFN set's genes measured."
     ),
     no_figures: bool = NO_FIGURES,
     as_json: bool = JSON,
@@ -123,6 +134,7 @@ def profile_cmd(
     )
     clin = read_clinical(clinical) if clinical is not None else None
     ref = read_expression(reference) if reference is not None else None
+    ctrl = _controls(controls, clin) if controls is not None else None
     prof = profile_tumours(
         expression=expr,
         segments=seg,
@@ -137,8 +149,10 @@ def profile_cmd(
         hemizygous=hemizygous,
         cluster_fraction=cluster_fraction,
         silenced_z=silenced_z,
-        chronic_z=chronic_z,
-        chronic_margin=chronic_margin,
+        controls=ctrl,
+        min_effect=min_effect,
+        min_probability=min_probability,
+        min_coverage=min_coverage,
     )
     inputs = {"expression": expression, "segments": segments, "gene_cn": gene_cn,
               "build": build.value if build else None, "clinical": clinical,
@@ -157,3 +171,32 @@ def profile_cmd(
     typer.echo(
         f"{len(prof)} tumours profiled; wrote {', '.join(Path(f).name for f in files)}, run.json"
     )
+
+
+def _controls(spec: str, clinical: object) -> list[str]:
+    """Parse ``--controls``: comma-separated sample ids, or COLUMN=VALUE of the clinical table."""
+    import pandas as pd
+
+    if "=" in spec:
+        col, _, value = spec.partition("=")
+        col, value = col.strip(), value.strip()
+        if not isinstance(clinical, pd.DataFrame):
+            raise ValidationError(f"--controls {spec!r} names a clinical column; give --clinical")
+        if col not in clinical.columns:
+            raise ValidationError(
+                f"--controls: the clinical table has no column {col!r} "
+                f"(columns: {', '.join(map(str, clinical.columns[:10]))})"
+            )
+        vals = clinical[col].astype(str).str.strip()
+        ids = [str(s) for s in clinical.index[vals == value]]
+        if not ids:
+            seen = ", ".join(sorted(vals.unique())[:10])
+            raise ValidationError(
+                f"--controls: no sample has {col} = {value!r} in the clinical table "
+                f"(values: {seen})"
+            )
+        return ids
+    ids = [x.strip() for x in spec.split(",") if x.strip()]
+    if not ids:
+        raise ValidationError("--controls is empty; give sample ids or COLUMN=VALUE")
+    return ids

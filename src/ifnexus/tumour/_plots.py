@@ -29,9 +29,13 @@ __all__ = [
     "plot_score_heatmap",
 ]
 
+# ifn_state (acute, chronic, none, undetermined), then the names of ifn_class that differ
 STATE_COLOURS = {
-    "acute-competent": "#1b9e77",
+    "acute": "#1b9e77",
     "chronic": "#d95f02",
+    "none": "#e6ab02",
+    "undetermined": "#d9d9d9",
+    "acute-competent": "#66a61e",
     "ifn-deficient": "#7570b3",
     "NA": "#bdbdbd",
 }

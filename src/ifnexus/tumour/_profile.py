@@ -135,8 +135,10 @@ def profile_tumours(
     hemizygous: float = HEMIZYGOUS_LOG2,
     cluster_fraction: float = 0.5,
     silenced_z: float = -2.0,
-    chronic_z: float = 1.0,
-    chronic_margin: float = 1.0,
+    controls: list[str] | None = None,
+    min_effect: float = 1.0,
+    min_probability: float = 0.8,
+    min_coverage: float = 0.5,
 ) -> pd.DataFrame:
     """Profile every tumour: ESTIMATE purity, immune contexture, 9p21 status and IFN state.
 
@@ -159,16 +161,22 @@ def profile_tumours(
         ``counts``, ``tpm``, ``log`` or ``intensity``; detected when None (the choice and why is in
         ``expression_scale`` and ``.attrs``).
     reference
-        Expression of a reference cohort (genes x samples, same scale) for the IFN-state z scores;
-        default: the cohort itself.
+        Expression of baseline samples outside the cohort (genes x samples, same scale: untreated,
+        sham or IFN-free tissue): the IFN state is calibrated against them, and the CGAS/STING1
+        z scores are taken against them. Not together with ``controls``.
     cn_purity
         Purity for the copy-number calls: ``auto`` (clinical ``purity`` if given, else the ESTIMATE
         purity when the platform is Affymetrix, else none), ``clinical``, ``estimate``,
         ``estimate_ifnaware`` or ``none``.
     homozygous, hemizygous, cluster_fraction
         9p21 calling parameters (:func:`ifnexus.tumour.call_9p21`).
-    silenced_z, chronic_z, chronic_margin
-        IFN-state thresholds (:func:`ifnexus.tumour.call_ifn_state`).
+    silenced_z
+        CGAS or STING1 robust z at or below which the IFN capacity is ``deficient``.
+    controls
+        Expression sample ids that are baseline (untreated, sham); the IFN state is calibrated
+        against them. Default (and no ``reference``): a mixture model of the cohort.
+    min_effect, min_probability, min_coverage
+        IFN-state calibration (:func:`ifnexus.tumour.ifn_state_probabilities`).
 
     Returns
     -------
@@ -179,8 +187,11 @@ def profile_tumours(
         ``danaher_*`` scores, ``cytolytic_activity``, ``M1``, ``M2``, ``M1_M2_log2ratio``;
         ``ifna_score``, ``isgrs_score``, ``ifng_score``, ``CGAS_log2``, ``STING1_log2``; the 9p21
         columns of :func:`ifnexus.tumour.call_9p21` (``cdkn2a_status``, ``ifn_cluster_status``,
-        ...) and ``cn_purity_source``; ``ifn_state``, ``ifn_state_rule``, ``ifn_state_evidence``
-        and the z scores behind it; then the clinical columns. Expression columns are NaN for
+        ...) and ``cn_purity_source``; the IFN state (``ifn_state`` in ``acute``, ``chronic``,
+        ``none``, ``undetermined``; ``ifn_p_acute``, ``ifn_p_chronic``, ``ifn_p_none``,
+        ``ifn_state_reason``, the programme scores), ``ifn_capacity``, ``ifn_class`` and
+        ``ifn_state_evidence`` (:func:`ifnexus.tumour.call_ifn_state`); then the clinical
+        columns. Expression columns are NaN for
         tumours with copy number only and vice versa. ``.attrs`` records ``scale_reason``,
         ``n_common_genes``, ``platform``, ``cn_purity`` and the thresholds;
         ``.attrs["genes_9p21"]`` the per-gene calls. Orientation: the inputs are genes x samples
@@ -200,6 +211,7 @@ def profile_tumours(
     parts: list[pd.DataFrame] = []
     signals = None
     est = None
+    log2: pd.DataFrame | None = None
     if expression is not None:
         if expression.index.has_duplicates:
             dup = expression.index[expression.index.duplicated()].unique()[:5].tolist()
@@ -225,11 +237,15 @@ def profile_tumours(
         signals = ifn_signals(expression, log2)
         parts.append(expr_part.join(ctx).join(signals))
     ref_signals = None
+    ref_log2 = None
     if reference is not None:
         if expression is None:
             raise ValidationError("a reference cohort needs expression for the tumours too")
         # the reference is on the tumours' scale (given or detected above)
-        ref_signals = ifn_signals(reference, log2_expression(reference, scale))  # type: ignore[arg-type]
+        ref_log2 = log2_expression(reference, scale)  # type: ignore[arg-type]
+        ref_signals = ifn_signals(reference, ref_log2)
+    if controls is not None and expression is None:
+        raise ValidationError("controls name expression samples; give expression too")
     cn = None
     if segments is not None or gene_cn is not None:
         if segments is not None and "line" not in segments.columns:
@@ -266,12 +282,16 @@ def profile_tumours(
             )
         parts.append(cn)
     state = call_ifn_state(
-        signals,
+        log2,
+        signals=signals,
         copy_number=cn,
-        reference=ref_signals,
+        controls=controls,
+        reference=ref_log2,
+        reference_signals=ref_signals,
         silenced_z=silenced_z,
-        chronic_z=chronic_z,
-        chronic_margin=chronic_margin,
+        min_effect=min_effect,
+        min_probability=min_probability,
+        min_coverage=min_coverage,
     )
     parts.append(state)
     index = state.index
@@ -286,11 +306,16 @@ def profile_tumours(
         "homozygous_log2": homozygous,
         "hemizygous_log2": hemizygous,
         "cluster_fraction": cluster_fraction,
-        "silenced_z": silenced_z,
-        "chronic_z": chronic_z,
-        "chronic_margin": chronic_margin,
+        **state.attrs["thresholds"],
     }
-    attrs["ifn_state_reference"] = "reference cohort" if reference is not None else "this cohort"
+    attrs["ifn_calibration"] = state.attrs["ifn_calibration"]
+    attrs["ifn_state_reference"] = (
+        "reference samples"
+        if reference is not None
+        else f"{len(controls)} control samples"
+        if controls is not None
+        else "this cohort"
+    )
     attrs["platform"] = platform
     attrs["cn_purity"] = cn_purity
     out.attrs.update(attrs)

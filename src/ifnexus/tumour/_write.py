@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ifnexus._io import write_table, write_text
+from ifnexus._json import dumps
 from ifnexus._version import __version__
 from ifnexus.errors import ValidationError
 
@@ -40,7 +40,9 @@ def profile_run_record(
     dict
         ``ifnexus`` (version), ``inputs``, ``expression_scale``, ``scale_reason``, ``platform``,
         ``n_common_genes``, ``ifn_genes_removed_from_immune_signature``, ``ifn_state_reference``,
-        ``cn_purity``, ``thresholds``, ``n_tumours``, ``ifn_state_counts``, ``files``.
+        ``ifn_calibration`` (how the IFN state was calibrated: controls, reference, mixture or
+        cohort median; baseline mean and SD; gene coverage; constants), ``cn_purity``,
+        ``thresholds``, ``n_tumours``, ``ifn_state_counts``, ``ifn_class_counts``, ``files``.
     """
     a = profile.attrs
     keys = ("expression", "segments", "gene_cn", "build", "clinical", "reference")
@@ -55,10 +57,12 @@ def profile_run_record(
         "n_common_genes": a.get("n_common_genes"),
         "ifn_genes_removed_from_immune_signature": a.get("ifn_genes_removed"),
         "ifn_state_reference": a.get("ifn_state_reference"),
+        "ifn_calibration": a.get("ifn_calibration"),
         "cn_purity": a.get("cn_purity"),
         "thresholds": a.get("thresholds"),
         "n_tumours": len(profile),
-        "ifn_state_counts": profile["ifn_state"].value_counts(dropna=False).rename(str).to_dict(),
+        "ifn_state_counts": _counts(profile, "ifn_state"),
+        "ifn_class_counts": _counts(profile, "ifn_class"),
         "files": list(files or []),
     }
 
@@ -108,5 +112,12 @@ def write_tumour_profile(
     # paths relative to the folder, so the record is the same on every machine
     rel = [Path(f).relative_to(out).as_posix() for f in files]
     run = profile_run_record(profile, inputs=inputs, files=rel)
-    files.append(write_text(out / "run.json", json.dumps(run, indent=1, default=str) + "\n"))
+    files.append(write_text(out / "run.json", dumps(run) + "\n"))
     return files
+
+
+def _counts(profile: pd.DataFrame, col: str) -> dict[str, int] | None:
+    if col not in profile.columns:
+        return None
+    vc = profile[col].astype(object).where(profile[col].notna(), "NA").value_counts()
+    return {str(k): int(v) for k, v in vc.items()}
