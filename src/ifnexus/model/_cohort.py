@@ -156,10 +156,11 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     n = stop - start
     u = _draws(cfg.entropy, start, stop)
     q = _patients(cfg, u)
-    drive = Drive(cfg.interventions, p)
     t_first, t_last = sched.first_day, sched.last_day
-    t0 = min([t_first, *drive.breakpoints()]) if drive.breakpoints() else t_first
-    t0 = min(t0, t_first)
+    # time zero: the tumour is held at its sampled size until the first fraction, however
+    # early an intervention starts (Drive.growth)
+    drive = Drive(cfg.interventions, p, first_fraction=t_first)
+    t0 = min([t_first, *drive.breakpoints()])
     t_end = t_first + cfg.days
     probes = tuple(
         sorted(
@@ -224,7 +225,9 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         ln_thr = np.log(p["fail_ratio"] * q["n0"])
     zb = _state_at(sol, z0, t0, t_end, t_first)
     z4 = _state_at(sol, z0, t0, t_end, min(t_last + 28.0, t_end))
-    ifn_b = _ifn(zb, p, q, drive, t_first)
+    # the pre-treatment level: the steady state before any intervention or fraction (read at
+    # the first fraction it would include an agonist given that day, or one given weeks before)
+    ifn_b = signals(z0, p, q)["ifn"]
     ifn_4 = _ifn(z4, p, q, drive, min(t_last + 28.0, t_end))
     # one compiled pass over each patient's node series (rec: (n, n_t, [ln N, IFN-I]))
     # record_rows was given, so sol.rec is set

@@ -57,8 +57,12 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   (`f_fail N0` for gross disease, `N_det` after surgery).
 * **IFN dynamics** per tumour: peak of IFN-I, its time, time from the peak to half-decay
   (towards the pre-treatment level), and the level 4 weeks after the last fraction. Label:
-  `chronic` if the 4-week level is at least `theta_chronic`; else `acute` if the peak rises at
-  least `theta_acute` above the pre-treatment level; else `none`.
+  `chronic` if the 4-week level is at least `theta_chronic` (0.14 EC50: the sustained level
+  that holds U-STAT1 at `K_U`, a half-maximal IRDS programme); else `acute` if the peak rises
+  at least `theta_acute` (1 EC50: IFNAR signalling half-saturated) above the pre-treatment
+  level; else `none`. The pre-treatment level is the steady state before any intervention or
+  fraction, so a STING agonist given on the day of (or before) the first fraction counts
+  towards the burst, and 0.1 Gy (a rise of about 0.1-0.3 EC50) is not a burst.
 * `ifn_auc_30d`: IFN-I integrated over the 30 days from the first fraction;
   `cd8_fold_change_day7`: CD8+ density 7 days after the first fraction over an unirradiated
   twin (same tumour, same interventions, no radiation).
@@ -68,6 +72,15 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   integration is still not finite is flagged `numerical_failure` (outcomes NaN, left out of the
   summary, counted in `n_numerical_failure`, a warning logged) and does not abort the cohort;
   a chunk in which no tumour is finite is a `ConvergenceError` (the parameters are at fault).
+
+## Time zero
+
+Time is counted from the first fraction, and the sampled clonogen number `N_0` is the
+tumour's size at the first fraction whatever the interventions. An intervention dated before
+radiotherapy (`anti-pd1:day=-21`) starts the simulation earlier, but until the first fraction
+the clonogens are held at `N_0` (their growth, death into `D_1` and the Zaider-Minerbo
+integral are switched off, `g_{grow} = 0`) while the intervention acts on the signalling and
+immune states; so before-RT comparisons compare the same tumour.
 
 ## Solver
 

@@ -121,11 +121,12 @@ def _log(x):
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
+def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
     """Compute the forcing of the ``W`` tumours of a block: state rows ``zr``, forcing rows ``fr``.
 
     Same equations as ``_system.forcing``; ``imm`` is 1 in vivo and 0 in vitro (no carrying
-    capacity, host or immune layer). Also stores the QSS IFN-I level in row ``_IFR``.
+    capacity, host or immune layer); ``grow`` is 0 before the first fraction (clonogens held at
+    their sampled size). Also stores the QSS IFN-I level in row ``_IFR``.
     """
     p_Bh = P[_Bh]
     p_K = P[_K]
@@ -240,8 +241,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
             imm * p_kpdl * (p_lE * hE + p_lA * A + p_lR * buf[zr + _R * W + lane])
         )
         ifn_death = p_kA * A * G
-        buf[fr + _LNN * W + lane] = lam - p_d0 - kill - ifn_death
-        buf[fr + _D1 * W + lane] = ifn_death * N
+        buf[fr + _LNN * W + lane] = grow * (lam - p_d0 - kill - ifn_death)
+        buf[fr + _D1 * W + lane] = grow * ifn_death * N
         buf[fr + _D2 * W + lane] = p_kD * buf[zr + _D1 * W + lane]
         buf[fr + _D3 * W + lane] = p_kD * buf[zr + _D2 * W + lane]
         buf[fr + _D4 * W + lane] = p_kD * buf[zr + _D3 * W + lane]
@@ -254,7 +255,9 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
         buf[fr + _U * W + lane] = p_kU * s_r + p_kUD * buf[(_QR + _tstat1) * W + lane] * G
         buf[fr + _R * W + lane] = p_kR * hU
         n0 = buf[(_QR + _n0) * W + lane]
-        buf[fr + _ZM * W + lane] = lam * n0 / max(N, n0 * _ZM_FLOOR)  # N0/N <= exp(ZM_LN_CAP)
+        buf[fr + _ZM * W + lane] = (
+            grow * lam * n0 / max(N, n0 * _ZM_FLOOR)
+        )  # N0/N <= exp(ZM_LN_CAP)
         buf[fr + _AI * W + lane] = ifn
         buf[_IFR * W + lane] = ifn
 
@@ -263,23 +266,23 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, imm):
 # constants for the lane loop to vectorise, and four separate functions compile in a fraction of
 # the time that four copies inlined into the parallel kernel take.
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_u(buf, P, g, o, blk, jak, amp, imm):
-    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, imm)
+def _force_u(buf, P, g, o, blk, jak, amp, grow, imm):
+    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_a(buf, P, g, o, blk, jak, amp, imm):
-    _force(buf, _A, _FA, P, g, o, blk, jak, amp, imm)
+def _force_a(buf, P, g, o, blk, jak, amp, grow, imm):
+    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_b(buf, P, g, o, blk, jak, amp, imm):
-    _force(buf, _B, _FB, P, g, o, blk, jak, amp, imm)
+def _force_b(buf, P, g, o, blk, jak, amp, grow, imm):
+    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_c(buf, P, g, o, blk, jak, amp, imm):
-    _force(buf, _C, _FC, P, g, o, blk, jak, amp, imm)
+def _force_c(buf, P, g, o, blk, jak, amp, grow, imm):
+    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
@@ -352,7 +355,7 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_probe, dose_
                         if d > 0.0:
                             _fraction(buf, lane, d, P)
                 _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
-                       wins[kk, 1], wins[kk, 2], imm)  # fmt: skip
+                         wins[kk, 1], wins[kk, 2], wins[kk, 3], imm)  # fmt: skip
                 for lane in range(live[g]):
                     i = idx[g, lane]
                     for j in range(nr):
@@ -379,15 +382,16 @@ def _step(buf, co, P, lev, win, imm):
     blk = win[0]
     jak = win[1]
     amp = win[2]
+    grow = win[3]
     for i in range(NS * W):
         buf[_A + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FU + i]
-    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, imm)
+    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm)
     for i in range(NS * W):
         buf[_B + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FA + i]
-    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, imm)
+    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm)
     for i in range(NS * W):
         buf[_C + i] = co[_CE2 + i] * buf[_A + i] + co[_CQ + i] * (2.0 * buf[_FB + i] - buf[_FU + i])
-    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, imm)
+    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm)
     for i in range(NS * W):
         buf[_Z + i] = (
             co[_CE + i] * buf[_Z + i]
@@ -403,13 +407,13 @@ def broadcast_coefs(coefs: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(c[..., None], W, axis=-1).reshape(c.shape[0], -1))
 
 
-def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False):
+def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, grow=1.0):
     """Compute the forcing of one tumour with the compiled equations (``z`` and ``Q`` 1-D)."""
     buf = np.zeros(_ROWS * W)
     for s in range(NS):
         buf[_Z + s * W : _Z + (s + 1) * W] = z[s]
     for j in range(NQ):
         buf[(_QR + j) * W : (_QR + j + 1) * W] = Q[j]
-    _force_u(buf, P, float(g), float(o), float(blk), float(jak), float(amp),
+    _force_u(buf, P, float(g), float(o), float(blk), float(jak), float(amp), float(grow),
              0.0 if in_vitro else 1.0)  # fmt: skip
     return buf[_FU : _FU + NS * W : W].copy()

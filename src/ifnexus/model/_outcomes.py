@@ -23,10 +23,13 @@ residual disease).
 IFN labels (documented rules, thresholds in the parameter table):
 
 * ``chronic``: IFN-I 4 weeks after the last fraction is at least ``ifn_chronic_min``
-  (a sustained or tonic signal);
-* ``acute``: otherwise, if the peak rises at least ``ifn_acute_min`` above the pre-treatment
-  level (a burst that resolves);
+  (0.14 EC50: a sustained or tonic signal that holds the IRDS programme at least half on);
+* ``acute``: otherwise, if the peak rises at least ``ifn_acute_min`` (1 EC50: IFNAR
+  signalling at least half-saturated) above the pre-treatment level (a burst that resolves);
 * ``none``: neither.
+
+The pre-treatment level is the steady state before any intervention or fraction, so that a
+STING agonist given with (or before) the first fraction counts towards the burst.
 
 :func:`sample_failure` and :func:`ifn_summary` are the readable numpy specification over
 ``(n_t, n)`` arrays; :func:`scan_outcomes` computes the same quantities (and the minimum

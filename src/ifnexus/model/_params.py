@@ -712,10 +712,13 @@ PARAMETERS: tuple[Parameter, ...] = (
         "ifn_acute_min",
         "\\theta_{acute}",
         "EC50",
-        "IFN-I rise above baseline that counts as a burst (label rule)",
+        "IFN-I rise above the pre-treatment level that counts as a burst (label rule)",
         "outcome",
-        0.1,
-        "assumed: 10% of the IFNAR EC50",
+        1.0,
+        "derived: one IFNAR EC50 above baseline, the rise at which IFNAR-STAT1 signalling "
+        "(I/(1+I)) reaches half its maximum, the range where ISGs are induced (IFN-I is in "
+        "units of its EC50); smaller rises (0.1 Gy: median 0.3 EC50 in the patient setting) "
+        "are not a burst",
     ),
     _p(
         "ifn_chronic_min",
@@ -723,8 +726,10 @@ PARAMETERS: tuple[Parameter, ...] = (
         "EC50",
         "IFN-I level 4 weeks after the last fraction that counts as sustained (label rule)",
         "outcome",
-        0.1,
-        "assumed: 10% of the IFNAR EC50, a month after treatment",
+        0.14,
+        "derived: the sustained IFN-I at which steady-state U-STAT1 (k_U s / k_Ud) reaches "
+        "K_U, i.e. a half-maximal IRDS programme: s = K_U k_Ud / k_U = 0.12, I = s/(1-s) = "
+        "0.136 EC50 (Cheon et al. 2013: sustained low IFN-b raises U-ISGF3)",
     ),
     _p(
         "n_detect",

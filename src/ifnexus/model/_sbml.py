@@ -59,8 +59,8 @@ _ASSIGN = (
     ("ifn_death", "k_A * A * G"),
 )
 _RATES = {
-    "N": "(lam - d0 - kill - ifn_death) * N",
-    "D1": "ifn_death * N - k_D * D1",
+    "N": "grow * (lam - d0 - kill - ifn_death) * N",
+    "D1": "grow * ifn_death * N - k_D * D1",
     "D2": "k_D * (D1 - D2)",
     "D3": "k_D * (D2 - D3)",
     "D4": "k_D * (D3 - D4)",
@@ -75,7 +75,7 @@ _RATES = {
     "Eb": "IN_VIVO * k_Ed * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Eb",
     "Es": "IN_VIVO * k_ET * T * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Es",
     "L": "IN_VIVO * k_pdl * (l_E * Es / (1 + Es) + l_A * A + l_R * R) - k_pdl * L",
-    "Lam": "lam * q_n0 / N",
+    "Lam": "grow * lam * q_n0 / N",
     "Iauc": "ifn",
 }
 _FRACTION = (
@@ -169,6 +169,7 @@ def to_sbml(model: TumourModel) -> str:
     """
     p, q = model.p, model.q
     t0 = model.t0
+    first = float(model.schedule.first_day)
     z0 = model.initial_state()[:, 0].copy()
     z0[0] = np.exp(z0[0])
     params: list[tuple[str, float, bool]] = [(k, float(v), True) for k, v in p.items()]
@@ -176,7 +177,7 @@ def to_sbml(model: TumourModel) -> str:
     params.append(("IN_VIVO", 0.0 if model.in_vitro else 1.0, True))
     for name, v in zip(STATE_NAMES, z0, strict=True):
         params.append((_SYM[name], float(v), False))
-    names = [a for a, _ in _ASSIGN] + ["g_ag", "o_pd1", "blk", "jak", "amp"]
+    names = [a for a, _ in _ASSIGN] + ["g_ag", "o_pd1", "blk", "jak", "amp", "grow"]
     params += [(a, 0.0, False) for a in names]
     ivs = model.interventions
     ag = [(d - t0, iv.dose) for iv in ivs if iv.name == "sting-agonist" for d in iv.days]
@@ -193,6 +194,8 @@ def to_sbml(model: TumourModel) -> str:
         ("blk", _window(shifted, "ifnar-block")),
         ("jak", _window(shifted, "jak-inhibitor")),
         ("amp", _window(shifted, "ifn-amplifier")),
+        # time zero: clonogens held at their sampled number until the first fraction
+        ("grow", f"piecewise(0, lt(time, {first - t0!r}), 1)" if first > t0 else "1"),
     )
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',

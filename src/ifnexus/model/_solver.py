@@ -70,10 +70,23 @@ _IFN_AUC = IDX["ifn_auc"]  # its forcing is the IFN-I level
 
 
 class Drive:
-    """Time-dependent inputs of the interventions (the same for every patient of a cohort)."""
+    """Time-dependent inputs of the interventions (the same for every patient of a cohort).
 
-    def __init__(self, interventions: tuple[Intervention, ...], p: dict[str, float]):
+    ``first_fraction`` (day of the first fraction) switches on the time-zero rule: before it,
+    the clonogen number is held at its sampled value (:meth:`growth` is 0) while the
+    interventions act on the signalling and immune states, so that the tumour meets
+    radiotherapy at its sampled size whatever was given before (issue 15 item 1). ``None``
+    (the default for direct callers) lets the tumour evolve from the start.
+    """
+
+    def __init__(
+        self,
+        interventions: tuple[Intervention, ...],
+        p: dict[str, float],
+        first_fraction: float | None = None,
+    ):
         self.interventions = tuple(interventions)
+        self.first_fraction = None if first_fraction is None else float(first_fraction)
         ag = [(d, iv.dose) for iv in interventions if iv.name == "sting-agonist" for d in iv.days]
         pd = [(d, iv.dose) for iv in interventions if iv.name == "anti-pd1" for d in iv.days]
         self.ag = np.array(ag, dtype=float).reshape(-1, 2)
@@ -98,6 +111,11 @@ class Drive:
             if day <= t_ref + 1e-9:
                 s += dose * np.exp(-self.k_pd1 * (t - day))
         return g, s / (s + _PD1_K)
+
+    def growth(self, t_mid: float) -> float:
+        """1 where the clonogens evolve, 0 before the first fraction (tumour held at its size)."""
+        ff = self.first_fraction
+        return 0.0 if ff is not None and t_mid < ff else 1.0
 
     def window_factors(self, t_mid: float) -> tuple[float, float, float]:
         """``(block, jak, amp)`` inside the window containing ``t_mid``."""
@@ -152,6 +170,8 @@ def build_grid(
     jumps = {t for t, d in fr if d > 0} | {b for b in drive.breakpoints() if t0 <= b < t_end}
     t_late = max(jumps, default=t0) + late
     breaks = {t0, t_end, *[t for t, _ in fr], *jumps}
+    if drive.first_fraction is not None and t0 < drive.first_fraction < t_end:
+        breaks.add(drive.first_fraction)  # the growth switch of the time-zero rule
     breaks |= {b for b in (*probes, t_late) if t0 < b < t_end}
     breaks_sorted = sorted(breaks)
     pts = [t0]
@@ -214,7 +234,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
     step size (sizes equal to 1e-12 d share them). Both backends read them. Kept for the next
     chunk of the same cohort.
     """
-    key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1)
+    key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1,
+           drive.first_fraction)  # fmt: skip
     hit = _TABLES.get(key)
     if hit is not None:
         return hit
@@ -231,7 +252,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
         axis=1,
     )  # fmt: skip
     lev = np.zeros((hs.size, 3, 2))
-    wins = np.zeros((hs.size, 3))
+    wins = np.zeros((hs.size, 4))  # block, jak, amp, growth switch
+    wins[:, 3] = 1.0
     if drive.ag.size or drive.pd.size:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
             g, o = drive.levels(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
@@ -239,7 +261,9 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
             lev[k, :, 1] = o
     if drive.windows:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
-            wins[k] = drive.window_factors(ta + 0.5 * hk)
+            wins[k, :3] = drive.window_factors(ta + 0.5 * hk)
+    if drive.first_fraction is not None:
+        wins[:, 3] = np.where(tg[:-1] + 0.5 * hs < drive.first_fraction, 0.0, 1.0)
     if len(_TABLES) >= 8:
         _TABLES.clear()
     _TABLES[key] = (co, step_co.astype(np.int64).ravel(), lev, wins)
@@ -322,9 +346,9 @@ def integrate(
     for i in range(tg.size - 1):
         E, E2, Q, f1, f2, f3 = co[step_co[i], :, :, None]
         g, o = lev[i, :, 0], lev[i, :, 1]
-        blk, jak, amp = wins[i]
+        blk, jak, amp, grow = wins[i]
         args = (p, q)
-        kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro)
+        kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow)
         Fu = forcing(z, *args, g[0], o[0], **kw)
         if ifn_slot and rec is not None:  # ifn_slot implies rec
             rec[:, i, ifn_slot[0]] = Fu[_IFN_AUC]
@@ -338,9 +362,9 @@ def integrate(
         jumps(i + 1)
     if ifn_slot and rec is not None:  # the last node takes the drive at the end of its step
         g, o = lev[-1, 2]
-        blk, jak, amp = wins[-1]
+        blk, jak, amp, grow = wins[-1]
         rec[:, -1, ifn_slot[0]] = forcing(
-            z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro
+            z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow
         )[_IFN_AUC]
     if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
@@ -417,7 +441,8 @@ def solve_reference(
     y = np.array(z0[:, :1], dtype=float)
     y[0] = np.exp(y[0])
     fr = {float(t): float(d) for t, d in zip(schedule.days, schedule.doses, strict=False) if d > 0}
-    breaks = sorted({t0, t_end, *fr, *[b for b in drive.breakpoints() if t0 < b < t_end]})
+    ff = [drive.first_fraction] if drive.first_fraction is not None else []
+    breaks = sorted({t0, t_end, *fr, *[b for b in (*drive.breakpoints(), *ff) if t0 < b < t_end]})
     t_eval = np.asarray(t_eval, dtype=float)
     out = np.full((t_eval.size, N_STATES), np.nan)
 
@@ -437,13 +462,13 @@ def solve_reference(
     y = jump(t0, y)
     for a, b in zip(breaks[:-1], breaks[1:], strict=False):
         blk, jak, amp = drive.window_factors(0.5 * (a + b))
+        grow = drive.growth(0.5 * (a + b))
 
-        def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp):
+        def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow):
             w = to_log(v)
             g, o = drive.levels(a, np.array([t]))
-            F = forcing(
-                w, p, q1, float(g[0]), float(o[0]), block=blk, jak=jak, amp=amp, in_vitro=in_vitro
-            )
+            F = forcing(w, p, q1, float(g[0]), float(o[0]), block=blk, jak=jak, amp=amp,
+                        in_vitro=in_vitro, grow=grow)  # fmt: skip
             dv = F - c[:, None] * w
             dv[0] = F[0] * v.reshape(N_STATES, -1)[0]
             return dv.ravel()

@@ -135,8 +135,14 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
         "y = \\frac{e\\, E_s (1 + m_A A)(1 - \\theta_S R)}{\\kappa_{max}(1 + L (1 - o(t)))(1 + (B/B_h)^{2/3})},"
         "\\quad \\kappa = \\kappa_{max}\\, y / (1 + y)",
     ),
-    ("viable clonogens", "\\dot N = (\\lambda - \\delta_0 - \\kappa - k_A A G)\\, N"),
-    ("doomed cells", "\\dot D_1 = k_A A G N - k_D D_1,\\quad \\dot D_i = k_D (D_{i-1} - D_i)"),
+    (
+        "viable clonogens (time zero: \\gamma = 0 before the first fraction, 1 after)",
+        "\\dot N = \\gamma(t)\\,(\\lambda - \\delta_0 - \\kappa - k_A A G)\\, N",
+    ),
+    (
+        "doomed cells",
+        "\\dot D_1 = \\gamma k_A A G N - k_D D_1,\\quad \\dot D_i = k_D (D_{i-1} - D_i)",
+    ),
     ("micronucleus precursors", "\\dot M = -k_{mit} M"),
     ("cytosolic DNA", "\\dot S = k_{mit} M - (k_S + k_{TX} X) S"),
     ("TREX1", "\\dot X = k_{XA} A - k_{Xd} X"),
@@ -152,7 +158,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("bystander CD8+", "\\dot E_b = h_T \\tau k_{Ed} (1 + c_X A) - k_{Ed} E_b"),
     ("effector CD8+", "\\dot E_s = h_T \\tau k_{ET} T (1 + c_X A) - k_{Ed} E_s"),
     ("PD-L1/exhaustion", "\\dot L = k_{pdl} (l_E E_s/(1+E_s) + l_A A + l_R R - L)"),
-    ("Zaider-Minerbo integral", "\\dot \\Lambda = \\lambda N_0 / N"),
+    ("Zaider-Minerbo integral", "\\dot \\Lambda = \\gamma \\lambda N_0 / N"),
     ("IFN-I exposure", "\\dot A_I = I"),
     (
         "fraction of dose d at t_k",
@@ -282,6 +288,7 @@ def forcing(
     jak: float,
     amp: float,
     in_vitro: bool = False,
+    grow: float = 1.0,
 ) -> np.ndarray:
     """Nonlinear forcing ``F`` with ``dz/dt = -c z + F`` (``c`` from :func:`decay_rates`).
 
@@ -299,6 +306,10 @@ def forcing(
         Window factors of ifnar-block, jak-inhibitor and ifn-amplifier.
     in_vitro
         Tumour cells in a dish: no carrying capacity, host or immune layer.
+    grow
+        1 once radiotherapy has started; 0 before the first fraction, where the clonogens
+        (``ln N``, their death into ``D_1`` and the Zaider-Minerbo integral) are held at the
+        sampled size while interventions act on the other states (the time-zero rule).
     """
     v = signals(z, p, q, g, o, block, jak, amp, in_vitro)
     out = np.empty_like(z)
@@ -320,8 +331,8 @@ def forcing(
         out[14] = p["k_ET"] * z[12] * infl
         Es = z[14]
         out[15] = p["k_pdl"] * (p["l_E"] * Es / (1.0 + Es) + p["l_A"] * A + p["l_R"] * z[10])
-    out[0] = v["lam"] - p["d0"] - kill - ifn_death
-    out[1] = ifn_death * N
+    out[0] = grow * (v["lam"] - p["d0"] - kill - ifn_death)
+    out[1] = grow * ifn_death * N
     out[2] = kD * z[1]
     out[3] = kD * z[2]
     out[4] = kD * z[3]
@@ -332,7 +343,7 @@ def forcing(
     out[9] = p["k_U"] * s_r + (p["k_UD"] * q["t_stat1"]) * G
     u2 = z[9] * z[9]
     out[10] = p["k_R"] * u2 / (p["K_U"] ** 2 + u2)
-    out[16] = v["lam"] * np.exp(np.minimum(np.log(q["n0"]) - z[0], ZM_LN_CAP))
+    out[16] = grow * v["lam"] * np.exp(np.minimum(np.log(q["n0"]) - z[0], ZM_LN_CAP))
     out[17] = v["ifn"]
     return out
 

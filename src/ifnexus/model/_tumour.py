@@ -40,7 +40,9 @@ class TumourModel:
     """One tumour under one schedule: scalar parameters ``p`` and tumour/host factors ``q``.
 
     Build it with :func:`tumour_model`. Times are days from the first fraction; the simulation
-    starts at ``t0`` (earlier when an intervention starts before radiotherapy).
+    starts at ``t0`` (earlier when an intervention starts before radiotherapy: from ``t0`` to
+    the first fraction the clonogens are held at their sampled number while the intervention
+    acts on the signalling and immune states, so the tumour meets radiotherapy at its size).
 
     Parameters
     ----------
@@ -75,7 +77,7 @@ class TumourModel:
     @property
     def drive(self) -> Drive:
         """Time-dependent intervention inputs."""
-        return Drive(self.interventions, self.p)
+        return Drive(self.interventions, self.p, first_fraction=self.schedule.first_day)
 
     @property
     def t0(self) -> float:
