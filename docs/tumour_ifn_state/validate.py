@@ -39,6 +39,7 @@ def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
 
 
 def run() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Call every dataset both ways; return the summary per dataset and the per-sample calls."""
     samples = pd.read_csv(DATA / "samples.tsv", sep="\t")
     rows, calls = [], []
     for ds in DATASETS:
@@ -79,6 +80,7 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def figure(calls: pd.DataFrame) -> Path:
+    """Draw acute-only vs ISG.RS change per sample (controls calibration), one panel a dataset."""
     c = calls[calls["calibration"] == "controls"]
     fig = new_figure((12, 3.4))
     axes = fig.subplots(1, len(DATASETS), sharey=False)
@@ -105,6 +107,7 @@ def figure(calls: pd.DataFrame) -> Path:
 
 
 def markdown(summary: pd.DataFrame) -> str:
+    """Return the summary as the markdown table of docs/tumour.md."""
     head = ("| dataset | split | calibration | IFN-a/b n | untreated n | AUROC | IFN-a/b called acute "
             "| called chronic | untreated called none | untreated called acute | other stimuli |")  # fmt: skip
     lines = [head, "|" + "---|" * 11]
@@ -121,6 +124,7 @@ def markdown(summary: pd.DataFrame) -> str:
 
 
 def main() -> None:
+    """Write the tables and the figure, and refresh the table in docs/tumour.md."""
     summary, calls = run()
     summary.to_csv(OUT / "summary.csv", index=False, float_format="%.4f")
     keep = ["dataset", "split", "calibration", "sample", "stimulus", "expected", "ifn_activity",
@@ -131,7 +135,9 @@ def main() -> None:
     doc = ROOT / "docs" / "tumour.md"
     text = doc.read_text()
     block = f"<!-- ifn-state-validation:start -->\n{markdown(summary)}\n<!-- ifn-state-validation:end -->"
-    pat = re.compile(r"<!-- ifn-state-validation:start -->.*?<!-- ifn-state-validation:end -->", re.S)
+    pat = re.compile(
+        r"<!-- ifn-state-validation:start -->.*?<!-- ifn-state-validation:end -->", re.S
+    )
     if pat.search(text):
         doc.write_text(pat.sub(lambda _: block, text))
     print(markdown(summary))

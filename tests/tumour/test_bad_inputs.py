@@ -292,8 +292,8 @@ def test_clinical_purity_read_as_fractions(tmp_path: Path):
 
 THRESHOLDS = [
     ("--silenced-z", "nan"),
-    ("--chronic-z", "inf"),
-    ("--chronic-margin", "nan"),
+    ("--min-effect", "inf"),
+    ("--min-probability", "nan"),
     ("--homozygous", "nan"),
     ("--hemizygous", "inf"),
     ("--cluster-fraction", "nan"),

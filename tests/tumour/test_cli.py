@@ -26,7 +26,12 @@ REQUIRED = [
     "ifn_cluster_status",
     "ifn_codeleted_with_cdkn2a",
     "ifn_state",
-    "ifn_state_rule",
+    "ifn_p_acute",
+    "ifn_p_chronic",
+    "ifn_p_none",
+    "ifn_state_reason",
+    "ifn_capacity",
+    "ifn_class",
     "ifn_state_evidence",
 ]
 
@@ -75,7 +80,7 @@ def test_profile_writes_everything(tmp_path, shared, capsys):
     assert all(c in tum.columns for c in REQUIRED)
     for col in ("StromalScore", "ImmuneScore", "ESTIMATEScore", "TumorPurity"):
         np.testing.assert_allclose(tum.loc[ref.index, col], ref[col], rtol=1e-6)
-    assert tum.loc["s516", "ifn_state"] == "ifn-deficient"
+    assert tum.loc["s516", "ifn_class"] == "ifn-deficient"
     assert tum.loc["s516", "cdkn2a_status"] == "homozygous"
     for f in ("genes_9p21.csv", "score_heatmap.png", "purity_by_ifn_state.png"):
         assert (out / f).stat().st_size > 0
@@ -119,7 +124,7 @@ def test_gene_level_cli(tmp_path):
     assert main(["tumour", "profile", "--gene-cn", str(p), "--out", str(out)]) == 0
     tum = pd.read_csv(out / "tumours.csv", index_col=0)
     assert (
-        tum.loc["t1", "ifn_state"] == "ifn-deficient"
+        tum.loc["t1", "ifn_class"] == "ifn-deficient"
         and tum.loc["t2", "ifn_cluster_status"] == "hemizygous"
     )
     assert tum.loc["t1", "cn_source"] == "gene-level gistic"

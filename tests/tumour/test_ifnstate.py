@@ -143,10 +143,15 @@ def test_capacity_and_class():
         index=["s20", "cn_only"],
     )  # fmt: skip
     res = call_ifn_state(x, signals=sig, copy_number=cn, controls=list(truth.index[1:7]))
-    assert res.loc["s0", "ifn_capacity"] == "deficient" and "CGAS" in res.loc["s0", "ifn_capacity_rule"]
+    assert (
+        res.loc["s0", "ifn_capacity"] == "deficient"
+        and "CGAS" in res.loc["s0", "ifn_capacity_rule"]
+    )
     assert res.loc["s0", "ifn_class"] == "ifn-deficient"
     assert res.loc["s13", "ifn_state"] == "acute" and res.loc["s13", "ifn_class"] == "ifn-deficient"
-    assert res.loc["s20", "ifn_state"] == "chronic" and res.loc["s20", "ifn_class"] == "ifn-deficient"
+    assert (
+        res.loc["s20", "ifn_state"] == "chronic" and res.loc["s20", "ifn_class"] == "ifn-deficient"
+    )
     assert "IFN cluster homozygous (16/16" in res.loc["s20", "ifn_state_evidence"]
     assert res.loc["s21", "ifn_class"] == "chronic" and res.loc["s21", "ifn_capacity"] == "intact"
     assert res.loc["s14", "ifn_class"] == "acute-competent"

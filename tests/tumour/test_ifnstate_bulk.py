@@ -62,7 +62,7 @@ def test_profile_tumours_with_a_reference_cohort():
     """profile_tumours(reference=...): the untreated samples as an outside reference."""
     expr, info = _load("jankowski_hppt")
     ctrl = info.index[info["stimulus"].isin(UNTREATED)].tolist()
-    lin = 2.0 ** expr - 1.0  # back to CPM: the profile logs it again (log2(x + 1))
+    lin = 2.0**expr - 1.0  # back to CPM: the profile logs it again (log2(x + 1))
     # ESTIMATE needs its signature genes: random filler rows (the IFN genes are untouched)
     from ifnexus.genesets import estimate_common_genes, get_set
 

@@ -344,8 +344,9 @@ def ifn_state_probabilities(
     for name, v, lo, hi in (("min_effect", min_effect, 0.0, np.inf),
                             ("min_probability", min_probability, 0.5, 1.0),
                             ("min_coverage", min_coverage, 0.0, 1.0)):  # fmt: skip
-        if not (np.isfinite(float(v)) or hi == np.inf) or not lo < float(v) <= hi:
-            raise ValidationError(f"{name} must be in ({lo:g}, {hi:g}], got {v!r}")
+        if not np.isfinite(float(v)) or not lo < float(v) <= hi:
+            rng = f"({lo:g}, {hi:g}]" if np.isfinite(hi) else f"a finite number > {lo:g}"
+            raise ValidationError(f"{name} must be {rng}, got {v!r}")
     if controls is not None and reference is not None:
         raise ValidationError("give baseline samples as controls or as a reference, not both")
     samples = [str(s) for s in log2expr.columns]
