@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -133,8 +134,32 @@ def _rate(df: pd.DataFrame) -> str:
     )
 
 
-def build(doc: Path = DOC, assets: Path = ASSETS) -> pd.DataFrame:
-    """Run the panel, write the report, table and figure; return the per-entry table."""
+def _model_state() -> str:
+    """The commit the model was run at, and whether ``src/ifnexus/model`` had local edits."""
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "src/ifnexus/model")
+    return f"commit `{head}`" + (
+        " with uncommitted changes in `src/ifnexus/model`" if dirty else ""
+    )
+
+
+def build(
+    doc: Path = DOC, assets: Path = ASSETS, extra_seeds: tuple[int, ...] = (1, 2)
+) -> pd.DataFrame:
+    """Run the panel, write the report, table and figure; return the per-entry table.
+
+    ``extra_seeds``: the panel is re-run with these seeds to show which statuses depend on
+    the draw of the cohort (the tests and the rates use the panel's own seed).
+    """
     from ifnexus._io import write_table, write_text
 
     panel = _runner()
@@ -143,6 +168,10 @@ def build(doc: Path = DOC, assets: Path = ASSETS) -> pd.DataFrame:
     t_cpu, t_wall = time.process_time(), time.perf_counter()
     results = [panel.run_entry(e, meta) for e in entries]
     cpu, wall = time.process_time() - t_cpu, time.perf_counter() - t_wall
+    by_seed = {
+        seed: {e["id"]: panel.run_entry(e, {**meta, "seed": seed}).status for e in entries}
+        for seed in extra_seeds
+    }
 
     rows = []
     for r in results:
@@ -166,6 +195,7 @@ def build(doc: Path = DOC, assets: Path = ASSETS) -> pd.DataFrame:
                 "kind": "" if k is None else k["kind"],
                 "missing": "" if k is None else k["reason"],
                 "recorded": expected == r.status,
+                "other_seeds": "/".join(by_seed[seed][e["id"]] for seed in extra_seeds),
                 "source_checked": e["source_checked"],
             }
         )
@@ -215,9 +245,29 @@ def build(doc: Path = DOC, assets: Path = ASSETS) -> pd.DataFrame:
         "intervention, genotype or disease extent it does not have) and counts as a "
         "disagreement in the rate.",
         "",
-        f"Run time of the whole panel: {cpu:.1f} s CPU ({wall:.1f} s wall) on this machine.",
+        f"Model: {_model_state()}. Run time of the whole panel: {cpu:.1f} s CPU "
+        f"({wall:.1f} s wall) on this machine.",
         "",
     ]
+    if extra_seeds:
+        flips = [
+            f"`{i}` ({s} with seed {meta['seed']}; {o} with seeds "
+            f"{'/'.join(str(x) for x in extra_seeds)})"
+            for i, s, o in zip(df["id"], df["status"], df["other_seeds"], strict=True)
+            if any(t != s for t in o.split("/"))
+        ]
+        lines += [
+            f"Seed dependence: the panel was re-run with seeds "
+            f"{', '.join(str(x) for x in extra_seeds)}; "
+            + (
+                f"{len(flips)} {'entry changes' if len(flips) == 1 else 'entries change'} status: "
+                + "; ".join(flips)
+                + "."
+                if flips
+                else "no entry changes status."
+            ),
+            "",
+        ]
     stale = df[~df["recorded"]]
     if len(stale):
         lines += [
