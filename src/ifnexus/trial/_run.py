@@ -1,0 +1,297 @@
+"""Run a virtual trial: every arm on the same virtual patients, compared against a reference arm.
+
+Common random numbers: each arm is one :func:`ifnexus.model.simulate_cohort` call with the
+design's seed, so patient ``i`` has the same drawn traits (radiosensitivity, clonogens, IFN
+state, T-cell infiltration) and the same random numbers for failure in every arm; the ages,
+sexes and background deaths come from a second stream of the same seed and are also shared.
+Differences between arms are therefore the treatment's.
+
+Statistics (all from maintained code: scipy's ``binomtest`` for the Wilson intervals and the
+exact McNemar test, :mod:`ifnexus.outcome` for Kaplan-Meier, Aalen-Johansen cumulative incidence and Cox):
+
+* local control at the endpoint time in the model's world without deaths (``net``), with a
+  Wilson interval for sampling; per IFN state likewise;
+* the paired difference against the reference arm (patients are paired by construction):
+  exact McNemar test on the discordant pairs and a paired bootstrap interval (multinomial
+  resampling of the four concordance cells, seeded);
+* with background deaths from the life table as a competing event: Kaplan-Meier local control
+  (deaths censored), cumulative incidence of local failure and of death, and the cause-specific
+  Cox hazard ratio of local failure against the reference. The Cox interval treats the arms as
+  independent samples; since they share patients it is conservative.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._runoptions import RunOptions
+from ifnexus.errors import ConvergenceError, InputFormatError, ValidationError
+from ifnexus.trial._design import DAYS_PER_YEAR, IFN_STATES, TrialDesign
+
+__all__ = ["ifn_mix_parameters", "run_trial"]
+
+log = logging.getLogger(__name__)
+
+#: bootstrap resamples of the paired difference
+N_BOOT = 4000
+#: times (years) of the reported curves: every month
+CURVE_STEP_YEARS = 1.0 / 12.0
+
+
+def ifn_mix_parameters(
+    mix: Mapping[str, float], params: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Model population parameters that give an IFN-state mix (and keep the other overrides).
+
+    The model draws 9p21/IFN-cluster loss (``p_cluster``) and STING silencing
+    (``p_sting_silenced``) independently, either making a tumour ``ifn-deficient``, and a
+    chronic-IFN baseline (``p_chronic``) that makes a competent tumour ``chronic``. Both loss
+    probabilities are scaled by one factor (keeping their ratio) so that
+    ``1 - (1 - p_cluster)(1 - p_sting_silenced)`` equals the deficient fraction, and
+    ``p_chronic = chronic / (1 - deficient)``.
+
+    Parameters
+    ----------
+    mix
+        Fractions of ``acute-competent``, ``chronic`` and ``ifn-deficient`` (summing to 1).
+    params
+        Other model parameter overrides (the loss probabilities are taken from them when set).
+
+    Returns
+    -------
+    dict
+        ``params`` with ``p_cluster``, ``p_sting_silenced`` and ``p_chronic`` set.
+    """
+    from ifnexus.model import parameters
+
+    bad = [k for k in mix if k not in IFN_STATES]
+    if bad:
+        raise ValidationError(f"unknown IFN state {bad[0]!r}; accepted: {', '.join(IFN_STATES)}")
+    vals = {k: float(mix.get(k, 0.0)) for k in IFN_STATES}
+    if any(v < 0 or v > 1 for v in vals.values()) or abs(sum(vals.values()) - 1) > 1e-6:
+        raise ValidationError(f"ifn_mix fractions must be in [0, 1] and sum to 1, got {vals}")
+    p = parameters("patient", **dict(params or {}))
+    a, b = p["p_cluster"], p["p_sting_silenced"]
+    d, c = vals["ifn-deficient"], vals["chronic"]
+    if a + b == 0:
+        a_new, b_new = d, 0.0
+    elif a * b == 0:
+        a_new, b_new = (d, 0.0) if a > 0 else (0.0, d)
+    else:
+        s = ((a + b) - math.sqrt(max((a + b) ** 2 - 4 * a * b * d, 0.0))) / (2 * a * b)
+        a_new, b_new = min(s * a, 1.0), min(s * b, 1.0)
+    out = dict(params or {})
+    out.update(p_cluster=a_new, p_sting_silenced=b_new,
+               p_chronic=0.0 if d >= 1 else min(c / (1 - d), 1.0))  # fmt: skip
+    return out
+
+
+def _read_patient_table(path: str) -> pd.DataFrame:
+    p = Path(path)
+    sep = (
+        "\t"
+        if p.suffix.lower() in {".tsv", ".txt"} or p.name.endswith((".tsv.gz", ".txt.gz"))
+        else ","
+    )
+    try:
+        df = pd.read_csv(p, sep=sep)
+    except FileNotFoundError:
+        raise InputFormatError(f"[population] patient_table {p} does not exist") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFormatError(f"[population] patient_table {p}: cannot be read ({exc})") from None
+    if "ifn_state" not in df.columns:
+        raise InputFormatError(
+            f"[population] patient_table {p}: no 'ifn_state' column (the table of "
+            f"'ifnexus tumour profile'); columns: {list(df.columns)}"
+        )
+    states = df["ifn_state"].dropna().astype(str)
+    bad = sorted(set(states) - set(IFN_STATES))
+    if bad:
+        line = int(np.flatnonzero(df["ifn_state"].astype(str).isin(bad).to_numpy())[0]) + 2
+        raise InputFormatError(
+            f"[population] patient_table {p}, line {line}, column 'ifn_state': unknown state "
+            f"{bad[0]!r}; accepted: {', '.join(IFN_STATES)} (or empty)"
+        )
+    if states.empty:
+        raise InputFormatError(f"[population] patient_table {p}: no called ifn_state")
+    return df
+
+
+def _population_draws(design: TrialDesign, table: pd.DataFrame | None, n: int, entropy: int):
+    """Ages, sexes and death draws shared by every arm (a stream of its own from the seed)."""
+    from scipy.stats import truncnorm
+
+    pop = design.population
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x74726961])))
+    u = gen.random((n, 3))
+    ages = None
+    if table is not None and "age" in table.columns:
+        a = pd.to_numeric(table["age"], errors="coerce").to_numpy(float)
+        a = a[np.isfinite(a) & (a >= 0) & (a < 120)]
+        if a.size:
+            ages = np.sort(a)[np.minimum((u[:, 0] * a.size).astype(int), a.size - 1)]
+    if ages is None:
+        if pop.age_sd == 0:
+            ages = np.clip(np.full(n, pop.age_mean), pop.age_min, pop.age_max)
+        else:
+            lo = (pop.age_min - pop.age_mean) / pop.age_sd
+            hi = (pop.age_max - pop.age_mean) / pop.age_sd
+            ages = truncnorm.ppf(u[:, 0], lo, hi, loc=pop.age_mean, scale=pop.age_sd)
+    male = u[:, 1] < pop.male_fraction
+    return np.asarray(ages, float), male, u[:, 2]
+
+
+def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
+    """Simulate every arm of ``design`` on the same virtual patients and compare them.
+
+    Parameters
+    ----------
+    design
+        The trial (:func:`ifnexus.trial.read_design` or :func:`design_from_dict`).
+    options
+        How the model runs (threads, chunk size); results do not depend on it.
+
+    Returns
+    -------
+    TrialResult
+        Per-patient outcomes, per-arm and per-IFN-state local control, comparisons with the
+        reference arm, curves, normal-tissue doses and (with a ``[power]`` table) the sample
+        size.
+
+    Raises
+    ------
+    ValidationError
+        A design the model refuses (e.g. a schedule longer than the follow-up).
+    InputFormatError
+        An unreadable patient table or DVH.
+    """
+    from ifnexus._rng import seed_entropy
+    from ifnexus.model import simulate_cohort
+    from ifnexus.study._cohort import true_ifn_state
+    from ifnexus.trial._lifetable import death_times
+    from ifnexus.trial._result import TrialResult
+
+    pop = design.population
+    table = _read_patient_table(pop.patient_table) if pop.patient_table else None
+    mix = pop.ifn_mix
+    if table is not None:
+        counts = table["ifn_state"].dropna().astype(str).value_counts()
+        mix = {s: float(counts.get(s, 0)) / float(counts.sum()) for s in IFN_STATES}
+    params = ifn_mix_parameters(mix, pop.params) if mix is not None else dict(pop.params)
+    n = design.patients_per_arm
+    days = design.followup_years * DAYS_PER_YEAR
+    entropy = seed_entropy(design.seed)
+    ages, male, u_death = _population_draws(design, table, n, entropy)
+    death = death_times(ages, male, u_death)  # years from the first fraction
+    t_end = design.endpoint.local_control_years
+    frames = []
+    for arm in design.arms:
+        log.info("trial arm %r: %d patients", arm.name, n)
+        res = simulate_cohort(
+            arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
+            interventions=list(arm.interventions), days=days, rng=entropy, params=params or None,
+            options=options,
+        )  # fmt: skip
+        p = res.patients
+        ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
+        fu = p["followup"].to_numpy(float) / DAYS_PER_YEAR
+        end = np.full(n, design.followup_years)
+        fail_seen = np.isfinite(ttf) & (ttf <= death) & (ttf <= end)
+        death_seen = ~fail_seen & (death <= end)
+        time = np.where(fail_seen, ttf, np.where(death_seen, death, end))
+        ok = (
+            ~p["numerical_failure"].to_numpy(bool) if "numerical_failure" in p else np.ones(n, bool)
+        )
+        frames.append(pd.DataFrame({
+            "arm": arm.name, "patient": p["patient"].to_numpy(), "ifn_state": true_ifn_state(p),
+            "ifn_label": p["ifn_label"].to_numpy(), "age": ages, "male": male,
+            "eqd2_tumour": p["eqd2"].to_numpy(float),
+            "time_to_failure": ttf, "time_to_death": death, "model_followup": fu,
+            "time": np.maximum(time, 1e-9), "event": np.where(fail_seen, 1, np.where(death_seen, 2, 0)),
+            "local_control_net": ~(np.isfinite(ttf) & (ttf <= t_end)),
+            "numerical_failure": ~ok,
+        }))  # fmt: skip
+    patients = pd.concat(frames, ignore_index=True)
+    result = TrialResult(design=design, patients=patients, model_params=params)
+    result.compute()
+    return result
+
+
+def paired_difference(
+    arm: np.ndarray, ref: np.ndarray, *, rng: np.random.Generator, n_boot: int = N_BOOT
+) -> dict[str, float]:
+    """Paired difference of two binary outcomes on the same patients.
+
+    Parameters
+    ----------
+    arm, ref
+        Boolean outcomes (True = controlled) of the same patients under the arm and the
+        reference.
+    rng
+        The bootstrap generator.
+    n_boot
+        Resamples.
+
+    Returns
+    -------
+    dict
+        ``difference`` (arm minus reference), ``ci_lower``/``ci_upper`` (2.5 and 97.5
+        percentiles of the paired bootstrap), ``mcnemar_p`` (exact), ``n_arm_only`` and
+        ``n_reference_only`` (the discordant pairs).
+    """
+    from scipy.stats import binomtest
+
+    a = np.asarray(arm, bool)
+    r = np.asarray(ref, bool)
+    n = a.size
+    if n == 0:
+        return {"difference": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
+                "mcnemar_p": math.nan, "n_arm_only": 0, "n_reference_only": 0}  # fmt: skip
+    cells = np.array([(a & r).sum(), (a & ~r).sum(), (~a & r).sum(), (~a & ~r).sum()], float)
+    draws = rng.multinomial(n, cells / n, size=n_boot)
+    diffs = (draws[:, 1] - draws[:, 2]) / n
+    b, c = int(cells[1]), int(cells[2])
+    # exact McNemar: the discordant pairs are binomial(b + c, 1/2) under no difference
+    p = 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5).pvalue)
+    return {
+        "difference": (b - c) / n, "ci_lower": float(np.quantile(diffs, 0.025)),
+        "ci_upper": float(np.quantile(diffs, 0.975)), "mcnemar_p": p,
+        "n_arm_only": b, "n_reference_only": c,
+    }  # fmt: skip
+
+
+def cox_hazard_ratio(df: pd.DataFrame) -> dict[str, float]:
+    """Cause-specific Cox hazard ratio of local failure, experimental (1) vs reference (0).
+
+    Parameters
+    ----------
+    df
+        Columns ``time``, ``event`` (1 local failure, 2 death, 0 censored) and ``experimental``.
+
+    Returns
+    -------
+    dict
+        ``hr``, ``hr_lower``, ``hr_upper`` (95%), ``p_value``; NaN when the model cannot be fitted
+        (e.g. no local failure in either arm).
+    """
+    from ifnexus.outcome import CoxModel
+
+    nan = {"hr": math.nan, "hr_lower": math.nan, "hr_upper": math.nan, "p_value": math.nan}
+    if not (df["event"] == 1).any():
+        return nan
+    try:
+        fit = CoxModel().fit(df[["time", "event", "experimental"]], "time", "event",
+                             covariates=["experimental"], cause=1)  # fmt: skip
+    except (ConvergenceError, ValidationError) as exc:
+        log.warning("Cox model not fitted: %s", exc)
+        return nan
+    s = fit.summary.loc["experimental"]
+    return {"hr": float(s["exp_coef"]), "hr_lower": float(s["lower"]),
+            "hr_upper": float(s["upper"]), "p_value": float(s["p"])}  # fmt: skip
