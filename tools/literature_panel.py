@@ -219,7 +219,8 @@ def build(
         "in every arm, so arms differ only by what the experiment changes).",
         "",
         "**The split was fixed before the model was run on any entry** (commit "
-        "`d859c00`, `panel.toml` alone): `calibration` = results the current parameters were "
+        "`d859c00` for the first 36 entries and `00c3020` for the 7 of batch 2, each "
+        "committing `panel.toml` alone): `calibration` = results the current parameters were "
         "tuned to (the sources in `src/ifnexus/model/_params.py`, `tests/model/test_calibration.py` "
         "and the shared design's list of targets); `validation` = everything else, never to be "
         "used to tune a parameter. Entries the model gets wrong are recorded afterwards, with what "

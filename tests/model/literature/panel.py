@@ -29,6 +29,10 @@ SUMMARY_READOUTS = ("rmst", "median_ttf", "fail_within_365")
 _ARM_KEYS = {"schedule", "schedule_pulses", "genotype", "host", "interventions", "params"}
 
 
+class NotExpressible(Exception):
+    """The model has no output for the quantity a published result is about."""
+
+
 def load_panel(path: Path = PANEL) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return ``(meta, entries)`` of the panel file."""
     with open(path, "rb") as fh:
@@ -158,6 +162,8 @@ def run_arm(entry: dict[str, Any], meta: dict[str, Any], name: str) -> dict[str,
     ------
     ifnexus.errors.IfnexusError
         The model cannot express the arm (unknown intervention, genotype, disease, ...).
+    NotExpressible
+        The model has no output for the readout.
     """
     import ifnexus.model as m
 
@@ -174,6 +180,10 @@ def run_arm(entry: dict[str, Any], meta: dict[str, Any], name: str) -> dict[str,
     pts = res.patients
     out: dict[str, Any] = {}
     for r in _readouts(entry):
+        if r not in SUMMARY_READOUTS and r not in pts.columns:
+            raise NotExpressible(
+                f"the model reports no {r!r} (per-tumour outputs: {len(pts.columns)} columns)"
+            )
         out[r] = _summary(pts, r) if r in SUMMARY_READOUTS else float(pts[r].mean())
     return out
 
@@ -258,8 +268,9 @@ def evaluate(entry: dict[str, Any], values: dict[str, dict[str, Any]]) -> list[C
 def run_entry(entry: dict[str, Any], meta: dict[str, Any], *, catch: bool = True) -> EntryResult:
     """Run every arm of ``entry`` and evaluate its checks.
 
-    With ``catch`` (the report), an :class:`ifnexus.errors.IfnexusError` from the model makes
-    the entry ``not expressible``; without it (the tests) the error propagates.
+    With ``catch`` (the report), an :class:`ifnexus.errors.IfnexusError` from the model (or a
+    readout it does not report, :class:`NotExpressible`) makes the entry ``not expressible``;
+    without it (the tests) the error propagates.
     """
     from ifnexus.errors import IfnexusError
 
@@ -267,10 +278,16 @@ def run_entry(entry: dict[str, Any], meta: dict[str, Any], *, catch: bool = True
     try:
         for name in entry["arms"]:
             values[name] = run_arm(entry, meta, name)
-    except IfnexusError as exc:
+    except (IfnexusError, NotExpressible) as exc:
         if not catch:
             raise
-        return EntryResult(entry, "not expressible", values, [], str(exc).split("; accepted")[0])
+        return EntryResult(
+            entry,
+            "not expressible",
+            values,
+            [],
+            str(exc).split("; accepted")[0].split("; known")[0],
+        )
     checks = evaluate(entry, values)
     status = "agree" if all(c.ok for c in checks) else "disagree"
     return EntryResult(entry, status, values, checks)

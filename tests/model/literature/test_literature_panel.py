@@ -40,7 +40,11 @@ def _param(entry):
     marks = []
     known = KNOWN.get(entry["id"])
     if known is not None:
-        raises = IfnexusError if known["kind"] == "not expressible" else AssertionError
+        raises = (
+            (IfnexusError, panel.NotExpressible)
+            if known["kind"] == "not expressible"
+            else AssertionError
+        )
         marks.append(
             pytest.mark.xfail(
                 strict=True, raises=raises, reason=f"{known['kind']}: {known['reason']}"
