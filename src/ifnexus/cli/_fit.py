@@ -1,0 +1,110 @@
+"""``ifnexus fit``: fit the model to data (population fits of tumour growth curves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ifnexus._runfolder import run_output
+from ifnexus.cli._files import echo_json
+from ifnexus.cli._options import JSON, NO_FIGURES, QUIET, seed_option
+from ifnexus.cli._progress import progress
+from ifnexus.errors import ConvergenceError, ValidationError
+
+app = typer.Typer(help="Fit the model to data: tumour growth curves (mixed effects).")
+
+
+def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if text is None:
+        return default
+    if text.strip().lower() == "none":
+        return ()
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
+@app.command("growth")
+@run_output()
+def growth_cmd(
+    data: Path = typer.Argument(..., help="Growth table: animal, arm, day, volume (mm^3)."),
+    arms: Path = typer.Option(
+        ..., "--arms", help="Arms table: arm, schedule and optional genotype, host, interventions."
+    ),
+    out: Path = typer.Option(..., "--out", help="Output directory."),
+    free: str = typer.Option(
+        None, "--free", help="Fixed effects, comma-separated (default r,n0,alpha,e_kill)."
+    ),
+    random: str = typer.Option(
+        None,
+        "--random",
+        help="Traits varying between animals: n0, alpha, infiltration (default n0,alpha; "
+        "'none' for no random effects).",
+    ),
+    level: float = typer.Option(0.9, "--level", help="Level of the intervals."),
+    profile: str = typer.Option(
+        None,
+        "--profile",
+        help="Quantities profiled, comma-separated (default the fixed effects; 'none').",
+    ),
+    posterior: bool = typer.Option(
+        True, "--posterior/--no-posterior", help="Sample the Bayesian posterior (emcee)."
+    ),
+    steps: int = typer.Option(400, "--steps", help="emcee steps per walker (half warm-up)."),
+    walkers: int = typer.Option(None, "--walkers", help="emcee walkers (default 2 x n + 2)."),
+    keep_unconverged: bool = typer.Option(
+        False, "--keep-unconverged", help="Write a fit that did not converge and exit 0."
+    ),
+    seed: int = seed_option(),
+    no_figures: bool = NO_FIGURES,
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """Population fit of tumour growth: MLE with profile intervals, posterior, VPC."""
+    from ifnexus.fit import (
+        DEFAULT_FREE,
+        DEFAULT_RANDOM,
+        fit_growth,
+        read_arms,
+        read_growth,
+        write_growth_fit,
+    )
+
+    if not 0.0 < level < 1.0:
+        raise ValidationError(f"--level must lie in (0, 1), got {level:g}")
+    arm_map = read_arms(arms)
+    gd = read_growth(data, arm_map)
+    prof = None if profile is None else _names(profile, ())
+    with progress("growth fit", total=None, quiet=quiet) as step:
+        fit = fit_growth(
+            gd,
+            free=_names(free, DEFAULT_FREE),
+            random=_names(random, DEFAULT_RANDOM),
+            level=level,
+            profile_params=prof,
+            posterior=posterior,
+            walkers=walkers,
+            steps=steps,
+            rng=seed,
+            progress=step,
+        )
+        if not fit.converged and not keep_unconverged:
+            d = fit.diagnostics
+            why = d["optimizer"]["message"]
+            if "posterior" in d and not d["posterior"]["converged"]:
+                why = f"posterior: {d['posterior']['rule']}"
+            raise ConvergenceError(
+                f"the fit did not converge ({why}); nothing written. Rerun with more --steps, "
+                "fewer --free parameters, or --keep-unconverged to write it anyway"
+            )
+        step("writing tables and figures")
+        write_growth_fit(fit, out, figures=not no_figures, rng=seed)
+    summary = fit.to_dict()
+    if as_json:
+        echo_json(summary)
+        return
+    est = fit.estimates
+    cols = [c for c in ("parameter", "estimate", "profile_lower", "profile_upper",
+                        "posterior_median", "cri_lower", "cri_upper", "rhat") if c in est]  # fmt: skip
+    typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
+    typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")

@@ -1,0 +1,84 @@
+"""Fitting the model to data: population (mixed-effects) fits of tumour growth curves.
+
+Maximum likelihood by the Laplace (FOCE-I) approximation with profile-likelihood intervals,
+a Bayesian posterior by emcee, visual predictive checks, and synthetic studies with known
+truth for identifiability (``docs/fit.md``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ifnexus._lazy import lazy_exports
+
+# public name -> its module under ifnexus.fit, imported on first use (PEP 562)
+_WHERE = {
+    "Arm": "_data",
+    "GrowthData": "_data",
+    "growth_data": "_data",
+    "read_arms": "_data",
+    "read_growth": "_data",
+    "DEFAULT_FREE": "_growth",
+    "DEFAULT_RANDOM": "_growth",
+    "GrowthFit": "_growth",
+    "GrowthProblem": "_growth",
+    "fit_growth": "_growth",
+    "free_names": "_growth",
+    "vpc_table": "_growth",
+    "plot_arm_fit": "_plots",
+    "plot_pairs": "_plots",
+    "plot_profile": "_plots",
+    "plot_vpc": "_plots",
+    "CELLS_PER_MM3": "_simulate",
+    "RANDOM_EFFECTS": "_simulate",
+    "ArmSimulator": "_simulate",
+    "simulate_growth_study": "_synthetic",
+    "FIT_FORMAT": "_write",
+    "model_stamp": "_write",
+    "write_growth_fit": "_write",
+}
+
+__all__ = [
+    "CELLS_PER_MM3",
+    "DEFAULT_FREE",
+    "DEFAULT_RANDOM",
+    "FIT_FORMAT",
+    "RANDOM_EFFECTS",
+    "Arm",
+    "ArmSimulator",
+    "GrowthData",
+    "GrowthFit",
+    "GrowthProblem",
+    "fit_growth",
+    "free_names",
+    "growth_data",
+    "model_stamp",
+    "plot_arm_fit",
+    "plot_pairs",
+    "plot_profile",
+    "plot_vpc",
+    "read_arms",
+    "read_growth",
+    "simulate_growth_study",
+    "vpc_table",
+    "write_growth_fit",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.fit._data import Arm, GrowthData, growth_data, read_arms, read_growth
+    from ifnexus.fit._growth import (
+        DEFAULT_FREE,
+        DEFAULT_RANDOM,
+        GrowthFit,
+        GrowthProblem,
+        fit_growth,
+        free_names,
+        vpc_table,
+    )
+    from ifnexus.fit._plots import plot_arm_fit, plot_pairs, plot_profile, plot_vpc
+    from ifnexus.fit._simulate import CELLS_PER_MM3, RANDOM_EFFECTS, ArmSimulator
+    from ifnexus.fit._synthetic import simulate_growth_study
+    from ifnexus.fit._write import FIT_FORMAT, model_stamp, write_growth_fit
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

@@ -1,0 +1,932 @@
+"""Population fit of tumour growth curves: maximum likelihood, profile likelihood, posterior.
+
+The statistical model (one line per level):
+
+- fixed effects: the chosen model parameters (``free``), one value for the whole study,
+  estimated on the log scale (logit for fractions);
+- between-animal variability: log-normal random effects ``eta ~ N(0, omega^2)`` on chosen
+  per-tumour traits (``random``: clonogen number ``n0``, radiosensitivity ``alpha``, T-cell
+  infiltration ability), the traits the model's cohorts also draw per tumour;
+- residual error: proportional (log-normal) on the caliper volume, ``log V_obs = log V + e``,
+  ``e ~ N(0, sigma^2)``.
+
+Maximum likelihood: the marginal likelihood by the Laplace (FOCE-I) approximation of
+:mod:`ifnexus.fit._laplace`, optimised by scipy's L-BFGS-B over the transformed parameters.
+Intervals: profile likelihood, the parameter moved away from its estimate and every other one
+re-optimised until ``-2 log L`` has risen by the chi-square quantile (the likelihood-ratio
+interval; Raue et al. 2009 Bioinformatics 25:1923, the method of pyPESTO's ``profile``), found
+by stepping out and then regula falsi. Written here rather than taken from pyPESTO because
+pyPESTO would bring its own simulator stack; the search is short and tested against a closed
+form.
+
+Posterior: emcee's affine-invariant ensemble sampler (Foreman-Mackey et al. 2013 PASP
+125:306) on the same transformed parameters, with the Laplace marginal likelihood and weakly
+informative priors (log-normal around the model's values with a 10-fold standard deviation;
+omega and sigma log-normal around 0.3 and 0.2 with SD 1 on the log scale). Why emcee: the
+likelihood is a compiled black box without gradients (NUTS samplers need them), the
+dimension is small (4-10), emcee is small, pure Python and well kept, and its ensemble needs
+no tuning. Diagnostics: split R-hat over walkers (Gelman et al. 2013, Bayesian Data Analysis
+3rd ed., eq. 11.4) and the effective sample size ``n / tau`` with emcee's integrated
+autocorrelation time ``tau`` (Goodman & Weare 2010; Sokal 1997).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from ifnexus._optional import import_optional
+from ifnexus._rng import RngLike, as_generator, seed_entropy
+from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
+from ifnexus.fit._data import GrowthData, suggest
+from ifnexus.fit._laplace import Group, LaplaceObjective
+from ifnexus.fit._simulate import RANDOM_EFFECTS, ArmSimulator
+
+__all__ = [
+    "DEFAULT_FREE",
+    "DEFAULT_RANDOM",
+    "GrowthFit",
+    "GrowthProblem",
+    "fit_growth",
+    "free_names",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FREE = ("r", "n0", "alpha", "e_kill")
+"""Fixed effects of a growth fit by default: growth rate, size at day 0, radiosensitivity and
+the T-cell kill rate (what untreated, irradiated and immune-deficient arms tell apart)."""
+DEFAULT_RANDOM = ("n0", "alpha")
+"""Traits varying between animals by default."""
+_OMEGA0 = 0.3
+_SIGMA0 = 0.2
+_PRIOR_SD_FIXED = math.log(10.0)
+_PRIOR_SD_VAR = 1.0
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def free_names(setting: str = "mouse") -> tuple[str, ...]:
+    """Return the model parameters a growth fit may estimate.
+
+    Parameters
+    ----------
+    setting
+        The parameter setting.
+
+    Returns
+    -------
+    tuple of str
+        Every parameter that enters the simulation of a tumour (not the population spreads,
+        the outcome thresholds or the post-operative size).
+    """
+    from ifnexus.model import PARAMETERS
+
+    return tuple(
+        p.name for p in PARAMETERS
+        if p.group not in ("population", "outcome") and p.name != "n0_postop"
+    )  # fmt: skip
+
+
+def _check_names(
+    names: Sequence[str], known: Sequence[str], option: str, what: str
+) -> tuple[str, ...]:
+    out = []
+    for n in names:
+        if n not in known:
+            raise UnknownNameError(
+                f"{option}: unknown {what} {n!r}{suggest(n, known)} (accepted: {', '.join(known)})"
+            )
+        if n in out:
+            raise ValidationError(f"{option}: {n!r} is given twice")
+        out.append(n)
+    if not out and option == "free":
+        raise ValidationError("free: give at least one parameter to estimate")
+    return tuple(out)
+
+
+@dataclass
+class GrowthProblem:
+    """A growth data set with its statistical model, ready to evaluate ``-2 log L``.
+
+    Parameters
+    ----------
+    data
+        The checked growth data.
+    free
+        Fixed effects (model parameter names).
+    random
+        Traits with between-animal variability (:data:`~ifnexus.fit._simulate.RANDOM_EFFECTS`).
+    params
+        Values of other model parameters (overrides of the setting's values).
+    setting
+        The parameter setting.
+    """
+
+    data: GrowthData
+    free: tuple[str, ...] = DEFAULT_FREE
+    random: tuple[str, ...] = DEFAULT_RANDOM
+    params: dict[str, float] = field(default_factory=dict)
+    setting: str = "mouse"
+
+    def __post_init__(self) -> None:
+        from ifnexus.model import get_parameter, parameters
+
+        self.free = _check_names(list(self.free), free_names(self.setting), "free", "parameter")
+        self.random = _check_names(list(self.random), RANDOM_EFFECTS, "random", "random effect")
+        self.base = parameters(self.setting, **self.params)
+        self._logit = np.array([get_parameter(n).upper == 1.0 for n in self.free])
+        t = self.data.table
+        self.arm_names = list(self.data.arms)
+        self.sims: list[ArmSimulator] = []
+        self.animals: list[list[str]] = []
+        groups = []
+        for a in self.arm_names:
+            sub = t[t["arm"] == a]
+            sim = ArmSimulator(self.data.arms[a], sub["day"].to_numpy(), self.setting)
+            ids = list(dict.fromkeys(sub["animal"]))
+            y = np.full((len(ids), sim.days.size), np.nan)
+            row = {x: i for i, x in enumerate(ids)}
+            col = np.searchsorted(sim.days, sub["day"].to_numpy())
+            y[sub["animal"].map(row).to_numpy(), col] = np.log(sub["volume"].to_numpy())
+            self.sims.append(sim)
+            self.animals.append(ids)
+            groups.append(Group(y, self._predictor(sim)))
+        self.objective = LaplaceObjective(groups, len(self.random))
+
+    # --- parameter vector: transformed fixed effects, log omega, log sigma -------------------
+    @property
+    def names(self) -> list[str]:
+        """Names of the estimated quantities, in vector order."""
+        return [*self.free, *[f"omega_{r}" for r in self.random], "sigma"]
+
+    def natural(self, x: np.ndarray) -> np.ndarray:
+        """Map a transformed vector to natural values (fixed effects, omegas, sigma).
+
+        Parameters
+        ----------
+        x
+            Transformed vector.
+
+        Returns
+        -------
+        numpy.ndarray
+            Natural values.
+        """
+        x = np.asarray(x, dtype=float)
+        nf = len(self.free)
+        out = np.exp(x)
+        lg = self._logit
+        out[:nf][lg] = 1.0 / (1.0 + np.exp(-x[:nf][lg]))
+        return out
+
+    def transformed(self, v: np.ndarray) -> np.ndarray:
+        """Map natural values to the transformed vector (inverse of :meth:`natural`).
+
+        Parameters
+        ----------
+        v
+            Natural values.
+
+        Returns
+        -------
+        numpy.ndarray
+            Transformed vector.
+        """
+        v = np.asarray(v, dtype=float)
+        nf = len(self.free)
+        x = np.log(v)
+        lg = self._logit
+        x[:nf][lg] = np.log(v[:nf][lg] / (1.0 - v[:nf][lg]))
+        return x
+
+    def start(self) -> np.ndarray:
+        """Return the starting point: the setting's values, omega 0.3, sigma 0.2 (transformed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Transformed vector.
+        """
+        v = [self.base[n] for n in self.free] + [_OMEGA0] * len(self.random) + [_SIGMA0]
+        return self.transformed(np.array(v))
+
+    def bounds(self) -> list[tuple[float, float]]:
+        """Return the optimisation bounds of the transformed vector.
+
+        Returns
+        -------
+        list of (float, float)
+            Fixed effects within 1000-fold of the setting's value (and their own range);
+            omegas in [0.01, 3]; sigma in [0.005, 3].
+        """
+        b = []
+        x0 = self.start()
+        for i in range(len(self.free)):
+            if self._logit[i]:
+                b.append((-12.0, 12.0))
+            else:
+                b.append((x0[i] - math.log(1e3), x0[i] + math.log(1e3)))
+        b += [(math.log(0.01), math.log(3.0))] * len(self.random)
+        b.append((math.log(0.005), math.log(3.0)))
+        return b
+
+    def model_params(self, x: np.ndarray) -> dict[str, float]:
+        """Return every model parameter at transformed vector ``x``.
+
+        Parameters
+        ----------
+        x
+            Transformed vector.
+
+        Returns
+        -------
+        dict
+            Parameter values by name.
+
+        Raises
+        ------
+        ValidationError
+            A value outside the parameter's range (``K`` not above ``n0``, ...).
+        """
+        from ifnexus.model import parameters
+
+        v = self.natural(x)[: len(self.free)]
+        return parameters(self.setting, **{**self.params, **dict(zip(self.free, v, strict=True))})
+
+    def _predictor(self, sim: ArmSimulator) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        def predict(theta: np.ndarray, eta: np.ndarray) -> np.ndarray:
+            p = self._p_cache(theta)
+            traits = {r: np.exp(eta[:, j]) for j, r in enumerate(self.random)}
+            if not traits:
+                traits = {"n0": np.ones(eta.shape[0])}
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.log(sim.volumes(p, traits))
+
+        return predict
+
+    def _p_cache(self, theta: np.ndarray) -> dict[str, float]:
+        key = theta.tobytes()
+        hit = getattr(self, "_p_last", None)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        p = self.model_params(np.r_[theta, np.zeros(len(self.random) + 1)])
+        self._p_last = (key, p)
+        return p
+
+    def __call__(self, x: np.ndarray) -> float:
+        """Return ``-2 log L`` at transformed vector ``x`` (``inf`` outside the model's range).
+
+        Parameters
+        ----------
+        x
+            Transformed vector.
+
+        Returns
+        -------
+        float
+            The objective (log volumes).
+        """
+        x = np.asarray(x, dtype=float)
+        nf, nr = len(self.free), len(self.random)
+        try:
+            theta = x[:nf]
+            self._p_cache(theta)
+        except ValidationError:
+            return float("inf")
+        return self.objective(theta, np.exp(x[nf : nf + nr]), float(np.exp(x[-1])))
+
+    def log_prior(self, x: np.ndarray) -> float:
+        """Return the log prior density at transformed vector ``x`` (see the module docstring).
+
+        Parameters
+        ----------
+        x
+            Transformed vector.
+
+        Returns
+        -------
+        float
+            Log density (up to a constant); ``-inf`` outside the bounds.
+        """
+        x = np.asarray(x, dtype=float)
+        b = np.array(self.bounds())
+        if np.any(x < b[:, 0]) or np.any(x > b[:, 1]):
+            return -math.inf
+        x0 = self.start()
+        nf = len(self.free)
+        z_f = (x[:nf] - x0[:nf]) / _PRIOR_SD_FIXED
+        z_v = (x[nf:] - x0[nf:]) / _PRIOR_SD_VAR
+        return float(-0.5 * (np.sum(z_f**2) + np.sum(z_v**2)))
+
+    def log_posterior(self, x: np.ndarray) -> float:
+        """Return log prior + log marginal likelihood (``-inf`` where either is not finite).
+
+        Parameters
+        ----------
+        x
+            Transformed vector.
+
+        Returns
+        -------
+        float
+            Unnormalised log posterior density.
+        """
+        lp = self.log_prior(x)
+        if not np.isfinite(lp):
+            return -math.inf
+        v = self(x)
+        return lp - 0.5 * v if np.isfinite(v) else -math.inf
+
+    def predictions(self, x: np.ndarray) -> pd.DataFrame:
+        """Return population and individual predictions at every measurement.
+
+        Parameters
+        ----------
+        x
+            Transformed vector (the estimate).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``animal``, ``arm``, ``day``, ``volume``, ``population`` (eta = 0) and
+            ``individual`` (at each animal's mode) in mm^3, and the random effects
+            ``eta_<trait>``.
+        """
+        self(x)  # sets the modes at x
+        nf, k = len(self.free), len(self.random)
+        theta = np.asarray(x[:nf], dtype=float)
+        rows = []
+        for g, sim, ids, a in zip(self.objective.groups, self.sims, self.animals, self.arm_names,
+                                  strict=True):  # fmt: skip
+            eta = self.objective.modes(g)
+            ind = np.exp(g.predict(theta, eta))
+            pop = np.exp(g.predict(theta, np.zeros((1, k))))[0]
+            for i, animal in enumerate(ids):
+                for j in np.flatnonzero(g.mask[i]):
+                    rows.append({"animal": animal, "arm": a, "day": sim.days[j],
+                                 "volume": float(np.exp(g.y[i, j])), "population": pop[j],
+                                 "individual": ind[i, j],
+                                 **{f"eta_{r}": eta[i, m] for m, r in enumerate(self.random)}})  # fmt: skip
+        return pd.DataFrame(rows)
+
+
+@dataclass
+class GrowthFit:
+    """The result of :func:`fit_growth`.
+
+    Attributes
+    ----------
+    problem
+        The fitted :class:`GrowthProblem`.
+    x
+        The estimate (transformed vector).
+    objective
+        ``-2 log L`` at the estimate (log volumes).
+    converged
+        Whether the optimiser (and, when sampled, the posterior diagnostics) converged.
+    estimates
+        One row per quantity: ``parameter``, ``kind``, ``estimate``, ``profile_lower``,
+        ``profile_upper`` and, when sampled, ``posterior_median``, ``cri_lower``,
+        ``cri_upper``, ``rhat``, ``ess``.
+    profiles
+        Profile points: ``parameter``, ``value``, ``delta`` (rise of ``-2 log L``).
+    draws
+        Posterior draws, tidy: ``walker``, ``step``, ``parameter``, ``value`` (empty when not
+        sampled).
+    diagnostics
+        Optimiser, profile and sampler diagnostics.
+    level
+        Interval level.
+    """
+
+    problem: GrowthProblem
+    x: np.ndarray
+    objective: float
+    converged: bool
+    estimates: pd.DataFrame
+    profiles: pd.DataFrame
+    draws: pd.DataFrame
+    diagnostics: dict[str, Any]
+    level: float
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The estimates table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            See ``estimates``.
+        """
+        return self.estimates
+
+    def params(self) -> dict[str, float]:
+        """Return the fitted fixed effects by model parameter name.
+
+        Returns
+        -------
+        dict
+            Name -> estimate.
+        """
+        v = self.problem.natural(self.x)
+        return {n: float(v[i]) for i, n in enumerate(self.problem.free)}
+
+    def predictions(self) -> pd.DataFrame:
+        """Return the fitted volumes at every measurement (see :meth:`GrowthProblem.predictions`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per measurement.
+        """
+        return self.problem.predictions(self.x)
+
+    def to_dict(self) -> dict:
+        """Return the fit as plain data.
+
+        Returns
+        -------
+        dict
+            ``estimates`` (records), ``objective``, ``converged``, ``level``, ``free``,
+            ``random``, ``diagnostics``.
+        """
+        return {
+            "estimates": self.estimates.to_dict("records"),
+            "objective": self.objective,
+            "converged": self.converged,
+            "level": self.level,
+            "free": list(self.problem.free),
+            "random": list(self.problem.random),
+            "diagnostics": self.diagnostics,
+        }
+
+
+@dataclass
+class _Opt:
+    x: np.ndarray
+    fun: float
+    success: bool
+    message: str
+    nit: int
+    nfev: int
+
+
+def _minimise(
+    f: Callable[[np.ndarray], float], x0: np.ndarray, bounds: list, maxiter: int = 500
+) -> _Opt:
+    """L-BFGS-B inside a moving trust box.
+
+    The objective is infinite where the model is (a parameter set whose integration is not
+    finite); a first L-BFGS-B step from a steep start jumps to the corner of the bounds, finds
+    ``inf`` there and its line search gives up. So each round minimises within ``x +- delta``
+    (intersected with the bounds): a minimum inside the box ends it; one on the box's edge
+    moves the box and widens it; a failed round shrinks it.
+    """
+
+    def safe(x: np.ndarray) -> float:
+        v = f(x)
+        return v if np.isfinite(v) else 1e300
+
+    lo = np.array([b[0] for b in bounds], dtype=float)
+    hi = np.array([b[1] for b in bounds], dtype=float)
+    x = np.clip(np.asarray(x0, dtype=float), lo, hi)
+    fx = safe(x)
+    delta, nit, nfev = 0.5, 0, 1
+    msg, ok = "trust box did not settle", False
+    for _ in range(40):
+        blo, bhi = np.maximum(lo, x - delta), np.minimum(hi, x + delta)
+        res = optimize.minimize(safe, x, method="L-BFGS-B", bounds=list(zip(blo, bhi, strict=True)),
+                                options={"maxiter": maxiter, "eps": 1e-6, "ftol": 1e-10,
+                                         "gtol": 1e-5})  # fmt: skip
+        nit += int(res.nit)
+        nfev += int(res.nfev)
+        improved = bool(res.fun < fx)
+        if improved:
+            x, fx = res.x, float(res.fun)
+        edge = ((np.abs(x - blo) < 1e-7) & (blo > lo)) | ((np.abs(x - bhi) < 1e-7) & (bhi < hi))
+        if improved and edge.any():
+            delta = min(2.0 * delta, 4.0)
+            continue
+        if res.success and (improved or delta < 0.5):
+            ok, msg = True, str(res.message)
+            break
+        delta /= 4.0
+        if delta < 1e-4:
+            msg = f"no progress: {res.message}"
+            break
+    return _Opt(x, fx, ok, msg, nit, nfev)
+
+
+def _hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-3) -> np.ndarray:
+    """Central-difference Hessian of ``f`` at ``x``."""
+    n = x.size
+    H = np.empty((n, n))
+    f0 = f(x)
+    e = np.eye(n) * h
+    fp = np.array([f(x + e[i]) for i in range(n)])
+    fm = np.array([f(x - e[i]) for i in range(n)])
+    for i in range(n):
+        H[i, i] = (fp[i] - 2 * f0 + fm[i]) / h**2
+        for j in range(i + 1, n):
+            fpp = f(x + e[i] + e[j])
+            H[i, j] = H[j, i] = (fpp - fp[i] - fp[j] + f0) / h**2
+    return H
+
+
+def profile(
+    f: Callable[[np.ndarray], float],
+    x_hat: np.ndarray,
+    f_hat: float,
+    index: int,
+    bounds: list[tuple[float, float]],
+    *,
+    level: float = 0.9,
+    scale: float = 0.3,
+    max_points: int = 12,
+) -> tuple[float, float, list[tuple[float, float]]]:
+    """Profile-likelihood interval of coordinate ``index`` of the minimiser of ``f = -2 log L``.
+
+    Parameters
+    ----------
+    f
+        The objective ``-2 log L``.
+    x_hat, f_hat
+        The minimiser and the minimum.
+    index
+        The coordinate profiled.
+    bounds
+        Bounds of every coordinate.
+    level
+        Interval level (threshold ``chi2_1(level)``).
+    scale
+        First step away from ``x_hat`` (e.g. the Wald standard error).
+    max_points
+        Most profile points per side.
+
+    Returns
+    -------
+    tuple
+        ``(lower, upper, points)`` in the coordinate's (transformed) scale; a side whose
+        threshold is not reached within the bounds is ``-inf`` / ``inf``; ``points`` are
+        ``(value, delta)`` pairs.
+    """
+    target = float(stats.chi2.ppf(level, 1))
+    others = [i for i in range(x_hat.size) if i != index]
+    ob = [bounds[i] for i in others]
+    points: list[tuple[float, float]] = [(float(x_hat[index]), 0.0)]
+    ends = []
+    for side in (-1.0, 1.0):
+        lo, hi = bounds[index]
+        step = max(min(scale, 1.0), 0.02)
+        prev_v, prev_d, prev_rest = float(x_hat[index]), 0.0, x_hat[others].copy()
+
+        def at(v: float, rest0: np.ndarray) -> tuple[float, np.ndarray]:
+            def g(xo: np.ndarray) -> float:
+                x = x_hat.copy()
+                x[index] = v
+                x[others] = xo
+                return f(x)
+
+            if not others:
+                return g(np.zeros(0)) - f_hat, rest0
+            res = _minimise(g, rest0, ob, maxiter=200)
+            return float(res.fun) - f_hat, res.x
+
+        end = side * math.inf
+        for _ in range(max_points):
+            v = prev_v + side * step
+            edge = lo if side < 0 else hi
+            if (side < 0 and v <= lo) or (side > 0 and v >= hi):
+                v = edge
+            d, rest = at(v, prev_rest)
+            points.append((v, d))
+            if d >= target:
+                a, da, b, db = prev_v, prev_d, v, d
+                for _ in range(4):  # regula falsi on delta - target
+                    c = a + (target - da) * (b - a) / (db - da)
+                    dc, rc = at(c, rest)
+                    points.append((c, dc))
+                    if abs(dc - target) < 0.05:
+                        break
+                    if dc < target:
+                        a, da = c, dc
+                    else:
+                        b, db, rest = c, dc, rc
+                end = c
+                break
+            if v == edge:
+                break
+            prev_v, prev_d, prev_rest = v, d, rest
+            step *= 2.0 if d < 0.25 * target else 1.3
+        ends.append(end)
+    return ends[0], ends[1], sorted(points)
+
+
+def _split_rhat(chains: np.ndarray) -> np.ndarray:
+    """Split R-hat (BDA3 eq. 11.4) of ``chains`` ``(n_chains, n_steps, n_params)``."""
+    m, n, _ = chains.shape
+    h = n // 2
+    c = np.concatenate([chains[:, :h], chains[:, n - h :]], axis=0)
+    nn = c.shape[1]
+    means = c.mean(axis=1)
+    B = nn * means.var(axis=0, ddof=1)
+    W = c.var(axis=1, ddof=1).mean(axis=0)
+    var = (nn - 1) / nn * W + B / nn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(var / W)
+
+
+def fit_growth(
+    data: GrowthData,
+    *,
+    free: Sequence[str] = DEFAULT_FREE,
+    random: Sequence[str] = DEFAULT_RANDOM,
+    params: dict[str, float] | None = None,
+    level: float = 0.9,
+    profile_params: Sequence[str] | None = None,
+    posterior: bool = True,
+    walkers: int | None = None,
+    steps: int = 400,
+    start: dict[str, float] | None = None,
+    rng: RngLike = 0,
+    progress: Progress | None = None,
+) -> GrowthFit:
+    """Fit a population model of tumour growth to caliper volumes.
+
+    Parameters
+    ----------
+    data
+        The growth data (:func:`~ifnexus.fit.read_growth`).
+    free
+        Model parameters estimated as fixed effects.
+    random
+        Traits with between-animal variability (``n0``, ``alpha``, ``infiltration``).
+    params
+        Other model parameters' values (overrides of the mouse setting).
+    level
+        Level of the profile and credible intervals.
+    profile_params
+        Quantities profiled (names of :attr:`GrowthProblem.names`); default the fixed effects.
+    posterior
+        Sample the posterior with emcee.
+    walkers
+        emcee walkers (default ``max(16, 2 * n_params + 2)``).
+    steps
+        emcee steps per walker; the first half is discarded as warm-up.
+    start
+        Starting values of some fixed effects (default the setting's values).
+    rng
+        Seed of the sampler's walkers and moves.
+    progress
+        Called with a message at each stage.
+
+    Returns
+    -------
+    GrowthFit
+        The estimate, intervals, draws and diagnostics; ``converged`` says whether it
+        converged (the caller decides what to do when not).
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown name in ``free``, ``random`` or ``profile_params`` (with close names).
+    ValidationError
+        ``level`` not in (0, 1), ``steps`` < 20, a parameter given twice.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValidationError(f"level must lie in (0, 1), got {level:g}")
+    if posterior and steps < 20:
+        raise ValidationError(f"steps must be >= 20, got {steps}")
+    step = progress or _noop
+    prob = GrowthProblem(data, tuple(free), tuple(random), dict(params or {}))
+    names = prob.names
+    prof = list(prob.free) if profile_params is None else list(profile_params)
+    for n in prof:
+        if n not in names:
+            raise UnknownNameError(f"profile: unknown quantity {n!r}{suggest(n, names)} "
+                                   f"(accepted: {', '.join(names)})")  # fmt: skip
+    seed = seed_entropy(rng)
+    bounds = prob.bounds()
+    x0 = prob.start()
+    if start:
+        v = prob.natural(x0)
+        for sname, val in start.items():
+            if sname not in prob.free:
+                raise UnknownNameError(
+                    f"start: {sname!r} is not a free parameter{suggest(sname, prob.free)}"
+                )
+            v[prob.free.index(sname)] = float(val)
+        x0 = prob.transformed(v)
+    t0 = time.perf_counter()
+    step(f"maximum likelihood ({len(names)} quantities, {len(data.animals)} animals)")
+    res = _minimise(prob, x0, bounds)
+    x_hat, f_hat = res.x, float(res.fun)
+    if not np.isfinite(f_hat) or f_hat >= 1e299:
+        raise ConvergenceError("the likelihood is not finite anywhere the optimiser looked; "
+                               "check the data's units (mm^3) and the arms")  # fmt: skip
+    at_bound = [names[i] for i, (lo, hi) in enumerate(bounds)
+                if min(x_hat[i] - lo, hi - x_hat[i]) < 1e-6]  # fmt: skip
+    mle_ok = bool(res.success)
+    t_mle = time.perf_counter() - t0
+    H = _hessian(prob, x_hat)
+    try:
+        cov = np.linalg.inv(0.5 * H)
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        se[~np.isfinite(se)] = np.nan
+    except np.linalg.LinAlgError:
+        cov = None
+        se = np.full(len(names), np.nan)
+    natural = prob.natural(x_hat)
+    lower = np.full(len(names), np.nan)
+    upper = np.full(len(names), np.nan)
+    prof_rows = []
+    for k, pname in enumerate(prof):
+        i = names.index(pname)
+        step(f"profile likelihood {k + 1}/{len(prof)}: {pname}")
+        sc = se[i] if np.isfinite(se[i]) and se[i] > 0 else 0.3
+        lo, hi, pts = profile(prob, x_hat, f_hat, i, bounds, level=level, scale=float(sc))
+        to_nat = _to_natural(prob, i)
+        lower[i], upper[i] = to_nat(lo), to_nat(hi)
+        prof_rows += [{"parameter": pname, "value": to_nat(v), "delta": d} for v, d in pts]
+    t_prof = time.perf_counter() - t0 - t_mle
+    est = pd.DataFrame({
+        "parameter": names,
+        "kind": ["fixed"] * len(prob.free) + ["omega"] * len(prob.random) + ["sigma"],
+        "estimate": natural,
+        "default": [prob.base[n] for n in prob.free] + [np.nan] * (len(prob.random) + 1),
+        "wald_se_log": se,
+        "profile_lower": lower,
+        "profile_upper": upper,
+    })  # fmt: skip
+    diag: dict[str, Any] = {
+        "method": "Laplace (FOCE-I) marginal likelihood; L-BFGS-B; profile likelihood",
+        "optimizer": {"success": mle_ok, "message": str(res.message), "iterations": int(res.nit),
+                      "evaluations": int(res.nfev), "at_bound": at_bound,
+                      "seconds": round(t_mle, 3)},
+        "objective": f_hat,
+        "n_animals": len(data.animals),
+        "n_observations": prob.objective.n_obs,
+        "profile_seconds": round(t_prof, 3),
+        "level": level,
+    }  # fmt: skip
+    converged = mle_ok
+    draws = pd.DataFrame(columns=["walker", "step", "parameter", "value"])
+    if posterior:
+        step(f"posterior: emcee, {steps} steps")
+        draws, post_diag, summ = _sample(prob, x_hat, cov, walkers, steps, seed, level, step)
+        est = pd.concat([est, summ], axis=1)
+        diag["posterior"] = post_diag
+        converged = converged and post_diag["converged"]
+    diag["converged"] = converged
+    diag["seconds"] = round(time.perf_counter() - t0, 3)
+    return GrowthFit(prob, x_hat, f_hat, converged, est, pd.DataFrame(prof_rows), draws, diag,
+                     level)  # fmt: skip
+
+
+def _to_natural(prob: GrowthProblem, i: int) -> Callable[[float], float]:
+    def f(v: float) -> float:
+        if not np.isfinite(v):
+            return float(v)  # an open side stays +-inf
+        x = prob.start()
+        x[i] = v
+        return float(prob.natural(x)[i])
+
+    return f
+
+
+def _sample(
+    prob: GrowthProblem,
+    x_hat: np.ndarray,
+    cov: np.ndarray | None,
+    walkers: int | None,
+    steps: int,
+    seed: int,
+    level: float,
+    step: Progress,
+) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    emcee = import_optional("emcee", extra="fit", purpose="the posterior of a growth fit")
+    ndim = x_hat.size
+    nw = walkers or max(16, 2 * ndim + 2)
+    if nw < 2 * ndim:
+        raise ValidationError(f"walkers must be >= 2 x {ndim} quantities, got {nw}")
+    rs = np.random.RandomState(seed % 2**32)
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-6, 0.05)) if cov is not None else np.full(ndim, 0.05)
+    sd[~np.isfinite(sd)] = 0.05
+    b = np.array(prob.bounds())
+    p0 = np.clip(x_hat + 0.5 * sd * rs.standard_normal((nw, ndim)), b[:, 0] + 1e-9, b[:, 1] - 1e-9)
+    sampler = emcee.EnsembleSampler(nw, ndim, prob.log_posterior)
+    sampler.random_state = rs.get_state()
+    t0 = time.perf_counter()
+    every = max(steps // 10, 1)
+    for k, _ in enumerate(sampler.sample(p0, iterations=steps), start=1):
+        if k % every == 0:
+            step(f"posterior: step {k}/{steps}")
+    chain = sampler.get_chain()  # (steps, walkers, ndim)
+    burn = steps // 2
+    kept = chain[burn:]
+    nat = np.stack([np.apply_along_axis(prob.natural, 1, kept[s]) for s in range(kept.shape[0])])
+    tau = sampler.get_autocorr_time(discard=burn, tol=0)
+    n_kept = kept.shape[0] * nw
+    ess = n_kept / np.maximum(tau, 1.0)
+    rhat = _split_rhat(np.transpose(kept, (1, 0, 2)))
+    q = (1 - level) / 2
+    flat = nat.reshape(-1, ndim)
+    names = prob.names
+    summ = pd.DataFrame({
+        "posterior_median": np.median(flat, axis=0),
+        "cri_lower": np.quantile(flat, q, axis=0),
+        "cri_upper": np.quantile(flat, 1 - q, axis=0),
+        "rhat": rhat,
+        "ess": ess,
+    })  # fmt: skip
+    s_idx, w_idx = np.meshgrid(np.arange(burn, steps), np.arange(nw), indexing="ij")
+    draws = pd.DataFrame({
+        "walker": np.repeat(w_idx.ravel(), ndim),
+        "step": np.repeat(s_idx.ravel(), ndim),
+        "parameter": np.tile(names, s_idx.size),
+        "value": nat.reshape(-1),
+    })  # fmt: skip
+    acc = float(np.mean(sampler.acceptance_fraction))
+    ok = bool(np.all(rhat < 1.1) and np.all(ess >= 50) and 0.1 < acc < 0.9)
+    diag = {
+        "sampler": f"emcee {emcee.__version__} EnsembleSampler (stretch move)",
+        "walkers": nw, "steps": steps, "warmup": burn, "acceptance": acc,
+        "autocorr_time": dict(zip(names, map(float, tau), strict=True)),
+        "rhat": dict(zip(names, map(float, rhat), strict=True)),
+        "ess": dict(zip(names, map(float, ess), strict=True)),
+        "rule": "converged when every split R-hat < 1.1, every ESS >= 50 and the acceptance "
+                "fraction in (0.1, 0.9)",
+        "converged": ok, "seconds": round(time.perf_counter() - t0, 3), "seed": seed,
+    }  # fmt: skip
+    return draws, diag, summ
+
+
+def vpc_table(
+    fit: GrowthFit, *, replicates: int = 200, level: float = 0.9, rng: RngLike = 0
+) -> pd.DataFrame:
+    """Visual predictive check: simulated and observed volume quantiles per arm and day.
+
+    Each arm is simulated ``replicates`` times with its own animals' count: random effects drawn
+    from ``N(0, omega^2)`` at the estimate, residual error with SD ``sigma``.
+
+    Parameters
+    ----------
+    fit
+        The fit.
+    replicates
+        Simulated animals per observed animal.
+    level
+        The central prediction interval (e.g. 0.9: the 5th and 95th percentiles).
+    rng
+        Seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm``, ``day``, ``n``, ``obs_lower``, ``obs_median``, ``obs_upper``, ``sim_lower``,
+        ``sim_median``, ``sim_upper`` (mm^3).
+
+    Raises
+    ------
+    ValidationError
+        ``replicates`` < 10 or ``level`` not in (0, 1).
+    """
+    if replicates < 10:
+        raise ValidationError(f"replicates must be >= 10, got {replicates}")
+    if not 0.0 < level < 1.0:
+        raise ValidationError(f"level must lie in (0, 1), got {level:g}")
+    g = as_generator(rng)
+    prob = fit.problem
+    v = prob.natural(fit.x)
+    nf, k = len(prob.free), len(prob.random)
+    omega, sigma = v[nf : nf + k], v[-1]
+    theta = fit.x[:nf]
+    q = (1 - level) / 2
+    rows = []
+    for grp, sim, a in zip(prob.objective.groups, prob.sims, prob.arm_names, strict=True):
+        n = grp.y.shape[0] * replicates
+        eta = g.standard_normal((n, k)) * omega
+        logv = grp.predict(theta, eta) + sigma * g.standard_normal((n, sim.days.size))
+        for j, d in enumerate(sim.days):
+            obs = np.exp(grp.y[grp.mask[:, j], j])
+            if obs.size == 0:
+                continue
+            s = np.exp(logv[:, j][np.isfinite(logv[:, j])])
+            rows.append({"arm": a, "day": d, "n": obs.size,
+                         "obs_lower": np.quantile(obs, q), "obs_median": np.median(obs),
+                         "obs_upper": np.quantile(obs, 1 - q),
+                         "sim_lower": np.quantile(s, q), "sim_median": np.median(s),
+                         "sim_upper": np.quantile(s, 1 - q)})  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,0 +1,197 @@
+"""Figures of a growth fit: observed vs fitted per arm, visual predictive check, pairs, profiles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._figures import need_columns, new_axes, new_figure
+from ifnexus.errors import ValidationError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_arm_fit", "plot_pairs", "plot_profile", "plot_vpc"]
+
+
+def plot_arm_fit(predictions: pd.DataFrame, arm: str, *, ax: Axes | None = None) -> Axes:
+    """Observed volumes of one arm with the individual and population fits.
+
+    Parameters
+    ----------
+    predictions
+        :meth:`GrowthFit.predictions` (``animal``, ``arm``, ``day``, ``volume``,
+        ``individual``, ``population``).
+    arm
+        The arm drawn.
+    ax
+        Axes to draw on (a new figure when omitted).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes.
+
+    Raises
+    ------
+    ValidationError
+        A missing column or an arm without rows.
+    """
+    need_columns(predictions, ["animal", "arm", "day", "volume", "individual", "population"],
+                 "plot_arm_fit")  # fmt: skip
+    sub = predictions[predictions["arm"] == arm]
+    if sub.empty:
+        raise ValidationError(f"plot_arm_fit: no rows of arm {arm!r}")
+    ax = new_axes(ax, (4.0, 3.2))
+    for _, a in sub.groupby("animal", sort=False):
+        ax.plot(a["day"], a["volume"], "o", color="0.5", ms=3, alpha=0.7)
+        ax.plot(a["day"], a["individual"], "-", color="tab:blue", lw=0.8, alpha=0.6)
+    pop = sub.groupby("day")["population"].first()
+    ax.plot(pop.index, pop.to_numpy(), "-", color="black", lw=2, label="population (typical)")
+    ax.plot([], [], "o", color="0.5", ms=3, label="observed")
+    ax.plot([], [], "-", color="tab:blue", lw=0.8, label="individual fit")
+    ax.set_yscale("log")
+    ax.set_xlabel("day")
+    ax.set_ylabel("volume (mm$^3$)")
+    ax.set_title(arm)
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def plot_vpc(vpc: pd.DataFrame, arm: str, *, ax: Axes | None = None) -> Axes:
+    """Visual predictive check of one arm: simulated interval and median against the observed.
+
+    Parameters
+    ----------
+    vpc
+        :func:`~ifnexus.fit.vpc_table`.
+    arm
+        The arm drawn.
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes.
+
+    Raises
+    ------
+    ValidationError
+        A missing column or an arm without rows.
+    """
+    need_columns(vpc, ["arm", "day", "obs_lower", "obs_median", "obs_upper", "sim_lower",
+                       "sim_median", "sim_upper"], "plot_vpc")  # fmt: skip
+    sub = vpc[vpc["arm"] == arm].sort_values("day")
+    if sub.empty:
+        raise ValidationError(f"plot_vpc: no rows of arm {arm!r}")
+    ax = new_axes(ax, (4.0, 3.2))
+    ax.fill_between(sub["day"], sub["sim_lower"], sub["sim_upper"], color="tab:blue", alpha=0.2,
+                    label="simulated interval")  # fmt: skip
+    ax.plot(sub["day"], sub["sim_median"], "-", color="tab:blue", label="simulated median")
+    ax.plot(sub["day"], sub["obs_median"], "o-", color="black", ms=3, label="observed median")
+    ax.plot(sub["day"], sub["obs_lower"], "--", color="black", lw=0.8, label="observed interval")
+    ax.plot(sub["day"], sub["obs_upper"], "--", color="black", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("day")
+    ax.set_ylabel("volume (mm$^3$)")
+    ax.set_title(f"VPC: {arm}")
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def plot_profile(profiles: pd.DataFrame, parameter: str, *, level: float = 0.9,
+                 ax: Axes | None = None) -> Axes:  # fmt: skip
+    """Profile likelihood of one parameter with the interval threshold.
+
+    Parameters
+    ----------
+    profiles
+        ``GrowthFit.profiles`` (``parameter``, ``value``, ``delta``).
+    parameter
+        The parameter drawn.
+    level
+        Interval level (threshold ``chi2_1(level)``).
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes.
+
+    Raises
+    ------
+    ValidationError
+        A missing column or a parameter without profile points.
+    """
+    from scipy import stats
+
+    need_columns(profiles, ["parameter", "value", "delta"], "plot_profile")
+    sub = profiles[profiles["parameter"] == parameter].sort_values("value")
+    if sub.empty:
+        raise ValidationError(f"plot_profile: no profile points of {parameter!r}")
+    ax = new_axes(ax, (3.2, 2.6))
+    ax.plot(sub["value"], sub["delta"], "o-", ms=3, color="black")
+    ax.axhline(float(stats.chi2.ppf(level, 1)), color="tab:red", ls="--", lw=1,
+               label=f"{level:.0%} threshold")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(r"$\Delta(-2\log L)$")
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def plot_pairs(draws: pd.DataFrame, *, fig: Figure | None = None, max_points: int = 2000) -> Figure:
+    """Pairs plot of posterior draws (log axes): histograms on the diagonal, scatter below.
+
+    Parameters
+    ----------
+    draws
+        Tidy draws (``walker``, ``step``, ``parameter``, ``value``).
+    fig
+        Figure to draw on (a new one when omitted).
+    max_points
+        Most points per scatter (evenly thinned).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ValidationError
+        A missing column or no draws.
+    """
+    need_columns(draws, ["walker", "step", "parameter", "value"], "plot_pairs")
+    if draws.empty:
+        raise ValidationError("plot_pairs: no draws")
+    wide = draws.pivot_table(index=["walker", "step"], columns="parameter", values="value",
+                             sort=False)  # fmt: skip
+    names = list(dict.fromkeys(draws["parameter"]))
+    wide = np.log10(wide[names].clip(lower=1e-300))
+    stride = max(1, len(wide) // max_points)
+    wide = wide.iloc[::stride]
+    n = len(names)
+    fig = fig or new_figure((1.6 * n + 0.5, 1.6 * n + 0.5))
+    axes = fig.subplots(n, n, squeeze=False)
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            ax = axes[i][j]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            if i == j:
+                ax.hist(wide[a], bins=30, color="tab:blue", alpha=0.7)
+            else:
+                ax.plot(wide[b], wide[a], ".", ms=1, alpha=0.3, color="tab:blue")
+            ax.tick_params(labelsize=6)
+            if i == n - 1:
+                ax.set_xlabel(f"log10 {b}", fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(f"log10 {a}", fontsize=7)
+    return fig
