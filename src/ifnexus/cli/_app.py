@@ -143,6 +143,12 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         None,
         "Simulate the IFN-radiotherapy model: virtual cohorts, in-vitro survival, TCD50, SBML.",
     ),
+    "fit": ("_fit", None, "Fit the model to data: tumour growth curves (mixed effects)."),
+    "trial": (
+        "_trial",
+        "trial_cmd",
+        "Run a virtual trial: arms on the same virtual patients, compared with a reference arm.",
+    ),
 }
 
 #: old spellings kept for one release: they run the new command after a warning on stderr
