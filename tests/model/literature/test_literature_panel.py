@@ -97,3 +97,18 @@ def test_published_result(entry):
     result = panel.run_entry(entry, META, catch=False)
     failed = [f"{c.text} [{c.values}]" for c in result.checks if not c.ok]
     assert not failed, f"{entry['id']} ({entry['published']}): " + "; ".join(failed)
+
+
+def test_cli_command_is_the_api_call(capsys):
+    """The ``ifnexus simulate`` line the report prints for an arm gives the API's numbers."""
+    import json
+    import shlex
+
+    from ifnexus.cli import main
+
+    entry = next(e for e in ENTRIES if e["id"] == "dovedi2014_concurrent_vs_sequential")
+    argv = shlex.split(panel.cli_command(entry, META, "concurrent"))[1:] + ["--json", "-q"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    res = panel.run_arm({**entry, "readout": "local_control", "checks": []}, META, "concurrent")
+    assert out["local_control"] == pytest.approx(res["local_control"], abs=1e-12)
