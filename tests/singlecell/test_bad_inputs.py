@@ -535,7 +535,24 @@ OPTION_CASES = [
     ("species-contradicted", ["--species", "mouse"], r"look human"),
     ("species-unknown", ["--species", "rat"], r"--species"),
     ("scheduler-malformed", ["--scheduler", "tcp://"], r"--scheduler"),
-    ("acute-threshold-text", ["--acute-threshold", "high"], r"--acute-threshold"),
+    ("min-probability-text", ["--min-probability", "high"], r"--min-probability"),
+    ("min-probability-low", ["--min-probability", "0.2"], r"--min-probability"),
+    ("min-control-cells-zero", ["--min-control-cells", "0"], r"--min-control-cells"),
+    (
+        "control-unknown",
+        ["--sample-key", "sample", "--condition", "condition", "--control", "nope"],
+        r"control label 'nope' is not a condition; conditions: 'RT' \(15 cells\), 'sham' \(15 cells\)",
+    ),
+    (
+        "control-too-few",
+        ["--sample-key", "sample", "--condition", "condition", "--control", "sham"],
+        r"control group 'sham' has 15 cells; at least 30 are needed",
+    ),
+    (
+        "control-without-condition",
+        ["--control", "sham"],
+        r"control 'sham' needs a condition column",
+    ),
 ]
 
 

@@ -66,7 +66,9 @@ def test_sc_profile_outputs(h5ad, tmp_path, capsys):
     markers = prof.obsm["ifnexus_marker_scores"]
     for t in markers.columns:
         np.testing.assert_allclose(markers[t].to_numpy(), cells[f"marker_{t}"], atol=1e-6)
-    assert json.loads((out / "settings.json").read_text())["acute_threshold"] == 0.5
+    assert json.loads((out / "settings.json").read_text())["ifn_state"]["mode"] == "mixture"
+    comps = pd.read_csv(out / "ifn_components.csv")
+    assert {"group", "label", "weight", "shift_acute"} <= set(comps.columns)
     pb = ad.read_h5ad(out / "pseudobulk.h5ad")
     assert pb.obs["n_cells"].sum() == len(cells)
     for fig in ("embedding_scores.png", "violins_ifn_by_celltype.png", "composition.png"):

@@ -17,7 +17,9 @@ from ifnexus.errors import ValidationError
 from ifnexus.scoring import prepare, score_sets
 from ifnexus.singlecell import (
     CELL_TYPE_COLUMNS,
+    PROGRAMMES,
     SIGNATURES,
+    STATE_COLUMNS,
     annotate_cells,
     call_ifn_state,
     cell_table,
@@ -90,21 +92,27 @@ def test_copy_true_leaves_input_untouched(data):
 
 def test_results_land_under_key_added(result):
     obs, cells = result.adata.obs, result.cells
-    for col in [*CELL_TYPE_COLUMNS, *SIGNATURES, "ifn_state"]:
+    for col in [*CELL_TYPE_COLUMNS, *SIGNATURES, *PROGRAMMES, *STATE_COLUMNS]:
         got = obs[f"ifnexus_{col}"]
         if pd.api.types.is_float_dtype(cells[col]):
             np.testing.assert_array_equal(got.to_numpy(), cells[col].to_numpy())
         else:
             assert got.astype(str).tolist() == cells[col].astype(str).tolist()
     assert obs["ifnexus_cell_type"].dtype == "category"
-    assert list(obs["ifnexus_ifn_state"].cat.categories) == ["acute", "chronic", "none"]
+    assert list(obs["ifnexus_ifn_state"].cat.categories) == [
+        "acute",
+        "chronic",
+        "none",
+        "undetermined",
+    ]
     m = result.adata.obsm["ifnexus_marker_scores"]
     assert list(m.index) == list(result.adata.obs_names)
     for t in m.columns:
         np.testing.assert_array_equal(m[t].to_numpy(), cells[f"marker_{t}"].to_numpy())
     uns = result.adata.uns["ifnexus"]
-    for k in ("method", "acute_threshold", "chronic_threshold", "seed", "ifnexus_version"):
+    for k in ("method", "seed", "ifnexus_version"):
         assert uns[k] == result.settings[k]
+    assert uns["ifn_state"]["mode"] == result.settings["ifn_state"]["mode"] == "mixture"
     cov = uns["coverage"]
     assert set(SIGNATURES) <= set(cov["set"])
     genes = result.genes.set_index("set")
@@ -192,7 +200,10 @@ def test_stages_by_hand_equal_profile(data, result):
     cells = cell_table(annot, scores, samples=inp.samples, conditions=inp.conditions)
     pd.testing.assert_frame_equal(cells, result.cells)
     samples = summarise_samples(
-        cells, sample_key="sample", condition_key="condition", score_columns=list(SIGNATURES)
+        cells,
+        sample_key="sample",
+        condition_key="condition",
+        score_columns=[*SIGNATURES, *PROGRAMMES],
     )
     pd.testing.assert_frame_equal(samples, result.samples)
     comp = compare_conditions(samples, condition_key="condition", reference="sham")
@@ -218,7 +229,7 @@ def test_profile_input_stage(data):
 
 
 def test_score_signatures_stage_equals_score_sets(data):
-    """The stage is score_sets on the shipped signatures with the shared background."""
+    """The stage is score_sets on the shipped signatures and the two IFN programmes."""
     inp = profile_input(data)
     bg = prepare(inp.source, transform="lognorm")
     scores, genes = score_signatures(inp, bg, rng=3)
@@ -226,7 +237,7 @@ def test_score_signatures_stage_equals_score_sets(data):
 
     direct = score_sets(
         data,
-        {c: get_set(n) for c, n in SIGNATURES.items()},
+        {**{c: get_set(n) for c, n in SIGNATURES.items()}, **PROGRAMMES},
         rng=3,
         transform="lognorm",
         on_too_few="skip",
@@ -236,27 +247,31 @@ def test_score_signatures_stage_equals_score_sets(data):
 
 
 def test_cell_table_stage_applies_state_rule(data):
-    """On a hand-made table the states follow the two documented thresholds."""
-    idx = pd.Index(["c1", "c2", "c3", "c4"])
+    """On a hand-made table, the stage adds call_ifn_state's columns (a closed-form mixture:
+    300 resting cells around 0 and 100 cells with both programmes raised by 20 SDs)."""
+    r = np.random.default_rng(0)
+    idx = pd.Index([f"c{i}" for i in range(400)])
     annot = pd.DataFrame(
         {
-            "cell_type": ["cd8_t"] * 4,
-            "cell_type_score": [1.0] * 4,
-            "cell_type_confidence": [1.0] * 4,
-            "cell_type_markers": ["CD8A"] * 4,
-            "marker_cd8_t": [1.0] * 4,
+            "cell_type": ["cd8_t"] * 400,
+            "cell_type_score": [1.0] * 400,
+            "cell_type_confidence": [1.0] * 400,
+            "cell_type_markers": ["CD8A"] * 400,
+            "marker_cd8_t": [1.0] * 400,
         },
         index=idx,
     )
     scores = pd.DataFrame(
-        {"ifn_acute": [0.6, 0.1, 0.1, 0.5], "ifn_chronic": [0.0, 0.3, 0.1, 0.25]}, index=idx
+        {"ifn_isgf3_acute": r.normal(0, 0.1, 400), "ifn_u_isgf3": r.normal(0, 0.1, 400)},
+        index=idx,
     )
-    cells = cell_table(
-        annot, scores, samples=["s"] * 4, acute_threshold=0.5, chronic_threshold=0.25
-    )
-    assert cells["ifn_state"].astype(str).tolist() == ["acute", "chronic", "none", "acute"]
+    scores.iloc[:100] += 2.0
+    cells = cell_table(annot, scores, samples=["s"] * 400)
+    truth = ["acute"] * 100 + ["none"] * 300
+    assert cells["ifn_state"].astype(str).tolist() == truth
     pd.testing.assert_series_equal(
-        cells["ifn_state"], call_ifn_state(scores, acute_threshold=0.5, chronic_threshold=0.25)
+        cells["ifn_state"],
+        call_ifn_state(scores, cell_types=annot["cell_type"]).cells["ifn_state"],
     )
     assert list(cells.columns[:2]) == ["sample", "cell_type"]
     with pytest.raises(ValidationError, match="one value per cell"):

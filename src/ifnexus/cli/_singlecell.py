@@ -40,7 +40,10 @@ def profile_cmd(
     species: SpeciesChoice | None = SPECIES_DETECTED,
     sample_key: str | None = typer.Option(None, "--sample-key", help=".obs column of the sample."),
     condition_key: str | None = typer.Option(
-        None, "--condition-key", help=".obs column of the condition (e.g. RT vs sham)."
+        None,
+        "--condition-key",
+        "--condition",
+        help=".obs column of the condition (e.g. RT vs sham, IFN vs control).",
     ),
     reference: str | None = typer.Option(
         None, "--reference", help="Baseline condition of the comparisons."
@@ -51,11 +54,21 @@ def profile_cmd(
     layer: str | None = typer.Option(
         None, "--layer", help="Layer to use (default: .raw if present, else X)."
     ),
-    acute: float = typer.Option(
-        0.5, "--acute-threshold", help="ifn_acute score for the acute state."
+    control: str | None = typer.Option(
+        None,
+        "--control",
+        help="Control label of --condition: calibrate the IFN state against those cells "
+        "(default: a mixture model of the score distribution).",
     ),
-    chronic: float = typer.Option(
-        0.25, "--chronic-threshold", help="ifn_chronic score for the chronic state."
+    min_control_cells: int = typer.Option(
+        30, "--min-control-cells", min=3, help="Fewest control cells (overall and per cell type)."
+    ),
+    min_probability: float = typer.Option(
+        0.8,
+        "--min-probability",
+        min=0.5,
+        max=1.0,
+        help="Smallest posterior of an IFN-state call; below it the cell is 'undetermined'.",
     ),
     seed: int = seed_option("Seed of the control-gene draws."),
     backed: bool = typer.Option(
@@ -94,7 +107,8 @@ def profile_cmd(
                     profile, adata, opts, species=species.value if species else None,
                     sample_key=sample_key, condition_key=condition_key, reference=reference,
                     input_kind=input_kind.value if input_kind else None, layer=layer,
-                    acute_threshold=acute, chronic_threshold=chronic, rng=seed,
+                    control=control, min_control_cells=min_control_cells,
+                    min_probability=min_probability, rng=seed,
                     key_added=key_added, overwrite=overwrite,
                 )  # fmt: skip
             step("writing tables and figures")
@@ -108,12 +122,20 @@ def profile_cmd(
     if as_json:
         echo_json({"command": "sc profile", "n_cells": len(result.cells), "settings": s,
                    "cell_types": {str(k): int(v) for k, v in counts.items() if v},
+                   "ifn_states": {str(k): int(v)
+                                  for k, v in result.cells["ifn_state"].value_counts().items()},
                    "files": [str(p) for p in files]})  # fmt: skip
         return
     typer.echo(
         f"input: {s['input_kind']} ({s['input_kind_reason']}); species {s['species']}", err=True
     )
     typer.echo("cell types: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), err=True)
+    states = result.cells["ifn_state"].value_counts()
+    typer.echo(
+        f"IFN state ({s['ifn_state'].get('mode', '')} calibration): "
+        + ", ".join(f"{k} {v}" for k, v in states.items() if v),
+        err=True,
+    )
     typer.echo(f"wrote {len(paths)} outputs to {out}")
 
 

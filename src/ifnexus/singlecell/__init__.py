@@ -10,8 +10,14 @@ from ifnexus._lazy import lazy_exports
 # ifnexus.singlecell (or the ifnexus CLI) loads none of its heavy dependencies up front
 _WHERE = {
     "annotate_cells": "_annotate",
+    "ACUTE_PROGRAMME": "_ifn_state",
     "IFN_STATES": "_ifn_state",
+    "IfnStateCall": "_ifn_state",
+    "PROGRAMMES": "_ifn_state",
+    "STATE_COLUMNS": "_ifn_state",
+    "SUSTAINED_PROGRAMME": "_ifn_state",
     "call_ifn_state": "_ifn_state",
+    "programme_sets": "_ifn_state",
     "detect_input_kind": "_input",
     "CELL_TYPES": "_markers",
     "IMMUNE_TYPES": "_markers",
@@ -24,6 +30,7 @@ _WHERE = {
     "Profile": "_profile",
     "ProfileInput": "_profile",
     "cell_table": "_profile",
+    "check_control": "_profile",
     "profile": "_profile",
     "profile_elements": "_profile",
     "profile_input": "_profile",
@@ -39,17 +46,23 @@ _WHERE = {
 }
 
 __all__ = [
+    "ACUTE_PROGRAMME",
     "CELL_TYPES",
     "CELL_TYPE_COLUMNS",
     "IFN_STATES",
     "IMMUNE_TYPES",
+    "PROGRAMMES",
     "SIGNATURES",
+    "STATE_COLUMNS",
+    "SUSTAINED_PROGRAMME",
+    "IfnStateCall",
     "Profile",
     "ProfileInput",
     "annotate_cells",
     "call_ifn_state",
     "cell_table",
     "cell_type_markers",
+    "check_control",
     "compare_conditions",
     "detect_input_kind",
     "plot_composition",
@@ -60,6 +73,7 @@ __all__ = [
     "profile_input",
     "profile_pseudobulk",
     "profiled_obs",
+    "programme_sets",
     "pseudobulk",
     "score_signatures",
     "store_profile",
@@ -70,7 +84,16 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
     from ifnexus.singlecell._annotate import annotate_cells
-    from ifnexus.singlecell._ifn_state import IFN_STATES, call_ifn_state
+    from ifnexus.singlecell._ifn_state import (
+        ACUTE_PROGRAMME,
+        IFN_STATES,
+        PROGRAMMES,
+        STATE_COLUMNS,
+        SUSTAINED_PROGRAMME,
+        IfnStateCall,
+        call_ifn_state,
+        programme_sets,
+    )
     from ifnexus.singlecell._input import detect_input_kind
     from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES, SIGNATURES, cell_type_markers
     from ifnexus.singlecell._plots import plot_composition, plot_embedding, plot_violins
@@ -79,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         Profile,
         ProfileInput,
         cell_table,
+        check_control,
         profile,
         profile_elements,
         profile_input,

@@ -1,79 +1,539 @@
-"""Per-cell IFN state: ``acute``, ``chronic`` or ``none``, by two documented thresholds.
+"""Per-cell IFN state, calibrated within each dataset: ``acute``, ``chronic``, ``none``, ``undetermined``.
 
-Scores are mean-control scores on log-normalised expression: the mean log-expression of the
-set over that of expression-matched control genes (0: no excess).
+Biology of the call (Cheon et al. 2013, EMBO J 32:2751; Cheon & Stark 2009, PNAS 106:9373).
+A burst of type I IFN activates tyrosine-phosphorylated ISGF3 (pSTAT1/pSTAT2/IRF9), which
+switches on the whole ISG response within hours and is shut down within a day. It also raises
+the levels of unphosphorylated STAT1, STAT2 and IRF9, which form U-ISGF3 and keep a subset of
+ISGs (IFI27, BST2, OAS1-3, MX1/2, IFI44, IFI6, STAT1, IRF7, ISG15, ...) expressed for days;
+continuous low-level IFN-beta, as in many tumours (the IRDS), gives steady expression of only
+that U-ISGF3 subset "with no sustained increase in other IFNbeta-induced proteins" (Cheon 2013).
+Two programmes are therefore scored:
 
-Rules, in order:
+- ``ifn_isgf3_acute`` (:data:`ACUTE_PROGRAMME`): ISGs of the first, pISGF3-driven phase that
+  U-ISGF3 does not sustain (IFIT1/2/3, RSAD2, CXCL10/11, OASL, CMPK2, HERC5, IFIH1, RIGI,
+  ISG20), the transient group of Cheon 2013 and the classical early ISGs;
+- ``ifn_u_isgf3`` (:data:`SUSTAINED_PROGRAMME`): the U-ISGF3 / U-STAT1 genes of Cheon & Stark
+  2009 and Cheon 2013 that stay up under chronic signalling.
 
-1. ``acute``: ``ifn_acute_specific`` (the Hallmark IFN-alpha genes outside ISG.RS) >=
-   ``acute_threshold``. An acute burst of type I IFN (pSTAT1/ISGF3) switches on the broad,
-   strongly induced ISG programme, including the genes that chronic U-ISGF3 signalling does
-   not sustain (Cheon 2013 EMBO J 32:2751); the IRDS genes shared with the Hallmark set are
-   left out so that a strong chronic state is not read as acute. When that column is absent
-   or empty, ``ifn_acute`` (the whole Hallmark set) is used instead.
-2. ``chronic``: not acute, and ``ifn_chronic`` (ISG.RS, the IRDS programme) >=
-   ``chronic_threshold``. Chronic low-level signalling (U-STAT1/U-ISGF3) keeps the IRDS subset
-   moderately elevated without the full acute programme (Cheon 2013; Benci 2016).
-3. ``none`` otherwise.
+A cell is ``acute`` when the acute-only programme is raised (the sustained genes are then up
+too), ``chronic`` when only the sustained programme is raised, ``none`` otherwise.
 
-The defaults (0.5 and 0.25) mean an average excess of about 1.6-fold (e^0.5) over matched
-controls across the Hallmark genes, and about 1.3-fold across ISG.RS; they are parameters
-because depth and platform shift the scale, and the values used are written to the output.
+Calibration (no global threshold; see :mod:`ifnexus.singlecell._mixture`):
+
+(a) **against controls** (``condition`` and ``control`` given): each cell's two scores are
+    standardised by the control cells of its cell type (median and MAD) when that type has at
+    least ``min_control_cells`` control cells, else by all control cells; the reference
+    ("none") is the robust (minimum covariance determinant) Gaussian of the standardised
+    control cells, so a minority of IFN-active control cells does not widen it; the other cells are fitted by a
+    1-3 component Gaussian mixture (BIC) whose components are labelled by their shift from the
+    reference; the posterior of every cell under the combined mixture gives the
+    probabilities.
+(b) **mixture only** (no control): within each cell type with at least ``min_type_cells``
+    cells (the remaining cells are fitted together with all cells), a 1-3 component mixture is
+    fitted; the reference is the least IFN-active component holding at least 10% of the cells;
+    the others are labelled by their shift from it. With one component, or none shifted by
+    ``min_shift`` reference SDs, every cell is ``none`` ("no second component"). Without
+    controls a population that is uniformly stimulated cannot be told from rest: give a
+    control group.
+
+``undetermined`` (with ``ifn_state_reason``): fewer than ``min_genes`` genes of a programme
+measured in the data (an :class:`~ifnexus.errors.IfnexusWarning` gives the numbers), a cell
+without both scores, or evidence too weak (the largest posterior below ``min_probability``).
+Probabilities are NaN when the call cannot be made at all and sum to 1 otherwise.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
+from ifnexus.genesets import GeneSet, convert_set
+from ifnexus.singlecell._mixture import (
+    LABELS,
+    MIN_SD,
+    Gaussian2,
+    fit_mixture,
+    label_components,
+    posteriors,
+    robust_gaussian,
+    robust_scale,
+)
 
-IFN_STATES: tuple[str, ...] = ("acute", "chronic", "none")
+IFN_STATES: tuple[str, ...] = ("acute", "chronic", "none", "undetermined")
+
+#: Per-cell columns written by :func:`call_ifn_state` (and into ``Profile.cells``).
+STATE_COLUMNS: tuple[str, ...] = (
+    "ifn_state",
+    "ifn_p_acute",
+    "ifn_p_chronic",
+    "ifn_p_none",
+    "ifn_state_reason",
+    "ifn_reference",
+    "ifn_z_acute",
+    "ifn_z_sustained",
+)
+
+_CHEON = (
+    "Cheon H et al. 2013 EMBO J 32:2751 (IFNbeta-dependent increases in STAT1, STAT2 and IRF9: "
+    "pISGF3 drives the first, transient phase; U-ISGF3 sustains a subset); Cheon H & Stark GR "
+    "2009 PNAS 106:9373 (U-STAT1 target genes)"
+)
+
+#: ISGs of the first, tyrosine-phosphorylated ISGF3 phase that U-ISGF3 does not sustain.
+ACUTE_PROGRAMME = GeneSet(
+    name="IFN_ISGF3_ACUTE",
+    genes=(
+        "IFIT1",
+        "IFIT2",
+        "IFIT3",
+        "RSAD2",
+        "CXCL10",
+        "CXCL11",
+        "OASL",
+        "CMPK2",
+        "HERC5",
+        "IFIH1",
+        "RIGI",
+        "ISG20",
+    ),
+    species="human",
+    source=_CHEON,
+    licence="published scientific data (cite the papers)",
+    version="ifnexus curated 2026 from Cheon 2013",
+    description="Acute-only ISGs: the pSTAT1/ISGF3 burst programme not sustained by U-ISGF3.",
+)
+
+#: U-ISGF3 / U-STAT1 genes that stay up for days after IFN and under chronic low-level IFN.
+SUSTAINED_PROGRAMME = GeneSet(
+    name="IFN_U_ISGF3_SUSTAINED",
+    genes=(
+        "IFI27",
+        "BST2",
+        "OAS1",
+        "OAS2",
+        "OAS3",
+        "MX1",
+        "MX2",
+        "IFI44",
+        "IFI44L",
+        "IFI6",
+        "STAT1",
+        "STAT2",
+        "IRF9",
+        "IRF7",
+        "ISG15",
+        "USP18",
+        "PLSCR1",
+        "LGALS3BP",
+    ),
+    species="human",
+    source=_CHEON,
+    licence="published scientific data (cite the papers)",
+    version="ifnexus curated 2026 from Cheon 2013",
+    description="U-ISGF3 programme: ISGs sustained after an IFN burst and under chronic IFN.",
+)
+
+#: Score column -> programme.
+PROGRAMMES: Mapping[str, GeneSet] = {
+    "ifn_isgf3_acute": ACUTE_PROGRAMME,
+    "ifn_u_isgf3": SUSTAINED_PROGRAMME,
+}
+
+#: Fewest genes of a programme that must be measured for a call (else ``undetermined``).
+MIN_PROGRAMME_GENES = 5
+#: Fewest control cells for a calibration (overall, and per cell type for a per-type one).
+MIN_CONTROL_CELLS = 30
+#: Fewest cells of a type for its own mixture (mixture mode).
+MIN_TYPE_CELLS = 200
+#: A reference ("none") component in mixture mode holds at least this share of the cells.
+MIN_REFERENCE_WEIGHT = 0.1
+
+
+def programme_sets(species: str = "human") -> dict[str, GeneSet]:
+    """Return the two IFN programmes as gene sets of ``species`` (mouse: by orthology).
+
+    Parameters
+    ----------
+    species
+        ``"human"`` or ``"mouse"``.
+
+    Returns
+    -------
+    dict of str to GeneSet
+        Score column (``ifn_isgf3_acute``, ``ifn_u_isgf3``) -> gene set.
+
+    Examples
+    --------
+    >>> sorted(programme_sets())
+    ['ifn_isgf3_acute', 'ifn_u_isgf3']
+    """
+    if species == "human":
+        return dict(PROGRAMMES)
+    if species != "mouse":
+        raise ValidationError(f"species must be 'human' or 'mouse', got {species!r}")
+    return {col: convert_set(gs, "mouse") for col, gs in PROGRAMMES.items()}
+
+
+@dataclass
+class IfnStateCall:
+    """Result of :func:`call_ifn_state`.
+
+    Attributes
+    ----------
+    cells
+        One row per cell (the index of the scores): the :data:`STATE_COLUMNS`. ``ifn_state``
+        is categorical in :data:`IFN_STATES`; ``ifn_p_*`` are posterior probabilities (NaN
+        where no call could be made); ``ifn_state_reason`` says why a cell is undetermined
+        (empty otherwise); ``ifn_reference`` names its calibration (``control:<type>``,
+        ``control:all``, ``mixture:<type>``, ``mixture:all``); ``ifn_z_acute`` and
+        ``ifn_z_sustained`` are the programme scores in reference standard deviations.
+    components
+        The fitted mixture components: ``group``, ``component``, ``label``, ``weight``,
+        ``shift_acute``, ``shift_sustained`` (in reference SDs), ``reference`` (True for the
+        "none" reference).
+    settings
+        Mode (``control`` or ``mixture``), parameters and coverage.
+    """
+
+    cells: pd.DataFrame
+    components: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Cells per state, tidy.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``ifn_state``, ``n``, ``fraction`` (one row per state of
+            :data:`IFN_STATES`).
+        """
+        n = self.cells["ifn_state"].value_counts().reindex(list(IFN_STATES), fill_value=0)
+        total = max(int(n.sum()), 1)
+        return pd.DataFrame(
+            {"ifn_state": list(IFN_STATES), "n": n.to_numpy(), "fraction": n.to_numpy() / total}
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form: settings, state counts and the components.
+
+        Returns
+        -------
+        dict
+            ``settings``, ``counts`` (state -> n) and ``components`` (list of records).
+        """
+        return {
+            "settings": dict(self.settings),
+            "counts": {str(r.ifn_state): int(r.n) for r in self.summary.itertuples()},
+            "components": self.components.to_dict(orient="records"),
+        }
+
+
+def _labels(values: pd.Series | Sequence[str] | None, n: int, what: str) -> np.ndarray | None:
+    if values is None:
+        return None
+    arr = np.asarray(values).astype(str)
+    if arr.shape != (n,):
+        raise ValidationError(f"{what} must give one value per cell ({n} cells), got {arr.size}")
+    return arr
+
+
+def _coverage_reason(
+    scores: pd.DataFrame, coverage: Mapping[str, tuple[int, int]] | None, min_genes: int
+) -> str:
+    """Why no cell can be called (too few programme genes measured), or ''."""
+    problems = []
+    for col, gs in PROGRAMMES.items():
+        found = (coverage or {}).get(col)
+        scored = col in scores.columns and bool(scores[col].notna().any())
+        if found is not None and int(found[0]) < min_genes:
+            problems.append(
+                f"{gs.name}: {int(found[0])} of {int(found[1])} genes measured (minimum {min_genes})"
+            )
+        elif not scored:
+            problems.append(f"{col} was not scored")
+    return "; ".join(problems)
+
+
+def _check_params(
+    min_genes: int, min_control_cells: int, min_type_cells: int, min_probability: float,
+    min_shift: float, max_components: int,
+) -> None:  # fmt: skip
+    for name, v, lo in (
+        ("min_genes", min_genes, 1),
+        ("min_control_cells", min_control_cells, 3),
+        ("min_type_cells", min_type_cells, 20),
+        ("max_components", max_components, 1),
+    ):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
+            raise ValidationError(f"{name} must be an integer >= {lo}, got {v!r}")
+    if not (np.isfinite(min_probability) and 0.5 <= min_probability <= 1.0):
+        raise ValidationError(f"min_probability must be in [0.5, 1], got {min_probability!r}")
+    if not (np.isfinite(min_shift) and min_shift > 0):
+        raise ValidationError(f"min_shift must be a positive number, got {min_shift!r}")
 
 
 def call_ifn_state(
-    scores: pd.DataFrame, *, acute_threshold: float = 0.5, chronic_threshold: float = 0.25
-) -> pd.Series:
-    """Call ``acute`` / ``chronic`` / ``none`` per row from ``ifn_acute`` and ``ifn_chronic``.
+    scores: pd.DataFrame,
+    *,
+    condition: pd.Series | Sequence[str] | None = None,
+    control: str | None = None,
+    cell_types: pd.Series | Sequence[str] | None = None,
+    coverage: Mapping[str, tuple[int, int]] | None = None,
+    min_genes: int = MIN_PROGRAMME_GENES,
+    min_control_cells: int = MIN_CONTROL_CELLS,
+    min_type_cells: int = MIN_TYPE_CELLS,
+    min_probability: float = 0.8,
+    min_shift: float = 3.0,
+    max_components: int = 3,
+    rng: int = 0,
+) -> IfnStateCall:
+    """Call each cell's IFN state with probabilities, calibrated within the dataset.
 
     Parameters
     ----------
     scores
-        One row per cell (or sample) with ``ifn_acute`` and ``ifn_chronic`` (and optionally
-        ``ifn_acute_specific``, used for the acute call when it has values).
-    acute_threshold
-        Smallest acute score called ``acute``.
-    chronic_threshold
-        Smallest ``ifn_chronic`` called ``chronic`` (when not acute).
+        One row per cell with ``ifn_isgf3_acute`` and ``ifn_u_isgf3`` (mean-control scores of
+        :data:`PROGRAMMES`, e.g. from :func:`ifnexus.singlecell.score_signatures`); a missing
+        or all-NaN column makes every cell ``undetermined``.
+    condition
+        Each cell's condition label (in the order of ``scores``); used with ``control``.
+    control
+        The label of the control cells in ``condition``: calibrate against them (mode a).
+        Without it, the mixture-only calibration (mode b) is used.
+    cell_types
+        Each cell's type: per-type control references (a) or per-type mixtures (b).
+    coverage
+        Score column -> (genes measured, genes in the programme), from the scoring report.
+    min_genes
+        Fewest measured genes of each programme for any call.
+    min_control_cells
+        Fewest control cells overall (fewer is an error) and per cell type for a per-type
+        reference (fewer: all controls are the reference of that type).
+    min_type_cells
+        Fewest cells of a type for its own mixture (mode b).
+    min_probability
+        Smallest posterior of the winning state; below it the cell is ``undetermined``.
+    min_shift
+        Shift of a component mean from the reference, in reference SDs, that counts as a
+        raised programme.
+    max_components
+        Largest number of mixture components tried (chosen by BIC).
+    rng
+        Seed of the mixture fits.
 
     Returns
     -------
-    pandas.Series
-        Categorical ``ifn_state`` indexed like ``scores``.
+    IfnStateCall
+        Per-cell states, probabilities and reasons; the fitted components; the settings.
 
     Raises
     ------
     ValidationError
-        A missing score column or a non-finite threshold.
+        ``control`` without ``condition``, a control label that is not among the conditions
+        (the message lists them), fewer than ``min_control_cells`` control cells, labels of
+        the wrong length, or out-of-range parameters.
+
+    Warns
+    -----
+    IfnexusWarning
+        A programme with fewer than ``min_genes`` measured genes (all cells undetermined).
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> s = pd.DataFrame({"ifn_acute": [0.6, 0.1, 0.0], "ifn_chronic": [0.0, 0.3, 0.1]})
-    >>> call_ifn_state(s).tolist()
-    ['acute', 'chronic', 'none']
+    >>> import numpy as np, pandas as pd
+    >>> r = np.random.default_rng(0)
+    >>> s = pd.DataFrame({"ifn_isgf3_acute": r.normal(0, 0.1, 400),
+    ...                   "ifn_u_isgf3": r.normal(0, 0.1, 400)})
+    >>> s.iloc[:100] += 1.0   # 100 cells with both programmes raised
+    >>> res = call_ifn_state(s)
+    >>> res.cells["ifn_state"].iloc[:100].eq("acute").mean(), res.cells["ifn_state"].iloc[100:].eq("none").mean()
+    (1.0, 1.0)
     """
-    missing = [c for c in ("ifn_acute", "ifn_chronic") if c not in scores.columns]
-    if missing:
-        raise ValidationError(f"IFN state needs columns {missing} (scores of IFNA and ISG.RS)")
-    if not np.isfinite(acute_threshold) or not np.isfinite(chronic_threshold):
-        raise ValidationError("IFN-state thresholds must be finite numbers")
-    acute_col = "ifn_acute"
-    if "ifn_acute_specific" in scores.columns and scores["ifn_acute_specific"].notna().any():
-        acute_col = "ifn_acute_specific"
-    acute = scores[acute_col].to_numpy() >= acute_threshold
-    chronic = ~acute & (scores["ifn_chronic"].to_numpy() >= chronic_threshold)
-    state = np.where(acute, "acute", np.where(chronic, "chronic", "none"))
-    return pd.Series(
-        pd.Categorical(state, categories=list(IFN_STATES)), index=scores.index, name="ifn_state"
+    _check_params(
+        min_genes, min_control_cells, min_type_cells, min_probability, min_shift, max_components
     )
+    if not isinstance(scores, pd.DataFrame):
+        raise ValidationError(f"scores must be a DataFrame, got {type(scores).__name__}")
+    n = len(scores)
+    cond = _labels(condition, n, "condition")
+    types = _labels(cell_types, n, "cell_types")
+    if control is not None and cond is None:
+        raise ValidationError(
+            f"control={control!r} needs the condition of each cell (condition= / --condition)"
+        )
+    if control is not None and cond is not None:
+        known = sorted(set(cond.tolist()))
+        if str(control) not in known:
+            raise ValidationError(
+                f"control label {control!r} is not a condition of the data; conditions: "
+                + ", ".join(map(repr, known))
+            )
+        n_ctrl = int((cond == str(control)).sum())
+        if n_ctrl < min_control_cells:
+            raise ValidationError(
+                f"control group {control!r} has {n_ctrl} cells; at least {min_control_cells} "
+                "are needed to calibrate the IFN state (min_control_cells)"
+            )
+    out = pd.DataFrame(index=scores.index)
+    out["ifn_p_acute"] = np.nan
+    out["ifn_p_chronic"] = np.nan
+    out["ifn_p_none"] = np.nan
+    out["ifn_state_reason"] = ""
+    out["ifn_reference"] = ""
+    out["ifn_z_acute"] = np.nan
+    out["ifn_z_sustained"] = np.nan
+    state = np.full(n, "undetermined", dtype=object)
+    mode = "control" if control is not None else "mixture"
+    settings: dict[str, Any] = {
+        "mode": mode,
+        "control": "" if control is None else str(control),
+        "min_genes": int(min_genes),
+        "min_control_cells": int(min_control_cells),
+        "min_type_cells": int(min_type_cells),
+        "min_probability": float(min_probability),
+        "min_shift": float(min_shift),
+        "max_components": int(max_components),
+        "seed": int(rng),
+        "programmes": {c: ";".join(gs.genes) for c, gs in PROGRAMMES.items()},
+        "coverage": {c: list(v) for c, v in (coverage or {}).items()},
+    }
+    comp_rows: list[dict[str, Any]] = []
+    reason = _coverage_reason(scores, coverage, min_genes)
+    if reason:
+        warnings.warn(
+            f"IFN state undetermined for all {n} cells: {reason}", IfnexusWarning, stacklevel=2
+        )
+        out["ifn_state_reason"] = f"too few programme genes measured: {reason}"
+        return _finish(out, state, comp_rows, settings)
+    x = scores[list(PROGRAMMES)].to_numpy(dtype=np.float64)
+    ok = np.isfinite(x).all(axis=1)
+    out.loc[~ok, "ifn_state_reason"] = "no IFN programme score for this cell"
+    if control is not None and cond is not None:
+        _control_mode(x, ok, cond, str(control), types, out, comp_rows,
+                      min_control_cells=min_control_cells, min_shift=min_shift,
+                      max_components=max_components, seed=int(rng))  # fmt: skip
+    else:
+        _mixture_mode(x, ok, types, out, comp_rows, min_type_cells=min_type_cells,
+                      min_shift=min_shift, max_components=max_components, seed=int(rng))  # fmt: skip
+    p = out[["ifn_p_acute", "ifn_p_chronic", "ifn_p_none"]].to_numpy()
+    called = ok & np.isfinite(p).all(axis=1)
+    best = np.argmax(np.where(np.isfinite(p), p, -1.0), axis=1)
+    top = p[np.arange(n), best]
+    strong = called & (top >= min_probability)
+    state[strong] = np.asarray(LABELS, dtype=object)[best[strong]]
+    weak = called & ~strong
+    if weak.any():
+        out.loc[weak, "ifn_state_reason"] = [
+            f"evidence too weak: P({LABELS[b]}) = {t:.2f} < {min_probability:g}"
+            for b, t in zip(best[weak], top[weak], strict=True)
+        ]
+    return _finish(out, state, comp_rows, settings)
+
+
+def _finish(
+    out: pd.DataFrame, state: np.ndarray, comp_rows: list[dict[str, Any]], settings: dict[str, Any]
+) -> IfnStateCall:
+    out.insert(0, "ifn_state", pd.Categorical(state, categories=list(IFN_STATES)))
+    cols = ["group", "component", "label", "weight", "shift_acute", "shift_sustained", "reference"]
+    comps = pd.DataFrame(comp_rows, columns=cols)
+    return IfnStateCall(cells=out[list(STATE_COLUMNS)], components=comps, settings=settings)
+
+
+def _record(
+    rows: list[dict[str, Any]], group: str, comps: list[Gaussian2], labelled: list[Any],
+    ref_index: int,
+) -> None:  # fmt: skip
+    total = sum(c.weight for c in comps)
+    for j, (c, (lab, d_a, d_s)) in enumerate(zip(comps, labelled, strict=True)):
+        rows.append({"group": group, "component": j, "label": lab, "weight": c.weight / total,
+                     "shift_acute": d_a, "shift_sustained": d_s, "reference": j == ref_index})  # fmt: skip
+
+
+def _write(out: pd.DataFrame, rows: np.ndarray, z: np.ndarray, ref: Gaussian2,
+           comps: list[Gaussian2], labels: list[str], reference: np.ndarray | str) -> None:  # fmt: skip
+    post = posteriors(z, comps, labels)
+    sd = np.sqrt(np.maximum(np.diag(ref.cov), MIN_SD**2))
+    zr = (z - ref.mean) / sd
+    idx = out.index[rows]
+    out.loc[idx, "ifn_p_acute"] = post["acute"].to_numpy()
+    out.loc[idx, "ifn_p_chronic"] = post["chronic"].to_numpy()
+    out.loc[idx, "ifn_p_none"] = post["none"].to_numpy()
+    out.loc[idx, "ifn_z_acute"] = zr[:, 0]
+    out.loc[idx, "ifn_z_sustained"] = zr[:, 1]
+    out.loc[idx, "ifn_reference"] = reference
+
+
+def _control_mode(
+    x: np.ndarray, ok: np.ndarray, cond: np.ndarray, control: str, types: np.ndarray | None,
+    out: pd.DataFrame, comp_rows: list[dict[str, Any]], *, min_control_cells: int,
+    min_shift: float, max_components: int, seed: int,
+) -> None:  # fmt: skip
+    is_ctrl = (cond == control) & ok
+    if int(is_ctrl.sum()) < min_control_cells:
+        raise ValidationError(
+            f"control group {control!r} has {int(is_ctrl.sum())} cells with IFN scores; at "
+            f"least {min_control_cells} are needed (min_control_cells)"
+        )
+    z = np.full_like(x, np.nan)
+    reference = np.full(len(x), "control:all", dtype=object)
+    loc_all, scale_all = robust_scale(x[is_ctrl])
+    z[ok] = (x[ok] - loc_all) / scale_all
+    if types is not None:
+        for t in pd.unique(types[ok]):
+            sel = ok & (types == t)
+            ref_cells = is_ctrl & (types == t)
+            if int(ref_cells.sum()) >= min_control_cells:
+                loc, scale = robust_scale(x[ref_cells])
+                z[sel] = (x[sel] - loc) / scale
+                reference[sel] = f"control:{t}"
+    ref = robust_gaussian(z[is_ctrl], seed=seed)
+    treated = ok & ~is_ctrl
+    n_ok = int(ok.sum())
+    comps = [Gaussian2(int(is_ctrl.sum()) / n_ok, ref.mean, ref.cov)]
+    labelled: list[Any] = [("none", 0.0, 0.0)]
+    if int(treated.sum()) >= 20:
+        fitted = fit_mixture(z[treated], max_components=max_components, seed=seed)
+        share = int(treated.sum()) / n_ok
+        comps += [Gaussian2(c.weight * share, c.mean, c.cov) for c in fitted]
+        labelled += label_components(fitted, ref, min_shift=min_shift)
+    _record(comp_rows, "control", comps, labelled, 0)
+    _write(out, ok, z[ok], ref, comps, [lab for lab, _, _ in labelled], reference[ok])
+
+
+def _mixture_mode(
+    x: np.ndarray, ok: np.ndarray, types: np.ndarray | None, out: pd.DataFrame,
+    comp_rows: list[dict[str, Any]], *, min_type_cells: int, min_shift: float,
+    max_components: int, seed: int,
+) -> None:  # fmt: skip
+    groups: list[tuple[str, np.ndarray, np.ndarray]] = []  # name, fit rows, rows to write
+    done = np.zeros(len(x), dtype=bool)
+    if types is not None:
+        for t in pd.unique(types[ok]):
+            sel = ok & (types == t)
+            if int(sel.sum()) >= min_type_cells:
+                groups.append((str(t), sel, sel))
+                done |= sel
+    rest = ok & ~done
+    if rest.any():
+        groups.append(("all", ok, rest))
+    for name, fit_rows, write_rows in groups:
+        loc, scale = robust_scale(x[fit_rows])
+        zf = (x[fit_rows] - loc) / scale
+        comps = fit_mixture(zf, max_components=max_components, seed=seed)
+        total = sum(c.weight for c in comps)
+        eligible = [j for j, c in enumerate(comps) if c.weight / total >= MIN_REFERENCE_WEIGHT]
+        ref_j = min(eligible or range(len(comps)), key=lambda j: float(comps[j].mean.sum()))
+        labelled = label_components(comps, comps[ref_j], min_shift=min_shift)
+        labelled[ref_j] = ("none", 0.0, 0.0)
+        _record(comp_rows, f"mixture:{name}", comps, labelled, ref_j)
+        zw = (x[write_rows] - loc) / scale
+        _write(out, write_rows, zw, comps[ref_j], comps, [lab for lab, _, _ in labelled],
+               f"mixture:{name}")  # fmt: skip

@@ -53,7 +53,13 @@ from ifnexus.scoring import (
 )
 from ifnexus.scoring._chunks import Transform, run_options
 from ifnexus.singlecell._annotate import annotate_cells
-from ifnexus.singlecell._ifn_state import call_ifn_state
+from ifnexus.singlecell._ifn_state import (
+    MIN_CONTROL_CELLS,
+    PROGRAMMES,
+    STATE_COLUMNS,
+    call_ifn_state,
+    programme_sets,
+)
 from ifnexus.singlecell._input import InputKind, check_input_kind, detect_input_kind
 from ifnexus.singlecell._markers import REQUIRED_SIGNATURES, SIGNATURES, cell_type_markers
 from ifnexus.singlecell._pseudobulk import pseudobulk
@@ -81,8 +87,11 @@ class Profile:
         ``cell_type``, ``cell_type_score``, ``cell_type_confidence``, ``cell_type_markers``,
         the signature scores (``ifn_acute``, ``ifn_acute_specific``, ``ifn_chronic``,
         ``irds_specific``, ``ifn_gamma``, ``cytotoxicity``, ``exhaustion``, ``m1``, ``m2``,
-        ``schwann_lineage``; NaN when a set is absent from the data), ``ifn_state`` and the
-        ``marker_<type>`` scores.
+        ``schwann_lineage``; NaN when a set is absent from the data), the IFN-programme scores
+        ``ifn_isgf3_acute`` and ``ifn_u_isgf3``, the IFN-state columns of
+        :func:`call_ifn_state` (``ifn_state``, ``ifn_p_acute``, ``ifn_p_chronic``,
+        ``ifn_p_none``, ``ifn_state_reason``, ``ifn_reference``, ``ifn_z_acute``,
+        ``ifn_z_sustained``) and the ``marker_<type>`` scores.
     samples
         :func:`summarise_samples` output.
     comparisons
@@ -92,13 +101,15 @@ class Profile:
     genes
         Gene report of every scored set (signatures and markers).
     settings
-        Everything needed to reproduce the run (species, input kind and why, thresholds, seed,
-        keys, version).
+        Everything needed to reproduce the run (species, input kind and why, the IFN-state
+        calibration (``settings["ifn_state"]``), seed, keys, version).
     adata
         The AnnData the per-cell results were written into (the input with ``copy=False``, a
         new one with ``copy=True``), or None with ``key_added=None``.
     key_added
         The prefix they were written under (None: not written).
+    ifn_components
+        The IFN-state mixture components (:attr:`IfnStateCall.components`).
     """
 
     cells: pd.DataFrame
@@ -109,6 +120,7 @@ class Profile:
     settings: dict[str, Any] = field(default_factory=dict)
     adata: ad.AnnData | None = field(default=None, repr=False)
     key_added: str | None = None
+    ifn_components: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -265,8 +277,9 @@ def score_signatures(
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame)
-        Cells x signatures (the columns of :data:`SIGNATURES`; all NaN for a set with too few
-        genes, with an :class:`~ifnexus.errors.IfnexusWarning` from
+        Cells x signatures (the columns of :data:`SIGNATURES` and the two IFN programmes
+        ``ifn_isgf3_acute`` and ``ifn_u_isgf3`` of :func:`call_ifn_state`; all NaN for a set
+        with too few genes, with an :class:`~ifnexus.errors.IfnexusWarning` from
         :func:`~ifnexus.scoring.resolve_sets` giving the numbers), and the gene report of
         :func:`ifnexus.scoring.score_sets` with ``kind="signature"``.
 
@@ -276,6 +289,7 @@ def score_signatures(
         A required IFN signature (``ifn_acute``, ``ifn_chronic``) cannot be scored.
     """
     sets = {col: get_set(name, species=inp.species) for col, name in SIGNATURES.items()}
+    sets.update(programme_sets(inp.species))
     scores = score_sets(
         inp.source,
         sets,
@@ -298,34 +312,59 @@ def score_signatures(
     return scores, genes
 
 
+def _coverage_of(genes: pd.DataFrame | None) -> dict[str, tuple[int, int]]:
+    """Programme column -> (genes found, genes in the set) from a scoring gene report."""
+    if genes is None or not {"set", "n_found", "n_genes"} <= set(genes.columns):
+        return {}
+    rows = genes.drop_duplicates("set").set_index("set")
+    return {
+        c: (int(rows.at[c, "n_found"]), int(rows.at[c, "n_genes"]))
+        for c in PROGRAMMES
+        if c in rows.index
+    }
+
+
 def cell_table(
     annotation: pd.DataFrame,
     scores: pd.DataFrame,
     *,
     samples: pd.Series | Sequence[str],
     conditions: pd.Series | Sequence[str] | None = None,
-    acute_threshold: float = 0.5,
-    chronic_threshold: float = 0.25,
+    control: str | None = None,
+    genes: pd.DataFrame | None = None,
+    min_control_cells: int = MIN_CONTROL_CELLS,
+    min_probability: float = 0.8,
+    rng: int = 0,
 ) -> pd.DataFrame:
-    """Stage 5: the per-cell table of the profile, with each cell's IFN state.
+    """Stage 5: the per-cell table of the profile, with each cell's calibrated IFN state.
 
     Parameters
     ----------
     annotation
-        First output of :func:`annotate_cells`.
+        First output of :func:`annotate_cells` (its ``cell_type`` gives per-type references).
     scores
-        First output of :func:`score_signatures` (needs ``ifn_acute`` and ``ifn_chronic``).
+        First output of :func:`score_signatures` (with ``ifn_isgf3_acute`` and
+        ``ifn_u_isgf3``; without them every cell is ``undetermined``).
     samples, conditions
         Each cell's sample and condition, in the order of ``scores`` (``ProfileInput.samples``
         and ``ProfileInput.conditions``).
-    acute_threshold, chronic_threshold
-        IFN-state thresholds (:func:`call_ifn_state`).
+    control
+        The control condition: the IFN state is calibrated against those cells; None: by the
+        mixture of the score distribution (:func:`call_ifn_state`).
+    genes
+        Second output of :func:`score_signatures` (how many programme genes were measured);
+        without it, ``scores.attrs["genes"]`` is used when present.
+    min_control_cells, min_probability, rng
+        As in :func:`call_ifn_state`.
 
     Returns
     -------
     pandas.DataFrame
         :attr:`Profile.cells`: ``sample``, ``condition`` (when given), the
-        :data:`CELL_TYPE_COLUMNS`, the signature scores, ``ifn_state`` and ``marker_<type>``.
+        :data:`CELL_TYPE_COLUMNS`, the signature scores, the IFN-state columns of
+        :func:`call_ifn_state` and ``marker_<type>``. ``.attrs["ifn_state"]`` holds the
+        :class:`~ifnexus.singlecell.IfnStateCall` settings and ``.attrs["ifn_components"]``
+        its components (as records).
     """
     cells = pd.DataFrame(index=scores.index)
     if len(samples) != len(cells) or (conditions is not None and len(conditions) != len(cells)):
@@ -337,10 +376,68 @@ def cell_table(
         cells["condition"] = np.asarray(conditions)
     cells = cells.join(annotation[list(CELL_TYPE_COLUMNS)])
     cells = cells.join(scores)
-    cells["ifn_state"] = call_ifn_state(
-        cells, acute_threshold=acute_threshold, chronic_threshold=chronic_threshold
+    if genes is None and "genes" in scores.attrs:
+        genes = pd.DataFrame(scores.attrs["genes"])
+    call = call_ifn_state(
+        cells,
+        condition=cells["condition"] if control is not None and conditions is not None else None,
+        control=control,
+        cell_types=cells["cell_type"].astype(str),
+        coverage=_coverage_of(genes),
+        min_control_cells=min_control_cells,
+        min_probability=min_probability,
+        rng=rng,
     )
-    return cells.join(annotation[[c for c in annotation.columns if c.startswith("marker_")]])
+    cells = cells.join(call.cells)
+    cells = cells.join(annotation[[c for c in annotation.columns if c.startswith("marker_")]])
+    cells.attrs = {
+        "ifn_state": call.settings,
+        "ifn_components": call.components.to_dict(orient="records"),
+    }
+    return cells
+
+
+def check_control(
+    conditions: pd.Series | Sequence[str] | None, control: str, *, min_control_cells: int
+) -> int:
+    """Check that a control label can calibrate the IFN state; return its number of cells.
+
+    Parameters
+    ----------
+    conditions
+        Each cell's condition (``ProfileInput.conditions``), or None without a condition key.
+    control
+        The control label.
+    min_control_cells
+        Fewest control cells accepted.
+
+    Returns
+    -------
+    int
+        The number of control cells.
+
+    Raises
+    ------
+    ValidationError
+        No condition key, a label that is not a condition (the message lists them), or fewer
+        than ``min_control_cells`` control cells.
+    """
+    if conditions is None:
+        raise ValidationError(
+            f"control {control!r} needs a condition column (condition_key / --condition)"
+        )
+    cond = pd.Series(np.asarray(conditions).astype(str))
+    counts = cond.value_counts()
+    if str(control) not in counts.index:
+        known = ", ".join(f"{k!r} ({v} cells)" for k, v in sorted(counts.items()))
+        raise ValidationError(f"control label {control!r} is not a condition; conditions: {known}")
+    n = int(counts[str(control)])
+    if n < min_control_cells:
+        raise ValidationError(
+            f"control group {control!r} has {n} cells; at least {min_control_cells} are needed "
+            "to calibrate the IFN state (min_control_cells / --min-control-cells)"
+        )
+    return n
 
 
 def profile_pseudobulk(
@@ -402,7 +499,7 @@ def _check_key(key_added: str) -> None:
 
 
 def _obs_names_of(key_added: str, signatures: list[str]) -> list[str]:
-    cols = [*CELL_TYPE_COLUMNS, *signatures, "ifn_state"]
+    cols = [*CELL_TYPE_COLUMNS, *signatures, *STATE_COLUMNS]
     return [f"{key_added}_{c}" for c in cols]
 
 
@@ -462,7 +559,7 @@ def profile_elements(
         result's.
     """
     _check_key(key_added)
-    signatures = [c for c in SIGNATURES if c in result.cells.columns]
+    signatures = [c for c in [*SIGNATURES, *PROGRAMMES] if c in result.cells.columns]
     _check_clashes(adata, key_added, signatures, overwrite)
     cells = result.cells
     if not pd.Index(adata.obs_names).equals(pd.Index(cells.index)):
@@ -471,7 +568,7 @@ def profile_elements(
             "the AnnData it was computed from"
         )
     obs = adata.obs.copy()
-    for col in [*CELL_TYPE_COLUMNS, *signatures, "ifn_state"]:
+    for col in [*CELL_TYPE_COLUMNS, *signatures, *STATE_COLUMNS]:
         obs[f"{key_added}_{col}"] = cells[col].array  # keeps the categories
     obs[f"{key_added}_cell_type"] = obs[f"{key_added}_cell_type"].astype("category")
     obs[f"{key_added}_ifn_state"] = obs[f"{key_added}_ifn_state"].astype("category")
@@ -557,8 +654,9 @@ def profile(
     layer: str | None = None,
     use_raw: bool | None = None,
     counts_layer: str | None = "counts",
-    acute_threshold: float = 0.5,
-    chronic_threshold: float = 0.25,
+    control: str | None = None,
+    min_control_cells: int = MIN_CONTROL_CELLS,
+    min_probability: float = 0.8,
     min_marker_score: float = 0.1,
     rng: int = 0,
     key_added: str | None = "ifnexus",
@@ -595,8 +693,13 @@ def profile(
         Which matrix holds the expression (scanpy's rule: ``.raw`` when present).
     counts_layer
         Layer with raw counts for pseudobulk when the scored matrix is log-normalised.
-    acute_threshold, chronic_threshold
-        IFN-state thresholds (see :func:`call_ifn_state`).
+    control
+        The control label of ``condition_key``: the IFN state is calibrated against those
+        cells (per cell type when a type has ``min_control_cells`` control cells). None: the
+        mixture-model calibration (:func:`call_ifn_state`). An unknown label, or fewer than
+        ``min_control_cells`` control cells, is a ValidationError raised before any scoring.
+    min_control_cells, min_probability
+        As in :func:`call_ifn_state`.
     min_marker_score
         Smallest marker score for a cell-type call.
     rng
@@ -630,8 +733,14 @@ def profile(
     ------
     ValidationError
         Unknown obs keys, mixed conditions in a sample, species mismatch, negative or
-        non-finite values, a missing layer, IFN signatures with too few genes, or results
-        that would replace existing ``.obs``/``.obsm``/``.uns`` entries.
+        non-finite values, a missing layer, IFN signatures with too few genes, a control
+        label without a condition key, unknown or with too few cells, or results that would
+        replace existing ``.obs``/``.obsm``/``.uns`` entries.
+
+    Warns
+    -----
+    IfnexusWarning
+        Too few IFN-programme genes measured: every cell's IFN state is ``undetermined``.
     """
     opts = run_options(
         options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="profile"
@@ -639,7 +748,7 @@ def profile(
     seed = check_seed(rng)
     if key_added is not None:  # refuse a clash before any work
         _check_key(key_added)
-        _check_clashes(adata, key_added, list(SIGNATURES), overwrite)
+        _check_clashes(adata, key_added, [*SIGNATURES, *PROGRAMMES], overwrite)
     inp = profile_input(
         adata,
         species=species,
@@ -649,6 +758,8 @@ def profile(
         layer=layer,
         use_raw=use_raw,
     )
+    if control is not None:  # refuse a bad control before any scoring
+        check_control(inp.conditions, control, min_control_cells=min_control_cells)
     background = prepare(inp.source, transform=inp.transform, options=opts)
     scores, genes = score_signatures(inp, background, rng=rng, options=opts)
     annot, marker_report = annotate_cells(
@@ -666,15 +777,18 @@ def profile(
         scores,
         samples=inp.samples,
         conditions=inp.conditions,
-        acute_threshold=acute_threshold,
-        chronic_threshold=chronic_threshold,
+        control=control,
+        genes=genes,
+        min_control_cells=min_control_cells,
+        min_probability=min_probability,
+        rng=seed,
     )
     has_cond = inp.conditions is not None
     samples = summarise_samples(
         cells,
         sample_key="sample",
         condition_key="condition" if has_cond else None,
-        score_columns=list(SIGNATURES),
+        score_columns=[*SIGNATURES, *PROGRAMMES],
     )
     if has_cond and samples["condition"].nunique() >= 2:
         comparisons = compare_conditions(samples, condition_key="condition", reference=reference)
@@ -693,8 +807,7 @@ def profile(
         "sample_key": sample_key or "",
         "condition_key": condition_key or "",
         "reference": (str(comparisons["reference"].iloc[0]) if len(comparisons) else ""),
-        "acute_threshold": float(acute_threshold),
-        "chronic_threshold": float(chronic_threshold),
+        "ifn_state": dict(cells.attrs.get("ifn_state", {})),
         "min_marker_score": float(min_marker_score),
         "seed": seed,
         "n_bins": background.n_bins,
@@ -711,6 +824,7 @@ def profile(
         pseudobulk=pb,
         genes=genes,
         settings=settings,
+        ifn_components=pd.DataFrame(cells.attrs.get("ifn_components", [])),
     )
     if key_added is not None:
         result.adata = store_profile(

@@ -83,7 +83,7 @@ def write_profile(
     """Write a profile's tables, h5ad files and figures under ``out_dir``.
 
     The files: ``cells.csv``, ``samples.csv``, ``comparisons.csv``, ``genes.csv``,
-    ``settings.json``, ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and
+    ``ifn_components.csv`` (the IFN-state mixture components), ``settings.json``, ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and
     ``figures/*.png``; the written paths are returned by name.
 
     Parameters
@@ -122,6 +122,10 @@ def write_profile(
     )
     paths["comparisons"] = write_table(comp, out / "comparisons.csv")
     paths["genes"] = write_table(result.genes, out / "genes.csv")
+    comps = result.ifn_components
+    if not len(comps.columns):
+        comps = pd.DataFrame(columns=["group", "component", "label", "weight", "reference"])
+    paths["ifn_components"] = write_table(comps, out / "ifn_components.csv")
     paths["settings"] = write_text(
         out / "settings.json", json.dumps(_jsonable(result.settings), indent=1) + "\n"
     )
