@@ -90,8 +90,11 @@ def test_outcome_equals_cli(study, tmp_path, capsys):
     fg = json.loads(_cli(["outcome", "finegray", *data, "--covariates", "ifn_state,TumorPurity",
                           "--categorical", "ifn_state", "--json"], capsys))  # fmt: skip
     assert fg == json.loads((ana / "finegray.json").read_text())
+    feats = pd.read_csv(study / "analysis" / "tumour" / "tumours.csv")
+    feats["ifn_state"] = feats["ifn_class"]  # as the study does: its states are the classes
+    feats.to_csv(tmp_path / "tumours.csv", index=False)
     _cli(["outcome", "features", "--clinical", str(study / "inputs" / "clinical.csv"),
-          "--features", str(study / "analysis" / "tumour" / "tumours.csv"),
+          "--features", str(tmp_path / "tumours.csv"),
           "--time", "time_months", "--event", "event", "--cause", "1", "--id", "patient_id=sample",
           "--columns", "ifn_state,TumorPurity,ifn_cluster_status,cdkn2a_status",
           "--reference", "ifn_state=acute-competent,ifn_cluster_status=neutral,cdkn2a_status=neutral",

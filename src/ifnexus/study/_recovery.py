@@ -86,6 +86,7 @@ def _screen(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _tumour(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     truth = pd.read_csv(d / "truth" / "patients.csv")
     called = pd.read_csv(d / "analysis" / "tumour" / "tumours.csv")
+    called["ifn_state"] = called["ifn_class"]  # the study's states are the radiotherapy classes
     m = truth.merge(called, left_on="patient_id", right_on="sample", how="inner")
     conf = pd.crosstab(
         pd.Categorical(m["ifn_state_true"], STATES),
