@@ -10,6 +10,8 @@ roadrunner = pytest.importorskip("roadrunner")
 
 CASES = [
     dict(schedule="20Gy x1", setting="mouse", days=60),
+    # issue 15: incomplete repair between close doses; a pre-RT intervention (time zero)
+    dict(schedule="0:10,0.02:10", setting="mouse", days=40, interventions=("anti-pd1:day=-21",)),
     dict(
         schedule="50Gy/25fx",
         setting="patient",

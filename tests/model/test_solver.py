@@ -25,6 +25,10 @@ IVS = (
         dict(
             schedule="8Gy x3", setting="mouse", days=60, genotype="chronic-ifn", interventions=IVS
         ),
+        # issue 15: fractions 1.2 h apart (incomplete repair), anti-PD-1 three weeks before RT
+        dict(
+            schedule="0:8,0.05:8,1:8", setting="mouse", days=40, interventions=("anti-pd1:day=-21",)
+        ),  # fmt: skip
     ],
 )
 def test_burden_agrees_with_radau(kwargs):

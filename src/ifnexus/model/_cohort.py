@@ -255,8 +255,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             "sting_silenced": q["_sting_silenced"],
             "chronic_ifn": q["chronic"],
             "ifn_competent": (q["t_sting"] * q["t_cluster"] * q["t_irf3"] * q["t_cgas"]) > 0,
-            "bed": sched.bed(ab) if sched.doses.size else np.zeros(n),
-            "eqd2": sched.eqd2(ab) if sched.doses.size else np.zeros(n),
+            "bed": sched.bed(ab, p["T_rep"]) if sched.doses.size else np.zeros(n),
+            "eqd2": sched.eqd2(ab, p["T_rep"]) if sched.doses.size else np.zeros(n),
             "tcp": tcp,
             "extinct": extinct,
             "local_failure": failed,
@@ -389,13 +389,14 @@ class CohortResult:
         ab = self.params.get("alpha_beta", 10.0)
         fold = df["cd8_fold_change_day7"]
         labels = df["ifn_label"].value_counts()
+        rep = self.params.get("T_rep")  # incomplete repair between close fractions
         return {
             "schedule": str(self.schedule),
             "setting": self.setting,
             "disease": self.disease,
             "alpha_beta": ab,
-            "bed": float(self.schedule.bed(ab)) if self.schedule.doses.size else 0.0,
-            "eqd2": float(self.schedule.eqd2(ab)) if self.schedule.doses.size else 0.0,
+            "bed": float(self.schedule.bed(ab, rep)) if self.schedule.doses.size else 0.0,
+            "eqd2": float(self.schedule.eqd2(ab, rep)) if self.schedule.doses.size else 0.0,
             "n_patients": int(len(df)) + n_flagged,
             "n_numerical_failure": n_flagged,
             "days": self.days,

@@ -41,7 +41,8 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
 * `in_vitro_survival(doses, genotype=)`, `in_vitro_curves(doses, genotypes=)`.
 * `tcd50(doses, fractions=, setting=, n_patients=, rng=, options=, host=, genotype=, ...)`
   -> `TCD50Result` (`summary`, `to_dict()`, `table` per dose).
-* `parse_schedule`, `bed`, `eqd2`, `lq_survival`, `lymphocyte_survival`.
+* `parse_schedule`, `bed`, `eqd2`, `lq_survival`, `lymphocyte_survival`,
+  `protraction_factor`, `unrepaired_dose`.
 
 ## Outcomes
 
@@ -101,6 +102,14 @@ relative, the worst of them and fixed cases against scipy `solve_ivp` (Radau, rt
 weekday (day 0 is a Monday; no fractions on days 5, 6, 12, 13, ...); `"0:8,1:8,2:8"` lists
 `day:dose`; `"none"` is an unirradiated control. BED = sum d (1 + d/(alpha/beta)),
 EQD2 = BED / (1 + 2/(alpha/beta)).
+
+**Incomplete repair** between fractions close in time (Lea-Catcheside; Thames 1985, Dale
+1985): sublethal damage is repaired with half-time `T_rep` (1 h), so fraction `k` adds
+`2 beta d_k Y_k` to its log-kill, `Y_k = sum_{i<k} d_i exp(-ln2 (t_k - t_i)/T_rep)` the
+unrepaired dose of the earlier fractions. Two doses a minute apart (`"0:20,0.0007:20"`) act
+as one 40-Gy dose; a day apart, as two fractions (`exp(-24 ln 2)` is 6e-8). The BED/EQD2
+columns of a cohort use the same factor (`bed(schedule, ab, repair_half_time=)`,
+`protraction_factor(days, doses, T_rep)`; lymphocytes are taken as fully repaired).
 """
 
 

@@ -286,12 +286,15 @@ def _force_c(buf, P, g, o, blk, jak, amp, grow, imm):
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _fraction(buf, lane, dose, P):
-    """Apply one fraction of ``dose`` Gy to lane ``lane`` of a block (``_system.apply_fraction``)."""
+def _fraction(buf, lane, dose, prior, P):
+    """Apply one fraction of ``dose`` Gy to lane ``lane`` of a block (``_system.apply_fraction``).
+
+    ``prior``: unrepaired dose of earlier fractions (Lea-Catcheside, adds ``2 beta d Y``).
+    """
     fac = 1.0 - P[_rhoR] * buf[_Z + _R * W + lane]
     a = buf[(_QR + _alpha) * W + lane]
     b = buf[(_QR + _beta) * W + lane]
-    ln_sf = -(a * dose + b * dose * dose) * fac
+    ln_sf = -(a * dose + b * dose * (dose + 2.0 * prior)) * fac
     N = math.exp(buf[_Z + _LNN * W + lane])
     killed = -math.expm1(ln_sf)
     buf[_Z + _LNN * W + lane] += ln_sf
@@ -306,14 +309,15 @@ def _fraction(buf, lane, dose, P):
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
-def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_probe, dose_scale, rec_rows,
-               rec, probes, z_end, keep_slot, full, in_vitro):  # fmt: skip
+def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_probe, dose_scale,
+               rec_rows, rec, probes, z_end, keep_slot, full, in_vitro):  # fmt: skip
     """Integrate every tumour (rows of ``z0``) over the shared grid; write outputs in place.
 
     ``coefs[step_co[k]]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated
     over the ``W`` lanes (``broadcast_coefs``; one row per distinct step size); ``lev[k]`` the agonist level and anti-PD-1 occupancy at
-    the three stage times, ``wins[k]`` the window factors; ``node_dose``/``node_probe`` the
-    jumps and probe slots at each grid node. ``rec`` is ``(n, n_nodes, len(rec_rows))`` (row
+    the three stage times, ``wins[k]`` the window factors and growth switch;
+    ``node_dose``/``node_y``/``node_probe`` the fraction doses, their unrepaired earlier dose
+    (Lea-Catcheside) and probe slots at each grid node. ``rec`` is ``(n, n_nodes, len(rec_rows))`` (row
     -1: the QSS IFN-I level). The ``G`` blocks of a group advance together, so each step's
     coefficients are read once per group.
     """
@@ -351,9 +355,10 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_probe, dose_
                             probes[node_probe[k], idx[g, lane], s] = buf[_Z + s * W + lane]
                 if node_dose[k] > 0.0:
                     for lane in range(W):
-                        d = node_dose[k] * dose_scale[idx[g, lane]]
+                        sc = dose_scale[idx[g, lane]]
+                        d = node_dose[k] * sc
                         if d > 0.0:
-                            _fraction(buf, lane, d, P)
+                            _fraction(buf, lane, d, node_y[k] * sc, P)
                 _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
                          wins[kk, 1], wins[kk, 2], wins[kk, 3], imm)  # fmt: skip
                 for lane in range(live[g]):

@@ -130,6 +130,19 @@ PARAMETERS: tuple[Parameter, ...] = (
         lower_open=True,
     ),
     _p(
+        "T_rep",
+        "T_{rep}",
+        "h",
+        "half-time of sublethal-damage repair in clonogens (incomplete repair between fractions)",
+        "radiation",
+        1.0,
+        "assumed 1 h, within the 0.5-1.5 h usually taken for tumours (Thames & Hendry 1987 "
+        "Fractionation in Radiotherapy; Fowler 1989 Br J Radiol 62:679; Steel et al. 1987 "
+        "Radiother Oncol 9:299 for human tumour cells); Lea-Catcheside factor for "
+        "instantaneous fractions (Thames 1985 Int J Radiat Biol 47:319)",
+        lower_open=True,
+    ),
+    _p(
         "alpha_l",
         "\\alpha_l",
         "1/Gy",

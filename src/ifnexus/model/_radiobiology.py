@@ -9,6 +9,17 @@ The formulas are the standard ones (Fowler 1989 Br J Radiol 62:679; Joiner & van
 * lymphocytes in the field: ``SF_l = exp(-alpha_l d - beta_l d^2)`` with
   ``alpha_l = 0.182 /Gy``, ``beta_l = 0.143 /Gy^2`` (Cho et al. 2023 Phys Med Biol 68:165010).
 
+Incomplete repair between fractions close in time (Lea-Catcheside; Thames 1985 Int J Radiat
+Biol 47:319; Dale 1985 Br J Radiol 58:515): sublethal damage is repaired mono-exponentially
+with half-time ``T_rep``, ``mu = ln 2 / T_rep``. For instantaneous fractions ``d_i`` at
+``t_i`` the quadratic term of the whole course is
+``beta [sum_i d_i^2 + 2 sum_{i<j} d_i d_j exp(-mu (t_j - t_i))] = beta G D^2``
+(``D = sum d_i``, ``G`` the dose-protraction factor, :func:`protraction_factor`). In the model
+each fraction adds ``2 beta d_j Y_j`` to its log-kill, ``Y_j`` the dose of the earlier
+fractions still unrepaired at ``t_j`` (:func:`unrepaired_dose`): two doses a minute apart act
+as one dose of their sum, a day apart as two fractions. BED with incomplete repair is
+``D + G D^2 / (alpha/beta)``.
+
 Schedules are lists of (day, dose). The parser accepts the notation clinicians write:
 
 * ``"50Gy/25fx"`` - total dose / number of fractions, one fraction per weekday (Monday to
@@ -39,6 +50,8 @@ __all__ = [
     "lq_survival",
     "lymphocyte_survival",
     "parse_schedule",
+    "protraction_factor",
+    "unrepaired_dose",
     "weekday_days",
 ]
 
@@ -101,6 +114,112 @@ def lymphocyte_survival(
     return lq_survival(dose, alpha_l, beta_l)
 
 
+_HOURS = 24.0  # the model's time unit is the day; repair half-times are given in hours
+
+
+def _repair_rate(half_time_h: float) -> float:
+    """``ln 2 / T_rep`` in 1/day, for a repair half-time in hours (> 0)."""
+    t = float(half_time_h)
+    if not (np.isfinite(t) and t > 0):
+        raise ValidationError(
+            f"repair half-time must be a finite number > 0 h, got {half_time_h!r}"
+        )
+    return float(np.log(2.0) * _HOURS / t)
+
+
+def unrepaired_dose(days: ArrayLike, doses: ArrayLike, half_time_h: float) -> np.ndarray:
+    """Dose of the earlier fractions still unrepaired at each fraction, ``Y_j``.
+
+    ``Y_j = sum_{i<j} d_i exp(-mu (t_j - t_i))`` with ``mu = ln 2 / T_rep``: the sublethal
+    damage that fraction ``j`` can still combine with (mono-exponential repair; Thames 1985).
+
+    Parameters
+    ----------
+    days
+        Fraction times in days, ascending.
+    doses
+        Dose of each fraction in Gy.
+    half_time_h
+        Repair half-time ``T_rep`` in hours.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``Y_j`` in Gy, one per fraction (``Y_0 = 0``).
+
+    Examples
+    --------
+    Two 10-Gy doses one repair half-time apart: half of the first is unrepaired.
+
+    >>> from ifnexus.model import unrepaired_dose
+    >>> unrepaired_dose([0, 1 / 24], [10, 10], 1.0).tolist()
+    [0.0, 5.0]
+    """
+    t = np.atleast_1d(np.asarray(days, dtype=float))
+    d = np.atleast_1d(np.asarray(doses, dtype=float))
+    mu = _repair_rate(half_time_h)
+    y = np.zeros(d.size)
+    for j in range(1, d.size):
+        y[j] = (y[j - 1] + d[j - 1]) * np.exp(-mu * (t[j] - t[j - 1]))
+    return y
+
+
+def protraction_factor(
+    days: ArrayLike,
+    doses: ArrayLike,
+    half_time_h: float | tuple[float, ...],
+    weights: tuple[float, ...] | None = None,
+) -> float:
+    """Lea-Catcheside dose-protraction factor ``G`` of instantaneous fractions.
+
+    ``G = [sum_i d_i^2 + 2 sum_{i<j} d_i d_j exp(-mu (t_j - t_i))] / D^2``; with several repair
+    components (bi-exponential repair: ``half_time_h=(T_1, T_2)``, ``weights=(c, 1 - c)``) the
+    repairable damage is split between them and ``G = sum_k c_k G_k``.
+
+    Parameters
+    ----------
+    days, doses
+        Fraction times (days) and doses (Gy).
+    half_time_h
+        Repair half-time(s) in hours.
+    weights
+        Share of each repair component (default equal shares); must sum to 1.
+
+    Returns
+    -------
+    float
+        ``G``: 1 for a single dose (or doses given at once), ``1/n`` for ``n`` equal fractions
+        far apart.
+
+    Examples
+    --------
+    Two equal doses ``dt`` apart: ``G = (1 + exp(-mu dt)) / 2``, 1/2 when fully repaired.
+
+    >>> from ifnexus.model import protraction_factor
+    >>> round(protraction_factor([0, 1 / 24], [5, 5], 1.0), 6)
+    0.75
+    """
+    d = np.atleast_1d(np.asarray(doses, dtype=float))
+    total = d.sum()
+    if total <= 0:
+        raise ValidationError("protraction factor of a schedule without dose")
+    ts: tuple[float, ...] = (
+        tuple(float(v) for v in half_time_h)
+        if isinstance(half_time_h, tuple | list)
+        else (float(half_time_h),)
+    )
+    w = np.full(len(ts), 1.0 / len(ts)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(ts),) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
+        raise ValidationError(
+            f"weights must be {len(ts)} non-negative shares summing to 1, got {weights!r}"
+        )
+    g = 0.0
+    for tk, wk in zip(ts, w, strict=True):
+        y = unrepaired_dose(days, d, tk)
+        g += wk * ((d * d).sum() + 2.0 * (d * y).sum()) / total**2
+    return float(g)
+
+
 def _doses_of(schedule: Schedule | str | ArrayLike) -> np.ndarray:
     if isinstance(schedule, Schedule):
         return schedule.doses
@@ -109,7 +228,11 @@ def _doses_of(schedule: Schedule | str | ArrayLike) -> np.ndarray:
     return np.atleast_1d(np.asarray(schedule, dtype=float))
 
 
-def bed(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarray | float:
+def bed(
+    schedule: Schedule | str | ArrayLike,
+    alpha_beta: ArrayLike,
+    repair_half_time: float | None = None,
+) -> np.ndarray | float:
     """Biologically effective dose ``sum d_i (1 + d_i / (alpha/beta))`` in Gy.
 
     Parameters
@@ -118,6 +241,10 @@ def bed(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarr
         A :class:`Schedule`, a schedule string, or an array of doses per fraction (Gy).
     alpha_beta
         alpha/beta ratio in Gy (scalar or array; an array gives one BED per value).
+    repair_half_time
+        Repair half-time in hours: with it, ``D + G D^2 / (alpha/beta)`` with the
+        Lea-Catcheside factor ``G`` of the fraction times (needs a :class:`Schedule` or a
+        string); ``None`` (default) assumes full repair between fractions.
 
     Returns
     -------
@@ -144,11 +271,22 @@ def bed(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarr
     ab = np.asarray(alpha_beta, dtype=float)
     if np.any(ab <= 0):
         raise ValidationError(f"alpha/beta must be > 0 Gy, got {alpha_beta!r}")
-    out = d.sum() + (d * d).sum() / ab
+    quad = (d * d).sum()
+    if repair_half_time is not None and d.size > 1:
+        if isinstance(schedule, str):
+            schedule = parse_schedule(schedule)
+        if not isinstance(schedule, Schedule):
+            raise ValidationError("incomplete repair needs fraction times: pass a Schedule")
+        quad = quad + 2.0 * (d * unrepaired_dose(schedule.days, d, repair_half_time)).sum()
+    out = d.sum() + quad / ab
     return float(out) if out.ndim == 0 else out
 
 
-def eqd2(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndarray | float:
+def eqd2(
+    schedule: Schedule | str | ArrayLike,
+    alpha_beta: ArrayLike,
+    repair_half_time: float | None = None,
+) -> np.ndarray | float:
     """Equivalent dose in 2-Gy fractions ``BED / (1 + 2 / (alpha/beta))`` in Gy.
 
     Parameters
@@ -157,6 +295,9 @@ def eqd2(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndar
         A :class:`Schedule`, a schedule string, or an array of doses per fraction (Gy).
     alpha_beta
         alpha/beta ratio in Gy (scalar or array).
+    repair_half_time
+        Repair half-time in hours for incomplete repair between fractions (see :func:`bed`);
+        ``None`` (default) assumes full repair.
 
     Returns
     -------
@@ -175,7 +316,7 @@ def eqd2(schedule: Schedule | str | ArrayLike, alpha_beta: ArrayLike) -> np.ndar
     36.0
     """
     ab = np.asarray(alpha_beta, dtype=float)
-    out = bed(schedule, ab) / (1.0 + 2.0 / ab)
+    out = bed(schedule, ab, repair_half_time) / (1.0 + 2.0 / ab)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -254,35 +395,58 @@ class Schedule:
         """Day of the last fraction (0 when there is none)."""
         return float(self.days[-1]) if self.days.size else 0.0
 
-    def bed(self, alpha_beta: ArrayLike) -> np.ndarray | float:
+    def bed(
+        self, alpha_beta: ArrayLike, repair_half_time: float | None = None
+    ) -> np.ndarray | float:
         """Return the BED of this schedule; see :func:`bed`.
 
         Parameters
         ----------
         alpha_beta
             alpha/beta ratio in Gy (scalar or array).
+        repair_half_time
+            Repair half-time in hours (incomplete repair); ``None``: full repair.
 
         Returns
         -------
         float or numpy.ndarray
             BED in Gy.
         """
-        return bed(self, alpha_beta)
+        return bed(self, alpha_beta, repair_half_time)
 
-    def eqd2(self, alpha_beta: ArrayLike) -> np.ndarray | float:
+    def eqd2(
+        self, alpha_beta: ArrayLike, repair_half_time: float | None = None
+    ) -> np.ndarray | float:
         """Return the EQD2 of this schedule; see :func:`eqd2`.
 
         Parameters
         ----------
         alpha_beta
             alpha/beta ratio in Gy (scalar or array).
+        repair_half_time
+            Repair half-time in hours (incomplete repair); ``None``: full repair.
 
         Returns
         -------
         float or numpy.ndarray
             EQD2 in Gy.
         """
-        return eqd2(self, alpha_beta)
+        return eqd2(self, alpha_beta, repair_half_time)
+
+    def unrepaired(self, half_time_h: float) -> np.ndarray:
+        """Return the unrepaired dose of earlier fractions at each fraction (:func:`unrepaired_dose`).
+
+        Parameters
+        ----------
+        half_time_h
+            Repair half-time in hours.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``Y_j`` in Gy per fraction.
+        """
+        return unrepaired_dose(self.days, self.doses, half_time_h)
 
     def scaled(self, total: float) -> Schedule:
         """Return the same fraction days with doses rescaled to a new total dose (used by TCD50).

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ifnexus.errors import ValidationError
+from ifnexus.model._radiobiology import unrepaired_dose
 from ifnexus.model._solver import _PD1_K
 from ifnexus.model._system import STATE_NAMES
 
@@ -87,7 +88,7 @@ _FRACTION = (
     ("Es", "Es * SFL"),
     ("T", "T * (1 - f_circ * (1 - SFL))"),
 )
-_SF = "exp(-(1 - rho_R * R) * (q_alpha * DOSE + q_beta * DOSE * DOSE))"
+_SF = "exp(-(1 - rho_R * R) * (q_alpha * DOSE + q_beta * DOSE * (DOSE + 2 * PRIOR)))"
 _SFL = "exp(-alpha_l * DOSE - beta_l * DOSE * DOSE)"
 
 _OPS = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divide", ast.Pow: "power",
@@ -214,10 +215,15 @@ def to_sbml(model: TumourModel) -> str:
     for var, expr in _RATES.items():
         out.append(f'<rateRule variable="{var}">{_mathml(expr)}</rateRule>')
     out.append("</listOfRules><listOfEvents>")
-    for k, (day, dose) in enumerate(zip(model.schedule.days, model.schedule.doses, strict=True)):
-        if dose <= 0 or day > model.t_end:
-            continue
-        sub = {"DOSE": repr(float(dose)), "SFk": f"({_SF})", "SFL": f"({_SFL})"}
+    given = [(k, float(t), float(d)) for k, (t, d) in
+             enumerate(zip(model.schedule.days, model.schedule.doses, strict=True))
+             if d > 0 and t <= model.t_end]  # fmt: skip
+    # the unrepaired dose of earlier fractions at each fraction (Lea-Catcheside)
+    ys = (unrepaired_dose([t for _, t, _ in given], [d for _, _, d in given], p["T_rep"])
+          if given else np.zeros(0))  # fmt: skip
+    for (k, day, dose), y in zip(given, ys, strict=True):
+        sf = _SF.replace("PRIOR", repr(float(y)))
+        sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({_SFL})"}
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             f'<trigger initialValue="false" persistent="true">'

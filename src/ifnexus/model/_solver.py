@@ -39,7 +39,15 @@ from ifnexus.model._radiobiology import Schedule
 from ifnexus.model._system import IDX, N_STATES, apply_fraction, decay_rates, forcing
 from ifnexus.model._variants import Intervention
 
-__all__ = ["Drive", "Grid", "build_grid", "grid_options", "integrate", "solve_reference"]
+__all__ = [
+    "Drive",
+    "Grid",
+    "build_grid",
+    "grid_options",
+    "integrate",
+    "node_prior",
+    "solve_reference",
+]
 
 H0 = 0.01  # first step after a jump: resolves the post-fraction burst of DNA sensing and IFN-I
 GROWTH = 1.3
@@ -194,6 +202,21 @@ def build_grid(
     return Grid(t=tg, dose_at=dose_at, probe_at=probe_at)
 
 
+def node_prior(grid: Grid, p: dict[str, float]) -> dict[int, float]:
+    """Unrepaired dose of the earlier fractions at each fraction node (Lea-Catcheside ``Y``).
+
+    Computed from the grid's fraction nodes with the repair half-time ``T_rep`` (hours) of
+    ``p``; a per-patient dose scale multiplies it like the doses.
+    """
+    from ifnexus.model._radiobiology import unrepaired_dose
+
+    nodes = sorted(grid.dose_at)
+    if len(nodes) < 2:
+        return dict.fromkeys(nodes, 0.0)
+    y = unrepaired_dose(grid.t[nodes], [grid.dose_at[i] for i in nodes], p["T_rep"])
+    return {i: float(v) for i, v in zip(nodes, y, strict=True)}
+
+
 def _phi(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """phi_1, phi_2, phi_3 of the exponential integrator, stable for small |z|."""
     z = np.asarray(z, dtype=float)
@@ -316,9 +339,10 @@ def integrate(
     if grid is None:
         grid = build_grid(schedule, drive, t0, t_end, probes=probes)
     tables = _step_tables(grid, drive, decay_rates(p))
+    prior = node_prior(grid, p)
     if backend == "numba":
         return _integrate_numba(
-            z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite
+            z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite, prior
         )
     co, step_co, lev, wins = tables
     tg = grid.t
@@ -336,7 +360,8 @@ def integrate(
             probe_out[grid.probe_at[i]] = z.copy()
         d = grid.dose_at.get(i)
         if d is not None:
-            apply_fraction(z, d if dose_scale is None else d * dose_scale, p, q)
+            sc = 1.0 if dose_scale is None else dose_scale
+            apply_fraction(z, d * sc, p, q, prior=prior[i] * sc)
         if rec is not None:
             rec[:, i, slots] = z[rows].T
         if full is not None:
@@ -371,7 +396,8 @@ def integrate(
     return Solution(z_end=z, t=tg, rec=rec, full=full, probes=probe_out)
 
 
-def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite):
+def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite,
+                     prior):  # fmt: skip
     from ifnexus.model._kernel import P_NAMES, Q_NAMES, broadcast_coefs, run_kernel
 
     tg = grid.t
@@ -382,8 +408,10 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
     for j, k in enumerate(Q_NAMES):
         Q[:, j] = q[k]
     node_dose = np.zeros(tg.size)
+    node_y = np.zeros(tg.size)
     for i, d in grid.dose_at.items():
         node_dose[i] = d
+        node_y[i] = prior[i]
     probe_times = sorted(grid.probe_at.values())
     node_probe = np.full(tg.size, -1, dtype=np.int64)
     for i, t in grid.probe_at.items():
@@ -399,7 +427,7 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
         keep_slot[np.asarray(keep)] = np.arange(nk)
     full = np.empty((max(nk, 1), tg.size, N_STATES))
     run_kernel(np.ascontiguousarray(z0.T), P, Q, broadcast_coefs(co), step_co, lev, wins,
-               node_dose, node_probe, ds, rr, rec, pr, z_end, keep_slot, full,
+               node_dose, node_y, node_probe, ds, rr, rec, pr, z_end, keep_slot, full,
                bool(in_vitro))  # fmt: skip
     z = np.ascontiguousarray(z_end.T)
     if check_finite and not np.all(np.isfinite(z)):
@@ -441,6 +469,14 @@ def solve_reference(
     y = np.array(z0[:, :1], dtype=float)
     y[0] = np.exp(y[0])
     fr = {float(t): float(d) for t, d in zip(schedule.days, schedule.doses, strict=False) if d > 0}
+    fr_in = sorted(t for t in fr if t <= t_end)
+    if len(fr_in) > 1:
+        from ifnexus.model._radiobiology import unrepaired_dose
+
+        ys = unrepaired_dose(fr_in, [fr[t] for t in fr_in], p["T_rep"])
+        y_at = dict(zip(fr_in, ys.tolist(), strict=True))
+    else:
+        y_at = dict.fromkeys(fr_in, 0.0)
     ff = [drive.first_fraction] if drive.first_fraction is not None else []
     breaks = sorted({t0, t_end, *fr, *[b for b in (*drive.breakpoints(), *ff) if t0 < b < t_end]})
     t_eval = np.asarray(t_eval, dtype=float)
@@ -454,7 +490,7 @@ def solve_reference(
     def jump(t, v):
         if t in fr:
             w = to_log(v)
-            apply_fraction(w, fr[t], p, q1)
+            apply_fraction(w, fr[t], p, q1, prior=y_at.get(t, 0.0))
             w[0] = np.exp(w[0])
             v = w
         return v

@@ -161,8 +161,10 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("Zaider-Minerbo integral", "\\dot \\Lambda = \\gamma \\lambda N_0 / N"),
     ("IFN-I exposure", "\\dot A_I = I"),
     (
-        "fraction of dose d at t_k",
-        "N \\to N\\,SF,\\ SF = e^{-(1-\\rho_R R)(\\alpha d + \\beta d^2)};\\ D_1 \\to D_1 + N(1-SF);\\ "
+        "fraction of dose d at t_k (Y_k: unrepaired dose of earlier fractions, repair "
+        "half-time T_rep)",
+        "N \\to N\\,SF,\\ SF = e^{-(1-\\rho_R R)(\\alpha d + \\beta d (d + 2 Y_k))},\\ "
+        "Y_k = \\sum_{i<k} d_i e^{-\\ln 2 (t_k - t_i)/T_{rep}};\\ D_1 \\to D_1 + N(1-SF);\\ "
         "M \\to M + 1 - SF;\\ X \\to X + d^{n_T}/(D_T^{n_T} + d^{n_T});\\ "
         "E_{b,s} \\to E_{b,s} SF_l;\\ T \\to T (1 - f_c (1 - SF_l)),\\ SF_l = e^{-\\alpha_l d - \\beta_l d^2}",
     ),
@@ -348,12 +350,17 @@ def forcing(
     return out
 
 
-def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict) -> None:
-    """Apply one fraction of ``dose`` Gy (scalar or per patient) to ``z`` in place."""
+def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0) -> None:
+    """Apply one fraction of ``dose`` Gy (scalar or per patient) to ``z`` in place.
+
+    ``prior`` is the dose of earlier fractions still unrepaired (Gy, ``Y_j`` of
+    :func:`ifnexus.model.unrepaired_dose`): it adds ``2 beta d Y`` to the log-kill
+    (Lea-Catcheside incomplete repair).
+    """
     if np.ndim(dose) == 0 and dose <= 0:
         return
     fac = 1.0 - p["rho_R"] * z[10]
-    ln_sf = -(q["alpha"] * dose + q["beta"] * dose * dose) * fac
+    ln_sf = -(q["alpha"] * dose + q["beta"] * dose * (dose + 2.0 * prior)) * fac
     N = np.exp(z[0])
     killed = -np.expm1(ln_sf)
     z[0] += ln_sf
