@@ -5,18 +5,26 @@ timydaley/CRISPhieRmix), written here in numpy/scipy from the paper and the pack
 
 * **Guides.** Every guide score x (a log2 enrichment, or a gamma / tau / rho phenotype) comes
   either from the null density f0 (an inactive guide, or a guide of a gene that does nothing) or
-  from an active component f1 = N(mu, sigma) (``direction="both"``: one component below the null
-  and one above). f0 is a skew-t (scipy's Jones-Faddy ``jf_skew_t``, the heavy-tailed skewed
+  from an active component f1 = N(mu, sigma) truncated to its side of the null's centre
+  (``direction="both"``: one component below the null and one above). f0 is a skew-t (scipy's Jones-Faddy ``jf_skew_t``, the heavy-tailed skewed
   family CRISPhieRmix fits with ``sn::st.mple``) fitted by maximum likelihood to the
   negative-control (non-targeting) guides, or, with ``null="bulk"`` and no controls, a normal
   component fitted with the others (CRISPhieRmix's ``normalmixEM`` fallback). The active
   fraction(s) tau = P(guide active) and f1 are fitted by EM with f0 held fixed.
 * **Genes.** A gene is active with probability p; within an active gene each guide is active
-  with probability q, independently, so tau = p q. As in CRISPhieRmix, q is integrated over
-  Uniform(tau, 1) (p = tau / q) by Gauss-Legendre quadrature, and the gene posterior is
+  with probability q, independently, so tau = p q. With CRISPhieRmix's prior
+  (``prior="uniform"``), q is integrated over Uniform(tau, 1) (p = tau / q) by Gauss-Legendre
+  quadrature, and the gene posterior is
 
       P(active | x_g) = int (tau/q) prod_j [q f1(x_j) + (1-q) f0(x_j)] dq
                         / (that + int (1 - tau/q) dq prod_j f0(x_j)).
+
+  That prior fixes P(gene active) at tau ln(1/tau) / (1 - tau), which is too high when active
+  genes have most of their guides active (in simulations with every guide of an active gene
+  active, FDR 0.05 gave 16% false hits). The default (``prior="estimated"``) estimates the
+  prior instead: the share of null genes and the distribution of q on a grid over (tau, 1]
+  are fitted to all genes' likelihoods by EM (a nonparametric maximum-likelihood prior,
+  empirical Bayes), and the posterior uses them in place of the uniform prior.
 
   An active gene with a few strong guides among many inactive ones keeps a high posterior: the
   inactive guides are explained by f0, not averaged into the effect, which is what a mean (or
@@ -34,7 +42,11 @@ EM is 30 lines of numpy; the null fit is ``scipy.stats.jf_skew_t.fit`` and the q
 ``numpy.polynomial.legendre.leggauss``. Nothing is random: no seed is needed and the same input
 gives the same output.
 
-Differences from CRISPhieRmix: the null is the Jones-Faddy skew-t (scipy), not Azzalini's
+Differences from CRISPhieRmix: the active component is truncated at the null's centre (its
+M-step is a weighted truncated-normal fit by Nelder-Mead), so that a guide on the wrong side of
+the null (an enriched guide in a depletion screen) counts as inactive, never as evidence of
+activity; CRISPhieRmix's untruncated normal, once wide, lets such guides raise a gene's
+posterior (seen on the development screen, Rosenbluh HT29 CRISPRi); the null is the Jones-Faddy skew-t (scipy), not Azzalini's
 (``sn``); the one-direction fit is EM, not L-BFGS (same likelihood); sums over guides and the
 quadrature are done in log space (the package exponentiates per-gene products, which underflow
 for genes with many guides); genes with too few guides are ``undetermined`` instead of scored.
@@ -51,8 +63,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import logsumexp
+from scipy import optimize, stats
+from scipy.special import log_ndtr
 
 from ifnexus.errors import IfnexusWarning, ValidationError
 
@@ -89,6 +101,9 @@ class GuideMixture:
     null_params
         ``jf_skew_t`` parameters ``(a, b, loc, scale)`` for ``"controls"``; ``(loc, scale)`` of
         the normal for ``"bulk"``.
+    centre
+        The null's centre (median of the control scores, or the bulk normal's mean): each active
+        component is a normal truncated to its side of it.
     directions
         The active components: ``("negative",)``, ``("positive",)`` or both.
     weights, means, sds
@@ -103,6 +118,7 @@ class GuideMixture:
 
     null: NullKind
     null_params: tuple[float, ...]
+    centre: float
     directions: tuple[str, ...]
     weights: dict[str, float]
     means: dict[str, float]
@@ -151,7 +167,7 @@ class GuideMixture:
         if direction not in self.directions:
             raise ValidationError(f"direction {direction!r} is not fitted ({self.directions})")
         x = np.asarray(x, dtype=np.float64)
-        return np.asarray(stats.norm.logpdf(x, self.means[direction], self.sds[direction]))
+        return _log_truncnorm(x, self.means[direction], self.sds[direction], self.centre, direction)
 
     def densities(self, x: np.ndarray) -> pd.DataFrame:
         """Weighted component densities on a grid, for plotting the fit.
@@ -191,6 +207,7 @@ class GuideMixture:
             if self.null == "controls"
             else "normal(loc, scale)",
             "null_params": [float(v) for v in self.null_params],
+            "centre": float(self.centre),
             "directions": list(self.directions),
             "weights": {k: float(v) for k, v in self.weights.items()},
             "means": {k: float(v) for k, v in self.means.items()},
@@ -201,6 +218,62 @@ class GuideMixture:
             "n_guides": int(self.n_guides),
             "n_controls": int(self.n_controls),
         }
+
+
+def _logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """log(sum(exp(a))) along ``axis``, stable; -inf where every term is -inf.
+
+    A plain numpy version of ``scipy.special.logsumexp``, whose array-API dispatch costs more
+    than the sum on the small arrays of the EM loops.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    return out.squeeze(axis=axis) if axis is not None else out.reshape(())
+
+
+def _log_truncnorm(x: np.ndarray, mu: float, sd: float, centre: float, side: str) -> np.ndarray:
+    """Log density of N(mu, sd) truncated to the ``side`` of ``centre`` (-inf beyond it)."""
+    z = (centre - mu) / sd
+    if side == "negative":
+        keep, norm_const = x <= centre, stats.norm.logcdf(z)
+    else:
+        keep, norm_const = x >= centre, stats.norm.logsf(z)
+    out = np.full(x.shape[0], -np.inf)
+    out[keep] = stats.norm.logpdf(x[keep], mu, sd) - norm_const
+    return out
+
+
+def _truncnorm_mstep(
+    x: np.ndarray, r: np.ndarray, mu: float, sd: float, centre: float, side: str, floor: float
+) -> tuple[float, float]:
+    """Weighted maximum-likelihood mean and sd of a normal truncated at ``centre``.
+
+    The weighted log-likelihood depends on the data only through sum r, sum r x and
+    sum r x^2 (guides beyond the truncation carry r = 0), so each M-step optimises a
+    closed-form function of three numbers.
+    """
+    big_r = float(r.sum())
+    if big_r <= 0:
+        return mu, sd
+    s1 = float((r * x).sum())
+    s2 = float((r * x * x).sum())
+    sgn = -1.0 if side == "negative" else 1.0
+
+    def nll(theta: np.ndarray) -> float:
+        m = centre + sgn * float(np.exp(theta[0]))
+        s = float(np.exp(theta[1]))
+        quad = (s2 - 2.0 * m * s1 + m * m * big_r) / (2.0 * s * s)
+        # log P(side) of N(m, s): log Phi((c - m)/s) below c, log Phi((m - c)/s) above
+        return big_r * np.log(s) + quad + big_r * float(log_ndtr(sgn * (m - centre) / s))
+
+    start = np.array([np.log(max(sgn * (mu - centre), floor)), np.log(max(sd, floor))])
+    res = optimize.minimize(nll, start, method="Nelder-Mead",
+                            options={"xatol": 1e-7, "fatol": 1e-10, "maxiter": 600})  # fmt: skip
+    m = centre + sgn * float(np.exp(res.x[0]))
+    return m, max(float(np.exp(res.x[1])), floor)
 
 
 def _finite(values: np.ndarray | pd.Series | list[float], name: str) -> np.ndarray:
@@ -302,9 +375,9 @@ def fit_guide_mixture(
     ll = -np.inf
     for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
         logs = [np.log1p(-sum(w.values())) + l0]
-        logs += [np.log(w[d]) + stats.norm.logpdf(x, mu[d], sd[d]) for d in dirs]
+        logs += [np.log(w[d]) + _log_truncnorm(x, mu[d], sd[d], centre, d) for d in dirs]
         stack = np.vstack(logs)
-        tot = logsumexp(stack, axis=0)
+        tot = _logsumexp(stack, axis=0)
         ll = float(tot.sum())
         resp = np.exp(stack - tot)
         if abs(ll - prev) / n < tol:
@@ -315,10 +388,7 @@ def fit_guide_mixture(
             r = resp[k]
             s = float(r.sum())
             w[d] = min(max(s / n, 1e-8), 0.999 / len(dirs))
-            m = float((r * x).sum() / max(s, 1e-300))
-            # the active component stays on its side of the null's centre
-            mu[d] = min(m, centre) if d == "negative" else max(m, centre)
-            sd[d] = max(float(np.sqrt((r * (x - mu[d]) ** 2).sum() / max(s, 1e-300))), floor)
+            mu[d], sd[d] = _truncnorm_mstep(x, r, mu[d], sd[d], centre, d, floor)
         if null == "bulk":
             r0 = resp[0]
             s0 = float(r0.sum())
@@ -337,6 +407,7 @@ def fit_guide_mixture(
     return GuideMixture(
         null=null,
         null_params=null_params,
+        centre=centre,
         directions=dirs,
         weights=dict(w),
         means=dict(mu),
@@ -349,44 +420,110 @@ def fit_guide_mixture(
     )
 
 
+def _gene_prior_em(
+    lik: np.ndarray, tol: float = 1e-7, max_iter: int = 3000
+) -> tuple[np.ndarray, bool]:
+    """Weights of the gene-level classes (null, then each q node) by EM: an NPMLE on a grid.
+
+    ``lik`` holds each gene's log-likelihood under each class (classes x genes); the weights
+    maximise sum_g log sum_k pi_k exp(lik[k, g]).
+    """
+    k = lik.shape[0]
+    logpi = np.log(np.r_[0.9, np.full(k - 1, 0.1 / (k - 1))])
+    prev = -np.inf
+    for _ in range(max_iter):
+        joint = logpi[:, None] + lik
+        tot = _logsumexp(joint, axis=0)
+        ll = float(tot.sum())
+        logpi = np.log(np.maximum(np.exp(joint - tot).mean(axis=1), 1e-300))
+        if ll - prev < tol * lik.shape[1]:
+            return logpi, True
+        prev = ll
+    return logpi, False
+
+
 def _gene_posteriors(
-    fit: GuideMixture, x: np.ndarray, g: np.ndarray, n_genes: int, n_mesh: int
-) -> dict[str, np.ndarray]:
-    """Per-gene posteriors, E[q | active], expected active guides and their effect."""
+    fit: GuideMixture,
+    x: np.ndarray,
+    g: np.ndarray,
+    n_genes: int,
+    n_mesh: int,
+    prior: str = "estimated",
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Per-gene posteriors, E[q | active], expected active guides and their effect.
+
+    ``prior="uniform"``: CRISPhieRmix's prior, q ~ Uniform(tau, 1) with P(gene active) = tau/q,
+    integrated by Gauss-Legendre quadrature with ``n_mesh`` nodes. ``prior="estimated"``: the
+    share of null genes and the distribution of q over a grid of ``n_mesh`` values in (0, 1]
+    are estimated from all genes by EM (a nonparametric maximum-likelihood prior).
+    """
     l0 = fit.log_null(x)
     tau_sum = float(sum(fit.weights.values()))
-    nodes, wts = np.polynomial.legendre.leggauss(n_mesh)
-    q = tau_sum + (1.0 - tau_sum) * (nodes + 1.0) / 2.0  # nodes on (tau_sum, 1)
-    logw = np.log(wts / 2.0)  # weights of Uniform(tau_sum, 1): sum to 1
     null_gene = np.bincount(g, weights=l0, minlength=n_genes)
-    log_null = logsumexp(logw + np.log1p(-tau_sum / q)) + null_gene
-    logq, log1q = np.log(q), np.log1p(-q)
-    terms: dict[str, np.ndarray] = {}
+    info: dict[str, Any] = {"prior": prior}
+    if prior == "uniform":
+        nodes, wts = np.polynomial.legendre.leggauss(n_mesh)
+        q = tau_sum + (1.0 - tau_sum) * (nodes + 1.0) / 2.0  # nodes on (tau_sum, 1)
+        logw = np.log(wts / 2.0)  # weights of Uniform(tau_sum, 1): sum to 1
+        prior_null = float(_logsumexp(logw + np.log1p(-tau_sum / q)))
+        prior_alt = {d: logw + np.log(fit.weights[d]) - np.log(q) for d in fit.directions}
+    else:
+        # grid on (tau, 1], q = 1 included: as in CRISPhieRmix's prior a gene is active only
+        # when more of its guides are active than of all guides (q > tau); lower q would let
+        # "every gene active at q ~ tau" mimic the null's tail
+        q = tau_sum + (1.0 - tau_sum) * np.arange(1, n_mesh + 1) / n_mesh
+    with np.errstate(divide="ignore"):
+        logq, log1q = np.log(q), np.log1p(-q)
+    lik: dict[str, np.ndarray] = {}
     for d in fit.directions:
         l1 = fit.log_active(x, d)
-        s = np.empty((n_mesh, n_genes))
-        for i in range(n_mesh):
+        s = np.empty((q.shape[0], n_genes))
+        for i in range(q.shape[0]):
             s[i] = np.bincount(
                 g, weights=np.logaddexp(logq[i] + l1, log1q[i] + l0), minlength=n_genes
             )
-        terms[d] = (logw + np.log(fit.weights[d]) - logq)[:, None] + s  # log of each node's term
-    log_alt = {d: logsumexp(t, axis=0) for d, t in terms.items()}
-    log_den = logsumexp(np.vstack([log_null, *log_alt.values()]), axis=0)
-    out: dict[str, np.ndarray] = {}
+        lik[d] = s
+    if prior != "uniform":
+        stacked = np.vstack([null_gene[None, :], *lik.values()])
+        logpi, conv = _gene_prior_em(stacked)
+        prior_null = float(logpi[0])
+        m = q.shape[0]
+        prior_alt = {d: logpi[1 + j * m : 1 + (j + 1) * m] for j, d in enumerate(fit.directions)}
+        info.update(
+            converged=conv,
+            null_genes=float(np.exp(prior_null)),
+            active_genes={d: float(np.exp(v).sum()) for d, v in prior_alt.items()},
+            mean_q={
+                d: float((np.exp(v) * q).sum() / max(np.exp(v).sum(), 1e-300))
+                for d, v in prior_alt.items()
+            },
+        )
+    terms = {d: prior_alt[d][:, None] + lik[d] for d in fit.directions}
+    log_null = prior_null + null_gene
+    log_alt = {d: _logsumexp(t, axis=0) for d, t in terms.items()}
+    log_den = _logsumexp(np.vstack([log_null, *log_alt.values()]), axis=0)
+    out: dict[str, np.ndarray] = {
+        "log_odds": _logsumexp(np.vstack(list(log_alt.values())), axis=0) - log_null
+    }
     for d, t in terms.items():
         out[f"posterior_{d}"] = np.exp(log_alt[d] - log_den)
         node_post = np.exp(t - log_alt[d])  # posterior over q given the gene is active (d)
         out[f"active_fraction_{d}"] = (node_post * q[:, None]).sum(axis=0)
         l1 = fit.log_active(x, d)
         r = np.zeros(x.shape[0])
-        for i in range(n_mesh):
+        for i in range(q.shape[0]):
+            if node_post[i].max() < 1e-12:
+                continue
             a = logq[i] + l1
-            r += node_post[i, g] * np.exp(a - np.logaddexp(a, log1q[i] + l0))
+            den = np.logaddexp(a, log1q[i] + l0)
+            with np.errstate(invalid="ignore"):
+                share = np.where(np.isfinite(a), np.exp(a - den), 0.0)  # P(guide active | q)
+            r += node_post[i, g] * share
         n_act = np.bincount(g, weights=r, minlength=n_genes)
         out[f"n_active_{d}"] = n_act
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"effect_{d}"] = np.bincount(g, weights=r * x, minlength=n_genes) / n_act
-    return out
+    return out, info
 
 
 def _tail_fdr(lfdr: np.ndarray) -> np.ndarray:
@@ -528,7 +665,8 @@ def mixture_gene_calls(
     direction: Direction = "negative",
     min_guides: int = 2,
     fdr: float = 0.05,
-    n_mesh: int = 100,
+    prior: Literal["estimated", "uniform"] = "estimated",
+    n_mesh: int | None = None,
 ) -> MixtureResult:
     """Call genes from guide scores with the active/inactive guide mixture (CRISPhieRmix model).
 
@@ -558,14 +696,24 @@ def mixture_gene_calls(
         Genes with fewer scored guides are ``undetermined`` (not scored, not in the FDR).
     fdr
         Hits are genes with FDR <= ``fdr``.
+    prior
+        The gene-level prior over the fraction q of a gene's guides that are active.
+        ``"estimated"`` (default): the share of null genes and the distribution of q on a grid
+        are estimated from all genes by EM (empirical Bayes). ``"uniform"``: CRISPhieRmix's
+        prior, q ~ Uniform(tau, 1) and P(gene active | q) = tau / q; it implies
+        P(gene active) = tau ln(1/tau) / (1 - tau), which overstates the share of active genes
+        when active genes have most of their guides active (simulations in
+        ``docs/screen.md``: FDR 0.05 then gives 10-16% false hits).
     n_mesh
-        Gauss-Legendre nodes of the integral over the active fraction q.
+        Nodes over q: the Gauss-Legendre nodes of the ``"uniform"`` integral (default 100) or
+        the grid of the ``"estimated"`` prior (default 20 points evenly over (tau, 1]).
 
     Returns
     -------
     MixtureResult
         ``.genes`` has one row per gene, sorted by name: ``gene``, ``n_guides`` (scored),
-        ``posterior`` (P(gene active)), ``local_fdr`` (1 - posterior), ``fdr`` (mean local FDR
+        ``posterior`` (P(gene active)), ``log_odds`` (log posterior odds of active vs null,
+        computed in log space: it still ranks genes whose posterior rounds to 1), ``local_fdr`` (1 - posterior), ``fdr`` (mean local FDR
         of genes at least as strong), ``hit``, ``direction`` (the more probable active side),
         ``active_fraction`` (E[q | active]: fraction of the gene's guides that are active),
         ``n_active`` (expected active guides), ``effect`` (mean score of the active guides),
@@ -588,6 +736,9 @@ def mixture_gene_calls(
         raise ValidationError(f"min_guides must be an integer >= 1, got {min_guides!r}")
     if not 0 < fdr < 1:
         raise ValidationError(f"fdr must be within 0 and 1, got {fdr}")
+    _check_choice(prior, "prior", ("estimated", "uniform"))
+    if n_mesh is None:
+        n_mesh = 100 if prior == "uniform" else 20
     if int(n_mesh) != n_mesh or n_mesh < 5:
         raise ValidationError(f"n_mesh must be an integer >= 5, got {n_mesh!r}")
     source = guides.attrs.get("source")
@@ -652,7 +803,7 @@ def mixture_gene_calls(
     remap = np.full(n_genes, -1)
     remap[ok_gene] = np.arange(int(ok_gene.sum()))
     gx = remap[codes[use]]
-    post = _gene_posteriors(fit, x, gx, int(ok_gene.sum()), int(n_mesh))
+    post, prior_info = _gene_posteriors(fit, x, gx, int(ok_gene.sum()), int(n_mesh), prior)
     dirs = fit.directions
 
     def full(a: np.ndarray) -> np.ndarray:
@@ -686,6 +837,7 @@ def mixture_gene_calls(
             "gene": np.asarray(names, dtype=object),
             "n_guides": n_scored.astype(int),
             "posterior": full(posterior),
+            "log_odds": full(post["log_odds"]),
             "local_fdr": lfdr,
             "fdr": q,
             "hit": np.nan_to_num(q, nan=1.0) <= fdr,
@@ -712,6 +864,7 @@ def mixture_gene_calls(
         "min_guides": int(min_guides),
         "fdr": float(fdr),
         "n_mesh": int(n_mesh),
+        "prior": prior_info,
         "controls": ctrl_what,
         "fit": fit.to_dict(),
         "n_genes": int(n_genes),

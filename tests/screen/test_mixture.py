@@ -1,0 +1,258 @@
+"""The guide mixture (CRISPhieRmix model): closed-form integrals, planted truth, bad input.
+
+References: the gene posterior against scipy.integrate.quad of the model's integral (closed
+form up to quadrature); simulated screens with planted active genes and active-guide fractions
+(known truth); the HAP1 TKOv3 screen (real, committed subset) with Hart's CEGv2/NEGv1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from ifnexus.errors import ValidationError
+from ifnexus.screen import GuideMixture, fit_guide_mixture, mixture_gene_calls
+from ifnexus.screen._mixture import _gene_posteriors, _tail_fdr
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+NULL = (2.5, 3.0, 0.0, 0.3)  # jf_skew_t(a, b, loc, scale): a skewed, heavy-tailed null
+
+
+def simulate(seed: int, *, n_genes=2000, per=8, p_active=0.1, q=0.5, mu=-1.5, sd=0.4,
+             n_ctrl=1000, up=0.0):  # fmt: skip
+    """Guide scores: null guides from NULL, active ones N(mu, sd); planted genes and fraction q."""
+    rng = np.random.default_rng(seed)
+    active = rng.random(n_genes) < p_active
+    sign = np.where(rng.random(n_genes) < up, -1.0, 1.0)  # up: share of active genes raised
+    genes = np.repeat([f"g{i:05d}" for i in range(n_genes)], per)
+    qg = rng.uniform(0.1, 1.0, n_genes) if q == "uniform" else np.full(n_genes, q)
+    act = np.repeat(active, per) & (rng.random(n_genes * per) < np.repeat(qg, per))
+    x = stats.jf_skew_t.rvs(*NULL[:2], loc=NULL[2], scale=NULL[3], size=n_genes * per,
+                            random_state=rng)  # fmt: skip
+    x[act] = np.repeat(sign, per)[act] * rng.normal(mu, sd, act.sum())
+    c = stats.jf_skew_t.rvs(*NULL[:2], loc=NULL[2], scale=NULL[3], size=n_ctrl, random_state=rng)
+    table = pd.DataFrame({
+        "sgRNA": [f"s{i}" for i in range(n_genes * per + n_ctrl)],
+        "Gene": np.r_[genes, ["non-targeting"] * n_ctrl],
+        "rho": np.r_[x, c],
+        "control": np.r_[np.zeros(n_genes * per, bool), np.ones(n_ctrl, bool)],
+    })  # fmt: skip
+    truth = pd.Series(active, index=[f"g{i:05d}" for i in range(n_genes)])
+    return table, truth, pd.Series(sign, index=truth.index)
+
+
+def _fit(tau=0.1, mu=-2.0, sd=0.5) -> GuideMixture:
+    return GuideMixture(null="bulk", null_params=(0.0, 1.0), centre=0.0, directions=("negative",),
+                        weights={"negative": tau}, means={"negative": mu}, sds={"negative": sd},
+                        loglik=0.0, n_iter=1, converged=True, n_guides=0, n_controls=0)  # fmt: skip
+
+
+def _quad_posterior(x, tau, mu, sd):
+    """The model's gene posterior and E[q | active] by adaptive quadrature (scipy)."""
+    c = stats.norm.cdf(0.0, mu, sd)  # the active normal truncated below the centre 0
+    f1 = np.where(x <= 0, stats.norm.pdf(x, mu, sd) / c, 0.0)
+    f0 = stats.norm.pdf(x, 0.0, 1.0)
+
+    def alt(q, k=0):
+        return (tau / q) * np.prod(q * f1 + (1 - q) * f0) * q**k
+
+    a = integrate.quad(alt, tau, 1, epsabs=0, epsrel=1e-12)[0]
+    aq = integrate.quad(lambda q: alt(q, 1), tau, 1, epsabs=0, epsrel=1e-12)[0]
+    n = integrate.quad(lambda q: 1 - tau / q, tau, 1, epsabs=0, epsrel=1e-12)[0] * np.prod(f0)
+    return a / (a + n), aq / a
+
+
+@pytest.mark.parametrize(
+    "x",
+    [[-2.1, 0.3, -0.2, 0.5], [-0.5, 0.1], [-2.5, -1.8, -2.2, -1.9, 0.2, 0.4], [0.4, 1.2, 2.0]],
+)
+def test_gene_posterior_matches_quadrature(x):
+    x = np.asarray(x)
+    out, _ = _gene_posteriors(_fit(), x, np.zeros(x.size, dtype=int), 1, 100, "uniform")
+    post, eq = _quad_posterior(x, 0.1, -2.0, 0.5)
+    assert out["posterior_negative"][0] == pytest.approx(post, rel=1e-7, abs=1e-12)
+    assert out["active_fraction_negative"][0] == pytest.approx(eq, rel=1e-6)
+    lo = out["log_odds"][0]
+    assert 1 / (1 + np.exp(-lo)) == pytest.approx(post, rel=1e-9)
+
+
+def test_wrong_side_guides_are_never_evidence_of_activity():
+    """A raised guide in a depletion model counts as null: only the null explains it."""
+    fit = _fit()
+    x = np.array([3.0, 4.0, 5.0])
+    out, _ = _gene_posteriors(fit, x, np.zeros(3, dtype=int), 1, 100, "uniform")
+    # with f1 = 0 for every guide, P(active | x) = int (tau/q)(1-q)^3 / int [that + (1 - tau/q)]
+    a = integrate.quad(lambda q: (0.1 / q) * (1 - q) ** 3, 0.1, 1)[0]
+    n = integrate.quad(lambda q: 1 - 0.1 / q, 0.1, 1)[0]
+    assert out["posterior_negative"][0] == pytest.approx(a / (a + n), rel=1e-7)
+
+
+def test_tail_fdr_is_the_mean_local_fdr_of_stronger_genes():
+    lfdr = np.array([0.5, 0.0, 0.2, np.nan, 0.2, 0.9])
+    expected = [np.mean([0, 0.2, 0.2, 0.5]), 0.0, np.mean([0, 0.2, 0.2]), np.nan,
+                np.mean([0, 0.2, 0.2]), np.mean([0, 0.2, 0.2, 0.5, 0.9])]  # fmt: skip
+    np.testing.assert_allclose(_tail_fdr(lfdr), expected)
+
+
+def test_planted_active_fraction_and_calibration():
+    table, truth, _ = simulate(1, q=0.5)
+    res = mixture_gene_calls(table, "rho")
+    g = res.genes.set_index("gene").join(truth.rename("truth"))
+    # tau = P(active gene) x P(active guide | active gene); the planted value is ~0.1 x 0.5
+    planted_tau = truth.mean() * 0.5
+    assert res.fit.weights["negative"] == pytest.approx(planted_tau, rel=0.2)
+    assert res.fit.means["negative"] == pytest.approx(-1.5, abs=0.15)
+    strong = g[g["truth"] & (g["posterior"] > 0.99)]
+    assert strong["active_fraction"].mean() == pytest.approx(0.5, abs=0.12)
+    # calibration: expected and observed numbers of active genes agree, overall and in bins
+    assert g["posterior"].sum() == pytest.approx(g["truth"].sum(), rel=0.1)
+    for lo, hi in ((0.0, 0.2), (0.8, 1.0)):
+        b = g[(g["posterior"] >= lo) & (g["posterior"] <= hi)]
+        assert abs(b["truth"].mean() - b["posterior"].mean()) < 0.06
+    hits = g[g["hit"]]
+    assert len(hits) > 100
+    assert (~hits["truth"]).mean() <= 0.1  # FDR 0.05 holds within sampling error
+    assert g.loc[g["truth"], "effect"].median() == pytest.approx(-1.5, abs=0.2)
+
+
+@pytest.mark.parametrize("q", [0.25, 0.75])
+def test_recovered_active_fraction_follows_the_planted_one(q):
+    table, truth, _ = simulate(2, q=q, n_genes=1500, per=10)
+    g = mixture_gene_calls(table, "rho").genes.set_index("gene")
+    strong = g[truth.reindex(g.index) & (g["posterior"] > 0.99)]
+    assert len(strong) > 40
+    assert strong["active_fraction"].mean() == pytest.approx(q, abs=0.12)
+
+
+def test_few_active_guides_are_not_diluted():
+    """One active guide of 10 gives a clear call where the mean of all guides is near null."""
+    rng = np.random.default_rng(3)
+    table, _, _ = simulate(4, p_active=0.05, q="uniform")  # CRISPRi-like: q varies by gene
+    x = stats.jf_skew_t.rvs(*NULL[:2], loc=NULL[2], scale=NULL[3], size=10, random_state=rng)
+    x[:2] = [-2.6, -2.4]
+    extra = pd.DataFrame({"sgRNA": [f"x{i}" for i in range(10)], "Gene": "TWO_OF_TEN",
+                          "rho": x, "control": False})  # fmt: skip
+    g = mixture_gene_calls(pd.concat([table, extra]), "rho").genes.set_index("gene")
+    row = g.loc["TWO_OF_TEN"]
+    assert row["posterior"] > 0.5 and row["hit"]
+    assert row["active_fraction"] < 0.45
+    # the effect is that of the two active guides; the mean of all ten is a quarter of it
+    assert row["effect"] == pytest.approx(-2.5, abs=0.2)
+    assert abs(row["mean_score"]) < 0.3 * abs(row["effect"])
+
+
+def test_both_directions():
+    table, truth, sign = simulate(5, up=0.5, n_genes=1500)
+    res = mixture_gene_calls(table, "rho", direction="both")
+    g = res.genes.set_index("gene")
+    called = g[g["hit"]]
+    assert len(called) > 60
+    planted_dir = np.where(sign.reindex(called.index) > 0, "negative", "positive")
+    assert (called["direction"].to_numpy() == planted_dir)[
+        truth.reindex(called.index)
+    ].mean() > 0.97
+    assert {"posterior_negative", "posterior_positive"} <= set(g.columns)
+
+
+def test_bulk_null_without_controls_still_ranks():
+    """Without controls the null is the bulk's normal: the ranking separates planted genes."""
+    table, truth, _ = simulate(8, n_genes=1500)
+    targeting = table[~table["control"]]
+    bulk = mixture_gene_calls(targeting, "rho", null="bulk", control_column=None)
+    b = bulk.genes.set_index("gene")
+    assert bulk.fit.null == "bulk" and bulk.fit.n_controls == 0
+    assert _auroc(b["log_odds"].to_numpy(), truth.reindex(b.index).to_numpy()) > 0.95
+
+
+def _auroc(score, labels):
+    r = stats.rankdata(score)
+    n1, n0 = labels.sum(), (~labels).sum()
+    return (r[labels].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def test_fit_is_deterministic_and_summary_matches():
+    table, _, _ = simulate(6, n_genes=400)
+    a = mixture_gene_calls(table, "rho")
+    b = mixture_gene_calls(table, "rho")
+    pd.testing.assert_frame_equal(a.genes, b.genes)
+    s = a.summary
+    assert list(s.columns) == ["gene", "test", "n_sgrnas", "effect", "score", "p", "fdr", "hit",
+                               "status"]  # fmt: skip
+    assert (s["test"] == "rho").all()
+    d = a.to_dict()
+    assert d["params"]["fit"]["converged"] and len(d["genes"]) == 400
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def _small():
+    table, _, _ = simulate(7, n_genes=100, per=4, n_ctrl=60)
+    return table
+
+
+def test_missing_score_or_gene_column_names_file_and_column():
+    t = _small()
+    t.attrs["source"] = "screen/sgrnas.csv"
+    with pytest.raises(ValidationError, match=r"screen/sgrnas.csv: no column 'gamma'.*columns are"):
+        mixture_gene_calls(t, "gamma")
+    with pytest.raises(ValidationError, match=r"no column 'gene_symbol'"):
+        mixture_gene_calls(t, "rho", gene_column="gene_symbol")
+
+
+def test_controls_required_and_counted():
+    t = _small().drop(columns="control")
+    with pytest.raises(ValidationError, match=r"no column 'control'.*null='bulk'"):
+        mixture_gene_calls(t, "rho")
+    t2 = _small()
+    t2.loc[t2["control"].to_numpy().nonzero()[0][10:], "control"] = False
+    with pytest.raises(ValidationError, match=r"found 10 negative-control .* at least 20"):
+        mixture_gene_calls(t2, "rho")
+    with pytest.raises(ValidationError, match=r"null_scores|negative-control"):
+        fit_guide_mixture(np.zeros(50), null="controls")
+
+
+def test_bad_values_and_options():
+    t = _small().astype({"rho": object})
+    t.loc[5, "rho"] = "high"
+    with pytest.raises(
+        ValidationError, match=r"column 'rho' must hold numbers; row 7 holds 'high'"
+    ):
+        mixture_gene_calls(t, "rho")
+    t = _small().astype({"control": object})
+    t.loc[3, "control"] = "maybe"
+    with pytest.raises(ValidationError, match=r"'control' must be true/false"):
+        mixture_gene_calls(t, "rho")
+    t = _small()
+    t.loc[2, "rho"] = np.inf
+    with pytest.raises(ValidationError, match=r"infinite score at row 4"):
+        mixture_gene_calls(t, "rho")
+    for kw, msg in ((dict(direction="down"), "direction must be one of"),
+                    (dict(null="pseudo"), "null must be one of"),
+                    (dict(min_guides=0), "min_guides"), (dict(fdr=1.5), "fdr must be within"),
+                    (dict(n_mesh=2), "n_mesh")):  # fmt: skip
+        with pytest.raises(ValidationError, match=msg):
+            mixture_gene_calls(_small(), "rho", **kw)
+
+
+def test_too_few_guides_are_undetermined_with_the_reason():
+    t = _small()
+    g0 = t["Gene"].iloc[0]
+    rows = np.flatnonzero((t["Gene"] == g0).to_numpy())
+    t.loc[rows[1:], "rho"] = np.nan  # filtered by the read filter
+    one = pd.DataFrame({"sgRNA": ["lonely"], "Gene": ["ONE_GUIDE"], "rho": [-2.0],
+                        "control": [False]})  # fmt: skip
+    res = mixture_gene_calls(pd.concat([t, one], ignore_index=True), "rho", min_guides=2)
+    g = res.genes.set_index("gene")
+    assert g.loc["ONE_GUIDE", "status"] == "undetermined"
+    assert "1 scored guide(s); the mixture needs at least 2" in g.loc["ONE_GUIDE", "reason"]
+    assert "3 of 4 without a score" in g.loc[g0, "reason"]
+    assert np.isnan(g.loc["ONE_GUIDE", "posterior"]) and not g.loc["ONE_GUIDE", "hit"]
+    assert np.isnan(g.loc[g0, "fdr"])
+    assert (g.loc[g["status"] == "ok", "reason"] == "").all()
+    with pytest.raises(ValidationError, match="no gene has 50 or more scored guides"):
+        mixture_gene_calls(t, "rho", min_guides=50)
