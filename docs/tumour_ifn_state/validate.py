@@ -28,6 +28,7 @@ from ifnexus.tumour._ifnstate import K_ACUTE, K_CHRONIC
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "ifn_bulk"
+SLE = ROOT / "tests" / "data" / "sle_blood"
 OUT = Path(__file__).resolve().parent
 DATASETS = ("lee_saec", "rai_imr90", "jankowski_hppt", "devlin_blood")
 COLOURS = {"none": "#e6ab02", "ifn": "#1b9e77", "other": "#7570b3"}
@@ -38,8 +39,17 @@ def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float(mannwhitneyu(pos, neg).statistic / (len(pos) * len(neg)))
 
 
-def run() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Call every dataset both ways; return the summary per dataset and the per-sample calls."""
+def with_controls(expr: pd.DataFrame, ctrl: list[str]) -> pd.DataFrame:
+    """Call against ``ctrl``; each control sample itself is called leave-one-out (out of sample)."""
+    res = ifn_state_probabilities(expr, controls=ctrl)
+    for c in ctrl:
+        loo = ifn_state_probabilities(expr, controls=[x for x in ctrl if x != c], min_controls=2)
+        res.loc[c] = loo.loc[c]
+    return res
+
+
+def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Call every dataset both ways; return the summaries (stimulation, SLE) and the calls."""
     samples = pd.read_csv(DATA / "samples.tsv", sep="\t")
     rows, calls = [], []
     for ds in DATASETS:
@@ -49,7 +59,11 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame]:
         for mode in ("controls", "no labels (mixture)"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = ifn_state_probabilities(expr, controls=base if mode == "controls" else None)
+                res = (
+                    with_controls(expr, base)
+                    if mode == "controls"
+                    else ifn_state_probabilities(expr)
+                )
             used = str(res.attrs["ifn_calibration"]["mode"])
             res = res.join(info)
             res["calibration"] = mode
@@ -76,12 +90,41 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame]:
                 st = res.loc[res["stimulus"] == stim, "ifn_state"].value_counts()
                 row[f"other:{stim}"] = ", ".join(f"{k} {v}" for k, v in st.items())
             rows.append(row)
-    return pd.DataFrame(rows), pd.concat(calls, ignore_index=True)
+    sle_rows = []
+    sle = pd.read_csv(SLE / "samples.tsv", sep="\t")
+    for ds in sorted(set(sle["dataset"])):
+        info = sle[sle["dataset"] == ds].set_index("sample")
+        expr = pd.read_csv(SLE / f"{ds}.tsv.gz", sep="\t", index_col=0)[info.index]
+        healthy = info.index[info["group"] == "healthy"].tolist()
+        for mode in ("controls", "no labels (mixture)"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = ifn_state_probabilities(
+                    expr, controls=healthy if mode == "controls" else None
+                )
+            used = str(res.attrs["ifn_calibration"]["mode"])
+            res = res.join(info)
+            res["calibration"], res["mode_used"], res["dataset"] = mode, used, f"sle_{ds}"
+            calls.append(res.reset_index().rename(columns={"group": "stimulus"}))
+            pat, hc = res[res["group"] == "SLE"], res[res["group"] == "healthy"]
+            sle_rows.append({
+                "dataset": f"sle_{ds}", "calibration": mode, "mode_used": used,
+                "n_sle": len(pat), "n_healthy": len(hc),
+                "auroc_activity": auroc(pat["ifn_activity"].to_numpy(), hc["ifn_activity"].to_numpy()),
+                "sle_called_acute": float((pat["ifn_state"] == "acute").mean()),
+                "sle_called_chronic": float((pat["ifn_state"] == "chronic").mean()),
+                "sle_called_none": float((pat["ifn_state"] == "none").mean()),
+                "sle_undetermined": float((pat["ifn_state"] == "undetermined").mean()),
+                "healthy_called_none": float((hc["ifn_state"] == "none").mean()),
+                "healthy_called_ifn": float(hc["ifn_state"].isin(["acute", "chronic"]).mean()),
+                "healthy_undetermined": float((hc["ifn_state"] == "undetermined").mean()),
+            })  # fmt: skip
+    return pd.DataFrame(rows), pd.concat(calls, ignore_index=True), pd.DataFrame(sle_rows)
 
 
 def figure(calls: pd.DataFrame) -> Path:
     """Draw acute-only vs ISG.RS change per sample (controls calibration), one panel a dataset."""
-    c = calls[calls["calibration"] == "controls"]
+    c = calls[(calls["calibration"] == "controls") & calls["dataset"].isin(DATASETS)]
     fig = new_figure((12, 3.4))
     axes = fig.subplots(1, len(DATASETS), sharey=False)
     for ax, ds in zip(axes, DATASETS, strict=True):
@@ -123,10 +166,27 @@ def markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def markdown_sle(sle: pd.DataFrame) -> str:
+    """Return the SLE / healthy summary as a markdown table."""
+    lines = ["| dataset | calibration | SLE n | healthy n | AUROC SLE vs healthy | SLE acute | SLE "
+             "chronic | SLE none | SLE undetermined | healthy none | healthy acute or chronic | "
+             "healthy undetermined |", "|" + "---|" * 12]  # fmt: skip
+    for _, r in sle.iterrows():
+        lines.append(
+            f"| {r['dataset']} | {r['calibration']} ({r['mode_used']}) | {r['n_sle']} | "
+            f"{r['n_healthy']} | {r['auroc_activity']:.3f} | {r['sle_called_acute']:.0%} | "
+            f"{r['sle_called_chronic']:.0%} | {r['sle_called_none']:.0%} | "
+            f"{r['sle_undetermined']:.0%} | {r['healthy_called_none']:.0%} | "
+            f"{r['healthy_called_ifn']:.0%} | {r['healthy_undetermined']:.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Write the tables and the figure, and refresh the table in docs/tumour.md."""
-    summary, calls = run()
+    summary, calls, sle = run()
     summary.to_csv(OUT / "summary.csv", index=False, float_format="%.4f")
+    sle.to_csv(OUT / "summary_sle.csv", index=False, float_format="%.4f")
     keep = ["dataset", "split", "calibration", "sample", "stimulus", "expected", "ifn_activity",
             "ifn_sustained", "ifn_acute_only", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none",
             "ifn_state"]  # fmt: skip
@@ -134,13 +194,14 @@ def main() -> None:
     figure(calls)
     doc = ROOT / "docs" / "tumour.md"
     text = doc.read_text()
-    block = f"<!-- ifn-state-validation:start -->\n{markdown(summary)}\n<!-- ifn-state-validation:end -->"
+    tables = f"{markdown(summary)}\n\nSLE and healthy blood (held out):\n\n{markdown_sle(sle)}"
+    block = f"<!-- ifn-state-validation:start -->\n{tables}\n<!-- ifn-state-validation:end -->"
     pat = re.compile(
         r"<!-- ifn-state-validation:start -->.*?<!-- ifn-state-validation:end -->", re.S
     )
     if pat.search(text):
         doc.write_text(pat.sub(lambda _: block, text))
-    print(markdown(summary))
+    print(tables)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """IFN state on public bulk expression with known IFN exposure (tests/data/ifn_bulk).
 
 Goals (issue #14): stimulated vs untreated AUROC >= 0.99, >= 90% of IFN-alpha/beta stimulated
-samples called acute and none chronic, <= 5% of untreated samples called acute. ``lee_saec`` and
-``rai_imr90`` set ``K_ACUTE``; ``jankowski_hppt`` and ``devlin_blood`` were held out.
+samples called acute and none chronic, <= 5% of untreated samples (and of healthy blood) called
+acute. ``lee_saec`` and ``rai_imr90`` set ``K_ACUTE``; ``jankowski_hppt``, ``devlin_blood`` and
+the SLE / healthy blood cohorts (tests/data/sle_blood) were held out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from scipy.stats import mannwhitneyu
 from ifnexus.tumour import ifn_state_probabilities, profile_tumours
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ifn_bulk"
+SLE = Path(__file__).resolve().parents[1] / "data" / "sle_blood"
 UNTREATED = ("Control", "untreated", "Buffer")
+
+
+def _with_controls(expr: pd.DataFrame, ctrl: list[str]) -> pd.DataFrame:
+    """Call against ``ctrl``; each control itself leave-one-out (so it is out of sample)."""
+    res = ifn_state_probabilities(expr, controls=ctrl)
+    for c in ctrl:
+        loo = ifn_state_probabilities(expr, controls=[x for x in ctrl if x != c], min_controls=2)
+        res.loc[c] = loo.loc[c]
+    return res
 
 
 def _load(ds: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -41,7 +52,7 @@ def _check(res: pd.DataFrame, info: pd.DataFrame) -> None:
 def test_against_the_untreated_samples(ds):
     expr, info = _load(ds)
     ctrl = info.index[info["stimulus"].isin(UNTREATED)].tolist()
-    res = ifn_state_probabilities(expr, controls=ctrl)
+    res = _with_controls(expr, ctrl)
     _check(res, info)
     # non-IFN cytokines (IL-1b, IL-4, IL-10, IL-13) are never called acute or chronic
     cyt = info.index[info["expected"] == "none"].difference(ctrl)
@@ -82,3 +93,21 @@ def test_profile_tumours_with_a_reference_cohort():
     assert prof.attrs["ifn_state_reference"] == "reference samples"
     called = prof["ifn_state"].groupby(info["stimulus"]).agg(lambda s: set(s))
     assert called["IFNa"] == {"acute"} and called["IFNb"] == {"acute"}
+
+
+def test_resting_blood_is_not_called_and_sle_blood_is():
+    """Healthy blood: <= 5% acute or chronic; SLE patients (most IFN-high) called more often."""
+    info = pd.read_csv(SLE / "samples.tsv", sep="\t")
+    healthy_ifn, healthy_n, sle_ifn, sle_n = 0, 0, 0, 0
+    for ds in sorted(set(info["dataset"])):
+        sub = info[info["dataset"] == ds].set_index("sample")
+        expr = pd.read_csv(SLE / f"{ds}.tsv.gz", sep="\t", index_col=0)[sub.index]
+        res = _with_controls(expr, sub.index[sub["group"] == "healthy"].tolist())
+        called = res["ifn_state"].isin(["acute", "chronic"])
+        healthy_ifn += int(called[sub["group"] == "healthy"].sum())
+        healthy_n += int((sub["group"] == "healthy").sum())
+        sle_ifn += int(called[sub["group"] == "SLE"].sum())
+        sle_n += int((sub["group"] == "SLE").sum())
+    assert healthy_n == 40 and sle_n == 80
+    assert healthy_ifn / healthy_n <= 0.05
+    assert sle_ifn / sle_n > 0.25 > healthy_ifn / healthy_n
