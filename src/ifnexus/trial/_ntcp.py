@@ -153,7 +153,7 @@ def canonical_organ(name: str) -> str:
     if key not in ORGANS:
         known = [*ORGANS, *_ALIASES]
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise UnknownNameError(
             f"unknown organ {name!r}{hint}; known: {', '.join(ORGANS)} "
             f"(aliases: {', '.join(_ALIASES)})"

@@ -1,0 +1,84 @@
+"""``ifnexus trial DESIGN.toml``: a virtual multi-arm trial on the same virtual patients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ifnexus._runfolder import run_output
+from ifnexus.cli._files import echo_json
+from ifnexus.cli._options import (
+    JOBS,
+    JSON,
+    NO_FIGURES,
+    QUIET,
+    chunk_size_option,
+    run_options,
+    seed_option,
+)
+from ifnexus.cli._progress import progress
+
+
+@run_output()
+def trial_cmd(
+    design: Path = typer.Argument(
+        ...,
+        metavar="DESIGN.toml",
+        help="The trial design (TOML: [trial], [population], [endpoint], [[arms]], optional "
+        "[power] and [normal_tissue]; see docs/trial.md).",
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="Directory for the tables, figures, summary.json and run.json."
+    ),
+    seed: int | None = seed_option("Random seed (0 is valid); overrides [trial] seed.", None),
+    as_json: bool = JSON,
+    no_figures: bool = NO_FIGURES,
+    jobs: int = JOBS,
+    chunk_size: int | None = chunk_size_option("Patients"),
+    quiet: bool = QUIET,
+) -> None:
+    """Run a virtual trial: arms on the same virtual patients, compared with a reference arm."""
+    import dataclasses
+
+    from ifnexus.trial import read_design, run_trial
+
+    spec = read_design(design)
+    if seed is not None:
+        spec = dataclasses.replace(spec, seed=seed)
+    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=None)
+    with progress(f"running {len(spec.arms)} arms", quiet=quiet) as step:
+        step(f"simulating {len(spec.arms)} arms x {spec.patients_per_arm} patients")
+        res = run_trial(spec, options=opts)
+        summary = res.to_dict()
+        if out is not None:
+            step("writing tables and figures")
+            res.write(out, figures=not no_figures)
+    if as_json:
+        echo_json(summary)
+        return
+    t = spec.endpoint.local_control_years
+    typer.echo(f"{spec.name}: local control at {t:g} years (net of deaths; Wilson 95%)")
+    for row in summary["arms"]:
+        flag = "  [over NTCP limit]" if row.get("over_ntcp_limit") else ""
+        typer.echo(
+            f"  {row['arm']}: {row['local_control_net']:.3f} "
+            f"({row['net_lower']:.3f}-{row['net_upper']:.3f}){flag}"
+        )
+    for row in summary["comparisons"]:
+        if row["ifn_state"] != "all":
+            continue
+        typer.echo(
+            f"  {row['arm']} vs {row['reference']}: difference {row['difference']:+.3f} "
+            f"({row['ci_lower']:+.3f} to {row['ci_upper']:+.3f}), HR {row['hr']:.2f} "
+            f"({row['hr_lower']:.2f}-{row['hr_upper']:.2f})"
+        )
+    pw = summary.get("power")
+    if pw and pw.get("schoenfeld"):
+        typer.echo(
+            f"  sample size for {pw['power']:g} power (alpha {pw['alpha']:g}): Schoenfeld "
+            f"{pw['schoenfeld']['n_total']}, Freedman {pw['freedman']['n_total']}, simulation "
+            f"{pw['simulated_n_total']} patients"
+        )
+    if out is not None:
+        typer.echo(f"wrote tables and figures to {out}")
