@@ -79,7 +79,7 @@ def test_profile_writes_everything(tmp_path, shared, capsys):
     tum = pd.read_csv(out / "tumours.csv", index_col=0)
     assert all(c in tum.columns for c in REQUIRED)
     for col in ("StromalScore", "ImmuneScore", "ESTIMATEScore", "TumorPurity"):
-        np.testing.assert_allclose(tum.loc[ref.index, col], ref[col], rtol=1e-6)
+        np.testing.assert_allclose(tum.loc[ref.index, col], ref[col], rtol=1e-12)
     assert tum.loc["s516", "ifn_class"] == "ifn-deficient"
     assert tum.loc["s516", "cdkn2a_status"] == "homozygous"
     for f in ("genes_9p21.csv", "score_heatmap.png", "purity_by_ifn_state.png"):
