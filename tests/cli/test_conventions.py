@@ -55,6 +55,7 @@ MAIN_INPUT = {
     "screen pathway": "genes",
     "genesets show": "name",
     "report": "study",
+    "trial": "design",
 }
 #: commands with no single main input, and why
 NO_MAIN_INPUT = {
