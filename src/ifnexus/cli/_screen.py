@@ -1,4 +1,4 @@
-"""``ifnexus screen``: MAGeCK-compatible ``count`` and ``test``, CRISPRi ``phenotype``, ``pathway``.
+"""``ifnexus screen``: MAGeCK ``count``/``test``, CRISPRi ``phenotype``, ``mixture``, ``pathway``.
 
 ``count`` and ``test`` accept ``mageck count`` / ``mageck test`` flags and write MAGeCK's files,
 so a pipeline can swap ``mageck`` for ``ifnexus screen``. ``--fastq`` takes several files after
@@ -389,6 +389,115 @@ def phenotype_cmd(
         "hits at FDR "
         + f"{fdr:g}: "
         + ", ".join(f"{p} {int(g[f'{p}_hit'].sum())}" for p in ("gamma", "tau", "rho"))
+    )
+    typer.echo(f"wrote {len(paths)} files to {out}")
+
+
+class MixtureDirection(StrEnum):
+    negative = "negative"
+    positive = "positive"
+    both = "both"
+
+
+class MixtureNull(StrEnum):
+    controls = "controls"
+    bulk = "bulk"
+
+
+class MixturePrior(StrEnum):
+    estimated = "estimated"
+    uniform = "uniform"
+
+
+@app.command("mixture")
+@run_output()
+def mixture_cmd(
+    guides: Path = typer.Argument(
+        ...,
+        metavar="GUIDES",
+        help="Guide table: sgrnas.csv of 'screen phenotype', or any CSV/TSV with a gene column, "
+        "a score column and a control column.",
+    ),
+    score: str = typer.Option(
+        "rho", "--score", help="Score column (gamma, tau, rho or a guide log fold change)."
+    ),
+    out: Path = typer.Option(..., "--out", help="Output directory (created)."),
+    gene_column: str = typer.Option("Gene", "--gene-column", help="Column of guide genes."),
+    control_column: str = typer.Option(
+        "control", "--control-column", help="Boolean column marking non-targeting guides."
+    ),
+    control_gene: str | None = typer.Option(
+        None, "--control-gene", help="Gene label of non-targeting guides (instead of the column)."
+    ),
+    null: MixtureNull = typer.Option(
+        MixtureNull.controls,
+        "--null",
+        help="controls: skew-t fitted to the non-targeting guides; bulk: a normal fitted to the "
+        "targeting guides (no controls; weaker FDR control).",
+    ),
+    direction: MixtureDirection = typer.Option(
+        MixtureDirection.negative,
+        "--direction",
+        help="Active guides lower the score (negative: depletion, sensitisers), raise it, or both.",
+    ),
+    prior: MixturePrior = typer.Option(
+        MixturePrior.estimated,
+        "--prior",
+        help="Gene-level prior over the fraction of active guides: estimated from the screen "
+        "(default) or CRISPhieRmix's uniform prior.",
+    ),
+    min_guides: int = typer.Option(
+        2, "--min-guides", help="Genes with fewer scored guides are undetermined."
+    ),
+    fdr: float = typer.Option(0.05, "--fdr", help="FDR of hit calls."),
+    no_figures: bool = NO_FIGURES,
+    as_json: bool = JSON,
+) -> None:
+    """Gene calls robust to inactive guides: hierarchical mixture of active and inactive sgRNAs.
+
+    The CRISPhieRmix model: guide scores are a null (inactive guides) plus an active
+    component; each gene's posterior integrates over its fraction of active guides. Writes
+    DIR/mixture_genes.csv (posterior, local FDR, FDR, hit, active fraction, effect, status and
+    the reason of undetermined genes), mixture_guides.csv, mixture_params.json and figures
+    (mixture_fit.png, mixture_posterior.png).
+    """
+    from ifnexus.screen import mixture_figures, mixture_gene_calls, write_figures
+    from ifnexus.screen._pathway import read_gene_table
+
+    table = read_gene_table(guides, what="guide table")
+    try:
+        res = mixture_gene_calls(
+            table, score, gene_column=gene_column,
+            control_column=None if control_gene else control_column, control_gene=control_gene,
+            null=null.value, direction=direction.value,  # type: ignore[arg-type]
+            min_guides=min_guides, fdr=fdr, prior=prior.value,  # type: ignore[arg-type]
+        )  # fmt: skip
+    except ValidationError as exc:
+        msg = str(exc)
+        for opt, name in (("--score", score), ("--gene-column", gene_column),
+                          ("--control-column", control_column)):  # fmt: skip
+            if f"no column {name!r}" in msg:
+                raise ValidationError(f"{opt}: {msg}") from None
+        raise
+    paths = res.write(out)
+    if not no_figures:
+        paths += write_figures(out, mixture_figures(res))
+    g = res.genes
+    n_und = int((g["status"] == "undetermined").sum())
+    if as_json:
+        echo_json({"command": "screen mixture", "score": score, "fdr": fdr,
+                   "hits": int(g["hit"].sum()), "undetermined": n_und,
+                   "fit": res.fit.to_dict(), "files": [str(p) for p in paths]})  # fmt: skip
+        return
+    f = res.fit
+    comps = ", ".join(
+        f"{d}: tau {f.weights[d]:.3f}, mean {f.means[d]:.3g}, sd {f.sds[d]:.3g}"
+        for d in f.directions
+    )
+    typer.echo(f"guide mixture ({f.null} null, {f.n_guides} guides): {comps}")
+    typer.echo(
+        f"{int(g['hit'].sum())} hits at FDR {fdr:g} of {len(g) - n_und} genes scored; "
+        f"{n_und} undetermined (fewer than {min_guides} scored guides)"
     )
     typer.echo(f"wrote {len(paths)} files to {out}")
 

@@ -471,7 +471,7 @@ def _gene_posteriors(
         # grid on (tau, 1], q = 1 included: as in CRISPhieRmix's prior a gene is active only
         # when more of its guides are active than of all guides (q > tau); lower q would let
         # "every gene active at q ~ tau" mimic the null's tail
-        q = tau_sum + (1.0 - tau_sum) * np.arange(1, n_mesh + 1) / n_mesh
+        q = np.minimum(tau_sum + (1.0 - tau_sum) * np.arange(1, n_mesh + 1) / n_mesh, 1.0)
     with np.errstate(divide="ignore"):
         logq, log1q = np.log(q), np.log1p(-q)
     lik: dict[str, np.ndarray] = {}

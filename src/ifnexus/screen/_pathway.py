@@ -144,7 +144,7 @@ def _not_na_text(raw: pd.Series) -> np.ndarray:
     return ~s.isin(["", "na", "nan", "n/a", "none", "null", "<na>"]).to_numpy()
 
 
-def read_gene_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_gene_table(path: str | os.PathLike[str], *, what: str = "gene table") -> pd.DataFrame:
     """Read a screen's gene table for the pathway view (CSV by suffix ``.csv``, else TSV).
 
     Parameters
@@ -152,6 +152,8 @@ def read_gene_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     path
         ``genes.csv`` of ``screen phenotype`` or MAGeCK's ``gene_summary.txt`` (gzip by
         content; UTF-8 text).
+    what
+        What the file is, in the error messages (``screen mixture`` reads a guide table).
 
     Returns
     -------
@@ -165,21 +167,21 @@ def read_gene_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         gzip content, a duplicated column name, or a ragged line.
     """
     p = Path(path)
-    raw = read_text_bytes(p, "gene table")
+    raw = read_text_bytes(p, what)
     if not raw.strip():
-        raise InputFormatError(f"gene table {p}: the file is empty")
+        raise InputFormatError(f"{what} {p}: the file is empty")
     sep = _sep_for(p)  # MAGeCK's rule: CSV by a .csv (or .csv.gz) name, else tabs
     header = first_line(raw).split(sep)
     cols = [c.strip() for c in header]
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup:
-        raise InputFormatError(f"gene table {p}, line 1: duplicated column name(s) {dup}")
+        raise InputFormatError(f"{what} {p}, line 1: duplicated column name(s) {dup}")
     try:
         table = pd.read_csv(io.BytesIO(raw), sep=sep)
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputFormatError(f"gene table {p}: cannot read ({exc})") from None
+        raise InputFormatError(f"{what} {p}: cannot read ({exc})") from None
     if table.shape[0] == 0:
-        raise InputFormatError(f"gene table {p}: only a header line, no gene rows")
+        raise InputFormatError(f"{what} {p}: only a header line, no data rows")
     table.attrs["source"] = str(p)
     return table
 
