@@ -52,6 +52,7 @@ MAIN_INPUT = {
     "outcome finegray": "data",
     "screen test": "counts_arg",
     "screen phenotype": "counts_arg",
+    "screen mixture": "guides",
     "screen pathway": "genes",
     "genesets show": "name",
     "report": "study",
