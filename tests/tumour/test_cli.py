@@ -128,3 +128,72 @@ def test_gene_level_cli(tmp_path):
         and tum.loc["t2", "ifn_cluster_status"] == "hemizygous"
     )
     assert tum.loc["t1", "cn_source"] == "gene-level gistic"
+
+
+def _ifn_cohort(tmp_path):
+    """Public IFN stimulation data (tests/data/ifn_bulk) as a CPM file plus a clinical table."""
+    from pathlib import Path
+
+    from ifnexus.genesets import estimate_common_genes, get_set
+
+    data = Path(__file__).resolve().parents[1] / "data" / "ifn_bulk"
+    info = pd.read_csv(data / "samples.tsv", sep="\t")
+    info = info[info["dataset"] == "jankowski_hppt"].set_index("sample")
+    lin = 2.0 ** pd.read_csv(data / "jankowski_hppt.tsv.gz", sep="\t", index_col=0) - 1.0
+    fill = [g for g in dict.fromkeys([*get_set("ESTIMATE_IMMUNE").genes,
+                                      *get_set("ESTIMATE_STROMAL").genes,
+                                      *list(estimate_common_genes())[:1500]]) if g not in lin.index]  # fmt: skip
+    rng = np.random.default_rng(1)
+    filler = pd.DataFrame(rng.gamma(2.0, 20.0, (len(fill), lin.shape[1])), index=fill,
+                          columns=lin.columns)  # fmt: skip
+    expr = tmp_path / "expr.tsv"
+    pd.concat([lin, filler]).rename_axis("gene").to_csv(expr, sep="\t")
+    clin = tmp_path / "clinical.csv"
+    info[["stimulus"]].rename_axis("sample").to_csv(clin)
+    return expr, clin, info
+
+
+@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
+def test_controls_from_the_clinical_table(tmp_path, capsys):
+    expr, clin, info = _ifn_cohort(tmp_path)
+    out = tmp_path / "out"
+    rc = main(["tumour", "profile", str(expr), "--clinical", str(clin), "--scale", "tpm",
+               "--controls", "stimulus=untreated", "--out", str(out), "--no-figures"])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    tum = pd.read_csv(out / "tumours.csv", index_col=0)
+    called = tum["ifn_state"].groupby(info["stimulus"]).agg(set)
+    assert called["IFNa"] == {"acute"} and called["IFNb"] == {"acute"}
+    np.testing.assert_allclose(tum[["ifn_p_acute", "ifn_p_chronic", "ifn_p_none"]].sum(axis=1), 1)
+    run = json.loads((out / "run.json").read_text())
+    assert run["ifn_calibration"]["mode"] == "controls"
+    assert run["ifn_state_reference"] == "3 control samples"
+    assert run["ifn_state_counts"]["acute"] >= 6
+    ids = ",".join(info.index[info["stimulus"] == "untreated"])
+    out2 = tmp_path / "out2"
+    assert main(["tumour", "profile", str(expr), "--scale", "tpm", "--controls", ids,
+                 "--out", str(out2), "--no-figures"]) == 0  # fmt: skip
+    tum2 = pd.read_csv(out2 / "tumours.csv", index_col=0)
+    assert (tum2["ifn_state"] == tum["ifn_state"]).all()
+
+
+@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
+@pytest.mark.parametrize(
+    ("spec", "clinical", "message"),
+    [
+        ("stimulus=sham", True, "no sample has stimulus = 'sham'"),
+        ("arm=untreated", True, "no column 'arm'"),
+        ("stimulus=untreated", False, "names a clinical column; give --clinical"),
+        ("untreated_rep1,nobody", False, "control sample(s) not in the expression: nobody"),
+        ("untreated_rep1,untreated_rep2", False, "2 control sample(s) given; at least 3"),
+        (" , ", False, "--controls is empty"),
+    ],
+)
+def test_bad_controls_exit_2(tmp_path, capsys, spec, clinical, message):
+    expr, clin, _ = _ifn_cohort(tmp_path)
+    out = tmp_path / "out"
+    args = ["tumour", "profile", str(expr), "--scale", "tpm", "--controls", spec, "--out",
+            str(out), "--no-figures"]  # fmt: skip
+    rc = main(args + (["--clinical", str(clin)] if clinical else []))
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("error: ") and message in err, err
+    assert not out.exists()
