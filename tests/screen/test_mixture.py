@@ -7,6 +7,7 @@ form up to quadrature); simulated screens with planted active genes and active-g
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -256,3 +257,57 @@ def test_too_few_guides_are_undetermined_with_the_reason():
     assert (g.loc[g["status"] == "ok", "reason"] == "").all()
     with pytest.raises(ValidationError, match="no gene has 50 or more scored guides"):
         mixture_gene_calls(t, "rho", min_guides=50)
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def test_cli_mixture_writes_calls_and_figures(tmp_path, capsys):
+    from ifnexus.cli import main
+
+    table, truth, _ = simulate(9, n_genes=300)
+    one = pd.DataFrame({"sgRNA": ["lone"], "Gene": ["ONE"], "rho": [-2.0], "control": [False]})
+    f = tmp_path / "sgrnas.csv"
+    pd.concat([table, one]).to_csv(f, index=False)
+    rc = main(["screen", "mixture", str(f), "--score", "rho", "--out", str(tmp_path / "o")])
+    assert rc == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "1 undetermined" in out
+    g = pd.read_csv(tmp_path / "o" / "mixture_genes.csv").set_index("gene")
+    assert g.loc["ONE", "status"] == "undetermined" and "needs at least 2" in g.loc["ONE", "reason"]
+    hits = g.index[g["hit"]]
+    assert len(hits) > 10 and truth.reindex(hits).mean() > 0.85
+    for name in ("mixture_fit.png", "mixture_posterior.png", "mixture_params.json", "run.json"):
+        assert (tmp_path / "o" / name).is_file()
+
+
+@pytest.mark.parametrize(
+    ("drop", "args", "message"),
+    [
+        ("rho", [], r"error: --score: guide table .*sgrnas.csv: no column 'rho'"),
+        ("control", [], r"error: .*no column 'control' marking negative-control guides"),
+        ("Gene", [], r"error: --gene-column: guide table .*no column 'Gene'"),
+        (None, ["--control-gene", "NTC"], r"error: found 0 negative-control guide"),
+        (None, ["--direction", "down"], r"Invalid value for '--direction'"),
+    ],
+)
+def test_cli_mixture_bad_input(tmp_path, capsys, drop, args, message):
+    from ifnexus.cli import main
+
+    table = _small()
+    f = tmp_path / "sgrnas.csv"
+    (table.drop(columns=drop) if drop else table).to_csv(f, index=False)
+    rc = main(["screen", "mixture", str(f), "--out", str(tmp_path / "o"), *args])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert not (tmp_path / "o" / "mixture_genes.csv").exists()
+
+
+def test_cli_mixture_empty_file(tmp_path, capsys):
+    from ifnexus.cli import main
+
+    f = tmp_path / "empty.csv"
+    f.write_text("sgRNA,Gene,rho,control\n")
+    assert main(["screen", "mixture", str(f), "--out", str(tmp_path / "o")]) == 2
+    assert "guide table" in capsys.readouterr().err
