@@ -5,13 +5,16 @@ from __future__ import annotations
 import importlib.util
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import scanpy as sc
+from matplotlib.figure import Figure
 
 from ifnexus.errors import IfnexusWarning, ValidationError
-from ifnexus.singlecell import PROGRAMMES, profile
+from ifnexus.singlecell import PROGRAMMES, call_ifn_state, plot_ifn_state, profile
 
 _spec = importlib.util.spec_from_file_location(
     "sc_profile_data_state", Path(__file__).with_name("test_profile.py")
@@ -75,3 +78,20 @@ def test_resting_blood_with_too_few_programme_genes_is_undetermined():
     assert c["ifn_state_reason"].str.contains(f"IFN_ISGF3_ACUTE: {n} of {m} genes measured").all()
     assert np.isnan(c["ifn_p_acute"]).all()
     assert res.samples["frac_undetermined"].iloc[0] == 1.0
+
+
+def test_plot_ifn_state_draws_every_placed_cell():
+    r = np.random.default_rng(0)
+    s = pd.DataFrame(
+        {"ifn_isgf3_acute": r.normal(0, 0.1, 300), "ifn_u_isgf3": r.normal(0, 0.1, 300)}
+    )
+    s.iloc[:60] += 2.0
+    s.iloc[0, 0] = np.nan  # one cell without scores is not placed
+    call = call_ifn_state(s)
+    res = SimpleNamespace(cells=call.cells, settings={"ifn_state": call.settings})
+    ax = Figure().add_subplot()
+    assert plot_ifn_state(res, ax=ax) is ax
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 299
+    assert "1 cells not placed" in ax.get_title()
+    with pytest.raises(ValidationError, match="no IFN-state columns"):
+        plot_ifn_state(SimpleNamespace(cells=s, settings={}), ax=ax)

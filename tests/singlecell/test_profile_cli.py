@@ -71,7 +71,13 @@ def test_sc_profile_outputs(h5ad, tmp_path, capsys):
     assert {"group", "label", "weight", "shift_acute"} <= set(comps.columns)
     pb = ad.read_h5ad(out / "pseudobulk.h5ad")
     assert pb.obs["n_cells"].sum() == len(cells)
-    for fig in ("embedding_scores.png", "violins_ifn_by_celltype.png", "composition.png"):
+    figs = (
+        "embedding_scores.png",
+        "violins_ifn_by_celltype.png",
+        "composition.png",
+        "ifn_state.png",
+    )
+    for fig in figs:
         assert (out / "figures" / fig).stat().st_size > 1000
     # backed: same tables, profiled.h5ad written by copying the file
     out2 = tmp_path / "prof_backed"

@@ -25,6 +25,7 @@ _WHERE = {
     "cell_type_markers": "_markers",
     "plot_composition": "_plots",
     "plot_embedding": "_plots",
+    "plot_ifn_state": "_plots",
     "plot_violins": "_plots",
     "CELL_TYPE_COLUMNS": "_profile",
     "Profile": "_profile",
@@ -67,6 +68,7 @@ __all__ = [
     "detect_input_kind",
     "plot_composition",
     "plot_embedding",
+    "plot_ifn_state",
     "plot_violins",
     "profile",
     "profile_elements",
@@ -96,7 +98,12 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     )
     from ifnexus.singlecell._input import detect_input_kind
     from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES, SIGNATURES, cell_type_markers
-    from ifnexus.singlecell._plots import plot_composition, plot_embedding, plot_violins
+    from ifnexus.singlecell._plots import (
+        plot_composition,
+        plot_embedding,
+        plot_ifn_state,
+        plot_violins,
+    )
     from ifnexus.singlecell._profile import (
         CELL_TYPE_COLUMNS,
         Profile,

@@ -1,4 +1,4 @@
-"""Figures of a single-cell profile: embedding by IFN score and cell type, violins, composition.
+"""Figures of a single-cell profile: embedding, violins, composition and the IFN-state map.
 
 Each function draws on a given Axes (``ax=``) or Figure (``fig=``), or on a new pyplot-free
 Figure, and returns it; none writes a file (``write_profile`` saves them through
@@ -25,7 +25,22 @@ if TYPE_CHECKING:
 
     from ifnexus.singlecell._profile import Profile
 
-__all__ = ["EMBEDDINGS", "embedding_key", "plot_composition", "plot_embedding", "plot_violins"]
+__all__ = [
+    "EMBEDDINGS",
+    "embedding_key",
+    "plot_composition",
+    "plot_embedding",
+    "plot_ifn_state",
+    "plot_violins",
+]
+
+#: Colour of each IFN state in :func:`plot_ifn_state`.
+STATE_COLOURS: dict[str, str] = {
+    "acute": "#c0392b",
+    "chronic": "#e67e22",
+    "none": "#95a5a6",
+    "undetermined": "#34495e",
+}
 
 #: ``.obsm`` keys searched, in order, for a 2-D embedding.
 EMBEDDINGS: tuple[str, ...] = ("X_umap", "X_tsne", "X_pca")
@@ -251,3 +266,56 @@ def plot_composition(
     ax.set_ylabel("fraction of cells")
     ax.legend(bbox_to_anchor=(1.02, 1), loc="upper left", frameon=False, fontsize=8)
     return deprecated_path("plot_composition", path, ax) if path is not None else ax
+
+
+def plot_ifn_state(result: Profile, *, ax: Axes | None = None) -> Axes:
+    """Map of the calibrated IFN state: acute-only vs sustained programme, per cell.
+
+    Each cell with both scores is a point at (``ifn_z_sustained``, ``ifn_z_acute``), its
+    programme scores in reference standard deviations, coloured by ``ifn_state``; dashed lines
+    mark the shift that labels a mixture component (``min_shift`` of the calibration).
+
+    Parameters
+    ----------
+    result
+        A :class:`~ifnexus.singlecell.Profile`.
+    ax
+        Axes to draw on; a new Figure's Axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (the title says how many cells could not be placed).
+
+    Raises
+    ------
+    ValidationError
+        The profile has no IFN-state columns.
+    """
+    cells = result.cells
+    need = {"ifn_state", "ifn_z_acute", "ifn_z_sustained"}
+    if not need <= set(cells.columns):
+        raise ValidationError(
+            f"plot_ifn_state: the profile has no IFN-state columns ({', '.join(sorted(need))})"
+        )
+    ax = new_axes(ax, (5, 4.5))
+    z = cells[["ifn_z_sustained", "ifn_z_acute"]].to_numpy(dtype=float)
+    placed = np.isfinite(z).all(axis=1)
+    state = cells["ifn_state"].astype(str).to_numpy()
+    for name, colour in STATE_COLOURS.items():
+        sel = placed & (state == name)
+        if sel.any():
+            ax.scatter(z[sel, 0], z[sel, 1], s=6, color=colour, label=f"{name} ({sel.sum()})",
+                       alpha=0.7, linewidths=0)  # fmt: skip
+    shift = float(result.settings.get("ifn_state", {}).get("min_shift", 3.0))
+    ax.axhline(shift, color="grey", lw=0.8, ls="--")
+    ax.axvline(shift, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("U-ISGF3 sustained programme (reference SDs)")
+    ax.set_ylabel("acute-only pISGF3 programme (reference SDs)")
+    mode = result.settings.get("ifn_state", {}).get("mode", "")
+    n_out = int((~placed).sum())
+    ax.set_title(f"IFN state ({mode} calibration)" + (f"; {n_out} cells not placed" if n_out else ""),
+                 fontsize=9)  # fmt: skip
+    if placed.any():
+        ax.legend(frameon=False, fontsize=8, markerscale=2)
+    return ax

@@ -17,6 +17,7 @@ from ifnexus.singlecell._plots import (
     embedding_key,
     plot_composition,
     plot_embedding,
+    plot_ifn_state,
     plot_violins,
 )
 from ifnexus.singlecell._profile import Profile, _jsonable, profile_elements
@@ -83,8 +84,9 @@ def write_profile(
     """Write a profile's tables, h5ad files and figures under ``out_dir``.
 
     The files: ``cells.csv``, ``samples.csv``, ``comparisons.csv``, ``genes.csv``,
-    ``ifn_components.csv`` (the IFN-state mixture components), ``settings.json``, ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and
-    ``figures/*.png``; the written paths are returned by name.
+    ``ifn_components.csv`` (the IFN-state mixture components), ``settings.json``,
+    ``profiled.h5ad``, ``pseudobulk.h5ad`` (when counts exist) and ``figures/*.png``
+    (``ifn_state.png``: :func:`plot_ifn_state`); the written paths are returned by name.
 
     Parameters
     ----------
@@ -146,4 +148,6 @@ def write_profile(
         )
         comp_ax = plot_composition(result)
         paths["fig_composition"] = save_figure(comp_ax, fig_dir / "composition.png", dpi=110)
+        state_ax = plot_ifn_state(result)
+        paths["fig_ifn_state"] = save_figure(state_ax, fig_dir / "ifn_state.png", dpi=110)
     return paths
