@@ -144,3 +144,11 @@ def test_bad_control_inputs_name_what_is_missing():
     for kw in ({"min_probability": 0.3}, {"min_shift": 0}, {"min_genes": 0}):
         with pytest.raises(ValidationError):
             call_ifn_state(scores, **kw)
+
+
+def test_repeated_cell_ids_keep_their_rows():
+    scores, truth = _cells(300, 60, 0, seed=6)
+    scores.index = ["same"] * len(scores)
+    res = call_ifn_state(scores)
+    assert list(res.cells.index) == ["same"] * len(scores)
+    assert (res.cells["ifn_state"].astype(str).to_numpy() == truth.to_numpy()).mean() > 0.97

@@ -354,7 +354,8 @@ def call_ifn_state(
     ...                   "ifn_u_isgf3": r.normal(0, 0.1, 400)})
     >>> s.iloc[:100] += 1.0   # 100 cells with both programmes raised
     >>> res = call_ifn_state(s)
-    >>> res.cells["ifn_state"].iloc[:100].eq("acute").mean(), res.cells["ifn_state"].iloc[100:].eq("none").mean()
+    >>> st = res.cells["ifn_state"]
+    >>> float((st.iloc[:100] == "acute").mean()), float((st.iloc[100:] == "none").mean())
     (1.0, 1.0)
     """
     _check_params(
@@ -382,7 +383,7 @@ def call_ifn_state(
                 f"control group {control!r} has {n_ctrl} cells; at least {min_control_cells} "
                 "are needed to calibrate the IFN state (min_control_cells)"
             )
-    out = pd.DataFrame(index=scores.index)
+    out = pd.DataFrame(index=pd.RangeIndex(n))  # positional; the cells' index is set at the end
     out["ifn_p_acute"] = np.nan
     out["ifn_p_chronic"] = np.nan
     out["ifn_p_none"] = np.nan
@@ -412,7 +413,7 @@ def call_ifn_state(
             f"IFN state undetermined for all {n} cells: {reason}", IfnexusWarning, stacklevel=2
         )
         out["ifn_state_reason"] = f"too few programme genes measured: {reason}"
-        return _finish(out, state, comp_rows, settings)
+        return _finish(out, state, comp_rows, settings, scores.index)
     x = scores[list(PROGRAMMES)].to_numpy(dtype=np.float64)
     ok = np.isfinite(x).all(axis=1)
     out.loc[~ok, "ifn_state_reason"] = "no IFN programme score for this cell"
@@ -435,13 +436,15 @@ def call_ifn_state(
             f"evidence too weak: P({LABELS[b]}) = {t:.2f} < {min_probability:g}"
             for b, t in zip(best[weak], top[weak], strict=True)
         ]
-    return _finish(out, state, comp_rows, settings)
+    return _finish(out, state, comp_rows, settings, scores.index)
 
 
 def _finish(
-    out: pd.DataFrame, state: np.ndarray, comp_rows: list[dict[str, Any]], settings: dict[str, Any]
-) -> IfnStateCall:
+    out: pd.DataFrame, state: np.ndarray, comp_rows: list[dict[str, Any]],
+    settings: dict[str, Any], index: pd.Index,
+) -> IfnStateCall:  # fmt: skip
     out.insert(0, "ifn_state", pd.Categorical(state, categories=list(IFN_STATES)))
+    out.index = index
     cols = ["group", "component", "label", "weight", "shift_acute", "shift_sustained", "reference"]
     comps = pd.DataFrame(comp_rows, columns=cols)
     return IfnStateCall(cells=out[list(STATE_COLUMNS)], components=comps, settings=settings)
