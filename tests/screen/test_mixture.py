@@ -311,3 +311,45 @@ def test_cli_mixture_empty_file(tmp_path, capsys):
     f.write_text("sgRNA,Gene,rho,control\n")
     assert main(["screen", "mixture", str(f), "--out", str(tmp_path / "o")]) == 2
     assert "guide table" in capsys.readouterr().err
+
+
+def _counts(seed=11, n_genes=200, per=4, n_nt=200):
+    """Small count table: T0 and two endpoints; 20 planted depleted genes (2 of 4 guides work)."""
+    rng = np.random.default_rng(seed)
+    genes = np.r_[np.repeat([f"G{i:03d}" for i in range(n_genes)], per), ["non-targeting"] * n_nt]
+    n = genes.size
+    lfc = np.zeros(n)
+    hit = np.zeros(n, bool)
+    hit[: 20 * per] = np.tile([True, True, False, False], 20)
+    lfc[hit] = -2.5
+    base = rng.lognormal(6, 0.5, n)
+    cols = {"T0": rng.poisson(base)}
+    for r in ("E1", "E2"):
+        cols[r] = rng.poisson(base * 2**lfc * rng.lognormal(0, 0.1, n))
+    df = pd.DataFrame(cols, index=pd.Index([f"s{i}" for i in range(n)], name="sgRNA"))
+    df.insert(0, "Gene", genes)
+    return df
+
+
+def test_sgrna_z_scores_from_mageck_and_cli(tmp_path, capsys):
+    from ifnexus.cli import main
+    from ifnexus.screen import mageck_test, sgrna_z_scores
+
+    counts = _counts()
+    sg = mageck_test(counts, treatment=["E1", "E2"], control=["T0"]).sgrnas
+    z = sgrna_z_scores(sg).set_index("sgrna")["z"]
+    # the sign follows high_in_treatment, the size MAGeCK's |z|
+    np.testing.assert_allclose(np.abs(z), sg.set_index("sgrna")["score"])
+    assert (z[counts.index[:80:4]] < 0).all()
+    with pytest.raises(ValidationError, match="no column 'high_in_treatment'"):
+        sgrna_z_scores(sg.drop(columns="high_in_treatment"))
+    f = tmp_path / "run.sgrna_summary.txt"
+    sg.to_csv(f, sep="\t", index=False)
+    rc = main(["screen", "mixture", str(f), "--score", "z", "--control-gene", "non-targeting",
+               "--out", str(tmp_path / "o")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    g = pd.read_csv(tmp_path / "o" / "mixture_genes.csv").set_index("gene")
+    planted = [f"G{i:03d}" for i in range(20)]
+    false_hits = set(g.index[g["hit"]]) - set(planted)
+    assert len(false_hits) <= 2 and g.loc[planted, "hit"].mean() > 0.8  # FDR 0.05 of ~20 hits
+    assert g.loc[planted, "active_fraction"].mean() == pytest.approx(0.5, abs=0.15)

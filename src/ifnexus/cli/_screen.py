@@ -415,11 +415,14 @@ def mixture_cmd(
     guides: Path = typer.Argument(
         ...,
         metavar="GUIDES",
-        help="Guide table: sgrnas.csv of 'screen phenotype', or any CSV/TSV with a gene column, "
-        "a score column and a control column.",
+        help="Guide table: sgrnas.csv of 'screen phenotype', a MAGeCK sgrna_summary.txt (with "
+        "--score z), or any CSV/TSV with a gene column, a score column and a control column.",
     ),
     score: str = typer.Option(
-        "rho", "--score", help="Score column (gamma, tau, rho or a guide log fold change)."
+        "rho",
+        "--score",
+        help="Score column (gamma, tau, rho or a guide log fold change); z on a MAGeCK "
+        "sgrna_summary takes its signed sgRNA z-scores.",
     ),
     out: Path = typer.Option(..., "--out", help="Output directory (created)."),
     gene_column: str = typer.Option("Gene", "--gene-column", help="Column of guide genes."),
@@ -465,6 +468,10 @@ def mixture_cmd(
     from ifnexus.screen._pathway import read_gene_table
 
     table = read_gene_table(guides, what="guide table")
+    if score == "z" and "z" not in table.columns and "high_in_treatment" in table.columns:
+        from ifnexus.screen import sgrna_z_scores
+
+        table = sgrna_z_scores(table)  # a MAGeCK sgrna_summary: signed sgRNA z-scores
     try:
         res = mixture_gene_calls(
             table, score, gene_column=gene_column,

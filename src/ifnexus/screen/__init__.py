@@ -49,6 +49,7 @@ _WHERE = {
     "MixtureResult": "_mixture",
     "fit_guide_mixture": "_mixture",
     "mixture_gene_calls": "_mixture",
+    "sgrna_z_scores": "_mixture",
     "mixture_figures": "_mixture_plots",
     "mixture_fit_plot": "_mixture_plots",
     "posterior_plot": "_mixture_plots",
@@ -126,6 +127,7 @@ __all__ = [
     "sgrna_phenotype",
     "sgrna_plot",
     "sgrna_test",
+    "sgrna_z_scores",
     "size_factors",
     "volcano_plot",
     "write_figures",
@@ -154,6 +156,7 @@ if TYPE_CHECKING:  # pragma: no cover
         MixtureResult,
         fit_guide_mixture,
         mixture_gene_calls,
+        sgrna_z_scores,
     )
     from ifnexus.screen._mixture_plots import mixture_figures, mixture_fit_plot, posterior_plot
     from ifnexus.screen._normalize import size_factors

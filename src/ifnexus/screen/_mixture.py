@@ -73,7 +73,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GuideMixture", "MixtureResult", "fit_guide_mixture", "mixture_gene_calls"]
+__all__ = [
+    "GuideMixture",
+    "MixtureResult",
+    "fit_guide_mixture",
+    "mixture_gene_calls",
+    "sgrna_z_scores",
+]
 
 Direction = Literal["negative", "positive", "both"]
 NullKind = Literal["controls", "bulk"]
@@ -652,6 +658,42 @@ def _as_bool(col: pd.Series, name: str, source: str | None) -> np.ndarray:
             f"holds {bad!r}"
         )
     return text.isin(["true", "1"]).to_numpy()
+
+
+def sgrna_z_scores(sgrnas: pd.DataFrame) -> pd.DataFrame:
+    """Signed sgRNA z-scores of a MAGeCK sgRNA summary, as guide scores for the mixture.
+
+    MAGeCK's ``score`` is the absolute z of the sgRNA test (the count difference over the
+    modelled sd, so low-count guides weigh less); ``high_in_treatment`` gives its sign. On
+    low-depth screens these scores separate genes better than raw log fold changes (see
+    ``docs/screen.md``).
+
+    Parameters
+    ----------
+    sgrnas
+        :attr:`MageckResult.sgrnas <ifnexus.screen.MageckResult.sgrnas>` or a
+        ``sgrna_summary.txt`` read as a table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a column ``z`` (negative for depleted guides).
+
+    Raises
+    ------
+    ValidationError
+        ``score`` or ``high_in_treatment`` missing, or not a number / true-false.
+    """
+    source = sgrnas.attrs.get("source")
+    score = pd.to_numeric(_column(sgrnas, "score", "MAGeCK's |z| of each sgRNA"), errors="coerce")
+    high = _as_bool(
+        _column(sgrnas, "high_in_treatment", "the sign of each sgRNA's z"),
+        "high_in_treatment",
+        source,
+    )
+    out = sgrnas.copy()
+    out["z"] = np.where(high, 1.0, -1.0) * score.to_numpy(dtype=np.float64)
+    return out
 
 
 def mixture_gene_calls(
