@@ -29,14 +29,15 @@ __all__ = [
     "plot_score_heatmap",
 ]
 
-# ifn_state (acute, chronic, none, undetermined), then the names of ifn_class that differ
+# the states of ifn_state (acute, chronic, none, undetermined) and of ifn_class (acute-competent,
+# chronic, ifn-deficient), each vocabulary in its own order
 STATE_COLOURS = {
     "acute": "#1b9e77",
+    "acute-competent": "#66a61e",
     "chronic": "#d95f02",
+    "ifn-deficient": "#7570b3",
     "none": "#e6ab02",
     "undetermined": "#d9d9d9",
-    "acute-competent": "#66a61e",
-    "ifn-deficient": "#7570b3",
     "NA": "#bdbdbd",
 }
 CN_COLOURS = {
