@@ -47,6 +47,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -140,10 +141,9 @@ SUSTAINED_PROGRAMME = GeneSet(
 )
 
 #: Score column -> programme.
-PROGRAMMES: Mapping[str, GeneSet] = {
-    "ifn_isgf3_acute": ACUTE_PROGRAMME,
-    "ifn_u_isgf3": SUSTAINED_PROGRAMME,
-}
+PROGRAMMES: Mapping[str, GeneSet] = MappingProxyType(
+    {"ifn_isgf3_acute": ACUTE_PROGRAMME, "ifn_u_isgf3": SUSTAINED_PROGRAMME}
+)
 
 #: Fewest genes of a programme that must be measured for a call (else ``undetermined``).
 MIN_PROGRAMME_GENES = 5
