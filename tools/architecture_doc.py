@@ -19,8 +19,10 @@ ORDER = [
     "tumour",
     "outcome",
     "model",
+    "fit",
     "study",
     "report",
+    "trial",
     "cli",
 ]
 HEAD = """# ifnexus: the layout as built
