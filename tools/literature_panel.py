@@ -81,6 +81,33 @@ def _caveats(results: list) -> list[str]:
     return out
 
 
+def _named_in_sources(entries: list[dict]) -> dict[str, list[str]]:
+    """Validation entries whose paper a parameter source names: ``{id: [parameter, ...]}``.
+
+    Matched on the PMID, the DOI, or the first author's surname followed within a few words
+    by the year. The same paper may be cited for another of its results, so this is a
+    prompt to check, not a verdict.
+    """
+    import re
+
+    from ifnexus.model import PARAMETERS
+
+    sources = {p.name: f"{p.source} {p.source_patient or ''}" for p in PARAMETERS}
+    out: dict[str, list[str]] = {}
+    for e in entries:
+        if e["set"] != "validation":
+            continue
+        surname = re.split(r"[ ,.]", e["citation"].strip())[0]
+        year = re.search(r"\b(19|20)\d\d\b", e["citation"])
+        pats = [re.escape(x) for x in (e.get("pmid"), e.get("doi")) if x]
+        if surname and surname[0].isupper() and year and len(surname) > 2:
+            pats.append(rf"\b{re.escape(surname)}\b[^;]{{0,40}}\b{year.group(0)}\b")
+        hits = [n for n, src in sources.items() if any(re.search(pt, src) for pt in pats)]
+        if hits:
+            out[e["id"]] = hits
+    return out
+
+
 def _figure(results: list, path: Path) -> Path:
     from ifnexus._figures import new_figure, save_figure
 
@@ -276,6 +303,14 @@ def build(
             + ", ".join(f"`{i}` ({s})" for i, s in zip(stale["id"], stale["status"], strict=True)),
             "",
         ]
+    named = _named_in_sources(entries)
+    if named:
+        lines += [
+            "Validation entries whose paper a model parameter's source names (the same paper "
+            "may be cited for another of its results; check that this result was not tuned "
+            "on): " + "; ".join(f"`{i}` ({', '.join(p)})" for i, p in named.items()) + ".",
+            "",
+        ]
     lines += ["![published bands and entry status](model_literature/panel.png)", ""]
 
     lines += ["## Disagreements and what the model is missing", ""]
@@ -302,6 +337,19 @@ def build(
         lines += ["### Agreements with a caveat", ""] + [f"* {c}" for c in caveats] + [""]
 
     lines += [
+        "## Adding a result, and after a model change",
+        "",
+        "1. Add the entry to `panel.toml` as `validation` (paper, experiment, what was "
+        "published and how it was checked, arms, checks) and commit `panel.toml` alone "
+        "before running it: the split is fixed by that commit.",
+        "2. Run `python tools/literature_panel.py`; record a disagreement in "
+        "`known_disagreements.toml` with its kind and what the model is missing.",
+        "3. A result used to tune a parameter afterwards stays `validation` in the file but "
+        "must be named in the parameter's source; this page then reports it as tuned-on.",
+        "4. After a model change: run the tests of `tests/model/literature/`; a strict xfail "
+        "that now passes (or fails differently) means the record is out of date: update "
+        "`known_disagreements.toml` and re-run this tool.",
+        "",
         "## Every entry",
         "",
         "| id | set | topic | paper | experiment | published | model | agree? |",
