@@ -197,3 +197,19 @@ def test_bad_controls_exit_2(tmp_path, capsys, spec, clinical, message):
     err = capsys.readouterr().err.strip()
     assert rc == 2 and err.startswith("error: ") and message in err, err
     assert not out.exists()
+
+
+@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
+def test_profile_table_is_a_trial_population(tmp_path, capsys):
+    """tumours.csv feeds ``ifnexus trial`` through ifn_class (its ifn_state is acute/none/...)."""
+    from ifnexus.trial._run import _read_patient_table
+
+    expr, clin, info = _ifn_cohort(tmp_path)
+    out = tmp_path / "out"
+    assert main(["tumour", "profile", str(expr), "--scale", "tpm", "--clinical", str(clin),
+                 "--controls", "stimulus=untreated", "--out", str(out), "--no-figures"]) == 0  # fmt: skip
+    table = _read_patient_table(str(out / "tumours.csv"))
+    tum = pd.read_csv(out / "tumours.csv")
+    expected = tum["ifn_class"].where(tum["ifn_class"] != "undetermined")
+    assert table["ifn_state"].fillna("NA").tolist() == expected.fillna("NA").tolist()
+    assert set(table["ifn_state"].dropna()) <= {"acute-competent", "chronic", "ifn-deficient"}

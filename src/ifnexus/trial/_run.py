@@ -106,6 +106,8 @@ def _read_patient_table(path: str) -> pd.DataFrame:
         raise InputFormatError(f"[population] patient_table {p} does not exist") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFormatError(f"[population] patient_table {p}: cannot be read ({exc})") from None
+    if "ifn_class" in df.columns:  # a tumour profile: its ifn_class holds the trial's states
+        df = df.assign(ifn_state=df["ifn_class"].where(df["ifn_class"] != "undetermined"))
     if "ifn_state" not in df.columns:
         raise InputFormatError(
             f"[population] patient_table {p}: no 'ifn_state' column (the table of "
