@@ -87,7 +87,7 @@ def simulate(
     days: float = typer.Option(
         None,
         "--days",
-        help="Follow-up in days from the first fraction (default 120 mouse, 730 patient; 14 in vitro).",
+        help="Follow-up in days from the first fraction (default 120 mouse, 1825 patient; 14 in vitro).",
     ),
     record: int = typer.Option(
         20, "--record", help="Tumours whose full time courses are written with --out."

@@ -53,13 +53,16 @@ __all__ = ["CohortResult", "simulate_cohort"]
 
 log = logging.getLogger(__name__)
 # the drawn traits of a tumour (kept for a tumour flagged numerical_failure; its outcomes are NaN)
-_TRAITS = ("alpha", "beta", "alpha_beta", "n0", "infiltration", "chronic_ifn", "bed", "eqd2")
+_TRAITS = ("alpha", "beta", "alpha_beta", "n0", "infiltration", "growth_rate", "chronic_ifn", "bed",
+           "eqd2")  # fmt: skip
 
 BLOCK = 1024
 _N_DRAWS = 10  # alpha, ab, n0, tau, cluster, sting, chronic, chronic amplitude, extinct, lineages
-DEFAULT_DAYS = MappingProxyType({"mouse": 120.0, "patient": 730.0})
+DEFAULT_DAYS = MappingProxyType({"mouse": 120.0, "patient": 1825.0})
 """Default follow-up in days from the first fraction, per setting (read-only)."""
 DISEASES = ("gross", "postop")
+MARGINS = ("R0", "R1")
+"""Resection margins of post-operative disease (``margin=``; default sampled with ``p_r1``)."""
 DEFAULT_CHUNK_SIZE = 8192
 """Tumours integrated together when the run options give no chunk size."""
 LOCAL_CONTROL_GROUPS = ("ifn_competent", "ifn_label")
@@ -81,6 +84,7 @@ class _Config:
     heterogeneity: bool
     record: int
     entropy: int
+    margin: str | None = None
 
 
 def _draws(entropy: int, start: int, stop: int) -> np.ndarray:
@@ -97,9 +101,28 @@ def _draws(entropy: int, start: int, stop: int) -> np.ndarray:
     return u[off : off + (stop - start)]
 
 
-def _patients(cfg: _Config, u: np.ndarray) -> dict:
+def _extra_draws(entropy: int, start: int, stop: int) -> np.ndarray:
+    """Uniform draws ``(stop - start, 3)``: growth rate, resection margin, residual disease.
+
+    A second stream per block (``spawn_key=(b, 1)``), so the draws of :func:`_draws` (and the
+    cohorts they give) are those of earlier versions.
+    """
+    b0, b1 = start // BLOCK, -(-stop // BLOCK)
+    parts = [
+        np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(b, 1)))
+        ).random((BLOCK, 3))
+        for b in range(b0, b1)
+    ]
+    u = np.concatenate(parts)
+    off = start - b0 * BLOCK
+    return u[off : off + (stop - start)]
+
+
+def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
     p = cfg.p
     n = u.shape[0]
+    v = _extra_draws(cfg.entropy, start, start + n)
     if cfg.heterogeneity:
         z = ndtri(np.clip(u[:, :4], 1e-12, 1 - 1e-12))
         zc = ndtri(np.clip(u[:, 7], 1e-12, 1 - 1e-12))
@@ -114,6 +137,17 @@ def _patients(cfg: _Config, u: np.ndarray) -> dict:
     n0_med = p["n0_postop"] if cfg.disease == "postop" else p["n0"]
     n0 = n0_med * np.exp(p["n0_sigma"] * z[:, 2])
     tau = np.exp(p["tau_omega"] * z[:, 3])
+    z_r = ndtri(np.clip(v[:, 0], 1e-12, 1 - 1e-12)) if cfg.heterogeneity else np.zeros(n)
+    r_g = p["r"] * np.exp(p["r_sigma"] * z_r)
+    # surgery (post-operative disease): margin R1 with p_r1 (or as given), and residual
+    # clonogens with p_residual_r0 / p_residual_r1; the others have none and are controlled
+    if cfg.disease == "postop":
+        r1 = v[:, 1] < p["p_r1"] if cfg.margin is None else np.full(n, cfg.margin == "R1")
+        residual = v[:, 2] < np.where(r1, p["p_residual_r1"], p["p_residual_r0"])
+        margin = np.where(r1, "R1", "R0")
+    else:
+        residual = np.ones(n, dtype=bool)
+        margin = np.full(n, "not resected")
     cluster_loss = bern[:, 0] < p["p_cluster"]
     sting_sil = bern[:, 1] < p["p_sting_silenced"]
     chronic_base = bern[:, 2] < p["p_chronic"]
@@ -135,8 +169,11 @@ def _patients(cfg: _Config, u: np.ndarray) -> dict:
         "h_T": cfg.host["h_T"],
         "h_ifnar": cfg.host["h_ifnar"],
         "h_sting": cfg.host["h_sting"],
+        "r_g": r_g,
         "_cluster_loss": cluster_loss | (g["t_cluster"] == 0),
         "_sting_silenced": sting_sil,
+        "_margin": margin,
+        "_residual": residual,
     }
     return q
 
@@ -155,7 +192,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     sched = cfg.schedule
     n = stop - start
     u = _draws(cfg.entropy, start, stop)
-    q = _patients(cfg, u)
+    q = _patients(cfg, u, start)
     t_first, t_last = sched.first_day, sched.last_day
     # time zero: the tumour is held at its sampled size until the first fraction, however
     # early an intervention starts (Drive.growth)
@@ -235,6 +272,15 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
                         p["ifn_acute_min"], p["ifn_chronic_min"], t_min_from=t_first)  # fmt: skip
     failed, ttf = out.pop("failed"), out.pop("time_to_failure")
     extinct, ln_n_min = out.pop("extinct"), out.pop("ln_n_min")
+    # no residual clonogens after surgery: nothing to regrow (simulated as a residual deposit
+    # for the tumour-bed signalling, whose clonogen outcomes are replaced here)
+    clear = ~q["_residual"]
+    if clear.any():
+        tcp = np.where(clear, 1.0, tcp)
+        extinct = extinct | clear
+        failed = failed & ~clear
+        ttf = np.where(clear, np.nan, ttf)
+        ln_n_min = np.where(clear, -np.inf, ln_n_min)
     ifn = out
     z30 = _state_at(sol, z0, t0, t_end, min(t_first + 30.0, t_end))
     auc = z30[IDX["ifn_auc"]] - zb[IDX["ifn_auc"]]
@@ -251,6 +297,9 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             "alpha_beta": ab,
             "n0": q["n0"],
             "infiltration": q["tau"],
+            "growth_rate": q["r_g"],
+            "margin": q["_margin"],
+            "residual_disease": q["_residual"],
             "ifn_cluster_loss": q["_cluster_loss"],
             "sting_silenced": q["_sting_silenced"],
             "chronic_ifn": q["chronic"],
@@ -267,8 +316,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             "ifn_auc_30d": auc,
             "cd8_fold_change_day7": cd8_fold,
             "log10_clonogens_min": ln_n_min / np.log(10.0),
-            "clonogens_end": np.exp(z_end[IDX["N"]]),
-            "burden_end": np.exp(z_end[IDX["N"]]) + z_end[1:5].sum(axis=0),
+            "clonogens_end": np.where(clear, 0.0, np.exp(z_end[IDX["N"]])),
+            "burden_end": np.where(clear, 0.0, np.exp(z_end[IDX["N"]]) + z_end[1:5].sum(axis=0)),
             "irds_end": z_end[IDX["irds"]],
         }
     )
@@ -582,6 +631,7 @@ def _config(
     record,
     rng,
     params,
+    margin=None,
 ) -> _Config:
     sched = parse_schedule(schedule)
     p = parameters(setting, **(params or {}))
@@ -591,6 +641,15 @@ def _config(
         )
     if setting == "mouse" and disease == "postop":
         raise ValidationError("disease='postop' is defined for the patient setting only")
+    if margin is not None:
+        margin = str(margin).strip().upper()
+        if margin not in MARGINS:
+            raise ValidationError(
+                f"unknown resection margin {margin!r}; accepted: {', '.join(MARGINS)} "
+                "(or none to sample it)"
+            )
+        if disease != "postop":
+            raise ValidationError("margin= is defined for post-operative disease only")
     d = DEFAULT_DAYS[setting] if days is None else check_days(days)
     check_followup(d, sched.last_day - sched.first_day, str(sched))
     record = check_record(record)
@@ -608,6 +667,7 @@ def _config(
         heterogeneity=bool(heterogeneity),
         record=int(record),
         entropy=seed_entropy(rng),
+        margin=margin,
     )
 
 
@@ -629,6 +689,7 @@ def simulate_cohort(
     chunk_size: int | None = None,
     n_jobs: int | None = None,
     scheduler: Any = None,
+    margin: str | None = None,
 ) -> CohortResult:
     """Simulate a virtual cohort of tumours under one radiotherapy schedule.
 
@@ -652,8 +713,8 @@ def simulate_cohort(
     interventions
         Intervention strings or :class:`Intervention` objects (see ``parse_intervention``).
     days
-        Follow-up from the first fraction (default 120 for mouse, 730 for patient; at most
-        3,650).
+        Follow-up from the first fraction (default 120 for mouse, 1,825 (five years) for
+        patient; at most 3,650).
     rng
         Seed (int, 0 is valid), Generator or None.
     heterogeneity
@@ -671,12 +732,20 @@ def simulate_cohort(
         ``Client`` to run the chunks on. Results are identical whatever the options.
     chunk_size, n_jobs, scheduler
         Deprecated (removed in 0.3): pass ``options=RunOptions(...)``; a ``FutureWarning``.
+    margin
+        Post-operative disease only: ``"R0"`` or ``"R1"`` for every tumour; default ``None``
+        samples it (R1 with probability ``p_r1``). An R0 excision leaves residual clonogens
+        with probability ``p_residual_r0``, an R1 with ``p_residual_r1``; a tumour bed without
+        them never fails.
 
     Returns
     -------
     CohortResult
         ``patients`` columns: ``patient``, ``setting``, ``disease``, ``genotype``, ``host``,
-        ``alpha``, ``beta``, ``alpha_beta``, ``n0``, ``infiltration``, ``ifn_cluster_loss``,
+        ``alpha``, ``beta``, ``alpha_beta``, ``n0``, ``infiltration``, ``growth_rate`` (clonogen
+        growth rate, 1/d), ``margin`` (``R0``/``R1`` after surgery, ``not resected`` for gross
+        disease), ``residual_disease`` (False: surgery left no clonogens; such a tumour has
+        ``tcp`` 1, is ``extinct`` and never fails), ``ifn_cluster_loss``,
         ``sting_silenced``, ``chronic_ifn`` (tonic amplitude, 0 = none), ``ifn_competent``,
         ``bed``, ``eqd2``, ``tcp`` (Zaider-Minerbo at the end of follow-up), ``extinct``
         (sampled), ``local_failure`` (sampled, within follow-up), ``time_to_failure`` (days
@@ -714,6 +783,7 @@ def simulate_cohort(
         record,
         rng,
         params,
+        margin,
     )
     size = -(-opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE) // BLOCK) * BLOCK
     bounds = [(a, min(a + size, n_patients)) for a in range(0, n_patients, size)]

@@ -37,7 +37,7 @@ P_NAMES = (
 )  # fmt: skip
 Q_NAMES = (
     "alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster",
-    "t_ifnar", "t_stat1", "h_T", "h_ifnar", "h_sting",
+    "t_ifnar", "t_stat1", "h_T", "h_ifnar", "h_sting", "r_g",
 )  # fmt: skip
 
 # parameter and per-patient column indices (compile-time constants for numba)
@@ -45,7 +45,7 @@ Q_NAMES = (
  _thS, _Bh, _kA, _epsP, _kP, _kT, _kEd, _kET, _cX, _kpdl, _lE, _lA, _lR, _kmit, _kTX, _kXA, _kF,
  _wF, _kU, _kUD, _kR, _KU, _rhoR, _nT, _DT, _al, _bl, _fc) = range(len(P_NAMES))  # fmt: skip
 (_alpha, _beta, _n0, _tau, _chronic, _tcgas, _tsting, _tirf3, _tcl, _tifnar, _tstat1, _hT,
- _hifnar, _hsting) = range(len(Q_NAMES))  # fmt: skip
+ _hifnar, _hsting, _rg) = range(len(Q_NAMES))  # fmt: skip
 # state rows (the order of _system.STATES)
 (_LNN, _D1, _D2, _D3, _D4, _M, _S, _X, _F, _U, _R, _P, _T, _EB, _ES, _L, _ZM,
  _AI) = range(18)  # fmt: skip
@@ -161,7 +161,6 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
     p_mA = P[_mA]
     p_phost = P[_phost]
     p_ptum = P[_ptum]
-    p_r = P[_r]
     p_thS = P[_thS]
     p_tonic = P[_tonic]
     p_wF = P[_wF]
@@ -202,7 +201,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
             + buf[zr + _D4 * W + lane]
         )
         p0 += imm * p_phost * buf[(_QR + _hsting) * W + lane] * (phi + gh)
-        lam = p_r * (1.0 - imm * B * inv_K)
+        lam = buf[(_QR + _rg) * W + lane] * (1.0 - imm * B * inv_K)  # per-tumour growth rate
         b = p_kI - p0 - prod_t * p_a7 * ca
         sq = math.sqrt(b * b + 4.0 * p_kI * p0)
         # the positive root of k_I I^2 + b I - p0 = 0 as num/den, in its cancellation-free form

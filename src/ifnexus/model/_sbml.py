@@ -50,7 +50,7 @@ _ASSIGN = (
     ("hill", "ifn / (1 + ifn)"),
     ("s_r", "q_t_ifnar * q_t_stat1 * sig * hill"),
     ("A", "ca * hill"),
-    ("lam", "r * (1 - IN_VIVO * B / K)"),
+    ("lam", "q_r_g * (1 - IN_VIVO * B / K)"),
     (
         "y",
         "e_kill / kappa_max * Es * (1 + m_A * A) * (1 - theta_S * R) / ((1 + L * (1 - o_pd1))"

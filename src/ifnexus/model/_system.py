@@ -107,10 +107,14 @@ PATIENT_KEYS: tuple[str, ...] = (
     "h_T",
     "h_ifnar",
     "h_sting",
+    "r_g",
 )
 
 EQUATIONS: tuple[tuple[str, str], ...] = (
-    ("burden and growth", "B = N + D_1 + D_2 + D_3 + D_4,\\quad \\lambda = r\\,(1 - B/K)"),
+    (
+        "burden and growth (r_g: the tumour's clonogen growth rate, median r)",
+        "B = N + D_1 + D_2 + D_3 + D_4,\\quad \\lambda = r_g\\,(1 - B/K)",
+    ),
     ("damage gate", "G = S / (K_G + S)"),
     (
         "STING/IRF3 activity (QSS)",
@@ -243,12 +247,12 @@ def signals(
     B = N + z[1] + z[2] + z[3] + z[4]
     if in_vitro:
         phi = 0.0 * N
-        lam = p["r"] + 0.0 * N
+        lam = q["r_g"] + 0.0 * N
     else:
         J = p["k_D"] * z[4]
         phi = J / (J + p["K_J"])
         p0 = p0 + (p["p_host"] * q["h_sting"]) * (phi + g / (1.0 + g))
-        lam = p["r"] * (1.0 - B / p["K"])
+        lam = q["r_g"] * (1.0 - B / p["K"])
     # k_I I (1 + I) = p0 (1 + I) + p1 ca I  ->  k_I I^2 + b I - p0 = 0
     kI = p["k_I"]
     b = kI - p0 - (prod_t * p["a_7"]) * ca

@@ -209,6 +209,7 @@ def tumour_model(
     infiltration: float = 1.0,
     chronic: float | None = None,
     in_vitro: bool = False,
+    growth_rate: float | None = None,
 ) -> TumourModel:
     """One tumour at the median of the population (or with the given traits).
 
@@ -220,6 +221,8 @@ def tumour_model(
         Tumour traits; default the setting's medians (``chronic`` from the genotype).
     in_vitro
         Tumour cells only (no host, immune layer or carrying capacity).
+    growth_rate
+        Clonogen growth rate in 1/d; default the setting's median ``r``.
 
     Returns
     -------
@@ -256,6 +259,7 @@ def tumour_model(
         "tau": float(infiltration),
         **{k: v for k, v in g.items() if k != "chronic"},
         "chronic": g["chronic"] if chronic is None else float(chronic),
+        "r_g": p["r"] if growth_rate is None else float(growth_rate),
         **h,
     }
     d = DEFAULT_DAYS[setting] if days is None else check_days(days)
