@@ -213,3 +213,27 @@ def test_profile_table_is_a_trial_population(tmp_path, capsys):
     expected = tum["ifn_class"].where(tum["ifn_class"] != "undetermined")
     assert table["ifn_state"].fillna("NA").tolist() == expected.fillna("NA").tolist()
     assert set(table["ifn_state"].dropna()) <= {"acute-competent", "chronic", "ifn-deficient"}
+
+
+@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
+def test_removed_chronic_thresholds_warn_and_change_nothing(tmp_path, capsys):
+    expr, _, _ = _ifn_cohort(tmp_path)
+    base = ["tumour", "profile", str(expr), "--scale", "tpm", "--no-figures"]
+    assert main([*base, "--out", str(tmp_path / "a")]) == 0
+    capsys.readouterr()
+    assert (
+        main([*base, "--out", str(tmp_path / "b"), "--chronic-z", "2", "--chronic-margin", "0"])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "warning: --chronic-z is deprecated and has no effect" in err
+    assert "warning: --chronic-margin is deprecated" in err
+    a = pd.read_csv(tmp_path / "a" / "tumours.csv", index_col=0)
+    b = pd.read_csv(tmp_path / "b" / "tumours.csv", index_col=0)
+    pd.testing.assert_frame_equal(a, b)
+    from ifnexus.tumour import profile_tumours
+
+    with pytest.warns(FutureWarning, match=r"chronic_z=\.\.\.\) is deprecated"):
+        profile_tumours(segments=pd.DataFrame({"Sample": ["t"], "Chromosome": ["9"], "Start": [1],
+                        "End": [40000000], "Num_Probes": [5], "Segment_Mean": [0.0]}),
+                        build="hg38", chronic_z=1.0)  # fmt: skip

@@ -108,11 +108,17 @@ def profile_cmd(
     min_coverage: float = typer.Option(
         0.5, "--min-coverage", help="Fewest fraction of each IFN set's genes measured."
     ),
+    chronic_z: float | None = typer.Option(
+        None, "--chronic-z", hidden=True, help="Deprecated: no effect (calibrated IFN state)."
+    ),
+    chronic_margin: float | None = typer.Option(
+        None, "--chronic-margin", hidden=True, help="Deprecated: no effect (calibrated IFN state)."
+    ),
     no_figures: bool = NO_FIGURES,
     as_json: bool = JSON,
 ) -> None:
     """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
-    from ifnexus.cli._app import usage_error
+    from ifnexus.cli._app import usage_error, warn
     from ifnexus.tumour import (
         profile_tumours,
         read_clinical,
@@ -127,6 +133,12 @@ def profile_cmd(
     expression = expression_arg if expression_arg is not None else expression
     if expression is None and segments is None and gene_cn is None:
         raise ValidationError("give EXPRESSION, --segments or --gene-cn (at least one)")
+    for name, value in (("--chronic-z", chronic_z), ("--chronic-margin", chronic_margin)):
+        if value is not None:
+            warn(
+                f"{name} is deprecated and has no effect: the IFN state is calibrated within the "
+                "cohort (see --controls, --min-probability); it will be removed in 0.3"
+            )
     expr = read_expression(expression) if expression is not None else None
     seg = read_segments(segments) if segments is not None else None
     gcn = (

@@ -139,6 +139,8 @@ def profile_tumours(
     min_effect: float = 1.0,
     min_probability: float = 0.8,
     min_coverage: float = 0.5,
+    chronic_z: float | None = None,
+    chronic_margin: float | None = None,
 ) -> pd.DataFrame:
     """Profile every tumour: ESTIMATE purity, immune contexture, 9p21 status and IFN state.
 
@@ -177,6 +179,9 @@ def profile_tumours(
         against them. Default (and no ``reference``): a mixture model of the cohort.
     min_effect, min_probability, min_coverage
         IFN-state calibration (:func:`ifnexus.tumour.ifn_state_probabilities`).
+    chronic_z, chronic_margin
+        Deprecated, no effect (the fixed robust-z rule of 0.1 is gone); a ``FutureWarning``
+        when given. Removed in 0.3.
 
     Returns
     -------
@@ -199,6 +204,15 @@ def profile_tumours(
         features, like every in-memory table of ifnexus. :func:`ifnexus.tumour.write_tumour_profile`
         writes it as ``ifnexus tumour profile --out`` does.
     """
+    for name, value in (("chronic_z", chronic_z), ("chronic_margin", chronic_margin)):
+        if value is not None:
+            warnings.warn(
+                f"profile_tumours({name}=...) is deprecated and has no effect: the IFN state is "
+                "calibrated within the cohort (controls=, reference=, min_probability=); it will "
+                "be removed in 0.3",
+                FutureWarning,
+                stacklevel=2,
+            )
     if expression is None and segments is None and gene_cn is None:
         raise ValidationError("give expression, copy number (segments or gene_cn), or both")
     if segments is not None and gene_cn is not None:
