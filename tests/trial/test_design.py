@@ -129,6 +129,10 @@ def test_bad_designs_name_key_and_line(tmp_path, old, new, err, match):
         ("[power]\nalpha = 0\n", r"'alpha' must be > 0 and < 1"),
         ('[power]\narm = "A"\n', r"\[power\] arm 'A' is not an arm other than the reference"),
         ("[power]\npowr = 0.9\n", r"unknown key 'powr'.*did you mean 'power'"),
+        (
+            "[power]\naccrual_years = 2\nfollowup_years = 2\n",
+            r"exceeds \[trial\] followup_years \(3\)",
+        ),
         ('[normal_tissue]\n[[normal_tissue.organs]]\norgan = "skin"\n', "exactly one of"),
         (
             '[normal_tissue]\nntcp_limit = 2\n[[normal_tissue.organs]]\norgan = "skin"\nrelative_dose = 1\n',

@@ -556,6 +556,12 @@ def design_from_dict(
     power = None
     if "power" in data:
         power = _power(_table(data, "power", w), w, names, ref)
+        if power.accrual_years + power.followup_years > fu + 1e-9:
+            raise ValidationError(
+                f"{w.at('power', key='followup_years')}[power] accrual_years + followup_years "
+                f"({power.accrual_years + power.followup_years:g}) exceeds [trial] followup_years "
+                f"({fu:g}): the virtual patients must be followed as long as the real trial"
+            )
     nt = None
     if "normal_tissue" in data:
         nt = _normal_tissue(_table(data, "normal_tissue", w), w, base, ORGANS)

@@ -253,14 +253,19 @@ class TrialResult:
                 f"followup_years ({d.followup_years:g}); the virtual patients must be followed "
                 f"at least as long as the real trial"
             )
-        cif = self.curves[self.curves["measure"] == "cif_local_failure"]
 
         def cif_at(name: str):
-            c = cif[cif["group"] == name].sort_values("time")
+            """Return the arm's Aalen-Johansen cumulative incidence of local failure at times."""
+            from ifnexus.outcome import cumulative_incidence
+
+            data = df.loc[df["arm"] == name, ["time", "event"]]
 
             def f(t: np.ndarray) -> np.ndarray:
-                idx = np.searchsorted(c["time"].to_numpy(), t, side="right") - 1
-                return np.where(idx >= 0, c["estimate"].to_numpy()[np.maximum(idx, 0)], 0.0)
+                if not (data["event"] == 1).any():
+                    return np.zeros(len(t))
+                ci = cumulative_incidence(data, "time", "event", cause=1, times=list(t),
+                                          event_codes=[0, 1, 2])  # fmt: skip
+                return ci["cif"].to_numpy(float)
 
             return f
 
