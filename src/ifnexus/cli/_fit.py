@@ -37,7 +37,7 @@ def growth_cmd(
     random: str = typer.Option(
         None,
         "--random",
-        help="Traits varying between animals: n0, alpha, infiltration (default n0,alpha; "
+        help="Traits varying between animals: n0, r, alpha, infiltration (default n0,r; "
         "'none' for no random effects).",
     ),
     level: float = typer.Option(0.9, "--level", help="Level of the intervals."),

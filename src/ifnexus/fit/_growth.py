@@ -5,8 +5,8 @@ The statistical model (one line per level):
 - fixed effects: the chosen model parameters (``free``), one value for the whole study,
   estimated on the log scale (logit for fractions);
 - between-animal variability: log-normal random effects ``eta ~ N(0, omega^2)`` on chosen
-  per-tumour traits (``random``: clonogen number ``n0``, radiosensitivity ``alpha``, T-cell
-  infiltration ability), the traits the model's cohorts also draw per tumour;
+  per-tumour traits (``random``: clonogen number ``n0``, growth rate ``r``, radiosensitivity
+  ``alpha``, T-cell infiltration ability), the traits the model's cohorts also draw per tumour;
 - residual error: proportional (log-normal) on the caliper volume, ``log V_obs = log V + e``,
   ``e ~ N(0, sigma^2)``.
 
@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 DEFAULT_FREE = ("r", "n0", "alpha", "e_kill")
 """Fixed effects of a growth fit by default: growth rate, size at day 0, radiosensitivity and
 the T-cell kill rate (what untreated, irradiated and immune-deficient arms tell apart)."""
-DEFAULT_RANDOM = ("n0", "alpha")
+DEFAULT_RANDOM = ("n0", "r")
 """Traits varying between animals by default."""
 _OMEGA0 = 0.3
 _SIGMA0 = 0.2
@@ -484,7 +484,12 @@ class _Opt:
 
 
 def _minimise(
-    f: Callable[[np.ndarray], float], x0: np.ndarray, bounds: list, maxiter: int = 500
+    f: Callable[[np.ndarray], float],
+    x0: np.ndarray,
+    bounds: list,
+    maxiter: int = 500,
+    delta: float = 0.5,
+    ftol: float = 1e-10,
 ) -> _Opt:
     """L-BFGS-B inside a moving trust box.
 
@@ -503,12 +508,12 @@ def _minimise(
     hi = np.array([b[1] for b in bounds], dtype=float)
     x = np.clip(np.asarray(x0, dtype=float), lo, hi)
     fx = safe(x)
-    delta, nit, nfev = 0.5, 0, 1
+    nit, nfev = 0, 1
     msg, ok = "trust box did not settle", False
     for _ in range(40):
         blo, bhi = np.maximum(lo, x - delta), np.minimum(hi, x + delta)
         res = optimize.minimize(safe, x, method="L-BFGS-B", bounds=list(zip(blo, bhi, strict=True)),
-                                options={"maxiter": maxiter, "eps": 1e-6, "ftol": 1e-10,
+                                options={"maxiter": maxiter, "eps": 1e-5, "ftol": ftol,
                                          "gtol": 1e-5})  # fmt: skip
         nit += int(res.nit)
         nfev += int(res.nfev)
@@ -519,7 +524,7 @@ def _minimise(
         if improved and edge.any():
             delta = min(2.0 * delta, 4.0)
             continue
-        if res.success and (improved or delta < 0.5):
+        if res.success:
             ok, msg = True, str(res.message)
             break
         delta /= 4.0
@@ -527,6 +532,34 @@ def _minimise(
             msg = f"no progress: {res.message}"
             break
     return _Opt(x, fx, ok, msg, nit, nfev)
+
+
+def _scaled_min(
+    g: Callable[[np.ndarray], float], start: np.ndarray, bounds: list, chol: np.ndarray | None
+) -> float:
+    """Return the minimum of ``g`` from ``start``.
+
+    With the Cholesky factor ``L`` of half the Hessian, in whitened coordinates
+    ``u = L'(x - start)`` (L-BFGS-B then sees a unit bowl).
+    """
+    if chol is None:
+        return float(_minimise(g, start, bounds, maxiter=200, delta=0.25, ftol=1e-9).fun)
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    LT = chol.T
+
+    def gu(u: np.ndarray) -> float:
+        x = start + np.linalg.solve(LT, u)
+        if np.any(x < lo) or np.any(x > hi):
+            return 1e300
+        v = g(x)
+        return v if np.isfinite(v) else 1e300
+
+    # +-30 whitened units: 30 standard errors, far past any profile point's optimum
+    res = optimize.minimize(gu, np.zeros(start.size), method="L-BFGS-B",
+                            bounds=[(-30.0, 30.0)] * start.size,
+                            options={"maxiter": 200, "eps": 1e-4, "ftol": 1e-11, "gtol": 1e-4})  # fmt: skip
+    return float(min(res.fun, gu(np.zeros(start.size))))
 
 
 def _hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-3) -> np.ndarray:
@@ -554,6 +587,8 @@ def profile(
     *,
     level: float = 0.9,
     scale: float = 0.3,
+    slope: np.ndarray | None = None,
+    hessian: np.ndarray | None = None,
     max_points: int = 12,
 ) -> tuple[float, float, list[tuple[float, float]]]:
     """Profile-likelihood interval of coordinate ``index`` of the minimiser of ``f = -2 log L``.
@@ -571,7 +606,16 @@ def profile(
     level
         Interval level (threshold ``chi2_1(level)``).
     scale
-        First step away from ``x_hat`` (e.g. the Wald standard error).
+        The coordinate's expected standard error (e.g. Wald): the first step is
+        ``scale * sqrt(chi2_1(level))``.
+    slope
+        Expected change of every coordinate per unit of the profiled one (the Wald
+        covariance column divided by its diagonal element): the starting point of each
+        re-optimisation.
+    hessian
+        Hessian of ``f`` at ``x_hat``: the re-optimisations run in the coordinates it
+        whitens (a quadratic bowl there), which takes L-BFGS-B a few iterations instead of
+        many in the raw, badly scaled coordinates.
     max_points
         Most profile points per side.
 
@@ -583,53 +627,67 @@ def profile(
         ``(value, delta)`` pairs.
     """
     target = float(stats.chi2.ppf(level, 1))
+    rt = math.sqrt(target)
     others = [i for i in range(x_hat.size) if i != index]
     ob = [bounds[i] for i in others]
-    points: list[tuple[float, float]] = [(float(x_hat[index]), 0.0)]
+    lo, hi = bounds[index]
+    x0 = float(x_hat[index])
+    slope_o = np.zeros(len(others)) if slope is None else np.asarray(slope, float)[others]
+    points: list[tuple[float, float]] = [(x0, 0.0)]
+    chol = None
+    if hessian is not None and others:
+        try:
+            chol = np.linalg.cholesky(0.5 * np.asarray(hessian)[np.ix_(others, others)])
+        except np.linalg.LinAlgError:
+            chol = None
+
+    def at(v: float) -> float:
+        def g(xo: np.ndarray) -> float:
+            x = x_hat.copy()
+            x[index] = v
+            x[others] = xo
+            return f(x)
+
+        if not others:
+            d = g(np.zeros(0)) - f_hat
+        else:
+            start = np.clip(x_hat[others] + slope_o * (v - x0), [b[0] for b in ob],
+                            [b[1] for b in ob])  # fmt: skip
+            d = _scaled_min(g, start, ob, chol) - f_hat
+        d = max(d, 0.0)
+        points.append((v, d))
+        return d
+
     ends = []
     for side in (-1.0, 1.0):
-        lo, hi = bounds[index]
-        step = max(min(scale, 1.0), 0.02)
-        prev_v, prev_d, prev_rest = float(x_hat[index]), 0.0, x_hat[others].copy()
-
-        def at(v: float, rest0: np.ndarray) -> tuple[float, np.ndarray]:
-            def g(xo: np.ndarray) -> float:
-                x = x_hat.copy()
-                x[index] = v
-                x[others] = xo
-                return f(x)
-
-            if not others:
-                return g(np.zeros(0)) - f_hat, rest0
-            res = _minimise(g, rest0, ob, maxiter=200)
-            return float(res.fun) - f_hat, res.x
-
+        edge = lo if side < 0 else hi
+        # signed root sqrt(delta) is about linear in the parameter: step to where it would
+        # reach sqrt(target), bracket, then secant on sqrt(delta) - sqrt(target)
+        a_v, a_r = x0, 0.0
+        v = x0 + side * max(min(scale, 2.0), 0.01) * rt
         end = side * math.inf
         for _ in range(max_points):
-            v = prev_v + side * step
-            edge = lo if side < 0 else hi
-            if (side < 0 and v <= lo) or (side > 0 and v >= hi):
-                v = edge
-            d, rest = at(v, prev_rest)
-            points.append((v, d))
-            if d >= target:
-                a, da, b, db = prev_v, prev_d, v, d
-                for _ in range(4):  # regula falsi on delta - target
-                    c = a + (target - da) * (b - a) / (db - da)
-                    dc, rc = at(c, rest)
-                    points.append((c, dc))
-                    if abs(dc - target) < 0.05:
+            v = max(v, lo) if side < 0 else min(v, hi)
+            r = math.sqrt(at(v))
+            if r >= rt:
+                b_v, b_r = v, r
+                c = v
+                for _ in range(5):
+                    c = a_v + (rt - a_r) * (b_v - a_v) / (b_r - a_r)
+                    rc = math.sqrt(at(c))
+                    if abs(rc * rc - target) < 0.1:
                         break
-                    if dc < target:
-                        a, da = c, dc
+                    if rc < rt:
+                        a_v, a_r = c, rc
                     else:
-                        b, db, rest = c, dc, rc
+                        b_v, b_r = c, rc
                 end = c
                 break
             if v == edge:
                 break
-            prev_v, prev_d, prev_rest = v, d, rest
-            step *= 2.0 if d < 0.25 * target else 1.3
+            grow = rt / r * 1.2 if r > 1e-3 else 4.0
+            a_v, a_r = v, r
+            v = x0 + (v - x0) * min(max(grow, 1.2), 4.0)
         ends.append(end)
     return ends[0], ends[1], sorted(points)
 
@@ -672,7 +730,7 @@ def fit_growth(
     free
         Model parameters estimated as fixed effects.
     random
-        Traits with between-animal variability (``n0``, ``alpha``, ``infiltration``).
+        Traits with between-animal variability (``n0``, ``r``, ``alpha``, ``infiltration``).
     params
         Other model parameters' values (overrides of the mouse setting).
     level
@@ -756,7 +814,9 @@ def fit_growth(
         i = names.index(pname)
         step(f"profile likelihood {k + 1}/{len(prof)}: {pname}")
         sc = se[i] if np.isfinite(se[i]) and se[i] > 0 else 0.3
-        lo, hi, pts = profile(prob, x_hat, f_hat, i, bounds, level=level, scale=float(sc))
+        slope = cov[:, i] / cov[i, i] if cov is not None and cov[i, i] > 0 else None
+        lo, hi, pts = profile(prob, x_hat, f_hat, i, bounds, level=level, scale=float(sc),
+                              slope=slope, hessian=H)  # fmt: skip
         to_nat = _to_natural(prob, i)
         lower[i], upper[i] = to_nat(lo), to_nat(hi)
         prof_rows += [{"parameter": pname, "value": to_nat(v), "delta": d} for v, d in pts]

@@ -7,8 +7,11 @@ the genotype/host/intervention parsers, the solver grid and ``integrate``, which
 compiled kernel over all tumours of an arm at once); it changes nothing in the model.
 
 The kernel takes one scalar parameter vector per call and one row of per-tumour traits per
-tumour (``alpha``, ``beta``, ``n0``, ``tau``, competence factors): so random effects can act
-on the traits (:data:`RANDOM_EFFECTS`), while any scalar parameter can be a fixed effect.
+tumour (``alpha``, ``beta``, ``n0``, growth rate ``r_g``, ``tau``, competence factors): so
+random effects can act on the traits (:data:`RANDOM_EFFECTS`), while any scalar parameter can
+be a fixed effect. The tumour grows from day 0 (the model's time-zero hold, which keeps a
+cohort's tumour at its sampled size until the first fraction, is off: a growth study measures
+the growth before treatment).
 
 Volume: caliper volume counts every tumour cell, doomed ones included, so the observable is
 the model's burden ``B = N + D1 + ... + D4`` divided by :data:`CELLS_PER_MM3` (10^6 cells per
@@ -25,13 +28,14 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from ifnexus.errors import ValidationError
 from ifnexus.fit._data import Arm
 
 __all__ = ["CELLS_PER_MM3", "RANDOM_EFFECTS", "ArmSimulator"]
 
 CELLS_PER_MM3 = 1e6
 """Tumour cells per mm^3 of caliper volume."""
-RANDOM_EFFECTS = ("n0", "alpha", "infiltration")
+RANDOM_EFFECTS = ("n0", "r", "alpha", "infiltration")
 """Traits that may vary between animals (log-normal): the per-tumour inputs of the kernel."""
 _ONE_THREAD = 256  # the kernel's block group (16 blocks of 16 lanes) runs on one thread
 
@@ -83,7 +87,7 @@ class ArmSimulator:
             Every model parameter by name (``ifnexus.model.parameters(setting, ...)``).
         traits
             Per-tumour multipliers by name (:data:`RANDOM_EFFECTS`), each of shape ``(n,)``:
-            ``n0`` and ``alpha`` multiply the medians ``p['n0']`` and ``p['alpha']``;
+            ``n0``, ``r`` and ``alpha`` multiply ``p['n0']``, ``p['r']`` and ``p['alpha']``;
             ``infiltration`` is the T-cell infiltration ability (median 1).
 
         Returns
@@ -91,10 +95,13 @@ class ArmSimulator:
         numpy.ndarray
             ``(n, len(days))``; NaN for a tumour whose integration was not finite.
         """
+        from ifnexus.model._kernel import Q_NAMES
         from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
         from ifnexus.model._system import initial_state
 
         n = len(next(iter(traits.values()))) if traits else 1
+        if "r" in traits and "r_g" not in Q_NAMES:
+            raise ValidationError("this model version has no per-tumour growth rate (r_g)")
         ones = np.ones(n)
         g, h = self._genotype, self._host
         alpha = p["alpha"] * np.asarray(traits.get("alpha", ones), dtype=float)
@@ -103,6 +110,7 @@ class ArmSimulator:
             "beta": alpha / p["alpha_beta"],
             "n0": p["n0"] * np.asarray(traits.get("n0", ones), dtype=float),
             "tau": np.asarray(traits.get("infiltration", ones), dtype=float),
+            "r_g": p["r"] * np.asarray(traits.get("r", ones), dtype=float),
             "chronic": g["chronic"] * ones,
             **{k: v * ones for k, v in g.items() if k != "chronic"},
             **{k: v * ones for k, v in h.items()},
