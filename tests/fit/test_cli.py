@@ -17,7 +17,9 @@ def files(tmp_path_factory):
     s = simulate_growth_study([Arm("ctrl", "none"), Arm("rt", "6:8")], animals=3,
                               days=range(0, 16, 3), params={"r": 0.25}, sigma=0.1, rng=2)  # fmt: skip
     s.table.to_csv(d / "growth.csv", index=False)
-    (d / "arms.csv").write_text("arm,schedule,genotype,host,interventions\nctrl,none,,,\nrt,6:8,,,\n")
+    (d / "arms.csv").write_text(
+        "arm,schedule,genotype,host,interventions\nctrl,none,,,\nrt,6:8,,,\n"
+    )
     return d / "growth.csv", d / "arms.csv"
 
 
@@ -81,3 +83,27 @@ def test_bad_table_names_the_line(files, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "line 3, column volume" in err and "must be > 0" in err
     assert not out.exists()
+
+
+def test_posterior_folder_draws_and_model_stamp(files, tmp_path):
+    import ifnexus.fit._posterior as post
+    from ifnexus.errors import InputFormatError, ValidationError
+
+    out = tmp_path / "fit"
+    g, a = files
+    assert main(_args(files, out, "--steps", "24", "--walkers", "8", "--profile", "none",
+                      "--no-figures", "--keep-unconverged")) == 0  # fmt: skip
+    sets = post.draw_parameter_sets(out, 5, rng=1)
+    assert len(sets) == 5 and all(set(s) == {"r"} for s in sets)
+    assert sets == post.draw_parameter_sets(out, 5, rng=1)
+    draws = pd.read_csv(out / "posterior_draws.csv")
+    assert {s["r"] for s in sets} <= set(draws.loc[draws["parameter"] == "r", "value"])
+    # a folder from another model version (another parameter table) is refused
+    meta = out / "diagnostics.json"
+    info = json.loads(meta.read_text())
+    info["model"]["parameters_sha256"] = "0" * 64
+    meta.write_text(json.dumps(info))
+    with pytest.raises(ValidationError, match="another model version"):
+        post.draw_parameter_sets(out, 2)
+    with pytest.raises(InputFormatError, match="no diagnostics.json"):
+        post.read_posterior(tmp_path)

@@ -25,6 +25,8 @@ _WHERE = {
     "fit_growth": "_growth",
     "free_names": "_growth",
     "vpc_table": "_growth",
+    "draw_parameter_sets": "_posterior",
+    "read_posterior": "_posterior",
     "plot_arm_fit": "_plots",
     "plot_pairs": "_plots",
     "plot_profile": "_plots",
@@ -49,6 +51,7 @@ __all__ = [
     "GrowthData",
     "GrowthFit",
     "GrowthProblem",
+    "draw_parameter_sets",
     "fit_growth",
     "free_names",
     "growth_data",
@@ -59,6 +62,7 @@ __all__ = [
     "plot_vpc",
     "read_arms",
     "read_growth",
+    "read_posterior",
     "simulate_growth_study",
     "vpc_table",
     "write_growth_fit",
@@ -76,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         vpc_table,
     )
     from ifnexus.fit._plots import plot_arm_fit, plot_pairs, plot_profile, plot_vpc
+    from ifnexus.fit._posterior import draw_parameter_sets, read_posterior
     from ifnexus.fit._simulate import CELLS_PER_MM3, RANDOM_EFFECTS, ArmSimulator
     from ifnexus.fit._synthetic import simulate_growth_study
     from ifnexus.fit._write import FIT_FORMAT, model_stamp, write_growth_fit
