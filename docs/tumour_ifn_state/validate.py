@@ -29,6 +29,7 @@ from ifnexus.tumour._ifnstate import K_ACUTE, K_CHRONIC
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "ifn_bulk"
 SLE = ROOT / "tests" / "data" / "sle_blood"
+RES499 = ROOT / "tests" / "data" / "res499_mouse"
 OUT = Path(__file__).resolve().parent
 DATASETS = ("lee_saec", "rai_imr90", "jankowski_hppt", "devlin_blood")
 COLOURS = {"none": "#e6ab02", "ifn": "#1b9e77", "other": "#7570b3"}
@@ -48,7 +49,7 @@ def with_controls(expr: pd.DataFrame, ctrl: list[str]) -> pd.DataFrame:
     return res
 
 
-def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Call every dataset both ways; return the summaries (stimulation, SLE) and the calls."""
     samples = pd.read_csv(DATA / "samples.tsv", sep="\t")
     rows, calls = [], []
@@ -119,7 +120,32 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                 "healthy_called_ifn": float(hc["ifn_state"].isin(["acute", "chronic"]).mean()),
                 "healthy_undetermined": float((hc["ifn_state"] == "undetermined").mean()),
             })  # fmt: skip
-    return pd.DataFrame(rows), pd.concat(calls, ignore_index=True), pd.DataFrame(sle_rows)
+    mouse = res499(calls)
+    return (pd.DataFrame(rows), pd.concat(calls, ignore_index=True), pd.DataFrame(sle_rows),
+            mouse)  # fmt: skip
+
+
+def res499(calls: list[pd.DataFrame]) -> pd.DataFrame:
+    """B16 / Res499 (WT, STAT1-KO) tumour cells: calls per group, calibrated on B16 WT or not."""
+    info = pd.read_csv(RES499 / "samples.tsv", sep="\t").set_index("sample")
+    expr = pd.read_csv(RES499 / "res499_mouse.tsv.gz", sep="\t", index_col=0)[info.index]
+    group = info["line"] + " " + info["stat1"]
+    b16 = info.index[group == "B16 WT"].tolist()
+    rows = []
+    for mode in ("controls", "no labels (mixture)"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = with_controls(expr, b16) if mode == "controls" else ifn_state_probabilities(expr)
+        used = str(res.attrs["ifn_calibration"]["mode"])
+        res = res.assign(stimulus=group, expected="res499", calibration=mode, mode_used=used,
+                         dataset="res499_mouse", split="heldout")  # fmt: skip
+        calls.append(res.reset_index())
+        for g, sub in res.groupby("stimulus", sort=False):
+            counts = sub["ifn_state"].value_counts()
+            rows.append({"calibration": mode, "mode_used": used, "group": g, "n": len(sub),
+                         "calls": ", ".join(f"{k} {v}" for k, v in counts.items()),
+                         "median_acute_share": float(sub["ifn_acute_share"].median())})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def figure(calls: pd.DataFrame) -> Path:
@@ -141,10 +167,10 @@ def figure(calls: pd.DataFrame) -> Path:
                 label=f"chronic A = {K_CHRONIC} U")  # fmt: skip
         split = d["split"].iloc[0]
         ax.set_title(f"{ds} ({'held out' if split == 'heldout' else 'training'})", fontsize=9)
-        ax.set_xlabel("ISG.RS change U (log2)")
+        ax.set_xlabel("U-ISGF3 programme change U (log2)")
         ax.axhline(0, color="0.8", lw=0.5)
         ax.axvline(0, color="0.8", lw=0.5)
-    axes[0].set_ylabel("acute-only ISG change A (log2)")
+    axes[0].set_ylabel("acute-only (pISGF3) change A (log2)")
     axes[0].legend(fontsize=6, frameon=False, loc="upper left")
     return save_figure(fig, OUT / "ifn_state_bulk.png")
 
@@ -184,7 +210,8 @@ def markdown_sle(sle: pd.DataFrame) -> str:
 
 def main() -> None:
     """Write the tables and the figure, and refresh the table in docs/tumour.md."""
-    summary, calls, sle = run()
+    summary, calls, sle, mouse = run()
+    mouse.to_csv(OUT / "summary_res499.csv", index=False, float_format="%.4f")
     summary.to_csv(OUT / "summary.csv", index=False, float_format="%.4f")
     sle.to_csv(OUT / "summary_sle.csv", index=False, float_format="%.4f")
     keep = ["dataset", "split", "calibration", "sample", "stimulus", "expected", "ifn_activity",
@@ -194,7 +221,13 @@ def main() -> None:
     figure(calls)
     doc = ROOT / "docs" / "tumour.md"
     text = doc.read_text()
-    tables = f"{markdown(summary)}\n\nSLE and healthy blood (held out):\n\n{markdown_sle(sle)}"
+    mtab = ["| calibration | group | n | calls | median A/U |", "|---|---|---|---|---|"]
+    mtab += [f"| {r['calibration']} ({r['mode_used']}) | {r['group']} | {r['n']} | {r['calls']} | "
+             f"{r['median_acute_share']:.2f} |" for _, r in mouse.iterrows()]  # fmt: skip
+    tables = (
+        f"{markdown(summary)}\n\nSLE and healthy blood (held out):\n\n{markdown_sle(sle)}"
+        f"\n\nB16 / Res499 mouse melanoma cells (chronic IFN model):\n\n" + "\n".join(mtab)
+    )
     block = f"<!-- ifn-state-validation:start -->\n{tables}\n<!-- ifn-state-validation:end -->"
     pat = re.compile(
         r"<!-- ifn-state-validation:start -->.*?<!-- ifn-state-validation:end -->", re.S

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import median_abs_deviation
 
 from ifnexus.errors import IfnexusWarning, ValidationError
-from ifnexus.genesets import get_set
+from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
 from ifnexus.tumour import call_ifn_state, fit_two_gaussians, ifn_state_probabilities, robust_z
 
 
@@ -46,10 +46,10 @@ def test_two_gaussian_fit_matches_sklearn():
 
 
 def _simulated(n_none=12, n_acute=6, n_chronic=6, seed=0):
-    """log2 expression with known truth: acute raises both programmes, chronic only ISG.RS."""
+    """log2 expression with known truth: acute raises both programmes, chronic only U-ISGF3."""
     rng = np.random.default_rng(seed)
-    sus = list(get_set("ISG.RS").genes)
-    acu = list(get_set("IFNA_ACUTE_SPECIFIC").genes)
+    sus = list(SUSTAINED_PROGRAMME.genes)
+    acu = list(ACUTE_PROGRAMME.genes)
     other = [f"G{i}" for i in range(200)]
     genes = list(dict.fromkeys(sus + acu + other + ["CGAS", "STING1"]))
     n = n_none + n_acute + n_chronic
@@ -60,10 +60,10 @@ def _simulated(n_none=12, n_acute=6, n_chronic=6, seed=0):
     )
     truth = ["none"] * n_none + ["acute"] * n_acute + ["chronic"] * n_chronic
     for j, t in enumerate(truth):
-        if t == "acute":
-            x.iloc[x.index.get_indexer(sus), j] += 2.5
-            x.iloc[x.index.get_indexer(acu), j] += 2.0
-        elif t == "chronic":
+        if t == "acute":  # both programmes up, the acute-only one 1.3 times as much (training)
+            x.iloc[x.index.get_indexer(sus), j] += 2.0
+            x.iloc[x.index.get_indexer(acu), j] += 2.6
+        elif t == "chronic":  # Cheon 2013: only the U-ISGF3 programme stays up
             x.iloc[x.index.get_indexer(sus), j] += 2.0
     return x, pd.Series(truth, index=x.columns)
 
@@ -78,17 +78,19 @@ def test_known_truth_is_recovered(with_controls):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     assert (probs.max(axis=1) >= 0.8).all()
     assert res.attrs["ifn_calibration"]["mode"] == ("controls" if with_controls else "mixture")
-    assert res.attrs["ifn_calibration"]["coverage"]["ISG.RS"] == [38, 38]
+    assert res.attrs["ifn_calibration"]["coverage"]["IFN_U_ISGF3_SUSTAINED"] == [18, 18]
 
 
 def test_weak_evidence_and_small_cohorts_are_undetermined():
     x, truth = _simulated()
-    half = x.copy()
     ctrl = list(truth.index[truth == "none"])
-    s = truth.index[truth == "acute"][0]
-    half[s] = (x[s] + x[ctrl].mean(axis=1)) / 2  # half-way: between the two hypotheses
-    half[s] = x[ctrl].mean(axis=1) + 0.5 * (x[s] - x[ctrl].mean(axis=1)) * 0.4
-    res = ifn_state_probabilities(half, controls=ctrl)
+    s = truth.index[truth == "chronic"][0]
+    mid = x.copy()  # acute-only change half-way between the acute and the chronic expectation
+    acu = [g for g in ACUTE_PROGRAMME.genes if g in x.index]
+    mid.loc[acu, s] = x.loc[acu, ctrl].mean(axis=1) + 2.0 * (1.32 + 0.4) / 2
+    res = ifn_state_probabilities(mid, controls=ctrl)
+    assert res.loc[s, "ifn_p_none"] < 0.01
+    assert res.loc[s, "ifn_p_acute"] == pytest.approx(0.5, abs=0.2)
     assert res.loc[s, "ifn_state"] == "undetermined"
     assert res.loc[s, "ifn_state_reason"].startswith("evidence too weak")
     small = ifn_state_probabilities(x.iloc[:, :6])
@@ -99,11 +101,12 @@ def test_weak_evidence_and_small_cohorts_are_undetermined():
 
 def test_low_gene_coverage_is_undetermined_with_the_numbers():
     x, truth = _simulated()
-    keep = [g for g in x.index if g not in list(get_set("ISG.RS").genes)[:30]]
-    with pytest.warns(IfnexusWarning, match=r"ISG\.RS 8/38 genes"):
+    keep = [g for g in x.index if g not in list(SUSTAINED_PROGRAMME.genes)[:14]]
+    with pytest.warns(IfnexusWarning, match=r"IFN_U_ISGF3_SUSTAINED 4/18 genes"):
         res = ifn_state_probabilities(x.loc[keep], controls=list(truth.index[:6]))
     assert (res["ifn_state"] == "undetermined").all()
-    assert "too few set genes measured: ISG.RS 8/38 genes" in res["ifn_state_reason"].iloc[0]
+    reason = res["ifn_state_reason"].iloc[0]
+    assert "too few set genes measured: IFN_U_ISGF3_SUSTAINED 4/18 genes" in reason
 
 
 def test_bad_controls_and_parameters():

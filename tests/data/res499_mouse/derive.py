@@ -53,7 +53,10 @@ def main(repo: Path, biomart: Path) -> None:
     human = human[~human.duplicated(keep=False)]
     log2 = log2.loc[log2.index.intersection(human.index)]
     log2.index = human.loc[log2.index].to_numpy()
+    from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
+
     keep = {g for s in SETS for g in get_set(s).genes} | {"CGAS", "STING1", "ACTB", "GAPDH"}
+    keep |= set(ACUTE_PROGRAMME.genes) | set(SUSTAINED_PROGRAMME.genes) | {"DDX58"}
     sub = log2.loc[sorted(g for g in log2.index if g in keep)]
     sub.round(4).to_csv(HERE / "res499_mouse.tsv.gz", sep="\t", index_label="gene")
     info = pd.DataFrame({"sample": sub.columns})

@@ -25,8 +25,15 @@ SETS = ("ISG.RS.tsv", "IFNA_ACUTE_SPECIFIC.tsv", "HALLMARK_INTERFERON_ALPHA_RESP
         "IFNG6_AYERS2017.tsv")  # fmt: skip
 
 
+# the two Cheon 2013 programmes of ifnexus.singlecell (ACUTE_PROGRAMME, SUSTAINED_PROGRAMME)
+PROGRAMMES = {"IFIT1", "IFIT2", "IFIT3", "RSAD2", "CXCL10", "CXCL11", "OASL", "CMPK2", "HERC5",
+              "IFIH1", "RIGI", "DDX58", "ISG20", "IFI27", "BST2", "OAS1", "OAS2", "OAS3", "MX1",
+              "MX2", "IFI44", "IFI44L", "IFI6", "STAT1", "STAT2", "IRF9", "IRF7", "ISG15",
+              "USP18", "PLSCR1", "LGALS3BP"}  # fmt: skip
+
+
 def _genes(folder: Path) -> set[str]:
-    out = {"CGAS", "STING1", "MB21D1", "TMEM173"}
+    out = {"CGAS", "STING1", "MB21D1", "TMEM173"} | PROGRAMMES
     for name in SETS:
         rows = [ln for ln in (folder / name).read_text().splitlines() if ln and ln[0] != "#"]
         out |= {ln.split("\t")[0] for ln in rows}
