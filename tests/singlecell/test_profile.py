@@ -222,12 +222,16 @@ def test_pbmc68k_annotation_against_facs_labels():
         a.obs["bulk_labels"].to_numpy(), res.cells["cell_type"].astype(str).to_numpy()
     )
     share = tab.div(tab.sum(axis=1), axis=0)
-    assert share.loc["CD19+ B", "b"] > 0.85
+    # floors of the two-level annotation (per-type figures: docs/singlecell.md, "Cell types";
+    # more checks in test_annotate_real.py): cells with fewer than two markers expressed are
+    # 'unassigned', T cells whose CD4/CD8 identity is unresolved are 't_cell'
+    assert share.loc["CD19+ B", "b"] > 0.75
     assert share.loc["CD14+ Monocyte", "mono_macro"] > 0.85
-    assert share.loc["CD56+ NK", "nk"] > 0.85
+    assert share.loc["CD56+ NK", "nk"] > 0.7
+    assert share.loc["CD8+ Cytotoxic T", "nk"] < 0.1  # was 36 of 54 with a flat NK list
     t_rows = [
         "CD4+/CD25 T Reg",
         "CD4+/CD45RO+ Memory",
         "CD8+/CD45RA+ Naive Cytotoxic",
     ]  # >= 19 cells
-    assert (share.loc[t_rows, ["cd4_t", "cd8_t"]].sum(axis=1) > 0.8).all()
+    assert (share.loc[t_rows, ["cd4_t", "cd8_t", "t_cell"]].sum(axis=1) > 0.8).all()

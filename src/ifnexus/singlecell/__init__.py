@@ -21,8 +21,10 @@ _WHERE = {
     "detect_input_kind": "_input",
     "CELL_TYPES": "_markers",
     "IMMUNE_TYPES": "_markers",
+    "MARKER_COLUMNS": "_markers",
     "SIGNATURES": "_markers",
     "cell_type_markers": "_markers",
+    "marker_table": "_markers",
     "plot_composition": "_plots",
     "plot_embedding": "_plots",
     "plot_ifn_state": "_plots",
@@ -52,6 +54,7 @@ __all__ = [
     "CELL_TYPE_COLUMNS",
     "IFN_STATES",
     "IMMUNE_TYPES",
+    "MARKER_COLUMNS",
     "PROGRAMMES",
     "SIGNATURES",
     "STATE_COLUMNS",
@@ -66,6 +69,7 @@ __all__ = [
     "check_control",
     "compare_conditions",
     "detect_input_kind",
+    "marker_table",
     "plot_composition",
     "plot_embedding",
     "plot_ifn_state",
@@ -97,7 +101,14 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         programme_sets,
     )
     from ifnexus.singlecell._input import detect_input_kind
-    from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES, SIGNATURES, cell_type_markers
+    from ifnexus.singlecell._markers import (
+        CELL_TYPES,
+        IMMUNE_TYPES,
+        MARKER_COLUMNS,
+        SIGNATURES,
+        cell_type_markers,
+        marker_table,
+    )
     from ifnexus.singlecell._plots import (
         plot_composition,
         plot_embedding,

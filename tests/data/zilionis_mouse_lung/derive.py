@@ -10,7 +10,9 @@ colData; undo the normalisation exactly, ``counts = (2**logcounts - 1) * sizeFac
 log2 normalisation; the result is integer to 1e-12, checked); restore MGI capitalisation of the
 gene symbols (the source upper-cased them: ``CD8A`` -> ``Cd8a``, ``H2-AB1`` -> ``H2-Ab1``,
 ``MT-ND1`` -> ``mt-Nd1``); keep the genes detected in at least 10% of the 800 cells or in at
-least 20% of the cells of one published major type (to stay under 1 MB); write cells x genes
+least 20% of the cells of one published major type (to stay near 1 MB), plus every gene of
+ifnexus's built-in mouse marker table (``ifnexus.singlecell.marker_table("mouse")``) that the
+source measures, so that no marker is lost to the filter; write cells x genes
 UMI counts (float32, CSR) with the published labels to ``zilionis_mouse_lung.h5ad`` (gzip).
 """
 
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 import rdata
 from scipy import sparse
+
+from ifnexus.singlecell import marker_table
 
 HERE = Path(__file__).parent
 MIN_DETECTION = 0.10
@@ -78,7 +82,9 @@ def main(rda: str) -> None:
     det_in_type = np.vstack(
         [np.asarray((x[labels == t] > 0).mean(axis=0)).ravel() for t in np.unique(labels)]
     ).max(axis=0)
+    markers = set(marker_table("mouse")["gene"])
     keep = (det >= MIN_DETECTION) | (det_in_type >= MIN_DETECTION_IN_TYPE)
+    keep |= np.isin(np.asarray(genes), sorted(markers)) & (det > 0)
     var = pd.DataFrame(index=pd.Index(genes)[keep])
     if not var.index.is_unique:
         raise SystemExit("duplicate gene symbols after case restoration")
