@@ -492,6 +492,13 @@ def _gene_posteriors(
     if prior != "uniform":
         stacked = np.vstack([null_gene[None, :], *lik.values()])
         logpi, conv = _gene_prior_em(stacked)
+        if not conv:
+            warnings.warn(
+                "the EM of the gene-level prior did not converge; posteriors use its last "
+                "iteration (recorded in params['prior']['converged'])",
+                IfnexusWarning,
+                stacklevel=3,
+            )
         prior_null = float(logpi[0])
         m = q.shape[0]
         prior_alt = {d: logpi[1 + j * m : 1 + (j + 1) * m] for j, d in enumerate(fit.directions)}
