@@ -57,6 +57,7 @@ MAIN_INPUT = {
     "genesets show": "name",
     "report": "study",
     "trial": "design",
+    "fit growth": "data",
 }
 #: commands with no single main input, and why
 NO_MAIN_INPUT = {

@@ -46,8 +46,8 @@ def growth_cmd(
         "--profile",
         help="Quantities profiled, comma-separated (default the fixed effects; 'none').",
     ),
-    posterior: bool = typer.Option(
-        True, "--posterior/--no-posterior", help="Sample the Bayesian posterior (emcee)."
+    no_posterior: bool = typer.Option(
+        False, "--no-posterior", help="Skip the Bayesian posterior (emcee): MLE and profiles only."
     ),
     steps: int = typer.Option(400, "--steps", help="emcee steps per walker (half warm-up)."),
     walkers: int = typer.Option(None, "--walkers", help="emcee walkers (default 2 x n + 2)."),
@@ -81,7 +81,7 @@ def growth_cmd(
             random=_names(random, DEFAULT_RANDOM),
             level=level,
             profile_params=prof,
-            posterior=posterior,
+            posterior=not no_posterior,
             walkers=walkers,
             steps=steps,
             rng=seed,
