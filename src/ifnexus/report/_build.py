@@ -432,7 +432,8 @@ def _trial(d: Path) -> tuple[Section, Table]:
         "fraction, from the model, which simulates no deaths (freedom from local failure, not "
         "a cumulative incidence with death competing). This is not the cohort of section 5, "
         f"which is {postop_share} post-operative and has deaths; section 5 compares the two on "
-        "the same scale.",
+        "the same scale. The numbers are those of `ifnexus trial model/trial.toml` (its "
+        "local_control_net at 2 years, by IFN state), the design written into the study folder.",
         figures=[
             Figure(
                 faceted_bar_figure(

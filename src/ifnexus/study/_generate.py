@@ -10,6 +10,7 @@ Layout written under ``DIR``::
     truth/patients.csv      the model's per-patient truth (IFN state, 9p21, purity, outcome)
     truth/screen_genes.csv  planted gene effects;  truth/sc_samples.csv  per-sample truth
     model/*.csv             system time courses, ablations and the virtual trial
+    model/trial.toml        the virtual trial's design (``ifnexus trial`` reruns it)
     study.json              seed, sizes, versions and the model's summaries
 """
 
@@ -205,7 +206,9 @@ def generate_study(
     write_table(system_timecourses(), out / "model" / "system_timecourses.csv")
     write_table(ablations(n_patients=ablation_patients, rng=s_abl), out / "model" / "ablations.csv")
     progress(GENERATE_STEPS[5])
-    write_table(virtual_trial(n_patients=trial_patients, rng=s_trial), out / "model" / "trial.csv")
+    trial = virtual_trial(n_patients=trial_patients, rng=s_trial,
+                          design_path=out / "model" / "trial.toml")  # fmt: skip
+    write_table(trial, out / "model" / "trial.csv")
 
     manifest = {
         "ifnexus_version": __version__,

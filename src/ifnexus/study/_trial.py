@@ -6,6 +6,9 @@ Every number here comes from :mod:`ifnexus.model`; this module only chooses the 
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +16,9 @@ from ifnexus._rng import RngLike, as_generator
 from ifnexus.errors import ValidationError
 from ifnexus.model import parse_schedule, simulate_cohort
 from ifnexus.study._clinical import DAYS_PER_MONTH
-from ifnexus.study._cohort import true_ifn_state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ifnexus.trial import TrialDesign
 
 #: Time point of the trial's endpoint and of the cohort's comparison with it, in months.
 TRIAL_MONTHS = 24.0
@@ -187,12 +192,58 @@ def _combinations(schedule: str) -> dict[str, list[str]]:
     }
 
 
+def trial_design(
+    *,
+    n_patients: int = 300,
+    seed: int = 0,
+    regimens: tuple[str, ...] = ("50Gy/25fx", "25Gy/5fx", "8Gy x3"),
+    disease: str = "gross",
+) -> TrialDesign:
+    """Return the study's virtual trial as an ``ifnexus trial`` design: regimens x combinations.
+
+    Arms are named ``"REGIMEN / COMBINATION"``; the reference is the first regimen alone; the
+    endpoint is local control at 24 months (:data:`TRIAL_MONTHS`), with 24 months of follow-up.
+
+    Parameters
+    ----------
+    n_patients
+        Virtual patients per arm.
+    seed
+        The design's seed (int >= 0).
+    regimens
+        The radiotherapy schedules compared.
+    disease
+        The trial's population (``"gross"`` or ``"postop"``).
+
+    Returns
+    -------
+    ifnexus.trial.TrialDesign
+        The design (write it with :func:`ifnexus.trial.design_to_toml`).
+    """
+    from ifnexus.trial import design_from_dict
+
+    arms = [
+        {"name": f"{regimen} / {combo}", "schedule": regimen, "interventions": ivs}
+        for regimen in regimens
+        for combo, ivs in _combinations(regimen).items()
+    ]
+    return design_from_dict({
+        "trial": {"name": "virtual trial of schedules and combinations",
+                  "reference": arms[0]["name"], "patients_per_arm": int(n_patients),
+                  "followup_years": TRIAL_MONTHS / 12.0, "seed": int(seed)},
+        "population": {"setting": "patient", "disease": disease},
+        "endpoint": {"local_control_years": TRIAL_MONTHS / 12.0},
+        "arms": arms,
+    })  # fmt: skip
+
+
 def virtual_trial(
     *,
     n_patients: int = 300,
     rng: RngLike = 0,
     regimens: tuple[str, ...] = ("50Gy/25fx", "25Gy/5fx", "8Gy x3"),
     disease: str = "gross",
+    design_path: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Local control at 24 months of virtual MPNST patients by regimen, combination and IFN state.
 
@@ -200,7 +251,9 @@ def virtual_trial(
     failure 24 months after the first fraction, :func:`local_control_at`; the model simulates
     no deaths), n. Every arm simulates the same virtual patients (same seed), so differences
     are the treatment's alone. ``disease`` is the trial's population: ``"gross"`` (unresected
-    tumours, default) or ``"postop"``.
+    tumours, default) or ``"postop"``. The numbers are those of ``ifnexus trial`` on the
+    design :func:`trial_design` builds (its ``local_control_net`` by IFN state), which
+    ``design_path`` writes as TOML, so the report and the command line cannot disagree.
 
     Parameters
     ----------
@@ -212,50 +265,28 @@ def virtual_trial(
         The radiotherapy schedules compared.
     disease
         The trial's population (``"gross"`` or ``"postop"``).
+    design_path
+        Where to write the design TOML (``ifnexus trial PATH`` reruns it); None: not written.
 
     Returns
     -------
     pandas.DataFrame
         One row per regimen, combination and IFN state (the columns above).
     """
+    from ifnexus._io import write_text
+    from ifnexus.trial import design_to_toml, run_trial
+
     seed = int(as_generator(rng).integers(2**31))
-    rows = []
-    for regimen in regimens:
-        for combo, interventions in _combinations(regimen).items():
-            res = simulate_cohort(
-                regimen,
-                n_patients=n_patients,
-                setting="patient",
-                disease=disease,
-                interventions=interventions,
-                days=TRIAL_MONTHS * DAYS_PER_MONTH,
-                rng=seed,
-            )
-            p = res.patients
-            state = true_ifn_state(p)
-            rows.append(
-                {
-                    "regimen": regimen,
-                    "combination": combo,
-                    "disease": disease,
-                    "ifn_state": "all",
-                    "local_control": local_control_at(p),
-                    "n": len(p),
-                }
-            )
-            for s in ("acute-competent", "chronic", "ifn-deficient"):
-                m = state == s
-                rows.append(
-                    {
-                        "regimen": regimen,
-                        "combination": combo,
-                        "disease": disease,
-                        "ifn_state": s,
-                        "local_control": local_control_at(p[m]),
-                        "n": int(m.sum()),
-                    }
-                )
-    return pd.DataFrame(rows)
+    design = trial_design(n_patients=n_patients, seed=seed, regimens=regimens, disease=disease)
+    if design_path is not None:
+        write_text(design_path, design_to_toml(design))
+    by_state = run_trial(design).by_state
+    names = by_state["arm"].str.split(" / ", n=1)
+    return pd.DataFrame({
+        "regimen": names.str[0], "combination": names.str[1], "disease": disease,
+        "ifn_state": by_state["ifn_state"], "local_control": by_state["local_control_net"],
+        "n": by_state["n"],
+    })  # fmt: skip
 
 
 def in_vitro_effects(dose: float = 4.0) -> pd.DataFrame:

@@ -25,6 +25,7 @@ _WHERE = {
     "PowerSpec": "_design",
     "TrialDesign": "_design",
     "design_from_dict": "_design",
+    "design_to_toml": "_design",
     "example_design_path": "_design",
     "read_design": "_design",
     "death_times": "_lifetable",
@@ -64,6 +65,7 @@ __all__ = [
     "canonical_organ",
     "death_times",
     "design_from_dict",
+    "design_to_toml",
     "event_probability",
     "example_design_path",
     "freedman_sample_size",
@@ -94,6 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         PowerSpec,
         TrialDesign,
         design_from_dict,
+        design_to_toml,
         example_design_path,
         read_design,
     )

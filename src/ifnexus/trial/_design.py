@@ -15,6 +15,8 @@ all an error message needs.
 from __future__ import annotations
 
 import difflib
+import json
+import math
 import os
 import re
 import tomllib
@@ -37,6 +39,7 @@ __all__ = [
     "PowerSpec",
     "TrialDesign",
     "design_from_dict",
+    "design_to_toml",
     "example_design_path",
     "read_design",
 ]
@@ -743,6 +746,66 @@ def _normal_tissue(
             dvh=dvh, dvh_kind=kind, dvh_prescription=presc,
         ))  # fmt: skip
     return NormalTissueSpec(ntcp_limit=limit, organs=tuple(out))
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        if not math.isfinite(v):
+            raise ValidationError(f"cannot write the non-finite number {v!r} to TOML")
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a TOML basic string
+    if isinstance(v, Mapping):
+        if not v:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise ValidationError(f"cannot write {type(v).__name__} {v!r} to TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+
+
+def design_to_toml(design: TrialDesign) -> str:
+    """Write a design as the TOML text :func:`read_design` reads back to the same design.
+
+    Parameters
+    ----------
+    design
+        The design.
+
+    Returns
+    -------
+    str
+        TOML with the tables ``[trial]``, ``[population]``, ``[endpoint]``, ``[[arms]]`` and,
+        when set, ``[power]`` and ``[normal_tissue]`` / ``[[normal_tissue.organs]]``.
+    """
+    d = design.to_dict()
+    out: list[str] = []
+    for table in ("trial", "population", "endpoint", "power"):
+        if table in d:
+            out.append(f"[{table}]")
+            out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in d[table].items()]
+            out.append("")
+    for arm in d["arms"]:
+        out.append("[[arms]]")
+        out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in arm.items()]
+        out.append("")
+    if "normal_tissue" in d:
+        out += [
+            "[normal_tissue]",
+            f"ntcp_limit = {_toml_value(d['normal_tissue']['ntcp_limit'])}",
+            "",
+        ]
+        for organ in d["normal_tissue"]["organs"]:
+            out.append("[[normal_tissue.organs]]")
+            out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in organ.items()]
+            out.append("")
+    return "\n".join(out)
 
 
 def example_design_path() -> Path:
