@@ -193,3 +193,13 @@ def test_ifn_mix_is_what_the_model_draws():
     for s in IFN_STATES:
         f = mix[s]
         assert (states == s).mean() == pytest.approx(f, abs=4 * math.sqrt(f * (1 - f) / n))
+
+
+def test_design_to_toml_reads_back_to_the_same_design(tmp_path):
+    import dataclasses
+
+    from ifnexus.trial import design_to_toml
+
+    d = read_design(example_design_path())
+    f = _write(tmp_path, design_to_toml(d), "again.toml")
+    assert dataclasses.replace(read_design(f), source=d.source) == d
