@@ -47,6 +47,7 @@ _WHERE = {
     "simulated_power": "_power",
     "TrialResult": "_result",
     "ifn_mix_parameters": "_run",
+    "read_posterior": "_run",
     "run_trial": "_run",
 }
 
@@ -80,6 +81,7 @@ __all__ = [
     "plot_trial_curves",
     "read_design",
     "read_dvh",
+    "read_posterior",
     "run_trial",
     "schoenfeld_events",
     "simulated_power",
@@ -119,7 +121,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         simulated_power,
     )
     from ifnexus.trial._result import TrialResult
-    from ifnexus.trial._run import ifn_mix_parameters, run_trial
+    from ifnexus.trial._run import ifn_mix_parameters, read_posterior, run_trial
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

@@ -92,6 +92,13 @@ class Population:
         Fraction of men (the life table is by sex).
     params
         Model parameter overrides by name (:func:`ifnexus.model.parameters`).
+    posterior
+        Posterior draws of model parameters (the ``posterior_draws.csv`` of ``ifnexus fit``:
+        ``walker``, ``step``, ``parameter``, ``value``; or one column per parameter); the
+        trial is rerun for ``posterior_draws`` of them to give parameter-uncertainty
+        intervals.
+    posterior_draws
+        How many draws to run (chosen with the design's seed).
     """
 
     setting: str = "patient"
@@ -104,6 +111,8 @@ class Population:
     age_max: float = 85.0
     male_fraction: float = 0.55
     params: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    posterior: str | None = None
+    posterior_draws: int = 20
 
 
 @dataclass(frozen=True)
@@ -298,7 +307,8 @@ _TABLES = ("trial", "population", "endpoint", "arms", "power", "normal_tissue")
 _KEYS: dict[str, tuple[str, ...]] = {
     "trial": ("name", "reference", "patients_per_arm", "followup_years", "seed"),
     "population": ("setting", "disease", "ifn_mix", "patient_table", "age_mean", "age_sd",
-                   "age_min", "age_max", "male_fraction", "params"),
+                   "age_min", "age_max", "male_fraction", "params", "posterior",
+                   "posterior_draws"),
     "endpoint": ("local_control_years",),
     "arms": ("name", "schedule", "interventions"),
     "power": ("alpha", "power", "arm", "accrual_years", "followup_years", "allocation",
@@ -645,6 +655,10 @@ def _population(d: dict[str, Any], w: _Where, base: Path | None) -> Population:
         except (UnknownNameError, ValidationError) as exc:
             msg = exc.args[0] if exc.args else str(exc)
             raise type(exc)(f"{at('params')}[population] params: {msg}") from None
+    posterior = _string(d, "posterior", None, at("posterior"))
+    if posterior is not None and base is not None and not Path(posterior).is_absolute():
+        posterior = str(base / posterior)
+    n_draws = _number(d, "posterior_draws", 20, at("posterior_draws"), lo=2, hi=1000, integer=True)
     lo = _number(d, "age_min", 18.0, at("age_min"), lo=0, hi=110)
     hi = _number(d, "age_max", 85.0, at("age_max"), lo=0, hi=110)
     if hi <= lo:
@@ -656,6 +670,7 @@ def _population(d: dict[str, Any], w: _Where, base: Path | None) -> Population:
         age_min=lo, age_max=hi,
         male_fraction=_number(d, "male_fraction", 0.55, at("male_fraction"), lo=0, hi=1),
         params=MappingProxyType({k: float(v) for k, v in params.items()}),
+        posterior=posterior, posterior_draws=n_draws,
     )  # fmt: skip
 
 

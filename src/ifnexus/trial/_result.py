@@ -25,7 +25,9 @@ ASSUMPTIONS = (
     "Intervals: Wilson for a proportion; paired bootstrap (multinomial on the four concordance "
     "cells) for a difference; Cox Wald interval for the hazard ratio, which ignores the pairing "
     "(conservative).",
-    "Sampling uncertainty only: the model's parameters are fixed (no posterior given).",
+    "Sampling intervals are for the virtual patients drawn; with a [population] posterior, "
+    "param_lower/param_upper are the 2.5-97.5 percentiles over posterior draws of the "
+    "parameters (the same patients in every draw); without one the parameters are fixed.",
 )
 
 
@@ -74,6 +76,11 @@ class TrialResult:
         Per arm and organ (:func:`ifnexus.trial.organ_dose`) plus ``over_limit``.
     power
         The sample-size section (dict) or ``None``.
+    parameter_draws
+        With a posterior: ``draw``, ``arm``, ``local_control_net`` and ``difference`` (against
+        the reference) for each posterior draw run; ``arms`` then has ``param_lower`` and
+        ``param_upper`` and ``comparisons`` (state ``all``) ``diff_param_lower`` and
+        ``diff_param_upper``: 2.5 and 97.5 percentiles over the draws (parameter uncertainty).
     """
 
     design: TrialDesign
@@ -85,6 +92,7 @@ class TrialResult:
     curves: pd.DataFrame = field(default_factory=pd.DataFrame)
     normal_tissue: pd.DataFrame = field(default_factory=pd.DataFrame)
     power: dict | None = None
+    parameter_draws: pd.DataFrame | None = None
 
     # ----------------------------------------------------------------------------- compute
     def compute(self) -> TrialResult:
@@ -153,6 +161,20 @@ class TrialResult:
         self.by_state = pd.DataFrame(state_rows)
         self.comparisons = pd.DataFrame(comp_rows)
         self._normal_tissue()
+        if self.parameter_draws is not None and not self.parameter_draws.empty:
+            g = self.parameter_draws.groupby("arm")
+            lo, hi = g["local_control_net"].quantile(0.025), g["local_control_net"].quantile(0.975)
+            self.arms["param_lower"] = self.arms["arm"].map(lo)
+            self.arms["param_upper"] = self.arms["arm"].map(hi)
+            if not self.comparisons.empty:
+                dlo, dhi = g["difference"].quantile(0.025), g["difference"].quantile(0.975)
+                is_all = self.comparisons["ifn_state"] == "all"
+                self.comparisons["diff_param_lower"] = (
+                    self.comparisons["arm"].map(dlo).where(is_all)
+                )
+                self.comparisons["diff_param_upper"] = (
+                    self.comparisons["arm"].map(dhi).where(is_all)
+                )
         if d.power is not None:
             self.power = self._power(df)
         return self
@@ -345,7 +367,8 @@ class TrialResult:
             ``name``, ``endpoint`` (what every number measures, with its time point in years),
             ``reference``, ``patients_per_arm``, ``followup_years``, ``seed``, ``design`` (the
             tables read), ``model_params``, ``arms``, ``by_state``, ``comparisons``,
-            ``normal_tissue`` (row records), ``power`` (or None) and ``assumptions``.
+            ``normal_tissue`` (row records), ``power`` (or None), ``parameter_draws`` (row
+            records, or None without a posterior) and ``assumptions``.
         """
         d = self.design
         t = d.endpoint.local_control_years
@@ -371,6 +394,8 @@ class TrialResult:
             "model_params": self.model_params, "arms": records(self.arms),
             "by_state": records(self.by_state), "comparisons": records(self.comparisons),
             "normal_tissue": records(self.normal_tissue), "power": self.power,
+            "parameter_draws": None if self.parameter_draws is None
+            else records(self.parameter_draws),
             "assumptions": list(ASSUMPTIONS),
         }  # fmt: skip
 
@@ -406,6 +431,8 @@ class TrialResult:
         files.append(out / "patients.csv.gz")
         if not self.normal_tissue.empty:
             files.append(write_table(self.normal_tissue, out / "normal_tissue.csv"))
+        if self.parameter_draws is not None:
+            files.append(write_table(self.parameter_draws, out / "parameter_draws.csv"))
         if self.power is not None and self.power.get("simulation"):
             files.append(write_table(pd.DataFrame(self.power["simulation"]), out / "power.csv"))
         if figures:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, InputFormatError, ValidationError
 from ifnexus.trial._design import DAYS_PER_YEAR, IFN_STATES, TrialDesign
 
-__all__ = ["ifn_mix_parameters", "run_trial"]
+__all__ = ["ifn_mix_parameters", "read_posterior", "run_trial"]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,66 @@ def _read_patient_table(path: str) -> pd.DataFrame:
     if states.empty:
         raise InputFormatError(f"[population] patient_table {p}: no called ifn_state")
     return df
+
+
+def read_posterior(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read posterior draws of model parameters: one row per draw, one column per parameter.
+
+    Parameters
+    ----------
+    path
+        CSV (TSV for ``.tsv``/``.txt``): the tidy ``posterior_draws.csv`` of ``ifnexus fit``
+        (``walker``, ``step``, ``parameter``, ``value``; one draw per walker and step), or a
+        wide table with one column per parameter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per draw; the columns that name model parameters (others, such as ``omega_*``
+        and ``sigma`` of a mixed-effects fit, are left out).
+
+    Raises
+    ------
+    InputFormatError
+        Unreadable file, no model parameter among the columns, non-numeric values.
+    """
+    from ifnexus.model import PARAMETERS
+
+    p = Path(path)
+    sep = "\t" if p.suffix.lower() in {".tsv", ".txt"} else ","
+    try:
+        df = pd.read_csv(p, sep=sep)
+    except FileNotFoundError:
+        raise InputFormatError(f"[population] posterior {p} does not exist") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFormatError(f"[population] posterior {p}: cannot be read ({exc})") from None
+    if {"parameter", "value"} <= set(df.columns):
+        keys = [c for c in ("walker", "step", "draw") if c in df.columns]
+        if not keys:
+            raise InputFormatError(
+                f"[population] posterior {p}: a tidy table (parameter, value) needs 'walker' and "
+                f"'step' (or 'draw') columns to tell the draws apart"
+            )
+        df = df.pivot_table(index=keys, columns="parameter", values="value", aggfunc="first")
+        df = df.reset_index(drop=True)
+        df.columns.name = None
+    names = {q.name for q in PARAMETERS}
+    cols = [c for c in df.columns if c in names]
+    if not cols:
+        raise InputFormatError(
+            f"[population] posterior {p}: no model parameter among the columns "
+            f"{list(df.columns)[:8]}; expected names such as alpha, n0, tau_omega"
+        )
+    out = df[cols].apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(out.to_numpy(float))
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputFormatError(
+            f"[population] posterior {p}: draw {r + 1}, parameter '{cols[c]}' is not a finite number"
+        )
+    if out.empty:
+        raise InputFormatError(f"[population] posterior {p}: no draws")
+    return out.reset_index(drop=True)
 
 
 def _population_draws(design: TrialDesign, table: pd.DataFrame | None, n: int, entropy: int):
@@ -221,9 +282,53 @@ def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
             "numerical_failure": ~ok,
         }))  # fmt: skip
     patients = pd.concat(frames, ignore_index=True)
-    result = TrialResult(design=design, patients=patients, model_params=params)
+    draws = None
+    if pop.posterior:
+        draws = _posterior_runs(design, mix, entropy, days, options)
+    result = TrialResult(design=design, patients=patients, model_params=params,
+                         parameter_draws=draws)  # fmt: skip
     result.compute()
     return result
+
+
+def _posterior_runs(design: TrialDesign, mix, entropy: int, days: float, options) -> pd.DataFrame:
+    """Rerun every arm on the same patients for each of the chosen posterior draws."""
+    from ifnexus.errors import IfnexusError
+    from ifnexus.model import simulate_cohort
+
+    pop = design.population
+    post = read_posterior(pop.posterior)  # type: ignore[arg-type]
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x706F7374])))
+    k = min(pop.posterior_draws, len(post))
+    pick = np.sort(gen.choice(len(post), size=k, replace=False))
+    t_end = design.endpoint.local_control_years
+    rows = []
+    for i in pick:
+        draw = {c: float(v) for c, v in post.iloc[int(i)].items()}
+        base = {**pop.params, **draw}
+        try:
+            pk = ifn_mix_parameters(mix, base) if mix is not None else base
+            for arm in design.arms:
+                res = simulate_cohort(
+                    arm.schedule, n_patients=design.patients_per_arm, setting=pop.setting,
+                    disease=pop.disease, interventions=list(arm.interventions), days=days,
+                    rng=entropy, params=pk, options=options,
+                )  # fmt: skip
+                p = res.patients
+                ok = ~p["numerical_failure"].to_numpy(bool)
+                ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
+                lc = ~(np.isfinite(ttf) & (ttf <= t_end))
+                rows.append({"draw": int(i) + 1, "arm": arm.name,
+                             "local_control_net": float(lc[ok].mean()) if ok.any() else math.nan})  # fmt: skip
+        except IfnexusError as exc:
+            msg = exc.args[0] if exc.args else str(exc)
+            raise type(exc)(
+                f"[population] posterior {pop.posterior}, draw {int(i) + 1}: {msg}"
+            ) from None
+    out = pd.DataFrame(rows)
+    ref = out[out["arm"] == design.reference].set_index("draw")["local_control_net"]
+    out["difference"] = out["local_control_net"] - out["draw"].map(ref)
+    return out
 
 
 def paired_difference(
