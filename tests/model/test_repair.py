@@ -52,12 +52,16 @@ def test_unrepaired_dose_recursion_equals_sum():
 def test_bed_with_incomplete_repair():
     # 2 x 10 Gy one minute apart at alpha/beta 10: nearly the BED of one 20-Gy dose (60 Gy)
     s = parse_schedule("0:10,0.0007:10")
-    assert bed(s, 10.0, 1.0) == pytest.approx(
+    assert bed(s, 10.0, repair_half_time=1.0) == pytest.approx(
         20 + 400 * protraction_factor(s.days, s.doses, 1.0) / 10
     )
-    assert bed(s, 10.0, 1.0) == pytest.approx(60.0, rel=5e-3)  # 1 min of 1-h repair: G = 0.994
+    assert bed(s, 10.0, repair_half_time=1.0) == pytest.approx(
+        60.0, rel=5e-3
+    )  # 1 min of 1-h repair: G = 0.994
     assert bed(s, 10.0) == pytest.approx(40.0)  # full repair (the classic formula)
-    assert bed(parse_schedule("50Gy/25fx"), 10.0, 1.0) == pytest.approx(60.0, rel=1e-6)
+    assert bed(parse_schedule("50Gy/25fx"), 10.0, repair_half_time=1.0) == pytest.approx(
+        60.0, rel=1e-6
+    )
 
 
 def _ln_sf(schedule: str, t_end: float) -> float:

@@ -39,6 +39,13 @@ HOST = typer.Option(
     "--host",
     help="Host: immunocompetent (default), t-cell-deficient (alias nude), ifnar-loss, sting-loss.",
 )
+PARAMS = typer.Option(
+    None,
+    "--params",
+    help="Parameter overrides, a TOML file of name = number lines (optional [mouse]/[patient] "
+    "tables); 'ifnexus simulate params' lists every parameter with unit, range and source. "
+    "The values used are written to OUT/params_used.toml and run.json.",
+)
 INTERVENTION = typer.Option(
     None,
     "--intervention",
@@ -74,6 +81,13 @@ def simulate(
     tumour: str = TUMOUR,
     host: str = HOST,
     intervention: list[str] = INTERVENTION,
+    params: Path = PARAMS,
+    margin: str = typer.Option(
+        None,
+        "--margin",
+        help="Post-operative disease: resection margin R0 or R1 for every tumour (default: "
+        "sampled, R1 with probability p_r1).",
+    ),
     in_vitro: bool = typer.Option(
         False,
         "--in-vitro",
@@ -108,11 +122,12 @@ def simulate(
     opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
 
     _check_setting(setting)
+    pset = _params(params, setting)
     ivs = list(intervention or [])
     if in_vitro:
         grid = parse_dose_grid(doses, min_doses=1)
         df = in_vitro_curves(grid, genotypes=[tumour], setting=setting, days=14.0 if days is None else days,
-                             interventions=ivs)  # fmt: skip
+                             interventions=ivs, params=dict(pset.overrides))  # fmt: skip
         summary = {"mode": "in-vitro", "setting": setting, "genotype": df["genotype"].iloc[0],
                    "doses": df["dose"].tolist(), "surviving_fraction": df["surviving_fraction"].tolist(),
                    "lq_surviving_fraction": df["lq_surviving_fraction"].tolist()}  # fmt: skip
@@ -123,6 +138,7 @@ def simulate(
             write_table(df, out / "survival.csv")
             save_figure(plot_survival(df), out / "survival.png")  # type: ignore[arg-type]
             write_text(out / "summary.json", dumps(summary))
+            _write_params(pset, out)
         _report(summary, as_json, out)
         return
     if schedule is None:
@@ -133,12 +149,27 @@ def simulate(
         step(f"simulating {patients} tumours ({opts.workers} thread(s))")
         res = simulate_cohort(schedule, n_patients=patients, setting=setting, disease=disease,
                               genotype=tumour, host=host, interventions=ivs, days=days, rng=seed,
-                              record=record if out is not None else 0,
-                              options=opts)  # fmt: skip
+                              record=record if out is not None else 0, params=pset,
+                              margin=margin, options=opts)  # fmt: skip
         summary = res.to_dict()
         step("writing tables and figures")
         _write_cohort(res, summary, out)
+        if out is not None:
+            _write_params(pset, out)
     _report(summary, as_json, out)
+
+
+def _params(path: Path | None, setting: str):
+    """Return the checked parameter set of ``--params`` (no overrides without a file)."""
+    from ifnexus.model import ParameterSet
+
+    return ParameterSet(setting) if path is None else ParameterSet.from_toml(path, setting)
+
+
+def _write_params(pset, out: Path) -> None:
+    """Record the parameter values used: ``params_used.toml`` and the ``run.json`` record."""
+    pset.write(out / "params_used.toml")
+    write_text(out / "run.json", dumps({"parameters": pset.to_dict()}))
 
 
 def _write_cohort(res, summary: dict, out: Path | None) -> None:
@@ -173,6 +204,7 @@ def tcd50_cmd(
     tumour: str = TUMOUR,
     host: str = HOST,
     intervention: list[str] = INTERVENTION,
+    params: Path = PARAMS,
     patients: int = typer.Option(
         200, "--patients", help="Tumours per dose (the same tumours at every dose)."
     ),
@@ -191,15 +223,17 @@ def tcd50_cmd(
 
     opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
     _check_setting(setting)
+    pset = _params(params, setting)
     grid = parse_dose_grid(doses)
     with progress(f"TCD50 over {len(grid)} doses x {patients} tumours", quiet=quiet) as step:
         step(f"TCD50 over {len(grid)} doses x {patients} tumours ({opts.workers} thread(s))")
         res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,
                     genotype=tumour, host=host, interventions=list(intervention or []), days=days,
-                    disease=disease, options=opts)  # fmt: skip
+                    disease=disease, params=dict(pset.overrides), options=opts)  # fmt: skip
     summary = res.to_dict()  # the run (setting, fractions, tumours, genotype, host) and the fit
     if out is not None:
         res.write(out)  # tcd50.csv, tcd50.png, summary.json
+        _write_params(pset, out)
     _report(summary, as_json, out)
 
 
@@ -221,13 +255,16 @@ def sbml_cmd(
     host: str = HOST,
     intervention: list[str] = INTERVENTION,
     days: float = typer.Option(None, "--days", help="Follow-up in days."),
+    params: Path = PARAMS,
 ) -> None:
     """Export one median tumour of the model as SBML Level 3 (libroadrunner, COPASI, tellurium)."""
     from ifnexus.model import tumour_model
 
     _check_setting(setting)
+    pset = _params(params, setting)
     m = tumour_model(schedule, setting=setting, disease=disease, genotype=tumour, host=host,
-                     interventions=list(intervention or []), days=days)  # fmt: skip
+                     interventions=list(intervention or []), days=days,
+                     params=dict(pset.overrides))  # fmt: skip
     from ifnexus.cli._files import out_file
 
     out = out_file(out, "model.xml", file_suffixes=(".xml", ".sbml"))
@@ -235,3 +272,36 @@ def sbml_cmd(
     typer.echo(
         f"wrote {out} (time 0 = day {m.t0:g} from the first fraction; {m.t_end - m.t0:g} days)"
     )
+
+
+@app.command("params")
+def params_cmd(
+    setting: str = typer.Option(
+        None, "--setting", help="Show one setting's values (patient or mouse); default both."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """List every model parameter: unit, value per setting, accepted range and source."""
+    from ifnexus.model import parameter_table
+
+    table = parameter_table()
+    if setting is not None:
+        _check_setting(setting)
+        table = table.assign(value=table[setting]).drop(columns=["mouse", "patient"])
+        if setting == "patient":
+            table["source"] = table["source_patient"].where(table["source_patient"] != "",
+                                                            table["source"])  # fmt: skip
+        table = table.drop(columns=["source_patient"])
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    value_cols = ["value"] if setting is not None else ["mouse", "patient"]
+    cols = ["name", "unit", *value_cols, "range", "meaning", "source"]
+    rows = [[str(r[c]) if c not in value_cols else f"{r[c]:.4g}" for c in cols]
+            for r in table.to_dict(orient="records")]  # fmt: skip
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-2])]
+    typer.echo("  ".join(c.ljust(w) for c, w in zip(cols[:-2], widths, strict=True))
+               + "  meaning | source")  # fmt: skip
+    for r in rows:
+        head = "  ".join(v.ljust(w) for v, w in zip(r[:-2], widths, strict=True))
+        typer.echo(f"{head}  {r[-2]} | {r[-1]}")

@@ -24,6 +24,8 @@ _WHERE = {
     "ifn_summary": "_outcomes",
     "sample_failure": "_outcomes",
     "zm_tcp": "_outcomes",
+    "ParameterSet": "_paramfile",
+    "read_params": "_paramfile",
     "PARAMETERS": "_params",
     "SETTINGS": "_params",
     "Parameter": "_params",
@@ -80,6 +82,7 @@ __all__ = [
     "CohortResult",
     "Intervention",
     "Parameter",
+    "ParameterSet",
     "Schedule",
     "StateSpec",
     "TCD50Result",
@@ -107,6 +110,7 @@ __all__ = [
     "plot_tcd50",
     "plot_timecourses",
     "protraction_factor",
+    "read_params",
     "sample_failure",
     "simulate_cohort",
     "tcd50",
@@ -123,6 +127,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     from ifnexus.model._docs import model_markdown, write_model_docs
     from ifnexus.model._invitro import in_vitro_curves, in_vitro_survival
     from ifnexus.model._outcomes import ifn_summary, sample_failure, zm_tcp
+    from ifnexus.model._paramfile import ParameterSet, read_params
     from ifnexus.model._params import (
         PARAMETERS,
         SETTINGS,

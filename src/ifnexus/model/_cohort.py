@@ -35,6 +35,7 @@ from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._limits import check_days, check_followup, check_patients, check_record
 from ifnexus.model._outcomes import scan_outcomes, zm_tcp
+from ifnexus.model._paramfile import ParameterSet
 from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
 from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
@@ -304,8 +305,10 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             "sting_silenced": q["_sting_silenced"],
             "chronic_ifn": q["chronic"],
             "ifn_competent": (q["t_sting"] * q["t_cluster"] * q["t_irf3"] * q["t_cgas"]) > 0,
-            "bed": sched.bed(ab, p["T_rep"]) if sched.doses.size else np.zeros(n),
-            "eqd2": sched.eqd2(ab, p["T_rep"]) if sched.doses.size else np.zeros(n),
+            "bed": sched.bed(ab, repair_half_time=p["T_rep"]) if sched.doses.size else np.zeros(n),
+            "eqd2": sched.eqd2(ab, repair_half_time=p["T_rep"])
+            if sched.doses.size
+            else np.zeros(n),
             "tcp": tcp,
             "extinct": extinct,
             "local_failure": failed,
@@ -444,8 +447,12 @@ class CohortResult:
             "setting": self.setting,
             "disease": self.disease,
             "alpha_beta": ab,
-            "bed": float(self.schedule.bed(ab, rep)) if self.schedule.doses.size else 0.0,
-            "eqd2": float(self.schedule.eqd2(ab, rep)) if self.schedule.doses.size else 0.0,
+            "bed": float(self.schedule.bed(ab, repair_half_time=rep))
+            if self.schedule.doses.size
+            else 0.0,
+            "eqd2": float(self.schedule.eqd2(ab, repair_half_time=rep))
+            if self.schedule.doses.size
+            else 0.0,
             "n_patients": int(len(df)) + n_flagged,
             "n_numerical_failure": n_flagged,
             "days": self.days,
@@ -634,6 +641,13 @@ def _config(
     margin=None,
 ) -> _Config:
     sched = parse_schedule(schedule)
+    if isinstance(params, ParameterSet):
+        if params.setting != setting:
+            raise ValidationError(
+                f"the parameter set is for the {params.setting!r} setting, the cohort for "
+                f"{setting!r}"
+            )
+        params = dict(params.overrides)
     p = parameters(setting, **(params or {}))
     if disease not in DISEASES:
         raise ValidationError(
@@ -684,7 +698,7 @@ def simulate_cohort(
     rng: RngLike = None,
     heterogeneity: bool = True,
     record: int = 0,
-    params: dict[str, float] | None = None,
+    params: dict[str, float] | ParameterSet | None = None,
     options: RunOptions | None = None,
     chunk_size: int | None = None,
     n_jobs: int | None = None,
@@ -724,7 +738,8 @@ def simulate_cohort(
         Keep full time courses of the first ``record`` tumours (at most 200, about 1.7 MB
         each).
     params
-        Parameter overrides by name.
+        Parameter overrides by name, or a :class:`~ifnexus.model.ParameterSet` of the same
+        setting (``ParameterSet.from_toml``: a ``--params`` file).
     options
         How the cohort is run (:class:`ifnexus.RunOptions`): ``chunk_size`` tumours integrated
         together (default 8192, rounded up to a multiple of 1024; bounds memory), ``n_jobs``

@@ -30,7 +30,8 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
 ## Python API
 
 * `simulate_cohort(schedule, n_patients=, setting=, disease=, genotype=, host=,
-  interventions=, days=, rng=, record=, options=RunOptions(...))` -> `CohortResult`
+  interventions=, days=, rng=, record=, params=, margin=, options=RunOptions(...))` ->
+  `CohortResult`
   (`patients`: one row per tumour; `timecourses`: long table; `summary`: table of measure,
   value, unit; `to_dict()`: the `simulate --json` object; `local_control_curve(by=)`;
   `local_control_table(by=)`: the overall and per-subgroup curves; `write(out_dir)`: the
@@ -38,6 +39,7 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   `options` (`ifnexus.RunOptions`: `chunk_size`, `n_jobs` with -1 = all cores, `scheduler`)
   never changes the results.
 * `tumour_model(schedule, ...)` -> `TumourModel` (`simulate()`, `reference()`, `to_sbml()`).
+* `ParameterSet.from_toml(path, setting)`, `read_params(path, setting)`: parameter files.
 * `in_vitro_survival(doses, genotype=)`, `in_vitro_curves(doses, genotypes=)`.
 * `tcd50(doses, fractions=, setting=, n_patients=, rng=, options=, host=, genotype=, ...)`
   -> `TCD50Result` (`summary`, `to_dict()`, `table` per dose).
@@ -73,6 +75,40 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   integration is still not finite is flagged `numerical_failure` (outcomes NaN, left out of the
   summary, counted in `n_numerical_failure`, a warning logged) and does not abort the cohort;
   a chunk in which no tumour is finite is a `ConvergenceError` (the parameters are at fault).
+
+## Surgery and residual disease
+
+`disease="postop"` (`--disease postop`) is a resected tumour bed. Each patient's margin is
+R1 (microscopically positive or marginal) with probability `p_r1` (18%, Ahmad et al. 2016) or
+R0, or as given (`margin="R0"`, `--margin R1`). An R0 excision leaves residual clonogens with
+probability `p_residual_r0`, an R1 excision with `p_residual_r1` (8% and 37%: local recurrence
+after wide and after marginal excision alone in Scandinavian Sarcoma Group protocol 1); a bed
+without them is controlled (`residual_disease` False: `tcp` 1, `extinct`, never fails). A
+residual deposit starts at `N_0^{postop}` clonogens (log-normal) and fails when it regrows to
+`N_det`. Surgery alone then controls about 87% of tumours at five years (R0 93%, R1 64%) and
+60 Gy/30 fx after an R1 excision about 95% (the series: 90%).
+
+## Failure timing
+
+Tumours differ in their clonogen growth rate (`r` is the median; log-normal spread `r_sigma`).
+With a median doubling time of 17 days and `r_sigma` 0.6, local failures of gross disease
+after 50 Gy/25 fx fall at a median of about 15 months, about 73% within 2 years and 96% within
+4 years of the failures in five years, against 16 months, 65% and 90% in Eilber et al. 2005
+(179 local recurrences of 1,421 extremity sarcomas); without the spread every failure fell
+between one and two and a half years. The default patient follow-up is five years.
+
+## Parameter files
+
+`ifnexus simulate --params FILE` (and `tcd50`, `sbml`) reads overrides from a TOML file of
+`name = number` lines (any parameter below, in its unit), with optional `[mouse]` and
+`[patient]` tables for one setting; `ParameterSet.from_toml(path, setting)` and
+`read_params(path, setting)` do the same in Python (`simulate_cohort(params=ParameterSet)`).
+Every value is checked against its range, an unknown name is refused with the closest names,
+a syntax error is reported with tomllib's line and column, and nothing is written. With
+`--out`, the run writes `params_used.toml` (every value used, overrides marked; `--params`
+reads it back) and records the overrides and values in `run.json`. `ifnexus simulate params`
+lists every parameter with unit, value per setting, range and source (`--json`,
+`--setting`).
 
 ## Time zero
 

@@ -152,7 +152,7 @@ def unrepaired_dose(days: ArrayLike, doses: ArrayLike, half_time_h: float) -> np
     Two 10-Gy doses one repair half-time apart: half of the first is unrepaired.
 
     >>> from ifnexus.model import unrepaired_dose
-    >>> unrepaired_dose([0, 1 / 24], [10, 10], 1.0).tolist()
+    >>> [round(float(y), 9) for y in unrepaired_dose([0, 1 / 24], [10, 10], 1.0)]
     [0.0, 5.0]
     """
     t = np.atleast_1d(np.asarray(days, dtype=float))
@@ -168,6 +168,7 @@ def protraction_factor(
     days: ArrayLike,
     doses: ArrayLike,
     half_time_h: float | tuple[float, ...],
+    *,
     weights: tuple[float, ...] | None = None,
 ) -> float:
     """Lea-Catcheside dose-protraction factor ``G`` of instantaneous fractions.
@@ -231,6 +232,7 @@ def _doses_of(schedule: Schedule | str | ArrayLike) -> np.ndarray:
 def bed(
     schedule: Schedule | str | ArrayLike,
     alpha_beta: ArrayLike,
+    *,
     repair_half_time: float | None = None,
 ) -> np.ndarray | float:
     """Biologically effective dose ``sum d_i (1 + d_i / (alpha/beta))`` in Gy.
@@ -285,6 +287,7 @@ def bed(
 def eqd2(
     schedule: Schedule | str | ArrayLike,
     alpha_beta: ArrayLike,
+    *,
     repair_half_time: float | None = None,
 ) -> np.ndarray | float:
     """Equivalent dose in 2-Gy fractions ``BED / (1 + 2 / (alpha/beta))`` in Gy.
@@ -316,7 +319,7 @@ def eqd2(
     36.0
     """
     ab = np.asarray(alpha_beta, dtype=float)
-    out = bed(schedule, ab, repair_half_time) / (1.0 + 2.0 / ab)
+    out = bed(schedule, ab, repair_half_time=repair_half_time) / (1.0 + 2.0 / ab)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -396,7 +399,7 @@ class Schedule:
         return float(self.days[-1]) if self.days.size else 0.0
 
     def bed(
-        self, alpha_beta: ArrayLike, repair_half_time: float | None = None
+        self, alpha_beta: ArrayLike, *, repair_half_time: float | None = None
     ) -> np.ndarray | float:
         """Return the BED of this schedule; see :func:`bed`.
 
@@ -412,10 +415,10 @@ class Schedule:
         float or numpy.ndarray
             BED in Gy.
         """
-        return bed(self, alpha_beta, repair_half_time)
+        return bed(self, alpha_beta, repair_half_time=repair_half_time)
 
     def eqd2(
-        self, alpha_beta: ArrayLike, repair_half_time: float | None = None
+        self, alpha_beta: ArrayLike, *, repair_half_time: float | None = None
     ) -> np.ndarray | float:
         """Return the EQD2 of this schedule; see :func:`eqd2`.
 
@@ -431,7 +434,7 @@ class Schedule:
         float or numpy.ndarray
             EQD2 in Gy.
         """
-        return eqd2(self, alpha_beta, repair_half_time)
+        return eqd2(self, alpha_beta, repair_half_time=repair_half_time)
 
     def unrepaired(self, half_time_h: float) -> np.ndarray:
         """Return the unrepaired dose of earlier fractions at each fraction (:func:`unrepaired_dose`).

@@ -277,12 +277,18 @@ def parse_intervention(text: str | Intervention) -> Intervention:
             f"forms: {_FORMS}"
         )
     kv: dict[str, float] = {}
+    allowed = {"day", "dose", "repeat", "every"} if name in _IMPULSE else {"start", "end", "dose"}
     for tok in filter(None, (t.strip() for t in rest.split(","))):
         k, eq, v = tok.partition("=")
         k = k.strip().lower()
         if not eq:
             raise ValidationError(
                 f"intervention {raw!r}: token {tok!r} is not key=value; forms: {_FORMS}"
+            )
+        if k not in allowed:  # before its value: 'compartment=stroma' is an unknown key
+            raise ValidationError(
+                f"intervention {raw!r}: unknown key {k!r}; {name} accepts "
+                f"{', '.join(sorted(allowed))}"
             )
         try:
             kv[k] = float(v)
@@ -296,12 +302,6 @@ def parse_intervention(text: str | Intervention) -> Intervention:
             raise ValidationError(
                 f"intervention {raw!r}: {k}={kv[k]:g} is beyond the limit of {MAX_DAYS:g} days"
             )
-    allowed = {"day", "dose", "repeat", "every"} if name in _IMPULSE else {"start", "end", "dose"}
-    bad = sorted(set(kv) - allowed)
-    if bad:
-        raise ValidationError(
-            f"intervention {raw!r}: unknown key {bad[0]!r}; {name} accepts {', '.join(sorted(allowed))}"
-        )
     dose = kv.get("dose", 1.0 if name in _IMPULSE else _WINDOW[name])
     if dose < 0:
         raise ValidationError(f"intervention {raw!r}: dose must be >= 0, got {dose:g}")
