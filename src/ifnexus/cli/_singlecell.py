@@ -70,6 +70,12 @@ def profile_cmd(
         max=1.0,
         help="Smallest posterior of an IFN-state call; below it the cell is 'undetermined'.",
     ),
+    acute_threshold: float | None = typer.Option(
+        None, "--acute-threshold", hidden=True, help="Removed in 0.2 (refused)."
+    ),
+    chronic_threshold: float | None = typer.Option(
+        None, "--chronic-threshold", hidden=True, help="Removed in 0.2 (refused)."
+    ),
     seed: int = seed_option("Seed of the control-gene draws."),
     backed: bool = typer.Option(
         False, "--backed", help="Read the h5ad backed (chunk by chunk) instead of into memory."
@@ -94,8 +100,15 @@ def profile_cmd(
     quiet: bool = QUIET,
 ) -> None:
     """Per-cell scores, cell types, IFN states; per-sample summaries, comparisons, pseudobulk."""
+    from ifnexus.cli._app import usage_error
+    from ifnexus.errors import ValidationError
     from ifnexus.singlecell import profile, write_profile
+    from ifnexus.singlecell._ifn_state import refuse_removed_thresholds
 
+    try:  # the removed fixed thresholds: refused, with what replaces them, before any work
+        refuse_removed_thresholds(acute_threshold, chronic_threshold, cli=True)
+    except ValidationError as exc:
+        raise usage_error(str(exc)) from None
     opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
     with progress(f"profiling {input.name}", total=3, quiet=quiet) as step:
         step(f"reading {input.name}" + (" (backed)" if backed else ""))

@@ -155,6 +155,46 @@ MIN_TYPE_CELLS = 200
 MIN_REFERENCE_WEIGHT = 0.1
 
 
+#: Message of the keywords and flags removed with the fixed thresholds (kept one release).
+REMOVED_THRESHOLDS = (
+    "{name} was removed in 0.2 (the fixed IFN-state thresholds did not transfer across "
+    "platforms, depths and gene panels; the state is now calibrated within the dataset); "
+    "use {control} (with {condition}) to calibrate against control cells, and "
+    "{min_probability} for the smallest posterior of a call. {name} will be gone in 0.3."
+)
+
+
+def refuse_removed_thresholds(
+    acute_threshold: object = None, chronic_threshold: object = None, *, cli: bool = False
+) -> None:
+    """Refuse the removed fixed-threshold keywords (or flags) with what replaces them.
+
+    Parameters
+    ----------
+    acute_threshold, chronic_threshold
+        The values given for the removed keywords; ``None`` means not given.
+    cli
+        Name the command-line flags (``--acute-threshold``, ``--control``, ...) instead of the
+        keywords.
+
+    Raises
+    ------
+    ValidationError
+        Either keyword was given (any value).
+    """
+    for kw, flag, value in (
+        ("acute_threshold=", "--acute-threshold", acute_threshold),
+        ("chronic_threshold=", "--chronic-threshold", chronic_threshold),
+    ):
+        if value is not None:
+            names = ("--control", "--condition", "--min-probability") if cli else (
+                "control=", "condition=", "min_probability=")  # fmt: skip
+            raise ValidationError(
+                REMOVED_THRESHOLDS.format(name=flag if cli else kw, control=names[0],
+                                          condition=names[1], min_probability=names[2])
+            )  # fmt: skip
+
+
 def programme_sets(species: str = "human") -> dict[str, GeneSet]:
     """Return the two IFN programmes as gene sets of ``species`` (mouse: by orthology).
 
@@ -294,6 +334,8 @@ def call_ifn_state(
     min_shift: float = 3.0,
     max_components: int = 3,
     rng: int = 0,
+    acute_threshold: object = None,
+    chronic_threshold: object = None,
 ) -> IfnStateCall:
     """Call each cell's IFN state with probabilities, calibrated within the dataset.
 
@@ -328,6 +370,10 @@ def call_ifn_state(
         Largest number of mixture components tried (chosen by BIC).
     rng
         Seed of the mixture fits.
+    acute_threshold, chronic_threshold
+        Removed in 0.2 (kept one release so that old calls fail clearly): giving either is a
+        :class:`~ifnexus.errors.ValidationError` that names ``control=`` and
+        ``min_probability=``.
 
     Returns
     -------
@@ -339,7 +385,7 @@ def call_ifn_state(
     ValidationError
         ``control`` without ``condition``, a control label that is not among the conditions
         (the message lists them), fewer than ``min_control_cells`` control cells, labels of
-        the wrong length, or out-of-range parameters.
+        the wrong length, out-of-range parameters, or a removed threshold keyword.
 
     Warns
     -----
@@ -358,6 +404,7 @@ def call_ifn_state(
     >>> float((st.iloc[:100] == "acute").mean()), float((st.iloc[100:] == "none").mean())
     (1.0, 1.0)
     """
+    refuse_removed_thresholds(acute_threshold, chronic_threshold)
     _check_params(
         min_genes, min_control_cells, min_type_cells, min_probability, min_shift, max_components
     )

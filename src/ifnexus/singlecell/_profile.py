@@ -59,6 +59,7 @@ from ifnexus.singlecell._ifn_state import (
     STATE_COLUMNS,
     call_ifn_state,
     programme_sets,
+    refuse_removed_thresholds,
 )
 from ifnexus.singlecell._input import InputKind, check_input_kind, detect_input_kind
 from ifnexus.singlecell._markers import REQUIRED_SIGNATURES, SIGNATURES, cell_type_markers
@@ -70,8 +71,11 @@ logger = logging.getLogger(__name__)
 #: Per-cell columns of the cell-type call (in :attr:`Profile.cells` and, prefixed, in ``.obs``).
 CELL_TYPE_COLUMNS: tuple[str, ...] = (
     "cell_type",
+    "cell_subtype",
     "cell_type_score",
+    "cell_type_margin",
     "cell_type_confidence",
+    "cell_type_reason",
     "cell_type_markers",
 )
 
@@ -335,6 +339,8 @@ def cell_table(
     min_control_cells: int = MIN_CONTROL_CELLS,
     min_probability: float = 0.8,
     rng: int = 0,
+    acute_threshold: object = None,
+    chronic_threshold: object = None,
 ) -> pd.DataFrame:
     """Stage 5: the per-cell table of the profile, with each cell's calibrated IFN state.
 
@@ -356,6 +362,8 @@ def cell_table(
         without it, ``scores.attrs["genes"]`` is used when present.
     min_control_cells, min_probability, rng
         As in :func:`call_ifn_state`.
+    acute_threshold, chronic_threshold
+        Removed in 0.2: giving either is a ValidationError naming what replaces them.
 
     Returns
     -------
@@ -366,6 +374,7 @@ def cell_table(
         :class:`~ifnexus.singlecell.IfnStateCall` settings and ``.attrs["ifn_components"]``
         its components (as records).
     """
+    refuse_removed_thresholds(acute_threshold, chronic_threshold)
     cells = pd.DataFrame(index=scores.index)
     if len(samples) != len(cells) or (conditions is not None and len(conditions) != len(cells)):
         raise ValidationError(
@@ -666,6 +675,8 @@ def profile(
     chunk_size: int | None = None,
     n_jobs: int | None = None,
     scheduler: Any = None,
+    acute_threshold: object = None,
+    chronic_threshold: object = None,
 ) -> Profile:
     """Profile IFN and immune states of every cell, sample and condition.
 
@@ -722,6 +733,10 @@ def profile(
     chunk_size, n_jobs, scheduler
         Deprecated (removed in 0.3): use ``options=RunOptions(...)``; still accepted, with a
         ``FutureWarning``.
+    acute_threshold, chronic_threshold
+        Removed in 0.2 (the fixed thresholds did not transfer across datasets): giving either
+        is a ValidationError, raised before any work, that names ``control=`` and
+        ``min_probability=``.
 
     Returns
     -------
@@ -742,6 +757,7 @@ def profile(
     IfnexusWarning
         Too few IFN-programme genes measured: every cell's IFN state is ``undetermined``.
     """
+    refuse_removed_thresholds(acute_threshold, chronic_threshold)
     opts = run_options(
         options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="profile"
     )
