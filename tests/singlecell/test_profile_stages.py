@@ -254,8 +254,11 @@ def test_cell_table_stage_applies_state_rule(data):
     annot = pd.DataFrame(
         {
             "cell_type": ["cd8_t"] * 400,
+            "cell_subtype": ["cd8_t"] * 400,
             "cell_type_score": [1.0] * 400,
+            "cell_type_margin": [1.0] * 400,
             "cell_type_confidence": [1.0] * 400,
+            "cell_type_reason": [""] * 400,
             "cell_type_markers": ["CD8A"] * 400,
             "marker_cd8_t": [1.0] * 400,
         },
