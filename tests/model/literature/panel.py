@@ -26,7 +26,15 @@ PANEL = Path(__file__).with_name("panel.toml")
 KNOWN = Path(__file__).with_name("known_disagreements.toml")
 
 SUMMARY_READOUTS = ("rmst", "median_ttf", "fail_within_365")
-_ARM_KEYS = {"schedule", "schedule_pulses", "genotype", "host", "interventions", "params"}
+_ARM_KEYS = {
+    "schedule",
+    "schedule_pulses",
+    "genotype",
+    "host",
+    "interventions",
+    "params",
+    "margin",
+}
 
 
 class NotExpressible(Exception):
@@ -77,6 +85,8 @@ def arm_kwargs(entry: dict[str, Any], meta: dict[str, Any], name: str) -> dict[s
         kw["interventions"] = list(arm["interventions"])
     if arm.get("params"):
         kw["params"] = {k: float(v) for k, v in arm["params"].items()}
+    if "margin" in arm:
+        kw["margin"] = arm["margin"]
     if entry["kind"] == "in_vitro":
         return kw
     kw["setting"] = entry["setting"]
@@ -124,8 +134,12 @@ def cli_command(entry: dict[str, Any], meta: dict[str, Any], name: str) -> str:
         parts += ["--host", kw["host"]]
     for iv in kw.get("interventions", []):
         parts += ["--intervention", shlex.quote(iv)]
+    if "margin" in kw:
+        parts += ["--margin", kw["margin"]]
     if "params" in kw:
-        parts += ["--params", shlex.quote(" ".join(f"{k}={v:g}" for k, v in kw["params"].items()))]
+        # --params takes a TOML file; bash process substitution makes the line runnable as is
+        toml = "\\n".join(f"{k} = {v!r}" for k, v in kw["params"].items())
+        parts += ["--params", f"<(printf '{toml}\\n')"]
     if entry["kind"] != "in_vitro":
         parts += ["--patients", str(kw["n_patients"]), "--seed", str(kw["rng"])]
         if "days" in kw:
