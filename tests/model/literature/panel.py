@@ -226,7 +226,13 @@ class EntryResult:
         """What the model gave, one line."""
         if self.status == "not expressible":
             return f"not expressible: {self.error}"
-        return "; ".join(c.values for c in self.checks)
+        readouts = [self.entry["readout"]]
+        readouts += [c["readout"] for c in self.entry["checks"] if c.get("readout")]
+        parts = []
+        for r in dict.fromkeys(readouts):
+            arms = [a for a, v in self.values.items() if r in v]
+            parts.append(f"{r}: " + ", ".join(f"{a} {_fmt(self.values[a][r])}" for a in arms))
+        return "; ".join(parts)
 
 
 def _fmt(x: Any) -> str:
