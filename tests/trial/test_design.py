@@ -113,6 +113,12 @@ def test_good_design(tmp_path):
             r"line 5: 'followup_years' must be > 0",
         ),
         ("seed = 1", "seed = 1.5", ValidationError, "'seed' must be a whole number"),
+        (
+            "[population]",
+            '[population]\nmargin = "R1"',
+            ValidationError,
+            r"'margin' must be \"R0\" or \"R1\" and needs disease = \"postop\"",
+        ),
     ],
 )
 def test_bad_designs_name_key_and_line(tmp_path, old, new, err, match):

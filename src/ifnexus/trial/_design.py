@@ -99,6 +99,9 @@ class Population:
         intervals.
     posterior_draws
         How many draws to run (chosen with the design's seed).
+    margin
+        Post-operative disease only: ``"R0"`` or ``"R1"`` surgical margin for every patient;
+        ``None`` lets the model sample it.
     """
 
     setting: str = "patient"
@@ -113,6 +116,7 @@ class Population:
     params: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     posterior: str | None = None
     posterior_draws: int = 20
+    margin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -308,7 +312,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "trial": ("name", "reference", "patients_per_arm", "followup_years", "seed"),
     "population": ("setting", "disease", "ifn_mix", "patient_table", "age_mean", "age_sd",
                    "age_min", "age_max", "male_fraction", "params", "posterior",
-                   "posterior_draws"),
+                   "posterior_draws", "margin"),
     "endpoint": ("local_control_years",),
     "arms": ("name", "schedule", "interventions"),
     "power": ("alpha", "power", "arm", "accrual_years", "followup_years", "allocation",
@@ -655,6 +659,12 @@ def _population(d: dict[str, Any], w: _Where, base: Path | None) -> Population:
         except (UnknownNameError, ValidationError) as exc:
             msg = exc.args[0] if exc.args else str(exc)
             raise type(exc)(f"{at('params')}[population] params: {msg}") from None
+    margin = _string(d, "margin", None, at("margin"))
+    if margin is not None and (margin not in ("R0", "R1") or disease != "postop"):
+        raise ValidationError(
+            f'{at("margin")}\'margin\' must be "R0" or "R1" and needs disease = "postop", '
+            f"got {margin!r} with disease {disease!r}"
+        )
     posterior = _string(d, "posterior", None, at("posterior"))
     if posterior is not None and base is not None and not Path(posterior).is_absolute():
         posterior = str(base / posterior)
@@ -670,7 +680,7 @@ def _population(d: dict[str, Any], w: _Where, base: Path | None) -> Population:
         age_min=lo, age_max=hi,
         male_fraction=_number(d, "male_fraction", 0.55, at("male_fraction"), lo=0, hi=1),
         params=MappingProxyType({k: float(v) for k, v in params.items()}),
-        posterior=posterior, posterior_draws=n_draws,
+        posterior=posterior, posterior_draws=n_draws, margin=margin,
     )  # fmt: skip
 
 

@@ -260,7 +260,7 @@ def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
         res = simulate_cohort(
             arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
             interventions=list(arm.interventions), days=days, rng=entropy, params=params or None,
-            options=options,
+            options=options, margin=pop.margin,
         )  # fmt: skip
         p = res.patients
         ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
@@ -312,7 +312,7 @@ def _posterior_runs(design: TrialDesign, mix, entropy: int, days: float, options
                 res = simulate_cohort(
                     arm.schedule, n_patients=design.patients_per_arm, setting=pop.setting,
                     disease=pop.disease, interventions=list(arm.interventions), days=days,
-                    rng=entropy, params=pk, options=options,
+                    rng=entropy, params=pk, options=options, margin=pop.margin,
                 )  # fmt: skip
                 p = res.patients
                 ok = ~p["numerical_failure"].to_numpy(bool)
