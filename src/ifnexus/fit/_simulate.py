@@ -62,7 +62,7 @@ class ArmSimulator:
     arm: Arm
     days: np.ndarray
     setting: str = "mouse"
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         from ifnexus.model import (
