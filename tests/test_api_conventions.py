@@ -41,6 +41,7 @@ PACKAGES = (
     "ifnexus.model",
     "ifnexus.study",
     "ifnexus.report",
+    "ifnexus.fit",
     "ifnexus.trial",
 )
 #: Positional parameters a public function may take (one to three data arguments).
