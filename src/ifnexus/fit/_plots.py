@@ -138,7 +138,12 @@ def plot_profile(profiles: pd.DataFrame, parameter: str, *, level: float = 0.9,
     ax.plot(sub["value"], sub["delta"], "o-", ms=3, color="black")
     ax.axhline(float(stats.chi2.ppf(level, 1)), color="tab:red", ls="--", lw=1,
                label=f"{level:.0%} threshold")  # fmt: skip
-    ax.set_xscale("log")
+    v = sub["value"].to_numpy(dtype=float)
+    if np.all(v > 0) and v.max() / v.min() > 10:  # a wide (often open) profile: log axis
+        ax.set_xscale("log")
+    else:
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
+        ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel(parameter)
     ax.set_ylabel(r"$\Delta(-2\log L)$")
     ax.legend(fontsize=7, frameon=False)
