@@ -543,8 +543,8 @@ def design_from_dict(
                 f'schedule = "50Gy/25fx" (or "none" for no radiotherapy)'
             )
         ivs = a.get("interventions", [])
-        if isinstance(ivs, str):
-            ivs = [ivs]
+        if isinstance(ivs, str):  # one string, interventions separated by ';'
+            ivs = [x.strip() for x in ivs.split(";") if x.strip()]
         if not isinstance(ivs, list) or not all(isinstance(s, str) for s in ivs):
             raise ValidationError(
                 f"{w.at('arms', i, 'interventions')}arm {label!r}: 'interventions' must be a "

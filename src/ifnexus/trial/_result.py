@@ -66,9 +66,10 @@ class TrialResult:
         Per arm and IFN state (``all`` and each state): ``n``, ``local_control_net``,
         ``net_lower``, ``net_upper``.
     comparisons
-        Per non-reference arm and IFN state: ``difference`` (paired, arm minus reference),
-        ``ci_lower``, ``ci_upper``, ``mcnemar_p``, discordant counts; and for ``all``:
-        ``hr``, ``hr_lower``, ``hr_upper``, ``hr_p_value``.
+        Per non-reference arm and IFN state (``all`` and each state): ``difference`` (paired,
+        arm minus reference), ``ci_lower``, ``ci_upper``, ``mcnemar_p``, discordant counts,
+        and the cause-specific Cox ``hr``, ``hr_lower``, ``hr_upper``, ``hr_p_value`` (NaN
+        where it cannot be fitted, e.g. no failure in a state).
     curves
         ``measure`` (``local_control_km``, ``cif_local_failure``, ``cif_death``), ``group``
         (arm), ``time`` (years), ``estimate``, ``lower``, ``upper``.
@@ -150,12 +151,11 @@ class TrialResult:
                                         rng=gen)  # fmt: skip
                 row = {"arm": arm.name, "reference": d.reference, "ifn_state": state,
                        "n_pairs": int(len(common)), **pd_}  # fmt: skip
-                if state == "all":
-                    both = pd.concat([ref.reset_index().assign(experimental=0),
-                                      a.reset_index().assign(experimental=1)])  # fmt: skip
-                    hr = cox_hazard_ratio(both)
-                    row.update(hr=hr["hr"], hr_lower=hr["hr_lower"], hr_upper=hr["hr_upper"],
-                               hr_p_value=hr["p_value"])  # fmt: skip
+                both = pd.concat([ref.loc[common].reset_index().assign(experimental=0),
+                                  a.loc[common].reset_index().assign(experimental=1)])  # fmt: skip
+                hr = cox_hazard_ratio(both)
+                row.update(hr=hr["hr"], hr_lower=hr["hr_lower"], hr_upper=hr["hr_upper"],
+                           hr_p_value=hr["p_value"])  # fmt: skip
                 comp_rows.append(row)
         self.arms = pd.DataFrame(rows)
         self.by_state = pd.DataFrame(state_rows)
