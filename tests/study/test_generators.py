@@ -137,16 +137,21 @@ def test_singlecell_programmes_follow_the_design_multipliers():
         doublet_rate=0.0,
         rng=4,
     )
+    from ifnexus.singlecell import programme_sets
+
     ifna = set(get_set("IFNA", species="mouse").genes)
     isg = set(get_set("ISG.RS", species="mouse").genes)
-    acute_only = sorted((ifna - isg) & set(adata.var_names))
-    irds_only = sorted((isg - ifna) & set(adata.var_names))
+    sustained = set(programme_sets("mouse")["ifn_u_isgf3"].genes)
+    acute_programme = set(programme_sets("mouse")["ifn_isgf3_acute"].genes)
+    acute_only = sorted((ifna - isg - sustained) & set(adata.var_names))
     # the acute burst multiplies the IFN-alpha genes 6-fold (less after library normalisation);
-    # the chronic state leaves them alone (their share can only shrink, as the IRDS genes take
-    # a larger part of the library) and multiplies the IRDS genes 5-fold
+    # the chronic (U-ISGF3) state leaves them and the acute-only ISGs of Cheon 2013 alone
+    # (their share can only shrink, as the sustained genes take a larger part of the library)
+    # and multiplies the sustained U-ISGF3 programme 5-fold
     assert 2.5 < _programme_ratio(adata, acute_only, "acute") <= 6.0
     assert 0.6 < _programme_ratio(adata, acute_only, "chronic") <= 1.05
-    assert 2.5 < _programme_ratio(adata, irds_only, "chronic") <= 5.0
+    assert 0.6 < _programme_ratio(adata, sorted(acute_programme), "chronic") <= 1.05
+    assert 2.5 < _programme_ratio(adata, sorted(sustained), "chronic") <= 5.0
 
 
 def test_generators_are_reproducible():

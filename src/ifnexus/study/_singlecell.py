@@ -4,6 +4,12 @@ Cell-type proportions per sample follow the model's CD8+ T-cell response (RT mul
 CD8 share by the model's fold change at day 7), malignant cells carry a true IFN state
 (acute, chronic or none) drawn from the model's fractions, and counts are negative-binomial
 draws around cell-type profiles with per-cell library sizes, as UMI data are.
+
+The IFN states follow Cheon et al. 2013 (EMBO J 32:2751), as the caller
+(:mod:`ifnexus.singlecell._ifn_state`) reads them: an acute burst (pSTAT1/ISGF3) raises the whole
+IFN-alpha response, the acute-only programme included; chronic low-level signalling (U-ISGF3)
+raises only the sustained U-ISGF3 programme (``ifn_u_isgf3``) and leaves the acute-only genes at
+rest, "with no sustained increase in other IFNbeta-induced proteins".
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import scipy.sparse as sp
 
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.genesets import get_set
+from ifnexus.singlecell._ifn_state import programme_sets
 
 # Canonical mouse markers per cell type (MGI symbols; standard scRNA-seq literature).
 MARKERS: dict[str, tuple[str, ...]] = {
@@ -91,9 +98,12 @@ def singlecell_dataset(
     ifna = get_set("HALLMARK_INTERFERON_ALPHA_RESPONSE", species="mouse").genes
     isg = get_set("ISG.RS", species="mouse").genes
     m1 = get_set("M1_AZIZI2018", species="mouse").genes
-    ifna_set = set(ifna)
+    programmes = programme_sets("mouse")
+    acute_only = programmes["ifn_isgf3_acute"].genes  # pISGF3 burst, not sustained
+    sustained = programmes["ifn_u_isgf3"].genes  # U-ISGF3: up after the burst and when chronic
+    burst = set(ifna) | set(acute_only)
     marker_genes = {x for ms in MARKERS.values() for x in ms}
-    programme_genes = set(ifna) | set(isg) | set(m1)
+    programme_genes = set(ifna) | set(isg) | set(m1) | set(acute_only) | set(sustained)
     pool = [
         x
         for x in get_set("ESTIMATE_STROMAL", species="mouse").genes
@@ -119,9 +129,9 @@ def singlecell_dataset(
         profiles[t] = prof
 
     # One normalised expression profile per (cell type, IFN state, M1 shift) variant.
-    ifna_idx = [idx[x] for x in ifna]
-    isg_only_idx = [idx[x] for x in isg if x not in ifna_set]
-    isg_idx = [idx[x] for x in isg]
+    burst_idx = [idx[x] for x in sorted(burst)]
+    isg_only_idx = [idx[x] for x in isg if x not in burst]
+    sustained_idx = [idx[x] for x in sustained]
     m1_idx = [idx[x] for x in m1]
     variants: dict[tuple[str, str, bool], np.ndarray] = {}
     for t in types:
@@ -129,10 +139,10 @@ def singlecell_dataset(
             for m1_shift in (False, True) if t == "monocyte/macrophage" else (False,):
                 mu = profiles[t].copy()
                 if state == "acute":  # pSTAT1/ISGF3 burst: the whole ISG response
-                    mu[ifna_idx] *= 6.0
+                    mu[burst_idx] *= 6.0
                     mu[isg_only_idx] *= 2.0
-                elif state == "chronic":  # U-ISGF3: the IRDS subset only (Cheon 2013)
-                    mu[isg_idx] *= 5.0
+                elif state == "chronic":  # U-ISGF3: the sustained programme only (Cheon 2013)
+                    mu[sustained_idx] *= 5.0
                 if m1_shift:  # macrophages polarise towards M1 after RT
                     mu[m1_idx] *= 3.0
                 variants[(t, state, m1_shift)] = mu / mu.sum()
