@@ -108,6 +108,20 @@ def _named_in_sources(entries: list[dict]) -> dict[str, list[str]]:
     return out
 
 
+def _by_issue_item(df: pd.DataFrame) -> dict[int, list[str]]:
+    """Entries that do not agree, by the issue #15 item their recorded reason names."""
+    import re
+
+    out: dict[int, list[str]] = {}
+    for i, reason in zip(df["id"], df["missing"], strict=True):
+        for m in re.finditer(r"items?\s+(\d+(?:\s*(?:,|and)\s*\d+)*)", str(reason)):
+            for n in re.findall(r"\d+", m.group(1)):
+                out.setdefault(int(n), [])
+                if i not in out[int(n)]:
+                    out[int(n)].append(i)
+    return dict(sorted(out.items()))
+
+
 def _figure(results: list, path: Path) -> Path:
     from ifnexus._figures import new_figure, save_figure
 
@@ -331,6 +345,19 @@ def build(
                 f"* `{row['id']}` ({row['set']}; {row['paper']}): published: {row['published']} "
                 f"Model: {row['model']}. Missing: {row['missing'] or '(not recorded)'}"
             )
+        lines.append("")
+    items = _by_issue_item(bad)
+    if items:
+        lines += [
+            "### What the disagreements ask of the model, by issue #15 item",
+            "",
+            "| item | entries that name it | entries |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {n} | {len(ids)} | " + ", ".join(f"`{i}`" for i in ids) + " |"
+            for n, ids in items.items()
+        ]
         lines.append("")
     caveats = _caveats(results)
     if caveats:
