@@ -398,3 +398,55 @@ def test_hap1_tkov3_mixture_at_least_as_good_as_rra():
     assert _tpr_at_fpr(m, positive, 0.01) >= _tpr_at_fpr(r, positive, 0.01)
     assert _tpr_at_fpr(m, positive, 0.05) >= _tpr_at_fpr(r, positive, 0.05) - 0.015
     assert _auroc(np.nan_to_num(m, nan=-np.inf), positive) > 0.98
+
+
+def _three_arm_counts(seed=12, n_genes=300, per=5, n_nt=300):
+    """T0, untreated, irradiated x 2: 15 growth genes (gamma < 0) and 15 rho genes (sensitisers),
+    each with 3 of 5 guides active (CRISPRi-like)."""
+    rng = np.random.default_rng(seed)
+    genes = np.r_[np.repeat([f"G{i:03d}" for i in range(n_genes)], per), ["non-targeting"] * n_nt]
+    n = genes.size
+    works = np.r_[np.tile([1.0, 1.0, 1.0, 0.0, 0.0], n_genes), np.zeros(n_nt)]
+    g = np.where(np.isin(genes, [f"G{i:03d}" for i in range(15)]), -0.25, 0.0) * works
+    r = np.where(np.isin(genes, [f"G{i:03d}" for i in range(15, 30)]), -0.6, 0.0) * works
+    base = rng.lognormal(6.5, 0.4, n)
+    cols = {}
+    for rep in (1, 2):
+        cols[f"T0_{rep}"] = rng.poisson(base)
+        cols[f"U_{rep}"] = rng.poisson(base * 2 ** (10 * g))
+        cols[f"IR_{rep}"] = rng.poisson(base * 2 ** (7 * g + 3 * r))
+    df = pd.DataFrame(cols, index=pd.Index([f"s{i}" for i in range(n)], name="sgRNA"))
+    df.insert(0, "Gene", pd.Series(genes).replace({"G015": "STING1", "G016": "IRF3"}).to_numpy())
+    return df
+
+
+def test_gamma_tau_rho_from_phenotypes_and_cli(tmp_path, capsys):
+    from ifnexus.cli import main
+    from ifnexus.screen import phenotypes
+
+    counts = _three_arm_counts()
+    ph = phenotypes(counts, t0="T0_1,T0_2", untreated="U_1,U_2", treated="IR_1,IR_2",
+                    doublings={"gamma": 10, "tau": 7, "rho": 3})  # fmt: skip
+    growth = {f"G{i:03d}" for i in range(15)}
+    sens = {f"G{i:03d}" for i in range(17, 30)} | {"STING1", "IRF3"}
+    for p, planted in (("gamma", growth), ("tau", growth | sens), ("rho", sens)):
+        g = ph.mixture(p).genes.set_index("gene")
+        called = set(g.index[g["hit"]])
+        assert len(called & planted) >= 0.8 * len(planted), p
+        assert len(called - planted) <= 2, p
+    with pytest.raises(ValidationError, match="gamma, tau or rho"):
+        ph.mixture("delta")
+    k = tmp_path / "counts.txt"
+    counts.to_csv(k, sep="\t")
+    assert main(["screen", "phenotype", str(k), "--t0", "T0_1,T0_2", "--untreated", "U_1,U_2",
+                 "--treated", "IR_1,IR_2", "--doublings", "gamma=10,tau=7,rho=3",
+                 "--no-figures", "--out", str(tmp_path / "ph")]) == 0  # fmt: skip
+    rc = main(["screen", "mixture", str(tmp_path / "ph" / "sgrnas.csv"), "--score", "gamma,tau,rho",
+               "--direction", "both", "--no-figures", "--out", str(tmp_path / "mx")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    for p in ("gamma", "tau", "rho"):
+        assert (tmp_path / "mx" / p / "mixture_genes.csv").is_file()
+    rho = pd.read_csv(tmp_path / "mx" / "rho" / "mixture_genes.csv").set_index("gene")
+    hits = rho[rho["hit"]]
+    assert set(hits.index) & sens and (hits.loc[list(set(hits.index) & sens), "direction"]
+                                       == "negative").all()  # fmt: skip

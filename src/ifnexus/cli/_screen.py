@@ -422,7 +422,8 @@ def mixture_cmd(
         "rho",
         "--score",
         help="Score column (gamma, tau, rho or a guide log fold change); z on a MAGeCK "
-        "sgrna_summary takes its signed sgRNA z-scores.",
+        "sgrna_summary takes its signed sgRNA z-scores. Several, comma-separated "
+        "(gamma,tau,rho): one sub-folder of DIR each.",
     ),
     out: Path = typer.Option(..., "--out", help="Output directory (created)."),
     gene_column: str = typer.Option("Gene", "--gene-column", help="Column of guide genes."),
@@ -468,44 +469,57 @@ def mixture_cmd(
     from ifnexus.screen._pathway import read_gene_table
 
     table = read_gene_table(guides, what="guide table")
-    if score == "z" and "z" not in table.columns and "high_in_treatment" in table.columns:
+    scores = [x.strip() for x in score.split(",") if x.strip()]
+    if not scores or len(set(scores)) != len(scores):
+        raise ValidationError(f"--score: expected column name(s), comma-separated; got {score!r}")
+    if "z" in scores and "z" not in table.columns and "high_in_treatment" in table.columns:
         from ifnexus.screen import sgrna_z_scores
 
         table = sgrna_z_scores(table)  # a MAGeCK sgrna_summary: signed sgRNA z-scores
-    try:
-        res = mixture_gene_calls(
-            table, score, gene_column=gene_column,
-            control_column=None if control_gene else control_column, control_gene=control_gene,
-            null=null.value, direction=direction.value,  # type: ignore[arg-type]
-            min_guides=min_guides, fdr=fdr, prior=prior.value,  # type: ignore[arg-type]
-        )  # fmt: skip
-    except ValidationError as exc:
-        msg = str(exc)
-        for opt, name in (("--score", score), ("--gene-column", gene_column),
-                          ("--control-column", control_column)):  # fmt: skip
-            if f"no column {name!r}" in msg:
-                raise ValidationError(f"{opt}: {msg}") from None
-        raise
-    paths = res.write(out)
-    if not no_figures:
-        paths += write_figures(out, mixture_figures(res))
-    g = res.genes
-    n_und = int((g["status"] == "undetermined").sum())
+    results = {}
+    for sc in scores:  # every score is checked before anything is written
+        try:
+            results[sc] = mixture_gene_calls(
+                table, sc, gene_column=gene_column,
+                control_column=None if control_gene else control_column,
+                control_gene=control_gene, null=null.value,  # type: ignore[arg-type]
+                direction=direction.value, min_guides=min_guides, fdr=fdr,  # type: ignore[arg-type]
+                prior=prior.value,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except ValidationError as exc:
+            msg = str(exc)
+            for opt, name in (("--score", sc), ("--gene-column", gene_column),
+                              ("--control-column", control_column)):  # fmt: skip
+                if f"no column {name!r}" in msg:
+                    raise ValidationError(f"{opt}: {msg}") from None
+            raise
+    paths: list[Path] = []
+    summary = {}
+    for sc, res in results.items():
+        folder = out if len(results) == 1 else out / sc  # several scores: one folder each
+        paths += res.write(folder)
+        if not no_figures:
+            paths += write_figures(folder, mixture_figures(res))
+        g = res.genes
+        n_und = int((g["status"] == "undetermined").sum())
+        summary[sc] = {"hits": int(g["hit"].sum()), "undetermined": n_und,
+                       "fit": res.fit.to_dict()}  # fmt: skip
+        if not as_json:
+            f = res.fit
+            comps = ", ".join(
+                f"{d}: tau {f.weights[d]:.3f}, mean {f.means[d]:.3g}, sd {f.sds[d]:.3g}"
+                for d in f.directions
+            )
+            typer.echo(f"{sc}: guide mixture ({f.null} null, {f.n_guides} guides): {comps}")
+            typer.echo(
+                f"{sc}: {int(g['hit'].sum())} hits at FDR {fdr:g} of {len(g) - n_und} genes "
+                f"scored; {n_und} undetermined (fewer than {min_guides} scored guides)"
+            )
     if as_json:
-        echo_json({"command": "screen mixture", "score": score, "fdr": fdr,
-                   "hits": int(g["hit"].sum()), "undetermined": n_und,
-                   "fit": res.fit.to_dict(), "files": [str(p) for p in paths]})  # fmt: skip
+        one = summary[scores[0]] if len(scores) == 1 else {}
+        echo_json({"command": "screen mixture", "score": score, "fdr": fdr, **one,
+                   "scores": summary, "files": [str(p) for p in paths]})  # fmt: skip
         return
-    f = res.fit
-    comps = ", ".join(
-        f"{d}: tau {f.weights[d]:.3f}, mean {f.means[d]:.3g}, sd {f.sds[d]:.3g}"
-        for d in f.directions
-    )
-    typer.echo(f"guide mixture ({f.null} null, {f.n_guides} guides): {comps}")
-    typer.echo(
-        f"{int(g['hit'].sum())} hits at FDR {fdr:g} of {len(g) - n_und} genes scored; "
-        f"{n_und} undetermined (fewer than {min_guides} scored guides)"
-    )
     typer.echo(f"wrote {len(paths)} files to {out}")
 
 

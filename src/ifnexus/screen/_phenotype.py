@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ from ifnexus.screen._io import as_count_table, parse_samples
 
 if TYPE_CHECKING:  # pragma: no cover
     from ifnexus.genesets import GeneSet
+    from ifnexus.screen._mixture import MixtureResult
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +309,34 @@ class PhenotypeResult:
                 )
             )
         return pd.concat(parts, ignore_index=True)
+
+    def mixture(self, phenotype: str = "rho", **options: Any) -> MixtureResult:
+        """Call genes of one phenotype with the guide mixture (robust to inactive guides).
+
+        Parameters
+        ----------
+        phenotype
+            ``gamma``, ``tau`` or ``rho``: the sgRNA scores in :attr:`sgrnas` to model.
+        **options
+            Keywords of :func:`~ifnexus.screen.mixture_gene_calls` (``direction``, ``null``,
+            ``prior``, ``min_guides``, ``fdr``, ...); the non-targeting guides are the
+            ``control`` column.
+
+        Returns
+        -------
+        MixtureResult
+            Gene posteriors, local FDR, FDR, active fraction and effect of the active guides.
+
+        Raises
+        ------
+        ValidationError
+            An unknown phenotype, or what :func:`~ifnexus.screen.mixture_gene_calls` raises.
+        """
+        from ifnexus.screen._mixture import mixture_gene_calls
+
+        if phenotype not in PHENOTYPES:
+            raise ValidationError(f"phenotype must be gamma, tau or rho; got {phenotype!r}")
+        return mixture_gene_calls(self.sgrnas, phenotype, **options)
 
     def pathway(
         self, gene_set: str | GeneSet | Sequence[str] = "CGAS_STING_IFNI_CORE"
