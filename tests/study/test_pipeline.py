@@ -22,8 +22,11 @@ def study(tmp_path_factory) -> Path:
     from ifnexus.study import analyse_study, generate_study
 
     d = tmp_path_factory.mktemp("study")
+    # 40 patients is small: with the calibrated IFN state, seeds 5-8 leave a feature level without
+    # a local failure or with the events separated (seed 5: no chronic tumour, true or called,
+    # fails locally), and Fine-Gray rightly refuses the infinite coefficient; seed 9 does not
     generate_study(
-        d, n_patients=40, seed=5, trial_patients=20, ablation_patients=20, cells_per_sample=150
+        d, n_patients=40, seed=9, trial_patients=20, ablation_patients=20, cells_per_sample=150
     )
 
     def refuse(*args, **kwargs):
