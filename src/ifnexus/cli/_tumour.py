@@ -70,7 +70,7 @@ def profile_cmd(
         None, "--clinical", help="Clinical table (a 'purity' column is used)."
     ),
     reference: Path | None = typer.Option(
-        None, "--reference", help="Reference cohort expression for IFN z scores."
+        None, "--reference", help="Baseline samples (untreated, sham) to calibrate the IFN state."
     ),
     scale: ScaleChoice | None = typer.Option(
         None, "--scale", help="Expression scale (detected when omitted)."
