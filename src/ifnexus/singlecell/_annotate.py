@@ -422,7 +422,29 @@ def annotate_cells(
     report = pd.DataFrame(scores.attrs["genes"])
     n_found = dict(zip(report["set"], report["n_found"], strict=True))
 
-    def type_score(key: str, pos: tuple[str, ...]) -> np.ndarray | None:
+    # which positive markers each cell expresses (value > 0)
+    found_genes = {g for row in report.itertuples() for g in str(row.found).split(";") if g}
+    coarse_markers = _coarse_markers(hier)
+    all_markers = sorted(
+        {g for gs in coarse_markers.values() for g in gs if g in found_genes}
+        | {g for lin in hier for sub in lin.subtypes for g in sub.pos if g in found_genes}
+    )
+    col = {g: i for i, g in enumerate(all_markers)}
+    det = np.zeros((n_cells, 0), dtype=bool)
+    if all_markers:
+        idx = source.var_names.get_indexer(all_markers)
+        _, parts = map_chunks(source, _detected, idx, options=opts)
+        det = np.vstack(parts)
+    masking = clusters is None and min_detected > 0
+
+    def type_score(
+        key: str, pos: tuple[str, ...], detect: tuple[str, ...] = ()
+    ) -> np.ndarray | None:
+        """Positive minus strongest negative; NaN for cells expressing too few of ``detect``.
+
+        A type needs min_detected of its markers expressed in the cell: one stray transcript
+        of a short list must not make a call (not applied to cluster calls).
+        """
         need = min(min_markers, len(pos))
         if n_found.get(f"{key}|+", 0) < need:
             return None
@@ -431,6 +453,10 @@ def annotate_cells(
         if measured:
             neg = np.max(scores[measured].to_numpy(dtype=np.float64), axis=1)
             s = s - np.maximum(neg, 0.0)
+        cols_d = sorted({col[g] for g in detect if g in col})
+        if masking and cols_d:
+            n_det = det[:, cols_d].sum(axis=1)
+            s = np.where(n_det >= min(min_detected, len(cols_d)), s, np.nan)
         return s
 
     lin_names: list[str] = []
@@ -447,7 +473,9 @@ def annotate_cells(
                 if len(lin.subtypes) == 1 and sub.name == lin.name
                 else (f"{lin.name}/{sub.name}")
             )
-            s = type_score(key, sub.pos)
+            # subtypes that define their lineage (no lineage markers) must show their own
+            # markers; CD8 vs CD4 within T cells are compared whatever their dropout
+            s = type_score(key, sub.pos, () if lin.pos else sub.pos)
             if s is not None:
                 subs.append(sub)
                 cols.append(s)
@@ -463,12 +491,19 @@ def annotate_cells(
                         )
                 if st_ok:
                     state_scores[(lin.name, sub.name)] = (st_ok, np.column_stack(st_cols))
-        own = type_score(lin.name, lin.pos) if lin.pos else None
+        own = (
+            type_score(lin.name, lin.pos, (*lin.pos, *(g for sub in lin.subtypes for g in sub.pos)))
+            if lin.pos
+            else None
+        )
         if own is not None:
             candidate_sets.update({f"{lin.name}|+", *neg_keys.get(lin.name, [])})
             lin_score = own
         elif cols and not lin.pos:
-            lin_score = np.max(np.vstack(cols), axis=0)
+            stacked = np.vstack(cols)
+            with warnings.catch_warnings():  # all-NaN columns: no subtype is a candidate
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lin_score = np.nanmax(stacked, axis=0)
         else:
             continue
         lin_names.append(lin.name)
@@ -481,31 +516,6 @@ def annotate_cells(
     if skipped:
         logger.info("cell types not candidates (too few markers in the data): %s", skipped)
     lin_mat = np.column_stack(lin_cols) if lin_cols else np.empty((n_cells, 0))
-    # which positive markers each cell expresses (value > 0)
-    found_genes = {g for row in report.itertuples() for g in str(row.found).split(";") if g}
-    lin_genes = {
-        lin.name: [g for g in (*lin.pos, *(x for sub in lin.subtypes for x in sub.pos))
-                   if g in found_genes]
-        for lin in hier
-    }  # fmt: skip
-    coarse_markers = _coarse_markers(hier)
-    all_markers = sorted(
-        {g for gs in coarse_markers.values() for g in gs if g in found_genes}
-        | {g for gs in lin_genes.values() for g in gs}
-    )
-    col = {g: i for i, g in enumerate(all_markers)}
-    det = np.zeros((n_cells, 0), dtype=bool)
-    if all_markers:
-        idx = source.var_names.get_indexer(all_markers)
-        _, parts = map_chunks(source, _detected, idx, options=opts)
-        det = np.vstack(parts)
-    if clusters is None and min_detected > 0 and lin_names:
-        # a lineage is a candidate for a cell only with min_detected of its markers expressed:
-        # one stray transcript of a short list must not make a call
-        for j, name in enumerate(lin_names):
-            cols_j = [col[g] for g in lin_genes[name]]
-            n_det = det[:, cols_j].sum(axis=1) if cols_j else np.zeros(n_cells)
-            lin_mat[n_det < min(min_detected, len(cols_j)), j] = np.nan
     if not lin_names:
         warnings.warn(
             "no cell-type marker set has enough genes in the data: every cell is 'unassigned' "
@@ -531,7 +541,7 @@ def annotate_cells(
             return m
 
         expand = np.arange(n_cells)
-    masked = clusters is None and min_detected > 0 and bool(lin_names)
+    masked = masking and bool(lin_names)
     win, top, margin, reasons = _decide(
         agg(lin_mat),
         lin_names,
