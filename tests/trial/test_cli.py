@@ -91,3 +91,15 @@ def test_bad_designs_exit_2_and_write_nothing(tmp_path, capsys, old, new, messag
 def test_missing_design_is_an_error(tmp_path, capsys):
     assert main(["trial", str(tmp_path / "none.toml")]) == 2
     assert "cannot read the trial design" in capsys.readouterr().err
+
+
+def test_a_bad_dvh_is_refused_before_anything_runs(tmp_path, capsys):
+    (tmp_path / "cord.csv").write_text("dose,volume\n0,1\n20,0.5\n30,0.7\n")
+    f = tmp_path / "dvh.toml"
+    f.write_text(DESIGN.replace('organ = "skin"\nrelative_dose = 0.9',
+                                'organ = "spinal-cord"\ndvh = "cord.csv"\ndvh_prescription = 50'))  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["trial", str(f), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cord.csv, line 4, column 'volume': a cumulative DVH cannot increase" in err
+    assert not out.exists() or not any(out.iterdir())

@@ -765,6 +765,10 @@ def _normal_tissue(
             )
         if dvh is not None and base is not None and not Path(dvh).is_absolute():
             dvh = str(base / dvh)
+        if dvh is not None:  # a bad DVH is an error now, before any simulation
+            from ifnexus.trial._ntcp import read_dvh
+
+            read_dvh(dvh, kind)  # type: ignore[arg-type]
         out.append(OrganSpec(
             organ=organ, relative_dose=rel,
             volume=_number(o, "volume", 1.0, at("volume"), lo=0, hi=1, open_lo=True),

@@ -243,6 +243,8 @@ def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
 
     pop = design.population
     table = _read_patient_table(pop.patient_table) if pop.patient_table else None
+    if pop.posterior:
+        read_posterior(pop.posterior)  # a bad file is an error before any simulation
     mix = pop.ifn_mix
     if table is not None:
         counts = table["ifn_state"].dropna().astype(str).value_counts()
