@@ -144,3 +144,12 @@ def test_lymphocyte_loss_is_the_model_per_fraction_kill_compounded():
     assert lymphocyte_loss("none") == 0.0
     assert lymphocyte_loss("60Gy/30fx") > lymphocyte_loss("50Gy/25fx")
     assert np.isclose(lymphocyte_loss("50Gy/25fx", params={"f_circ": 0.0}), 0.0)
+
+
+def test_quantec_lung_risk_at_a_mean_lung_dose_of_20_gy():
+    # QUANTEC (Marks et al. 2010): a mean lung dose of 20 Gy carries about a 20% risk of
+    # symptomatic pneumonitis; with n = 0.99 the gEUD is close to the mean dose
+    p = ORGANS["lung"]
+    eud = geud([40.0, 0.0], [0.5, 0.5], p.n)  # 20 Gy mean dose
+    assert eud == pytest.approx(20.0, rel=0.01)
+    assert 0.15 < lkb_ntcp(eud, p.td50, p.m) < 0.21
