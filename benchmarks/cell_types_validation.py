@@ -4,7 +4,8 @@ Datasets (see docs/singlecell.md, "Cell types"):
 
 - ``pbmc68k_reduced`` (ships in scanpy's wheel): Zheng 2017 ``bulk_labels``; the TUNING set.
 - Zilionis 2019 mouse lung subset (``tests/data/zilionis_mouse_lung``): ``major_cell_type``;
-  HELD OUT from all tuning.
+  held out from the tuning of the first version, whose result is recorded in the docs; the
+  faults it exposed were fixed, so its figures here are no longer independent.
 
 Run::
 
@@ -129,7 +130,7 @@ def main() -> int:
         "pbmc68k (louvain clusters)": (
             pbmc, lab, PBMC68K, "human", {"clusters": pbmc.obs["louvain"]}
         ),
-        "zilionis (per cell, held out)": (zil, zlab, ZILIONIS, "mouse", {"counts": True}),
+        "zilionis (per cell)": (zil, zlab, ZILIONIS, "mouse", {"counts": True}),
     }  # fmt: skip
     confs, metrics = {}, []
     for name, (a, labels, mapping, species, kw) in runs.items():
@@ -140,7 +141,7 @@ def main() -> int:
     allm = allm[["dataset", "expected", "n", "recall", "recall_lineage", "precision", "unassigned"]]
     confs["pbmc68k (per cell)"].to_csv(OUT / "pbmc68k_confusion.csv")
     confs["pbmc68k (louvain clusters)"].to_csv(OUT / "pbmc68k_louvain_confusion.csv")
-    confs["zilionis (per cell, held out)"].to_csv(OUT / "zilionis_confusion.csv")
+    confs["zilionis (per cell)"].to_csv(OUT / "zilionis_confusion.csv")
     allm.to_csv(OUT / "per_type.csv", index=False)
     cd8 = confs["pbmc68k (per cell)"].loc["CD8+ Cytotoxic T"]
     lines = [

@@ -6,27 +6,35 @@ How it works
    cell with the binned-control mean score (the engine and background of the signatures:
    mean log-expression of the set minus that of expression-matched control genes, as
    ``scanpy.tl.score_genes``/Seurat's ``AddModuleScore``). A type's score is its positive set's
-   score minus its negative set's score where that is above zero: absent negative markers cost
-   nothing; present ones (CD3/TCR transcripts in a would-be NK cell) count against it.
-2. **Lineages** compete: a lineage's score is that of its own markers (T cells: CD3/TCR genes),
+   score minus its strongest negative set's score where that is above zero. Negative markers
+   are grouped by the type they are positive markers of (a cDC2 gene and the CD3 genes are two
+   groups), so a present look-alike programme is not diluted by absent ones; absent negatives
+   cost nothing.
+2. A type is a candidate for a cell only if the cell expresses ``min_detected`` of its
+   defining markers (a lineage's own markers, or the subtype's for lineages defined by their
+   subtypes): one stray transcript of a short list is not evidence.
+3. **Lineages** compete: a lineage's score is that of its own markers (T cells: CD3/TCR genes),
    or, without them, its best subtype's. The top lineage is called when its score is at least
    ``min_score`` and ahead of the runner-up (or of zero) by at least ``min_margin``; otherwise the
-   cell is ``unassigned`` and ``cell_type_reason`` says why (best score too low, or which two
-   lineages tie, with the numbers; no marker set measured).
-3. **Subtypes** of the called lineage compete by the same rule (CD8 vs CD4 T; classical vs
-   non-classical monocyte vs macrophage; cDC1/cDC2/pDC/mature DC). When none is clearly ahead
-   the cell keeps its lineage's fallback: ``t_cell`` for T cells (CD4/CD8 unresolved, not
-   counted as either), ``mono_macro``, ``dc``.
-4. With ``clusters``, the scores are averaged per cluster and the rule is applied to the
+   cell is ``unassigned`` and ``cell_type_reason`` says why (best score too low, which two
+   lineages tie, with the numbers; too few markers expressed; no marker set measured).
+4. **Subtypes** of the called lineage compete by the same rule (CD8 vs CD4 T; classical vs
+   non-classical monocyte vs macrophage; cDC1/cDC2/pDC/mature DC), then the **states** of a
+   subtype that has them (mouse macrophages: MHC-II/iNOS-high vs Arg1/Mrc1-high). When none is
+   clearly ahead the cell keeps its lineage's fallback: ``t_cell`` for T cells (CD4/CD8
+   unresolved, counted as neither), ``mono_macro``, ``dc``; or the subtype (``macrophage``).
+5. With ``clusters``, the scores are averaged per cluster and the rule is applied to the
    cluster means (scType's and CellTypist's majority-vote idea): dropout of short markers such
-   as ``CD8A`` then no longer decides single cells.
+   as ``CD8A`` then no longer decides single cells. It is only as good as the clusters: a
+   cluster that mixes CD8 T and NK cells gets one call.
 
 Why our own scorer
 ------------------
 The well-kept tools cannot run offline here: CellTypist's models and decoupler's PanglaoDB /
 CellMarker resources are downloaded at run time (neither wheel ships them; checked
-celltypist 1.7.1 and decoupler 2.x), and a reference-free marker method is what a tumour with
-Schwann-lineage malignant cells needs anyway. The scoring itself is the package's scanpy-exact
+celltypist 1.7.1 and decoupler 2.2.0, whose ``op.resource`` queries OmniPath), and a
+reference-free marker method is what a tumour with Schwann-lineage malignant cells needs
+anyway. The scoring itself is the package's scanpy-exact
 engine; what is added is the hierarchy, negative markers and the margin rule (scType, Ianevski
 2022 Nat Commun 13:1246, uses positive and negative markers the same way; decoupler's ULM
 and ORA score one set at a time without them).
