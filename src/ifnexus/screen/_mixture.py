@@ -6,8 +6,9 @@ timydaley/CRISPhieRmix), written here in numpy/scipy from the paper and the pack
 * **Guides.** Every guide score x (a log2 enrichment, or a gamma / tau / rho phenotype) comes
   either from the null density f0 (an inactive guide, or a guide of a gene that does nothing) or
   from an active component f1 = N(mu, sigma) truncated to its side of the null's centre
-  (``direction="both"``: one component below the null and one above). f0 is a skew-t (scipy's Jones-Faddy ``jf_skew_t``, the heavy-tailed skewed
-  family CRISPhieRmix fits with ``sn::st.mple``) fitted by maximum likelihood to the
+  (``direction="both"``: one component below the null and one above). f0 is a skew-t
+  (scipy's Jones-Faddy ``jf_skew_t``; CRISPhieRmix fits Azzalini's heavy-tailed skewed family
+  with ``sn::st.mple``) fitted by maximum likelihood to the
   negative-control (non-targeting) guides, or, with ``null="bulk"`` and no controls, a normal
   component fitted with the others (CRISPhieRmix's ``normalmixEM`` fallback). The active
   fraction(s) tau = P(guide active) and f1 are fitted by EM with f0 held fixed.
@@ -37,8 +38,9 @@ timydaley/CRISPhieRmix), written here in numpy/scipy from the paper and the pack
 
 Why our own EM: no well-kept Python library fits a mixture with one component held at a
 non-Gaussian density estimated elsewhere (scikit-learn's ``GaussianMixture`` fits Gaussians
-only, with every component free), and the gene-level integral is specific to this model. The
-EM is 30 lines of numpy; the null fit is ``scipy.stats.jf_skew_t.fit`` and the quadrature
+only, with every component free), and the gene-level integral and prior are specific to this
+model. The two EMs (guides; the gene prior on a grid of q) are a few lines of numpy each; the
+null fit is ``scipy.stats.jf_skew_t.fit`` and the quadrature
 ``numpy.polynomial.legendre.leggauss``. Nothing is random: no seed is needed and the same input
 gives the same output.
 
@@ -46,8 +48,9 @@ Differences from CRISPhieRmix: the active component is truncated at the null's c
 M-step is a weighted truncated-normal fit by Nelder-Mead), so that a guide on the wrong side of
 the null (an enriched guide in a depletion screen) counts as inactive, never as evidence of
 activity; CRISPhieRmix's untruncated normal, once wide, lets such guides raise a gene's
-posterior (seen on the development screen, Rosenbluh HT29 CRISPRi); the null is the Jones-Faddy skew-t (scipy), not Azzalini's
-(``sn``); the one-direction fit is EM, not L-BFGS (same likelihood); sums over guides and the
+posterior (seen on the development screen, Rosenbluh HT29 CRISPRi); the default gene prior is
+estimated (above); the null is the Jones-Faddy skew-t (scipy), not Azzalini's (``sn``); the
+one-direction fit is EM, not L-BFGS (same likelihood); sums over guides and the
 quadrature are done in log space (the package exponentiates per-gene products, which underflow
 for genes with many guides); genes with too few guides are ``undetermined`` instead of scored.
 """
@@ -660,9 +663,9 @@ def _as_bool(col: pd.Series, name: str, source: str | None) -> np.ndarray:
     if not ok.all():
         bad = col[~ok].iloc[0]
         where = f"guide table {source}" if source else "guide table"
+        row = int(np.flatnonzero(~ok)[0]) + 2
         raise ValidationError(
-            f"{where}: column {name!r} must be true/false (or 1/0); row {int(np.flatnonzero(~ok)[0]) + 2} "
-            f"holds {bad!r}"
+            f"{where}: column {name!r} must be true/false (or 1/0); row {row} holds {bad!r}"
         )
     return text.isin(["true", "1"]).to_numpy()
 
@@ -762,8 +765,8 @@ def mixture_gene_calls(
     MixtureResult
         ``.genes`` has one row per gene, sorted by name: ``gene``, ``n_guides`` (scored),
         ``posterior`` (P(gene active)), ``log_odds`` (log posterior odds of active vs null,
-        computed in log space: it still ranks genes whose posterior rounds to 1), ``local_fdr`` (1 - posterior), ``fdr`` (mean local FDR
-        of genes at least as strong), ``hit``, ``direction`` (the more probable active side),
+        computed in log space: it still ranks genes whose posterior rounds to 1),
+        ``local_fdr`` (1 - posterior), ``fdr`` (mean local FDR of genes at least as strong), ``hit``, ``direction`` (the more probable active side),
         ``active_fraction`` (E[q | active]: fraction of the gene's guides that are active),
         ``n_active`` (expected active guides), ``effect`` (mean score of the active guides),
         ``mean_score`` (plain mean of the guides), ``status`` (``ok`` or ``undetermined``),

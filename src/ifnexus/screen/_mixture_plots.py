@@ -111,8 +111,9 @@ def posterior_plot(
     names = g["gene"].astype(str).to_numpy()[ok]
     sc = ax.scatter(x, y, c=f, s=6, cmap="viridis", vmin=0, vmax=1, lw=0, rasterized=True)
     if hit.any():
+        hit_label = f"hit (FDR <= {result.params.get('fdr', 0.05):g}): {int(hit.sum())}"
         ax.scatter(x[hit], y[hit], s=14, facecolor="none", edgecolor="tab:red", lw=0.6,
-                   label=f"hit (FDR <= {result.params.get('fdr', 0.05):g}): {int(hit.sum())}")  # fmt: skip
+                   label=hit_label)  # fmt: skip
         ax.legend(fontsize=7, frameon=False, loc="center left")
     lab = _label_set(names, label)
     idx = np.flatnonzero(np.isin(names, list(lab)))
