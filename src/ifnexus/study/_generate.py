@@ -160,6 +160,12 @@ def generate_study(
                 disease=disease,
                 days=1826,
                 rng=int(child.integers(2**31)),
+                # every post-operative patient of the study has residual disease (the model's
+                # default leaves most resection beds clear, issue 15 item 5, which would give
+                # the post-operative stratum almost no local failures to analyse)
+                params={"p_residual_r0": 1.0, "p_residual_r1": 1.0}
+                if disease == "postop"
+                else None,
             )
             parts.append(res.patients)
     model_patients = pd.concat(parts, ignore_index=True)
