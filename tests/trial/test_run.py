@@ -141,3 +141,19 @@ def test_patient_table_sets_the_mix_and_ages(tmp_path):
     d["population"] = {"patient_table": "bad.tsv"}
     with pytest.raises(InputFormatError, match="line 2, column 'ifn_state'"):
         run_trial(design_from_dict(d, base_dir=tmp_path))
+
+
+def test_hazard_ratios_can_be_left_out(result):
+    from ifnexus.errors import ValidationError
+    from ifnexus.trial._result import TrialResult
+
+    r = TrialResult(design=result.design, patients=result.patients,
+                    model_params=result.model_params, hazard_ratios="overall").compute()  # fmt: skip
+    comp = r.comparisons.set_index(["arm", "ifn_state"])
+    full = result.comparisons.set_index(["arm", "ifn_state"])
+    assert comp.loc[("RT + anti-PD-1", "all"), "hr"] == full.loc[("RT + anti-PD-1", "all"), "hr"]
+    assert np.isnan(comp.loc[("RT + anti-PD-1", "chronic"), "hr"])
+    # the other numbers do not depend on it
+    pd.testing.assert_series_equal(comp["difference"], full["difference"])
+    with pytest.raises(ValidationError, match="hazard_ratios"):
+        run_trial(result.design, hazard_ratios="some")  # type: ignore[arg-type]

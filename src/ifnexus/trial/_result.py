@@ -77,6 +77,9 @@ class TrialResult:
         Per arm and organ (:func:`ifnexus.trial.organ_dose`) plus ``over_limit``.
     power
         The sample-size section (dict) or ``None``.
+    hazard_ratios
+        Which Cox hazard ratios are fitted: ``"all"`` (overall and per IFN state),
+        ``"overall"`` or ``"none"`` (the Cox fits are most of the statistics' time).
     parameter_draws
         With a posterior: ``draw``, ``arm``, ``local_control_net`` and ``difference`` (against
         the reference) for each posterior draw run; ``arms`` then has ``param_lower`` and
@@ -94,6 +97,7 @@ class TrialResult:
     normal_tissue: pd.DataFrame = field(default_factory=pd.DataFrame)
     power: dict | None = None
     parameter_draws: pd.DataFrame | None = None
+    hazard_ratios: str = "all"
 
     # ----------------------------------------------------------------------------- compute
     def compute(self) -> TrialResult:
@@ -111,6 +115,8 @@ class TrialResult:
         t_end = d.endpoint.local_control_years
         gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([d.seed, 0x626F6F74])))
         self.curves = self._curves(df)
+        # the sample size needs the overall hazard ratio
+        mode = "overall" if self.hazard_ratios == "none" and d.power else self.hazard_ratios
         at_end = self.curves[np.isclose(self.curves["time"], t_end)]
         rows, state_rows, comp_rows = [], [], []
         ref = df[df["arm"] == d.reference].set_index("patient")
@@ -151,9 +157,12 @@ class TrialResult:
                                         rng=gen)  # fmt: skip
                 row = {"arm": arm.name, "reference": d.reference, "ifn_state": state,
                        "n_pairs": int(len(common)), **pd_}  # fmt: skip
-                both = pd.concat([ref.loc[common].reset_index().assign(experimental=0),
-                                  a.loc[common].reset_index().assign(experimental=1)])  # fmt: skip
-                hr = cox_hazard_ratio(both)
+                if mode == "all" or (mode == "overall" and state == "all"):
+                    both = pd.concat([ref.loc[common].reset_index().assign(experimental=0),
+                                      a.loc[common].reset_index().assign(experimental=1)])  # fmt: skip
+                    hr = cox_hazard_ratio(both)
+                else:
+                    hr = dict.fromkeys(("hr", "hr_lower", "hr_upper", "p_value"), math.nan)
                 row.update(hr=hr["hr"], hr_lower=hr["hr_lower"], hr_upper=hr["hr_upper"],
                            hr_p_value=hr["p_value"])  # fmt: skip
                 comp_rows.append(row)

@@ -27,7 +27,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -211,7 +211,12 @@ def _population_draws(design: TrialDesign, table: pd.DataFrame | None, n: int, e
     return np.asarray(ages, float), male, u[:, 2]
 
 
-def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
+def run_trial(
+    design: TrialDesign,
+    *,
+    options: RunOptions | None = None,
+    hazard_ratios: Literal["all", "overall", "none"] = "all",
+) -> Any:
     """Simulate every arm of ``design`` on the same virtual patients and compare them.
 
     Parameters
@@ -220,6 +225,10 @@ def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
         The trial (:func:`ifnexus.trial.read_design` or :func:`design_from_dict`).
     options
         How the model runs (threads, chunk size); results do not depend on it.
+    hazard_ratios
+        Which cause-specific Cox hazard ratios against the reference to fit: ``"all"``
+        (overall and per IFN state), ``"overall"`` or ``"none"``. The Cox fits are most of the
+        statistics' time; an interactive caller can leave them out.
 
     Returns
     -------
@@ -241,6 +250,10 @@ def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
     from ifnexus.trial._lifetable import death_times
     from ifnexus.trial._result import TrialResult
 
+    if hazard_ratios not in ("all", "overall", "none"):
+        raise ValidationError(
+            f"hazard_ratios must be 'all', 'overall' or 'none', got {hazard_ratios!r}"
+        )
     pop = design.population
     table = _read_patient_table(pop.patient_table) if pop.patient_table else None
     if pop.posterior:
@@ -288,7 +301,7 @@ def run_trial(design: TrialDesign, *, options: RunOptions | None = None) -> Any:
     if pop.posterior:
         draws = _posterior_runs(design, mix, entropy, days, options)
     result = TrialResult(design=design, patients=patients, model_params=params,
-                         parameter_draws=draws)  # fmt: skip
+                         parameter_draws=draws, hazard_ratios=hazard_ratios)  # fmt: skip
     result.compute()
     return result
 
