@@ -120,6 +120,15 @@ def test_planted_active_fraction_and_calibration():
     assert g.loc[g["truth"], "effect"].median() == pytest.approx(-1.5, abs=0.2)
 
 
+def test_complete_null_gives_almost_no_hits():
+    """No active gene at all: 3 screens of 2,000 genes give at most 2 hits in total."""
+    hits = 0
+    for seed in (1, 2, 3):
+        table, _, _ = simulate(seed, p_active=0.0)
+        hits += int(mixture_gene_calls(table, "rho").genes["hit"].sum())
+    assert hits <= 2
+
+
 @pytest.mark.parametrize("q", [0.25, 0.75])
 def test_recovered_active_fraction_follows_the_planted_one(q):
     table, truth, _ = simulate(2, q=q, n_genes=1500, per=10)
