@@ -75,7 +75,6 @@ def htseq(repo: Path, folder: str, prefix: str) -> pd.DataFrame:
 
 def main(repo: Path) -> None:
     from ifnexus.genesets import get_set
-
     from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
 
     progs = set(ACUTE_PROGRAMME.genes) | set(SUSTAINED_PROGRAMME.genes) | {"DDX58"}
