@@ -144,3 +144,10 @@ def test_simulate_params_lists_every_parameter(capsys):
 def test_simulate_params_bad_setting(capsys):
     assert main(["simulate", "params", "--setting", "rat"]) == 2
     assert "unknown --setting 'rat'" in capsys.readouterr().err
+
+
+def test_overrides_in_python_suggest_close_names():
+    with pytest.raises(
+        UnknownNameError, match="unknown model parameter 'e_kil'; did you mean 'e_kill'"
+    ):
+        simulate_cohort("50Gy/25fx", n_patients=2, params={"e_kil": 0.1})

@@ -13,6 +13,8 @@ T-cell densities relative to the untreated tumour's CD8+ density. Tumour cells a
 
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
 from ifnexus.errors import UnknownNameError, ValidationError
@@ -854,7 +856,11 @@ def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]
     values = {p.name: p.value(setting) for p in PARAMETERS}
     for k, v in overrides.items():
         if k not in values:
-            raise UnknownNameError(f"unknown model parameter {k!r}; known: {', '.join(values)}")
+            close = difflib.get_close_matches(k, list(values), n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            raise UnknownNameError(
+                f"unknown model parameter {k!r}; {hint}known: {', '.join(values)}"
+            )
         values[k] = _BY_NAME[k].check(v)
     if overrides:
         check_values(values)
