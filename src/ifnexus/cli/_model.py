@@ -42,8 +42,9 @@ HOST = typer.Option(
 PARAMS = typer.Option(
     None,
     "--params",
-    help="Parameter overrides, a TOML file of name = number lines (optional [mouse]/[patient] "
-    "tables); 'ifnexus simulate params' lists every parameter with unit, range and source. "
+    help="Parameter overrides, a TOML file of name = number lines (optional tables named "
+    "mouse or patient for one setting); 'ifnexus simulate params' lists every parameter with "
+    "unit, range and source. "
     "The values used are written to OUT/params_used.toml and run.json.",
 )
 INTERVENTION = typer.Option(
