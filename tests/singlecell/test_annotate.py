@@ -249,3 +249,25 @@ def test_no_marker_measured_is_unassigned_with_a_warning():
     assert (ann["cell_type"] == "unassigned").all()
     assert (ann["cell_type_reason"] == "no marker set measured").all()
     assert set(report["status"]) <= {"too_few"}
+
+
+def test_builtin_table_round_trips():
+    """marker_table() given back as markers= gives the built-in result (hierarchy and states)."""
+    a = planted(MOUSE, "mouse", n=10, seed=5)
+    built, _ = annotate(a, "mouse")
+    table, _ = annotate(a, "mouse", markers=marker_table("mouse"))
+    pd.testing.assert_frame_equal(built, table)
+
+
+def test_state_without_subtype_is_refused(human):
+    a, _ = human
+    bad = pd.DataFrame(
+        {
+            "cell_type": ["m", "m"],
+            "subtype": ["", ""],
+            "state": ["", "m1"],
+            "gene": ["CD68", "IL1B"],
+        }
+    )
+    with pytest.raises(ValidationError, match="row 2: a 'state' needs a 'subtype'"):
+        annotate(a[:5].copy(), "human", markers=bad)
