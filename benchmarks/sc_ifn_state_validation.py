@@ -4,16 +4,23 @@ Datasets (see docs/singlecell.md, "IFN state", for the plan written before any r
 
 - ``pbmc68k_reduced`` (ships in scanpy's wheel; resting human PBMCs, 10x): the resting-blood
   check; mixture calibration (no control exists).
+- ``tests/data/pbmc3k_resting`` (10x pbmc3k, one healthy donor, full gene panel): the
+  resting-blood TUNING set (second round): ``MIN_EFFECT`` was added because of it; reported
+  with the rule before (``min_effect=0``) and after.
 - Zilionis 2019 mouse lung CD45+ subset (``tests/data/zilionis_mouse_lung``; inDrop, mouse):
   HELD OUT from all tuning; mixture calibration, reported per published major type.
+- ``tests/data/zilionis_lung_ifn`` (the same cells with every programme gene): HELD OUT;
+  reported per tissue (goal for healthy lungs: <= 5% acute) and for the published ISG-high
+  neutrophil subset N2.
 - Simulated counts with planted truth (Poisson around a gamma baseline; seed 0): a time course
   with controls, early cells (the acute-only programme x8 and the sustained programme x4) and
   late cells (only the sustained programme x3, the U-ISGF3 phase of Cheon 2013), and a resting
   set with no IFN at all. This is a simulation, not public data: it checks the rule and the
   calibration against a known truth.
 
-No public IFN-stimulated single-cell dataset was reachable (see docs/singlecell.md): the
-stimulated-vs-control goals are reported on the simulation only.
+No public IFN-stimulated single-cell dataset was reachable (see docs/singlecell.md, search
+log): the stimulated-vs-control and early-vs-late goals are reported on the simulation only;
+the real data are resting blood (tuning) and in vivo mouse lung (held out).
 
 Run::
 
@@ -21,7 +28,7 @@ Run::
 
 Writes ``docs/sc_ifn_state/validation.csv`` (one row per dataset and group: cells, fraction of
 each state, coverage, AUROC where a truth exists), ``docs/sc_ifn_state/summary.md`` (the table
-pasted into docs/singlecell.md) and ``docs/sc_ifn_state/states.png``. Takes about a minute.
+pasted into docs/singlecell.md) and ``docs/sc_ifn_state/states.png``. Takes about two minutes.
 """
 
 from __future__ import annotations
@@ -38,11 +45,20 @@ from sklearn.metrics import roc_auc_score
 
 from ifnexus._figures import new_figure, save_figure
 from ifnexus.errors import IfnexusWarning
-from ifnexus.singlecell import IFN_STATES, PROGRAMMES, cell_type_markers, profile, programme_sets
+from ifnexus.singlecell import (
+    IFN_STATES,
+    PROGRAMMES,
+    call_ifn_state,
+    cell_type_markers,
+    profile,
+    programme_sets,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "sc_ifn_state"
 ZILIONIS = ROOT / "tests" / "data" / "zilionis_mouse_lung" / "zilionis_mouse_lung.h5ad"
+PBMC3K = ROOT / "tests" / "data" / "pbmc3k_resting" / "pbmc3k_resting.h5ad"
+ZILIONIS_IFN = ROOT / "tests" / "data" / "zilionis_lung_ifn" / "zilionis_lung_ifn.h5ad"
 
 
 def _fractions(states: pd.Series) -> dict[str, float]:
@@ -102,6 +118,22 @@ def main() -> None:
                  "group": "all", "n": len(res.cells), "mode": "mixture",
                  "coverage": _coverage(res), **_fractions(res.cells["ifn_state"])})  # fmt: skip
 
+    # 1b. resting blood with a full gene panel (real; the tuning set of the second round)
+    p3 = ad.read_h5ad(PBMC3K)
+    res = profile(p3, key_added=None)
+    cov = {k: tuple(v) for k, v in res.settings["ifn_state"]["coverage"].items()}
+    before = call_ifn_state(res.cells, cell_types=res.cells["cell_type"].astype(str),
+                            coverage=cov, min_effect=0.0)  # fmt: skip
+    mono = (res.cells["cell_type"].astype(str) == "mono_macro").to_numpy()
+    for label, states in (("min_effect 0, round 1", before.cells["ifn_state"]),
+                          ("min_effect ln 2", res.cells["ifn_state"])):  # fmt: skip
+        for g, sel in (("all", np.ones(len(states), dtype=bool)),
+                       ("mono_macro (called)", mono)):  # fmt: skip
+            rows.append({"dataset": "pbmc3k (resting PBMC, human, 10x v1; tuning)",
+                         "kind": "real, resting", "group": f"{g}; {label}",
+                         "n": int(sel.sum()), "mode": "mixture", "coverage": _coverage(res),
+                         **_fractions(states[sel])})  # fmt: skip
+
     # 2. held-out mouse lung immune cells (real)
     z = ad.read_h5ad(ZILIONIS)
     res = profile(z, key_added=None)
@@ -109,6 +141,19 @@ def main() -> None:
         rows.append({"dataset": "Zilionis 2019 lung CD45+ (mouse, inDrop; held out)",
                      "kind": "real, in vivo", "group": t, "n": len(grp), "mode": "mixture",
                      "coverage": _coverage(res), **_fractions(grp["ifn_state"])})  # fmt: skip
+
+    # 2b. the same held-out cells with every programme gene (real; held out)
+    zi = ad.read_h5ad(ZILIONIS_IFN)
+    res = profile(zi, key_added=None)
+    tissue = zi.obs["tissue"].astype(str).to_numpy()
+    subset = zi.obs["minor_subset"].astype(str).to_numpy()
+    for g, sel in (("healthy lungs", tissue == "healthy"), ("tumour-bearing lungs",
+                   tissue == "tumor"), ("N2 neutrophils (published ISG-high subset)",
+                   subset == "N2")):  # fmt: skip
+        rows.append({"dataset": "Zilionis 2019 lung CD45+, full programmes (mouse, inDrop; "
+                     "held out)", "kind": "real, in vivo", "group": g, "n": int(sel.sum()),
+                     "mode": "mixture", "coverage": _coverage(res),
+                     **_fractions(res.cells.loc[sel, "ifn_state"])})  # fmt: skip
 
     # 3. simulation with planted truth: controls, early (acute) and late (sustained) cells
     sim = simulate()
@@ -156,7 +201,7 @@ def main() -> None:
     lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in show.itertuples(index=False)]
     (OUT / "summary.md").write_text("\n".join(lines) + "\n")
 
-    fig = new_figure((9, 4.5))
+    fig = new_figure((9, 6.5))
     ax = fig.add_subplot()
     labels = [f"{r.dataset.split(' (')[0].split(':')[0]}\n{r.group} ({r.mode.split(' ')[0]})"
               for r in table.itertuples()]  # fmt: skip
@@ -170,7 +215,7 @@ def main() -> None:
     ax.set_yticks(range(len(table)), labels, fontsize=6)
     ax.invert_yaxis()
     ax.set_xlabel("fraction of cells")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title("Calibrated IFN state per dataset and group", fontsize=9)
     save_figure(fig, OUT / "states.png", dpi=120)
     print((OUT / "summary.md").read_text())
