@@ -1,0 +1,116 @@
+"""Hits at FDR 0.05 on real screens with known negatives: how many negatives get called.
+
+* HAP1 TKOv3 (``tests/data/hap1_tkov3_hart2017``): hits among CEGv2 (positives) and NEGv1
+  (negatives) for the mixture on log2 enrichments and on MAGeCK sgRNA z, with the null of the
+  142 non-cutting controls (EGFP, LacZ, luciferase) or the bulk null, and for RRA
+  (``neg|fdr`` < 0.05).
+* Rosenbluh 2017 CRISPRi (``tests/data/rosenbluh2017_crispri_ko``), the draws of
+  ``benchmarks/screen_mixture_vs_rra.py`` (seeds 0-4 per arm): hits among the 9 CEGv2 genes and
+  the 100 negative pseudogenes, all hits, per draw; development arm (HT29) and held-out arms
+  apart.
+
+Writes ``docs/screen_mixture/real_fdr.csv``. Usage: python benchmarks/screen_mixture_real_fdr.py
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import screen_mixture_vs_rra as B  # noqa: E402
+
+from ifnexus.screen import (  # noqa: E402
+    mageck_test,
+    mixture_gene_calls,
+    sgrna_phenotype,
+    sgrna_z_scores,
+)
+
+
+def _calls(counts, before, after, is_ctrl, nulls):
+    """Hit sets: mixture (lfc, z) x null, and RRA at FDR 0.05."""
+    lfc = np.mean([sgrna_phenotype(counts[before].to_numpy(float), counts[a].to_numpy(float),
+                                   is_ctrl) for a in after], axis=0)  # fmt: skip
+    res = mageck_test(counts, treatment=after, control=[before])
+    z = sgrna_z_scores(res.sgrnas).set_index("sgrna").reindex(counts.index)
+    tables = {
+        "lfc": pd.DataFrame({"Gene": counts["Gene"].to_numpy(), "s": lfc, "control": is_ctrl}),
+        "z": pd.DataFrame({"Gene": counts["Gene"].to_numpy(), "s": z["z"].to_numpy(),
+                           "control": is_ctrl}),
+    }  # fmt: skip
+    out = {}
+    for name, tab in tables.items():
+        for null in nulls:
+            t = tab if null == "controls" else tab[~tab["control"]]
+            g = mixture_gene_calls(t, "s", null=null).genes  # type: ignore[arg-type]
+            out[f"mixture ({name}, {null} null)"] = set(g.loc[g["hit"], "gene"])
+    g = res.genes
+    out["rra"] = set(g.loc[g["neg|fdr"] < 0.05, "id"])
+    return out
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    ceg, neg = B.reference_genes()
+    rows = []
+    c = pd.read_csv(B.DATA / "hap1_tkov3_hart2017" / "counts.tsv.gz", sep="\t")
+    c = c.rename(columns={"GENE": "Gene"}).set_index("SEQUENCE")
+    ctrl = c["Gene"].isin(["EGFP", "LacZ", "luciferase"]).to_numpy()
+    c.loc[ctrl, "Gene"] = "non-targeting"
+    reps = ["HAP1_T18A", "HAP1_T18B", "HAP1_T18C"]
+    genes = set(c["Gene"])
+    for method, h in _calls(c, "HAP1_T0", reps, ctrl, ("controls", "bulk")).items():
+        rows.append({"screen": "HAP1 TKOv3 (held out)", "method": method, "hits": len(h),
+                     "positives_called": len(h & ceg), "positives": len(ceg & genes),
+                     "negatives_called": len(h & neg), "negatives": len(neg & genes)})  # fmt: skip
+    raw = pd.read_csv(B.DATA / "rosenbluh2017_crispri_ko" / "counts.tsv.gz", sep="\t")
+    ctrl_rows = np.flatnonzero((raw["Category"] == "control").to_numpy())
+    acc: dict[tuple[str, str], list[float]] = {}
+    for arm in ("HT29 CRISPRi", "A549 CRISPRi", "MIAPACA2 CRISPRi", "A375 CRISPRi",
+                "A375 CRISPRi (pHR)"):  # fmt: skip
+        _cell, _mod, reps, cat = B.ARMS[arm]
+        pool = raw[raw["Category"] == cat]
+        label = "Rosenbluh CRISPRi, HT29 (development)" if arm.startswith("HT29") else (
+            "Rosenbluh CRISPRi, 4 held-out arms")  # fmt: skip
+        for d in range(5):
+            rng = np.random.default_rng(d)  # the same draws as screen_mixture_vs_rra.py
+            pick = np.concatenate([rng.choice(idx, min(5, idx.size), replace=False)
+                                   for idx in pool.groupby("Gene").indices.values()])  # fmt: skip
+            lib = pool.iloc[pick]
+            perm = rng.permutation(ctrl_rows)
+            nt, ps = perm[:489], perm[489:]
+            pseudo = np.concatenate([rng.choice(ps, 5, replace=False) for _ in range(100)])
+            table = pd.concat([
+                lib,
+                raw.iloc[pseudo].assign(Gene=np.repeat([f"pseudo_{i:03d}" for i in range(100)], 5)),
+                raw.iloc[nt].assign(Gene="non-targeting"),
+            ])  # fmt: skip
+            counts = pd.DataFrame({"Gene": table["Gene"].to_numpy()},
+                                  index=pd.Index([f"g{i}" for i in range(len(table))], name="sgRNA"))  # fmt: skip
+            for col in ["DNA_Pool", *reps]:
+                counts[col] = table[col].to_numpy(float)
+            is_ctrl = (counts["Gene"] == "non-targeting").to_numpy()
+            for method, h in _calls(counts, "DNA_Pool", reps, is_ctrl, ("controls",)).items():
+                v = acc.setdefault((label, method), [0.0, 0.0, 0.0, 0.0])
+                v[0] += len(h)
+                v[1] += len(h & ceg)
+                v[2] += sum(x.startswith("pseudo_") for x in h)
+                v[3] += 1
+    for (label, method), v in acc.items():
+        rows.append({"screen": f"{label}, per draw", "method": method, "hits": v[0] / v[3],
+                     "positives_called": v[1] / v[3], "positives": 9,
+                     "negatives_called": v[2] / v[3], "negatives": 100})  # fmt: skip
+    df = pd.DataFrame(rows)
+    df.to_csv(ROOT / "docs" / "screen_mixture" / "real_fdr.csv", index=False, float_format="%.2f")
+    print(df.round(2).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
