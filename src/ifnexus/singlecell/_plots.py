@@ -126,11 +126,11 @@ def plot_embedding(
         ax.set_title(c)
     ax = axes[-1]
     types = result.cells["cell_type"].astype(str).to_numpy()
-    cmap = _colours("tab10")
+    cmap = _colours("tab20")  # one colour per cell type (13)
     for i, t in enumerate(CELL_TYPES):
         m = types == t
         if m.any():
-            ax.scatter(xy[m, 0], xy[m, 1], s=4, color=cmap(i % 10), label=t, rasterized=True)
+            ax.scatter(xy[m, 0], xy[m, 1], s=4, color=cmap(i % 20), label=t, rasterized=True)
     ax.legend(markerscale=3, fontsize=7, frameon=False, loc="best")
     ax.set_title("cell type")
     name = key[2:].upper() if key != "X_tsne" else "t-SNE"
@@ -251,14 +251,14 @@ def plot_composition(
     props = s[[f"prop_{t}" for t in CELL_TYPES]].to_numpy()
     ax = new_axes(ax, (max(4, 0.5 * len(s) + 2), 4))
     bottom = np.zeros(len(s))
-    cmap = _colours("tab10")
+    cmap = _colours("tab20")  # one colour per cell type (13)
     labels = (
         [f"{i}\n({c})" for i, c in zip(s.index, s["condition"], strict=True)]
         if "condition" in s.columns
         else list(map(str, s.index))
     )
     for i, t in enumerate(CELL_TYPES):
-        ax.bar(range(len(s)), props[:, i], bottom=bottom, color=cmap(i % 10), label=t)
+        ax.bar(range(len(s)), props[:, i], bottom=bottom, color=cmap(i % 20), label=t)
         bottom += props[:, i]
     ax.set_xticks(range(len(s)))
     ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
