@@ -437,7 +437,7 @@ def mixture_cmd(
         MixtureNull.controls,
         "--null",
         help="controls: skew-t fitted to the non-targeting guides; bulk: a normal fitted to the "
-        "targeting guides (no controls; weaker FDR control).",
+        "targeting guides (no controls, or knockout screens whose controls do not cut).",
     ),
     direction: MixtureDirection = typer.Option(
         MixtureDirection.negative,
