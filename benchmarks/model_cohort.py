@@ -107,7 +107,8 @@ def run_solve_ivp(idx: np.ndarray, seed: int):
         for i in idx:
             m = tumour_model(SCHEDULE, setting="patient", days=DAYS, alpha=q["alpha"][i],
                              alpha_beta=q["alpha"][i] / q["beta"][i], n0=q["n0"][i],
-                             infiltration=q["tau"][i], chronic=q["chronic"][i])  # fmt: skip
+                             infiltration=q["tau"][i], chronic=q["chronic"][i],
+                             growth_rate=q["r_g"][i])  # fmt: skip
             m.q.update({k: float(q[k][i]) for k in ("t_sting", "t_cluster")})
             out.append(float(m.reference([DAYS])["burden"].iloc[0]))
         return np.array(out)
