@@ -85,7 +85,7 @@ probability `p_residual_r0`, an R1 excision with `p_residual_r1` (8% and 37%: lo
 after wide and after marginal excision alone in Scandinavian Sarcoma Group protocol 1); a bed
 without them is controlled (`residual_disease` False: `tcp` 1, `extinct`, never fails). A
 residual deposit starts at `N_0^{postop}` clonogens (log-normal) and fails when it regrows to
-`N_det`. Surgery alone then controls about 87% of tumours at five years (R0 93%, R1 64%) and
+`N_det`. Surgery alone then controls about 87% of tumours at five years (R0 92%, R1 65%) and
 60 Gy/30 fx after an R1 excision about 95% (the series: 90%).
 
 ## Failure timing
@@ -133,7 +133,7 @@ Time is counted from the first fraction, and the sampled clonogen number `N_0` i
 tumour's size at the first fraction whatever the interventions. An intervention dated before
 radiotherapy (`anti-pd1:day=-21`) starts the simulation earlier, but until the first fraction
 the clonogens are held at `N_0` (their growth, death into `D_1` and the Zaider-Minerbo
-integral are switched off, `g_{grow} = 0`) while the intervention acts on the signalling and
+integral are switched off: `gamma = 0` in the equations) while the intervention acts on the signalling and
 immune states; so before-RT comparisons compare the same tumour.
 
 ## Solver
