@@ -338,8 +338,10 @@ def cli_study(tmp_path_factory) -> Path:
     from ifnexus.study import analyse_study, compare_with_truth, generate_study
 
     d = tmp_path_factory.mktemp("study") / "s"
-    with run_folder(d, command="ifnexus demo", seed=3):
-        generate_study(d, n_patients=60, seed=3, trial_patients=40, ablation_patients=40,
+    # seed 4: with the calibrated tumour IFN state, 60 patients of seed 3 leave a Fine-Gray level
+    # of the study's outcome step separated (the library rightly refuses); seed 4 does not
+    with run_folder(d, command="ifnexus demo", seed=4):
+        generate_study(d, n_patients=60, seed=4, trial_patients=40, ablation_patients=40,
                        cells_per_sample=250)  # fmt: skip
         analyse_study(d)
         compare_with_truth(d)
