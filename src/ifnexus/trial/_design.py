@@ -83,8 +83,8 @@ class Population:
         Fractions of ``acute-competent``, ``chronic`` and ``ifn-deficient`` tumours (summing to
         1); ``None`` keeps the model's own population frequencies.
     patient_table
-        A ``tumour profile`` table (``ifn_state`` column, optional ``age``) whose IFN-state
-        frequencies (and ages) define the population; exclusive with ``ifn_mix``.
+        A ``tumour profile`` table (``ifn_class`` column, else ``ifn_state``; optional ``age``)
+        whose IFN-state frequencies (and ages) define the population; exclusive with ``ifn_mix``.
     age_mean, age_sd, age_min, age_max
         Ages at entry (years): a normal distribution truncated to ``[age_min, age_max]``
         (ignored for a patient table with an ``age`` column, whose ages are resampled).
