@@ -131,8 +131,10 @@ def _outcome(inp: Path, ana: Path, log: _Log) -> None:
     with log.step("study.outcome_cohort", tumours=ana / "tumour" / "tumours.csv") as out:
         tumours = pd.read_csv(ana / "tumour" / "tumours.csv")
         # the study's IFN state is the radiotherapy class of the profile (acute-competent,
-        # chronic, ifn-deficient); the profile's ifn_state is the acute/chronic/none call
-        tumours["ifn_state"] = tumours["ifn_class"]
+        # chronic, ifn-deficient; undetermined -> missing); the profile's ifn_state is the
+        # acute/chronic/none call
+        cls = tumours["ifn_class"]
+        tumours["ifn_state"] = cls.where(cls != "undetermined")
         clinical = pd.read_csv(inp / "clinical.csv")
         keep = ["sample", *FEATURES]
         cohort = clinical.merge(tumours[keep], left_on="patient_id", right_on="sample", how="inner")
