@@ -142,7 +142,7 @@ Exponential time differencing RK4 (Cox & Matthews 2002) on a schedule-built grid
 tumours, vectorised over tumours (compiled with numba: SIMD lanes of 16 tumours, parallel
 threads), with `ln N` as the clonogen variable and fractions applied as exact jumps at their
 times. Steps restart at 0.01 d after each jump and grow by 1.3 per step to 0.15 d (mouse) /
-0.2 d (patient), then to 1 d / 5 d from 60 days after the last jump. The small first steps
+0.2 d (patient), then to 1 d / 4 d from 60 days after the last jump. The small first steps
 resolve the burst of DNA sensing and IFN-I in the hours after a fraction, which feeds DC
 priming and the T-cell response for weeks. Tests check the tumour burden of every tumour of
 heterogeneous cohorts (four schedules, both settings) against an 8x finer grid to 1e-4

@@ -59,7 +59,9 @@ GRIDS: Mapping[str, Mapping[str, float]] = MappingProxyType(
         # step caps per setting, chosen from the cohort-wide accuracy study in docs/benchmarks.md
         # (tumour burden within 1e-4 of a 16x finer grid for every sampled tumour)
         "mouse": MappingProxyType({"h_max": 0.15, "h_max_late": 1.0}),
-        "patient": MappingProxyType({"h_max": 0.2, "h_max_late": 5.0}),
+        # patient late step 4 d (was 5): with the between-tumour growth-rate spread (r_sigma,
+        # issue 15) a fast regrowing tumour (doubling 5.6 d) was 1.1e-4 off the 8x grid at 5 d
+        "patient": MappingProxyType({"h_max": 0.2, "h_max_late": 4.0}),
     }
 )
 
