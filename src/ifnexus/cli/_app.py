@@ -149,6 +149,11 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         "trial_cmd",
         "Run a virtual trial: arms on the same virtual patients, compared with a reference arm.",
     ),
+    "serve": (
+        "_serve",
+        "serve_cmd",
+        "Start the trial designer in the browser (local web app; needs the serve extra).",
+    ),
 }
 
 #: old spellings kept for one release: they run the new command after a warning on stderr

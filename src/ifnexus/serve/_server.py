@@ -1,0 +1,99 @@
+"""Serve the designer: check the address first, then run the app under uvicorn.
+
+A port in use is found before anything starts, by binding a socket to the address (as the
+server would), so the command can end with one line naming the port; uvicorn (Shiny's server)
+would otherwise log the failure and exit after start-up.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import threading
+import webbrowser
+
+from ifnexus.errors import ValidationError
+
+__all__ = ["check_address", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+def check_address(host: str, port: int) -> None:
+    """Check that the designer can listen on ``host:port``.
+
+    Parameters
+    ----------
+    host
+        The interface to listen on (``127.0.0.1``: this machine only).
+    port
+        The TCP port (1-65535).
+
+    Raises
+    ------
+    ValidationError
+        A port outside 1-65535, a port in use, a host that does not resolve or is not an
+        address of this machine, or a port this user may not open; the message names the
+        option and the value.
+    """
+    if not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValidationError(f"--port must be in 1-65535, got {port!r}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ValidationError(f"--host {host!r} cannot be resolved ({exc.strerror})") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # as uvicorn does: SO_REUSEADDR lets a port in TIME_WAIT be reused, not one listened on
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ValidationError(
+                    f"--port {port}: the port is in use on {host} (another server is "
+                    "listening); choose another with --port"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise ValidationError(
+                    f"--port {port}: permission denied on {host} (ports below 1024 need "
+                    "privileges); choose another with --port"
+                ) from None
+            raise ValidationError(
+                f"--host {host!r} --port {port}: cannot listen there ({exc.strerror})"
+            ) from None
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, *, launch_browser: bool = True) -> None:
+    """Serve the trial designer until interrupted (``ifnexus serve``).
+
+    Parameters
+    ----------
+    host
+        Interface to listen on; the default, ``127.0.0.1``, accepts connections from this
+        machine only.
+    port
+        TCP port.
+    launch_browser
+        Open the page in the default web browser once the server listens.
+
+    Raises
+    ------
+    ValidationError
+        The address cannot be listened on (:func:`check_address`), before anything starts.
+    MissingDependencyError
+        Without the ``serve`` extra.
+    """
+    from ifnexus._optional import import_optional
+    from ifnexus.serve._app import create_app
+
+    check_address(host, port)
+    uvicorn = import_optional("uvicorn", extra="serve", purpose="ifnexus serve")
+    app = create_app()
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    if launch_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    log.info("trial designer at %s", url)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

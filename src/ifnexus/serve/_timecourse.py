@@ -1,0 +1,121 @@
+"""IFN time courses of a trial's arms: the model's recorded trajectories, summarised per arm.
+
+:func:`ifnexus.trial.run_trial` keeps one row per patient, not trajectories. The designer shows
+how each arm moves the tumour's IFN-I, so :func:`ifn_timecourses` reruns a small cohort of each
+arm with :func:`ifnexus.model.simulate_cohort` (``record=``) on the trial's population (the
+same IFN-state mix, disease, parameter overrides and seed, so every arm sees the same sampled
+patients) over the first weeks, and summarises the recorded ``ifn`` state on a daily grid: the
+median and the 10th-90th percentile band across patients. The band is the spread between
+patients, not a confidence interval.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ifnexus._figures import new_axes
+
+__all__ = ["ifn_timecourses", "plot_ifn_timecourses"]
+
+
+def ifn_timecourses(
+    design: Any,
+    *,
+    n_patients: int = 20,
+    days: float = 90.0,
+    state: str = "ifn",
+) -> pd.DataFrame:
+    """Per-arm median and 10-90% band of a model state over time, on the trial's population.
+
+    Parameters
+    ----------
+    design
+        A :class:`ifnexus.trial.TrialDesign`.
+    n_patients
+        Patients recorded per arm (1 to 200; the same sampled patients in every arm).
+    days
+        Days from the first fraction (at most the trial's follow-up).
+    state
+        The recorded model state (``ifn``: IFN-I in the tumour, EC50 units; ``acute``,
+        ``cd8``, ``burden``, ... as in :attr:`ifnexus.model.CohortResult.timecourses`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm``, ``state``, ``day`` (0, 1, ... ``days``), ``median``, ``lower`` (10th
+        percentile), ``upper`` (90th), ``n`` (patients recorded).
+
+    Raises
+    ------
+    ValidationError
+        ``n_patients`` outside 1-200, ``days`` not positive, or an unknown ``state``.
+    """
+    from ifnexus.errors import ValidationError
+    from ifnexus.model import simulate_cohort
+    from ifnexus.trial import ifn_mix_parameters
+    from ifnexus.trial._design import DAYS_PER_YEAR
+
+    if not 1 <= int(n_patients) <= 200:
+        raise ValidationError(f"n_patients must be in 1-200, got {n_patients}")
+    if not days > 0:
+        raise ValidationError(f"days must be > 0, got {days}")
+    pop = design.population
+    horizon = float(min(days, design.followup_years * DAYS_PER_YEAR))
+    params = ifn_mix_parameters(pop.ifn_mix, pop.params) if pop.ifn_mix else dict(pop.params)
+    grid = np.arange(0.0, np.floor(horizon) + 1.0)
+    frames = []
+    for arm in design.arms:
+        res = simulate_cohort(
+            arm.schedule, n_patients=int(n_patients), setting=pop.setting, disease=pop.disease,
+            interventions=list(arm.interventions), days=horizon, rng=design.seed,
+            record=int(n_patients), params=params or None, margin=pop.margin,
+        )  # fmt: skip
+        tc = res.timecourses
+        if state not in set(tc["state"]):
+            raise ValidationError(
+                f"unknown state {state!r}; recorded: {', '.join(sorted(set(tc['state'])))}"
+            )
+        sub = tc[tc["state"] == state]
+        curves = []
+        for _, g in sub.groupby("patient", sort=True):
+            t = g["time"].to_numpy(float)
+            v = g["value"].to_numpy(float)
+            if np.all(np.isfinite(v)):
+                curves.append(np.interp(grid, t, v))
+        m = np.vstack(curves) if curves else np.full((1, grid.size), np.nan)
+        lo, med, hi = np.percentile(m, [10, 50, 90], axis=0)
+        frames.append(pd.DataFrame({"arm": arm.name, "state": state, "day": grid,
+                                    "median": med, "lower": lo, "upper": hi,
+                                    "n": len(curves)}))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def plot_ifn_timecourses(timecourses: pd.DataFrame, *, ax: Any = None) -> Any:
+    """Median and 10-90% band of each arm's time course (:func:`ifn_timecourses`).
+
+    Parameters
+    ----------
+    timecourses
+        The table of :func:`ifn_timecourses`.
+    ax
+        Axes to draw on (a new figure's when None).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
+    ax = new_axes(ax, (6.5, 3.6))
+    for i, (name, g) in enumerate(timecourses.groupby("arm", sort=False)):
+        colour = f"C{i % 10}"
+        ax.plot(g["day"], g["median"], color=colour, lw=1.6, label=str(name))
+        ax.fill_between(g["day"], g["lower"], g["upper"], color=colour, alpha=0.18, lw=0)
+    state = str(timecourses["state"].iloc[0]) if len(timecourses) else "ifn"
+    ax.set_xlabel("days from the first fraction")
+    ax.set_ylabel("IFN-I in the tumour (EC50)" if state == "ifn" else state)
+    ax.set_title("median and 10-90% of patients", fontsize=9)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
