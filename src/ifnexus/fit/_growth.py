@@ -857,8 +857,7 @@ def fit_growth(
 
 def _to_natural(prob: GrowthProblem, i: int) -> Callable[[float], float]:
     def f(v: float) -> float:
-        if not np.isfinite(v):
-            return float(v)  # an open side stays +-inf
+        # an open side maps to the natural limit of its transform: 0 or inf (0 or 1 for logit)
         x = prob.start()
         x[i] = v
         return float(prob.natural(x)[i])
