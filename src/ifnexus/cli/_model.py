@@ -306,3 +306,8 @@ def params_cmd(
     for r in rows:
         head = "  ".join(v.ljust(w) for v, w in zip(r[:-2], widths, strict=True))
         typer.echo(f"{head}  {r[-2]} | {r[-1]}")
+
+
+from ifnexus.cli._sensitivity import sensitivity_cmd  # noqa: E402 - the sensitivity command
+
+app.command("sensitivity")(sensitivity_cmd)
