@@ -549,9 +549,10 @@ def _scaled_min(
     LT = chol.T
 
     def gu(u: np.ndarray) -> float:
-        x = start + np.linalg.solve(LT, u)
-        if np.any(x < lo) or np.any(x > hi):
-            return 1e300
+        # projected onto the bounds: a nuisance parameter that runs to its bound (one the
+        # data do not identify) stays there, the function flat beyond it, not a wall of 1e300
+        # that stops the line search and leaves a false cliff in the profile
+        x = np.clip(start + np.linalg.solve(LT, u), lo, hi)
         v = g(x)
         return v if np.isfinite(v) else 1e300
 
