@@ -146,8 +146,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "fit": ("_fit", None, "Fit the model to data: tumour growth curves (mixed effects)."),
     "trial": (
         "_trial",
-        "trial_cmd",
-        "Run a virtual trial: arms on the same virtual patients, compared with a reference arm.",
+        None,
+        "Virtual trials: arms on the same virtual patients (run), and the design search (optimise).",
     ),
     "serve": (
         "_serve",

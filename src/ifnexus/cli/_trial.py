@@ -1,10 +1,17 @@
-"""``ifnexus trial DESIGN.toml``: a virtual multi-arm trial on the same virtual patients."""
+"""``ifnexus trial``: virtual multi-arm trials (``run``) and the design search (``optimise``).
+
+``ifnexus trial DESIGN.toml`` (no subcommand) still runs the design: the group treats a first
+argument that is not a subcommand as ``run``'s (:class:`_TrialGroup`), so it is the same command,
+not a deprecated alias.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.core
 
 from ifnexus._runfolder import run_output
 from ifnexus.cli._files import echo_json
@@ -20,6 +27,24 @@ from ifnexus.cli._options import (
 from ifnexus.cli._progress import progress
 
 
+class _TrialGroup(typer.core.TyperGroup):
+    """``trial`` with ``run`` as the default subcommand (``ifnexus trial DESIGN.toml``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_TrialGroup,
+    no_args_is_help=True,
+    help="Virtual trials: 'run DESIGN.toml' (also 'ifnexus trial DESIGN.toml') compares arms on "
+    "the same virtual patients; 'optimise SPACE.toml' searches schedules and drug timing.",
+)
+
+
+@app.command("run")
 @run_output()
 def trial_cmd(
     design: Path = typer.Argument(
@@ -82,3 +107,56 @@ def trial_cmd(
         )
     if out is not None:
         typer.echo(f"wrote tables and figures to {out}")
+
+
+@app.command("optimise")
+@run_output()
+def optimise_cmd(
+    space: Path = typer.Argument(
+        ...,
+        metavar="SPACE.toml",
+        help="The search space (TOML: [optimise], [population], [endpoint], [schedule], "
+        "[interventions.NAME], [constraint]; see docs/trial.md).",
+    ),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Directory for best_designs.csv, robustness.csv, history.csv, designs/*.toml, "
+        "optimise.png, summary.json and run.json.",
+    ),
+    seed: int | None = seed_option("Random seed (0 is valid); overrides [optimise] seed.", None),
+    as_json: bool = JSON,
+    no_figures: bool = NO_FIGURES,
+    jobs: int = JOBS,
+    chunk_size: int | None = chunk_size_option("Patients"),
+    quiet: bool = QUIET,
+) -> None:
+    """Search schedules and drug timing for the best local control under an organ constraint."""
+    from ifnexus.trial._optimise import optimise_design, read_space
+
+    spec = read_space(space)
+    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=None)
+    with progress(f"optimising for {len(spec.states)} populations", quiet=quiet) as step:
+        res = optimise_design(spec, options=opts, seed=seed, progress=step)
+        summary = res.to_dict()
+        if out is not None:
+            step("writing tables, designs and figure")
+            res.write(out, figures=not no_figures)
+    if as_json:
+        echo_json(summary)
+        return
+    c = spec.constraint
+    typer.echo(
+        f"{spec.name}: local control at {spec.local_control_years:g} years, "
+        f"{c.organ} {c.kind.upper()} <= {c.limit:g}; robustness: {summary['robustness_source']}"
+    )
+    for row in summary["best"]:
+        if row["rank"] != 1:
+            continue
+        ivs = f" + {row['interventions']}" if row["interventions"] else ""
+        typer.echo(
+            f"  {row['state']}: {row['local_control']:.3f} (reference "
+            f"{row['reference_local_control']:.3f}) with {row['schedule']}{ivs}"
+        )
+    if out is not None:
+        typer.echo(f"wrote tables, designs and figure to {out}")
