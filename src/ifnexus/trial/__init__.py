@@ -6,6 +6,8 @@ differences are the treatment's. The result holds local control per arm and IFN 
 intervals, paired differences and hazard ratios against a reference arm, curves with background
 death as a competing risk (a shipped life table), normal-tissue BED/EQD2 and LKB NTCP per organ
 at risk, and the sample size of a real trial (Schoenfeld, Freedman and simulation).
+:func:`optimise_design` searches schedules and intervention timing for the best local control
+under an organ-at-risk constraint (:func:`read_space`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ _WHERE = {
     "lymphocyte_loss": "_ntcp",
     "organ_dose": "_ntcp",
     "read_dvh": "_ntcp",
+    "UNCERTAIN_PARAMETERS": "_optimise",
+    "OptimisationResult": "_optimise",
+    "OptimisationSpace": "_optimise",
+    "optimise_design": "_optimise",
+    "plot_optimised": "_optimise",
+    "read_space": "_optimise",
+    "space_from_dict": "_optimise",
     "plot_differences": "_plots",
     "plot_trial_curves": "_plots",
     "event_probability": "_power",
@@ -54,9 +63,12 @@ _WHERE = {
 __all__ = [
     "IFN_STATES",
     "ORGANS",
+    "UNCERTAIN_PARAMETERS",
     "Arm",
     "Endpoint",
     "NormalTissueSpec",
+    "OptimisationResult",
+    "OptimisationSpace",
     "OrganParameters",
     "OrganSpec",
     "Population",
@@ -76,15 +88,19 @@ __all__ = [
     "life_table",
     "lkb_ntcp",
     "lymphocyte_loss",
+    "optimise_design",
     "organ_dose",
     "plot_differences",
+    "plot_optimised",
     "plot_trial_curves",
     "read_design",
     "read_dvh",
     "read_posterior",
+    "read_space",
     "run_trial",
     "schoenfeld_events",
     "simulated_power",
+    "space_from_dict",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
@@ -112,6 +128,15 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         lymphocyte_loss,
         organ_dose,
         read_dvh,
+    )
+    from ifnexus.trial._optimise import (
+        UNCERTAIN_PARAMETERS,
+        OptimisationResult,
+        OptimisationSpace,
+        optimise_design,
+        plot_optimised,
+        read_space,
+        space_from_dict,
     )
     from ifnexus.trial._plots import plot_differences, plot_trial_curves
     from ifnexus.trial._power import (

@@ -60,6 +60,7 @@ __all__ = [
     "OptimisationResult",
     "OptimisationSpace",
     "optimise_design",
+    "plot_optimised",
     "read_space",
     "space_from_dict",
 ]
@@ -177,6 +178,10 @@ class OptimisationSpace:
         Half-width ``f`` of the parameter factors when no posterior is given.
     name, source
         A title, and the file it came from.
+    iso_toxic
+        ``[schedule] dose_per_fraction = "iso-toxic"``: each design gets the largest dose per
+        fraction (0.01 Gy steps) that meets the constraint, so only the fractions (and timing)
+        are searched.
     """
 
     variables: tuple[Variable, ...]
