@@ -76,3 +76,13 @@ def test_cohort_draws_of_gross_disease_unchanged_by_surgery_draws():
 def test_bad_margin(kw, match):
     with pytest.raises(ValidationError, match=match):
         simulate_cohort("none", n_patients=2, **kw)
+
+
+def test_tcd50_of_postoperative_disease_is_that_of_residual_disease():
+    from ifnexus.model import tcd50
+
+    # without conditioning on residual disease, control never falls below ~87% (surgery alone)
+    r = tcd50("0:70:10", fractions=25, setting="patient", disease="postop", n_patients=100,
+              rng=0, days=800)  # fmt: skip
+    assert r.table["tcp_mean"].min() < 0.5 < r.table["tcp_mean"].max()
+    assert 0 < r.tcd50_gy < 70

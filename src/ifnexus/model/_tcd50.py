@@ -274,6 +274,9 @@ def tcd50(
     **cohort_kwargs
         ``genotype``, ``host``, ``interventions``, ``days``, ``params``, ... passed on. The
         deprecated ``chunk_size`` / ``n_jobs`` / ``scheduler`` warn and build ``options``.
+        With ``disease="postop"`` every tumour bed holds residual clonogens
+        (``p_residual_r0 = p_residual_r1 = 1`` unless ``params`` sets them): the TCD50 of
+        residual disease, as beds without clonogens are controlled by surgery alone.
 
     Returns
     -------
@@ -311,6 +314,12 @@ def tcd50(
         where="tcd50",
     )
     days = weekday_days(int(fractions))
+    if cohort_kwargs.get("disease") == "postop":
+        # the dose response of residual disease: a resection bed without clonogens is
+        # controlled whatever the dose (p_residual_r0/r1, issue 15 item 5), so TCD50 is taken
+        # over beds that hold residual disease, unless the caller set those probabilities
+        given = dict(cohort_kwargs.get("params") or {})
+        cohort_kwargs["params"] = {"p_residual_r0": 1.0, "p_residual_r1": 1.0, **given}
     rows = []
     for dose in d:
         sched = Schedule(
