@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 #: the arms the form starts with: name, schedule, interventions
 DEFAULT_ARMS: tuple[tuple[str, str, str], ...] = (
     ("RT alone", "50Gy/25fx", ""),
-    ("RT + STING agonist", "50Gy/25fx", "sting-agonist:day=0,dose=1,repeat=3,every=7"),
+    ("RT + anti-PD-1", "50Gy/25fx", "anti-pd1:day=0,dose=1,repeat=6,every=14"),
 )
 
 INTERVENTION_HELP = (
@@ -58,7 +58,9 @@ def _fmt(x: Any, spec: str = ".3f") -> str:
         v = float(x)
     except (TypeError, ValueError):
         return "–"
-    return "–" if not math.isfinite(v) else format(v, spec)
+    if not math.isfinite(v):
+        return "–"
+    return format(int(v), spec) if spec == "d" else format(v, spec)
 
 
 def _cell(arm: str, col: str, value: Any, spec: str = ".3f") -> str:
@@ -221,6 +223,7 @@ def create_app() -> Any:
             "downloaded below."
         ),
         arm_cards,
+        ui.p("Interventions: " + INTERVENTION_HELP, class_="small text-muted"),
         ui.div(
             ui.input_action_button("run", "Run", class_="btn-primary"),
             ui.output_ui("downloads", inline=True),
@@ -300,13 +303,13 @@ def create_app() -> Any:
                 ui.download_button("download_csv", "Results (CSV)"),
             )
 
-        @render.download(filename="trial_design.toml")
+        @render.download_button(filename="trial_design.toml")
         def download_toml() -> Any:
             s = current()
             if s is not None:
                 yield design_to_toml(s["design"])
 
-        @render.download(filename="trial_results.csv")
+        @render.download_button(filename="trial_results.csv")
         def download_csv() -> Any:
             s = current()
             if s is not None:
@@ -318,6 +321,7 @@ def create_app() -> Any:
             if s is None:
                 return None
             fig = new_figure((6.5, 3.6))
+            fig.set_layout_engine("tight")  # Shiny sizes the figure; it needs tight layout
             ax = fig.add_subplot(1, 1, 1)
             plot_trial_curves(s["result"].curves, "local_control_km",
                               endpoint_years=s["design"].endpoint.local_control_years, ax=ax)  # fmt: skip
@@ -329,6 +333,7 @@ def create_app() -> Any:
             if s is None:
                 return None
             fig = new_figure((6.5, 3.6))
+            fig.set_layout_engine("tight")
             plot_ifn_timecourses(s["timecourses"], ax=fig.add_subplot(1, 1, 1))
             return fig
 

@@ -24,8 +24,8 @@ __all__ = ["ifn_timecourses", "plot_ifn_timecourses"]
 def ifn_timecourses(
     design: Any,
     *,
-    n_patients: int = 20,
-    days: float = 90.0,
+    n_patients: int = 12,
+    days: float = 63.0,
     state: str = "ifn",
 ) -> pd.DataFrame:
     """Per-arm median and 10-90% band of a model state over time, on the trial's population.
