@@ -1,4 +1,4 @@
-"""Real data: the committed Morisada et al. 2018 MOC1 growth tables (tests/data/morisada2018_moc1).
+"""Real data: the committed Morisada et al. 2018 growth tables (tests/data/morisada2018_*).
 
 The reader accepts the fit and held-out tables as committed, refuses the held-out complete
 responses (volume 0) with their line, and a short fit of the untreated arm reproduces the
@@ -18,16 +18,25 @@ from ifnexus.errors import InputFormatError
 from ifnexus.fit import fit_growth, growth_data, read_arms, read_growth
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "morisada2018_moc1"
+MC38 = Path(__file__).resolve().parents[1] / "data" / "morisada2018_mc38"
 EARLY = 35  # study days 0-35: control tumours below ~500 mm^3, well under the plateau
 
 
-def test_reader_accepts_committed_tables():
-    arms = read_arms(DATA / "arms.csv")
+@pytest.mark.parametrize("folder", [DATA, MC38], ids=["moc1", "mc38"])
+def test_reader_accepts_committed_tables(folder):
+    arms = read_arms(folder / "arms.csv")
     assert len(arms) == 6
-    data = read_growth(DATA / "growth_fit.csv", arms)
+    data = read_growth(folder / "growth_fit.csv", arms)
     # the paper's Fig. 6: 10 mice per arm; the fit set is the four single-modality arms
     assert sorted(data.arms) == ["RT 2Gyx10", "RT 8Gyx2", "anti-PD-1", "control"]
     assert len(data.animals) == 40
+
+
+def test_mc38_heldout_table_is_read():
+    arms = read_arms(MC38 / "arms.csv")
+    held = read_growth(MC38 / "growth_heldout.csv", arms)
+    assert sorted(held.arms) == ["RT 2Gyx10 + anti-PD-1", "RT 8Gyx2 + anti-PD-1"]
+    assert len(held.animals) == 20
 
 
 def test_heldout_complete_responses_are_refused_with_their_line():
