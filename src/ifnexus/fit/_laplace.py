@@ -81,7 +81,7 @@ class LaplaceObjective:
     n_random: int
     fd_step: float = 1e-4
     max_iter: int = 60
-    tol: float = 1e-9
+    tol: float = 1e-6
     evaluations: int = 0
 
     @property
@@ -194,7 +194,7 @@ class LaplaceObjective:
             new = h_of(np.where(g.mask & ok_t[:, None], f_t, 0.0), trial)
             new[~ok_t] = np.inf
             better = (new <= cur) & active
-            tiny = better & (cur - new < 1e-14) & (lam < 1.0)
+            tiny = better & (cur - new < 1e-12) & (lam < 1.0)
             eta = np.where(better[:, None], trial, eta)
             f = np.where(better[:, None], f_t, f)
             J = np.where(better[:, None, None], J_t, J)
