@@ -89,20 +89,29 @@ def heldout_prediction(fit, arms, seed: int = 7, reps: int = 200) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def write_params(fit, path: Path) -> None:
+def wald_interval(row: pd.Series, z: float = 1.6449) -> tuple[float, float]:
+    """90% Wald interval on the log scale (the fit's ``wald_se_log``)."""
+    est, se = float(row["estimate"]), float(row["wald_se_log"])
+    return est * float(np.exp(-z * se)), est * float(np.exp(z * se))
+
+
+def write_params(estimates: pd.DataFrame, path: Path) -> None:
     """The fitted fixed effects as a ``--params`` file (``[mouse]`` table)."""
-    est = fit.estimates.set_index(fit.estimates.columns[0])
+    est = estimates.set_index("parameter")
     lines = [
-        f"# Alternative mouse parameter set fitted to Morisada et al. 2018 ({LINE.upper()}, RT +/- anti-PD-1)",
+        f"# Alternative mouse parameter set fitted to Morisada et al. 2018 ({LINE.upper()}, "
+        "RT +/- anti-PD-1)",
         "# by benchmarks/fit_real_morisada.py (ifnexus fit growth, Laplace/FOCE-I MLE);",
         "# see docs/fit_real.md. Use: ifnexus simulate --setting mouse --params THIS_FILE",
+        "# (treatment schedules of the fit were assumed; see tests/data/morisada2018_*/README.md)",
         "",
         "[mouse]",
     ]
-    for name, value in fit.params().items():
-        lo = est.loc[name, "profile_lower"] if name in est.index else float("nan")
-        hi = est.loc[name, "profile_upper"] if name in est.index else float("nan")
-        lines.append(f"{name} = {value:.6g}  # MLE; 90% profile interval [{lo:.4g}, {hi:.4g}]")
+    for name in FREE:
+        lo, hi = wald_interval(est.loc[name])
+        lines.append(
+            f"{name} = {est.loc[name, 'estimate']:.6g}  # MLE; 90% Wald interval [{lo:.4g}, {hi:.4g}]"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     read_params(path, "mouse")  # the model's reader accepts it
@@ -114,7 +123,7 @@ def main() -> None:
     arms = read_arms(DATA / "arms.csv")
     data = read_growth(DATA / "growth_fit.csv", arms)
     t0, c0 = time.perf_counter(), time.process_time()
-    fit = fit_growth(data, free=FREE, random=RANDOM, posterior=False, rng=1)
+    fit = fit_growth(data, free=FREE, random=RANDOM, posterior=False, profile_params=(), rng=1)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     fit.estimates.to_csv(OUT / "estimates.csv", index=False)
     pred = fit.predictions()
@@ -141,7 +150,7 @@ def main() -> None:
         ax.set_ylabel("volume (mm^3; 0 drawn at 0.5)")
         ax.legend(fontsize=7)
     save_figure(fig, OUT / "heldout.png")
-    write_params(fit, PARAMS)
+    write_params(fit.estimates, PARAMS)
     (OUT / "run.json").write_text(
         json.dumps(
             {
@@ -163,4 +172,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[2] == "params":  # rewrite the TOML from estimates.csv
+        write_params(pd.read_csv(OUT / "estimates.csv"), PARAMS)
+    else:
+        main()
