@@ -69,6 +69,7 @@ NO_MAIN_INPUT = {
     "simulate tcd50": "generates its input",
     "simulate sbml": "generates its input",
     "demo": "generates its input",
+    "serve": "starts the designer (a web app)",
 }
 #: commands that write files or a report but compute no result to print
 NO_JSON = {
@@ -76,6 +77,7 @@ NO_JSON = {
     "simulate sbml": "writes the model as SBML",
     "demo": "writes a study directory and its report",
     "report": "renders a report of an analysed study",
+    "serve": "serves the trial designer in the browser",
 }
 #: --x/--no-x pairs where both spellings name a choice
 PAIRS_ALLOWED = {("score", "--use-raw"), ("outcome features", "--per-sd")}
