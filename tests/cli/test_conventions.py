@@ -56,7 +56,8 @@ MAIN_INPUT = {
     "screen pathway": "genes",
     "genesets show": "name",
     "report": "study",
-    "trial": "design",
+    "trial run": "design",
+    "trial optimise": "space",
     "fit growth": "data",
 }
 #: commands with no single main input, and why

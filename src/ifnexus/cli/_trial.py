@@ -39,8 +39,8 @@ class _TrialGroup(typer.core.TyperGroup):
 app = typer.Typer(
     cls=_TrialGroup,
     no_args_is_help=True,
-    help="Virtual trials: 'run DESIGN.toml' (also 'ifnexus trial DESIGN.toml') compares arms on "
-    "the same virtual patients; 'optimise SPACE.toml' searches schedules and drug timing.",
+    help="Virtual trials: arms on the same virtual patients (run), and the design search "
+    "(optimise).",
 )
 
 

@@ -726,20 +726,16 @@ def plot_optimised(result: OptimisationResult, *, ax: Any = None) -> Any:
     s = result.summary
     top = s[s["rank"] == 1].reset_index(drop=True)
     x = np.arange(len(top))
-    ax.bar(
-        x - 0.2,
-        top["reference_local_control"],
-        0.4,
-        label=f"reference ({result.space.reference})",
-        color="0.7",
-    )
-    ax.bar(x + 0.2, top["local_control"], 0.4, label="best design", color="C0")
+    lc = top["local_control"].to_numpy(float)
+    ax.bar(x - 0.2, top["reference_local_control"].to_numpy(float), 0.4,
+           label=f"reference ({result.space.reference})", color="0.7")  # fmt: skip
+    ax.bar(x + 0.2, lc, 0.4, label="best design", color="C0")
     src = _robust_source(result.space)
     if f"{src}_q05" in top:
-        lo = top["local_control"] - top[f"{src}_q05"]
-        hi = top[f"{src}_q95"] - top["local_control"]
-        ax.errorbar(x + 0.2, top["local_control"], yerr=[lo.clip(lower=0), hi.clip(lower=0)],
-                    fmt="none", color="k", capsize=3, label=f"{src} 5-95%")  # fmt: skip
+        lo = np.clip(lc - top[f"{src}_q05"].to_numpy(float), 0, None)
+        hi = np.clip(top[f"{src}_q95"].to_numpy(float) - lc, 0, None)
+        ax.errorbar(x + 0.2, lc, yerr=np.vstack([lo, hi]), fmt="none", color="k", capsize=3,
+                    label=f"{src} 5-95%")  # fmt: skip
     ax.set_xticks(
         x,
         [f"{a}\n{b}" for a, b in zip(top["state"], top["schedule"].str.slice(0, 24), strict=True)],
@@ -918,10 +914,8 @@ def optimise_design(
 
             s = parse_schedule(key[0])
             vals = {v.name: v.lo for v in sp.variables} | ev.points[key]
-            vals = {
-                k: (round(v) if sp.variable(k) and sp.variable(k).integer else v)
-                for k, v in vals.items()
-            }  # type: ignore[union-attr]
+            ints = {v.name for v in sp.variables if v.integer}
+            vals = {k: (round(v) if k in ints else v) for k, v in vals.items()}
             rows.append({
                 "state": state, "rank": rank, "local_control": lc, "schedule": key[0],
                 "interventions": ";".join(key[1]), "total_dose": float(s.doses.sum()),
