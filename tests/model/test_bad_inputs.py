@@ -43,7 +43,7 @@ BAD_INTERVENTIONS = [
     ("sting-agonist:day=nan", ValidationError, "day must be finite"),
     ("sting-agonist:dose=-1", ValidationError, "dose must be >= 0"),
     ("sting-agonist:start=0", ValidationError, "unknown key 'start'"),
-    ("sting-agonist:colour=red", ValidationError, "unknown key .colour.; sting-agonist accepts day, dose"),
+    ("sting-agonist:colour=red", ValidationError, "unknown key .colour.; sting-agonist accepts"),
     ("sting-agonist:colour=1", ValidationError, "unknown key 'colour'"),
     ("anti-pd1:repeat=0", ValidationError, "repeat must be a whole number"),
     ("anti-pd1:repeat=1.5", ValidationError, "repeat must be a whole number"),
