@@ -170,3 +170,19 @@ def test_cli_bad_space_exits_2_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error:" in err and "fractions" in err and "line 13" in err
     assert not out.exists()
+
+
+def test_robustness_under_a_posterior_file(tmp_path):
+    post = tmp_path / "posterior.csv"
+    post.write_text("alpha,n0\n0.18,2.0e9\n0.22,3.0e9\n0.20,2.5e9\n")
+    f = tmp_path / "space.toml"
+    f.write_text(
+        TOML.replace("[schedule]", f'[population]\nposterior = "{post.name}"\n\n[schedule]')
+    )
+    from ifnexus.trial import read_space
+
+    res = optimise_design(read_space(f))
+    rob = res.robustness
+    assert set(rob["source"]) == {"posterior", "patients"}
+    assert set(rob.loc[rob["source"] == "posterior", "draw"]) <= {1, 2, 3}
+    assert res.to_dict()["robustness_source"] == "posterior"
