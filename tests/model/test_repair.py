@@ -87,3 +87,21 @@ def test_two_doses_a_minute_apart_act_as_one():
     apart, _ = _ln_sf("0:10,1:10", 1.0001)
     assert split == pytest.approx(single, rel=5e-3)  # 1 min of 1-h repair: G = 0.994
     assert apart > split + 1.0  # a day apart: far less kill (full repair)
+
+
+def test_lymphocytes_in_the_field_follow_the_same_factor():
+    # two 1-Gy doses 1 s apart kill in-field CD8+ T cells as one 2-Gy dose (LQ of Cho 2023)
+    def eb(schedule: str, days: float) -> float:
+        m = tumour_model(schedule, setting="mouse", days=days)
+        sol = integrate(m.initial_state(), m.p, m.q, m.schedule, m.drive, m.t0, m.t_end,
+                        grid=m.grid())  # fmt: skip
+        return float(
+            sol.z_end[IDX["cd8_bystander"], 0] / m.initial_state()[IDX["cd8_bystander"], 0]
+        )
+
+    m = tumour_model("0:2", setting="mouse", days=1)
+    al, bl = m.p["alpha_l"], m.p["beta_l"]
+    single = eb("0:2", 2e-4)
+    # within 2e-4 d the pool's influx (k_Ed = 2 /d) adds < 1e-3 of the baseline
+    assert single == pytest.approx(np.exp(-al * 2 - bl * 4), abs=1e-3)
+    assert eb("0:1,0.00001:1", 2e-4) == pytest.approx(single, rel=1e-3)

@@ -162,7 +162,7 @@ EQD2 = BED / (1 + 2/(alpha/beta)).
 unrepaired dose of the earlier fractions. Two doses a minute apart (`"0:20,0.0007:20"`) act
 as one 40-Gy dose; a day apart, as two fractions (`exp(-24 ln 2)` is 6e-8). The BED/EQD2
 columns of a cohort use the same factor (`bed(schedule, ab, repair_half_time=)`,
-`protraction_factor(days, doses, T_rep)`; lymphocytes are taken as fully repaired).
+`protraction_factor(days, doses, T_rep)`; lymphocytes in the field get the same factor).
 """
 
 

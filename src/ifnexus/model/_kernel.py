@@ -301,7 +301,7 @@ def _fraction(buf, lane, dose, prior, P):
     buf[_Z + _M * W + lane] += killed
     dn = dose ** P[_nT]
     buf[_Z + _X * W + lane] += dn / (P[_DT] ** P[_nT] + dn)
-    sfl = math.exp(-P[_al] * dose - P[_bl] * dose * dose)
+    sfl = math.exp(-P[_al] * dose - P[_bl] * dose * (dose + 2.0 * prior))
     buf[_Z + _EB * W + lane] *= sfl
     buf[_Z + _ES * W + lane] *= sfl
     buf[_Z + _T * W + lane] *= 1.0 - P[_fc] * (1.0 - sfl)

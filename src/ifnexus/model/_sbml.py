@@ -89,7 +89,7 @@ _FRACTION = (
     ("T", "T * (1 - f_circ * (1 - SFL))"),
 )
 _SF = "exp(-(1 - rho_R * R) * (q_alpha * DOSE + q_beta * DOSE * (DOSE + 2 * PRIOR)))"
-_SFL = "exp(-alpha_l * DOSE - beta_l * DOSE * DOSE)"
+_SFL = "exp(-alpha_l * DOSE - beta_l * DOSE * (DOSE + 2 * PRIOR))"
 
 _OPS = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divide", ast.Pow: "power",
         ast.BitXor: "power"}  # fmt: skip
@@ -223,7 +223,8 @@ def to_sbml(model: TumourModel) -> str:
           if given else np.zeros(0))  # fmt: skip
     for (k, day, dose), y in zip(given, ys, strict=True):
         sf = _SF.replace("PRIOR", repr(float(y)))
-        sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({_SFL})"}
+        sfl = _SFL.replace("PRIOR", repr(float(y)))
+        sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({sfl})"}
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             f'<trigger initialValue="false" persistent="true">'

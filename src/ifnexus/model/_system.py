@@ -170,7 +170,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
         "N \\to N\\,SF,\\ SF = e^{-(1-\\rho_R R)(\\alpha d + \\beta d (d + 2 Y_k))},\\ "
         "Y_k = \\sum_{i<k} d_i e^{-\\ln 2 (t_k - t_i)/T_{rep}};\\ D_1 \\to D_1 + N(1-SF);\\ "
         "M \\to M + 1 - SF;\\ X \\to X + d^{n_T}/(D_T^{n_T} + d^{n_T});\\ "
-        "E_{b,s} \\to E_{b,s} SF_l;\\ T \\to T (1 - f_c (1 - SF_l)),\\ SF_l = e^{-\\alpha_l d - \\beta_l d^2}",
+        "E_{b,s} \\to E_{b,s} SF_l;\\ T \\to T (1 - f_c (1 - SF_l)),\\ SF_l = e^{-\\alpha_l d - \\beta_l d (d + 2 Y_k)}",
     ),
     (
         "interventions",
@@ -358,8 +358,9 @@ def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0)
     """Apply one fraction of ``dose`` Gy (scalar or per patient) to ``z`` in place.
 
     ``prior`` is the dose of earlier fractions still unrepaired (Gy, ``Y_j`` of
-    :func:`ifnexus.model.unrepaired_dose`): it adds ``2 beta d Y`` to the log-kill
-    (Lea-Catcheside incomplete repair).
+    :func:`ifnexus.model.unrepaired_dose`): it adds ``2 beta d Y`` to the log-kill of
+    clonogens and lymphocytes in the field (Lea-Catcheside incomplete repair, the same
+    repair half-time).
     """
     if np.ndim(dose) == 0 and dose <= 0:
         return
@@ -372,7 +373,7 @@ def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0)
     z[5] += killed
     dn = np.asarray(dose, dtype=float) ** p["n_T"]
     z[7] += dn / (p["D_T"] ** p["n_T"] + dn)
-    sfl = np.exp(-p["alpha_l"] * dose - p["beta_l"] * dose * dose)
+    sfl = np.exp(-p["alpha_l"] * dose - p["beta_l"] * dose * (dose + 2.0 * prior))
     z[13] *= sfl
     z[14] *= sfl
     z[12] *= 1.0 - p["f_circ"] * (1.0 - sfl)
