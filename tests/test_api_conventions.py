@@ -43,6 +43,7 @@ PACKAGES = (
     "ifnexus.report",
     "ifnexus.fit",
     "ifnexus.trial",
+    "ifnexus.sensitivity",
 )
 #: Positional parameters a public function may take (one to three data arguments).
 MAX_POSITIONAL = 3
