@@ -94,10 +94,10 @@ def sensitivity_cmd(
         2.0, "--factor", help="x/÷ factor of the log-uniform ranges where none is documented."
     ),
     samples: int = typer.Option(
-        64,
+        None,
         "--samples",
-        help="Sobol base samples (a power of two, >= 16; N(D+2) cohorts) or Morris "
-        "trajectories (>= 4; N(D+1) cohorts).",
+        help="Sobol base samples (a power of two, >= 16; N(D+2) cohorts; default 64) or Morris "
+        "trajectories (>= 4; N(D+1) cohorts; default 10).",
     ),
     patients: int = typer.Option(
         256, "--patients", help="Tumours per cohort (the same at every point)."

@@ -81,7 +81,7 @@ def check_design(method: str, samples: object, n_params: int, *, option: str = "
         of two for Sobol (the Sobol' sequence's balance needs it), or too many evaluations.
     """
     if method not in METHODS:
-        raise ValidationError(f"method: unknown method {method!r}; accepted: {', '.join(METHODS)}")
+        raise ValidationError(f"method {method!r} is unknown; accepted: {', '.join(METHODS)}")
     if isinstance(samples, bool) or not isinstance(samples, int | np.integer):
         raise ValidationError(f"{option} must be an integer, got {samples!r}")
     n = int(samples)
@@ -89,19 +89,19 @@ def check_design(method: str, samples: object, n_params: int, *, option: str = "
     what = "base samples" if method == "sobol" else "trajectories"
     if n < low:
         raise ValidationError(
-            f"{option}: {n} {what} are too few for {method} (at least {low}; the bootstrap "
+            f"{option} {n}: too few {what} for {method} (at least {low}; the bootstrap "
             "intervals need them)"
         )
     if method == "sobol" and n & (n - 1):
         lo = 1 << (n.bit_length() - 1)
         raise ValidationError(
-            f"{option}: sobol needs a power of two of base samples (the Sobol' sequence is "
+            f"{option} {n}: sobol needs a power of two of base samples (the Sobol' sequence is "
             f"balanced only then); got {n}, use {lo} or {lo * 2}"
         )
     total = n_evaluations(method, n, n_params)
     if total > MAX_EVALUATIONS:
         raise ValidationError(
-            f"{option}: {n} {what} x {n_params} parameters is {total:,} evaluations, over the "
+            f"{option} {n}: {n} {what} x {n_params} parameters is {total:,} evaluations, over the "
             f"limit of {MAX_EVALUATIONS:,}; use fewer"
         )
     return n
@@ -194,15 +194,15 @@ def sensitivity_indices(
     """
     ranges = tuple(ranges)
     if not ranges:
-        raise ValidationError("ranges: no parameter to vary")
+        raise ValidationError("ranges names no parameter to vary")
     names = [r.name for r in ranges]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ValidationError(f"ranges: parameter(s) named twice: {', '.join(dup)}")
+        raise ValidationError(f"ranges names a parameter twice: {', '.join(dup)}")
     for r in ranges:
         if not (math.isfinite(r.lower) and math.isfinite(r.upper)) or r.lower >= r.upper:
             raise ValidationError(
-                f"ranges: the range of {r.name!r} is empty ({r.lower:g} to {r.upper:g})"
+                f"ranges gives an empty range for {r.name!r} ({r.lower:g} to {r.upper:g})"
             )
     n = check_design(method, samples, len(ranges))
     if not 0 < conf_level < 1:

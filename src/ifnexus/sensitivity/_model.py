@@ -71,17 +71,17 @@ def parse_times(at: str | float | Sequence[str | float]) -> list[tuple[float, st
         m = _TIME.match(text)
         if not m or float(m.group(1)) <= 0:
             raise ValidationError(
-                f"at: cannot read the time {text!r}; give days (730), years (2y), months (24m) "
+                f"at {text!r}: cannot read the time; give days (730), years (2y), months (24m) "
                 "or days with a unit (730d), > 0, comma-separated"
             )
         v, unit = float(m.group(1)), m.group(2) or "d"
         days = v * {"y": _YEAR, "m": _YEAR / 12.0, "d": 1.0}[unit]
         out.append((days, f"{v:g}{unit}"))
     if not out:
-        raise ValidationError("at: give at least one time (e.g. 2y,5y)")
+        raise ValidationError("at needs at least one time (e.g. 2y,5y)")
     labels = [lab for _, lab in out]
     if len(set(labels)) != len(labels) or len({d for d, _ in out}) != len(out):
-        raise ValidationError(f"at: a time is given twice ({', '.join(labels)})")
+        raise ValidationError(f"at gives a time twice ({', '.join(labels)})")
     return out
 
 
@@ -106,7 +106,7 @@ def model_sensitivity(
     params: Sequence[str] | None = None,
     ranges: Mapping[str, tuple[float, float]] | None = None,
     factor: float = 2.0,
-    samples: int = 64,
+    samples: int | None = None,
     n_patients: int = 256,
     setting: str = "patient",
     disease: str = "gross",
@@ -142,7 +142,8 @@ def model_sensitivity(
     factor
         The x/÷ factor of the log-uniform ranges where none is documented or given.
     samples
-        Sobol base samples (a power of two, >= 16) or Morris trajectories (>= 4).
+        Sobol base samples (a power of two, >= 16; default 64) or Morris trajectories (>= 4;
+        default 10).
     n_patients
         Tumours per cohort (the same tumours at every sample point).
     setting, disease, genotype, host, interventions, days
@@ -184,13 +185,15 @@ def model_sensitivity(
     from ifnexus.model._radiobiology import parse_schedule
 
     if output not in OUTPUTS:
-        raise ValidationError(f"output: unknown output {output!r}; accepted: {', '.join(OUTPUTS)}")
+        raise ValidationError(f"output {output!r} is unknown; accepted: {', '.join(OUTPUTS)}")
     n_patients = check_patients(n_patients)
     sched = parse_schedule(schedule)
     base = dict(base or {})
     ivs = list(interventions or [])
     rngs = parameter_ranges(params, setting=setting, disease=disease, factor=factor,
                             ranges=ranges, base=base, interventions=bool(ivs))  # fmt: skip
+    if samples is None:
+        samples = 64 if method == "sobol" else 10
     check_design(method, samples, len(rngs))
     if output == "local-control":
         times = parse_times(at)
@@ -242,7 +245,7 @@ def model_sensitivity(
         arr = np.asarray(y, dtype=float)
         if output == "time-to-failure" and np.isnan(arr).any():
             raise ValidationError(
-                f"output: the median time to failure is undefined at {int(np.isnan(arr).sum())} "
+                f"output time-to-failure (the median time to failure) is undefined at {int(np.isnan(arr).sum())} "
                 f"of {len(arr)} sample points (no tumour fails within follow-up); use more "
                 "--patients, a longer --days, narrower ranges or --output local-control"
             )

@@ -166,7 +166,7 @@ def _unknown(name: str, known: Sequence[str], option: str) -> UnknownNameError:
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     return UnknownNameError(
-        f"{option}: unknown model parameter {name!r}; {hint}"
+        f"{option} names an unknown model parameter {name!r}; {hint}"
         "'ifnexus simulate params' lists them all"
     )
 
@@ -240,10 +240,10 @@ def parameter_ranges(
                 raise _unknown(n, list(by_name), "params")
         dup = sorted({n for n in chosen if chosen.count(n) > 1})
         if dup:
-            raise ValidationError(f"params: parameter(s) named twice: {', '.join(dup)}")
+            raise ValidationError(f"params names a parameter twice: {', '.join(dup)}")
     chosen += [k for k in given if k not in chosen]
     if not chosen:
-        raise ValidationError("params: no parameter to vary")
+        raise ValidationError("params names no parameter to vary")
     values = parameters(setting, **dict(base or {}))
     out = []
     for name in chosen:
@@ -254,7 +254,7 @@ def parameter_ranges(
                 lo, hi = (float(x) for x in given[name])
             except (TypeError, ValueError):
                 raise ValidationError(
-                    f"ranges: {name!r} needs two numbers (low, high), got {given[name]!r}"
+                    f"ranges needs two numbers (low, high) for {name!r}, got {given[name]!r}"
                 ) from None
             scale: Scale = "log" if lo > 0 and hi / lo > 10 else "linear"
             basis, note = "given", f"given: {lo:g} to {hi:g}"
@@ -265,7 +265,7 @@ def parameter_ranges(
         else:
             if v <= 0:
                 raise ValidationError(
-                    f"params: {name!r} is {v:g} in the {setting} setting, so a x/÷ {fac:g} range "
+                    f"params includes {name!r}, {v:g} in the {setting} setting, so a x/÷ {fac:g} range "
                     f"around it is empty; give one with --range {name}=LOW:HIGH"
                 )
             lo, hi = max(v / fac, p.lower), min(v * fac, p.upper)
@@ -273,13 +273,13 @@ def parameter_ranges(
             note = f"value x/÷ {fac:g} (log-uniform), within the accepted range {p.range_text}"
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
             raise ValidationError(
-                f"ranges: the range of {name!r} is empty ({lo:g} to {hi:g}); give low < high"
+                f"ranges gives an empty range for {name!r} ({lo:g} to {hi:g}); give low < high"
             )
         for end in (lo, hi):
             try:
                 p.check(end)
             except ValidationError as exc:
-                raise ValidationError(f"ranges: {name!r} from {lo:g} to {hi:g}: {exc}") from None
+                raise ValidationError(f"ranges gives {name!r} {lo:g} to {hi:g}: {exc}") from None
         if scale == "log" and lo <= 0:
             scale = "linear"
         out.append(ParameterRange(name=name, lower=lo, upper=hi, value=v, scale=scale,
