@@ -123,3 +123,10 @@ def test_cli_bad_input_names_the_option_and_writes_nothing(tmp_path, capsys, ext
 
     assert re.search(match, err), err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_time_to_failure_without_failures_is_refused_naming_the_count():
+    # 3 x 30 Gy controls every 16-tumour mouse graft: no failure time to take a median of
+    with pytest.raises(ValidationError, match=r"time-to-failure .* undefined at \d+ of 8"):
+        model_sensitivity("30Gy x3", setting="mouse", output="time-to-failure", method="morris",
+                          samples=4, params=["alpha"], n_patients=16, rng=0)  # fmt: skip

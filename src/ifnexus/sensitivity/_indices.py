@@ -191,6 +191,19 @@ def sensitivity_indices(
         the wrong shape, or not finite (the message counts the points).
     MissingDependencyError
         SALib is not installed (the ``sensitivity`` extra).
+
+    Examples
+    --------
+    An additive model's Morris effects are its slopes times the ranges:
+
+    >>> from ifnexus.sensitivity import ParameterRange
+    >>> rs = [ParameterRange(n, 0.0, 1.0, 0.5, "linear", "given", "") for n in ("a", "b")]
+    >>> res = sensitivity_indices(lambda x: 2 * x[:, 0] + x[:, 1], rs, method="morris",
+    ...                           samples=4, rng=0)
+    >>> res.table["mu_star"].round(6).tolist()
+    [2.0, 1.0]
+    >>> res.hinges_on()
+    ['a', 'b']
     """
     ranges = tuple(ranges)
     if not ranges:
