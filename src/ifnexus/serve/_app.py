@@ -11,7 +11,8 @@ The page is a form (population, up to :data:`~ifnexus.serve._form.MAX_ARMS` arms
 schedule and interventions with their timing) and a **Run** button. A run builds the design
 with :func:`~ifnexus.serve.design_from_form` (the checks of ``ifnexus trial``), runs it with
 :func:`ifnexus.trial.run_trial` (``hazard_ratios="overall"``: the per-IFN-state Cox fits are
-left out; nothing else changes) and the IFN time courses with
+left out; nothing else changes; the model's chunks of 1,024 patients on all cores, which gives
+the same numbers) and the IFN time courses with
 :func:`~ifnexus.serve.ifn_timecourses`, and shows local-control curves, IFN-I time courses, a
 table of the arms side by side, local control by IFN state, and downloads of the design (the
 TOML ``ifnexus trial`` runs) and the results (CSV). Any error is shown in the page as one
@@ -25,6 +26,7 @@ import logging
 import math
 from typing import Any
 
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import IfnexusError
 from ifnexus.serve._form import MAX_ARMS, MAX_PATIENTS
 
@@ -43,6 +45,9 @@ INTERVENTION_HELP = (
     "anti-pd1:day=0,dose=1,repeat=6,every=14 · ifnar-block:start=0,end=7 · "
     "jak-inhibitor:start=0,end=7 · ifn-amplifier:start=0,end=28 (days from the first fraction)."
 )
+
+#: the model's chunks (1,024 patients) over all cores; results do not depend on it
+RUN_OPTIONS = RunOptions(n_jobs=-1, chunk_size=1024)
 
 #: form field ids read on Run
 FIELDS = (
@@ -188,7 +193,7 @@ def _form_ui() -> Any:
         ui.input_text("reference", "Reference arm (empty: the first)", value="RT alone"),
         width=320,
     )
-    return sidebar, ui.layout_columns(*arms, col_widths=[6, 6, 6, 6])
+    return sidebar, ui.layout_columns(*arms, col_widths=[3, 3, 3, 3])
 
 
 def create_app() -> Any:
@@ -254,7 +259,7 @@ def create_app() -> Any:
             values = {k: input[k]() for k in FIELDS}
             try:
                 design = design_from_form(values)
-                result = run_trial(design, hazard_ratios="overall")
+                result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS)
                 tc = ifn_timecourses(design)
             except IfnexusError as exc:
                 current.set(None)

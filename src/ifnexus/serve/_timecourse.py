@@ -4,13 +4,14 @@
 how each arm moves the tumour's IFN-I, so :func:`ifn_timecourses` reruns a small cohort of each
 arm with :func:`ifnexus.model.simulate_cohort` (``record=``) on the trial's population (the
 same IFN-state mix, disease, parameter overrides and seed, so every arm sees the same sampled
-patients) over the first weeks, and summarises the recorded ``ifn`` state on a daily grid: the
+patients) over the first weeks (cached per arm: editing one arm reruns only that arm), and summarises the recorded ``ifn`` state on a daily grid: the
 median and the 10th-90th percentile band across patients. The band is the spread between
 patients, not a confidence interval.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,6 @@ def ifn_timecourses(
         ``n_patients`` outside 1-200, ``days`` not positive, or an unknown ``state``.
     """
     from ifnexus.errors import ValidationError
-    from ifnexus.model import simulate_cohort
     from ifnexus.trial import ifn_mix_parameters
     from ifnexus.trial._design import DAYS_PER_YEAR
 
@@ -65,32 +65,55 @@ def ifn_timecourses(
     pop = design.population
     horizon = float(min(days, design.followup_years * DAYS_PER_YEAR))
     params = ifn_mix_parameters(pop.ifn_mix, pop.params) if pop.ifn_mix else dict(pop.params)
+    key = tuple(sorted((params or {}).items()))
+    frames = [
+        _arm_timecourse(arm.schedule, tuple(arm.interventions), pop.setting, pop.disease,
+                        pop.margin, key, design.seed, int(n_patients), horizon, state)
+        .assign(arm=arm.name)
+        for arm in design.arms
+    ]  # fmt: skip
+    out = pd.concat(frames, ignore_index=True)
+    return out[["arm", "state", "day", "median", "lower", "upper", "n"]]
+
+
+@functools.lru_cache(maxsize=64)
+def _arm_timecourse(
+    schedule: str,
+    interventions: tuple[str, ...],
+    setting: str,
+    disease: str,
+    margin: str | None,
+    params: tuple[tuple[str, float], ...],
+    seed: int,
+    n_patients: int,
+    horizon: float,
+    state: str,
+) -> pd.DataFrame:
+    """One arm's summary; cached, so editing one arm in the designer reruns only that arm."""
+    from ifnexus.errors import ValidationError
+    from ifnexus.model import simulate_cohort
+
+    res = simulate_cohort(
+        schedule, n_patients=n_patients, setting=setting, disease=disease,
+        interventions=list(interventions), days=horizon, rng=seed, record=n_patients,
+        params=dict(params) or None, margin=margin,
+    )  # fmt: skip
+    tc = res.timecourses
+    if state not in set(tc["state"]):
+        raise ValidationError(
+            f"unknown state {state!r}; recorded: {', '.join(sorted(set(tc['state'])))}"
+        )
+    sub = tc[tc["state"] == state]
     grid = np.arange(0.0, np.floor(horizon) + 1.0)
-    frames = []
-    for arm in design.arms:
-        res = simulate_cohort(
-            arm.schedule, n_patients=int(n_patients), setting=pop.setting, disease=pop.disease,
-            interventions=list(arm.interventions), days=horizon, rng=design.seed,
-            record=int(n_patients), params=params or None, margin=pop.margin,
-        )  # fmt: skip
-        tc = res.timecourses
-        if state not in set(tc["state"]):
-            raise ValidationError(
-                f"unknown state {state!r}; recorded: {', '.join(sorted(set(tc['state'])))}"
-            )
-        sub = tc[tc["state"] == state]
-        curves = []
-        for _, g in sub.groupby("patient", sort=True):
-            t = g["time"].to_numpy(float)
-            v = g["value"].to_numpy(float)
-            if np.all(np.isfinite(v)):
-                curves.append(np.interp(grid, t, v))
-        m = np.vstack(curves) if curves else np.full((1, grid.size), np.nan)
-        lo, med, hi = np.percentile(m, [10, 50, 90], axis=0)
-        frames.append(pd.DataFrame({"arm": arm.name, "state": state, "day": grid,
-                                    "median": med, "lower": lo, "upper": hi,
-                                    "n": len(curves)}))  # fmt: skip
-    return pd.concat(frames, ignore_index=True)
+    curves = []
+    for _, g in sub.groupby("patient", sort=True):
+        v = g["value"].to_numpy(float)
+        if np.all(np.isfinite(v)):
+            curves.append(np.interp(grid, g["time"].to_numpy(float), v))
+    m = np.vstack(curves) if curves else np.full((1, grid.size), np.nan)
+    lo, med, hi = np.percentile(m, [10, 50, 90], axis=0)
+    return pd.DataFrame({"state": state, "day": grid, "median": med, "lower": lo, "upper": hi,
+                         "n": len(curves)})  # fmt: skip
 
 
 def plot_ifn_timecourses(timecourses: pd.DataFrame, *, ax: Any = None) -> Any:

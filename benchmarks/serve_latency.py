@@ -1,0 +1,158 @@
+"""Latency of one designer interaction (pressing Run) at 2,000 patients per arm.
+
+Run::
+
+    .venv/bin/python benchmarks/serve_latency.py [--browser]
+
+Times, as medians of 5 runs after one warm-up (numba compilation, imports), what the app's
+server does for a Run of a two-arm design (50 Gy/25 fx with and without anti-PD-1, 5 years of
+follow-up): ``design_from_form`` (the checks of ``ifnexus trial``), ``run_trial(...,
+hazard_ratios="overall")``, ``ifn_timecourses`` (12 recorded patients per arm, 63 days) and
+the two matplotlib figures rendered to PNG, each with wall and CPU time (CPU of the process,
+all threads). ``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs) is timed
+beside it. With ``--browser``, it also serves the app and times, in headless Chromium
+(Playwright, /usr/bin/chromium), the click on Run until the arms table and both plots are
+shown. No peer tool designs trials on this model; the comparison is with the command line's
+own call. Results go to docs/benchmarks.md by hand.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import sys
+import threading
+import time
+
+FORM = {
+    "trial_name": "latency", "patients": 2000, "seed": 1, "followup": 5, "endpoint": 2,
+    "disease": "gross", "mix_acute": 0.45, "mix_chronic": 0.25, "mix_deficient": 0.30,
+    "reference": "RT", "arm1_name": "RT", "arm1_schedule": "50Gy/25fx",
+    "arm1_interventions": "", "arm2_name": "RT + anti-PD-1", "arm2_schedule": "50Gy/25fx",
+    "arm2_interventions": "anti-pd1:day=0,dose=1,repeat=6,every=14",
+}  # fmt: skip
+REPEATS = 5
+
+
+def _time(fn):
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - w, time.process_time() - c, out
+
+
+def _median(rows, i):
+    return statistics.median(r[i] for r in rows)
+
+
+def library() -> list[tuple[str, float, float]]:
+    from ifnexus._figures import new_figure
+    from ifnexus.serve import design_from_form, ifn_timecourses, plot_ifn_timecourses
+    from ifnexus.serve._app import RUN_OPTIONS
+    from ifnexus.serve._timecourse import _arm_timecourse
+
+    def timecourses(d):
+        _arm_timecourse.cache_clear()
+        return ifn_timecourses(d)
+
+    from ifnexus.trial import plot_trial_curves, run_trial
+
+    def figures(result, tc):
+        for draw in (
+            lambda ax: plot_trial_curves(
+                result.curves, "local_control_km", endpoint_years=2, ax=ax
+            ),
+            lambda ax: plot_ifn_timecourses(tc, ax=ax),
+        ):
+            fig = new_figure((6.5, 3.6))
+            draw(fig.add_subplot(1, 1, 1))
+            fig.savefig(io.BytesIO(), format="png", dpi=96)
+
+    def interaction():
+        _arm_timecourse.cache_clear()  # time a new design, not the per-arm cache
+        d = design_from_form(FORM)
+        r = run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS)
+        tc = ifn_timecourses(d)
+        figures(r, tc)
+
+    interaction()  # warm-up
+    d = design_from_form(FORM)
+    parts = {
+        "design_from_form": lambda: design_from_form(FORM),
+        "run_trial(hazard_ratios='overall'), as the app (all cores, chunks of 1,024)": lambda: (
+            run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS)
+        ),
+        "run_trial(hazard_ratios='none')": lambda: run_trial(d, hazard_ratios="none"),
+        "ifn_timecourses (12 patients x 2 arms, 63 days)": lambda: timecourses(d),
+        "one Run, all of the above + 2 PNG figures": interaction,
+        "run_trial(hazard_ratios='all') (ifnexus trial)": lambda: run_trial(d),
+    }
+    rows = []
+    for name, fn in parts.items():
+        t = [_time(fn) for _ in range(REPEATS)]
+        rows.append((name, _median(t, 0), _median(t, 1)))
+    return rows
+
+
+def browser() -> tuple[float, float]:
+    import socket
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from ifnexus.serve import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    th = threading.Thread(target=server.run, daemon=True)
+    th.start()
+    while not server.started:
+        time.sleep(0.05)
+    walls, cpus = [], []
+    try:
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+            page = b.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("#run")
+            page.fill("#patients", "2000")
+            page.fill("#seed", "1")
+            page.fill("#reference", "RT alone")
+            for i in range(REPEATS + 1):
+                page.fill("#seed", str(1 + i))  # a new design each time
+                w, c = time.perf_counter(), time.process_time()
+                page.click("#run")
+                page.wait_for_function(
+                    "([s]) => document.querySelector('#results-panel h5')?.innerText"
+                    ".includes('seed ' + s) && document.querySelector('#ifn_plot img')"
+                    " && document.querySelector('#lc_plot img')",
+                    arg=[str(1 + i)], timeout=120_000,
+                )  # fmt: skip
+                if i:  # the first is the warm-up
+                    walls.append(time.perf_counter() - w)
+                    cpus.append(time.process_time() - c)
+            b.close()
+    finally:
+        server.should_exit = True
+        th.join(timeout=10)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> None:
+    print(f"cores available: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
+    print("| step (2 arms x 2,000 patients) | wall (s) | CPU (s) |")
+    print("|---|---|---|")
+    for name, w, c in library():
+        print(f"| {name} | {w:.2f} | {c:.2f} |")
+    if "--browser" in sys.argv:
+        w, c = browser()
+        print(f"| Run clicked in Chromium until table and plots shown | {w:.2f} | {c:.2f} "
+              "(server process) |")  # fmt: skip
+    print(f"medians of {REPEATS}; load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
