@@ -72,6 +72,7 @@ NO_MAIN_INPUT = {
     "simulate sensitivity": "generates its input (cohorts over parameter ranges)",
     "demo": "generates its input",
     "serve": "starts the designer (a web app)",
+    "study hypotheses": "generates its input (simulated studies)",
 }
 #: commands that write files or a report but compute no result to print
 NO_JSON = {

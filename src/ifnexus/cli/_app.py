@@ -138,6 +138,11 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         "the ifnexus commands, write the report.",
     ),
     "report": ("_study", "report_cmd", "Write the self-contained HTML report of a study folder."),
+    "study": (
+        "_study",
+        None,
+        "Virtual-study analyses: which explanation of the purity effect a study could tell.",
+    ),
     "simulate": (
         "_model",
         None,
