@@ -44,6 +44,7 @@ PACKAGES = (
     "ifnexus.fit",
     "ifnexus.trial",
     "ifnexus.sensitivity",
+    "ifnexus.serve",
 )
 #: Positional parameters a public function may take (one to three data arguments).
 MAX_POSITIONAL = 3
