@@ -52,8 +52,12 @@ def test_numbers_given_as_text_are_read():
         ({"arm1_schedule": " "}, "Arm 1 ('A'): enter a schedule"),
         ({"arm1_name": "", "arm1_schedule": "", "arm2_name": "", "arm2_schedule": "",
           "arm2_interventions": ""}, "name at least one arm"),
-        ({"reference": "C"}, "reference arm 'C' does not exist"),
-        ({"mix_chronic": 0.5}, "sum to 1"),
+        ({"reference": "C"}, "Reference arm: reference arm 'C' does not exist"),
+        ({"followup": 0}, "Follow-up (years): 'followup_years' must be > 0"),
+        ({"endpoint": 9}, "Local control at (years): 'local_control_years' must be > 0 and <= 3"),
+        ({"seed": -1}, "Seed: 'seed' must be >= 0"),
+        ({"disease": "bulky"}, "Disease: 'disease' must be"),
+        ({"mix_chronic": 0.5}, "IFN-state fractions: the 'ifn_mix' fractions must sum to 1"),
     ],
 )  # fmt: skip
 def test_bad_fields_are_named(change, expected):

@@ -139,7 +139,32 @@ def design_from_form(values: Mapping[str, Any]) -> Any:
         "endpoint": {"local_control_years": _number(values, "endpoint")},
         "arms": arms,
     }
-    return design_from_dict(data, source="the form")
+    try:
+        return design_from_dict(data, source="the form")
+    except ValidationError as exc:
+        raise ValidationError(_with_label(str(exc))) from None
+
+
+#: a key named in a design_from_dict message -> the form field it came from
+_KEY_FIELDS = (
+    ("'patients_per_arm'", "patients"),
+    ("'followup_years'", "followup"),
+    ("'local_control_years'", "endpoint"),
+    ("'seed'", "seed"),
+    ("'disease'", "disease"),
+    ("ifn_mix", None),
+    ("reference arm", "reference"),
+)
+
+
+def _with_label(message: str) -> str:
+    """Name the form field a message of :func:`design_from_dict` is about, by its label."""
+    text = message.removeprefix("the form: ")
+    for key, field in _KEY_FIELDS:
+        if key in text:
+            label = "IFN-state fractions" if field is None else LABELS[field]
+            return f"{label}: {text}"
+    return text
 
 
 def results_table(result: Any) -> pd.DataFrame:
