@@ -54,11 +54,15 @@ def test_sobol_same_seed_same_table_and_other_outputs():
     assert a.table.at[0, "ST"] == pytest.approx(1.0, abs=0.1)
 
 
-def test_another_seed_draws_other_points():
+def test_another_seed_draws_other_points_and_threads_change_nothing():
+    from ifnexus import RunOptions
+
     kw = {"method": "morris", "samples": 4, "params": ["alpha"], "n_patients": 16}
     a = model_sensitivity("50Gy/25fx", **kw, rng=1)
     b = model_sensitivity("50Gy/25fx", **kw, rng=2)
     assert not a.evaluations.equals(b.evaluations)
+    c = model_sensitivity("50Gy/25fx", **kw, rng=1, options=RunOptions(n_jobs=2))
+    assert c.table.equals(a.table) and c.evaluations.equals(a.evaluations)
 
 
 def test_parse_times():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -222,6 +223,7 @@ def model_sensitivity(
             except ValidationError as exc:
                 raise ValidationError(f"sample point {i} of the ranges is refused: {exc}") from None
         done = [0]
+        lock = threading.Lock()
 
         def one(i: int) -> list[float]:
             try:
@@ -231,9 +233,10 @@ def model_sensitivity(
                 vals = ", ".join(f"{k}={points[i][k]:.4g}" for k in cols)
                 raise ConvergenceError(f"sample point {i} ({vals}): {exc}") from None
             out = _outcome(res.patients, output, times)
-            done[0] += 1
-            if progress is not None:
-                progress(done[0], len(points))
+            with lock:
+                done[0] += 1
+                if progress is not None:
+                    progress(done[0], len(points))
             return out
 
         workers = min(opts.workers, len(points))
