@@ -23,6 +23,7 @@ ORDER = [
     "study",
     "report",
     "trial",
+    "serve",
     "cli",
 ]
 HEAD = """# ifnexus: the layout as built
