@@ -20,6 +20,7 @@ ORDER = [
     "outcome",
     "model",
     "fit",
+    "sensitivity",
     "study",
     "report",
     "trial",
