@@ -47,6 +47,14 @@ PARAMS = typer.Option(
     "unit, range and source. "
     "The values used are written to OUT/params_used.toml and run.json.",
 )
+POSTERIOR = typer.Option(
+    None,
+    "--posterior",
+    help="A fit folder (ifnexus fit growth --out DIR): rerun the same tumours under --draws "
+    "parameter sets drawn from its posterior and report parameter, sampling and total "
+    "intervals (docs/model.md).",
+)
+DRAWS = typer.Option(50, "--draws", help="With --posterior: parameter sets drawn (seeded).")
 INTERVENTION = typer.Option(
     None,
     "--intervention",
@@ -72,7 +80,9 @@ def simulate(
         help="'50Gy/25fx' (weekdays), '25Gy/5fx', '8Gy x3', '20Gy x1', '0:8,1:8' or 'none'.",
     ),
     setting: str = typer.Option(
-        "patient", "--setting", help="patient (MPNST, default) or mouse (syngeneic graft)."
+        None,
+        "--setting",
+        help="patient (MPNST, default) or mouse (syngeneic graft); with --posterior, the fit's.",
     ),
     disease: str = typer.Option(
         "gross",
@@ -98,6 +108,14 @@ def simulate(
         "2,4,6,8", "--doses", help="In-vitro doses (Gy), comma list or start:stop:step."
     ),
     patients: int = typer.Option(1000, "--patients", help="Number of virtual tumours."),
+    posterior: Path = POSTERIOR,
+    draws: int = DRAWS,
+    bootstrap: int = typer.Option(
+        200,
+        "--bootstrap",
+        help="With --posterior: bootstrap replicates of the patients within each draw (the "
+        "sampling part of the intervals).",
+    ),
     seed: int = seed_option(),
     days: float = typer.Option(
         None,
@@ -122,9 +140,22 @@ def simulate(
 
     opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
 
+    if posterior is not None:
+        if in_vitro:
+            raise ValidationError("--posterior applies to cohorts, not to --in-vitro")
+        setting = setting or _posterior_setting(posterior)
+    setting = setting or "patient"
     _check_setting(setting)
     pset = _params(params, setting)
     ivs = list(intervention or [])
+    if posterior is not None:
+        if schedule is None:
+            raise ValidationError("--schedule is required (e.g. --schedule '8Gy x3')")
+        _simulate_posterior(schedule, posterior, draws=draws, bootstrap=bootstrap,
+                            patients=patients, setting=setting, disease=disease, tumour=tumour,
+                            host=host, ivs=ivs, days=days, seed=seed, pset=pset, margin=margin,
+                            opts=opts, out=out, as_json=as_json, quiet=quiet)  # fmt: skip
+        return
     if in_vitro:
         grid = parse_dose_grid(doses, min_doses=1)
         df = in_vitro_curves(grid, genotypes=[tumour], setting=setting, days=14.0 if days is None else days,
@@ -158,6 +189,54 @@ def simulate(
         if out is not None:
             _write_params(pset, out)
     _report(summary, as_json, out)
+
+
+def _posterior_setting(posterior: Path) -> str:
+    """Return the setting a fit folder was fitted in (its ``diagnostics.json``)."""
+    from ifnexus.fit._posterior import read_posterior
+
+    return str(read_posterior(posterior)[1].get("setting", "mouse"))
+
+
+def _simulate_posterior(schedule: str, posterior: Path, *, draws: int, bootstrap: int,
+                        patients: int, setting: str, disease: str, tumour, host, ivs, days,
+                        seed: int, pset, margin, opts, out: Path | None, as_json: bool,
+                        quiet: bool) -> None:  # fmt: skip
+    """Run ``simulate --posterior``: the cohort under draws of a fit's posterior."""
+    from ifnexus.model import simulate_posterior
+
+    with progress(f"simulating {patients} tumours x {draws} draws", quiet=quiet) as step:
+        step(f"simulating {patients} tumours under {draws} posterior draws")
+        res = simulate_posterior(schedule, posterior, draws=draws, n_patients=patients,
+                                 setting=setting, disease=disease, genotype=tumour, host=host,
+                                 interventions=ivs, days=days, rng=seed, params=pset,
+                                 margin=margin, bootstrap=bootstrap, options=opts)  # fmt: skip
+        summary = res.to_dict()
+        if out is not None:
+            step("writing tables and figures")
+            res.write(out)
+            _write_params(pset, out)
+    if as_json:
+        echo_json(summary)
+        return
+    typer.echo(f"{summary['schedule']} ({setting}), {patients} tumours x {draws} posterior "
+               f"draws of {', '.join(res.free)}; {res.level:.0%} intervals: parameter | "
+               "sampling | total")  # fmt: skip
+    for m, r in res.table.iterrows():
+        if not _finite(r["mean"]):
+            continue
+        typer.echo(f"{m}: {r['mean']:.4g}  [{r['param_lower']:.4g}, {r['param_upper']:.4g}] | "
+                   f"[{r['sampling_lower']:.4g}, {r['sampling_upper']:.4g}] | "
+                   f"[{r['total_lower']:.4g}, {r['total_upper']:.4g}]")  # fmt: skip
+    if out is not None:
+        typer.echo(f"wrote tables and figures to {out}")
+
+
+def _finite(x) -> bool:
+    """Return whether ``x`` is a finite number."""
+    import math
+
+    return isinstance(x, float) and math.isfinite(x)
 
 
 def _params(path: Path | None, setting: str):

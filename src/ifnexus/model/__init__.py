@@ -36,6 +36,9 @@ _WHERE = {
     "plot_survival": "_plots",
     "plot_tcd50": "_plots",
     "plot_timecourses": "_plots",
+    "PosteriorResult": "_posterior",
+    "plot_posterior_local_control": "_posterior",
+    "simulate_posterior": "_posterior",
     "ALPHA_L": "_radiobiology",
     "BETA_L": "_radiobiology",
     "Schedule": "_radiobiology",
@@ -83,6 +86,7 @@ __all__ = [
     "Intervention",
     "Parameter",
     "ParameterSet",
+    "PosteriorResult",
     "Schedule",
     "StateSpec",
     "TCD50Result",
@@ -106,6 +110,7 @@ __all__ = [
     "parse_interventions",
     "parse_schedule",
     "plot_local_control",
+    "plot_posterior_local_control",
     "plot_survival",
     "plot_tcd50",
     "plot_timecourses",
@@ -113,6 +118,7 @@ __all__ = [
     "read_params",
     "sample_failure",
     "simulate_cohort",
+    "simulate_posterior",
     "tcd50",
     "to_sbml",
     "tumour_model",
@@ -141,6 +147,11 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         plot_survival,
         plot_tcd50,
         plot_timecourses,
+    )
+    from ifnexus.model._posterior import (
+        PosteriorResult,
+        plot_posterior_local_control,
+        simulate_posterior,
     )
     from ifnexus.model._radiobiology import (
         ALPHA_L,
