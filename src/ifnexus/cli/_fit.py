@@ -59,7 +59,7 @@ def growth_cmd(
     as_json: bool = JSON,
     quiet: bool = QUIET,
 ) -> None:
-    """Population fit of tumour growth: MLE with profile intervals, posterior, VPC."""
+    """Fit a population model to tumour growth: MLE with profile intervals, posterior, VPC."""
     from ifnexus.fit import (
         DEFAULT_FREE,
         DEFAULT_RANDOM,
