@@ -145,3 +145,18 @@ def test_bad_entries_show_a_message_and_the_app_goes_on(page):
     page.wait_for_selector("#arms-table", timeout=120_000)
     assert page.locator("#error-message").count() == 0
     assert page.outside == []
+
+
+def test_warnings_of_a_run_are_shown_as_notes(page):
+    # five patients on a palliative 2 Gy: every one fails within months, so the Kaplan-Meier
+    # curve has no patient at risk at later times; the library warns and the page shows it
+    _fill_design(page, patients="5")
+    page.fill("#followup", "1")
+    page.fill("#endpoint", "1")
+    page.fill("#arm1_schedule", "2Gy x1")
+    page.fill("#arm2_schedule", "2Gy x1")
+    page.click("#run")
+    page.wait_for_selector("#arms-table", timeout=120_000)
+    notes = page.locator(".warning-note")
+    assert notes.count() >= 1
+    assert "beyond the last follow-up" in notes.first.inner_text()

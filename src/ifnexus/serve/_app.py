@@ -16,7 +16,8 @@ the same numbers) and the IFN time courses with
 :func:`~ifnexus.serve.ifn_timecourses`, and shows local-control curves, IFN-I time courses, a
 table of the arms side by side, local control by IFN state, and downloads of the design (the
 TOML ``ifnexus trial`` runs) and the results (CSV). Any error is shown in the page as one
-message; the server goes on.
+message; the server goes on. Warnings of the run (e.g. a curve time beyond the last follow-up of
+a small arm) are shown above the tables as notes.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from __future__ import annotations
 import html
 import logging
 import math
+import warnings
 from typing import Any
 
 from ifnexus._runoptions import RunOptions
-from ifnexus.errors import IfnexusError
+from ifnexus.errors import IfnexusError, IfnexusWarning
 from ifnexus.serve._form import MAX_ARMS, MAX_PATIENTS
 
 __all__ = ["DEFAULT_ARMS", "create_app"]
@@ -258,9 +260,11 @@ def create_app() -> Any:
         def _run() -> None:
             values = {k: input[k]() for k in FIELDS}
             try:
-                design = design_from_form(values)
-                result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS)
-                tc = ifn_timecourses(design)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", IfnexusWarning)
+                    design = design_from_form(values)
+                    result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS)
+                    tc = ifn_timecourses(design)
             except IfnexusError as exc:
                 current.set(None)
                 msg.set(str(exc))
@@ -271,7 +275,9 @@ def create_app() -> Any:
                 msg.set(f"the run failed: {type(exc).__name__}: {exc}")
                 return
             msg.set("")
-            current.set({"design": design, "result": result, "timecourses": tc})
+            notes = list(dict.fromkeys(str(w.message) for w in caught
+                                       if issubclass(w.category, IfnexusWarning)))  # fmt: skip
+            current.set({"design": design, "result": result, "timecourses": tc, "notes": notes})
 
         @render.ui
         def message() -> Any:
@@ -292,6 +298,8 @@ def create_app() -> Any:
                     f"{d.name}: {d.patients_per_arm:,} patients per arm, seed {d.seed}, "
                     f"follow-up {d.followup_years:g} years"
                 ),
+                *[ui.div(f"note: {n}", class_="alert alert-warning py-1 small warning-note")
+                  for n in s["notes"]],
                 ui.HTML(_arms_html(r)),
                 ui.h6("Local control at "
                       f"{d.endpoint.local_control_years:g} years by IFN state (95% CI)"),

@@ -89,7 +89,7 @@ def design_from_form(values: Mapping[str, Any]) -> Any:
     ------
     ValidationError
         An empty or non-numeric field (named by its label), more than :data:`MAX_PATIENTS`
-        patients per arm, an arm with a name but no schedule, no arm, or anything
+        patients per arm, an arm with a name but no schedule, fewer than two arms, or anything
         :func:`ifnexus.trial.design_from_dict` refuses.
     UnknownNameError
         An unknown intervention (from :func:`ifnexus.trial.design_from_dict`).
@@ -114,8 +114,10 @@ def design_from_form(values: Mapping[str, Any]) -> Any:
         if not schedule:
             raise ValidationError(f"Arm {i} ({name!r}): enter a schedule, e.g. 50Gy/25fx")
         arms.append({"name": name, "schedule": schedule, "interventions": ivs})
-    if not arms:
-        raise ValidationError("Arms: name at least one arm")
+    if len(arms) < 2:
+        raise ValidationError(
+            f"Arms: a trial compares two or more arms; name at least two (got {len(arms)})"
+        )
     trial: dict[str, Any] = {
         "name": _text(values, "trial_name") or "Virtual trial",
         "patients_per_arm": patients,

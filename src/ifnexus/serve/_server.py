@@ -91,9 +91,35 @@ def serve(host: str = "127.0.0.1", port: int = 8050, *, launch_browser: bool = T
     check_address(host, port)
     uvicorn = import_optional("uvicorn", extra="serve", purpose="ifnexus serve")
     app = create_app()
+    _warm_up()
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     if launch_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     log.info("trial designer at %s", url)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _warm_up() -> None:
+    """Load the model's compiled kernels and the trial statistics once, before listening.
+
+    The first call of the numba kernel loads (or compiles) it, which would otherwise land on
+    the user's first Run.
+    """
+    import warnings
+
+    from ifnexus.errors import IfnexusWarning
+    from ifnexus.serve._form import design_from_form
+    from ifnexus.serve._timecourse import ifn_timecourses
+    from ifnexus.trial import run_trial
+
+    design = design_from_form({
+        "patients": 8, "seed": 0, "followup": 1, "endpoint": 1, "mix_acute": 0.5,
+        "mix_chronic": 0.25, "mix_deficient": 0.25, "arm1_name": "warm-up",
+        "arm1_schedule": "2Gy x1", "arm2_name": "warm-up 2", "arm2_schedule": "2Gy x1",
+        "arm2_interventions": "anti-pd1:day=0,dose=1",
+    })  # fmt: skip
+    with warnings.catch_warnings():  # tiny cohort: curves end early; nobody reads them
+        warnings.simplefilter("ignore", IfnexusWarning)
+        run_trial(design, hazard_ratios="none")
+        ifn_timecourses(design, n_patients=2, days=7)
