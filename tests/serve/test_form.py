@@ -137,4 +137,4 @@ def test_cli_port_in_use_exits_2_before_starting(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert f"error: --port {port}: the port is in use" in err
-    assert "Traceback" not in err and "designer:" not in err
+    assert "Traceback" not in err and "starting" not in err

@@ -22,5 +22,5 @@ def serve_cmd(
 
     check_address(host, port)  # a port in use ends here, exit 2, before anything starts
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"ifnexus trial designer: http://{shown}:{port}/  (Ctrl-C stops it)", err=True)
+    typer.echo(f"starting the trial designer at http://{shown}:{port}/ (Ctrl-C stops it)", err=True)
     serve(host, port, launch_browser=not no_browser)
