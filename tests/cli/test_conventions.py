@@ -69,6 +69,7 @@ NO_MAIN_INPUT = {
     "simulate": "generates its input",
     "simulate tcd50": "generates its input",
     "simulate sbml": "generates its input",
+    "simulate params": "lists the model's parameters",
     "simulate sensitivity": "generates its input (cohorts over parameter ranges)",
     "demo": "generates its input",
     "serve": "starts the designer (a web app)",
