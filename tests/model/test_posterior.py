@@ -136,3 +136,24 @@ def test_cli_posterior(tmp_path, capsys):
     assert not bad_out.exists() or not any(bad_out.iterdir())
     assert main([*args, "--in-vitro"]) == 2
     assert "--in-vitro" in capsys.readouterr().err
+
+
+def test_tcd50_posterior(tmp_path):
+    from ifnexus.model import tcd50, tcd50_posterior
+
+    grid = [0, 5, 10, 15, 20, 25, 30, 40]
+    deg = fit_folder(tmp_path / "deg", [A0] * 8)
+    r = tcd50_posterior(grid, deg, draws=3, n_patients=60, rng=4)
+    ref = tcd50(grid, n_patients=60, rng=4)
+    t = r.summary.loc["tcd50_gy"]
+    assert t["param_lower"] == t["param_upper"] == pytest.approx(ref.tcd50_gy)
+    assert t["sd_param"] == 0.0
+    wide = fit_folder(tmp_path / "wide", A0 + 0.02 * Z)
+    wr = tcd50_posterior(grid, wide, draws=8, n_patients=60, rng=4)
+    w = wr.summary.loc["tcd50_gy"]
+    assert w["param_upper"] - w["param_lower"] > 0.5  # Gy: radiosensitivity moves the TCD50
+    # more radiosensitive draws give lower TCD50s (rank correlation over draws)
+    dr = wr.draws
+    assert dr["alpha"].corr(dr["tcd50_gy"], method="spearman") < -0.9
+    with pytest.raises(ValidationError, match="draw 1"):
+        tcd50_posterior([0, 0.5, 1], deg, draws=2, n_patients=20, rng=4)

@@ -278,7 +278,9 @@ def tcd50_cmd(
         1, "--fractions", help="Equal fractions per course (weekdays); 1 = single dose."
     ),
     setting: str = typer.Option(
-        "mouse", "--setting", help="mouse (default, graft TCD50 assay) or patient."
+        None,
+        "--setting",
+        help="mouse (default, graft TCD50 assay) or patient; with --posterior, the fit's.",
     ),
     disease: str = typer.Option("gross", "--disease", help="gross or postop (patient setting)."),
     tumour: str = TUMOUR,
@@ -287,6 +289,10 @@ def tcd50_cmd(
     params: Path = PARAMS,
     patients: int = typer.Option(
         200, "--patients", help="Tumours per dose (the same tumours at every dose)."
+    ),
+    posterior: Path = POSTERIOR,
+    draws: int = typer.Option(
+        20, "--draws", help="With --posterior: parameter sets drawn (seeded)."
     ),
     seed: int = seed_option(),
     days: float = typer.Option(None, "--days", help="Follow-up in days."),
@@ -299,12 +305,28 @@ def tcd50_cmd(
     n_jobs: int | None = N_JOBS_DEPRECATED,
 ) -> None:
     """Dose controlling 50% of tumours, from a logistic fit over a dose grid."""
-    from ifnexus.model import parse_dose_grid, tcd50
+    from ifnexus.model import parse_dose_grid, tcd50, tcd50_posterior
 
     opts = run_options(jobs=jobs_value(jobs, n_jobs), chunk_size=chunk_size, scheduler=scheduler)
+    if posterior is not None:
+        setting = setting or _posterior_setting(posterior)
+    setting = setting or "mouse"
     _check_setting(setting)
     pset = _params(params, setting)
     grid = parse_dose_grid(doses)
+    if posterior is not None:
+        with progress(f"TCD50 under {draws} posterior draws", quiet=quiet) as step:
+            step(f"TCD50 over {len(grid)} doses x {patients} tumours x {draws} draws")
+            pres = tcd50_posterior(grid, posterior, draws=draws, fractions=fractions,
+                                   setting=setting, n_patients=patients, rng=seed,
+                                   params=pset, genotype=tumour, host=host,
+                                   interventions=list(intervention or []), days=days,
+                                   disease=disease, options=opts)  # fmt: skip
+        if out is not None:
+            pres.write(out)
+            _write_params(pset, out)
+        _report(pres.to_dict(), as_json, out)
+        return
     with progress(f"TCD50 over {len(grid)} doses x {patients} tumours", quiet=quiet) as step:
         step(f"TCD50 over {len(grid)} doses x {patients} tumours ({opts.workers} thread(s))")
         res = tcd50(grid, fractions=fractions, setting=setting, n_patients=patients, rng=seed,

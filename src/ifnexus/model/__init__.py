@@ -37,8 +37,10 @@ _WHERE = {
     "plot_tcd50": "_plots",
     "plot_timecourses": "_plots",
     "PosteriorResult": "_posterior",
+    "PosteriorTCD50Result": "_posterior",
     "plot_posterior_local_control": "_posterior",
     "simulate_posterior": "_posterior",
+    "tcd50_posterior": "_posterior",
     "ALPHA_L": "_radiobiology",
     "BETA_L": "_radiobiology",
     "Schedule": "_radiobiology",
@@ -87,6 +89,7 @@ __all__ = [
     "Parameter",
     "ParameterSet",
     "PosteriorResult",
+    "PosteriorTCD50Result",
     "Schedule",
     "StateSpec",
     "TCD50Result",
@@ -120,6 +123,7 @@ __all__ = [
     "simulate_cohort",
     "simulate_posterior",
     "tcd50",
+    "tcd50_posterior",
     "to_sbml",
     "tumour_model",
     "unrepaired_dose",
@@ -150,8 +154,10 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     )
     from ifnexus.model._posterior import (
         PosteriorResult,
+        PosteriorTCD50Result,
         plot_posterior_local_control,
         simulate_posterior,
+        tcd50_posterior,
     )
     from ifnexus.model._radiobiology import (
         ALPHA_L,

@@ -49,7 +49,13 @@ from ifnexus.model._variants import Intervention
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["PosteriorResult", "plot_posterior_local_control", "simulate_posterior"]
+__all__ = [
+    "PosteriorResult",
+    "PosteriorTCD50Result",
+    "plot_posterior_local_control",
+    "simulate_posterior",
+    "tcd50_posterior",
+]
 
 MEASURES = {
     "local_control": "fraction",
@@ -297,6 +303,41 @@ def _check_sets(sets: list[dict[str, float]], posterior: str, setting: str, base
             raise ValidationError(f"posterior {posterior}, draw {i + 1}: {exc}") from None
 
 
+def _prepare(posterior, draws, setting, params, rng):
+    """Check the run, draw the parameter sets (seeded) and check them; nothing simulated."""
+    from ifnexus.fit._posterior import draw_parameter_sets, read_posterior
+
+    if (
+        isinstance(draws, bool)
+        or not isinstance(draws, (int, np.integer))
+        or not 1 <= draws <= MAX_DRAWS
+    ):
+        raise ValidationError(f"draws must be an integer from 1 to {MAX_DRAWS}, got {draws!r}")
+    post = str(posterior)
+    _, info = read_posterior(posterior)
+    fit_setting = str(info.get("setting", "mouse"))
+    if setting is None:
+        setting = fit_setting
+    elif setting != fit_setting:
+        raise ValidationError(
+            f"posterior {post} was fitted in the {fit_setting!r} setting; simulate it with "
+            f"setting {fit_setting!r} (got {setting!r})"
+        )
+    if isinstance(params, ParameterSet):
+        if params.setting != setting:
+            raise ValidationError(
+                f"the parameter set is for the {params.setting!r} setting, the run for {setting!r}"
+            )
+        base = dict(params.overrides)
+    else:
+        base = dict(params or {})
+    entropy = seed_entropy(rng)
+    pick = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x706F7374])))
+    sets = draw_parameter_sets(posterior, int(draws), rng=pick)
+    _check_sets(sets, post, setting, base)
+    return sets, setting, base, entropy, info
+
+
 def simulate_posterior(
     schedule: str | Schedule,
     posterior: str | os.PathLike[str],
@@ -360,15 +401,8 @@ def simulate_posterior(
     InputFormatError
         An unreadable or incomplete fit folder.
     """
-    from ifnexus.fit._posterior import draw_parameter_sets, read_posterior
     from ifnexus.model._limits import check_patients
 
-    if (
-        isinstance(draws, bool)
-        or not isinstance(draws, (int, np.integer))
-        or not 1 <= draws <= MAX_DRAWS
-    ):
-        raise ValidationError(f"draws must be an integer from 1 to {MAX_DRAWS}, got {draws!r}")
     if (
         isinstance(bootstrap, bool)
         or not isinstance(bootstrap, (int, np.integer))
@@ -381,27 +415,7 @@ def simulate_posterior(
         raise ValidationError(f"level must be in (0, 1), got {level!r}")
     n_patients = check_patients(n_patients)
     post = str(posterior)
-    _, info = read_posterior(posterior)
-    fit_setting = str(info.get("setting", "mouse"))
-    if setting is None:
-        setting = fit_setting
-    elif setting != fit_setting:
-        raise ValidationError(
-            f"posterior {post} was fitted in the {fit_setting!r} setting; simulate it with "
-            f"setting {fit_setting!r} (got {setting!r})"
-        )
-    if isinstance(params, ParameterSet):
-        if params.setting != setting:
-            raise ValidationError(
-                f"the parameter set is for the {params.setting!r} setting, the run for {setting!r}"
-            )
-        base = dict(params.overrides)
-    else:
-        base = dict(params or {})
-    entropy = seed_entropy(rng)
-    pick = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x706F7374])))
-    sets = draw_parameter_sets(posterior, int(draws), rng=pick)
-    _check_sets(sets, post, setting, base)
+    sets, setting, base, entropy, info = _prepare(posterior, draws, setting, params, rng)
     free = list(info.get("free", []))
     boot = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x626F6F74])))
     idx = boot.integers(0, n_patients, size=(int(bootstrap), n_patients), dtype=np.int64)
@@ -481,3 +495,167 @@ def _tables(sets, values, reps, level: float) -> tuple[pd.DataFrame, pd.DataFram
 
 _COLS = ("mean", "param_lower", "param_upper", "sampling_lower", "sampling_upper", "total_lower",
          "total_upper", "sd_param", "sd_sampling", "sd_total")  # fmt: skip
+
+
+@dataclass
+class PosteriorTCD50Result:
+    """Result of :func:`tcd50_posterior`.
+
+    Attributes
+    ----------
+    draws
+        One row per parameter draw: ``draw``, the drawn parameter values, ``tcd50_gy`` and
+        ``gamma50`` of the logistic fit over the dose grid under that draw.
+    table
+        Index ``measure`` (``tcd50_gy``, ``gamma50``); columns ``mean``, ``param_lower``,
+        ``param_upper`` (quantiles over draws) and ``sd_param``.
+    setting, fractions, n_patients, n_draws, seed, level, posterior, free
+        The run.
+
+    Notes
+    -----
+    The TCD50 is fitted to the mean Zaider-Minerbo TCP per dose (as :func:`tcd50`), an
+    expected rather than a sampled control, so only the parameter part of its uncertainty is
+    given here.
+    """
+
+    draws: pd.DataFrame
+    table: pd.DataFrame
+    setting: str
+    fractions: int
+    n_patients: int
+    n_draws: int
+    seed: int
+    level: float
+    posterior: str
+    free: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """TCD50 and gamma50 with their parameter intervals (tidy table).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``measure``; columns ``mean``, ``param_lower``, ``param_upper``,
+            ``sd_param``, ``unit``.
+        """
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the run and the summary as a JSON-ready dict (``simulate tcd50 --posterior``).
+
+        Returns
+        -------
+        dict
+            ``setting``, ``fractions``, ``n_patients``, ``n_draws``, ``seed``, ``level``,
+            ``posterior``, ``free`` and ``measures`` (per measure the summary columns).
+        """
+        rows = {str(m): {k: (v if isinstance(v, str) else float(v)) for k, v in r.items()}
+                for m, r in self.table.iterrows()}  # fmt: skip
+        return {"setting": self.setting, "fractions": self.fractions,
+                "n_patients": self.n_patients, "n_draws": self.n_draws, "seed": self.seed,
+                "level": self.level, "posterior": self.posterior, "free": list(self.free),
+                "measures": rows}  # fmt: skip
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write ``tcd50_posterior.csv`` (per draw), ``tcd50_summary.csv`` and ``summary.json``.
+
+        Parameters
+        ----------
+        out_dir
+            Output folder (created).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written (atomically).
+        """
+        from ifnexus._io import write_table, write_text
+        from ifnexus._json import dumps
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return [
+            write_table(self.draws, out / "tcd50_posterior.csv"),
+            write_table(self.table.reset_index(), out / "tcd50_summary.csv"),
+            write_text(out / "summary.json", dumps(self.to_dict())),
+        ]
+
+
+def tcd50_posterior(
+    doses: str | Sequence[float] | np.ndarray,
+    posterior: str | os.PathLike[str],
+    *,
+    draws: int = 20,
+    fractions: int = 1,
+    setting: str | None = None,
+    n_patients: int = 200,
+    rng: RngLike = None,
+    params: dict[str, float] | ParameterSet | None = None,
+    level: float = 0.95,
+    options: RunOptions | None = None,
+    **cohort_kwargs: Any,
+) -> PosteriorTCD50Result:
+    """TCD50 under ``draws`` parameter sets drawn from a fit's posterior (same tumours).
+
+    Parameters
+    ----------
+    doses
+        Dose grid (Gy), as for :func:`~ifnexus.model.tcd50`.
+    posterior
+        A fit folder (``ifnexus fit growth --out DIR``).
+    draws
+        Parameter sets drawn (1-1000, seeded, with replacement).
+    fractions, n_patients, options
+        As for :func:`~ifnexus.model.tcd50`.
+    setting
+        Default the fit's; another one is refused.
+    rng
+        Seed: the draws and the tumours (common to every draw and dose).
+    params
+        Overrides under the draws (a parameter the posterior gives is refused).
+    level
+        Interval level in (0, 1).
+    **cohort_kwargs
+        ``genotype``, ``host``, ``interventions``, ``days``, ``disease`` passed on.
+
+    Returns
+    -------
+    PosteriorTCD50Result
+        Per-draw TCD50 and its parameter interval.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`simulate_posterior`; a draw whose control does not cross 50% within the
+        grid (named).
+    """
+    from ifnexus.model._tcd50 import tcd50
+
+    sets, setting, base, entropy, info = _prepare(posterior, draws, setting, params, rng)
+    if not (isinstance(level, (int, float)) and 0 < float(level) < 1):
+        raise ValidationError(f"level must be in (0, 1), got {level!r}")
+    t50, g50 = np.empty(len(sets)), np.empty(len(sets))
+    for i, s in enumerate(sets):
+        try:
+            r = tcd50(doses, fractions=fractions, setting=setting, n_patients=n_patients,
+                      rng=entropy, options=options, params={**base, **s},
+                      **cohort_kwargs)  # fmt: skip
+        except ValidationError as exc:
+            raise ValidationError(f"posterior {posterior}, draw {i + 1}: {exc}") from None
+        t50[i], g50[i] = r.tcd50_gy, r.gamma50
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    rows = []
+    for m, v, unit in (("tcd50_gy", t50, "Gy"), ("gamma50", g50, "")):
+        rows.append({"measure": m, "mean": float(v.mean()), "param_lower": float(np.quantile(v, lo)),
+                     "param_upper": float(np.quantile(v, hi)),
+                     "sd_param": 0.0 if v.max() == v.min() else float(v.std()), "unit": unit})  # fmt: skip
+    per_draw = pd.DataFrame(sets)
+    per_draw.insert(0, "draw", np.arange(1, len(sets) + 1))
+    per_draw["tcd50_gy"], per_draw["gamma50"] = t50, g50
+    return PosteriorTCD50Result(draws=per_draw, table=pd.DataFrame(rows).set_index("measure"),
+                                setting=setting, fractions=int(fractions),
+                                n_patients=int(n_patients), n_draws=len(sets), seed=entropy,
+                                level=float(level), posterior=str(posterior),
+                                free=list(info.get("free", [])))  # fmt: skip
