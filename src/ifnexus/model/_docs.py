@@ -38,6 +38,10 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   files of `simulate --out`).
   `options` (`ifnexus.RunOptions`: `chunk_size`, `n_jobs` with -1 = all cores, `scheduler`)
   never changes the results.
+* `simulate_posterior(schedule, fit_dir, draws=, n_patients=, rng=, bootstrap=, level=, ...)`
+  -> `PosteriorResult` (`summary`: per measure mean and parameter / sampling / total
+  intervals; `draws`; `curve`; `to_dict()`; `write(out_dir)`); `tcd50_posterior(doses,
+  fit_dir, draws=, ...)` -> `PosteriorTCD50Result` (see Parameter uncertainty below).
 * `tumour_model(schedule, ...)` -> `TumourModel` (`simulate()`, `reference()`, `to_sbml()`).
 * `ParameterSet.from_toml(path, setting)`, `read_params(path, setting)`: parameter files.
 * `in_vitro_survival(doses, genotype=)`, `in_vitro_curves(doses, genotypes=)`.
@@ -126,6 +130,40 @@ a syntax error is reported with tomllib's line and column, and nothing is writte
 reads it back) and records the overrides and values in `run.json`. `ifnexus simulate params`
 lists every parameter with unit, value per setting, range and source (`--json`,
 `--setting`).
+
+## Parameter uncertainty (`--posterior`)
+
+`ifnexus simulate --schedule S --posterior DIR --draws N` (Python:
+`simulate_posterior(schedule, DIR, draws=N, rng=seed)`) reruns the cohort under `N` parameter
+sets drawn, seeded and with replacement, from the posterior draws of a fit folder
+(`ifnexus fit growth --out DIR`: the fit's fixed overrides plus one draw of its free
+parameters). Every draw simulates the same tumours (common random numbers: the same seed, so
+the same per-patient uniforms), so the spread over draws is parameter uncertainty alone. For
+each measure (local control at the end of follow-up, mean TCP, IFN AUC over 30 days, the
+fractions of acute / chronic / no IFN labels, CD8 fold change on day 7) three intervals are
+reported (95% by default):
+
+- **parameter**: quantiles over draws of the cohort value `m_d`; zero width when every draw
+  is the same (the result is then the plain simulation with that seed);
+- **sampling** (patient to patient): a bootstrap of the tumours within each draw (`--bootstrap`
+  replicates, the same resampled tumours in every draw), deviations `m_{d,b} - m_d` pooled
+  over draws and added to the posterior mean; for local control this is the binomial error
+  `sqrt(p (1 - p) / n)` of a cohort of `n` tumours;
+- **total**: nested quantiles, the quantiles of `m_{d,b}` pooled over draws and replicates.
+
+The standard deviations follow the law of total variance: `sd_total^2 = sd_param^2 +
+sd_sampling^2`, `sd_param^2 = Var_d(m_d)`, `sd_sampling^2 = E_d[Var_b(m_{d,b})]`. With
+`--out` the run writes `posterior_summary.csv` (per measure: mean, the three intervals, the
+three SDs), `posterior_runs.csv` (per draw: parameter values, measures, within-draw SD),
+`local_control_posterior.csv` and `.png` (Kaplan-Meier local control per draw: mean and
+parameter band over follow-up), `summary.json`, `params_used.toml`. `ifnexus simulate tcd50
+--posterior DIR` gives TCD50 and gamma50 per draw with their parameter interval (the TCD50 is
+fitted to the mean TCP per dose, an expected control, so it has no sampling part).
+
+A fit folder from another model version (its `diagnostics.json` model stamp, a hash of the
+parameter table, differs), with parameter names this model lacks or with drawn values outside
+their ranges, fitted in another setting than `--setting`, or whose parameters `--params` also
+sets, is refused before anything is simulated or written.
 
 ## Time zero
 
