@@ -157,3 +157,27 @@ def test_tcd50_posterior(tmp_path):
     assert dr["alpha"].corr(dr["tcd50_gy"], method="spearman") < -0.9
     with pytest.raises(ValidationError, match="draw 1"):
         tcd50_posterior([0, 0.5, 1], deg, draws=2, n_patients=20, rng=4)
+
+
+def test_end_to_end_from_ifnexus_fit(tmp_path, capsys):
+    """A folder written by ``ifnexus fit growth`` (posterior of the growth rate r) is read as is."""
+    from ifnexus.fit import Arm, simulate_growth_study
+
+    s = simulate_growth_study([Arm("ctrl", "none"), Arm("rt", "6:8")], animals=3,
+                              days=range(0, 16, 3), params={"r": 0.25}, sigma=0.1, rng=2)  # fmt: skip
+    s.table.to_csv(tmp_path / "growth.csv", index=False)
+    (tmp_path / "arms.csv").write_text(
+        "arm,schedule,genotype,host,interventions\nctrl,none,,,\nrt,6:8,,,\n"
+    )
+    fit = tmp_path / "fit"
+    assert main(["fit", "growth", str(tmp_path / "growth.csv"), "--arms", str(tmp_path / "arms.csv"),
+                 "--out", str(fit), "--free", "r", "--random", "none", "--quiet", "--steps", "24",
+                 "--walkers", "8", "--profile", "none", "--no-figures",
+                 "--keep-unconverged"]) == 0  # fmt: skip
+    capsys.readouterr()
+    res = simulate_posterior("8Gy x2", fit, draws=6, n_patients=50, rng=1, bootstrap=20)
+    tidy = pd.read_csv(fit / "posterior_draws.csv")
+    assert res.free == ["r"] and res.setting == "mouse"
+    assert set(res.draws["r"]) <= set(tidy.loc[tidy["parameter"] == "r", "value"])
+    lc = res.summary.loc["local_control"]
+    assert lc["param_lower"] <= lc["mean"] <= lc["param_upper"]
