@@ -61,3 +61,11 @@ def test_cli_json(capsys):
                  "--json", "--quiet"]) == 0  # fmt: skip
     rows = json.loads(capsys.readouterr().out)["power"]
     assert {r["hypothesis"] for r in rows} == {"immune", "ifn-cluster"}
+
+
+def test_cli_writes_the_table_and_figure(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["study", "hypotheses", "--sizes", "40", "--followups", "2", "--studies", "1",
+                 "--out", str(out), "--quiet", "--seed", "3"]) == 0  # fmt: skip
+    for name in ("power.csv", "power.png", "summary.json", "run.json"):
+        assert (out / name).is_file(), name
