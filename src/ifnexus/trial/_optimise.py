@@ -579,7 +579,8 @@ class OptimisationResult:
     best
         One row per (state, rank): ``state``, ``rank``, ``local_control`` (search patients),
         ``schedule``, ``interventions``, the variables, ``constraint_value``, ``total_dose``,
-        ``fractions``, ``reference_local_control``.
+        ``fractions``, ``reference_local_control`` and the reference schedule's constrained
+        quantity (reported, not constrained).
     robustness
         Per draw: ``state``, ``rank``, ``source`` (``posterior``, ``perturbation`` or
         ``patients``), ``draw``, ``local_control``.
@@ -909,6 +910,7 @@ def optimise_design(
             )
         feas.sort(key=lambda t: -t[0])
         ref_lc, _ = ev.local_control(sp.reference, ())
+        ref_cv = sp.constraint.value(sp.reference)  # reported, not constrained
         for rank, (_, lc, key, cv) in enumerate(feas[: sp.top], start=1):
             from ifnexus.model import parse_schedule
 
@@ -922,7 +924,8 @@ def optimise_design(
                 "fractions": int(s.doses.size),
                 "overall_days": float(s.days.max() - s.days.min()) if s.days.size else 0.0,
                 f"{sp.constraint.organ}_{sp.constraint.kind}": cv,
-                "reference_local_control": ref_lc, **vals,
+                "reference_local_control": ref_lc,
+                f"reference_{sp.constraint.organ}_{sp.constraint.kind}": ref_cv, **vals,
             })  # fmt: skip
             rob += _robustness(sp, ev, key, state, rank, base, post, entropy)
     return OptimisationResult(space=sp, best=pd.DataFrame(rows), robustness=pd.DataFrame(rob),
