@@ -121,12 +121,13 @@ def _log(x):
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
+def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     """Compute the forcing of the ``W`` tumours of a block: state rows ``zr``, forcing rows ``fr``.
 
     Same equations as ``_system.forcing``; ``imm`` is 1 in vivo and 0 in vitro (no carrying
     capacity, host or immune layer); ``grow`` is 0 before the first fraction (clonogens held at
-    their sampled size). Also stores the QSS IFN-I level in row ``_IFR``.
+    their sampled size); ``blk``/``jak`` act on tumour cells, ``hblk``/``hjak`` on the host's
+    dendritic-cell licensing. Also stores the QSS IFN-I level in row ``_IFR``.
     """
     p_Bh = P[_Bh]
     p_K = P[_K]
@@ -169,6 +170,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
     ln_Bh = math.log(p_Bh)
     gh = g / (1.0 + g)
     sig = (1.0 - blk) * (1.0 - jak)
+    hsig = (1.0 - hblk) * (1.0 - hjak)
     # divisions dominate the cost of a lane: pairs of Hill terms share one reciprocal,
     # a/(a+K) = a * d2 / (d1 * d2) (all denominators are positive and far from overflow)
     for lane in range(W):
@@ -230,7 +232,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
             imm
             * p_kP
             * phi
-            * (p_epsP + (1.0 - p_epsP) * sig * buf[(_QR + _hifnar) * W + lane] * hill)
+            * (p_epsP + (1.0 - p_epsP) * hsig * buf[(_QR + _hifnar) * W + lane] * hill)
         )
         buf[fr + _T * W + lane] = imm * p_kT * buf[(_QR + _hT) * W + lane] * buf[zr + _P * W + lane]
         infl = buf[(_QR + _hT) * W + lane] * buf[(_QR + _tau) * W + lane] * (1.0 + p_cX * A)
@@ -265,23 +267,23 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm):
 # constants for the lane loop to vectorise, and four separate functions compile in a fraction of
 # the time that four copies inlined into the parallel kernel take.
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_u(buf, P, g, o, blk, jak, amp, grow, imm):
-    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm)
+def _force_u(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_a(buf, P, g, o, blk, jak, amp, grow, imm):
-    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm)
+def _force_a(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_b(buf, P, g, o, blk, jak, amp, grow, imm):
-    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm)
+def _force_b(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_c(buf, P, g, o, blk, jak, amp, grow, imm):
-    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm)
+def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
@@ -359,7 +361,8 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                         if d > 0.0:
                             _fraction(buf, lane, d, node_y[k] * sc, P)
                 _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
-                         wins[kk, 1], wins[kk, 2], wins[kk, 3], imm)  # fmt: skip
+                         wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
+                         wins[kk, 5])  # fmt: skip
                 for lane in range(live[g]):
                     i = idx[g, lane]
                     for j in range(nr):
@@ -387,15 +390,17 @@ def _step(buf, co, P, lev, win, imm):
     jak = win[1]
     amp = win[2]
     grow = win[3]
+    hblk = win[4]
+    hjak = win[5]
     for i in range(NS * W):
         buf[_A + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FU + i]
-    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm)
+    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak)
     for i in range(NS * W):
         buf[_B + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FA + i]
-    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm)
+    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak)
     for i in range(NS * W):
         buf[_C + i] = co[_CE2 + i] * buf[_A + i] + co[_CQ + i] * (2.0 * buf[_FB + i] - buf[_FU + i])
-    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm)
+    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak)
     for i in range(NS * W):
         buf[_Z + i] = (
             co[_CE + i] * buf[_Z + i]
@@ -411,13 +416,19 @@ def broadcast_coefs(coefs: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(c[..., None], W, axis=-1).reshape(c.shape[0], -1))
 
 
-def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, grow=1.0):
-    """Compute the forcing of one tumour with the compiled equations (``z`` and ``Q`` 1-D)."""
+def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, grow=1.0,
+              hblk=None, hjak=None):  # fmt: skip
+    """Compute the forcing of one tumour with the compiled equations (``z`` and ``Q`` 1-D).
+
+    ``hblk``/``hjak`` (host compartment) default to ``blk``/``jak`` (a blockade of both).
+    """
+    hblk = blk if hblk is None else hblk
+    hjak = jak if hjak is None else hjak
     buf = np.zeros(_ROWS * W)
     for s in range(NS):
         buf[_Z + s * W : _Z + (s + 1) * W] = z[s]
     for j in range(NQ):
         buf[(_QR + j) * W : (_QR + j + 1) * W] = Q[j]
     _force_u(buf, P, float(g), float(o), float(blk), float(jak), float(amp), float(grow),
-             0.0 if in_vitro else 1.0)  # fmt: skip
+             0.0 if in_vitro else 1.0, float(hblk), float(hjak))  # fmt: skip
     return buf[_FU : _FU + NS * W : W].copy()

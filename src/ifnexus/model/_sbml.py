@@ -39,6 +39,7 @@ _ASSIGN = (
     ("inp", "c_cgas * q_t_cgas * S + g_ag"),
     ("sting", "q_t_sting * inp / (1 + inp)"),
     ("sig", "(1 - blk) * (1 - jak)"),
+    ("hsig", "(1 - hblk) * (1 - hjak)"),
     ("ca", "q_t_ifnar * q_t_stat1 * sig / (1 + F + w_U * U)"),
     ("prod_t", "p_tum * (1 + amp) * q_t_cluster * q_t_irf3 * sting"),
     ("J", "k_D * D4"),
@@ -71,7 +72,7 @@ _RATES = {
     "F": "k_F * (w_F * A - F)",
     "U": "k_U * s_r + k_UD * q_t_stat1 * G - k_Ud * U",
     "R": "k_R * (U * U / (K_U * K_U + U * U) - R)",
-    "P": "IN_VIVO * k_P * phi * (eps_P + (1 - eps_P) * sig * q_h_ifnar * hill) - k_Pd * P",
+    "P": "IN_VIVO * k_P * phi * (eps_P + (1 - eps_P) * hsig * q_h_ifnar * hill) - k_Pd * P",
     "T": "IN_VIVO * k_T * q_h_T * P - k_Tel * T",
     "Eb": "IN_VIVO * k_Ed * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Eb",
     "Es": "IN_VIVO * k_ET * T * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Es",
@@ -135,8 +136,12 @@ def _sum_decay(pairs, k: str) -> str:
     return " + ".join(terms) if terms else "0"
 
 
-def _window(ivs, name: str) -> str:
-    ws = [iv for iv in ivs if iv.name == name]
+def _window(ivs, name: str, compartment: str = "tumour") -> str:
+    ws = [
+        iv
+        for iv in ivs
+        if iv.name == name and (iv.name == "ifn-amplifier" or iv.acts_on(compartment))
+    ]
     if not ws:
         return "0"
     if name == "ifn-amplifier":
@@ -178,13 +183,19 @@ def to_sbml(model: TumourModel) -> str:
     params.append(("IN_VIVO", 0.0 if model.in_vitro else 1.0, True))
     for name, v in zip(STATE_NAMES, z0, strict=True):
         params.append((_SYM[name], float(v), False))
-    names = [a for a, _ in _ASSIGN] + ["g_ag", "o_pd1", "blk", "jak", "amp", "grow"]
+    names = [a for a, _ in _ASSIGN] + ["g_ag", "o_pd1", "blk", "jak", "amp", "grow", "hblk", "hjak"]
     params += [(a, 0.0, False) for a in names]
     ivs = model.interventions
     ag = [(d - t0, iv.dose) for iv in ivs if iv.name == "sting-agonist" for d in iv.days]
     pd = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-pd1" for d in iv.days]
     shifted = [
-        type(iv)(name=iv.name, dose=iv.dose, start=iv.start - t0, end=iv.end - t0)
+        type(iv)(
+            name=iv.name,
+            dose=iv.dose,
+            start=iv.start - t0,
+            end=iv.end - t0,
+            compartment=iv.compartment,
+        )  # fmt: skip
         for iv in ivs
         if iv.is_window
     ]
@@ -195,6 +206,8 @@ def to_sbml(model: TumourModel) -> str:
         ("blk", _window(shifted, "ifnar-block")),
         ("jak", _window(shifted, "jak-inhibitor")),
         ("amp", _window(shifted, "ifn-amplifier")),
+        ("hblk", _window(shifted, "ifnar-block", "host")),
+        ("hjak", _window(shifted, "jak-inhibitor", "host")),
         # time zero: clonogens held at their sampled number until the first fraction
         ("grow", f"piecewise(0, lt(time, {first - t0!r}), 1)" if first > t0 else "1"),
     )

@@ -128,17 +128,31 @@ class Drive:
         return 0.0 if ff is not None and t_mid < ff else 1.0
 
     def window_factors(self, t_mid: float) -> tuple[float, float, float]:
-        """``(block, jak, amp)`` inside the window containing ``t_mid``."""
-        keep_b, keep_j, amp = 1.0, 1.0, 0.0
+        """``(block, jak, amp)`` inside the window containing ``t_mid`` (tumour compartment)."""
+        return self.all_window_factors(t_mid)[:3]
+
+    def all_window_factors(self, t_mid: float) -> tuple[float, float, float, float, float]:
+        """``(block, jak, amp, host_block, host_jak)`` inside the window containing ``t_mid``.
+
+        ``block``/``jak`` act on tumour-cell signalling, ``host_block``/``host_jak`` on the
+        IFN-I licensing of dendritic-cell priming (``compartment=`` of the intervention).
+        """
+        keep_b, keep_j, keep_hb, keep_hj, amp = 1.0, 1.0, 1.0, 1.0, 0.0
         for iv in self.windows:
             if iv.start <= t_mid < iv.end:
                 if iv.name == "ifnar-block":
-                    keep_b *= 1.0 - iv.dose
+                    if iv.acts_on("tumour"):
+                        keep_b *= 1.0 - iv.dose
+                    if iv.acts_on("host"):
+                        keep_hb *= 1.0 - iv.dose
                 elif iv.name == "jak-inhibitor":
-                    keep_j *= 1.0 - iv.dose
+                    if iv.acts_on("tumour"):
+                        keep_j *= 1.0 - iv.dose
+                    if iv.acts_on("host"):
+                        keep_hj *= 1.0 - iv.dose
                 else:
                     amp += iv.dose
-        return 1.0 - keep_b, 1.0 - keep_j, amp
+        return 1.0 - keep_b, 1.0 - keep_j, amp, 1.0 - keep_hb, 1.0 - keep_hj
 
 
 @dataclass
@@ -277,7 +291,7 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
         axis=1,
     )  # fmt: skip
     lev = np.zeros((hs.size, 3, 2))
-    wins = np.zeros((hs.size, 4))  # block, jak, amp, growth switch
+    wins = np.zeros((hs.size, 6))  # block, jak, amp, growth switch, host block, host jak
     wins[:, 3] = 1.0
     if drive.ag.size or drive.pd.size:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
@@ -286,7 +300,9 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
             lev[k, :, 1] = o
     if drive.windows:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
-            wins[k, :3] = drive.window_factors(ta + 0.5 * hk)
+            f = drive.all_window_factors(ta + 0.5 * hk)
+            wins[k, :3] = f[:3]
+            wins[k, 4:] = f[3:]
     if drive.first_fraction is not None:
         wins[:, 3] = np.where(tg[:-1] + 0.5 * hs < drive.first_fraction, 0.0, 1.0)
     if len(_TABLES) >= 8:
@@ -373,9 +389,10 @@ def integrate(
     for i in range(tg.size - 1):
         E, E2, Q, f1, f2, f3 = co[step_co[i], :, :, None]
         g, o = lev[i, :, 0], lev[i, :, 1]
-        blk, jak, amp, grow = wins[i]
+        blk, jak, amp, grow, hblk, hjak = wins[i]
         args = (p, q)
-        kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow)
+        kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
+                  host_block=hblk, host_jak=hjak)  # fmt: skip
         Fu = forcing(z, *args, g[0], o[0], **kw)
         if ifn_slot and rec is not None:  # ifn_slot implies rec
             rec[:, i, ifn_slot[0]] = Fu[_IFN_AUC]
@@ -389,10 +406,11 @@ def integrate(
         jumps(i + 1)
     if ifn_slot and rec is not None:  # the last node takes the drive at the end of its step
         g, o = lev[-1, 2]
-        blk, jak, amp, grow = wins[-1]
+        blk, jak, amp, grow, hblk, hjak = wins[-1]
         rec[:, -1, ifn_slot[0]] = forcing(
-            z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow
-        )[_IFN_AUC]
+            z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
+            host_block=hblk, host_jak=hjak,
+        )[_IFN_AUC]  # fmt: skip
     if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
     return Solution(z_end=z, t=tg, rec=rec, full=full, probes=probe_out)
@@ -499,14 +517,14 @@ def solve_reference(
 
     y = jump(t0, y)
     for a, b in zip(breaks[:-1], breaks[1:], strict=False):
-        blk, jak, amp = drive.window_factors(0.5 * (a + b))
+        blk, jak, amp, hblk, hjak = drive.all_window_factors(0.5 * (a + b))
         grow = drive.growth(0.5 * (a + b))
 
-        def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow):
+        def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow, hblk=hblk, hjak=hjak):
             w = to_log(v)
             g, o = drive.levels(a, np.array([t]))
             F = forcing(w, p, q1, float(g[0]), float(o[0]), block=blk, jak=jak, amp=amp,
-                        in_vitro=in_vitro, grow=grow)  # fmt: skip
+                        in_vitro=in_vitro, grow=grow, host_block=hblk, host_jak=hjak)  # fmt: skip
             dv = F - c[:, None] * w
             dv[0] = F[0] * v.reshape(N_STATES, -1)[0]
             return dv.ravel()

@@ -155,7 +155,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("IRDS", "\\dot R = k_R (U^2/(K_U^2 + U^2) - R)"),
     (
         "DC activation",
-        "\\dot P = k_P \\Phi (\\epsilon_P + (1-\\epsilon_P) h_{IFNAR} (1-b)(1-j) "
+        "\\dot P = k_P \\Phi (\\epsilon_P + (1-\\epsilon_P) h_{IFNAR} (1-b_h)(1-j_h) "
         "I/(1+I)) - k_{Pd} P",
     ),
     ("primed CD8+ pool", "\\dot T = h_T k_T P - k_{Tel} T"),
@@ -175,7 +175,9 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     (
         "interventions",
         "g(t) = \\sum_k g_k e^{-k_{ag}(t-t_k)};\\ o(t) = s/(s+0.1),\\ s = \\sum_k o_k e^{-k_{pd1}(t-t_k)};\\ "
-        "b, j, a: window doses of ifnar-block, jak-inhibitor, ifn-amplifier",
+        "b, j, a: window doses of ifnar-block, jak-inhibitor, ifn-amplifier on tumour cells "
+        "(compartment=tumour or both); b_h, j_h: of ifnar-block, jak-inhibitor on host "
+        "immune cells (compartment=host or both)",
     ),
 )
 
@@ -295,6 +297,8 @@ def forcing(
     amp: float,
     in_vitro: bool = False,
     grow: float = 1.0,
+    host_block: float | None = None,
+    host_jak: float | None = None,
 ) -> np.ndarray:
     """Nonlinear forcing ``F`` with ``dz/dt = -c z + F`` (``c`` from :func:`decay_rates`).
 
@@ -316,6 +320,10 @@ def forcing(
         1 once radiotherapy has started; 0 before the first fraction, where the clonogens
         (``ln N``, their death into ``D_1`` and the Zaider-Minerbo integral) are held at the
         sampled size while interventions act on the other states (the time-zero rule).
+    host_block, host_jak
+        Window factors of ifnar-block and jak-inhibitor on host immune cells (IFN-I
+        licensing of dendritic-cell priming); ``block`` and ``jak`` act on tumour cells.
+        Default (None): the same as ``block`` / ``jak`` (a blockade of both compartments).
     """
     v = signals(z, p, q, g, o, block, jak, amp, in_vitro)
     out = np.empty_like(z)
@@ -326,10 +334,13 @@ def forcing(
         out[11:16] = 0.0
     else:
         eps = p["eps_P"]
+        hb = block if host_block is None else host_block
+        hj = jak if host_jak is None else host_jak
+        hsig = (1.0 - hb) * (1.0 - hj)
         out[11] = (
             p["k_P"]
             * v["phi"]
-            * (eps + ((1.0 - eps) * v["sig"]) * q["h_ifnar"] * (v["ifn"] / (1.0 + v["ifn"])))
+            * (eps + ((1.0 - eps) * hsig) * q["h_ifnar"] * (v["ifn"] / (1.0 + v["ifn"])))
         )
         out[12] = (p["k_T"] * q["h_T"]) * z[11]
         infl = (q["h_T"] * q["tau"]) * (1.0 + p["c_X"] * A)

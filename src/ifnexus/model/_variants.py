@@ -8,10 +8,12 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
   level decays with rate ``k_ag``; it drives tumour STING (bypassing cGAS) and host STING;
 * ``anti-pd1:day=0,dose=1[,repeat=4,every=3]`` - PD-1 blockade; occupancy ``s / (s + 0.1)``
   where ``s`` is the sum of doses decaying with rate ``k_pd1`` (dose 1 gives 91% occupancy);
-* ``ifnar-block:start=0,end=7[,dose=0.95]`` - IFNAR-blocking antibody in a window: the
-  fraction ``dose`` of IFNAR signalling is blocked, in tumour and host;
-* ``jak-inhibitor:start=0,end=7[,dose=0.9]`` - JAK1 inhibition of STAT1 signalling in tumour
-  and host in a window;
+* ``ifnar-block:start=0,end=7[,dose=0.95][,compartment=both]`` - IFNAR-blocking antibody in a
+  window: the fraction ``dose`` of IFNAR signalling is blocked, in tumour cells
+  (``compartment=tumour``: their acute/chronic STAT1 arms), in host immune cells
+  (``compartment=host``: type-I IFN licensing of dendritic-cell priming) or in both (default);
+* ``jak-inhibitor:start=0,end=7[,dose=0.9][,compartment=both]`` - JAK1 inhibition of STAT1
+  signalling in a window, in the same compartments;
 * ``ifn-amplifier:start=0,end=28[,dose=1]`` - an epigenetic amplifier of tumour IFN
   transcription: production multiplied by ``1 + dose`` in the window.
 """
@@ -168,6 +170,9 @@ def _split(spec) -> list[str]:
 # ------------------------------------------------------------------------ interventions
 
 _IMPULSE = {"sting-agonist", "anti-pd1"}
+_BLOCKADES = {"ifnar-block", "jak-inhibitor"}
+COMPARTMENTS = ("tumour", "host", "both")
+"""Where a blockade (``ifnar-block``, ``jak-inhibitor``) acts (``compartment=``)."""
 _WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0}
 INTERVENTIONS: tuple[str, ...] = (
     "sting-agonist",
@@ -178,7 +183,8 @@ INTERVENTIONS: tuple[str, ...] = (
 )
 _FORMS = (
     "'sting-agonist:day=0,dose=1[,repeat=N,every=D]', 'anti-pd1:day=0,dose=1[,repeat=N,every=D]', "
-    "'ifnar-block:start=0,end=7[,dose=0.95]', 'jak-inhibitor:start=0,end=7[,dose=0.9]', "
+    "'ifnar-block:start=0,end=7[,dose=0.95][,compartment=tumour|host|both]', "
+    "'jak-inhibitor:start=0,end=7[,dose=0.9][,compartment=tumour|host|both]', "
     "'ifn-amplifier:start=0,end=28[,dose=1]'"
 )
 
@@ -200,6 +206,9 @@ class Intervention:
         Dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``).
     start, end
         Window of ``ifnar-block``, ``jak-inhibitor`` and ``ifn-amplifier`` (NaN for impulses).
+    compartment
+        Where ``ifnar-block`` and ``jak-inhibitor`` act: ``"tumour"`` (tumour-cell IFNAR/STAT1
+        signalling), ``"host"`` (IFN-I licensing of dendritic-cell priming) or ``"both"``.
     """
 
     name: str
@@ -207,6 +216,22 @@ class Intervention:
     days: tuple[float, ...] = field(default_factory=tuple)
     start: float = float("nan")
     end: float = float("nan")
+    compartment: str = "both"
+
+    def acts_on(self, compartment: str) -> bool:
+        """Return whether a blockade acts on ``"tumour"`` or ``"host"`` signalling.
+
+        Parameters
+        ----------
+        compartment
+            ``"tumour"`` or ``"host"``.
+
+        Returns
+        -------
+        bool
+            True for ``compartment=both`` or the same compartment.
+        """
+        return self.compartment in ("both", compartment)
 
     @property
     def is_window(self) -> bool:
@@ -241,7 +266,8 @@ class Intervention:
 
     def __str__(self) -> str:
         if self.is_window:
-            return f"{self.name}:start={self.start:g},end={self.end:g},dose={self.dose:g}"
+            where = "" if self.compartment == "both" else f",compartment={self.compartment}"
+            return f"{self.name}:start={self.start:g},end={self.end:g},dose={self.dose:g}{where}"
         return f"{self.name}:days={';'.join(f'{d:g}' for d in self.days)},dose={self.dose:g}"
 
 
@@ -278,6 +304,9 @@ def parse_intervention(text: str | Intervention) -> Intervention:
         )
     kv: dict[str, float] = {}
     allowed = {"day", "dose", "repeat", "every"} if name in _IMPULSE else {"start", "end", "dose"}
+    if name in _BLOCKADES:
+        allowed.add("compartment")
+    compartment = "both"
     for tok in filter(None, (t.strip() for t in rest.split(","))):
         k, eq, v = tok.partition("=")
         k = k.strip().lower()
@@ -290,6 +319,14 @@ def parse_intervention(text: str | Intervention) -> Intervention:
                 f"intervention {raw!r}: unknown key {k!r}; {name} accepts "
                 f"{', '.join(sorted(allowed))}"
             )
+        if k == "compartment":
+            compartment = v.strip().lower()
+            if compartment not in COMPARTMENTS:
+                raise ValidationError(
+                    f"intervention {raw!r}: compartment must be one of "
+                    f"{', '.join(COMPARTMENTS)}, got {v.strip()!r}"
+                )
+            continue
         try:
             kv[k] = float(v)
         except ValueError:
@@ -332,7 +369,8 @@ def parse_intervention(text: str | Intervention) -> Intervention:
             f"intervention {raw!r}: the window ends (end={kv['end']:g}) before it starts "
             f"(start={kv['start']:g}); end must be later than start"
         )
-    return Intervention(name=name, dose=float(dose), start=kv["start"], end=kv["end"])
+    return Intervention(name=name, dose=float(dose), start=kv["start"], end=kv["end"],
+                        compartment=compartment)  # fmt: skip
 
 
 def parse_interventions(
