@@ -49,7 +49,7 @@ def growth_cmd(
     no_posterior: bool = typer.Option(
         False, "--no-posterior", help="Skip the Bayesian posterior (emcee): MLE and profiles only."
     ),
-    steps: int = typer.Option(400, "--steps", help="emcee steps per walker (half warm-up)."),
+    steps: int = typer.Option(1000, "--steps", help="emcee steps per walker (half warm-up)."),
     walkers: int = typer.Option(None, "--walkers", help="emcee walkers (default 2 x n + 2)."),
     keep_unconverged: bool = typer.Option(
         False, "--keep-unconverged", help="Write a fit that did not converge and exit 0."

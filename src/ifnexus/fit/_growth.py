@@ -717,7 +717,7 @@ def fit_growth(
     profile_params: Sequence[str] | None = None,
     posterior: bool = True,
     walkers: int | None = None,
-    steps: int = 400,
+    steps: int = 1000,
     start: dict[str, float] | None = None,
     rng: RngLike = 0,
     progress: Progress | None = None,
