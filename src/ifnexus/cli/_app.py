@@ -157,7 +157,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "serve": (
         "_serve",
         "serve_cmd",
-        "Start the trial designer in the browser (local web app; needs the serve extra).",
+        "Start the trial designer: build arms, run them on the same patients, download TOML/CSV.",
     ),
 }
 
