@@ -181,3 +181,13 @@ def test_end_to_end_from_ifnexus_fit(tmp_path, capsys):
     assert set(res.draws["r"]) <= set(tidy.loc[tidy["parameter"] == "r", "value"])
     lc = res.summary.loc["local_control"]
     assert lc["param_lower"] <= lc["mean"] <= lc["param_upper"]
+
+
+def test_bootstrap_blocks_do_not_change_the_result(tmp_path, monkeypatch):
+    import ifnexus.model._posterior as mod
+
+    d = fit_folder(tmp_path / "fit", A0 + 0.01 * Z)
+    a = simulate_posterior(SCHED, d, draws=3, n_patients=100, rng=2, bootstrap=30)
+    monkeypatch.setattr(mod, "_BOOT_ELEMENTS", 250)  # two replicates per block
+    b = simulate_posterior(SCHED, d, draws=3, n_patients=100, rng=2, bootstrap=30)
+    pd.testing.assert_frame_equal(a.summary, b.summary)

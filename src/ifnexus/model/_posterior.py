@@ -70,6 +70,7 @@ MEASURES = {
 MAX_DRAWS = 1000
 MAX_BOOTSTRAP = 2000
 _CURVE_POINTS = 101
+_BOOT_ELEMENTS = 4_000_000  # resampled tumour indices held at once (32 MB)
 
 
 def _per_patient(patients: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -417,8 +418,8 @@ def simulate_posterior(
     post = str(posterior)
     sets, setting, base, entropy, info = _prepare(posterior, draws, setting, params, rng)
     free = list(info.get("free", []))
-    boot = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x626F6F74])))
-    idx = boot.integers(0, n_patients, size=(int(bootstrap), n_patients), dtype=np.int64)
+    # the same resampled tumours in every draw, drawn in blocks of replicates (memory bound)
+    per_block = max(1, min(int(bootstrap), _BOOT_ELEMENTS // n_patients))
 
     values = {m: np.empty(draws) for m in MEASURES}
     reps = {m: np.empty((draws, int(bootstrap))) for m in MEASURES}
@@ -434,9 +435,15 @@ def simulate_posterior(
             grid = np.linspace(0.0, res.days, _CURVE_POINTS)
             sched = res.schedule
         curves.append(_curve(res, grid))
-        for m, x in _per_patient(res.patients).items():
+        per = _per_patient(res.patients)
+        for m, x in per.items():
             values[m][d] = _nanmean(x)
-            reps[m][d] = _nanmean(x[idx], axis=1)
+        boot = np.random.Generator(np.random.PCG64(np.random.SeedSequence([entropy, 0x626F6F74])))
+        for b0 in range(0, int(bootstrap), per_block):
+            k = min(per_block, int(bootstrap) - b0)
+            idx = boot.integers(0, n_patients, size=(k, n_patients))
+            for m, x in per.items():
+                reps[m][d, b0 : b0 + k] = _nanmean(x[idx], axis=1)
     assert grid is not None and sched is not None
     with warnings.catch_warnings():  # all-NaN rows (no T cells: no CD8 fold change) are NaN
         warnings.simplefilter("ignore", RuntimeWarning)
