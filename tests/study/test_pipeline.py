@@ -145,7 +145,7 @@ def test_failing_step_names_the_step(tmp_path):
 
 
 def test_study_writes_the_figures_the_commands_write(study):
-    """The PNG files of an analysed study: the names 0.1.0 wrote by running the commands."""
+    """The PNG files of an analysed study: those the commands write (sc profile: ifn_state.png)."""
     ana = study / "analysis"
     got = {str(p.relative_to(ana)) for p in ana.rglob("*.png")}
     phen = {f"screen/phenotype/{k}_{p}.png" for k in ("volcano", "rank", "replicates")
@@ -154,7 +154,7 @@ def test_study_writes_the_figures_the_commands_write(study):
         "tumour/score_heatmap.png", "tumour/purity_by_ifn_state.png",
         "outcome/features/curves.png", "outcome/features/forest_finegray.png",
         "outcome/cif/cif.png", "sc/figures/violins_ifn_by_celltype.png",
-        "sc/figures/composition.png", *phen,
+        "sc/figures/composition.png", "sc/figures/ifn_state.png", *phen,
     }  # fmt: skip
     assert got == want
     assert all((ana / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in got)
