@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from pathlib import Path
 
 import typer
@@ -70,6 +71,19 @@ def profile_cmd(
         max=1.0,
         help="Smallest posterior of an IFN-state call; below it the cell is 'undetermined'.",
     ),
+    min_effect: float = typer.Option(
+        math.log(2.0),  # singlecell._ifn_state.MIN_EFFECT, without importing it at start-up
+        "--min-effect",
+        help="Smallest shift of a raised IFN-state mixture component, in score units "
+        "(natural-log mean-control score); a finite number >= 0.",
+        show_default="ln 2 = 0.693",
+    ),
+    cluster_key: str | None = typer.Option(
+        None,
+        "--cluster-key",
+        help=".obs column of clusters (e.g. leiden): call cell types per cluster, on the cluster "
+        "means of the marker scores (default: per cell).",
+    ),
     acute_threshold: float | None = typer.Option(
         None, "--acute-threshold", hidden=True, help="Removed in 0.2 (refused)."
     ),
@@ -104,9 +118,11 @@ def profile_cmd(
     from ifnexus.errors import ValidationError
     from ifnexus.singlecell import profile, write_profile
     from ifnexus.singlecell._ifn_state import refuse_removed_thresholds
+    from ifnexus.singlecell._profile import _check_min_effect
 
     try:  # the removed fixed thresholds: refused, with what replaces them, before any work
         refuse_removed_thresholds(acute_threshold, chronic_threshold, cli=True)
+        _check_min_effect(min_effect)
     except ValidationError as exc:
         raise usage_error(str(exc)) from None
     opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=scheduler)
@@ -121,7 +137,8 @@ def profile_cmd(
                     sample_key=sample_key, condition_key=condition_key, reference=reference,
                     input_kind=input_kind.value if input_kind else None, layer=layer,
                     control=control, min_control_cells=min_control_cells,
-                    min_probability=min_probability, rng=seed,
+                    min_probability=min_probability, min_effect=min_effect,
+                    cluster_key=cluster_key, rng=seed,
                     key_added=key_added, overwrite=overwrite,
                 )  # fmt: skip
             step("writing tables and figures")

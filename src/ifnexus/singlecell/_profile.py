@@ -55,6 +55,7 @@ from ifnexus.scoring._chunks import Transform, run_options
 from ifnexus.singlecell._annotate import annotate_cells
 from ifnexus.singlecell._ifn_state import (
     MIN_CONTROL_CELLS,
+    MIN_EFFECT,
     PROGRAMMES,
     STATE_COLUMNS,
     call_ifn_state,
@@ -338,6 +339,7 @@ def cell_table(
     genes: pd.DataFrame | None = None,
     min_control_cells: int = MIN_CONTROL_CELLS,
     min_probability: float = 0.8,
+    min_effect: float = MIN_EFFECT,
     rng: int = 0,
     acute_threshold: object = None,
     chronic_threshold: object = None,
@@ -360,7 +362,7 @@ def cell_table(
     genes
         Second output of :func:`score_signatures` (how many programme genes were measured);
         without it, ``scores.attrs["genes"]`` is used when present.
-    min_control_cells, min_probability, rng
+    min_control_cells, min_probability, min_effect, rng
         As in :func:`call_ifn_state`.
     acute_threshold, chronic_threshold
         Removed in 0.2: giving either is a ValidationError naming what replaces them.
@@ -395,6 +397,7 @@ def cell_table(
         coverage=_coverage_of(genes),
         min_control_cells=min_control_cells,
         min_probability=min_probability,
+        min_effect=min_effect,
         rng=rng,
     )
     cells = cells.join(call.cells)
@@ -404,6 +407,20 @@ def cell_table(
         "ifn_components": call.components.to_dict(orient="records"),
     }
     return cells
+
+
+def _check_min_effect(min_effect: object) -> float:
+    """``min_effect`` of :func:`profile` as a float: a finite real number >= 0, else refused."""
+    if isinstance(min_effect, int | float | np.integer | np.floating) and not isinstance(
+        min_effect, bool | np.bool_
+    ):
+        value = float(min_effect)
+        if np.isfinite(value) and value >= 0:
+            return value
+    raise ValidationError(
+        f"min_effect / --min-effect must be a finite number >= 0 (score units; default "
+        f"ln 2 = {MIN_EFFECT:.3f}), got {min_effect!r}"
+    )
 
 
 def check_control(
@@ -666,7 +683,9 @@ def profile(
     control: str | None = None,
     min_control_cells: int = MIN_CONTROL_CELLS,
     min_probability: float = 0.8,
+    min_effect: float = MIN_EFFECT,
     min_marker_score: float = 0.1,
+    cluster_key: str | None = None,
     rng: int = 0,
     key_added: str | None = "ifnexus",
     overwrite: bool = False,
@@ -711,8 +730,19 @@ def profile(
         ``min_control_cells`` control cells, is a ValidationError raised before any scoring.
     min_control_cells, min_probability
         As in :func:`call_ifn_state`.
+    min_effect
+        Smallest shift of a raised mixture component in score units (natural-log
+        mean-control score; default ln 2), as in :func:`call_ifn_state`: a finite number
+        >= 0, else a ValidationError raised before any scoring. Recorded in
+        ``settings["ifn_state"]["min_effect"]``.
     min_marker_score
         Smallest marker score for a cell-type call.
+    cluster_key
+        ``.obs`` column of cluster labels (e.g. ``"leiden"``): cell types are called on the
+        cluster means of the marker scores and given to every cell of the cluster
+        (:func:`annotate_cells` with ``clusters=``). None (default): one call per cell. An
+        unknown column, or missing labels in it, is a ValidationError raised before any
+        scoring. Recorded in ``settings["cluster_key"]``.
     rng
         Seed of the control-gene draws: an integer >= 0 (0 is valid), as scanpy's
         ``random_state``; a negative or bool seed is a ValidationError.
@@ -747,7 +777,8 @@ def profile(
     Raises
     ------
     ValidationError
-        Unknown obs keys, mixed conditions in a sample, species mismatch, negative or
+        Unknown obs keys (sample, condition or cluster), a ``min_effect`` that is not a
+        finite number >= 0, mixed conditions in a sample, species mismatch, negative or
         non-finite values, a missing layer, IFN signatures with too few genes, a control
         label without a condition key, unknown or with too few cells, or results that would
         replace existing ``.obs``/``.obsm``/``.uns`` entries.
@@ -758,6 +789,7 @@ def profile(
         Too few IFN-programme genes measured: every cell's IFN state is ``undetermined``.
     """
     refuse_removed_thresholds(acute_threshold, chronic_threshold)
+    min_effect = _check_min_effect(min_effect)
     opts = run_options(
         options, chunk_size=chunk_size, n_jobs=n_jobs, scheduler=scheduler, where="profile"
     )
@@ -776,12 +808,14 @@ def profile(
     )
     if control is not None:  # refuse a bad control before any scoring
         check_control(inp.conditions, control, min_control_cells=min_control_cells)
+    clusters = _obs_column(adata, cluster_key, "cluster key") if cluster_key is not None else None
     background = prepare(inp.source, transform=inp.transform, options=opts)
     scores, genes = score_signatures(inp, background, rng=rng, options=opts)
     annot, marker_report = annotate_cells(
         inp.source,
         species=inp.species,
         background=background,
+        clusters=clusters,
         min_score=min_marker_score,
         rng=rng,
         transform=inp.transform,
@@ -797,6 +831,7 @@ def profile(
         genes=genes,
         min_control_cells=min_control_cells,
         min_probability=min_probability,
+        min_effect=min_effect,
         rng=seed,
     )
     has_cond = inp.conditions is not None
@@ -825,6 +860,8 @@ def profile(
         "reference": (str(comparisons["reference"].iloc[0]) if len(comparisons) else ""),
         "ifn_state": dict(cells.attrs.get("ifn_state", {})),
         "min_marker_score": float(min_marker_score),
+        "cluster_key": cluster_key or "",
+        "cell_type_calls": "per cluster" if cluster_key is not None else "per cell",
         "seed": seed,
         "n_bins": background.n_bins,
         "ctrl_size": 50,
