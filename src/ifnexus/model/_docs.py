@@ -118,6 +118,18 @@ lists).
 
 ![surgery](model_calibration/surgery.png)
 
+## Validation against the literature
+
+`docs/model_literature.md` (written by `tools/literature_panel.py` from
+`tests/model/literature/panel.toml`) runs 45 published results, each a test: 11 results the
+parameters were tuned to (calibration) and 34 never used for tuning (validation), split before
+the model was run on them. At the commit that page names, the model agrees with all 11
+calibration results and with 10 of the 34 validation results (29%; 10 of the 26 it can express);
+the goal of issue 15 is at least 85%. Four validation results go the opposite way, each with the
+missing biology named there (lymphocyte kill by added fractions; the tumour-intrinsic,
+PD-L1-independent resistance of chronic IFN signalling). Read that page before using the model
+to argue about fractionation after an ablative dose, tumour IFNAR loss or checkpoint timing.
+
 ## Parameter files
 
 `ifnexus simulate --params FILE` (and `tcd50`, `sbml`) reads overrides from a TOML file of
