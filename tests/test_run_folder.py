@@ -29,6 +29,10 @@ TCD50 = ["simulate", "tcd50", "--doses", "10:30:10", "--patients", "20", "--seed
 COHORT = ["simulate", "--schedule", "20Gy x1", "--setting", "mouse", "--patients", "20"]
 
 
+#: what ``simulate tcd50 --out`` writes (params_used.toml: the parameter values used)
+TCD50_FILES = {"tcd50.csv", "tcd50.png", "summary.json", "params_used.toml", "run.json"}
+
+
 def snapshot(d: Path) -> dict[str, bytes]:
     """Every file under ``d`` (hidden ones too), relative path -> bytes."""
     return {
@@ -57,10 +61,10 @@ def test_rerun_with_other_options_leaves_no_stale_file(tmp_path):
     run_ok([*COHORT, "--out", str(out)])
     assert {"patients.csv", "timecourses.csv", "run.json"} <= set(snapshot(out))
     run_ok([*TCD50, "--out", str(out)])
-    assert set(snapshot(out)) == {"tcd50.csv", "tcd50.png", "summary.json", "run.json"}
+    assert set(snapshot(out)) == TCD50_FILES
     rec = json.loads((out / "run.json").read_text())["ifnexus_run"]
     assert rec["command"] == "ifnexus simulate tcd50"
-    assert sorted(f["path"] for f in rec["files"]) == ["summary.json", "tcd50.csv", "tcd50.png"]
+    assert sorted(f["path"] for f in rec["files"]) == sorted(TCD50_FILES - {"run.json"})
     assert check_run_folder(out)["id"] == rec["id"]
 
 
@@ -179,7 +183,7 @@ def test_killed_run_is_undone_by_the_next_run(tmp_path):
     _runfolder.recover(out)  # what the next run into the folder does first
     assert snapshot(out) == before and not leftovers(out)
     run_ok([*TCD50, "--out", str(out)])
-    assert set(snapshot(out)) == {"tcd50.csv", "tcd50.png", "summary.json", "run.json"}
+    assert set(snapshot(out)) == TCD50_FILES
 
 
 TERMINATOR = KILLER.replace("signal.SIGKILL", "signal.SIGTERM")
