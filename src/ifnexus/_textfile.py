@@ -9,6 +9,9 @@ UTF-16 file is refused with the place of the first bad byte, never read as mojib
 
 :func:`safe_file_stem` turns a name taken from data (a sample label, a gene, a comparison) into
 one path component that cannot leave the output folder.
+
+:func:`read_toml` reads a TOML file (a parameter file, a trial design, a search space) through
+the same checks, with tomllib's line and column for a syntax error.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import gzip
 import hashlib
 import os
 import re
+import tomllib
 import zlib
 from pathlib import Path
 
 from ifnexus.errors import InputFormatError, ValidationError
 
-__all__ = ["decode_text", "first_line", "read_text_bytes", "safe_file_stem"]
+__all__ = ["decode_text", "first_line", "read_text_bytes", "read_toml", "safe_file_stem"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
@@ -116,6 +120,38 @@ def decode_text(path: str | os.PathLike[str], what: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def read_toml(path: str | os.PathLike[str], what: str) -> tuple[dict, str]:
+    """Return the parsed content and the text of a TOML file.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8 text, gzip recognised by content as in :func:`read_text_bytes`).
+    what
+        What the file is, for messages (``"parameter file"``, ``"trial design"``...).
+
+    Returns
+    -------
+    tuple of (dict, str)
+        The parsed tables and the text (kept so that later messages can name a key's line).
+
+    Raises
+    ------
+    InputFormatError
+        A missing or unreadable file (``cannot read the <what> <path>``), text that is not
+        UTF-8, or TOML syntax (tomllib's line and column).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFormatError(f"cannot read the {what} {p}: file not found")
+    text = decode_text(p, what)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFormatError(f"{p}: not valid TOML: {exc}") from None
+    return data, text
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")

@@ -28,7 +28,6 @@ import difflib
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from ifnexus.errors import InputFormatError, UnknownNameError, ValidationError
+from ifnexus._textfile import read_toml
+from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.model._params import PARAMETERS, SETTINGS, check_values, parameters
 
 __all__ = ["ParameterSet", "read_params"]
@@ -203,20 +203,7 @@ class ParameterSet:
             As :meth:`from_dict`.
         """
         p = Path(path)
-        try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise InputFormatError(
-                f"cannot read the parameter file {p}: {exc.strerror or exc}"
-            ) from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputFormatError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputFormatError(f"{p}: not valid TOML: {exc}") from None
+        data, text = read_toml(p, "parameter file")
         return cls.from_dict(data, setting, source=str(p), text=text)
 
     @property

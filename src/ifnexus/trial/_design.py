@@ -19,7 +19,6 @@ import json
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,7 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ifnexus.errors import InputFormatError, UnknownNameError, ValidationError
+from ifnexus._textfile import read_toml
+from ifnexus.errors import UnknownNameError, ValidationError
 
 __all__ = [
     "IFN_STATES",
@@ -451,18 +451,7 @@ def read_design(path: str | os.PathLike[str]) -> TrialDesign:
         An unknown organ or IFN state.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputFormatError(f"cannot read the trial design {p}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFormatError(f"{p}: not valid TOML: {exc}") from None
+    data, text = read_toml(p, "trial design")
     return design_from_dict(data, source=str(p), text=text, base_dir=p.parent)
 
 

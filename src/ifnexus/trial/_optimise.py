@@ -33,7 +33,6 @@ import difflib
 import inspect
 import math
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ifnexus.errors import InputFormatError, UnknownNameError, ValidationError
+from ifnexus._textfile import read_toml
+from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.trial._design import (
     DAYS_PER_YEAR,
     IFN_STATES,
@@ -329,16 +329,7 @@ def read_space(path: str | os.PathLike[str]) -> OptimisationSpace:
         An unknown intervention, organ or IFN state.
     """
     p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputFormatError(f"cannot read the search space {p}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFormatError(f"{p}: not valid TOML: {exc}") from None
+    data, text = read_toml(p, "search space")
     return space_from_dict(data, source=str(p), text=text, base_dir=p.parent)
 
 
