@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from ifnexus.errors import InputFormatError
@@ -57,3 +60,36 @@ def test_bad_posterior_files(tmp_path):
     f.write_text("alpha\nx\n")
     with pytest.raises(InputFormatError, match="draw 1, parameter 'alpha'"):
         read_posterior(f)
+
+
+def _fit_folder(tmp_path, stamp):
+    from ifnexus.fit._write import FIT_FORMAT
+
+    d = tmp_path / "fit"
+    d.mkdir()
+    info = {"fit_format": FIT_FORMAT, "model": stamp, "free": ["alpha"], "params": {"n0": 1e7}}
+    (d / "diagnostics.json").write_text(json.dumps(info))
+    tidy = pd.DataFrame(
+        {"walker": [0, 1], "step": [0, 0], "parameter": ["alpha", "alpha"], "value": [0.2, 0.3]}
+    )
+    tidy.to_csv(d / "posterior_draws.csv", index=False)
+    return d
+
+
+def test_a_fit_folder_keeps_the_fits_fixed_overrides(tmp_path):
+    from ifnexus.fit._write import model_stamp
+
+    d = _fit_folder(tmp_path, model_stamp())
+    for path in (d, d / "posterior_draws.csv"):
+        post = read_posterior(path)
+        assert sorted(post["alpha"]) == [0.2, 0.3]
+        assert (post["n0"] == 1e7).all()  # the fit held n0 fixed at the value its file states
+
+
+def test_a_fit_of_another_model_version_is_refused(tmp_path):
+    from ifnexus.errors import ValidationError
+    from ifnexus.fit._write import model_stamp
+
+    stamp = {**model_stamp(), "parameters_sha256": "0" * 64}
+    with pytest.raises(ValidationError, match="another model version"):
+        read_posterior(_fit_folder(tmp_path, stamp))

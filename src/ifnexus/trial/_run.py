@@ -133,8 +133,10 @@ def read_posterior(path: str | os.PathLike[str]) -> pd.DataFrame:
     Parameters
     ----------
     path
-        CSV (TSV for ``.tsv``/``.txt``): the tidy ``posterior_draws.csv`` of ``ifnexus fit``
-        (``walker``, ``step``, ``parameter``, ``value``; one draw per walker and step), or a
+        A folder written by ``ifnexus fit growth`` (or its ``posterior_draws.csv``): read by
+        :func:`ifnexus.fit.read_posterior`, which refuses a fit of another model version; the
+        fit's fixed overrides are added to every draw. Otherwise a CSV (TSV for
+        ``.tsv``/``.txt``): a tidy table (``walker``, ``step``, ``parameter``, ``value``) or a
         wide table with one column per parameter.
 
     Returns
@@ -151,6 +153,17 @@ def read_posterior(path: str | os.PathLike[str]) -> pd.DataFrame:
     from ifnexus.model import PARAMETERS
 
     p = Path(path)
+    fit_dir = p if p.is_dir() else p.parent
+    if (fit_dir / "diagnostics.json").is_file() and (p.is_dir() or p.name == "posterior_draws.csv"):
+        # a fit folder: its reader checks the model stamp, and the fit's fixed overrides belong
+        # to every draw (the draws hold the free parameters only)
+        from ifnexus.fit import read_posterior as read_fit_posterior
+
+        wide, info = read_fit_posterior(fit_dir)
+        names = {q.name for q in PARAMETERS}
+        fixed = {k: float(v) for k, v in (info.get("params") or {}).items() if k in names}
+        free = [c for c in wide.columns if c in names]
+        return wide[free].assign(**fixed).astype(float)
     sep = "\t" if p.suffix.lower() in {".tsv", ".txt"} else ","
     try:
         df = pd.read_csv(p, sep=sep)
