@@ -343,28 +343,41 @@ def _ifn(z, p, q, drive, t) -> np.ndarray:
     return signals(z, p, q, g[0], o[0], blk, jak, amp)["ifn"]
 
 
+def _window_levels(drive, t) -> tuple[np.ndarray, ...]:
+    """Agonist level, anti-PD-1 occupancy and window factors at each node time ``t``."""
+    wins = np.array([drive.window_factors(tt) for tt in t]).reshape(len(t), 3)
+    lev = np.array([drive.levels(tt, np.array([tt])) for tt in t]).reshape(len(t), 2)
+    return lev[:, 0], lev[:, 1], wins[:, 0], wins[:, 1], wins[:, 2]
+
+
 def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
+    """Long table (patient, time, state, value) of the recorded patients, built from arrays.
+
+    Rows are ordered by patient, then state, then time. The observables are computed for all
+    recorded patients at once (``signals`` is elementwise: node quantities broadcast along the
+    patient axis), which gives the numbers of a per-patient computation.
+    """
     full = sol.full  # (n_t, n_states, n_keep)
     t = sol.t
+    n_t, n_keep = t.size, len(patient_ids)
     qk = {k: (v[keep] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in q.items()}
-    frames = []
-    for j, pid in enumerate(patient_ids):
-        z = full[:, :, j].T.copy()  # (n_states, n_t)
-        vals = {name: z[i] for i, name in enumerate(STATE_NAMES)}
-        vals["N"] = np.exp(z[0])
-        qj = {k: (v[j] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in qk.items()}
-        wins = np.array([drive.window_factors(tt) for tt in t])
-        lev = np.array([drive.levels(tt, np.array([tt])) for tt in t])[:, :, 0]
-        sg = signals(z, p, qj, lev[:, 0], lev[:, 1], wins[:, 0], wins[:, 1], wins[:, 2])
-        for name in ("sting", "ifn", "acute", "kill"):
-            vals[name] = sg[name]
-        vals["burden"] = sg["B"]
-        vals["cd8"] = z[IDX["cd8_bystander"]] + z[IDX["cd8_effector"]]
-        for name, v in vals.items():
-            frames.append(
-                pd.DataFrame({"patient": pid, "time": t - t_first, "state": name, "value": v})
-            )
-    return pd.concat(frames, ignore_index=True)
+    z = np.moveaxis(full, 1, 0)  # (n_states, n_t, n_keep)
+    g, o, blk, jak, amp = (x[:, None] for x in _window_levels(drive, t))
+    sg = signals(z, p, qk, g, o, blk, jak, amp)
+    vals = {name: z[i] for i, name in enumerate(STATE_NAMES)}
+    vals["N"] = np.exp(z[0])
+    for name in ("sting", "ifn", "acute", "kill"):
+        vals[name] = sg[name]
+    vals["burden"] = sg["B"]
+    vals["cd8"] = z[IDX["cd8_bystander"]] + z[IDX["cd8_effector"]]
+    names = list(vals)
+    cube = np.stack([np.broadcast_to(vals[k], (n_t, n_keep)) for k in names])  # (names, t, keep)
+    return pd.DataFrame({
+        "patient": np.repeat(np.asarray(patient_ids), len(names) * n_t),
+        "time": np.tile(t - t_first, n_keep * len(names)),
+        "state": np.tile(np.repeat(np.array(names, dtype=object), n_t), n_keep),
+        "value": np.transpose(cube, (2, 0, 1)).ravel(),
+    })  # fmt: skip
 
 
 class _Summary(pd.DataFrame):
