@@ -67,10 +67,14 @@ PARAMETERS: tuple[Parameter, ...] = (
         "d0",
         "\\delta_0",
         "1/d",
-        "spontaneous clonogen death",
+        "spontaneous clonogen death (its antigen and DNA are the baseline death signal)",
         "tumour",
         0.01,
-        "Kosinsky et al. 2018: d0 = 0.01 /d",
+        "Kosinsky et al. 2018: d0 = 0.01 /d; the cells dying spontaneously feed the death "
+        "signal J that DCs and host STING sense, the source of the pre-existing tumour-specific "
+        "T-cell response (spontaneous host-STING- and IFNAR-dependent priming against "
+        "untreated tumours: Woo et al. 2014 Immunity 41:830; Fuertes et al. 2011 J Exp Med "
+        "208:2005)",
     ),
     _p(
         "n0",
@@ -514,6 +518,28 @@ PARAMETERS: tuple[Parameter, ...] = (
         "immune",
         0.2,
         "Kosinsky et al. 2018: k_el = 0.2 /d",
+    ),
+    _p(
+        "f_mem",
+        "f_{mem}",
+        "1",
+        "share of the eliminated primed CD8+ T cells that become long-lived memory cells",
+        "immune",
+        0.05,
+        "Kaech & Cui 2012 Nat Rev Immunol 12:749: 90-95% of effector CD8+ T cells die in the "
+        "contraction phase and 5-10% survive as memory cells (lower end taken)",
+        upper=1,
+    ),
+    _p(
+        "k_mem",
+        "k_{mem}",
+        "1/d",
+        "loss of tumour-specific memory CD8+ T cells",
+        "immune",
+        _LN2 / (8.0 * 365.0),
+        "Hammarlund et al. 2003 Nat Med 9:1131: antiviral CD8+ T-cell memory declines with a "
+        "half-life of 8-15 years (8 taken); in mice memory CD8+ T cells persist for life "
+        "(Homann et al. 2001 Nat Med 7:913), so this is an upper bound on the loss",
     ),
     _p(
         "k_Ed",
