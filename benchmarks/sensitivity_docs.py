@@ -42,7 +42,7 @@ def main():
             if p not in top:
                 top.append(p)
     print("Sobol over", top)
-    sobol, w2, c2 = run("sobol", method="sobol", samples=128, params=top)
+    sobol, w2, c2 = run("sobol", method="sobol", samples=128, vary=top)
     (OUT / "timings.json").write_text(json.dumps(
         {"morris": {"cohorts": morris.n_evaluations, "wall_s": round(w1), "cpu_s": round(c1)},
          "sobol": {"cohorts": sobol.n_evaluations, "wall_s": round(w2), "cpu_s": round(c2),

@@ -36,7 +36,7 @@ def main():
     top = res.hinges_on("local_control_120d")[:8]
     t0, c0 = time.perf_counter(), time.process_time()
     sob = model_sensitivity("20Gy x1", setting="mouse", output="local-control", at="60,120",
-                            method="sobol", samples=128, params=top, n_patients=256, rng=2026,
+                            method="sobol", samples=128, vary=top, n_patients=256, rng=2026,
                             options=RunOptions(n_jobs=2))  # fmt: skip
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     sob.write(OUT.parent / "mouse_sobol")

@@ -25,7 +25,7 @@ SMALL = {"n_patients": 48, "rng": 4}
 
 def test_inert_parameters_get_zero_and_alpha_raises_control():
     res = model_sensitivity("50Gy/25fx", method="morris", samples=4, at="2y,5y",
-                            params=["alpha", "k_pd1", "n_detect"], **SMALL)  # fmt: skip
+                            vary=["alpha", "k_pd1", "n_detect"], **SMALL)  # fmt: skip
     assert res.outputs == ("local_control_2y", "local_control_5y")
     assert list(res.table.columns) == list(COLUMNS)
     assert res.n_evaluations == 4 * 4
@@ -44,7 +44,7 @@ def test_inert_parameters_get_zero_and_alpha_raises_control():
 
 
 def test_sobol_same_seed_same_table_and_other_outputs():
-    kw = {"method": "sobol", "samples": 16, "params": ["alpha"], "output": "ifn-auc"}
+    kw = {"method": "sobol", "samples": 16, "vary": ["alpha"], "output": "ifn-auc"}
     a = model_sensitivity("8Gy x3", setting="mouse", **kw, **SMALL)
     b = model_sensitivity("8Gy x3", setting="mouse", **kw, **SMALL)
     assert a.table.equals(b.table) and a.evaluations.equals(b.evaluations)
@@ -57,7 +57,7 @@ def test_sobol_same_seed_same_table_and_other_outputs():
 def test_another_seed_draws_other_points_and_threads_change_nothing():
     from ifnexus import RunOptions
 
-    kw = {"method": "morris", "samples": 4, "params": ["alpha"], "n_patients": 16}
+    kw = {"method": "morris", "samples": 4, "vary": ["alpha"], "n_patients": 16}
     a = model_sensitivity("50Gy/25fx", **kw, rng=1)
     b = model_sensitivity("50Gy/25fx", **kw, rng=2)
     assert not a.evaluations.equals(b.evaluations)
@@ -76,11 +76,12 @@ def test_parse_times():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"params": ["alpah"]}, UnknownNameError, "did you mean 'alpha'"),
-        ({"params": ["alpha"], "ranges": {"alpha": (0.2, 0.2)}}, ValidationError, "empty"),
-        ({"params": ["alpha"], "samples": 8}, ValidationError, "too few base samples for sobol"),
-        ({"params": ["alpha"], "output": "tcd50"}, ValidationError, "output 'tcd50' is unknown"),
-        ({"params": ["alpha"], "at": "11y"}, ValidationError, "follow-up"),
+        ({"vary": ["alpah"]}, UnknownNameError, "did you mean 'alpha'"),
+        ({"vary": ["alpha"], "ranges": {"alpha": (0.2, 0.2)}}, ValidationError, "empty"),
+        ({"vary": ["alpha"], "samples": 8}, ValidationError, "too few base samples for sobol"),
+        ({"vary": ["alpha"], "output": "tcd50"}, ValidationError, "output 'tcd50' is unknown"),
+        ({"vary": ["alpha"], "at": "11y"}, ValidationError, "follow-up"),
+        ({"params": ["alpha"]}, ValidationError, "names of the parameters to vary go in vary="),
     ],
 )
 def test_bad_input_is_refused_before_any_cohort(kwargs, error, match):
@@ -91,7 +92,7 @@ def test_bad_input_is_refused_before_any_cohort(kwargs, error, match):
 def test_cli_writes_tables_figure_and_json(tmp_path, capsys):
     out = tmp_path / "sens"
     args = ["simulate", "sensitivity", "--schedule", "50Gy/25fx", "--method", "morris",
-            "--samples", "4", "--params", "alpha,k_pd1", "--patients", "32", "--at", "2y",
+            "--samples", "4", "--vary", "alpha,k_pd1", "--patients", "32", "--at", "2y",
             "--seed", "1", "--quiet"]  # fmt: skip
     assert main([*args, "--out", str(out), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
@@ -108,13 +109,14 @@ def test_cli_writes_tables_figure_and_json(tmp_path, capsys):
     ("extra", "match"),
     [
         (
-            ["--params", "alpah,r"],
-            "--params names an unknown model parameter 'alpah'; did you mean 'alpha'",
+            ["--vary", "alpah,r"],
+            "--vary names an unknown model parameter 'alpah'; did you mean 'alpha'",
         ),
-        (["--params", "alpha", "--range", "alpha=0.3:0.1"], "--range 'alpha=0.3:0.1'.*empty"),
-        (["--params", "alpha", "--range", "alpha=0.3"], "NAME=LOW:HIGH"),
-        (["--params", "alpha", "--samples", "8"], "--samples 8: too few base samples"),
-        (["--params", "alpha", "--samples", "48"], "power of two"),
+        (["--vary", "alpha", "--range", "alpha=0.3:0.1"], "--range 'alpha=0.3:0.1'.*empty"),
+        (["--vary", "alpha", "--range", "alpha=0.3"], "NAME=LOW:HIGH"),
+        (["--vary", "alpha", "--samples", "8"], "--samples 8: too few base samples"),
+        (["--vary", "alpha", "--samples", "48"], "power of two"),
+        (["--params", "alpha,r"], "--params 'alpha,r': expected a TOML file.*--vary"),
     ],
 )
 def test_cli_bad_input_names_the_option_and_writes_nothing(tmp_path, capsys, extra, match):
@@ -133,4 +135,4 @@ def test_time_to_failure_without_failures_is_refused_naming_the_count():
     # 3 x 30 Gy controls every 16-tumour mouse graft: no failure time to take a median of
     with pytest.raises(ValidationError, match=r"time-to-failure .* undefined at \d+ of 8"):
         model_sensitivity("30Gy x3", setting="mouse", output="time-to-failure", method="morris",
-                          samples=4, params=["alpha"], n_patients=16, rng=0)  # fmt: skip
+                          samples=4, vary=["alpha"], n_patients=16, rng=0)  # fmt: skip

@@ -57,13 +57,13 @@ def test_factor_ranges_are_clipped_to_the_hard_limits():
 
 
 def test_base_overrides_move_the_centre():
-    (a,) = parameter_ranges(["alpha"], base={"alpha": 0.3})
+    (a,) = parameter_ranges(["alpha"], params={"alpha": 0.3})
     assert a.value == 0.3 and math.isclose(a.lower, 0.15) and math.isclose(a.upper, 0.6)
 
 
 def test_unknown_names_suggest_the_closest():
     with pytest.raises(
-        UnknownNameError, match="params names an unknown model parameter 'alpah'.*'alpha'"
+        UnknownNameError, match="vary names an unknown model parameter 'alpah'.*'alpha'"
     ):
         parameter_ranges(["alpah"])
     with pytest.raises(

@@ -7,6 +7,7 @@ interventions are declared here again (same words) so that this module imports n
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -57,8 +58,13 @@ def _names(text: str | None) -> list[str] | None:
         return None
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise ValidationError("--params: give parameter names, comma-separated (e.g. alpha,r)")
+        raise ValidationError("--vary: give parameter names, comma-separated (e.g. alpha,r)")
     return names
+
+
+def _looks_like_names(text: str) -> bool:
+    """``--params alpha,r`` (names, as ``--vary`` takes) rather than a file name."""
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*", text) is not None
 
 
 @run_output()
@@ -78,9 +84,9 @@ def sensitivity_cmd(
     at: str = typer.Option(
         "2y,5y", "--at", help="Local control: times after the first fraction: 2y, 18m, 730 (days)."
     ),
-    params: str = typer.Option(
+    vary: str = typer.Option(
         None,
-        "--params",
+        "--vary",
         help="Parameters to vary, comma-separated (default: those whose value is assumed or "
         "calibrated in the setting; 'ifnexus simulate params' lists them).",
     ),
@@ -116,11 +122,11 @@ def sensitivity_cmd(
     days: float = typer.Option(
         None, "--days", help="Follow-up in days for ifn-auc and time-to-failure."
     ),
-    base: Path = typer.Option(
+    params: Path = typer.Option(
         None,
-        "--base",
-        help="TOML file of parameter overrides (as simulate --params): the fixed values and "
-        "the centre of the factor ranges.",
+        "--params",
+        help="TOML file of parameter overrides (as for simulate): the fixed values and the "
+        "centre of the factor ranges.",
     ),
     threshold: float = typer.Option(
         0.1,
@@ -141,8 +147,13 @@ def sensitivity_cmd(
     if setting not in SETTINGS:
         raise ValidationError(f"unknown --setting {setting!r}; accepted: {', '.join(SETTINGS)}")
     rng_given = _ranges(list(ranges or []))
-    names = _names(params)
-    pset = ParameterSet(setting) if base is None else ParameterSet.from_toml(base, setting)
+    names = _names(vary)
+    if params is not None and not params.exists() and _looks_like_names(str(params)):
+        raise ValidationError(
+            f"--params {str(params)!r}: expected a TOML file of parameter overrides (as for "
+            "simulate); the parameters to vary are given with --vary"
+        )
+    pset = ParameterSet(setting) if params is None else ParameterSet.from_toml(params, setting)
     opts = run_options(jobs=jobs)
     with progress(f"sensitivity ({method.value})", quiet=quiet) as step:
 
@@ -151,11 +162,11 @@ def sensitivity_cmd(
                 step(f"{method.value}: cohort {done} of {total}")
 
         res = model_sensitivity(schedule, output=output.value, at=at, method=method.value,
-                                params=names, ranges=rng_given, factor=factor, samples=samples,
+                                vary=names, ranges=rng_given, factor=factor, samples=samples,
                                 n_patients=patients, setting=setting, disease=disease,
                                 genotype=tumour, host=host,
                                 interventions=list(intervention or []), days=days,
-                                base=dict(pset.overrides), rng=seed, threshold=threshold,
+                                params=dict(pset.overrides), rng=seed, threshold=threshold,
                                 options=opts, progress=tick)  # fmt: skip
         if out is not None:
             step("writing tables and figure")

@@ -104,7 +104,7 @@ def model_sensitivity(
     output: str = "local-control",
     at: str | float | Sequence[str | float] = ("2y", "5y"),
     method: str = "sobol",
-    params: Sequence[str] | None = None,
+    vary: Sequence[str] | None = None,
     ranges: Mapping[str, tuple[float, float]] | None = None,
     factor: float = 2.0,
     samples: int | None = None,
@@ -115,7 +115,7 @@ def model_sensitivity(
     host: str | None = None,
     interventions: Sequence[str] = (),
     days: float | None = None,
-    base: Mapping[str, float] | None = None,
+    params: Mapping[str, float] | None = None,
     rng: RngLike = 0,
     threshold: float = 0.1,
     conf_level: float = 0.95,
@@ -135,7 +135,7 @@ def model_sensitivity(
         days); follow-up runs to the last.
     method
         ``"sobol"`` or ``"morris"``.
-    params
+    vary
         Parameters to vary (default: the uncertain ones of the setting,
         :func:`uncertain_parameters`).
     ranges
@@ -150,8 +150,9 @@ def model_sensitivity(
     setting, disease, genotype, host, interventions, days
         The cohort, as for :func:`ifnexus.model.simulate_cohort` (``days``: follow-up for
         ``ifn-auc`` and ``time-to-failure``; local control follows up to the last of ``at``).
-    base
-        Parameter overrides for every point (a ``--base`` file): the fixed values of the
+    params
+        Parameter overrides for every point (a ``--params`` file, as for
+        :func:`ifnexus.model.simulate_cohort`): the fixed values of the
         parameters not varied and the centre of the factor ranges.
     rng
         Seed: the design, the bootstrap and the cohort's tumours (same seed, same table).
@@ -189,10 +190,15 @@ def model_sensitivity(
         raise ValidationError(f"output {output!r} is unknown; accepted: {', '.join(OUTPUTS)}")
     n_patients = check_patients(n_patients)
     sched = parse_schedule(schedule)
-    base = dict(base or {})
+    if params is not None and not isinstance(params, Mapping):
+        raise ValidationError(
+            "params takes parameter overrides (a mapping of name to value, as for "
+            "simulate_cohort); the names of the parameters to vary go in vary="
+        )
+    base = dict(params or {})
     ivs = list(interventions or [])
-    rngs = parameter_ranges(params, setting=setting, disease=disease, factor=factor,
-                            ranges=ranges, base=base, interventions=bool(ivs))  # fmt: skip
+    rngs = parameter_ranges(vary, setting=setting, disease=disease, factor=factor,
+                            ranges=ranges, params=base, interventions=bool(ivs))  # fmt: skip
     if samples is None:
         samples = 64 if method == "sobol" else 10
     check_design(method, samples, len(rngs))
@@ -269,7 +275,7 @@ def model_sensitivity(
         "days": follow,
         "cohort_seed": cohort_entropy,
         "factor": float(factor),
-        "base": base,
+        "params": base,
         "cohorts": "one cohort per sample point, the same tumours at every point (common "
         "random numbers)",
     }

@@ -79,7 +79,7 @@ class ParameterRange:
     lower, upper
         The sampled range, ``lower < upper``, within the parameter's hard limits.
     value
-        The parameter's value in the analysed setting (with any base override).
+        The parameter's value in the analysed setting (with any ``params`` override).
     scale
         ``"log"`` (log-uniform) or ``"linear"`` (uniform).
     basis
@@ -178,7 +178,7 @@ def parameter_ranges(
     disease: str = "gross",
     factor: float = 2.0,
     ranges: Mapping[str, tuple[float, float]] | None = None,
-    base: Mapping[str, float] | None = None,
+    params: Mapping[str, float] | None = None,
     interventions: bool = False,
 ) -> tuple[ParameterRange, ...]:
     """Return the sampled range of each analysed parameter.
@@ -198,8 +198,8 @@ def parameter_ranges(
     ranges
         Ranges given by name, ``(low, high)``: uniform, or log-uniform when
         ``high / low > 10``.
-    base
-        Parameter values replacing the setting's own (a ``--base`` file): the centre of factor
+    params
+        Parameter values replacing the setting's own (a ``--params`` file): the centre of factor
         ranges and the fixed value of every parameter not varied.
     interventions
         The run has interventions (their parameters join the default set).
@@ -237,14 +237,14 @@ def parameter_ranges(
         chosen = [str(n).strip() for n in names]
         for n in chosen:
             if n not in by_name:
-                raise _unknown(n, list(by_name), "params")
+                raise _unknown(n, list(by_name), "vary")
         dup = sorted({n for n in chosen if chosen.count(n) > 1})
         if dup:
-            raise ValidationError(f"params names a parameter twice: {', '.join(dup)}")
+            raise ValidationError(f"vary names a parameter twice: {', '.join(dup)}")
     chosen += [k for k in given if k not in chosen]
     if not chosen:
-        raise ValidationError("params names no parameter to vary")
-    values = parameters(setting, **dict(base or {}))
+        raise ValidationError("vary names no parameter")
+    values = parameters(setting, **dict(params or {}))
     out = []
     for name in chosen:
         p = by_name[name]
