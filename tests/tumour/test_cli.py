@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ifnexus.cli import main
+from ifnexus.errors import ValidationError
 
 REQUIRED = [
     "StromalScore",
@@ -215,25 +216,22 @@ def test_profile_table_is_a_trial_population(tmp_path, capsys):
     assert set(table["ifn_state"].dropna()) <= {"acute-competent", "chronic", "ifn-deficient"}
 
 
-@pytest.mark.filterwarnings("ignore::ifnexus.errors.IfnexusWarning")
-def test_removed_chronic_thresholds_warn_and_change_nothing(tmp_path, capsys):
+@pytest.mark.parametrize("flag", ["--chronic-z", "--chronic-margin"])
+def test_removed_chronic_rule_is_refused_and_nothing_written(tmp_path, capsys, flag):
     expr, _, _ = _ifn_cohort(tmp_path)
-    base = ["tumour", "profile", str(expr), "--scale", "tpm", "--no-figures"]
-    assert main([*base, "--out", str(tmp_path / "a")]) == 0
-    capsys.readouterr()
-    assert (
-        main([*base, "--out", str(tmp_path / "b"), "--chronic-z", "2", "--chronic-margin", "0"])
-        == 0
-    )
+    out = tmp_path / "never"
+    args = ["tumour", "profile", str(expr), "--scale", "tpm", "--no-figures", flag, "2"]
+    assert main([*args, "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "warning: --chronic-z is deprecated and has no effect" in err
-    assert "warning: --chronic-margin is deprecated" in err
-    a = pd.read_csv(tmp_path / "a" / "tumours.csv", index_col=0)
-    b = pd.read_csv(tmp_path / "b" / "tumours.csv", index_col=0)
-    pd.testing.assert_frame_equal(a, b)
+    assert err.startswith(f"error: {flag} was removed in 0.2") and "--controls" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_removed_chronic_keywords_are_refused():
     from ifnexus.tumour import profile_tumours
 
-    with pytest.warns(FutureWarning, match=r"chronic_z=\.\.\.\) is deprecated"):
-        profile_tumours(segments=pd.DataFrame({"Sample": ["t"], "Chromosome": ["9"], "Start": [1],
-                        "End": [40000000], "Num_Probes": [5], "Segment_Mean": [0.0]}),
-                        build="hg38", chronic_z=1.0)  # fmt: skip
+    seg = pd.DataFrame({"Sample": ["t"], "Chromosome": ["9"], "Start": [1], "End": [40000000],
+                        "Num_Probes": [5], "Segment_Mean": [0.0]})  # fmt: skip
+    for kw in ("chronic_z", "chronic_margin"):
+        with pytest.raises(ValidationError, match=rf"{kw}= was removed in 0.2.*controls="):
+            profile_tumours(segments=seg, build="hg38", **{kw: 1.0})

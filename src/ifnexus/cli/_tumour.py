@@ -109,16 +109,16 @@ def profile_cmd(
         0.5, "--min-coverage", help="Fewest fraction of each IFN set's genes measured."
     ),
     chronic_z: float | None = typer.Option(
-        None, "--chronic-z", hidden=True, help="Deprecated: no effect (calibrated IFN state)."
+        None, "--chronic-z", hidden=True, help="Removed in 0.2 (refused)."
     ),
     chronic_margin: float | None = typer.Option(
-        None, "--chronic-margin", hidden=True, help="Deprecated: no effect (calibrated IFN state)."
+        None, "--chronic-margin", hidden=True, help="Removed in 0.2 (refused)."
     ),
     no_figures: bool = NO_FIGURES,
     as_json: bool = JSON,
 ) -> None:
     """Profile tumours; write DIR/tumours.csv, DIR/genes_9p21.csv, figures and DIR/run.json."""
-    from ifnexus.cli._app import usage_error, warn
+    from ifnexus.cli._app import usage_error
     from ifnexus.tumour import (
         profile_tumours,
         read_clinical,
@@ -127,18 +127,14 @@ def profile_cmd(
         read_segments,
         write_tumour_profile,
     )
+    from ifnexus.tumour._profile import refuse_removed_chronic_rule
 
     if expression_arg is not None and expression is not None:
         raise usage_error("give the expression file once: EXPRESSION or --expression, not both")
     expression = expression_arg if expression_arg is not None else expression
     if expression is None and segments is None and gene_cn is None:
         raise ValidationError("give EXPRESSION, --segments or --gene-cn (at least one)")
-    for name, value in (("--chronic-z", chronic_z), ("--chronic-margin", chronic_margin)):
-        if value is not None:
-            warn(
-                f"{name} is deprecated and has no effect: the IFN state is calibrated within the "
-                "cohort (see --controls, --min-probability); it will be removed in 0.3"
-            )
+    refuse_removed_chronic_rule(chronic_z, chronic_margin, cli=True)
     expr = read_expression(expression) if expression is not None else None
     seg = read_segments(segments) if segments is not None else None
     gcn = (

@@ -120,6 +120,38 @@ def _warn_unmatched(only: list[str], where: str, missing_in: str) -> None:
         )
 
 
+def refuse_removed_chronic_rule(
+    chronic_z: object = None, chronic_margin: object = None, *, cli: bool = False
+) -> None:
+    """Refuse the removed fixed chronic-IFN rule (keywords or flags) with what replaces it.
+
+    Parameters
+    ----------
+    chronic_z, chronic_margin
+        The values given for the removed keywords; ``None`` means not given.
+    cli
+        Name the command-line flags instead of the keywords.
+
+    Raises
+    ------
+    ValidationError
+        Either was given (any value): the calibrated IFN state replaces the rule, as the
+        removed thresholds of ``sc profile`` are refused.
+    """
+    for kw, flag, value in (
+        ("chronic_z=", "--chronic-z", chronic_z),
+        ("chronic_margin=", "--chronic-margin", chronic_margin),
+    ):
+        if value is not None:
+            how = ("--controls, --reference and --min-probability" if cli
+                   else "controls=, reference= and min_probability=")  # fmt: skip
+            raise ValidationError(
+                f"{flag if cli else kw} was removed in 0.2: the fixed robust-z rule did not "
+                "transfer across cohorts; the IFN state is calibrated within the cohort "
+                f"(set it with {how}; docs/tumour.md)"
+            )
+
+
 def profile_tumours(
     *,
     expression: pd.DataFrame | None = None,
@@ -180,8 +212,9 @@ def profile_tumours(
     min_effect, min_probability, min_coverage
         IFN-state calibration (:func:`ifnexus.tumour.ifn_state_probabilities`).
     chronic_z, chronic_margin
-        Deprecated, no effect (the fixed robust-z rule of 0.1 is gone); a ``FutureWarning``
-        when given. Removed in 0.3.
+        Removed in 0.2 (the fixed robust-z rule did not transfer across cohorts): giving either
+        raises :class:`~ifnexus.errors.ValidationError` naming what replaces it; the keywords
+        go in 0.3.
 
     Returns
     -------
@@ -204,15 +237,7 @@ def profile_tumours(
         features, like every in-memory table of ifnexus. :func:`ifnexus.tumour.write_tumour_profile`
         writes it as ``ifnexus tumour profile --out`` does.
     """
-    for name, value in (("chronic_z", chronic_z), ("chronic_margin", chronic_margin)):
-        if value is not None:
-            warnings.warn(
-                f"profile_tumours({name}=...) is deprecated and has no effect: the IFN state is "
-                "calibrated within the cohort (controls=, reference=, min_probability=); it will "
-                "be removed in 0.3",
-                FutureWarning,
-                stacklevel=2,
-            )
+    refuse_removed_chronic_rule(chronic_z, chronic_margin)
     if expression is None and segments is None and gene_cn is None:
         raise ValidationError("give expression, copy number (segments or gene_cn), or both")
     if segments is not None and gene_cn is not None:
