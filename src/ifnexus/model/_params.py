@@ -70,11 +70,10 @@ PARAMETERS: tuple[Parameter, ...] = (
         "spontaneous clonogen death (its antigen and DNA are the baseline death signal)",
         "tumour",
         0.01,
-        "Kosinsky et al. 2018: d0 = 0.01 /d; the cells dying spontaneously feed the death "
-        "signal J that DCs and host STING sense, the source of the pre-existing tumour-specific "
-        "T-cell response (spontaneous host-STING- and IFNAR-dependent priming against "
-        "untreated tumours: Woo et al. 2014 Immunity 41:830; Fuertes et al. 2011 J Exp Med "
-        "208:2005)",
+        "Kosinsky et al. 2018: d0 = 0.01 /d; the antigen of cells dying spontaneously "
+        "(weight w_b) reaches DCs, the source of the pre-existing tumour-specific T-cell "
+        "response (spontaneous IFN-dependent priming against untreated tumours: Woo et al. "
+        "2014 Immunity 41:830; Fuertes et al. 2011 J Exp Med 208:2005)",
     ),
     _p(
         "n0",
@@ -518,6 +517,27 @@ PARAMETERS: tuple[Parameter, ...] = (
         "immune",
         0.2,
         "Kosinsky et al. 2018: k_el = 0.2 /d",
+    ),
+    _p(
+        "w_b",
+        "w_b",
+        "1",
+        "antigen reaching DCs per spontaneously dying clonogen, relative to a cell dying "
+        "after irradiation (baseline priming)",
+        "immune",
+        0.638,
+        "calibrated (closed form, median untreated tumour, no tonic IFN): the tumour-specific "
+        "effectors are 10% of the CD8+ infiltrate before treatment, as 'a capacity to recognize "
+        "autologous tumor is limited to approximately 10% of intratumoral CD8+ T cells' "
+        "(Scheper et al. 2019 Nat Med 25:89; abstract; bystanders abundant: Simoni et al. 2018 "
+        "Nature 557:575): Phi_b = 0.1 k_Ed k_Tel k_Pd / (k_ET k_T k_P eps_P) = 0.06, "
+        "w_b = Phi_b K_J / ((1 - Phi_b) delta_0 N_0); below 1 as spontaneous (mostly "
+        "apoptotic) death is less immunogenic than radiation-induced death (Green et al. "
+        "2009 Nat Rev Immunol 9:353)",
+        patient=0.2364,
+        source_patient="calibrated as in the mouse setting (the same 10% share at the median "
+        "patient tumour, K_J and N_0 of that setting)",
+        upper=1,
     ),
     _p(
         "f_mem",
