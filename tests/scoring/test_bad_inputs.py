@@ -455,6 +455,22 @@ def test_dense_chunk_larger_than_memory_is_refused_up_front(monkeypatch):
     pd.testing.assert_frame_equal(out, want)
 
 
+def test_parallel_chunks_are_counted_once_per_worker(monkeypatch):
+    import ifnexus.scoring._chunks as chunks
+
+    monkeypatch.setattr(chunks, "available_memory", lambda: 1_000_000)  # 1 MB
+    x, genes = _dense()
+    # 80-row chunks fit one at a time (0.96 MB), but 2 threads hold two at once (1.92 MB):
+    # the limit is 1e6 // (2 workers x 3 copies x 8 bytes x 500 genes) = 41 rows
+    with pytest.raises(ValidationError, match=r"on each of 2 workers at once.*chunk_size 41; "
+                       r"use a smaller chunk_size \(or fewer --jobs\)"):  # fmt: skip
+        score_sets(x, "IFNA", var_names=genes, options=RunOptions(chunk_size=80, n_jobs=2))
+    one = score_sets(x, "IFNA", var_names=genes, options=RunOptions(chunk_size=40, n_jobs=2))
+    monkeypatch.setattr(chunks, "available_memory", lambda: None)
+    want = score_sets(x, "IFNA", var_names=genes, options=RunOptions(chunk_size=200))
+    pd.testing.assert_frame_equal(one, want)
+
+
 def test_sparse_chunks_are_not_refused_but_ssgsea_densifies(monkeypatch):
     from scipy import sparse
 

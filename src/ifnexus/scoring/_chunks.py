@@ -50,7 +50,9 @@ def available_memory() -> int | None:
         return None
 
 
-def check_chunk_memory(source: ExpressionSource, chunk_size: int, *, dense: bool) -> None:
+def check_chunk_memory(
+    source: ExpressionSource, chunk_size: int, *, dense: bool, concurrent: int = 1
+) -> None:
     """Refuse up front a chunk whose dense float64 copies would not fit in memory.
 
     Parameters
@@ -62,12 +64,15 @@ def check_chunk_memory(source: ExpressionSource, chunk_size: int, *, dense: bool
     dense
         Whether the pass holds chunks as dense arrays (a dense input, or a kernel such as
         ssGSEA that ranks every gene); CSR chunks take the memory of their stored values only.
+    concurrent
+        Chunks held at the same time (the worker threads of a parallel pass; 1 for a
+        sequential one): each holds its own dense copies.
 
     Returns
     -------
     None
-        When :data:`DENSE_COPIES` dense float64 copies of one chunk fit in the available
-        memory (or it is unknown).
+        When :data:`DENSE_COPIES` dense float64 copies of ``concurrent`` chunks fit in the
+        available memory (or it is unknown).
 
     Raises
     ------
@@ -79,15 +84,19 @@ def check_chunk_memory(source: ExpressionSource, chunk_size: int, *, dense: bool
         return
     n_obs, n_vars = source.shape
     rows = min(int(chunk_size), n_obs)
-    need = DENSE_COPIES * 8 * rows * max(n_vars, 1)
+    held = max(1, min(int(concurrent), -(-n_obs // max(rows, 1))))  # no more than the chunks
+    need = held * DENSE_COPIES * 8 * rows * max(n_vars, 1)
     avail = available_memory()
     if avail is None or need <= avail:
         return
-    fits = avail // (DENSE_COPIES * 8 * max(n_vars, 1))
+    fits = avail // (held * DENSE_COPIES * 8 * max(n_vars, 1))
+    on = f" on each of {held} workers at once" if held > 1 else ""
+    fewer = " (or fewer --jobs)" if held > 1 else ""
     raise ValidationError(
         f"chunk_size {rows} rows x {n_vars} genes needs about {need / 2**30:.3g} GiB as dense "
-        f"float64 chunks, but {avail / 2**30:.3g} GiB of memory is available: the limit here is "
-        f"chunk_size {max(int(fits), 0)}; use a smaller chunk_size (or a sparse / backed input)"
+        f"float64 chunks{on}, but {avail / 2**30:.3g} GiB of memory is available: the limit "
+        f"here is chunk_size {max(int(fits), 0)}; use a smaller chunk_size{fewer} (or a sparse "
+        "/ backed input)"
     )
 
 
@@ -282,7 +291,8 @@ def map_chunks(
     opts = as_run_options(options)
     size = opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE)
     if opts.scheduler is None and source.dask is None:  # dask chunks its arrays itself
-        check_chunk_memory(source, size, dense=dense or not source.sparse)
+        check_chunk_memory(source, size, dense=dense or not source.sparse,
+                           concurrent=opts.workers)  # fmt: skip
     with memory_advice(size, backed=source.backed is not None):
         return _map_chunks(source, kernel, args, opts, source.bounds(size), with_bounds)
 
