@@ -34,6 +34,7 @@ import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,7 @@ def grid(line: str) -> tuple[pd.DataFrame, dict]:
             x[i_e] = np.log(e_hat * m)
             f = prob(x)
             p = prob.model_params(x)
-            row = {"line": line, "l_E": le, "e_kill": e_hat * m, "e_kill_x": m,
+            row: dict[str, Any] = {"line": line, "l_E": le, "e_kill": e_hat * m, "e_kill_x": m,
                    "delta_m2ll": f - f0}  # fmt: skip
             for k, arm in enumerate(sorted(arms)):
                 n = n_held.get(arm, n_fit.get(arm, 10))
@@ -180,7 +181,7 @@ def schedules(line: str) -> pd.DataFrame:
         }  # fmt: skip
         prob = GrowthProblem(growth_data(fit_df, alt), free=FREE, random=RANDOM)
         _warm(prob, base)
-        row = {"line": line, "rt_8gy_days": hk, "rt_2gy_days": dk, "pd1_start": start,
+        row: dict[str, Any] = {"line": line, "rt_8gy_days": hk, "rt_2gy_days": dk, "pd1_start": start,
                "pd1_doses": reps, "pd1_dose": dose, "delta_m2ll_fit_set": prob(x0) - f0}  # fmt: skip
         for k, arm in enumerate(("RT 8Gyx2 + anti-PD-1", "RT 2Gyx10 + anti-PD-1")):
             cr, med = _cr_fraction(base, x0, p, alt[arm], days[arm], 10, seed=31 + k)
