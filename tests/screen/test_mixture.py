@@ -139,20 +139,24 @@ def test_recovered_active_fraction_follows_the_planted_one(q):
 
 
 def test_few_active_guides_are_not_diluted():
-    """One active guide of 10 gives a clear call where the mean of all guides is near null."""
+    """Three active guides of 10 give a clear call where the mean of all guides is near null.
+
+    (Two guides at the controls' extreme were enough before the null carried its outlier part;
+    with 1,000 controls the robust null asks for a third: docs/screen.md.)
+    """
     rng = np.random.default_rng(3)
     table, _, _ = simulate(4, p_active=0.05, q="uniform")  # CRISPRi-like: q varies by gene
     x = stats.jf_skew_t.rvs(*NULL[:2], loc=NULL[2], scale=NULL[3], size=10, random_state=rng)
-    x[:2] = [-2.6, -2.4]
-    extra = pd.DataFrame({"sgRNA": [f"x{i}" for i in range(10)], "Gene": "TWO_OF_TEN",
+    x[:3] = [-2.6, -2.4, -2.2]
+    extra = pd.DataFrame({"sgRNA": [f"x{i}" for i in range(10)], "Gene": "THREE_OF_TEN",
                           "rho": x, "control": False})  # fmt: skip
     g = mixture_gene_calls(pd.concat([table, extra]), "rho").genes.set_index("gene")
-    row = g.loc["TWO_OF_TEN"]
+    row = g.loc["THREE_OF_TEN"]
     assert row["posterior"] > 0.5 and row["hit"]
-    assert row["active_fraction"] < 0.45
-    # the effect is that of the two active guides; the mean of all ten is a quarter of it
-    assert row["effect"] == pytest.approx(-2.5, abs=0.2)
-    assert abs(row["mean_score"]) < 0.3 * abs(row["effect"])
+    assert row["active_fraction"] < 0.5
+    # the effect is that of the three active guides; the mean of all ten is about 0.3 of it
+    assert row["effect"] == pytest.approx(-2.4, abs=0.2)
+    assert abs(row["mean_score"]) < 0.4 * abs(row["effect"])
 
 
 def test_both_directions():

@@ -11,7 +11,17 @@ timydaley/CRISPhieRmix), written here in numpy/scipy from the paper and the pack
   with ``sn::st.mple``) fitted by maximum likelihood to the
   negative-control (non-targeting) guides, or, with ``null="bulk"`` and no controls, a normal
   component fitted with the others (CRISPhieRmix's ``normalmixEM`` fallback). The active
-  fraction(s) tau = P(guide active) and f1 are fitted by EM with f0 held fixed.
+  fraction(s) tau = P(guide active) and f1 are fitted by EM with f0 held fixed; the sd of
+  f1 is at least the null's spread (an active guide carries the noise of every guide).
+* **The null's far tail** (``null_tail="robust"``, default with controls). A skew-t fitted to
+  a few hundred controls says nothing reliable about where none of them lies, yet a guide
+  there is what makes a call. f0 is therefore (1 - epsilon) skew-t + epsilon U(range of all
+  scores), with epsilon the posterior mean under a uniform prior, (k + 1) / (n + 2), k the
+  controls the uniform part explains (Laplace's rule of succession: about 1 / (n + 2) when
+  no control is outlying). One guide beyond every control then weighs as much as n
+  controls can support, not what the skew-t's extrapolated tail claims. With
+  ``null_tail="fitted"`` f0 is the skew-t alone (the model of 0.1, whose FDR was
+  optimistic on the low-depth Rosenbluh CRISPRi screens: ``docs/screen.md``).
 * **Genes.** A gene is active with probability p; within an active gene each guide is active
   with probability q, independently, so tau = p q. With CRISPhieRmix's prior
   (``prior="uniform"``), q is integrated over Uniform(tau, 1) (p = tau / q) by Gauss-Legendre
@@ -25,7 +35,12 @@ timydaley/CRISPhieRmix), written here in numpy/scipy from the paper and the pack
   active, FDR 0.05 gave 16% false hits). The default (``prior="estimated"``) estimates the
   prior instead: the share of null genes and the distribution of q on a grid over (tau, 1]
   are fitted to all genes' likelihoods by EM (a nonparametric maximum-likelihood prior,
-  empirical Bayes), and the posterior uses them in place of the uniform prior.
+  empirical Bayes), and the posterior uses them in place of the uniform prior. The grid
+  starts at max(tau, ``min_active`` / m), m the median guides per gene: an active gene is
+  expected to have at least ``min_active`` (2) active guides, because a null gene of m guides
+  holds one guide beyond all n controls with chance about m / (n + 1), so calls resting on
+  one guide cannot be held at a 5% FDR (on the development screen a class of genes with one
+  active guide took 30-50% of the prior and made control pseudogenes hits).
 
   An active gene with a few strong guides among many inactive ones keeps a high posterior: the
   inactive guides are explained by f0, not averaged into the effect, which is what a mean (or
@@ -86,9 +101,11 @@ __all__ = [
 
 Direction = Literal["negative", "positive", "both"]
 NullKind = Literal["controls", "bulk"]
+NullTail = Literal["robust", "fitted"]
 
 _DIRECTIONS = ("negative", "positive", "both")
 _NULLS = ("controls", "bulk")
+_TAILS = ("robust", "fitted")
 MIN_CONTROLS = 20
 """Fewest negative-control guide scores a skew-t null is fitted to (4 parameters)."""
 
@@ -123,6 +140,11 @@ class GuideMixture:
         EM iterations and whether the relative change fell below the tolerance.
     n_guides, n_controls
         Guide scores fitted and control scores the null was fitted to (0 for ``"bulk"``).
+    tail_weight
+        epsilon, the weight of the uniform outlier part of the null (``null_tail="robust"``;
+        0 with ``"fitted"`` or ``"bulk"``): f0 = (1 - epsilon) skew-t + epsilon U(tail_range).
+    tail_range
+        The support ``(low, high)`` of that uniform part: the range of all scores fitted.
     """
 
     null: NullKind
@@ -137,6 +159,8 @@ class GuideMixture:
     converged: bool
     n_guides: int
     n_controls: int
+    tail_weight: float = 0.0
+    tail_range: tuple[float, float] = (0.0, 0.0)
 
     def log_null(self, x: np.ndarray) -> np.ndarray:
         """Log density of the null (inactive-guide) component at ``x``.
@@ -154,7 +178,8 @@ class GuideMixture:
         x = np.asarray(x, dtype=np.float64)
         if self.null == "controls":
             a, b, loc, scale = self.null_params
-            return np.asarray(stats.jf_skew_t.logpdf(x, a, b, loc=loc, scale=scale))
+            base = np.asarray(stats.jf_skew_t.logpdf(x, a, b, loc=loc, scale=scale))
+            return _add_tail(base, x, self.tail_weight, self.tail_range)
         loc, scale = self.null_params
         return np.asarray(stats.norm.logpdf(x, loc, scale))
 
@@ -226,6 +251,8 @@ class GuideMixture:
             "converged": bool(self.converged),
             "n_guides": int(self.n_guides),
             "n_controls": int(self.n_controls),
+            "tail_weight": float(self.tail_weight),
+            "tail_range": [float(v) for v in self.tail_range],
         }
 
 
@@ -241,6 +268,41 @@ def _logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
     return out.squeeze(axis=axis) if axis is not None else out.reshape(())
+
+
+def _add_tail(
+    base: np.ndarray, x: np.ndarray, weight: float, support: tuple[float, float]
+) -> np.ndarray:
+    """log[(1 - w) exp(base) + w U(support)(x)]: the null with its uniform outlier part."""
+    if weight <= 0:
+        return base
+    lo, hi = support
+    inside = (x >= lo) & (x <= hi)
+    out = np.log1p(-weight) + base
+    out[inside] = np.logaddexp(out[inside], np.log(weight) - np.log(hi - lo))
+    return out
+
+
+def _tail_weight(log_base: np.ndarray, width: float, max_iter: int = 500) -> float:
+    """Posterior mean of the outlier weight epsilon of the null, from the control scores.
+
+    The controls are a mixture (1 - epsilon) skew-t + epsilon U(width); with a uniform
+    Beta(1, 1) prior on epsilon, its posterior mean given the (soft) count k of controls
+    attributed to the uniform part is (k + 1) / (n + 2) (Laplace's rule of succession), found
+    by a fixed-point iteration on k. With no outlying control it is about 1 / (n + 2): the
+    chance that the next null guide lies where none of the n controls did.
+    """
+    n = log_base.shape[0]
+    eps = 1.0 / (n + 2.0)
+    lu = -np.log(width)
+    for _ in range(max_iter):
+        a = np.log(eps) + lu
+        r = np.exp(a - np.logaddexp(a, np.log1p(-eps) + log_base))
+        new = (float(r.sum()) + 1.0) / (n + 2.0)
+        if abs(new - eps) < 1e-12 * max(eps, 1e-300):
+            return new
+        eps = new
+    return eps
 
 
 def _log_truncnorm(x: np.ndarray, mu: float, sd: float, centre: float, side: str) -> np.ndarray:
@@ -298,6 +360,7 @@ def fit_guide_mixture(
     null_scores: np.ndarray | pd.Series | None = None,
     null: NullKind = "controls",
     direction: Direction = "negative",
+    null_tail: NullTail = "robust",
     max_iter: int = 1000,
     tol: float = 1e-9,
 ) -> GuideMixture:
@@ -317,6 +380,14 @@ def fit_guide_mixture(
     direction
         The active guides lower the score (``"negative"``: depletion, sensitisers), raise it
         (``"positive"``) or either (``"both"``: two active components).
+    null_tail
+        With ``null="controls"``: ``"robust"`` (default) adds to the skew-t a uniform outlier
+        part over the range of all scores, of weight epsilon = (k + 1) / (n + 2) (the
+        posterior mean under a uniform prior, k the controls it explains, n the controls;
+        about 1 / (n + 2) when none is outlying), so that a guide beyond every control is not
+        taken as stronger evidence than n controls can give; ``"fitted"``: the skew-t alone
+        (the model of 0.1; optimistic FDRs on screens with few controls,
+        ``docs/screen.md``). Ignored with ``null="bulk"``.
     max_iter, tol
         EM stops after ``max_iter`` iterations or when the log-likelihood changes by less than
         ``tol`` per guide.
@@ -334,6 +405,7 @@ def fit_guide_mixture(
     """
     _check_choice(null, "null", _NULLS)
     _check_choice(direction, "direction", _DIRECTIONS)
+    _check_choice(null_tail, "null_tail", _TAILS)
     if max_iter < 1:
         raise ValidationError(f"max_iter must be >= 1, got {max_iter}")
     x = _finite(scores, "guide scores")
@@ -341,6 +413,7 @@ def fit_guide_mixture(
         raise ValidationError(f"the mixture needs at least 10 finite guide scores; got {x.size}")
     dirs: tuple[str, ...] = ("negative", "positive") if direction == "both" else (direction,)
     n_controls = 0
+    tail_weight, tail_range = 0.0, (0.0, 0.0)
     if null == "controls":
         if null_scores is None:
             raise ValidationError(
@@ -362,12 +435,23 @@ def fit_guide_mixture(
         centre = float(np.median(c))
         spread = float(stats.iqr(c) / 1.349) or float(np.std(c)) or 1.0
         l0 = np.asarray(stats.jf_skew_t.logpdf(x, a, b, loc=loc, scale=scale))
+        if null_tail == "robust":
+            lo, hi = float(min(x.min(), c.min())), float(max(x.max(), c.max()))
+            if hi - lo <= 0:
+                hi, lo = hi + spread, lo - spread
+            tail_range = (lo, hi)
+            lc = np.asarray(stats.jf_skew_t.logpdf(c, a, b, loc=loc, scale=scale))
+            tail_weight = _tail_weight(lc, hi - lo)
+            l0 = _add_tail(l0, x, tail_weight, tail_range)
     else:
         centre = float(np.median(x))
         spread = float(stats.median_abs_deviation(x, scale="normal")) or float(np.std(x)) or 1.0
         null_params = (centre, spread)
         l0 = np.asarray(stats.norm.logpdf(x, centre, spread))
-    floor = 0.05 * spread
+    # an active guide's score is its effect plus the measurement noise every guide carries, so
+    # the active sd is at least the null's spread (a narrower component would fit a cluster of
+    # a few tail guides: seen on the development screen, Rosenbluh HT29 CRISPRi)
+    floor = spread
     sign = {"negative": -1.0, "positive": 1.0}
     w = {d: 0.05 for d in dirs}
     mu: dict[str, float] = {}
@@ -382,6 +466,7 @@ def fit_guide_mixture(
     converged = False
     it = 0
     ll = -np.inf
+    delta = np.inf
     for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
         logs = [np.log1p(-sum(w.values())) + l0]
         logs += [np.log(w[d]) + _log_truncnorm(x, mu[d], sd[d], centre, d) for d in dirs]
@@ -389,7 +474,8 @@ def fit_guide_mixture(
         tot = _logsumexp(stack, axis=0)
         ll = float(tot.sum())
         resp = np.exp(stack - tot)
-        if abs(ll - prev) / n < tol:
+        delta = abs(ll - prev) / n
+        if delta < tol:
             converged = True
             break
         prev = ll
@@ -408,7 +494,7 @@ def fit_guide_mixture(
     if not converged:
         warnings.warn(
             f"the guide mixture did not converge in {max_iter} EM iterations (log-likelihood "
-            f"still changing by {abs(ll - prev) / n:.2g} per guide); results are from the last "
+            f"still changing by {delta:.2g} per guide); results are from the last "
             "iteration",
             IfnexusWarning,
             stacklevel=2,
@@ -426,6 +512,8 @@ def fit_guide_mixture(
         converged=converged,
         n_guides=int(n),
         n_controls=n_controls,
+        tail_weight=tail_weight,
+        tail_range=tail_range,
     )
 
 
@@ -458,13 +546,15 @@ def _gene_posteriors(
     n_genes: int,
     n_mesh: int,
     prior: str = "estimated",
+    q_min: float = 0.0,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Per-gene posteriors, E[q | active], expected active guides and their effect.
 
     ``prior="uniform"``: CRISPhieRmix's prior, q ~ Uniform(tau, 1) with P(gene active) = tau/q,
     integrated by Gauss-Legendre quadrature with ``n_mesh`` nodes. ``prior="estimated"``: the
-    share of null genes and the distribution of q over a grid of ``n_mesh`` values in (0, 1]
-    are estimated from all genes by EM (a nonparametric maximum-likelihood prior).
+    share of null genes and the distribution of q over a grid of ``n_mesh`` values in
+    (max(tau, q_min), 1] are estimated from all genes by EM (a nonparametric
+    maximum-likelihood prior).
     """
     l0 = fit.log_null(x)
     tau_sum = float(sum(fit.weights.values()))
@@ -479,8 +569,13 @@ def _gene_posteriors(
     else:
         # grid on (tau, 1], q = 1 included: as in CRISPhieRmix's prior a gene is active only
         # when more of its guides are active than of all guides (q > tau); lower q would let
-        # "every gene active at q ~ tau" mimic the null's tail
-        q = np.minimum(tau_sum + (1.0 - tau_sum) * np.arange(1, n_mesh + 1) / n_mesh, 1.0)
+        # "every gene active at q ~ tau" mimic the null's tail. q_min (min_active guides of a
+        # typical gene) keeps a class of "active genes with one active guide" from absorbing
+        # null genes that hold one outlying guide (development screen: it took 30-50% of the
+        # genes and made pseudogenes of control guides hits)
+        q0 = min(max(tau_sum, q_min), 1.0 - 1.0 / n_mesh)
+        q = np.minimum(q0 + (1.0 - q0) * np.arange(1, n_mesh + 1) / n_mesh, 1.0)
+        info["q_lower"] = float(q0)
     with np.errstate(divide="ignore"):
         logq, log1q = np.log(q), np.log1p(-q)
     lik: dict[str, np.ndarray] = {}
@@ -715,7 +810,9 @@ def mixture_gene_calls(
     control_gene: str | list[str] | None = None,
     null: NullKind = "controls",
     direction: Direction = "negative",
+    null_tail: NullTail = "robust",
     min_guides: int = 2,
+    min_active: float = 2.0,
     fdr: float = 0.05,
     prior: Literal["estimated", "uniform"] = "estimated",
     n_mesh: int | None = None,
@@ -744,8 +841,18 @@ def mixture_gene_calls(
     direction
         ``"negative"`` (default: depleted guides; radiosensitisers in rho), ``"positive"`` or
         ``"both"``.
+    null_tail
+        ``"robust"`` (default) or ``"fitted"``: whether the controls null carries a uniform
+        outlier part for what its controls cannot show (see :func:`fit_guide_mixture`).
     min_guides
         Genes with fewer scored guides are ``undetermined`` (not scored, not in the FDR).
+    min_active
+        With ``prior="estimated"``: an active gene is expected to have at least this many
+        active guides, so the grid of q starts at max(tau, min_active / m), m the median number
+        of scored guides per gene (2 of 5 guides: q > 0.4). With a few hundred controls a
+        single guide beyond them all is not rare under the null (a gene of m guides holds one
+        with chance about m / (number of controls + 1)), so a call resting on one guide cannot
+        be held at a 5% FDR. 0 restores the grid over (tau, 1].
     fdr
         Hits are genes with FDR <= ``fdr``.
     prior
@@ -788,7 +895,15 @@ def mixture_gene_calls(
         raise ValidationError(f"min_guides must be an integer >= 1, got {min_guides!r}")
     if not 0 < fdr < 1:
         raise ValidationError(f"fdr must be within 0 and 1, got {fdr}")
+    if (
+        isinstance(min_active, bool)
+        or not isinstance(min_active, (int, float))
+        or not np.isfinite(min_active)
+        or min_active < 0
+    ):
+        raise ValidationError(f"min_active must be a number >= 0, got {min_active!r}")
     _check_choice(prior, "prior", ("estimated", "uniform"))
+    _check_choice(null_tail, "null_tail", _TAILS)
     if n_mesh is None:
         n_mesh = 100 if prior == "uniform" else 20
     if int(n_mesh) != n_mesh or n_mesh < 5:
@@ -849,13 +964,17 @@ def mixture_gene_calls(
         null_scores=values[is_ctrl] if null == "controls" else None,
         null=null,
         direction=direction,
+        null_tail=null_tail,
     )
     use = finite & ok_gene[codes]
     x = tv[use]
     remap = np.full(n_genes, -1)
     remap[ok_gene] = np.arange(int(ok_gene.sum()))
     gx = remap[codes[use]]
-    post, prior_info = _gene_posteriors(fit, x, gx, int(ok_gene.sum()), int(n_mesh), prior)
+    m_typical = float(np.median(n_scored[ok_gene]))
+    post, prior_info = _gene_posteriors(
+        fit, x, gx, int(ok_gene.sum()), int(n_mesh), prior, q_min=float(min_active) / m_typical
+    )
     dirs = fit.directions
 
     def full(a: np.ndarray) -> np.ndarray:
@@ -912,8 +1031,10 @@ def mixture_gene_calls(
         "method": "hierarchical mixture of active and inactive guides (CRISPhieRmix model)",
         "score": score,
         "null": null,
+        "null_tail": null_tail if null == "controls" else None,
         "direction": direction,
         "min_guides": int(min_guides),
+        "min_active": float(min_active),
         "fdr": float(fdr),
         "n_mesh": int(n_mesh),
         "prior": prior_info,
