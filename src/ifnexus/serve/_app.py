@@ -12,7 +12,8 @@ schedule and interventions with their timing) and a **Run** button. A run builds
 with :func:`~ifnexus.serve.design_from_form` (the checks of ``ifnexus trial``), runs it with
 :func:`ifnexus.trial.run_trial` (``hazard_ratios="overall"``: the per-IFN-state Cox fits are
 left out; nothing else changes; the model's chunks of 1,024 patients on all cores, which gives
-the same numbers) and the IFN time courses with
+the same numbers; ``reuse_arms=True``: an arm already run on the same population is not run
+again, so editing one arm reruns only that arm) and the IFN time courses with
 :func:`~ifnexus.serve.ifn_timecourses`, and shows local-control curves, IFN-I time courses, a
 table of the arms side by side, local control by IFN state, and downloads of the design (the
 TOML ``ifnexus trial`` runs) and the results (CSV). Any error is shown in the page as one
@@ -263,7 +264,8 @@ def create_app() -> Any:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", IfnexusWarning)
                     design = design_from_form(values)
-                    result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS)
+                    result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS,
+                                       reuse_arms=True)  # fmt: skip
                     tc = ifn_timecourses(design)
             except IfnexusError as exc:
                 current.set(None)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +46,38 @@ log = logging.getLogger(__name__)
 N_BOOT = 4000
 #: times (years) of the reported curves: every month
 CURVE_STEP_YEARS = 1.0 / 12.0
+
+
+#: model runs of arms kept by ``run_trial(..., reuse_arms=True)``
+ARM_CACHE_SIZE = 16
+
+
+class _ArmCache:
+    """The last :data:`ARM_CACHE_SIZE` model patient tables, by arm and population (LRU)."""
+
+    def __init__(self) -> None:
+        self._d: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> pd.DataFrame | None:
+        with self._lock:
+            if key not in self._d:
+                return None
+            self._d.move_to_end(key)
+            return self._d[key].copy()
+
+    def put(self, key: tuple, value: pd.DataFrame) -> None:
+        with self._lock:
+            self._d[key] = value.copy()
+            while len(self._d) > ARM_CACHE_SIZE:
+                self._d.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
+
+_ARM_CACHE = _ArmCache()
 
 
 def ifn_mix_parameters(
@@ -229,6 +263,7 @@ def run_trial(
     *,
     options: RunOptions | None = None,
     hazard_ratios: Literal["all", "overall", "none"] = "all",
+    reuse_arms: bool = False,
 ) -> Any:
     """Simulate every arm of ``design`` on the same virtual patients and compare them.
 
@@ -242,6 +277,11 @@ def run_trial(
         Which cause-specific Cox hazard ratios against the reference to fit: ``"all"``
         (overall and per IFN state), ``"overall"`` or ``"none"``. The Cox fits are most of the
         statistics' time; an interactive caller can leave them out.
+    reuse_arms
+        Keep the model's run of each arm in memory (the last :data:`ARM_CACHE_SIZE`) and reuse
+        it when the same arm (schedule, interventions) is run again on the same population,
+        size, follow-up and seed: the designer, where editing one arm reruns only that arm.
+        The numbers are those of a fresh run (the model is deterministic given the seed).
 
     Returns
     -------
@@ -285,12 +325,17 @@ def run_trial(
     frames = []
     for arm in design.arms:
         log.info("trial arm %r: %d patients", arm.name, n)
-        res = simulate_cohort(
-            arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
-            interventions=list(arm.interventions), days=days, rng=entropy, params=params or None,
-            options=options, margin=pop.margin,
-        )  # fmt: skip
-        p = res.patients
+        key = (arm.schedule, tuple(arm.interventions), n, pop.setting, pop.disease, days,
+               entropy, tuple(sorted((params or {}).items())), pop.margin)  # fmt: skip
+        p = _ARM_CACHE.get(key) if reuse_arms else None
+        if p is None:
+            p = simulate_cohort(
+                arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
+                interventions=list(arm.interventions), days=days, rng=entropy,
+                params=params or None, options=options, margin=pop.margin,
+            ).patients  # fmt: skip
+            if reuse_arms:
+                _ARM_CACHE.put(key, p)
         ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
         fu = p["followup"].to_numpy(float) / DAYS_PER_YEAR
         end = np.full(n, design.followup_years)
