@@ -1,14 +1,17 @@
-"""The two explanations of the purity effect: known truth recovered at large n, seeds, bad input."""
+"""The two explanations of the purity effect: generative identities, known truth recovered,
+seeds, bad input (clear errors, nothing written)."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from ifnexus.cli import main
 from ifnexus.errors import UnknownNameError, ValidationError
-from ifnexus.study._hypotheses import (
+from ifnexus.study import (
+    HypothesisAssumptions,
     hypothesis_cohort,
     hypothesis_pool,
     hypothesis_power,
@@ -18,35 +21,104 @@ from ifnexus.study._hypotheses import (
 
 @pytest.fixture(scope="module")
 def pool():
-    return hypothesis_pool(1500, seed=1)
+    return hypothesis_pool(2000, seed=1)
 
 
-@pytest.mark.parametrize("truth", ["immune", "ifn-cluster"])
-def test_large_study_identifies_the_generating_hypothesis(pool, truth):
-    res = identify_hypothesis(hypothesis_cohort(pool, truth, 3000, followup_years=3, seed=2))
-    assert res["p"] < 0.05 and res["log_hr"] > 0  # higher purity, more local failure
-    assert res["identified"] == truth
-    other = next(h for h in ("immune", "ifn-cluster") if h != truth)
-    # the right covariate explains the purity effect away, the other barely touches it
-    assert res[f"attenuation_{truth}"] > res[f"attenuation_{other}"] + 0.3
+def test_clonogen_truth_is_purity_times_volume(pool):
+    a = HypothesisAssumptions()
+    c = hypothesis_cohort(pool, "clonogen", 4000, seed=3)
+    # the generative assumption holds per patient: n0 / median n0 = (purity x V) / (p_med x V_med)
+    ratio = c["purity_true"] * c["volume_true"] / (a.purity_median * a.volume_median_cm3)
+    n0_rel = c["n0"].map(dict(zip(pool["n0"], pool["n0_rel"], strict=True)))
+    np.testing.assert_allclose(ratio, n0_rel, rtol=1e-12)
+    lp, lv = np.log(c["purity_true"]), np.log(c["volume_true"])
+    unclipped = c["purity_true"] < 0.98
+    # log purity and log volume independent a priori; purity follows clonogens, not T cells
+    assert abs(np.corrcoef(lp[unclipped], lv[unclipped])[0, 1]) < 0.12
+    assert np.corrcoef(lp, np.log(c["n0"]))[0, 1] > 0.2
+    assert abs(np.corrcoef(lp, np.log(c["infiltration"]))[0, 1]) < 0.06
+
+
+def test_zhu_truth_ties_purity_to_t_cells_and_volume_to_clonogens(pool):
+    c = hypothesis_cohort(pool, "zhu", 4000, seed=3)
+    n0_rel = c["n0"].map(dict(zip(pool["n0"], pool["n0_rel"], strict=True)))
+    np.testing.assert_allclose(c["volume_true"], 250.0 * n0_rel, rtol=1e-12)
+    lp = np.log(c["purity_true"])
+    assert np.corrcoef(lp, np.log(c["infiltration"]))[0, 1] < -0.4  # more T cells, lower purity
+    assert abs(np.corrcoef(lp, np.log(c["n0"]))[0, 1]) < 0.06
+
+
+def test_a_mixture_is_a_share_of_patients(pool):
+    c = hypothesis_cohort(pool, {"zhu": 0.3, "clonogen": 0.7}, 5000, seed=4)
+    share = float((c["mechanism"] == "zhu").mean())
+    assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 5000)
+
+
+@pytest.mark.parametrize("truth", ["zhu", "clonogen"])
+def test_a_large_study_names_the_generating_hypothesis(pool, truth):
+    for seed in (0, 1):
+        c = hypothesis_cohort(pool, truth, 6000, followup_years=5, seed=seed)
+        assert identify_hypothesis(c, "all")["identified"] == truth
 
 
 def test_seeds_reproduce(pool):
-    a = hypothesis_power((60,), (2.0,), studies=2, pool=pool, seed=5)
-    b = hypothesis_power((60,), (2.0,), studies=2, pool=pool, seed=5)
+    a = hypothesis_power(("zhu",), (60,), (2.0,), studies=2, pool=pool, seed=5)
+    b = hypothesis_power(("zhu",), (60,), (2.0,), studies=2, pool=pool, seed=5)
     assert a.equals(b)
-    c1 = hypothesis_cohort(pool, {"immune": 0.5, "ifn-cluster": 0.5}, 50, seed=3)
-    assert c1.equals(hypothesis_cohort(pool, {"immune": 0.5, "ifn-cluster": 0.5}, 50, seed=3))
+    m = {"zhu": 0.5, "clonogen": 0.5}
+    assert hypothesis_cohort(pool, m, 50, seed=3).equals(hypothesis_cohort(pool, m, 50, seed=3))
 
 
 def test_bad_input(pool):
     with pytest.raises(ValidationError, match="power must be in"):
-        hypothesis_power((60,), (2.0,), studies=1, pool=pool, power=1.0)
-    with pytest.raises(UnknownNameError, match="unknown hypothesis"):
-        hypothesis_cohort(pool, "clonogens", 50)
-    c = hypothesis_cohort(pool, "immune", 50, seed=1).drop(columns="cd8_density")
+        hypothesis_power(("zhu",), (60,), (2.0,), studies=1, pool=pool, power=1.0)
+    with pytest.raises(ValidationError, match="power must be in"):
+        hypothesis_power(("zhu",), (60,), (2.0,), studies=1, pool=pool, power=0)
+    with pytest.raises(UnknownNameError, match="unknown hypothesis 'immune'"):
+        hypothesis_cohort(pool, "immune", 50)
+    with pytest.raises(ValidationError, match="sum to 1"):
+        hypothesis_cohort(pool, {"zhu": 0.5, "clonogen": 0.6}, 50)
+    with pytest.raises(ValidationError, match="sum to 1"):
+        hypothesis_power(({"zhu": 0.2},), (60,), (2.0,), studies=1, pool=pool)
+    with pytest.raises(UnknownNameError, match="measurement set"):
+        identify_hypothesis(hypothesis_cohort(pool, "zhu", 50, seed=1), "everything")
+    c = hypothesis_cohort(pool, "zhu", 50, seed=1).drop(columns="cd8_density")
     with pytest.raises(ValidationError, match="cd8_density"):
         identify_hypothesis(c)
+
+
+DESIGN = """[hypotheses]
+truths = ["zhu", "clonogen"]
+sizes = [40]
+followups = [2.0]
+measurement_sets = ["all"]
+studies = 1
+pool_patients = 200
+example_patients = 60
+seed = 3
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (("studies = 1", "studies = 1\nstudy = 2"), "unknown key 'study' in [hypotheses]"),
+        (('truths = ["zhu", "clonogen"]', 'truths = ["zhu", "immune"]'), "unknown hypothesis"),
+        (('truths = ["zhu", "clonogen"]', "truths = [{zhu = 0.5, clonogen = 0.4}]"),
+         "sum to 1"),
+        (("seed = 3", "seed = 3\npower = 1.2"), "power must be in (0, 1)"),
+        (("seed = 3", "seed = 3\n[assumptions]\ncd8noise = 0.1"),
+         "unknown key 'cd8noise' in [assumptions]"),
+    ],
+)  # fmt: skip
+def test_cli_bad_design_exits_2_and_writes_nothing(tmp_path, capsys, edit, needle):
+    f = tmp_path / "design.toml"
+    f.write_text(DESIGN.replace(*edit))
+    out = tmp_path / "out"
+    assert main(["study", "hypotheses", str(f), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and str(f) in err
+    assert not out.exists()
 
 
 def test_cli_bad_power_exits_2_and_writes_nothing(tmp_path, capsys):
@@ -56,16 +128,14 @@ def test_cli_bad_power_exits_2_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_cli_json(capsys):
-    assert main(["study", "hypotheses", "--sizes", "40", "--followups", "2", "--studies", "1",
-                 "--json", "--quiet"]) == 0  # fmt: skip
-    rows = json.loads(capsys.readouterr().out)["power"]
-    assert {r["hypothesis"] for r in rows} == {"immune", "ifn-cluster"}
-
-
-def test_cli_writes_the_table_and_figure(tmp_path, capsys):
+def test_cli_runs_a_design_and_writes_what_the_report_reads(tmp_path, capsys):
+    f = tmp_path / "design.toml"
+    f.write_text(DESIGN)
     out = tmp_path / "out"
-    assert main(["study", "hypotheses", "--sizes", "40", "--followups", "2", "--studies", "1",
-                 "--out", str(out), "--quiet", "--seed", "3"]) == 0  # fmt: skip
-    for name in ("power.csv", "power.png", "summary.json", "run.json"):
+    assert main(["study", "hypotheses", str(f), "--out", str(out), "--quiet", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["power"]
+    assert {r["truth"] for r in rows} == {"zhu", "clonogen"}
+    for name in ("power.csv", "power.png", "examples.csv", "summary.json", "design.toml",
+                 "run.json", "example_zhu/tumour/tumours.csv",
+                 "example_clonogen/features/effects.csv"):  # fmt: skip
         assert (out / name).is_file(), name

@@ -69,26 +69,46 @@ app = typer.Typer(
 @app.command("hypotheses")
 @run_output()
 def hypotheses_cmd(
-    out: Path = typer.Option(
-        None, "--out", help="Directory for power.csv, power.png, summary.json and run.json."
+    design: Path | None = typer.Argument(
+        None,
+        metavar="[DESIGN.toml]",
+        help="Design ([hypotheses] truths, sizes, followups, measurement_sets, studies, power, "
+        "seed, pool_patients, gross_share, example_patients; [assumptions]); the defaults "
+        "when omitted. The options below override it.",
     ),
-    seed: int = seed_option("Seed of the pool and of every simulated study (0 is valid)."),
-    sizes: str = typer.Option("100,200,400", "--sizes", help="Cohort sizes, comma-separated."),
-    followups: str = typer.Option("2,5", "--followups", help="Follow-up (years), comma-separated."),
-    studies: int = typer.Option(30, "--studies", help="Simulated studies per cell."),
-    power: float = typer.Option(0.8, "--power", help="Target power, in (0, 1)."),
-    alpha: float = typer.Option(0.05, "--alpha", help="Significance of the purity effect."),
-    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON on stdout."),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Directory for design.toml, power.csv, power.png, examples.csv, example_*/, "
+        "summary.json and run.json.",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed of the pool and of every simulated study (0 is valid)."
+    ),
+    sizes: str | None = typer.Option(None, "--sizes", help="Cohort sizes, comma-separated."),
+    followups: str | None = typer.Option(
+        None, "--followups", help="Follow-up (years, at most 5), comma-separated."
+    ),
+    studies: int | None = typer.Option(None, "--studies", help="Simulated studies per cell."),
+    power: float | None = typer.Option(None, "--power", help="Target power, in (0, 1)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the power table as JSON on stdout."),
     quiet: bool = QUIET,
 ) -> None:
-    """Simulate studies under each purity explanation; power to identify the right one."""
+    """Simulate studies under each explanation of the purity effect; which measurements, cohort size and follow-up tell them apart."""
+    import dataclasses
+
     from ifnexus.cli._files import echo_json
     from ifnexus.errors import ValidationError
-    from ifnexus.study._hypotheses import hypothesis_power, plot_hypothesis_power
+    from ifnexus.study._hypotheses import (
+        HypothesesDesign,
+        check_design,
+        read_hypotheses_design,
+        run_hypotheses,
+    )
 
-    def _numbers(text: str, flag: str, kind: type) -> list[Any]:
+    def _numbers(text: str, flag: str, kind: type) -> tuple[Any, ...]:
         try:
-            vals = [kind(x) for x in text.split(",") if x.strip()]
+            vals = tuple(kind(x) for x in text.split(",") if x.strip())
         except ValueError:
             raise ValidationError(
                 f"{flag}: expected comma-separated numbers, got {text!r}"
@@ -97,25 +117,29 @@ def hypotheses_cmd(
             raise ValidationError(f"{flag}: expected positive numbers, got {text!r}")
         return vals
 
-    if not 0 < power < 1:
+    if power is not None and not 0 < power < 1:
         raise ValidationError(f"--power must be in (0, 1), got {power:g}")
-    if not 0 < alpha < 1:
-        raise ValidationError(f"--alpha must be in (0, 1), got {alpha:g}")
-    n = _numbers(sizes, "--sizes", int)
-    fu = _numbers(followups, "--followups", float)
+    d = read_hypotheses_design(design) if design is not None else HypothesesDesign()
+    over: dict[str, Any] = {}
+    if seed is not None:
+        over["seed"] = seed
+    if sizes is not None:
+        over["sizes"] = _numbers(sizes, "--sizes", int)
+    if followups is not None:
+        over["followups"] = _numbers(followups, "--followups", float)
+    if studies is not None:
+        over["studies"] = studies
+    if power is not None:
+        over["power"] = power
+    d = dataclasses.replace(d, **over)
+    check_design(d, source="options")
     with progress("simulating studies", quiet=quiet) as step:
-        step(f"{len(n) * len(fu) * studies * 2} studies")
-        tab = hypothesis_power(n, fu, studies=studies, alpha=alpha, power=power, seed=seed)
-        if out is not None:
-            from ifnexus._figures import save_figure
-            from ifnexus._io import write_table, write_text
-            from ifnexus._json import dumps
-
-            out.mkdir(parents=True, exist_ok=True)
-            write_table(tab, out / "power.csv")
-            save_figure(plot_hypothesis_power(tab), out / "power.png")
-            write_text(out / "summary.json", dumps({"power": tab.to_dict(orient="records")}))
+        n = len(d.truths) * len(d.sizes) * len(d.followups) * d.studies
+        step(f"pool of {d.pool_patients} model patients, 2 example studies, {n} studies")
+        res = run_hypotheses(d, out)
+    tab = res["power"]
     if as_json:
-        echo_json({"power": tab.to_dict(orient="records")})
+        echo_json({"power": tab.to_dict(orient="records"),
+                   "examples": res["examples"].to_dict(orient="records")})  # fmt: skip
         return
     typer.echo(tab.to_string(index=False))

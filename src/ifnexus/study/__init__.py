@@ -13,6 +13,17 @@ _WHERE = {
     "clinical_table": "_clinical",
     "cohort_truth": "_cohort",
     "generate_study": "_generate",
+    "HypothesesDesign": "_hypotheses",
+    "HypothesisAssumptions": "_hypotheses",
+    "example_study": "_hypotheses",
+    "hypotheses_design_from_dict": "_hypotheses",
+    "hypothesis_cohort": "_hypotheses",
+    "hypothesis_pool": "_hypotheses",
+    "hypothesis_power": "_hypotheses",
+    "identify_hypothesis": "_hypotheses",
+    "plot_hypothesis_power": "_hypotheses",
+    "read_hypotheses_design": "_hypotheses",
+    "run_hypotheses": "_hypotheses",
     "PipelineError": "_pipeline",
     "analyse_study": "_pipeline",
     "compare_with_truth": "_recovery",
@@ -26,6 +37,8 @@ _WHERE = {
 }
 
 __all__ = [
+    "HypothesesDesign",
+    "HypothesisAssumptions",
     "PipelineError",
     "ablations",
     "analyse_study",
@@ -34,8 +47,17 @@ __all__ = [
     "cohort_segments",
     "cohort_truth",
     "compare_with_truth",
+    "example_study",
     "generate_study",
+    "hypotheses_design_from_dict",
+    "hypothesis_cohort",
+    "hypothesis_pool",
+    "hypothesis_power",
+    "identify_hypothesis",
     "in_vitro_effects",
+    "plot_hypothesis_power",
+    "read_hypotheses_design",
+    "run_hypotheses",
     "screen_counts",
     "singlecell_dataset",
     "system_timecourses",
@@ -47,6 +69,19 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     from ifnexus.study._clinical import clinical_table
     from ifnexus.study._cohort import cohort_truth
     from ifnexus.study._generate import generate_study
+    from ifnexus.study._hypotheses import (
+        HypothesesDesign,
+        HypothesisAssumptions,
+        example_study,
+        hypotheses_design_from_dict,
+        hypothesis_cohort,
+        hypothesis_pool,
+        hypothesis_power,
+        identify_hypothesis,
+        plot_hypothesis_power,
+        read_hypotheses_design,
+        run_hypotheses,
+    )
     from ifnexus.study._pipeline import PipelineError, analyse_study
     from ifnexus.study._recovery import compare_with_truth
     from ifnexus.study._screen import screen_counts
