@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from ifnexus.screen import RraOptions, rra
-from ifnexus.screen._rra import _bh, _LehmerStream, _nearest_index
+from ifnexus.screen._fdr import bh_adjust
+from ifnexus.screen._rra import _LehmerStream, _nearest_index
 
 
 def test_lehmer_stream_matches_park_miller_check_value():
@@ -60,7 +61,13 @@ def test_permutation_p_is_uniform_under_the_null():
 
 def test_bh_matches_scipy():
     p = np.random.default_rng(0).random(100)
-    assert np.allclose(_bh(p), stats.false_discovery_control(p))
+    assert np.allclose(bh_adjust(p), stats.false_discovery_control(p))
+    p[[3, 7, 11]] = p[5]  # ties
+    assert np.allclose(bh_adjust(p), stats.false_discovery_control(p))
+    # the one helper behind both MAGeCK FDRs: RRA's gene FDR and p_adjust (pFDR)
+    from ifnexus.screen import p_adjust
+
+    assert np.array_equal(p_adjust(p, "fdr"), bh_adjust(p))
 
 
 def test_rra_options_parse():

@@ -36,6 +36,7 @@ from scipy import special
 
 from ifnexus._rng import RngLike, as_generator
 from ifnexus.errors import ValidationError
+from ifnexus.screen._fdr import bh_adjust
 from ifnexus.screen._lehmer import _LehmerStream
 
 logger = logging.getLogger(__name__)
@@ -326,20 +327,6 @@ def _null_lo(u: np.ndarray, alphas: Sequence[float], minp: float) -> list[np.nda
             for out, (lo, _) in zip(outs, _lo_multi(sub, alphas, minp), strict=True):
                 out[rows] = lo
     return outs
-
-
-def _bh(p: np.ndarray) -> np.ndarray:
-    """MAGeCK's ``calculateFDRVector`` (Benjamini-Hochberg, ties in input order)."""
-    n = p.shape[0]
-    if n == 0:
-        return p.copy()
-    order = np.lexsort((np.arange(n), p))
-    q = p[order] / (np.arange(n) + 1.0) * n
-    q[-1] = min(q[-1], 1.0)
-    q = np.minimum.accumulate(q[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = q
-    return out
 
 
 @dataclass(frozen=True)
@@ -686,7 +673,7 @@ def rra_fdr(
         good < opt.min_number_goodsgrna
     )
     fdr = np.full(p.shape[0], np.nan)
-    fdr[~bad] = _bh(p[~bad])
+    fdr[~bad] = bh_adjust(p[~bad])
     return fdr, bad
 
 

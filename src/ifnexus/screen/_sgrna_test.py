@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import special
 
 from ifnexus.errors import ValidationError
+from ifnexus.screen._fdr import bh_adjust
 from ifnexus.screen._mageck_design import MageckDesign
 
 logger = logging.getLogger(__name__)
@@ -87,13 +88,7 @@ def p_adjust(p: np.ndarray, method: Literal["fdr", "holm", "pounds"] = "fdr") ->
         return p.copy()
     order = np.lexsort((np.arange(n), p))  # ascending by (p, index)
     if method == "fdr":
-        desc = order[::-1]
-        rank = n - np.arange(n)
-        v = (n / rank) * p[desc]
-        v = np.minimum.accumulate(v)
-        out = np.empty(n)
-        out[desc] = v
-        return out
+        return bh_adjust(p)
     if method == "holm":
         out = np.empty(n)
         out[order] = np.minimum((n - np.arange(n)) * p[order], 1.0)
