@@ -33,7 +33,7 @@ P_NAMES = (
     "r", "K", "d0", "k_D", "K_G", "c_cgas", "w_U", "p_tum", "a_7", "tonic", "K_J", "p_host",
     "k_I", "e_kill", "kappa_max", "m_A", "theta_S", "B_h", "k_A", "eps_P", "k_P", "k_T", "k_Ed",
     "k_ET", "c_X", "k_pdl", "l_E", "l_A", "l_R", "k_mit", "k_TX", "k_XA", "k_F", "w_F", "k_U",
-    "k_UD", "k_R", "K_U", "rho_R", "n_T", "D_T", "alpha_l", "beta_l", "f_circ",
+    "k_UD", "k_R", "K_U", "rho_R", "n_T", "D_T", "alpha_l", "beta_l", "f_circ", "f_mem", "k_Tel", "w_b",
 )  # fmt: skip
 Q_NAMES = (
     "alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster",
@@ -43,15 +43,15 @@ Q_NAMES = (
 # parameter and per-patient column indices (compile-time constants for numba)
 (_r, _K, _d0, _kD, _KG, _ccgas, _wU, _ptum, _a7, _tonic, _KJ, _phost, _kI, _ekill, _kmax, _mA,
  _thS, _Bh, _kA, _epsP, _kP, _kT, _kEd, _kET, _cX, _kpdl, _lE, _lA, _lR, _kmit, _kTX, _kXA, _kF,
- _wF, _kU, _kUD, _kR, _KU, _rhoR, _nT, _DT, _al, _bl, _fc) = range(len(P_NAMES))  # fmt: skip
+ _wF, _kU, _kUD, _kR, _KU, _rhoR, _nT, _DT, _al, _bl, _fc, _fmem, _kTel, _wb) = range(len(P_NAMES))  # fmt: skip
 (_alpha, _beta, _n0, _tau, _chronic, _tcgas, _tsting, _tirf3, _tcl, _tifnar, _tstat1, _hT,
  _hifnar, _hsting, _rg) = range(len(Q_NAMES))  # fmt: skip
 # state rows (the order of _system.STATES)
 (_LNN, _D1, _D2, _D3, _D4, _M, _S, _X, _F, _U, _R, _P, _T, _EB, _ES, _L, _ZM,
- _AI) = range(18)  # fmt: skip
+ _AI, _MEM) = range(19)  # fmt: skip
 
 W = 16  # lanes per block (a multiple of the widest SIMD width, 8 doubles)
-NS = 18
+NS = 19
 NQ = len(Q_NAMES)
 # layout of the block buffer (row r of a part at offset + r * W): state, three stage states,
 # four forcings, then the traits and the IFN-I level (rows _QR.., _IFR)
@@ -166,6 +166,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     p_tonic = P[_tonic]
     p_wF = P[_wF]
     p_wU = P[_wU]
+    p_mem = P[_fmem] * P[_kTel]
+    p_jb = imm * P[_wb] * P[_d0]  # antigen of spontaneous death per clonogen (baseline priming)
     inv_K = 1.0 / p_K
     ln_Bh = math.log(p_Bh)
     gh = g / (1.0 + g)
@@ -177,6 +179,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         N = _exp(buf[zr + _LNN * W + lane])
         S = buf[zr + _S * W + lane]
         J = p_kD * buf[zr + _D4 * W + lane]
+        Jp = J + p_jb * N
+        phi_p = Jp / (Jp + p_KJ)  # antigen reaching DCs, doomed and spontaneous death
         dG = p_KG + S
         dJ = J + p_KJ
         r1 = 1.0 / (dG * dJ)
@@ -231,13 +235,14 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         buf[fr + _P * W + lane] = (
             imm
             * p_kP
-            * phi
+            * phi_p
             * (p_epsP + (1.0 - p_epsP) * hsig * buf[(_QR + _hifnar) * W + lane] * hill)
         )
         buf[fr + _T * W + lane] = imm * p_kT * buf[(_QR + _hT) * W + lane] * buf[zr + _P * W + lane]
         infl = buf[(_QR + _hT) * W + lane] * buf[(_QR + _tau) * W + lane] * (1.0 + p_cX * A)
         buf[fr + _EB * W + lane] = imm * p_kEd * infl
         buf[fr + _ES * W + lane] = imm * p_kET * buf[zr + _T * W + lane] * infl
+        buf[fr + _MEM * W + lane] = imm * p_mem * buf[zr + _T * W + lane]
         buf[fr + _L * W + lane] = (
             imm * p_kpdl * (p_lE * hE + p_lA * A + p_lR * buf[zr + _R * W + lane])
         )

@@ -29,7 +29,7 @@ _SYM = {
     "N": "N", "D1": "D1", "D2": "D2", "D3": "D3", "D4": "D4", "dna_pending": "M", "dna": "S",
     "trex1": "X", "feedback": "F", "ustat1": "U", "irds": "R", "dc": "P", "tpool": "T",
     "cd8_bystander": "Eb", "cd8_effector": "Es", "pdl1": "L", "zm_lambda": "Lam",
-    "ifn_auc": "Iauc",
+    "ifn_auc": "Iauc", "memory": "Mm",
 }  # fmt: skip
 
 # quasi-steady quantities, in dependency order (infix, SBML function names)
@@ -44,6 +44,8 @@ _ASSIGN = (
     ("prod_t", "p_tum * (1 + amp) * q_t_cluster * q_t_irf3 * sting"),
     ("J", "k_D * D4"),
     ("phi", "IN_VIVO * J / (J + K_J)"),
+    ("Jp", "J + w_b * d0 * N"),
+    ("phi_p", "IN_VIVO * Jp / (Jp + K_J)"),
     ("p0", "prod_t + tonic * q_chronic + IN_VIVO * p_host * q_h_sting * (phi + g_ag / (1 + g_ag))"),
     ("bq", "k_I - p0 - prod_t * a_7 * ca"),
     ("sq", "sqrt(bq * bq + 4 * k_I * p0)"),
@@ -72,13 +74,14 @@ _RATES = {
     "F": "k_F * (w_F * A - F)",
     "U": "k_U * s_r + k_UD * q_t_stat1 * G - k_Ud * U",
     "R": "k_R * (U * U / (K_U * K_U + U * U) - R)",
-    "P": "IN_VIVO * k_P * phi * (eps_P + (1 - eps_P) * hsig * q_h_ifnar * hill) - k_Pd * P",
+    "P": "IN_VIVO * k_P * phi_p * (eps_P + (1 - eps_P) * hsig * q_h_ifnar * hill) - k_Pd * P",
     "T": "IN_VIVO * k_T * q_h_T * P - k_Tel * T",
     "Eb": "IN_VIVO * k_Ed * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Eb",
     "Es": "IN_VIVO * k_ET * T * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Es",
     "L": "IN_VIVO * k_pdl * (l_E * Es / (1 + Es) + l_A * A + l_R * R) - k_pdl * L",
     "Lam": "grow * lam * q_n0 / N",
     "Iauc": "ifn",
+    "Mm": "IN_VIVO * f_mem * k_Tel * T - k_mem * Mm",
 }
 _FRACTION = (
     ("N", "N * SFk"),

@@ -75,6 +75,12 @@ STATES: tuple[StateSpec, ...] = (
         "Zaider-Minerbo integral of the birth rate over the expected clonogen fraction",
     ),
     StateSpec("ifn_auc", "A_I", "EC50 d", "time integral of IFN-I since the start"),
+    StateSpec(
+        "memory",
+        "M_m",
+        "a.u.",
+        "tumour-specific memory CD8+ T cells formed since the start (outlast the tumour)",
+    ),
 )
 STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
 N_STATES = len(STATES)
@@ -121,8 +127,10 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
         "\\sigma = t_{STING}\\,\\frac{c_{cGAS} t_{cGAS} S + g(t)}{1 + c_{cGAS} t_{cGAS} S + g(t)}",
     ),
     (
-        "death signal (immunogenic death of irradiated cells)",
-        "J = k_D D_4,\\quad \\Phi = J/(J + K_J)",
+        "death signal (immunogenic death of irradiated cells) and antigen reaching DCs (plus "
+        "spontaneous clonogen death, weight w_b: the pre-existing T-cell response)",
+        "J = k_D D_4,\\quad \\Phi = J/(J + K_J),\\quad "
+        "\\Phi_P = (J + w_b \\delta_0 N)/(J + w_b \\delta_0 N + K_J)",
     ),
     (
         "IFNAR-JAK-STAT1 receptor signal (QSS)",
@@ -155,7 +163,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("IRDS", "\\dot R = k_R (U^2/(K_U^2 + U^2) - R)"),
     (
         "DC activation",
-        "\\dot P = k_P \\Phi (\\epsilon_P + (1-\\epsilon_P) h_{IFNAR} (1-b_h)(1-j_h) "
+        "\\dot P = k_P \\Phi_P (\\epsilon_P + (1-\\epsilon_P) h_{IFNAR} (1-b_h)(1-j_h) "
         "I/(1+I)) - k_{Pd} P",
     ),
     ("primed CD8+ pool", "\\dot T = h_T k_T P - k_{Tel} T"),
@@ -164,6 +172,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("PD-L1/exhaustion", "\\dot L = k_{pdl} (l_E E_s/(1+E_s) + l_A A + l_R R - L)"),
     ("Zaider-Minerbo integral", "\\dot \\Lambda = \\gamma \\lambda N_0 / N"),
     ("IFN-I exposure", "\\dot A_I = I"),
+    ("memory CD8+", "\\dot M_m = f_{mem} k_{Tel} T - k_{mem} M_m"),
     (
         "fraction of dose d at t_k (Y_k: unrepaired dose of earlier fractions, repair "
         "half-time T_rep)",
@@ -201,6 +210,7 @@ _DECAY_PARAM = (
     "k_pdl",
     None,
     None,
+    "k_mem",
 )
 
 
@@ -248,11 +258,13 @@ def signals(
     p0 = prod_t + p["tonic"] * q["chronic"]
     B = N + z[1] + z[2] + z[3] + z[4]
     if in_vitro:
-        phi = 0.0 * N
+        phi = phi_p = 0.0 * N
         lam = q["r_g"] + 0.0 * N
     else:
         J = p["k_D"] * z[4]
         phi = J / (J + p["K_J"])
+        Jp = J + (p["w_b"] * p["d0"]) * N
+        phi_p = Jp / (Jp + p["K_J"])
         p0 = p0 + (p["p_host"] * q["h_sting"]) * (phi + g / (1.0 + g))
         lam = q["r_g"] * (1.0 - B / p["K"])
     # k_I I (1 + I) = p0 (1 + I) + p1 ca I  ->  k_I I^2 + b I - p0 = 0
@@ -277,6 +289,7 @@ def signals(
         "G": G,
         "sting": sting,
         "phi": phi,
+        "phi_p": phi_p,
         "ifn": ifn,
         "s": s_r,
         "acute": A,
@@ -332,6 +345,7 @@ def forcing(
     ifn_death = p["k_A"] * A * G
     if in_vitro:
         out[11:16] = 0.0
+        out[18] = 0.0
     else:
         eps = p["eps_P"]
         hb = block if host_block is None else host_block
@@ -339,7 +353,7 @@ def forcing(
         hsig = (1.0 - hb) * (1.0 - hj)
         out[11] = (
             p["k_P"]
-            * v["phi"]
+            * v["phi_p"]
             * (eps + ((1.0 - eps) * hsig) * q["h_ifnar"] * (v["ifn"] / (1.0 + v["ifn"])))
         )
         out[12] = (p["k_T"] * q["h_T"]) * z[11]
@@ -348,6 +362,7 @@ def forcing(
         out[14] = p["k_ET"] * z[12] * infl
         Es = z[14]
         out[15] = p["k_pdl"] * (p["l_E"] * Es / (1.0 + Es) + p["l_A"] * A + p["l_R"] * z[10])
+        out[18] = (p["f_mem"] * p["k_Tel"]) * z[12]
     out[0] = grow * (v["lam"] - p["d0"] - kill - ifn_death)
     out[1] = grow * ifn_death * N
     out[2] = kD * z[1]
@@ -393,17 +408,23 @@ def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0)
 def initial_state(p: dict[str, float], q: dict, n: int, in_vitro: bool = False) -> np.ndarray:
     """Pre-treatment state: N = N0, no damage, signalling and immune layers at steady state.
 
-    With tonic IFN (``chronic``) the IFN-I level is ``I0 = p_ton c_hr / k_I`` (no damage, so no
-    STING-driven production), the receptor signal ``s0 = I0/(1+I0)``, U-STAT1 sits at
-    ``k_U s0 / k_Ud`` and the acute signal solves ``w_F A^2 + (1 + w_U U0) A = s0`` (F at its
-    steady state), so U-STAT1 and the IRDS state start raised while pSTAT1 stays low (Cheon et
-    al. 2013); otherwise every signalling state starts at 0.
+    In vivo the antigen of clonogens dying spontaneously (``w_b delta_0 N0``) reaches DCs
+    (``Phi_P0 = w_b delta_0 N0 / (w_b delta_0 N0 + K_J)``), so an untreated tumour carries a
+    pre-existing tumour-specific T-cell response (Woo et al. 2014; Fuertes et al. 2011),
+    absent without T cells (``h_T = 0``). With tonic IFN the IFN-I level is
+    ``I0 = p_ton c_hr / k_I`` (no damage, so no STING-driven production), the receptor signal ``s0 = I0/(1+I0)``, U-STAT1 sits at ``k_U s0 / k_Ud``
+    and the acute signal solves ``w_F A^2 + (1 + w_U U0) A = s0`` (F at its steady state), so
+    with tonic IFN (``chronic``) U-STAT1 and the IRDS state start raised while pSTAT1 stays low
+    (Cheon et al. 2013). DC activation, the primed pool, the effectors and PD-L1 sit at their
+    steady states on ``Phi0``; memory starts at 0 (memory formed since the start).
     """
     z = np.zeros((N_STATES, n))
     ones = np.ones(n)
-    z[0] = np.log(q["n0"] * ones)
+    n0 = q["n0"] * ones
+    z[0] = np.log(n0)
     I0 = p["tonic"] * q["chronic"] * ones / p["k_I"]
-    s0 = q["t_ifnar"] * q["t_stat1"] * I0 / (1.0 + I0)
+    hill0 = I0 / (1.0 + I0)
+    s0 = q["t_ifnar"] * q["t_stat1"] * hill0
     U0 = p["k_U"] * s0 / p["k_Ud"]
     b = 1.0 + p["w_U"] * U0
     A0 = 2.0 * s0 / (b + np.sqrt(b * b + 4.0 * p["w_F"] * s0))  # root of w_F A^2 + b A - s0 = 0
@@ -412,6 +433,14 @@ def initial_state(p: dict[str, float], q: dict, n: int, in_vitro: bool = False) 
     z[10] = U0 * U0 / (p["K_U"] ** 2 + U0 * U0)
     z[7] = p["k_XA"] * A0 / p["k_Xd"]
     if not in_vitro:
-        z[13] = q["h_T"] * q["tau"] * (1.0 + p["c_X"] * A0) * ones
-        z[15] = p["l_A"] * A0 + p["l_R"] * z[10]
+        Jb = p["w_b"] * p["d0"] * n0
+        phi0 = Jb / (Jb + p["K_J"])
+        eps = p["eps_P"]
+        z[11] = p["k_P"] * phi0 * (eps + (1.0 - eps) * q["h_ifnar"] * hill0) / p["k_Pd"]
+        z[12] = q["h_T"] * p["k_T"] * z[11] / p["k_Tel"]
+        infl = q["h_T"] * q["tau"] * (1.0 + p["c_X"] * A0) * ones
+        z[13] = infl
+        z[14] = p["k_ET"] * z[12] * infl / p["k_Ed"]
+        Es0 = z[14]
+        z[15] = p["l_E"] * Es0 / (1.0 + Es0) + p["l_A"] * A0 + p["l_R"] * z[10]
     return z
