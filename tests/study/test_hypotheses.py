@@ -139,3 +139,42 @@ def test_cli_runs_a_design_and_writes_what_the_report_reads(tmp_path, capsys):
                  "run.json", "example_zhu/tumour/tumours.csv",
                  "example_clonogen/features/effects.csv"):  # fmt: skip
         assert (out / name).is_file(), name
+
+
+def test_report_section_reads_the_result_files(tmp_path):
+    """The report's section quotes power.csv and examples.csv cell for cell (no recomputation)."""
+    import re
+    import shutil
+
+    import pandas as pd
+
+    from ifnexus.report._build import _hypotheses
+    from ifnexus.report._html import _CITE, _SEP
+
+    f = tmp_path / "design.toml"
+    f.write_text(DESIGN.replace("sizes = [40]", "sizes = [40, 60]"))
+    study = tmp_path / "study"
+    assert main(["study", "hypotheses", str(f), "--out", str(study / "model" / "hypotheses"),
+                 "--quiet"]) == 0  # fmt: skip
+    assert _hypotheses(tmp_path) is None  # a study without the run has no section
+    sec = _hypotheses(study)
+    power = pd.read_csv(study / "model/hypotheses/power.csv")
+    t_pow, t_ex = sec.tables
+    pd.testing.assert_series_equal(
+        t_pow.frame["identified"].reset_index(drop=True),
+        power["identified"].reset_index(drop=True), check_names=False,
+    )  # fmt: skip
+    ex = pd.read_csv(study / "model/hypotheses/examples.csv")
+    assert list(t_ex.frame["identified"]) == list(ex["identified"])
+    cites = [m.group(1).split(_SEP) for m in _CITE.finditer(sec.figures[0].takeaway)]
+    assert cites
+    for table, row, col, shown in cites:
+        t = t_pow if table == t_pow.id else t_ex
+        assert t.cell(row, col) == shown
+        truth, meas, n, fu = row.split(" / ")
+        hit = power[(power["truth"] == truth) & (power["measurements"] == meas)
+                    & (power["n_patients"] == int(n)) & (power["followup_years"] == float(fu))]  # fmt: skip
+        want = hit["identified"] if col == "identified" else None
+        if want is not None:
+            assert re.sub(r"%$", "", shown) == f"{100 * float(want.iloc[0]):.0f}"
+    shutil.rmtree(study)

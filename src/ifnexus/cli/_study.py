@@ -27,17 +27,34 @@ def demo_cmd(
     from ifnexus.study._generate import GENERATE_STEPS
     from ifnexus.study._pipeline import ANALYSE_STEPS
 
-    n_steps = len(GENERATE_STEPS) + len(ANALYSE_STEPS) + 2
+    n_steps = len(GENERATE_STEPS) + len(ANALYSE_STEPS) + 3
     t0 = time.perf_counter()
     with progress("starting", total=n_steps, quiet=quiet) as step:
         generate_study(out, n_patients=patients, seed=seed, cells_per_sample=cells, progress=step)
         analyse_study(out, progress=step)
         step("comparing recovered results with the truth")
         compare_with_truth(out)
+        step("which explanation of the purity effect a study could tell (study hypotheses)")
+        _study_hypotheses(out, seed)
         step("writing the report")
         path = build_report(out)
     typer.echo(f"study written to {out} in {time.perf_counter() - t0:.0f} s")
     typer.echo(f"report: {path.resolve()}")
+
+
+def _study_hypotheses(out: Path, seed: int) -> None:
+    """Write ``model/hypotheses.toml`` and run it into ``model/hypotheses/`` (the report reads it).
+
+    The same as ``ifnexus study hypotheses model/hypotheses.toml --out model/hypotheses``.
+    """
+    import dataclasses
+
+    from ifnexus._io import write_text
+    from ifnexus.study._hypotheses import STUDY_DESIGN, read_hypotheses_design, run_hypotheses
+
+    toml = out / "model" / "hypotheses.toml"
+    write_text(toml, dataclasses.replace(STUDY_DESIGN, seed=seed).to_toml())
+    run_hypotheses(read_hypotheses_design(toml), out / "model" / "hypotheses")
 
 
 @run_output(file_suffixes=(".html", ".htm"), check_only=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import warnings
 from pathlib import Path
@@ -158,6 +159,13 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "recovery/tumour_summary.csv": (("measure",), ("value",)),
     "analysis/outcome/features/effects.csv": (
         ("feature", "term", "analysis"), ("ratio", "lower", "upper", "p")),
+    "model/hypotheses/power.csv": (
+        ("truth", "measurements"),
+        ("n_patients", "followup_years", "studies", "mean_events", "called_zhu",
+         "called_clonogen", "undetermined")),
+    "model/hypotheses/examples.csv": (
+        ("hypothesis", "identified"),
+        ("n_patients", "purity_error_sd", "cluster_call_error", "events")),
 }  # fmt: skip
 #: Which table (file) each cited table of the page comes from, for error messages.
 _TABLE_FILES = {
@@ -176,6 +184,8 @@ _TABLE_FILES = {
     "purity": "analysis/tumour/tumours.csv",
     "confusion": "recovery/ifn_state_confusion.csv",
     "tumour-recovery": "recovery/tumour_summary.csv",
+    "hypotheses-power": "model/hypotheses/power.csv",
+    "hypotheses-examples": "model/hypotheses/examples.csv",
 }
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -868,6 +878,117 @@ def _truth(d: Path) -> tuple[Section, Table]:
     return section, t_summ
 
 
+def _hypotheses(d: Path) -> Section | None:
+    """Section 7, read from ``model/hypotheses/``; None when the study has no such run.
+
+    ``ifnexus demo`` writes it with ``ifnexus study hypotheses model/hypotheses.toml --out
+    model/hypotheses``: the report reads those result files and recomputes nothing.
+    """
+    from ifnexus.report._figures import _figure, _png
+    from ifnexus.study._hypotheses import HYPOTHESES, plot_hypothesis_power
+
+    if not (d / "model" / "hypotheses" / "summary.json").is_file():
+        return None
+    summary = json.loads(read_text_bytes(d / "model/hypotheses/summary.json", "study file"))
+    power = _table(d, "model/hypotheses/power.csv")
+    examples = _table(d, "model/hypotheses/examples.csv")
+    design = summary["design"]
+    target = float(design["power"])
+    pure = power[power["truth"].isin(list(HYPOTHESES))].copy()
+    pure["wrong"] = np.where(pure["truth"] == "zhu", pure["called_clonogen"], pure["called_zhu"])
+    t_pow = Table(
+        "Simulated studies naming the generating explanation, by measurements, patients and "
+        "follow-up (endpoint: time to local failure, death competing; share of "
+        f"{int(design['studies'])} studies per row)",
+        pure[["truth", "measurements", "n_patients", "followup_years", "mean_events",
+              "identified", "wrong", "undetermined"]],
+        id="hypotheses-power",
+        key=["truth", "measurements", "n_patients", "followup_years"],
+        headers={"truth": "Truth", "measurements": "Measured", "n_patients": "Patients",
+                 "followup_years": "Follow-up (years)", "mean_events": "Local failures (mean)",
+                 "identified": "Named the truth", "wrong": "Named the other",
+                 "undetermined": "Undetermined"},
+        formats={"identified": "pct", "wrong": "pct", "undetermined": "pct", "n_patients": "int",
+                 "followup_years": "f1", "mean_events": "f1"},
+    )  # fmt: skip
+    t_ex = Table(
+        "One simulated study per explanation through tumour profile and outcome features "
+        f"(time to local failure over {float(examples['followup_years'].iloc[0]):g} years)",
+        examples[["hypothesis", "n_patients", "purity_error_sd", "cluster_call_error",
+                  "ifn_deficient_call_error", "events", "delta_aic", "identified"]],
+        id="hypotheses-examples",
+        key=["hypothesis"],
+        headers={"hypothesis": "Truth", "n_patients": "Patients",
+                 "purity_error_sd": "ESTIMATE purity error (SD)",
+                 "cluster_call_error": "9p21/IFN-cluster calls wrong",
+                 "ifn_deficient_call_error": "IFN-deficient calls wrong",
+                 "events": "Local failures", "delta_aic": "AIC zhu minus clonogen",
+                 "identified": "Named"},
+        formats={"cluster_call_error": "pct", "ifn_deficient_call_error": "pct",
+                 "n_patients": "int", "events": "int"},
+    )  # fmt: skip
+    full = pure[pure["measurements"] == "all"]
+    fu = float(full["followup_years"].max()) if len(full) else float(pure["followup_years"].max())
+    sub = full[full["followup_years"] == fu] if len(full) else pure[pure["followup_years"] == fu]
+    worst = sub.groupby("n_patients")["identified"].min()
+    n_max = int(worst.index.max())
+    ms = str(sub["measurements"].iloc[0])
+
+    def key(h: str, n: int) -> str:
+        r = sub[(sub["truth"] == h) & (sub["n_patients"] == n)].iloc[0]
+        return " / ".join(str(r[c]) for c in ("truth", "measurements", "n_patients",
+                                              "followup_years"))  # fmt: skip
+
+    rows = {h: key(h, n_max) for h in HYPOTHESES}
+    ok = worst[worst >= target]
+    if len(ok):
+        n_ok = int(ok.index.min())
+        rk = {h: key(h, n_ok) for h in HYPOTHESES}
+        take = (
+            f"With {ms} measurements and {fu:g} years of follow-up, {n_ok:,} patients name the "
+            f"generating explanation in {t_pow.cite(rk['zhu'], 'identified')} of studies when "
+            f"the truth is Zhu's and {t_pow.cite(rk['clonogen'], 'identified')} when it is "
+            f"clonogen density (target {target:.0%})."
+        )
+    else:
+        take = (
+            f"No cohort size simulated reaches {target:.0%} power: with {ms} measurements, "
+            f"{n_max:,} patients and {fu:g} years of follow-up, studies name the truth in "
+            f"{t_pow.cite(rows['zhu'], 'identified')} (Zhu) and "
+            f"{t_pow.cite(rows['clonogen'], 'identified')} (clonogen density) of cases, and the "
+            f"other explanation in {t_pow.cite(rows['zhu'], 'wrong')} and "
+            f"{t_pow.cite(rows['clonogen'], 'wrong')}."
+        )
+    fig = _figure(5.6, 3.6)
+    plot_hypothesis_power(power, measurements=ms, ax=fig.add_subplot(1, 1, 1))
+    err = summary.get("measurement_error_used", {})
+    return Section(
+        "hypotheses",
+        "7. Which explanation of the purity effect could a study tell?",
+        "Two explanations of why low-purity MPNSTs are controlled better, as generative "
+        "assumptions of the virtual cohort: **Zhu** (purity reflects CD8 T-cell infiltration "
+        "and 9p21/IFN-cluster status; clonogens scale with tumour volume) and **clonogen "
+        "density** (Pitroda & Weichselbaum: clonogens scale with purity x volume). Post-"
+        "operative residual disease after 50 Gy in 25 fractions (where the model's clonogen "
+        "number sets local control). Each simulated study measures purity (error as the ESTIMATE "
+        f"purity of the example studies, SD {float(err.get('purity_noise', math.nan)):.2f}), "
+        "volume, CD8 density and 9p21 status, fits two cause-specific Cox models of local "
+        "failure (log volume vs log purity x volume, both with the immune covariates) and names "
+        "the one with the lower AIC (by at least 2; else undetermined). The numbers are those of "
+        "`ifnexus study hypotheses model/hypotheses.toml --out model/hypotheses` (the design "
+        "written into the study folder); docs/study.md has the larger grid.",
+        figures=[
+            Figure(
+                _png(fig),
+                take,
+                f"Share of {int(design['studies'])} simulated studies per point that name the "
+                "generating explanation; endpoint time to local failure with death competing.",
+            )
+        ],
+        tables=[t_pow, t_ex],
+    )
+
+
 def build_report(study: str | Path, out: str | Path | None = None) -> Path:
     """Write ``report.html`` (self-contained) for a generated and analysed study folder.
 
@@ -921,6 +1042,8 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
         cohort, t_cohort = _cohort(d, manifest, t_trial)
         step = "truth"
         truth, t_summ = _truth(d)
+        step = "hypotheses"
+        hyp = _hypotheses(d)
     except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError) as exc:
         if isinstance(exc, InputFormatError):
             raise
@@ -947,7 +1070,8 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
         ),
     }  # fmt: skip
     texts = list(kpis.values())
-    for sec in (system, trial, screen, singlecell, cohort, truth):
+    sections = [system, trial, screen, singlecell, cohort, truth, *([hyp] if hyp else [])]
+    for sec in sections:
         for obj in (sec, *sec.figures, *sec.tables, *sec.lead_tables):
             texts += [v for v in vars(obj).values() if isinstance(v, str)]
     _check_findings(texts, d)
@@ -955,7 +1079,7 @@ def build_report(study: str | Path, out: str | Path | None = None) -> Path:
         "ifnexus virtual MPNST study",
         "The interferon axis of the radiotherapy response, simulated, measured and recovered "
         f"(seed {manifest.get('seed')}).",
-        [system, trial, screen, singlecell, cohort, truth],
+        sections,
         kpis=kpis,
         footer=f"ifnexus {__version__}; all data are simulated by the ifnexus model and analysed "
         "with the ifnexus library.",

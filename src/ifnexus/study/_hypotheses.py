@@ -959,3 +959,16 @@ def plot_hypothesis_power(table: pd.DataFrame, *, measurements: str = "all", ax:
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=7)
     return ax
+
+
+#: the design ``ifnexus demo`` writes to ``model/hypotheses.toml`` (with the study's seed) and
+#: runs into ``model/hypotheses/`` for the report; small, so the demo stays under a minute
+STUDY_DESIGN = HypothesesDesign(
+    truths=("zhu", "clonogen"),
+    sizes=(300, 1000),
+    followups=(5.0,),
+    measurement_sets=("all", "purity and volume"),
+    studies=10,
+    pool_patients=2000,
+    example_patients=300,
+)
