@@ -222,6 +222,50 @@ PARAMETERS: tuple[Parameter, ...] = (
         upper=1,
     ),
     _p(
+        "D0_c",
+        "D_0^c",
+        "Gy",
+        "D0 of circulating and lymph-node (resting) lymphocytes (exponential survival)",
+        "radiation",
+        1.7,
+        "Green et al. 1991 Int J Radiat Biol 59:749 (PMID 1672363): resting (G0) human T cells "
+        "of 26 donors, D0 1.26-2.15 Gy with little donor-to-donor difference (midpoint taken; "
+        "shared notes model-v2-literature.md 1.1, V); the in-field tumour-infiltrating T cells "
+        "keep alpha_l, beta_l",
+        lower_open=True,
+    ),
+    _p(
+        "k_alc",
+        "k_{alc}",
+        "1/d",
+        "recovery rate of circulating lymphocytes and of the draining lymph node towards "
+        "their pre-treatment level",
+        "radiation",
+        _LN2 / 21.0,
+        "Oncoimmunology 2018 e1445951 (doi 10.1080/2162402X.2018.1445951): after focal brain "
+        "RT (4 Gy x 10 or 2 Gy x 30) mouse lymphocyte counts fell by 42-75% and were back at "
+        "60-80% of baseline 3 weeks later, a deficit halving in about 3 weeks (half-time 21 d)",
+        patient=_LN2 / 90.0,
+        source_patient="assumed: human lymphocyte counts recover over months, often "
+        "incompletely 6-12 months after conventional chemoradiotherapy, and no clean half-time "
+        "is published (shared notes model-v2-literature.md 1.3, marked M: 30-120 d); "
+        "half-time 90 d",
+    ),
+    _p(
+        "dln_in_field",
+        "f_{DLN}",
+        "1",
+        "share of the tumour-draining lymph node inside the radiation field (0 out, 1 in; "
+        "simulate --node-in-field)",
+        "radiation",
+        0.0,
+        "assumed default: the node is outside the field (focal, stereotactic or graft "
+        "irradiation); the node holds the stem-like tumour-specific CD8+ T cells that sustain "
+        "the response (Buchwald et al. 2020 J Immunother Cancer 8:e000867); in the field its "
+        "lymphocytes die with D0_c at the full fraction dose",
+        upper=1,
+    ),
+    _p(
         "rho_R",
         "\\rho_R",
         "1",
@@ -818,6 +862,28 @@ PARAMETERS: tuple[Parameter, ...] = (
         source_patient="assumed: IRDS scores vary continuously among IRDS(+) tumours",
     ),
     # ---------------------------------------------------------------- outcome
+    _p(
+        "alc0",
+        "ALC_0",
+        "1e9/L",
+        "absolute blood lymphocyte count before treatment (scale of the alc readouts)",
+        "outcome",
+        1.65,
+        "Yu et al. (Penn State record, limited-stage small-cell lung cancer, n = 503): mean ALC "
+        "1.65 x 10^9/L before chemoradiotherapy (shared notes model-v2-literature.md 1.2, V); "
+        "used in both settings (the mouse counts are read relative to it)",
+        lower_open=True,
+    ),
+    _p(
+        "alc_severe",
+        "ALC_{sev}",
+        "1e9/L",
+        "absolute lymphocyte count below which lymphopenia is severe",
+        "outcome",
+        0.5,
+        "CTCAE grade 3 lymphocyte count decreased: < 0.5 x 10^9/L",
+        lower_open=True,
+    ),
     _p(
         "fail_ratio",
         "f_{fail}",
