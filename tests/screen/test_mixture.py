@@ -248,7 +248,9 @@ def test_bad_values_and_options():
     for kw, msg in ((dict(direction="down"), "direction must be one of"),
                     (dict(null="pseudo"), "null must be one of"),
                     (dict(min_guides=0), "min_guides"), (dict(fdr=1.5), "fdr must be within"),
-                    (dict(n_mesh=2), "n_mesh")):  # fmt: skip
+                    (dict(n_mesh=2), "n_mesh"), (dict(null_tail="heavy"), "null_tail must be"),
+                    (dict(min_active=-1), "min_active must be"),
+                    (dict(min_active="2"), "min_active must be")):  # fmt: skip
         with pytest.raises(ValidationError, match=msg):
             mixture_gene_calls(_small(), "rho", **kw)
 
@@ -302,6 +304,8 @@ def test_cli_mixture_writes_calls_and_figures(tmp_path, capsys):
         ("Gene", [], r"error: --gene-column: guide table .*no column 'Gene'"),
         (None, ["--control-gene", "NTC"], r"error: found 0 negative-control guide"),
         (None, ["--direction", "down"], r"Invalid value for '--direction'"),
+        (None, ["--null-tail", "heavy"], r"Invalid value for '--null-tail'"),
+        (None, ["--min-active", "-1"], r"error: .*--min-active must be a number >= 0, got -1"),
     ],
 )
 def test_cli_mixture_bad_input(tmp_path, capsys, drop, args, message):

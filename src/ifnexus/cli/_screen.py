@@ -409,6 +409,11 @@ class MixturePrior(StrEnum):
     uniform = "uniform"
 
 
+class MixtureNullTail(StrEnum):
+    robust = "robust"
+    fitted = "fitted"
+
+
 @app.command("mixture")
 @run_output()
 def mixture_cmd(
@@ -453,6 +458,19 @@ def mixture_cmd(
     min_guides: int = typer.Option(
         2, "--min-guides", help="Genes with fewer scored guides are undetermined."
     ),
+    null_tail: MixtureNullTail = typer.Option(
+        MixtureNullTail.robust,
+        "--null-tail",
+        help="robust (default): the controls null carries a uniform outlier part of weight "
+        "(k+1)/(n+2), so one guide beyond every control is not taken as strong evidence; "
+        "fitted: the skew-t alone (optimistic FDRs with few controls).",
+    ),
+    min_active: float = typer.Option(
+        2.0,
+        "--min-active",
+        help="Active genes are expected to have at least this many active guides (estimated "
+        "prior; 0: any number).",
+    ),
     fdr: float = typer.Option(0.05, "--fdr", help="FDR of hit calls."),
     no_figures: bool = NO_FIGURES,
     as_json: bool = JSON,
@@ -484,7 +502,8 @@ def mixture_cmd(
                 control_column=None if control_gene else control_column,
                 control_gene=control_gene, null=null.value,  # type: ignore[arg-type]
                 direction=direction.value, min_guides=min_guides, fdr=fdr,  # type: ignore[arg-type]
-                prior=prior.value,  # type: ignore[arg-type]
+                prior=prior.value, null_tail=null_tail.value,  # type: ignore[arg-type]
+                min_active=min_active,
             )  # fmt: skip
         except ValidationError as exc:
             msg = str(exc)
