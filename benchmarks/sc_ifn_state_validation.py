@@ -34,7 +34,9 @@ Run::
 
 Writes ``docs/sc_ifn_state/validation.csv`` (one row per dataset and group: cells, fraction of
 each state, coverage, AUROC where a truth exists), ``docs/sc_ifn_state/summary.md`` (the table
-pasted into docs/singlecell.md) and ``docs/sc_ifn_state/states.png``. Takes about two minutes.
+pasted into docs/singlecell.md), ``docs/sc_ifn_state/states.png`` and
+``docs/sc_ifn_state/shalek_bmdc.png`` (the stimulated set: state maps and acute score vs
+genes detected). Takes about two minutes.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from ifnexus.singlecell import (
     PROGRAMMES,
     call_ifn_state,
     cell_type_markers,
+    plot_ifn_state,
     profile,
     programme_sets,
 )
@@ -173,9 +176,29 @@ def main() -> None:
          {"sample_key": "sample", "condition_key": "condition", "control": "Unstimulated"}),
         ("mixture", {}),
     ]  # fmt: skip
-    for mode, kw in modes:
+    shalek_fig = new_figure((11, 4.2))
+    shalek_axes = shalek_fig.subplots(1, 3)
+    detected = np.asarray((sh.X > 0).sum(axis=1)).ravel()
+    for k, (mode, kw) in enumerate(modes):
         res = profile(sh, species="mouse", key_added=None, **kw)
         c = res.cells
+        plot_ifn_state(res, ax=shalek_axes[k])
+        shalek_axes[k].set_title(f"Shalek 2014 BMDCs, {mode.split(' ')[0]} mode", fontsize=9)
+        if mode == "mixture":
+            ax3 = shalek_axes[2]
+            acute = (c["ifn_state"].astype(str) == "acute").to_numpy()
+            for g, colour in (("Unstimulated", "#2c7fb8"), ("LPS_6h", "#d95f0e")):
+                sel = cond == g
+                ax3.scatter(detected[sel], c["ifn_isgf3_acute"].to_numpy()[sel], s=14,
+                            color=colour, label=g, alpha=0.8)  # fmt: skip
+            ax3.scatter(detected[acute & (cond == "Unstimulated")],
+                        c["ifn_isgf3_acute"].to_numpy()[acute & (cond == "Unstimulated")],
+                        s=60, facecolors="none", edgecolors="black",
+                        label="unstimulated, called acute")  # fmt: skip
+            ax3.set_xlabel("genes detected per cell", fontsize=8)
+            ax3.set_ylabel("acute-only programme score (ifn_isgf3_acute)", fontsize=8)
+            ax3.set_title("score vs cell complexity (mixture mode)", fontsize=9)
+            ax3.legend(fontsize=7)
         p_acute = c["ifn_p_acute"].fillna(0).to_numpy()
         z_acute = c["ifn_z_acute"].fillna(0).to_numpy()
         for g in ("Unstimulated", "LPS_6h"):
@@ -189,6 +212,8 @@ def main() -> None:
                 row["auroc_of"] = "ifn_p_acute, LPS_6h vs Unstimulated"
                 row["auroc_z_acute"] = float(roc_auc_score(stim, z_acute))
             rows.append(row)
+
+    save_figure(shalek_fig, OUT / "shalek_bmdc.png", dpi=120)
 
     # 3. simulation with planted truth: controls, early (acute) and late (sustained) cells
     sim = simulate()
