@@ -148,7 +148,11 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
         None,
         "Simulate the IFN-radiotherapy model: virtual cohorts, in-vitro survival, TCD50, SBML.",
     ),
-    "fit": ("_fit", None, "Fit the model to data: tumour growth curves (mixed effects)."),
+    "fit": (
+        "_fit",
+        None,
+        "Fit the model to data: tumour growth curves and clinical local control.",
+    ),
     "trial": (
         "_trial",
         None,

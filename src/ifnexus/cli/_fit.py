@@ -1,4 +1,4 @@
-"""``ifnexus fit``: fit the model to data (population fits of tumour growth curves)."""
+"""``ifnexus fit``: fit the model to data (tumour growth curves, clinical local control)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ifnexus.cli._options import JSON, NO_FIGURES, QUIET, seed_option
 from ifnexus.cli._progress import progress
 from ifnexus.errors import ConvergenceError, ValidationError
 
-app = typer.Typer(help="Fit the model to data: tumour growth curves (mixed effects).")
+app = typer.Typer(help="Fit the model to data: tumour growth curves and clinical local control.")
 
 
 def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -98,6 +98,88 @@ def growth_cmd(
             )
         step("writing tables and figures")
         write_growth_fit(fit, out, figures=not no_figures, rng=seed)
+    summary = fit.to_dict()
+    if as_json:
+        echo_json(summary)
+        return
+    est = fit.estimates
+    cols = [c for c in ("parameter", "estimate", "profile_lower", "profile_upper",
+                        "posterior_median", "cri_lower", "cri_upper", "rhat") if c in est]  # fmt: skip
+    typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
+    typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")
+
+
+@app.command("clinical")
+@run_output()
+def clinical_cmd(
+    data: Path = typer.Argument(
+        ..., help="Clinical table: patient, time, event (0/1/2), schedule, optional covariates."
+    ),
+    out: Path = typer.Option(..., "--out", help="Output directory."),
+    free: str = typer.Option(
+        None, "--free", help="Parameters estimated, comma-separated (default alpha,alpha_cv)."
+    ),
+    time_unit: str = typer.Option(
+        "months", "--time-unit", help="Unit of the time column: months or days."
+    ),
+    level: float = typer.Option(0.9, "--level", help="Level of the intervals."),
+    profile: str = typer.Option(
+        None, "--profile", help="Parameters profiled, comma-separated (default all; 'none')."
+    ),
+    posterior: bool = typer.Option(
+        False,
+        "--posterior",
+        help="Also sample the posterior (emcee; needed by simulate --posterior; slow).",
+    ),
+    steps: int = typer.Option(1000, "--steps", help="emcee steps per walker (half warm-up)."),
+    walkers: int = typer.Option(
+        None, "--walkers", help="emcee walkers (default 2 x n + 2, >= 16)."
+    ),
+    tumours: int = typer.Option(
+        1024, "--tumours", help="Virtual tumours per patient group (Monte Carlo size)."
+    ),
+    keep_unconverged: bool = typer.Option(
+        False, "--keep-unconverged", help="Write a fit that did not converge and exit 0."
+    ),
+    seed: int = seed_option(),
+    no_figures: bool = NO_FIGURES,
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """Fit the model to clinical local control: MLE with profile intervals, posterior, VPC."""
+    from ifnexus.fit import DEFAULT_CLINICAL_FREE, fit_clinical, read_clinical, write_clinical_fit
+
+    if not 0.0 < level < 1.0:
+        raise ValidationError(f"--level must lie in (0, 1), got {level:g}")
+    if time_unit not in ("months", "days"):
+        raise ValidationError(f"--time-unit must be months or days, got {time_unit!r}")
+    cd = read_clinical(data, time_unit=time_unit)
+    prof = None if profile is None else _names(profile, ())
+    with progress("clinical fit", total=None, quiet=quiet) as step:
+        fit = fit_clinical(
+            cd,
+            free=_names(free, DEFAULT_CLINICAL_FREE),
+            level=level,
+            profile_params=prof,
+            posterior=posterior,
+            walkers=walkers,
+            steps=steps,
+            n_tumours=tumours,
+            rng=seed,
+            progress=step,
+        )
+        if not fit.converged and not keep_unconverged:
+            d = fit.diagnostics
+            why = d["optimizer"]["message"]
+            if "posterior" in d and not d["posterior"]["converged"]:
+                why = f"posterior: {d['posterior']['rule']}"
+            raise ConvergenceError(
+                f"the fit did not converge ({why}); nothing written. Rerun with more --steps, "
+                "fewer --free parameters, or --keep-unconverged to write it anyway"
+            )
+        step("writing tables and figures")
+        write_clinical_fit(fit, out, figures=not no_figures, rng=seed)
     summary = fit.to_dict()
     if as_json:
         echo_json(summary)

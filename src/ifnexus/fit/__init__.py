@@ -1,4 +1,4 @@
-"""Fitting the model to data: population (mixed-effects) fits of tumour growth curves.
+"""Fitting the model to data: population fits of tumour growth curves and clinical local control.
 
 Maximum likelihood by the Laplace (FOCE-I) approximation with profile-likelihood intervals,
 a Bayesian posterior by emcee, visual predictive checks, and synthetic studies with known
@@ -18,6 +18,19 @@ _WHERE = {
     "growth_data": "_data",
     "read_arms": "_data",
     "read_growth": "_data",
+    "DEFAULT_CLINICAL_FREE": "_clinical",
+    "ClinicalFit": "_clinical",
+    "ClinicalProblem": "_clinical",
+    "clinical_free_names": "_clinical",
+    "clinical_vpc_table": "_clinical",
+    "fit_clinical": "_clinical",
+    "ClinicalData": "_clinical_data",
+    "PatientGroup": "_clinical_data",
+    "clinical_data": "_clinical_data",
+    "read_clinical": "_clinical_data",
+    "plot_clinical_vpc": "_clinical_plots",
+    "simulate_clinical_study": "_clinical_synthetic",
+    "write_clinical_fit": "_clinical_write",
     "DEFAULT_FREE": "_growth",
     "DEFAULT_RANDOM": "_growth",
     "GrowthFit": "_growth",
@@ -42,33 +55,63 @@ _WHERE = {
 
 __all__ = [
     "CELLS_PER_MM3",
+    "DEFAULT_CLINICAL_FREE",
     "DEFAULT_FREE",
     "DEFAULT_RANDOM",
     "FIT_FORMAT",
     "RANDOM_EFFECTS",
     "Arm",
     "ArmSimulator",
+    "ClinicalData",
+    "ClinicalFit",
+    "ClinicalProblem",
     "GrowthData",
     "GrowthFit",
     "GrowthProblem",
+    "PatientGroup",
+    "clinical_data",
+    "clinical_free_names",
+    "clinical_vpc_table",
     "draw_parameter_sets",
+    "fit_clinical",
     "fit_growth",
     "free_names",
     "growth_data",
     "model_stamp",
     "plot_arm_fit",
+    "plot_clinical_vpc",
     "plot_pairs",
     "plot_profile",
     "plot_vpc",
     "read_arms",
+    "read_clinical",
     "read_growth",
     "read_posterior",
+    "simulate_clinical_study",
     "simulate_growth_study",
     "vpc_table",
+    "write_clinical_fit",
     "write_growth_fit",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
+    from ifnexus.fit._clinical import (
+        DEFAULT_CLINICAL_FREE,
+        ClinicalFit,
+        ClinicalProblem,
+        clinical_free_names,
+        clinical_vpc_table,
+        fit_clinical,
+    )
+    from ifnexus.fit._clinical_data import (
+        ClinicalData,
+        PatientGroup,
+        clinical_data,
+        read_clinical,
+    )
+    from ifnexus.fit._clinical_plots import plot_clinical_vpc
+    from ifnexus.fit._clinical_synthetic import simulate_clinical_study
+    from ifnexus.fit._clinical_write import write_clinical_fit
     from ifnexus.fit._data import Arm, GrowthData, growth_data, read_arms, read_growth
     from ifnexus.fit._growth import (
         DEFAULT_FREE,

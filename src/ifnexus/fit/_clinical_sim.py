@@ -1,0 +1,239 @@
+"""The model's distribution of the time to local failure of a patient group, smooth in the parameters.
+
+``simulate_cohort`` samples each tumour's outcome: extinct with probability TCP (Zaider-Minerbo),
+else ``K >= 1`` surviving lineages (``K ~ Poisson(mu)``, ``mu = -ln TCP``), whose burden
+``N(t) K / mu`` fails when it first reaches the failure threshold after the bottleneck and
+the last fraction. A likelihood built from such samples is a step function of the parameters
+(a tumour flips from controlled to failed at one parameter value). This module computes the
+same distribution with the two discrete draws integrated out (Rao-Blackwellised): for virtual
+tumour ``i`` with clonogen trajectory ``ln N_i(t)`` (the model's kernel), threshold ``thr_i``
+and ``mu_i``, the probability of local failure by time ``t`` is
+
+    F_i(t) = P(K >= max(1, x_i(t))),   x_i(t) = mu_i exp(thr_i - M_i(t)),
+
+where ``M_i(t)`` is the highest ``ln N_i`` reached between the bottleneck (after the last
+fraction) and ``t`` along the model's linear interpolation between grid nodes: exactly the
+model's crossing rule. The Poisson tail at the integer ``ceil(x)`` is replaced by its
+continuous interpolation ``P(a, mu)`` (the regularised lower incomplete gamma function, equal
+to ``P(K >= a)`` at integers) at ``a = max(x + 1/2, 1)``, the midpoint of the interval of
+``x`` sharing one integer tail: this changes a lineage count by at most half a lineage and
+makes ``F_i`` smooth in ``t`` and in the parameters. Extinction (``K = 0``) is exact:
+``F_i <= 1 - TCP_i``.
+
+The virtual tumours' traits are the model's own (``model._cohort``: the same seeded uniform
+draws, blocks and trait transforms as ``simulate_cohort(seed)``, which is what makes the
+tumours the same at every parameter value: common random numbers), integrated on the same grid
+by the model's kernel; ``TCP_i`` equals the cohort's ``tcp`` column for the same seed (a test).
+Written here, beside the model rather than in it, because the cohort simulator returns sampled
+outcomes only, and its internals are the model's (this module reads them, changes nothing).
+
+Monte Carlo error: the group's failure distribution is the mean of ``F_i`` over ``n`` virtual
+tumours; its standard error at any time is at most ``0.5 / sqrt(n)`` (0.016 at 1024) and is
+the same at every parameter value (common random numbers), so it shifts the likelihood surface
+rather than roughening it. :func:`ifnexus.fit._clinical.fit_clinical` reports a jackknife
+estimate of it for ``-2 log L`` at the estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from ifnexus.errors import ConvergenceError
+from ifnexus.fit._clinical_data import PatientGroup
+
+__all__ = ["FailureCurves", "GroupSimulator"]
+
+
+@dataclass
+class FailureCurves:
+    """Per-tumour failure-time distributions of one group at one parameter set.
+
+    Attributes
+    ----------
+    t_first
+        Day of the first fraction on the simulation clock.
+    t_end
+        Last simulated day (``t_first + days``).
+    nodes
+        Grid times (simulation clock).
+    ln_n
+        ``ln N`` per tumour and node, ``(n, n_nodes)``.
+    start
+        Per tumour, the node of the bottleneck (first node from which a failure can occur).
+    cummax
+        Running maximum of ``ln N`` from ``start`` (``-inf`` before it), ``(n, n_nodes)``.
+    mu
+        ``-ln TCP`` per tumour (0 for a tumour bed without residual clonogens).
+    ln_thr
+        ``ln`` of the failure threshold per tumour.
+    ok
+        Tumours whose integration was finite.
+    """
+
+    t_first: float
+    t_end: float
+    nodes: np.ndarray
+    ln_n: np.ndarray
+    start: np.ndarray
+    cummax: np.ndarray
+    mu: np.ndarray
+    ln_thr: np.ndarray
+    ok: np.ndarray
+
+    @property
+    def tcp(self) -> np.ndarray:
+        """Zaider-Minerbo TCP per tumour."""
+        return np.exp(-self.mu)
+
+    def per_tumour(self, times: np.ndarray) -> np.ndarray:
+        """Return ``F_i(t)`` for every good tumour and time.
+
+        Parameters
+        ----------
+        times
+            Days from the first fraction (any shape is flattened); times after the follow-up
+            are read at its end.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_ok, n_times)`` probabilities of local failure by each time.
+        """
+        t = np.clip(np.ravel(np.asarray(times, dtype=float)) + self.t_first, self.t_first,
+                    self.t_end)  # fmt: skip
+        nodes = self.nodes
+        k = np.clip(np.searchsorted(nodes, t, side="right") - 1, 0, nodes.size - 2)
+        frac = np.clip((t - nodes[k]) / (nodes[k + 1] - nodes[k]), 0.0, 1.0)
+        ln_n, cm, st = self.ln_n[self.ok], self.cummax[self.ok], self.start[self.ok]
+        seg = ln_n[:, k] + frac[None, :] * (ln_n[:, k + 1] - ln_n[:, k])
+        reached = np.maximum(cm[:, k], np.where(k[None, :] >= st[:, None], seg, -np.inf))
+        # at t exactly on the bottleneck node (k = start - 1, frac = 1) the node counts
+        reached = np.where((k[None, :] + 1 == st[:, None]) & (frac[None, :] >= 1.0),
+                           ln_n[:, k + 1], reached)  # fmt: skip
+        mu = self.mu[self.ok][:, None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = mu * np.exp(self.ln_thr[self.ok][:, None] - reached)
+        a = np.maximum(np.nan_to_num(x, nan=np.inf, posinf=np.inf) + 0.5, 1.0)
+        out = np.where(np.isfinite(a), special.gammainc(np.where(np.isfinite(a), a, 1.0), mu), 0.0)
+        return np.where(mu > 0, out, 0.0)
+
+    def cdf(self, times: np.ndarray) -> np.ndarray:
+        """Return the group's probability of local failure by each time (mean over tumours).
+
+        Parameters
+        ----------
+        times
+            Days from the first fraction.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per time.
+        """
+        return self.per_tumour(times).mean(axis=0)
+
+
+@dataclass
+class GroupSimulator:
+    """The virtual population of one patient group, simulated at any parameter set.
+
+    Parameters
+    ----------
+    group
+        The group's schedule and covariates.
+    days
+        Follow-up simulated from the first fraction.
+    n
+        Virtual tumours.
+    entropy
+        Seed of the tumours' draws (the same tumours at every parameter value).
+    setting
+        Parameter setting (``"patient"``).
+    """
+
+    group: PatientGroup
+    days: float
+    n: int = 1024
+    entropy: int = 0
+    setting: str = "patient"
+    _cache: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from ifnexus.model._cohort import _config, _draws
+
+        g = self.group
+        self._cfg = _config(g.schedule, self.setting, g.disease, g.genotype, None,
+                            list(g.interventions), self.days, True, 0, self.entropy, None,
+                            g.margin)  # fmt: skip
+        self._u = _draws(self._cfg.entropy, 0, self.n)
+
+    def curves(self, p: Mapping[str, float]) -> FailureCurves:
+        """Simulate the group's tumours at parameter set ``p``.
+
+        Parameters
+        ----------
+        p
+            Every model parameter by name (``ifnexus.model.parameters(setting, ...)``).
+
+        Returns
+        -------
+        FailureCurves
+            The per-tumour failure-time distributions.
+
+        Raises
+        ------
+        ConvergenceError
+            When no tumour integrates to finite values.
+        """
+        from ifnexus.model._cohort import _patients
+        from ifnexus.model._outcomes import zm_tcp
+        from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
+        from ifnexus.model._system import IDX, initial_state
+
+        pd_ = dict(p)
+        cfg = dataclasses.replace(self._cfg, p=pd_)
+        q = _patients(cfg, self._u, 0)
+        sched = cfg.schedule
+        t_first, t_last = sched.first_day, sched.last_day
+        drive = Drive(cfg.interventions, pd_, first_fraction=t_first)
+        t0 = min([t_first, *drive.breakpoints()])
+        t_end = t_first + cfg.days
+        # the cohort's probe nodes, so that the grid (and TCP) is the cohort's
+        probes = tuple(sorted({t for t in (t_first, t_first + 7.0, t_first + 30.0, t_last + 28.0)
+                               if t0 < t < t_end}))  # fmt: skip
+        key = (pd_.get("k_ag"), pd_.get("k_pd1"))
+        grid = self._cache.get(key)
+        if grid is None:
+            grid = build_grid(sched, drive, t0, t_end, probes=probes,
+                              **grid_options(self.setting))  # fmt: skip
+            self._cache[key] = grid
+        z0 = initial_state(pd_, q, self.n)
+        sol = integrate(z0, pd_, q, sched, drive, t0, t_end, record_rows=(IDX["N"],),
+                        probes=probes, grid=grid, check_finite=False)  # fmt: skip
+        ln_n = np.asarray(sol.rec[:, :, 0], dtype=float)  # type: ignore[index]
+        z_end = sol.z_end
+        ok = np.isfinite(z_end).all(axis=0) & np.isfinite(ln_n).all(axis=1)
+        if not ok.any():
+            raise ConvergenceError("the model integration produced non-finite values; check "
+                                   "parameters")  # fmt: skip
+        tcp = zm_tcp(z_end[IDX["N"]], z_end[IDX["zm_lambda"]], q["n0"])
+        mu = -np.log(np.clip(np.nan_to_num(tcp, nan=1.0), 1e-300, 1.0))
+        mu = np.where(q["_residual"], mu, 0.0)
+        if cfg.disease == "postop":
+            ln_thr = np.full(self.n, np.log(pd_["n_detect"]))
+        else:
+            ln_thr = np.log(pd_["fail_ratio"] * q["n0"])
+        nodes = sol.t
+        ia = int(np.searchsorted(nodes, t_last, side="left"))
+        safe = np.where(ok[:, None], ln_n, 0.0)
+        start = ia + np.argmin(safe[:, ia:], axis=1)
+        cols = np.arange(nodes.size)[None, :]
+        masked = np.where(cols >= start[:, None], safe, -np.inf)
+        cummax = np.maximum.accumulate(masked, axis=1)
+        return FailureCurves(t_first=float(t_first), t_end=float(t_end), nodes=nodes,
+                             ln_n=safe, start=start, cummax=cummax, mu=mu, ln_thr=ln_thr, ok=ok)  # fmt: skip
