@@ -1,8 +1,9 @@
 """Fitting the model to data: population fits of tumour growth curves and clinical local control.
 
 Maximum likelihood by the Laplace (FOCE-I) approximation with profile-likelihood intervals,
-a Bayesian posterior by emcee, visual predictive checks, and synthetic studies with known
-truth for identifiability (``docs/fit.md``).
+a Bayesian posterior by emcee, visual predictive checks, synthetic studies with known truth
+for identifiability, and a PEtab v1 export of the growth problem for pyPESTO and AMICI
+(``docs/fit.md``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ _WHERE = {
     "vpc_table": "_growth",
     "draw_parameter_sets": "_posterior",
     "read_posterior": "_posterior",
+    "PETAB_FILES": "_petab",
+    "PetabExport": "_petab",
+    "to_petab": "_petab",
     "plot_arm_fit": "_plots",
     "plot_pairs": "_plots",
     "plot_profile": "_plots",
@@ -59,6 +63,7 @@ __all__ = [
     "DEFAULT_FREE",
     "DEFAULT_RANDOM",
     "FIT_FORMAT",
+    "PETAB_FILES",
     "RANDOM_EFFECTS",
     "Arm",
     "ArmSimulator",
@@ -69,6 +74,7 @@ __all__ = [
     "GrowthFit",
     "GrowthProblem",
     "PatientGroup",
+    "PetabExport",
     "clinical_data",
     "clinical_free_names",
     "clinical_vpc_table",
@@ -89,6 +95,7 @@ __all__ = [
     "read_posterior",
     "simulate_clinical_study",
     "simulate_growth_study",
+    "to_petab",
     "vpc_table",
     "write_clinical_fit",
     "write_growth_fit",
@@ -122,6 +129,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         free_names,
         vpc_table,
     )
+    from ifnexus.fit._petab import PETAB_FILES, PetabExport, to_petab
     from ifnexus.fit._plots import plot_arm_fit, plot_pairs, plot_profile, plot_vpc
     from ifnexus.fit._posterior import draw_parameter_sets, read_posterior
     from ifnexus.fit._simulate import CELLS_PER_MM3, RANDOM_EFFECTS, ArmSimulator

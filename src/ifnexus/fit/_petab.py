@@ -1,0 +1,567 @@
+"""Export a growth-fitting problem as PEtab v1, for pyPESTO, AMICI and other PEtab tools.
+
+PEtab (Schmiester et al. 2021, PLoS Comput Biol 17:e1008646) states a parameter-estimation
+problem as an SBML model plus tables: conditions (per-condition parameter values),
+observables (the observation function and its noise model), measurements and parameters
+(which are estimated, on which scale, within which bounds), tied together by a YAML file.
+
+What is exported, and how it matches ``ifnexus fit growth`` (:class:`GrowthProblem` with
+``random=()``, the pooled problem):
+
+- the model: :func:`ifnexus.model.to_sbml`'s rate and assignment rules (one tumour, the same
+  formulas), made general over arms. The per-tumour traits become formulas of the model
+  parameters (``q_alpha = alpha``, ``q_beta = alpha / alpha_beta``, ``q_n0 = n0``,
+  ``q_r_g = r``, initial assignments) and so does the pre-treatment state (``N = n0``, the
+  tonic-IFN steady state of the signalling layer), so an estimated parameter acts where the
+  ifnexus kernel uses it. The tumour grows from time 0 = day 0 of the study clock, as in
+  :class:`~ifnexus.fit.ArmSimulator` (no time-zero hold);
+- arms: one condition per arm. Genotype and host are the competence factors ``q_t_*``,
+  ``q_h_*`` and ``q_chronic``; radiotherapy fractions are SBML events at every fraction time
+  of any arm, each with a dose parameter set per condition (0 where the arm gives none: the
+  event then changes nothing); the unrepaired dose of earlier fractions (Lea-Catcheside) is a
+  formula of those doses and ``T_rep``. Interventions are slots with per-condition dose, day
+  or window parameters (``sting_agonist_1_day``, ``ifnar_block_1_start``, ...);
+- the observable: caliper volume, the burden ``N + D1 + ... + D4`` over
+  :data:`~ifnexus.fit.CELLS_PER_MM3` (mm^3), with ``observableTransformation = log`` and
+  ``noiseDistribution = normal``: PEtab v1's log-normal noise, ``log V_obs ~ N(log V,
+  sigma^2)``, ifnexus's proportional residual error, with ``sigma`` the estimated parameter
+  ``sigma_volume``. The burden is continuous across a fraction (killed cells move from ``N``
+  to ``D1``), so a measurement on a fraction day is the same before or after the event;
+- parameters: the chosen ones estimated on the log10 scale, bounded 1000-fold around their
+  nominal values within their accepted ranges (the box ``ifnexus fit growth`` searches); every
+  other model parameter fixed at its value.
+
+What cannot be said in PEtab v1, and is therefore refused or left out: between-animal random
+effects (PEtab v1 has no mixed effects: the export is the fixed-effects, pooled problem; the
+animal is kept in ``replicateId``); an intervention before day 0 (every PEtab v1 condition
+starts at time 0); two fractions of one arm at the same time (their events would fire in no
+defined order); an estimated parameter whose nominal value is 0 (no log10 scale); the model's
+joint constraints between parameters (``K`` above ``n0``), which ifnexus checks and PEtab does
+not.
+
+Written here rather than with libSBML or the ``petab`` library so the export needs neither
+at run time: the tables are plain TSV and the SBML is ``to_sbml``'s text with its drive rules
+and events replaced; the tests load the result with ``petab`` (lint) and simulate it with
+libroadrunner against ifnexus's own volumes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ifnexus.errors import IfnexusError, ValidationError
+from ifnexus.fit._data import GrowthData
+from ifnexus.fit._growth import DEFAULT_FREE, _check_names, free_names
+from ifnexus.fit._simulate import CELLS_PER_MM3
+
+__all__ = ["PETAB_FILES", "PetabExport", "to_petab"]
+
+PETAB_FILES = {
+    "yaml": "problem.yaml",
+    "sbml": "model.xml",
+    "conditions": "conditions.tsv",
+    "observables": "observables.tsv",
+    "measurements": "measurements.tsv",
+    "parameters": "parameters.tsv",
+}
+"""The files of an export, by role."""
+
+_SIGMA = "sigma_volume"
+_SIGMA_BOUNDS = (0.005, 3.0)  # as GrowthProblem.bounds
+_FOLD = 1e3
+_DRIVE = ("g_ag", "o_pd1", "blk", "jak", "amp", "hblk", "hjak", "grow")
+_WINDOWS = {"ifnar-block": "ifnar_block", "jak-inhibitor": "jak_inhibitor",
+            "ifn-amplifier": "ifn_amplifier"}  # fmt: skip
+_IMPULSES = {"sting-agonist": "sting_agonist", "anti-pd1": "anti_pd1"}
+_PD1_LEVEL = "anti_pd1_level"
+# impulse interventions: the state holding the level, and its decay rate
+_LEVELS = {"sting_agonist": ("g_ag", "k_ag"), "anti_pd1": (_PD1_LEVEL, "k_pd1")}
+# per-tumour traits as formulas of the model parameters (the pooled problem: traits at 1)
+_TRAITS = {"q_alpha": "alpha", "q_beta": "alpha / alpha_beta", "q_n0": "n0", "q_r_g": "r",
+           "q_tau": "1"}  # fmt: skip
+# the pre-treatment state (ifnexus.model._system.initial_state), by state name
+_INIT_HELPERS = (
+    ("init_J0", "w_b * d0 * q_n0"),
+    ("init_phi0", "init_J0 / (init_J0 + K_J)"),
+    ("init_I0", "tonic * q_chronic / k_I"),
+    ("init_hill0", "init_I0 / (1 + init_I0)"),
+    ("init_s0", "q_t_ifnar * q_t_stat1 * init_hill0"),
+    ("init_U0", "k_U * init_s0 / k_Ud"),
+    ("init_b", "1 + w_U * init_U0"),
+    ("init_A0", "2 * init_s0 / (init_b + sqrt(init_b * init_b + 4 * w_F * init_s0))"),
+    ("init_R0", "init_U0 * init_U0 / (K_U * K_U + init_U0 * init_U0)"),
+    ("init_P0", "k_P * init_phi0 * (eps_P + (1 - eps_P) * q_h_ifnar * init_hill0) / k_Pd"),
+    ("init_T0", "q_h_T * k_T * init_P0 / k_Tel"),
+    ("init_Eb0", "q_h_T * q_tau * (1 + c_X * init_A0)"),
+    ("init_Es0", "k_ET * init_T0 * init_Eb0 / k_Ed"),
+)
+_INIT = {
+    "N": "q_n0",
+    "trex1": "k_XA * init_A0 / k_Xd",
+    "feedback": "w_F * init_A0",
+    "ustat1": "init_U0",
+    "irds": "init_R0",
+    "dc": "init_P0",
+    "tpool": "init_T0",
+    "cd8_bystander": "init_Eb0",
+    "cd8_effector": "init_Es0",
+    "pdl1": "l_E * init_Es0 / (1 + init_Es0) + l_A * init_A0 + l_R * init_R0",
+}
+
+
+@dataclass(frozen=True)
+class PetabExport:
+    """A growth problem written as PEtab v1 (:func:`to_petab`).
+
+    Attributes
+    ----------
+    out
+        The folder written.
+    files
+        Path of each file by role (``yaml``, ``sbml``, ``conditions``, ``observables``,
+        ``measurements``, ``parameters``).
+    sbml
+        The SBML text.
+    conditions, observables, measurements, parameters
+        The PEtab tables as written.
+    """
+
+    out: Path
+    files: dict[str, Path]
+    sbml: str
+    conditions: pd.DataFrame
+    observables: pd.DataFrame
+    measurements: pd.DataFrame
+    parameters: pd.DataFrame
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The estimated parameters: id, scale, bounds and nominal value.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of the parameter table with ``estimate == 1``.
+        """
+        p = self.parameters
+        return p[p["estimate"] == 1].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the files, the counts and the estimated parameters as plain data.
+
+        Returns
+        -------
+        dict
+            ``out``, ``files``, ``conditions``, ``measurements``, ``estimated``.
+        """
+        return {
+            "out": str(self.out),
+            "files": {k: str(v) for k, v in self.files.items()},
+            "conditions": len(self.conditions),
+            "measurements": len(self.measurements),
+            "estimated": self.summary.to_dict("records"),
+        }
+
+
+def _ident(text: str, prefix: str, taken: set[str]) -> str:
+    base = prefix + re.sub(r"\W", "_", text, flags=re.ASCII)
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _eval(expr: str, env: Mapping[str, float]) -> float:
+    """Return the value of one of this module's own formulas (no user text reaches it)."""
+    return float(eval(expr.replace("^", "**"), {"__builtins__": {}, "sqrt": math.sqrt}, dict(env)))  # noqa: S307
+
+
+def _arm_inputs(data: GrowthData) -> dict[str, dict[str, Any]]:
+    """Return per arm its factors, fractions, impulse doses and windows, checked for PEtab."""
+    from ifnexus.model import parse_genotype, parse_host, parse_interventions, parse_schedule
+
+    t = data.table
+    out: dict[str, dict[str, Any]] = {}
+    for name, arm in data.arms.items():
+        sched = parse_schedule(arm.schedule)
+        ivs = parse_interventions(list(arm.interventions))
+        last = float(t.loc[t["arm"] == name, "day"].max())
+        early = [b for iv in ivs for b in iv.breakpoints() if b < 0]
+        if early:
+            raise ValidationError(
+                f"arm {name!r}: an intervention acts before day 0 (day {min(early):g}); every "
+                "PEtab v1 condition starts at time 0, so the export needs the study clock to "
+                "start at or before the first intervention (shift the days of data and arms)"
+            )
+        days = [float(d) for d, g in zip(sched.days, sched.doses, strict=True) if g > 0]
+        if any(d < 0 for d in days):
+            raise ValidationError(f"arm {name!r}: a fraction before day 0; PEtab v1 conditions "
+                                  "start at time 0")  # fmt: skip
+        if len(set(days)) < len(days):
+            raise ValidationError(
+                f"arm {name!r}: two fractions at the same time; PEtab/SBML events at one time "
+                "fire in no defined order, so this schedule cannot be exported"
+            )
+        fx = {float(d): float(g) for d, g in zip(sched.days, sched.doses, strict=True)
+              if g > 0 and d <= last}  # fmt: skip
+        imp = {key: [(float(d), float(iv.dose)) for iv in ivs if iv.name == n for d in iv.days]
+               for n, key in _IMPULSES.items()}  # fmt: skip
+        win = {key: [iv for iv in ivs if iv.name == n] for n, key in _WINDOWS.items()}
+        out[name] = {"factors": {**parse_genotype(arm.genotype), **parse_host(arm.host)},
+                     "fractions": fx, "impulses": imp, "windows": win, "last": last}  # fmt: skip
+    return out
+
+
+def _drive_rules(arms: dict[str, dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """Return the drive's assignment rules over intervention slots, and the slot ids.
+
+    The agonist level and the anti-PD-1 level (sums of decaying doses) are states that decay
+    at ``k_ag`` / ``k_pd1`` and jump by each dose (:func:`_impulse_events`): the same values
+    as the sums, and a small formula for the many rules that use them (a simulator that
+    inlines assignment rules, such as libroadrunner, would otherwise compile a sum of
+    piecewise terms into every use of the IFN-I level).
+    """
+    from ifnexus.model._solver import _PD1_K
+
+    slots: list[str] = []
+    for key in _IMPULSES.values():
+        n = max(len(a["impulses"][key]) for a in arms.values())
+        slots += [f"{key}_{j}_{x}" for j in range(1, n + 1) for x in ("day", "dose")]
+    pieces: dict[str, list[str]] = {"blk": [], "jak": [], "hblk": [], "hjak": [], "amp": []}
+    for key in _WINDOWS.values():
+        n = max(len(a["windows"][key]) for a in arms.values())
+        for j in range(1, n + 1):
+            s, e, g = f"{key}_{j}_start", f"{key}_{j}_end", f"{key}_{j}_dose"
+            slots += [s, e, g]
+            inside = f"and_(geq(time, {s}), lt(time, {e}))"
+            if key == "ifn_amplifier":
+                pieces["amp"].append(f"piecewise({g}, {inside}, 0)")
+                continue
+            tum, host = f"{key}_{j}_tumour", f"{key}_{j}_host"
+            slots += [tum, host]
+            t_var, h_var = ("blk", "hblk") if key == "ifnar_block" else ("jak", "hjak")
+            pieces[t_var].append(f"(1 - piecewise({g} * {tum}, {inside}, 0))")
+            pieces[h_var].append(f"(1 - piecewise({g} * {host}, {inside}, 0))")
+    rules = {
+        "o_pd1": f"{_PD1_LEVEL} / ({_PD1_LEVEL} + {_PD1_K!r})",
+        **{
+            v: (f"1 - {' * '.join(pieces[v])}" if pieces[v] else "0")
+            for v in ("blk", "jak", "hblk", "hjak")
+        },  # fmt: skip
+        "amp": " + ".join(pieces["amp"]) if pieces["amp"] else "0",
+        "grow": "1",  # no time-zero hold: the animals grow from day 0 (ArmSimulator)
+    }
+    return rules, slots
+
+
+def _slot_values(arm: dict[str, Any], slots: Sequence[str]) -> dict[str, float]:
+    v = dict.fromkeys(slots, 0.0)
+    for key, pairs in arm["impulses"].items():
+        for j, (day, dose) in enumerate(pairs, start=1):
+            v[f"{key}_{j}_day"], v[f"{key}_{j}_dose"] = day, dose
+    for key, ivs in arm["windows"].items():
+        for j, iv in enumerate(ivs, start=1):
+            v[f"{key}_{j}_start"], v[f"{key}_{j}_end"] = float(iv.start), float(iv.end)
+            v[f"{key}_{j}_dose"] = float(iv.dose)
+            if key != "ifn_amplifier":
+                v[f"{key}_{j}_tumour"] = float(iv.acts_on("tumour"))
+                v[f"{key}_{j}_host"] = float(iv.acts_on("host"))
+    return v
+
+
+def _impulse_events(slots: Sequence[str]) -> list[str]:
+    """Return one event per dose slot: the level jumps by the slot's dose at the slot's day."""
+    from ifnexus.model._sbml import _mathml
+
+    out = []
+    for day in (s for s in slots if s.endswith("_day")):
+        key = day.rsplit("_", 2)[0]
+        level = _LEVELS[key][0]
+        dose = day[: -len("day")] + "dose"
+        out.append(
+            f'<event id="{day[: -len("_day")]}" useValuesFromTriggerTime="true">'
+            '<trigger initialValue="false" persistent="true">'
+            f"{_mathml(f'geq(time, {day})')}</trigger><listOfEventAssignments>"
+            f'<eventAssignment variable="{level}">{_mathml(f"{level} + {dose}")}'
+            "</eventAssignment></listOfEventAssignments></event>"
+        )
+    return out
+
+
+def _events(times: Sequence[float], slots: Sequence[str]) -> str:
+    """Return the SBML events: one per fraction time and one per intervention dose slot.
+
+    A fraction's dose is ``fraction_<k>_dose``, set per condition.
+    """
+    from ifnexus.model._sbml import _FRACTION, _SF, _SFL, _mathml
+
+    out = ["<listOfEvents>", *_impulse_events(slots)]
+    for k, tk in enumerate(times, start=1):
+        dose = f"fraction_{k}_dose"
+        # unrepaired dose of the earlier fractions (Lea-Catcheside): mu = 24 ln 2 / T_rep (1/d)
+        prior = " + ".join(
+            f"fraction_{i}_dose * exp(-{24 * math.log(2.0)!r} / T_rep * {tk - ti!r})"
+            for i, ti in enumerate(times[: k - 1], start=1)
+        ) or "0"  # fmt: skip
+        sub = {"SFk": f"({_SF})", "SFL": f"({_SFL})"}
+        out.append(
+            f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
+            '<trigger initialValue="false" persistent="true">'
+            f"{_mathml(f'geq(time, {tk!r})')}</trigger><listOfEventAssignments>"
+        )
+        for var, expr in _FRACTION:
+            e = expr
+            for a, b in sub.items():
+                e = e.replace(a, b)
+            e = e.replace("PRIOR", f"({prior})").replace("DOSE", dose)
+            out.append(f'<eventAssignment variable="{var}">{_mathml(e)}</eventAssignment>')
+        out.append("</listOfEventAssignments></event>")
+    out.append("</listOfEvents>")
+    return "\n".join(out)
+
+
+def _sbml(
+    base: str,
+    rules: dict[str, str],
+    slots: Sequence[str],
+    new_params: Sequence[str],
+    fraction_times: Sequence[float],
+    inits: dict[str, str],
+) -> str:
+    """Return ``to_sbml``'s document with its drive, events and initial values made general."""
+    from ifnexus.model._sbml import _mathml
+
+    text = base
+    decay = {"g_ag": "-k_ag * g_ag"}  # the agonist level: a decaying state (_drive_rules)
+    for var, expr in [*rules.items(), *decay.items()]:
+        pat = re.compile(rf'<assignmentRule variable="{var}">.*?</assignmentRule>', re.S)
+        if not pat.search(text):  # pragma: no cover - guards against a changed to_sbml
+            raise IfnexusError(f"the SBML export has no rule for {var!r}; the PEtab export "
+                               "does not match this model version")  # fmt: skip
+        kind = "rateRule" if var in decay else "assignmentRule"
+        new = f'<{kind} variable="{var}">{_mathml(expr)}</{kind}>'
+        text = pat.sub(new.replace("\\", "\\\\"), text, count=1)
+    text = text.replace("</listOfRules>", f'<rateRule variable="{_PD1_LEVEL}">'
+                        f"{_mathml(f'-k_pd1 * {_PD1_LEVEL}')}</rateRule>\n</listOfRules>", 1)  # fmt: skip
+    # slot, helper and dose parameters; initial assignments after the parameter list
+    extra = "".join(f'\n<parameter id="{p}" value="0.0" constant="true"/>' for p in new_params)
+    extra += f'\n<parameter id="{_PD1_LEVEL}" value="0.0" constant="false"/>'
+    text = text.replace("</listOfParameters>", extra + "\n</listOfParameters>"
+                        "\n<listOfInitialAssignments>"
+                        + "".join(f'\n<initialAssignment symbol="{s}">{_mathml(e)}</initialAssignment>'
+                                  for s, e in inits.items())
+                        + "\n</listOfInitialAssignments>", 1)  # fmt: skip
+    events = _events(fraction_times, slots)
+    text, n = re.subn(r"<listOfEvents>.*</listOfEvents>", lambda _m: events, text, count=1,
+                      flags=re.S)  # fmt: skip
+    if n != 1:  # pragma: no cover
+        raise IfnexusError("the SBML export has no list of events; the PEtab export does not "
+                           "match this model version")  # fmt: skip
+    return text
+
+
+def _bounds(name: str, value: float) -> tuple[float, float]:
+    from ifnexus.model import get_parameter
+
+    spec = get_parameter(name)
+    lo = max(value / _FOLD, spec.lower)
+    hi = min(value * _FOLD, spec.upper)
+    return lo, hi
+
+
+def to_petab(
+    data: GrowthData,
+    *,
+    free: Sequence[str] = DEFAULT_FREE,
+    out: str | os.PathLike[str],
+    params: Mapping[str, float] | None = None,
+    sigma: float = 0.2,
+    setting: str = "mouse",
+) -> PetabExport:
+    """Write a growth study as a PEtab v1 problem (the fixed-effects, pooled problem).
+
+    Parameters
+    ----------
+    data
+        The growth data and its arms (:func:`~ifnexus.fit.read_growth`).
+    free
+        Model parameters to estimate (log10 scale); the others are fixed at their values.
+    out
+        Folder to write: ``problem.yaml``, ``model.xml`` (SBML L3V2), ``conditions.tsv``,
+        ``observables.tsv``, ``measurements.tsv``, ``parameters.tsv``.
+    params
+        Values of model parameters (overrides of the setting's), the nominal values written,
+        e.g. the estimates of a fit.
+    sigma
+        Nominal residual SD on the log scale (``sigma_volume``, estimated).
+    setting
+        The model's parameter setting.
+
+    Returns
+    -------
+    PetabExport
+        The files and tables written.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown name in ``free`` (with close names).
+    ValidationError
+        What PEtab v1 cannot express (an intervention or fraction before day 0, two fractions
+        of an arm at one time, an estimated parameter whose value is 0), ``sigma`` not in
+        [0.005, 3], or a parameter value outside its range.
+
+    Notes
+    -----
+    Between-animal random effects have no PEtab v1 form: the export is the pooled problem
+    (the objective of ``ifnexus fit growth --random none``), with each animal kept in the
+    ``replicateId`` column. See ``docs/fit.md`` ("PEtab export").
+    """
+    from ifnexus._io import write_table, write_text
+    from ifnexus.model import get_parameter, parameters, to_sbml, tumour_model
+    from ifnexus.model._sbml import _SYM
+
+    free = _check_names(list(free), free_names(setting), "free", "parameter")
+    if not (_SIGMA_BOUNDS[0] <= float(sigma) <= _SIGMA_BOUNDS[1]):
+        raise ValidationError(f"sigma must lie in [{_SIGMA_BOUNDS[0]:g}, {_SIGMA_BOUNDS[1]:g}], "
+                              f"got {sigma!r}")  # fmt: skip
+    p = parameters(setting, **dict(params or {}))
+    for n in free:
+        if not p[n] > 0:
+            raise ValidationError(
+                f"free: {n!r} is {p[n]:g}; PEtab estimates it on the log10 scale, which needs a "
+                f"value > 0 (set one with params={{{n!r}: ...}})"
+            )
+    arms = _arm_inputs(data)
+    rules, slots = _drive_rules(arms)
+    times = sorted({d for a in arms.values() for d in a["fractions"]})
+    doses = [f"fraction_{k}_dose" for k in range(1, len(times) + 1)]
+    base = to_sbml(tumour_model("none", setting=setting, params=dict(p)))
+    factor_keys = sorted({k for a in arms.values() for k in a["factors"]})
+    inits = {**{s: e for s, e in _TRAITS.items() if s != "q_tau"}, **dict(_INIT_HELPERS),
+             **{_SYM[s]: e for s, e in _INIT.items()}}  # fmt: skip
+    helpers = [h for h, _ in _INIT_HELPERS]
+    sbml = _sbml(base, rules, slots, [*slots, *doses, *helpers], times, inits)
+    sbml = re.sub(r'(<parameter id="q_tau" value=")[^"]*"', r'\g<1>1.0"', sbml)
+
+    # conditions: one per arm
+    taken: set[str] = set()
+    rows, cond_of = [], {}
+    for name, a in arms.items():
+        cid = _ident(name, "arm_", taken)
+        cond_of[name] = cid
+        frac = {d: a["fractions"].get(t, 0.0) for d, t in zip(doses, times, strict=True)}
+        factors = {f"q_{k}": float(a["factors"].get(k, 1.0)) for k in factor_keys}
+        rows.append({"conditionId": cid, "conditionName": name, **factors,
+                     **_slot_values(a, slots), **frac})  # fmt: skip
+    conditions = pd.DataFrame(rows)
+    _check_initial_state(arms, p)
+
+    # every free parameter must act in the document (a guard against a changed model)
+    for n in free:
+        if f"<ci>{n}</ci>" not in sbml:  # pragma: no cover
+            raise ValidationError(f"free: {n!r} does not enter the exported SBML model")
+    obs_formula = " + ".join(_SYM[s] for s in ("N", "D1", "D2", "D3", "D4"))
+    observables = pd.DataFrame([{
+        "observableId": "volume",
+        "observableName": "tumour volume (mm^3)",
+        "observableFormula": f"({obs_formula}) / {CELLS_PER_MM3:g}",
+        "observableTransformation": "log",
+        "noiseFormula": _SIGMA,
+        "noiseDistribution": "normal",
+    }])  # fmt: skip
+    t = data.table
+    measurements = pd.DataFrame({
+        "observableId": "volume",
+        "simulationConditionId": t["arm"].map(cond_of).to_numpy(),
+        "measurement": t["volume"].to_numpy(dtype=float),
+        "time": t["day"].to_numpy(dtype=float),
+        "datasetId": t["arm"].map(cond_of).to_numpy(),
+        "replicateId": t["animal"].astype(str).to_numpy(),
+    })  # fmt: skip
+    prows = []
+    for n, v in p.items():
+        spec = get_parameter(n)
+        est = n in free
+        lo, hi = _bounds(n, v) if est else (spec.lower, spec.upper)
+        prows.append({"parameterId": n, "parameterName": spec.meaning,
+                      "parameterScale": "log10" if est else "lin", "lowerBound": lo,
+                      "upperBound": hi, "nominalValue": float(v), "estimate": int(est)})  # fmt: skip
+    prows.append({"parameterId": _SIGMA, "parameterName": "residual SD of log volume",
+                  "parameterScale": "log10", "lowerBound": _SIGMA_BOUNDS[0],
+                  "upperBound": _SIGMA_BOUNDS[1], "nominalValue": float(sigma), "estimate": 1})  # fmt: skip
+    partab = pd.DataFrame(prows)
+    # put the estimated ones first
+    partab = pd.concat([partab[partab["estimate"] == 1], partab[partab["estimate"] == 0]])
+    partab = partab.reset_index(drop=True)
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {k: folder / v for k, v in PETAB_FILES.items()}
+    write_text(files["sbml"], sbml)
+    for key, df in (("conditions", conditions), ("observables", observables),
+                    ("measurements", measurements), ("parameters", partab)):  # fmt: skip
+        write_table(df, files[key], sep="\t")
+    write_text(files["yaml"], _yaml(free, len(arms), len(measurements)))
+    return PetabExport(folder, files, sbml, conditions, observables, measurements, partab)
+
+
+def _check_initial_state(arms: dict[str, dict[str, Any]], p: Mapping[str, float]) -> None:
+    """Check that the initial assignments give ifnexus's pre-treatment state in every arm."""
+    from ifnexus.model._system import STATE_NAMES, initial_state
+
+    for name, a in arms.items():
+        q = {"alpha": p["alpha"], "beta": p["alpha"] / p["alpha_beta"], "n0": p["n0"],
+             "tau": 1.0, "r_g": p["r"], **a["factors"]}  # fmt: skip
+        ref = initial_state(dict(p), {k: np.float64(v) for k, v in q.items()}, 1)[:, 0]
+        ref[0] = np.exp(ref[0])
+        env: dict[str, float] = {**p, **{f"q_{k}": float(v) for k, v in q.items()}}
+        for h, e in _INIT_HELPERS:
+            env[h] = _eval(e, env)
+        for i, s in enumerate(STATE_NAMES):
+            mine = _eval(_INIT[s], env) if s in _INIT else 0.0
+            if not math.isclose(mine, float(ref[i]), rel_tol=1e-12, abs_tol=1e-300):
+                raise IfnexusError(  # pragma: no cover - guards against a changed model
+                    f"arm {name!r}: the PEtab export's initial {s} ({mine!r}) is not the "
+                    f"model's ({float(ref[i])!r}); this model version's initial state is not "
+                    "exportable yet"
+                )
+
+
+def _yaml(free: Sequence[str], n_arms: int, n_meas: int) -> str:
+    from ifnexus._version import __version__
+
+    head = [
+        f"# PEtab v1 problem written by ifnexus {__version__} (ifnexus fit petab).",
+        "# The fixed-effects (pooled) growth problem: PEtab v1 cannot state random effects,",
+        "# so the between-animal variability of `ifnexus fit growth` is NOT part of it; each",
+        "# animal is kept in measurements.tsv's replicateId column. Observable: caliper volume",
+        "# (mm^3) with log-normal noise (observableTransformation log, noiseDistribution",
+        "# normal), SD sigma_volume on the log scale.",
+        f"# Estimated (log10 scale): {', '.join([*free, _SIGMA])}; {n_arms} condition(s) (one",
+        f"# per arm), {n_meas} measurement(s). Time: days from day 0 of the study clock.",
+    ]
+    body = [
+        "format_version: 1",
+        f"parameter_file: {PETAB_FILES['parameters']}",
+        "problems:",
+        "- condition_files:",
+        f"  - {PETAB_FILES['conditions']}",
+        "  measurement_files:",
+        f"  - {PETAB_FILES['measurements']}",
+        "  observable_files:",
+        f"  - {PETAB_FILES['observables']}",
+        "  sbml_files:",
+        f"  - {PETAB_FILES['sbml']}",
+    ]
+    return "\n".join(head + body) + "\n"
