@@ -417,6 +417,46 @@ def test_hap1_tkov3_mixture_at_least_as_good_as_rra():
     assert _auroc(np.nan_to_num(m, nan=-np.inf), positive) > 0.98
 
 
+def test_rosenbluh_crispri_negatives_called_stay_under_five_percent():
+    """Rosenbluh 2017 CRISPRi (committed counts), the 4 held-out arms x the first 3 draws of
+    benchmarks/screen_mixture_real_fdr.py: at FDR 0.05, negative pseudogenes (5 non-targeting
+    guides each) are at most 5% of the hits of the mixture on guide log2 enrichments, and
+    essential genes (Hart's CEGv2) are still called. The model of 0.1 called 1.30 pseudogenes
+    of 6.4 hits per draw here (docs/screen.md, "The FDR on real screens")."""
+    from ifnexus.screen import sgrna_phenotype
+
+    raw = pd.read_csv(DATA / "rosenbluh2017_crispri_ko" / "counts.tsv.gz", sep="\t")
+    ceg = set((DATA / "hart_reference_genes" / "CEGv2.txt").read_text().split())
+    ctrl_rows = np.flatnonzero((raw["Category"] == "control").to_numpy())
+    pool = raw[raw["Category"] == "TSS"]
+    by_gene = list(pool.groupby("Gene").indices.values())
+    hits = pseudo = essential = 0
+    for arm in ("A549_dCas9_pLX311", "MIAPACA2_dCas9_pLX311", "A375_dCas9_pLX311",
+                "A375_dCas9_pHR"):  # fmt: skip
+        for d in range(3):  # the first 3 of the benchmark's 5 draws (time)
+            rng = np.random.default_rng(d)
+            pick = np.concatenate([rng.choice(i, min(5, i.size), replace=False) for i in by_gene])
+            perm = rng.permutation(ctrl_rows)
+            ps = np.concatenate([rng.choice(perm[489:], 5, replace=False) for _ in range(100)])
+            table = pd.concat([
+                pool.iloc[pick],
+                raw.iloc[ps].assign(Gene=np.repeat([f"pseudo_{i:03d}" for i in range(100)], 5)),
+                raw.iloc[perm[:489]].assign(Gene="non-targeting"),
+            ])  # fmt: skip
+            ctrl = (table["Gene"] == "non-targeting").to_numpy()
+            before = table["DNA_Pool"].to_numpy(float)
+            lfc = np.mean([sgrna_phenotype(before, table[f"{arm}_Rep{r}"].to_numpy(float), ctrl)
+                           for r in (1, 2)], axis=0)  # fmt: skip
+            guides = pd.DataFrame({"Gene": table["Gene"].to_numpy(), "lfc": lfc, "control": ctrl})
+            g = mixture_gene_calls(guides, "lfc").genes
+            called = set(g.loc[g["hit"], "gene"])
+            hits += len(called)
+            pseudo += sum(x.startswith("pseudo_") for x in called)
+            essential += len(called & ceg)
+    assert hits >= 20 and essential >= 5
+    assert pseudo <= 0.05 * hits  # the goal of issue #14 item 5
+
+
 def _three_arm_counts(seed=12, n_genes=300, per=5, n_nt=300):
     """T0, untreated, irradiated x 2: 15 growth genes (gamma < 0) and 15 rho genes (sensitisers),
     each with 3 of 5 guides active (CRISPRi-like)."""
