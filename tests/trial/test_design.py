@@ -189,8 +189,8 @@ def test_ifn_mix_parameters_give_the_mix():
 
 def test_ifn_mix_is_what_the_model_draws():
     # simulation with known truth: the drawn IFN states follow the mix
+    from ifnexus._ifn_state import true_ifn_state
     from ifnexus.model import simulate_cohort
-    from ifnexus.study._cohort import true_ifn_state
 
     mix = {"acute-competent": 0.6, "chronic": 0.1, "ifn-deficient": 0.3}
     n = 3000

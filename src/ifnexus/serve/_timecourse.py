@@ -55,8 +55,7 @@ def ifn_timecourses(
         ``n_patients`` outside 1-200, ``days`` not positive, or an unknown ``state``.
     """
     from ifnexus.errors import ValidationError
-    from ifnexus.trial import ifn_mix_parameters
-    from ifnexus.trial._design import DAYS_PER_YEAR
+    from ifnexus.trial import DAYS_PER_YEAR, ifn_mix_parameters
 
     if not 1 <= int(n_patients) <= 200:
         raise ValidationError(f"n_patients must be in 1-200, got {n_patients}")

@@ -15,25 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ifnexus._ifn_state import true_ifn_state
 from ifnexus._rng import RngLike, as_generator
-
-
-def true_ifn_state(patients: pd.DataFrame) -> np.ndarray:
-    """Return the IFN state of model tumours, in the tumour module's categories.
-
-    ``ifn-deficient`` when the IFN cluster is lost or STING silenced (sampled by the model or
-    set by a genotype: ifn-cluster-loss, sting-loss, cgas-loss), ``chronic`` with tonic IFN
-    (sampled, or the chronic-ifn genotype), else ``acute-competent``.
-    """
-    deficient = patients["ifn_cluster_loss"].to_numpy(bool) | patients["sting_silenced"].to_numpy(
-        bool
-    )
-    chronic = patients["chronic_ifn"].to_numpy(float) > 0
-    if "genotype" in patients:
-        g = patients["genotype"].astype(str)
-        deficient |= g.str.contains("ifn-cluster-loss|sting-loss|cgas-loss").to_numpy()
-        chronic |= g.str.contains("chronic-ifn").to_numpy()
-    return np.where(deficient, "ifn-deficient", np.where(chronic, "chronic", "acute-competent"))
 
 
 def cohort_truth(model_patients: pd.DataFrame, *, rng: RngLike = 0) -> pd.DataFrame:

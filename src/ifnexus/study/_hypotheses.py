@@ -76,6 +76,7 @@ import pandas as pd
 
 from ifnexus._rng import RngLike, as_generator, seed_entropy
 from ifnexus.errors import IfnexusWarning, UnknownNameError, ValidationError
+from ifnexus.trial import DAYS_PER_YEAR
 
 __all__ = [
     "HYPOTHESES",
@@ -111,7 +112,6 @@ MEASUREMENT_SETS: dict[str, tuple[str, ...]] = {
 }
 _COVARIATE = {"cd8": "cd8_density", "cluster": "ifn_cluster_loss_call",
               "ifn_state": "ifn_deficient_call"}  # fmt: skip
-DAYS_PER_YEAR = 365.25
 POOL_YEARS = 5.0
 
 

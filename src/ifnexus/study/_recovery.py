@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ifnexus._io import write_table
+from ifnexus._proportion import wilson_interval
 from ifnexus.outcome import cumulative_incidence, gray_test, number_at_risk
 from ifnexus.study._trial import TRIAL_MONTHS, local_control_at
 
@@ -149,16 +150,6 @@ def _local_control(m: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _wilson(k: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion k/n (95% by default)."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
-
-
 def _local_failure_24m(d: Path, m: pd.DataFrame, schedule: str) -> pd.DataFrame:
     """Local failure by 24 months under ``schedule``: trial arm vs cohort, model vs observed."""
     rows = []
@@ -173,7 +164,7 @@ def _local_failure_24m(d: Path, m: pd.DataFrame, schedule: str) -> pd.DataFrame:
         for _, r in arm.iterrows():
             n = int(r["n"])
             lf = 1.0 - float(r["local_control"])
-            lo, hi = _wilson(round(lf * n), n)
+            lo, hi = wilson_interval(round(lf * n), n)
             label = dict(DISEASES).get(str(r["disease"]), str(r["disease"]))
             rows.append(("virtual trial, RT alone", label, n, "model, no deaths", lf, lo, hi))
     pops = [(dict(DISEASES)[k], m[m["disease"] == k]) for k, _ in DISEASES]
@@ -183,7 +174,7 @@ def _local_failure_24m(d: Path, m: pd.DataFrame, schedule: str) -> pd.DataFrame:
         if n == 0:
             continue
         lf = 1.0 - local_control_at(sub)
-        lo, hi = _wilson(round(lf * n), n)
+        lo, hi = wilson_interval(round(lf * n), n)
         rows.append(("cohort", label, n, "model, no deaths", lf, lo, hi))
         cif = cumulative_incidence(sub, "time_months", "event", cause=1, times=[TRIAL_MONTHS])
         rows.append(

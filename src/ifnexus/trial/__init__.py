@@ -18,6 +18,7 @@ from ifnexus._lazy import lazy_exports
 
 # public name -> its module under ifnexus.trial, imported on first use (PEP 562)
 _WHERE = {
+    "DAYS_PER_YEAR": "_design",
     "IFN_STATES": "_design",
     "Arm": "_design",
     "Endpoint": "_design",
@@ -61,6 +62,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "DAYS_PER_YEAR",
     "IFN_STATES",
     "ORGANS",
     "UNCERTAIN_PARAMETERS",
@@ -105,6 +107,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
     from ifnexus.trial._design import (
+        DAYS_PER_YEAR,
         IFN_STATES,
         Arm,
         Endpoint,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ifnexus._proportion import wilson_interval
 from ifnexus.trial._design import IFN_STATES, TrialDesign
 
 __all__ = ["TrialResult"]
@@ -29,15 +30,6 @@ ASSUMPTIONS = (
     "param_lower/param_upper are the 2.5-97.5 percentiles over posterior draws of the "
     "parameters (the same patients in every draw); without one the parameters are fixed.",
 )
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    from scipy.stats import binomtest
-
-    if n == 0:
-        return math.nan, math.nan
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 @dataclass
@@ -123,7 +115,7 @@ class TrialResult:
         for arm in d.arms:
             sub = df[df["arm"] == arm.name]
             k, n = int(sub["local_control_net"].sum()), len(sub)
-            lo, hi = _wilson(k, n)
+            lo, hi = wilson_interval(k, n)
 
             def pick(measure: str, col: str, name: str = arm.name) -> float:
                 v = at_end[(at_end["measure"] == measure) & (at_end["group"] == name)][col]
@@ -144,7 +136,7 @@ class TrialResult:
             for state in ("all", *IFN_STATES):
                 s = sub if state == "all" else sub[sub["ifn_state"] == state]
                 ks, ns = int(s["local_control_net"].sum()), len(s)
-                lo_s, hi_s = _wilson(ks, ns)
+                lo_s, hi_s = wilson_interval(ks, ns)
                 state_rows.append({"arm": arm.name, "ifn_state": state, "n": ns,
                                    "local_control_net": ks / ns if ns else math.nan,
                                    "net_lower": lo_s, "net_upper": hi_s})  # fmt: skip

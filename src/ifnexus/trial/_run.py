@@ -297,9 +297,9 @@ def run_trial(
     InputFormatError
         An unreadable patient table or DVH.
     """
+    from ifnexus._ifn_state import true_ifn_state
     from ifnexus._rng import seed_entropy
     from ifnexus.model import simulate_cohort
-    from ifnexus.study._cohort import true_ifn_state
     from ifnexus.trial._lifetable import death_times
     from ifnexus.trial._result import TrialResult
 
