@@ -44,6 +44,47 @@ app = typer.Typer(
 )
 
 
+def _out(what: str) -> Any:
+    return typer.Option(None, "--out", help=f"Directory for {what}, summary.json and run.json.")
+
+
+def _seed(table: str) -> Any:
+    return seed_option(f"Random seed (0 is valid); overrides [{table}] seed.", None)
+
+
+#: the model's chunk size (results do not depend on it), shared by both commands
+_CHUNK = chunk_size_option("Patients")
+
+
+def _execute(
+    title: str,
+    compute: Any,
+    *,
+    out: Path | None,
+    no_figures: bool,
+    as_json: bool,
+    jobs: int,
+    chunk_size: int | None,
+    quiet: bool,
+    writing: str,
+) -> dict | None:
+    """Run ``compute(options, step)``, write its result under ``out``; the summary to print.
+
+    Returns None when the summary was printed as JSON (``--json``).
+    """
+    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=None)
+    with progress(title, quiet=quiet) as step:
+        res = compute(opts, step)
+        summary = res.to_dict()
+        if out is not None:
+            step(writing)
+            res.write(out, figures=not no_figures)
+    if as_json:
+        echo_json(summary)
+        return None
+    return summary
+
+
 @app.command("run")
 @run_output()
 def trial_cmd(
@@ -53,14 +94,12 @@ def trial_cmd(
         help="The trial design (TOML: [trial], [population], [endpoint], [[arms]], optional "
         "[power] and [normal_tissue]; see docs/trial.md).",
     ),
-    out: Path = typer.Option(
-        None, "--out", help="Directory for the tables, figures, summary.json and run.json."
-    ),
-    seed: int | None = seed_option("Random seed (0 is valid); overrides [trial] seed.", None),
+    out: Path = _out("the tables, figures"),
+    seed: int | None = _seed("trial"),
     as_json: bool = JSON,
     no_figures: bool = NO_FIGURES,
     jobs: int = JOBS,
-    chunk_size: int | None = chunk_size_option("Patients"),
+    chunk_size: int | None = _CHUNK,
     quiet: bool = QUIET,
 ) -> None:
     """Run a virtual trial: arms on the same virtual patients, compared with a reference arm."""
@@ -71,16 +110,15 @@ def trial_cmd(
     spec = read_design(design)
     if seed is not None:
         spec = dataclasses.replace(spec, seed=seed)
-    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=None)
-    with progress(f"running {len(spec.arms)} arms", quiet=quiet) as step:
+
+    def compute(opts: Any, step: Any) -> Any:
         step(f"simulating {len(spec.arms)} arms x {spec.patients_per_arm} patients")
-        res = run_trial(spec, options=opts)
-        summary = res.to_dict()
-        if out is not None:
-            step("writing tables and figures")
-            res.write(out, figures=not no_figures)
-    if as_json:
-        echo_json(summary)
+        return run_trial(spec, options=opts)
+
+    summary = _execute(f"running {len(spec.arms)} arms", compute, out=out,
+                       no_figures=no_figures, as_json=as_json, jobs=jobs, chunk_size=chunk_size,
+                       quiet=quiet, writing="writing tables and figures")  # fmt: skip
+    if summary is None:
         return
     t = spec.endpoint.local_control_years
     typer.echo(f"{spec.name}: local control at {t:g} years (net of deaths; Wilson 95%)")
@@ -118,32 +156,25 @@ def optimise_cmd(
         help="The search space (TOML: [optimise], [population], [endpoint], [schedule], "
         "[interventions.NAME], [constraint]; see docs/trial.md).",
     ),
-    out: Path = typer.Option(
-        None,
-        "--out",
-        help="Directory for best_designs.csv, robustness.csv, history.csv, designs/*.toml, "
-        "optimise.png, summary.json and run.json.",
-    ),
-    seed: int | None = seed_option("Random seed (0 is valid); overrides [optimise] seed.", None),
+    out: Path = _out("best_designs.csv, robustness.csv, history.csv, designs/*.toml, optimise.png"),
+    seed: int | None = _seed("optimise"),
     as_json: bool = JSON,
     no_figures: bool = NO_FIGURES,
     jobs: int = JOBS,
-    chunk_size: int | None = chunk_size_option("Patients"),
+    chunk_size: int | None = _CHUNK,
     quiet: bool = QUIET,
 ) -> None:
     """Search schedules and drug timing for the best local control under an organ constraint."""
     from ifnexus.trial._optimise import optimise_design, read_space
 
     spec = read_space(space)
-    opts = run_options(jobs=jobs, chunk_size=chunk_size, scheduler=None)
-    with progress(f"optimising for {len(spec.states)} populations", quiet=quiet) as step:
-        res = optimise_design(spec, options=opts, seed=seed, progress=step)
-        summary = res.to_dict()
-        if out is not None:
-            step("writing tables, designs and figure")
-            res.write(out, figures=not no_figures)
-    if as_json:
-        echo_json(summary)
+    summary = _execute(
+        f"optimising for {len(spec.states)} populations",
+        lambda opts, step: optimise_design(spec, options=opts, seed=seed, progress=step),
+        out=out, no_figures=no_figures, as_json=as_json, jobs=jobs, chunk_size=chunk_size,
+        quiet=quiet, writing="writing tables, designs and figure",
+    )  # fmt: skip
+    if summary is None:
         return
     c = spec.constraint
     typer.echo(
