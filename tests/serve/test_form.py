@@ -138,3 +138,13 @@ def test_cli_port_in_use_exits_2_before_starting(capsys):
     assert code == 2
     assert f"error: --port {port}: the port is in use" in err
     assert "Traceback" not in err and "starting" not in err
+
+
+def test_serve_listens_on_localhost_unless_told_otherwise():
+    import inspect
+
+    from ifnexus.cli._serve import serve_cmd
+    from ifnexus.serve import serve
+
+    assert inspect.signature(serve_cmd).parameters["host"].default.default == "127.0.0.1"
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
