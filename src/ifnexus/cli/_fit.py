@@ -8,7 +8,15 @@ import typer
 
 from ifnexus._runfolder import run_output
 from ifnexus.cli._files import echo_json
-from ifnexus.cli._options import JSON, NO_FIGURES, QUIET, seed_option
+from ifnexus.cli._options import (
+    JOBS,
+    JSON,
+    NO_FIGURES,
+    QUIET,
+    run_options,
+    scheduler_option,
+    seed_option,
+)
 from ifnexus.cli._progress import progress
 from ifnexus.errors import ConvergenceError, ValidationError
 
@@ -49,10 +57,25 @@ def growth_cmd(
     no_posterior: bool = typer.Option(
         False, "--no-posterior", help="Skip the Bayesian posterior (emcee): MLE and profiles only."
     ),
-    steps: int = typer.Option(1000, "--steps", help="emcee steps per walker (half warm-up)."),
+    steps: int = typer.Option(
+        5000,
+        "--steps",
+        help="Most emcee steps per walker: sampling stops once converged (checked every 100 "
+        "steps from 200); the first half is warm-up.",
+    ),
     walkers: int = typer.Option(None, "--walkers", help="emcee walkers (default 2 x n + 2)."),
     keep_unconverged: bool = typer.Option(
         False, "--keep-unconverged", help="Write a fit that did not converge and exit 0."
+    ),
+    lloq: float = typer.Option(
+        None,
+        "--lloq",
+        help="Detection limit (mm^3): volumes below it (0 included) are left-censored (M3); "
+        "an lloq column in the table overrides it per row.",
+    ),
+    jobs: int = JOBS,
+    scheduler: str | None = scheduler_option(
+        "Runs the profiles and the posterior's likelihood evaluations there."
     ),
     seed: int = seed_option(),
     no_figures: bool = NO_FIGURES,
@@ -72,7 +95,7 @@ def growth_cmd(
     if not 0.0 < level < 1.0:
         raise ValidationError(f"--level must lie in (0, 1), got {level:g}")
     arm_map = read_arms(arms)
-    gd = read_growth(data, arm_map)
+    gd = read_growth(data, arm_map, lloq=lloq)
     prof = None if profile is None else _names(profile, ())
     with progress("growth fit", total=None, quiet=quiet) as step:
         fit = fit_growth(
@@ -86,6 +109,7 @@ def growth_cmd(
             steps=steps,
             rng=seed,
             progress=step,
+            options=run_options(jobs=jobs, scheduler=scheduler),
         )
         if not fit.converged and not keep_unconverged:
             d = fit.diagnostics

@@ -208,6 +208,27 @@ def _arms_frame(df: pd.DataFrame, source: str) -> dict[str, Arm]:
     return arms
 
 
+def _lloq_column(df: pd.DataFrame, lloq: float | None, what: str, source: str) -> np.ndarray:
+    """Per-row detection limits (NaN: none): the ``lloq`` column, else the option's value."""
+    if lloq is not None and not (np.isfinite(lloq) and lloq > 0):
+        raise ValidationError(f"lloq must be a detection limit > 0 mm^3, got {lloq:g}")
+    base = np.full(len(df), np.nan if lloq is None else float(lloq))
+    if "lloq" not in df.columns:
+        return base
+    raw = df["lloq"]
+    text = raw.astype(str).str.strip()
+    empty = raw.isna().to_numpy() | (text == "").to_numpy()
+    col = pd.to_numeric(raw.where(~empty), errors="coerce").to_numpy(dtype=float)
+    bad = ~empty & ~(np.isfinite(col) & (col > 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputFormatError(
+            f"{what} {source}, line {_line(i)}, column lloq: {raw.iloc[i]!r}; a detection limit "
+            "is a number > 0 (mm^3) or empty"
+        )
+    return np.where(empty, base, col)
+
+
 def read_arms(path: str | os.PathLike[str]) -> dict[str, Arm]:
     """Read and check an arms table (CSV or TSV).
 
@@ -234,7 +255,10 @@ def read_arms(path: str | os.PathLike[str]) -> dict[str, Arm]:
 
 
 def read_growth(
-    path: str | os.PathLike[str], arms: dict[str, Arm] | str | os.PathLike[str]
+    path: str | os.PathLike[str],
+    arms: dict[str, Arm] | str | os.PathLike[str],
+    *,
+    lloq: float | None = None,
 ) -> GrowthData:
     """Read a growth table and check it against its arms.
 
@@ -244,6 +268,8 @@ def read_growth(
         The growth table: ``animal, arm, day, volume`` (CSV or TSV, optionally gzipped).
     arms
         The arms (:func:`read_arms`) or the path of the arms table.
+    lloq
+        Detection limit in mm^3 (see :func:`growth_data`).
 
     Returns
     -------
@@ -259,31 +285,44 @@ def read_growth(
 
     arm_map = arms if isinstance(arms, dict) else read_arms(arms)
     df = read_outcome_table(path, what="growth table", min_columns=4)
-    return growth_data(df, arm_map, source=str(Path(path)))
+    return growth_data(df, arm_map, source=str(Path(path)), lloq=lloq)
 
 
-def growth_data(df: pd.DataFrame, arms: dict[str, Arm], *, source: str = "<table>") -> GrowthData:
+def growth_data(
+    df: pd.DataFrame,
+    arms: dict[str, Arm],
+    *,
+    source: str = "<table>",
+    lloq: float | None = None,
+) -> GrowthData:
     """Check a growth table (a DataFrame) against its arms.
 
     Parameters
     ----------
     df
-        ``animal``, ``arm``, ``day``, ``volume``; other columns are ignored.
+        ``animal``, ``arm``, ``day``, ``volume`` and optionally ``lloq`` (a per-row detection
+        limit in mm^3; an empty cell takes ``lloq``); other columns are ignored.
     arms
         :class:`Arm` by name.
     source
         Name of the table for messages.
+    lloq
+        Detection limit in mm^3 (lower limit of quantification): a volume below it (0 for a
+        tumour that regressed out of reach of the calipers) is left-censored, known only to
+        lie below the limit (the fit's M3 likelihood).
 
     Returns
     -------
     GrowthData
-        Sorted by animal (first appearance) and day; arms without data dropped.
+        Sorted by animal (first appearance) and day; arms without data dropped. With a
+        detection limit the table has ``lloq`` and ``below_lloq`` columns.
 
     Raises
     ------
     InputFormatError
         A missing column, an empty label, a day or volume that is not a finite number, a
-        volume <= 0, a negative day, an arm not in the arms table, an animal in two arms, an
+        negative volume, a volume of 0 without a detection limit, a detection limit <= 0, a
+        negative day, an arm not in the arms table, an animal in two arms, an
         animal measured twice on one day, or an animal with fewer than two time points; the
         message names the line (the first offending one) and what was expected.
     """
@@ -293,11 +332,19 @@ def growth_data(df: pd.DataFrame, arms: dict[str, Arm], *, source: str = "<table
     arm = _text(df, "arm", what, source)
     day = _numbers(df, "day", what, source)
     vol = _numbers(df, "volume", what, source)
-    if (vol <= 0).any():
-        i = int(np.flatnonzero(vol <= 0)[0])
+    if (vol < 0).any():
+        i = int(np.flatnonzero(vol < 0)[0])
         raise InputFormatError(
             f"{what} {source}, line {_line(i)}, column volume: {vol[i]:g} mm^3; volumes must be "
-            "> 0 (leave out measurements of tumours that are not palpable)"
+            ">= 0 (0 or a value below the detection limit for a tumour that is not palpable)"
+        )
+    limit = _lloq_column(df, lloq, what, source)
+    if (vol <= 0).any() and not np.isfinite(limit[vol <= 0]).all():
+        i = int(np.flatnonzero((vol <= 0) & ~np.isfinite(limit))[0])
+        raise InputFormatError(
+            f"{what} {source}, line {_line(i)}, column volume: 0 mm^3 needs a detection limit: "
+            "give --lloq (lloq=) or an lloq column, and the fit treats the value as below it "
+            "(left-censored)"
         )
     if (day < 0).any():
         i = int(np.flatnonzero(day < 0)[0])
@@ -313,6 +360,9 @@ def growth_data(df: pd.DataFrame, arms: dict[str, Arm], *, source: str = "<table
             f"table (arms: {', '.join(arms)}){suggest(arm.iloc[i], list(arms))}"
         )
     t = pd.DataFrame({"animal": animal, "arm": arm, "day": day, "volume": vol})
+    if np.isfinite(limit).any():
+        t["lloq"] = limit
+        t["below_lloq"] = np.isfinite(limit) & (vol < limit)
     n_arms = t.groupby("animal", sort=False)["arm"].nunique()
     if (n_arms > 1).any():
         a = n_arms.index[n_arms.to_numpy() > 1][0]
