@@ -201,3 +201,20 @@ def test_nominal_values_follow_params(tmp_path):
     assert math.isclose(
         ex.summary.set_index("parameterId").loc["sigma_volume", "nominalValue"], 0.2
     )
+
+
+def test_per_animal_variant_lints(tmp_path):
+    # one condition per animal, n0 estimated per animal: still a valid PEtab problem, and the
+    # animals' conditions carry their arm's doses
+    data = _data()
+    ex = to_petab(data, free=FREE, per_animal=True, individual=("n0",), out=tmp_path)
+    prob = petab.Problem.from_yaml(str(ex.files["yaml"]))
+    assert petab.lint.lint_problem(prob) is False
+    assert len(ex.conditions) == len(data.animals)
+    assert ex.measurements.groupby(["simulationConditionId", "time"]).size().max() == 1
+    est = set(ex.summary["parameterId"])
+    assert "n0" not in est and len([e for e in est if e.startswith("n0__")]) == len(data.animals)
+    rt = ex.conditions[ex.conditions["conditionName"].str.startswith("RT 3x8 / ")]
+    assert len(rt) == 2 and set(rt["fraction_1_dose"]) == {8.0}
+    with pytest.raises(ValidationError, match="per_animal"):
+        to_petab(data, individual=("n0",), out=tmp_path / "no")

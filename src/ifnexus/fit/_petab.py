@@ -313,7 +313,9 @@ def _events(times: Sequence[float], slots: Sequence[str]) -> str:
             f"fraction_{i}_dose * exp(-{24 * math.log(2.0)!r} / T_rep * {tk - ti!r})"
             for i, ti in enumerate(times[: k - 1], start=1)
         ) or "0"  # fmt: skip
-        sub = {"SFk": f"({_SF})", "SFL": f"({_SFL})"}
+        # the placeholders of to_sbml's fraction events (SFC: surviving fraction of resting
+        # lymphocytes, a pure function of the dose); an unknown one is caught by _undeclared
+        sub = {"SFk": f"({_SF})", "SFL": f"({_SFL})", "SFC": "(exp(-DOSE / D0_c))"}
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             '<trigger initialValue="false" persistent="true">'
@@ -370,6 +372,13 @@ def _sbml(
     return text
 
 
+def _undeclared(sbml: str) -> list[str]:
+    """Return the identifiers the document's formulas use but does not declare."""
+    declared = set(re.findall(r'<(?:parameter|compartment) id="([^"]+)"', sbml))
+    used = set(re.findall(r"<ci>\s*([^<\s]+)\s*</ci>", sbml))
+    return sorted(used - declared)
+
+
 def _bounds(name: str, value: float) -> tuple[float, float]:
     from ifnexus.model import get_parameter
 
@@ -386,6 +395,8 @@ def to_petab(
     out: str | os.PathLike[str],
     params: Mapping[str, float] | None = None,
     sigma: float = 0.2,
+    per_animal: bool = False,
+    individual: Sequence[str] = (),
     setting: str = "mouse",
 ) -> PetabExport:
     """Write a growth study as a PEtab v1 problem (the fixed-effects, pooled problem).
@@ -404,6 +415,15 @@ def to_petab(
         e.g. the estimates of a fit.
     sigma
         Nominal residual SD on the log scale (``sigma_volume``, estimated).
+    per_animal
+        One condition per animal (with its arm's values) instead of one per arm: the same
+        likelihood, and no condition with two measurements at one time, which pyPESTO's
+        libroadrunner simulator cannot simulate (pyPESTO 0.7.0, libroadrunner 2.10: CVODE
+        ``CV_TOO_CLOSE``); AMICI handles either form.
+    individual
+        With ``per_animal``: parameters estimated per animal (``n0__<animal>``, set in each
+        animal's condition) instead of once; the animal-specific variant of the problem,
+        individual values without a population distribution.
     setting
         The model's parameter setting.
 
@@ -415,11 +435,12 @@ def to_petab(
     Raises
     ------
     UnknownNameError
-        An unknown name in ``free`` (with close names).
+        An unknown name in ``free`` or ``individual`` (with close names).
     ValidationError
         What PEtab v1 cannot express (an intervention or fraction before day 0, two fractions
         of an arm at one time, an estimated parameter whose value is 0), ``sigma`` not in
-        [0.005, 3], or a parameter value outside its range.
+        [0.005, 3], ``individual`` without ``per_animal``, or a parameter value outside its
+        range.
 
     Notes
     -----
@@ -435,14 +456,22 @@ def to_petab(
     if not (_SIGMA_BOUNDS[0] <= float(sigma) <= _SIGMA_BOUNDS[1]):
         raise ValidationError(f"sigma must lie in [{_SIGMA_BOUNDS[0]:g}, {_SIGMA_BOUNDS[1]:g}], "
                               f"got {sigma!r}")  # fmt: skip
+    individual = _check_names(list(individual), free_names(setting), "individual", "parameter")
+    if individual and not per_animal:
+        raise ValidationError("individual: per-animal parameters need per_animal=True (one "
+                              "condition per animal)")  # fmt: skip
     p = parameters(setting, **dict(params or {}))
-    for n in free:
+    for n in (*free, *individual):
         if not p[n] > 0:
             raise ValidationError(
                 f"free: {n!r} is {p[n]:g}; PEtab estimates it on the log10 scale, which needs a "
                 f"value > 0 (set one with params={{{n!r}: ...}})"
             )
     arms = _arm_inputs(data)
+    plain = _initial_state(arms, p, (*free, *individual))
+    free = tuple(n for n in free if n not in individual)
+    ptaken: set[str] = set(p) | {_SIGMA}
+    ind_ids = {n: {a: _ident(str(a), f"{n}__", ptaken) for a in data.animals} for n in individual}
     rules, slots = _drive_rules(arms)
     times = sorted({d for a in arms.values() for d in a["fractions"]})
     doses = [f"fraction_{k}_dose" for k in range(1, len(times) + 1)]
@@ -452,20 +481,34 @@ def to_petab(
              **{_SYM[s]: e for s, e in _INIT.items()}}  # fmt: skip
     helpers = [h for h, _ in _INIT_HELPERS]
     sbml = _sbml(base, rules, slots, [*slots, *doses, *helpers], times, inits)
-    sbml = re.sub(r'(<parameter id="q_tau" value=")[^"]*"', r'\g<1>1.0"', sbml)
+    for sym, v in {"q_tau": 1.0, **{_SYM[k]: v for k, v in plain.items()}}.items():
+        sbml = re.sub(rf'(<parameter id="{sym}" value=")[^"]*"', rf"\g<1>{v!r}" + '"', sbml)
 
-    # conditions: one per arm
+    missing = _undeclared(sbml)
+    if missing:  # pragma: no cover - guards against a changed to_sbml
+        raise IfnexusError(f"the PEtab export's SBML uses {', '.join(missing)}, which it does not "
+                           "declare; this model version is not exportable yet")  # fmt: skip
+
+    # conditions: one per arm (or per animal, with the arm's values)
     taken: set[str] = set()
-    rows, cond_of = [], {}
+    rows, cond_of, arm_id = [], {}, {}
+    t = data.table
     for name, a in arms.items():
-        cid = _ident(name, "arm_", taken)
-        cond_of[name] = cid
-        frac = {d: a["fractions"].get(t, 0.0) for d, t in zip(doses, times, strict=True)}
+        cid = arm_id[name] = _ident(name, "arm_", taken)
+        frac = {d: a["fractions"].get(tt, 0.0) for d, tt in zip(doses, times, strict=True)}
         factors = {f"q_{k}": float(a["factors"].get(k, 1.0)) for k in factor_keys}
-        rows.append({"conditionId": cid, "conditionName": name, **factors,
-                     **_slot_values(a, slots), **frac})  # fmt: skip
+        values = {**factors, **_slot_values(a, slots), **frac}
+        if not per_animal:
+            cond_of[name] = cid
+            rows.append({"conditionId": cid, "conditionName": name, **values})
+            continue
+        for animal in dict.fromkeys(t.loc[t["arm"] == name, "animal"]):
+            aid = _ident(str(animal), f"{cid}__", taken)
+            cond_of[animal] = aid
+            own = {n: ind_ids[n][animal] for n in individual}
+            rows.append({"conditionId": aid, "conditionName": f"{name} / {animal}", **values,
+                         **own})  # fmt: skip
     conditions = pd.DataFrame(rows)
-    _check_initial_state(arms, p)
 
     # every free parameter must act in the document (a guard against a changed model)
     for n in free:
@@ -480,17 +523,24 @@ def to_petab(
         "noiseFormula": _SIGMA,
         "noiseDistribution": "normal",
     }])  # fmt: skip
-    t = data.table
     measurements = pd.DataFrame({
         "observableId": "volume",
-        "simulationConditionId": t["arm"].map(cond_of).to_numpy(),
+        "simulationConditionId": t["animal" if per_animal else "arm"].map(cond_of).to_numpy(),
         "measurement": t["volume"].to_numpy(dtype=float),
         "time": t["day"].to_numpy(dtype=float),
-        "datasetId": t["arm"].map(cond_of).to_numpy(),
+        "datasetId": t["arm"].map(arm_id).to_numpy(),
         "replicateId": t["animal"].astype(str).to_numpy(),
     })  # fmt: skip
     prows = []
+    for n in individual:
+        lo, hi = _bounds(n, p[n])
+        prows += [{"parameterId": i, "parameterName": f"{get_parameter(n).meaning} ({a})",
+                   "parameterScale": "log10", "lowerBound": lo, "upperBound": hi,
+                   "nominalValue": float(p[n]), "estimate": 1}
+                  for a, i in ind_ids[n].items()]  # fmt: skip
     for n, v in p.items():
+        if n in individual:  # set per condition
+            continue
         spec = get_parameter(n)
         est = n in free
         lo, hi = _bounds(n, v) if est else (spec.lower, spec.upper)
@@ -516,26 +566,48 @@ def to_petab(
     return PetabExport(folder, files, sbml, conditions, observables, measurements, partab)
 
 
-def _check_initial_state(arms: dict[str, dict[str, Any]], p: Mapping[str, float]) -> None:
-    """Check that the initial assignments give ifnexus's pre-treatment state in every arm."""
+def _initial_state(
+    arms: dict[str, dict[str, Any]], p: Mapping[str, float], free: Sequence[str]
+) -> dict[str, float]:
+    """Check the initial assignments against ifnexus's pre-treatment state in every arm.
+
+    Returns the value of each state without an initial assignment: one number for every arm
+    and whatever the estimated parameters (checked by moving each by 10%), else refused.
+    """
     from ifnexus.model._system import STATE_NAMES, initial_state
 
+    def state(pp: Mapping[str, float], factors: Mapping[str, float]) -> np.ndarray:
+        q = {"alpha": pp["alpha"], "beta": pp["alpha"] / pp["alpha_beta"], "n0": pp["n0"],
+             "tau": 1.0, "r_g": pp["r"], **factors}  # fmt: skip
+        z = initial_state(dict(pp), {k: np.float64(v) for k, v in q.items()}, 1)[:, 0]
+        z[0] = np.exp(z[0])
+        return z
+
+    plain: dict[str, float] = {}
     for name, a in arms.items():
-        q = {"alpha": p["alpha"], "beta": p["alpha"] / p["alpha_beta"], "n0": p["n0"],
-             "tau": 1.0, "r_g": p["r"], **a["factors"]}  # fmt: skip
-        ref = initial_state(dict(p), {k: np.float64(v) for k, v in q.items()}, 1)[:, 0]
-        ref[0] = np.exp(ref[0])
-        env: dict[str, float] = {**p, **{f"q_{k}": float(v) for k, v in q.items()}}
+        ref = state(p, a["factors"])
+        env: dict[str, float] = {**p, **{f"q_{k}": float(v) for k, v in a["factors"].items()},
+                                 "q_n0": p["n0"], "q_tau": 1.0}  # fmt: skip
         for h, e in _INIT_HELPERS:
             env[h] = _eval(e, env)
+        moved = {n: state({**p, n: p[n] * 1.1}, a["factors"]) for n in free}
         for i, s in enumerate(STATE_NAMES):
-            mine = _eval(_INIT[s], env) if s in _INIT else 0.0
-            if not math.isclose(mine, float(ref[i]), rel_tol=1e-12, abs_tol=1e-300):
-                raise IfnexusError(  # pragma: no cover - guards against a changed model
-                    f"arm {name!r}: the PEtab export's initial {s} ({mine!r}) is not the "
-                    f"model's ({float(ref[i])!r}); this model version's initial state is not "
-                    "exportable yet"
-                )
+            if s in _INIT:
+                mine = _eval(_INIT[s], env)
+                if not math.isclose(mine, float(ref[i]), rel_tol=1e-12, abs_tol=1e-300):
+                    raise IfnexusError(  # pragma: no cover - guards against a changed model
+                        f"arm {name!r}: the PEtab export's initial {s} ({mine!r}) is not the "
+                        f"model's ({float(ref[i])!r}); this model version's initial state is "
+                        "not exportable yet"
+                    )
+                continue
+            v = plain.setdefault(s, float(ref[i]))
+            dep = [n for n, z in moved.items() if z[i] != ref[i]]
+            if v != float(ref[i]) or dep:  # pragma: no cover - guards against a changed model
+                why = f"depends on {', '.join(dep)}" if dep else "differs between arms"
+                raise IfnexusError(f"the model's initial {s} {why}, which this version of the "
+                                   "PEtab export cannot write; leave it out of --free")  # fmt: skip
+    return plain
 
 
 def _yaml(free: Sequence[str], n_arms: int, n_meas: int) -> str:
