@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from ifnexus._rng import RngLike, as_generator, seed_entropy
 from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
@@ -68,8 +69,7 @@ slope over dose tell apart)."""
 _PRIOR_SD = math.log(10.0)
 _BOUND = math.log(20.0)
 _JACKKNIFE_BLOCKS = 16
-_GRID_DAYS = 4.0
-_GH_NODES = 7
+_QUANTILES = 5
 Progress = Callable[[str], None]
 
 
@@ -153,10 +153,6 @@ class ClinicalProblem:
             self._rows.append((tt, ev == 1))
         self._eps = 0.5 / self.n_tumours
         self._last: tuple[bytes, list[FailureCurves]] | None = None
-        self.grid = np.arange(0.0, float(self.days) + _GRID_DAYS, _GRID_DAYS)
-        self.grid[-1] = min(self.grid[-1], float(self.days))
-        self._nodes, self._weights = np.polynomial.hermite_e.hermegauss(_GH_NODES)
-        self._weights = self._weights / self._weights.sum()
         self.bandwidth = self._bandwidths(self.start())
 
     @property
@@ -272,48 +268,50 @@ class ClinicalProblem:
         """Silverman's rule on the log failure times of each group's virtual tumours at ``x``."""
         out = []
         for c in self.curves(x):
-            F = np.maximum.accumulate(c.cdf(self.grid))
-            dF = np.diff(F)
-            tot = float(F[-1])
-            mid = np.log(np.maximum(0.5 * (self.grid[1:] + self.grid[:-1]), 1.0))
+            T, P = c.failure_times(_QUANTILES)
+            ok = np.isfinite(T) & (T > 0) & (P > 0)
+            tot = float(P[ok].sum())
             if tot <= 1e-9:
                 out.append(0.1)
                 continue
-            w = dF / tot
-            mean = float(np.sum(w * mid))
-            sd = math.sqrt(max(float(np.sum(w * (mid - mean) ** 2)), 1e-12))
-            cw = np.cumsum(w)
-            iqr = float(mid[np.searchsorted(cw, 0.75)] - mid[np.searchsorted(cw, 0.25)])
-            spread = min(sd, iqr / 1.34) if iqr > 0 else sd
-            n_eff = max(self.n_tumours * tot, 10.0)
+            lt, w = np.log(T[ok]), P[ok] / tot
+            mean = float(np.sum(w * lt))
+            sd = math.sqrt(max(float(np.sum(w * (lt - mean) ** 2)), 1e-12))
+            o = np.argsort(lt)
+            cw = np.cumsum(w[o])
+            q1, q3 = lt[o][np.searchsorted(cw, 0.25)], lt[o][np.searchsorted(cw, 0.75)]
+            spread = min(sd, (q3 - q1) / 1.34) if q3 > q1 else sd
+            n_eff = max(tot, 10.0)  # expected failing tumours (P sums to n x P(fail))
             out.append(float(np.clip(0.9 * spread * n_eff**-0.2, 0.02, 0.5)))
         return np.array(out)
 
-    def _smooth(self, F: np.ndarray, t: np.ndarray, h: float) -> np.ndarray:
-        """Kernel-smoothed ``F`` (rows over ``self.grid``) at times ``t``: log-time Gaussian."""
-        tq = t[:, None] * np.exp(h * self._nodes[None, :])  # (n_t, nodes)
-        out = np.empty((F.shape[0], t.size))
-        for r in range(F.shape[0]):
-            out[r] = np.interp(tq, self.grid, F[r]) @ self._weights
-        return out
+    def _smoothed(self, c: FailureCurves, t: np.ndarray, h: float, blocks: bool) -> np.ndarray:
+        """Kernel-smoothed probability of failure by each time ``t`` (log-normal kernel).
+
+        Mean over tumours (one row), or with ``blocks`` one row per leave-one-block-out mean.
+        """
+        T, P = c.failure_times(_QUANTILES)
+        with np.errstate(divide="ignore"):
+            lt = np.log(np.maximum(T, 1e-6))
+            lq = np.log(t)
+        z = (lq[None, None, :] - lt[:, :, None]) / h
+        per = np.einsum("nm,nmq->nq", P, special.ndtr(z))  # (n_ok, n_times)
+        n = per.shape[0]
+        if not blocks:
+            return per.mean(axis=0, keepdims=True)
+        idx = np.array_split(np.arange(n), _JACKKNIFE_BLOCKS)
+        tot = per.sum(axis=0)
+        return np.stack([(tot - per[i].sum(axis=0)) / (n - i.size) for i in idx])
 
     def _terms(self, curves: list[FailureCurves], per_tumour: bool = False) -> list[np.ndarray]:
-        """Per group: each patient's likelihood, or per block of tumours and patient."""
+        """Per group: each patient's likelihood, or per left-out block of tumours and patient."""
         w = float(self.interval_days)
         span = float(self.days)  # type: ignore[arg-type]
         out = []
         for c, (tt, fail), h in zip(curves, self._rows, self.bandwidth, strict=True):
             lo = np.maximum(tt - w, 0.0)
-            Fi = c.per_tumour(self.grid)
-            if per_tumour:
-                blocks = np.array_split(np.arange(Fi.shape[0]), _JACKKNIFE_BLOCKS)
-                F = np.stack([Fi[b].sum(axis=0) for b in blocks])  # block sums
-                F = np.stack([(F.sum(axis=0) - F[b]) / (Fi.shape[0] - blocks[b].size)
-                              for b in range(len(blocks))])  # fmt: skip
-            else:
-                F = Fi.mean(axis=0, keepdims=True)
             n = tt.size
-            S = self._smooth(F, np.concatenate([tt, lo]), h)
+            S = self._smoothed(c, np.concatenate([tt, lo]), float(h), per_tumour)
             f_hi, f_lo = S[:, :n], S[:, n:]
             u_ev = (tt - lo) / span
             u_surv = np.clip(1.0 - tt / span, 0.0, 1.0)

@@ -122,6 +122,63 @@ class FailureCurves:
         out = np.where(np.isfinite(a), special.gammainc(np.where(np.isfinite(a), a, 1.0), mu), 0.0)
         return np.where(mu > 0, out, 0.0)
 
+    def failure_times(self, m: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``m`` mid-quantile failure times per tumour and their probabilities.
+
+        Quantile ``k`` of tumour ``i`` is the time at which the running maximum of ``ln N_i``
+        reaches ``thr_i - s``, ``s`` the ``(k + 1/2) / m`` mid-quantile of the lineage shift
+        ``ln(K / mu)`` among surviving tumours (under the continuous Poisson tail of the
+        module docstring, inverted by bisection); its probability is ``(1 - TCP_i) / m``.
+        The times move continuously with the parameters; a level not reached within the
+        follow-up is extrapolated along the last growth rate (infinite when not regrowing).
+
+        Parameters
+        ----------
+        m
+            Quantiles per tumour.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Times (days from the first fraction) and probabilities, each ``(n_ok, m)``.
+        """
+        mu = self.mu[self.ok]
+        n = mu.size
+        p_fail = -np.expm1(-mu)
+        u = p_fail[:, None] * (np.arange(m)[None, :] + 0.5) / m
+        lo = np.ones((n, m))
+        hi = np.broadcast_to((mu + 12.0 * np.sqrt(mu) + 12.0)[:, None], (n, m)).copy()
+        mu2 = np.broadcast_to(mu[:, None], (n, m))
+        for _ in range(50):  # P(K >= a) = gammainc(a, mu) falls with a: bisection for = u
+            mid = 0.5 * (lo + hi)
+            above = special.gammainc(mid, mu2) > u
+            lo = np.where(above, mid, lo)
+            hi = np.where(above, hi, mid)
+        a = 0.5 * (lo + hi)
+        with np.errstate(divide="ignore"):
+            shift = np.log(np.maximum(a - 0.5, 1e-300)) - np.log(np.maximum(mu, 1e-300))[:, None]
+        level = self.ln_thr[self.ok][:, None] - shift  # (n, m)
+        ln_n, cm, st = self.ln_n[self.ok], self.cummax[self.ok], self.start[self.ok]
+        nodes = self.nodes
+        hit = cm[:, None, :] >= level[:, :, None]  # (n, m, n_t)
+        any_hit = hit.any(axis=2)
+        j = np.argmax(hit, axis=2)
+        rows = np.arange(n)[:, None]
+        jm = np.maximum(j - 1, 0)
+        y1 = ln_n[rows, j]
+        y0 = ln_n[rows, jm]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(y1 > y0, (level - y0) / (y1 - y0), 1.0)
+        w = np.clip(w, 0.0, 1.0)
+        t_hit = np.where(j > st[:, None], nodes[jm] + w * (nodes[j] - nodes[jm]), nodes[j])
+        slope = (ln_n[:, -1] - ln_n[:, -2]) / (nodes[-1] - nodes[-2])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_ext = np.where(slope[:, None] > 1e-9,
+                             nodes[-1] + (level - ln_n[:, -1][:, None]) / slope[:, None], np.inf)  # fmt: skip
+        t = np.where(any_hit, t_hit, np.maximum(t_ext, nodes[-1])) - self.t_first
+        prob = np.where(mu[:, None] > 0, p_fail[:, None] / m, 0.0) * np.ones((1, m))
+        return t, prob
+
     def cdf(self, times: np.ndarray) -> np.ndarray:
         """Return the group's probability of local failure by each time (mean over tumours).
 
