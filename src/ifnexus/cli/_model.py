@@ -99,6 +99,12 @@ def simulate(
         help="Post-operative disease: resection margin R0 or R1 for every tumour (default: "
         "sampled, R1 with probability p_r1).",
     ),
+    node_in_field: bool = typer.Option(
+        False,
+        "--node-in-field",
+        help="The tumour-draining lymph node is inside the radiation field (parameter "
+        "dln_in_field = 1): its lymphocytes and the primed pool die with each fraction.",
+    ),
     in_vitro: bool = typer.Option(
         False,
         "--in-vitro",
@@ -147,6 +153,10 @@ def simulate(
     setting = setting or "patient"
     _check_setting(setting)
     pset = _params(params, setting)
+    if node_in_field:
+        from ifnexus.model import ParameterSet
+
+        pset = ParameterSet(setting, {**pset.overrides, "dln_in_field": 1.0}, pset.source)
     ivs = list(intervention or [])
     if posterior is not None:
         if schedule is None:

@@ -202,7 +202,11 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     t_end = t_first + cfg.days
     probes = tuple(
         sorted(
-            {t for t in (t_first, t_first + 7.0, t_first + 30.0, t_last + 28.0) if t0 < t < t_end}
+            {
+                t
+                for t in (t_first, t_first + 7.0, t_first + 30.0, t_first + 91.0, t_last + 28.0)
+                if t0 < t < t_end
+            }
         )
     )
     keep = np.arange(n)[start + np.arange(n) < cfg.record]
@@ -285,6 +289,14 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     ifn = out
     z30 = _state_at(sol, z0, t0, t_end, min(t_first + 30.0, t_end))
     auc = z30[IDX["ifn_auc"]] - zb[IDX["ifn_auc"]]
+    # absolute lymphocyte count (1e9/L) 1 and 3 months after the first fraction (NaN beyond
+    # the follow-up)
+    alc = {}
+    for key, dt in (("alc_1mo", 30.0), ("alc_3mo", 91.0)):
+        known = t_first + dt <= t_end
+        z_at = _state_at(sol, z0, t0, t_end, min(t_first + dt, t_end))
+        alc[key] = np.where(known, p["alc0"] * z_at[IDX["alc"]], np.nan)
+    severe = np.where(np.isnan(alc["alc_1mo"]), np.nan, alc["alc_1mo"] < p["alc_severe"])
     ab = q["alpha_beta"]
     table = pd.DataFrame(
         {
@@ -318,6 +330,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             **ifn,
             "ifn_auc_30d": auc,
             "cd8_fold_change_day7": cd8_fold,
+            **alc,
+            "severe_lymphopenia_1mo": severe,
             "log10_clonogens_min": ln_n_min / np.log(10.0),
             "clonogens_end": np.where(clear, 0.0, np.exp(z_end[IDX["N"]])),
             "burden_end": np.where(clear, 0.0, np.exp(z_end[IDX["N"]]) + z_end[1:5].sum(axis=0)),
@@ -781,7 +795,10 @@ def simulate_cohort(
         ``ifn_baseline``, ``ifn_peak``, ``ifn_t_peak``, ``ifn_t_half``, ``ifn_4wk``,
         ``ifn_label`` (acute/chronic/none), ``ifn_auc_30d`` (EC50 x days over the 30 days
         from the first fraction), ``cd8_fold_change_day7`` (CD8+ density 7 days after the first
-        fraction over an unirradiated twin; NaN in T-cell-deficient hosts),
+        fraction over an unirradiated twin; NaN in T-cell-deficient hosts), ``alc_1mo`` and
+        ``alc_3mo`` (absolute blood lymphocyte count, 1e9/L, 30 and 91 days after the first
+        fraction: ``alc0`` times the model's circulating-lymphocyte state; NaN beyond the
+        follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``),
         ``log10_clonogens_min``, ``clonogens_end``, ``burden_end``, ``irds_end``,
         ``numerical_failure`` (True for a tumour whose integration was not finite: its outcomes
         are NaN / False / ``unknown`` and the summary leaves it out; a warning is logged).

@@ -166,6 +166,31 @@ becomes long-lived memory (`memory`, half-life 8 years: Hammarlund et al. 2003),
 outlasts the tumour and the effectors in a cured host (time courses, state `memory`). Recall
 on rechallenge is not modelled.
 
+## Lymphocytes, lymphopenia and the draining lymph node
+
+Issue 15 item 10. Three lymphocyte compartments meet the beam. (1) T cells inside the tumour
+(bystanders `E_b`, effectors `E_s`) die with each fraction with the lymphocyte LQ of Cho et al.
+2023 (`alpha_l`, `beta_l`, incomplete repair as the tumour). (2) Circulating lymphocytes: the
+state `alc` (`C`, 1 before treatment) loses the share `f_circ` in the beam at each fraction,
+killed with the exponential survival of resting T cells, `exp(-d/D0_c)` (`D0_c` 1.7 Gy, Green
+et al. 1991: 1.26-2.15 Gy), and recovers towards 1 with half-time `ln 2 / k_alc` (mouse 21 d,
+from the 3-week recovery after focal RT in Oncoimmunology 2018 e1445951; patient 90 d,
+assumed: months). The primed tumour-specific pool `T` loses `f_circ (1 - SF_l)` per fraction
+as before. Cohorts report the absolute count `alc_1mo` and `alc_3mo` (`alc0` = 1.65 x 10^9/L
+times `C`) and `severe_lymphopenia_1mo` (below `alc_severe` = 0.5 x 10^9/L, CTCAE grade 3).
+More fractions of the same dose give a deeper lymphopenia (each fraction exposes another share
+of the blood; tested). (3) The draining lymph node, `node` (`V`), out of the field by default;
+with `--node-in-field` (parameter `dln_in_field` = 1) it keeps `exp(-d/D0_c)` of its
+lymphocytes per fraction, the primed pool loses the same share, and priming (`k_T P V`) falls
+until the node recovers (rate `k_alc`). The lymphopenia is the same in every patient (no
+spread of the baseline count, no chemotherapy, no dose to blood outside the beam), so it is
+shallower than the clinical series (see the literature panel).
+
+For `ifnexus.trial` (`trial/_ntcp.py`, `lymphocyte_loss`): the model's lymphopenia is now the
+state `alc`: after fractions `d_i` (without recovery) the loss is
+`1 - prod_i (1 - f_circ (1 - exp(-d_i / D0_c)))`; the loss of the primed pool (the formula
+`lymphocyte_loss` computes, with `alpha_l`, `beta_l`) is unchanged.
+
 ## Blockade compartments
 
 `ifnar-block` and `jak-inhibitor` take `compartment=tumour|host|both` (default `both`): on

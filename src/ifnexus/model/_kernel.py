@@ -33,7 +33,7 @@ P_NAMES = (
     "r", "K", "d0", "k_D", "K_G", "c_cgas", "w_U", "p_tum", "a_7", "tonic", "K_J", "p_host",
     "k_I", "e_kill", "kappa_max", "m_A", "theta_S", "B_h", "k_A", "eps_P", "k_P", "k_T", "k_Ed",
     "k_ET", "c_X", "k_pdl", "l_E", "l_A", "l_R", "k_mit", "k_TX", "k_XA", "k_F", "w_F", "k_U",
-    "k_UD", "k_R", "K_U", "rho_R", "n_T", "D_T", "alpha_l", "beta_l", "f_circ", "f_mem", "k_Tel", "w_b",
+    "k_UD", "k_R", "K_U", "rho_R", "n_T", "D_T", "alpha_l", "beta_l", "f_circ", "f_mem", "k_Tel", "w_b", "k_alc", "D0_c", "dln_in_field",
 )  # fmt: skip
 Q_NAMES = (
     "alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster",
@@ -43,15 +43,16 @@ Q_NAMES = (
 # parameter and per-patient column indices (compile-time constants for numba)
 (_r, _K, _d0, _kD, _KG, _ccgas, _wU, _ptum, _a7, _tonic, _KJ, _phost, _kI, _ekill, _kmax, _mA,
  _thS, _Bh, _kA, _epsP, _kP, _kT, _kEd, _kET, _cX, _kpdl, _lE, _lA, _lR, _kmit, _kTX, _kXA, _kF,
- _wF, _kU, _kUD, _kR, _KU, _rhoR, _nT, _DT, _al, _bl, _fc, _fmem, _kTel, _wb) = range(len(P_NAMES))  # fmt: skip
+ _wF, _kU, _kUD, _kR, _KU, _rhoR, _nT, _DT, _al, _bl, _fc, _fmem, _kTel, _wb, _kalc, _D0c,
+ _dln) = range(len(P_NAMES))  # fmt: skip
 (_alpha, _beta, _n0, _tau, _chronic, _tcgas, _tsting, _tirf3, _tcl, _tifnar, _tstat1, _hT,
  _hifnar, _hsting, _rg) = range(len(Q_NAMES))  # fmt: skip
 # state rows (the order of _system.STATES)
 (_LNN, _D1, _D2, _D3, _D4, _M, _S, _X, _F, _U, _R, _P, _T, _EB, _ES, _L, _ZM,
- _AI, _MEM) = range(19)  # fmt: skip
+ _AI, _MEM, _ALC, _NODE) = range(21)  # fmt: skip
 
 W = 16  # lanes per block (a multiple of the widest SIMD width, 8 doubles)
-NS = 19
+NS = 21
 NQ = len(Q_NAMES)
 # layout of the block buffer (row r of a part at offset + r * W): state, three stage states,
 # four forcings, then the traits and the IFN-I level (rows _QR.., _IFR)
@@ -167,6 +168,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     p_wF = P[_wF]
     p_wU = P[_wU]
     p_mem = P[_fmem] * P[_kTel]
+    p_kalc = P[_kalc]
     p_jb = imm * P[_wb] * P[_d0]  # antigen of spontaneous death per clonogen (baseline priming)
     inv_K = 1.0 / p_K
     ln_Bh = math.log(p_Bh)
@@ -238,7 +240,13 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
             * phi_p
             * (p_epsP + (1.0 - p_epsP) * hsig * buf[(_QR + _hifnar) * W + lane] * hill)
         )
-        buf[fr + _T * W + lane] = imm * p_kT * buf[(_QR + _hT) * W + lane] * buf[zr + _P * W + lane]
+        buf[fr + _T * W + lane] = (
+            imm
+            * p_kT
+            * buf[(_QR + _hT) * W + lane]
+            * buf[zr + _P * W + lane]
+            * buf[zr + _NODE * W + lane]
+        )
         infl = buf[(_QR + _hT) * W + lane] * buf[(_QR + _tau) * W + lane] * (1.0 + p_cX * A)
         buf[fr + _EB * W + lane] = imm * p_kEd * infl
         buf[fr + _ES * W + lane] = imm * p_kET * buf[zr + _T * W + lane] * infl
@@ -265,6 +273,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
             grow * lam * n0 / max(N, n0 * _ZM_FLOOR)
         )  # N0/N <= exp(ZM_LN_CAP)
         buf[fr + _AI * W + lane] = ifn
+        buf[fr + _ALC * W + lane] = p_kalc
+        buf[fr + _NODE * W + lane] = p_kalc
         buf[_IFR * W + lane] = ifn
 
 
@@ -311,7 +321,11 @@ def _fraction(buf, lane, dose, prior, P):
     sfl = math.exp(-P[_al] * dose - P[_bl] * dose * (dose + 2.0 * prior))
     buf[_Z + _EB * W + lane] *= sfl
     buf[_Z + _ES * W + lane] *= sfl
-    buf[_Z + _T * W + lane] *= 1.0 - P[_fc] * (1.0 - sfl)
+    sfc = math.exp(-dose / P[_D0c])  # circulating and nodal (resting) lymphocytes
+    node = 1.0 - P[_dln] * (1.0 - sfc)
+    buf[_Z + _T * W + lane] *= (1.0 - P[_fc] * (1.0 - sfl)) * node
+    buf[_Z + _ALC * W + lane] *= 1.0 - P[_fc] * (1.0 - sfc)
+    buf[_Z + _NODE * W + lane] *= node
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})

@@ -29,7 +29,7 @@ _SYM = {
     "N": "N", "D1": "D1", "D2": "D2", "D3": "D3", "D4": "D4", "dna_pending": "M", "dna": "S",
     "trex1": "X", "feedback": "F", "ustat1": "U", "irds": "R", "dc": "P", "tpool": "T",
     "cd8_bystander": "Eb", "cd8_effector": "Es", "pdl1": "L", "zm_lambda": "Lam",
-    "ifn_auc": "Iauc", "memory": "Mm",
+    "ifn_auc": "Iauc", "memory": "Mm", "alc": "Alc", "node": "Nd",
 }  # fmt: skip
 
 # quasi-steady quantities, in dependency order (infix, SBML function names)
@@ -75,13 +75,15 @@ _RATES = {
     "U": "k_U * s_r + k_UD * q_t_stat1 * G - k_Ud * U",
     "R": "k_R * (U * U / (K_U * K_U + U * U) - R)",
     "P": "IN_VIVO * k_P * phi_p * (eps_P + (1 - eps_P) * hsig * q_h_ifnar * hill) - k_Pd * P",
-    "T": "IN_VIVO * k_T * q_h_T * P - k_Tel * T",
+    "T": "IN_VIVO * k_T * q_h_T * P * Nd - k_Tel * T",
     "Eb": "IN_VIVO * k_Ed * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Eb",
     "Es": "IN_VIVO * k_ET * T * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Es",
     "L": "IN_VIVO * k_pdl * (l_E * Es / (1 + Es) + l_A * A + l_R * R) - k_pdl * L",
     "Lam": "grow * lam * q_n0 / N",
     "Iauc": "ifn",
     "Mm": "IN_VIVO * f_mem * k_Tel * T - k_mem * Mm",
+    "Alc": "k_alc * (1 - Alc)",
+    "Nd": "k_alc * (1 - Nd)",
 }
 _FRACTION = (
     ("N", "N * SFk"),
@@ -90,7 +92,9 @@ _FRACTION = (
     ("X", "X + DOSE ^ n_T / (D_T ^ n_T + DOSE ^ n_T)"),
     ("Eb", "Eb * SFL"),
     ("Es", "Es * SFL"),
-    ("T", "T * (1 - f_circ * (1 - SFL))"),
+    ("T", "T * (1 - f_circ * (1 - SFL)) * (1 - dln_in_field * (1 - SFC))"),
+    ("Alc", "Alc * (1 - f_circ * (1 - SFC))"),
+    ("Nd", "Nd * (1 - dln_in_field * (1 - SFC))"),
 )
 _SF = "exp(-(1 - rho_R * R) * (q_alpha * DOSE + q_beta * DOSE * (DOSE + 2 * PRIOR)))"
 _SFL = "exp(-alpha_l * DOSE - beta_l * DOSE * (DOSE + 2 * PRIOR))"
@@ -240,7 +244,8 @@ def to_sbml(model: TumourModel) -> str:
     for (k, day, dose), y in zip(given, ys, strict=True):
         sf = _SF.replace("PRIOR", repr(float(y)))
         sfl = _SFL.replace("PRIOR", repr(float(y)))
-        sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({sfl})"}
+        sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({sfl})",
+               "SFC": "(exp(-DOSE / D0_c))"}  # fmt: skip
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             f'<trigger initialValue="false" persistent="true">'

@@ -81,6 +81,19 @@ STATES: tuple[StateSpec, ...] = (
         "a.u.",
         "tumour-specific memory CD8+ T cells formed since the start (outlast the tumour)",
     ),
+    StateSpec(
+        "alc",
+        "C",
+        "1",
+        "circulating lymphocytes relative to before treatment (absolute count / ALC_0)",
+    ),
+    StateSpec(
+        "node",
+        "V",
+        "1",
+        "lymphocytes of the tumour-draining lymph node relative to before treatment "
+        "(its priming capacity)",
+    ),
 )
 STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
 N_STATES = len(STATES)
@@ -166,7 +179,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
         "\\dot P = k_P \\Phi_P (\\epsilon_P + (1-\\epsilon_P) h_{IFNAR} (1-b_h)(1-j_h) "
         "I/(1+I)) - k_{Pd} P",
     ),
-    ("primed CD8+ pool", "\\dot T = h_T k_T P - k_{Tel} T"),
+    ("primed CD8+ pool (V: the draining node's lymphocytes)", "\\dot T = h_T k_T P V - k_{Tel} T"),
     ("bystander CD8+", "\\dot E_b = h_T \\tau k_{Ed} (1 + c_X A) - k_{Ed} E_b"),
     ("effector CD8+", "\\dot E_s = h_T \\tau k_{ET} T (1 + c_X A) - k_{Ed} E_s"),
     ("PD-L1/exhaustion", "\\dot L = k_{pdl} (l_E E_s/(1+E_s) + l_A A + l_R R - L)"),
@@ -174,12 +187,18 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("IFN-I exposure", "\\dot A_I = I"),
     ("memory CD8+", "\\dot M_m = f_{mem} k_{Tel} T - k_{mem} M_m"),
     (
+        "circulating lymphocytes and draining node (recovery)",
+        "\\dot C = k_{alc} (1 - C),\\quad \\dot V = k_{alc} (1 - V)",
+    ),
+    (
         "fraction of dose d at t_k (Y_k: unrepaired dose of earlier fractions, repair "
         "half-time T_rep)",
         "N \\to N\\,SF,\\ SF = e^{-(1-\\rho_R R)(\\alpha d + \\beta d (d + 2 Y_k))},\\ "
         "Y_k = \\sum_{i<k} d_i e^{-\\ln 2 (t_k - t_i)/T_{rep}};\\ D_1 \\to D_1 + N(1-SF);\\ "
         "M \\to M + 1 - SF;\\ X \\to X + d^{n_T}/(D_T^{n_T} + d^{n_T});\\ "
-        "E_{b,s} \\to E_{b,s} SF_l;\\ T \\to T (1 - f_c (1 - SF_l)),\\ SF_l = e^{-\\alpha_l d - \\beta_l d (d + 2 Y_k)}",
+        "E_{b,s} \\to E_{b,s} SF_l;\\ T \\to T (1 - f_c (1 - SF_l))(1 - f_{DLN} (1 - SF_c)),\\ "
+        "SF_l = e^{-\\alpha_l d - \\beta_l d (d + 2 Y_k)};\\ C \\to C (1 - f_c (1 - SF_c)),\\ "
+        "V \\to V (1 - f_{DLN} (1 - SF_c)),\\ SF_c = e^{-d/D_0^c}",
     ),
     (
         "interventions",
@@ -211,6 +230,8 @@ _DECAY_PARAM = (
     None,
     None,
     "k_mem",
+    "k_alc",
+    "k_alc",
 )
 
 
@@ -356,7 +377,7 @@ def forcing(
             * v["phi_p"]
             * (eps + ((1.0 - eps) * hsig) * q["h_ifnar"] * (v["ifn"] / (1.0 + v["ifn"])))
         )
-        out[12] = (p["k_T"] * q["h_T"]) * z[11]
+        out[12] = (p["k_T"] * q["h_T"]) * z[11] * z[20]
         infl = (q["h_T"] * q["tau"]) * (1.0 + p["c_X"] * A)
         out[13] = p["k_Ed"] * infl
         out[14] = p["k_ET"] * z[12] * infl
@@ -377,6 +398,8 @@ def forcing(
     out[10] = p["k_R"] * u2 / (p["K_U"] ** 2 + u2)
     out[16] = grow * v["lam"] * np.exp(np.minimum(np.log(q["n0"]) - z[0], ZM_LN_CAP))
     out[17] = v["ifn"]
+    out[19] = p["k_alc"]
+    out[20] = p["k_alc"]
     return out
 
 
@@ -402,7 +425,11 @@ def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0)
     sfl = np.exp(-p["alpha_l"] * dose - p["beta_l"] * dose * (dose + 2.0 * prior))
     z[13] *= sfl
     z[14] *= sfl
-    z[12] *= 1.0 - p["f_circ"] * (1.0 - sfl)
+    sfc = np.exp(-dose / p["D0_c"])  # circulating and nodal (resting) lymphocytes
+    node = 1.0 - p["dln_in_field"] * (1.0 - sfc)
+    z[12] *= (1.0 - p["f_circ"] * (1.0 - sfl)) * node
+    z[19] *= 1.0 - p["f_circ"] * (1.0 - sfc)
+    z[20] *= node
 
 
 def initial_state(p: dict[str, float], q: dict, n: int, in_vitro: bool = False) -> np.ndarray:
@@ -432,6 +459,8 @@ def initial_state(p: dict[str, float], q: dict, n: int, in_vitro: bool = False) 
     z[9] = U0
     z[10] = U0 * U0 / (p["K_U"] ** 2 + U0 * U0)
     z[7] = p["k_XA"] * A0 / p["k_Xd"]
+    z[19] = 1.0
+    z[20] = 1.0
     if not in_vitro:
         Jb = p["w_b"] * p["d0"] * n0
         phi0 = Jb / (Jb + p["K_J"])
