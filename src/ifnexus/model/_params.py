@@ -689,11 +689,26 @@ PARAMETERS: tuple[Parameter, ...] = (
         "theta_S",
         "\\theta_S",
         "1",
-        "maximal Serpinb9-like protection from T-cell kill in the IRDS state",
+        "maximal protection of tumour cells from T-cell kill by ISG-encoded inhibitors "
+        "(Serpinb9-like, at Z = 1)",
         "immune",
         0.3,
-        "Chen et al. 2019 JCI 129:4224 (Serpinb9 protects from granzyme); size assumed",
+        "Medema et al. 2001 PNAS 98:11515 (PI-9/SPI-6 inactivates granzyme B: tumour cells "
+        "expressing it resist CTL killing in vitro and in vivo); Chen et al. 2019 JCI 129:4224 "
+        "(IFNAR-induced Serpinb9); size assumed (unchanged since version 1)",
         upper=1,
+    ),
+    _p(
+        "k_sb",
+        "k_{sb}",
+        "1/d",
+        "turnover of the ISG-encoded inhibitors of T-cell kill (Serpinb9-like) in tumour cells",
+        "immune",
+        _LN2 / (46.0 / 24.0),
+        "Schwanhausser et al. 2011 Nature 473:337: median protein half-life 46 h in mouse "
+        "fibroblasts (the induced inhibitor follows its drive, acute IFN signalling and the "
+        "IRDS state, with this half-life)",
+        lower_open=True,
     ),
     _p(
         "k_pdl",
