@@ -224,18 +224,28 @@ def reopt(line: str, points: list[tuple[float, float]]) -> pd.DataFrame:
         def g(xo: np.ndarray, prob: GrowthProblem = prob, x: np.ndarray = x) -> float:
             y = x.copy()
             y[others] = xo
-            return prob(y)
+            v = prob(y)
+            return v if np.isfinite(v) else 1e10  # outside the model's range
 
         t0 = time.process_time()
         f_fixed = g(x0[others])
-        res = minimize(g, x0[others], method="L-BFGS-B",
-                       bounds=[prob.bounds()[i] for i in others],
-                       options={"maxiter": 60})  # fmt: skip
-        x[others] = res.x
+        bnd = [prob.bounds()[i] for i in others]
+        best = minimize(g, x0[others], method="L-BFGS-B", bounds=bnd, options={"maxiter": 60})
+        method = "L-BFGS-B"
+        if not best.fun < f_fixed - 1e-3:  # no progress (a NaN gradient, a wall): derivative-free
+            alt = minimize(g, x0[others], method="Powell", bounds=bnd,
+                           options={"maxfev": 400, "xtol": 1e-3})  # fmt: skip
+            if alt.fun < best.fun:
+                best, method = alt, "Powell"
+        if best.fun <= f_fixed:
+            xo, fo = np.asarray(best.x, dtype=float), float(best.fun)
+        else:  # the optimiser ended worse than it started: keep the start
+            xo, fo, method = x0[others], f_fixed, method + " (no improvement)"
+        x[others] = xo
         p = prob.model_params(x)
         row: dict[str, Any] = {"line": line, "l_E": le, "e_kill_x": m, "e_kill": e_hat * m,
-                               "delta_fixed": f_fixed - f0, "delta_profile": float(res.fun) - f0,
-                               "iterations": int(res.nit), "cpu_s": time.process_time() - t0}  # fmt: skip
+                               "delta_fixed": f_fixed - f0, "delta_profile": fo - f0,
+                               "method": method, "cpu_s": time.process_time() - t0}  # fmt: skip
         row.update(
             {f"{n}_reopt": float(v) for n, v in zip(prob.names, prob.natural(x), strict=True)}
         )
