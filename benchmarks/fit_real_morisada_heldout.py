@@ -259,6 +259,43 @@ def reopt(line: str, points: list[tuple[float, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def design(line: str, points: list[tuple[float, float]]) -> pd.DataFrame:
+    """Which extra arm would tell ridge points apart: predicted medians of candidate arms.
+
+    At each ``(e_kill multiple, l_E)`` point (the others at the MLE), the population median
+    volume (no random effects, no residual) of candidate arms on study days 10, 20 and 30:
+    immune-ablated hosts (``nude``) with and without 8 Gy x 2, and the observed arms. An arm
+    whose medians differ between points that fit the data equally well would identify them.
+    """
+    data_dir = ROOT / "tests" / "data" / f"morisada2018_{line}"
+    arms = read_arms(data_dir / "arms.csv")
+    data = read_growth(data_dir / "growth_fit.csv", arms)
+    est = pd.read_csv(ROOT / "docs" / "fit_real" / line / "estimates.csv")
+    base = GrowthProblem(data, free=FREE, random=RANDOM)
+    x0 = _x_hat(base, est)
+    e_hat = float(est.set_index("parameter").loc["e_kill", "estimate"])
+    i_e = base.free.index("e_kill")
+    pd1 = arms["anti-PD-1"].interventions
+    cand = {
+        **arms,
+        "nude control": replace(arms["control"], host="nude"),
+        "nude RT 8Gyx2": replace(arms["RT 8Gyx2"], host="nude"),
+        "nude RT 8Gyx2 + anti-PD-1": replace(arms["RT 8Gyx2"], host="nude", interventions=pd1),
+    }
+    days = np.array([0.0, 10.0, 20.0, 30.0])
+    rows = []
+    for m, le in points:
+        prob = GrowthProblem(data, free=FREE, random=RANDOM, params={"l_E": le})
+        x = x0.copy()
+        x[i_e] = np.log(e_hat * m)
+        p = prob.model_params(x)
+        for name, arm in cand.items():
+            v = ArmSimulator(arm, days).volumes(p, {"n0": np.ones(1)})[0]
+            rows.append({"line": line, "e_kill_x": m, "l_E": le, "arm": name,
+                         **{f"day{int(d)}": float(v[j]) for j, d in enumerate(days)}})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def plot(grids: dict[str, pd.DataFrame], meta: dict, path: Path) -> None:
     """Predicted CR fraction of RT 8 Gy x 2 + anti-PD-1 over the grid; fit-compatible cells."""
     fig = new_figure((4.6 * len(grids), 3.8))
@@ -316,7 +353,11 @@ def main() -> None:
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] == ["reopt"]:  # MC38 low-kill points, re-optimised (after the grid)
+    if sys.argv[1:] == ["design"]:  # candidate arms along the MOC1 ridge
+        OUT.mkdir(parents=True, exist_ok=True)
+        ridge = [(1.0, 2.0), (3.0, 8.0), (3.0, 32.0), (10.0, 32.0)]
+        design("moc1", ridge).to_csv(OUT / "moc1_design.csv", index=False)
+    elif sys.argv[1:] == ["reopt"]:  # MC38 low-kill points, re-optimised (after the grid)
         OUT.mkdir(parents=True, exist_ok=True)
         pts = [(m, le) for m in (0.1, 0.3) for le in (0.5, 2.0, 8.0, 32.0)]
         reopt("mc38", pts).to_csv(OUT / "mc38_reopt.csv", index=False)
