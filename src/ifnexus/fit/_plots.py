@@ -17,6 +17,27 @@ if TYPE_CHECKING:
 __all__ = ["plot_arm_fit", "plot_pairs", "plot_profile", "plot_vpc"]
 
 
+def _rows(
+    df: pd.DataFrame, key: str, value: str, columns: list[str], who: str, what: str
+) -> pd.DataFrame:
+    """Return the rows of ``df`` whose ``key`` is ``value``, after the column check."""
+    need_columns(df, columns, who)
+    sub = df[df[key] == value]
+    if sub.empty:
+        raise ValidationError(f"{who}: no {what} {value!r}")
+    return sub
+
+
+def _volume_axes(ax: Axes, title: str) -> Axes:
+    """Finish a volume-over-days panel: log volume axis, labels, title, legend."""
+    ax.set_yscale("log")
+    ax.set_xlabel("day")
+    ax.set_ylabel("volume (mm$^3$)")
+    ax.set_title(title)
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
 def plot_arm_fit(predictions: pd.DataFrame, arm: str, *, ax: Axes | None = None) -> Axes:
     """Observed volumes of one arm with the individual and population fits.
 
@@ -40,11 +61,8 @@ def plot_arm_fit(predictions: pd.DataFrame, arm: str, *, ax: Axes | None = None)
     ValidationError
         A missing column or an arm without rows.
     """
-    need_columns(predictions, ["animal", "arm", "day", "volume", "individual", "population"],
-                 "plot_arm_fit")  # fmt: skip
-    sub = predictions[predictions["arm"] == arm]
-    if sub.empty:
-        raise ValidationError(f"plot_arm_fit: no rows of arm {arm!r}")
+    sub = _rows(predictions, "arm", arm, ["animal", "arm", "day", "volume", "individual",
+                                          "population"], "plot_arm_fit", "rows of arm")  # fmt: skip
     ax = new_axes(ax, (4.0, 3.2))
     for _, a in sub.groupby("animal", sort=False):
         ax.plot(a["day"], a["volume"], "o", color="0.5", ms=3, alpha=0.7)
@@ -53,12 +71,7 @@ def plot_arm_fit(predictions: pd.DataFrame, arm: str, *, ax: Axes | None = None)
     ax.plot(pop.index, pop.to_numpy(), "-", color="black", lw=2, label="population (typical)")
     ax.plot([], [], "o", color="0.5", ms=3, label="observed")
     ax.plot([], [], "-", color="tab:blue", lw=0.8, label="individual fit")
-    ax.set_yscale("log")
-    ax.set_xlabel("day")
-    ax.set_ylabel("volume (mm$^3$)")
-    ax.set_title(arm)
-    ax.legend(fontsize=7, frameon=False)
-    return ax
+    return _volume_axes(ax, arm)
 
 
 def plot_vpc(vpc: pd.DataFrame, arm: str, *, ax: Axes | None = None) -> Axes:
@@ -83,11 +96,9 @@ def plot_vpc(vpc: pd.DataFrame, arm: str, *, ax: Axes | None = None) -> Axes:
     ValidationError
         A missing column or an arm without rows.
     """
-    need_columns(vpc, ["arm", "day", "obs_lower", "obs_median", "obs_upper", "sim_lower",
-                       "sim_median", "sim_upper"], "plot_vpc")  # fmt: skip
-    sub = vpc[vpc["arm"] == arm].sort_values("day")
-    if sub.empty:
-        raise ValidationError(f"plot_vpc: no rows of arm {arm!r}")
+    cols = ["arm", "day", "obs_lower", "obs_median", "obs_upper", "sim_lower", "sim_median",
+            "sim_upper"]  # fmt: skip
+    sub = _rows(vpc, "arm", arm, cols, "plot_vpc", "rows of arm").sort_values("day")
     ax = new_axes(ax, (4.0, 3.2))
     ax.fill_between(sub["day"], sub["sim_lower"], sub["sim_upper"], color="tab:blue", alpha=0.2,
                     label="simulated interval")  # fmt: skip
@@ -95,12 +106,7 @@ def plot_vpc(vpc: pd.DataFrame, arm: str, *, ax: Axes | None = None) -> Axes:
     ax.plot(sub["day"], sub["obs_median"], "o-", color="black", ms=3, label="observed median")
     ax.plot(sub["day"], sub["obs_lower"], "--", color="black", lw=0.8, label="observed interval")
     ax.plot(sub["day"], sub["obs_upper"], "--", color="black", lw=0.8)
-    ax.set_yscale("log")
-    ax.set_xlabel("day")
-    ax.set_ylabel("volume (mm$^3$)")
-    ax.set_title(f"VPC: {arm}")
-    ax.legend(fontsize=7, frameon=False)
-    return ax
+    return _volume_axes(ax, f"VPC: {arm}")
 
 
 def plot_profile(profiles: pd.DataFrame, parameter: str, *, level: float = 0.9,
@@ -130,10 +136,8 @@ def plot_profile(profiles: pd.DataFrame, parameter: str, *, level: float = 0.9,
     """
     from scipy import stats
 
-    need_columns(profiles, ["parameter", "value", "delta"], "plot_profile")
-    sub = profiles[profiles["parameter"] == parameter].sort_values("value")
-    if sub.empty:
-        raise ValidationError(f"plot_profile: no profile points of {parameter!r}")
+    sub = _rows(profiles, "parameter", parameter, ["parameter", "value", "delta"],
+                "plot_profile", "profile points of").sort_values("value")  # fmt: skip
     ax = new_axes(ax, (3.2, 2.6))
     ax.plot(sub["value"], sub["delta"], "o-", ms=3, color="black")
     ax.axhline(float(stats.chi2.ppf(level, 1)), color="tab:red", ls="--", lw=1,

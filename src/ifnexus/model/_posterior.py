@@ -113,8 +113,77 @@ def _curve(res, grid: np.ndarray) -> np.ndarray:
     return np.where(i >= 0, s[np.maximum(i, 0)], 1.0)
 
 
-@dataclass
-class PosteriorResult:
+def _finite_or_none(v: Any) -> Any:
+    if isinstance(v, str):
+        return v
+    return float(v) if np.isfinite(v) else None
+
+
+@dataclass(kw_only=True)
+class _PosteriorRun:
+    """What both posterior results share: the per-draw table, the summary, the run's record.
+
+    Subclasses give :meth:`_meta` (the run's fields, in their JSON order) and the files they
+    write; the summary, ``to_dict`` and the writing of tables and ``summary.json`` are here once.
+    """
+
+    draws: pd.DataFrame
+    table: pd.DataFrame
+    setting: str
+    n_patients: int
+    n_draws: int
+    seed: int
+    level: float
+    posterior: str
+    free: list[str] = field(default_factory=list)
+
+    def _meta(self) -> dict[str, Any]:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The summary table, the run's fields in ``attrs`` (see the subclass).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``measure``; the interval columns and ``unit``.
+        """
+        out = self.table.copy()
+        out.attrs.update(self._meta())
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the run and its summary as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The run's fields and ``measures``: per measure the summary's columns (NaN as
+            None).
+        """
+        rows = {str(m): {k: _finite_or_none(r[k]) for k in self.table.columns}
+                for m, r in self.table.iterrows()}  # fmt: skip
+        return {**self._meta(), "measures": rows}
+
+    def _write_all(
+        self, out_dir: str | os.PathLike[str], tables: list[tuple[pd.DataFrame, str]],
+        figure: Any = None,
+    ) -> list[Path]:  # fmt: skip
+        from ifnexus._io import write_table, write_text
+        from ifnexus._json import dumps
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = [write_table(t, out / name) for t, name in tables]
+        if figure is not None:
+            files.append(figure(out))
+        files.append(write_text(out / "summary.json", dumps(self.to_dict())))
+        return files
+
+
+@dataclass(kw_only=True)
+class PosteriorResult(_PosteriorRun):
     """Result of :func:`simulate_posterior`.
 
     Attributes
@@ -140,19 +209,10 @@ class PosteriorResult:
         The names of the parameters drawn from the posterior.
     """
 
-    draws: pd.DataFrame
     curve: pd.DataFrame
-    table: pd.DataFrame
     schedule: Schedule
-    setting: str
     disease: str
-    seed: int
-    n_patients: int
-    n_draws: int
     bootstrap: int
-    level: float
-    posterior: str
-    free: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -167,9 +227,7 @@ class PosteriorResult:
             (nested quantiles), ``sd_param``, ``sd_sampling``, ``sd_total`` (law of total
             variance) and ``unit``.
         """
-        out = self.table.copy()
-        out.attrs.update(self._meta())
-        return out
+        return _PosteriorRun.summary.fget(self)  # type: ignore[attr-defined]
 
     def _meta(self) -> dict[str, Any]:
         return {
@@ -195,19 +253,7 @@ class PosteriorResult:
             ``n_draws``, ``bootstrap``, ``level``, ``posterior``, ``free``) and ``measures``:
             per measure the columns of :attr:`summary` (NaN as None).
         """
-        rows = {}
-        for m, r in self.table.iterrows():
-            rows[str(m)] = {
-                k: (
-                    r[k]
-                    if isinstance(r[k], str)
-                    else None
-                    if not np.isfinite(r[k])
-                    else float(r[k])
-                )
-                for k in self.table.columns
-            }
-        return {**self._meta(), "measures": rows}
+        return super().to_dict()
 
     def write(self, out_dir: str | os.PathLike[str], *, figures: bool = True) -> list[Path]:
         """Write ``posterior_summary.csv``, ``posterior_runs.csv``, ``local_control_posterior.csv``,
@@ -225,23 +271,17 @@ class PosteriorResult:
         list of pathlib.Path
             The files written (atomically).
         """  # noqa: D205
-        from ifnexus._io import write_table, write_text
-        from ifnexus._json import dumps
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        files = [
-            write_table(self.table.reset_index(), out / "posterior_summary.csv"),
-            write_table(self.draws, out / "posterior_runs.csv"),
-            write_table(self.curve, out / "local_control_posterior.csv"),
-        ]
-        if figures:
+        def figure(out: Path) -> Path:
             from ifnexus._figures import save_figure
 
             ax = plot_posterior_local_control(self.curve, title=str(self.schedule))
-            files.append(save_figure(ax, out / "local_control_posterior.png"))  # type: ignore[arg-type]
-        files.append(write_text(out / "summary.json", dumps(self.to_dict())))
-        return files
+            return save_figure(ax, out / "local_control_posterior.png")  # type: ignore[arg-type]
+
+        tables = [(self.table.reset_index(), "posterior_summary.csv"),
+                  (self.draws, "posterior_runs.csv"),
+                  (self.curve, "local_control_posterior.csv")]  # fmt: skip
+        return self._write_all(out_dir, tables, figure if figures else None)
 
 
 def plot_posterior_local_control(
@@ -504,8 +544,8 @@ _COLS = ("mean", "param_lower", "param_upper", "sampling_lower", "sampling_upper
          "total_upper", "sd_param", "sd_sampling", "sd_total")  # fmt: skip
 
 
-@dataclass
-class PosteriorTCD50Result:
+@dataclass(kw_only=True)
+class PosteriorTCD50Result(_PosteriorRun):
     """Result of :func:`tcd50_posterior`.
 
     Attributes
@@ -526,16 +566,7 @@ class PosteriorTCD50Result:
     given here.
     """
 
-    draws: pd.DataFrame
-    table: pd.DataFrame
-    setting: str
     fractions: int
-    n_patients: int
-    n_draws: int
-    seed: int
-    level: float
-    posterior: str
-    free: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -547,7 +578,12 @@ class PosteriorTCD50Result:
             Index ``measure``; columns ``mean``, ``param_lower``, ``param_upper``,
             ``sd_param``, ``unit``.
         """
-        return self.table.copy()
+        return _PosteriorRun.summary.fget(self)  # type: ignore[attr-defined]
+
+    def _meta(self) -> dict[str, Any]:
+        return {"setting": self.setting, "fractions": self.fractions,
+                "n_patients": self.n_patients, "n_draws": self.n_draws, "seed": self.seed,
+                "level": self.level, "posterior": self.posterior, "free": list(self.free)}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """Return the run and the summary as a JSON-ready dict (``simulate tcd50 --posterior``).
@@ -558,12 +594,7 @@ class PosteriorTCD50Result:
             ``setting``, ``fractions``, ``n_patients``, ``n_draws``, ``seed``, ``level``,
             ``posterior``, ``free`` and ``measures`` (per measure the summary columns).
         """
-        rows = {str(m): {k: (v if isinstance(v, str) else float(v)) for k, v in r.items()}
-                for m, r in self.table.iterrows()}  # fmt: skip
-        return {"setting": self.setting, "fractions": self.fractions,
-                "n_patients": self.n_patients, "n_draws": self.n_draws, "seed": self.seed,
-                "level": self.level, "posterior": self.posterior, "free": list(self.free),
-                "measures": rows}  # fmt: skip
+        return super().to_dict()
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write ``tcd50_posterior.csv`` (per draw), ``tcd50_summary.csv`` and ``summary.json``.
@@ -578,16 +609,8 @@ class PosteriorTCD50Result:
         list of pathlib.Path
             The files written (atomically).
         """
-        from ifnexus._io import write_table, write_text
-        from ifnexus._json import dumps
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        return [
-            write_table(self.draws, out / "tcd50_posterior.csv"),
-            write_table(self.table.reset_index(), out / "tcd50_summary.csv"),
-            write_text(out / "summary.json", dumps(self.to_dict())),
-        ]
+        return self._write_all(out_dir, [(self.draws, "tcd50_posterior.csv"),
+                                         (self.table.reset_index(), "tcd50_summary.csv")])  # fmt: skip
 
 
 def tcd50_posterior(
