@@ -107,3 +107,13 @@ def test_posterior_folder_draws_and_model_stamp(files, tmp_path):
         post.draw_parameter_sets(out, 2)
     with pytest.raises(InputFormatError, match="no diagnostics.json"):
         post.read_posterior(tmp_path)
+
+
+def test_record_is_refused_with_posterior(tmp_path, capsys):
+    # --record writes one cohort's time courses; under --posterior each draw is a new cohort
+    out = tmp_path / "sim"
+    rc = main(["simulate", "--schedule", "8Gy x1", "--posterior", str(tmp_path / "fit"),
+               "--record", "5", "--out", str(out), "--quiet"])  # fmt: skip
+    assert rc == 2
+    assert "--record does not apply with --posterior" in capsys.readouterr().err
+    assert not out.exists()

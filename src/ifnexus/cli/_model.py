@@ -128,8 +128,11 @@ def simulate(
         "--days",
         help="Follow-up in days from the first fraction (default 120 mouse, 1825 patient; 14 in vitro).",
     ),
-    record: int = typer.Option(
-        20, "--record", help="Tumours whose full time courses are written with --out."
+    record: int | None = typer.Option(
+        None,
+        "--record",
+        help="Tumours whose full time courses are written with --out (default 20; not with "
+        "--posterior).",
     ),
     out: Path = typer.Option(None, "--out", help="Directory for tidy tables and figures."),
     as_json: bool = JSON,
@@ -149,7 +152,14 @@ def simulate(
     if posterior is not None:
         if in_vitro:
             raise ValidationError("--posterior applies to cohorts, not to --in-vitro")
+        if record is not None:
+            raise ValidationError(
+                "--record does not apply with --posterior (each draw simulates a new cohort; "
+                "its tables are per draw and per measure); run without --posterior, e.g. with "
+                "--params from the fit, to record time courses"
+            )
         setting = setting or _posterior_setting(posterior)
+    record = 20 if record is None else record
     setting = setting or "patient"
     _check_setting(setting)
     pset = _params(params, setting)
