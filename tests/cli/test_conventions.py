@@ -59,6 +59,7 @@ MAIN_INPUT = {
     "trial run": "design",
     "trial optimise": "space",
     "fit growth": "data",
+    "fit petab": "data",
     "fit clinical": "data",
 }
 #: commands with no single main input, and why

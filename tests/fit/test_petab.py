@@ -4,6 +4,7 @@ pooled objective."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -218,3 +219,28 @@ def test_per_animal_variant_lints(tmp_path):
     assert len(rt) == 2 and set(rt["fraction_1_dose"]) == {8.0}
     with pytest.raises(ValidationError, match="per_animal"):
         to_petab(data, individual=("n0",), out=tmp_path / "no")
+
+
+def test_cli_fit_petab(tmp_path, capsys):
+    from ifnexus.cli import main
+
+    data = _data()
+    data.table.to_csv(tmp_path / "growth.csv", index=False)
+    arms = pd.DataFrame({"arm": [a.name for a in ARMS], "schedule": [a.schedule for a in ARMS],
+                         "genotype": [a.genotype or "" for a in ARMS],
+                         "host": [a.host or "" for a in ARMS],
+                         "interventions": [";".join(a.interventions) for a in ARMS]})  # fmt: skip
+    arms.to_csv(tmp_path / "arms.csv", index=False)
+    out = tmp_path / "petab"
+    argv = ["fit", "petab", str(tmp_path / "growth.csv"), "--arms", str(tmp_path / "arms.csv")]
+    rc = main([*argv, "--out", str(out), "--free", "r,alpha", "--per-animal", "--json"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["conditions"] == len(data.animals)
+    assert {r["parameterId"] for r in summary["estimated"]} == {"r", "alpha", "sigma_volume"}
+    assert (out / "problem.yaml").is_file() and (out / "run.json").is_file()
+    # bad input: exit 2, a one-line message naming the option, nothing written
+    rc = main([*argv, "--out", str(tmp_path / "bad"), "--free", "alpah"])
+    assert rc == 2
+    assert "alpah" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

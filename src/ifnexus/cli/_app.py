@@ -151,7 +151,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "fit": (
         "_fit",
         None,
-        "Fit the model to data: tumour growth curves and clinical local control.",
+        "Fit the model to data: tumour growth curves and clinical local control; PEtab export.",
     ),
     "trial": (
         "_trial",

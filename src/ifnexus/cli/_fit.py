@@ -20,7 +20,9 @@ from ifnexus.cli._options import (
 from ifnexus.cli._progress import progress
 from ifnexus.errors import ConvergenceError, ValidationError
 
-app = typer.Typer(help="Fit the model to data: tumour growth curves and clinical local control.")
+app = typer.Typer(
+    help="Fit the model to data: tumour growth curves and clinical local control; PEtab export."
+)
 
 
 def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -214,3 +216,47 @@ def clinical_cmd(
     typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
     typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")
+
+
+@app.command("petab")
+@run_output()
+def petab_cmd(
+    data: Path = typer.Argument(..., help="Growth table: animal, arm, day, volume (mm^3)."),
+    arms: Path = typer.Option(
+        ..., "--arms", help="Arms table: arm, schedule and optional genotype, host, interventions."
+    ),
+    out: Path = typer.Option(..., "--out", help="Output directory (the PEtab files)."),
+    free: str = typer.Option(
+        None, "--free", help="Parameters estimated, comma-separated (default r,n0,alpha,e_kill)."
+    ),
+    sigma: float = typer.Option(
+        0.2, "--sigma", help="Nominal residual SD of log volume (estimated as sigma_volume)."
+    ),
+    per_animal: bool = typer.Option(
+        False,
+        "--per-animal",
+        help="One condition per animal instead of per arm (the same likelihood; pyPESTO's "
+        "libroadrunner simulator needs it).",
+    ),
+    individual: str = typer.Option(
+        None,
+        "--individual",
+        help="With --per-animal: parameters estimated per animal, comma-separated (e.g. n0).",
+    ),
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """Export a growth study as a PEtab v1 problem (pooled fixed effects) for pyPESTO/AMICI."""
+    from ifnexus.fit import DEFAULT_FREE, read_arms, read_growth, to_petab
+
+    gd = read_growth(data, read_arms(arms))
+    ex = to_petab(gd, free=_names(free, DEFAULT_FREE), out=out, sigma=sigma,
+                  per_animal=per_animal, individual=_names(individual, ()))  # fmt: skip
+    if as_json:
+        echo_json(ex.to_dict())
+        return
+    if not quiet:
+        cols = ["parameterId", "parameterScale", "lowerBound", "upperBound", "nominalValue"]
+        typer.echo(ex.summary[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    typer.echo(f"{len(ex.conditions)} condition(s), {len(ex.measurements)} measurement(s); "
+               f"wrote {ex.files['yaml']}")  # fmt: skip

@@ -33,11 +33,11 @@ What is exported, and how it matches ``ifnexus fit growth`` (:class:`GrowthProbl
 
 What cannot be said in PEtab v1, and is therefore refused or left out: between-animal random
 effects (PEtab v1 has no mixed effects: the export is the fixed-effects, pooled problem; the
-animal is kept in ``replicateId``); an intervention before day 0 (every PEtab v1 condition
-starts at time 0); two fractions of one arm at the same time (their events would fire in no
-defined order); an estimated parameter whose nominal value is 0 (no log10 scale); the model's
-joint constraints between parameters (``K`` above ``n0``), which ifnexus checks and PEtab does
-not.
+animal is kept in ``replicateId``); volumes below a detection limit (no censoring in v1); an
+intervention before day 0 (every PEtab v1 condition starts at time 0); two fractions of one
+arm at the same time (their events would fire in no defined order); an estimated parameter
+whose value is 0 (no log10 scale); the model's joint constraints between parameters (``K``
+above ``n0``), which ifnexus checks and PEtab does not.
 
 Written here rather than with libSBML or the ``petab`` library so the export needs neither
 at run time: the tables are plain TSV and the SBML is ``to_sbml``'s text with its drive rules
@@ -467,6 +467,15 @@ def to_petab(
                 f"free: {n!r} is {p[n]:g}; PEtab estimates it on the log10 scale, which needs a "
                 f"value > 0 (set one with params={{{n!r}: ...}})"
             )
+    low = data.table.get("below_lloq")
+    if low is not None and bool(np.any(low)):
+        i = int(np.flatnonzero(np.asarray(low, dtype=bool))[0])
+        row = data.table.iloc[i]
+        raise ValidationError(
+            f"{int(np.sum(low))} measurement(s) are below the detection limit (first: animal "
+            f"{row['animal']!r}, day {row['day']:g}); PEtab v1 has no censored measurements, so "
+            "the export cannot state them: leave them out of the growth table to export"
+        )
     arms = _arm_inputs(data)
     plain = _initial_state(arms, p, (*free, *individual))
     free = tuple(n for n in free if n not in individual)
