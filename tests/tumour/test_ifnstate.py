@@ -10,6 +10,7 @@ from scipy.stats import median_abs_deviation
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
 from ifnexus.tumour import call_ifn_state, fit_two_gaussians, ifn_state_probabilities, robust_z
+from ifnexus.tumour._ifnstate import K_ACUTE, K_CHRONIC
 
 
 def test_robust_z_matches_scipy():
@@ -87,7 +88,7 @@ def test_weak_evidence_and_small_cohorts_are_undetermined():
     s = truth.index[truth == "chronic"][0]
     mid = x.copy()  # acute-only change half-way between the acute and the chronic expectation
     acu = [g for g in ACUTE_PROGRAMME.genes if g in x.index]
-    mid.loc[acu, s] = x.loc[acu, ctrl].mean(axis=1) + 2.0 * (1.32 + 0.4) / 2
+    mid.loc[acu, s] = x.loc[acu, ctrl].median(axis=1) + 2.0 * (K_ACUTE + K_CHRONIC) / 2
     res = ifn_state_probabilities(mid, controls=ctrl)
     assert res.loc[s, "ifn_p_none"] < 0.01
     assert res.loc[s, "ifn_p_acute"] == pytest.approx(0.5, abs=0.2)

@@ -11,11 +11,29 @@ EMBO J 32:2751; the IRDS of Weichselbaum et al. 2008 PNAS 105:18490 and ISG.RS o
 2016 Cell 167:1540 are of this kind). Per tumour, on the log2 scale, relative to a per-gene
 baseline:
 
-* ``ifn_sustained`` (U): mean change of ``ifnexus.singlecell.SUSTAINED_PROGRAMME`` (18 U-ISGF3
-  genes: IFI27, BST2, OAS1-3, MX1/2, IFI44/IFI44L, IFI6, STAT1/2, IRF9, IRF7, ISG15, USP18, ...);
-* ``ifn_acute_only`` (A): mean change of ``ACUTE_PROGRAMME`` (12 pISGF3-only genes: IFIT1-3,
+* ``ifn_sustained`` (U): median change of ``ifnexus.singlecell.SUSTAINED_PROGRAMME`` (18
+  U-ISGF3 genes: IFI27, BST2, OAS1-3, MX1/2, IFI44/IFI44L, IFI6, STAT1/2, IRF9, IRF7, ISG15,
+  USP18, ...);
+* ``ifn_acute_only`` (A): median change of ``ACUTE_PROGRAMME`` (12 pISGF3-only genes: IFIT1-3,
   RSAD2, CXCL10/11, OASL, CMPK2, HERC5, IFIH1, RIGI, ISG20);
-* ``ifn_activity`` (T): mean change over both programmes together.
+* ``ifn_activity`` (T): median change over both programmes together (30 genes).
+
+*Coherence* (issue #14): medians, not means, because ISGF3 raises its targets as a block while
+NF-kB or IRF1 alone (IL-1b, TNF) raise only a few of them (CXCL10/11, ISG20, RSAD2). A median of
+at least x means that at least half of the genes rose by at least x, so a rise carried by a
+minority of the genes can neither make a sample IFN-active nor tilt it towards ``acute``.
+
+*Type I/III vs type II.* ``ifn_type2`` (G): median change of :data:`TYPE2_SPECIFIC` (the
+IFN-gamma-specific signature of Aybey, Brors & Staub 2025: IDO1, CXCL9, GBP2, IRF1, CD74,
+ICAM1; GAS / CIITA-driven genes that IFN-gamma raises far more than the ISRE core).
+``ifn_p_type2 = Phi((G - U) / sd)`` with ``sd`` the baseline SD of G - U (floored at
+``_SD_FLOOR``): the probability that the IFN-gamma-specific genes rose more than the ISGF3 core.
+``ifn_type`` is ``none`` when the sample is not IFN-active (``ifn_p_none >= 0.5``), else
+``type II`` when ``ifn_p_type2 >= 0.5``, else ``type I/III`` (type III IFN uses the same ISGF3
+complex and cannot be told from type I by expression); NA when fewer than
+``MIN_TYPE2_GENES`` of the signature are measured. A ``type II`` sample is not called ``acute``
+or ``chronic`` (those states mean type I IFN signalling): it is ``undetermined`` with the
+reason; its probabilities are those of the type I model.
 
 *Calibration, within each cohort.* With baseline samples (``controls``: sample ids of the cohort,
 e.g. sham or untreated; or a ``reference`` cohort of such samples) the per-gene baseline is their
@@ -38,11 +56,12 @@ is the most probable one if its probability is at least ``min_probability``, els
 fewer than ``min_genes``) are measured, every tumour is ``undetermined`` and a warning gives the
 numbers.
 
-Constants: ``k_acute = 1.32`` is the median A/U of the IFN-alpha/beta stimulated samples of the
-two *training* datasets of ``docs/tumour.md`` (range 1.24-1.49; no held-out dataset used);
-``c = 0.2`` covers that spread. ``k_chronic = 0.4`` (0.3 ``k_acute``) is not fitted: it encodes
-Cheon 2013 (the acute-only ISGs fall back to baseline while U-ISGF3 keeps its targets up) with
-room for partial persistence; the fraction 0.3 was fixed before any chronic data was seen.
+Constants: ``k_acute = 1.37`` is the median A/U (medians over the genes) of the IFN-alpha/beta
+stimulated samples of the two *training* datasets of ``docs/tumour.md`` (range 1.20-1.64; no
+held-out dataset used); ``c = 0.3`` covers that spread (largest distance 0.27).
+``k_chronic = 0.41`` (0.3 ``k_acute``) is not fitted: it encodes Cheon 2013 (the acute-only ISGs
+fall back to baseline while U-ISGF3 keeps its targets up) with room for partial persistence; the
+fraction 0.3 was fixed before any chronic data was seen.
 
 **Capacity** (``ifn_capacity``: ``intact``/``deficient``): can the tumour make type I IFN at all -
 deficient when the 9p21 IFN cluster is homozygously deleted or CGAS or STING1 is silenced (robust
@@ -61,6 +80,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import GeneSet, get_set, resolve_genes
@@ -155,9 +175,27 @@ def robust_z(values: pd.Series, reference: pd.Series | None = None) -> pd.Series
 
 
 _SD_FLOOR = 0.15  # log2 units: the least spread assumed for a baseline set score
-K_ACUTE = 1.32  # median A/U of IFN-alpha/beta stimulated training samples (docs/tumour.md)
-K_CHRONIC = 0.4  # 0.3 K_ACUTE, not fitted: Cheon 2013, the acute-only ISGs fall back to baseline
-RATIO_SPREAD = 0.2  # c: spread of A/U across the training datasets (1.24-1.49)
+K_ACUTE = 1.37  # median A/U of IFN-alpha/beta stimulated training samples (docs/tumour.md)
+K_CHRONIC = 0.41  # 0.3 K_ACUTE, not fitted: Cheon 2013, the acute-only ISGs fall back to baseline
+RATIO_SPREAD = 0.3  # c: spread of A/U across the training datasets (1.20-1.64)
+#: Fewest measured genes of :data:`TYPE2_SPECIFIC` for the type I/III vs type II decision.
+MIN_TYPE2_GENES = 3
+
+#: IFN-gamma (type II)-specific genes: the IFN-II signature of Aybey et al. 2025 (bulk only).
+TYPE2_SPECIFIC = GeneSet(
+    name="IFN_TYPE2_SPECIFIC_AYBEY2025",
+    genes=("IDO1", "CXCL9", "GBP2", "IRF1", "CD74", "ICAM1"),
+    species="human",
+    source=(
+        "Aybey B, Brors B, Staub E 2025 J Transl Med 23:740 (expression signatures with "
+        "specificity for type I and II IFN response; network meta-analysis of IFN-stimulation "
+        "RNA-seq); list as in github.com/ba306/Interferon-signature-discovery-analysis "
+        "discovery/IFN_Aybey_signatures.txt (IFNg_Aybey)"
+    ),
+    licence="published scientific data (cite the paper); repository CC0 1.0",
+    version="Aybey 2025 IFN-II signature",
+    description="Genes IFN-gamma raises far more than type I IFN does (GAS / CIITA-driven).",
+)
 
 
 def _fmt(x: float) -> str:
@@ -265,7 +303,7 @@ def _set_genes(gs: GeneSet, universe: list[str]) -> tuple[list[str], int]:
 def ifn_programme_scores(
     log2expr: pd.DataFrame, baseline: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
-    """Per-sample mean log2 change of the sustained (U-ISGF3) and acute-only IFN programmes.
+    """Per-sample median log2 change of the IFN programmes (U-ISGF3, acute-only, type II).
 
     Parameters
     ----------
@@ -277,8 +315,11 @@ def ifn_programme_scores(
     Returns
     -------
     (pandas.DataFrame, dict)
-        ``ifn_activity``, ``ifn_sustained``, ``ifn_acute_only`` per sample; and the coverage:
-        ``{set: (n measured, n in set)}`` for IFN_U_ISGF3_SUSTAINED and IFN_ISGF3_ACUTE.
+        ``ifn_activity`` (both programmes), ``ifn_sustained``, ``ifn_acute_only`` and
+        ``ifn_type2`` (:data:`TYPE2_SPECIFIC`) per sample, each the median over the set's
+        measured genes of the change from the baseline; and the coverage:
+        ``{set: (n measured, n in set)}`` for IFN_U_ISGF3_SUSTAINED, IFN_ISGF3_ACUTE and
+        IFN_TYPE2_SPECIFIC_AYBEY2025.
     """
     ok = log2expr.notna().all(axis=1) & (log2expr.std(axis=1) > 0)
     if baseline is not None:
@@ -287,14 +328,20 @@ def ifn_programme_scores(
     sus_set, acu_set = _programmes()
     sus, n_sus = _set_genes(sus_set, universe)
     acu, n_acu = _set_genes(acu_set, universe)
+    ty2, n_ty2 = _set_genes(TYPE2_SPECIFIC, universe)
     base = (log2expr if baseline is None else baseline.reindex(log2expr.index)).median(axis=1)
     delta = log2expr.sub(base, axis=0)
     out = pd.DataFrame(index=log2expr.columns.copy())
     both = list(dict.fromkeys(sus + acu))
-    out["ifn_activity"] = delta.loc[both].mean() if both else np.nan
-    out["ifn_sustained"] = delta.loc[sus].mean() if sus else np.nan
-    out["ifn_acute_only"] = delta.loc[acu].mean() if acu else np.nan
-    cov = {sus_set.name: (len(sus), n_sus), acu_set.name: (len(acu), n_acu)}
+    out["ifn_activity"] = delta.loc[both].median() if both else np.nan
+    out["ifn_sustained"] = delta.loc[sus].median() if sus else np.nan
+    out["ifn_acute_only"] = delta.loc[acu].median() if acu else np.nan
+    out["ifn_type2"] = delta.loc[ty2].median() if ty2 else np.nan
+    cov = {
+        sus_set.name: (len(sus), n_sus),
+        acu_set.name: (len(acu), n_acu),
+        TYPE2_SPECIFIC.name: (len(ty2), n_ty2),
+    }
     return out, cov
 
 
@@ -322,7 +369,7 @@ def ifn_state_probabilities(
         Genes x samples (log2, same scale) of baseline samples outside the cohort. Not together
         with ``controls``.
     min_effect
-        Mean log2 induction over the set genes that counts as "IFN programme induced" (1.0).
+        Median log2 induction over the set genes that counts as "IFN programme induced" (1.0).
     min_probability
         A state is called when its probability is at least this (0.8), else ``undetermined``.
     min_coverage, min_genes
@@ -337,8 +384,9 @@ def ifn_state_probabilities(
     -------
     pandas.DataFrame
         Index ``sample``: ``ifn_activity``, ``ifn_sustained``, ``ifn_acute_only``,
-        ``ifn_acute_share`` (A/U), ``ifn_p_acute``, ``ifn_p_chronic``, ``ifn_p_none``,
-        ``ifn_state``, ``ifn_state_reason``. ``.attrs["ifn_calibration"]`` records the mode
+        ``ifn_type2``, ``ifn_acute_share`` (A/U), ``ifn_p_acute``, ``ifn_p_chronic``,
+        ``ifn_p_none``, ``ifn_p_type2``, ``ifn_type`` (``type I/III``, ``type II``, ``none``,
+        NA), ``ifn_state``, ``ifn_state_reason``. ``.attrs["ifn_calibration"]`` records the mode
         (``controls``, ``reference``, ``mixture``, ``cohort median``), the baseline mean and SD,
         the coverage and the constants.
 
@@ -389,15 +437,20 @@ def ifn_state_probabilities(
         "min_effect": min_effect, "min_probability": min_probability,
         "min_coverage": min_coverage, "min_genes": min_genes, "k_acute": K_ACUTE,
         "k_chronic": K_CHRONIC, "ratio_spread": RATIO_SPREAD, "sd_floor": _SD_FLOOR,
+        "min_type2_genes": MIN_TYPE2_GENES,
     }  # fmt: skip
     out.attrs["ifn_calibration"] = calib
     low = [
-        f"{k} {m}/{n} genes" for k, (m, n) in cov.items() if m < max(min_genes, min_coverage * n)
+        f"{k} {m}/{n} genes"
+        for k, (m, n) in cov.items()
+        if k != TYPE2_SPECIFIC.name and m < max(min_genes, min_coverage * n)
     ]
+    n_type2 = cov[TYPE2_SPECIFIC.name][0]
 
     def undetermined(reason: str) -> pd.DataFrame:
-        for c in ("ifn_acute_share", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none"):
+        for c in ("ifn_acute_share", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none", "ifn_p_type2"):
             out[c] = np.nan
+        out["ifn_type"] = pd.Series(pd.NA, index=out.index, dtype="string")
         out["ifn_state"] = pd.Series("undetermined", index=out.index, dtype="string")
         out["ifn_state_reason"] = reason
         calib["mode"] = f"{mode} (not applied)"
@@ -418,6 +471,8 @@ def ifn_state_probabilities(
         bt = b_scores["ifn_activity"].to_numpy(float)
         mu0, sd0 = float(np.mean(bt)), max(float(np.std(bt, ddof=1)), _SD_FLOOR)
         sd_a0 = max(float(np.std(b_scores["ifn_acute_only"], ddof=1)), _SD_FLOOR)
+        b_gu = (b_scores["ifn_type2"] - b_scores["ifn_sustained"]).to_numpy(float)
+        sd_gu0 = max(float(np.std(b_gu, ddof=1)), _SD_FLOOR) if n_type2 else np.nan
         p_active = _p_alt(t, mu0, sd0, mu0 + min_effect, max(sd0, min_effect / 2), 0.5)
     else:
         if len(out) < min_cohort:
@@ -456,7 +511,15 @@ def ifn_state_probabilities(
         quiet = p_active < 0.5
         aa = a[quiet] if quiet.sum() >= 3 else a
         sd_a0 = max(_MAD_NORMAL * float(np.median(np.abs(aa - np.median(aa)))), _SD_FLOOR)
-    calib.update(mode=mode, baseline_mean=mu0, baseline_sd=sd0, acute_only_sd=sd_a0)
+        gu = out["ifn_type2"].to_numpy(float) - u
+        gg = gu[quiet] if quiet.sum() >= 3 else gu
+        sd_gu0 = (
+            max(_MAD_NORMAL * float(np.median(np.abs(gg - np.median(gg)))), _SD_FLOOR)
+            if n_type2
+            else np.nan
+        )
+    calib.update(mode=mode, baseline_mean=mu0, baseline_sd=sd0, acute_only_sd=sd_a0,
+                 type2_minus_sustained_sd=sd_gu0)  # fmt: skip
     up = np.maximum(u, 0.0)
     s = np.sqrt(sd_a0**2 + (RATIO_SPREAD * up) ** 2)
     la = _norm_pdf(a, K_ACUTE * up, s)
@@ -466,6 +529,22 @@ def ifn_state_probabilities(
     out["ifn_p_acute"] = p_active * q
     out["ifn_p_chronic"] = p_active * (1 - q)
     out["ifn_p_none"] = 1 - p_active
+    g = out["ifn_type2"].to_numpy(float)
+    typed = n_type2 >= MIN_TYPE2_GENES
+    p_type2 = norm.cdf((g - u) / sd_gu0) if typed else np.full(len(out), np.nan)
+    out["ifn_p_type2"] = p_type2
+    ifn_type = np.where(
+        p_active < 0.5, "none", np.where(p_type2 >= 0.5, "type II", "type I/III")
+    ).astype(object)
+    if not typed:
+        ifn_type[:] = pd.NA
+    out["ifn_type"] = pd.Series(ifn_type, index=out.index, dtype="string")
+    t2_note = (
+        "; type II {:+.2f}"
+        if typed
+        else f"; type I vs II not assessed ({TYPE2_SPECIFIC.name} {n_type2}/"
+        f"{len(TYPE2_SPECIFIC.genes)} genes measured, need {MIN_TYPE2_GENES})"
+    )
     probs = out[["ifn_p_acute", "ifn_p_chronic", "ifn_p_none"]].to_numpy(float)
     best = np.argmax(probs, axis=1)
     names = np.array(["acute", "chronic", "none"])
@@ -477,9 +556,16 @@ def ifn_state_probabilities(
         pmax, st = probs[i, best[i]], str(names[best[i]])
         ev = (
             f"activity {t[i]:+.2f} log2 vs {where} (baseline {mu0:+.2f} +- {sd0:.2f}); "
-            f"U-ISGF3 {u[i]:+.2f}, acute-only {a[i]:+.2f}"
+            f"U-ISGF3 {u[i]:+.2f}, acute-only {a[i]:+.2f}" + t2_note.format(g[i])
         )
-        if pmax < min_probability:
+        if typed and ifn_type[i] == "type II":
+            states.append("undetermined")
+            reasons.append(
+                "type II (IFN-gamma-like) response, not a type I IFN state: the IFN-gamma-specific "
+                f"genes rose more than the ISGF3 core (type II {g[i]:+.2f} vs U-ISGF3 "
+                f"{u[i]:+.2f} log2, p = {p_type2[i]:.2f}); {ev}"
+            )
+        elif pmax < min_probability:
             states.append("undetermined")
             reasons.append(f"evidence too weak: p({st}) = {pmax:.2f} < {min_probability:g}; {ev}")
         else:
@@ -584,9 +670,11 @@ def call_ifn_state(
         calib = probs.attrs["ifn_calibration"]
         out = out.join(probs)
     else:
-        for c in ("ifn_activity", "ifn_sustained", "ifn_acute_only", "ifn_acute_share",
-                  "ifn_p_acute", "ifn_p_chronic", "ifn_p_none"):  # fmt: skip
+        for c in ("ifn_activity", "ifn_sustained", "ifn_acute_only", "ifn_type2",
+                  "ifn_acute_share", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none",
+                  "ifn_p_type2"):  # fmt: skip
             out[c] = np.nan
+        out["ifn_type"] = pd.Series(pd.NA, index=out.index, dtype="string")
     has_expr = out["ifn_activity"].notna() if log2expr is not None else out.index.isin([])
     has_expr = pd.Series(np.asarray(has_expr, dtype=bool), index=out.index)
     state = out.get("ifn_state", pd.Series(pd.NA, index=out.index, dtype="string"))
