@@ -1,6 +1,6 @@
 """Validation: gene calls of the guide mixture (``mixture_gene_calls``) against MAGeCK RRA.
 
-Three kinds of screen, each scored by four gene-level methods of this package on the same
+Three kinds of screen, each scored by five gene-level methods of this package on the same
 guides:
 
 * ``mixture``: :func:`ifnexus.screen.mixture_gene_calls` on the guides' log2 enrichments
@@ -9,6 +9,8 @@ guides:
 * ``mixture_z``: the same model on MAGeCK's signed sgRNA z-scores
   (:func:`ifnexus.screen.sgrna_z_scores` of the ``rra`` run's sgRNA test), which weigh
   low-count guides less.
+* ``mixture_z_fitted_tail``: ``mixture_z`` with ``null_tail="fitted"`` (the skew-t null
+  alone, without the outlier part of the default): what the robust tail costs in ranking.
 * ``rra``: :func:`ifnexus.screen.mageck_test` (MAGeCK 0.5.9 RRA, byte-identical to MAGeCK) on
   the counts; genes ranked by the RRA lo-value of the tested direction.
 * ``best3_mw``: ScreenProcessing's gene score (mean of the 3 strongest guides, Mann-Whitney p
@@ -146,6 +148,10 @@ def score_methods(
         warnings.simplefilter("ignore")
         mix_z = mixture_gene_calls(zg, "z", direction=direction)  # type: ignore[arg-type]
     out["mixture_z"] = mix_z.genes.set_index("gene")["log_odds"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mix_zf = mixture_gene_calls(zg, "z", direction=direction, null_tail="fitted")  # type: ignore[arg-type]
+    out["mixture_z_fitted_tail"] = mix_zf.genes.set_index("gene")["log_odds"]
     g = res.genes.set_index("id")
     col = "neg|score" if direction == "negative" else "pos|score"
     out["rra"] = -np.log10(g[col].clip(lower=1e-300))
@@ -251,12 +257,14 @@ def figures(summary: pd.DataFrame, fit_mix: object, sim_mix: object | None) -> N
     fig = Figure(figsize=(10, 4.8))
     axes = fig.subplots(1, 2, sharey=True)
     ds = list(dict.fromkeys(summary["dataset"]))
-    colours = {"mixture": "tab:blue", "mixture_z": "tab:cyan", "rra": "tab:orange",
+    colours = {"mixture": "tab:blue", "mixture_z": "tab:cyan",
+               "mixture_z_fitted_tail": "tab:purple", "rra": "tab:orange",
                "best3_mw": "tab:grey"}  # fmt: skip
     for ax, col in zip(axes, ("tpr_fpr1", "tpr_fpr5"), strict=True):
         for j, (m, c) in enumerate(colours.items()):
             v = summary[summary["method"] == m].set_index("dataset").reindex(ds)[col]
-            ax.barh(np.arange(len(ds)) + (j - 1.5) * 0.2, v, height=0.2, color=c, label=m)
+            off = (j - (len(colours) - 1) / 2) * 0.16
+            ax.barh(np.arange(len(ds)) + off, v, height=0.16, color=c, label=m)
         ax.set_yticks(np.arange(len(ds)), [d.replace("Rosenbluh 2017 ", "") for d in ds],
                       fontsize=7)  # fmt: skip
         ax.invert_yaxis()
