@@ -53,6 +53,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -65,15 +66,17 @@ from ifnexus.fit._simulate import CELLS_PER_MM3
 
 __all__ = ["PETAB_FILES", "PetabExport", "to_petab"]
 
-PETAB_FILES = {
-    "yaml": "problem.yaml",
-    "sbml": "model.xml",
-    "conditions": "conditions.tsv",
-    "observables": "observables.tsv",
-    "measurements": "measurements.tsv",
-    "parameters": "parameters.tsv",
-}
-"""The files of an export, by role."""
+PETAB_FILES = MappingProxyType(
+    {
+        "yaml": "problem.yaml",
+        "sbml": "model.xml",
+        "conditions": "conditions.tsv",
+        "observables": "observables.tsv",
+        "measurements": "measurements.tsv",
+        "parameters": "parameters.tsv",
+    }
+)
+"""The files of an export, by role (read-only)."""
 
 _SIGMA = "sigma_volume"
 _SIGMA_BOUNDS = (0.005, 3.0)  # as GrowthProblem.bounds
