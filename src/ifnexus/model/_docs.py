@@ -203,9 +203,24 @@ IFNAR1 knockout (`--tumour ifnar1-loss`) or the IFNAR-deficient host (`--host if
 over days 0-30 leaves the tumour's IFN peak unchanged and cuts the day-7 CD8 fold change from
 5.9 to 2.2 and local control from 63% to 0%; a tumour block lowers the IFN peak (3.3 to 2.5)
 and local control to 50% (host IFNAR is required for the T-cell arm of the radiation
-response: Burnette et al. 2011 Cancer Res 71:2488). The PD-L1-independent chronic-IFN
-resistance route (Serpinb9, ISG-encoded inhibitory ligands; Benci 2016, Chen 2019) is not in
-the model yet.
+response: Burnette et al. 2011 Cancer Res 71:2488). A tumour-compartment block also
+removes the PD-L1-independent resistance route below.
+
+## PD-L1-independent resistance (Serpinb9-like inhibitors)
+
+Issue 15 item 9. Tumour cells carry a state `serpinb9` (`Z`, 0-1) for ISG-encoded inhibitors of
+T-cell killing (Serpinb9/PI-9 inactivates granzyme B: Medema et al. 2001 PNAS 98:11515). It
+follows `A + R - A R` (either arm drives it: acute tumour IFNAR signalling, as Serpinb9 is
+induced after irradiation by the tumour's own IFNAR in Chen et al. 2019 JCI 129:4224; and the
+chronic U-ISGF3/IRDS state, as prolonged IFN signalling sustains ISG-encoded inhibitory
+ligands in Benci et al. 2016) with the median protein half-life of 46 h (Schwanhausser et al.
+2011), and scales T-cell kill by `1 - theta_S Z`, outside the PD-L1 term, so anti-PD-1 does not
+remove it; tumour IFNAR1 or STAT1 loss or a tumour-compartment IFNAR block does (tested). Its
+size `theta_S` = 0.3 is still an assumption (no published per-cell effect size found): at
+that size the chen2019 and benci2016 entries of the literature panel keep their
+disagreements, and one entry that agreed by a hair (deng2014_cgamp_enhances_rt) now misses
+its margin. There is no tumour-line covariate yet (Zhu's MPNST and Chen's MC38/B16 differ in
+the sign of tumour IFNAR loss).
 
 ## Parameter uncertainty (`--posterior`)
 

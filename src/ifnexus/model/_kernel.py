@@ -33,7 +33,7 @@ P_NAMES = (
     "r", "K", "d0", "k_D", "K_G", "c_cgas", "w_U", "p_tum", "a_7", "tonic", "K_J", "p_host",
     "k_I", "e_kill", "kappa_max", "m_A", "theta_S", "B_h", "k_A", "eps_P", "k_P", "k_T", "k_Ed",
     "k_ET", "c_X", "k_pdl", "l_E", "l_A", "l_R", "k_mit", "k_TX", "k_XA", "k_F", "w_F", "k_U",
-    "k_UD", "k_R", "K_U", "rho_R", "n_T", "D_T", "alpha_l", "beta_l", "f_circ", "f_mem", "k_Tel", "w_b", "k_alc", "D0_c", "dln_in_field",
+    "k_UD", "k_R", "K_U", "rho_R", "n_T", "D_T", "alpha_l", "beta_l", "f_circ", "f_mem", "k_Tel", "w_b", "k_alc", "D0_c", "dln_in_field", "k_sb",
 )  # fmt: skip
 Q_NAMES = (
     "alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster",
@@ -44,15 +44,15 @@ Q_NAMES = (
 (_r, _K, _d0, _kD, _KG, _ccgas, _wU, _ptum, _a7, _tonic, _KJ, _phost, _kI, _ekill, _kmax, _mA,
  _thS, _Bh, _kA, _epsP, _kP, _kT, _kEd, _kET, _cX, _kpdl, _lE, _lA, _lR, _kmit, _kTX, _kXA, _kF,
  _wF, _kU, _kUD, _kR, _KU, _rhoR, _nT, _DT, _al, _bl, _fc, _fmem, _kTel, _wb, _kalc, _D0c,
- _dln) = range(len(P_NAMES))  # fmt: skip
+ _dln, _ksb) = range(len(P_NAMES))  # fmt: skip
 (_alpha, _beta, _n0, _tau, _chronic, _tcgas, _tsting, _tirf3, _tcl, _tifnar, _tstat1, _hT,
  _hifnar, _hsting, _rg) = range(len(Q_NAMES))  # fmt: skip
 # state rows (the order of _system.STATES)
 (_LNN, _D1, _D2, _D3, _D4, _M, _S, _X, _F, _U, _R, _P, _T, _EB, _ES, _L, _ZM,
- _AI, _MEM, _ALC, _NODE) = range(21)  # fmt: skip
+ _AI, _MEM, _ALC, _NODE, _SB) = range(22)  # fmt: skip
 
 W = 16  # lanes per block (a multiple of the widest SIMD width, 8 doubles)
-NS = 21
+NS = 22
 NQ = len(Q_NAMES)
 # layout of the block buffer (row r of a part at offset + r * W): state, three stage states,
 # four forcings, then the traits and the IFN-I level (rows _QR.., _IFR)
@@ -169,6 +169,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     p_wU = P[_wU]
     p_mem = P[_fmem] * P[_kTel]
     p_kalc = P[_kalc]
+    p_ksb = P[_ksb]
     p_jb = imm * P[_wb] * P[_d0]  # antigen of spontaneous death per clonogen (baseline priming)
     inv_K = 1.0 / p_K
     ln_Bh = math.log(p_Bh)
@@ -222,7 +223,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         s_r = buf[(_QR + _tifnar) * W + lane] * buf[(_QR + _tstat1) * W + lane] * sig * hill
         A = ca * hill
         Es = buf[zr + _ES * W + lane]
-        y = (p_ekill / p_kmax * Es) * (1.0 + p_mA * A) * (1.0 - p_thS * buf[zr + _R * W + lane])
+        y = (p_ekill / p_kmax * Es) * (1.0 + p_mA * A) * (1.0 - p_thS * buf[zr + _SB * W + lane])
         # (B/B_h)^(2/3) with B >= 0: a solver stage of a nearly extinct tumour can dip below 0
         bh = _exp((_log(max(B, 1e-300)) - ln_Bh) * (2.0 / 3.0))
         dy = (1.0 + buf[zr + _L * W + lane] * (1.0 - o)) * (1.0 + bh)
@@ -275,6 +276,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         buf[fr + _AI * W + lane] = ifn
         buf[fr + _ALC * W + lane] = p_kalc
         buf[fr + _NODE * W + lane] = p_kalc
+        r_irds = buf[zr + _R * W + lane]
+        buf[fr + _SB * W + lane] = p_ksb * (A + r_irds - A * r_irds)  # ISG inhibitors of kill
         buf[_IFR * W + lane] = ifn
 
 

@@ -30,6 +30,7 @@ _SYM = {
     "trex1": "X", "feedback": "F", "ustat1": "U", "irds": "R", "dc": "P", "tpool": "T",
     "cd8_bystander": "Eb", "cd8_effector": "Es", "pdl1": "L", "zm_lambda": "Lam",
     "ifn_auc": "Iauc", "memory": "Mm", "alc": "Alc", "node": "Nd",
+    "serpinb9": "Zsb",
 }  # fmt: skip
 
 # quasi-steady quantities, in dependency order (infix, SBML function names)
@@ -56,7 +57,7 @@ _ASSIGN = (
     ("lam", "q_r_g * (1 - IN_VIVO * B / K)"),
     (
         "y",
-        "e_kill / kappa_max * Es * (1 + m_A * A) * (1 - theta_S * R) / ((1 + L * (1 - o_pd1))"
+        "e_kill / kappa_max * Es * (1 + m_A * A) * (1 - theta_S * Zsb) / ((1 + L * (1 - o_pd1))"
         " * (1 + (B / B_h) ^ (2 / 3)))",
     ),
     ("kill", "IN_VIVO * kappa_max * y / (1 + y)"),
@@ -84,6 +85,7 @@ _RATES = {
     "Mm": "IN_VIVO * f_mem * k_Tel * T - k_mem * Mm",
     "Alc": "k_alc * (1 - Alc)",
     "Nd": "k_alc * (1 - Nd)",
+    "Zsb": "k_sb * (A + R - A * R - Zsb)",
 }
 _FRACTION = (
     ("N", "N * SFk"),

@@ -94,6 +94,13 @@ STATES: tuple[StateSpec, ...] = (
         "lymphocytes of the tumour-draining lymph node relative to before treatment "
         "(its priming capacity)",
     ),
+    StateSpec(
+        "serpinb9",
+        "Z",
+        "1",
+        "ISG-encoded inhibitors of T-cell kill in tumour cells (Serpinb9-like, 0-1): induced "
+        "by acute tumour IFNAR signalling, sustained by the IRDS state",
+    ),
 )
 STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
 N_STATES = len(STATES)
@@ -157,7 +164,7 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "T-cell kill per clonogen",
-        "y = \\frac{e\\, E_s (1 + m_A A)(1 - \\theta_S R)}{\\kappa_{max}(1 + L (1 - o(t)))(1 + (B/B_h)^{2/3})},"
+        "y = \\frac{e\\, E_s (1 + m_A A)(1 - \\theta_S Z)}{\\kappa_{max}(1 + L (1 - o(t)))(1 + (B/B_h)^{2/3})},"
         "\\quad \\kappa = \\kappa_{max}\\, y / (1 + y)",
     ),
     (
@@ -174,6 +181,10 @@ EQUATIONS: tuple[tuple[str, str], ...] = (
     ("SOCS1/USP18 feedback", "\\dot F = k_F (w_F A - F)"),
     ("U-STAT1", "\\dot U = k_U s + t_{STAT1} k_{UD} G - k_{Ud} U"),
     ("IRDS", "\\dot R = k_R (U^2/(K_U^2 + U^2) - R)"),
+    (
+        "ISG-encoded inhibitors of T-cell kill (Serpinb9-like; PD-L1-independent)",
+        "\\dot Z = k_{sb} (A + R - A R - Z)",
+    ),
     (
         "DC activation",
         "\\dot P = k_P \\Phi_P (\\epsilon_P + (1-\\epsilon_P) h_{IFNAR} (1-b_h)(1-j_h) "
@@ -232,6 +243,7 @@ _DECAY_PARAM = (
     "k_mem",
     "k_alc",
     "k_alc",
+    "k_sb",
 )
 
 
@@ -269,7 +281,7 @@ def signals(
         ``ifn``, ``s`` (receptor signal), ``acute``, ``kill``, ``lam`` (birth rate).
     """
     N = np.exp(z[0])
-    S, F, U, R, Es, L = z[6], z[8], z[9], z[10], z[14], z[15]
+    S, F, U, Es, L, Z = z[6], z[8], z[9], z[14], z[15], z[21]
     G = S / (p["K_G"] + S)
     inp = (p["c_cgas"] * q["t_cgas"]) * S + g
     sting = q["t_sting"] * inp / (1.0 + inp)
@@ -299,7 +311,7 @@ def signals(
     if in_vitro:
         kill = 0.0 * N
     else:
-        y = (p["e_kill"] / p["kappa_max"] * Es) * (1.0 + p["m_A"] * A) * (1.0 - p["theta_S"] * R)
+        y = (p["e_kill"] / p["kappa_max"] * Es) * (1.0 + p["m_A"] * A) * (1.0 - p["theta_S"] * Z)
         # (B/B_h)^(2/3) with B >= 0 (intermediate solver stages of a nearly extinct tumour)
         bh = (np.maximum(B, 1e-300) * (1.0 / p["B_h"])) ** (2.0 / 3.0)
         y = y / ((1.0 + L * (1.0 - o)) * (1.0 + bh))
@@ -400,6 +412,8 @@ def forcing(
     out[17] = v["ifn"]
     out[19] = p["k_alc"]
     out[20] = p["k_alc"]
+    R = z[10]
+    out[21] = p["k_sb"] * (A + R - A * R)
     return out
 
 
@@ -461,6 +475,7 @@ def initial_state(p: dict[str, float], q: dict, n: int, in_vitro: bool = False) 
     z[7] = p["k_XA"] * A0 / p["k_Xd"]
     z[19] = 1.0
     z[20] = 1.0
+    z[21] = A0 + z[10] - A0 * z[10]
     if not in_vitro:
         Jb = p["w_b"] * p["d0"] * n0
         phi0 = Jb / (Jb + p["K_J"])
