@@ -177,4 +177,10 @@ def test_report_section_reads_the_result_files(tmp_path):
         want = hit["identified"] if col == "identified" else None
         if want is not None:
             assert re.sub(r"%$", "", shown) == f"{100 * float(want.iloc[0]):.0f}"
+    # a damaged result file is an error naming it, not a section of garbage
+    from ifnexus.errors import InputFormatError
+
+    power.drop(columns="identified").to_csv(study / "model/hypotheses/power.csv", index=False)
+    with pytest.raises(InputFormatError, match=r"power\.csv: missing column\(s\) \['identified'\]"):
+        _hypotheses(study)
     shutil.rmtree(study)

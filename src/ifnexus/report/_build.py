@@ -159,13 +159,15 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "recovery/tumour_summary.csv": (("measure",), ("value",)),
     "analysis/outcome/features/effects.csv": (
         ("feature", "term", "analysis"), ("ratio", "lower", "upper", "p")),
+}  # fmt: skip
+#: the optional section 7's tables (``model/hypotheses/``, written by ``ifnexus demo``)
+_HYPOTHESES_COLUMNS = {
     "model/hypotheses/power.csv": (
-        ("truth", "measurements"),
-        ("n_patients", "followup_years", "studies", "mean_events", "called_zhu",
-         "called_clonogen", "undetermined")),
+        "truth", "measurements", "n_patients", "followup_years", "studies", "mean_events",
+        "identified", "called_zhu", "called_clonogen", "undetermined"),
     "model/hypotheses/examples.csv": (
-        ("hypothesis", "identified"),
-        ("n_patients", "purity_error_sd", "cluster_call_error", "events")),
+        "hypothesis", "identified", "n_patients", "followup_years", "purity_error_sd",
+        "cluster_call_error", "ifn_deficient_call_error", "events", "delta_aic"),
 }  # fmt: skip
 #: Which table (file) each cited table of the page comes from, for error messages.
 _TABLE_FILES = {
@@ -890,8 +892,14 @@ def _hypotheses(d: Path) -> Section | None:
     if not (d / "model" / "hypotheses" / "summary.json").is_file():
         return None
     summary = json.loads(read_text_bytes(d / "model/hypotheses/summary.json", "study file"))
-    power = _table(d, "model/hypotheses/power.csv")
-    examples = _table(d, "model/hypotheses/examples.csv")
+    power, examples = (_table(d, rel) for rel in _HYPOTHESES_COLUMNS)
+    for rel, frame in zip(_HYPOTHESES_COLUMNS, (power, examples), strict=True):
+        missing = [c for c in _HYPOTHESES_COLUMNS[rel] if c not in frame.columns]
+        if missing:
+            raise InputFormatError(
+                f"study table {d / rel}: missing column(s) {missing}; columns: "
+                f"{list(frame.columns)}"
+            )
     design = summary["design"]
     target = float(design["power"])
     pure = power[power["truth"].isin(list(HYPOTHESES))].copy()
