@@ -242,7 +242,13 @@ def test_score_signatures_stage_equals_score_sets(data):
         transform="lognorm",
         on_too_few="skip",
     )
-    np.testing.assert_array_equal(scores.to_numpy(), direct.to_numpy())
+    np.testing.assert_array_equal(scores[list(direct.columns)].to_numpy(), direct.to_numpy())
+    # plus the per-cell programme detection that the IFN-state evidence floor reads
+    from ifnexus.singlecell import DETECTION_COLUMNS, programme_detection
+
+    assert list(scores.columns) == [*direct.columns, *DETECTION_COLUMNS]
+    det = programme_detection(inp.source, bg, species=inp.species)
+    np.testing.assert_array_equal(scores[list(DETECTION_COLUMNS)].to_numpy(), det.to_numpy())
     assert set(genes["kind"]) == {"signature"}
 
 

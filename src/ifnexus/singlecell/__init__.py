@@ -11,12 +11,14 @@ from ifnexus._lazy import lazy_exports
 _WHERE = {
     "annotate_cells": "_annotate",
     "ACUTE_PROGRAMME": "_ifn_state",
+    "DETECTION_COLUMNS": "_ifn_state",
     "IFN_STATES": "_ifn_state",
     "IfnStateCall": "_ifn_state",
     "PROGRAMMES": "_ifn_state",
     "STATE_COLUMNS": "_ifn_state",
     "SUSTAINED_PROGRAMME": "_ifn_state",
     "call_ifn_state": "_ifn_state",
+    "programme_detection": "_ifn_state",
     "programme_sets": "_ifn_state",
     "detect_input_kind": "_input",
     "CELL_TYPES": "_markers",
@@ -52,6 +54,7 @@ __all__ = [
     "ACUTE_PROGRAMME",
     "CELL_TYPES",
     "CELL_TYPE_COLUMNS",
+    "DETECTION_COLUMNS",
     "IFN_STATES",
     "IMMUNE_TYPES",
     "MARKER_COLUMNS",
@@ -79,6 +82,7 @@ __all__ = [
     "profile_input",
     "profile_pseudobulk",
     "profiled_obs",
+    "programme_detection",
     "programme_sets",
     "pseudobulk",
     "score_signatures",
@@ -92,12 +96,14 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
     from ifnexus.singlecell._annotate import annotate_cells
     from ifnexus.singlecell._ifn_state import (
         ACUTE_PROGRAMME,
+        DETECTION_COLUMNS,
         IFN_STATES,
         PROGRAMMES,
         STATE_COLUMNS,
         SUSTAINED_PROGRAMME,
         IfnStateCall,
         call_ifn_state,
+        programme_detection,
         programme_sets,
     )
     from ifnexus.singlecell._input import detect_input_kind

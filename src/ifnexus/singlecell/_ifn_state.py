@@ -46,6 +46,32 @@ component fit put 40% of them 3.8 reference SDs (about 0.4 score units, a 1.5-fo
 above the rest, calling 11% of resting blood acute. An IFN burst raises the acute-only genes
 tens of fold (Cheon 2013; Schoggins 2011), far above the floor.
 
+**Evidence floor** (issue #14, fourth round). The mean-control score compares a programme with
+expression-matched control genes; in a cell that detects few genes at all, the controls are
+near zero too, so its score is near zero whatever the programme does, which can sit several
+reference SDs above resting cells whose programme genes are below their controls (held-out
+Shalek 2014 BMDCs: unstimulated cells with 443-1,866 of 5,323 genes detected, expressing 0-2 of
+12 acute-only genes, were called acute). A state therefore needs positive evidence from its
+programme's own genes in the cell (:func:`programme_detection`): with ``D`` the programme genes
+the cell expresses (value > 0) and ``p_g`` the fraction of the other genes of gene ``g``'s
+expression bin (the scoring background's bins) that the cell expresses, the programme is
+evidenced when ``D >= min_detected`` (2; fewer if fewer are measured) and ``D`` is not
+significantly below what the cell's own detection rate predicts for genes of that expression
+level: ``P(X <= D) >= detection_alpha`` (0.05) for ``X`` Poisson-binomial with the ``p_g``.
+A low-complexity cell is thus held to the lower expectation of its own depth (it is not
+penalised for depth), but must still express the programme. ``acute`` needs the acute-only
+programme evidenced and ``chronic`` the sustained one. A state that fails it is removed from
+the cell's mixture (its posterior is recomputed from the other components). When the state
+removed is the one the scores pointed to, the cell is ``none`` (or ``chronic``) if its
+programme is expressed by *fewer* genes than its depth predicts (evidence against), and
+``undetermined`` (probabilities NaN) if it is merely too shallow to tell (fewer than
+``min_detected`` genes, but not fewer than its depth predicts); ``ifn_state_reason`` gives the
+numbers either way. The defaults were set on simulations with pbmc3k's gene profile and
+library sizes (``docs/singlecell.md``, fourth round), not on the held-out sets. Without the
+detection columns in ``scores`` (a direct call on scores alone) the floor is not applied and
+``settings["evidence_floor"]["applied"]`` says so; :func:`~ifnexus.singlecell.profile`
+always computes them.
+
 ``undetermined`` (with ``ifn_state_reason``): fewer than ``min_genes`` genes of a programme
 measured in the data (an :class:`~ifnexus.errors.IfnexusWarning` gives the numbers), a cell
 without both scores, or evidence too weak (the largest posterior below ``min_probability``).
@@ -62,9 +88,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
+from ifnexus._runoptions import RunOptions
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.genesets import GeneSet, convert_set
+from ifnexus.scoring import ExpressionSource, ScoringBackground
+from ifnexus.scoring._chunks import map_chunks
 from ifnexus.singlecell._mixture import (
     LABELS,
     MIN_SD,
@@ -167,6 +197,18 @@ MIN_TYPE_CELLS = 200
 MIN_REFERENCE_WEIGHT = 0.1
 
 
+#: Fewest genes of a programme a cell must express for that programme's state (evidence floor).
+MIN_DETECTED = 2
+#: Smallest lower-tail probability of a cell's programme detection count under its own
+#: detection rate of expression-matched genes (evidence floor; below it: under-detected).
+DETECTION_ALPHA = 0.05
+#: Per-cell detection columns of :func:`programme_detection` (read by :func:`call_ifn_state`).
+DETECTION_COLUMNS: tuple[str, ...] = tuple(
+    f"{col}_{what}" for col in PROGRAMMES for what in ("detected", "expected", "p_fewer")
+)
+_STATE_PROGRAMME = {"acute": "ifn_isgf3_acute", "chronic": "ifn_u_isgf3"}
+
+
 #: Message of the keywords and flags removed with the fixed thresholds (kept one release).
 REMOVED_THRESHOLDS = (
     "{name} was removed in 0.2 (the fixed IFN-state thresholds did not transfer across "
@@ -230,6 +272,145 @@ def programme_sets(species: str = "human") -> dict[str, GeneSet]:
     if species != "mouse":
         raise ValidationError(f"species must be 'human' or 'mouse', got {species!r}")
     return {col: convert_set(gs, "mouse") for col, gs in PROGRAMMES.items()}
+
+
+def _detection_kernel(
+    block: Any, prog_idx: np.ndarray, bin_matrix: sparse.csr_matrix
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: which programme genes are expressed, and how many genes of each bin are."""
+    det = sparse.csr_matrix(block, copy=True) if sparse.issparse(block) else sparse.csr_matrix(
+        np.asarray(block))  # fmt: skip
+    det.data = (det.data > 0).astype(np.float64)
+    prog = np.asarray(det[:, prog_idx].toarray() > 0)
+    per_bin = np.asarray((det @ bin_matrix).toarray())
+    return prog, per_bin
+
+
+def poisson_binomial_cdf(p: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``P(X <= k)`` per row, ``X`` the number of successes of independent Bernoulli trials.
+
+    Written here (a dynamic programme over the trials, one row per cell, vectorised): scipy
+    has no Poisson-binomial distribution, and the rows have at most a few dozen trials.
+
+    Parameters
+    ----------
+    p
+        Rows x trials success probabilities in [0, 1].
+    k
+        Per row, the count (integer, 0 to the number of trials).
+
+    Returns
+    -------
+    numpy.ndarray
+        The lower-tail probabilities, one per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(poisson_binomial_cdf(np.array([[0.5, 0.5]]), np.array([0]))[0]), 3)
+    0.25
+    """
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    n, m = p.shape
+    dist = np.zeros((n, m + 1))
+    dist[:, 0] = 1.0
+    for j in range(m):
+        pj = p[:, j : j + 1]
+        dist[:, 1:] = dist[:, 1:] * (1.0 - pj) + dist[:, :-1] * pj
+        dist[:, 0] *= 1.0 - p[:, j]
+    cdf = np.cumsum(dist, axis=1)
+    kk = np.clip(np.asarray(k, dtype=np.int64), 0, m)
+    return np.minimum(cdf[np.arange(n), kk], 1.0)
+
+
+def programme_detection(
+    source: ExpressionSource,
+    background: ScoringBackground,
+    *,
+    species: str = "human",
+    options: RunOptions | None = None,
+) -> pd.DataFrame:
+    """Per cell: programme genes expressed, the number expected at the cell's depth, and a tail.
+
+    For each programme of :func:`programme_sets` and each cell, ``<col>_detected`` is the
+    number of the programme's measured genes with a value > 0; ``<col>_expected`` is the
+    number expected if each gene ``g`` were detected at the cell's own rate for genes of
+    ``g``'s expression bin (``p_g``: the fraction of the non-programme genes of that bin of
+    ``background`` that the cell expresses; scanpy's bins of the dataset means);
+    ``<col>_p_fewer`` is ``P(X <= detected)`` for ``X`` Poisson-binomial with the ``p_g``:
+    small when the cell expresses fewer of the programme's genes than its complexity predicts.
+    These are the inputs of the evidence floor of :func:`call_ifn_state`. Detection (> 0) is
+    the same on counts and on their log-normalised values, so the raw matrix is read.
+
+    Parameters
+    ----------
+    source
+        The expression matrix (:func:`ifnexus.scoring.expression_source`).
+    background
+        Its gene means and bins (:func:`ifnexus.scoring.prepare`).
+    species
+        ``"human"`` or ``"mouse"`` (the programmes' gene names).
+    options
+        Chunks, threads or cluster (:class:`ifnexus.RunOptions`); results do not depend on it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell (index: ``source.obs_names`` when known, else 0..n-1), the
+        :data:`DETECTION_COLUMNS`. A programme with no measured gene gives NaN columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ifnexus.scoring import expression_source, prepare
+    >>> genes = [*programme_sets()["ifn_isgf3_acute"].genes, *[f"G{i}" for i in range(60)]]
+    >>> x = np.ones((2, len(genes)))
+    >>> x[1, :12] = 0          # the second cell expresses no acute-only gene
+    >>> src = expression_source(x, var_names=genes)
+    >>> d = programme_detection(src, prepare(src, n_bins=3))
+    >>> d["ifn_isgf3_acute_detected"].tolist()
+    [12.0, 0.0]
+    """
+    sets = programme_sets(species)
+    var = pd.Index(source.var_names)
+    bins = background.bins.reindex(var)
+    in_pool = bins.notna().to_numpy()
+    measured = {
+        col: [g for g in gs.genes if g in var and bool(in_pool[var.get_loc(g)])]
+        for col, gs in sets.items()
+    }
+    prog_genes = list(dict.fromkeys(g for gl in measured.values() for g in gl))
+    is_prog = var.isin(prog_genes)
+    codes, uniq = pd.factorize(bins.to_numpy(), sort=True)  # NaN -> -1
+    other = (codes >= 0) & ~is_prog
+    rows = np.flatnonzero(other)
+    bin_matrix = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, codes[rows])), shape=(len(var), max(len(uniq), 1))
+    )
+    bin_size = np.asarray(bin_matrix.sum(axis=0)).ravel()
+    prog_idx = var.get_indexer(prog_genes) if prog_genes else np.zeros(0, dtype=np.int64)
+    _, parts = map_chunks(source, _detection_kernel, prog_idx, bin_matrix, options=options)
+    n = source.shape[0]
+    prog = np.vstack([pp for pp, _ in parts]) if parts else np.zeros((n, len(prog_genes)), bool)
+    per_bin = np.vstack([b for _, b in parts]) if parts else np.zeros((n, len(bin_size)))
+    overall = per_bin.sum(axis=1) / max(float(bin_size.sum()), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(bin_size > 0, per_bin / np.maximum(bin_size, 1.0), overall[:, None])
+    names = getattr(source, "obs_names", None)
+    index = pd.Index(names) if names is not None and len(names) == n else pd.RangeIndex(n)
+    out = pd.DataFrame(index=index)
+    col_of = {g: j for j, g in enumerate(prog_genes)}
+    for col, genes in measured.items():
+        if not genes:
+            for what in ("detected", "expected", "p_fewer"):
+                out[f"{col}_{what}"] = np.nan
+            continue
+        d = prog[:, [col_of[g] for g in genes]].sum(axis=1).astype(np.float64)
+        pg = rate[:, [int(codes[var.get_loc(g)]) for g in genes]]
+        out[f"{col}_detected"] = d
+        out[f"{col}_expected"] = pg.sum(axis=1)
+        out[f"{col}_p_fewer"] = poisson_binomial_cdf(pg, d.astype(np.int64))
+    return out
 
 
 @dataclass
@@ -317,8 +498,13 @@ def _coverage_reason(
 def _check_params(
     min_genes: int, min_control_cells: int, min_type_cells: int, min_probability: float,
     min_shift: float, max_components: int, min_effect: float = MIN_EFFECT,
+    min_detected: int = MIN_DETECTED, detection_alpha: float = DETECTION_ALPHA,
 ) -> None:  # fmt: skip
+    if not (isinstance(detection_alpha, int | float | np.integer | np.floating)
+            and not isinstance(detection_alpha, bool) and 0.0 <= detection_alpha < 1.0):  # fmt: skip
+        raise ValidationError(f"detection_alpha must be in [0, 1), got {detection_alpha!r}")
     for name, v, lo in (
+        ("min_detected", min_detected, 0),
         ("min_genes", min_genes, 1),
         ("min_control_cells", min_control_cells, 3),
         ("min_type_cells", min_type_cells, 20),
@@ -348,6 +534,8 @@ def call_ifn_state(
     min_shift: float = 3.0,
     max_components: int = 3,
     min_effect: float = MIN_EFFECT,
+    min_detected: int = MIN_DETECTED,
+    detection_alpha: float = DETECTION_ALPHA,
     rng: int = 0,
     acute_threshold: object = None,
     chronic_threshold: object = None,
@@ -386,6 +574,15 @@ def call_ifn_state(
     min_effect
         Smallest shift of a raised component in score units (natural-log mean-control score;
         default ln 2); a component shifted by ``min_shift`` SDs but less than this is ``none``.
+    min_detected
+        Evidence floor: fewest genes of a programme the cell must express for that
+        programme's state (``acute``: acute-only genes; ``chronic``: sustained genes; fewer
+        when fewer are measured). Used when ``scores`` holds the :data:`DETECTION_COLUMNS`
+        (:func:`programme_detection`; :func:`~ifnexus.singlecell.profile` adds them).
+    detection_alpha
+        Evidence floor: a programme whose detection count is this improbable (lower tail)
+        under the cell's own detection rate of expression-matched genes is not evidenced;
+        0 keeps only the ``min_detected`` count.
     rng
         Seed of the mixture fits.
     acute_threshold, chronic_threshold
@@ -403,7 +600,8 @@ def call_ifn_state(
     ValidationError
         ``control`` without ``condition``, a control label that is not among the conditions
         (the message lists them), fewer than ``min_control_cells`` control cells, labels of
-        the wrong length, out-of-range parameters, or a removed threshold keyword.
+        the wrong length, out-of-range parameters, detection columns with missing or
+        impossible values, or a removed threshold keyword.
 
     Warns
     -----
@@ -431,6 +629,8 @@ def call_ifn_state(
         min_shift,
         max_components,
         min_effect,
+        min_detected,
+        detection_alpha,
     )
     if not isinstance(scores, pd.DataFrame):
         raise ValidationError(f"scores must be a DataFrame, got {type(scores).__name__}")
@@ -478,6 +678,12 @@ def call_ifn_state(
         "programmes": {c: ";".join(gs.genes) for c, gs in PROGRAMMES.items()},
         "coverage": {c: list(v) for c, v in (coverage or {}).items()},
     }
+    allowed, floor_note = _evidence_floor(scores, min_detected, detection_alpha)
+    settings["evidence_floor"] = {
+        "applied": allowed is not None,
+        "min_detected": int(min_detected),
+        "detection_alpha": float(detection_alpha),
+    }
     comp_rows: list[dict[str, Any]] = []
     reason = _coverage_reason(scores, coverage, min_genes)
     if reason:
@@ -489,15 +695,16 @@ def call_ifn_state(
     x = scores[list(PROGRAMMES)].to_numpy(dtype=np.float64)
     ok = np.isfinite(x).all(axis=1)
     out.loc[~ok, "ifn_state_reason"] = "no IFN programme score for this cell"
+    before = np.full(n, "", dtype=object)  # the winning label before the evidence floor
     if control is not None and cond is not None:
         _control_mode(x, ok, cond, str(control), types, out, comp_rows,
                       min_control_cells=min_control_cells, min_shift=min_shift,
                       max_components=max_components, seed=int(rng),
-                      min_effect=min_effect)  # fmt: skip
+                      min_effect=min_effect, allowed=allowed, before=before)  # fmt: skip
     else:
         _mixture_mode(x, ok, types, out, comp_rows, min_type_cells=min_type_cells,
                       min_shift=min_shift, max_components=max_components, seed=int(rng),
-                      min_effect=min_effect)  # fmt: skip
+                      min_effect=min_effect, allowed=allowed, before=before)  # fmt: skip
     p = out[["ifn_p_acute", "ifn_p_chronic", "ifn_p_none"]].to_numpy()
     called = ok & np.isfinite(p).all(axis=1)
     best = np.argmax(np.where(np.isfinite(p), p, -1.0), axis=1)
@@ -510,7 +717,82 @@ def call_ifn_state(
             f"evidence too weak: P({LABELS[b]}) = {t:.2f} < {min_probability:g}"
             for b, t in zip(best[weak], top[weak], strict=True)
         ]
+    if allowed is not None:
+        # the floor changed the call: say so, with the numbers
+        lab_idx = {lab: j for j, lab in enumerate(LABELS)}
+        moved = [
+            i for i in np.flatnonzero(ok)
+            if before[i] in _STATE_PROGRAMME and not allowed[i, lab_idx[before[i]]]
+        ]  # fmt: skip
+        pcols = [out.columns.get_loc(c) for c in ("ifn_p_acute", "ifn_p_chronic", "ifn_p_none")]
+        rcol = out.columns.get_loc("ifn_state_reason")
+        for i in moved:
+            note, thin = floor_note(i, before[i])
+            if thin:
+                # too few genes to tell at this depth (not fewer than the depth predicts):
+                # no call, rather than a call of the state the scores did not point to
+                state[i] = "undetermined"
+                for c in pcols:
+                    out.iat[i, c] = np.nan
+                out.iat[i, rcol] = note
+            else:
+                prev = str(out.iat[i, rcol])
+                out.iat[i, rcol] = note + (f"; {prev}" if prev else "")
     return _finish(out, state, comp_rows, settings, scores.index)
+
+
+def _evidence_floor(
+    scores: pd.DataFrame, min_detected: int, alpha: float
+) -> tuple[np.ndarray | None, Any]:
+    """Per cell, which of (acute, chronic, none) its programme detection allows; and a note.
+
+    Returns ``(None, None)`` when ``scores`` lacks the :data:`DETECTION_COLUMNS` (the floor is
+    then not applied). ``none`` is always allowed.
+    """
+    if not set(DETECTION_COLUMNS) <= set(scores.columns):
+        return None, None
+    n = len(scores)
+    allowed = np.ones((n, len(LABELS)), dtype=bool)
+    info: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+    for lab, col in _STATE_PROGRAMME.items():
+        d = scores[f"{col}_detected"].to_numpy(dtype=np.float64)
+        e = scores[f"{col}_expected"].to_numpy(dtype=np.float64)
+        q = scores[f"{col}_p_fewer"].to_numpy(dtype=np.float64)
+        known = np.isfinite(d)
+        if known.any() and (
+            (d[known] < 0).any() or not np.isfinite(e[known]).all()
+            or not ((q[known] >= 0) & (q[known] <= 1 + 1e-9)).all()
+        ):  # fmt: skip
+            raise ValidationError(
+                f"detection columns of {col} hold impossible values (negative counts, or a "
+                "tail probability outside [0, 1]); use programme_detection() to compute them"
+            )
+        # at least 5 genes of each programme are measured for any call (min_genes), so the
+        # count floor never asks for more genes than exist
+        ok_lab = known & (d >= min_detected) & (q >= alpha)
+        allowed[:, LABELS.index(lab)] = ok_lab
+        info[lab] = (d, e, q, int(min_detected))
+
+    def note(i: int, lab: str) -> tuple[str, bool]:
+        """The reason, and whether the cell is merely too shallow (count short, not fewer
+        than its depth predicts): then it is ``undetermined`` rather than another state."""
+        d, e, q, need = info[lab]
+        col = _STATE_PROGRAMME[lab]
+        if not np.isfinite(d[i]):
+            return f"{lab} excluded by the evidence floor: {col} genes not measured", False
+        numbers = (
+            f"{int(d[i])} {col} genes expressed (minimum {need}), {e[i]:.1f} expected at this "
+            f"cell's detection rate, P(<= {int(d[i])}) = {q[i]:.2g}"
+        )
+        if q[i] < alpha:
+            return (
+                f"{lab} excluded by the evidence floor: fewer {col} genes expressed than the "
+                f"cell's depth predicts ({numbers} < {alpha:g})",
+                False,
+            )
+        return f"too few {col} genes expressed to call {lab} at this depth ({numbers})", True
+
+    return allowed, note
 
 
 def _finish(
@@ -535,8 +817,22 @@ def _record(
 
 
 def _write(out: pd.DataFrame, rows: np.ndarray, z: np.ndarray, ref: Gaussian2,
-           comps: list[Gaussian2], labels: list[str], reference: np.ndarray | str) -> None:  # fmt: skip
+           comps: list[Gaussian2], labels: list[str], reference: np.ndarray | str,
+           allowed: np.ndarray | None = None, before: np.ndarray | None = None) -> None:  # fmt: skip
     post = posteriors(z, comps, labels)
+    if allowed is not None and before is not None:
+        pos = out.index[rows].to_numpy()
+        before[pos] = np.asarray(LABELS, dtype=object)[np.argmax(post.to_numpy(), axis=1)]
+        # a state its programme's genes do not evidence is removed from the cell's mixture:
+        # the posterior over the remaining components (the reference "none" always remains)
+        mask = allowed[pos]
+        for pattern in {tuple(r) for r in mask.tolist()}:
+            if all(pattern):
+                continue
+            sel = np.flatnonzero((mask == np.asarray(pattern)).all(axis=1))
+            keep = [j for j, lab in enumerate(labels) if pattern[LABELS.index(lab)]]
+            sub = posteriors(z[sel], [comps[j] for j in keep], [labels[j] for j in keep])
+            post.iloc[sel] = sub.to_numpy()
     sd = np.sqrt(np.maximum(np.diag(ref.cov), MIN_SD**2))
     zr = (z - ref.mean) / sd
     idx = out.index[rows]
@@ -575,6 +871,7 @@ def _control_mode(
     x: np.ndarray, ok: np.ndarray, cond: np.ndarray, control: str, types: np.ndarray | None,
     out: pd.DataFrame, comp_rows: list[dict[str, Any]], *, min_control_cells: int,
     min_shift: float, max_components: int, seed: int, min_effect: float,
+    allowed: np.ndarray | None = None, before: np.ndarray | None = None,
 ) -> None:  # fmt: skip
     is_ctrl = (cond == control) & ok
     if int(is_ctrl.sum()) < min_control_cells:
@@ -605,13 +902,15 @@ def _control_mode(
         comps += [Gaussian2(c.weight * share, c.mean, c.cov) for c in fitted]
         labelled += _label(fitted, ref, scale_all, min_shift=min_shift, min_effect=min_effect)
     _record(comp_rows, "control", comps, labelled, 0)
-    _write(out, ok, z[ok], ref, comps, [lab for lab, _, _ in labelled], reference[ok])
+    _write(out, ok, z[ok], ref, comps, [lab for lab, _, _ in labelled], reference[ok],
+           allowed, before)  # fmt: skip
 
 
 def _mixture_mode(
     x: np.ndarray, ok: np.ndarray, types: np.ndarray | None, out: pd.DataFrame,
     comp_rows: list[dict[str, Any]], *, min_type_cells: int, min_shift: float,
     max_components: int, seed: int, min_effect: float,
+    allowed: np.ndarray | None = None, before: np.ndarray | None = None,
 ) -> None:  # fmt: skip
     groups: list[tuple[str, np.ndarray, np.ndarray]] = []  # name, fit rows, rows to write
     done = np.zeros(len(x), dtype=bool)
@@ -636,4 +935,4 @@ def _mixture_mode(
         _record(comp_rows, f"mixture:{name}", comps, labelled, ref_j)
         zw = (x[write_rows] - loc) / scale
         _write(out, write_rows, zw, comps[ref_j], comps, [lab for lab, _, _ in labelled],
-               f"mixture:{name}")  # fmt: skip
+               f"mixture:{name}", allowed, before)  # fmt: skip

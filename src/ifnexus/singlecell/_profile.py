@@ -59,6 +59,7 @@ from ifnexus.singlecell._ifn_state import (
     PROGRAMMES,
     STATE_COLUMNS,
     call_ifn_state,
+    programme_detection,
     programme_sets,
     refuse_removed_thresholds,
 )
@@ -306,6 +307,10 @@ def score_signatures(
         options=options,
     )
     genes = pd.DataFrame(scores.attrs["genes"]).assign(kind="signature")
+    detection = programme_detection(inp.source, background, species=inp.species, options=options)
+    attrs = dict(scores.attrs)
+    scores = scores.join(detection.set_axis(scores.index))  # the evidence floor's inputs
+    scores.attrs = attrs
     for col in REQUIRED_SIGNATURES:
         if scores[col].isna().all():
             row = genes.set_index("set").loc[col]
