@@ -583,7 +583,8 @@ def to_petab(
     for key, df in (("conditions", conditions), ("observables", observables),
                     ("measurements", measurements), ("parameters", partab)):  # fmt: skip
         write_table(df, files[key], sep="\t")
-    write_text(files["yaml"], _yaml(free, len(arms), len(measurements)))
+    write_text(files["yaml"], _yaml(free, individual, len(conditions), per_animal,
+                                    len(measurements)))  # fmt: skip
     return PetabExport(folder, files, sbml, conditions, observables, measurements, partab)
 
 
@@ -633,9 +634,13 @@ def _initial_state(
     return plain
 
 
-def _yaml(free: Sequence[str], n_arms: int, n_meas: int) -> str:
+def _yaml(
+    free: Sequence[str], individual: Sequence[str], n_cond: int, per_animal: bool, n_meas: int
+) -> str:
     from ifnexus._version import __version__
 
+    own = (f"; per animal (no population distribution): {', '.join(individual)}"
+           if individual else "")  # fmt: skip
     head = [
         f"# PEtab v1 problem written by ifnexus {__version__} (ifnexus fit petab).",
         "# The fixed-effects (pooled) growth problem: PEtab v1 cannot state random effects,",
@@ -643,8 +648,9 @@ def _yaml(free: Sequence[str], n_arms: int, n_meas: int) -> str:
         "# animal is kept in measurements.tsv's replicateId column. Observable: caliper volume",
         "# (mm^3) with log-normal noise (observableTransformation log, noiseDistribution",
         "# normal), SD sigma_volume on the log scale.",
-        f"# Estimated (log10 scale): {', '.join([*free, _SIGMA])}; {n_arms} condition(s) (one",
-        f"# per arm), {n_meas} measurement(s). Time: days from day 0 of the study clock.",
+        f"# Estimated (log10 scale): {', '.join([*free, _SIGMA])}{own}.",
+        f"# {n_cond} condition(s), one per {'animal' if per_animal else 'arm'}; {n_meas} "
+        "measurement(s). Time: days from day 0 of the study clock.",
     ]
     body = [
         "format_version: 1",
