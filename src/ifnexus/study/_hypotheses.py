@@ -953,6 +953,9 @@ def plot_hypothesis_power(table: pd.DataFrame, *, measurements: str = "all", ax:
         ax.plot(d["n_patients"], d["identified"], marker="o",
                 ls="-" if h == "zhu" else "--", label=f"truth {h}, {fu:g} y follow-up")  # fmt: skip
     ax.set_xscale("log")
+    sizes = sorted({int(n) for n in t["n_patients"]})
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("patients per study")
     ax.set_ylabel("studies naming the truth")
     ax.set_title(f"measurements: {measurements}", fontsize=9)
