@@ -562,7 +562,8 @@ def ifn_state_probabilities(
             states.append("undetermined")
             reasons.append(
                 "type II (IFN-gamma-like) response, not a type I IFN state: the IFN-gamma-specific "
-                f"genes rose more than the ISGF3 core (type II {g[i]:+.2f} vs U-ISGF3 "
+                "genes (IRF1 and ICAM1 also NF-kB targets) rose more than the ISGF3 core "
+                f"(type II {g[i]:+.2f} vs U-ISGF3 "
                 f"{u[i]:+.2f} log2, p = {p_type2[i]:.2f}); {ev}"
             )
         elif pmax < min_probability:
