@@ -124,10 +124,11 @@ lists).
 `tests/model/literature/panel.toml`) runs 45 published results, each a test: 11 results the
 parameters were tuned to (calibration) and 34 never used for tuning (validation), split before
 the model was run on them. At the commit that page names, the model agrees with all 11
-calibration results and with 11 of the 34 validation results (32%; 11 of the 26 it can express);
+calibration results and with 12 of the 34 validation results (35%; 12 of the 29 it can express);
 the goal of issue 15 is at least 85%. Four validation results go the opposite way, each with the
-missing biology named there (lymphocyte kill by added fractions; the tumour-intrinsic,
-PD-L1-independent resistance of chronic IFN signalling). Read that page before using the model
+missing biology named there (T-cell kill by fractions added after an ablative dose; tumour
+IFNAR loss and the rescue of chronic-IFN tumours, where the PD-L1-independent Serpinb9-like
+resistance exists but at an assumed size too small to change the sign). Read that page before using the model
 to argue about fractionation after an ablative dose, tumour IFNAR loss or checkpoint timing.
 
 ## Parameter files
