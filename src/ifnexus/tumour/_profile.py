@@ -227,7 +227,8 @@ def profile_tumours(
         columns of :func:`ifnexus.tumour.call_9p21` (``cdkn2a_status``, ``ifn_cluster_status``,
         ...) and ``cn_purity_source``; the IFN state (``ifn_state`` in ``acute``, ``chronic``,
         ``none``, ``undetermined``; ``ifn_p_acute``, ``ifn_p_chronic``, ``ifn_p_none``,
-        ``ifn_state_reason``, the programme scores), ``ifn_capacity``, ``ifn_class`` and
+        ``ifn_state_reason``, the programme scores, ``ifn_type`` with ``ifn_type2`` and
+        ``ifn_p_type2``), ``ifn_capacity``, ``ifn_class`` and
         ``ifn_state_evidence`` (:func:`ifnexus.tumour.call_ifn_state`); then the clinical
         columns. Expression columns are NaN for
         tumours with copy number only and vice versa. ``.attrs`` records ``scale_reason``,
