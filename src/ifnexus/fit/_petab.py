@@ -440,8 +440,9 @@ def to_petab(
     UnknownNameError
         An unknown name in ``free`` or ``individual`` (with close names).
     ValidationError
-        What PEtab v1 cannot express (an intervention or fraction before day 0, two fractions
-        of an arm at one time, an estimated parameter whose value is 0), ``sigma`` not in
+        What PEtab v1 cannot express (a volume below a detection limit, an intervention or
+        fraction before day 0, two fractions of an arm at one time, an estimated parameter
+        whose value is 0), ``sigma`` not in
         [0.005, 3], ``individual`` without ``per_animal``, or a parameter value outside its
         range.
 
