@@ -188,6 +188,11 @@ def test_refuses_what_petab_cannot_state(tmp_path):
         to_petab(ok, free=("r",), params={"r": 0.0}, out=tmp_path / "z")
     with pytest.raises(ValidationError, match="sigma"):
         to_petab(ok, sigma=0.0, out=tmp_path / "w")
+    cens = growth_data(pd.DataFrame({"animal": ["a", "a"], "arm": ["c", "c"], "day": [0, 5],
+                                     "volume": [10.0, 0.0]}), {"c": Arm("c", "none")},
+                       lloq=5.0)  # fmt: skip
+    with pytest.raises(ValidationError, match=r"detection limit.*animal 'a', day 5.*censored"):
+        to_petab(cens, out=tmp_path / "v")
     assert not any(tmp_path.iterdir())
 
 
