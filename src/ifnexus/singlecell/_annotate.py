@@ -65,7 +65,8 @@ from ifnexus.singlecell._markers import (
 logger = logging.getLogger(__name__)
 
 _UNASSIGNED = "unassigned"
-_DIRECTIONS = {"+": "+", "-": "-", "positive": "+", "negative": "-", "pos": "+", "neg": "-"}
+_DIRECTIONS = {"+": "+", "-": "-", "positive": "+", "negative": "-", "pos": "+", "neg": "-",
+               "requires": "requires", "excludes": "excludes"}  # fmt: skip
 _MarkersLike: TypeAlias = pd.DataFrame | Mapping[str, Sequence[str]] | None
 
 
@@ -159,6 +160,8 @@ def _from_table(table: pd.DataFrame) -> tuple[_Lineage, ...]:
                     pos,
                     _genes(sg.loc[sg["direction"] == "-", "gene"]),
                     states,
+                    _genes(sg.loc[sg["direction"] == "requires", "gene"]),
+                    _genes(sg.loc[sg["direction"] == "excludes", "gene"]),
                 )
             )
         if not subs and own.empty:
@@ -172,6 +175,9 @@ def _from_table(table: pd.DataFrame) -> tuple[_Lineage, ...]:
                     str(own["cell_type"].iloc[0]),
                     own_pos,
                     _genes(own.loc[own["direction"] == "-", "gene"]),
+                    (),
+                    _genes(own.loc[own["direction"] == "requires", "gene"]),
+                    _genes(own.loc[own["direction"] == "excludes", "gene"]),
                 )
             ]
             if not own_pos:
@@ -191,6 +197,8 @@ def _from_table(table: pd.DataFrame) -> tuple[_Lineage, ...]:
                 own_pos,
                 _genes(own.loc[own["direction"] == "-", "gene"]),
                 tuple(subs),
+                _genes(own.loc[own["direction"] == "requires", "gene"]),
+                _genes(own.loc[own["direction"] == "excludes", "gene"]),
             )
         )
     if not lineages:
@@ -433,9 +441,23 @@ def annotate_cells(
     # which positive markers each cell expresses (value > 0)
     found_genes = {g for row in report.itertuples() for g in str(row.found).split(";") if g}
     coarse_markers = _coarse_markers(hier)
+    # the lineage gates' genes (requires / excludes) are read for detection only
+    var_set = set(map(str, source.var_names))
+    gate_genes = {
+        g
+        for lin in hier
+        for gs in (
+            lin.requires,
+            lin.excludes,
+            *((sub.requires, sub.excludes) for sub in lin.subtypes),
+        )
+        for g in gs
+        if g in var_set
+    }
     all_markers = sorted(
         {g for gs in coarse_markers.values() for g in gs if g in found_genes}
         | {g for lin in hier for sub in lin.subtypes for g in sub.pos if g in found_genes}
+        | gate_genes
     )
     col = {g: i for i, g in enumerate(all_markers)}
     det = np.zeros((n_cells, 0), dtype=bool)
@@ -445,13 +467,30 @@ def annotate_cells(
         det = np.vstack(parts)
     masking = clusters is None and min_detected > 0
 
+    n_exclude = max(min_detected, 1)
+
+    def gate(requires: tuple[str, ...], excludes: tuple[str, ...]) -> np.ndarray:
+        # cells the lineage gate admits: one requires gene expressed (when any is measured),
+        # fewer than min_detected (at least 1) excludes genes expressed
+        ok = np.ones(n_cells, dtype=bool)
+        req = sorted({col[g] for g in requires if g in col})
+        if req:
+            ok &= det[:, req].any(axis=1)
+        exc = sorted({col[g] for g in excludes if g in col})
+        if exc:
+            ok &= det[:, exc].sum(axis=1) < n_exclude
+        return ok
+
     def type_score(
-        key: str, pos: tuple[str, ...], detect: tuple[str, ...] = ()
-    ) -> np.ndarray | None:
+        key: str, pos: tuple[str, ...], detect: tuple[str, ...] = (),
+        admitted: np.ndarray | None = None,
+    ) -> np.ndarray | None:  # fmt: skip
         """Positive minus strongest negative; NaN for cells expressing too few of ``detect``.
 
         A type needs min_detected of its markers expressed in the cell: one stray transcript
-        of a short list must not make a call (not applied to cluster calls).
+        of a short list must not make a call (not applied to cluster calls). Cells the
+        lineage gate does not admit (``admitted`` False) are NaN in every mode: the gate is
+        about what a cell is, not about dropout.
         """
         need = min(min_markers, len(pos))
         if n_found.get(f"{key}|+", 0) < need:
@@ -465,6 +504,8 @@ def annotate_cells(
         if masking and cols_d:
             n_det = det[:, cols_d].sum(axis=1)
             s = np.where(n_det >= min(min_detected, len(cols_d)), s, np.nan)
+        if admitted is not None:
+            s = np.where(admitted, s, np.nan)
         return s
 
     lin_names: list[str] = []
@@ -475,6 +516,7 @@ def annotate_cells(
     for lin in hier:
         subs: list[_Type] = []
         cols: list[np.ndarray] = []
+        lin_gate = gate(lin.requires, lin.excludes)
         for sub in lin.subtypes:
             key = (
                 lin.name
@@ -483,7 +525,8 @@ def annotate_cells(
             )
             # subtypes that define their lineage (no lineage markers) must show their own
             # markers; CD8 vs CD4 within T cells are compared whatever their dropout
-            s = type_score(key, sub.pos, () if lin.pos else sub.pos)
+            s = type_score(key, sub.pos, () if lin.pos else sub.pos,
+                           lin_gate & gate(sub.requires, sub.excludes))  # fmt: skip
             if s is not None:
                 subs.append(sub)
                 cols.append(s)
@@ -500,7 +543,12 @@ def annotate_cells(
                 if st_ok:
                     state_scores[(lin.name, sub.name)] = (st_ok, np.column_stack(st_cols))
         own = (
-            type_score(lin.name, lin.pos, (*lin.pos, *(g for sub in lin.subtypes for g in sub.pos)))
+            type_score(
+                lin.name,
+                lin.pos,
+                (*lin.pos, *(g for sub in lin.subtypes for g in sub.pos)),
+                lin_gate,
+            )  # fmt: skip
             if lin.pos
             else None
         )

@@ -102,24 +102,47 @@ class _Type:
     pos: tuple[str, ...]
     neg: tuple[str, ...] = ()
     states: tuple[_Type, ...] = ()
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Lineage:
-    """A lineage: its own markers (may be empty), fallback coarse type and subtypes."""
+    """A lineage: its own markers (may be empty), fallback coarse type and subtypes.
+
+    ``requires`` and ``excludes`` are the lineage gate, applied to the lineage and every
+    subtype: a cell is a candidate only if it expresses at least one ``requires`` gene (when
+    any is measured) and fewer than ``min_detected`` of the ``excludes`` genes (genes of
+    lineages it cannot belong to).
+    """
 
     name: str
     coarse: str
     pos: tuple[str, ...] = ()
     neg: tuple[str, ...] = ()
     subtypes: tuple[_Type, ...] = field(default_factory=tuple)
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
 
 
-def _t(name: str, coarse: str, pos: str, neg: str = "", states: tuple[_Type, ...] = ()) -> _Type:
-    return _Type(name, coarse, tuple(pos.split()), tuple(neg.split()), states)
+def _t(
+    name: str, coarse: str, pos: str, neg: str = "", states: tuple[_Type, ...] = (),
+    requires: str = "", excludes: str = "",
+) -> _Type:  # fmt: skip
+    return _Type(name, coarse, tuple(pos.split()), tuple(neg.split()), states,
+                 tuple(requires.split()), tuple(excludes.split()))  # fmt: skip
 
 
 _HUMAN_T_NEG = "CD3D CD3E CD3G TRAC TRBC1 TRBC2 CD5 CD6"
+#: T-lineage genes that no DC expresses: CCR7 (and CCL22) of mature DC are also on naive /
+#: central-memory and activated CD4 T cells, so a mature-DC call is barred in a T cell
+_HUMAN_T_GATE = _HUMAN_T_NEG + " CD28 BCL11B CD40LG"
+#: Pan-leukocyte (CD45+) genes: PTPRC (CD45), LAPTM5, CORO1A (coronin 1), LCP1 (L-plastin);
+#: with the leukocyte-restricted DC genes they are the immune evidence a DC call needs
+_HUMAN_LEUKO = "PTPRC LAPTM5 CORO1A LCP1"
+#: Stromal lineage genes no DC expresses (fibroblast collagens, DCN, LUM; endothelial VWF,
+#: CDH5, CLDN5, EMCN). PECAM1 is left out: CD31 is also on leukocytes.
+_HUMAN_STROMA = "COL1A1 COL1A2 COL3A1 DCN LUM VWF CDH5 CLDN5 EMCN"
 #: lymphoid lineage genes (T, NK, B): absent from myeloid cells
 _HUMAN_LYMPH_NEG = _HUMAN_T_NEG + " KLRF1 NCR1 CD79A CD79B MS4A1"
 _HUMAN: tuple[_Lineage, ...] = (
@@ -201,8 +224,20 @@ _HUMAN: tuple[_Lineage, ...] = (
                 "LILRA4 CLEC4C IL3RA PTCRA SERPINF1 SCT TCF4 PLD4",
                 "NKG7 GNLY " + _HUMAN_T_NEG,
             ),
-            _t("mreg_dc", "dc", "LAMP3 FSCN1 CCL22 CCL17 IL4I1 CCR7", _HUMAN_T_NEG),
+            _t(
+                "mreg_dc",
+                "dc",
+                "LAMP3 FSCN1 CCL22 CCL17 IL4I1 CCR7",
+                _HUMAN_T_NEG,
+                excludes=_HUMAN_T_GATE,
+            ),
         ),
+        # immune evidence: a pan-leukocyte gene or a leukocyte-restricted DC gene (SERPINF1,
+        # TCF4, IL3RA, CADM1, DNASE1L3, LAMP3 are also stromal or epithelial, so they are not)
+        requires=tuple(
+            (_HUMAN_LEUKO + " CLEC9A XCR1 CD1C CD1E FCER1A CLEC10A LILRA4 CLEC4C PLD4").split()
+        ),
+        excludes=tuple(_HUMAN_STROMA.split()),
     ),
     _Lineage(
         "neutrophil",
@@ -248,6 +283,9 @@ _HUMAN: tuple[_Lineage, ...] = (
 )
 
 _MOUSE_T_NEG = "Cd3d Cd3e Cd3g Trac Trbc2 Cd5 Cd6"
+_MOUSE_T_GATE = _MOUSE_T_NEG + " Cd28 Bcl11b Cd40lg"
+_MOUSE_LEUKO = "Ptprc Laptm5 Coro1a Lcp1"
+_MOUSE_STROMA = "Col1a1 Col1a2 Col3a1 Dcn Lum Vwf Cdh5 Cldn5 Emcn"
 _MOUSE_LYMPH_NEG = _MOUSE_T_NEG + " Ncr1 Klrb1c Cd79a Cd79b Ms4a1"
 _MOUSE_NEUT_NEG = "Retnlg Csf3r Cxcr2 Ngp"
 _MOUSE: tuple[_Lineage, ...] = (
@@ -326,8 +364,16 @@ _MOUSE: tuple[_Lineage, ...] = (
             _t("cdc1", "dc", "Xcr1 Clec9a Cadm1 Batf3 Naaa Tlr3"),
             _t("cdc2", "dc", "Cd209a Clec10a Mgl2 Itgax", "Ly6c2 Ccr2 " + _MOUSE_LYMPH_NEG),
             _t("pdc", "dc", "Siglech Ccr9 Cox6a2 Klk1 Ly6d Pacsin1", _MOUSE_T_NEG),
-            _t("mreg_dc", "dc", "Ccr7 Fscn1 Ccl22 Cacnb3 Il4i1 Ccl17", _MOUSE_T_NEG),
+            _t(
+                "mreg_dc",
+                "dc",
+                "Ccr7 Fscn1 Ccl22 Cacnb3 Il4i1 Ccl17",
+                _MOUSE_T_NEG,
+                excludes=_MOUSE_T_GATE,
+            ),
         ),
+        requires=tuple((_MOUSE_LEUKO + " Xcr1 Clec9a Cd209a Clec10a Mgl2 Siglech").split()),
+        excludes=tuple(_MOUSE_STROMA.split()),
     ),
     _Lineage(
         "neutrophil",
@@ -449,7 +495,10 @@ def marker_table(species: str = "human") -> pd.DataFrame:
         ``cell_type`` (the coarse
         output type of the subtype; for a lineage's own rows, the type given when no subtype
         wins), ``gene`` and ``direction`` (``"+"``: expressed by the type; ``"-"``: absent
-        from it). The same layout is accepted by
+        from it; ``"requires"``: the lineage gate, a cell must express at least one of
+        these genes (when any is measured) to be of the type; ``"excludes"``: a cell that
+        expresses ``min_detected`` of these genes (of a lineage it cannot belong to) is not
+        of the type). The same layout is accepted by
         :func:`~ifnexus.singlecell.annotate_cells` as ``markers=``.
 
     Raises
@@ -461,9 +510,13 @@ def marker_table(species: str = "human") -> pd.DataFrame:
     for lin in _builtin(species):
         rows += [(lin.name, "", "", lin.coarse, g, "+") for g in lin.pos]
         rows += [(lin.name, "", "", lin.coarse, g, "-") for g in lin.neg]
+        rows += [(lin.name, "", "", lin.coarse, g, "requires") for g in lin.requires]
+        rows += [(lin.name, "", "", lin.coarse, g, "excludes") for g in lin.excludes]
         for sub in lin.subtypes:
             rows += [(lin.name, sub.name, "", sub.coarse, g, "+") for g in sub.pos]
             rows += [(lin.name, sub.name, "", sub.coarse, g, "-") for g in sub.neg]
+            rows += [(lin.name, sub.name, "", sub.coarse, g, "requires") for g in sub.requires]
+            rows += [(lin.name, sub.name, "", sub.coarse, g, "excludes") for g in sub.excludes]
             for st in sub.states:
                 rows += [(lin.name, sub.name, st.name, st.coarse, g, "+") for g in st.pos]
     return pd.DataFrame(rows, columns=list(MARKER_COLUMNS))
