@@ -9,10 +9,18 @@ observation is the time of local failure, exact to the follow-up visit).
 
 Likelihood: a patient of group ``g`` (schedule and covariates) fails by time ``t`` with the
 model's probability ``F_g(t)``, the mean over ``n`` virtual tumours of the group of each
-tumour's probability of local failure by ``t``, computed with the sampled extinction and
-lineage count integrated out (:mod:`ifnexus.fit._clinical_sim`). The tumours are the same at
-every parameter value (common random numbers: the same seeded draws), so ``F_g`` is a smooth
-function of the parameters. Contributions (an interval likelihood):
+tumour's probability of local failure by ``t``, with the sampled extinction and lineage count
+integrated out (:mod:`ifnexus.fit._clinical_sim`). The tumours are the same at every parameter
+value (common random numbers: the same seeded draws). Each tumour's failure-time distribution
+is represented by 5 mid-quantile failure times (with probability ``(1 - TCP) / 5`` each),
+which move continuously with the parameters, and ``F_g`` is their kernel-smoothed
+distribution: a log-normal kernel (Gaussian on log time) whose bandwidth is Silverman's rule
+(0.9 min(SD, IQR/1.34) n_eff^(-1/5), ``n_eff`` the expected number of failing virtual
+tumours) on the log failure times at the starting values, then kept fixed, so that the
+objective is one smooth function of the parameters. (Without smoothing, a tumour with many
+surviving lineages fails at an almost fixed time, and the average over a finite population
+is a staircase in time that makes the likelihood of an event a step function of the
+parameters.) Contributions (an interval likelihood, as a follow-up visit reports it):
 
 - local failure reported at ``t``: ``F_g(t) - F_g(t - w)``, the failure having happened since
   the previous visit, ``w`` (``interval_days``, default one month) earlier;
@@ -22,10 +30,17 @@ function of the parameters. Contributions (an interval likelihood):
 
 each mixed with weight ``eps = 0.5 / n`` with a uniform failure time over the follow-up (half a
 virtual tumour), so that a failure where no virtual tumour fails has a small, finite,
-smooth likelihood rather than zero. The approximation: a Monte Carlo average over ``n``
-tumours (standard error of ``F_g`` at most ``0.5 / sqrt(n)``, 0.016 for 1024; reported for
-``-2 log L`` by a jackknife over 16 blocks of tumours in ``diagnostics['mc_se_objective']``),
-the half-lineage interpolation of the Poisson lineage count, and the one-interval width ``w``.
+smooth likelihood rather than zero.
+
+The approximation and its Monte Carlo error: ``F_g`` is a Monte Carlo average over ``n``
+tumours (standard error at most ``0.5 / sqrt(n)``: 0.031 for 256, 0.016 for 1024), smoothed by
+the kernel (a bias of the order of the bandwidth in log time, which shrinks as ``n^(-1/5)``),
+with the half-lineage interpolation of the Poisson lineage count and the visit interval
+``w``. The error of ``-2 log L`` itself is estimated at the estimate by a jackknife over 16
+blocks of tumours (``diagnostics['mc_se_objective']``); because the tumours are common to every
+parameter value, most of it shifts the whole surface rather than moving the estimate, and its
+effect on the estimate and on the intervals' coverage is measured by refitting with new
+virtual populations (``benchmarks/fit_clinical_coverage.py``, ``docs/fit.md``).
 
 Estimate, intervals and posterior: the growth fit's machinery (:mod:`ifnexus.fit._growth`):
 L-BFGS-B in a moving trust box, profile likelihood (Raue et al. 2009) with the same threshold
@@ -835,7 +850,7 @@ def clinical_vpc_table(
     curves = prob.curves(fit.x)
     t = prob.data.table
     q = (1 - level) / 2
-    fine = np.arange(0.0, float(prob.days) + 1.0, 1.0)
+    fine = np.arange(0.0, float(prob.days or 0.0) + 1.0, 1.0)
     rows = []
     for k, c in enumerate(curves):
         sub = t[t["group"] == k]

@@ -285,7 +285,7 @@ def clinical_data(
                     s = check()
                 except (ValidationError, UnknownNameError) as exc:
                     raise fail(col, str(exc)) from None
-                if col == "schedule" and not np.size(s.doses):  # type: ignore[attr-defined]
+                if col == "schedule" and not np.size(getattr(s, "doses", ())):
                     raise fail(col, f"{g.schedule!r} has no fraction; local control needs "
                                     "radiotherapy")  # fmt: skip
             checked.add(g)
