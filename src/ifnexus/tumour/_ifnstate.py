@@ -519,7 +519,7 @@ def ifn_state_probabilities(
             else np.nan
         )
     calib.update(mode=mode, baseline_mean=mu0, baseline_sd=sd0, acute_only_sd=sd_a0,
-                 type2_minus_sustained_sd=sd_gu0)  # fmt: skip
+                 type2_minus_sustained_sd=None if np.isnan(sd_gu0) else sd_gu0)  # fmt: skip
     up = np.maximum(u, 0.0)
     s = np.sqrt(sd_a0**2 + (RATIO_SPREAD * up) ** 2)
     la = _norm_pdf(a, K_ACUTE * up, s)
@@ -716,7 +716,9 @@ def call_ifn_state(
         if has_expr.loc[s]:
             ev.append(
                 f"p(acute/chronic/none) = {_fmt(r['ifn_p_acute'])}/{_fmt(r['ifn_p_chronic'])}/"
-                f"{_fmt(r['ifn_p_none'])}; CGAS z={_fmt(r['cgas_z'])}; "
+                f"{_fmt(r['ifn_p_none'])}; IFN type "
+                f"{'NA' if pd.isna(r['ifn_type']) else r['ifn_type']} "
+                f"(p type II = {_fmt(r['ifn_p_type2'])}); CGAS z={_fmt(r['cgas_z'])}; "
                 f"STING1 z={_fmt(r['sting1_z'])}; ISG.RS z={_fmt(r['isgrs_z'])}; "
                 f"IFNG z={_fmt(r['ifng_z'])}"
             )
