@@ -103,7 +103,7 @@ def profile_cmd(
         0.8, "--min-probability", help="IFN state called at or above this probability."
     ),
     min_effect: float = typer.Option(
-        1.0, "--min-effect", help="Mean log2 ISG induction that counts as IFN-induced."
+        1.0, "--min-effect", help="Median log2 ISG induction that counts as IFN-induced."
     ),
     min_coverage: float = typer.Option(
         0.5, "--min-coverage", help="Fewest fraction of each IFN set's genes measured."
