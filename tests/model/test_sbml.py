@@ -42,3 +42,17 @@ def test_roadrunner_reproduces_burden(kw):
     res = rr.simulate(0.0, span, 2, selections=["time", "N", "D1", "D2", "D3", "D4"])
     burden = res[-1, 1:].sum()
     assert burden == pytest.approx(ours["burden"].iloc[-1], rel=1e-3)
+
+
+def test_roadrunner_reproduces_the_new_states():
+    """Issue 15 items 12, 10, 9: memory, circulating lymphocytes, the draining node in the
+    field and the Serpinb9-like inhibitor follow the same equations in SBML."""
+    m = tumour_model("8Gy x3", setting="mouse", days=40, genotype="chronic-ifn",
+                     params={"dln_in_field": 1.0})  # fmt: skip
+    rr = roadrunner.RoadRunner(m.to_sbml())
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-12
+    ours = m.simulate().iloc[-1]
+    res = rr.simulate(0.0, m.t_end - m.t0, 2, selections=["time", "Mm", "Alc", "Nd", "Zsb", "T"])
+    for j, name in enumerate(("memory", "alc", "node", "serpinb9", "tpool"), start=1):
+        assert res[-1, j] == pytest.approx(ours[name], rel=1e-4, abs=1e-9), name
