@@ -99,8 +99,8 @@ def hypotheses_cmd(
         help="Directory for design.toml, power.csv, power.png, examples.csv, example_*/, "
         "summary.json and run.json.",
     ),
-    seed: int | None = typer.Option(
-        None, "--seed", help="Seed of the pool and of every simulated study (0 is valid)."
+    seed: int | None = seed_option(
+        "Seed of the pool and of every simulated study (0 is valid).", default=None
     ),
     sizes: str | None = typer.Option(None, "--sizes", help="Cohort sizes, comma-separated."),
     followups: str | None = typer.Option(
