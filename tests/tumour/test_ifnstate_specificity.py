@@ -121,3 +121,61 @@ def test_type_ii_in_the_mixture_mode(n_case):
     assert (cases["ifn_type"].iloc[::2] == "type II").all()
     assert (cases["ifn_state"].iloc[::2] == "undetermined").all()
     assert (res.loc[[c for c in x.columns if c.startswith("c")], "ifn_type"] == "none").all()
+
+
+def test_a_broad_strong_response_is_acute_whatever_the_ratio():
+    """Cheon 2013: acute = the acute-only genes coherently induced, whatever U does.
+
+    Whole-blood-like: U-ISGF3 genes rise strongly (+3), the acute-only ones by +2.4 (A/U 0.8,
+    nearer the chronic expectation 0.41 U = 1.2 than the acute one 1.37 U = 4.1): the ratio alone
+    said chronic-leaning; the acute-only genes are 5-fold up, far from baseline, so it is acute.
+    """
+    x = _cohort()
+    x.loc[SUS, "s0"] += 3.0
+    x.loc[ACU, "s0"] += 2.4
+    ratio_acute = abs(2.4 - K_ACUTE * 3.0) < abs(2.4 - K_CHRONIC * 3.0)
+    assert not ratio_acute
+    res = _call(x)
+    assert res.loc["s0", "ifn_p_acute_only"] > 0.999
+    assert res.loc["s0", "ifn_state"] == "acute", res.loc["s0", "ifn_state_reason"]
+    assert res.loc["s0", "ifn_p_acute"] > 0.99
+
+
+def test_chronic_needs_the_acute_only_genes_near_baseline():
+    """U-ISGF3 up (+2.5) with acute-only genes +0.4 (A/U 0.16) is chronic; at +2.2 it is acute."""
+    x = _cohort()
+    x.loc[SUS, ["s0", "s1"]] += 2.5
+    x.loc[ACU, "s0"] += 0.4
+    x.loc[ACU, "s1"] += 2.2  # A/U 0.88: prolonged exposure with the acute-only genes still 4-fold
+    res = _call(x)
+    assert res.loc["s0", "ifn_state"] == "chronic", res.loc["s0", "ifn_state_reason"]
+    assert res.loc["s0", "ifn_p_acute_only"] < 0.001
+    assert "acute-only ISGs stay near baseline" in res.loc["s0", "ifn_state_reason"]
+    assert res.loc["s1", "ifn_state"] == "acute"
+
+
+def test_a_type_ii_share_withholds_the_call_only_when_type_ii_dominates():
+    """G a little above U (p type II between 0.5 and 0.8) is ``mixed``: the type I call stands."""
+    x = _cohort(n_ctrl=10)
+    ctrl = [c for c in x.columns if c.startswith("c")]
+    # the baseline SD of G - U in these controls sets the scale: put G 0.4 SD and 3 SD above U
+    gu_sd = float(
+        np.std(
+            x.loc[TY2, ctrl].sub(x.loc[TY2, ctrl].median(axis=1), axis=0).median()
+            - x.loc[SUS, ctrl].sub(x.loc[SUS, ctrl].median(axis=1), axis=0).median(),
+            ddof=1,
+        )
+    )
+    sd = max(gu_sd, 0.15)
+    for s, dg in (("s0", 0.4 * sd), ("s1", 3.0 * sd)):
+        x.loc[SUS, s] += 2.0
+        x.loc[ACU, s] += 2.0 * K_ACUTE
+        x.loc[TY2, s] += 2.0 + dg
+    res = _call(x)
+    assert 0.5 <= res.loc["s0", "ifn_p_type2"] < 0.8
+    assert res.loc["s0", "ifn_type"] == "mixed"
+    assert res.loc["s0", "ifn_state"] == "acute"
+    assert "mixed type I/II" in res.loc["s0", "ifn_state_reason"]
+    assert res.loc["s1", "ifn_p_type2"] >= 0.8
+    assert res.loc["s1", "ifn_type"] == "type II"
+    assert res.loc["s1", "ifn_state"] == "undetermined"
