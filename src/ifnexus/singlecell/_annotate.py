@@ -515,8 +515,8 @@ def annotate_cells(
                 # cluster calls: the cluster is the unit; a type is a candidate for a cluster
                 # unless most of its cells are excluded (averaging only the admitted cells
                 # would select the cells that look most like the type)
-                frac = np.bincount(cluster_codes, weights=admitted.astype(np.float64))
-                frac /= np.maximum(np.bincount(cluster_codes), 1)
+                n_in = np.bincount(cluster_codes, weights=admitted.astype(np.float64))
+                frac = n_in / np.maximum(np.bincount(cluster_codes), 1).astype(np.float64)
                 admitted = frac[cluster_codes] >= 0.5
             s = np.where(admitted, s, np.nan)
         return s

@@ -422,8 +422,8 @@ class IfnStateCall:
     cells
         One row per cell (the index of the scores): the :data:`STATE_COLUMNS`. ``ifn_state``
         is categorical in :data:`IFN_STATES`; ``ifn_p_*`` are posterior probabilities (NaN
-        where no call could be made); ``ifn_state_reason`` says why a cell is undetermined
-        (empty otherwise); ``ifn_reference`` names its calibration (``control:<type>``,
+        where no call could be made); ``ifn_state_reason`` says why a cell is undetermined,
+        or how the evidence floor changed its call (empty otherwise); ``ifn_reference`` names its calibration (``control:<type>``,
         ``control:all``, ``mixture:<type>``, ``mixture:all``); ``ifn_z_acute`` and
         ``ifn_z_sustained`` are the programme scores in reference standard deviations.
     components
@@ -431,7 +431,8 @@ class IfnStateCall:
         ``shift_acute``, ``shift_sustained`` (in reference SDs), ``reference`` (True for the
         "none" reference).
     settings
-        Mode (``control`` or ``mixture``), parameters and coverage.
+        Mode (``control`` or ``mixture``), parameters, coverage and ``evidence_floor``
+        (``applied``, ``min_detected``, ``detection_alpha``).
     """
 
     cells: pd.DataFrame
@@ -774,8 +775,8 @@ def _evidence_floor(
         info[lab] = (d, e, q, int(min_detected))
 
     def note(i: int, lab: str) -> tuple[str, bool]:
-        """The reason, and whether the cell is merely too shallow (count short, not fewer
-        than its depth predicts): then it is ``undetermined`` rather than another state."""
+        # the reason, and whether the cell is merely too shallow (count short, not fewer
+        # than its depth predicts): then it is undetermined rather than another state
         d, e, q, need = info[lab]
         col = _STATE_PROGRAMME[lab]
         if not np.isfinite(d[i]):

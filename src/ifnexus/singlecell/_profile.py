@@ -286,7 +286,10 @@ def score_signatures(
         Cells x signatures (the columns of :data:`SIGNATURES` and the two IFN programmes
         ``ifn_isgf3_acute`` and ``ifn_u_isgf3`` of :func:`call_ifn_state`; all NaN for a set
         with too few genes, with an :class:`~ifnexus.errors.IfnexusWarning` from
-        :func:`~ifnexus.scoring.resolve_sets` giving the numbers), and the gene report of
+        :func:`~ifnexus.scoring.resolve_sets` giving the numbers) followed by the
+        programmes' per-cell detection (:data:`~ifnexus.singlecell.DETECTION_COLUMNS` of
+        :func:`~ifnexus.singlecell.programme_detection`, the evidence floor's inputs), and the
+        gene report of
         :func:`ifnexus.scoring.score_sets` with ``kind="signature"``.
 
     Raises
