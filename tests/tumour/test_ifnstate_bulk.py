@@ -61,7 +61,8 @@ def _check(res: pd.DataFrame, info: pd.DataFrame) -> None:
                 reason="known loss (docs/tumour.md): since the type I specificity rule the weak "
                 "whole-blood IFN-beta response (+1.4 log2) is undetermined, not acute (A/U with "
                 "medians 0.71-1.07, between the acute and chronic expectations; one sample "
-                "typed type II)",
+                "typed type II at p 0.98); an absolute acute-only test recovered 2 of 4 but "
+                "added wrong calls elsewhere and was withdrawn",
             ),
         ),
     ],
@@ -178,7 +179,9 @@ def test_res499_chronic_model():
     group = info["line"] + " " + info["stat1"]
     res = _with_controls(expr, info.index[group == "B16 WT"].tolist())
     r499 = res.loc[group == "R499 WT", "ifn_state"]
-    # 2 of 3 chronic before the type I specificity rule; since then one is typed type II (the
-    # IFN-gamma-specific genes rose as much as the ISGF3 core: +1.08 vs +1.03) -> undetermined
-    assert (r499 == "chronic").sum() >= 1 and not (r499 == "acute").any()
+    # 2 of 3 chronic; the third has little IFN activity (none). One of the two has the
+    # IFN-gamma-specific genes up as much as the ISGF3 core (+1.08 vs +1.03, p type II 0.57):
+    # typed mixed, which keeps its type I call (type II withholds a call only at p >= 0.8)
+    assert (r499 == "chronic").sum() >= 2 and not (r499 == "acute").any()
+    assert (res.loc[group == "R499 WT", "ifn_type"] == "mixed").sum() == 1
     assert (res.loc[info["stat1"] == "KO", "ifn_state"] == "none").all()  # no STAT1, no ISGs

@@ -50,16 +50,11 @@ fewer than ``min_cohort`` tumours without baseline samples is ``undetermined``.
 (equal priors): with the mixture, its upper component; otherwise an alternative
 ``N(mu0 + min_effect, max(sd0, min_effect / 2))`` - an average induction of ``min_effect`` log2
 units over the set genes. T below ``mu0`` counts as ``mu0`` (the posterior only grows with T).
-Given activity, acute vs chronic asks two questions (Cheon 2013: the acute state is the
-acute-only genes coherently induced, whatever the sustained genes do - they rise in both
-states; the chronic state is U-ISGF3 genes up while the acute-only genes are back near
-baseline). (1) ``ifn_p_acute_only = Phi((A - min_effect) / sd_A0)`` (``sd_A0`` the baseline SD
-of A): the probability that the acute-only programme rose by at least ``min_effect``. (2) For
-responses that do not pass (1), the proportion of A to U: acute ``A ~ N(k_acute U, s)``,
-chronic ``A ~ N(k_chronic U, s)``, ``s^2 = sd_A0^2 + (c U)^2``, ``q_ratio`` the posterior of
-acute. Acute is (1) or (2): ``q = 1 - (1 - p_acute_only)(1 - q_ratio)``; chronic needs both
-to fail. Then ``p_none = 1 - p_active``, ``p_acute = p_active q``, ``p_chronic = p_active
-(1 - q)``. The state
+Given activity, acute vs chronic compares A with U: acute ``A ~ N(k_acute U, s)``, chronic
+``A ~ N(k_chronic U, s)``, ``s^2 = sd_A0^2 + (c U)^2`` (``sd_A0`` the baseline SD of A). Then
+``p_none = 1 - p_active``, ``p_acute = p_active q``, ``p_chronic = p_active (1 - q)``. (An
+absolute test, acute whenever P(A >= ``min_effect``) is high, was tried and withdrawn: it
+added wrong ``acute`` calls; docs/tumour.md.) The state
 is the most probable one if its probability is at least ``min_probability``, else
 ``undetermined`` ("evidence too weak"). When fewer than ``min_coverage`` of a set's genes (or
 fewer than ``min_genes``) are measured, every tumour is ``undetermined`` and a warning gives the
@@ -393,9 +388,10 @@ def ifn_state_probabilities(
     -------
     pandas.DataFrame
         Index ``sample``: ``ifn_activity``, ``ifn_sustained``, ``ifn_acute_only``,
-        ``ifn_type2``, ``ifn_acute_share`` (A/U), ``ifn_p_acute_only`` (P(A >= min_effect)),
-        ``ifn_p_acute``, ``ifn_p_chronic``, ``ifn_p_none``, ``ifn_p_type2``, ``ifn_type``
-        (``type I/III``, ``mixed``, ``type II``, ``none``, NA), ``ifn_state``, ``ifn_state_reason``. ``.attrs["ifn_calibration"]`` records the mode
+        ``ifn_type2``, ``ifn_acute_share`` (A/U), ``ifn_p_acute``, ``ifn_p_chronic``,
+        ``ifn_p_none``, ``ifn_p_type2``, ``ifn_type`` (``type I/III``, ``mixed``, ``type II``,
+        ``none``, NA), ``ifn_state``, ``ifn_state_reason``. ``.attrs["ifn_calibration"]``
+        records the mode
         (``controls``, ``reference``, ``mixture``, ``cohort median``), the baseline mean and SD,
         the coverage and the constants.
 
@@ -457,8 +453,7 @@ def ifn_state_probabilities(
     n_type2 = cov[TYPE2_SPECIFIC.name][0]
 
     def undetermined(reason: str) -> pd.DataFrame:
-        for c in ("ifn_acute_share", "ifn_p_acute_only", "ifn_p_acute", "ifn_p_chronic",
-                  "ifn_p_none", "ifn_p_type2"):  # fmt: skip
+        for c in ("ifn_acute_share", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none", "ifn_p_type2"):
             out[c] = np.nan
         out["ifn_type"] = pd.Series(pd.NA, index=out.index, dtype="string")
         out["ifn_state"] = pd.Series("undetermined", index=out.index, dtype="string")
@@ -534,12 +529,7 @@ def ifn_state_probabilities(
     s = np.sqrt(sd_a0**2 + (RATIO_SPREAD * up) ** 2)
     la = _norm_pdf(a, K_ACUTE * up, s)
     lc = _norm_pdf(a, K_CHRONIC * up, s)
-    q_ratio = np.where(la + lc > 0, la / np.maximum(la + lc, 1e-300), (a > 0).astype(float))
-    # test 1, the acute state itself: the acute-only genes coherently induced by min_effect
-    p_a_induced = norm.cdf((a - min_effect) / sd_a0)
-    # chronic only when that fails AND A is in the chronic proportion to U (Cheon 2013)
-    q = 1.0 - (1.0 - p_a_induced) * (1.0 - q_ratio)
-    out["ifn_p_acute_only"] = p_a_induced
+    q = np.where(la + lc > 0, la / np.maximum(la + lc, 1e-300), (a > 0).astype(float))
     out["ifn_acute_share"] = np.where(u > 0, a / np.where(u > 0, u, 1.0), np.nan)
     out["ifn_p_acute"] = p_active * q
     out["ifn_p_chronic"] = p_active * (1 - q)
@@ -573,7 +563,7 @@ def ifn_state_probabilities(
     why_state = {
         "none": "IFN programme not induced",
         "acute": "IFN programme induced, acute-only ISGs up with it",
-        "chronic": "U-ISGF3 ISGs up while the acute-only ISGs stay near baseline",
+        "chronic": "U-ISGF3 ISGs up without the acute-only ISGs",
     }
     where = {"controls": "the control samples", "reference": "the reference samples",
              "mixture": "the cohort's lower mixture component",
@@ -582,8 +572,7 @@ def ifn_state_probabilities(
         pmax, st = probs[i, best[i]], str(names[best[i]])
         ev = (
             f"activity {t[i]:+.2f} log2 vs {where} (baseline {mu0:+.2f} +- {sd0:.2f}); "
-            f"U-ISGF3 {u[i]:+.2f}, acute-only {a[i]:+.2f} (p >= {min_effect:g}: "
-            f"{p_a_induced[i]:.2f})" + t2_note.format(g[i])
+            f"U-ISGF3 {u[i]:+.2f}, acute-only {a[i]:+.2f}" + t2_note.format(g[i])
         )
         if typed and ifn_type[i] == "type II":
             states.append("undetermined")
@@ -701,8 +690,8 @@ def call_ifn_state(
         out = out.join(probs)
     else:
         for c in ("ifn_activity", "ifn_sustained", "ifn_acute_only", "ifn_type2",
-                  "ifn_acute_share", "ifn_p_acute_only", "ifn_p_acute", "ifn_p_chronic",
-                  "ifn_p_none", "ifn_p_type2"):  # fmt: skip
+                  "ifn_acute_share", "ifn_p_acute", "ifn_p_chronic", "ifn_p_none",
+                  "ifn_p_type2"):  # fmt: skip
             out[c] = np.nan
         out["ifn_type"] = pd.Series(pd.NA, index=out.index, dtype="string")
     has_expr = out["ifn_activity"].notna() if log2expr is not None else out.index.isin([])
