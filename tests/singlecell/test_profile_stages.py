@@ -347,3 +347,16 @@ def test_deprecated_engine_keywords_warn_and_agree(data, result):
 def test_bad_seed_refused_before_work(data):
     with pytest.raises(ValidationError, match="rng must be an integer seed >= 0"):
         profile(data, key_added=None, rng=-3)
+
+
+def test_compare_conditions_values_equal_to_rounding_are_constant():
+    # 0.1 + 0.2 != 0.3 in floating point: scipy's t-test on such values loses all precision
+    # (a RuntimeWarning and a noise p-value); they are the same number and reported constant
+    samples = pd.DataFrame(
+        {"condition": ["sham"] * 3 + ["rt"] * 3, "frac": [0.3, 0.1 + 0.2, 0.3, 0.3, 0.3, 0.1 + 0.2]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        comp = compare_conditions(samples, condition_key="condition", reference="sham")
+    row = comp.set_index("metric").loc["frac"]
+    assert row["note"] == "constant across samples" and np.isnan(row["welch_p"])

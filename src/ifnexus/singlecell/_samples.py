@@ -20,6 +20,15 @@ from ifnexus.singlecell._ifn_state import IFN_STATES
 from ifnexus.singlecell._markers import CELL_TYPES, IMMUNE_TYPES
 
 
+def _constant(v: np.ndarray) -> bool:
+    """Whether the values are equal to floating-point precision (rounding, not biology).
+
+    scipy's tests on such values lose all precision (``RuntimeWarning: catastrophic
+    cancellation``) and return noise; they are reported as constant instead.
+    """
+    return bool(np.ptp(v) <= 64 * np.finfo(float).eps * max(1.0, float(np.abs(v).max())))
+
+
 def summarise_samples(
     cells: pd.DataFrame,
     *,
@@ -166,7 +175,7 @@ def compare_conditions(
             r["difference"] = r["mean_group"] - r["mean_reference"]
             if len(x) < 2 or len(y) < 2:
                 r["note"] = "needs >= 2 samples per condition"
-            elif np.ptp(np.concatenate([x, y])) == 0:
+            elif _constant(np.concatenate([x, y])):
                 r["note"] = "constant across samples"
             else:
                 t = stats.ttest_ind(x, y, equal_var=False)
