@@ -55,8 +55,8 @@ Shalek 2014 BMDCs: unstimulated cells with 443-1,866 of 5,323 genes detected, ex
 programme's own genes in the cell (:func:`programme_detection`): with ``D`` the programme genes
 the cell expresses (value > 0) and ``p_g`` the fraction of the other genes of gene ``g``'s
 expression bin (the scoring background's bins) that the cell expresses, the programme is
-evidenced when ``D >= min_detected`` (2; fewer if fewer are measured) and ``D`` is not
-significantly below what the cell's own detection rate predicts for genes of that expression
+evidenced when ``D >= min_detected`` (2; a call needs at least 5 measured genes anyway)
+and ``D`` is not significantly below what the cell's own detection rate predicts for genes of that expression
 level: ``P(X <= D) >= detection_alpha`` (0.05) for ``X`` Poisson-binomial with the ``p_g``.
 A low-complexity cell is thus held to the lower expectation of its own depth (it is not
 penalised for depth), but must still express the programme. ``acute`` needs the acute-only
@@ -577,8 +577,8 @@ def call_ifn_state(
         default ln 2); a component shifted by ``min_shift`` SDs but less than this is ``none``.
     min_detected
         Evidence floor: fewest genes of a programme the cell must express for that
-        programme's state (``acute``: acute-only genes; ``chronic``: sustained genes; fewer
-        when fewer are measured). Used when ``scores`` holds the :data:`DETECTION_COLUMNS`
+        programme's state (``acute``: acute-only genes; ``chronic``: sustained genes). Used
+        when ``scores`` holds the :data:`DETECTION_COLUMNS`
         (:func:`programme_detection`; :func:`~ifnexus.singlecell.profile` adds them).
     detection_alpha
         Evidence floor: a programme whose detection count is this improbable (lower tail)
