@@ -172,8 +172,12 @@ def figure(calls: pd.DataFrame) -> Path:
         for kind, g in d.groupby("expected"):
             ax.scatter(g["ifn_sustained"], g["ifn_type2"], s=22, color=COLOURS[str(kind)],
                        edgecolor="black", linewidth=0.3)  # fmt: skip
+        for kind, mk in (("type II", "x"), ("mixed", "+")):
+            t = d[d["ifn_type"] == kind]
+            ax.scatter(t["ifn_sustained"], t["ifn_type2"], s=60, marker=mk, color="black",
+                       lw=0.9, label=f"typed {kind}")  # fmt: skip
         hi = max(float(d["ifn_sustained"].max()), float(d["ifn_type2"].max()), 1.0) * 1.1
-        ax.plot([0, hi], [0, hi], color="0.3", lw=0.8, ls="--", label="G = U (type II above)")
+        ax.plot([0, hi], [0, hi], color="0.3", lw=0.8, ls="--", label="G = U")
         ax.set_xlabel("U-ISGF3 programme change U (log2)")
         ax.axhline(0, color="0.8", lw=0.5)
         ax.axvline(0, color="0.8", lw=0.5)
