@@ -40,7 +40,7 @@ density (``cd8_noise``), log volume (``volume_noise``), 9p21/IFN-cluster and IFN
 competing (exponential).
 
 Analysis (:func:`identify_hypothesis`), as a study with those measurements would: two
-cause-specific Cox models of local failure (:class:`ifnexus.outcome.CoxModel`, death
+cause-specific Cox models of local failure (lifelines' ``CoxPHFitter``, Efron ties; death
 competing), each with the immune covariates measured (log CD8 density, 9p21/IFN-cluster loss or
 the IFN-deficient call), and
 
@@ -371,8 +371,6 @@ def _loglik(df: pd.DataFrame, covariates: list[str]) -> tuple[float, float, int]
     lifelines' ``CoxPHFitter`` directly (what :class:`ifnexus.outcome.CoxModel` wraps), without
     the wrapper's concordance and PH-test bookkeeping, which the comparison does not use.
     """
-    import warnings
-
     from lifelines import CoxPHFitter
 
     covariates = [c for c in covariates if df[c].nunique() > 1]  # a constant column: no term
@@ -609,7 +607,7 @@ def example_study(
     s_cohort, s_truth, s_bulk, s_seg = g.spawn(4)
     c = hypothesis_cohort(pool, hypothesis, n_patients, followup_years=followup_years,
                           assumptions=a, seed=s_cohort)  # fmt: skip
-    truth = cohort_truth(c.assign(infiltration=c["infiltration"]), rng=s_truth)
+    truth = cohort_truth(c, rng=s_truth)
     truth["purity"] = c["purity_true"].round(4)
     with warnings.catch_warnings():  # the generated expression lacks a few marker genes
         warnings.filterwarnings("ignore", message="no marker genes", category=IfnexusWarning)
@@ -646,7 +644,7 @@ def example_study(
         "cluster_call_error": float(np.mean((status == "homozygous") != cluster_true)),
         "ifn_deficient_call_error": float(np.mean((cls == "ifn-deficient") != deficient_true)),
         "identification": ident,
-        "features": fx.effects.to_dict(orient="records") if hasattr(fx, "effects") else [],
+        "features": fx.effects.to_dict(orient="records"),
     }  # fmt: skip
     if out is not None:
         o = Path(out)
