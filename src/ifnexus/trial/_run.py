@@ -7,7 +7,9 @@ sexes and background deaths come from a second stream of the same seed and are a
 Differences between arms are therefore the treatment's.
 
 Statistics (all from maintained code: scipy's ``binomtest`` for the Wilson intervals and the
-exact McNemar test, :mod:`ifnexus.outcome` for Kaplan-Meier, Aalen-Johansen cumulative incidence and Cox):
+exact McNemar test, :mod:`ifnexus.outcome` for Kaplan-Meier and Aalen-Johansen cumulative
+incidence; the one-covariate Cox fit is :mod:`ifnexus.trial._cox`, equal to lifelines' and
+fast enough for the designer):
 
 * local control at the endpoint time in the model's world without deaths (``net``), with a
   Wilson interval for sampling; per IFN state likewise;
@@ -275,8 +277,8 @@ def run_trial(
         How the model runs (threads, chunk size); results do not depend on it.
     hazard_ratios
         Which cause-specific Cox hazard ratios against the reference to fit: ``"all"``
-        (overall and per IFN state), ``"overall"`` or ``"none"``. The Cox fits are most of the
-        statistics' time; an interactive caller can leave them out.
+        (overall and per IFN state), ``"overall"`` or ``"none"`` (each fit takes about a
+        millisecond since :mod:`ifnexus.trial._cox`; the designer fits the overall one).
     reuse_arms
         Keep the model's run of each arm in memory (the last :data:`ARM_CACHE_SIZE`) and reuse
         it when the same arm (schedule, interventions) is run again on the same population,
