@@ -85,6 +85,18 @@ def test_bad_input(pool):
     c = hypothesis_cohort(pool, "zhu", 50, seed=1).drop(columns="cd8_density")
     with pytest.raises(ValidationError, match="cd8_density"):
         identify_hypothesis(c)
+    # values a study cannot analyse are refused, not turned into a silent 'undetermined'
+    good = hypothesis_cohort(pool, "zhu", 50, seed=1)
+    for col, value, needle in (("purity", 0.0, r"purity in \(0, 1\]"),
+                               ("volume", -1.0, "volume > 0"), ("time", np.nan, "time > 0"),
+                               ("event", 3, r"0 \(censored\)"),
+                               ("cd8_density", np.inf, "a number")):  # fmt: skip
+        bad = good.copy()
+        bad.loc[7, col] = value
+        with pytest.raises(ValidationError, match=rf"column '{col}' has 1 value.*first: row 7"):
+            identify_hypothesis(bad)
+        with pytest.raises(ValidationError, match=needle):
+            identify_hypothesis(bad)
 
 
 DESIGN = """[hypotheses]

@@ -437,6 +437,7 @@ def identify_hypothesis(
             f"identify_hypothesis: column(s) {missing} not in the cohort (it has "
             f"{list(cohort.columns)}); needed for measurements {list(items)}: {', '.join(need)}"
         )
+    _check_values(cohort, need)
     # disease extent (post-operative or gross) is known in any study: both models adjust for it
     adjust = ["postop"] if "postop" in cohort.columns and cohort["postop"].nunique() > 1 else []
     df = cohort[need + adjust].copy()
@@ -462,6 +463,27 @@ def identify_hypothesis(
             "aic_clonogen": aic["clonogen"], "delta_aic": delta,
             "covariates_zhu": cov["zhu"], "covariates_clonogen": cov["clonogen"],
             "events": int((df["event"] == 1).sum()), "identified": call}  # fmt: skip
+
+
+def _check_values(cohort: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Refuse values the analysis cannot use (they would end as a silent ``undetermined``)."""
+    rules = {
+        "time": (lambda v: v > 0, "a time > 0 (years)"),
+        "event": (lambda v: np.isin(v, (0, 1, 2)), "0 (censored), 1 (local failure) or 2 (death)"),
+        "purity": (lambda v: (v > 0) & (v <= 1), "a purity in (0, 1]"),
+        "volume": (lambda v: v > 0, "a volume > 0"),
+    }
+    for col in columns:
+        v = pd.to_numeric(cohort[col], errors="coerce").to_numpy(float)
+        ok, want = rules.get(col, (lambda x: np.ones(x.shape, bool), "a number"))
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isfinite(v) & ok(v))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValidationError(
+                f"identify_hypothesis: column {col!r} has {int(bad.sum())} value(s) that are not "
+                f"{want} (first: row {cohort.index[i]!r}, {cohort[col].iloc[i]!r})"
+            )
 
 
 def _check_power(power: float) -> None:
