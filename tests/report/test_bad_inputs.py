@@ -200,6 +200,23 @@ def test_missing_number_is_an_error_not_nan_in_a_finding(base, tmp_path, capsys)
     assert not (tmp_path / "out").exists()
 
 
+def test_group_followed_less_than_24_months_is_said_not_estimable(base, tmp_path):
+    """A called IFN state whose follow-up ends before 24 months has no Aalen-Johansen estimate
+    there (cumulative_incidence gives NaN): the report says so in words instead of failing."""
+    import pandas as pd
+
+    d = _copy(base, tmp_path)
+    path = d / "recovery" / "local_control.csv"
+    df = pd.read_csv(path)
+    row = df.index[df["labels"] == "called state"][0]
+    state = df.at[row, "ifn_state"]
+    df.loc[row, ["cif_local_failure_24m", "lower", "upper"]] = float("nan")
+    df.to_csv(path, index=False)
+    page = build_report(d, tmp_path / "r.html").read_text()
+    assert f"{state} not estimable (its follow-up ends before 24 months)" in page
+    assert not re.search(r">(nan|n/a)</span>(%|-fold)", page)
+
+
 def test_complete_folder_reports_its_seed(base, tmp_path):
     d = _copy(base, tmp_path)
     page = build_report(d, tmp_path / "r.html").read_text()

@@ -713,11 +713,19 @@ def _cohort(d: Path, manifest: dict, trial: Table) -> tuple[Section, dict[str, T
         f"Gray's test: chi-square {t_gray.cell(g0, 'statistic')}, "
         f"df {t_gray.cell(g0, 'df')}, p {t_gray.cell(g0, 'p_value')}"
     )
-    called = lc[lc["labels"] == "called state"]["ifn_state"]
+    called = lc[lc["labels"] == "called state"]
+    by_state = [
+        f"{s} {t_lc.cite(f'called state / {s}', 'cif_local_failure_24m')}"
+        if pd.notna(cif)
+        # a small group followed for less than 24 months: the Aalen-Johansen estimate is not
+        # defined there (not a damaged table, so not refused; said in words, no number quoted)
+        else f"{s} not estimable (its follow-up ends before 24 months)"
+        for s, cif in zip(called["ifn_state"], called["cif_local_failure_24m"], strict=True)
+    ]
     take = (
         f"Cumulative incidence of local failure at 24 months, all {n} patients by called IFN "
         "state (death competing): "
-        + ", ".join(f"{s} {t_lc.cite(f'called state / {s}', 'cif_local_failure_24m')}" for s in called)
+        + ", ".join(by_state)
         + f"; Gray's test chi-square {t_gray.cite(g0, 'statistic')} on {t_gray.cite(g0, 'df')} df, "
         f"p = {t_gray.cite(g0, 'p_value')}."
     )  # fmt: skip
