@@ -19,7 +19,7 @@ import pytest
 from ifnexus.cli import main
 from ifnexus.errors import ValidationError
 from ifnexus.singlecell import profile
-from ifnexus.singlecell._ifn_state import MIN_EFFECT
+from ifnexus.singlecell._ifn_state import DETECTION_ALPHA, MIN_DETECTED, MIN_EFFECT
 
 _spec = importlib.util.spec_from_file_location(
     "sc_profile_data_options", Path(__file__).with_name("test_profile.py")
@@ -127,6 +127,29 @@ def test_cli_default_min_effect_is_ln2(h5ad, tmp_path, capsys):
     settings = json.loads((out / "settings.json").read_text())
     assert settings["ifn_state"]["min_effect"] == MIN_EFFECT
     assert settings["cluster_key"] == ""
+    # the evidence floor's CLI defaults are the library's
+    assert settings["ifn_state"]["evidence_floor"]["min_detected"] == MIN_DETECTED
+    assert settings["ifn_state"]["evidence_floor"]["detection_alpha"] == DETECTION_ALPHA
+
+
+def test_cli_evidence_floor_options_reach_the_call(h5ad, tmp_path, capsys):
+    out = tmp_path / "prof"
+    args = ["sc", "profile", str(h5ad), "--min-detected", "500", "--detection-alpha", "0"]
+    assert main([*args, "--no-figures", "--out", str(out)]) == 0, capsys.readouterr().err
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["ifn_state"]["evidence_floor"]["min_detected"] == 500
+    assert settings["ifn_state"]["evidence_floor"]["detection_alpha"] == 0.0
+    # no cell can express 500 genes of a 12- or 18-gene programme: no acute or chronic call
+    cells = pd.read_csv(out / "cells.csv", index_col=0)
+    assert not cells["ifn_state"].isin(["acute", "chronic"]).any()
+
+
+@pytest.mark.parametrize(("flag", "bad"), [("--min-detected", "-1"), ("--detection-alpha", "1.5")])
+def test_cli_bad_evidence_floor(h5ad, tmp_path, capsys, flag, bad):
+    out = tmp_path / "bad"
+    assert main(["sc", "profile", str(h5ad), flag, bad, "--out", str(out)]) == 2
+    assert flag in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("bad", ["-1", "nan", "inf"])

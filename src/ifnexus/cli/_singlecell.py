@@ -78,6 +78,21 @@ def profile_cmd(
         "(natural-log mean-control score); a finite number >= 0.",
         show_default="ln 2 = 0.693",
     ),
+    min_detected: int = typer.Option(
+        2,  # singlecell._ifn_state.MIN_DETECTED, without importing it at start-up
+        "--min-detected",
+        min=0,
+        help="Evidence floor: fewest genes of a programme a cell must express for that "
+        "programme's IFN state.",
+    ),
+    detection_alpha: float = typer.Option(
+        0.05,  # singlecell._ifn_state.DETECTION_ALPHA
+        "--detection-alpha",
+        min=0.0,
+        max=1.0,
+        help="Evidence floor: a programme detected this improbably rarely for the cell's own "
+        "detection rate of expression-matched genes is not evidenced (0: the count only).",
+    ),
     cluster_key: str | None = typer.Option(
         None,
         "--cluster-key",
@@ -138,6 +153,7 @@ def profile_cmd(
                     input_kind=input_kind.value if input_kind else None, layer=layer,
                     control=control, min_control_cells=min_control_cells,
                     min_probability=min_probability, min_effect=min_effect,
+                    min_detected=min_detected, detection_alpha=detection_alpha,
                     cluster_key=cluster_key, rng=seed,
                     key_added=key_added, overwrite=overwrite,
                 )  # fmt: skip

@@ -54,7 +54,9 @@ from ifnexus.scoring import (
 from ifnexus.scoring._chunks import Transform, run_options
 from ifnexus.singlecell._annotate import annotate_cells
 from ifnexus.singlecell._ifn_state import (
+    DETECTION_ALPHA,
     MIN_CONTROL_CELLS,
+    MIN_DETECTED,
     MIN_EFFECT,
     PROGRAMMES,
     STATE_COLUMNS,
@@ -348,6 +350,8 @@ def cell_table(
     min_control_cells: int = MIN_CONTROL_CELLS,
     min_probability: float = 0.8,
     min_effect: float = MIN_EFFECT,
+    min_detected: int = MIN_DETECTED,
+    detection_alpha: float = DETECTION_ALPHA,
     rng: int = 0,
     acute_threshold: object = None,
     chronic_threshold: object = None,
@@ -370,7 +374,7 @@ def cell_table(
     genes
         Second output of :func:`score_signatures` (how many programme genes were measured);
         without it, ``scores.attrs["genes"]`` is used when present.
-    min_control_cells, min_probability, min_effect, rng
+    min_control_cells, min_probability, min_effect, min_detected, detection_alpha, rng
         As in :func:`call_ifn_state`.
     acute_threshold, chronic_threshold
         Removed in 0.2: giving either is a ValidationError naming what replaces them.
@@ -406,6 +410,8 @@ def cell_table(
         min_control_cells=min_control_cells,
         min_probability=min_probability,
         min_effect=min_effect,
+        min_detected=min_detected,
+        detection_alpha=detection_alpha,
         rng=rng,
     )
     cells = cells.join(call.cells)
@@ -692,6 +698,8 @@ def profile(
     min_control_cells: int = MIN_CONTROL_CELLS,
     min_probability: float = 0.8,
     min_effect: float = MIN_EFFECT,
+    min_detected: int = MIN_DETECTED,
+    detection_alpha: float = DETECTION_ALPHA,
     min_marker_score: float = 0.1,
     cluster_key: str | None = None,
     rng: int = 0,
@@ -743,6 +751,9 @@ def profile(
         mean-control score; default ln 2), as in :func:`call_ifn_state`: a finite number
         >= 0, else a ValidationError raised before any scoring. Recorded in
         ``settings["ifn_state"]["min_effect"]``.
+    min_detected, detection_alpha
+        The evidence floor of the IFN state (a cell's programme genes detected, against its
+        own detection rate), as in :func:`call_ifn_state`.
     min_marker_score
         Smallest marker score for a cell-type call.
     cluster_key
@@ -840,6 +851,8 @@ def profile(
         min_control_cells=min_control_cells,
         min_probability=min_probability,
         min_effect=min_effect,
+        min_detected=min_detected,
+        detection_alpha=detection_alpha,
         rng=seed,
     )
     has_cond = inp.conditions is not None
