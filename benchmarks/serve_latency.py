@@ -7,15 +7,17 @@ Run::
 Times, as medians of 5 alternating runs (every step once per round) after one warm-up (numba
 compilation, imports), what the app's server does for a Run of a two-arm design (50 Gy/25 fx
 with and without anti-PD-1, 5 years of follow-up): ``design_from_form`` (the checks of
-``ifnexus trial``), ``run_trial(..., hazard_ratios="overall")``, ``ifn_timecourses`` (12
-recorded patients per arm, 63 days) and the two matplotlib figures rendered to PNG (tight
-layout, as the app), for a new design (every arm runs) and after editing one arm
-(``reuse_arms=True``: only that arm runs), each with wall and CPU time (CPU of the process, all
-threads). ``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs) is timed beside
-it. With ``--browser``, it also serves the app and times, in headless Chromium (Playwright,
-/usr/bin/chromium), the click on Run until the arms table and both plots are shown (a new seed
-each time: every arm runs). No peer tool designs trials on this model; the comparison is with the command line's
-own call. Results go to docs/benchmarks.md by hand.
+``ifnexus trial``), ``run_trial(..., hazard_ratios="overall", record=12)`` with
+``trial_timecourses`` (the IFN curves of 12 patients per arm kept from the trial's run) and the
+app's two matplotlib figures (fixed margins) rendered to PNG at the page's size, for a new
+design (every arm runs) and after editing one arm (``reuse_arms=True``: only that arm runs),
+each with wall and CPU time (CPU of the process, all threads). Beside it: the parts alone, the
+hazard ratio by ``ifnexus.trial._cox`` and by lifelines' ``CoxPHFitter`` (the peer it
+replaced), the separate time-course run the app made before, and
+``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs). With ``--browser``, it
+also serves the app and times, in headless Chromium (Playwright, /usr/bin/chromium), the click
+on Run until the arms table and both plots are shown (a new seed each time: every arm runs).
+Results go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -48,12 +50,21 @@ def _median(rows, i):
 
 
 def library() -> list[tuple[str, float, float]]:
-    from ifnexus._figures import new_figure
-    from ifnexus.serve import design_from_form, ifn_timecourses, plot_ifn_timecourses
-    from ifnexus.serve._app import RUN_OPTIONS
+    import numpy as np
+    import pandas as pd
+
+    from ifnexus.outcome import CoxModel
+    from ifnexus.serve import design_from_form, ifn_timecourses, trial_timecourses
+    from ifnexus.serve._app import (
+        RUN_OPTIONS,
+        TIMECOURSE_DAYS,
+        TIMECOURSE_PATIENTS,
+        ifn_figure,
+        local_control_figure,
+    )
     from ifnexus.serve._timecourse import _arm_timecourse
-    from ifnexus.trial import plot_trial_curves, run_trial
-    from ifnexus.trial._run import _ARM_CACHE
+    from ifnexus.trial import run_trial
+    from ifnexus.trial._run import _ARM_CACHE, cox_hazard_ratio
 
     def clear():
         _arm_timecourse.cache_clear()
@@ -64,22 +75,19 @@ def library() -> list[tuple[str, float, float]]:
         return ifn_timecourses(d)
 
     def figures(result, tc):
-        for draw in (
-            lambda ax: plot_trial_curves(
-                result.curves, "local_control_km", endpoint_years=2, ax=ax
-            ),
-            lambda ax: plot_ifn_timecourses(tc, ax=ax),
-        ):
-            fig = new_figure((6.5, 3.6))
-            fig.set_layout_engine("tight")  # as the app
-            draw(fig.add_subplot(1, 1, 1))
+        # the app's figures, sized as Shiny sizes them (half a wide page, 320 px high)
+        for fig in (local_control_figure(result), ifn_figure(tc)):
+            fig.set_size_inches(6.5, 320 / 96)
             fig.savefig(io.BytesIO(), format="png", dpi=96)
 
+    def app_run(d):
+        # what the app's Run does (the time courses recorded during the trial's own run)
+        r = run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True,
+                      record=TIMECOURSE_PATIENTS, record_days=TIMECOURSE_DAYS)  # fmt: skip
+        return r, trial_timecourses(r, days=TIMECOURSE_DAYS)
+
     def interaction(form):
-        d = design_from_form(form)
-        r = run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True)
-        tc = ifn_timecourses(d)
-        figures(r, tc)
+        figures(*app_run(design_from_form(form)))
 
     def new_design():
         clear()  # a new design: every arm runs
@@ -95,14 +103,34 @@ def library() -> list[tuple[str, float, float]]:
     new_design()  # warm-up (numba compilation, imports)
     one_arm_edited()
     d = design_from_form(FORM)
+    r0 = run_trial(d, hazard_ratios="none")
+    tc0 = ifn_timecourses(d)
+    pts = r0.patients
+    both = pd.concat([pts[pts["arm"] == "RT"].assign(experimental=0),
+                      pts[pts["arm"] != "RT"].assign(experimental=1)])  # fmt: skip
+
+    def lifelines_hr():
+        s = CoxModel().fit(both[["time", "event", "experimental"]], "time", "event",
+                           covariates=["experimental"], cause=1).summary  # fmt: skip
+        return float(np.asarray(s["exp_coef"])[0])
+
     parts = {
         "design_from_form": lambda: design_from_form(FORM),
-        "run_trial(hazard_ratios='overall'), as the app (all cores, chunks of 1,024)": lambda: (
-            clear(),
-            run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True),
+        "run_trial + trial_timecourses, as the app (all cores, chunks of 1,024, 12 recorded)": (
+            lambda: (clear(), app_run(d))
+        ),
+        "run_trial(hazard_ratios='overall'), one thread": lambda: run_trial(
+            d, hazard_ratios="overall"
         ),
         "run_trial(hazard_ratios='none')": lambda: run_trial(d, hazard_ratios="none"),
-        "ifn_timecourses (12 patients x 2 arms, 63 days)": lambda: timecourses(d),
+        "ifn_timecourses (12 patients x 2 arms, 63 days; a second run, before)": lambda: (
+            timecourses(d)
+        ),
+        "hazard ratio, ifnexus.trial._cox (what trial and serve use)": lambda: cox_hazard_ratio(
+            both
+        ),
+        "hazard ratio, lifelines CoxPHFitter via ifnexus.outcome.CoxModel (peer)": lifelines_hr,
+        "two PNG figures, as the app (fixed margins)": lambda: figures(r0, tc0),
         "one Run of a new design (every arm runs) + 2 PNG figures": new_design,
         "one Run after editing one arm (that arm runs) + 2 PNG figures": one_arm_edited,
         "run_trial(hazard_ratios='all') (ifnexus trial)": lambda: run_trial(d),

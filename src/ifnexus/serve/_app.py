@@ -13,8 +13,9 @@ with :func:`~ifnexus.serve.design_from_form` (the checks of ``ifnexus trial``), 
 :func:`ifnexus.trial.run_trial` (``hazard_ratios="overall"``: the per-IFN-state Cox fits are
 left out; nothing else changes; the model's chunks of 1,024 patients on all cores, which gives
 the same numbers; ``reuse_arms=True``: an arm already run on the same population is not run
-again, so editing one arm reruns only that arm) and the IFN time courses with
-:func:`~ifnexus.serve.ifn_timecourses`, and shows local-control curves, IFN-I time courses, a
+again, so editing one arm reruns only that arm; ``record=12``: the first 12 patients' time
+courses are kept from that same run and summarised by :func:`~ifnexus.serve.trial_timecourses`,
+the curves :func:`~ifnexus.serve.ifn_timecourses` gives without a second model run), and shows local-control curves, IFN-I time courses, a
 table of the arms side by side, local control by IFN state, and downloads of the design (the
 TOML ``ifnexus trial`` runs) and the results (CSV). Any error is shown in the page as one
 message; the server goes on. Warnings of the run (e.g. a curve time beyond the last follow-up of
@@ -52,6 +53,10 @@ INTERVENTION_HELP = (
 #: the model's chunks (1,024 patients) over all cores; results do not depend on it
 RUN_OPTIONS = RunOptions(n_jobs=-1, chunk_size=1024)
 
+#: the IFN plot: the first patients of each arm, recorded during the trial's run, over 9 weeks
+TIMECOURSE_PATIENTS = 12
+TIMECOURSE_DAYS = 63.0
+
 #: form field ids read on Run
 FIELDS = (
     "trial_name", "patients", "seed", "followup", "endpoint", "disease", "mix_acute",
@@ -59,6 +64,63 @@ FIELDS = (
     *(f"arm{i}_{k}" for i in range(1, MAX_ARMS + 1)
       for k in ("name", "schedule", "interventions")),
 )  # fmt: skip
+
+
+#: the plots' margins in inches (left, right, bottom, top): room for the tick labels, axis
+#: labels and the IFN plot's title at the page's plot size (about 6.5 x 3.3 in at 96 dpi)
+PLOT_MARGINS = (0.75, 0.15, 0.55, 0.3)
+
+
+def _plot_figure() -> Any:
+    """Return a figure for the page's plots, with fixed margins instead of tight layout.
+
+    Shiny sizes the figure to the output element before saving and keeps a layout engine that
+    is "adjust compatible"; matplotlib's tight layout measures every tick label twice (about
+    a quarter of a second per plot, half the figure time), so this engine just sets the
+    subplot parameters from fixed margins in inches for whatever size Shiny chose.
+    """
+    from matplotlib.layout_engine import LayoutEngine
+
+    from ifnexus._figures import new_figure
+
+    class _FixedMargins(LayoutEngine):
+        _adjust_compatible = True
+        _colorbar_gridspec = True
+
+        def execute(self, fig: Any) -> None:
+            w, h = fig.get_size_inches()
+            left, right, bottom, top = PLOT_MARGINS
+            fig.subplots_adjust(left=min(left / w, 0.4), right=1 - min(right / w, 0.1),
+                                bottom=min(bottom / h, 0.4), top=1 - min(top / h, 0.2))  # fmt: skip
+
+    fig = new_figure((6.5, 3.6))
+    fig.set_layout_engine(_FixedMargins())
+    return fig
+
+
+def local_control_figure(result: Any) -> Any:
+    """Return the page's Kaplan-Meier local-control figure of a trial result (unsaved).
+
+    The y label is shortened to "Local control (KM)": the full one is longer than the plot's
+    height, and the card's header says what is drawn.
+    """
+    from ifnexus.trial import plot_trial_curves
+
+    fig = _plot_figure()
+    ax = plot_trial_curves(result.curves, "local_control_km",
+                           endpoint_years=result.design.endpoint.local_control_years,
+                           ax=fig.add_subplot(1, 1, 1))  # fmt: skip
+    ax.set_ylabel("Local control (KM)")
+    return fig
+
+
+def ifn_figure(timecourses: Any) -> Any:
+    """Return the page's IFN-I time-course figure (unsaved)."""
+    from ifnexus.serve._timecourse import plot_ifn_timecourses
+
+    fig = _plot_figure()
+    plot_ifn_timecourses(timecourses, ax=fig.add_subplot(1, 1, 1))
+    return fig
 
 
 def _fmt(x: Any, spec: str = ".3f") -> str:
@@ -217,10 +279,9 @@ def create_app() -> Any:
     import_optional("shiny", extra="serve", purpose="ifnexus serve (the trial designer)")
     from shiny import App, reactive, render, ui
 
-    from ifnexus._figures import new_figure
     from ifnexus.serve._form import design_from_form, results_table
-    from ifnexus.serve._timecourse import ifn_timecourses, plot_ifn_timecourses
-    from ifnexus.trial import design_to_toml, plot_trial_curves, run_trial
+    from ifnexus.serve._timecourse import trial_timecourses
+    from ifnexus.trial import design_to_toml, run_trial
 
     sidebar, arm_cards = _form_ui()
     page = ui.page_sidebar(
@@ -265,8 +326,9 @@ def create_app() -> Any:
                     warnings.simplefilter("always", IfnexusWarning)
                     design = design_from_form(values)
                     result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS,
-                                       reuse_arms=True)  # fmt: skip
-                    tc = ifn_timecourses(design)
+                                       reuse_arms=True, record=TIMECOURSE_PATIENTS,
+                                       record_days=TIMECOURSE_DAYS)  # fmt: skip
+                    tc = trial_timecourses(result, days=TIMECOURSE_DAYS)
             except IfnexusError as exc:
                 current.set(None)
                 msg.set(str(exc))
@@ -335,21 +397,13 @@ def create_app() -> Any:
             s = current()
             if s is None:
                 return None
-            fig = new_figure((6.5, 3.6))
-            fig.set_layout_engine("tight")  # Shiny sizes the figure; it needs tight layout
-            ax = fig.add_subplot(1, 1, 1)
-            plot_trial_curves(s["result"].curves, "local_control_km",
-                              endpoint_years=s["design"].endpoint.local_control_years, ax=ax)  # fmt: skip
-            return fig
+            return local_control_figure(s["result"])
 
         @render.plot(alt="IFN-I time course per arm, median and 10-90% band")
         def ifn_plot() -> Any:
             s = current()
             if s is None:
                 return None
-            fig = new_figure((6.5, 3.6))
-            fig.set_layout_engine("tight")
-            plot_ifn_timecourses(s["timecourses"], ax=fig.add_subplot(1, 1, 1))
-            return fig
+            return ifn_figure(s["timecourses"])
 
     return App(page, server)

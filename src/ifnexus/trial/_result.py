@@ -77,6 +77,10 @@ class TrialResult:
         the reference) for each posterior draw run; ``arms`` then has ``param_lower`` and
         ``param_upper`` and ``comparisons`` (state ``all``) ``diff_param_lower`` and
         ``diff_param_upper``: 2.5 and 97.5 percentiles over the draws (parameter uncertainty).
+    timecourses
+        With ``run_trial(..., record=k)``: the model's recorded states of each arm's first
+        ``k`` patients (``patient``, ``time`` in days, ``state``, ``value``, ``arm``), up to
+        ``record_days``; otherwise ``None``.
     """
 
     design: TrialDesign
@@ -90,6 +94,7 @@ class TrialResult:
     power: dict | None = None
     parameter_draws: pd.DataFrame | None = None
     hazard_ratios: str = "all"
+    timecourses: pd.DataFrame | None = None
 
     # ----------------------------------------------------------------------------- compute
     def compute(self) -> TrialResult:
@@ -188,10 +193,16 @@ class TrialResult:
                                d.endpoint.local_control_years])  # fmt: skip
         grid = grid[grid <= d.followup_years]
         data = df[["time", "event", "arm"]]
-        km = kaplan_meier(data, "time", "event", group_col="arm", times=grid.tolist(), cause=1)
-        out = [pd.DataFrame({"measure": "local_control_km", "group": km["group"],
-                             "time": km["time"], "estimate": km["survival"],
-                             "lower": km["lower"], "upper": km["upper"]})]  # fmt: skip
+        if (data["event"] == 1).any():
+            km = kaplan_meier(data, "time", "event", group_col="arm", times=grid.tolist(),
+                              cause=1)  # fmt: skip
+            out = [pd.DataFrame({"measure": "local_control_km", "group": km["group"],
+                                 "time": km["time"], "estimate": km["survival"],
+                                 "lower": km["lower"], "upper": km["upper"]})]  # fmt: skip
+        else:  # no local failure in any arm: every curve is 1
+            z = pd.DataFrame({"group": np.repeat([a.name for a in d.arms], grid.size),
+                              "time": np.tile(grid, len(d.arms))})  # fmt: skip
+            out = [z.assign(measure="local_control_km", estimate=1.0, lower=1.0, upper=1.0)]
         for cause, name in ((1, "cif_local_failure"), (2, "cif_death")):
             if not (data["event"] == cause).any():
                 z = pd.DataFrame({"group": np.repeat([a.name for a in d.arms], grid.size),
