@@ -772,7 +772,7 @@ def fit_growth(
     profile_params: Sequence[str] | None = None,
     posterior: bool = True,
     walkers: int | None = None,
-    steps: int = 1000,
+    steps: int = 5000,
     start: dict[str, float] | None = None,
     rng: RngLike = 0,
     progress: Progress | None = None,
