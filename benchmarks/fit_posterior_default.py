@@ -39,7 +39,8 @@ def main(jobs: int = 1) -> None:
                                   omega={"n0": 0.3}, sigma=0.1, rng=16)  # fmt: skip
     w0, c0 = time.perf_counter(), _cpu()
     fit = fit_growth(study, free=("r", "n0"), random=("n0",), profile_params=(), rng=0,
-                     options=RunOptions(n_jobs=jobs))  # fmt: skip
+                     options=RunOptions(n_jobs=jobs),
+                     progress=lambda m: print(m, flush=True))  # fmt: skip
     wall, cpu = time.perf_counter() - w0, _cpu() - c0
     post = fit.diagnostics["posterior"]
     lines = [
