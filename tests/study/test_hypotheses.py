@@ -189,6 +189,15 @@ def test_report_section_reads_the_result_files(tmp_path):
         want = hit["identified"] if col == "identified" else None
         if want is not None:
             assert re.sub(r"%$", "", shown) == f"{100 * float(want.iloc[0]):.0f}"
+    # a run without the "all" set: the takeaway names the set it quotes, and its rows are that set's
+    # (the no-CD8 studies all name the truth, the no-volume ones never: the target is met)
+    other = power.assign(measurements="no CD8", identified=1.0)
+    pd.concat([other, power.assign(measurements="no volume", identified=0.0)]).to_csv(
+        study / "model/hypotheses/power.csv", index=False
+    )
+    take = _hypotheses(study).figures[0].takeaway
+    assert take.startswith("With no CD8 measurements") and "No cohort size" not in take
+    assert all(" / no CD8 / " in m.group(1) for m in _CITE.finditer(take))
     # a damaged result file is an error naming it, not a section of garbage
     from ifnexus.errors import InputFormatError
 

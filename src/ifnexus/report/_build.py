@@ -943,12 +943,15 @@ def _hypotheses(d: Path) -> Section | None:
         formats={"cluster_call_error": "pct", "ifn_deficient_call_error": "pct",
                  "n_patients": "int", "events": "int"},
     )  # fmt: skip
-    full = pure[pure["measurements"] == "all"]
-    fu = float(full["followup_years"].max()) if len(full) else float(pure["followup_years"].max())
-    sub = full[full["followup_years"] == fu] if len(full) else pure[pure["followup_years"] == fu]
+    # one measurement set ("all" when run, else the first) at the longest follow-up: the
+    # takeaway's rows must all come from the set it names
+    sets = list(dict.fromkeys(pure["measurements"].astype(str)))
+    ms = "all" if "all" in sets else sets[0]
+    full = pure[pure["measurements"] == ms]
+    fu = float(full["followup_years"].max())
+    sub = full[full["followup_years"] == fu]
     worst = sub.groupby("n_patients")["identified"].min()
     n_max = int(worst.index.max())
-    ms = str(sub["measurements"].iloc[0])
 
     def key(h: str, n: int) -> str:
         r = sub[(sub["truth"] == h) & (sub["n_patients"] == n)].iloc[0]
