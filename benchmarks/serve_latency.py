@@ -7,13 +7,12 @@ Run::
 Times, as medians of 5 alternating runs (every step once per round) after one warm-up (numba
 compilation, imports), what the app's server does for a Run of a two-arm design (50 Gy/25 fx
 with and without anti-PD-1, 5 years of follow-up): ``design_from_form`` (the checks of
-``ifnexus trial``), ``run_trial(..., hazard_ratios="overall", record=12)`` with
-``trial_timecourses`` (the IFN curves of 12 patients per arm kept from the trial's run) and the
-app's two matplotlib figures (fixed margins) rendered to PNG at the page's size, for a new
+``ifnexus trial``), ``run_trial(..., hazard_ratios="overall")``, ``ifn_timecourses`` (12
+recorded patients per arm, 63 days) and the app's two matplotlib figures (fixed margins) rendered to PNG at the page's size, for a new
 design (every arm runs) and after editing one arm (``reuse_arms=True``: only that arm runs),
 each with wall and CPU time (CPU of the process, all threads). Beside it: the parts alone, the
 hazard ratio by ``ifnexus.trial._cox`` and by lifelines' ``CoxPHFitter`` (the peer it
-replaced), the separate time-course run the app made before, and
+replaced), and
 ``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs). With ``--browser``, it
 also serves the app and times, in headless Chromium (Playwright, /usr/bin/chromium), the click
 on Run until the arms table and both plots are shown (a new seed each time: every arm runs).
@@ -54,14 +53,8 @@ def library() -> list[tuple[str, float, float]]:
     import pandas as pd
 
     from ifnexus.outcome import CoxModel
-    from ifnexus.serve import design_from_form, ifn_timecourses, trial_timecourses
-    from ifnexus.serve._app import (
-        RUN_OPTIONS,
-        TIMECOURSE_DAYS,
-        TIMECOURSE_PATIENTS,
-        ifn_figure,
-        local_control_figure,
-    )
+    from ifnexus.serve import design_from_form, ifn_timecourses
+    from ifnexus.serve._app import RUN_OPTIONS, ifn_figure, local_control_figure
     from ifnexus.serve._timecourse import _arm_timecourse
     from ifnexus.trial import run_trial
     from ifnexus.trial._run import _ARM_CACHE, cox_hazard_ratio
@@ -81,10 +74,9 @@ def library() -> list[tuple[str, float, float]]:
             fig.savefig(io.BytesIO(), format="png", dpi=96)
 
     def app_run(d):
-        # what the app's Run does (the time courses recorded during the trial's own run)
-        r = run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True,
-                      record=TIMECOURSE_PATIENTS, record_days=TIMECOURSE_DAYS)  # fmt: skip
-        return r, trial_timecourses(r, days=TIMECOURSE_DAYS)
+        # what the app's Run does
+        r = run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True)
+        return r, ifn_timecourses(d)
 
     def interaction(form):
         figures(*app_run(design_from_form(form)))
@@ -116,16 +108,15 @@ def library() -> list[tuple[str, float, float]]:
 
     parts = {
         "design_from_form": lambda: design_from_form(FORM),
-        "run_trial + trial_timecourses, as the app (all cores, chunks of 1,024, 12 recorded)": (
-            lambda: (clear(), app_run(d))
+        "run_trial + ifn_timecourses, as the app (all cores, chunks of 1,024)": lambda: (
+            clear(),
+            app_run(d),
         ),
         "run_trial(hazard_ratios='overall'), one thread": lambda: run_trial(
             d, hazard_ratios="overall"
         ),
         "run_trial(hazard_ratios='none')": lambda: run_trial(d, hazard_ratios="none"),
-        "ifn_timecourses (12 patients x 2 arms, 63 days; a second run, before)": lambda: (
-            timecourses(d)
-        ),
+        "ifn_timecourses (12 patients x 2 arms, 63 days)": lambda: timecourses(d),
         "hazard ratio, ifnexus.trial._cox (what trial and serve use)": lambda: cox_hazard_ratio(
             both
         ),

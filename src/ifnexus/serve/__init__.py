@@ -24,7 +24,6 @@ _WHERE = {
     "serve": "_server",
     "ifn_timecourses": "_timecourse",
     "plot_ifn_timecourses": "_timecourse",
-    "trial_timecourses": "_timecourse",
 }
 
 __all__ = [
@@ -37,18 +36,13 @@ __all__ = [
     "plot_ifn_timecourses",
     "results_table",
     "serve",
-    "trial_timecourses",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
     from ifnexus.serve._app import create_app
     from ifnexus.serve._form import MAX_ARMS, MAX_PATIENTS, design_from_form, results_table
     from ifnexus.serve._server import check_address, serve
-    from ifnexus.serve._timecourse import (
-        ifn_timecourses,
-        plot_ifn_timecourses,
-        trial_timecourses,
-    )
+    from ifnexus.serve._timecourse import ifn_timecourses, plot_ifn_timecourses
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

@@ -13,9 +13,10 @@ with :func:`~ifnexus.serve.design_from_form` (the checks of ``ifnexus trial``), 
 :func:`ifnexus.trial.run_trial` (``hazard_ratios="overall"``: the per-IFN-state Cox fits are
 left out; nothing else changes; the model's chunks of 1,024 patients on all cores, which gives
 the same numbers; ``reuse_arms=True``: an arm already run on the same population is not run
-again, so editing one arm reruns only that arm; ``record=12``: the first 12 patients' time
-courses are kept from that same run and summarised by :func:`~ifnexus.serve.trial_timecourses`,
-the curves :func:`~ifnexus.serve.ifn_timecourses` gives without a second model run), and shows local-control curves, IFN-I time courses, a
+again, so editing one arm reruns only that arm) and the IFN time courses with
+:func:`~ifnexus.serve.ifn_timecourses` (a second, small run of 12 patients per arm over 63
+days, cached per arm: recording those patients during the trial's own five-year run costs more,
+about 0.4 s of CPU, because the model records every step of the whole follow-up), and shows local-control curves, IFN-I time courses, a
 table of the arms side by side, local control by IFN state, and downloads of the design (the
 TOML ``ifnexus trial`` runs) and the results (CSV). Any error is shown in the page as one
 message; the server goes on. Warnings of the run (e.g. a curve time beyond the last follow-up of
@@ -52,10 +53,6 @@ INTERVENTION_HELP = (
 
 #: the model's chunks (1,024 patients) over all cores; results do not depend on it
 RUN_OPTIONS = RunOptions(n_jobs=-1, chunk_size=1024)
-
-#: the IFN plot: the first patients of each arm, recorded during the trial's run, over 9 weeks
-TIMECOURSE_PATIENTS = 12
-TIMECOURSE_DAYS = 63.0
 
 #: form field ids read on Run
 FIELDS = (
@@ -280,7 +277,7 @@ def create_app() -> Any:
     from shiny import App, reactive, render, ui
 
     from ifnexus.serve._form import design_from_form, results_table
-    from ifnexus.serve._timecourse import trial_timecourses
+    from ifnexus.serve._timecourse import ifn_timecourses
     from ifnexus.trial import design_to_toml, run_trial
 
     sidebar, arm_cards = _form_ui()
@@ -326,9 +323,8 @@ def create_app() -> Any:
                     warnings.simplefilter("always", IfnexusWarning)
                     design = design_from_form(values)
                     result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS,
-                                       reuse_arms=True, record=TIMECOURSE_PATIENTS,
-                                       record_days=TIMECOURSE_DAYS)  # fmt: skip
-                    tc = trial_timecourses(result, days=TIMECOURSE_DAYS)
+                                       reuse_arms=True)  # fmt: skip
+                    tc = ifn_timecourses(design)
             except IfnexusError as exc:
                 current.set(None)
                 msg.set(str(exc))

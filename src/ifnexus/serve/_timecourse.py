@@ -6,9 +6,7 @@ arm with :func:`ifnexus.model.simulate_cohort` (``record=``) on the trial's popu
 same IFN-state mix, disease, parameter overrides and seed, so every arm sees the same sampled
 patients) over the first weeks (cached per arm: editing one arm reruns only that arm), and summarises the recorded ``ifn`` state on a daily grid: the
 median and the 10th-90th percentile band across patients. The band is the spread between
-patients, not a confidence interval. The designer itself records the same patients during the
-trial's own run (``run_trial(..., record=12)``) and summarises them with
-:func:`trial_timecourses`: the same curves without a second model run.
+patients, not a confidence interval.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ import pandas as pd
 
 from ifnexus._figures import new_axes
 
-__all__ = ["ifn_timecourses", "plot_ifn_timecourses", "trial_timecourses"]
+__all__ = ["ifn_timecourses", "plot_ifn_timecourses"]
 
 
 def ifn_timecourses(
@@ -104,11 +102,6 @@ def _arm_timecourse(
         raise ValidationError(
             f"unknown state {state!r}; recorded: {', '.join(sorted(set(tc['state'])))}"
         )
-    return _summarise(tc, horizon, state)
-
-
-def _summarise(tc: pd.DataFrame, horizon: float, state: str) -> pd.DataFrame:
-    """Daily median and 10-90% band across patients of one recorded state up to ``horizon``."""
     sub = tc[tc["state"] == state]
     grid = np.arange(0.0, np.floor(horizon) + 1.0)
     curves = []
@@ -120,55 +113,6 @@ def _summarise(tc: pd.DataFrame, horizon: float, state: str) -> pd.DataFrame:
     lo, med, hi = np.percentile(m, [10, 50, 90], axis=0)
     return pd.DataFrame({"state": state, "day": grid, "median": med, "lower": lo, "upper": hi,
                          "n": len(curves)})  # fmt: skip
-
-
-def trial_timecourses(result: Any, *, days: float = 63.0, state: str = "ifn") -> pd.DataFrame:
-    """Summarise the time courses a trial run recorded as :func:`ifn_timecourses` does.
-
-    ``run_trial(design, record=k, record_days=d)`` records the first ``k`` patients of every
-    arm during the trial's own model run (the same patients as :func:`ifn_timecourses` with
-    ``n_patients=k``: patient ``i`` has the same draws whatever the cohort size), so the
-    designer needs no second run. The curves equal those of a run over ``d`` days (the
-    solver's steps before ``d`` do not depend on the end) except on day ``d`` itself, where
-    that run ends on a step and this one interpolates between two (about 1e-3 relative).
-
-    Parameters
-    ----------
-    result
-        A :class:`ifnexus.trial.TrialResult` of ``run_trial(..., record=k)`` (k >= 1).
-    days
-        Days from the first fraction (at most the trial's follow-up and the recorded time).
-    state
-        The recorded model state (``ifn``: IFN-I in the tumour, EC50 units).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``arm``, ``state``, ``day`` (0, 1, ... up to ``record_days``), ``median``, ``lower``
-        (10th percentile), ``upper`` (90th), ``n`` (patients recorded).
-
-    Raises
-    ------
-    ValidationError
-        A result without recorded time courses, ``days`` not positive, or an unknown ``state``.
-    """
-    from ifnexus.errors import ValidationError
-
-    tc = result.timecourses
-    if tc is None or tc.empty:
-        raise ValidationError("the trial recorded no time courses; run it with record=k >= 1")
-    known = set(tc["state"].unique())
-    if state not in known:
-        raise ValidationError(f"unknown state {state!r}; recorded: {', '.join(sorted(known))}")
-    from ifnexus.trial import DAYS_PER_YEAR
-
-    if not days > 0:
-        raise ValidationError(f"days must be > 0, got {days}")
-    horizon = float(min(days, result.design.followup_years * DAYS_PER_YEAR, tc["time"].max()))
-    frames = [_summarise(tc[tc["arm"] == arm.name], horizon, state).assign(arm=arm.name)
-              for arm in result.design.arms]  # fmt: skip
-    out = pd.concat(frames, ignore_index=True)
-    return out[["arm", "state", "day", "median", "lower", "upper", "n"]]
 
 
 def plot_ifn_timecourses(timecourses: pd.DataFrame, *, ax: Any = None) -> Any:

@@ -77,10 +77,6 @@ class TrialResult:
         the reference) for each posterior draw run; ``arms`` then has ``param_lower`` and
         ``param_upper`` and ``comparisons`` (state ``all``) ``diff_param_lower`` and
         ``diff_param_upper``: 2.5 and 97.5 percentiles over the draws (parameter uncertainty).
-    timecourses
-        With ``run_trial(..., record=k)``: the model's recorded states of each arm's first
-        ``k`` patients (``patient``, ``time`` in days, ``state``, ``value``, ``arm``), up to
-        ``record_days``; otherwise ``None``.
     """
 
     design: TrialDesign
@@ -94,7 +90,6 @@ class TrialResult:
     power: dict | None = None
     parameter_draws: pd.DataFrame | None = None
     hazard_ratios: str = "all"
-    timecourses: pd.DataFrame | None = None
 
     # ----------------------------------------------------------------------------- compute
     def compute(self) -> TrialResult:

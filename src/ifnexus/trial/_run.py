@@ -55,27 +55,22 @@ ARM_CACHE_SIZE = 16
 
 
 class _ArmCache:
-    """The last :data:`ARM_CACHE_SIZE` model runs by arm and population (LRU).
-
-    Each entry is the patient table and the recorded time courses (or None).
-    """
+    """The last :data:`ARM_CACHE_SIZE` model patient tables, by arm and population (LRU)."""
 
     def __init__(self) -> None:
-        self._d: OrderedDict[tuple, tuple[pd.DataFrame, pd.DataFrame | None]] = OrderedDict()
+        self._d: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
+    def get(self, key: tuple) -> pd.DataFrame | None:
         with self._lock:
             if key not in self._d:
                 return None
             self._d.move_to_end(key)
-            p, tc = self._d[key]
-            return p.copy(), None if tc is None else tc.copy()
+            return self._d[key].copy()
 
-    def put(self, key: tuple, value: tuple[pd.DataFrame, pd.DataFrame | None]) -> None:
+    def put(self, key: tuple, value: pd.DataFrame) -> None:
         with self._lock:
-            p, tc = value
-            self._d[key] = (p.copy(), None if tc is None else tc.copy())
+            self._d[key] = value.copy()
             while len(self._d) > ARM_CACHE_SIZE:
                 self._d.popitem(last=False)
 
@@ -271,8 +266,6 @@ def run_trial(
     options: RunOptions | None = None,
     hazard_ratios: Literal["all", "overall", "none"] = "all",
     reuse_arms: bool = False,
-    record: int = 0,
-    record_days: float = 63.0,
 ) -> Any:
     """Simulate every arm of ``design`` on the same virtual patients and compare them.
 
@@ -291,12 +284,6 @@ def run_trial(
         it when the same arm (schedule, interventions) is run again on the same population,
         size, follow-up and seed: the designer, where editing one arm reruns only that arm.
         The numbers are those of a fresh run (the model is deterministic given the seed).
-    record
-        Record the model's state time courses of the first ``record`` patients of each arm
-        (``TrialResult.timecourses``); the other numbers do not change.
-    record_days
-        Keep the recorded time courses up to this many days after the first fraction (and
-        the first recorded step at or after it).
 
     Returns
     -------
@@ -337,35 +324,20 @@ def run_trial(
     ages, male, u_death = _population_draws(design, table, n, entropy)
     death = death_times(ages, male, u_death)  # years from the first fraction
     t_end = design.endpoint.local_control_years
-    record = int(record)
-    if record < 0:
-        raise ValidationError(f"record must be >= 0, got {record}")
-    frames, tcs = [], []
+    frames = []
     for arm in design.arms:
         log.info("trial arm %r: %d patients", arm.name, n)
         key = (arm.schedule, tuple(arm.interventions), n, pop.setting, pop.disease, days,
-               entropy, tuple(sorted((params or {}).items())), pop.margin, record,
-               float(record_days) if record else None)  # fmt: skip
-        hit = _ARM_CACHE.get(key) if reuse_arms else None
-        if hit is None:
-            res = simulate_cohort(
+               entropy, tuple(sorted((params or {}).items())), pop.margin)  # fmt: skip
+        p = _ARM_CACHE.get(key) if reuse_arms else None
+        if p is None:
+            p = simulate_cohort(
                 arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
                 interventions=list(arm.interventions), days=days, rng=entropy,
-                params=params or None, options=options, margin=pop.margin, record=record,
-            )  # fmt: skip
-            p, tc = res.patients, None
-            if record:
-                t = res.timecourses
-                times = t["time"].to_numpy(float)
-                later = times[times >= record_days]  # keep the first step at or after the end
-                cut = later.min() if later.size else np.inf
-                tc = t[times <= cut].reset_index(drop=True)
+                params=params or None, options=options, margin=pop.margin,
+            ).patients  # fmt: skip
             if reuse_arms:
-                _ARM_CACHE.put(key, (p, tc))
-        else:
-            p, tc = hit
-        if tc is not None:
-            tcs.append(tc.assign(arm=arm.name))
+                _ARM_CACHE.put(key, p)
         ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
         fu = p["followup"].to_numpy(float) / DAYS_PER_YEAR
         end = np.full(n, design.followup_years)
@@ -389,8 +361,7 @@ def run_trial(
     if pop.posterior:
         draws = _posterior_runs(design, mix, entropy, days, options)
     result = TrialResult(design=design, patients=patients, model_params=params,
-                         parameter_draws=draws, hazard_ratios=hazard_ratios,
-                         timecourses=pd.concat(tcs, ignore_index=True) if tcs else None)  # fmt: skip
+                         parameter_draws=draws, hazard_ratios=hazard_ratios)  # fmt: skip
     result.compute()
     return result
 
