@@ -74,6 +74,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ifnexus._ifn_state import true_ifn_state
 from ifnexus._rng import RngLike, as_generator, seed_entropy
 from ifnexus.errors import IfnexusWarning, UnknownNameError, ValidationError
 from ifnexus.trial import DAYS_PER_YEAR
@@ -335,7 +336,7 @@ def hypothesis_cohort(
     rel_n0 = p["n0_rel"].to_numpy(float)
     volume = a.volume_median_cm3 * rel_n0 * np.where(zhu, 1.0, a.purity_median / purity)
     cl = p["ifn_cluster_loss"].to_numpy(bool)
-    deficient = cl | p["sting_silenced"].to_numpy(bool)
+    deficient = true_ifn_state(p) == "ifn-deficient"  # cluster lost or STING silenced
     flip = g.uniform(size=(n, 2)) < a.call_error
     measured = {
         "purity": np.clip(purity + g.normal(0, a.purity_noise, n), 0.01, 1.0),
@@ -647,7 +648,7 @@ def example_study(
     )
     ok = np.isfinite(est)
     cluster_true = c["ifn_cluster_loss"].to_numpy(bool)
-    deficient_true = cluster_true | c["sting_silenced"].to_numpy(bool)
+    deficient_true = truth["ifn_state_true"].to_numpy() == "ifn-deficient"
     data = measured[ok].assign(
         log_volume=np.log(measured["volume"][ok]),
         ifn_cluster_status=status[ok],
