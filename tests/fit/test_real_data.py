@@ -3,22 +3,31 @@
 The reader accepts the fit and held-out tables as committed, refuses the held-out complete
 responses (volume 0) with their line, and a short fit of the untreated arm reproduces the
 exponential growth rate that statsmodels' linear mixed model (log volume on day, random
-intercept per mouse) estimates from the same measurements.
+intercept per mouse) estimates from the same measurements. The committed fits
+(``docs/fit_real/<line>/``) belong to the installed model (their estimates reproduce the
+recorded ``-2 log L``), and their ``--params`` files are the estimates and are what
+``ifnexus simulate --params`` uses (``params_used.toml``).
 """
 
 from __future__ import annotations
 
+import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ifnexus.cli import main
 from ifnexus.errors import InputFormatError
-from ifnexus.fit import fit_growth, growth_data, read_arms, read_growth
+from ifnexus.fit import GrowthProblem, fit_growth, growth_data, read_arms, read_growth
+from ifnexus.model import ParameterSet, parameters
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "morisada2018_moc1"
 MC38 = Path(__file__).resolve().parents[1] / "data" / "morisada2018_mc38"
+FITS = Path(__file__).resolve().parents[2] / "docs" / "fit_real"
+FREE = ("r", "n0", "alpha", "e_kill")  # the design of benchmarks/fit_real_morisada.py
 EARLY = 35  # study days 0-35: control tumours below ~500 mm^3, well under the plateau
 
 
@@ -72,3 +81,38 @@ def test_untreated_growth_rate_matches_mixed_model_slope(control):
     # capacity, immune kill), so allow 3 reference SEs
     assert fit.converged
     assert abs(fitted_slope - slope) < 3 * se
+
+
+@pytest.mark.parametrize("line", ["moc1", "mc38"])
+def test_committed_fit_belongs_to_the_installed_model(line):
+    # the estimates of docs/fit_real/<line>/ give the -2 log L recorded when they were fitted;
+    # a model change that moves it means the fit and its --params file must be re-run
+    # (benchmarks/fit_real_morisada.py). Tolerance: the kernel's 1e-4 accuracy.
+    folder = Path(__file__).resolve().parents[1] / "data" / f"morisada2018_{line}"
+    data = read_growth(folder / "growth_fit.csv", read_arms(folder / "arms.csv"))
+    est = pd.read_csv(FITS / line / "estimates.csv").set_index("parameter")["estimate"]
+    run = json.loads((FITS / line / "run.json").read_text(encoding="utf-8"))
+    assert tuple(run["free"]) == FREE and tuple(run["random"]) == ("n0", "r")
+    prob = GrowthProblem(data, free=FREE, random=("n0", "r"))
+    x = prob.transformed(np.array([float(est[n]) for n in prob.names]))
+    assert prob(x) == pytest.approx(run["objective"], abs=0.5)
+
+
+@pytest.mark.parametrize("line", ["moc1", "mc38"])
+def test_params_file_is_the_fit_and_simulate_uses_it(tmp_path, line):
+    f = FITS / "params" / f"morisada2018_{line}.toml"
+    with f.open("rb") as fh:
+        fitted = tomllib.load(fh)["mouse"]  # the file's own contents are the reference
+    assert set(fitted) == set(FREE)
+    est = pd.read_csv(FITS / line / "estimates.csv").set_index("parameter")["estimate"]
+    for name in FREE:  # written from the committed estimates (6 significant digits)
+        assert fitted[name] == pytest.approx(float(est[name]), rel=1e-5)
+    out = tmp_path / "sim"
+    rc = main(["simulate", "--setting", "mouse", "--schedule", "0:8,3:8", "--patients", "4",
+               "--days", "20", "--params", str(f), "--out", str(out), "--quiet"])  # fmt: skip
+    assert rc == 0
+    used = ParameterSet.from_toml(out / "params_used.toml", "mouse").values
+    assert used == parameters("mouse", **fitted)
+    for name in FREE:
+        assert used[name] == fitted[name]
+    assert used["K"] == parameters("mouse")["K"]  # everything else keeps the mouse default
