@@ -2,7 +2,7 @@
 
 Run::
 
-    .venv/bin/python benchmarks/serve_latency.py [--browser]
+    .venv/bin/python benchmarks/serve_latency.py [--browser | --figures]
 
 Times, as medians of 5 alternating runs (every step once per round) after one warm-up (numba
 compilation, imports), what the app's server does for a Run of a two-arm design (50 Gy/25 fx
@@ -16,6 +16,7 @@ replaced), and
 ``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs). With ``--browser``, it
 also serves the app and times, in headless Chromium (Playwright, /usr/bin/chromium), the click
 on Run until the arms table and both plots are shown (a new seed each time: every arm runs).
+With ``--figures``, it times only the two figures, fixed margins against tight layout.
 Results go to docs/benchmarks.md by hand.
 """
 
@@ -135,6 +136,43 @@ def library() -> list[tuple[str, float, float]]:
     return [(name, _median(t, 0), _median(t, 1)) for name, t in times.items()]
 
 
+def figures_layouts() -> None:
+    """Time the app's two figures with fixed margins against tight layout (as before)."""
+    from ifnexus._figures import new_figure
+    from ifnexus.serve import design_from_form, ifn_timecourses, plot_ifn_timecourses
+    from ifnexus.serve._app import ifn_figure, local_control_figure
+    from ifnexus.trial import plot_trial_curves, run_trial
+
+    d = design_from_form(FORM)
+    r = run_trial(d, hazard_ratios="none")
+    tc = ifn_timecourses(d)
+
+    def fixed():
+        for fig in (local_control_figure(r), ifn_figure(tc)):
+            fig.set_size_inches(6.5, 320 / 96)
+            fig.savefig(io.BytesIO(), format="png", dpi=96)
+
+    def tight():
+        for draw in (
+            lambda ax: plot_trial_curves(r.curves, "local_control_km", endpoint_years=2, ax=ax),
+            lambda ax: plot_ifn_timecourses(tc, ax=ax),
+        ):
+            fig = new_figure((6.5, 3.6))
+            fig.set_layout_engine("tight")
+            draw(fig.add_subplot(1, 1, 1))
+            fig.set_size_inches(6.5, 320 / 96)
+            fig.savefig(io.BytesIO(), format="png", dpi=96)
+
+    fixed(), tight()
+    times: dict[str, list[tuple[float, float]]] = {"fixed margins": [], "tight layout": []}
+    for _ in range(7):
+        for name, fn in (("fixed margins", fixed), ("tight layout", tight)):
+            w, c, _out = _time(fn)
+            times[name].append((w, c))
+    for name, t in times.items():
+        print(f"| two figures, {name} | {_median(t, 0):.2f} | {_median(t, 1):.2f} |")
+
+
 def browser() -> tuple[float, float]:
     import socket
 
@@ -186,6 +224,9 @@ def main() -> None:
     print(f"cores available: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     print("| step (2 arms x 2,000 patients) | wall (s) | CPU (s) |")
     print("|---|---|---|")
+    if "--figures" in sys.argv:
+        figures_layouts()
+        return
     for name, w, c in library():
         print(f"| {name} | {w:.2f} | {c:.2f} |")
     if "--browser" in sys.argv:
