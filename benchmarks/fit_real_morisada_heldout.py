@@ -361,5 +361,8 @@ if __name__ == "__main__":
         OUT.mkdir(parents=True, exist_ok=True)
         pts = [(m, le) for m in (0.1, 0.3) for le in (0.5, 2.0, 8.0, 32.0)]
         reopt("mc38", pts).to_csv(OUT / "mc38_reopt.csv", index=False)
+    elif sys.argv[1:] == ["reopt", "moc1"]:  # MOC1 cure-predicting points (grid at 91b221c)
+        OUT.mkdir(parents=True, exist_ok=True)
+        reopt("moc1", [(10.0, 8.0), (10.0, 32.0)]).to_csv(OUT / "moc1_reopt.csv", index=False)
     else:
         main()
