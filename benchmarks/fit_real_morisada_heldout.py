@@ -23,7 +23,9 @@ the analysis runs that model version, unpacked beside the tree (the model has ch
     IFNEXUS_MODEL_TAG=model_8482229 PYTHONPATH=/tmp/src_fit/src \
         nice -n 10 .venv/bin/python benchmarks/fit_real_morisada_heldout.py
 
-(about 35 s of CPU); the same with a later commit shows how far that model has moved.
+(about 35 s of CPU); the same with a later commit shows how far that model has moved. After
+the re-fits at ``91b221c`` the estimates belong to that model: unpack it instead and use
+``IFNEXUS_MODEL_TAG=model_91b221c``.
 """
 
 from __future__ import annotations
