@@ -30,7 +30,8 @@ def test_virtual_tumours_are_the_cohorts(group):
     c = sim.curves(parameters("patient"))
     coh = simulate_cohort(group.schedule, n_patients=256, disease=group.disease,
                           margin=group.margin, days=1825, rng=3)  # fmt: skip
-    np.testing.assert_allclose(c.tcp, coh.patients["tcp"].to_numpy(), rtol=1e-10, atol=1e-290)
+    # (to the solver grid's accuracy, 1e-4: the grid is the cohort's, probe nodes included)
+    np.testing.assert_allclose(c.tcp, coh.patients["tcp"].to_numpy(), rtol=1e-4, atol=1e-290)
 
 
 def test_failure_distribution_equals_the_sampled_cohort():
@@ -70,7 +71,7 @@ def test_synthetic_study_is_recovered_within_its_interval():
 @pytest.fixture(scope="module")
 def small_file(tmp_path_factory):
     d = tmp_path_factory.mktemp("clinical")
-    data = simulate_clinical_study([(GROSS, 40)], max_followup=48, death_rate=0.05, rng=4)
+    data = simulate_clinical_study([(GROSS, 30)], max_followup=48, death_rate=0.05, rng=4)
     t = data.table
     pd.DataFrame({"patient": t["patient"], "time": t["time"] / 30.4375, "event": t["event"],
                   "schedule": GROSS.schedule}).to_csv(d / "c.csv", index=False)  # fmt: skip
@@ -79,7 +80,7 @@ def small_file(tmp_path_factory):
 
 def _args(path, out, *extra):
     return ["fit", "clinical", str(path), "--out", str(out), "--free", "alpha", "--tumours",
-            "128", "--quiet", "--no-figures", *extra]  # fmt: skip
+            "64", "--quiet", "--no-figures", *extra]  # fmt: skip
 
 
 def test_cli_posterior_folder_and_convergence_rule(small_file, tmp_path, capsys):

@@ -23,7 +23,8 @@ makes ``F_i`` smooth in ``t`` and in the parameters. Extinction (``K = 0``) is e
 The virtual tumours' traits are the model's own (``model._cohort``: the same seeded uniform
 draws, blocks and trait transforms as ``simulate_cohort(seed)``, which is what makes the
 tumours the same at every parameter value: common random numbers), integrated on the same grid
-by the model's kernel; ``TCP_i`` equals the cohort's ``tcp`` column for the same seed (a test).
+by the model's kernel; ``TCP_i`` equals the cohort's ``tcp`` column for the same seed (a test,
+to the solver grid's accuracy).
 Written here, beside the model rather than in it, because the cohort simulator returns sampled
 outcomes only, and its internals are the model's (this module reads them, changes nothing).
 
@@ -260,8 +261,9 @@ class GroupSimulator:
         drive = Drive(cfg.interventions, pd_, first_fraction=t_first)
         t0 = min([t_first, *drive.breakpoints()])
         t_end = t_first + cfg.days
-        # the cohort's probe nodes, so that the grid (and TCP) is the cohort's
-        probes = tuple(sorted({t for t in (t_first, t_first + 7.0, t_first + 30.0, t_last + 28.0)
+        # the cohort's probe nodes (model._cohort._run_chunk), so that the grid (and TCP) is
+        # the cohort's; were they to drift, TCP would still agree to the grid's accuracy (1e-4)
+        probes = tuple(sorted({t for t in (t_first, t_first + 7.0, t_first + 30.0, t_first + 91.0, t_last + 28.0)
                                if t0 < t < t_end}))  # fmt: skip
         key = (pd_.get("k_ag"), pd_.get("k_pd1"))
         grid = self._cache.get(key)
