@@ -306,7 +306,7 @@ def _events(times: Sequence[float], slots: Sequence[str]) -> str:
 
     A fraction's dose is ``fraction_<k>_dose``, set per condition.
     """
-    from ifnexus.model._sbml import _FRACTION, _SF, _SFL, _mathml
+    from ifnexus.model._sbml import _FRACTION, _SF, _SFC, _SFL, _mathml
 
     out = ["<listOfEvents>", *_impulse_events(slots)]
     for k, tk in enumerate(times, start=1):
@@ -318,7 +318,7 @@ def _events(times: Sequence[float], slots: Sequence[str]) -> str:
         ) or "0"  # fmt: skip
         # the placeholders of to_sbml's fraction events (SFC: surviving fraction of resting
         # lymphocytes, a pure function of the dose); an unknown one is caught by _undeclared
-        sub = {"SFk": f"({_SF})", "SFL": f"({_SFL})", "SFC": "(exp(-DOSE / D0_c))"}
+        sub = {"SFk": f"({_SF})", "SFL": f"({_SFL})", "SFC": f"({_SFC})"}
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             '<trigger initialValue="false" persistent="true">'

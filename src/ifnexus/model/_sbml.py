@@ -100,6 +100,7 @@ _FRACTION = (
 )
 _SF = "exp(-(1 - rho_R * R) * (q_alpha * DOSE + q_beta * DOSE * (DOSE + 2 * PRIOR)))"
 _SFL = "exp(-alpha_l * DOSE - beta_l * DOSE * (DOSE + 2 * PRIOR))"
+_SFC = "exp(-DOSE / D0_c)"  # resting (circulating, nodal) lymphocytes: exponential survival
 
 _OPS = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divide", ast.Pow: "power",
         ast.BitXor: "power"}  # fmt: skip
@@ -247,7 +248,7 @@ def to_sbml(model: TumourModel) -> str:
         sf = _SF.replace("PRIOR", repr(float(y)))
         sfl = _SFL.replace("PRIOR", repr(float(y)))
         sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({sfl})",
-               "SFC": "(exp(-DOSE / D0_c))"}  # fmt: skip
+               "SFC": f"({_SFC})"}  # fmt: skip
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             f'<trigger initialValue="false" persistent="true">'
