@@ -186,13 +186,24 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         phi_p = Jp / (Jp + p_KJ)  # antigen reaching DCs, doomed and spontaneous death
         dG = p_KG + S
         dJ = J + p_KJ
-        r1 = 1.0 / (dG * dJ)
-        G = S * dJ * r1  # S / (K_G + S)
-        phi = imm * J * dG * r1  # J / (J + K_J)
         inp = p_ccgas * buf[(_QR + _tcgas) * W + lane] * S + g
         d_in = 1.0 + inp
         d_ca = 1.0 + buf[zr + _F * W + lane] + p_wU * buf[zr + _U * W + lane]
-        r2 = 1.0 / (d_in * d_ca)
+        Es = buf[zr + _ES * W + lane]
+        u = buf[zr + _U * W + lane]
+        u2 = u * u
+        dE = 1.0 + Es
+        dU = p_KU * p_KU + u2
+        # three independent pairs share one division: 1/(m1 m2 m4) times the other two
+        m1 = dG * dJ
+        m2 = d_in * d_ca
+        m4 = dE * dU
+        r124 = 1.0 / (m1 * m2 * m4)
+        r1 = r124 * (m2 * m4)
+        r2 = r124 * (m1 * m4)
+        r4 = r124 * (m1 * m2)
+        G = S * dJ * r1  # S / (K_G + S)
+        phi = imm * J * dG * r1  # J / (J + K_J)
         sting = buf[(_QR + _tsting) * W + lane] * inp * d_ca * r2
         ca = buf[(_QR + _tifnar) * W + lane] * buf[(_QR + _tstat1) * W + lane] * sig * d_in * r2
         prod_t = (
@@ -222,17 +233,11 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         hill = num * den * r3  # I / (1 + I)
         s_r = buf[(_QR + _tifnar) * W + lane] * buf[(_QR + _tstat1) * W + lane] * sig * hill
         A = ca * hill
-        Es = buf[zr + _ES * W + lane]
         y = (p_ekill / p_kmax * Es) * (1.0 + p_mA * A) * (1.0 - p_thS * buf[zr + _SB * W + lane])
         # (B/B_h)^(2/3) with B >= 0: a solver stage of a nearly extinct tumour can dip below 0
         bh = _exp((_log(max(B, 1e-300)) - ln_Bh) * (2.0 / 3.0))
         dy = (1.0 + buf[zr + _L * W + lane] * (1.0 - o)) * (1.0 + bh)
         kill = imm * p_kmax * y / (dy + y)  # kappa_max y' / (1 + y'), y' = y / dy
-        u = buf[zr + _U * W + lane]
-        u2 = u * u
-        dE = 1.0 + Es
-        dU = p_KU * p_KU + u2
-        r4 = 1.0 / (dE * dU)
         hE = Es * dU * r4  # Es / (1 + Es)
         hU = u2 * dE * r4  # U^2 / (K_U^2 + U^2)
         buf[fr + _P * W + lane] = (
