@@ -249,3 +249,22 @@ def test_cli_fit_petab(tmp_path, capsys):
     assert rc == 2
     assert "alpah" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("name", FREE)
+def test_a_changed_parameter_acts_after_a_reset(tmp_path, name):
+    """What pyPESTO's roadrunner objective does (set a parameter, reset, simulate) gives the
+    model exported at that value: no trait or initial value is left at the nominal one."""
+    arms = [Arm("RT", "10:8,11:8,12:8")]
+    rows = [{"animal": "a", "arm": "RT", "day": d, "volume": 20.0 + d} for d in (0.0, 9.0, 20.0)]
+    data = growth_data(pd.DataFrame(rows), {a.name: a for a in arms})
+    nominal = to_petab(data, free=FREE, out=tmp_path / "nominal")
+    rr = roadrunner.RoadRunner(nominal.sbml)
+    moved = 1.3 * rr[name]
+    rr[name] = moved
+    rr.reset()
+    got = rr.simulate(0, 20, 21)
+    direct = to_petab(data, free=FREE, params={name: moved}, out=tmp_path / "moved")
+    want = roadrunner.RoadRunner(direct.sbml).simulate(0, 20, 21)
+    assert got.colnames == want.colnames
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6, atol=1e-9)

@@ -107,6 +107,8 @@ _INIT_HELPERS = (
     ("init_Eb0", "q_h_T * q_tau * (1 + c_X * init_A0)"),
     ("init_Es0", "k_ET * init_T0 * init_Eb0 / k_Ed"),
 )
+# parameters that are formulas of other parameters (assignment rules in the SBML)
+_FORMULA_PARAMS = frozenset({*(k for k in _TRAITS if k != "q_tau"), *(h for h, _ in _INIT_HELPERS)})
 _INIT = {
     "N": "q_n0",
     "trex1": "k_XA * init_A0 / k_Xd",
@@ -358,8 +360,27 @@ def _sbml(
         text = pat.sub(new.replace("\\", "\\\\"), text, count=1)
     text = text.replace("</listOfRules>", f'<rateRule variable="{_PD1_LEVEL}">'
                         f"{_mathml(f'-k_pd1 * {_PD1_LEVEL}')}</rateRule>\n</listOfRules>", 1)  # fmt: skip
+    # the traits and the initial-state helpers are formulas of the estimated parameters: written
+    # as assignment rules (non-constant parameters), because simulators do not re-evaluate an
+    # initial assignment of a constant parameter when a parameter it reads is changed and the
+    # model reset (libroadrunner's reset(), which pyPESTO's roadrunner objective uses, kept
+    # q_alpha and q_r_g at their nominal values, so alpha and r had no effect)
+    formulas = {k: v for k, v in inits.items() if k in _FORMULA_PARAMS}
+    inits = {k: v for k, v in inits.items() if k not in _FORMULA_PARAMS}
+    for sym in formulas:
+        text, n = re.subn(rf'(<parameter id="{sym}" value="[^"]*" constant=")true"', r'\1false"',
+                          text, count=1)  # fmt: skip
+        if n == 0 and sym not in new_params:  # pragma: no cover - guards a changed to_sbml
+            raise IfnexusError(f"the SBML export declares no parameter {sym!r}; the PEtab "
+                               "export does not match this model version")  # fmt: skip
+    text = text.replace("</listOfRules>", "".join(
+        f'<assignmentRule variable="{sym}">{_mathml(e)}</assignmentRule>\n'
+        for sym, e in formulas.items()) + "</listOfRules>", 1)  # fmt: skip
     # slot, helper and dose parameters; initial assignments after the parameter list
-    extra = "".join(f'\n<parameter id="{p}" value="0.0" constant="true"/>' for p in new_params)
+    extra = "".join(
+        f'\n<parameter id="{p}" value="0.0" constant="{str(p not in formulas).lower()}"/>'
+        for p in new_params
+    )
     extra += f'\n<parameter id="{_PD1_LEVEL}" value="0.0" constant="false"/>'
     text = text.replace("</listOfParameters>", extra + "\n</listOfParameters>"
                         "\n<listOfInitialAssignments>"
