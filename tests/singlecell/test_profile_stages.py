@@ -360,3 +360,28 @@ def test_compare_conditions_values_equal_to_rounding_are_constant():
         comp = compare_conditions(samples, condition_key="condition", reference="sham")
     row = comp.set_index("metric").loc["frac"]
     assert row["note"] == "constant across samples" and np.isnan(row["welch_p"])
+
+
+def test_compare_conditions_one_constant_condition_is_an_exact_welch_test():
+    # the reference is 0.3 in every sample: Welch's t with var = 0 there is
+    # t = (2 - 0.3) / sqrt(1 / 3) on n - 1 = 2 df (closed form), without scipy's warning
+    from scipy import stats as st
+
+    samples = pd.DataFrame({"condition": ["sham"] * 3 + ["rt"] * 3,
+                            "frac": [0.3, 0.3, 0.3, 1.0, 2.0, 3.0]})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        comp = compare_conditions(samples, condition_key="condition", reference="sham")
+    row = comp.set_index("metric").loc["frac"]
+    t = 1.7 * np.sqrt(3)
+    assert row["welch_t"] == pytest.approx(t, rel=1e-12)
+    assert row["welch_df"] == pytest.approx(2.0, rel=1e-9)
+    assert row["welch_p"] == pytest.approx(2 * st.t.sf(t, 2), rel=1e-9)
+    # both conditions constant but different: Welch's t is undefined, Mann-Whitney is not
+    samples["frac"] = [0.3, 0.3, 0.3, 0.5, 0.5, 0.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        comp = compare_conditions(samples, condition_key="condition", reference="sham")
+    row = comp.set_index("metric").loc["frac"]
+    assert row["note"].startswith("constant within each condition")
+    assert np.isnan(row["welch_p"]) and row["rank_biserial"] == 1.0

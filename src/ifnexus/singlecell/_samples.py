@@ -9,6 +9,7 @@ rank-biserial correlation) and Benjamini-Hochberg adjustment across metrics per 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -178,8 +179,18 @@ def compare_conditions(
             elif _constant(np.concatenate([x, y])):
                 r["note"] = "constant across samples"
             else:
-                t = stats.ttest_ind(x, y, equal_var=False)
-                r.update(welch_t=float(t.statistic), welch_df=float(t.df), welch_p=float(t.pvalue))
+                if _constant(x) and _constant(y):
+                    r["note"] = "constant within each condition (Welch's t undefined)"
+                else:
+                    with warnings.catch_warnings():
+                        # one condition constant to rounding (e.g. a fraction 0 in every sample):
+                        # scipy's variance warns of cancellation, but that variance (~1e-33) is
+                        # zero to the test, which is then exact
+                        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+                        t = stats.ttest_ind(x, y, equal_var=False)
+                    r.update(
+                        welch_t=float(t.statistic), welch_df=float(t.df), welch_p=float(t.pvalue)
+                    )
                 u = stats.mannwhitneyu(x, y, alternative="two-sided")
                 r.update(
                     mannwhitney_u=float(u.statistic),
