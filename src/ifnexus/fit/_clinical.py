@@ -67,6 +67,7 @@ from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
 from ifnexus.fit._clinical_data import DAYS_PER_MONTH, MAX_DAYS, ClinicalData
 from ifnexus.fit._clinical_sim import FailureCurves, GroupSimulator
 from ifnexus.fit._data import suggest
+from ifnexus.fit._result import FitResult
 
 __all__ = [
     "DEFAULT_CLINICAL_FREE",
@@ -444,7 +445,7 @@ class ClinicalProblem:
 
 
 @dataclass
-class ClinicalFit:
+class ClinicalFit(FitResult):
     """The result of :func:`fit_clinical`.
 
     Attributes
@@ -473,64 +474,6 @@ class ClinicalFit:
     """
 
     problem: ClinicalProblem
-    x: np.ndarray
-    objective: float
-    converged: bool
-    estimates: pd.DataFrame
-    profiles: pd.DataFrame
-    draws: pd.DataFrame
-    diagnostics: dict[str, Any]
-    level: float
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The estimates table.
-
-        Returns
-        -------
-        pandas.DataFrame
-            See ``estimates``.
-        """
-        return self.estimates
-
-    def params(self) -> dict[str, float]:
-        """Return the fitted parameters by name.
-
-        Returns
-        -------
-        dict
-            Name -> estimate.
-        """
-        v = self.problem.natural(self.x)
-        return {n: float(v[i]) for i, n in enumerate(self.problem.free)}
-
-    def predictions(self) -> pd.DataFrame:
-        """Return each patient's model probabilities (:meth:`ClinicalProblem.predictions`).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per patient.
-        """
-        return self.problem.predictions(self.x)
-
-    def to_dict(self) -> dict:
-        """Return the fit as plain data.
-
-        Returns
-        -------
-        dict
-            ``estimates`` (records), ``objective``, ``converged``, ``level``, ``free``,
-            ``diagnostics``.
-        """
-        return {
-            "estimates": self.estimates.to_dict("records"),
-            "objective": self.objective,
-            "converged": self.converged,
-            "level": self.level,
-            "free": list(self.problem.free),
-            "diagnostics": self.diagnostics,
-        }
 
 
 def fit_clinical(

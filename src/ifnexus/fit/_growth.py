@@ -51,6 +51,7 @@ from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
 from ifnexus.fit._data import GrowthData, suggest
 from ifnexus.fit._laplace import Group, LaplaceObjective
 from ifnexus.fit._parallel import task_runner
+from ifnexus.fit._result import FitResult
 from ifnexus.fit._simulate import RANDOM_EFFECTS, ArmSimulator
 
 __all__ = [
@@ -415,7 +416,7 @@ class GrowthProblem:
 
 
 @dataclass
-class GrowthFit:
+class GrowthFit(FitResult):
     """The result of :func:`fit_growth`.
 
     Attributes
@@ -444,65 +445,9 @@ class GrowthFit:
     """
 
     problem: GrowthProblem
-    x: np.ndarray
-    objective: float
-    converged: bool
-    estimates: pd.DataFrame
-    profiles: pd.DataFrame
-    draws: pd.DataFrame
-    diagnostics: dict[str, Any]
-    level: float
 
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The estimates table.
-
-        Returns
-        -------
-        pandas.DataFrame
-            See ``estimates``.
-        """
-        return self.estimates
-
-    def params(self) -> dict[str, float]:
-        """Return the fitted fixed effects by model parameter name.
-
-        Returns
-        -------
-        dict
-            Name -> estimate.
-        """
-        v = self.problem.natural(self.x)
-        return {n: float(v[i]) for i, n in enumerate(self.problem.free)}
-
-    def predictions(self) -> pd.DataFrame:
-        """Return the fitted volumes at every measurement (see :meth:`GrowthProblem.predictions`).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per measurement.
-        """
-        return self.problem.predictions(self.x)
-
-    def to_dict(self) -> dict:
-        """Return the fit as plain data.
-
-        Returns
-        -------
-        dict
-            ``estimates`` (records), ``objective``, ``converged``, ``level``, ``free``,
-            ``random``, ``diagnostics``.
-        """
-        return {
-            "estimates": self.estimates.to_dict("records"),
-            "objective": self.objective,
-            "converged": self.converged,
-            "level": self.level,
-            "free": list(self.problem.free),
-            "random": list(self.problem.random),
-            "diagnostics": self.diagnostics,
-        }
+    def _extra_dict(self) -> dict[str, Any]:
+        return {"random": list(self.problem.random)}
 
 
 @dataclass
