@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -113,27 +114,10 @@ def growth_cmd(
             progress=step,
             options=run_options(jobs=jobs, scheduler=scheduler),
         )
-        if not fit.converged and not keep_unconverged:
-            d = fit.diagnostics
-            why = d["optimizer"]["message"]
-            if "posterior" in d and not d["posterior"]["converged"]:
-                why = f"posterior: {d['posterior']['rule']}"
-            raise ConvergenceError(
-                f"the fit did not converge ({why}); nothing written. Rerun with more --steps, "
-                "fewer --free parameters, or --keep-unconverged to write it anyway"
-            )
+        _refuse_unconverged(fit, keep_unconverged)
         step("writing tables and figures")
         write_growth_fit(fit, out, figures=not no_figures, rng=seed)
-    summary = fit.to_dict()
-    if as_json:
-        echo_json(summary)
-        return
-    est = fit.estimates
-    cols = [c for c in ("parameter", "estimate", "profile_lower", "profile_upper",
-                        "posterior_median", "cri_lower", "cri_upper", "rhat") if c in est]  # fmt: skip
-    typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
-    typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")
+    _report(fit, out, as_json)
 
 
 @app.command("clinical")
@@ -195,27 +179,10 @@ def clinical_cmd(
             rng=seed,
             progress=step,
         )
-        if not fit.converged and not keep_unconverged:
-            d = fit.diagnostics
-            why = d["optimizer"]["message"]
-            if "posterior" in d and not d["posterior"]["converged"]:
-                why = f"posterior: {d['posterior']['rule']}"
-            raise ConvergenceError(
-                f"the fit did not converge ({why}); nothing written. Rerun with more --steps, "
-                "fewer --free parameters, or --keep-unconverged to write it anyway"
-            )
+        _refuse_unconverged(fit, keep_unconverged)
         step("writing tables and figures")
         write_clinical_fit(fit, out, figures=not no_figures, rng=seed)
-    summary = fit.to_dict()
-    if as_json:
-        echo_json(summary)
-        return
-    est = fit.estimates
-    cols = [c for c in ("parameter", "estimate", "profile_lower", "profile_upper",
-                        "posterior_median", "cri_lower", "cri_upper", "rhat") if c in est]  # fmt: skip
-    typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
-    typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")
+    _report(fit, out, as_json)
 
 
 @app.command("petab")
@@ -260,3 +227,30 @@ def petab_cmd(
         typer.echo(ex.summary[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     typer.echo(f"{len(ex.conditions)} condition(s), {len(ex.measurements)} measurement(s); "
                f"wrote {ex.files['yaml']}")  # fmt: skip
+
+
+def _refuse_unconverged(fit: Any, keep: bool) -> None:
+    """Stop before writing a fit that did not converge, unless ``--keep-unconverged``."""
+    if fit.converged or keep:
+        return
+    d = fit.diagnostics
+    why = d["optimizer"]["message"]
+    if "posterior" in d and not d["posterior"]["converged"]:
+        why = f"posterior: {d['posterior']['rule']}"
+    raise ConvergenceError(
+        f"the fit did not converge ({why}); nothing written. Rerun with more --steps, "
+        "fewer --free parameters, or --keep-unconverged to write it anyway"
+    )
+
+
+def _report(fit: Any, out: Path, as_json: bool) -> None:
+    """Print the fit: its ``to_dict()`` as JSON, or the estimates table and a status line."""
+    if as_json:
+        echo_json(fit.to_dict())
+        return
+    est = fit.estimates
+    cols = [c for c in ("parameter", "estimate", "profile_lower", "profile_upper",
+                        "posterior_median", "cri_lower", "cri_upper", "rhat") if c in est]  # fmt: skip
+    typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
+    typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")
