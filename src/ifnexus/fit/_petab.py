@@ -28,7 +28,8 @@ What is exported, and how it matches ``ifnexus fit growth`` (:class:`GrowthProbl
   ``sigma_volume``. The burden is continuous across a fraction (killed cells move from ``N``
   to ``D1``), so a measurement on a fraction day is the same before or after the event;
 - parameters: the chosen ones estimated on the log10 scale, bounded 1000-fold around their
-  nominal values within their accepted ranges (the box ``ifnexus fit growth`` searches); every
+  nominal values within their accepted ranges (``fit growth`` searches the same 1000-fold box for
+  parameters without an upper limit of 1, but a logit scale for fractions); every
   other model parameter fixed at its value.
 
 What cannot be said in PEtab v1, and is therefore refused or left out: between-animal random
