@@ -296,7 +296,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         known = t_first + dt <= t_end
         z_at = _state_at(sol, z0, t0, t_end, min(t_first + dt, t_end))
         alc[key] = np.where(known, p["alc0"] * z_at[IDX["alc"]], np.nan)
-    severe = np.where(np.isnan(alc["alc_1mo"]), np.nan, alc["alc_1mo"] < p["alc_severe"])
+    # nullable boolean: NA where the count at 1 month is not known (not evaluable, never severe)
+    severe = pd.arrays.BooleanArray(alc["alc_1mo"] < p["alc_severe"], np.isnan(alc["alc_1mo"]))
     ab = q["alpha_beta"]
     table = pd.DataFrame(
         {
@@ -343,6 +344,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     if bad.any():
         num = [c for c in table.select_dtypes("float").columns if c not in _TRAITS]
         table.loc[bad, num] = np.nan
+        table.loc[bad, "severe_lymphopenia_1mo"] = pd.NA
         table.loc[bad, ["extinct", "local_failure", "local_control"]] = False
         table.loc[bad, "ifn_label"] = "unknown"
     tc = None
@@ -798,7 +800,9 @@ def simulate_cohort(
         fraction over an unirradiated twin; NaN in T-cell-deficient hosts), ``alc_1mo`` and
         ``alc_3mo`` (absolute blood lymphocyte count, 1e9/L, 30 and 91 days after the first
         fraction: ``alc0`` times the model's circulating-lymphocyte state; NaN beyond the
-        follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``),
+        follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``; pandas
+        nullable ``"boolean"``, NA where not evaluable: follow-up under 30 days or a numerical
+        failure),
         ``log10_clonogens_min``, ``clonogens_end``, ``burden_end``, ``irds_end``,
         ``numerical_failure`` (True for a tumour whose integration was not finite: its outcomes
         are NaN / False / ``unknown`` and the summary leaves it out; a warning is logged).
