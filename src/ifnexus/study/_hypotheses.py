@@ -114,6 +114,9 @@ MEASUREMENT_SETS: dict[str, tuple[str, ...]] = {
 _COVARIATE = {"cd8": "cd8_density", "cluster": "ifn_cluster_loss_call",
               "ifn_state": "ifn_deficient_call"}  # fmt: skip
 POOL_YEARS = 5.0
+# the columns of hypothesis_pool that hypothesis_cohort reads
+_POOL_COLUMNS = ("postop", "n0", "n0_rel", "infiltration", "ifn_cluster_loss", "sting_silenced",
+                 "chronic_ifn", "time_to_failure", "u", "d")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -316,6 +319,15 @@ def hypothesis_cohort(
         ``purity``, ``volume`` (cm^3), ``cd8_density`` (log), ``ifn_cluster_loss_call``,
         ``ifn_deficient_call`` (0/1); ``time`` (years), ``event`` (1 local failure, 2 death,
         0 censored).
+
+    Raises
+    ------
+    ValidationError
+        A pool without the columns of :func:`hypothesis_pool` (named) or without patients,
+        weights that do not sum to 1, ``n_patients`` below 20, ``followup_years`` out of
+        (0, 5].
+    UnknownNameError
+        A hypothesis other than ``zhu`` and ``clonogen``.
     """
     a = assumptions or HypothesisAssumptions()
     w = check_weights(hypothesis)
@@ -323,6 +335,16 @@ def hypothesis_cohort(
         raise ValidationError(f"n_patients must be an integer >= 20, got {n_patients!r}")
     if not 0 < followup_years <= POOL_YEARS:
         raise ValidationError(f"followup_years must be in (0, 5], got {followup_years!r}")
+    missing = [c for c in _POOL_COLUMNS if c not in pool.columns]
+    if missing:
+        raise ValidationError(
+            f"hypothesis_cohort: pool lacks column(s) {', '.join(missing)}; it needs "
+            f"{', '.join(_POOL_COLUMNS)} (make it with hypothesis_pool)"
+        )
+    if len(pool) == 0:
+        raise ValidationError(
+            "hypothesis_cohort: pool has no patients (make it with hypothesis_pool)"
+        )
     g = as_generator(seed)
     n = int(n_patients)
     p = pool.iloc[g.integers(len(pool), size=n)].reset_index(drop=True)
@@ -373,6 +395,8 @@ def _loglik(df: pd.DataFrame, covariates: list[str]) -> tuple[float, float, int]
     the wrapper's concordance and PH-test bookkeeping, which the comparison does not use.
     """
     from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError as CoxConvergenceError
+    from numpy.linalg import LinAlgError
 
     covariates = [c for c in covariates if df[c].nunique() > 1]  # a constant column: no term
     if not covariates:
@@ -383,7 +407,9 @@ def _loglik(df: pd.DataFrame, covariates: list[str]) -> tuple[float, float, int]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cph = CoxPHFitter().fit(d, "__t", "__e")
-    except Exception:  # lifelines' ConvergenceError and numerical failures: no call
+    except (CoxConvergenceError, LinAlgError):
+        # the documented numerical failures (no events, collinear or overflowing covariates:
+        # a singular Hessian): no likelihood, so no call; anything else is a bug and propagates
         return math.nan, math.nan, len(covariates)
     return float(cph.log_likelihood_), float(cph._ll_null_), len(covariates)
 
