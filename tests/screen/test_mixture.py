@@ -8,6 +8,7 @@ form up to quadrature); simulated screens with planted active genes and active-g
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,9 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.screen import GuideMixture, fit_guide_mixture, mixture_gene_calls
-from ifnexus.screen._mixture import _gene_posteriors, _tail_fdr
+from ifnexus.screen._mixture import _best_weights, _gene_posteriors, _tail_fdr
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NULL = (2.5, 3.0, 0.0, 0.3)  # jf_skew_t(a, b, loc, scale): a skewed, heavy-tailed null
@@ -121,12 +122,50 @@ def test_planted_active_fraction_and_calibration():
 
 
 def test_complete_null_gives_almost_no_hits():
-    """No active gene at all: 3 screens of 2,000 genes give at most 2 hits in total."""
+    """No active gene at all: 3 screens of 2,000 genes give at most 2 hits in total.
+
+    The guide fits converge without a warning (EM alone ran into its 1,000-iteration cap on
+    seed 2, whose maximum lies at tau = 0: see test_boundary_maximum_is_found_exactly)."""
     hits = 0
-    for seed in (1, 2, 3):
-        table, _, _ = simulate(seed, p_active=0.0)
-        hits += int(mixture_gene_calls(table, "rho").genes["hit"].sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IfnexusWarning)
+        for seed in (1, 2, 3):
+            table, _, _ = simulate(seed, p_active=0.0)
+            res = mixture_gene_calls(table, "rho")
+            assert res.fit.converged
+            hits += int(res.genes["hit"].sum())
     assert hits <= 2
+
+
+def test_boundary_maximum_is_found_exactly():
+    """Seed 2 of the complete null: the likelihood's maximum is at tau = 0 (no active guide).
+
+    At tau = 0 the log-likelihood is that of the null alone, whatever the active shape; the
+    fit must reach it (EM crept toward it by a near-constant factor and stopped short), with
+    a weight of exactly 0 and a converged flag."""
+    table, _, _ = simulate(2, p_active=0.0)
+    x = table.loc[~table["control"], "rho"].to_numpy()
+    c = table.loc[table["control"], "rho"].to_numpy()
+    fit = fit_guide_mixture(x, null_scores=c)
+    null_only = float(fit.log_null(x).sum())  # the skew-t (+ outlier part) fitted to controls
+    assert fit.converged and fit.method == "em+profile"
+    assert fit.weights["negative"] == 0.0
+    assert fit.loglik == pytest.approx(null_only, abs=1e-8)
+    # and no point on EM's path is better: the score at tau = 0 is <= 0 for the fitted shape
+    l1 = fit.log_active(x, "negative")
+    assert np.sum(np.exp(l1 - fit.log_null(x)) - 1.0) <= 0
+
+
+def test_best_weights_closed_form():
+    """The profiled weight is the root of sum (r - 1) / (1 + w (r - 1)); two ratio values a, b
+    (half the guides each) give w = -(a + b - 2) / (2 (a - 1)(b - 1)), or 0 when the derivative
+    at 0, (a + b - 2) / 2 per guide, is <= 0."""
+    for a, b in ((3.0, 0.5), (10.0, 0.2), (1.5, 0.2), (0.9, 0.8)):
+        r = np.r_[np.full(500, a), np.full(500, b)]
+        (w,), gain = _best_weights([r], [0.3], 0.999)
+        expected = max(0.0, -(a + b - 2) / (2 * (a - 1) * (b - 1))) if a + b > 2 else 0.0
+        assert w == pytest.approx(expected, abs=1e-10)
+        assert gain == pytest.approx(np.sum(np.log1p(w * (r - 1))), rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize("q", [0.25, 0.75])

@@ -108,6 +108,8 @@ _NULLS = ("controls", "bulk")
 _TAILS = ("robust", "fitted")
 MIN_CONTROLS = 20
 """Fewest negative-control guide scores a skew-t null is fitted to (4 parameters)."""
+EM_STALL = 50
+"""EM iterations after which a fit with a fixed (controls) null switches to the profile fit."""
 
 
 def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
@@ -137,7 +139,12 @@ class GuideMixture:
     loglik
         Log-likelihood of the guide scores at the fit.
     n_iter, converged
-        EM iterations and whether the relative change fell below the tolerance.
+        Iterations (EM, plus Nelder-Mead's of the profile fit) and whether the fit converged
+        (EM's change in log-likelihood per guide below the tolerance, or the profile fit's
+        simplex closed).
+    method
+        ``"em"``, or ``"em+profile"`` when EM stalled and the weights were profiled out (a
+        weight can then be exactly 0: no active guides that way).
     n_guides, n_controls
         Guide scores fitted and control scores the null was fitted to (0 for ``"bulk"``).
     tail_weight
@@ -161,6 +168,7 @@ class GuideMixture:
     n_controls: int
     tail_weight: float = 0.0
     tail_range: tuple[float, float] = (0.0, 0.0)
+    method: str = "em"
 
     def log_null(self, x: np.ndarray) -> np.ndarray:
         """Log density of the null (inactive-guide) component at ``x``.
@@ -253,6 +261,7 @@ class GuideMixture:
             "n_controls": int(self.n_controls),
             "tail_weight": float(self.tail_weight),
             "tail_range": [float(v) for v in self.tail_range],
+            "method": self.method,
         }
 
 
@@ -347,6 +356,94 @@ def _truncnorm_mstep(
     return m, max(float(np.exp(res.x[1])), floor)
 
 
+def _best_weights(
+    ratios: list[np.ndarray], w: list[float], w_max: float, tol: float = 1e-12
+) -> tuple[list[float], float]:
+    """Find the active weights that maximise the log-likelihood for fixed component shapes.
+
+    With f0 and the active densities f1_d fixed, the log-likelihood is
+    sum_i log f0(x_i) + sum_i log(1 + sum_d w_d (r_d(x_i) - 1)), r_d = f1_d / f0: concave in
+    the weights. Each weight is set in turn to the root of its derivative
+    sum_i (r_d - 1) / (1 + ...) on [0, w_max] (``brentq``), or to 0 when the derivative at 0 is
+    already <= 0 (the maximum lies on the boundary: no active guides that way), until the
+    weights stop moving (coordinate ascent on a concave function). Returns the weights and
+    the gain sum_i log(1 + sum_d w_d (r_d - 1)) over the null alone.
+    """
+    w = [min(max(v, 0.0), w_max) for v in w]
+    rm1 = [r - 1.0 for r in ratios]
+    for _ in range(100):
+        moved = 0.0
+        for d in range(len(rm1)):
+            rest = np.ones_like(rm1[d]) + sum(w[k] * rm1[k] for k in range(len(rm1)) if k != d)
+            a = rm1[d]
+
+            def grad(v: float, a: np.ndarray = a, rest: np.ndarray = rest) -> float:
+                return float(np.sum(a / (rest + v * a)))
+
+            if grad(0.0) <= 0:
+                new = 0.0
+            elif grad(w_max) >= 0:
+                new = w_max
+            else:
+                new = float(optimize.brentq(grad, 0.0, w_max, xtol=1e-14, rtol=1e-12))
+            moved = max(moved, abs(new - w[d]))
+            w[d] = new
+        if moved <= tol:
+            break
+    mix = 1.0 + sum(w[k] * rm1[k] for k in range(len(rm1)))
+    return w, float(np.sum(np.log(mix)))
+
+
+def _profile_fit(
+    x: np.ndarray,
+    l0: np.ndarray,
+    dirs: tuple[str, ...],
+    centre: float,
+    floor: float,
+    w: dict[str, float],
+    mu: dict[str, float],
+    sd: dict[str, float],
+) -> tuple[dict[str, float], dict[str, float], dict[str, float], float, bool, int]:
+    """Maximise the guide log-likelihood with the weights profiled out (null held fixed).
+
+    Used when EM stalls. EM's rate is the fraction of missing information; when the
+    likelihood's maximum lies on the boundary tau = 0 (no active guide, e.g. a screen with no
+    active gene), the active component's mean and sd are not identified there and EM creeps
+    toward tau = 0 by a nearly constant factor per iteration, never meeting its tolerance.
+    Here the weights are found exactly for given shapes (:func:`_best_weights`, concave,
+    0 included) and the shapes (log distance of the mean from the centre, log sd, sd >= floor)
+    by Nelder-Mead on that profile; when the best weight is 0 the profile is flat in the
+    shapes and the simplex closes at once.
+    """
+    sgn = {"negative": -1.0, "positive": 1.0}
+    w_max = 0.999 / len(dirs)
+
+    def unpack(theta: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        m = {d: centre + sgn[d] * float(np.exp(theta[2 * k])) for k, d in enumerate(dirs)}
+        s = {d: max(float(np.exp(theta[2 * k + 1])), floor) for k, d in enumerate(dirs)}
+        return m, s
+
+    state = {"w": [w[d] for d in dirs]}
+
+    def neg_profile(theta: np.ndarray) -> float:
+        m, s = unpack(theta)
+        with np.errstate(over="ignore"):
+            ratios = [np.exp(_log_truncnorm(x, m[d], s[d], centre, d) - l0) for d in dirs]
+        ratios = [np.where(np.isfinite(r), r, np.finfo(float).max / (4 * x.size)) for r in ratios]
+        wts, gain = _best_weights(ratios, state["w"], w_max)
+        state["w"] = wts
+        return -gain
+
+    start = np.ravel([[np.log(max(sgn[d] * (mu[d] - centre), 1e-8 * floor)),
+                       np.log(max(sd[d], floor))] for d in dirs])  # fmt: skip
+    res = optimize.minimize(neg_profile, start, method="Nelder-Mead",
+                            options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 2000})  # fmt: skip
+    m, s = unpack(res.x)
+    neg_profile(res.x)  # the weights at the optimum
+    wts = {d: state["w"][k] for k, d in enumerate(dirs)}
+    return wts, m, s, float(l0.sum() - res.fun), bool(res.success), int(res.nit)
+
+
 def _finite(values: np.ndarray | pd.Series | list[float], name: str) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64).ravel()
     if np.isinf(v).any():
@@ -390,7 +487,13 @@ def fit_guide_mixture(
         ``docs/screen.md``). Ignored with ``null="bulk"``.
     max_iter, tol
         EM stops after ``max_iter`` iterations or when the log-likelihood changes by less than
-        ``tol`` per guide.
+        ``tol`` per guide. With ``null="controls"`` an EM that has not converged after
+        ``min(max_iter, EM_STALL)`` (50) iterations hands over to a profile fit: the weights
+        are maximised exactly for given component shapes (the likelihood is concave in them,
+        and their maximum may be 0) and the shapes by Nelder-Mead. EM stalls where the
+        maximum lies on the boundary tau = 0 (a screen without active guides: there the
+        active mean and sd are not identified and EM shrinks tau by a nearly constant factor
+        per iteration).
 
     Returns
     -------
@@ -467,7 +570,10 @@ def fit_guide_mixture(
     it = 0
     ll = -np.inf
     delta = np.inf
-    for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
+    # with a fixed null, EM hands over to the profile fit after EM_STALL iterations (a maximum
+    # on the boundary tau = 0 is approached by EM at a vanishing rate: _profile_fit)
+    em_cap = max_iter if null == "bulk" else min(max_iter, EM_STALL)
+    for it in range(1, em_cap + 1):  # noqa: B007 (the count is reported)
         logs = [np.log1p(-sum(w.values())) + l0]
         logs += [np.log(w[d]) + _log_truncnorm(x, mu[d], sd[d], centre, d) for d in dirs]
         stack = np.vstack(logs)
@@ -491,9 +597,15 @@ def fit_guide_mixture(
             spread = max(float(np.sqrt((r0 * (x - centre) ** 2).sum() / s0)), 1e-6)
             null_params = (centre, spread)
             l0 = np.asarray(stats.norm.logpdf(x, centre, spread))
+    method = "em"
+    if not converged and null == "controls":
+        pw, pm, ps, pll, ok, nit = _profile_fit(x, l0, dirs, centre, floor, w, mu, sd)
+        if pll >= ll - 1e-9 * n:
+            w, mu, sd, ll, converged, method = pw, pm, ps, pll, ok, "em+profile"
+            it += nit
     if not converged:
         warnings.warn(
-            f"the guide mixture did not converge in {max_iter} EM iterations (log-likelihood "
+            f"the guide mixture did not converge in {it} iterations (log-likelihood "
             f"still changing by {delta:.2g} per guide); results are from the last "
             "iteration",
             IfnexusWarning,
@@ -514,6 +626,7 @@ def fit_guide_mixture(
         n_controls=n_controls,
         tail_weight=tail_weight,
         tail_range=tail_range,
+        method=method,
     )
 
 
@@ -565,7 +678,8 @@ def _gene_posteriors(
         q = tau_sum + (1.0 - tau_sum) * (nodes + 1.0) / 2.0  # nodes on (tau_sum, 1)
         logw = np.log(wts / 2.0)  # weights of Uniform(tau_sum, 1): sum to 1
         prior_null = float(_logsumexp(logw + np.log1p(-tau_sum / q)))
-        prior_alt = {d: logw + np.log(fit.weights[d]) - np.log(q) for d in fit.directions}
+        with np.errstate(divide="ignore"):  # a weight of 0: no active guides that way
+            prior_alt = {d: logw + np.log(fit.weights[d]) - np.log(q) for d in fit.directions}
     else:
         # grid on (tau, 1], q = 1 included: as in CRISPhieRmix's prior a gene is active only
         # when more of its guides are active than of all guides (q > tau); lower q would let
