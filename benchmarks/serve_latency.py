@@ -26,7 +26,6 @@ import io
 import os
 import statistics
 import sys
-import threading
 import time
 
 FORM = {
@@ -174,49 +173,33 @@ def figures_layouts() -> None:
 
 
 def browser() -> tuple[float, float]:
-    import socket
-
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from ifnexus.serve import create_app
+    from ifnexus.serve import running_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    th = threading.Thread(target=server.run, daemon=True)
-    th.start()
-    while not server.started:
-        time.sleep(0.05)
     walls, cpus = [], []
-    try:
-        with sync_playwright() as pw:
-            b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-            page = b.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector("#run")
-            page.fill("#patients", "2000")
-            page.fill("#seed", "1")
-            page.fill("#reference", "RT alone")
-            for i in range(REPEATS + 1):
-                page.fill("#seed", str(1 + i))  # a new design each time
-                w, c = time.perf_counter(), time.process_time()
-                page.click("#run")
-                page.wait_for_function(
-                    "([s]) => document.querySelector('#results-panel h5')?.innerText"
-                    ".includes('seed ' + s) && document.querySelector('#ifn_plot img')"
-                    " && document.querySelector('#lc_plot img')",
-                    arg=[str(1 + i)], timeout=120_000,
-                )  # fmt: skip
-                if i:  # the first is the warm-up
-                    walls.append(time.perf_counter() - w)
-                    cpus.append(time.process_time() - c)
-            b.close()
-    finally:
-        server.should_exit = True
-        th.join(timeout=10)
+    with running_app() as url, sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        page = b.new_page()
+        page.goto(url)
+        page.wait_for_selector("#run")
+        page.fill("#patients", "2000")
+        page.fill("#seed", "1")
+        page.fill("#reference", "RT alone")
+        for i in range(REPEATS + 1):
+            page.fill("#seed", str(1 + i))  # a new design each time
+            w, c = time.perf_counter(), time.process_time()
+            page.click("#run")
+            page.wait_for_function(
+                "([s]) => document.querySelector('#results-panel h5')?.innerText"
+                ".includes('seed ' + s) && document.querySelector('#ifn_plot img')"
+                " && document.querySelector('#lc_plot img')",
+                arg=[str(1 + i)], timeout=120_000,
+            )  # fmt: skip
+            if i:  # the first is the warm-up
+                walls.append(time.perf_counter() - w)
+                cpus.append(time.process_time() - c)
+        b.close()
     return statistics.median(walls), statistics.median(cpus)
 
 

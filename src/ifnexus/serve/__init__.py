@@ -21,6 +21,7 @@ _WHERE = {
     "design_from_form": "_form",
     "results_table": "_form",
     "check_address": "_server",
+    "running_app": "_server",
     "serve": "_server",
     "ifn_timecourses": "_timecourse",
     "plot_ifn_timecourses": "_timecourse",
@@ -35,13 +36,14 @@ __all__ = [
     "ifn_timecourses",
     "plot_ifn_timecourses",
     "results_table",
+    "running_app",
     "serve",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checkers
     from ifnexus.serve._app import create_app
     from ifnexus.serve._form import MAX_ARMS, MAX_PATIENTS, design_from_form, results_table
-    from ifnexus.serve._server import check_address, serve
+    from ifnexus.serve._server import check_address, running_app, serve
     from ifnexus.serve._timecourse import ifn_timecourses, plot_ifn_timecourses
 
 

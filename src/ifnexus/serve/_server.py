@@ -7,15 +7,18 @@ would otherwise log the failure and exit after start-up.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import socket
 import threading
+import time
 import webbrowser
+from collections.abc import Iterator
 
-from ifnexus.errors import ValidationError
+from ifnexus.errors import IfnexusError, ValidationError
 
-__all__ = ["check_address", "serve"]
+__all__ = ["check_address", "running_app", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,64 @@ def serve(host: str = "127.0.0.1", port: int = 8050, *, launch_browser: bool = T
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     log.info("trial designer at %s", url)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@contextlib.contextmanager
+def running_app(
+    host: str = "127.0.0.1", port: int | None = None, *, timeout: float = 20.0
+) -> Iterator[str]:
+    """Serve the designer from a background thread while the ``with`` block runs.
+
+    What the end-to-end tests and the benchmarks (``benchmarks/serve_*.py``) use to drive the
+    page in a headless browser; ``ifnexus serve`` itself runs :func:`serve` in the foreground.
+
+    Parameters
+    ----------
+    host
+        Interface to listen on.
+    port
+        TCP port; ``None`` picks a free one.
+    timeout
+        Seconds to wait for the server to listen.
+
+    Yields
+    ------
+    str
+        The page's address, ``http://HOST:PORT/``.
+
+    Raises
+    ------
+    ValidationError
+        The address cannot be listened on (:func:`check_address`).
+    IfnexusError
+        The server did not start within ``timeout`` seconds.
+    MissingDependencyError
+        Without the ``serve`` extra.
+    """
+    from ifnexus._optional import import_optional
+    from ifnexus.serve._app import create_app
+
+    if port is None:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+    check_address(host, port)
+    uvicorn = import_optional("uvicorn", extra="serve", purpose="ifnexus serve")
+    server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise IfnexusError(f"the designer did not start within {timeout:g} s")
+            time.sleep(0.05)
+        shown = f"[{host}]" if ":" in host else host
+        yield f"http://{shown}:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def _warm_up() -> None:
