@@ -6,12 +6,28 @@ arms (``growth_heldout.csv``). Writes ``docs/fit_real/<line>/`` (estimates, VPC 
 figures, held-out prediction) and ``docs/fit_real/params/morisada2018_<line>.toml``.
 
 Run: ``.venv/bin/python benchmarks/fit_real_morisada.py moc1`` (or ``mc38``; a few minutes of
-CPU each).
+CPU each). The fit itself gives Wald intervals only (``profile_params=()``, to keep it short on
+shared cores); the profile-likelihood intervals are a second step:
+
+- ``... moc1 profiles``: re-runs the MLE from the committed estimates (``estimates.csv``), checks
+  that it lands on the committed optimum (-2 log L within 0.05 of ``run.json``'s), profiles the
+  four fixed effects and writes ``profile_intervals.csv``, ``profile.csv``, ``profile.png`` and
+  ``profile_run.json``.
+- ``... moc1 stamp COMMIT``: adds the model record (commit, ifnexus version, the parameter
+  table's sha256 of :func:`ifnexus.fit.model_stamp`) to an existing ``run.json``.
+- ``... moc1 params``: rewrites the ``--params`` file from ``estimates.csv``.
+
+Every ``run.json`` written here carries that model record. Run from a ``git archive COMMIT src``
+copy (``PYTHONPATH=/tmp/src/src``) so that uncommitted edits of a shared tree cannot enter, and
+name the commit in ``IFNEXUS_MODEL_COMMIT``; run from the checkout itself, the commit is
+``git rev-parse HEAD`` (with ``+dirty`` when ``src/`` has uncommitted changes).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,11 +35,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import ifnexus
 from ifnexus._figures import new_figure, save_figure
 from ifnexus.fit import (
     ArmSimulator,
     fit_growth,
+    model_stamp,
     plot_arm_fit,
+    plot_profile,
     plot_vpc,
     read_arms,
     read_growth,
@@ -39,6 +58,24 @@ PARAMS = ROOT / "docs" / "fit_real" / "params" / f"morisada2018_{LINE}.toml"
 FREE = ("r", "n0", "alpha", "e_kill")
 RANDOM = ("n0", "r")
 CR_MM3 = 1.0  # a tumour below 1 mm^3 counts as a complete response (calipers read 0)
+
+
+def model_record(commit: str | None = None) -> dict:
+    """The model a run used: commit, ifnexus version, parameter-table sha256 (``model_stamp``)."""
+    rec: dict = {"commit": commit or os.environ.get("IFNEXUS_MODEL_COMMIT", "")}
+    if not rec["commit"]:
+        here = Path(ifnexus.__file__).resolve()
+        if not here.is_relative_to(ROOT):
+            sys.exit(f"ifnexus is imported from {here.parent}, not this checkout: name the "
+                     "commit it was unpacked from in IFNEXUS_MODEL_COMMIT")  # fmt: skip
+        git = ["git", "-C", str(ROOT)]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True,
+                               text=True, check=True).stdout.strip()  # fmt: skip
+        rec["commit"] = head + ("+dirty" if dirty else "")
+    rec.update(model_stamp())
+    return rec
 
 
 def _grid(items: list[str], plot, table: pd.DataFrame, path: Path) -> None:
@@ -160,6 +197,7 @@ def main() -> None:
                 "cpu_s": round(cpu, 1),
                 "free": list(FREE),
                 "random": list(RANDOM),
+                "model": model_record(),
                 "diagnostics": fit.diagnostics,
             },
             indent=2,
@@ -171,8 +209,82 @@ def main() -> None:
     print(held.to_string())
 
 
+def stamp(commit: str) -> None:
+    """Add the model record to an existing ``run.json`` (fits written before it was recorded)."""
+    path = OUT / "run.json"
+    run = json.loads(path.read_text(encoding="utf-8"))
+    rec = model_record(commit)
+    rec["recorded"] = ("added after the fit by 'fit_real_morisada.py LINE stamp COMMIT'; the "
+                       "version and sha256 are those of the named commit's model")  # fmt: skip
+    out = {k: v for k, v in run.items() if k != "diagnostics"}
+    out["model"] = rec
+    out["diagnostics"] = run["diagnostics"]
+    path.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def profiles() -> None:
+    """Profile-likelihood intervals of the fixed effects at the committed optimum."""
+    arms = read_arms(DATA / "arms.csv")
+    data = read_growth(DATA / "growth_fit.csv", arms)
+    committed = pd.read_csv(OUT / "estimates.csv").set_index("parameter")
+    run = json.loads((OUT / "run.json").read_text(encoding="utf-8"))
+    start = {n: float(committed.loc[n, "estimate"]) for n in FREE}
+    t0, c0 = time.perf_counter(), time.process_time()
+    fit = fit_growth(data, free=FREE, random=RANDOM, posterior=False, profile_params=FREE,
+                     rng=1, start=start, progress=print)  # fmt: skip
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    shift = float(fit.objective) - float(run["objective"])
+    if not fit.converged or abs(shift) > 0.05:
+        sys.exit(f"the MLE from the committed estimates did not land on the committed optimum "
+                 f"(-2logL {fit.objective:.4f} vs {run['objective']:.4f}); re-fit first")  # fmt: skip
+    est = fit.estimates.set_index("parameter")
+    rows = []
+    for n in FREE:
+        lo, hi = wald_interval(committed.loc[n])
+        rows.append({
+            "parameter": n,
+            "estimate": float(est.loc[n, "estimate"]),
+            "committed_estimate": float(committed.loc[n, "estimate"]),
+            "profile_lower": float(est.loc[n, "profile_lower"]),
+            "profile_upper": float(est.loc[n, "profile_upper"]),
+            "wald_lower": lo,
+            "wald_upper": hi,
+        })  # fmt: skip
+    table = pd.DataFrame(rows)
+    table.to_csv(OUT / "profile_intervals.csv", index=False)
+    fit.profiles.to_csv(OUT / "profile.csv", index=False)
+    fig = new_figure((4.0 * len(FREE), 3.2))
+    for ax, n in zip(fig.subplots(1, len(FREE), squeeze=False)[0], FREE, strict=True):
+        plot_profile(fit.profiles, n, level=fit.level, ax=ax)
+        ax.set_xscale("log")
+    save_figure(fig, OUT / "profile.png")
+    (OUT / "profile_run.json").write_text(
+        json.dumps(
+            {
+                "objective": float(fit.objective),
+                "committed_objective": float(run["objective"]),
+                "level": fit.level,
+                "wall_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "model": model_record(),
+                "diagnostics": fit.diagnostics,
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(table.to_string())
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[2] == "params":  # rewrite the TOML from estimates.csv
+    mode = sys.argv[2] if len(sys.argv) > 2 else "fit"
+    if mode == "params":  # rewrite the TOML from estimates.csv
         write_params(pd.read_csv(OUT / "estimates.csv"), PARAMS)
+    elif mode == "stamp":
+        stamp(sys.argv[3])
+    elif mode == "profiles":
+        profiles()
     else:
         main()

@@ -12,6 +12,7 @@ recorded ``-2 log L``), and their ``--params`` files are the estimates and are w
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -96,6 +97,16 @@ def test_committed_fit_belongs_to_the_installed_model(line):
     prob = GrowthProblem(data, free=FREE, random=("n0", "r"))
     x = prob.transformed(np.array([float(est[n]) for n in prob.names]))
     assert prob(x) == pytest.approx(run["objective"], abs=0.5)
+
+
+@pytest.mark.parametrize("line", ["moc1", "mc38"])
+def test_committed_fit_records_its_model(line):
+    # run.json names the model the fit was made with: the commit its source was unpacked from
+    # and ifnexus.fit.model_stamp() of that source (version, parameter-table sha256)
+    rec = json.loads((FITS / line / "run.json").read_text(encoding="utf-8"))["model"]
+    assert re.fullmatch(r"[0-9a-f]{7,40}", rec["commit"])
+    assert rec["ifnexus_version"]
+    assert re.fullmatch(r"[0-9a-f]{64}", rec["parameters_sha256"])
 
 
 @pytest.mark.parametrize("line", ["moc1", "mc38"])
