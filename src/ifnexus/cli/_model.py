@@ -10,11 +10,15 @@ from ifnexus._io import write_table, write_text
 from ifnexus._runfolder import run_output
 from ifnexus.cli._files import dumps, echo_json
 from ifnexus.cli._options import (
+    DISEASE,
+    HOST,
+    INTERVENTION,
     JOBS,
     JSON,
     N_JOBS_DEPRECATED,
     QUIET,
     SCHEDULER,
+    TUMOUR,
     chunk_size_option,
     jobs_value,
     run_options,
@@ -28,17 +32,7 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 
-# the tumour, host and intervention options of simulate, tcd50 and sbml
-TUMOUR = typer.Option(
-    None,
-    "--tumour",
-    help="Tumour genotype(s), comma-separated: sting-loss, cgas-loss, irf3-loss, ifnar1-loss, stat1-loss, ifn-cluster-loss, chronic-ifn.",
-)
-HOST = typer.Option(
-    None,
-    "--host",
-    help="Host: immunocompetent (default), t-cell-deficient (alias nude), ifnar-loss, sting-loss.",
-)
+# --tumour, --host, --intervention (simulate, tcd50, sbml, sensitivity) are in cli/_options.py
 PARAMS = typer.Option(
     None,
     "--params",
@@ -55,11 +49,6 @@ POSTERIOR = typer.Option(
     "intervals (docs/model.md).",
 )
 DRAWS = typer.Option(50, "--draws", help="With --posterior: parameter sets drawn (seeded).")
-INTERVENTION = typer.Option(
-    None,
-    "--intervention",
-    help="Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28'.",
-)
 
 
 def _check_setting(setting: str) -> str:
@@ -302,7 +291,7 @@ def tcd50_cmd(
         "--setting",
         help="mouse (default, graft TCD50 assay) or patient; with --posterior, the fit's.",
     ),
-    disease: str = typer.Option("gross", "--disease", help="gross or postop (patient setting)."),
+    disease: str = DISEASE,
     tumour: str = TUMOUR,
     host: str = HOST,
     intervention: list[str] = INTERVENTION,

@@ -113,3 +113,27 @@ def main_input(positional: Any, alias: Any, *, metavar: str, flag: str) -> Any:
     if positional is None and alias is None:
         raise usage_error(f"Missing argument '{metavar}'.")
     return positional if positional is not None else alias
+
+
+# the cohort options of ``simulate`` and its subcommands (tcd50, sbml, sensitivity): one
+# declaration each, so that their help cannot drift apart between the commands
+#: ``--tumour``: tumour genotype(s)
+TUMOUR = typer.Option(
+    None,
+    "--tumour",
+    help="Tumour genotype(s), comma-separated: sting-loss, cgas-loss, irf3-loss, ifnar1-loss, stat1-loss, ifn-cluster-loss, chronic-ifn.",
+)
+#: ``--host``: host genotype
+HOST = typer.Option(
+    None,
+    "--host",
+    help="Host: immunocompetent (default), t-cell-deficient (alias nude), ifnar-loss, sting-loss.",
+)
+#: ``--intervention``: drugs and blockades, repeatable
+INTERVENTION = typer.Option(
+    None,
+    "--intervention",
+    help="Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28'.",
+)
+#: ``--disease`` of ``simulate tcd50`` and ``simulate sensitivity``
+DISEASE = typer.Option("gross", "--disease", help="gross or postop (patient setting).")

@@ -1,8 +1,8 @@
 """``ifnexus simulate sensitivity``: Sobol and Morris indices of a cohort output (SALib).
 
-Registered on the ``simulate`` group by ``cli/_model.py``; the options of the tumour, host and
-interventions are declared here again (same words) so that this module imports nothing of
-``cli/_model.py``.
+Registered on the ``simulate`` group by ``cli/_model.py``; the options of the tumour, host,
+interventions and disease are the declarations of ``cli/_options.py`` that ``simulate`` and its
+other subcommands use (this module imports nothing of ``cli/_model.py``, which imports it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ import typer
 
 from ifnexus._runfolder import run_output
 from ifnexus.cli._files import echo_json
-from ifnexus.cli._options import JOBS, JSON, NO_FIGURES, QUIET, run_options, seed_option
+from ifnexus.cli._options import (
+    DISEASE,
+    HOST,
+    INTERVENTION,
+    JOBS,
+    JSON,
+    NO_FIGURES,
+    QUIET,
+    TUMOUR,
+    run_options,
+    seed_option,
+)
 from ifnexus.cli._progress import progress
 from ifnexus.errors import ValidationError
 
@@ -109,16 +120,10 @@ def sensitivity_cmd(
         256, "--patients", help="Tumours per cohort (the same at every point)."
     ),
     setting: str = typer.Option("patient", "--setting", help="patient (MPNST, default) or mouse."),
-    disease: str = typer.Option("gross", "--disease", help="gross or postop (patient setting)."),
-    tumour: str = typer.Option(None, "--tumour", help="Tumour genotype(s), comma-separated."),
-    host: str = typer.Option(
-        None,
-        "--host",
-        help="Host: immunocompetent (default), t-cell-deficient, ifnar-loss, sting-loss.",
-    ),
-    intervention: list[str] = typer.Option(
-        None, "--intervention", help="Intervention, repeatable (as for simulate)."
-    ),
+    disease: str = DISEASE,
+    tumour: str = TUMOUR,
+    host: str = HOST,
+    intervention: list[str] = INTERVENTION,
     days: float = typer.Option(
         None, "--days", help="Follow-up in days for ifn-auc and time-to-failure."
     ),
