@@ -75,3 +75,26 @@ def test_chunks_and_csv_keep_na(tmp_path):
     res.write(tmp_path / "o", figures=False)
     back = pd.read_csv(tmp_path / "o" / "patients.csv")
     assert back[COL].isna().all()
+
+
+def test_lymphopenia_depends_on_the_schedule_only():
+    """By design (review item 4: not a per-patient value computed once): the circulating count
+    has no per-patient parameter (``f_circ``, ``D0_c``, ``k_alc``, ``alc0`` are population
+    scalars), so every patient of a cohort whose tumours differ (alpha, clonogens,
+    infiltration, IFN state are drawn) has the same count, the closed form of the model's
+    equation: a jump ``C -> C (1 - f_circ (1 - exp(-d/D0_c)))`` at each fraction and a deficit
+    ``1 - C`` decaying with rate ``k_alc`` between them."""
+    from ifnexus.model import parameters, parse_schedule
+
+    p = parameters("patient")
+    res = simulate_cohort("25Gy/5fx", n_patients=40, setting="patient", days=60, rng=2)
+    pts = res.patients
+    assert pts["alpha"].std() > 0 and pts["n0"].std() > 0  # the tumours differ
+    s = parse_schedule("25Gy/5fx")
+    c, t = 1.0, 0.0
+    for day, dose in zip(s.days, s.doses, strict=True):
+        c = 1.0 - (1.0 - c) * np.exp(-p["k_alc"] * (day - t))
+        c *= 1.0 - p["f_circ"] * (1.0 - np.exp(-dose / p["D0_c"]))
+        t = day
+    c = 1.0 - (1.0 - c) * np.exp(-p["k_alc"] * (30.0 - t))
+    np.testing.assert_allclose(pts["alc_1mo"], p["alc0"] * c, rtol=1e-9)
