@@ -1,0 +1,75 @@
+"""The generated modules are current, and a state added to the declaration reaches every output."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sp = pytest.importorskip("sympy")
+
+from ifnexus.model._codegen import GENERATED, generate  # noqa: E402
+from ifnexus.model._equations import MODEL, StateDecl, par  # noqa: E402
+
+HERE = Path(__file__).resolve().parents[2] / "src" / "ifnexus" / "model"
+
+
+def test_committed_generated_modules_equal_the_generator():
+    out = generate()
+    assert set(out) == set(GENERATED)
+    for name, text in out.items():
+        assert (HERE / name).read_text(encoding="utf-8") == text, (
+            f"src/ifnexus/model/{name} is stale; run python tools/generate_model.py"
+        )
+
+
+def _toy_model():
+    """The declaration plus one state: a first-order tracer of the acute signal, W' = k (A - W)."""
+    A = sp.Symbol("A", real=True)
+    W = sp.Symbol("Wtoy", real=True)
+    k = par("k_F")
+    toy = StateDecl(
+        "toy_tracer", "Wtoy", "W_{toy}", "1", "toy tracer of the acute signal",
+        forcing=k * A, decay=k, jump=W * sp.Rational(1, 2), initial=sp.Integer(0),
+        title="toy tracer",
+    )  # fmt: skip
+    return dataclasses.replace(MODEL, states=(*MODEL.states, toy))
+
+
+def test_one_edit_of_the_declaration_reaches_every_output():
+    """A new state appears in the kernel, the reference, the SBML formulas and the docs."""
+    out = generate(_toy_model())
+    n = len(MODEL.states)
+    kernel, ref, exports = (out[k] for k in GENERATED)
+    assert f"NS = {n + 1}" in kernel and f"buf[fr + {n} * W + lane]" in kernel
+    assert f"buf[_Z + {n} * W + lane] = ((1.0 / 2.0))*x_Wtoy" in kernel  # its fraction jump
+    assert f"NS = {n + 1}" in ref and f"out[{n}] = " in ref and f"z[{n}] = " in ref
+    ns: dict = {}
+    exec(compile(exports, "<exports>", "exec"), ns)  # noqa: S102  (our own generated text)
+    assert ("toy_tracer", "Wtoy") in ns["SBML_SYMBOLS"]
+    names = {s: sp.Symbol(s, real=True) for s in ("A", "Wtoy", "k_F")}
+    rate = sp.parse_expr(dict(ns["SBML_RATES"])["Wtoy"], local_dict=names)
+    assert sp.simplify(rate - names["k_F"] * (names["A"] - names["Wtoy"])) == 0
+    jump = sp.parse_expr(dict(ns["SBML_FRACTION"])["Wtoy"], local_dict=names)
+    assert sp.simplify(jump - names["Wtoy"] / 2) == 0
+    assert any("W_{toy}" in eq for _, eq in ns["EQUATIONS"])
+
+
+def test_the_toy_state_integrates_as_declared():
+    """The generated reference with the toy state: its forcing and jump are the declared ones."""
+    ns: dict = {}
+    exec(compile(generate(_toy_model())["_generated_reference.py"], "<ref>", "exec"), ns)  # noqa: S102
+    from ifnexus.model import tumour_model
+
+    m = tumour_model("8Gy x1", setting="mouse", days=10)
+    z = ns["initial_state"](m.p, m.q, 3, 1.0)
+    z[-1] = [0.2, 0.4, 0.8]
+    drive = (0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0)
+    f = ns["forcing"](z, m.p, m.q, *drive)
+    a = ns["signals"](z, m.p, m.q, *drive)["A"]
+    np.testing.assert_allclose(f[-1], m.p["k_F"] * a, rtol=1e-14)
+    np.testing.assert_allclose(ns["decay_rates"](m.p)[-1], m.p["k_F"])
+    ns["apply_fraction"](z, np.asarray(8.0), 0.0, m.p, m.q)
+    np.testing.assert_allclose(z[-1], [0.1, 0.2, 0.4])
