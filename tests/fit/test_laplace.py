@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ifnexus.fit._growth import _split_rhat, profile
+from ifnexus.fit._growth import profile
 from ifnexus.fit._laplace import Group, LaplaceObjective
+from ifnexus.fit._sampler import split_rhat as _split_rhat
 
 
 def _linear_group(y: np.ndarray) -> Group:

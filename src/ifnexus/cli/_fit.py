@@ -142,7 +142,12 @@ def clinical_cmd(
         "--posterior",
         help="Also sample the posterior (emcee; needed by simulate --posterior; slow).",
     ),
-    steps: int = typer.Option(1000, "--steps", help="emcee steps per walker (half warm-up)."),
+    steps: int = typer.Option(
+        1000,
+        "--steps",
+        help="Most emcee steps per walker: sampling stops once converged (checked every 100 "
+        "steps from 200); the first half is warm-up.",
+    ),
     walkers: int = typer.Option(
         None, "--walkers", help="emcee walkers (default 2 x n + 2, >= 16)."
     ),

@@ -44,8 +44,9 @@ virtual populations (``benchmarks/fit_clinical_coverage.py``, ``docs/fit.md``).
 
 Estimate, intervals and posterior: the growth fit's machinery (:mod:`ifnexus.fit._growth`):
 L-BFGS-B in a moving trust box, profile likelihood (Raue et al. 2009) with the same threshold
-and search, emcee (Foreman-Mackey et al. 2013) with weakly informative log-normal priors
-(10-fold SD around the model's values), split R-hat and ESS with the same convergence rule.
+and search; the posterior with weakly informative log-normal priors (10-fold SD around the
+model's values) is sampled by the sampler of every fit (:mod:`ifnexus.fit._sampler`: emcee,
+walkers from the Laplace approximation, run until it passes the same convergence rule).
 The conventions of lifelines' parametric fitters are kept: ``-2 log L`` sums log densities of
 events and log survival of censored times, parameters are estimated on unconstrained scales.
 """
@@ -68,6 +69,7 @@ from ifnexus.fit._clinical_data import DAYS_PER_MONTH, MAX_DAYS, ClinicalData
 from ifnexus.fit._clinical_sim import FailureCurves, GroupSimulator
 from ifnexus.fit._data import suggest
 from ifnexus.fit._result import FitResult
+from ifnexus.fit._sampler import sample_posterior
 
 __all__ = [
     "DEFAULT_CLINICAL_FREE",
@@ -507,11 +509,15 @@ def fit_clinical(
     profile_params
         Parameters profiled (default all free ones).
     posterior
-        Sample the posterior with emcee (``walkers x steps`` likelihood evaluations).
+        Sample the posterior with emcee (at most ``walkers x steps`` likelihood evaluations).
     walkers
         emcee walkers (default ``max(16, 2 * n + 2)``).
     steps
-        emcee steps per walker; the first half is warm-up.
+        Most emcee steps per walker (a cap): the sampler stops at the first check (every 100
+        steps from step 200) where the posterior passes the convergence rule of every fit
+        (:data:`ifnexus.fit._sampler.POSTERIOR_RULE`: R-hat, ESS, acceptance and a chain 50
+        autocorrelation times long); the first half of the steps run is warm-up. Fewer than
+        200 steps run exactly.
     n_tumours
         Virtual tumours per patient group.
     interval_days
@@ -631,8 +637,15 @@ def fit_clinical(
     converged = bool(res.success)
     draws = pd.DataFrame(columns=["walker", "step", "parameter", "value"])
     if posterior:
-        step(f"posterior: emcee, {steps} steps")
-        draws, post_diag, summ = _sample(prob, x_hat, cov, walkers, steps, seed, level, step)
+        step(f"posterior: emcee, up to {steps} steps")
+
+        def log_post(xs: np.ndarray) -> np.ndarray:
+            return np.array([prob.log_posterior(x) for x in xs], dtype=float)
+
+        ps = sample_posterior(log_post, x_hat, cov, bounds, prob.natural, names, walkers=walkers,
+                              steps=steps, seed=seed, level=level, progress=step,
+                              purpose="the posterior of a clinical fit")  # fmt: skip
+        draws, post_diag, summ = ps.draws, ps.diagnostics, ps.summary
         est = pd.concat([est, summ], axis=1)
         diag["posterior"] = post_diag
         converged = converged and post_diag["converged"]
@@ -650,83 +663,6 @@ def _to_natural(prob: ClinicalProblem, i: int) -> Callable[[float], float]:
         return float(prob.natural(x)[i])
 
     return f
-
-
-POSTERIOR_RULE = (
-    "converged when every split R-hat < 1.1, every ESS >= 50 and the acceptance fraction is "
-    "in (0.1, 0.9)"
-)
-
-
-def _sample(
-    prob: ClinicalProblem,
-    x_hat: np.ndarray,
-    cov: np.ndarray | None,
-    walkers: int | None,
-    steps: int,
-    seed: int,
-    level: float,
-    step: Progress,
-) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
-    """Sample the posterior with emcee, walkers started from the Laplace approximation."""
-    from ifnexus._optional import import_optional
-    from ifnexus.fit._growth import _split_rhat
-
-    emcee = import_optional("emcee", extra="fit", purpose="the posterior of a clinical fit")
-    ndim = x_hat.size
-    nw = walkers or max(16, 2 * ndim + 2)
-    if nw < 2 * ndim:
-        raise ValidationError(f"walkers must be >= 2 x {ndim} parameters, got {nw}")
-    rs = np.random.RandomState(seed % 2**32)
-    b = np.array(prob.bounds())
-    sd = np.sqrt(np.clip(np.diag(cov), 1e-8, 1.0)) if cov is not None else np.full(ndim, 0.05)
-    sd[~np.isfinite(sd)] = 0.05
-    p0 = np.clip(x_hat + sd * rs.standard_normal((nw, ndim)), b[:, 0] + 1e-9, b[:, 1] - 1e-9)
-    sampler = emcee.EnsembleSampler(nw, ndim, prob.log_posterior)
-    sampler.random_state = rs.get_state()
-    t0 = time.perf_counter()
-    every = max(steps // 10, 1)
-    for k, _ in enumerate(sampler.sample(p0, iterations=steps), start=1):
-        if k % every == 0:
-            step(f"posterior: step {k}/{steps}")
-    chain = sampler.get_chain()
-    burn = steps // 2
-    kept = chain[burn:]
-    tau = emcee.autocorr.integrated_time(kept, tol=0)
-    ess = kept.shape[0] * nw / np.maximum(tau, 1.0)
-    rhat = _split_rhat(np.transpose(kept, (1, 0, 2)))
-    nat = np.exp(kept)
-    lg = prob._logit
-    nat[..., lg] = 1.0 / (1.0 + np.exp(-kept[..., lg]))
-    flat = nat.reshape(-1, ndim)
-    q = (1 - level) / 2
-    names = prob.names
-    summ = pd.DataFrame({
-        "posterior_median": np.median(flat, axis=0),
-        "cri_lower": np.quantile(flat, q, axis=0),
-        "cri_upper": np.quantile(flat, 1 - q, axis=0),
-        "rhat": rhat,
-        "ess": ess,
-    })  # fmt: skip
-    s_idx, w_idx = np.meshgrid(np.arange(burn, steps), np.arange(nw), indexing="ij")
-    draws = pd.DataFrame({
-        "walker": np.repeat(w_idx.ravel(), ndim),
-        "step": np.repeat(s_idx.ravel(), ndim),
-        "parameter": np.tile(names, s_idx.size),
-        "value": nat.reshape(-1),
-    })  # fmt: skip
-    acc = float(np.mean(sampler.acceptance_fraction))
-    ok = bool(np.all(rhat < 1.1) and np.all(ess >= 50) and 0.1 < acc < 0.9)
-    diag = {
-        "sampler": f"emcee {emcee.__version__} EnsembleSampler (stretch move)",
-        "walkers": nw, "steps": steps, "warmup": burn, "acceptance": acc,
-        "autocorr_time": dict(zip(names, map(float, tau), strict=True)),
-        "rhat": dict(zip(names, map(float, rhat), strict=True)),
-        "ess": dict(zip(names, map(float, ess), strict=True)),
-        "rule": POSTERIOR_RULE,
-        "converged": ok, "seconds": round(time.perf_counter() - t0, 3), "seed": seed,
-    }  # fmt: skip
-    return draws, diag, summ
 
 
 def _cif(time_: np.ndarray, event: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ifnexus._optional import import_optional
 from ifnexus._rng import RngLike, as_generator, seed_entropy
 from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
@@ -52,6 +51,7 @@ from ifnexus.fit._data import GrowthData, suggest
 from ifnexus.fit._laplace import Group, LaplaceObjective
 from ifnexus.fit._parallel import task_runner
 from ifnexus.fit._result import FitResult
+from ifnexus.fit._sampler import sample_posterior
 from ifnexus.fit._simulate import RANDOM_EFFECTS, ArmSimulator
 
 __all__ = [
@@ -693,20 +693,6 @@ def profile(
     return ends[0], ends[1], sorted(points)
 
 
-def _split_rhat(chains: np.ndarray) -> np.ndarray:
-    """Split R-hat (BDA3 eq. 11.4) of ``chains`` ``(n_chains, n_steps, n_params)``."""
-    m, n, _ = chains.shape
-    h = n // 2
-    c = np.concatenate([chains[:, :h], chains[:, n - h :]], axis=0)
-    nn = c.shape[1]
-    means = c.mean(axis=1)
-    B = nn * means.var(axis=0, ddof=1)
-    W = c.var(axis=1, ddof=1).mean(axis=0)
-    var = (nn - 1) / nn * W + B / nn
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(var / W)
-
-
 def fit_growth(
     data: GrowthData,
     *,
@@ -849,8 +835,15 @@ def fit_growth(
         post_diag: dict[str, Any] | None = None
         if posterior:
             step(f"posterior: emcee, up to {steps} steps")
-            draws, post_diag, summ = _sample(prob, x_hat, cov, walkers, steps, seed, level, step,
-                                             runner, modes_hat)  # fmt: skip
+
+            def log_post(xs: np.ndarray) -> np.ndarray:
+                return np.array(runner.map(_log_posterior_task, [(x, modes_hat) for x in xs]),
+                                dtype=float)  # fmt: skip
+
+            ps = sample_posterior(log_post, x_hat, cov, bounds, prob.natural, names,
+                                  walkers=walkers, steps=steps, seed=seed, level=level,
+                                  progress=step, purpose="the posterior of a growth fit")  # fmt: skip
+            draws, post_diag, summ = ps.draws, ps.diagnostics, ps.summary
             converged = converged and post_diag["converged"]
         prob.set_modes(modes_hat)
     est = pd.DataFrame({
@@ -928,148 +921,6 @@ def _to_natural(prob: GrowthProblem, i: int) -> Callable[[float], float]:
         return float(prob.natural(x)[i])
 
     return f
-
-
-_CHECK_FIRST = 200  # first convergence check (steps per walker)
-_CHECK_EVERY = 100  # later checks
-_TAU_LENGTHS = 50  # emcee's advice: a chain longer than 50 autocorrelation times
-POSTERIOR_RULE = (
-    "converged when every split R-hat < 1.1, every ESS >= 50, the acceptance fraction is in "
-    "(0.1, 0.9) and the chain is longer than 50 integrated autocorrelation times (emcee's "
-    "advice for a reliable estimate of the autocorrelation time)"
-)
-
-
-def _initial_walkers(
-    prob: GrowthProblem, x_hat: np.ndarray, cov: np.ndarray | None, nw: int,
-    rs: np.random.RandomState,
-) -> tuple[np.ndarray, str]:  # fmt: skip
-    """Walkers drawn from the Laplace approximation of the posterior at the MLE.
-
-    ``N(x_hat, cov)`` with the inverse of half the Hessian of ``-2 log L``: the walkers start
-    spread as the posterior is (about), so the ensemble needs no long warm-up to expand from a
-    tight ball; positions outside the bounds are drawn again (a tight ball around the MLE when
-    the covariance is not positive definite).
-    """
-    b = np.array(prob.bounds())
-    ndim = x_hat.size
-    chol = None
-    if cov is not None and np.all(np.isfinite(cov)):
-        try:
-            chol = np.linalg.cholesky(0.5 * (cov + cov.T))
-        except np.linalg.LinAlgError:
-            chol = None
-    if chol is None:
-        sd = np.full(ndim, 0.05)
-        if cov is not None:
-            sd = np.sqrt(np.clip(np.diag(cov), 1e-6, 0.05))
-            sd[~np.isfinite(sd)] = 0.05
-        p0 = x_hat + 0.5 * sd * rs.standard_normal((nw, ndim))
-        return np.clip(p0, b[:, 0] + 1e-9, b[:, 1] - 1e-9), "ball around the MLE"
-    p0 = x_hat + rs.standard_normal((nw, ndim)) @ chol.T
-    for _ in range(100):
-        out = np.any((p0 <= b[:, 0]) | (p0 >= b[:, 1]), axis=1)
-        if not out.any():
-            break
-        p0[out] = x_hat + rs.standard_normal((int(out.sum()), ndim)) @ chol.T
-    return np.clip(p0, b[:, 0] + 1e-9, b[:, 1] - 1e-9), "Laplace approximation at the MLE"
-
-
-def _chain_diagnostics(emcee: Any, chain: np.ndarray, acc: float) -> tuple[dict, bool]:
-    """R-hat, ESS and autocorrelation times of the second half of ``chain`` (steps, walkers, d)."""
-    n = chain.shape[0]
-    kept = chain[n // 2 :]
-    tau = emcee.autocorr.integrated_time(kept, tol=0)
-    ess = kept.shape[0] * kept.shape[1] / np.maximum(tau, 1.0)
-    rhat = _split_rhat(np.transpose(kept, (1, 0, 2)))
-    ok = bool(
-        np.all(rhat < 1.1) and np.all(ess >= 50) and 0.1 < acc < 0.9
-        and n > _TAU_LENGTHS * float(np.max(tau))
-    )  # fmt: skip
-    return {"tau": tau, "ess": ess, "rhat": rhat}, ok
-
-
-def _sample(
-    prob: GrowthProblem,
-    x_hat: np.ndarray,
-    cov: np.ndarray | None,
-    walkers: int | None,
-    steps: int,
-    seed: int,
-    level: float,
-    step: Progress,
-    runner: Any,
-    modes: list,
-) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
-    emcee = import_optional("emcee", extra="fit", purpose="the posterior of a growth fit")
-    ndim = x_hat.size
-    nw = walkers or max(16, 2 * ndim + 2)
-    if nw < 2 * ndim:
-        raise ValidationError(f"walkers must be >= 2 x {ndim} quantities, got {nw}")
-    rs = np.random.RandomState(seed % 2**32)
-    p0, init = _initial_walkers(prob, x_hat, cov, nw, rs)
-
-    def log_post(xs: np.ndarray) -> np.ndarray:
-        return np.array(runner.map(_log_posterior_task, [(x, modes) for x in xs]), dtype=float)
-
-    sampler = emcee.EnsembleSampler(nw, ndim, log_post, vectorize=True)
-    sampler.random_state = rs.get_state()
-    t0 = time.perf_counter()
-    state: Any = p0
-    done = 0
-    checks = []
-    ok = False
-    while done < steps:
-        target = min(steps, _CHECK_FIRST if done < _CHECK_FIRST else done + _CHECK_EVERY)
-        state = sampler.run_mcmc(state, target - done, progress=False)
-        done = target
-        acc = float(np.mean(sampler.acceptance_fraction))
-        if done >= _CHECK_FIRST or done == steps:
-            d, ok = _chain_diagnostics(emcee, sampler.get_chain(), acc)
-            checks.append({"step": done, "max_rhat": float(np.max(d["rhat"])),
-                           "min_ess": float(np.min(d["ess"])),
-                           "max_tau": float(np.max(d["tau"])), "converged": ok})  # fmt: skip
-            step(f"posterior: step {done}/{steps}, max R-hat {np.max(d['rhat']):.3f}"
-                 f"{' (converged)' if ok else ''}")  # fmt: skip
-            if ok:
-                break
-    chain = sampler.get_chain()  # (steps, walkers, ndim)
-    n_run = chain.shape[0]
-    burn = n_run // 2
-    kept = chain[burn:]
-    acc = float(np.mean(sampler.acceptance_fraction))
-    d, ok = _chain_diagnostics(emcee, chain, acc)
-    tau, ess, rhat = d["tau"], d["ess"], d["rhat"]
-    nat = np.stack([np.apply_along_axis(prob.natural, 1, kept[s]) for s in range(kept.shape[0])])
-    q = (1 - level) / 2
-    flat = nat.reshape(-1, ndim)
-    names = prob.names
-    summ = pd.DataFrame({
-        "posterior_median": np.median(flat, axis=0),
-        "cri_lower": np.quantile(flat, q, axis=0),
-        "cri_upper": np.quantile(flat, 1 - q, axis=0),
-        "rhat": rhat,
-        "ess": ess,
-    })  # fmt: skip
-    s_idx, w_idx = np.meshgrid(np.arange(burn, n_run), np.arange(nw), indexing="ij")
-    draws = pd.DataFrame({
-        "walker": np.repeat(w_idx.ravel(), ndim),
-        "step": np.repeat(s_idx.ravel(), ndim),
-        "parameter": np.tile(names, s_idx.size),
-        "value": nat.reshape(-1),
-    })  # fmt: skip
-    diag = {
-        "sampler": f"emcee {emcee.__version__} EnsembleSampler (stretch move)",
-        "walkers": nw, "steps": n_run, "max_steps": steps, "warmup": burn, "acceptance": acc,
-        "initialisation": init,
-        "autocorr_time": dict(zip(names, map(float, tau), strict=True)),
-        "rhat": dict(zip(names, map(float, rhat), strict=True)),
-        "ess": dict(zip(names, map(float, ess), strict=True)),
-        "checks": checks,
-        "rule": POSTERIOR_RULE,
-        "converged": ok, "seconds": round(time.perf_counter() - t0, 3), "seed": seed,
-    }  # fmt: skip
-    return draws, diag, summ
 
 
 def vpc_table(
