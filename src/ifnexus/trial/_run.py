@@ -29,9 +29,9 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,8 @@ from ifnexus.trial._design import DAYS_PER_YEAR, IFN_STATES, TrialDesign
 __all__ = ["ifn_mix_parameters", "read_posterior", "run_trial"]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 #: bootstrap resamples of the paired difference
 N_BOOT = 4000
@@ -274,7 +276,8 @@ def run_trial(
     design
         The trial (:func:`ifnexus.trial.read_design` or :func:`design_from_dict`).
     options
-        How the model runs (threads, chunk size); results do not depend on it.
+        How the model runs (threads, chunk size); results do not depend on it. With several
+        workers, several arms run at once (:func:`simulate_arms`).
     hazard_ratios
         Which cause-specific Cox hazard ratios against the reference to fit: ``"all"``
         (overall and per IFN state), ``"overall"`` or ``"none"`` (each fit takes about a
@@ -324,20 +327,27 @@ def run_trial(
     ages, male, u_death = _population_draws(design, table, n, entropy)
     death = death_times(ages, male, u_death)  # years from the first fraction
     t_end = design.endpoint.local_control_years
-    frames = []
-    for arm in design.arms:
+    keys = [(arm.schedule, tuple(arm.interventions), n, pop.setting, pop.disease, days, entropy,
+             tuple(sorted((params or {}).items())), pop.margin) for arm in design.arms]  # fmt: skip
+    runs = [_ARM_CACHE.get(k) if reuse_arms else None for k in keys]
+    todo = [i for i, r in enumerate(runs) if r is None]
+
+    def simulate(i: int, opts: RunOptions) -> pd.DataFrame:
+        arm = design.arms[i]
         log.info("trial arm %r: %d patients", arm.name, n)
-        key = (arm.schedule, tuple(arm.interventions), n, pop.setting, pop.disease, days,
-               entropy, tuple(sorted((params or {}).items())), pop.margin)  # fmt: skip
-        p = _ARM_CACHE.get(key) if reuse_arms else None
-        if p is None:
-            p = simulate_cohort(
-                arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
-                interventions=list(arm.interventions), days=days, rng=entropy,
-                params=params or None, options=options, margin=pop.margin,
-            ).patients  # fmt: skip
-            if reuse_arms:
-                _ARM_CACHE.put(key, p)
+        return simulate_cohort(
+            arm.schedule, n_patients=n, setting=pop.setting, disease=pop.disease,
+            interventions=list(arm.interventions), days=days, rng=entropy,
+            params=params or None, options=opts, margin=pop.margin,
+        ).patients  # fmt: skip
+
+    for i, p in zip(todo, simulate_arms(todo, simulate, options), strict=True):
+        runs[i] = p
+        if reuse_arms:
+            _ARM_CACHE.put(keys[i], p)
+    frames = []
+    for arm, p in zip(design.arms, runs, strict=True):
+        assert p is not None  # every arm was reused or run
         ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
         fu = p["followup"].to_numpy(float) / DAYS_PER_YEAR
         end = np.full(n, design.followup_years)
@@ -366,6 +376,65 @@ def run_trial(
     return result
 
 
+def simulate_arms(
+    arms: Sequence[_T], simulate: Callable[[_T, RunOptions], _R], options: RunOptions | None
+) -> list[_R]:
+    """Run the model for each arm, several arms at once when ``options`` has several workers.
+
+    Why not only the model's own parallelism: one arm of the designer (2,000 patients) is one
+    chunk, whose compiled kernel runs on all cores but whose Python steps (drawing the patients,
+    reading the outcomes, building the table) leave the other cores idle, and several chunks
+    on worker threads each ran the kernel's threads too, twice the threads of the cores. Here
+    the arms run in rounds of ``workers``: in a round of several arms each runs in a thread of
+    its own with its share of the kernel's threads (``numba.set_num_threads`` applies to the
+    calling thread only) and its chunks one after another; a round of one arm runs with
+    ``options`` as given. The kernel releases the GIL, so the arms' kernels overlap each
+    other's Python steps. The results do not depend on it (the model's guarantee: the same
+    numbers whatever the threads and chunks). With a Dask scheduler, or one worker, the arms
+    run one after another with ``options``.
+
+    Parameters
+    ----------
+    arms
+        What identifies each arm to ``simulate``.
+    simulate
+        ``simulate(arm, options)``: one arm's model run with the given run options.
+    options
+        How the model runs (:class:`ifnexus.RunOptions`; ``None``: one thread).
+
+    Returns
+    -------
+    list
+        ``simulate``'s result per arm, in the order of ``arms``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ifnexus._runoptions import as_run_options
+
+    opts = as_run_options(options)
+    workers = opts.workers
+    if opts.scheduler is not None or workers <= 1 or len(arms) <= 1:
+        return [simulate(a, opts) for a in arms]
+    import numba
+
+    out: list[_R] = []
+    one_each = opts.with_(n_jobs=1)
+    for start in range(0, len(arms), workers):
+        group = list(arms[start : start + workers])
+        if len(group) == 1:
+            out.append(simulate(group[0], opts))
+            continue
+        share = max(1, numba.get_num_threads() // len(group))
+
+        def task(a: _T, share: int = share) -> _R:
+            numba.set_num_threads(share)  # this worker thread's kernel threads only
+            return simulate(a, one_each)
+
+        with ThreadPoolExecutor(max_workers=len(group)) as ex:
+            out.extend(ex.map(task, group))
+    return out
+
+
 def _posterior_runs(design: TrialDesign, mix, entropy: int, days: float, options) -> pd.DataFrame:
     """Rerun every arm on the same patients for each of the chosen posterior draws."""
     from ifnexus.errors import IfnexusError
@@ -383,13 +452,16 @@ def _posterior_runs(design: TrialDesign, mix, entropy: int, days: float, options
         base = {**pop.params, **draw}
         try:
             pk = ifn_mix_parameters(mix, base) if mix is not None else base
-            for arm in design.arms:
-                res = simulate_cohort(
+
+            def simulate(arm: Any, opts: RunOptions, pk: dict = pk) -> pd.DataFrame:
+                return simulate_cohort(
                     arm.schedule, n_patients=design.patients_per_arm, setting=pop.setting,
                     disease=pop.disease, interventions=list(arm.interventions), days=days,
-                    rng=entropy, params=pk, options=options, margin=pop.margin,
-                )  # fmt: skip
-                p = res.patients
+                    rng=entropy, params=pk, options=opts, margin=pop.margin,
+                ).patients  # fmt: skip
+
+            runs = simulate_arms(design.arms, simulate, options)
+            for arm, p in zip(design.arms, runs, strict=True):
                 ok = ~p["numerical_failure"].to_numpy(bool)
                 ttf = p["time_to_failure"].to_numpy(float) / DAYS_PER_YEAR
                 lc = ~(np.isfinite(ttf) & (ttf <= t_end))
