@@ -51,8 +51,10 @@ INTERVENTION_HELP = (
     "jak-inhibitor:start=0,end=7 · ifn-amplifier:start=0,end=28 (days from the first fraction)."
 )
 
-#: the model's chunks (1,024 patients) over all cores; results do not depend on it
-RUN_OPTIONS = RunOptions(n_jobs=-1, chunk_size=1024)
+#: all cores: the arms run side by side, each on its share of the kernel's threads
+#: (:func:`ifnexus.trial.simulate_arms`), an arm alone on all of them; results do not depend
+#: on it
+RUN_OPTIONS = RunOptions(n_jobs=-1)
 
 #: form field ids read on Run
 FIELDS = (
@@ -118,6 +120,84 @@ def ifn_figure(timecourses: Any) -> Any:
     fig = _plot_figure()
     plot_ifn_timecourses(timecourses, ax=fig.add_subplot(1, 1, 1))
     return fig
+
+
+#: the page's plot size (CSS pixels) when the browser has not reported one yet
+PLOT_SIZE_PX = (624.0, 320.0)
+
+
+def figure_image(fig: Any, width_px: float, height_px: float, pixelratio: float = 1.0) -> Any:
+    """Draw a figure once at a plot's size on the page and return it as a PIL image.
+
+    Shiny's ``render.plot`` accepts a PIL image as well as a matplotlib figure. A figure
+    handed to it is saved with a layout engine (Shiny sets one), and matplotlib's ``savefig``
+    then draws it twice: a dry run for the layout, then the rendering. Here the figure is
+    drawn once on an Agg canvas (the figure's fixed-margin engine runs in that draw) and its
+    pixels are handed over; Shiny encodes them as PNG.
+
+    Parameters
+    ----------
+    fig
+        A figure of :func:`local_control_figure` or :func:`ifn_figure`.
+    width_px, height_px
+        The plot's size in CSS pixels (96 per inch).
+    pixelratio
+        The browser's device pixel ratio (the image has that many pixels per CSS pixel).
+
+    Returns
+    -------
+    PIL.Image.Image
+        The drawn figure, RGBA.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig.set_size_inches(width_px / 96.0, height_px / 96.0)
+    fig.set_dpi(96.0 * pixelratio)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    w, h = canvas.get_width_height(physical=True)
+    return Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).copy()
+
+
+def run_design(
+    design: Any, ifn_size: tuple[float, float, float] = (*PLOT_SIZE_PX, 1.0)
+) -> tuple[Any, Any, Any]:
+    """Compute what the page's Run shows: the trial, the IFN time courses and their figure.
+
+    The trial runs with :data:`RUN_OPTIONS` (arms side by side), keeping each arm's model run
+    for the next Run (``reuse_arms=True``), and fits the overall Cox hazard ratio only. The
+    IFN time courses (:func:`~ifnexus.serve.ifn_timecourses`) and their figure are computed
+    in a second thread meanwhile: the model's kernel releases the GIL, so this Python work
+    fills the cores between the arms' kernels instead of waiting for the trial to finish.
+
+    Parameters
+    ----------
+    design
+        The design built from the form (:func:`~ifnexus.serve.design_from_form`).
+    ifn_size
+        Width and height (CSS pixels) and pixel ratio to draw the IFN figure at.
+
+    Returns
+    -------
+    tuple
+        The :class:`~ifnexus.trial.TrialResult`, the time-course table and the IFN figure
+        (a PIL image, :func:`figure_image`).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ifnexus.serve._timecourse import ifn_timecourses
+    from ifnexus.trial import run_trial
+
+    def timecourses() -> tuple[Any, Any]:
+        tc = ifn_timecourses(design)
+        return tc, figure_image(ifn_figure(tc), *ifn_size)
+
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        side = ex.submit(timecourses)
+        result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True)
+        tc, image = side.result()
+    return result, tc, image
 
 
 def _fmt(x: Any, spec: str = ".3f") -> str:
@@ -277,8 +357,7 @@ def create_app() -> Any:
     from shiny import App, reactive, render, ui
 
     from ifnexus.serve._form import design_from_form, results_table
-    from ifnexus.serve._timecourse import ifn_timecourses
-    from ifnexus.trial import design_to_toml, run_trial
+    from ifnexus.trial import design_to_toml
 
     sidebar, arm_cards = _form_ui()
     page = ui.page_sidebar(
@@ -314,17 +393,25 @@ def create_app() -> Any:
         current: Any = reactive.value(None)
         msg: Any = reactive.value("")
 
+        def plot_size(output_id: str) -> tuple[float, float, float]:
+            # the size the browser reports for the output (render.plot reads it too, so a
+            # resized page redraws), else the page's default plot size
+            cd = session.clientdata
+            w, h = cd.output_width(output_id), cd.output_height(output_id)
+            if not w or not h:
+                w, h = PLOT_SIZE_PX
+            return float(w), float(h), float(cd.pixelratio() or 1.0)
+
         @reactive.effect
         @reactive.event(input.run)
         def _run() -> None:
             values = {k: input[k]() for k in FIELDS}
+            ifn_size = plot_size("ifn_plot")
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", IfnexusWarning)
                     design = design_from_form(values)
-                    result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS,
-                                       reuse_arms=True)  # fmt: skip
-                    tc = ifn_timecourses(design)
+                    result, tc, ifn_image = run_design(design, ifn_size)
             except IfnexusError as exc:
                 current.set(None)
                 msg.set(str(exc))
@@ -337,7 +424,8 @@ def create_app() -> Any:
             msg.set("")
             notes = list(dict.fromkeys(str(w.message) for w in caught
                                        if issubclass(w.category, IfnexusWarning)))  # fmt: skip
-            current.set({"design": design, "result": result, "timecourses": tc, "notes": notes})
+            current.set({"design": design, "result": result, "timecourses": tc, "notes": notes,
+                         "ifn_image": (ifn_size, ifn_image)})  # fmt: skip
 
         @render.ui
         def message() -> Any:
@@ -388,18 +476,22 @@ def create_app() -> Any:
             if s is not None:
                 yield results_table(s["result"]).to_csv(index=False)
 
-        @render.plot(alt="Kaplan-Meier local control per arm with 95% bands")
+        @render.plot(alt="Kaplan-Meier local control per arm with 95% bands", compress_level=1)
         def lc_plot() -> Any:
             s = current()
             if s is None:
                 return None
-            return local_control_figure(s["result"])
+            return figure_image(local_control_figure(s["result"]), *plot_size("lc_plot"))
 
-        @render.plot(alt="IFN-I time course per arm, median and 10-90% band")
+        @render.plot(alt="IFN-I time course per arm, median and 10-90% band", compress_level=1)
         def ifn_plot() -> Any:
             s = current()
             if s is None:
                 return None
-            return ifn_figure(s["timecourses"])
+            size = plot_size("ifn_plot")
+            drawn_at, image = s["ifn_image"]
+            if size == drawn_at:  # drawn during the run, at this size
+                return image
+            return figure_image(ifn_figure(s["timecourses"]), *size)
 
     return App(page, server)
