@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 _CSS = """
@@ -57,7 +57,18 @@ Formatter = Callable[[object], str]
 
 
 def _is_missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+    """Whether a cell value is missing: None, ``pd.NA``, ``pd.NaT`` or a NaN of any float type.
+
+    ``pd.isna`` covers the nullable dtypes' ``pd.NA`` (a "boolean" or "Int64" column's gap),
+    numpy float NaNs of every width and NaT; anything list-like is a value, not a gap.
+    """
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        missing = pd.isna(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(missing, bool | np.bool_) and bool(missing)
 
 
 def fmt_pct(v: object) -> str:
