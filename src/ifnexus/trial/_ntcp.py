@@ -17,10 +17,12 @@ parameters (Marks et al. 2010 Int J Radiat Oncol Biol Phys 76:S70, from Seppenwo
 2003) for ``lung`` by default. alpha/beta for the EQD2 conversion: 2 Gy for the nervous tissues
 and 3 Gy for the others (the customary late-effect values; Joiner & van der Kogel).
 
-Lymphocytes: the model's own lymphopenia is the loss of the circulating T-cell pool, a fraction
-``f_circ`` of which is in the beam at each fraction and killed with the lymphocyte LQ
-coefficients ``alpha_l``, ``beta_l`` (Cho et al. 2023); :func:`lymphocyte_loss` returns that
-product over the schedule with the model's parameter values (no repopulation between fractions).
+Lymphocytes: :func:`lymphocyte_loss` is the loss of the model's primed tumour-specific T-cell
+pool (state ``T``), a fraction ``f_circ`` of which is in the beam at each fraction and killed
+with the lymphocyte LQ coefficients ``alpha_l``, ``beta_l`` (Cho et al. 2023), compounded over
+the schedule with the model's parameter values (no repopulation between fractions). It is not
+the model's lymphopenia, which is the circulating count ``alc`` (resting-T-cell survival
+``exp(-d/D0_c)``, recovery ``k_alc``; the cohort's ``alc_1mo``/``alc_3mo``).
 """
 
 from __future__ import annotations
@@ -390,7 +392,7 @@ def organ_dose(
 
 
 def lymphocyte_loss(schedule: Any, *, params: Mapping[str, float] | None = None) -> float:
-    """Fraction of the circulating T-cell pool the schedule kills in the model (its lymphopenia).
+    """Fraction of the model's primed T-cell pool the schedule kills (not its blood count ``alc``).
 
     Parameters
     ----------
