@@ -3,8 +3,9 @@
 The model is written with states as non-constant parameters under rate rules (``N`` in cells,
 not ``ln N``), the quasi-steady quantities as assignment rules, interventions as ``piecewise``
 functions of time and each fraction as an event applied at its time with values from the
-trigger time. Formulas are written once as infix strings here and turned into MathML by a small
-converter (:func:`_mathml`), so no libSBML is needed to write the file.
+trigger time. The formulas are infix strings printed from the model's one declaration
+(:mod:`ifnexus.model._equations`, into ``_generated_exports.py``) and turned into MathML by a
+small converter (:func:`_mathml`), so no libSBML is needed to write the file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ifnexus.errors import ValidationError
+from ifnexus.model import _generated_exports as _exports
 from ifnexus.model._radiobiology import unrepaired_dose
 from ifnexus.model._solver import _PD1_K
 from ifnexus.model._system import STATE_NAMES
@@ -25,82 +27,18 @@ if TYPE_CHECKING:
 
 __all__ = ["to_sbml"]
 
-_SYM = {
-    "N": "N", "D1": "D1", "D2": "D2", "D3": "D3", "D4": "D4", "dna_pending": "M", "dna": "S",
-    "trex1": "X", "feedback": "F", "ustat1": "U", "irds": "R", "dc": "P", "tpool": "T",
-    "cd8_bystander": "Eb", "cd8_effector": "Es", "pdl1": "L", "zm_lambda": "Lam",
-    "ifn_auc": "Iauc", "memory": "Mm", "alc": "Alc", "node": "Nd",
-    "serpinb9": "Zsb",
-}  # fmt: skip
-
+# every formula is printed from the model's declaration (model/_equations.py) by the generator
+_SYM = dict(_exports.SBML_SYMBOLS)  # state name -> SBML identifier
 # quasi-steady quantities, in dependency order (infix, SBML function names)
-_ASSIGN = (
-    ("B", "N + D1 + D2 + D3 + D4"),
-    ("G", "S / (K_G + S)"),
-    ("inp", "c_cgas * q_t_cgas * S + g_ag"),
-    ("sting", "q_t_sting * inp / (1 + inp)"),
-    ("sig", "(1 - blk) * (1 - jak)"),
-    ("hsig", "(1 - hblk) * (1 - hjak)"),
-    ("ca", "q_t_ifnar * q_t_stat1 * sig / (1 + F + w_U * U)"),
-    ("prod_t", "p_tum * (1 + amp) * q_t_cluster * q_t_irf3 * sting"),
-    ("J", "k_D * D4"),
-    ("phi", "IN_VIVO * J / (J + K_J)"),
-    ("Jp", "J + w_b * d0 * N"),
-    ("phi_p", "IN_VIVO * Jp / (Jp + K_J)"),
-    ("p0", "prod_t + tonic * q_chronic + IN_VIVO * p_host * q_h_sting * (phi + g_ag / (1 + g_ag))"),
-    ("bq", "k_I - p0 - prod_t * a_7 * ca"),
-    ("sq", "sqrt(bq * bq + 4 * k_I * p0)"),
-    ("ifn", "piecewise(2 * p0 / (bq + sq), gt(bq, 0), (sq - bq) / (2 * k_I))"),
-    ("hill", "ifn / (1 + ifn)"),
-    ("s_r", "q_t_ifnar * q_t_stat1 * sig * hill"),
-    ("A", "ca * hill"),
-    ("lam", "q_r_g * (1 - IN_VIVO * B / K)"),
-    (
-        "y",
-        "e_kill / kappa_max * Es * (1 + m_A * A) * (1 - theta_S * Zsb) / ((1 + L * (1 - o_pd1))"
-        " * (1 + (B / B_h) ^ (2 / 3)))",
-    ),
-    ("kill", "IN_VIVO * kappa_max * y / (1 + y)"),
-    ("ifn_death", "k_A * A * G"),
-)
-_RATES = {
-    "N": "grow * (lam - d0 - kill - ifn_death) * N",
-    "D1": "grow * ifn_death * N - k_D * D1",
-    "D2": "k_D * (D1 - D2)",
-    "D3": "k_D * (D2 - D3)",
-    "D4": "k_D * (D3 - D4)",
-    "M": "-k_mit * M",
-    "S": "k_mit * M - (k_S + k_TX * X) * S",
-    "X": "k_XA * A - k_Xd * X",
-    "F": "k_F * (w_F * A - F)",
-    "U": "k_U * s_r + k_UD * q_t_stat1 * G - k_Ud * U",
-    "R": "k_R * (U * U / (K_U * K_U + U * U) - R)",
-    "P": "IN_VIVO * k_P * phi_p * (eps_P + (1 - eps_P) * hsig * q_h_ifnar * hill) - k_Pd * P",
-    "T": "IN_VIVO * k_T * q_h_T * P * Nd - k_Tel * T",
-    "Eb": "IN_VIVO * k_Ed * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Eb",
-    "Es": "IN_VIVO * k_ET * T * q_h_T * q_tau * (1 + c_X * A) - k_Ed * Es",
-    "L": "IN_VIVO * k_pdl * (l_E * Es / (1 + Es) + l_A * A + l_R * R) - k_pdl * L",
-    "Lam": "grow * lam * q_n0 / N",
-    "Iauc": "ifn",
-    "Mm": "IN_VIVO * f_mem * k_Tel * T - k_mem * Mm",
-    "Alc": "k_alc * (1 - Alc)",
-    "Nd": "k_alc * (1 - Nd)",
-    "Zsb": "k_sb * (A + R - A * R - Zsb)",
-}
-_FRACTION = (
-    ("N", "N * SFk"),
-    ("D1", "D1 + N * (1 - SFk)"),
-    ("M", "M + 1 - SFk"),
-    ("X", "X + DOSE ^ n_T / (D_T ^ n_T + DOSE ^ n_T)"),
-    ("Eb", "Eb * SFL"),
-    ("Es", "Es * SFL"),
-    ("T", "T * (1 - f_circ * (1 - SFL)) * (1 - dln_in_field * (1 - SFC))"),
-    ("Alc", "Alc * (1 - f_circ * (1 - SFC))"),
-    ("Nd", "Nd * (1 - dln_in_field * (1 - SFC))"),
-)
-_SF = "exp(-(1 - rho_R * R) * (q_alpha * DOSE + q_beta * DOSE * (DOSE + 2 * PRIOR)))"
-_SFL = "exp(-alpha_l * DOSE - beta_l * DOSE * (DOSE + 2 * PRIOR))"
-_SFC = "exp(-DOSE / D0_c)"  # resting (circulating, nodal) lymphocytes: exponential survival
+_ASSIGN = _exports.SBML_ASSIGN
+_RATES = dict(_exports.SBML_RATES)
+# fraction events: values after the fraction from those before, with placeholders DOSE (Gy)
+# and PRIOR (unrepaired dose of earlier fractions, Gy)
+_FRACTION = _exports.SBML_FRACTION
+_FSIG = dict(_exports.SBML_FRACTION_SIGNALS)
+_SF = f"exp({_FSIG['ln_sf']})"  # clonogen survival (DOSE, PRIOR and R)
+_SFL = _FSIG["SFL"]  # lymphocytes in the field
+_SFC = _FSIG["SFC"]  # resting (circulating, nodal) lymphocytes: exponential survival
 
 _OPS = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divide", ast.Pow: "power",
         ast.BitXor: "power"}  # fmt: skip
@@ -245,19 +183,13 @@ def to_sbml(model: TumourModel) -> str:
     ys = (unrepaired_dose([t for _, t, _ in given], [d for _, _, d in given], p["T_rep"])
           if given else np.zeros(0))  # fmt: skip
     for (k, day, dose), y in zip(given, ys, strict=True):
-        sf = _SF.replace("PRIOR", repr(float(y)))
-        sfl = _SFL.replace("PRIOR", repr(float(y)))
-        sub = {"DOSE": repr(float(dose)), "SFk": f"({sf})", "SFL": f"({sfl})",
-               "SFC": f"({_SFC})"}  # fmt: skip
         out.append(
             f'<event id="fraction_{k}" useValuesFromTriggerTime="true">'
             f'<trigger initialValue="false" persistent="true">'
             f"{_mathml(f'geq(time, {float(day) - t0!r})')}</trigger><listOfEventAssignments>"
         )
         for var, expr in _FRACTION:
-            e = expr
-            for a, b in sub.items():
-                e = e.replace(a, b.replace("DOSE", sub["DOSE"]))
+            e = expr.replace("PRIOR", f"({float(y)!r})").replace("DOSE", f"({float(dose)!r})")
             out.append(f'<eventAssignment variable="{var}">{_mathml(e)}</eventAssignment>')
         out.append("</listOfEventAssignments></event>")
     out.append("</listOfEvents></model></sbml>")
