@@ -7,8 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from ifnexus.cli import main
+from ifnexus.errors import ValidationError
 from ifnexus.fit import (
     PatientGroup,
     draw_parameter_sets,
@@ -16,6 +18,7 @@ from ifnexus.fit import (
     read_clinical,
     simulate_clinical_study,
 )
+from ifnexus.fit._clinical_data import DAYS_PER_MONTH
 from ifnexus.fit._clinical_sim import GroupSimulator
 from ifnexus.model import parameters, simulate_cohort
 
@@ -57,15 +60,49 @@ def test_failure_distribution_equals_the_sampled_cohort():
 
 
 def test_synthetic_study_is_recovered_within_its_interval():
-    # 150 patients simulated by the model's cohort sampler at alpha = 0.2 (the truth); the
-    # fit's virtual population uses another seed
-    data = simulate_clinical_study([(GROSS, 150)], min_followup=24, max_followup=60, rng=101)
+    # 150 patients simulated by the model's cohort sampler at alpha = 0.2 (the truth), seen at
+    # monthly visits (the likelihood's observation model); the fit's virtual population uses
+    # another seed
+    data = simulate_clinical_study([(GROSS, 150)], min_followup=24, max_followup=60,
+                                   visit_days=DAYS_PER_MONTH, rng=101)  # fmt: skip
     fit = fit_clinical(data, free=("alpha",), n_tumours=256, rng=8)
     e = fit.estimates.set_index("parameter").loc["alpha"]
     assert fit.converged
     assert e["profile_lower"] < 0.2 < e["profile_upper"]
     assert e["estimate"] == pytest.approx(0.2, rel=0.15)
     assert np.isfinite(fit.diagnostics["mc_se_objective"])
+    # the reported interval is the likelihood-ratio interval at the raised threshold
+    # chi2_1(0.9) * (1 + V_mc / V_data): -2 log L at its ends is that (to the search's 0.1)
+    ratio = e["mc_var_ratio"]
+    assert 0 < ratio < 10
+    pts = fit.profiles.set_index("value")["delta"]
+    target = stats.chi2.ppf(0.9, 1) * (1 + ratio)
+    for end in (e["profile_lower"], e["profile_upper"]):
+        assert pts.loc[end] == pytest.approx(target, abs=0.1)
+
+
+def test_visits_report_failures_at_the_visit_that_finds_them():
+    # the same seed gives the same patients; at visits every w days a failure at t is reported
+    # at ceil(t / w) w and a patient leaving at t (alive or dead) at floor(t / w) w
+    w = DAYS_PER_MONTH
+    kw = dict(min_followup=12, max_followup=36, death_rate=0.2, rng=7)
+    exact = simulate_clinical_study([(GROSS, 80)], **kw).table
+    seen = simulate_clinical_study([(GROSS, 80)], visit_days=w, **kw).table
+    te, ts = exact["time"].to_numpy(), seen["time"].to_numpy()
+    ee, es = exact["event"].to_numpy(), seen["event"].to_numpy()
+    both = (ee == 1) & (es == 1)
+    assert both.sum() > 20
+    np.testing.assert_allclose(ts[both], np.ceil(te[both] / w - 1e-9) * w)
+    left = ee != 1
+    assert (es[left] == ee[left]).all() and ((ee == 2).sum() > 3)
+    np.testing.assert_allclose(
+        ts[left], np.where(te[left] >= w, np.floor(te[left] / w) * w, te[left])
+    )
+    # a failure found after the patient left is not reported
+    late = (ee == 1) & (es != 1)
+    assert (ts[late] < np.ceil(te[late] / w) * w).all()
+    with pytest.raises(ValidationError, match="visit_days"):
+        simulate_clinical_study([(GROSS, 5)], visit_days=0)
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from ifnexus._rng import RngLike, as_generator, seed_entropy
 from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
@@ -373,11 +373,53 @@ class ClinicalProblem:
         float
             The Monte Carlo standard error of the objective.
         """
-        terms = self._terms(self.curves(x), per_tumour=True)
-        v = np.array([-2.0 * sum(float(np.log(t[b]).sum()) for t in terms)
-                      for b in range(terms[0].shape[0])])  # fmt: skip
+        v = self._block_objectives(x)
         b = v.size
         return float(math.sqrt((b - 1) / b * np.sum((v - v.mean()) ** 2)))
+
+    def _block_objectives(self, x: np.ndarray) -> np.ndarray:
+        """``-2 log L`` at ``x`` with each block of virtual tumours left out (16 values)."""
+        terms = self._terms(self.curves(x), per_tumour=True)
+        return np.array([-2.0 * sum(float(np.log(t[b]).sum()) for t in terms)
+                         for b in range(terms[0].shape[0])])  # fmt: skip
+
+    def mc_covariance(self, x: np.ndarray, hessian: np.ndarray, h: float = 1e-3) -> np.ndarray:
+        """Jackknife covariance of the estimate due to the finite virtual population.
+
+        The estimate with block ``b`` of virtual tumours left out is, to first order,
+        ``x_b = x - H^-1 g_b`` (one Newton step from the estimate ``x``; ``g_b`` the
+        central-difference gradient of the leave-block-out ``-2 log L`` at ``x``, ``H`` the
+        Hessian of ``-2 log L``), and the jackknife covariance of the estimate over the 16
+        blocks is ``(B - 1) / B * sum_b (x_b - mean)(x_b - mean)'``. It is the variance the
+        estimate would show across independently drawn virtual populations for the same data.
+
+        Parameters
+        ----------
+        x
+            The estimate (transformed vector).
+        hessian
+            Hessian of ``-2 log L`` at ``x``.
+        h
+            Step of the central differences.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(d, d)`` covariance on the transformed scale (NaN when the Hessian is singular).
+        """
+        x = np.asarray(x, dtype=float)
+        d = x.size
+        g = np.empty((_JACKKNIFE_BLOCKS, d))
+        for i in range(d):
+            e = np.zeros(d)
+            e[i] = h
+            g[:, i] = (self._block_objectives(x + e) - self._block_objectives(x - e)) / (2 * h)
+        try:
+            steps = np.linalg.solve(np.asarray(hessian, dtype=float), (g - g.mean(axis=0)).T).T
+        except np.linalg.LinAlgError:
+            return np.full((d, d), np.nan)
+        b = g.shape[0]
+        return (b - 1) / b * steps.T @ steps
 
     def log_prior(self, x: np.ndarray) -> float:
         """Return the log prior density at ``x``: log-normal, 10-fold SD around the defaults.
@@ -462,7 +504,8 @@ class ClinicalFit(FitResult):
         Whether the optimiser (and, when sampled, the posterior diagnostics) converged.
     estimates
         One row per free parameter: ``parameter``, ``kind``, ``estimate``, ``default``,
-        ``wald_se_log``, ``profile_lower``, ``profile_upper`` and, when sampled,
+        ``wald_se_log``, ``profile_lower``, ``profile_upper``, ``mc_var_ratio`` (the Monte
+        Carlo variance of the estimate over its variance from the data) and, when sampled,
         ``posterior_median``, ``cri_lower``, ``cri_upper``, ``rhat``, ``ess``.
     profiles
         Profile points: ``parameter``, ``value``, ``delta``.
@@ -491,6 +534,7 @@ def fit_clinical(
     n_tumours: int = 1024,
     interval_days: float = DAYS_PER_MONTH,
     start: dict[str, float] | None = None,
+    mc_intervals: bool = True,
     rng: RngLike = 0,
     progress: Progress | None = None,
 ) -> ClinicalFit:
@@ -524,6 +568,10 @@ def fit_clinical(
         Width of the interval in which a reported failure happened (default one month).
     start
         Starting values of some free parameters (default the setting's values).
+    mc_intervals
+        Widen each profile interval for the Monte Carlo error of the estimate: the threshold
+        of ``-2 log L`` is multiplied by ``1 + V_mc / V_data`` (the estimates' column
+        ``mc_var_ratio``; module docstring). ``False``: the plain likelihood-ratio interval.
     rng
         Seed of the virtual tumours and of the sampler.
     progress
@@ -591,6 +639,14 @@ def fit_clinical(
     except np.linalg.LinAlgError:
         cov = None
         se = np.full(len(names), np.nan)
+    # the finite virtual population adds its own variance to the estimate's: the profile
+    # threshold is raised by (V_data + V_mc) / V_data (module docstring)
+    step("Monte Carlo error of the estimate (jackknife over blocks of virtual tumours)")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_mc = np.diag(prob.mc_covariance(x_hat, H))
+        ratio = v_mc / (se**2)
+    ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 0.0)
+    target = float(stats.chi2.ppf(level, 1))
     lower = np.full(len(names), np.nan)
     upper = np.full(len(names), np.nan)
     prof_rows = []
@@ -599,7 +655,8 @@ def fit_clinical(
         step(f"profile likelihood {k + 1}/{len(prof)}: {pname}")
         sc = se[i] if np.isfinite(se[i]) and se[i] > 0 else 0.3
         slope = cov[:, i] / cov[i, i] if cov is not None and cov[i, i] > 0 else None
-        lo, hi, pts = profile(prob, x_hat, f_hat, i, bounds, level=level, scale=float(sc),
+        lvl = float(stats.chi2.cdf(target * (1.0 + ratio[i]), 1)) if mc_intervals else level
+        lo, hi, pts = profile(prob, x_hat, f_hat, i, bounds, level=lvl, scale=float(sc),
                               slope=slope, hessian=H)  # fmt: skip
         to_nat = _to_natural(prob, i)
         lower[i], upper[i] = to_nat(lo), to_nat(hi)
@@ -613,6 +670,7 @@ def fit_clinical(
         "wald_se_log": se,
         "profile_lower": lower,
         "profile_upper": upper,
+        "mc_var_ratio": ratio,
     })  # fmt: skip
     d = data.table
     diag: dict[str, Any] = {
@@ -624,6 +682,7 @@ def fit_clinical(
                       "at_bound": at_bound, "seconds": round(t_mle, 3)},
         "objective": f_hat,
         "mc_se_objective": prob.mc_se(x_hat),
+        "mc_intervals": bool(mc_intervals),
         "n_patients": n_pat,
         "n_local_failures": int((d["event"] == 1).sum()),
         "n_deaths": int((d["event"] == 2).sum()),
