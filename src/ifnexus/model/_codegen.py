@@ -709,7 +709,7 @@ def _exports_module(model: ModelDecl) -> str:
     inits = {
         st.name: ipp.doprint(st.initial)
         for st in model.states
-        if not st.log and st.initial != 0 and not st.initial.is_Number
+        if st.initial != 0 and not st.initial.is_Number
     }
     # docs
     ln = model.latex_names()

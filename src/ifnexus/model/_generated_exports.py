@@ -120,6 +120,7 @@ PETAB_INIT_HELPERS = (
     ('init_Es0', 'init_Eb0*init_T0*k_ET/k_Ed'),
 )
 PETAB_INIT = (
+    ('N', 'q_n0'),
     ('trex1', 'init_A0*k_XA/k_Xd'),
     ('feedback', 'init_A0*w_F'),
     ('ustat1', 'init_U0'),
