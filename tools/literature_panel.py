@@ -32,8 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "tests" / "model" / "literature" / "panel.py"
 DOC = ROOT / "docs" / "model_literature.md"
 ASSETS = ROOT / "docs" / "model_literature"
-STATUS_ORDER = ("agree", "disagree", "not expressible")
-COLOURS = {"agree": "#1b7837", "disagree": "#c51b7d", "not expressible": "#999999"}
+STATUS_ORDER = ("agree", "disagree", "not evaluable", "not expressible")
+COLOURS = {
+    "agree": "#1b7837",
+    "disagree": "#c51b7d",
+    "not evaluable": "#e08214",
+    "not expressible": "#999999",
+}
 
 
 def _runner():
@@ -158,7 +163,8 @@ def _figure(results: list, path: Path) -> Path:
     ax2.set_xticks([])
     ax2.set_title("status", fontsize=9)
     ax2.set_xlabel(
-        "green agree\npink disagree\ngrey not expressible\n(o calibration, s validation)",
+        "green agree\npink disagree\norange not evaluable\ngrey not expressible\n"
+        "(o calibration, s validation)",
         fontsize=7,
     )
     return save_figure(fig, path, dpi=110)
@@ -270,14 +276,15 @@ def build(
         "",
         "## Agreement",
         "",
-        "| set | entries | agree | disagree | not expressible | agreement |",
-        "|---|---|---|---|---|---|",
+        "| set | entries | agree | disagree | not evaluable | not expressible | agreement |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, part in (("calibration", cal), ("validation", val), ("all", df)):
         counts = part["status"].value_counts()
         lines.append(
             f"| {name} | {len(part)} | {counts.get('agree', 0)} | {counts.get('disagree', 0)} | "
-            f"{counts.get('not expressible', 0)} | {_rate(part)} |"
+            f"{counts.get('not evaluable', 0)} | {counts.get('not expressible', 0)} | "
+            f"{_rate(part)} |"
         )
     lines += [
         "",
@@ -285,7 +292,9 @@ def build(
         "opposite direction without a stated reason. An entry agrees when every one of its "
         "checks holds; `not expressible` = the model refuses the experiment's command (an "
         "intervention, genotype or disease extent it does not have) and counts as a "
-        "disagreement in the rate.",
+        "disagreement in the rate; `not evaluable` = the model ran but a compared readout has "
+        "no value in an arm (no tumour evaluable, e.g. follow-up shorter than the readout's "
+        "day), and also counts as a disagreement in the rate.",
         "",
         f"Model: {_model_state()}. Run time of the whole panel: {cpu:.1f} s CPU "
         f"({wall:.1f} s wall) on this machine.",
@@ -334,8 +343,10 @@ def build(
         "too small",
         "outside the published band",
         "not expressible",
+        "not evaluable",
     ]
     bad = df[df["status"] != "agree"].copy()
+    bad.loc[bad["status"] == "not evaluable", "kind"] = "not evaluable"
     bad["rank"] = bad["kind"].map({k: i for i, k in enumerate(order)}).fillna(len(order))
     for kind, part in bad.sort_values(["rank", "set", "id"]).groupby("rank", sort=True):
         title = order[int(kind)] if int(kind) < len(order) else "not recorded"
@@ -383,9 +394,12 @@ def build(
         "|---|---|---|---|---|---|---|---|",
     ]
     for _, row in df.iterrows():
-        mark = {"agree": "yes", "disagree": "**no**", "not expressible": "**not expressible**"}[
-            row["status"]
-        ]
+        mark = {
+            "agree": "yes",
+            "disagree": "**no**",
+            "not evaluable": "**not evaluable**",
+            "not expressible": "**not expressible**",
+        }[row["status"]]
         lines.append(
             "| "
             + " | ".join(

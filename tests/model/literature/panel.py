@@ -198,8 +198,23 @@ def run_arm(entry: dict[str, Any], meta: dict[str, Any], name: str) -> dict[str,
             raise NotExpressible(
                 f"the model reports no {r!r} (per-tumour outputs: {len(pts.columns)} columns)"
             )
-        out[r] = _summary(pts, r) if r in SUMMARY_READOUTS else float(pts[r].mean())
+        out[r] = _summary(pts, r) if r in SUMMARY_READOUTS else mean_readout(pts[r])
     return out
+
+
+def mean_readout(values: Any) -> float:
+    """Mean of a per-tumour readout over its evaluable tumours; NaN when none is evaluable.
+
+    Missing values (NaN, or ``pd.NA`` of a nullable column such as the pandas ``"boolean"``
+    ``severe_lymphopenia_1mo``) are left out; a readout with no value at all (e.g. a follow-up
+    shorter than the readout's day) has no mean, and the entry is then ``not evaluable``.
+    """
+    present = values.dropna()
+    return float(present.astype(float).mean()) if len(present) else float("nan")
+
+
+def _missing(x: Any) -> bool:
+    return bool(np.any(np.isnan(np.asarray(x, dtype=float))))
 
 
 @dataclass
@@ -209,11 +224,17 @@ class CheckResult:
     text: str
     values: str
     ok: bool
+    evaluable: bool = True
 
 
 @dataclass
 class EntryResult:
-    """The outcome of one entry: ``agree``, ``disagree`` or ``not expressible``."""
+    """The outcome of one entry: ``agree``, ``disagree``, ``not evaluable`` or ``not expressible``.
+
+    ``not evaluable``: a check compares a readout that has no value in an arm (NaN: no
+    tumour evaluable, e.g. follow-up shorter than the readout's day); the model ran, but the
+    comparison cannot be made, so it is neither an agreement nor a disagreement.
+    """
 
     entry: dict[str, Any]
     status: str
@@ -226,6 +247,8 @@ class EntryResult:
         """What the model gave, one line."""
         if self.status == "not expressible":
             return f"not expressible: {self.error}"
+        if self.status == "not evaluable":
+            return f"not evaluable: no value to compare in {self.error}"
         readouts = [self.entry["readout"]]
         readouts += [c["readout"] for c in self.entry["checks"] if c.get("readout")]
         parts = []
@@ -237,8 +260,8 @@ class EntryResult:
 
 def _fmt(x: Any) -> str:
     if isinstance(x, np.ndarray):
-        return "[" + ", ".join(f"{v:.3g}" for v in x) + "]"
-    return f"{x:.3g}"
+        return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    return "not evaluable" if _missing(x) else f"{x:.3g}"
 
 
 def evaluate(entry: dict[str, Any], values: dict[str, dict[str, Any]]) -> list[CheckResult]:
@@ -252,7 +275,8 @@ def evaluate(entry: dict[str, Any], values: dict[str, dict[str, Any]]) -> list[C
             ordered = all(np.all(x - y >= c["margin"]) for x, y in zip(vs, vs[1:], strict=False))
             shown = ", ".join(f"{a} {_fmt(v)}" for a, v in zip(c["arms"], vs, strict=True))
             text = f"{r}: " + " > ".join(c["arms"]) + f" (each by >= {c['margin']:g})"
-            out.append(CheckResult(text, f"{r} {shown}", bool(ordered)))
+            evaluable = not any(_missing(v) for v in vs)
+            out.append(CheckResult(text, f"{r} {shown}", bool(ordered) and evaluable, evaluable))
             continue
         a = values[c["a"]][r]
         b = values[c["b"]][r] if "b" in c else None
@@ -281,7 +305,8 @@ def evaluate(entry: dict[str, Any], values: dict[str, dict[str, Any]]) -> list[C
             else:
                 raise KeyError(f"{entry['id']}: unknown check op {op!r}")
         vals = f"{r} {c['a']} {_fmt(a)}" + (f", {c['b']} {_fmt(b)}" if b is not None else "")
-        out.append(CheckResult(f"{r}: {text}", vals, bool(ok)))
+        evaluable = not (_missing(a) or (b is not None and _missing(b)))
+        out.append(CheckResult(f"{r}: {text}", vals, bool(ok) and evaluable, evaluable))
     return out
 
 
@@ -309,5 +334,14 @@ def run_entry(entry: dict[str, Any], meta: dict[str, Any], *, catch: bool = True
             str(exc).split("; accepted")[0].split("; known")[0],
         )
     checks = evaluate(entry, values)
+    blind = [c for c in checks if not c.evaluable]
+    if blind:
+        return EntryResult(
+            entry,
+            "not evaluable",
+            values,
+            checks,
+            "; ".join(f"{c.text} [{c.values}]" for c in blind),
+        )
     status = "agree" if all(c.ok for c in checks) else "disagree"
     return EntryResult(entry, status, values, checks)
