@@ -181,19 +181,88 @@ def _rate(df: pd.DataFrame) -> str:
     )
 
 
+def _git(*args: str) -> str:
+    """Output of ``git args`` in the repository ("" without git or outside a checkout)."""
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _split_commits(entries: list[dict]) -> list[dict]:
+    """The commits that fixed each entry's set: for each, the commit that first added its id.
+
+    Read from the history of ``panel.toml`` (``git log -p``), so a new batch is named without
+    editing this tool. Returns, in history order, ``{"commit", "ids", "sets", "alone"}`` per
+    commit (``alone``: the commit changed ``panel.toml`` and nothing else), and one record with
+    ``commit`` ``None`` for entries not committed yet.
+    """
+    import re
+
+    rel = RUNNER.with_name("panel.toml").relative_to(ROOT).as_posix()
+    first: dict[str, str] = {}
+    commit = ""
+    log = _git("log", "--reverse", "--format=commit %h", "-p", "--unified=0", "--", rel)
+    for line in log.splitlines():
+        if line.startswith("commit "):
+            commit = line.split()[1]
+            continue
+        m = re.match(r'\+id\s*=\s*"([^"]+)"', line)
+        if m and m.group(1) not in first:
+            first[m.group(1)] = commit
+    sets = {e["id"]: e["set"] for e in entries}
+    out: list[dict] = []
+    for c in dict.fromkeys(first[i] for i in sets if i in first):
+        ids = [i for i in sets if first.get(i) == c]
+        files = _git("show", "--format=", "--name-only", c).split()
+        out.append(
+            {"commit": c, "ids": ids, "sets": [sets[i] for i in ids], "alone": files == [rel]}
+        )
+    uncommitted = [i for i in sets if i not in first]
+    if uncommitted:
+        out.append(
+            {
+                "commit": None,
+                "ids": uncommitted,
+                "sets": [sets[i] for i in uncommitted],
+                "alone": False,
+            }
+        )
+    return out
+
+
+def _split_text(batches: list[dict]) -> str:
+    """One sentence naming the commit of every batch of entries (see :func:`_split_commits`)."""
+    if not batches:
+        return "(the commit history of `panel.toml` is not available here)"
+
+    def counts(sets: list[str]) -> str:
+        n = {k: sets.count(k) for k in ("calibration", "validation") if k in sets}
+        return ", ".join(f"{v} {k}" for k, v in n.items())
+
+    parts = []
+    for k, b in enumerate(batches):
+        n = len(b["ids"])
+        if b["commit"] is None:
+            parts.append(f"{n} {'entry' if n == 1 else 'entries'} not yet committed")
+            continue
+        label = f"the first {n}" if k == 0 else f"the {n} of batch {k + 1}"
+        alone = "" if b["alone"] else "; also changing other files"
+        parts.append(f"`{b['commit']}` for {label} ({counts(b['sets'])}{alone})")
+    shared = all(b["alone"] for b in batches)
+    return (
+        "(the commit that first added each entry to `panel.toml`, from its git history: "
+        + "; ".join(parts)
+        + ("; each committing `panel.toml` alone)" if shared else ")")
+    )
+
+
 def _model_state() -> str:
     """The commit the model was run at, and whether ``src/ifnexus/model`` had local edits."""
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return ""
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "src/ifnexus/model")
+    head = _git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = _git("status", "--porcelain", "--", "src/ifnexus/model")
     return f"commit `{head}`" + (
         " with uncommitted changes in `src/ifnexus/model`" if dirty else ""
     )
@@ -265,9 +334,9 @@ def build(
         f"({meta['n_mouse']} mice or {meta['n_patient']} patients per arm, seed {meta['seed']} "
         "in every arm, so arms differ only by what the experiment changes).",
         "",
-        "**The split was fixed before the model was run on any entry** (commit "
-        "`d859c00` for the first 36 entries and `00c3020` for the 7 of batch 2, each "
-        "committing `panel.toml` alone): `calibration` = results the current parameters were "
+        "**The split was fixed before the model was run on any entry** "
+        f"{_split_text(_split_commits(entries))}: "
+        "`calibration` = results the current parameters were "
         "tuned to (the sources in `src/ifnexus/model/_params.py`, `tests/model/test_calibration.py` "
         "and the shared design's list of targets); `validation` = everything else, never to be "
         "used to tune a parameter. Entries the model gets wrong are recorded afterwards, with what "
