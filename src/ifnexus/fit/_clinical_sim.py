@@ -20,13 +20,13 @@ to ``P(K >= a)`` at integers) at ``a = max(x + 1/2, 1)``, the midpoint of the in
 makes ``F_i`` smooth in ``t`` and in the parameters. Extinction (``K = 0``) is exact:
 ``F_i <= 1 - TCP_i``.
 
-The virtual tumours' traits are the model's own (``model._cohort``: the same seeded uniform
-draws, blocks and trait transforms as ``simulate_cohort(seed)``, which is what makes the
-tumours the same at every parameter value: common random numbers), integrated on the same grid
-by the model's kernel; ``TCP_i`` equals the cohort's ``tcp`` column for the same seed (a test,
-to the solver grid's accuracy).
+The virtual tumours are the model's own (``model._cohort.tumour_batch``: the same seeded
+uniform draws, blocks, trait transforms, drive and probe nodes as ``simulate_cohort(seed)``,
+which is what makes the tumours the same at every parameter value: common random numbers),
+integrated on the same grid by the model's kernel; ``TCP_i`` equals the cohort's ``tcp``
+column for the same seed (a test, to the solver grid's accuracy).
 Written here, beside the model rather than in it, because the cohort simulator returns sampled
-outcomes only, and its internals are the model's (this module reads them, changes nothing).
+outcomes only.
 
 Monte Carlo error: the group's failure distribution is the mean of ``F_i`` over ``n`` virtual
 tumours; its standard error at any time is at most ``0.5 / sqrt(n)`` (0.016 at 1024) and is
@@ -37,15 +37,18 @@ estimate of it for ``-2 log L`` at the estimate.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
 
 from ifnexus.errors import ConvergenceError
 from ifnexus.fit._clinical_data import PatientGroup
+
+if TYPE_CHECKING:
+    from ifnexus.model._cohort import TumourBatch
 
 __all__ = ["FailureCurves", "GroupSimulator"]
 
@@ -222,13 +225,17 @@ class GroupSimulator:
     _cache: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from ifnexus.model._cohort import _config, _draws
+        self._batch()  # the group's settings are checked here, before any fit
+
+    def _batch(self, p: Mapping[str, float] | None = None) -> TumourBatch:
+        """Return the group's tumours at ``p``: the cohort's own (``tumour_batch``)."""
+        from ifnexus.model._cohort import tumour_batch
 
         g = self.group
-        self._cfg = _config(g.schedule, self.setting, g.disease, g.genotype, None,
-                            list(g.interventions), self.days, True, 0, self.entropy, None,
-                            g.margin)  # fmt: skip
-        self._u = _draws(self._cfg.entropy, 0, self.n)
+        return tumour_batch(g.schedule, self.n, rng=self.entropy, params=dict(p or {}),
+                            setting=self.setting, disease=g.disease, genotype=g.genotype,
+                            interventions=list(g.interventions), days=self.days,
+                            margin=g.margin)  # fmt: skip
 
     def curves(self, p: Mapping[str, float]) -> FailureCurves:
         """Simulate the group's tumours at parameter set ``p``.
@@ -248,23 +255,14 @@ class GroupSimulator:
         ConvergenceError
             When no tumour integrates to finite values.
         """
-        from ifnexus.model._cohort import _patients
         from ifnexus.model._outcomes import zm_tcp
-        from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
+        from ifnexus.model._solver import build_grid, grid_options, integrate
         from ifnexus.model._system import IDX, initial_state
 
-        pd_ = dict(p)
-        cfg = dataclasses.replace(self._cfg, p=pd_)
-        q = _patients(cfg, self._u, 0)
-        sched = cfg.schedule
+        b = self._batch(p)
+        pd_, q, sched, drive = b.p, b.traits, b.schedule, b.drive
         t_first, t_last = sched.first_day, sched.last_day
-        drive = Drive(cfg.interventions, pd_, first_fraction=t_first)
-        t0 = min([t_first, *drive.breakpoints()])
-        t_end = t_first + cfg.days
-        # the cohort's probe nodes (model._cohort._run_chunk), so that the grid (and TCP) is
-        # the cohort's; were they to drift, TCP would still agree to the grid's accuracy (1e-4)
-        probes = tuple(sorted({t for t in (t_first, t_first + 7.0, t_first + 30.0, t_first + 91.0, t_last + 28.0)
-                               if t0 < t < t_end}))  # fmt: skip
+        t0, t_end, probes = b.t0, b.t_end, b.probes
         key = (pd_.get("k_ag"), pd_.get("k_pd1"))
         grid = self._cache.get(key)
         if grid is None:
@@ -283,7 +281,7 @@ class GroupSimulator:
         tcp = zm_tcp(z_end[IDX["N"]], z_end[IDX["zm_lambda"]], q["n0"])
         mu = -np.log(np.clip(np.nan_to_num(tcp, nan=1.0), 1e-300, 1.0))
         mu = np.where(q["_residual"], mu, 0.0)
-        if cfg.disease == "postop":
+        if b.disease == "postop":
             ln_thr = np.full(self.n, np.log(pd_["n_detect"]))
         else:
             ln_thr = np.log(pd_["fail_ratio"] * q["n0"])

@@ -50,7 +50,7 @@ from ifnexus.model._variants import (
 )
 from ifnexus.scoring._chunks import run_options
 
-__all__ = ["CohortResult", "simulate_cohort"]
+__all__ = ["CohortResult", "TumourBatch", "simulate_cohort", "tumour_batch"]
 
 log = logging.getLogger(__name__)
 # the drawn traits of a tumour (kept for a tumour flagged numerical_failure; its outcomes are NaN)
@@ -179,6 +179,102 @@ def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
     return q
 
 
+def _probe_times(t0: float, t_first: float, t_last: float, t_end: float) -> tuple[float, ...]:
+    """Return a cohort's probe nodes: its readout times strictly inside ``(t0, t_end)``."""
+    probes = (t_first, t_first + 7.0, t_first + 30.0, t_first + 91.0, t_last + 28.0)
+    return tuple(sorted({t for t in probes if t0 < t < t_end}))
+
+
+@dataclass(frozen=True)
+class TumourBatch:
+    """The first ``n`` tumours of a cohort, ready to integrate.
+
+    What :func:`simulate_cohort` integrates for them with the same seed (traits, drive, time
+    span, probe nodes).
+
+    Attributes
+    ----------
+    schedule
+        The parsed schedule.
+    disease
+        ``"gross"`` or ``"postop"``.
+    p
+        Every model parameter by name.
+    drive
+        The interventions' drive.
+    traits
+        Per-tumour traits (``initial_state``'s and ``integrate``'s ``q``; keys starting with
+        ``_`` are labels: margin, residual disease, cluster loss, STING silencing).
+    t0, t_end
+        Start and end of the integration (simulation clock).
+    probes
+        Probe nodes of the solver grid.
+    """
+
+    schedule: Schedule
+    disease: str
+    p: dict
+    drive: Drive
+    traits: dict
+    t0: float
+    t_end: float
+    probes: tuple[float, ...]
+
+
+def tumour_batch(
+    schedule: str | Schedule,
+    n: int,
+    *,
+    rng: RngLike,
+    params: dict[str, float] | None = None,
+    setting: str = "patient",
+    disease: str = "gross",
+    genotype: str | list[str] | None = None,
+    interventions: Sequence[str] = (),
+    days: float | None = None,
+    margin: str | None = None,
+) -> TumourBatch:
+    """Return the first ``n`` tumours of ``simulate_cohort(schedule, rng=rng, ...)`` unintegrated.
+
+    The same seeded draws, trait transforms, drive, time span and probe nodes as the cohort
+    (immunocompetent host, heterogeneity on), so that a caller integrating them on the same
+    grid gets the cohort's tumours: ``ifnexus.fit`` evaluates its likelihood on such a batch
+    at many parameter values (common random numbers).
+
+    Parameters
+    ----------
+    schedule
+        Schedule string or :class:`Schedule`.
+    n
+        Tumours.
+    rng
+        Seed of the cohort.
+    params
+        Parameter overrides of the setting (or every parameter).
+    setting, disease, genotype, interventions, days, margin
+        As :func:`simulate_cohort`.
+
+    Returns
+    -------
+    TumourBatch
+        The tumours.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`simulate_cohort` for bad settings or parameter values.
+    """
+    cfg = _config(schedule, setting, disease, genotype, None, list(interventions), days, True, 0,
+                  rng, params, margin)  # fmt: skip
+    q = _patients(cfg, _draws(cfg.entropy, 0, n), 0)
+    sched = cfg.schedule
+    drive = Drive(cfg.interventions, cfg.p, first_fraction=sched.first_day)
+    t0 = min([sched.first_day, *drive.breakpoints()])
+    t_end = sched.first_day + cfg.days
+    return TumourBatch(sched, cfg.disease, cfg.p, drive, q, t0, t_end,
+                       _probe_times(t0, sched.first_day, sched.last_day, t_end))  # fmt: skip
+
+
 def _state_at(sol, z0, t0, t_end, time):
     if time <= t0:
         return z0
@@ -200,15 +296,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     drive = Drive(cfg.interventions, p, first_fraction=t_first)
     t0 = min([t_first, *drive.breakpoints()])
     t_end = t_first + cfg.days
-    probes = tuple(
-        sorted(
-            {
-                t
-                for t in (t_first, t_first + 7.0, t_first + 30.0, t_first + 91.0, t_last + 28.0)
-                if t0 < t < t_end
-            }
-        )
-    )
+    probes = _probe_times(t0, t_first, t_last, t_end)
     keep = np.arange(n)[start + np.arange(n) < cfg.record]
     z0 = initial_state(p, q, n)
     grid = build_grid(sched, drive, t0, t_end, probes=probes, **grid_options(cfg.setting))
