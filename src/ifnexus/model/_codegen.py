@@ -723,6 +723,8 @@ def _exports_module(model: ModelDecl) -> str:
         z = sp.Symbol(st.ident, real=True)
         if st.log:
             rhs = f"\\left({_latex(st.forcing, ln)}\\right) {st.symbol}"
+        elif st.decay != 0 and st.forcing == 0:
+            rhs = f"- {_latex(st.decay * z, ln)}"
         elif st.decay != 0:
             rhs = f"{_latex(st.forcing, ln)} - {_latex(st.decay * z, ln)}"
         else:

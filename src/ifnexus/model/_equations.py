@@ -364,7 +364,7 @@ _SIGNALS = (
         "T-cell kill rate per clonogen",
     ),
     SignalDecl("ifn_death", p["k_A"] * A * G, "k_{ID}", "IFN-driven death rate of clonogens"),
-    SignalDecl("infl", q["h_T"] * q["tau"] * (1 + p["c_X"] * A), "\\iota_E", "CD8+ influx"),
+    SignalDecl("infl", q["h_T"] * q["tau"] * (1 + p["c_X"] * A), "\\Psi_E", "CD8+ influx"),
 )
 
 # ------------------------------------------------------------------------------ fraction
@@ -376,7 +376,7 @@ _FRACTION = (
         "\\ln SF",
         "log surviving fraction of clonogens (Lea-Catcheside: PRIOR unrepaired earlier dose)",
     ),
-    SignalDecl("killed", -expm1(ln_sf), "1 - SF", "fraction of clonogens doomed"),
+    SignalDecl("killed", -expm1(ln_sf), "\\left(1 - SF\\right)", "fraction of clonogens doomed"),
     SignalDecl(
         "SFL",
         sp.exp(-p["alpha_l"] * DOSE - p["beta_l"] * DOSE * (DOSE + 2 * PRIOR)),
