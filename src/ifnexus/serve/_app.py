@@ -114,11 +114,17 @@ def local_control_figure(result: Any) -> Any:
 
 
 def ifn_figure(timecourses: Any) -> Any:
-    """Return the page's IFN-I time-course figure (unsaved)."""
+    """Return the page's IFN-I time-course figure (unsaved).
+
+    Without the axes title of :func:`~ifnexus.serve.plot_ifn_timecourses` (what the band is):
+    the card's header says it, and placing a title costs a measurement of the tick labels in
+    every draw.
+    """
     from ifnexus.serve._timecourse import plot_ifn_timecourses
 
     fig = _plot_figure()
-    plot_ifn_timecourses(timecourses, ax=fig.add_subplot(1, 1, 1))
+    ax = plot_ifn_timecourses(timecourses, ax=fig.add_subplot(1, 1, 1))
+    ax.set_title("")
     return fig
 
 
@@ -190,6 +196,9 @@ def run_design(
     from ifnexus.trial import run_trial
 
     def timecourses() -> tuple[Any, Any]:
+        import numba
+
+        numba.set_num_threads(1)  # 12 patients: one block of the kernel; the cores run the arms
         tc = ifn_timecourses(design)
         return tc, figure_image(ifn_figure(tc), *ifn_size)
 
@@ -382,7 +391,8 @@ def create_app() -> Any:
                 ui.output_plot("lc_plot", height="320px"),
             ),
             ui.card(
-                ui.card_header("IFN-I in the tumour"), ui.output_plot("ifn_plot", height="320px")
+                ui.card_header("IFN-I in the tumour (median and 10-90% of patients)"),
+                ui.output_plot("ifn_plot", height="320px"),
             ),
             col_widths=[6, 6],
         ),  # fmt: skip
