@@ -110,17 +110,41 @@ class TrialResult:
         # the sample size needs the overall hazard ratio
         mode = "overall" if self.hazard_ratios == "none" and d.power else self.hazard_ratios
         at_end = self.curves[np.isclose(self.curves["time"], t_end)]
+        end_value = {(m, g, col): float(v) for m, g, e, lo, hi in zip(
+            at_end["measure"], at_end["group"], at_end["estimate"], at_end["lower"],
+            at_end["upper"], strict=True) for col, v in (("estimate", e), ("lower", lo),
+                                                         ("upper", hi))}  # fmt: skip
         rows, state_rows, comp_rows = [], [], []
-        ref = df[df["arm"] == d.reference].set_index("patient")
+        # per arm, arrays indexed by patient (0..n-1, the same patients in every arm); a
+        # patient with a numerical failure in an arm is left out of that arm and its pairs
+        n_pat = d.patients_per_arm
+        arm_of = df["arm"].to_numpy()
+        cols = {c: df[c].to_numpy() for c in ("patient", "ifn_state", "local_control_net",
+                                                 "event", "time")}  # fmt: skip
+
+        def by_patient(name: str) -> dict[str, np.ndarray]:
+            sel = arm_of == name
+            pid = cols["patient"][sel].astype(np.int64)
+            present = np.zeros(n_pat, bool)
+            present[pid] = True
+            out = {"present": present}
+            for c in ("ifn_state", "local_control_net", "event", "time"):
+                full = np.empty(n_pat, dtype=cols[c].dtype)
+                full[pid] = cols[c][sel]
+                out[c] = full
+            return out
+
+        ref = by_patient(d.reference)
         for arm in d.arms:
-            sub = df[df["arm"] == arm.name]
-            k, n = int(sub["local_control_net"].sum()), len(sub)
+            a = ref if arm.name == d.reference else by_patient(arm.name)
+            lc = a["local_control_net"][a["present"]].astype(bool)
+            k, n = int(lc.sum()), int(lc.size)
             lo, hi = wilson_interval(k, n)
 
             def pick(measure: str, col: str, name: str = arm.name) -> float:
-                v = at_end[(at_end["measure"] == measure) & (at_end["group"] == name)][col]
-                return float(v.iloc[0]) if len(v) else math.nan
+                return end_value.get((measure, name, col), math.nan)
 
+            events = a["event"][a["present"]]
             rows.append({
                 "arm": arm.name, "schedule": arm.schedule,
                 "interventions": "; ".join(arm.interventions), "n": n,
@@ -130,28 +154,35 @@ class TrialResult:
                 "km_upper": pick("local_control_km", "upper"),
                 "cif_local_failure": pick("cif_local_failure", "estimate"),
                 "cif_death": pick("cif_death", "estimate"),
-                "events_local_failure": int((sub["event"] == 1).sum()),
-                "deaths": int((sub["event"] == 2).sum()),
+                "events_local_failure": int((events == 1).sum()),
+                "deaths": int((events == 2).sum()),
             })  # fmt: skip
             for state in ("all", *IFN_STATES):
-                s = sub if state == "all" else sub[sub["ifn_state"] == state]
-                ks, ns = int(s["local_control_net"].sum()), len(s)
+                in_state = (
+                    a["present"] if state == "all" else a["present"] & (a["ifn_state"] == state)
+                )
+                ks, ns = (
+                    int(a["local_control_net"][in_state].astype(bool).sum()),
+                    int(in_state.sum()),
+                )
                 lo_s, hi_s = wilson_interval(ks, ns)
                 state_rows.append({"arm": arm.name, "ifn_state": state, "n": ns,
                                    "local_control_net": ks / ns if ns else math.nan,
                                    "net_lower": lo_s, "net_upper": hi_s})  # fmt: skip
                 if arm.name == d.reference:
                     continue
-                a = s.set_index("patient")
-                common = a.index.intersection(ref.index)
-                pd_ = paired_difference(a.loc[common, "local_control_net"].to_numpy(bool),
-                                        ref.loc[common, "local_control_net"].to_numpy(bool),
+                common = np.flatnonzero(in_state & ref["present"])
+                pd_ = paired_difference(a["local_control_net"][common].astype(bool),
+                                        ref["local_control_net"][common].astype(bool),
                                         rng=gen)  # fmt: skip
                 row = {"arm": arm.name, "reference": d.reference, "ifn_state": state,
-                       "n_pairs": int(len(common)), **pd_}  # fmt: skip
+                       "n_pairs": int(common.size), **pd_}  # fmt: skip
                 if mode == "all" or (mode == "overall" and state == "all"):
-                    both = pd.concat([ref.loc[common].reset_index().assign(experimental=0),
-                                      a.loc[common].reset_index().assign(experimental=1)])  # fmt: skip
+                    both = pd.DataFrame({
+                        "time": np.r_[ref["time"][common], a["time"][common]],
+                        "event": np.r_[ref["event"][common], a["event"][common]],
+                        "experimental": np.repeat([0, 1], common.size),
+                    })  # fmt: skip
                     hr = cox_hazard_ratio(both)
                 else:
                     hr = dict.fromkeys(("hr", "hr_lower", "hr_upper", "p_value"), math.nan)
