@@ -56,8 +56,11 @@ non-Gaussian density estimated elsewhere (scikit-learn's ``GaussianMixture`` fit
 only, with every component free), and the gene-level integral and prior are specific to this
 model. The two EMs (guides; the gene prior on a grid of q) are a few lines of numpy each; the
 null fit is ``scipy.stats.jf_skew_t.fit`` and the quadrature
-``numpy.polynomial.legendre.leggauss``. Nothing is random: no seed is needed and the same input
-gives the same output.
+``numpy.polynomial.legendre.leggauss``. An EM with a fixed null that has not converged after
+50 iterations hands over to a profile fit (the weights exactly, by ``scipy.optimize.brentq``
+on their concave log-likelihood, 0 allowed; the shapes by scipy's Nelder-Mead): EM creeps
+toward a maximum on the boundary tau = 0 (no active guide) and never meets its tolerance
+there. Nothing is random: no seed is needed and the same input gives the same output.
 
 Differences from CRISPhieRmix: the active component is truncated at the null's centre (its
 M-step is a weighted truncated-normal fit by Nelder-Mead), so that a guide on the wrong side of
