@@ -702,12 +702,14 @@ def _exports_module(model: ModelDecl) -> str:
         if st.jump is not None
     ]
     fsig = {s.ident: ip.doprint(_inline(s.expr, model.fraction)) for s in model.fraction}
-    # PEtab: start helpers as init_<ident>, states' initial formulas by state name
+    # PEtab (growth problems, in vivo): start helpers as init_<ident>, states' initial formulas
+    # by state name
     pre = {sp.Symbol(s.ident, real=True): f"init_{s.ident}" for s in model.start}
     ipp = _InfixPrinter(pre)
-    helpers = [(f"init_{s.ident}", ipp.doprint(s.expr)) for s in model.start]
+    vivo = {sp.Symbol("IN_VIVO", real=True): sp.Integer(1)}
+    helpers = [(f"init_{s.ident}", ipp.doprint(s.expr.xreplace(vivo))) for s in model.start]
     inits = {
-        st.name: ipp.doprint(st.initial)
+        st.name: ipp.doprint(st.initial.xreplace(vivo))
         for st in model.states
         if st.initial != 0 and not st.initial.is_Number
     }

@@ -114,9 +114,9 @@ PETAB_INIT_HELPERS = (
     ('init_R0', 'init_U0**2/(K_U**2 + init_U0**2)'),
     ('init_Jb', 'd0*q_n0*w_b'),
     ('init_phi0', 'init_Jb/(init_Jb + K_J)'),
-    ('init_P0', 'IN_VIVO*k_P*init_phi0*(eps_P + init_hill0*q_h_ifnar*(1 - eps_P))/k_Pd'),
+    ('init_P0', 'k_P*init_phi0*(eps_P + init_hill0*q_h_ifnar*(1 - eps_P))/k_Pd'),
     ('init_T0', 'init_P0*k_T*q_h_T/k_Tel'),
-    ('init_Eb0', 'IN_VIVO*q_h_T*q_tau*(init_A0*c_X + 1)'),
+    ('init_Eb0', 'q_h_T*q_tau*(init_A0*c_X + 1)'),
     ('init_Es0', 'init_Eb0*init_T0*k_ET/k_Ed'),
 )
 PETAB_INIT = (
@@ -129,7 +129,7 @@ PETAB_INIT = (
     ('tpool', 'init_T0'),
     ('cd8_bystander', 'init_Eb0'),
     ('cd8_effector', 'init_Es0'),
-    ('pdl1', 'IN_VIVO*(init_A0*l_A + init_Es0*l_E/(init_Es0 + 1) + init_R0*l_R)'),
+    ('pdl1', 'init_A0*l_A + init_Es0*l_E/(init_Es0 + 1) + init_R0*l_R'),
     ('serpinb9', '-init_A0*init_R0 + init_A0 + init_R0'),
 )
 EQUATIONS = (
