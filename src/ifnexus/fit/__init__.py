@@ -29,7 +29,7 @@ _WHERE = {
     "PatientGroup": "_clinical_data",
     "clinical_data": "_clinical_data",
     "read_clinical": "_clinical_data",
-    "plot_clinical_vpc": "_clinical_plots",
+    "plot_clinical_vpc": "_plots",
     "simulate_clinical_study": "_clinical_synthetic",
     "write_clinical_fit": "_clinical_write",
     "DEFAULT_FREE": "_growth",
@@ -116,7 +116,6 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         clinical_data,
         read_clinical,
     )
-    from ifnexus.fit._clinical_plots import plot_clinical_vpc
     from ifnexus.fit._clinical_synthetic import simulate_clinical_study
     from ifnexus.fit._clinical_write import write_clinical_fit
     from ifnexus.fit._data import Arm, GrowthData, growth_data, read_arms, read_growth
@@ -130,7 +129,13 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, eagerly, for type checke
         vpc_table,
     )
     from ifnexus.fit._petab import PETAB_FILES, PetabExport, to_petab
-    from ifnexus.fit._plots import plot_arm_fit, plot_pairs, plot_profile, plot_vpc
+    from ifnexus.fit._plots import (
+        plot_arm_fit,
+        plot_clinical_vpc,
+        plot_pairs,
+        plot_profile,
+        plot_vpc,
+    )
     from ifnexus.fit._posterior import draw_parameter_sets, read_posterior
     from ifnexus.fit._simulate import CELLS_PER_MM3, RANDOM_EFFECTS, ArmSimulator
     from ifnexus.fit._synthetic import simulate_growth_study

@@ -1,4 +1,4 @@
-"""Figures of a growth fit: observed vs fitted per arm, visual predictive check, pairs, profiles."""
+"""Figures of a fit: observed vs fitted per arm, visual predictive checks, pairs, profiles."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_arm_fit", "plot_pairs", "plot_profile", "plot_vpc"]
+__all__ = ["plot_arm_fit", "plot_clinical_vpc", "plot_pairs", "plot_profile", "plot_vpc"]
 
 
 def _rows(
@@ -204,3 +204,44 @@ def plot_pairs(draws: pd.DataFrame, *, fig: Figure | None = None, max_points: in
             if j == 0 and i > 0:
                 ax.set_ylabel(f"log10 {a}", fontsize=7)
     return fig
+
+
+def plot_clinical_vpc(vpc: pd.DataFrame, group: str, *, ax: Axes | None = None) -> Axes:
+    """Observed cumulative incidence of local failure against the fitted model's, with its band.
+
+    Parameters
+    ----------
+    vpc
+        :func:`~ifnexus.fit.clinical_vpc_table` (``group``, ``time_months``, ``observed``,
+        ``model``, ``sim_lower``, ``sim_median``, ``sim_upper``).
+    group
+        The patient group drawn (its label).
+    ax
+        Axes to draw on (a new figure when omitted).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes.
+
+    Raises
+    ------
+    ValidationError
+        A missing column or a group without rows.
+    """
+    sub = _rows(vpc, "group", group, ["group", "time_months", "observed", "model", "sim_lower",
+                                      "sim_median", "sim_upper"], "plot_clinical_vpc",
+                "rows of group").sort_values("time_months")  # fmt: skip
+    ax = new_axes(ax, (4.0, 3.2))
+    x = sub["time_months"]
+    ax.fill_between(x, sub["sim_lower"], sub["sim_upper"], step="post", color="tab:blue",
+                    alpha=0.2, label="simulated studies (band)")  # fmt: skip
+    ax.step(x, sub["sim_median"], where="post", color="tab:blue", lw=1, label="simulated median")
+    ax.plot(x, sub["model"], "--", color="tab:blue", lw=1, label="model (no deaths)")
+    ax.step(x, sub["observed"], where="post", color="black", lw=1.5, label="observed")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("months from the first fraction")
+    ax.set_ylabel("cumulative incidence of local failure")
+    ax.set_title(f"VPC: {group}", fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    return ax

@@ -1,18 +1,39 @@
-"""Write a growth fit to a folder: tables, diagnostics with the model stamp, figures."""
+"""Write a fit to a folder: tables, diagnostics with the model stamp, figures.
+
+The layout every fit folder shares (:func:`write_fit_folder`, :func:`write_fit_figures`,
+:func:`panel_figure`) and the growth fit's own files; ``_clinical_write`` adds the clinical
+fit's.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ifnexus._io import write_table, write_text
 from ifnexus._json import dumps
 from ifnexus._rng import RngLike
 from ifnexus.fit._growth import GrowthFit, vpc_table
+from ifnexus.fit._result import FitResult
 
-__all__ = ["FIT_FORMAT", "model_stamp", "write_growth_fit"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FIT_FORMAT",
+    "model_stamp",
+    "panel_figure",
+    "write_fit_figures",
+    "write_fit_folder",
+    "write_growth_fit",
+]
 
 FIT_FORMAT = 1
 """Version of the fit folder's layout (``diagnostics.json`` key ``fit_format``)."""
@@ -40,9 +61,123 @@ def model_stamp() -> dict[str, str]:
     }
 
 
-def _grid(n: int) -> tuple[int, int]:
-    cols = min(n, 4)
-    return math.ceil(n / cols), cols
+def panel_figure(
+    keys: Sequence[str], draw: Callable[[str, Axes], object], size: tuple[float, float],
+    max_cols: int = 4,
+) -> Figure:  # fmt: skip
+    """Return a figure of one panel per key (rows of at most ``max_cols``; spare axes hidden).
+
+    Parameters
+    ----------
+    keys
+        One panel each (arms, groups, parameters).
+    draw
+        Called with each key and its axes.
+    size
+        Width and height of one panel (inches).
+    max_cols
+        Most panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    from ifnexus._figures import new_figure
+
+    c = min(len(keys), max_cols)
+    r = math.ceil(len(keys) / c)
+    fig = new_figure((size[0] * c, size[1] * r))
+    axes = fig.subplots(r, c, squeeze=False).ravel()
+    for ax, k in zip(axes, keys, strict=False):
+        draw(k, ax)
+    for ax in axes[len(keys) :]:
+        ax.set_visible(False)
+    return fig
+
+
+def write_fit_folder(
+    fit: FitResult,
+    d: Path,
+    kind: str,
+    info: dict[str, Any],
+    predictions: pd.DataFrame,
+    vpc: pd.DataFrame,
+) -> list[Path]:
+    """Write the tables and ``diagnostics.json`` every fit folder has (atomically).
+
+    ``estimates.csv``, ``profiles.csv``, ``predictions.csv``, ``vpc.csv``,
+    ``posterior_draws.csv`` (when sampled) and ``diagnostics.json``: ``fit_format``, ``kind``,
+    the model stamp, ``setting``, ``free``, the kind's own ``info``, ``estimate`` and the
+    fit's :meth:`~ifnexus.fit.FitResult.to_dict` (without the estimates table).
+
+    Parameters
+    ----------
+    fit
+        The fit.
+    d
+        The folder (existing).
+    kind
+        ``"growth"`` or ``"clinical"``.
+    info
+        The kind's own entries of ``diagnostics.json``.
+    predictions, vpc
+        The fit's predictions and visual predictive check tables.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files.
+    """
+    written = [write_table(fit.estimates, d / "estimates.csv"),
+               write_table(fit.profiles, d / "profiles.csv"),
+               write_table(predictions, d / "predictions.csv"),
+               write_table(vpc, d / "vpc.csv")]  # fmt: skip
+    if not fit.draws.empty:
+        written.append(write_table(fit.draws, d / "posterior_draws.csv"))
+    prob: Any = fit.problem
+    out = {
+        "fit_format": FIT_FORMAT,
+        "kind": kind,
+        "model": model_stamp(),
+        "setting": prob.setting,
+        "free": list(prob.free),
+        **info,
+        "estimate": dict(zip(prob.names, map(float, prob.natural(fit.x)), strict=True)),
+        **fit.to_dict(),
+    }
+    out.pop("estimates", None)
+    written.append(write_text(d / "diagnostics.json", dumps(out) + "\n"))
+    return written
+
+
+def write_fit_figures(fit: FitResult, d: Path) -> list[Path]:
+    """Write the figures every fit folder has: ``profiles.png`` and ``pairs.png`` (if any).
+
+    Parameters
+    ----------
+    fit
+        The fit.
+    d
+        The folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files.
+    """
+    from ifnexus._figures import save_figure
+    from ifnexus.fit._plots import plot_pairs, plot_profile
+
+    written = []
+    names = list(dict.fromkeys(fit.profiles["parameter"])) if not fit.profiles.empty else []
+    if names:
+        fig = panel_figure(names, lambda n, ax: plot_profile(fit.profiles, n, level=fit.level,
+                                                             ax=ax), (3.0, 2.5))  # fmt: skip
+        written.append(save_figure(fig, d / "profiles.png"))
+    if not fit.draws.empty:
+        written.append(save_figure(plot_pairs(fit.draws), d / "pairs.png"))
+    return written
 
 
 def write_growth_fit(
@@ -78,63 +213,26 @@ def write_growth_fit(
     list of pathlib.Path
         The written files.
     """
-    from ifnexus._figures import new_figure, save_figure
-    from ifnexus.fit._plots import plot_arm_fit, plot_pairs, plot_profile, plot_vpc
+    from ifnexus._figures import save_figure
+    from ifnexus.fit._plots import plot_arm_fit, plot_vpc
 
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
-    written = [write_table(fit.estimates, d / "estimates.csv"),
-               write_table(fit.profiles, d / "profiles.csv")]  # fmt: skip
     pred = fit.predictions()
-    written.append(write_table(pred, d / "predictions.csv"))
     vpc = vpc_table(fit, replicates=vpc_replicates, level=fit.level, rng=rng)
-    written.append(write_table(vpc, d / "vpc.csv"))
-    if not fit.draws.empty:
-        written.append(write_table(fit.draws, d / "posterior_draws.csv"))
     prob = fit.problem
     info = {
-        "fit_format": FIT_FORMAT,
-        "kind": "growth",
-        "model": model_stamp(),
-        "setting": prob.setting,
-        "free": list(prob.free),
         "random": list(prob.random),
         "params": prob.params,
         "arms": {a: vars(arm) | {"interventions": list(arm.interventions)}
                  for a, arm in prob.data.arms.items()},
-        "estimate": dict(zip(prob.names, map(float, prob.natural(fit.x)), strict=True)),
-        **fit.to_dict(),
     }  # fmt: skip
-    info.pop("estimates", None)
-    written.append(write_text(d / "diagnostics.json", dumps(info) + "\n"))
+    written = write_fit_folder(fit, d, "growth", info, pred, vpc)
     if not figures:
         return written
     arms = prob.arm_names
-    r, c = _grid(len(arms))
-    fig = new_figure((3.6 * c, 3.0 * r))
-    axes = fig.subplots(r, c, squeeze=False).ravel()
-    for ax, a in zip(axes, arms, strict=False):
-        plot_arm_fit(pred, a, ax=ax)
-    for ax in axes[len(arms) :]:
-        ax.set_visible(False)
+    fig = panel_figure(arms, lambda a, ax: plot_arm_fit(pred, a, ax=ax), (3.6, 3.0))
     written.append(save_figure(fig, d / "fit.png"))
-    fig = new_figure((3.6 * c, 3.0 * r))
-    axes = fig.subplots(r, c, squeeze=False).ravel()
-    for ax, a in zip(axes, arms, strict=False):
-        plot_vpc(vpc, a, ax=ax)
-    for ax in axes[len(arms) :]:
-        ax.set_visible(False)
+    fig = panel_figure(arms, lambda a, ax: plot_vpc(vpc, a, ax=ax), (3.6, 3.0))
     written.append(save_figure(fig, d / "vpc.png"))
-    names = list(dict.fromkeys(fit.profiles["parameter"])) if not fit.profiles.empty else []
-    if names:
-        r, c = _grid(len(names))
-        fig = new_figure((3.0 * c, 2.5 * r))
-        axes = fig.subplots(r, c, squeeze=False).ravel()
-        for ax, n in zip(axes, names, strict=False):
-            plot_profile(fit.profiles, n, level=fit.level, ax=ax)
-        for ax in axes[len(names) :]:
-            ax.set_visible(False)
-        written.append(save_figure(fig, d / "profiles.png"))
-    if not fit.draws.empty:
-        written.append(save_figure(plot_pairs(fit.draws), d / "pairs.png"))
-    return written
+    return written + write_fit_figures(fit, d)
