@@ -62,7 +62,10 @@ def _check(res: pd.DataFrame, info: pd.DataFrame) -> None:
                 "whole-blood IFN-beta response (+1.4 log2) is undetermined, not acute (A/U with "
                 "medians 0.71-1.07, between the acute and chronic expectations; one sample "
                 "typed type II at p 0.98); an absolute acute-only test recovered 2 of 4 but "
-                "added wrong calls elsewhere and was withdrawn",
+                "added wrong calls elsewhere and was withdrawn. Third round: the cause is the "
+                "ratio, not the type II rule - resting blood expresses the acute-only genes "
+                "(IFIT1-3) highly, so they rise less than the U-ISGF3 genes; recentring the "
+                "type II rule on the controls changes no call",
             ),
         ),
     ],
