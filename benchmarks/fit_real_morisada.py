@@ -144,11 +144,15 @@ def write_params(estimates: pd.DataFrame, path: Path) -> None:
         "",
         "[mouse]",
     ]
+    prof_path = OUT / "profile_intervals.csv"
+    prof = pd.read_csv(prof_path).set_index("parameter") if prof_path.is_file() else None
     for name in FREE:
         lo, hi = wald_interval(est.loc[name])
-        lines.append(
-            f"{name} = {est.loc[name, 'estimate']:.6g}  # MLE; 90% Wald interval [{lo:.4g}, {hi:.4g}]"
-        )
+        note = f"MLE; 90% Wald interval [{lo:.4g}, {hi:.4g}]"
+        if prof is not None:
+            plo, phi = prof.loc[name, "profile_lower"], prof.loc[name, "profile_upper"]
+            note += f"; 90% profile interval [{plo:.4g}, {phi:.4g}]"
+        lines.append(f"{name} = {est.loc[name, 'estimate']:.6g}  # {note}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     read_params(path, "mouse")  # the model's reader accepts it
@@ -222,6 +226,17 @@ def stamp(commit: str) -> None:
     path.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
 
 
+def profile_figure(points: pd.DataFrame, level: float = 0.9) -> None:
+    """``profile.png``: the profile of each fixed effect (log axis where it spans > 10-fold)."""
+    fig = new_figure((4.0 * len(FREE), 3.2))
+    for ax, n in zip(fig.subplots(1, len(FREE), squeeze=False)[0], FREE, strict=True):
+        plot_profile(points, n, level=level, ax=ax)
+        v = points.loc[points["parameter"] == n, "value"]
+        if v.max() > 10 * v.min():
+            ax.set_xscale("log")
+    save_figure(fig, OUT / "profile.png")
+
+
 def profiles() -> None:
     """Profile-likelihood intervals of the fixed effects at the committed optimum."""
     arms = read_arms(DATA / "arms.csv")
@@ -253,11 +268,7 @@ def profiles() -> None:
     table = pd.DataFrame(rows)
     table.to_csv(OUT / "profile_intervals.csv", index=False)
     fit.profiles.to_csv(OUT / "profile.csv", index=False)
-    fig = new_figure((4.0 * len(FREE), 3.2))
-    for ax, n in zip(fig.subplots(1, len(FREE), squeeze=False)[0], FREE, strict=True):
-        plot_profile(fit.profiles, n, level=fit.level, ax=ax)
-        ax.set_xscale("log")
-    save_figure(fig, OUT / "profile.png")
+    profile_figure(fit.profiles, fit.level)
     (OUT / "profile_run.json").write_text(
         json.dumps(
             {
@@ -286,5 +297,7 @@ if __name__ == "__main__":
         stamp(sys.argv[3])
     elif mode == "profiles":
         profiles()
+    elif mode == "profile-figure":  # redraw profile.png from profile.csv
+        profile_figure(pd.read_csv(OUT / "profile.csv"))
     else:
         main()

@@ -5,8 +5,10 @@ responses (volume 0) with their line, and a short fit of the untreated arm repro
 exponential growth rate that statsmodels' linear mixed model (log volume on day, random
 intercept per mouse) estimates from the same measurements. The committed fits
 (``docs/fit_real/<line>/``) belong to the installed model (their estimates reproduce the
-recorded ``-2 log L``), and their ``--params`` files are the estimates and are what
-``ifnexus simulate --params`` uses (``params_used.toml``).
+recorded ``-2 log L``) and record that model in ``run.json``, their profile-likelihood
+intervals end where ``-2 log L`` has risen by the chi-square threshold, and their
+``--params`` files are the estimates and are what ``ifnexus simulate --params`` uses
+(``params_used.toml``).
 """
 
 from __future__ import annotations
@@ -107,6 +109,32 @@ def test_committed_fit_records_its_model(line):
     assert re.fullmatch(r"[0-9a-f]{7,40}", rec["commit"])
     assert rec["ifnexus_version"]
     assert re.fullmatch(r"[0-9a-f]{64}", rec["parameters_sha256"])
+
+
+@pytest.mark.parametrize("line", ["mc38"])
+def test_profile_intervals_end_at_the_chi2_threshold(line):
+    # profile_intervals.csv (benchmarks/fit_real_morisada.py LINE profiles) was profiled from
+    # the committed optimum, and each finite end is where -2 log L has risen by the 90% point
+    # of chi2 with 1 df (2.7055, closed form), to the profile's 0.1 placement tolerance
+    from scipy import stats
+
+    target = float(stats.chi2.ppf(0.9, 1))
+    run = json.loads((FITS / line / "run.json").read_text(encoding="utf-8"))
+    prun = json.loads((FITS / line / "profile_run.json").read_text(encoding="utf-8"))
+    assert prun["objective"] == pytest.approx(run["objective"], abs=0.05)
+    table = pd.read_csv(FITS / line / "profile_intervals.csv").set_index("parameter")
+    points = pd.read_csv(FITS / line / "profile.csv")
+    assert tuple(table.index) == FREE
+    for name in FREE:
+        lo, est, hi = (float(table.loc[name, c]) for c in
+                       ("profile_lower", "estimate", "profile_upper"))  # fmt: skip
+        assert lo < est < hi
+        p = points[points["parameter"] == name]
+        assert float(p.loc[(p["value"] - est).abs().idxmin(), "delta"]) == 0.0
+        for end in (lo, hi):
+            if np.isfinite(end):
+                near = p.loc[(p["value"] - end).abs().idxmin()]
+                assert float(near["delta"]) == pytest.approx(target, abs=0.1)
 
 
 @pytest.mark.parametrize("line", ["moc1", "mc38"])
