@@ -73,3 +73,44 @@ def test_the_toy_state_integrates_as_declared():
     np.testing.assert_allclose(ns["decay_rates"](m.p)[-1], m.p["k_F"])
     ns["apply_fraction"](z, np.asarray(8.0), 0.0, m.p, m.q)
     np.testing.assert_allclose(z[-1], [0.1, 0.2, 0.4])
+
+
+def test_the_toy_kernel_computes_the_toy_reference(tmp_path):
+    """The compiled forcing and fraction generated with the toy state equal the numpy ones."""
+    import importlib.util
+    import sys
+
+    from ifnexus.model import tumour_model
+
+    out = generate(_toy_model())
+    path = tmp_path / "toy_generated_kernel.py"
+    path.write_text(out["_generated_kernel.py"], encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("toy_generated_kernel", path)
+    assert spec is not None and spec.loader is not None
+    k = importlib.util.module_from_spec(spec)
+    sys.modules["toy_generated_kernel"] = k
+    try:
+        spec.loader.exec_module(k)
+    finally:
+        del sys.modules["toy_generated_kernel"]
+    ref: dict = {}
+    exec(compile(out["_generated_reference.py"], "<ref>", "exec"), ref)  # noqa: S102
+    m = tumour_model("8Gy x1", setting="mouse", days=10)
+    z = ref["initial_state"](m.p, m.q, 1, 1.0)
+    z[1:5, 0] = [1e6, 2e6, 3e6, 4e6]
+    z[6, 0], z[-1, 0] = 0.4, 0.3  # cytosolic DNA, the toy state
+    W = k.W
+    buf = np.zeros(k._ROWS * W)
+    for s in range(k.NS):
+        buf[k._Z + s * W : k._Z + (s + 1) * W] = z[s, 0]
+    for j, name in enumerate(k.Q_NAMES):
+        buf[(k._QR + j) * W : (k._QR + j + 1) * W] = float(np.ravel(m.q[name])[0])
+    P = np.array([m.p[n] for n in k.P_NAMES])
+    drive = (0.5, 0.2, 0.1, 0.3, 0.4, 1.0, 1.0, 0.6, 0.05)  # g, o, blk, jak, amp, grow, imm, ...
+    k._force(buf, k._Z, k._FU, P, *drive)
+    want = ref["forcing"](z, m.p, m.q, *drive)[:, 0]
+    got = buf[k._FU : k._FU + k.NS * W : W]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+    k._fraction(buf, 0, 8.0, 1.5, P)
+    ref["apply_fraction"](z, np.asarray(8.0), 1.5, m.p, m.q)
+    np.testing.assert_allclose(buf[k._Z : k._Z + k.NS * W : W], z[:, 0], rtol=1e-12)
