@@ -268,3 +268,30 @@ def test_a_changed_parameter_acts_after_a_reset(tmp_path, name):
     want = roadrunner.RoadRunner(direct.sbml).simulate(0, 20, 21)
     assert got.colnames == want.colnames
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6, atol=1e-9)
+
+
+def test_a_lethal_fraction_simulates(tmp_path):
+    """At alpha on the upper bound of the box (where a line search goes) the fraction kills
+    every clonogen; libroadrunner at pyPESTO's default tolerances still simulates the export,
+    to the volumes of ifnexus's kernel (the dead cells being cleared)."""
+    arm = Arm("RT", "10:8")
+    days = np.array([0.0, 9.0, 12.0, 20.0])
+    rows = [{"animal": "a", "arm": "RT", "day": d, "volume": 20.0 + d} for d in days]
+    data = growth_data(pd.DataFrame(rows), {"RT": arm})
+    box = to_petab(data, free=("alpha",), out=tmp_path / "box").summary.set_index("parameterId")
+    alpha = float(box.loc["alpha", "upperBound"])
+    ex = to_petab(data, free=("alpha",), params={"alpha": alpha}, out=tmp_path / "lethal")
+    assert "Lam" not in ex.sbml  # the Zaider-Minerbo integral, infinite here, is left out
+    rr = roadrunner.RoadRunner(ex.sbml)
+    rr.integrator.relative_tolerance = 1e-6  # pyPESTO's defaults
+    rr.integrator.absolute_tolerance = 1e-12
+    for k, v in ex.conditions.iloc[0].items():  # the arm's condition: the fraction's dose
+        if k not in ("conditionId", "conditionName"):
+            rr.setValue(k, float(v))
+    rr.reset()
+    res = rr.simulate(times=list(days), selections=["time", "N", "D1", "D2", "D3", "D4"])
+    theirs = np.asarray(res)[:, 1:].sum(axis=1) / 1e6
+    p = parameters("mouse", alpha=alpha)
+    ours = ArmSimulator(arm, days).volumes(p, {"n0": np.ones(1)})[0]
+    assert np.asarray(res)[-1, 1] < 1e-100  # no clonogen left
+    np.testing.assert_allclose(theirs, ours, rtol=1e-3)

@@ -72,6 +72,10 @@ DEFAULT_RANDOM = ("n0", "r")
 """Traits varying between animals by default."""
 _OMEGA0 = 0.3
 _SIGMA0 = 0.2
+# the search box: fixed effects within FOLD of the setting's value, sigma in SIGMA_BOUNDS
+# (shared with the PEtab export, fit/_petab.py)
+_FOLD = 1e3
+_SIGMA_BOUNDS = (0.005, 3.0)
 _PRIOR_SD_FIXED = math.log(10.0)
 _PRIOR_SD_VAR = 1.0
 Progress = Callable[[str], None]
@@ -249,9 +253,9 @@ class GrowthProblem:
             if self._logit[i]:
                 b.append((-12.0, 12.0))
             else:
-                b.append((x0[i] - math.log(1e3), x0[i] + math.log(1e3)))
+                b.append((x0[i] - math.log(_FOLD), x0[i] + math.log(_FOLD)))
         b += [(math.log(0.01), math.log(3.0))] * len(self.random)
-        b.append((math.log(0.005), math.log(3.0)))
+        b.append((math.log(_SIGMA_BOUNDS[0]), math.log(_SIGMA_BOUNDS[1])))
         return b
 
     def model_params(self, x: np.ndarray) -> dict[str, float]:

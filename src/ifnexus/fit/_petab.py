@@ -14,7 +14,9 @@ What is exported, and how it matches ``ifnexus fit growth`` (:class:`GrowthProbl
   ``q_r_g = r``, initial assignments) and so does the pre-treatment state (``N = n0``, the
   tonic-IFN steady state of the signalling layer), so an estimated parameter acts where the
   ifnexus kernel uses it. The tumour grows from time 0 = day 0 of the study clock, as in
-  :class:`~ifnexus.fit.ArmSimulator` (no time-zero hold);
+  :class:`~ifnexus.fit.ArmSimulator` (no time-zero hold). Left out: the Zaider-Minerbo
+  integral ``Lam`` (the model's TCP; no formula reads it), whose rate ``lam n0 / N`` is
+  infinite once a fraction kills every cell, where CVODE then fails;
 - arms: one condition per arm. Genotype and host are the competence factors ``q_t_*``,
   ``q_h_*`` and ``q_chronic``; radiotherapy fractions are SBML events at every fraction time
   of any arm, each with a dose parameter set per condition (0 where the arm gives none: the
@@ -62,9 +64,8 @@ import pandas as pd
 
 from ifnexus.errors import IfnexusError, ValidationError
 from ifnexus.fit._data import GrowthData
-from ifnexus.fit._growth import DEFAULT_FREE, _check_names, free_names
+from ifnexus.fit._growth import _FOLD, _SIGMA_BOUNDS, DEFAULT_FREE, _check_names, free_names
 from ifnexus.fit._simulate import CELLS_PER_MM3
-from ifnexus.model import _generated_exports as _exports
 
 __all__ = ["PETAB_FILES", "PetabExport", "to_petab"]
 
@@ -80,9 +81,10 @@ PETAB_FILES = MappingProxyType(
 )
 """The files of an export, by role (read-only)."""
 
-_SIGMA = "sigma_volume"
-_SIGMA_BOUNDS = (0.005, 3.0)  # as GrowthProblem.bounds
-_FOLD = 1e3
+_SIGMA = "sigma_volume"  # bounds _SIGMA_BOUNDS and the fold _FOLD: GrowthProblem.bounds's
+# states no formula reads and the observable does not use, left out of the export
+# (_drop_unread): the Zaider-Minerbo integral (TCP only) diverges when a fraction kills all cells
+_DROPPED_STATES = ("zm_lambda",)
 _DRIVE = ("g_ag", "o_pd1", "blk", "jak", "amp", "hblk", "hjak", "grow")
 _WINDOWS = {"ifnar-block": "ifnar_block", "jak-inhibitor": "jak_inhibitor",
             "ifn-amplifier": "ifn_amplifier"}  # fmt: skip
@@ -93,12 +95,36 @@ _LEVELS = {"sting_agonist": ("g_ag", "k_ag"), "anti_pd1": (_PD1_LEVEL, "k_pd1")}
 # per-tumour traits as formulas of the model parameters (the pooled problem: traits at 1)
 _TRAITS = {"q_alpha": "alpha", "q_beta": "alpha / alpha_beta", "q_n0": "n0", "q_r_g": "r",
            "q_tau": "1"}  # fmt: skip
-# the pre-treatment state (ifnexus.model._system.initial_state), by state name: formulas
-# printed from the model's declaration (model/_equations.py) by tools/generate_model.py
-_INIT_HELPERS = _exports.PETAB_INIT_HELPERS
+# the pre-treatment state (ifnexus.model._system.initial_state), by state name
+_INIT_HELPERS = (
+    ("init_J0", "w_b * d0 * q_n0"),
+    ("init_phi0", "init_J0 / (init_J0 + K_J)"),
+    ("init_I0", "tonic * q_chronic / k_I"),
+    ("init_hill0", "init_I0 / (1 + init_I0)"),
+    ("init_s0", "q_t_ifnar * q_t_stat1 * init_hill0"),
+    ("init_U0", "k_U * init_s0 / k_Ud"),
+    ("init_b", "1 + w_U * init_U0"),
+    ("init_A0", "2 * init_s0 / (init_b + sqrt(init_b * init_b + 4 * w_F * init_s0))"),
+    ("init_R0", "init_U0 * init_U0 / (K_U * K_U + init_U0 * init_U0)"),
+    ("init_P0", "k_P * init_phi0 * (eps_P + (1 - eps_P) * q_h_ifnar * init_hill0) / k_Pd"),
+    ("init_T0", "q_h_T * k_T * init_P0 / k_Tel"),
+    ("init_Eb0", "q_h_T * q_tau * (1 + c_X * init_A0)"),
+    ("init_Es0", "k_ET * init_T0 * init_Eb0 / k_Ed"),
+)
 # parameters that are formulas of other parameters (assignment rules in the SBML)
 _FORMULA_PARAMS = frozenset({*(k for k in _TRAITS if k != "q_tau"), *(h for h, _ in _INIT_HELPERS)})
-_INIT = dict(_exports.PETAB_INIT)
+_INIT = {
+    "N": "q_n0",
+    "trex1": "k_XA * init_A0 / k_Xd",
+    "feedback": "w_F * init_A0",
+    "ustat1": "init_U0",
+    "irds": "init_R0",
+    "dc": "init_P0",
+    "tpool": "init_T0",
+    "cd8_bystander": "init_Eb0",
+    "cd8_effector": "init_Es0",
+    "pdl1": "l_E * init_Es0 / (1 + init_Es0) + l_A * init_A0 + l_R * init_R0",
+}
 
 
 @dataclass(frozen=True)
@@ -371,6 +397,32 @@ def _sbml(
     if n != 1:  # pragma: no cover
         raise IfnexusError("the SBML export has no list of events; the PEtab export does not "
                            "match this model version")  # fmt: skip
+    return _drop_unread(text)
+
+
+def _drop_unread(text: str) -> str:
+    """Return the document without the states of ``_DROPPED_STATES`` (rate rule, declaration).
+
+    The Zaider-Minerbo integral (``Lam``, rate ``lam n0 / N``) is read by no formula of the
+    model and is not the observable (it serves the model's TCP only), so leaving it out changes
+    no simulated volume. Kept, it makes the problem unsolvable for CVODE where a fraction kills
+    every clonogen (``N`` underflows to 0, the rate to infinity): an optimiser's line search
+    reaches such parameters (``alpha`` at its upper bound), and libroadrunner then fails with
+    ``CV_CONV_FAILURE`` at the fraction's time.
+    """
+    from ifnexus.model._sbml import _SYM
+
+    for state in _DROPPED_STATES:
+        sym = _SYM[state]
+        if re.search(rf"<ci>\s*{sym}\s*</ci>", text):  # pragma: no cover - a changed model
+            raise IfnexusError(f"the model now reads {sym!r} in a formula; the PEtab export can no "
+                               "longer leave it out")  # fmt: skip
+        text, n_rule = re.subn(rf'<rateRule variable="{sym}">.*?</rateRule>\n?', "", text,
+                               count=1, flags=re.S)  # fmt: skip
+        text, n_decl = re.subn(rf'<parameter id="{sym}" [^>]*/>\n?', "", text, count=1)
+        if n_rule != 1 or n_decl != 1:  # pragma: no cover - guards against a changed to_sbml
+            raise IfnexusError(f"the SBML export has no state {sym!r}; the PEtab export does not "
+                               "match this model version")  # fmt: skip
     return text
 
 
