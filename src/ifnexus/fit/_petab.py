@@ -66,6 +66,7 @@ from ifnexus.errors import IfnexusError, ValidationError
 from ifnexus.fit._data import GrowthData
 from ifnexus.fit._growth import _FOLD, _SIGMA_BOUNDS, DEFAULT_FREE, _check_names, free_names
 from ifnexus.fit._simulate import CELLS_PER_MM3
+from ifnexus.model import _generated_exports as _exports
 
 __all__ = ["PETAB_FILES", "PetabExport", "to_petab"]
 
@@ -95,36 +96,12 @@ _LEVELS = {"sting_agonist": ("g_ag", "k_ag"), "anti_pd1": (_PD1_LEVEL, "k_pd1")}
 # per-tumour traits as formulas of the model parameters (the pooled problem: traits at 1)
 _TRAITS = {"q_alpha": "alpha", "q_beta": "alpha / alpha_beta", "q_n0": "n0", "q_r_g": "r",
            "q_tau": "1"}  # fmt: skip
-# the pre-treatment state (ifnexus.model._system.initial_state), by state name
-_INIT_HELPERS = (
-    ("init_J0", "w_b * d0 * q_n0"),
-    ("init_phi0", "init_J0 / (init_J0 + K_J)"),
-    ("init_I0", "tonic * q_chronic / k_I"),
-    ("init_hill0", "init_I0 / (1 + init_I0)"),
-    ("init_s0", "q_t_ifnar * q_t_stat1 * init_hill0"),
-    ("init_U0", "k_U * init_s0 / k_Ud"),
-    ("init_b", "1 + w_U * init_U0"),
-    ("init_A0", "2 * init_s0 / (init_b + sqrt(init_b * init_b + 4 * w_F * init_s0))"),
-    ("init_R0", "init_U0 * init_U0 / (K_U * K_U + init_U0 * init_U0)"),
-    ("init_P0", "k_P * init_phi0 * (eps_P + (1 - eps_P) * q_h_ifnar * init_hill0) / k_Pd"),
-    ("init_T0", "q_h_T * k_T * init_P0 / k_Tel"),
-    ("init_Eb0", "q_h_T * q_tau * (1 + c_X * init_A0)"),
-    ("init_Es0", "k_ET * init_T0 * init_Eb0 / k_Ed"),
-)
+# the pre-treatment state (ifnexus.model._system.initial_state), by state name: formulas
+# printed from the model's declaration (model/_equations.py) by tools/generate_model.py
+_INIT_HELPERS = _exports.PETAB_INIT_HELPERS
 # parameters that are formulas of other parameters (assignment rules in the SBML)
 _FORMULA_PARAMS = frozenset({*(k for k in _TRAITS if k != "q_tau"), *(h for h, _ in _INIT_HELPERS)})
-_INIT = {
-    "N": "q_n0",
-    "trex1": "k_XA * init_A0 / k_Xd",
-    "feedback": "w_F * init_A0",
-    "ustat1": "init_U0",
-    "irds": "init_R0",
-    "dc": "init_P0",
-    "tpool": "init_T0",
-    "cd8_bystander": "init_Eb0",
-    "cd8_effector": "init_Es0",
-    "pdl1": "l_E * init_Es0 / (1 + init_Es0) + l_A * init_A0 + l_R * init_R0",
-}
+_INIT = dict(_exports.PETAB_INIT)
 
 
 @dataclass(frozen=True)
