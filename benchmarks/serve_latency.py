@@ -7,17 +7,20 @@ Run::
 Times, as medians of 5 alternating runs (every step once per round) after one warm-up (numba
 compilation, imports), what the app's server does for a Run of a two-arm design (50 Gy/25 fx
 with and without anti-PD-1, 5 years of follow-up): ``design_from_form`` (the checks of
-``ifnexus trial``), ``run_trial(..., hazard_ratios="overall")``, ``ifn_timecourses`` (12
-recorded patients per arm, 63 days) and the app's two matplotlib figures (fixed margins) rendered to PNG at the page's size, for a new
-design (every arm runs) and after editing one arm (``reuse_arms=True``: only that arm runs),
-each with wall and CPU time (CPU of the process, all threads). Beside it: the parts alone, the
-hazard ratio by ``ifnexus.trial._cox`` and by lifelines' ``CoxPHFitter`` (the peer it
-replaced), and
-``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs). With ``--browser``, it
-also serves the app and times, in headless Chromium (Playwright, /usr/bin/chromium), the click
-on Run until the arms table and both plots are shown (a new seed each time: every arm runs).
-With ``--figures``, it times only the two figures, fixed margins against tight layout.
-Results go to docs/benchmarks.md by hand.
+``ifnexus trial``), ``run_design`` (``run_trial(..., hazard_ratios="overall")`` with the arms
+side by side, and meanwhile in a second thread ``ifn_timecourses``, 12 recorded patients per
+arm over 63 days, and the IFN figure), then the local-control figure, both figures drawn once
+and encoded as PNG as Shiny does, for a new design (every arm runs) and after editing one arm
+(``reuse_arms=True``: only that arm runs), each with wall and CPU time (CPU of the process, all
+threads). Beside it: the parts alone, the way the app ran the trial before (the chunks of
+1,024 patients of each arm on threads that each ran the kernel's threads, then the time
+courses), the hazard ratio by ``ifnexus.trial._cox`` and by lifelines' ``CoxPHFitter`` (the
+peer it replaced), and ``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs).
+With ``--browser``, it also serves the app and times, in headless Chromium (Playwright,
+/usr/bin/chromium), the click on Run until the arms table and both plots are shown (a new seed
+each time: every arm runs). With ``--figures``, it times only the two figures: drawn once
+(what the app does) against a figure saved with a layout engine, as Shiny saves one (drawn
+twice), and against tight layout. Results go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -52,12 +55,21 @@ def library() -> list[tuple[str, float, float]]:
     import numpy as np
     import pandas as pd
 
+    from ifnexus import RunOptions
     from ifnexus.outcome import CoxModel
     from ifnexus.serve import design_from_form, ifn_timecourses
-    from ifnexus.serve._app import RUN_OPTIONS, ifn_figure, local_control_figure
+    from ifnexus.serve._app import (
+        RUN_OPTIONS,
+        figure_image,
+        ifn_figure,
+        local_control_figure,
+        run_design,
+    )
     from ifnexus.serve._timecourse import _arm_timecourse
     from ifnexus.trial import run_trial
     from ifnexus.trial._run import _ARM_CACHE, cox_hazard_ratio
+
+    size = (624.0, 320.0, 1.0)  # the page's plot (half a wide page, 320 px high), in CSS px
 
     def clear():
         _arm_timecourse.cache_clear()
@@ -67,19 +79,20 @@ def library() -> list[tuple[str, float, float]]:
         clear()
         return ifn_timecourses(d)
 
-    def figures(result, tc):
-        # the app's figures, sized as Shiny sizes them (half a wide page, 320 px high)
-        for fig in (local_control_figure(result), ifn_figure(tc)):
-            fig.set_size_inches(6.5, 320 / 96)
-            fig.savefig(io.BytesIO(), format="png", dpi=96)
+    def png(image):  # Shiny's encoding of a PIL image (render.plot(compress_level=1))
+        image.save(io.BytesIO(), format="PNG", compress_level=1)
 
-    def app_run(d):
-        # what the app's Run does
-        r = run_trial(d, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True)
-        return r, ifn_timecourses(d)
+    def figures(result, tc):
+        # both figures drawn once at the page's size and encoded
+        for fig in (local_control_figure(result), ifn_figure(tc)):
+            png(figure_image(fig, *size))
 
     def interaction(form):
-        figures(*app_run(design_from_form(form)))
+        # what the app's Run does: the form, the run (the IFN figure drawn meanwhile), then
+        # the local-control figure
+        result, _tc, ifn_image = run_design(design_from_form(form), size)
+        png(figure_image(local_control_figure(result), *size))
+        png(ifn_image)
 
     def new_design():
         clear()  # a new design: every arm runs
@@ -91,6 +104,14 @@ def library() -> list[tuple[str, float, float]]:
         # the reference arm as last run, arm 2's anti-PD-1 start moved: only arm 2 runs
         interaction({**FORM, "arm2_interventions":
                      f"anti-pd1:day={next(edits)},dose=1,repeat=6,every=14"})  # fmt: skip
+
+    before = RunOptions(n_jobs=-1, chunk_size=1024)
+
+    def as_before(d):
+        # the app's run before: each arm's chunks of 1,024 on all cores, then the time courses
+        clear()
+        r = run_trial(d, hazard_ratios="overall", options=before, reuse_arms=True)
+        return r, ifn_timecourses(d)
 
     new_design()  # warm-up (numba compilation, imports)
     one_arm_edited()
@@ -108,24 +129,27 @@ def library() -> list[tuple[str, float, float]]:
 
     parts = {
         "design_from_form": lambda: design_from_form(FORM),
-        "run_trial + ifn_timecourses, as the app (all cores, chunks of 1,024)": lambda: (
-            clear(),
-            app_run(d),
+        "run_design: run_trial, arms side by side, + ifn_timecourses and IFN figure meanwhile":
+            lambda: (clear(), run_design(d, size)),
+        "run_trial(hazard_ratios='overall'), arms side by side (RUN_OPTIONS)": lambda: run_trial(
+            d, hazard_ratios="overall", options=RUN_OPTIONS
         ),
         "run_trial(hazard_ratios='overall'), one thread": lambda: run_trial(
             d, hazard_ratios="overall"
         ),
-        "run_trial(hazard_ratios='none')": lambda: run_trial(d, hazard_ratios="none"),
+        "before: run_trial, chunks of 1,024 on all cores, then ifn_timecourses": lambda: (
+            as_before(d)
+        ),
         "ifn_timecourses (12 patients x 2 arms, 63 days)": lambda: timecourses(d),
         "hazard ratio, ifnexus.trial._cox (what trial and serve use)": lambda: cox_hazard_ratio(
             both
         ),
         "hazard ratio, lifelines CoxPHFitter via ifnexus.outcome.CoxModel (peer)": lifelines_hr,
-        "two PNG figures, as the app (fixed margins)": lambda: figures(r0, tc0),
+        "two PNG figures, as the app (drawn once)": lambda: figures(r0, tc0),
         "one Run of a new design (every arm runs) + 2 PNG figures": new_design,
         "one Run after editing one arm (that arm runs) + 2 PNG figures": one_arm_edited,
         "run_trial(hazard_ratios='all') (ifnexus trial)": lambda: run_trial(d),
-    }
+    }  # fmt: skip
     # alternating runs: repeat r times every part once, so load changes touch all parts alike
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in parts}
     for _ in range(REPEATS):
@@ -136,17 +160,21 @@ def library() -> list[tuple[str, float, float]]:
 
 
 def figures_layouts() -> None:
-    """Time the app's two figures with fixed margins against tight layout (as before)."""
+    """Time the app's two figures: drawn once, saved with a layout engine, tight layout."""
     from ifnexus._figures import new_figure
     from ifnexus.serve import design_from_form, ifn_timecourses, plot_ifn_timecourses
-    from ifnexus.serve._app import ifn_figure, local_control_figure
+    from ifnexus.serve._app import figure_image, ifn_figure, local_control_figure
     from ifnexus.trial import plot_trial_curves, run_trial
 
     d = design_from_form(FORM)
     r = run_trial(d, hazard_ratios="none")
     tc = ifn_timecourses(d)
 
-    def fixed():
+    def once():  # what the app does now
+        for fig in (local_control_figure(r), ifn_figure(tc)):
+            figure_image(fig, 624, 320).save(io.BytesIO(), format="PNG", compress_level=1)
+
+    def saved():  # the fixed-margin figures saved as Shiny saves a figure (drawn twice)
         for fig in (local_control_figure(r), ifn_figure(tc)):
             fig.set_size_inches(6.5, 320 / 96)
             fig.savefig(io.BytesIO(), format="png", dpi=96)
@@ -162,10 +190,13 @@ def figures_layouts() -> None:
             fig.set_size_inches(6.5, 320 / 96)
             fig.savefig(io.BytesIO(), format="png", dpi=96)
 
-    fixed(), tight()
-    times: dict[str, list[tuple[float, float]]] = {"fixed margins": [], "tight layout": []}
+    ways = {"drawn once (the app)": once, "fixed margins, savefig as Shiny saves a figure": saved,
+            "tight layout, savefig": tight}  # fmt: skip
+    for fn in ways.values():
+        fn()
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
     for _ in range(7):
-        for name, fn in (("fixed margins", fixed), ("tight layout", tight)):
+        for name, fn in ways.items():
             w, c, _out = _time(fn)
             times[name].append((w, c))
     for name, t in times.items():
