@@ -2,8 +2,9 @@
 
 Run from the repository root after editing ``src/ifnexus/model/_equations.py``:
 ``python tools/generate_model.py``. Writes ``src/ifnexus/model/_generated_kernel.py``,
-``_generated_reference.py`` and ``_generated_exports.py`` (``tests/model/test_codegen.py``
-checks they are current) and then ``docs/model.md``.
+``_generated_reference.py`` and ``_generated_exports.py`` where they changed, the digest of the
+generated kernel in ``_kernel.py`` (numba's cache of the stepping functions depends on it;
+``tests/model/test_codegen.py`` checks all of them are current) and then ``docs/model.md``.
 """
 
 from __future__ import annotations

@@ -25,6 +25,17 @@ def test_committed_generated_modules_equal_the_generator():
         )
 
 
+def test_the_kernel_carries_the_digest_of_its_generated_forcing():
+    """numba recompiles the stepping functions only when _kernel.py changes: it must record it."""
+    from ifnexus.model import _kernel
+    from ifnexus.model._codegen import kernel_digest
+
+    assert _kernel._GENERATED_DIGEST == kernel_digest(), (
+        "src/ifnexus/model/_kernel.py has a stale _GENERATED_DIGEST; run python "
+        "tools/generate_model.py"
+    )
+
+
 def _toy_model():
     """The declaration plus one state: a first-order tracer of the acute signal, W' = k (A - W)."""
     A = sp.Symbol("A", real=True)

@@ -27,6 +27,8 @@ Run ``python tools/generate_model.py`` after editing the declaration;
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
@@ -50,7 +52,7 @@ from ifnexus.model._equations import (
 )
 from ifnexus.model._params import PARAMETERS
 
-__all__ = ["GENERATED", "generate", "write_generated"]
+__all__ = ["GENERATED", "generate", "kernel_digest", "write_generated"]
 
 GENERATED = ("_generated_kernel.py", "_generated_reference.py", "_generated_exports.py")
 _HEADER = (
@@ -794,6 +796,37 @@ def generate(model: ModelDecl = MODEL) -> dict[str, str]:
     }
 
 
+def kernel_digest(kernel_text: str | None = None) -> str:
+    """Return the digest of the generated kernel and ``_kernel_math.py`` (numba cache key).
+
+    Parameters
+    ----------
+    kernel_text
+        The generated kernel's text (default: :func:`generate`'s).
+
+    Returns
+    -------
+    str
+        16 hex digits of the SHA-256 of both texts.
+    """
+    text = kernel_text if kernel_text is not None else _kernel_module(MODEL)
+    math_src = (Path(__file__).resolve().parent / "_kernel_math.py").read_text(encoding="utf-8")
+    return hashlib.sha256((text + "\0" + math_src).encode()).hexdigest()[:16]
+
+
+def _stamp_kernel(where: Path, digest: str) -> Path | None:
+    """Write ``digest`` into ``_kernel.py``'s ``_GENERATED_DIGEST`` line if it differs."""
+    path = where / "_kernel.py"
+    if not path.exists():
+        return None
+    from ifnexus._io import write_text
+
+    text = path.read_text(encoding="utf-8")
+    new = re.sub(r'^_GENERATED_DIGEST = "[^"]*"$', f'_GENERATED_DIGEST = "{digest}"', text,
+                 count=1, flags=re.M)  # fmt: skip
+    return write_text(path, new) if new != text else None
+
+
 def write_generated(folder: str | Path | None = None) -> list[Path]:
     """Write :func:`generate`'s modules into ``folder`` (default: this package's folder).
 
@@ -805,9 +838,17 @@ def write_generated(folder: str | Path | None = None) -> list[Path]:
     Returns
     -------
     list of pathlib.Path
-        The files written.
+        The files written (those whose text changed, and ``_kernel.py`` when its digest of the
+        generated kernel changed).
     """
     from ifnexus._io import write_text
 
     where = Path(folder) if folder is not None else Path(__file__).resolve().parent
-    return [write_text(where / name, text) for name, text in generate().items()]
+    out = generate()
+    written = [
+        write_text(where / name, text)
+        for name, text in out.items()
+        if not (where / name).exists() or (where / name).read_text(encoding="utf-8") != text
+    ]  # unchanged files are left alone (their numba caches stay valid)
+    stamped = _stamp_kernel(where, kernel_digest(out["_generated_kernel.py"]))
+    return written + ([stamped] if stamped is not None else [])

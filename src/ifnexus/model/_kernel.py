@@ -49,6 +49,12 @@ from ifnexus.model._kernel_math import _log as _log
 
 __all__ = ["P_NAMES", "Q_NAMES", "W", "broadcast_coefs", "force_one", "run_kernel"]
 
+# numba's cache of a function is invalidated by changes to its own file only, not to the files of
+# the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
+# writes their digest here, so that a regenerated forcing also changes this file and recompiles
+# the stepping functions (tests/model/test_codegen.py checks the digest is current)
+_GENERATED_DIGEST = "503c655face2b742"
+
 G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients
 _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
