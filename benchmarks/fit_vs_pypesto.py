@@ -1,25 +1,38 @@
 """ifnexus vs pyPESTO on the same growth-fitting problem: time to the same optimum.
 
-Issue 16 item 8 (side by side with pyPESTO and its default simulator). AMICI, pyPESTO's
-default simulator, has no binary wheel on PyPI for this platform (``pip download
---only-binary=:all: amici``: no matching distribution) and its source build needs a C++
-tool chain, SWIG and BLAS headers this machine does not offer, so pyPESTO runs with its
-libroadrunner simulator (``simulator_type="roadrunner"``, the other simulator it ships an
-importer for), on the PEtab export of the problem (:func:`ifnexus.fit.to_petab`).
+Issue 16 item 8 (side by side with pyPESTO and its default simulator). AMICI, the simulator
+pyPESTO's PEtab importer uses by default, cannot be installed here: the package index this
+machine reaches has no ``amici`` distribution at all (``pip index versions amici``: none; no
+wheel, no source), and a source build would also need SWIG, which is not installed. So pyPESTO
+runs with its libroadrunner simulator (``simulator_type="roadrunner"``, the other simulator it
+ships an importer for), on the PEtab export of the problem (:func:`ifnexus.fit.to_petab`),
+with pyPESTO's default solver options (CVODE, relative tolerance 1e-6, absolute 1e-12).
 
 The problem is the one both tools can state: the pooled, fixed-effects problem (PEtab v1 has
-no random effects), ``random=()`` in ifnexus. Design: two arms of 6 animals (untreated; 8 Gy
-on day 10), measured every 3 days from day 0 to 21, simulated with r = 0.25 /d,
-n0 = 2e7 cells, alpha = 0.12 /Gy and a log-normal error of SD 0.1 (no between-animal
-variability). Estimated: r, n0, alpha and the residual SD, from the model's default values
-(sigma 0.2), each tool with scipy's L-BFGS-B and finite-difference gradients (pyPESTO's
-roadrunner objective gives no sensitivities), one start.
+no random effects), ``random=()`` in ifnexus. Two designs:
 
-Equal optimum: both optima are evaluated with ifnexus's objective (-2 log L of the log
-volumes); PEtab's log-normal likelihood differs from it by the constant ``2 sum log y``.
-Time: wall and CPU seconds of each tool's optimisation (problem set-up, SBML loading and
-compilation excluded for pyPESTO; ifnexus's first call compiles nothing: the kernel is
-cached), medians of 3 alternating runs.
+- ``two-arm``: two arms of 6 animals (untreated; 8 Gy on day 10), measured every 3 days from
+  day 0 to 21, simulated with r = 0.25 /d, n0 = 2e7 cells, alpha = 0.12 /Gy and a log-normal
+  error of SD 0.1 (no between-animal variability); estimated r, n0, alpha and sigma;
+- ``four-arm``: the issue's four-arm, 40-animal study of ``benchmarks/fit_speed.py`` (untreated;
+  8 Gy on day 10; the same in nude hosts; the same in STING-deficient tumours; every 3 days
+  to day 30; between-animal variability omega_n0 0.3, omega_r 0.1, which the pooled problem
+  does not model); estimated r, n0, alpha, e_kill and sigma.
+
+Each tool minimises with scipy's L-BFGS-B and finite-difference gradients of step 1e-5
+(pyPESTO's roadrunner objective gives no sensitivities), one start, the same start (the model's
+values, sigma 0.2) and the same box (1000-fold around the start, sigma in [0.005, 3]); ifnexus
+through its own optimiser (``fit growth``'s trust-box L-BFGS-B on natural-log parameters),
+pyPESTO through ``pypesto.optimize.ScipyOptimizer`` on PEtab's log10 scale. pyPESTO's
+libroadrunner objective needs one PEtab condition per animal (``per_animal=True``: the same
+likelihood; with one condition per arm it asks libroadrunner for repeated output times, which
+fails with ``CV_TOO_CLOSE``), so it simulates each animal where ifnexus simulates each arm once.
+
+Equal optimum: both optima are evaluated in both objectives (ifnexus's -2 log L of the log
+volumes; PEtab's log-normal likelihood differs from it by the constant ``2 sum log y``), and the
+optimum is "equal" when the two optima differ by less than 0.01 in ifnexus's -2 log L. Time:
+wall and CPU seconds of each tool's optimisation (problem set-up, SBML loading and compilation
+excluded; one warm-up evaluation each before timing), medians of 3 alternating runs.
 
 Run::
 
@@ -31,6 +44,7 @@ Writes ``docs/fit/vs_pypesto.md``.
 from __future__ import annotations
 
 import os
+import platform
 import statistics
 import tempfile
 import time
@@ -41,49 +55,46 @@ import numpy as np
 from ifnexus.fit import Arm, GrowthProblem, simulate_growth_study
 from ifnexus.fit._growth import _minimise
 
-FREE = ("r", "n0", "alpha")
-TRUTH = {"r": 0.25, "n0": 2e7, "alpha": 0.12}
 OUT = Path(__file__).resolve().parents[1] / "docs" / "fit"
-LN10 = float(np.log(10.0))
+TOL = 0.01  # equal optimum: |difference| in ifnexus's -2 log L
+RUNS = 3
 
 
-def _study():
-    return simulate_growth_study([Arm("control", "none"), Arm("RT", "10:8")], animals=6,
-                                 days=range(0, 22, 3), params=TRUTH, omega={}, sigma=0.1,
-                                 rng=8)  # fmt: skip
+def _designs() -> dict[str, tuple]:
+    two = simulate_growth_study([Arm("control", "none"), Arm("RT", "10:8")], animals=6,
+                                days=range(0, 22, 3), params={"r": 0.25, "n0": 2e7,
+                                                              "alpha": 0.12},
+                                omega={}, sigma=0.1, rng=8)  # fmt: skip
+    four_arms = [Arm("control", "none"), Arm("RT", "10:8"), Arm("RT nude", "10:8", host="nude"),
+                 Arm("RT STING-loss", "10:8", genotype="sting-loss")]  # fmt: skip
+    four = simulate_growth_study(four_arms, animals=10, days=range(0, 31, 3),
+                                 params={"r": 0.25, "n0": 2e7, "alpha": 0.12, "e_kill": 3.0},
+                                 omega={"n0": 0.3, "r": 0.1}, sigma=0.1, rng=2025)  # fmt: skip
+    return {"two-arm": (two, ("r", "n0", "alpha")),
+            "four-arm": (four, ("r", "n0", "alpha", "e_kill"))}  # fmt: skip
 
 
-def _ifnexus(prob: GrowthProblem) -> tuple[np.ndarray, float, int, float, float]:
+def _ifnexus(prob: GrowthProblem) -> tuple[np.ndarray, int, float, float]:
     w, c = time.perf_counter(), time.process_time()
     res = _minimise(prob, prob.start(), prob.bounds())
-    return res.x, float(res.fun), res.nfev, time.perf_counter() - w, time.process_time() - c
+    return res.x, res.nfev, time.perf_counter() - w, time.process_time() - c
 
 
-def _pypesto_problem(study, folder: Path):
+def _pypesto_problem(study, free, folder: Path):
     import petab.v1 as petab
     import pypesto.petab
 
     from ifnexus.fit import to_petab
 
-    ex = to_petab(study, free=FREE, out=folder, sigma=0.2, per_animal=True)
+    ex = to_petab(study, free=free, out=folder, sigma=0.2, per_animal=True)
     pp = petab.Problem.from_yaml(str(ex.files["yaml"]))
-    from pypesto.objective.roadrunner import SolverOptions
-
     importer = pypesto.petab.PetabImporter(pp, simulator_type="roadrunner")
-    problem = importer.create_problem()
-    # CVODE at pyPESTO's default relative tolerance (1e-6) makes finite-difference gradients
-    # noise and L-BFGS-B stop far from the optimum (measured: -2 log L 97 above ifnexus's);
-    # 1e-10 relative, 1e-12 absolute, as tight as ifnexus's fixed-grid integration
-    problem.objective.solver_options = SolverOptions(relative_tolerance=1e-10,
-                                                     absolute_tolerance=1e-12)  # fmt: skip
-    return problem, ex
+    return importer.create_problem(), ex  # pyPESTO's default solver options
 
 
-def _pypesto(problem, x0: np.ndarray) -> tuple[np.ndarray, float, int, float, float]:
+def _pypesto(problem, x0: np.ndarray) -> tuple[np.ndarray, int, float, float]:
     import pypesto.optimize
 
-    # the finite-difference step ifnexus's optimiser uses (scipy's default 1e-8 is below the
-    # integrator's noise)
     opt = pypesto.optimize.ScipyOptimizer(method="L-BFGS-B",
                                           options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-5,
                                                    "eps": 1e-5})  # fmt: skip
@@ -93,80 +104,104 @@ def _pypesto(problem, x0: np.ndarray) -> tuple[np.ndarray, float, int, float, fl
                                     filename=None)  # fmt: skip
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     best = res.optimize_result.list[0]
+    if best["x"] is None or not np.isfinite(best["fval"]):
+        raise RuntimeError(f"pyPESTO's start failed: {best['message']}")
     x = np.asarray(best["x"])[problem.x_free_indices]  # the result is over every parameter
-    return x, float(best["fval"]), int(best["n_fval"]), wall, cpu
+    return x, int(best["n_fval"]), wall, cpu
+
+
+def _design(name: str, study, free: tuple[str, ...]) -> list[str]:
+    prob = GrowthProblem(study, free=free, random=())
+    y = study.table["volume"].to_numpy()
+    const = 2 * float(np.sum(np.log(y)))
+    with tempfile.TemporaryDirectory() as tmp:
+        problem, ex = _pypesto_problem(study, free, Path(tmp))
+        ids = list(problem.x_names)
+        free_ids = [ids[i] for i in problem.x_free_indices]
+        name_of = {pid: (pid if pid in free else "sigma") for pid in free_ids}
+        order = [free_ids.index(next(p for p in free_ids if name_of[p] == n)) for n in prob.names]
+
+        def to_petab_x(x_ifn: np.ndarray) -> np.ndarray:  # ifnexus vector -> PEtab's log10
+            nat = dict(zip(prob.names, prob.natural(x_ifn), strict=True))
+            return np.array([np.log10(nat[name_of[p]]) for p in free_ids])
+
+        def to_ifn_x(x_pp: np.ndarray) -> np.ndarray:
+            return prob.transformed(10.0 ** x_pp[order])
+
+        x0 = to_petab_x(prob.start())
+        prob(prob.start())  # warm-up: the kernel (cached compilation) and the arm simulators
+        problem.objective(x0)  # warm-up: the compiled SBML
+        runs: dict[str, list] = {"ifnexus": [], "pyPESTO": []}
+        for _ in range(RUNS):  # alternating
+            runs["ifnexus"].append(_ifnexus(prob))
+            runs["pyPESTO"].append(_pypesto(problem, x0))
+        x_ifn = runs["ifnexus"][-1][0]
+        x_pp = runs["pyPESTO"][-1][0]
+        # each optimum in both objectives (-2 log L; PEtab's shifted by 2 sum log y)
+        cross = {
+            "ifnexus": (prob(x_ifn), 2 * float(problem.objective(to_petab_x(x_ifn))) - const),
+            "pyPESTO": (prob(to_ifn_x(x_pp)), 2 * float(problem.objective(x_pp)) - const),
+        }
+    med = {t: (statistics.median(r[2] for r in rs), statistics.median(r[3] for r in rs))
+           for t, rs in runs.items()}  # fmt: skip
+    lines = [
+        f"### {name}: {len(study.arms)} arms, {len(study.animals)} animals, {len(y)} "
+        f"measurements ({len(ex.conditions)} PEtab conditions)",
+        "",
+        f"| tool | -2 log L at its optimum, ifnexus objective | same, PEtab objective - 2 sum "
+        f"log y | estimates ({', '.join(prob.names)}) | objective evaluations | wall s "
+        f"(median of {RUNS}) | CPU s (median of {RUNS}) | CPU ms per evaluation |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for tool, rs in runs.items():
+        x, nfev = rs[-1][0], rs[-1][1]
+        nat = prob.natural(x if tool == "ifnexus" else to_ifn_x(x))
+        est = ", ".join(f"{v:.4g}" for v in nat)
+        wall, cpu = med[tool]
+        per = statistics.median(r[3] / r[1] for r in rs)
+        lines.append(f"| {tool} | {cross[tool][0]:.4f} | {cross[tool][1]:.4f} | {est} | "
+                     f"{nfev} | {wall:.2f} | {cpu:.2f} | {1e3 * per:.1f} |")  # fmt: skip
+    d_ifn = cross["pyPESTO"][0] - cross["ifnexus"][0]
+    d_pp = cross["pyPESTO"][1] - cross["ifnexus"][1]
+    equal = abs(d_ifn) < TOL and abs(d_pp) < TOL
+    lines += [
+        "",
+        f"Equal optimum (|difference| < {TOL} in -2 log L in both objectives): "
+        + ("**yes**" if equal else "**no**: the ratio below is not at equal optimum")
+        + f" (pyPESTO's optimum minus ifnexus's: {d_ifn:+.2g} in ifnexus's objective, "
+        f"{d_pp:+.2g} in PEtab's). Ratio pyPESTO / ifnexus: **CPU "
+        f"{med['pyPESTO'][1] / med['ifnexus'][1]:.1f}x**, wall "
+        f"{med['pyPESTO'][0] / med['ifnexus'][0]:.1f}x. Evaluations: "
+        + ", ".join(f"{t} {', '.join(str(r[1]) for r in rs)}" for t, rs in runs.items())
+        + "; load average at the end of this design "
+        f"{os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[2]:.1f} (15 min).",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+    return lines
 
 
 def main() -> None:
-    study = _study()
-    prob = GrowthProblem(study, free=FREE, random=())
-    with tempfile.TemporaryDirectory() as tmp:
-        problem, ex = _pypesto_problem(study, Path(tmp))
-        ids = list(problem.x_names)
-        free_ids = [ids[i] for i in problem.x_free_indices]
-        # the same start: the model's values and sigma 0.2, on PEtab's log10 scale
-        start_nat = dict(zip(prob.names, prob.natural(prob.start()), strict=True))
-        name_of = {pid: (pid if pid in FREE else "sigma") for pid in free_ids}
-        x0 = np.array([np.log10(start_nat[name_of[pid]]) for pid in free_ids])
-        f0 = float(problem.objective(x0))
-        response = ", ".join(
-            f"{pid} {float(problem.objective(x0 + 0.01 * np.eye(len(x0))[k])) - f0:+.3g}"
-            for k, pid in enumerate(free_ids)
-        )
-        runs: dict[str, list] = {"ifnexus": [], "pyPESTO": []}
-        for _ in range(3):  # alternating
-            runs["ifnexus"].append(_ifnexus(prob))
-            runs["pyPESTO"].append(_pypesto(problem, x0))
-    y = study.table["volume"].to_numpy()
-    const = 2 * float(np.sum(np.log(y)))
-    lines = ["| tool | -2 log L (ifnexus objective) at its optimum | estimates (r, n0, alpha, "
-             "sigma) | objective evaluations | wall s (median of 3) | CPU s (median of 3) |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    med = {}
-    for tool, rs in runs.items():
-        x, fval, nfev, _, _ = rs[-1]
-        if tool == "ifnexus":
-            nat = prob.natural(x)
-            f_ifn = prob(x)
-        else:
-            vals = dict(zip(free_ids, 10.0**x, strict=True))
-            nat = np.array([vals[next(p for p in free_ids if name_of[p] == n)]
-                            for n in prob.names])  # fmt: skip
-            f_ifn = prob(prob.transformed(nat))
-            # the same objective: PEtab's at pyPESTO's optimum equals ifnexus's there
-            same_objective = abs(2 * fval - const - f_ifn)
-        wall = statistics.median(r[3] for r in rs)
-        cpu = statistics.median(r[4] for r in rs)
-        med[tool] = (wall, cpu, f_ifn)
-        est = ", ".join(f"{v:.4g}" for v in nat)
-        lines.append(f"| {tool} | {f_ifn:.4f} | {est} | {nfev} | {wall:.2f} | {cpu:.2f} |")
-        med[tool] += (cpu / nfev,)
+    import petab
     import pypesto
     import roadrunner
+    import scipy
 
-    d_obj = med["pyPESTO"][2] - med["ifnexus"][2]
-    equal = abs(d_obj) < 0.01
-    lines += [
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
+    from ifnexus._version import __version__
+
+    lines = [
+        f"ifnexus {__version__}; pyPESTO {pypesto.__version__} with libroadrunner "
+        f"{roadrunner.__version__} (AMICI: not on the reachable package index), petab "
+        f"{petab.__version__}, scipy {scipy.__version__}; Python {platform.python_version()}, "
+        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} at the start. "
+        "Written by `benchmarks/fit_vs_pypesto.py`.",
         "",
-        f"pyPESTO's objective responds to each parameter at the start (change of its -log L "
-        f"for +0.01 on the log10 scale): {response}. Same objective at pyPESTO's optimum "
-        f"(|-2 log L (PEtab) - 2 sum log y - ifnexus's|): {same_objective:.2g}. CPU per "
-        f"objective evaluation: ifnexus {1e3 * med['ifnexus'][3]:.1f} ms, pyPESTO "
-        f"{1e3 * med['pyPESTO'][3]:.1f} ms ({med['pyPESTO'][3] / med['ifnexus'][3]:.0f}x).",
-        "",
-        "Equal optimum: "
-        + ("yes." if equal else "**no**: the ratio below is not a ratio at equal optimum."),
-        "",
-        f"Ratio (pyPESTO / ifnexus): wall {med['pyPESTO'][0] / med['ifnexus'][0]:.1f}x, CPU "
-        f"{med['pyPESTO'][1] / med['ifnexus'][1]:.1f}x; the optima differ by {d_obj:+.2g} in "
-        f"-2 log L. pyPESTO {pypesto.__version__} with libroadrunner {roadrunner.__version__} "
-        f"(AMICI: no wheel); {len(y)} measurements, {len(ex.conditions)} PEtab conditions (one "
-        f"per animal); {os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} at "
-        "the end.",
     ]
+    for name, (study, free) in _designs().items():
+        lines += _design(name, study, free)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "vs_pypesto.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    (OUT / "vs_pypesto.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":
