@@ -32,6 +32,12 @@ GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 
 
+def _readable(p: Path) -> bool:
+    # a regular file, or a named pipe such as bash's process substitution
+    # (``--params <(printf 'alpha = 0.3\n')``), which is read once, as a whole
+    return p.is_file() or p.is_fifo()
+
+
 def read_text_bytes(path: str | os.PathLike[str], what: str) -> bytes:
     """Return the bytes of a text file, decompressed when gzip, checked as UTF-8 text.
 
@@ -55,7 +61,7 @@ def read_text_bytes(path: str | os.PathLike[str], what: str) -> bytes:
         data, a byte sequence that is not UTF-8 or a NUL byte (line and byte column named).
     """
     p = Path(path)
-    if not p.is_file():
+    if not _readable(p):
         raise InputFormatError(f"{what} {p}: file not found")
     try:
         raw = p.read_bytes()
@@ -144,7 +150,7 @@ def read_toml(path: str | os.PathLike[str], what: str) -> tuple[dict, str]:
         UTF-8, or TOML syntax (tomllib's line and column).
     """
     p = Path(path)
-    if not p.is_file():
+    if not _readable(p):
         raise InputFormatError(f"cannot read the {what} {p}: file not found")
     text = decode_text(p, what)
     try:
