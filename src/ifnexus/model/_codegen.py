@@ -442,15 +442,8 @@ def _fraction_body(model: ModelDecl, names: _Names) -> tuple[str, set[str]]:
             out.append(f"buf[_Z + {k} * W + lane] += {lp.doprint(_log_jump(st))}")
         else:
             out.append(f"buf[_Z + {k} * W + lane] = {lp.doprint(st.jump)}")
-    pre = [f"p_{p} = P[{_pidx(p)}]" for p in sorted(lp.used)]
+    pre = [f"p_{p} = P[_P_{p}]" for p in sorted(lp.used)]
     return "\n".join(f"    {x}" for x in (*pre, *out)), lp.used
-
-
-_PIDX: dict[str, int] = {}
-
-
-def _pidx(name: str) -> str:
-    return f"_P_{name}"
 
 
 def _kernel_module(model: ModelDecl) -> str:
@@ -458,8 +451,6 @@ def _kernel_module(model: ModelDecl) -> str:
     used_all = sorted(set(used), key=[p.name for p in PARAMETERS].index)
     pdecl = "\n".join(f"_P_{n} = {i}" for i, n in enumerate(used_all))
     loads = "\n".join(f"    p_{n} = P[_P_{n}]" for n in used_all)
-    # the fraction loads its own parameters
-    frac = frac.replace("= P[_P_", "= P[_P_")
     qn = ", ".join(f'"{n}"' for n, _ in TRAITS)
     pn = ", ".join(f'"{n}"' for n in used_all)
     doc = (

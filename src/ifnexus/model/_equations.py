@@ -20,9 +20,9 @@ States marked ``log`` (the clonogens ``N``) are carried as ``ln N``: their ``F``
 per-capita rate and ``c = 0``. Symbols: states by their SBML identifiers (``N``, ``S``, ...),
 parameters by their names in :data:`ifnexus.model.PARAMETERS`, per-tumour traits ``q_<name>``,
 the drive (interventions at time t) by :data:`DRIVES`; ``IN_VIVO`` is 1 in vivo and 0 for
-cells in a dish (no carrying capacity, host or immune layer). Two guards of the numerical code
-are declared as functions that the exporters (SBML, docs) print as their argument:
-:class:`floor_pos` (``max(x, lo)``). Fraction quantities may use ``DOSE`` (Gy) and ``PRIOR``
+cells in a dish (no carrying capacity, host or immune layer). The guards of the numerical code
+are written with :class:`floor_pos` (``max(x, lo)``), which the exporters (SBML, docs) print
+as ``x``. Fraction quantities may use ``DOSE`` (Gy) and ``PRIOR``
 (unrepaired dose of earlier fractions, Gy).
 """
 
