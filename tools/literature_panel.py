@@ -502,9 +502,12 @@ def build(
         "## Model commands",
         "",
         "The `ifnexus simulate` command of every arm (the tests call the same API). "
-        "Parameter overrides are shown as `--params 'name=value'` (issue #15 item 16 adds "
-        "`--params FILE`); the panel's own choices (doses or timings the abstract does not "
-        "give) are listed under each entry.",
+        "Each line runs as is in bash: parameter overrides are a TOML file given through "
+        "process substitution (`--params <(printf 'name = value\\n')`). Two exceptions: a "
+        "schedule of many equal pulses is abbreviated (`<N pulses of D Gy every H h: ...>`; "
+        "the panel runs the full `day:dose` list), and the arms of a `not expressible` entry "
+        "end in the model's error naming what it lacks. The panel's own choices (doses or "
+        "timings the abstract does not give) are listed under each entry.",
         "",
     ]
     for e in entries:
