@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
+from scipy import stats
 
 import ifnexus
 from ifnexus._figures import new_figure, save_figure
@@ -132,6 +134,17 @@ def wald_interval(row: pd.Series, z: float = 1.6449) -> tuple[float, float]:
     return est * float(np.exp(-z * se)), est * float(np.exp(z * se))
 
 
+def _end_text(row: pd.Series, side: str) -> str:
+    """One profile end for a comment: its value, or why there is none (``classify_ends``)."""
+    status = row.get(f"{side}_status", "crossed")
+    if status == "crossed":
+        return f"{row[f'profile_{side}']:.4g}"
+    far = f"{row[f'{side}_reached']:.4g}"
+    if status == "bound":
+        return f"{'<=' if side == 'lower' else '>='} {far} (box bound)"
+    return f"{'<' if side == 'lower' else '>'} {far} (not found: likelihood failed)"
+
+
 def write_params(estimates: pd.DataFrame, path: Path) -> None:
     """The fitted fixed effects as a ``--params`` file (``[mouse]`` table)."""
     est = estimates.set_index("parameter")
@@ -150,8 +163,8 @@ def write_params(estimates: pd.DataFrame, path: Path) -> None:
         lo, hi = wald_interval(est.loc[name])
         note = f"MLE; 90% Wald interval [{lo:.4g}, {hi:.4g}]"
         if prof is not None:
-            plo, phi = prof.loc[name, "profile_lower"], prof.loc[name, "profile_upper"]
-            note += f"; 90% profile interval [{plo:.4g}, {phi:.4g}]"
+            ends = [_end_text(prof.loc[name], side) for side in ("lower", "upper")]
+            note += f"; 90% profile interval [{ends[0]}, {ends[1]}]"
         lines.append(f"{name} = {est.loc[name, 'estimate']:.6g}  # {note}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -226,14 +239,58 @@ def stamp(commit: str) -> None:
     path.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
 
 
+FAILED = 1e3  # a rise of -2 log L this large between neighbouring points is a failed evaluation
+
+
+def classify_ends(table: pd.DataFrame, points: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
+    """Say how each profile end was found; a failed evaluation does not make an end.
+
+    ``crossed``: a profile point at the end has -2 log L risen by chi2_1(level) (to the
+    profile's 0.1 placement tolerance). ``bound``: the parameter's box was reached with the
+    rise still below the threshold (no end within the box; the end is reported as 0 or inf).
+    ``objective failed``: on that side the likelihood evaluation failed (a rise of
+    ``FAILED`` or more, a numerical cliff of the Laplace approximation) before the threshold was
+    reached; the end is unknown (NaN) and ``*_reached`` holds the farthest point evaluated
+    correctly, with its rise in ``*_reached_delta``.
+    """
+    target = float(stats.chi2.ppf(level, 1))
+    out = table.copy().set_index("parameter")
+    for n in out.index:
+        est = float(out.loc[n, "estimate"])
+        pts = points[points["parameter"] == n]
+        for side, col in ((-1, "profile_lower"), (1, "profile_upper")):
+            sp = pts[(pts["value"] - est) * side > 0]
+            ok = sp[sp["delta"] < FAILED]
+            far = ok.loc[(ok["value"] - est).abs().idxmax()] if len(ok) else None
+            end = float(out.loc[n, col])
+            at_end = ok[np.isclose(ok["value"], end, rtol=1e-12, atol=0.0)]
+            if len(at_end) and abs(float(at_end["delta"].iloc[0]) - target) < 0.1:
+                status = "crossed"
+            elif (sp["delta"] >= FAILED).any():
+                status = "objective failed"
+                out.loc[n, col] = np.nan
+            elif far is not None and float(far["delta"]) < target:
+                status = "bound"
+            else:
+                status = "unclear"
+            pre = col.split("_")[1]
+            out.loc[n, f"{pre}_status"] = status
+            out.loc[n, f"{pre}_reached"] = np.nan if far is None else float(far["value"])
+            out.loc[n, f"{pre}_reached_delta"] = np.nan if far is None else float(far["delta"])
+    return out.reset_index()
+
+
 def profile_figure(points: pd.DataFrame, level: float = 0.9) -> None:
-    """``profile.png``: the profile of each fixed effect (log axis where it spans > 10-fold)."""
+    """``profile.png``: each fixed effect's profile (failed evaluations not drawn; log axis
+    where the points span more than 10-fold)."""
+    points = points[points["delta"] < FAILED]
     fig = new_figure((4.0 * len(FREE), 3.2))
     for ax, n in zip(fig.subplots(1, len(FREE), squeeze=False)[0], FREE, strict=True):
         plot_profile(points, n, level=level, ax=ax)
         v = points.loc[points["parameter"] == n, "value"]
         if v.max() > 10 * v.min():
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
     save_figure(fig, OUT / "profile.png")
 
 
@@ -265,7 +322,7 @@ def profiles() -> None:
             "wald_lower": lo,
             "wald_upper": hi,
         })  # fmt: skip
-    table = pd.DataFrame(rows)
+    table = classify_ends(pd.DataFrame(rows), fit.profiles, fit.level)
     table.to_csv(OUT / "profile_intervals.csv", index=False)
     fit.profiles.to_csv(OUT / "profile.csv", index=False)
     profile_figure(fit.profiles, fit.level)
@@ -297,7 +354,11 @@ if __name__ == "__main__":
         stamp(sys.argv[3])
     elif mode == "profiles":
         profiles()
-    elif mode == "profile-figure":  # redraw profile.png from profile.csv
-        profile_figure(pd.read_csv(OUT / "profile.csv"))
+    elif mode == "profile-figure":  # redraw profile.png, re-classify the ends from the CSVs
+        pts = pd.read_csv(OUT / "profile.csv")
+        tab = pd.read_csv(OUT / "profile_intervals.csv")
+        tab = tab[[c for c in tab.columns if "_status" not in c and "_reached" not in c]]
+        classify_ends(tab, pts).to_csv(OUT / "profile_intervals.csv", index=False)
+        profile_figure(pts)
     else:
         main()
