@@ -162,17 +162,16 @@ def running_app(
 
 
 def _warm_up() -> None:
-    """Load the model's compiled kernels and the trial statistics once, before listening.
+    """Run a tiny design through the page's path once, before listening.
 
-    The first call of the numba kernel loads (or compiles) it, which would otherwise land on
-    the user's first Run.
+    The first call of the numba kernel loads (or compiles) it and the first figure loads
+    matplotlib's fonts, which would otherwise land on the user's first Run.
     """
     import warnings
 
     from ifnexus.errors import IfnexusWarning
+    from ifnexus.serve._app import figure_image, local_control_figure, run_design
     from ifnexus.serve._form import design_from_form
-    from ifnexus.serve._timecourse import ifn_timecourses
-    from ifnexus.trial import run_trial
 
     design = design_from_form({
         "patients": 8, "seed": 0, "followup": 1, "endpoint": 1, "mix_acute": 0.5,
@@ -182,5 +181,5 @@ def _warm_up() -> None:
     })  # fmt: skip
     with warnings.catch_warnings():  # tiny cohort: curves end early; nobody reads them
         warnings.simplefilter("ignore", IfnexusWarning)
-        run_trial(design, hazard_ratios="none")
-        ifn_timecourses(design, n_patients=2, days=7)
+        result, _tc, _image = run_design(design)
+        figure_image(local_control_figure(result), 200, 100)
