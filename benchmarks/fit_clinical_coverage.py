@@ -10,8 +10,8 @@ follow-up uniform between 24 and 60 months (staggered accrual, the five-year stu
 without local failure at 3% per year, visits every month from the first fraction (a failure is
 reported at the visit that finds it: the observation model of the fit's interval likelihood,
 ``visit_days = interval_days = 30.44``). Each replicate draws a new study (seed 5000 + r) and
-a new virtual population for the fit (seed 9000 + r, 256 tumours per group, so the Monte Carlo
-error of the likelihood is part of what the coverage measures), fits ``alpha`` (``alpha_cv``
+a new virtual population for the fit (seed 9000 + r, 256 tumours per group unless told, so the
+Monte Carlo error of the likelihood is part of what the coverage measures), fits ``alpha`` (``alpha_cv``
 fixed at its truth) and profiles it. Two intervals per fit, from the same profile:
 
 - ``plain``: the likelihood-ratio interval (threshold chi2_1(0.9) = 2.706 on -2 log L),
@@ -24,11 +24,13 @@ Coverage = share of replicates whose interval holds the truth, with its 95% Wils
 
 Run::
 
-    nice .venv/bin/python benchmarks/fit_clinical_coverage.py [REPLICATES] [100|300]
-    # default 40 replicates of both designs; 100 or 300: that design only
+    nice .venv/bin/python benchmarks/fit_clinical_coverage.py [REPLICATES] [100|300] [TUMOURS]
+    # default 40 replicates of both designs; 100 or 300: that design only; TUMOURS virtual
+    # tumours per group (default 256)
 
-Writes ``docs/fit/clinical_coverage_<patients>.csv`` (one row per replicate) and
-``docs/fit/clinical_coverage.md`` (every design found); rewritten after each replicate.
+Writes ``docs/fit/clinical_coverage_<patients>.csv`` (``_<patients>_n<TUMOURS>.csv`` when
+not 256; one row per replicate) and ``docs/fit/clinical_coverage.md`` (every design found);
+rewritten after each replicate.
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ def plain_interval(points: pd.DataFrame, estimate: float, level: float) -> tuple
 def _write(df: pd.DataFrame, key: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     df.to_csv(OUT / f"clinical_coverage_{key}.csv", index=False)
-    found = [OUT / f"clinical_coverage_{k.split()[0]}.csv" for k in DESIGNS]
-    df = pd.concat([pd.read_csv(f) for f in found if f.is_file()], ignore_index=True)
+    found = sorted(OUT.glob("clinical_coverage_*.csv"))
+    df = pd.concat([pd.read_csv(f) for f in found], ignore_index=True)
+    df["design"] = df["design"] + ", " + df["n_tumours"].astype(str) + " tumours/group"
     lines = ["| design | replicates | median estimate of alpha (truth 0.2) | mean estimate "
              "(SE) | SD of estimates | median SE from the data | median V_mc / V_data "
              "| coverage, plain LR interval [95% Wilson] | coverage, MC-widened interval "
@@ -104,10 +107,10 @@ def _write(df: pd.DataFrame, key: str) -> None:
     (OUT / "clinical_coverage.md").write_text("\n".join(lines) + "\n")
 
 
-def main(replicates: int = 40, only: str | None = None) -> None:
+def main(replicates: int = 40, only: str | None = None, n_tumours: int = N_TUMOURS) -> None:
     """Run the coverage study."""
     for name, design in DESIGNS.items():
-        key = name.split()[0]
+        key = name.split()[0] + ("" if n_tumours == N_TUMOURS else f"_n{n_tumours}")
         if only is not None and key != only:
             continue
         rows = []
@@ -116,12 +119,12 @@ def main(replicates: int = 40, only: str | None = None) -> None:
                                            death_rate=0.03, visit_days=DAYS_PER_MONTH,
                                            rng=5000 + r)  # fmt: skip
             c0 = time.process_time()
-            fit = fit_clinical(data, free=("alpha",), n_tumours=N_TUMOURS,
+            fit = fit_clinical(data, free=("alpha",), n_tumours=n_tumours,
                                interval_days=DAYS_PER_MONTH, level=LEVEL, rng=9000 + r)  # fmt: skip
             e = fit.estimates.iloc[0]
             lo_p, hi_p = plain_interval(fit.profiles, float(e["estimate"]), LEVEL)
             rows.append({"design": name, "replicate": r, "study_seed": 5000 + r,
-                         "population_seed": 9000 + r, "n_tumours": N_TUMOURS,
+                         "population_seed": 9000 + r, "n_tumours": n_tumours,
                          "estimate": e["estimate"], "wald_se_log": e["wald_se_log"],
                          "mc_var_ratio": e["mc_var_ratio"],
                          "lower": e["profile_lower"], "upper": e["profile_upper"],
@@ -137,4 +140,7 @@ def main(replicates: int = 40, only: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40, sys.argv[2] if len(sys.argv) > 2 else None)
+    a = sys.argv[1:]
+    main(
+        int(a[0]) if a else 40, a[1] if len(a) > 1 else None, int(a[2]) if len(a) > 2 else N_TUMOURS
+    )
