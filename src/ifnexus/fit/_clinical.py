@@ -504,11 +504,12 @@ class ClinicalFit(FitResult):
         Whether the optimiser (and, when sampled, the posterior diagnostics) converged.
     estimates
         One row per free parameter: ``parameter``, ``kind``, ``estimate``, ``default``,
-        ``wald_se_log``, ``profile_lower``, ``profile_upper``, ``mc_var_ratio`` (the Monte
-        Carlo variance of the estimate over its variance from the data) and, when sampled,
-        ``posterior_median``, ``cri_lower``, ``cri_upper``, ``rhat``, ``ess``.
+        ``wald_se_log``, ``profile_lower``, ``profile_upper``, their ``*_status`` and
+        ``*_failed_at`` (see :func:`~ifnexus.fit._growth.profile_columns`), ``mc_var_ratio``
+        (the Monte Carlo variance of the estimate over its variance from the data) and, when
+        sampled, ``posterior_median``, ``cri_lower``, ``cri_upper``, ``rhat``, ``ess``.
     profiles
-        Profile points: ``parameter``, ``value``, ``delta``.
+        Profile points: ``parameter``, ``value``, ``delta``, ``status`` ("ok" / "failed").
     draws
         Posterior draws, tidy: ``walker``, ``step``, ``parameter``, ``value`` (empty when not
         sampled).
@@ -592,7 +593,13 @@ def fit_clinical(
     ConvergenceError
         The likelihood is not finite anywhere the optimiser looked.
     """
-    from ifnexus.fit._growth import _hessian, _minimise, profile
+    from ifnexus.fit._growth import (
+        _hessian,
+        _minimise,
+        interval_method,
+        profile,
+        profile_columns,
+    )
 
     if not 0.0 < level < 1.0:
         raise ValidationError(f"level must lie in (0, 1), got {level:g}")
@@ -647,20 +654,18 @@ def fit_clinical(
         ratio = v_mc / (se**2)
     ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 0.0)
     target = float(stats.chi2.ppf(level, 1))
-    lower = np.full(len(names), np.nan)
-    upper = np.full(len(names), np.nan)
-    prof_rows = []
+    prof_res = []
     for k, pname in enumerate(prof):
         i = names.index(pname)
         step(f"profile likelihood {k + 1}/{len(prof)}: {pname}")
         sc = se[i] if np.isfinite(se[i]) and se[i] > 0 else 0.3
         slope = cov[:, i] / cov[i, i] if cov is not None and cov[i, i] > 0 else None
         lvl = float(stats.chi2.cdf(target * (1.0 + ratio[i]), 1)) if mc_intervals else level
-        lo, hi, pts = profile(prob, x_hat, f_hat, i, bounds, level=lvl, scale=float(sc),
-                              slope=slope, hessian=H)  # fmt: skip
-        to_nat = _to_natural(prob, i)
-        lower[i], upper[i] = to_nat(lo), to_nat(hi)
-        prof_rows += [{"parameter": pname, "value": to_nat(v), "delta": d} for v, d in pts]
+        prof_res.append(profile(prob, x_hat, f_hat, i, bounds, level=lvl, scale=float(sc),
+                                slope=slope, hessian=H))  # fmt: skip
+    cols, prof_rows, prof_diag = profile_columns(
+        names, prof, prof_res, lambda i: _to_natural(prob, i)
+    )
     t_prof = time.perf_counter() - t0 - t_mle
     est = pd.DataFrame({
         "parameter": names,
@@ -668,15 +673,14 @@ def fit_clinical(
         "estimate": prob.natural(x_hat),
         "default": [prob.base[n] for n in prob.free],
         "wald_se_log": se,
-        "profile_lower": lower,
-        "profile_upper": upper,
+        **cols,
         "mc_var_ratio": ratio,
     })  # fmt: skip
     d = data.table
     diag: dict[str, Any] = {
         "method": "interval likelihood of local-failure times from the model's virtual tumours "
-                  "(common random numbers, lineage draws integrated out); L-BFGS-B; profile "
-                  "likelihood",
+                  "(common random numbers, lineage draws integrated out); L-BFGS-B; "
+                  + interval_method(prof, posterior),
         "optimizer": {"success": bool(res.success), "message": str(res.message),
                       "iterations": int(res.nit), "evaluations": int(res.nfev),
                       "at_bound": at_bound, "seconds": round(t_mle, 3)},
@@ -691,6 +695,7 @@ def fit_clinical(
         "followup_days": prob.days,
         "seed": seed,
         "profile_seconds": round(t_prof, 3),
+        "profiles": prof_diag,
         "level": level,
     }  # fmt: skip
     converged = bool(res.success)

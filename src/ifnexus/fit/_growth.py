@@ -17,7 +17,13 @@ re-optimised until ``-2 log L`` has risen by the chi-square quantile (the likeli
 interval; Raue et al. 2009 Bioinformatics 25:1923, the method of pyPESTO's ``profile``), found
 by stepping out and then regula falsi. Written here rather than taken from pyPESTO because
 pyPESTO would bring its own simulator stack; the search is short and tested against a closed
-form.
+form. Each end has a status: ``crossed`` (the threshold was reached), ``bound`` (the search
+range's edge was reached below it: an open interval, reported as 0 or inf as d2d reports
++-Inf) or ``failed``: a profile point whose re-optimisation is not finite, or whose rise at or
+above the threshold no second start confirms, is never taken as an end; it is retried from the
+previous point's optimum and from the estimate, the search steps back toward the last good
+point (as pyPESTO's ``walk_along_profile`` shrinks its step after a failed optimisation), and
+when no crossing is found the end is NaN with the value where it failed, and a warning.
 
 Posterior: emcee's affine-invariant ensemble sampler (Foreman-Mackey et al. 2013 PASP
 125:306) on the same transformed parameters, with the Laplace marginal likelihood and weakly
@@ -35,7 +41,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -46,7 +53,7 @@ from scipy import optimize, stats
 
 from ifnexus._rng import RngLike, as_generator, seed_entropy
 from ifnexus._runoptions import RunOptions
-from ifnexus.errors import ConvergenceError, UnknownNameError, ValidationError
+from ifnexus.errors import ConvergenceError, IfnexusWarning, UnknownNameError, ValidationError
 from ifnexus.fit._data import GrowthData, suggest
 from ifnexus.fit._laplace import Group, LaplaceObjective
 from ifnexus.fit._parallel import task_runner
@@ -338,9 +345,16 @@ class GrowthProblem:
         try:
             theta = x[:nf]
             self._p_cache(theta)
-        except ValidationError:
+        except ValidationError as e:
+            self._bad_params: str | None = f"parameters outside the model's range: {e}"
             return float("inf")
+        self._bad_params = None
         return self.objective(theta, np.exp(x[nf : nf + nr]), float(np.exp(x[-1])))
+
+    @property
+    def last_failure(self) -> str | None:
+        """Why the last evaluation was infinite (``None`` after a finite one)."""
+        return getattr(self, "_bad_params", None) or self.objective.last_failure
 
     def log_prior(self, x: np.ndarray) -> float:
         """Return the log prior density at transformed vector ``x`` (see the module docstring).
@@ -435,10 +449,14 @@ class GrowthFit(FitResult):
         Whether the optimiser (and, when sampled, the posterior diagnostics) converged.
     estimates
         One row per quantity: ``parameter``, ``kind``, ``estimate``, ``profile_lower``,
-        ``profile_upper`` and, when sampled, ``posterior_median``, ``cri_lower``,
+        ``profile_upper``, ``profile_lower_status`` and ``profile_upper_status`` (``crossed``;
+        ``bound``: open, the end is 0 or inf; ``failed``: not found, the end is NaN; ``not
+        run``), ``profile_lower_failed_at`` and ``profile_upper_failed_at`` (where the
+        likelihood failed) and, when sampled, ``posterior_median``, ``cri_lower``,
         ``cri_upper``, ``rhat``, ``ess``.
     profiles
-        Profile points: ``parameter``, ``value``, ``delta`` (rise of ``-2 log L``).
+        Profile points: ``parameter``, ``value``, ``delta`` (rise of ``-2 log L``; NaN where
+        the evaluation failed), ``status`` ("ok" / "failed").
     draws
         Posterior draws, tidy: ``walker``, ``step``, ``parameter``, ``value`` (empty when not
         sampled).
@@ -569,6 +587,65 @@ def _hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-3) -
     return H
 
 
+_AGREE = 0.1  # two re-optimisations agree when their -2 log L differ by less than this
+_FAILED_RETRIES = 3  # halvings toward the last good point after a failed profile point
+
+
+@dataclass(frozen=True)
+class ProfileEnd:
+    """How one side of a profile-likelihood interval ended.
+
+    Attributes
+    ----------
+    value
+        The end (the coordinate's transformed scale): the threshold crossing; ``-inf`` / ``inf``
+        when the search range's edge was reached below the threshold (an open interval, as
+        Raue et al. 2009 and d2d report it); NaN when not found.
+    status
+        ``"crossed"``, ``"bound"`` or ``"failed"`` (the likelihood could not be evaluated
+        reliably before the threshold was reached: the end is unknown).
+    failed_at
+        The value nearest the estimate where the evaluation failed (NaN unless ``failed``).
+    reason
+        Why it failed ("" otherwise).
+    reached
+        The farthest value evaluated reliably on this side, and ``reached_delta`` its rise.
+    reached_delta
+        The rise of ``-2 log L`` at ``reached``.
+    """
+
+    value: float
+    status: str
+    failed_at: float = math.nan
+    reason: str = ""
+    reached: float = math.nan
+    reached_delta: float = math.nan
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    """A profile: both ends and the points evaluated (unpacks as ``lower, upper, points``).
+
+    Attributes
+    ----------
+    lower, upper
+        The two ends (:class:`ProfileEnd`).
+    points
+        ``(value, delta, ok)`` triples, sorted by value; ``delta`` is NaN where the evaluation
+        failed (``ok`` False).
+    """
+
+    lower: ProfileEnd
+    upper: ProfileEnd
+    points: list[tuple[float, float, bool]]
+
+    def __iter__(self) -> Iterator[Any]:
+        """Yield ``lower.value``, ``upper.value`` and the ``(value, delta)`` pairs."""
+        yield self.lower.value
+        yield self.upper.value
+        yield [(v, d) for v, d, _ in self.points]
+
+
 def profile(
     f: Callable[[np.ndarray], float],
     x_hat: np.ndarray,
@@ -581,13 +658,24 @@ def profile(
     slope: np.ndarray | None = None,
     hessian: np.ndarray | None = None,
     max_points: int = 12,
-) -> tuple[float, float, list[tuple[float, float]]]:
+) -> ProfileResult:
     """Profile-likelihood interval of coordinate ``index`` of the minimiser of ``f = -2 log L``.
+
+    Each profile point re-optimises the other coordinates from a warm start (the nearest
+    solved point moved along the Wald slope). A point whose re-optimisation fails (a
+    non-finite objective) or whose rise reaches the threshold is re-optimised again from the
+    nearest solved point's optimum and from the estimate (the profile's continuation); its
+    value is the lowest found, and a rise at or above the threshold counts only when a second
+    start agrees with it to 0.1. A point that still fails is never taken as an end: the search
+    steps back toward the last good point (halving, as pyPESTO's ``walk_along_profile`` reduces
+    its step after a failed optimisation), and if no crossing is found the end is NaN with
+    status ``"failed"``.
 
     Parameters
     ----------
     f
-        The objective ``-2 log L``.
+        The objective ``-2 log L`` (``inf`` where it cannot be evaluated; an attribute
+        ``last_failure`` naming the reason is reported when present).
     x_hat, f_hat
         The minimiser and the minimum.
     index
@@ -608,23 +696,24 @@ def profile(
         whitens (a quadratic bowl there), which takes L-BFGS-B a few iterations instead of
         many in the raw, badly scaled coordinates.
     max_points
-        Most profile points per side.
+        Most profile points per side before the search jumps to the range's edge.
 
     Returns
     -------
-    tuple
-        ``(lower, upper, points)`` in the coordinate's (transformed) scale; a side whose
-        threshold is not reached within the bounds is ``-inf`` / ``inf``; ``points`` are
-        ``(value, delta)`` pairs.
+    ProfileResult
+        Both ends with their status (see :class:`ProfileEnd`) and the points, in the
+        coordinate's (transformed) scale; it unpacks as ``(lower, upper, points)``.
     """
     target = float(stats.chi2.ppf(level, 1))
     rt = math.sqrt(target)
     others = [i for i in range(x_hat.size) if i != index]
     ob = [bounds[i] for i in others]
+    ob_lo = np.array([b[0] for b in ob], dtype=float)
+    ob_hi = np.array([b[1] for b in ob], dtype=float)
     lo, hi = bounds[index]
     x0 = float(x_hat[index])
     slope_o = np.zeros(len(others)) if slope is None else np.asarray(slope, float)[others]
-    points: list[tuple[float, float]] = [(x0, 0.0)]
+    points: list[tuple[float, float, bool]] = [(x0, 0.0, True)]
     chol = None
     if hessian is not None and others:
         try:
@@ -636,65 +725,140 @@ def profile(
     # the nearest point already solved on the same side, moved along the Wald slope (at the
     # first point: the estimate itself), which saves L-BFGS-B most of its iterations once the
     # profile curves away from the Wald line
-    solved: dict[float, np.ndarray] = {x0: np.asarray(x_hat[others], dtype=float)}
+    x_o = np.asarray(x_hat[others], dtype=float)
+    solved: dict[float, np.ndarray] = {x0: x_o}
     # each re-optimisation stops when an iteration gains less than 1e-5 of -2 log L: far
     # below the 0.1 to which the interval's end is placed, and without it the line searches
     # spend most evaluations chasing the inner problem's rounding (measured: 84 -> 35
     # evaluations per point on the four-arm study, the same optimum to 1e-8)
     ftol = _PROFILE_GAIN / max(abs(f_hat), 1.0)
 
-    def at(v: float) -> float:
-        def g(xo: np.ndarray) -> float:
-            x = x_hat.copy()
-            x[index] = v
-            x[others] = xo
-            return f(x)
+    def full(v: float, xo: np.ndarray) -> np.ndarray:
+        x = np.array(x_hat, dtype=float, copy=True)
+        x[index] = v
+        x[others] = xo
+        return x
 
+    def why_not(v: float, xo: np.ndarray) -> str:
+        f(full(v, xo))  # re-evaluated once for the objective's own reason
+        why = getattr(f, "last_failure", None)
+        return f" ({why})" if isinstance(why, str) and why else ""
+
+    def at(v: float) -> tuple[float, str]:
+        # the rise of the profile at v and "", or NaN and why it failed
         if not others:
-            d = g(np.zeros(0)) - f_hat
-        else:
-            near = min((u for u in solved if (u - x0) * (v - x0) >= 0), key=lambda u: abs(u - v))
-            start = np.clip(solved[near] + slope_o * (v - near), [b[0] for b in ob],
-                            [b[1] for b in ob])  # fmt: skip
-            fv, xo = _scaled_min(g, start, ob, chol, ftol)
-            solved[v] = xo
-            d = fv - f_hat
+            d = f(full(v, x_o)) - f_hat
+            if not np.isfinite(d) or d >= 1e299:
+                points.append((v, math.nan, False))
+                return math.nan, "the objective is not finite" + why_not(v, x_o)
+            points.append((v, max(d, 0.0), True))
+            return max(d, 0.0), ""
+
+        def g(xo: np.ndarray) -> float:
+            return f(full(v, xo))
+
+        near = min((u for u in solved if (u - x0) * (v - x0) >= 0), key=lambda u: abs(u - v))
+        starts = [np.clip(solved[near] + slope_o * (v - near), ob_lo, ob_hi), solved[near], x_o]
+        found: list[tuple[float, np.ndarray]] = []
+        tried: list[np.ndarray] = []
+        for s in starts:
+            if any(np.allclose(s, t, rtol=0.0, atol=1e-12) for t in tried):
+                continue
+            tried.append(s)
+            fv, xo = _scaled_min(g, s, ob, chol, ftol)
+            if np.isfinite(fv) and fv < 1e299:
+                found.append((fv - f_hat, xo))
+            ds = sorted(d for d, _ in found)
+            if ds and ds[0] < target:
+                break  # inside the interval: any start that gets below the threshold will do
+            if len(ds) >= 2 and ds[1] - ds[0] < _AGREE:
+                break  # a rise at or above the threshold, confirmed by a second start
+        if not found:
+            points.append((v, math.nan, False))
+            return math.nan, (f"the objective is not finite from any of {len(tried)} starts"
+                              + why_not(v, tried[0]))  # fmt: skip
+        d, xo = min(found, key=lambda p: p[0])
+        rises = [e for e, _ in found]
+        # confirmed: a second start agrees with the lowest value, or every start agrees (one
+        # distinct start gives no sign of a failure)
+        confirmed = sum(1 for e in rises if e - d < _AGREE) >= 2 or (
+            len(found) == len(tried) and max(rises) - d < _AGREE
+        )
+        if d >= target and not confirmed:
+            points.append((v, math.nan, False))
+            text = ", ".join(f"{e:.4g}" for e in rises)
+            return math.nan, (f"re-optimisations from {len(tried)} starts disagree (rises "
+                              f"{text}; not finite from {len(tried) - len(found)})")  # fmt: skip
+        solved[v] = xo
         d = max(d, 0.0)
-        points.append((v, d))
-        return d
+        points.append((v, d, True))
+        return d, ""
+
+    def crossing(a_v: float, a_r: float, b_v: float, b_r: float) -> tuple[float, float]:
+        # signed root sqrt(delta) is about linear in the parameter: regula falsi on
+        # sqrt(delta) - sqrt(target) within the bracket [a (below), b (above)]
+        c, dc = b_v, b_r * b_r
+        for _ in range(5):
+            c = a_v + (rt - a_r) * (b_v - a_v) / (b_r - a_r)
+            dc, why = at(c)
+            if why:  # a failure inside a bracket of two good points: keep the interpolation
+                break
+            if abs(dc - target) < 0.1:
+                break
+            if math.sqrt(dc) < rt:
+                a_v, a_r = c, math.sqrt(dc)
+            else:
+                b_v, b_r = c, math.sqrt(dc)
+        return c, dc
 
     ends = []
     for side in (-1.0, 1.0):
         edge = lo if side < 0 else hi
-        # signed root sqrt(delta) is about linear in the parameter: step to where it would
-        # reach sqrt(target), bracket, then secant on sqrt(delta) - sqrt(target)
         a_v, a_r = x0, 0.0
         v = x0 + side * max(min(scale, 2.0), 0.01) * rt
-        end = side * math.inf
-        for _ in range(max_points):
+        end: ProfileEnd | None = None
+        for n in range(max_points):
             v = max(v, lo) if side < 0 else min(v, hi)
-            r = math.sqrt(at(v))
-            if r >= rt:
-                b_v, b_r = v, r
-                c = v
-                for _ in range(5):
-                    c = a_v + (rt - a_r) * (b_v - a_v) / (b_r - a_r)
-                    rc = math.sqrt(at(c))
-                    if abs(rc * rc - target) < 0.1:
+            if n == max_points - 1:
+                v = edge  # the last point: the range's edge
+            d, why = at(v)
+            if why:
+                # a failed point is never an end: halve the step back toward the last good
+                # point; from a good point below the threshold, retry the failed value (now
+                # continuing from that point's optimum); until a crossing, a success or the
+                # retries run out
+                fail_v, fail_why = v, why
+                for _ in range(_FAILED_RETRIES):
+                    v = a_v + 0.5 * (fail_v - a_v)
+                    d, why = at(v)
+                    if why:
+                        fail_v, fail_why = v, why
+                        continue
+                    if d >= target:
                         break
-                    if rc < rt:
-                        a_v, a_r = c, rc
-                    else:
-                        b_v, b_r = c, rc
-                end = c
+                    a_v, a_r = v, math.sqrt(d)
+                    v = fail_v
+                    d, why = at(v)
+                    if not why:
+                        break
+                    fail_why = why
+                if why:
+                    end = ProfileEnd(math.nan, "failed", fail_v, fail_why, a_v, a_r * a_r)
+                    break
+            r = math.sqrt(d)
+            if r >= rt:
+                c, dc = crossing(a_v, a_r, v, r)
+                end = ProfileEnd(c, "crossed", reached=c, reached_delta=dc)
                 break
             if v == edge:
+                end = ProfileEnd(side * math.inf, "bound", reached=v, reached_delta=d)
                 break
             grow = rt / r * 1.2 if r > 1e-3 else 4.0
             a_v, a_r = v, r
             v = x0 + (v - x0) * min(max(grow, 1.2), 4.0)
+        assert end is not None
         ends.append(end)
-    return ends[0], ends[1], sorted(points)
+    return ProfileResult(ends[0], ends[1], sorted(points, key=lambda p: p[0]))
 
 
 def fit_growth(
@@ -807,9 +971,6 @@ def fit_growth(
             cov = None
             se = np.full(len(names), np.nan)
         natural = prob.natural(x_hat)
-        lower = np.full(len(names), np.nan)
-        upper = np.full(len(names), np.nan)
-        prof_rows = []
         prob(x_hat)  # every task starts from the individual modes at the estimate
         modes_hat = prob.mode_state()
         tasks = []
@@ -820,18 +981,16 @@ def fit_growth(
             tasks.append(
                 _ProfileTask(i, x_hat, f_hat, bounds, level, float(sc), slope, H, modes_hat)
             )
-        prof_evals = 0
         if tasks:
             where = (
                 "" if runner.where == "serial" else f" over {runner.workers} {runner.where} workers"
             )
             step(f"profile likelihood of {', '.join(prof)}{where}")
         results = runner.map(_profile_task, tasks)
-        for pname, task, (lo, hi, pts, n_ev) in zip(prof, tasks, results, strict=True):
-            to_nat = _to_natural(prob, task.index)
-            lower[task.index], upper[task.index] = to_nat(lo), to_nat(hi)
-            prof_rows += [{"parameter": pname, "value": to_nat(v), "delta": d} for v, d in pts]
-            prof_evals += n_ev
+        prof_evals = sum(n_ev for _, n_ev in results)
+        cols, prof_rows, prof_diag = profile_columns(
+            names, prof, [p for p, _ in results], lambda i: _to_natural(prob, i)
+        )
         t_prof = time.perf_counter() - t0 - t_mle
         prob.set_modes(modes_hat)
         converged = mle_ok
@@ -856,11 +1015,11 @@ def fit_growth(
         "estimate": natural,
         "default": [prob.base[n] for n in prob.free] + [np.nan] * (len(prob.random) + 1),
         "wald_se_log": se,
-        "profile_lower": lower,
-        "profile_upper": upper,
+        **cols,
     })  # fmt: skip
     diag: dict[str, Any] = {
-        "method": "Laplace (FOCE-I) marginal likelihood; L-BFGS-B; profile likelihood",
+        "method": "Laplace (FOCE-I) marginal likelihood; L-BFGS-B; "
+                  + interval_method(prof, posterior),
         "optimizer": {"success": mle_ok, "message": str(res.message), "iterations": int(res.nit),
                       "evaluations": int(res.nfev), "at_bound": at_bound,
                       "seconds": round(t_mle, 3)},
@@ -869,6 +1028,7 @@ def fit_growth(
         "n_observations": prob.objective.n_obs,
         "profile_seconds": round(t_prof, 3),
         "profile_evaluations": prof_evals,
+        "profiles": prof_diag,
         "workers": {"where": runner.where, "count": runner.workers},
         "level": level,
     }  # fmt: skip
@@ -894,15 +1054,102 @@ class _ProfileTask:
     modes: list
 
 
-def _profile_task(
-    prob: GrowthProblem, t: _ProfileTask
-) -> tuple[float, float, list[tuple[float, float]], int]:
+def _profile_task(prob: GrowthProblem, t: _ProfileTask) -> tuple[ProfileResult, int]:
     """One quantity's profile from the modes at the estimate (the same wherever it runs)."""
     prob.set_modes(t.modes)
     n0 = prob.objective.evaluations
-    lo, hi, pts = profile(prob, t.x_hat, t.f_hat, t.index, t.bounds, level=t.level,
-                          scale=t.scale, slope=t.slope, hessian=t.hessian)  # fmt: skip
-    return lo, hi, pts, prob.objective.evaluations - n0
+    res = profile(prob, t.x_hat, t.f_hat, t.index, t.bounds, level=t.level, scale=t.scale,
+                  slope=t.slope, hessian=t.hessian)  # fmt: skip
+    return res, prob.objective.evaluations - n0
+
+
+def interval_method(profiled: Sequence[str], posterior: bool) -> str:
+    """Say which intervals a fit computed (the tail of ``diagnostics['method']``).
+
+    Parameters
+    ----------
+    profiled
+        The quantities profiled (may be empty).
+    posterior
+        Whether the posterior was sampled.
+
+    Returns
+    -------
+    str
+        E.g. ``"Wald standard errors; profile likelihood of r, n0; posterior by emcee"``.
+    """
+    parts = ["Wald standard errors (from the Hessian)"]
+    if profiled:
+        parts.append(f"profile likelihood of {', '.join(profiled)}")
+    else:
+        parts.append("no profile likelihood")
+    if posterior:
+        parts.append("posterior by emcee")
+    return "; ".join(parts)
+
+
+def profile_columns(
+    names: Sequence[str],
+    profiled: Sequence[str],
+    results: Sequence[ProfileResult],
+    to_natural: Callable[[int], Callable[[float], float]],
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """Turn profiles into estimate columns, profile rows and diagnostics; warn on failed ends.
+
+    Parameters
+    ----------
+    names
+        Every estimated quantity, in vector order.
+    profiled
+        The quantities profiled, one per result.
+    results
+        The profiles (:func:`profile`).
+    to_natural
+        ``to_natural(i)`` maps quantity ``i``'s transformed value to its natural one.
+
+    Returns
+    -------
+    tuple
+        ``(columns, rows, diagnostics)``: ``profile_lower``, ``profile_upper``,
+        ``profile_lower_status``, ``profile_upper_status`` (``crossed``, ``bound``,
+        ``failed``, or ``not run``), ``profile_lower_failed_at`` and
+        ``profile_upper_failed_at`` (where the likelihood failed; NaN otherwise), one list per
+        column; the points (``parameter``, ``value``, ``delta``, ``status`` "ok" / "failed");
+        and per quantity and side the end's status, value, reason and farthest reliable point.
+    """
+    n = len(names)
+    cols: dict[str, Any] = {"profile_lower": [math.nan] * n, "profile_upper": [math.nan] * n,
+                            "profile_lower_status": ["not run"] * n,
+                            "profile_upper_status": ["not run"] * n,
+                            "profile_lower_failed_at": [math.nan] * n,
+                            "profile_upper_failed_at": [math.nan] * n}  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    diag: dict[str, Any] = {}
+    for pname, res in zip(profiled, results, strict=True):
+        i = list(names).index(pname)
+        to_nat = to_natural(i)
+        diag[pname] = {}
+        for side, end in (("lower", res.lower), ("upper", res.upper)):
+            cols[f"profile_{side}"][i] = to_nat(end.value)
+            cols[f"profile_{side}_status"][i] = end.status
+            cols[f"profile_{side}_failed_at"][i] = to_nat(end.failed_at)
+            diag[pname][side] = {
+                "status": end.status, "value": to_nat(end.value),
+                "failed_at": to_nat(end.failed_at), "reason": end.reason,
+                "reached": to_nat(end.reached), "reached_delta": end.reached_delta,
+            }  # fmt: skip
+            if end.status == "failed":
+                warnings.warn(
+                    f"profile of {pname}: the {side} end of the interval was not found (reported "
+                    f"as NaN): the likelihood failed at {pname} = {to_nat(end.failed_at):.4g}: "
+                    f"{end.reason}; the farthest reliable point is {to_nat(end.reached):.4g} "
+                    f"(rise {end.reached_delta:.3g})",
+                    IfnexusWarning,
+                    stacklevel=3,
+                )
+        rows += [{"parameter": pname, "value": to_nat(v), "delta": d,
+                  "status": "ok" if ok else "failed"} for v, d, ok in res.points]  # fmt: skip
+    return cols, rows, diag
 
 
 def _log_posterior_task(prob: GrowthProblem, item: tuple[np.ndarray, list]) -> float:

@@ -26,6 +26,13 @@ the model as FOCE is. Without random effects the objective is the exact M3 likel
 test compares it with the normal CDF); with them it is the Laplace approximation, checked
 against quadrature.
 
+A failed evaluation (a prediction or its Jacobian in ``eta`` not finite at a measured time,
+or a Laplace Hessian that is not positive definite) returns ``+inf``, and the objective's
+``last_failure`` says which of these it was and in which arm (``None`` after a finite
+evaluation). Individuals whose Jacobian is not finite are never carried into the Newton step
+(a non-finite Jacobian would put ``inf * 0 = NaN`` into the damped Hessian and numpy's
+``solve`` / ``slogdet`` would warn and return NaN).
+
 Why our own inner loop: the modes of all individuals are found at once, one vectorised
 Levenberg-Marquardt step for every individual per kernel call (``J`` by central differences
 of the kernel, which is a smooth function of its inputs on its fixed grid); scipy's
@@ -34,6 +41,7 @@ optimisers would solve the individuals one by one. The outer problem uses scipy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -167,6 +175,7 @@ class LaplaceObjective:
     max_iter: int = 60
     tol: float = 1e-6
     evaluations: int = 0
+    last_failure: str | None = None
 
     @property
     def n_obs(self) -> int:
@@ -191,10 +200,13 @@ class LaplaceObjective:
             The objective.
         """
         self.evaluations += 1
+        self.last_failure = None
         total = 0.0
-        for g in self.groups:
-            v = self._group(g, np.asarray(theta, float), np.asarray(omega, float), float(sigma))
-            if not np.isfinite(v):
+        for a, g in enumerate(self.groups):
+            v, why = self._group(g, np.asarray(theta, float), np.asarray(omega, float),
+                                 float(sigma))  # fmt: skip
+            if why is not None or not np.isfinite(v):
+                self.last_failure = f"group {a + 1}: {why or 'the objective is not finite'}"
                 return float("inf")
             total += v
         return float(total)
@@ -237,7 +249,17 @@ class LaplaceObjective:
             )  # fmt: skip
         return f, J
 
-    def _group(self, g: Group, theta: np.ndarray, omega: np.ndarray, sigma: float) -> float:
+    def _finite(self, g: Group, f: np.ndarray, J: np.ndarray | None = None) -> np.ndarray:
+        """Individuals whose predictions (and Jacobians) are finite at every measured time."""
+        ok = np.all(np.isfinite(f) | ~g.mask, axis=1)
+        if J is not None:
+            ok &= np.all(np.isfinite(J) | ~g.mask[:, :, None], axis=(1, 2))
+        return ok
+
+    def _group(
+        self, g: Group, theta: np.ndarray, omega: np.ndarray, sigma: float
+    ) -> tuple[float, str | None]:
+        """``-2 log L`` of one group and ``None``, or ``inf`` and why it failed."""
         n, m = g.y.shape
         k = self.n_random
         s2 = sigma * sigma
@@ -245,8 +267,11 @@ class LaplaceObjective:
         const = nobs * (_LOG2PI + np.log(s2))
         if k == 0:
             f = g.predict(theta, np.zeros((n, 0)))
+            bad = ~self._finite(g, f)
+            if bad.any():
+                return math.inf, f"prediction not finite for {int(bad.sum())} individual(s)"
             r = g.residuals(np.where(g.mask, f, 0.0), sigma)
-            return float(np.sum(r * r) + const.sum())
+            return float(np.sum(r * r) + const.sum()), None
         oinv = 1.0 / (omega * omega)
         eta = self.modes(g) if g.eta is not None and g.eta.shape == (n, k) else np.zeros((n, k))
 
@@ -263,9 +288,13 @@ class LaplaceObjective:
             return H, np.einsum("nmk,nm->nk", Jm, gf) - e * oinv
 
         f, J = self._fj(g, theta, eta)
-        if not np.all(np.isfinite(f[g.mask])):
+        if not self._finite(g, f, J).all():
             eta = np.zeros((n, k))
             f, J = self._fj(g, theta, eta)
+        bad = ~self._finite(g, f, J)
+        if bad.any():
+            return math.inf, (f"prediction or its slope in the random effects not finite at "
+                              f"the population values for {int(bad.sum())} individual(s)")  # fmt: skip
         cur = h_of(f, eta)
         lam = np.full(n, 1e-3)
         active = np.ones(n, dtype=bool)
@@ -279,7 +308,7 @@ class LaplaceObjective:
             trial = eta + step
             # the trial's predictions and Jacobians in one kernel call; kept where accepted
             f_t, J_t = self._fj(g, theta, trial)
-            ok_t = np.all(np.isfinite(np.where(g.mask, f_t, 0.0)), axis=1)
+            ok_t = self._finite(g, f_t, J_t)  # a trial with a non-finite slope is rejected
             new = h_of(np.where(g.mask & ok_t[:, None], f_t, 0.0), trial)
             new[~ok_t] = np.inf
             better = (new <= cur) & active
@@ -294,11 +323,13 @@ class LaplaceObjective:
             if not active.any():
                 break
         g.eta = eta
-        if not np.all(np.isfinite(f[g.mask])):
-            return float("inf")
         H, _ = newton(np.where(g.mask, f, 0.0), J, eta)
         sign, logdet = np.linalg.slogdet(H)
         if np.any(sign <= 0):
-            return float("inf")
+            return math.inf, (f"Laplace Hessian not positive definite for "
+                              f"{int(np.sum(sign <= 0))} individual(s)")  # fmt: skip
         obj = h_of(f, eta) + const + np.sum(np.log(omega * omega)) + logdet
-        return float(obj.sum())
+        total = float(obj.sum())
+        if not math.isfinite(total):
+            return math.inf, "the Laplace objective is not finite"
+        return total, None
