@@ -156,3 +156,28 @@ def test_method_says_what_was_run(study):
     assert "no profile likelihood" in fit.diagnostics["method"]
     assert "posterior" not in fit.diagnostics["method"]
     assert set(fit.estimates["profile_upper_status"]) == {"not run"}
+
+
+def test_report_and_figure_show_the_failed_end():
+    import pandas as pd
+
+    from ifnexus._figures import new_figure
+    from ifnexus.cli._fit import _interval_notes
+    from ifnexus.fit._plots import plot_profile
+
+    pts = pd.DataFrame({"parameter": ["r"] * 4, "value": [0.05, 0.075, 0.09, 0.0914],
+                        "delta": [2.706, 0.0, 1.8, math.nan],
+                        "status": ["ok", "ok", "ok", "failed"]})  # fmt: skip
+    ax = plot_profile(pts, "r", ax=new_figure((3, 3)).subplots())
+    labels = ax.get_legend_handles_labels()[1]
+    assert "likelihood failed" in labels
+    assert len(ax.lines[0].get_xdata()) == 3  # the profile line leaves the failed point out
+    est = pd.DataFrame({"parameter": ["r", "e_kill"], "profile_lower_status": ["crossed", "bound"],
+                        "profile_upper_status": ["failed", "crossed"],
+                        "profile_lower_failed_at": [math.nan, math.nan],
+                        "profile_upper_failed_at": [0.0914, math.nan]})  # fmt: skip
+    notes = _interval_notes(est)
+    assert notes == [
+        "r: upper end NOT FOUND (the likelihood failed at 0.0914; see diagnostics.json)",
+        "e_kill: lower end open (the threshold is not reached within the search range)",
+    ]

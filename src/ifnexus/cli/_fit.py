@@ -248,6 +248,21 @@ def _refuse_unconverged(fit: Any, keep: bool) -> None:
     )
 
 
+def _interval_notes(est: Any) -> list[str]:
+    """One line per profile-interval end that is not a threshold crossing (open or not found)."""
+    lines = []
+    for _, row in est.iterrows():
+        for side in ("lower", "upper"):
+            status = row.get(f"profile_{side}_status")
+            if status == "bound":
+                lines.append(f"{row['parameter']}: {side} end open (the threshold is not "
+                             f"reached within the search range)")  # fmt: skip
+            elif status == "failed":
+                lines.append(f"{row['parameter']}: {side} end NOT FOUND (the likelihood failed "
+                             f"at {row[f'profile_{side}_failed_at']:.4g}; see diagnostics.json)")  # fmt: skip
+    return lines
+
+
 def _report(fit: Any, out: Path, as_json: bool) -> None:
     """Print the fit: its ``to_dict()`` as JSON, or the estimates table and a status line."""
     if as_json:
@@ -257,5 +272,7 @@ def _report(fit: Any, out: Path, as_json: bool) -> None:
     cols = [c for c in ("parameter", "estimate", "profile_lower", "profile_upper",
                         "posterior_median", "cri_lower", "cri_upper", "rhat") if c in est]  # fmt: skip
     typer.echo(est[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    for line in _interval_notes(est):
+        typer.echo(line)
     state = "converged" if fit.converged else "NOT converged (kept: --keep-unconverged)"
     typer.echo(f"fit {state}; -2 log L = {fit.objective:.3f}; wrote {out}")

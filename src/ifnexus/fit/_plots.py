@@ -116,7 +116,8 @@ def plot_profile(profiles: pd.DataFrame, parameter: str, *, level: float = 0.9,
     Parameters
     ----------
     profiles
-        ``GrowthFit.profiles`` (``parameter``, ``value``, ``delta``).
+        ``GrowthFit.profiles`` (``parameter``, ``value``, ``delta``; points whose ``status``
+        is ``failed`` are marked with a red cross along the top).
     parameter
         The parameter drawn.
     level
@@ -139,9 +140,14 @@ def plot_profile(profiles: pd.DataFrame, parameter: str, *, level: float = 0.9,
     sub = _rows(profiles, "parameter", parameter, ["parameter", "value", "delta"],
                 "plot_profile", "profile points of").sort_values("value")  # fmt: skip
     ax = new_axes(ax, (3.2, 2.6))
-    ax.plot(sub["value"], sub["delta"], "o-", ms=3, color="black")
+    failed = (sub["status"] == "failed").to_numpy() if "status" in sub else np.zeros(len(sub), bool)
+    ok = sub[~failed]
+    ax.plot(ok["value"], ok["delta"], "o-", ms=3, color="black")
     ax.axhline(float(stats.chi2.ppf(level, 1)), color="tab:red", ls="--", lw=1,
                label=f"{level:.0%} threshold")  # fmt: skip
+    if failed.any():  # no end there: marked along the top, outside the profile's scale
+        ax.plot(sub["value"][failed], np.full(int(failed.sum()), 0.97), "x", color="tab:red",
+                transform=ax.get_xaxis_transform(), label="likelihood failed")  # fmt: skip
     v = sub["value"].to_numpy(dtype=float)
     if np.all(v > 0) and v.max() / v.min() > 10:  # a wide (often open) profile: log axis
         ax.set_xscale("log")
