@@ -472,7 +472,7 @@ def _kernel_module(model: ModelDecl) -> str:
         + pdecl
         + "\n\n\n"
         + '@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})\n'
-        + "def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):\n"
+        + "def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):\n"
         + '    """Forcing of the W lanes of a block: state rows at zr, forcing rows at fr."""\n'
         + loads
         + "\n"

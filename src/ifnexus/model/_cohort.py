@@ -386,6 +386,15 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         alc[key] = np.where(known, p["alc0"] * z_at[IDX["alc"]], np.nan)
     # nullable boolean: NA where the count at 1 month is not known (not evaluable, never severe)
     severe = pd.arrays.BooleanArray(alc["alc_1mo"] < p["alc_severe"], np.isnan(alc["alc_1mo"]))
+    # model counterparts of `sc profile` read-outs, 7 days after the first fraction (NaN beyond
+    # the follow-up): intratumoural Tregs relative to before treatment, and the M1-like share
+    # of macrophages (sc: macrophage_m1like / (macrophage_m1like + macrophage_m2like))
+    known7 = t_first + 7.0 <= t_end
+    z7s = _state_at(sol, z0, t0, t_end, min(t_first + 7.0, t_end))
+    immune = {
+        "treg_day7": np.where(known7 & (cfg.host["h_T"] > 0), z7s[IDX["treg"]], np.nan),
+        "m1_fraction_day7": np.where(known7, z7s[IDX["m1"]], np.nan),
+    }
     ab = q["alpha_beta"]
     table = pd.DataFrame(
         {
@@ -419,6 +428,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             **ifn,
             "ifn_auc_30d": auc,
             "cd8_fold_change_day7": cd8_fold,
+            **immune,
             **alc,
             "severe_lymphopenia_1mo": severe,
             "log10_clonogens_min": ln_n_min / np.log(10.0),
@@ -885,7 +895,10 @@ def simulate_cohort(
         ``ifn_baseline``, ``ifn_peak``, ``ifn_t_peak``, ``ifn_t_half``, ``ifn_4wk``,
         ``ifn_label`` (acute/chronic/none), ``ifn_auc_30d`` (EC50 x days over the 30 days
         from the first fraction), ``cd8_fold_change_day7`` (CD8+ density 7 days after the first
-        fraction over an unirradiated twin; NaN in T-cell-deficient hosts), ``alc_1mo`` and
+        fraction over an unirradiated twin; NaN in T-cell-deficient hosts), ``treg_day7``
+        (intratumoural Tregs 7 days after the first fraction relative to before treatment;
+        NaN without T cells), ``m1_fraction_day7`` (M1-like share of tumour macrophages on
+        day 7; ``sc profile``'s macrophage_m1like / (m1like + m2like)), ``alc_1mo`` and
         ``alc_3mo`` (absolute blood lymphocyte count, 1e9/L, 30 and 91 days after the first
         fraction: ``alc0`` times the model's circulating-lymphocyte state; NaN beyond the
         follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``; pandas

@@ -223,6 +223,33 @@ disagreements, and one entry that agreed by a hair (deng2014_cgamp_enhances_rt) 
 its margin. There is no tumour-line covariate yet (Zhu's MPNST and Chen's MC38/B16 differ in
 the sign of tumour IFNAR loss).
 
+## Regulatory T cells, macrophage polarisation and anti-CTLA-4
+
+Issue 15 items 11 and 13. Two states give `sc profile`'s read-outs model counterparts.
+`treg` (`T_reg`, relative to before treatment) is the intratumoural Treg pool: turnover
+`k_reg` (doubling time about 8 days, Vukmanovic-Stejic et al. 2006), recruited and expanded by
+the death signal of irradiated cells (`1 + r_reg Phi`: Tregs rise after RT, Muroyama et al.
+2017, Kachikwu et al. 2011), absent without T cells; it suppresses priming of the CD8+ pool by
+`pi_T = (1 + s_reg)/(1 + s_reg T_reg)` (1 before treatment). `m1` is the M1-like share of
+tumour-associated macrophages (0-1): it relaxes at `k_mac` towards `m1_base + (1 - m1_base)
+mu`, `mu` combining IFN-I on host IFNAR (`H_I`, blocked by a host-compartment IFNAR block)
+and effector T-cell IFN-gamma (`E_s/(1 + E_s)`) (Klug et al. 2013: iNOS+ M1 after low-dose RT).
+The M1 share is a read-out only: it does not act back on the tumour.
+
+Cohort columns (7 days after the first fraction): `treg_day7` (NaN without T cells) and
+`m1_fraction_day7`. In `sc profile` terms, `m1_fraction_day7` is the share
+`macrophage_m1like / (macrophage_m1like + macrophage_m2like)` of the mouse macrophage states
+(a condition's mean against its control's); `treg_day7` has no `sc profile` column yet (its
+marker set calls FOXP3+ cells `cd4_t`), so compare it with a FOXP3+ share of CD4+ T cells
+computed outside ifnexus.
+
+`anti-ctla4:day=0,dose=1[,repeat=N,every=D]` gives an occupancy `c_4 = s/(s + 0.1)` (decay
+`k_ctla`, as anti-PD-1) that depletes intratumoural Tregs (`k_dep c_4 T_reg`,
+Fc-receptor-mediated: Selby et al. 2013, Simpson et al. 2013) and enhances priming by
+`1 + m_ctla c_4` (CD28 costimulation; Twyman-Saint Victor et al. 2015). The sizes `s_reg`,
+`r_reg`, `k_dep`, `m_ctla` are assumptions (marked so in the table); `s_reg` was kept small so
+that the 11 calibration results of the literature panel do not move (they do not).
+
 ## Parameter uncertainty (`--posterior`)
 
 `ifnexus simulate --schedule S --posterior DIR --draws N` (Python:
@@ -371,6 +398,7 @@ def model_markdown() -> str:
     forms = {
         "sting-agonist": "`sting-agonist:day=0,dose=1[,repeat=N,every=D]`: g(t) input to tumour and host STING",
         "anti-pd1": "`anti-pd1:day=0,dose=1[,repeat=N,every=D]`: occupancy o(t) relieves PD-L1/exhaustion",
+        "anti-ctla4": "`anti-ctla4:day=0,dose=1[,repeat=N,every=D]`: occupancy c_4(t) depletes tumour Tregs (k_dep) and enhances priming (m_ctla)",
         "ifnar-block": "`ifnar-block:start=0,end=7[,dose=0.95]`: blocked fraction b of IFNAR signalling (tumour and host)",
         "jak-inhibitor": "`jak-inhibitor:start=0,end=7[,dose=0.9]`: inhibited fraction j of JAK-STAT1 signalling",
         "ifn-amplifier": "`ifn-amplifier:start=0,end=28[,dose=1]`: tumour IFN-I transcription x (1 + a)",

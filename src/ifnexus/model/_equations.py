@@ -128,6 +128,7 @@ DRIVES: tuple[tuple[str, str, str, str], ...] = (
     ("IN_VIVO", "imm", "\\iota", "1 in vivo, 0 in vitro"),
     ("hblk", "hblk", "b_h", "ifnar-block on host immune cells"),
     ("hjak", "hjak", "j_h", "jak-inhibitor on host immune cells"),
+    ("ctla", "ctla", "c_4", "anti-CTLA-4 occupancy"),
 )
 _D = {ident: _sym(ident) for ident, *_ in DRIVES}
 DOSE = _sym("DOSE")
@@ -265,7 +266,8 @@ N, D1, D2, D3, D4 = (_sym(s) for s in ("N", "D1", "D2", "D3", "D4"))
 M, S, X, F, U, R = (_sym(s) for s in ("M", "S", "X", "F", "U", "R"))
 P_, T, Eb, Es, L = (_sym(s) for s in ("P", "T", "Eb", "Es", "L"))
 Lam, Iauc, Mm, Alc, Nd, Zsb = (_sym(s) for s in ("Lam", "Iauc", "Mm", "Alc", "Nd", "Zsb"))
-g_ag, o_pd1, blk, jak, amp, grow, IN_VIVO, hblk, hjak = (_D[i] for i, *_ in DRIVES)
+Treg, Mq = _sym("Treg"), _sym("Mq")
+g_ag, o_pd1, blk, jak, amp, grow, IN_VIVO, hblk, hjak, ctla = (_D[i] for i, *_ in DRIVES)
 
 _S = _sym  # signal symbols by identifier
 B, G, inp, sting, sig, hsig, ca, prod_t = (
@@ -278,6 +280,7 @@ ifn_num, ifn_den, ifn, hill, s_r, A = (
 lam, bh, y_num, y_den, kill, ifn_death, infl = (
     _S(s) for s in ("lam", "bh", "y_num", "y_den", "kill", "ifn_death", "infl")
 )
+prime, pol = _S("prime"), _S("pol")
 fac, ln_sf, killed, SFL, SFC, node = (
     _S(s) for s in ("fac", "ln_sf", "killed", "SFL", "SFC", "node")
 )
@@ -285,6 +288,7 @@ I0, hill0, s0, U0, b0, A0, R0, Jb, phi0, P0, T0, Eb0, Es0 = (
     _S(s)
     for s in ("I0", "hill0", "s0", "U0", "b0", "A0", "R0", "Jb", "phi0", "P0", "T0", "Eb0", "Es0")
 )
+pol0 = _S("pol0")
 
 # The Zaider-Minerbo integrand lambda N0/N is evaluated with N0/N at most exp(ZM_LN_CAP): an
 # ablative single dose (50-100 Gy) takes ln(N0/N) to several hundred, where N0/N overflows and
@@ -365,6 +369,18 @@ _SIGNALS = (
     ),
     SignalDecl("ifn_death", p["k_A"] * A * G, "k_{ID}", "IFN-driven death rate of clonogens"),
     SignalDecl("infl", q["h_T"] * q["tau"] * (1 + p["c_X"] * A), "\\Psi_E", "CD8+ influx"),
+    SignalDecl(
+        "prime",
+        (1 + p["s_reg"]) / (1 + p["s_reg"] * Treg) * (1 + p["m_ctla"] * ctla),
+        "\\pi_T",
+        "priming relative to before treatment: Treg suppression and CTLA-4 blockade",
+    ),
+    SignalDecl(
+        "pol",
+        1 - (1 - hsig * q["h_ifnar"] * hill) * (1 - Es / (1 + Es)),
+        "\\mu",
+        "M1 drive of macrophages: IFN-I on host IFNAR or effector T-cell IFN-gamma",
+    ),
 )
 
 # ------------------------------------------------------------------------------ fraction
@@ -421,6 +437,7 @@ _START = (
     SignalDecl("T0", q["h_T"] * p["k_T"] * P0 / p["k_Tel"], "T_0", ""),
     SignalDecl("Eb0", IN_VIVO * q["h_T"] * q["tau"] * (1 + p["c_X"] * A0), "E_{b0}", ""),
     SignalDecl("Es0", p["k_ET"] * T0 * Eb0 / p["k_Ed"], "E_{s0}", ""),
+    SignalDecl("pol0", 1 - (1 - q["h_ifnar"] * hill0) * (1 - Es0 / (1 + Es0)), "\\mu_0", ""),
 )
 
 _kD = p["k_D"]
@@ -484,9 +501,9 @@ _STATES = (
     ),  # fmt: skip
     StateDecl(
         "tpool", "T", "T", "a.u.", "primed tumour-specific CD8+ T cells outside the tumour",
-        forcing=IN_VIVO * p["k_T"] * q["h_T"] * P_ * Nd, decay=p["k_Tel"],
+        forcing=IN_VIVO * p["k_T"] * q["h_T"] * P_ * Nd * prime, decay=p["k_Tel"],
         jump=T * (1 - p["f_circ"] * (1 - SFL)) * node, initial=T0,
-        title="primed CD8+ pool (V: the draining node's lymphocytes)",
+        title="primed CD8+ pool (V: the draining node's lymphocytes; \\pi_T: Tregs, anti-CTLA-4)",
     ),
     StateDecl(
         "cd8_bystander", "Eb", "E_b", "rel.", "non-specific CD8+ T cells in the tumour",
@@ -541,6 +558,23 @@ _STATES = (
         forcing=p["k_sb"] * (A + R - A * R), decay=p["k_sb"], initial=A0 + R0 - A0 * R0,
         title="ISG-encoded inhibitors of T-cell kill (Serpinb9-like; PD-L1-independent)",
     ),
+    StateDecl(
+        "treg", "Treg", "T_{reg}", "rel.",
+        "regulatory T cells in the tumour relative to before treatment: recruited/expanded "
+        "by the death signal of irradiated cells, depleted by anti-CTLA-4; suppress priming",
+        forcing=IN_VIVO * q["h_T"] * p["k_reg"] * (1 + p["r_reg"] * phi)
+        - p["k_dep"] * ctla * Treg,
+        decay=p["k_reg"], initial=IN_VIVO * q["h_T"],
+        title="regulatory T cells (RT recruits, anti-CTLA-4 depletes)",
+    ),
+    StateDecl(
+        "m1", "Mq", "m_1", "1",
+        "M1-like share of tumour-associated macrophages (0-1; a read-out: it does not feed "
+        "back on the tumour)",
+        forcing=IN_VIVO * p["k_mac"] * (p["m1_base"] + (1 - p["m1_base"]) * pol),
+        decay=p["k_mac"], initial=IN_VIVO * (p["m1_base"] + (1 - p["m1_base"]) * pol0),
+        title="macrophage polarisation (M1 share)",
+    ),
 )  # fmt: skip
 
 MODEL = ModelDecl(
@@ -556,7 +590,8 @@ MODEL = ModelDecl(
             "s = \\sum_k o_k e^{-k_{pd1}(t-t_k)};\\ "
             "b, j, a: window doses of ifnar-block, jak-inhibitor, ifn-amplifier on tumour cells "
             "(compartment=tumour or both); b_h, j_h: of ifnar-block, jak-inhibitor on host "
-            "immune cells (compartment=host or both); \\iota = 1 in vivo, 0 in vitro",
+            "immune cells (compartment=host or both); c_4(t) = s/(s+0.1),\\ "
+            "s = \\sum_k c_k e^{-k_{ctla}(t-t_k)} (anti-ctla4); \\iota = 1 in vivo, 0 in vitro",
         ),
         (
             "unrepaired dose of earlier fractions (Lea-Catcheside, repair half-time T_rep)",

@@ -30,6 +30,8 @@ SBML_SYMBOLS = (
     ('alc', 'Alc'),
     ('node', 'Nd'),
     ('serpinb9', 'Zsb'),
+    ('treg', 'Treg'),
+    ('m1', 'Mq'),
 )
 SBML_ASSIGN = (
     ('B', 'D1 + D2 + D3 + D4 + N'),
@@ -60,6 +62,8 @@ SBML_ASSIGN = (
     ('kill', 'IN_VIVO*kappa_max*y_num/(y_den + y_num)'),
     ('ifn_death', 'A*G*k_A'),
     ('infl', 'q_h_T*q_tau*(A*c_X + 1)'),
+    ('prime', '(s_reg + 1)*(ctla*m_ctla + 1)/(Treg*s_reg + 1)'),
+    ('pol', '-(-Es/(Es + 1) + 1)*(-hill*hsig*q_h_ifnar + 1) + 1'),
 )
 SBML_RATES = (
     ('N', 'N*grow*(-d0 - ifn_death - kill + lam)'),
@@ -74,7 +78,7 @@ SBML_RATES = (
     ('U', 'G*k_UD*q_t_stat1 - U*k_Ud + k_U*s_r'),
     ('R', '-R*k_R + U**2*k_R/(K_U**2 + U**2)'),
     ('P', 'IN_VIVO*k_P*phi_p*(eps_P + hill*hsig*q_h_ifnar*(1 - eps_P)) - P*k_Pd'),
-    ('T', 'IN_VIVO*Nd*P*k_T*q_h_T - T*k_Tel'),
+    ('T', 'IN_VIVO*Nd*P*k_T*prime*q_h_T - T*k_Tel'),
     ('Eb', '-Eb*k_Ed + IN_VIVO*infl*k_Ed'),
     ('Es', '-Es*k_Ed + IN_VIVO*T*infl*k_ET'),
     ('L', 'IN_VIVO*k_pdl*(A*l_A + Es*l_E/(Es + 1) + R*l_R) - L*k_pdl'),
@@ -84,6 +88,8 @@ SBML_RATES = (
     ('Alc', '-Alc*k_alc + k_alc'),
     ('Nd', '-Nd*k_alc + k_alc'),
     ('Zsb', '-Zsb*k_sb + k_sb*(-A*R + A + R)'),
+    ('Treg', 'IN_VIVO*k_reg*q_h_T*(phi*r_reg + 1) - Treg*ctla*k_dep - Treg*k_reg'),
+    ('Mq', 'IN_VIVO*k_mac*(m1_base + pol*(1 - m1_base)) - Mq*k_mac'),
 )
 SBML_FRACTION = (
     ('N', 'N*exp((-DOSE*q_alpha - DOSE*q_beta*(DOSE + 2*PRIOR))*(-R*rho_R + 1))'),
@@ -118,6 +124,7 @@ PETAB_INIT_HELPERS = (
     ('init_T0', 'init_P0*k_T*q_h_T/k_Tel'),
     ('init_Eb0', 'q_h_T*q_tau*(init_A0*c_X + 1)'),
     ('init_Es0', 'init_Eb0*init_T0*k_ET/k_Ed'),
+    ('init_pol0', '-(-init_Es0/(init_Es0 + 1) + 1)*(-init_hill0*q_h_ifnar + 1) + 1'),
 )
 PETAB_INIT = (
     ('N', 'q_n0'),
@@ -131,6 +138,8 @@ PETAB_INIT = (
     ('cd8_effector', 'init_Es0'),
     ('pdl1', 'init_A0*l_A + init_Es0*l_E/(init_Es0 + 1) + init_R0*l_R'),
     ('serpinb9', '-init_A0*init_R0 + init_A0 + init_R0'),
+    ('treg', 'q_h_T'),
+    ('m1', 'm1_base + init_pol0*(1 - m1_base)'),
 )
 EQUATIONS = (
     ('tumour burden N + D', 'B = D_1 + D_2 + D_3 + D_4 + N'),
@@ -161,6 +170,8 @@ EQUATIONS = (
     ('T-cell kill rate per clonogen', '\\kappa = \\frac{\\iota \\kappa_{max} y_n}{y_d + y_n}'),
     ('IFN-driven death rate of clonogens', 'k_{ID} = A G k_A'),
     ('CD8+ influx', '\\Psi_E = h_T \\tau \\left(A c_X + 1\\right)'),
+    ('priming relative to before treatment: Treg suppression and CTLA-4 blockade', '\\pi_T = \\frac{\\left(s_{reg} + 1\\right) \\left(c_4 m_{ctla} + 1\\right)}{T_{reg} s_{reg} + 1}'),
+    ('M1 drive of macrophages: IFN-I on host IFNAR or effector T-cell IFN-gamma', '\\mu = - \\left(- \\frac{E_s}{E_s + 1} + 1\\right) \\left(- H_I \\varsigma_h h_{IFNAR} + 1\\right) + 1'),
     ('viable clonogens (time zero: \\gamma = 0 before the first fraction, 1 after)', '\\dot {N} = \\left(\\gamma \\left(- \\delta_0 - k_{ID} - \\kappa + \\lambda\\right)\\right) N'),
     ('doomed cells', '\\dot {D_1} = N \\gamma k_{ID} - D_1 k_D'),
     ('doomed cells, stage 2', '\\dot {D_2} = D_1 k_D - D_2 k_D'),
@@ -173,7 +184,7 @@ EQUATIONS = (
     ('U-STAT1', '\\dot {U} = G k_{UD} t_{STAT1} + k_U s - U k_{Ud}'),
     ('IRDS', '\\dot {R} = \\frac{U^{2} k_R}{K_U^{2} + U^{2}} - R k_R'),
     ('DC activation', '\\dot {P} = \\iota k_P \\Phi_P \\left(\\epsilon_P + H_I \\varsigma_h h_{IFNAR} \\left(1 - \\epsilon_P\\right)\\right) - P k_{Pd}'),
-    ("primed CD8+ pool (V: the draining node's lymphocytes)", '\\dot {T} = \\iota V P k_T h_T - T k_{Tel}'),
+    ("primed CD8+ pool (V: the draining node's lymphocytes; \\pi_T: Tregs, anti-CTLA-4)", '\\dot {T} = \\iota V P k_T \\pi_T h_T - T k_{Tel}'),
     ('bystander CD8+', '\\dot {E_b} = \\iota \\Psi_E k_{Ed} - E_b k_{Ed}'),
     ('effector CD8+', '\\dot {E_s} = \\iota T \\Psi_E k_{ET} - E_s k_{Ed}'),
     ('PD-L1/exhaustion', '\\dot {L} = \\iota k_{pdl} \\left(A l_A + \\frac{E_s l_E}{E_s + 1} + R l_R\\right) - L k_{pdl}'),
@@ -183,6 +194,8 @@ EQUATIONS = (
     ('circulating lymphocytes (recovery)', '\\dot {C} = k_{alc} - C k_{alc}'),
     ('draining-node lymphocytes (recovery)', '\\dot {V} = k_{alc} - V k_{alc}'),
     ('ISG-encoded inhibitors of T-cell kill (Serpinb9-like; PD-L1-independent)', '\\dot {Z} = k_{sb} \\left(- A R + A + R\\right) - Z k_{sb}'),
+    ('regulatory T cells (RT recruits, anti-CTLA-4 depletes)', '\\dot {T_{reg}} = \\iota k_{reg} h_T \\left(\\Phi r_{reg} + 1\\right) - T_{reg} c_4 k_{dep} - T_{reg} k_{reg}'),
+    ('macrophage polarisation (M1 share)', '\\dot {m_1} = \\iota k_{mac} \\left(m_{1,0} + \\mu \\left(1 - m_{1,0}\\right)\\right) - m_1 k_{mac}'),
     ('fraction of dose d: IRDS radioresistance factor', 'f_R = - R \\rho_R + 1'),
     ('fraction of dose d: log surviving fraction of clonogens (Lea-Catcheside: PRIOR unrepaired earlier dose)', '\\ln SF = f_R \\left(- d \\alpha - d \\beta \\left(d + 2 Y_k\\right)\\right)'),
     ('fraction of dose d: fraction of clonogens doomed', '\\left(1 - SF\\right) = 1 - e^{\\ln SF}'),
@@ -211,6 +224,7 @@ EQUATIONS = (
     ('pre-treatment state', 'T_0 = \\frac{P_0 k_T h_T}{k_{Tel}}'),
     ('pre-treatment state', 'E_{b0} = \\iota h_T \\tau \\left(A_0 c_X + 1\\right)'),
     ('pre-treatment state', 'E_{s0} = \\frac{E_{b0} T_0 k_{ET}}{k_{Ed}}'),
+    ('pre-treatment state', '\\mu_0 = - \\left(- \\frac{E_{s0}}{E_{s0} + 1} + 1\\right) \\left(- H_0 h_{IFNAR} + 1\\right) + 1'),
     ('pre-treatment state: N', 'N(0) = N_0'),
     ('pre-treatment state: trex1', 'X(0) = \\frac{A_0 k_{XA}}{k_{Xd}}'),
     ('pre-treatment state: feedback', 'F(0) = A_0 w_F'),
@@ -224,6 +238,8 @@ EQUATIONS = (
     ('pre-treatment state: alc', 'C(0) = 1'),
     ('pre-treatment state: node', 'V(0) = 1'),
     ('pre-treatment state: serpinb9', 'Z(0) = - A_0 R_0 + A_0 + R_0'),
-    ('interventions', 'g(t) = \\sum_k g_k e^{-k_{ag}(t-t_k)};\\ o(t) = s/(s+0.1),\\ s = \\sum_k o_k e^{-k_{pd1}(t-t_k)};\\ b, j, a: window doses of ifnar-block, jak-inhibitor, ifn-amplifier on tumour cells (compartment=tumour or both); b_h, j_h: of ifnar-block, jak-inhibitor on host immune cells (compartment=host or both); \\iota = 1 in vivo, 0 in vitro'),
+    ('pre-treatment state: treg', 'T_{reg}(0) = \\iota h_T'),
+    ('pre-treatment state: m1', 'm_1(0) = \\iota \\left(m_{1,0} + \\mu_0 \\left(1 - m_{1,0}\\right)\\right)'),
+    ('interventions', 'g(t) = \\sum_k g_k e^{-k_{ag}(t-t_k)};\\ o(t) = s/(s+0.1),\\ s = \\sum_k o_k e^{-k_{pd1}(t-t_k)};\\ b, j, a: window doses of ifnar-block, jak-inhibitor, ifn-amplifier on tumour cells (compartment=tumour or both); b_h, j_h: of ifnar-block, jak-inhibitor on host immune cells (compartment=host or both); c_4(t) = s/(s+0.1),\\ s = \\sum_k c_k e^{-k_{ctla}(t-t_k)} (anti-ctla4); \\iota = 1 in vivo, 0 in vitro'),
     ('unrepaired dose of earlier fractions (Lea-Catcheside, repair half-time T_rep)', 'Y_k = \\sum_{i<k} d_i e^{-\\ln 2 (t_k - t_i)/T_{rep}}'),
 )

@@ -16,9 +16,9 @@ import numba as nb
 
 from ifnexus.model._kernel_math import W, _exp, _log
 
-P_NAMES = ("K", "d0", "k_D", "alpha_l", "beta_l", "f_circ", "D0_c", "k_alc", "dln_in_field", "rho_R", "D_T", "n_T", "k_mit", "k_TX", "k_XA", "c_cgas", "p_tum", "a_7", "p_host", "K_J", "k_I", "k_F", "w_F", "k_U", "k_UD", "w_U", "K_U", "k_R", "k_A", "K_G", "tonic", "k_P", "eps_P", "k_T", "k_Tel", "w_b", "f_mem", "k_Ed", "k_ET", "c_X", "m_A", "e_kill", "kappa_max", "B_h", "theta_S", "k_sb", "k_pdl", "l_E", "l_A", "l_R",)
+P_NAMES = ("K", "d0", "k_D", "alpha_l", "beta_l", "f_circ", "D0_c", "k_alc", "dln_in_field", "rho_R", "D_T", "n_T", "k_mit", "k_TX", "k_XA", "c_cgas", "p_tum", "a_7", "p_host", "K_J", "k_I", "k_F", "w_F", "k_U", "k_UD", "w_U", "K_U", "k_R", "k_A", "K_G", "tonic", "k_P", "eps_P", "k_T", "k_Tel", "w_b", "f_mem", "k_Ed", "k_ET", "c_X", "m_A", "e_kill", "kappa_max", "B_h", "theta_S", "k_sb", "k_reg", "r_reg", "s_reg", "k_mac", "m1_base", "k_pdl", "l_E", "l_A", "l_R", "k_dep", "m_ctla",)
 Q_NAMES = ("alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster", "t_ifnar", "t_stat1", "h_T", "h_ifnar", "h_sting", "r_g",)
-NS = 22
+NS = 24
 NQ = len(Q_NAMES)
 # layout of the block buffer (row r of a part at offset + r * W): state, three stage
 # states, four forcings, then the traits and the IFN-I level (rows _QR.., _IFR)
@@ -72,14 +72,21 @@ _P_kappa_max = 42
 _P_B_h = 43
 _P_theta_S = 44
 _P_k_sb = 45
-_P_k_pdl = 46
-_P_l_E = 47
-_P_l_A = 48
-_P_l_R = 49
+_P_k_reg = 46
+_P_r_reg = 47
+_P_s_reg = 48
+_P_k_mac = 49
+_P_m1_base = 50
+_P_k_pdl = 51
+_P_l_E = 52
+_P_l_A = 53
+_P_l_R = 54
+_P_k_dep = 55
+_P_m_ctla = 56
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     """Forcing of the W lanes of a block: state rows at zr, forcing rows at fr."""
     p_K = P[_P_K]
     p_d0 = P[_P_d0]
@@ -127,33 +134,45 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     p_B_h = P[_P_B_h]
     p_theta_S = P[_P_theta_S]
     p_k_sb = P[_P_k_sb]
+    p_k_reg = P[_P_k_reg]
+    p_r_reg = P[_P_r_reg]
+    p_s_reg = P[_P_s_reg]
+    p_k_mac = P[_P_k_mac]
+    p_m1_base = P[_P_m1_base]
     p_k_pdl = P[_P_k_pdl]
     p_l_E = P[_P_l_E]
     p_l_A = P[_P_l_A]
     p_l_R = P[_P_l_R]
+    p_k_dep = P[_P_k_dep]
+    p_m_ctla = P[_P_m_ctla]
     v_sig = (1.0 - blk)*(1.0 - jak)
     v_hsig = (1.0 - hblk)*(1.0 - hjak)
     c0 = p_d0*p_w_b
     c1 = imm/p_K
     c2 = math.log(p_B_h)
     c3 = 1.0 - o
-    c4 = imm*p_k_T
-    c5 = imm*p_f_mem*p_k_Tel
-    c6 = ((p_K_U) ** (2.0))
-    c7 = p_p_tum*(amp + 1.0)
-    c8 = imm*p_p_host
-    c9 = g/(g + 1.0)
-    c10 = 4.0*p_k_I
-    c11 = 2.0*p_k_I
-    c12 = p_e_kill/p_kappa_max
-    c13 = p_k_F*p_w_F
-    c14 = imm*p_k_P
-    c15 = 1.0 - p_eps_P
-    c16 = imm*p_k_Ed
-    c17 = imm*p_k_ET
-    c18 = imm*p_k_pdl
-    c19 = imm*p_kappa_max
-    c20 = -p_d0
+    c4 = imm*p_f_mem*p_k_Tel
+    c5 = ((p_K_U) ** (2.0))
+    c6 = p_p_tum*(amp + 1.0)
+    c7 = imm*p_p_host
+    c8 = g/(g + 1.0)
+    c9 = 4.0*p_k_I
+    c10 = 2.0*p_k_I
+    c11 = (p_s_reg + 1.0)*(ctla*p_m_ctla + 1.0)
+    c12 = imm*p_k_T
+    c13 = ctla*p_k_dep
+    c14 = imm*p_k_reg
+    c15 = p_e_kill/p_kappa_max
+    c16 = p_k_F*p_w_F
+    c17 = imm*p_k_P
+    c18 = 1.0 - p_eps_P
+    c19 = imm*p_k_Ed
+    c20 = imm*p_k_ET
+    c21 = imm*p_k_pdl
+    c22 = imm*p_k_mac
+    c23 = 1.0 - p_m1_base
+    c24 = imm*p_kappa_max
+    c25 = -p_d0
     for lane in range(W):
         x_N = _exp(buf[zr + 0 * W + lane])
         x_D1 = buf[zr + 1 * W + lane]
@@ -172,6 +191,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         x_L = buf[zr + 15 * W + lane]
         x_Nd = buf[zr + 20 * W + lane]
         x_Zsb = buf[zr + 21 * W + lane]
+        x_Treg = buf[zr + 22 * W + lane]
         q_n0 = buf[(_QR + 2) * W + lane]
         q_tau = buf[(_QR + 3) * W + lane]
         q_chronic = buf[(_QR + 4) * W + lane]
@@ -197,8 +217,7 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         buf[fr + 4 * W + lane] = (p_k_D * x_D3)
         buf[fr + 5 * W + lane] = 0.0
         buf[fr + 6 * W + lane] = ((p_k_mit * x_M) - (p_k_TX * x_S * x_X))
-        buf[fr + 12 * W + lane] = (c4 * x_Nd * x_P * q_h_T)
-        buf[fr + 18 * W + lane] = (c5 * x_T)
+        buf[fr + 18 * W + lane] = (c4 * x_T)
         buf[fr + 19 * W + lane] = p_k_alc
         buf[fr + 20 * W + lane] = p_k_alc
         d0 = (p_K_G + x_S)
@@ -206,8 +225,9 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         d2 = (1.0 + x_F + (p_w_U * x_U))
         d3 = (p_K_J + v_J)
         d4 = (p_K_J + v_Jp)
-        d5 = (c6 + (x_U * x_U))
+        d5 = (1.0 + (p_s_reg * x_Treg))
         d6 = (1.0 + x_Es)
+        d7 = (c5 + (x_U * x_U))
         t0_0 = d0
         t0_1 = t0_0 * d1
         t0_2 = t0_1 * d2
@@ -215,7 +235,10 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         t0_4 = t0_3 * d4
         t0_5 = t0_4 * d5
         t0_6 = t0_5 * d6
-        w0 = 1.0 / t0_6
+        t0_7 = t0_6 * d7
+        w0 = 1.0 / t0_7
+        r7 = w0 * t0_6
+        w0 = w0 * d7
         r6 = w0 * t0_5
         w0 = w0 * d6
         r5 = w0 * t0_4
@@ -229,51 +252,56 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         r1 = w0 * t0_0
         w0 = w0 * d1
         r0 = w0
-        d7 = max(x_N, (2.6503965530043108e-261 * q_n0))
-        r7 = 1.0 / d7
+        d8 = max(x_N, (2.6503965530043108e-261 * q_n0))
+        r8 = 1.0 / d8
         v_G = (x_S * r0)
         v_sting = (v_inp * q_t_sting * r1)
         v_ca = (q_t_ifnar * q_t_stat1 * v_sig * r2)
-        v_prod_t = (c7 * q_t_cluster * q_t_irf3 * v_sting)
+        v_prod_t = (c6 * q_t_cluster * q_t_irf3 * v_sting)
         v_phi = (imm * v_J * r3)
         v_phi_p = (imm * v_Jp * r4)
-        v_p0 = (v_prod_t + (p_tonic * q_chronic) + (c8 * q_h_sting * (c9 + v_phi)))
+        v_p0 = (v_prod_t + (p_tonic * q_chronic) + (c7 * q_h_sting * (c8 + v_phi)))
         v_bq = (p_k_I - v_p0 - (p_a_7 * v_ca * v_prod_t))
-        v_sq = math.sqrt(((v_bq * v_bq) + (c10 * v_p0)))
+        v_sq = math.sqrt(((v_bq * v_bq) + (c9 * v_p0)))
         v_ifn_num = ((2.0 * v_p0) if v_bq > 0.0 else (v_sq - v_bq))
-        v_ifn_den = ((v_bq + v_sq) if v_bq > 0.0 else c11)
-        buf[fr + 10 * W + lane] = (p_k_R * (x_U * x_U) * r5)
-        buf[fr + 16 * W + lane] = (grow * v_lam * q_n0 * r7)
-        d8 = v_ifn_den
-        d9 = (v_ifn_den + v_ifn_num)
-        t8_0 = d8
-        t8_1 = t8_0 * d9
-        w8 = 1.0 / t8_1
-        r9 = w8 * t8_0
-        w8 = w8 * d9
-        r8 = w8
-        v_ifn = (v_ifn_num * r8)
-        v_hill = (v_ifn_num * r9)
+        v_ifn_den = ((v_bq + v_sq) if v_bq > 0.0 else c10)
+        v_prime = (c11 * r5)
+        buf[fr + 10 * W + lane] = (p_k_R * (x_U * x_U) * r7)
+        buf[fr + 12 * W + lane] = (c12 * x_Nd * x_P * v_prime * q_h_T)
+        buf[fr + 16 * W + lane] = (grow * v_lam * q_n0 * r8)
+        buf[fr + 22 * W + lane] = (-(c13 * x_Treg) + (c14 * q_h_T * (1.0 + (p_r_reg * v_phi))))
+        d9 = v_ifn_den
+        d10 = (v_ifn_den + v_ifn_num)
+        t9_0 = d9
+        t9_1 = t9_0 * d10
+        w9 = 1.0 / t9_1
+        r10 = w9 * t9_0
+        w9 = w9 * d10
+        r9 = w9
+        v_ifn = (v_ifn_num * r9)
+        v_hill = (v_ifn_num * r10)
         v_s_r = (v_hill * q_t_ifnar * q_t_stat1 * v_sig)
         v_A = (v_ca * v_hill)
-        v_y_num = (c12 * x_Es * (1.0 + (p_m_A * v_A)) * (1.0 - (p_theta_S * x_Zsb)))
+        v_y_num = (c15 * x_Es * (1.0 + (p_m_A * v_A)) * (1.0 - (p_theta_S * x_Zsb)))
         v_ifn_death = (p_k_A * v_A * v_G)
         v_infl = (q_h_T * q_tau * (1.0 + (p_c_X * v_A)))
+        v_pol = (1.0 - ((1.0 - (x_Es * r6)) * (1.0 - (v_hill * v_hsig * q_h_ifnar))))
         buf[fr + 1 * W + lane] = (grow * x_N * v_ifn_death)
         buf[fr + 7 * W + lane] = (p_k_XA * v_A)
-        buf[fr + 8 * W + lane] = (c13 * v_A)
+        buf[fr + 8 * W + lane] = (c16 * v_A)
         buf[fr + 9 * W + lane] = ((p_k_U * v_s_r) + (p_k_UD * v_G * q_t_stat1))
-        buf[fr + 11 * W + lane] = (c14 * v_phi_p * (p_eps_P + (c15 * v_hill * v_hsig * q_h_ifnar)))
-        buf[fr + 13 * W + lane] = (c16 * v_infl)
-        buf[fr + 14 * W + lane] = (c17 * x_T * v_infl)
-        buf[fr + 15 * W + lane] = (c18 * ((p_l_A * v_A) + (p_l_R * x_R) + (p_l_E * x_Es * r6)))
+        buf[fr + 11 * W + lane] = (c17 * v_phi_p * (p_eps_P + (c18 * v_hill * v_hsig * q_h_ifnar)))
+        buf[fr + 13 * W + lane] = (c19 * v_infl)
+        buf[fr + 14 * W + lane] = (c20 * x_T * v_infl)
+        buf[fr + 15 * W + lane] = (c21 * ((p_l_A * v_A) + (p_l_R * x_R) + (p_l_E * x_Es * r6)))
         buf[fr + 17 * W + lane] = v_ifn
         buf[fr + 21 * W + lane] = (p_k_sb * (v_A + x_R - (v_A * x_R)))
+        buf[fr + 23 * W + lane] = (c22 * (p_m1_base + (c23 * v_pol)))
         buf[_IFR * W + lane] = v_ifn
-        d10 = (v_y_den + v_y_num)
-        r10 = 1.0 / d10
-        v_kill = (c19 * v_y_num * r10)
-        buf[fr + 0 * W + lane] = (grow * (c20 + v_lam - v_ifn_death - v_kill))
+        d11 = (v_y_den + v_y_num)
+        r11 = 1.0 / d11
+        v_kill = (c24 * v_y_num * r11)
+        buf[fr + 0 * W + lane] = (grow * (c25 + v_lam - v_ifn_death - v_kill))
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})

@@ -32,13 +32,15 @@ STATE_TABLE = (
     ('alc', 'C', '1', 'circulating lymphocytes relative to before treatment (absolute count / ALC_0)'),
     ('node', 'V', '1', 'lymphocytes of the tumour-draining lymph node relative to before treatment (its priming capacity)'),
     ('serpinb9', 'Z', '1', 'ISG-encoded inhibitors of T-cell kill in tumour cells (Serpinb9-like, 0-1): induced by acute tumour IFNAR signalling, sustained by the IRDS state'),
+    ('treg', 'T_{reg}', 'rel.', 'regulatory T cells in the tumour relative to before treatment: recruited/expanded by the death signal of irradiated cells, depleted by anti-CTLA-4; suppress priming'),
+    ('m1', 'm_1', '1', 'M1-like share of tumour-associated macrophages (0-1; a read-out: it does not feed back on the tumour)'),
 )
-NS = 22
+NS = 24
 TRAIT_NAMES = ('alpha', 'beta', 'n0', 'tau', 'chronic', 't_cgas', 't_sting', 't_irf3', 't_cluster', 't_ifnar', 't_stat1', 'h_T', 'h_ifnar', 'h_sting', 'r_g',)
 ZM_LN_CAP = 600.0
 
 
-def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     """Quasi-steady signals of state ``z`` (rows = states) at the given drive."""
     x_N = np.exp(z[0])
     x_D1 = z[1]
@@ -62,6 +64,8 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     x_Alc = z[19]
     x_Nd = z[20]
     x_Zsb = z[21]
+    x_Treg = z[22]
+    x_Mq = z[23]
     v_B = x_D1 + x_D2 + x_D3 + x_D4 + x_N
     v_G = x_S/(p["K_G"] + x_S)
     v_inp = x_S*p["c_cgas"]*q["t_cgas"] + g
@@ -90,6 +94,8 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     v_kill = imm*p["kappa_max"]*v_y_num/(v_y_den + v_y_num)
     v_ifn_death = v_A*v_G*p["k_A"]
     v_infl = q["h_T"]*q["tau"]*(v_A*p["c_X"] + 1.0)
+    v_prime = (p["s_reg"] + 1.0)*(ctla*p["m_ctla"] + 1.0)/(x_Treg*p["s_reg"] + 1.0)
+    v_pol = -(-x_Es/(x_Es + 1.0) + 1.0)*(-v_hill*v_hsig*q["h_ifnar"] + 1.0) + 1.0
     return {
         "B": v_B,
         "G": v_G,
@@ -119,12 +125,14 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
         "kill": v_kill,
         "ifn_death": v_ifn_death,
         "infl": v_infl,
+        "prime": v_prime,
+        "pol": v_pol,
     }
 
 
-def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
+def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     """Forcing ``F`` with ``dz/dt = -c z + F`` (row ``k`` for state ``k``)."""
-    v = signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak)
+    v = signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
     x_N = np.exp(z[0])
     x_D1 = z[1]
     x_D2 = z[2]
@@ -147,6 +155,8 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     x_Alc = z[19]
     x_Nd = z[20]
     x_Zsb = z[21]
+    x_Treg = z[22]
+    x_Mq = z[23]
     v_B = v["B"]
     v_G = v["G"]
     v_inp = v["inp"]
@@ -175,6 +185,8 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     v_kill = v["kill"]
     v_ifn_death = v["ifn_death"]
     v_infl = v["infl"]
+    v_prime = v["prime"]
+    v_pol = v["pol"]
     out = np.empty_like(z)
     out[0] = grow*(-p["d0"] - v_ifn_death - v_kill + v_lam)
     out[1] = x_N*grow*v_ifn_death
@@ -188,7 +200,7 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     out[9] = v_G*p["k_UD"]*q["t_stat1"] + p["k_U"]*v_s_r
     out[10] = ((x_U) * (x_U))*p["k_R"]/(((p["K_U"]) * (p["K_U"])) + ((x_U) * (x_U)))
     out[11] = imm*p["k_P"]*v_phi_p*(p["eps_P"] + v_hill*v_hsig*q["h_ifnar"]*(1.0 - p["eps_P"]))
-    out[12] = imm*x_Nd*x_P*p["k_T"]*q["h_T"]
+    out[12] = imm*x_Nd*x_P*p["k_T"]*v_prime*q["h_T"]
     out[13] = imm*v_infl*p["k_Ed"]
     out[14] = imm*x_T*v_infl*p["k_ET"]
     out[15] = imm*p["k_pdl"]*(v_A*p["l_A"] + x_Es*p["l_E"]/(x_Es + 1.0) + x_R*p["l_R"])
@@ -198,6 +210,8 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak):
     out[19] = p["k_alc"]
     out[20] = p["k_alc"]
     out[21] = p["k_sb"]*(-v_A*x_R + v_A + x_R)
+    out[22] = imm*p["k_reg"]*q["h_T"]*(v_phi*p["r_reg"] + 1.0) - x_Treg*ctla*p["k_dep"]
+    out[23] = imm*p["k_mac"]*(p["m1_base"] + v_pol*(1.0 - p["m1_base"]))
     return out
 
 
@@ -226,6 +240,8 @@ def decay_rates(p):
         p["k_alc"],
         p["k_alc"],
         p["k_sb"],
+        p["k_reg"],
+        p["k_mac"],
     ])
 
 
@@ -253,6 +269,8 @@ def apply_fraction(z, dose, prior, p, q):
     x_Alc = z[19]
     x_Nd = z[20]
     x_Zsb = z[21]
+    x_Treg = z[22]
+    x_Mq = z[23]
     v_fac = -x_R*p["rho_R"] + 1.0
     v_ln_sf = v_fac*(-dose*q["alpha"] - dose*q["beta"]*(dose + 2.0*prior))
     v_killed = -np.expm1(v_ln_sf)
@@ -273,7 +291,7 @@ def apply_fraction(z, dose, prior, p, q):
 def initial_state(p, q, n, imm):
     """Pre-treatment state, shape ``(NS, n)``."""
     ones = np.ones(n)
-    z = np.zeros((22, n))
+    z = np.zeros((24, n))
     v_I0 = q["chronic"]*p["tonic"]/p["k_I"]
     v_hill0 = v_I0/(v_I0 + 1.0)
     v_s0 = v_hill0*q["t_ifnar"]*q["t_stat1"]
@@ -287,6 +305,7 @@ def initial_state(p, q, n, imm):
     v_T0 = v_P0*p["k_T"]*q["h_T"]/p["k_Tel"]
     v_Eb0 = imm*q["h_T"]*q["tau"]*(v_A0*p["c_X"] + 1.0)
     v_Es0 = v_Eb0*v_T0*p["k_ET"]/p["k_Ed"]
+    v_pol0 = -(-v_Es0/(v_Es0 + 1.0) + 1.0)*(-v_hill0*q["h_ifnar"] + 1.0) + 1.0
     z[0] = (np.log(q["n0"])) * ones
     z[7] = (v_A0*p["k_XA"]/p["k_Xd"]) * ones
     z[8] = (v_A0*p["w_F"]) * ones
@@ -300,4 +319,6 @@ def initial_state(p, q, n, imm):
     z[19] = (1.0) * ones
     z[20] = (1.0) * ones
     z[21] = (-v_A0*v_R0 + v_A0 + v_R0) * ones
+    z[22] = (imm*q["h_T"]) * ones
+    z[23] = (imm*(p["m1_base"] + v_pol0*(1.0 - p["m1_base"]))) * ones
     return z

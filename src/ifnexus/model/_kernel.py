@@ -53,7 +53,7 @@ __all__ = ["P_NAMES", "Q_NAMES", "W", "broadcast_coefs", "force_one", "run_kerne
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "503c655face2b742"
+_GENERATED_DIGEST = "07e2342d51630beb"
 
 G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients
@@ -64,23 +64,23 @@ _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
 # constants for the lane loop to vectorise, and four separate functions compile in a fraction of
 # the time that four copies inlined into the parallel kernel take.
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_u(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
-    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
+def _force_u(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_a(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
-    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
+def _force_a(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_b(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
-    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
+def _force_b(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak):
-    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak)
+def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
@@ -89,7 +89,7 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
     """Integrate every tumour (rows of ``z0``) over the shared grid; write outputs in place.
 
     ``coefs[step_co[k]]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated
-    over the ``W`` lanes (``broadcast_coefs``; one row per distinct step size); ``lev[k]`` the agonist level and anti-PD-1 occupancy at
+    over the ``W`` lanes (``broadcast_coefs``; one row per distinct step size); ``lev[k]`` the agonist level, anti-PD-1 and anti-CTLA-4 occupancy at
     the three stage times, ``wins[k]`` the window factors and growth switch;
     ``node_dose``/``node_y``/``node_probe`` the fraction doses, their unrepaired earlier dose
     (Lea-Catcheside) and probe slots at each grid node. ``rec`` is ``(n, n_nodes, len(rec_rows))`` (row
@@ -136,7 +136,7 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                             _fraction(buf, lane, d, node_y[k] * sc, P)
                 _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
                          wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
-                         wins[kk, 5])  # fmt: skip
+                         wins[kk, 5], lev[kk, st, 2])  # fmt: skip
                 for lane in range(live[g]):
                     i = idx[g, lane]
                     for j in range(nr):
@@ -168,13 +168,13 @@ def _step(buf, co, P, lev, win, imm):
     hjak = win[5]
     for i in range(NS * W):
         buf[_A + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FU + i]
-    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak)
+    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
     for i in range(NS * W):
         buf[_B + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FA + i]
-    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak)
+    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
     for i in range(NS * W):
         buf[_C + i] = co[_CE2 + i] * buf[_A + i] + co[_CQ + i] * (2.0 * buf[_FB + i] - buf[_FU + i])
-    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak)
+    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[2, 2])
     for i in range(NS * W):
         buf[_Z + i] = (
             co[_CE + i] * buf[_Z + i]
@@ -191,7 +191,7 @@ def broadcast_coefs(coefs: np.ndarray) -> np.ndarray:
 
 
 def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, grow=1.0,
-              hblk=None, hjak=None):  # fmt: skip
+              hblk=None, hjak=None, ctla=0.0):  # fmt: skip
     """Compute the forcing of one tumour with the compiled equations (``z`` and ``Q`` 1-D).
 
     ``hblk``/``hjak`` (host compartment) default to ``blk``/``jak`` (a blockade of both).
@@ -204,5 +204,5 @@ def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, 
     for j in range(NQ):
         buf[(_QR + j) * W : (_QR + j + 1) * W] = Q[j]
     _force_u(buf, P, float(g), float(o), float(blk), float(jak), float(amp), float(grow),
-             0.0 if in_vitro else 1.0, float(hblk), float(hjak))  # fmt: skip
+             0.0 if in_vitro else 1.0, float(hblk), float(hjak), float(ctla))  # fmt: skip
     return buf[_FU : _FU + NS * W : W].copy()

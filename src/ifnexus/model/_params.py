@@ -710,6 +710,65 @@ PARAMETERS: tuple[Parameter, ...] = (
         "IRDS state, with this half-life)",
         lower_open=True,
     ),
+    # ---------------------------------------------------------------- Tregs, macrophages
+    _p(
+        "k_reg",
+        "k_{reg}",
+        "1/d",
+        "turnover of regulatory T cells (Tregs) in the tumour",
+        "immune",
+        _LN2 / 8.0,
+        "Vukmanovic-Stejic et al. 2006 J Clin Invest 116:2423: CD4+CD25hi Tregs are highly "
+        "proliferative, doubling time about 8 days (in vivo deuterium labelling)",
+        lower_open=True,
+    ),
+    _p(
+        "r_reg",
+        "r_{reg}",
+        "1",
+        "rise of Treg recruitment/expansion in the tumour at a saturating death signal",
+        "immune",
+        1.0,
+        "Muroyama et al. 2017 Cancer Immunol Res 5:992 (intratumoural Tregs increase and "
+        "proliferate after RT); Kachikwu et al. 2011 Int J Radiat Oncol Biol Phys 81:1128 "
+        "(Treg share rises after RT); size assumed: a doubling at Phi = 1",
+    ),
+    _p(
+        "s_reg",
+        "s_{reg}",
+        "1",
+        "suppression of CD8+ priming by intratumoural Tregs (priming scaled by "
+        "(1 + s_reg)/(1 + s_reg Treg), 1 before treatment)",
+        "immune",
+        0.15,
+        "Sakaguchi et al. 2008 Cell 133:775 (Tregs suppress priming, e.g. CTLA-4-dependent "
+        "removal of CD80/86 from DCs); size assumed and kept small so that the calibration "
+        "results of the literature panel do not move (issue 15 item 11)",
+    ),
+    _p(
+        "k_mac",
+        "k_{mac}",
+        "1/d",
+        "rate of macrophage (re)polarisation towards its drive",
+        "immune",
+        0.5,
+        "assumed: iNOS+ M1 macrophages appear within days of low-dose RT (Klug et al. 2013 "
+        "Cancer Cell 24:589); polarisation in vitro takes 1-2 days (Murray et al. 2014 "
+        "Immunity 41:14)",
+        lower_open=True,
+    ),
+    _p(
+        "m1_base",
+        "m_{1,0}",
+        "1",
+        "M1-like share of tumour-associated macrophages without IFN or T-cell signals",
+        "immune",
+        0.2,
+        "assumed: untreated tumours hold mostly M2-like (Arg1/Mrc1-high) TAMs (Mantovani et "
+        "al. 2002 Trends Immunol 23:549; Tsai et al. 2007 Int J Radiat Oncol Biol Phys "
+        "68:499); IFN-I and T-cell IFN-gamma polarise them towards M1 (Murray et al. 2014)",
+        upper=1,
+    ),
     _p(
         "k_pdl",
         "k_{pdl}",
@@ -766,6 +825,41 @@ PARAMETERS: tuple[Parameter, ...] = (
         "assumed: antibody half-life about 7 d in mice",
         patient=0.027,
         source_patient="assumed: nivolumab half-life about 26 d",
+    ),
+    _p(
+        "k_ctla",
+        "k_{ctla}",
+        "1/d",
+        "decay of anti-CTLA-4 receptor occupancy",
+        "intervention",
+        0.1,
+        "assumed: antibody half-life about 7 d in mice (as anti-PD-1)",
+        patient=_LN2 / 15.0,
+        source_patient="ipilimumab half-life about 15 d (Feng et al. 2013 Clin Cancer Res 19:3977)",
+        lower_open=True,
+    ),
+    _p(
+        "k_dep",
+        "k_{dep}",
+        "1/d",
+        "Treg depletion by anti-CTLA-4 (Fc-receptor-mediated) at full occupancy",
+        "intervention",
+        1.0,
+        "Selby et al. 2013 Cancer Immunol Res 1:32 and Simpson et al. 2013 J Exp Med 210:1695 "
+        "(anti-CTLA-4 depletes intratumoural Tregs through FcgammaRIV-bearing macrophages "
+        "within days); rate assumed: about 90% of them gone at steady occupancy",
+    ),
+    _p(
+        "m_ctla",
+        "m_{ctla}",
+        "1",
+        "enhancement of CD8+ priming by CTLA-4 blockade at full occupancy (CD28 costimulation)",
+        "intervention",
+        0.5,
+        "Twyman-Saint Victor et al. 2015 Nature 520:373 (anti-CTLA-4 with RT raises the "
+        "CD8/Treg ratio and diversifies the T-cell repertoire); Krummel & Allison 1995 J Exp "
+        "Med 182:459 (CTLA-4 blockade enhances T-cell responses); size assumed, set before "
+        "any panel run",
     ),
     # ---------------------------------------------------------------- population (cohorts)
     _p(

@@ -131,11 +131,13 @@ def to_sbml(model: TumourModel) -> str:
     params.append(("IN_VIVO", 0.0 if model.in_vitro else 1.0, True))
     for name, v in zip(STATE_NAMES, z0, strict=True):
         params.append((_SYM[name], float(v), False))
-    names = [a for a, _ in _ASSIGN] + ["g_ag", "o_pd1", "blk", "jak", "amp", "grow", "hblk", "hjak"]
+    drives = ["g_ag", "o_pd1", "blk", "jak", "amp", "grow", "hblk", "hjak", "ctla"]
+    names = [a for a, _ in _ASSIGN] + drives
     params += [(a, 0.0, False) for a in names]
     ivs = model.interventions
     ag = [(d - t0, iv.dose) for iv in ivs if iv.name == "sting-agonist" for d in iv.days]
     pd = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-pd1" for d in iv.days]
+    c4 = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-ctla4" for d in iv.days]
     shifted = [
         type(iv)(
             name=iv.name,
@@ -148,6 +150,7 @@ def to_sbml(model: TumourModel) -> str:
         if iv.is_window
     ]
     spd = _sum_decay(pd, "k_pd1")
+    sc4 = _sum_decay(c4, "k_ctla")
     drive = (
         ("g_ag", _sum_decay(ag, "k_ag")),
         ("o_pd1", f"({spd}) / ({spd} + {_PD1_K!r})"),
@@ -156,6 +159,7 @@ def to_sbml(model: TumourModel) -> str:
         ("amp", _window(shifted, "ifn-amplifier")),
         ("hblk", _window(shifted, "ifnar-block", "host")),
         ("hjak", _window(shifted, "jak-inhibitor", "host")),
+        ("ctla", f"({sc4}) / ({sc4} + {_PD1_K!r})"),
         # time zero: clonogens held at their sampled number until the first fraction
         ("grow", f"piecewise(0, lt(time, {first - t0!r}), 1)" if first > t0 else "1"),
     )

@@ -111,10 +111,13 @@ class Drive:
         self.first_fraction = None if first_fraction is None else float(first_fraction)
         ag = [(d, iv.dose) for iv in interventions if iv.name == "sting-agonist" for d in iv.days]
         pd = [(d, iv.dose) for iv in interventions if iv.name == "anti-pd1" for d in iv.days]
+        c4 = [(d, iv.dose) for iv in interventions if iv.name == "anti-ctla4" for d in iv.days]
         self.ag = np.array(ag, dtype=float).reshape(-1, 2)
         self.pd = np.array(pd, dtype=float).reshape(-1, 2)
+        self.c4 = np.array(c4, dtype=float).reshape(-1, 2)
         self.k_ag = p["k_ag"]
         self.k_pd1 = p["k_pd1"]
+        self.k_ctla = p["k_ctla"]
         self.windows = [iv for iv in interventions if iv.is_window]
 
     def breakpoints(self) -> list[float]:
@@ -133,6 +136,15 @@ class Drive:
             if day <= t_ref + 1e-9:
                 s += dose * np.exp(-self.k_pd1 * (t - day))
         return g, s / (s + _PD1_K)
+
+    def ctla_level(self, t_ref: float, t: np.ndarray) -> np.ndarray:
+        """Anti-CTLA-4 occupancy ``s / (s + 0.1)`` at times ``t`` (doses given by ``t_ref``)."""
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        s = np.zeros_like(t)
+        for day, dose in self.c4:
+            if day <= t_ref + 1e-9:
+                s += dose * np.exp(-self.k_ctla * (t - day))
+        return s / (s + _PD1_K)
 
     def growth(self, t_mid: float) -> float:
         """1 where the clonogens evolve, 0 before the first fraction (tumour held at its size)."""
@@ -297,7 +309,7 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
     chunk of the same cohort.
     """
     key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1,
-           drive.first_fraction)  # fmt: skip
+           drive.k_ctla, drive.first_fraction)  # fmt: skip
     hit = _TABLES.get(key)
     if hit is not None:
         return hit
@@ -313,7 +325,7 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
          h * (2 * p2 - 4 * p3), h * (4 * p3 - p2)],
         axis=1,
     )  # fmt: skip
-    lev = np.zeros((hs.size, 3, 2))
+    lev = np.zeros((hs.size, 3, 3))  # agonist, anti-PD-1, anti-CTLA-4 at the three stages
     wins = np.zeros((hs.size, 6))  # block, jak, amp, growth switch, host block, host jak
     wins[:, 3] = 1.0
     if drive.ag.size or drive.pd.size:
@@ -321,6 +333,9 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
             g, o = drive.levels(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
             lev[k, :, 0] = g
             lev[k, :, 1] = o
+    if drive.c4.size:
+        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
+            lev[k, :, 2] = drive.ctla_level(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
     if drive.windows:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
             f = drive.all_window_factors(ta + 0.5 * hk)
@@ -411,28 +426,28 @@ def integrate(
     jumps(0)
     for i in range(tg.size - 1):
         E, E2, Q, f1, f2, f3 = co[step_co[i], :, :, None]
-        g, o = lev[i, :, 0], lev[i, :, 1]
+        g, o, c4 = lev[i, :, 0], lev[i, :, 1], lev[i, :, 2]
         blk, jak, amp, grow, hblk, hjak = wins[i]
         args = (p, q)
         kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
                   host_block=hblk, host_jak=hjak)  # fmt: skip
-        Fu = forcing(z, *args, g[0], o[0], **kw)
+        Fu = forcing(z, *args, g[0], o[0], **kw, ctla=c4[0])
         if ifn_slot and rec is not None:  # ifn_slot implies rec
             rec[:, i, ifn_slot[0]] = Fu[_IFN_AUC]
         a = E2 * z + Q * Fu
-        Fa = forcing(a, *args, g[1], o[1], **kw)
+        Fa = forcing(a, *args, g[1], o[1], **kw, ctla=c4[1])
         b = E2 * z + Q * Fa
-        Fb = forcing(b, *args, g[1], o[1], **kw)
+        Fb = forcing(b, *args, g[1], o[1], **kw, ctla=c4[1])
         cc = E2 * a + Q * (2.0 * Fb - Fu)
-        Fc = forcing(cc, *args, g[2], o[2], **kw)
+        Fc = forcing(cc, *args, g[2], o[2], **kw, ctla=c4[2])
         z = E * z + f1 * Fu + f2 * (Fa + Fb) + f3 * Fc
         jumps(i + 1)
     if ifn_slot and rec is not None:  # the last node takes the drive at the end of its step
-        g, o = lev[-1, 2]
+        g, o, c4 = lev[-1, 2]
         blk, jak, amp, grow, hblk, hjak = wins[-1]
         rec[:, -1, ifn_slot[0]] = forcing(
             z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
-            host_block=hblk, host_jak=hjak,
+            host_block=hblk, host_jak=hjak, ctla=c4,
         )[_IFN_AUC]  # fmt: skip
     if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
@@ -546,8 +561,10 @@ def solve_reference(
         def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow, hblk=hblk, hjak=hjak):
             w = to_log(v)
             g, o = drive.levels(a, np.array([t]))
+            c4 = drive.ctla_level(a, np.array([t]))
             F = forcing(w, p, q1, float(g[0]), float(o[0]), block=blk, jak=jak, amp=amp,
-                        in_vitro=in_vitro, grow=grow, host_block=hblk, host_jak=hjak)  # fmt: skip
+                        in_vitro=in_vitro, grow=grow, host_block=hblk, host_jak=hjak,
+                        ctla=float(c4[0]))  # fmt: skip
             dv = F - c[:, None] * w
             dv[0] = F[0] * v.reshape(N_STATES, -1)[0]
             return dv.ravel()

@@ -93,6 +93,7 @@ def signals(
     grow=1.0,
     host_block=None,
     host_jak=None,
+    ctla=0.0,
 ) -> dict[str, np.ndarray]:
     """Compute the quasi-steady quantities for state ``z`` (rows = states).
 
@@ -106,7 +107,7 @@ def signals(
     hb = block if host_block is None else host_block
     hj = jak if host_jak is None else host_jak
     imm = 0.0 if in_vitro else 1.0
-    v = _ref.signals(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj)
+    v = _ref.signals(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj, ctla)
     v["N"] = np.exp(z[0])
     v["s"] = v["s_r"]
     v["acute"] = v["A"]
@@ -126,6 +127,7 @@ def forcing(
     grow: float = 1.0,
     host_block: float | None = None,
     host_jak: float | None = None,
+    ctla: float = 0.0,
 ) -> np.ndarray:
     """Nonlinear forcing ``F`` with ``dz/dt = -c z + F`` (``c`` from :func:`decay_rates`).
 
@@ -151,11 +153,13 @@ def forcing(
         Window factors of ifnar-block and jak-inhibitor on host immune cells (IFN-I
         licensing of dendritic-cell priming); ``block`` and ``jak`` act on tumour cells.
         Default (None): the same as ``block`` / ``jak`` (a blockade of both compartments).
+    ctla
+        Anti-CTLA-4 occupancy at this time (Treg depletion, priming enhancement).
     """
     hb = block if host_block is None else host_block
     hj = jak if host_jak is None else host_jak
     imm = 0.0 if in_vitro else 1.0
-    return _ref.forcing(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj)
+    return _ref.forcing(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj, ctla)
 
 
 def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0) -> None:

@@ -8,6 +8,9 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
   level decays with rate ``k_ag``; it drives tumour STING (bypassing cGAS) and host STING;
 * ``anti-pd1:day=0,dose=1[,repeat=4,every=3]`` - PD-1 blockade; occupancy ``s / (s + 0.1)``
   where ``s`` is the sum of doses decaying with rate ``k_pd1`` (dose 1 gives 91% occupancy);
+* ``anti-ctla4:day=0,dose=1[,repeat=3,every=3]`` - CTLA-4 blockade; occupancy as anti-PD-1
+  (decay ``k_ctla``); it depletes intratumoural Tregs (rate ``k_dep`` at full occupancy,
+  Fc-receptor-mediated) and enhances CD8+ priming (``m_ctla``);
 * ``ifnar-block:start=0,end=7[,dose=0.95][,compartment=both]`` - IFNAR-blocking antibody in a
   window: the fraction ``dose`` of IFNAR signalling is blocked, in tumour cells
   (``compartment=tumour``: their acute/chronic STAT1 arms), in host immune cells
@@ -169,7 +172,7 @@ def _split(spec) -> list[str]:
 
 # ------------------------------------------------------------------------ interventions
 
-_IMPULSE = {"sting-agonist", "anti-pd1"}
+_IMPULSE = {"sting-agonist", "anti-pd1", "anti-ctla4"}
 _BLOCKADES = {"ifnar-block", "jak-inhibitor"}
 COMPARTMENTS = ("tumour", "host", "both")
 """Where a blockade (``ifnar-block``, ``jak-inhibitor``) acts (``compartment=``)."""
@@ -177,12 +180,14 @@ _WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0}
 INTERVENTIONS: tuple[str, ...] = (
     "sting-agonist",
     "anti-pd1",
+    "anti-ctla4",
     "ifnar-block",
     "jak-inhibitor",
     "ifn-amplifier",
 )
 _FORMS = (
     "'sting-agonist:day=0,dose=1[,repeat=N,every=D]', 'anti-pd1:day=0,dose=1[,repeat=N,every=D]', "
+    "'anti-ctla4:day=0,dose=1[,repeat=N,every=D]', "
     "'ifnar-block:start=0,end=7[,dose=0.95][,compartment=tumour|host|both]', "
     "'jak-inhibitor:start=0,end=7[,dose=0.9][,compartment=tumour|host|both]', "
     "'ifn-amplifier:start=0,end=28[,dose=1]'"
@@ -203,7 +208,8 @@ class Intervention:
     dose
         Relative dose (1 = the reference dose of the intervention).
     days
-        Dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``).
+        Dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``,
+        ``anti-ctla4``).
     start, end
         Window of ``ifnar-block``, ``jak-inhibitor`` and ``ifn-amplifier`` (NaN for impulses).
     compartment
