@@ -181,3 +181,44 @@ def test_report_and_figure_show_the_failed_end():
         "r: upper end NOT FOUND (the likelihood failed at 0.0914; see diagnostics.json)",
         "e_kill: lower end open (the threshold is not reached within the search range)",
     ]
+
+
+def test_cli_reports_the_failed_end_in_text_and_json(study, tmp_path, monkeypatch, capsys):
+    import json
+
+    from ifnexus.cli import main
+
+    study.table.to_csv(tmp_path / "growth.csv", index=False)
+    (tmp_path / "arms.csv").write_text("arm,schedule,genotype,host,interventions\nctrl,none,,,\n")
+    ok = fit_growth(study, free=("r",), random=(), posterior=False)
+    e = ok.estimates.set_index("parameter")
+    cut = 0.5 * (math.log(e.loc["r", "estimate"]) + math.log(e.loc["r", "profile_upper"]))
+    # the objective fails past the cut once the profiles start (the command has no --start)
+    import ifnexus.fit._growth as growth
+
+    call, prof, profiling = GrowthProblem.__call__, growth.profile, []
+
+    def profile_then_fail(*a, **k):
+        profiling.append(True)
+        return prof(*a, **k)
+
+    monkeypatch.setattr(growth, "profile", profile_then_fail)
+    monkeypatch.setattr(GrowthProblem, "__call__",
+                        lambda self, x: math.inf if profiling and x[0] > cut else call(self, x))  # fmt: skip
+
+    def run(out: str, *extra: str) -> int:
+        return main(["fit", "growth", str(tmp_path / "growth.csv"), "--arms",
+                     str(tmp_path / "arms.csv"), "--out", str(tmp_path / out), "--free", "r",
+                     "--random", "none", "--no-posterior", *extra])  # fmt: skip
+
+    with pytest.warns(IfnexusWarning, match="profile of r: the upper end"):
+        assert run("a", "--json") == 0
+    cap = capsys.readouterr()
+    row = json.loads(cap.out)["estimates"][0]
+    assert row["parameter"] == "r" and row["profile_upper_status"] == "failed"
+    assert row["profile_upper"] is None and row["profile_upper_failed_at"] > math.exp(cut)
+    assert row["profile_lower_status"] == "crossed"
+    profiling.clear()
+    with pytest.warns(IfnexusWarning):
+        assert run("b") == 0
+    assert "r: upper end NOT FOUND (the likelihood failed at" in capsys.readouterr().out
