@@ -95,6 +95,22 @@ def test_start_dependent_cliff_is_retried_from_the_previous_optimum():
     assert max(d for _, d, ok in res.points if ok) < 10.0  # no 1e6 taken as a profile value
 
 
+def test_failure_inside_the_last_bracket_leaves_its_outer_good_point():
+    # the threshold crossing (0.822) lies inside a band (0.8, 0.85) where the objective fails:
+    # the end is the nearest good point above the threshold (a wider interval), and says so
+    def f(x: np.ndarray) -> float:
+        if 0.8 < x[0] < 0.85:
+            return math.inf
+        return float(x[0] ** 2 / 0.25 + (x[1] - 0.5 * x[0]) ** 2)
+
+    res = profile(f, np.zeros(2), 0.0, 0, [(-5.0, 5.0)] * 2, level=0.9, scale=0.8)
+    up = res.upper
+    assert up.status == "crossed" and 0.85 <= up.value < 1.0
+    assert up.reached_delta == pytest.approx(up.value**2 / 0.25, rel=1e-6) and up.reached_delta > T
+    assert (up.value, up.reached_delta, True) in res.points and "not placed" in up.reason
+    assert res.lower.value == pytest.approx(-math.sqrt(T * 0.25), abs=0.01)
+
+
 def test_disagreeing_starts_above_the_threshold_fail():
     # past x0 = 0.3 the objective is a staircase of flat steps in x1 (each start stays where it
     # begins) at 40 + 100 * round(1000 x1), above the threshold: the warm start, the previous

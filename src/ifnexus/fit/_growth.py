@@ -607,7 +607,8 @@ class ProfileEnd:
     failed_at
         The value nearest the estimate where the evaluation failed (NaN unless ``failed``).
     reason
-        Why it failed ("" otherwise).
+        Why it failed; for a ``crossed`` end not placed to 0.1 of the threshold (a failure
+        inside the last bracket leaves the bracket's outer good point), why not; else "".
     reached
         The farthest value evaluated reliably on this side, and ``reached_delta`` its rise.
     reached_delta
@@ -796,19 +797,28 @@ def profile(
 
     def crossing(a_v: float, a_r: float, b_v: float, b_r: float) -> tuple[float, float]:
         # signed root sqrt(delta) is about linear in the parameter: regula falsi on
-        # sqrt(delta) - sqrt(target) within the bracket [a (below), b (above)]
-        c, dc = b_v, b_r * b_r
-        for _ in range(5):
-            c = a_v + (rt - a_r) * (b_v - a_v) / (b_r - a_r)
+        # sqrt(delta) - sqrt(target) within the bracket [a (below), b (above)]; a failed
+        # point inside the bracket is bisected toward b, and if the last one fails the end is
+        # b, the bracket's outer good point (a wider interval, never a failed point)
+        c, dc, failed = b_v, b_r * b_r, math.nan
+        for _ in range(6):
+            if math.isnan(failed):
+                c = a_v + (rt - a_r) * (b_v - a_v) / (b_r - a_r)
+            else:
+                c = 0.5 * (failed + b_v)
             dc, why = at(c)
-            if why:  # a failure inside a bracket of two good points: keep the interpolation
-                break
+            if why:
+                failed = c
+                continue
+            failed = math.nan
             if abs(dc - target) < 0.1:
                 break
             if math.sqrt(dc) < rt:
                 a_v, a_r = c, math.sqrt(dc)
             else:
                 b_v, b_r = c, math.sqrt(dc)
+        if not math.isnan(failed):
+            c, dc = b_v, b_r * b_r
         return c, dc
 
     ends = []
@@ -848,7 +858,10 @@ def profile(
             r = math.sqrt(d)
             if r >= rt:
                 c, dc = crossing(a_v, a_r, v, r)
-                end = ProfileEnd(c, "crossed", reached=c, reached_delta=dc)
+                note = "" if abs(dc - target) < 0.1 else (
+                    f"not placed at the threshold: the rise there is {dc:.3g} (the likelihood "
+                    "failed nearer the estimate or the search ran out of points)")  # fmt: skip
+                end = ProfileEnd(c, "crossed", reason=note, reached=c, reached_delta=dc)
                 break
             if v == edge:
                 end = ProfileEnd(side * math.inf, "bound", reached=v, reached_delta=d)
@@ -1138,6 +1151,9 @@ def profile_columns(
                 "failed_at": to_nat(end.failed_at), "reason": end.reason,
                 "reached": to_nat(end.reached), "reached_delta": end.reached_delta,
             }  # fmt: skip
+            if end.status == "crossed" and end.reason:
+                warnings.warn(f"profile of {pname}: the {side} end {to_nat(end.value):.4g} is "
+                              f"{end.reason}", IfnexusWarning, stacklevel=3)  # fmt: skip
             if end.status == "failed":
                 warnings.warn(
                     f"profile of {pname}: the {side} end of the interval was not found (reported "
