@@ -111,7 +111,7 @@ def main(replicates: int = 40, only: str | None = None, n_tumours: int = N_TUMOU
     """Run the coverage study."""
     for name, design in DESIGNS.items():
         key = name.split()[0] + ("" if n_tumours == N_TUMOURS else f"_n{n_tumours}")
-        if only is not None and key != only:
+        if only is not None and name.split()[0] != only:
             continue
         rows = []
         for r in range(replicates):
