@@ -534,10 +534,6 @@ def to_petab(
     per_arm = {f"init_{_SYM[k]}": v for k, v in plain.items() if len(set(v.values())) > 1}
     inits.update({k[len("init_") :]: k for k in per_arm})
     sbml = _sbml(base, rules, slots, [*slots, *doses, *helpers, *per_arm], times, inits)
-    # the residual SD is a model parameter too: AMICI (1.0.1) takes a noise formula's parameter
-    # from the model only (without it, it simulated with sigma 0 and an infinite -log L)
-    sbml = sbml.replace("</listOfParameters>", f'<parameter id="{_SIGMA}" value="{float(sigma)!r}" '
-                        'constant="true"/>\n</listOfParameters>', 1)  # fmt: skip
     same = {_SYM[k]: next(iter(v.values())) for k, v in plain.items() if len(set(v.values())) == 1}
     for sym, v in {"q_tau": 1.0, **same}.items():
         sbml = re.sub(rf'(<parameter id="{sym}" value=")[^"]*"', rf"\g<1>{v!r}" + '"', sbml)
