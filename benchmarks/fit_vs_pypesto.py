@@ -1,12 +1,16 @@
 """ifnexus vs pyPESTO on the same growth-fitting problem: time to the same optimum.
 
 Issue 16 item 8 (side by side with pyPESTO and its default simulator). AMICI, the simulator
-pyPESTO's PEtab importer uses by default, cannot be installed here: the package index this
-machine reaches has no ``amici`` distribution at all (``pip index versions amici``: none; no
-wheel, no source), and a source build would also need SWIG, which is not installed. So pyPESTO
-runs with its libroadrunner simulator (``simulator_type="roadrunner"``, the other simulator it
-ships an importer for), on the PEtab export of the problem (:func:`ifnexus.fit.to_petab`),
-with pyPESTO's default solver options (CVODE, relative tolerance 1e-6, absolute 1e-12).
+pyPESTO's PEtab importer uses by default, has no wheel for this platform and Python 3.11 on PyPI
+(amici 1.1.0 needs Python >= 3.12). amici 1.0.1 builds from its source distribution here (about
+7 minutes on the shared cores, SWIG taken from PyPI, in a throwaway folder), and pyPESTO 0.7.0
+compiles the export with it (2-5 minutes; the export writes the fraction events with the trait
+formulas for that), but AMICI's first simulation of an irradiated condition fails (CVODES
+``FIRST_RHSFUNC_ERR``: the right-hand side failed at its first call), not resolved in the
+session that wrote this. So pyPESTO runs with its libroadrunner simulator
+(``simulator_type="roadrunner"``, the other simulator it ships an importer for), on the PEtab
+export of the problem (:func:`ifnexus.fit.to_petab`), with pyPESTO's default solver options
+(CVODE, relative tolerance 1e-6, absolute 1e-12).
 
 The problem is the one both tools can state: the pooled, fixed-effects problem (PEtab v1 has
 no random effects), ``random=()`` in ifnexus. Two designs:
@@ -182,7 +186,7 @@ def _design(name: str, study, free: tuple[str, ...]) -> list[str]:
 
 
 def main() -> None:
-    import petab
+    import petab.v1
     import pypesto
     import roadrunner
     import scipy
@@ -192,8 +196,9 @@ def main() -> None:
 
     lines = [
         f"ifnexus {__version__}; pyPESTO {pypesto.__version__} with libroadrunner "
-        f"{roadrunner.__version__} (AMICI: not on the reachable package index), petab "
-        f"{petab.__version__}, scipy {scipy.__version__}; Python {platform.python_version()}, "
+        f"{roadrunner.__version__} (AMICI 1.0.1 builds from source but fails to simulate the "
+        "export: see the module docstring), petab "
+        f"{petab.v1.__version__}, scipy {scipy.__version__}; Python {platform.python_version()}, "
         f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} at the start. "
         "Written by `benchmarks/fit_vs_pypesto.py`.",
         "",
