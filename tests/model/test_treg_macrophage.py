@@ -92,3 +92,62 @@ def test_new_parameters_out_of_range_are_refused(name, value):
     with pytest.raises(ValidationError, match=name):
         simulate_cohort("8Gy x1", n_patients=2, setting="mouse", rng=1, days=5,
                         params={name: value})  # fmt: skip
+
+
+# ------------------------------------------------------------------ second, unirradiated lesion
+
+
+def _logistic(n0, r, d0, k, t):
+    """Closed form of N' = (r (1 - N/K) - d0) N."""
+    g = r - d0
+    kk = k * g / r
+    e = np.exp(g * t)
+    return kk * n0 * e / (kk + n0 * (e - 1.0))
+
+
+@pytest.mark.parametrize("schedule", ["none", "8Gy x3"])
+def test_second_lesion_without_t_cells_grows_logistically_and_gets_no_dose(schedule):
+    """Nude host: the second lesion is neither killed nor irradiated (closed-form logistic)."""
+    res = simulate_cohort(schedule, n_patients=6, setting="mouse", host="nude", rng=3,
+                          days=40, second_lesion=1e7)  # fmt: skip
+    pts = res.patients
+    p = res.params
+    want = _logistic(1e7, pts["growth_rate"].to_numpy(), p["d0"], p["K"], 30.0) / 1e7
+    np.testing.assert_allclose(pts["second_lesion_ratio_30d"], want, rtol=1e-4)
+    assert not pts["abscopal_response"].any()
+
+
+def test_no_second_lesion_leaves_its_columns_empty_and_outputs_unchanged():
+    a = simulate_cohort("8Gy x1", n_patients=6, setting="mouse", rng=2, days=40).patients
+    assert a["second_lesion_ratio_30d"].isna().all()
+    assert a["abscopal_response"].isna().all()
+    b = simulate_cohort("8Gy x1", n_patients=6, setting="mouse", rng=2, days=40,
+                        second_lesion=False).patients  # fmt: skip
+    np.testing.assert_array_equal(a["tcp"], b["tcp"])
+
+
+def test_t_cells_primed_by_the_irradiated_tumour_slow_the_second_lesion():
+    """Abscopal direction (Demaria et al. 2005): RT + anti-CTLA-4 slows the unirradiated lesion."""
+    kw = dict(n_patients=8, setting="mouse", rng=1, days=40, second_lesion=True)
+    ctrl = simulate_cohort("none", **kw).patients
+    combo = simulate_cohort("8Gy x3", interventions=["anti-ctla4:day=0,repeat=3,every=3"],
+                            **kw).patients  # fmt: skip
+    assert (combo["second_lesion_ratio_30d"] < ctrl["second_lesion_ratio_30d"]).all()
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0, float("nan"), "big"])
+def test_bad_second_lesion_size_is_refused(bad):
+    with pytest.raises(ValidationError, match="second_lesion"):
+        simulate_cohort("8Gy x1", n_patients=2, setting="mouse", rng=1, days=5,
+                        second_lesion=bad)  # fmt: skip
+
+
+def test_cli_refuses_a_negative_second_lesion(tmp_path, capsys):
+    from ifnexus.cli import main
+
+    out = tmp_path / "run"
+    rc = main(["simulate", "--schedule", "8Gy x1", "--setting", "mouse", "--second-lesion", "-5",
+               "--patients", "2", "--out", str(out)])  # fmt: skip
+    assert rc == 2
+    assert "--second-lesion" in capsys.readouterr().err
+    assert not out.exists()

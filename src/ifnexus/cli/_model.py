@@ -94,6 +94,12 @@ def simulate(
         help="The tumour-draining lymph node is inside the radiation field (parameter "
         "dln_in_field = 1): its lymphocytes and the primed pool die with each fraction.",
     ),
+    second_lesion: float = typer.Option(
+        None,
+        "--second-lesion",
+        help="A second, unirradiated lesion of this many clonogens (e.g. 3e7): it shares the "
+        "primed T cells and reports second_lesion_ratio_30d and abscopal_response.",
+    ),
     in_vitro: bool = typer.Option(
         False,
         "--in-vitro",
@@ -156,6 +162,16 @@ def simulate(
         from ifnexus.model import ParameterSet
 
         pset = ParameterSet(setting, {**pset.overrides, "dln_in_field": 1.0}, pset.source)
+    if second_lesion is not None:
+        from ifnexus.model import ParameterSet
+
+        if not (second_lesion > 0 and second_lesion < float("inf")):
+            raise ValidationError(
+                f"--second-lesion: the second lesion's size must be a number of clonogens > 0, "
+                f"got {second_lesion:g}"
+            )
+        extra = {"second_lesion": 1.0, "n0_second": float(second_lesion)}
+        pset = ParameterSet(setting, {**pset.overrides, **extra}, pset.source)
     ivs = list(intervention or [])
     if posterior is not None:
         if schedule is None:

@@ -632,6 +632,9 @@ def _reference_module(model: ModelDecl) -> str:
         + "from __future__ import annotations\n\nimport numpy as np\n\n"
         + "\n".join(table)
         + f"\nNS = {ns}\n"
+        + "LOG_ROWS = ("
+        + "".join(f"{k}, " for k, st in enumerate(model.states) if st.log)
+        + ")  # states carried as ln by the solvers\n"
         + f"TRAIT_NAMES = ({', '.join(repr(n) for n, _ in TRAITS)},)\n"
         + f"ZM_LN_CAP = {ZM_LN_CAP!r}\n\n\n"
         + body

@@ -395,6 +395,20 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         "treg_day7": np.where(known7 & (cfg.host["h_T"] > 0), z7s[IDX["treg"]], np.nan),
         "m1_fraction_day7": np.where(known7, z7s[IDX["m1"]], np.nan),
     }
+    # the second, unirradiated lesion (second_lesion=): its clonogens 30 days after the first
+    # fraction over those at the first fraction; a response is regression (ratio below 1)
+    if p["second_lesion"] > 0 and t_first + 30.0 <= t_end:
+        z30s = _state_at(sol, z0, t0, t_end, t_first + 30.0)
+        ratio2 = np.exp(z30s[IDX["lesion2"]] - zb[IDX["lesion2"]])
+        second = {
+            "second_lesion_ratio_30d": ratio2,
+            "abscopal_response": pd.arrays.BooleanArray(ratio2 < 1.0, ~np.isfinite(ratio2)),
+        }
+    else:
+        second = {
+            "second_lesion_ratio_30d": np.full(n, np.nan),
+            "abscopal_response": pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool)),
+        }
     ab = q["alpha_beta"]
     table = pd.DataFrame(
         {
@@ -429,6 +443,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             "ifn_auc_30d": auc,
             "cd8_fold_change_day7": cd8_fold,
             **immune,
+            **second,
             **alc,
             "severe_lymphopenia_1mo": severe,
             "log10_clonogens_min": ln_n_min / np.log(10.0),
@@ -480,6 +495,7 @@ def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
     sg = signals(z, p, qk, g, o, blk, jak, amp)
     vals = {name: z[i] for i, name in enumerate(STATE_NAMES)}
     vals["N"] = np.exp(z[0])
+    vals["lesion2"] = np.exp(z[IDX["lesion2"]])
     for name in ("sting", "ifn", "acute", "kill"):
         vals[name] = sg[name]
     vals["burden"] = sg["B"]
@@ -753,6 +769,27 @@ class CohortResult:
         return pd.concat(out, ignore_index=True)
 
 
+def _second_lesion_params(second_lesion) -> dict[str, float]:
+    """Return the overrides of ``second_lesion=``: True (``n0_second``), a size, or off."""
+    if second_lesion is None or second_lesion is False:
+        return {}
+    if second_lesion is True:
+        return {"second_lesion": 1.0}
+    try:
+        size = float(second_lesion)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"second_lesion must be True, False or the second lesion's size in clonogens "
+            f"(a number > 0), got {second_lesion!r}"
+        ) from None
+    if not np.isfinite(size) or size <= 0:
+        raise ValidationError(
+            f"second_lesion: the second lesion's size must be a number of clonogens > 0, "
+            f"got {size:g}"
+        )
+    return {"second_lesion": 1.0, "n0_second": size}
+
+
 def _config(
     schedule,
     setting,
@@ -766,6 +803,7 @@ def _config(
     rng,
     params,
     margin=None,
+    second_lesion=False,
 ) -> _Config:
     sched = parse_schedule(schedule)
     if isinstance(params, ParameterSet):
@@ -775,7 +813,8 @@ def _config(
                 f"{setting!r}"
             )
         params = dict(params.overrides)
-    p = parameters(setting, **(params or {}))
+    params = {**(params or {}), **_second_lesion_params(second_lesion)}
+    p = parameters(setting, **params)
     if disease not in DISEASES:
         raise ValidationError(
             f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
@@ -831,6 +870,7 @@ def simulate_cohort(
     n_jobs: int | None = None,
     scheduler: Any = None,
     margin: str | None = None,
+    second_lesion: bool | float = False,
 ) -> CohortResult:
     """Simulate a virtual cohort of tumours under one radiotherapy schedule.
 
@@ -874,6 +914,10 @@ def simulate_cohort(
         ``Client`` to run the chunks on. Results are identical whatever the options.
     chunk_size, n_jobs, scheduler
         Deprecated (removed in 0.3): pass ``options=RunOptions(...)``; a ``FutureWarning``.
+    second_lesion
+        A second, unirradiated lesion (abscopal response): ``True`` (``n0_second``
+        clonogens), a size in clonogens, or ``False`` (default). It shares the systemic primed
+        CD8+ pool, grows, and is killed by the effectors that reach it; it receives no dose.
     margin
         Post-operative disease only: ``"R0"`` or ``"R1"`` for every tumour; default ``None``
         samples it (R1 with probability ``p_r1``). An R0 excision leaves residual clonogens
@@ -898,7 +942,11 @@ def simulate_cohort(
         fraction over an unirradiated twin; NaN in T-cell-deficient hosts), ``treg_day7``
         (intratumoural Tregs 7 days after the first fraction relative to before treatment;
         NaN without T cells), ``m1_fraction_day7`` (M1-like share of tumour macrophages on
-        day 7; ``sc profile``'s macrophage_m1like / (m1like + m2like)), ``alc_1mo`` and
+        day 7; ``sc profile``'s macrophage_m1like / (m1like + m2like)),
+        ``second_lesion_ratio_30d`` (clonogens of the second, unirradiated lesion 30 days after
+        the first fraction over those at it; NaN without ``second_lesion``) and
+        ``abscopal_response`` (that ratio below 1: the unirradiated lesion regressed; NA
+        without it), ``alc_1mo`` and
         ``alc_3mo`` (absolute blood lymphocyte count, 1e9/L, 30 and 91 days after the first
         fraction: ``alc0`` times the model's circulating-lymphocyte state; NaN beyond the
         follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``; pandas
@@ -934,6 +982,7 @@ def simulate_cohort(
         rng,
         params,
         margin,
+        second_lesion,
     )
     size = -(-opts.resolve_chunk_size(DEFAULT_CHUNK_SIZE) // BLOCK) * BLOCK
     bounds = [(a, min(a + size, n_patients)) for a in range(0, n_patients, size)]

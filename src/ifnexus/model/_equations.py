@@ -266,7 +266,7 @@ N, D1, D2, D3, D4 = (_sym(s) for s in ("N", "D1", "D2", "D3", "D4"))
 M, S, X, F, U, R = (_sym(s) for s in ("M", "S", "X", "F", "U", "R"))
 P_, T, Eb, Es, L = (_sym(s) for s in ("P", "T", "Eb", "Es", "L"))
 Lam, Iauc, Mm, Alc, Nd, Zsb = (_sym(s) for s in ("Lam", "Iauc", "Mm", "Alc", "Nd", "Zsb"))
-Treg, Mq = _sym("Treg"), _sym("Mq")
+Treg, Mq, N2, Es2 = _sym("Treg"), _sym("Mq"), _sym("N2"), _sym("Es2")
 g_ag, o_pd1, blk, jak, amp, grow, IN_VIVO, hblk, hjak, ctla = (_D[i] for i, *_ in DRIVES)
 
 _S = _sym  # signal symbols by identifier
@@ -281,6 +281,7 @@ lam, bh, y_num, y_den, kill, ifn_death, infl = (
     _S(s) for s in ("lam", "bh", "y_num", "y_den", "kill", "ifn_death", "infl")
 )
 prime, pol = _S("prime"), _S("pol")
+lam2, bh2, y2_num, y2_den, kill2 = (_S(s) for s in ("lam2", "bh2", "y2_num", "y2_den", "kill2"))
 fac, ln_sf, killed, SFL, SFC, node = (
     _S(s) for s in ("fac", "ln_sf", "killed", "SFL", "SFC", "node")
 )
@@ -324,10 +325,10 @@ _SIGNALS = (
     SignalDecl("phi", IN_VIVO * J / (J + p["K_J"]), "\\Phi", "death signal sensed by the host"),
     SignalDecl(
         "Jp",
-        J + p["w_b"] * p["d0"] * N,
+        J + p["w_b"] * p["d0"] * (N + p["second_lesion"] * N2),
         "J_P",
-        "antigen reaching DCs: death signal plus spontaneous clonogen death (weight w_b: the "
-        "pre-existing T-cell response)",
+        "antigen reaching DCs: death signal plus spontaneous clonogen death of both lesions "
+        "(weight w_b: the pre-existing T-cell response)",
     ),
     SignalDecl("phi_p", IN_VIVO * Jp / (Jp + p["K_J"]), "\\Phi_P", "antigen signal of DCs"),
     SignalDecl(
@@ -376,6 +377,26 @@ _SIGNALS = (
         "priming relative to before treatment: Treg suppression and CTLA-4 blockade",
     ),
     SignalDecl(
+        "lam2",
+        q["r_g"] * (1 - IN_VIVO * N2 / p["K"]),
+        "\\lambda_2",
+        "birth rate in the second (unirradiated) lesion",
+    ),
+    SignalDecl("bh2", (floor_pos(N2, _TINY) / p["B_h"]) ** sp.Rational(2, 3), "\\beta_{h2}", ""),
+    SignalDecl("y2_num", p["e_kill"] / p["kappa_max"] * Es2, "y_{n2}", ""),
+    SignalDecl(
+        "y2_den",
+        (1 + p["l_E"] * Es2 / (1 + Es2) * (1 - o_pd1)) * (1 + bh2),
+        "y_{d2}",
+        "",
+    ),
+    SignalDecl(
+        "kill2",
+        IN_VIVO * p["kappa_max"] * y2_num / (y2_den + y2_num),
+        "\\kappa_2",
+        "T-cell kill rate per clonogen of the second lesion (no IFN signal, no dose there)",
+    ),
+    SignalDecl(
         "pol",
         1 - (1 - hsig * q["h_ifnar"] * hill) * (1 - Es / (1 + Es)),
         "\\mu",
@@ -422,7 +443,12 @@ _START = (
         "root of w_F A^2 + b_0 A - s_0 = 0 (F at its steady state)",
     ),
     SignalDecl("R0", U0**2 / (p["K_U"] ** 2 + U0**2), "R_0", ""),
-    SignalDecl("Jb", p["w_b"] * p["d0"] * q["n0"], "J_b", "antigen of spontaneous death"),
+    SignalDecl(
+        "Jb",
+        p["w_b"] * p["d0"] * (q["n0"] + p["second_lesion"] * p["n0_second"]),
+        "J_b",
+        "antigen of spontaneous death",
+    ),
     SignalDecl("phi0", Jb / (Jb + p["K_J"]), "\\Phi_0", ""),
     SignalDecl(
         "P0",
@@ -438,6 +464,9 @@ _START = (
     SignalDecl("Eb0", IN_VIVO * q["h_T"] * q["tau"] * (1 + p["c_X"] * A0), "E_{b0}", ""),
     SignalDecl("Es0", p["k_ET"] * T0 * Eb0 / p["k_Ed"], "E_{s0}", ""),
     SignalDecl("pol0", 1 - (1 - q["h_ifnar"] * hill0) * (1 - Es0 / (1 + Es0)), "\\mu_0", ""),
+    SignalDecl(
+        "Es20", IN_VIVO * q["h_T"] * q["tau"] * p["k_ET"] * T0 / p["k_Ed"], "E_{s0}^{(2)}", ""
+    ),
 )
 
 _kD = p["k_D"]
@@ -574,6 +603,20 @@ _STATES = (
         forcing=IN_VIVO * p["k_mac"] * (p["m1_base"] + (1 - p["m1_base"]) * pol),
         decay=p["k_mac"], initial=IN_VIVO * (p["m1_base"] + (1 - p["m1_base"]) * pol0),
         title="macrophage polarisation (M1 share)",
+    ),
+    StateDecl(
+        "lesion2", "N2", "N_2", "cells",
+        "viable clonogens of the second, unirradiated lesion (carried as ln; held when "
+        "second_lesion = 0)",
+        forcing=grow * p["second_lesion"] * (lam2 - p["d0"] - kill2),
+        initial=p["n0_second"], log=True,
+        title="second lesion (unirradiated; shares the primed pool T)",
+    ),
+    StateDecl(
+        "cd8_effector2", "Es2", "E_{s2}", "rel.",
+        "tumour-specific CD8+ effector T cells in the second lesion",
+        forcing=IN_VIVO * p["k_ET"] * T * q["h_T"] * q["tau"], decay=p["k_Ed"],
+        initial=_S("Es20"), title="effector CD8+ in the second lesion",
     ),
 )  # fmt: skip
 

@@ -34,8 +34,11 @@ STATE_TABLE = (
     ('serpinb9', 'Z', '1', 'ISG-encoded inhibitors of T-cell kill in tumour cells (Serpinb9-like, 0-1): induced by acute tumour IFNAR signalling, sustained by the IRDS state'),
     ('treg', 'T_{reg}', 'rel.', 'regulatory T cells in the tumour relative to before treatment: recruited/expanded by the death signal of irradiated cells, depleted by anti-CTLA-4; suppress priming'),
     ('m1', 'm_1', '1', 'M1-like share of tumour-associated macrophages (0-1; a read-out: it does not feed back on the tumour)'),
+    ('lesion2', 'N_2', 'cells', 'viable clonogens of the second, unirradiated lesion (carried as ln; held when second_lesion = 0)'),
+    ('cd8_effector2', 'E_{s2}', 'rel.', 'tumour-specific CD8+ effector T cells in the second lesion'),
 )
-NS = 24
+NS = 26
+LOG_ROWS = (0, 24, )  # states carried as ln by the solvers
 TRAIT_NAMES = ('alpha', 'beta', 'n0', 'tau', 'chronic', 't_cgas', 't_sting', 't_irf3', 't_cluster', 't_ifnar', 't_stat1', 'h_T', 'h_ifnar', 'h_sting', 'r_g',)
 ZM_LN_CAP = 600.0
 
@@ -66,6 +69,8 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     x_Zsb = z[21]
     x_Treg = z[22]
     x_Mq = z[23]
+    x_N2 = np.exp(z[24])
+    x_Es2 = z[25]
     v_B = x_D1 + x_D2 + x_D3 + x_D4 + x_N
     v_G = x_S/(p["K_G"] + x_S)
     v_inp = x_S*p["c_cgas"]*q["t_cgas"] + g
@@ -76,7 +81,7 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     v_prod_t = p["p_tum"]*q["t_cluster"]*q["t_irf3"]*v_sting*(amp + 1.0)
     v_J = x_D4*p["k_D"]
     v_phi = imm*v_J/(v_J + p["K_J"])
-    v_Jp = v_J + x_N*p["d0"]*p["w_b"]
+    v_Jp = v_J + p["d0"]*p["w_b"]*(x_N + x_N2*p["second_lesion"])
     v_phi_p = imm*v_Jp/(v_Jp + p["K_J"])
     v_p0 = imm*p["p_host"]*q["h_sting"]*(g/(g + 1.0) + v_phi) + v_prod_t + q["chronic"]*p["tonic"]
     v_bq = -p["a_7"]*v_ca*v_prod_t + p["k_I"] - v_p0
@@ -95,6 +100,11 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     v_ifn_death = v_A*v_G*p["k_A"]
     v_infl = q["h_T"]*q["tau"]*(v_A*p["c_X"] + 1.0)
     v_prime = (p["s_reg"] + 1.0)*(ctla*p["m_ctla"] + 1.0)/(x_Treg*p["s_reg"] + 1.0)
+    v_lam2 = q["r_g"]*(-imm*x_N2/p["K"] + 1.0)
+    v_bh2 = ((np.maximum(x_N2, 1e-300)/p["B_h"]) ** ((2.0 / 3.0)))
+    v_y2_num = x_Es2*p["e_kill"]/p["kappa_max"]
+    v_y2_den = (v_bh2 + 1.0)*(x_Es2*p["l_E"]*(1.0 - o)/(x_Es2 + 1.0) + 1.0)
+    v_kill2 = imm*p["kappa_max"]*v_y2_num/(v_y2_den + v_y2_num)
     v_pol = -(-x_Es/(x_Es + 1.0) + 1.0)*(-v_hill*v_hsig*q["h_ifnar"] + 1.0) + 1.0
     return {
         "B": v_B,
@@ -126,6 +136,11 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
         "ifn_death": v_ifn_death,
         "infl": v_infl,
         "prime": v_prime,
+        "lam2": v_lam2,
+        "bh2": v_bh2,
+        "y2_num": v_y2_num,
+        "y2_den": v_y2_den,
+        "kill2": v_kill2,
         "pol": v_pol,
     }
 
@@ -157,6 +172,8 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     x_Zsb = z[21]
     x_Treg = z[22]
     x_Mq = z[23]
+    x_N2 = np.exp(z[24])
+    x_Es2 = z[25]
     v_B = v["B"]
     v_G = v["G"]
     v_inp = v["inp"]
@@ -186,6 +203,11 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     v_ifn_death = v["ifn_death"]
     v_infl = v["infl"]
     v_prime = v["prime"]
+    v_lam2 = v["lam2"]
+    v_bh2 = v["bh2"]
+    v_y2_num = v["y2_num"]
+    v_y2_den = v["y2_den"]
+    v_kill2 = v["kill2"]
     v_pol = v["pol"]
     out = np.empty_like(z)
     out[0] = grow*(-p["d0"] - v_ifn_death - v_kill + v_lam)
@@ -212,6 +234,8 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     out[21] = p["k_sb"]*(-v_A*x_R + v_A + x_R)
     out[22] = imm*p["k_reg"]*q["h_T"]*(v_phi*p["r_reg"] + 1.0) - x_Treg*ctla*p["k_dep"]
     out[23] = imm*p["k_mac"]*(p["m1_base"] + v_pol*(1.0 - p["m1_base"]))
+    out[24] = grow*p["second_lesion"]*(-p["d0"] - v_kill2 + v_lam2)
+    out[25] = imm*x_T*p["k_ET"]*q["h_T"]*q["tau"]
     return out
 
 
@@ -242,6 +266,8 @@ def decay_rates(p):
         p["k_sb"],
         p["k_reg"],
         p["k_mac"],
+        0.0,
+        p["k_Ed"],
     ])
 
 
@@ -271,6 +297,8 @@ def apply_fraction(z, dose, prior, p, q):
     x_Zsb = z[21]
     x_Treg = z[22]
     x_Mq = z[23]
+    x_N2 = np.exp(z[24])
+    x_Es2 = z[25]
     v_fac = -x_R*p["rho_R"] + 1.0
     v_ln_sf = v_fac*(-dose*q["alpha"] - dose*q["beta"]*(dose + 2.0*prior))
     v_killed = -np.expm1(v_ln_sf)
@@ -291,7 +319,7 @@ def apply_fraction(z, dose, prior, p, q):
 def initial_state(p, q, n, imm):
     """Pre-treatment state, shape ``(NS, n)``."""
     ones = np.ones(n)
-    z = np.zeros((24, n))
+    z = np.zeros((26, n))
     v_I0 = q["chronic"]*p["tonic"]/p["k_I"]
     v_hill0 = v_I0/(v_I0 + 1.0)
     v_s0 = v_hill0*q["t_ifnar"]*q["t_stat1"]
@@ -299,13 +327,14 @@ def initial_state(p, q, n, imm):
     v_b0 = v_U0*p["w_U"] + 1.0
     v_A0 = 2.0*v_s0/(v_b0 + np.sqrt(((v_b0) * (v_b0)) + 4.0*v_s0*p["w_F"]))
     v_R0 = ((v_U0) * (v_U0))/(((p["K_U"]) * (p["K_U"])) + ((v_U0) * (v_U0)))
-    v_Jb = p["d0"]*q["n0"]*p["w_b"]
+    v_Jb = p["d0"]*p["w_b"]*(p["n0_second"]*p["second_lesion"] + q["n0"])
     v_phi0 = v_Jb/(v_Jb + p["K_J"])
     v_P0 = imm*p["k_P"]*v_phi0*(p["eps_P"] + v_hill0*q["h_ifnar"]*(1.0 - p["eps_P"]))/p["k_Pd"]
     v_T0 = v_P0*p["k_T"]*q["h_T"]/p["k_Tel"]
     v_Eb0 = imm*q["h_T"]*q["tau"]*(v_A0*p["c_X"] + 1.0)
     v_Es0 = v_Eb0*v_T0*p["k_ET"]/p["k_Ed"]
     v_pol0 = -(-v_Es0/(v_Es0 + 1.0) + 1.0)*(-v_hill0*q["h_ifnar"] + 1.0) + 1.0
+    v_Es20 = imm*v_T0*p["k_ET"]*q["h_T"]*q["tau"]/p["k_Ed"]
     z[0] = (np.log(q["n0"])) * ones
     z[7] = (v_A0*p["k_XA"]/p["k_Xd"]) * ones
     z[8] = (v_A0*p["w_F"]) * ones
@@ -321,4 +350,6 @@ def initial_state(p, q, n, imm):
     z[21] = (-v_A0*v_R0 + v_A0 + v_R0) * ones
     z[22] = (imm*q["h_T"]) * ones
     z[23] = (imm*(p["m1_base"] + v_pol0*(1.0 - p["m1_base"]))) * ones
+    z[24] = (np.log(p["n0_second"])) * ones
+    z[25] = (v_Es20) * ones
     return z

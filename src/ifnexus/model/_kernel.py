@@ -53,7 +53,7 @@ __all__ = ["P_NAMES", "Q_NAMES", "W", "broadcast_coefs", "force_one", "run_kerne
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "07e2342d51630beb"
+_GENERATED_DIGEST = "9c0a049f672489f2"
 
 G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients

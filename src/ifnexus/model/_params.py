@@ -710,6 +710,32 @@ PARAMETERS: tuple[Parameter, ...] = (
         "IRDS state, with this half-life)",
         lower_open=True,
     ),
+    # ---------------------------------------------------------------- second lesion
+    _p(
+        "second_lesion",
+        "s_2",
+        "1",
+        "a second, unirradiated lesion (1) or none (0): it shares the systemic primed CD8+ "
+        "pool, grows and is killed by the effectors that reach it, and receives no dose",
+        "tumour",
+        0.0,
+        "switch (issue 15 item 13; the bilateral graft of Demaria et al. 2005 Clin Cancer Res "
+        "11:728 and Dewan et al. 2009 Clin Cancer Res 15:5379)",
+        upper=1,
+    ),
+    _p(
+        "n0_second",
+        "N_0^{(2)}",
+        "cells",
+        "clonogens of the second (unirradiated) lesion at the first fraction",
+        "tumour",
+        3e7,
+        "assumed: the size of the median irradiated graft (the contralateral graft of "
+        "Dewan et al. 2009 was implanted two days later and treated at a similar size)",
+        patient=2.7e9,
+        source_patient="assumed: the size of the median gross tumour",
+        lower_open=True,
+    ),
     # ---------------------------------------------------------------- Tregs, macrophages
     _p(
         "k_reg",

@@ -20,7 +20,7 @@ from ifnexus.errors import ValidationError
 from ifnexus.model import _generated_exports as _exports
 from ifnexus.model._radiobiology import unrepaired_dose
 from ifnexus.model._solver import _PD1_K
-from ifnexus.model._system import STATE_NAMES
+from ifnexus.model._system import LOG_ROWS, STATE_NAMES
 
 if TYPE_CHECKING:
     from ifnexus.model._tumour import TumourModel
@@ -125,7 +125,7 @@ def to_sbml(model: TumourModel) -> str:
     t0 = model.t0
     first = float(model.schedule.first_day)
     z0 = model.initial_state()[:, 0].copy()
-    z0[0] = np.exp(z0[0])
+    z0[list(LOG_ROWS)] = np.exp(z0[list(LOG_ROWS)])
     params: list[tuple[str, float, bool]] = [(k, float(v), True) for k, v in p.items()]
     params += [(f"q_{k}", float(v), True) for k, v in q.items()]
     params.append(("IN_VIVO", 0.0 if model.in_vitro else 1.0, True))

@@ -36,7 +36,7 @@ from scipy.integrate import solve_ivp
 
 from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._radiobiology import Schedule
-from ifnexus.model._system import IDX, N_STATES, apply_fraction, decay_rates, forcing
+from ifnexus.model._system import IDX, LOG_ROWS, N_STATES, apply_fraction, decay_rates, forcing
 from ifnexus.model._variants import Intervention
 
 __all__ = [
@@ -525,7 +525,8 @@ def solve_reference(
         k: (np.asarray(v, dtype=float).reshape(-1)[:1] if np.ndim(v) else v) for k, v in q.items()
     }
     y = np.array(z0[:, :1], dtype=float)
-    y[0] = np.exp(y[0])
+    lr = list(LOG_ROWS)  # the reference solves in natural variables (N, not ln N)
+    y[lr] = np.exp(y[lr])
     fr = {float(t): float(d) for t, d in zip(schedule.days, schedule.doses, strict=False) if d > 0}
     fr_in = sorted(t for t in fr if t <= t_end)
     if len(fr_in) > 1:
@@ -542,14 +543,14 @@ def solve_reference(
 
     def to_log(v):
         w = v.reshape(N_STATES, -1).copy()
-        w[0] = np.log(np.maximum(w[0], 1e-300))
+        w[lr] = np.log(np.maximum(w[lr], 1e-300))
         return w
 
     def jump(t, v):
         if t in fr:
             w = to_log(v)
             apply_fraction(w, fr[t], p, q1, prior=y_at.get(t, 0.0))
-            w[0] = np.exp(w[0])
+            w[lr] = np.exp(w[lr])
             v = w
         return v
 
@@ -566,7 +567,7 @@ def solve_reference(
                         in_vitro=in_vitro, grow=grow, host_block=hblk, host_jak=hjak,
                         ctla=float(c4[0]))  # fmt: skip
             dv = F - c[:, None] * w
-            dv[0] = F[0] * v.reshape(N_STATES, -1)[0]
+            dv[lr] = F[lr] * v.reshape(N_STATES, -1)[lr]
             return dv.ravel()
 
         sel = (t_eval > a) & (t_eval < b)
@@ -584,6 +585,6 @@ def solve_reference(
     hit0 = t_eval == t0
     if hit0.any():
         w = np.array(z0[:, :1], dtype=float)
-        w[0] = np.exp(w[0])
+        w[lr] = np.exp(w[lr])
         out[hit0] = jump(t0, w).ravel()
     return out

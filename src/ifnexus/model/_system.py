@@ -72,6 +72,7 @@ PATIENT_KEYS: tuple[str, ...] = _ref.TRAIT_NAMES
 
 EQUATIONS: tuple[tuple[str, str], ...] = _exports.EQUATIONS
 
+LOG_ROWS: tuple[int, ...] = _ref.LOG_ROWS  # states carried as ln (N, the second lesion)
 ZM_LN_CAP = _ref.ZM_LN_CAP  # N0/N in the Zaider-Minerbo integrand is at most exp(ZM_LN_CAP)
 
 

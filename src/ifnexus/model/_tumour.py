@@ -22,7 +22,7 @@ from ifnexus.model._solver import (
     integrate,
     solve_reference,
 )
-from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
+from ifnexus.model._system import IDX, LOG_ROWS, STATE_NAMES, initial_state, signals
 from ifnexus.model._variants import (
     Intervention,
     canonical_host,
@@ -159,7 +159,7 @@ class TumourModel:
         y = solve_reference(self.initial_state(), self.p, self.q, self.schedule, self.drive,
                             self.t0, self.t_end, t_eval, in_vitro=self.in_vitro, **kwargs)  # fmt: skip
         z = y.T.copy()
-        z[0] = np.log(np.maximum(z[0], 1e-300))
+        z[list(LOG_ROWS)] = np.log(np.maximum(z[list(LOG_ROWS)], 1e-300))
         return self._frame(t_eval, z)
 
     def _frame(self, t: np.ndarray, z: np.ndarray) -> pd.DataFrame:
@@ -173,7 +173,7 @@ class TumourModel:
                      self.in_vitro)  # fmt: skip
         out = {"time": t - self.schedule.first_day}
         for i, name in enumerate(STATE_NAMES):
-            out[name] = np.exp(z[0]) if i == 0 else z[i]
+            out[name] = np.exp(z[i]) if i in LOG_ROWS else z[i]
         for name in ("sting", "ifn", "acute", "kill"):
             out[name] = np.broadcast_to(sg[name], t.shape)
         out["burden"] = sg["B"]

@@ -27,6 +27,7 @@ KNOWN = Path(__file__).with_name("known_disagreements.toml")
 
 SUMMARY_READOUTS = ("rmst", "median_ttf", "fail_within_365")
 _ARM_KEYS = {
+    "second_lesion",
     "schedule",
     "schedule_pulses",
     "genotype",
@@ -87,6 +88,10 @@ def arm_kwargs(entry: dict[str, Any], meta: dict[str, Any], name: str) -> dict[s
         kw["params"] = {k: float(v) for k, v in arm["params"].items()}
     if "margin" in arm:
         kw["margin"] = arm["margin"]
+    if arm.get("second_lesion"):
+        # true (n0_second clonogens) or a size in clonogens
+        sl = arm["second_lesion"]
+        kw["second_lesion"] = True if sl is True else float(sl)
     if entry["kind"] == "in_vitro":
         return kw
     kw["setting"] = entry["setting"]
@@ -136,6 +141,13 @@ def cli_command(entry: dict[str, Any], meta: dict[str, Any], name: str) -> str:
         parts += ["--intervention", shlex.quote(iv)]
     if "margin" in kw:
         parts += ["--margin", kw["margin"]]
+    if "second_lesion" in kw:
+        sl = kw["second_lesion"]
+        if sl is True:
+            from ifnexus.model import parameters
+
+            sl = parameters(kw["setting"])["n0_second"]
+        parts += ["--second-lesion", f"{sl:g}"]
     if "params" in kw:
         # --params takes a TOML file; bash process substitution makes the line runnable as is
         toml = "\\n".join(f"{k} = {v!r}" for k, v in kw["params"].items())
