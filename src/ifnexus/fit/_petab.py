@@ -634,13 +634,13 @@ def _initial_state(
     Returns the value of each state without an initial assignment, by arm: numbers that no
     estimated parameter changes (checked by moving each by 10%), else refused.
     """
-    from ifnexus.model._system import STATE_NAMES, initial_state
+    from ifnexus.model._system import LOG_ROWS, STATE_NAMES, initial_state
 
     def state(pp: Mapping[str, float], factors: Mapping[str, float]) -> np.ndarray:
         q = {"alpha": pp["alpha"], "beta": pp["alpha"] / pp["alpha_beta"], "n0": pp["n0"],
              "tau": 1.0, "r_g": pp["r"], **factors}  # fmt: skip
         z = initial_state(dict(pp), {k: np.float64(v) for k, v in q.items()}, 1)[:, 0]
-        z[0] = np.exp(z[0])
+        z[list(LOG_ROWS)] = np.exp(z[list(LOG_ROWS)])  # N and the second lesion
         return z
 
     plain: dict[str, dict[str, float]] = {}
