@@ -8,7 +8,11 @@ import pytest
 
 import ifnexus.model._cohort as cohort
 from ifnexus.model import simulate_cohort
+from ifnexus.model._equations import MODEL
 from ifnexus.model._system import IDX, STATE_NAMES, signals
+
+#: the states the solver carries as logarithms (the model's declaration)
+LOG_CARRIED = [s.name for s in MODEL.states if s.log]
 
 
 def _per_patient(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
@@ -19,7 +23,8 @@ def _per_patient(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
     for j, pid in enumerate(patient_ids):
         z = full[:, :, j].T.copy()
         vals = {name: z[i] for i, name in enumerate(STATE_NAMES)}
-        vals["N"] = np.exp(z[0])
+        for name in LOG_CARRIED:  # reported in natural units (N, the second lesion's clonogens)
+            vals[name] = np.exp(z[IDX[name]])
         qj = {k: (v[j] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in qk.items()}
         wins = np.array([drive.window_factors(tt) for tt in t])
         lev = np.array([drive.levels(tt, np.array([tt])) for tt in t])[:, :, 0]
