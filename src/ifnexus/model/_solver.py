@@ -343,10 +343,11 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
             wins[k, 4:] = f[3:]
     if drive.first_fraction is not None:
         wins[:, 3] = np.where(tg[:-1] + 0.5 * hs < drive.first_fraction, 0.0, 1.0)
+    tables = (co, step_co.astype(np.int64).ravel(), lev, wins)
     if len(_TABLES) >= 8:
         _TABLES.clear()
-    _TABLES[key] = (co, step_co.astype(np.int64).ravel(), lev, wins)
-    return _TABLES[key]
+    _TABLES[key] = tables
+    return tables  # not _TABLES[key]: a cohort in another thread may clear the cache meanwhile
 
 
 def integrate(
