@@ -151,3 +151,12 @@ def test_cli_refuses_a_negative_second_lesion(tmp_path, capsys):
     assert rc == 2
     assert "--second-lesion" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [({"second_lesion": 0.5}, "switch"), ({"second_lesion": 1, "n0_second": 1e13}, "n0_second")],
+)
+def test_second_lesion_parameters_are_checked_together(params, needle):
+    with pytest.raises(ValidationError, match=needle):
+        simulate_cohort("8Gy x1", n_patients=2, setting="mouse", rng=1, days=5, params=params)

@@ -1117,8 +1117,9 @@ def parameters(setting: str = "patient", **overrides: float) -> dict[str, float]
 def check_values(values: dict[str, float]) -> None:
     """Check the ranges that involve two parameters (each one's own range is :meth:`Parameter.check`).
 
-    The carrying capacity ``K`` must exceed the starting sizes ``n0`` and ``n0_postop``: a
-    tumour that starts above its bed's capacity shrinks without treatment.
+    The carrying capacity ``K`` must exceed the starting sizes ``n0`` and ``n0_postop`` (and
+    ``n0_second`` with a second lesion): a tumour that starts above its bed's capacity shrinks
+    without treatment. ``second_lesion`` is a switch, 0 or 1.
 
     Raises
     ------
@@ -1131,6 +1132,16 @@ def check_values(values: dict[str, float]) -> None:
                 f"parameter 'K' (carrying capacity, {values['K']:g} cells) must be > {start!r} "
                 f"(the starting clonogen number, {values[start]:g} cells)"
             )
+    if values["second_lesion"] not in (0.0, 1.0):
+        raise ValidationError(
+            f"parameter 'second_lesion' is a switch: 0 (none) or 1 (a second, unirradiated "
+            f"lesion), got {values['second_lesion']:g}"
+        )
+    if values["second_lesion"] and values["K"] <= values["n0_second"]:
+        raise ValidationError(
+            f"parameter 'K' (carrying capacity, {values['K']:g} cells) must be > 'n0_second' "
+            f"(the second lesion's starting clonogen number, {values['n0_second']:g} cells)"
+        )
 
 
 def parameter_table() -> pd.DataFrame:
