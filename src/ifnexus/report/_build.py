@@ -574,6 +574,27 @@ def _screen(d: Path) -> tuple[Section, dict[str, Table]]:
     return section, {"genes": t_genes, "classes": t_class}
 
 
+def _acute_fold_text(per: pd.DataFrame, t_fold: Table, row: str) -> str:
+    """Say the acute-IFN fold change in words, or why it is not defined.
+
+    When no malignant cell is called acute in the sham arm the ratio RT / sham is not defined
+    (not a damaged table, so not refused): the recovered shares are said instead.
+    """
+    means = per.groupby("condition")["acute_malignant_recovered"].mean()
+    sham, rt = float(means.get("sham", np.nan)), float(means.get("RT", np.nan))
+    if np.isfinite(sham) and sham > 0 and np.isfinite(rt):
+        return f"the acute-IFN share of malignant cells {t_fold.cite(row, 'fold')}-fold"
+    if np.isfinite(rt) and rt == 0 and sham == 0:
+        return (
+            "no malignant cell was called acute in either arm, so the acute-IFN fold change "
+            "is not estimable (per-sample truth and recovered shares in the table below)"
+        )
+    return (
+        f"the acute-IFN share of malignant cells is not estimable as a fold change (no "
+        f"malignant cell called acute in the sham arm; RT arm {rt:.1%})"
+    )
+
+
 def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
     per = _table(d, "recovery/singlecell.csv")
     fc = _table(d, "recovery/singlecell_summary.csv")
@@ -609,8 +630,8 @@ def _singlecell(d: Path) -> tuple[Section, dict[str, Table]]:
         "Radiotherapy changed the CD8+ share of immune cells "
         f"{t_fold.cite(names['cd8_of_immune_recovered'], 'fold')}-fold (truth "
         f"{t_fold.cite(names['cd8_of_immune_true'], 'fold')}-fold; model CD8+ density "
-        f"{t_fold.cite('CD8+ T-cell density in the model', 'fold')}-fold) and the acute-IFN share "
-        f"of malignant cells {t_fold.cite(names['acute_malignant_recovered'], 'fold')}-fold "
+        f"{t_fold.cite('CD8+ T-cell density in the model', 'fold')}-fold) and "
+        f"{_acute_fold_text(per, t_fold, names['acute_malignant_recovered'])} "
         "(day 7 after 20 Gy vs sham)."
     )
     arm_label = {"RT": "RT (20 Gy)", "sham": "sham"}
