@@ -230,7 +230,20 @@ class _KernelPrinter:
         return f"_log({self.pr(b)})"
 
 
-class _OuterPrinter(PythonCodePrinter):
+class _NumberPrinter(PythonCodePrinter):
+    """Python printer whose numbers are exact float literals (shared by the code printers)."""
+
+    def _print_Float(self, expr):  # noqa: D102
+        return _r(expr)
+
+    def _print_Integer(self, expr):  # noqa: D102
+        return _r(expr)
+
+    def _print_Rational(self, expr):  # noqa: D102
+        return f"({_r(expr.p)} / {_r(expr.q)})"
+
+
+class _OuterPrinter(_NumberPrinter):
     """Hoisted invariants (outside the lane loop): ``math`` functions, kernel names."""
 
     def __init__(self, k: _KernelPrinter) -> None:
@@ -239,15 +252,6 @@ class _OuterPrinter(PythonCodePrinter):
 
     def _print_Symbol(self, expr):  # noqa: D102
         return self.k.sym(expr)
-
-    def _print_Float(self, expr):  # noqa: D102
-        return _r(expr)
-
-    def _print_Rational(self, expr):  # noqa: D102
-        return f"({_r(expr.p)} / {_r(expr.q)})"
-
-    def _print_Integer(self, expr):  # noqa: D102
-        return _r(expr)
 
     def _print_Pow(self, expr, rational=False):  # noqa: D102
         if expr.exp == -1:
@@ -369,7 +373,7 @@ def _kernel_body(model: ModelDecl) -> tuple[str, str, list[str]]:
     return force, frac[0], used
 
 
-class _LanePrinter(PythonCodePrinter):
+class _LanePrinter(_NumberPrinter):
     """Scalar per-lane code (the fraction): ``math`` functions, kernel names."""
 
     def __init__(self, names: _Names, model: ModelDecl) -> None:
@@ -392,15 +396,6 @@ class _LanePrinter(PythonCodePrinter):
         if expr == PRIOR:
             return "prior"
         return f"v_{expr.name}"
-
-    def _print_Float(self, expr):  # noqa: D102
-        return _r(expr)
-
-    def _print_Integer(self, expr):  # noqa: D102
-        return _r(expr)
-
-    def _print_Rational(self, expr):  # noqa: D102
-        return f"({_r(expr.p)} / {_r(expr.q)})"
 
     def _print_expm1(self, expr):  # noqa: D102
         return f"math.expm1({self._print(expr.args[0])})"
@@ -487,7 +482,7 @@ def _kernel_module(model: ModelDecl) -> str:
 
 
 # ------------------------------------------------------------------------------ numpy
-class _NumpyPrinter(PythonCodePrinter):
+class _NumpyPrinter(_NumberPrinter):
     """The numpy reference: ``np`` functions, ``p[...]``/``q[...]`` lookups, state rows."""
 
     def __init__(self, names: _Names) -> None:
@@ -509,15 +504,6 @@ class _NumpyPrinter(PythonCodePrinter):
         if expr == PRIOR:
             return "prior"
         return f"v_{expr.name}"
-
-    def _print_Float(self, expr):  # noqa: D102
-        return _r(expr)
-
-    def _print_Integer(self, expr):  # noqa: D102
-        return _r(expr)
-
-    def _print_Rational(self, expr):  # noqa: D102
-        return f"({_r(expr.p)} / {_r(expr.q)})"
 
     def _print_Pow(self, expr, rational=False):  # noqa: D102
         b = self.parenthesize(expr.base, 1000)
