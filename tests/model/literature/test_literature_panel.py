@@ -11,27 +11,11 @@ The agreement rates are written to ``docs/model_literature.md`` by
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import ifnexus_literature_panel as panel  # panel.py, loaded by conftest.py
 import pytest
 
 from ifnexus.errors import IfnexusError
 
-
-def _load_runner():
-    name = "ifnexus_literature_panel"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("panel.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-panel = _load_runner()
 META, ENTRIES = panel.load_panel()
 KNOWN = panel.load_known()
 

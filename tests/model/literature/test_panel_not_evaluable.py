@@ -7,27 +7,10 @@ tumour is evaluable; a check that compares an undefined value can neither agree 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import ifnexus_literature_panel as panel  # panel.py, loaded by conftest.py
 import numpy as np
 import pandas as pd
 import pytest
-
-
-def _load_runner():
-    name = "ifnexus_literature_panel"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("panel.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-panel = _load_runner()
 
 
 def test_mean_of_an_all_missing_readout_is_nan():
