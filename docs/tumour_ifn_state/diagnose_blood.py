@@ -14,12 +14,12 @@ rule (G - U recentred on the controls' own G - U). Writes ``blood_genes.csv``,
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import DATA, OUT, read_expression, replace_block
 from scipy.stats import norm
 
 from ifnexus._figures import new_figure, save_figure
@@ -28,9 +28,6 @@ from ifnexus.singlecell import ACUTE_PROGRAMME, SUSTAINED_PROGRAMME
 from ifnexus.tumour import ifn_state_probabilities
 from ifnexus.tumour._ifnstate import _SD_FLOOR, TYPE2_SPECIFIC
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = Path(__file__).resolve().parent
-BULK = ROOT / "tests" / "data" / "ifn_bulk"
 #: label -> (folder, file stem, dataset filter, stimulated, controls)
 SETS = {
     "devlin_blood (whole blood)": ("ifn_bulk", "devlin_blood", ["IFNbeta"], ["Buffer"]),
@@ -45,14 +42,13 @@ PROGRAMMES = {"acute-only": ACUTE_PROGRAMME.genes, "U-ISGF3": SUSTAINED_PROGRAMM
 
 def load(folder: str, stem: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return expression and sample table (T84: the 12 h libraries only)."""
-    d = ROOT / "tests" / "data" / folder
-    info = pd.read_csv(d / "samples.tsv", sep="\t")
+    info = pd.read_csv(DATA / folder / "samples.tsv", sep="\t")
     if "dataset" in info:
         info = info[info["dataset"] == stem]
     if "time_h" in info:
         info = info[info["time_h"] == 12]
     info = info.set_index("sample")
-    return pd.read_csv(d / f"{stem}.tsv.gz", sep="\t", index_col=0)[info.index], info
+    return read_expression(folder, stem, info.index), info
 
 
 def per_gene() -> pd.DataFrame:
@@ -139,12 +135,7 @@ def main() -> None:
             f"{r['ifn_state']} |"
         )
     text = "\n".join(lines)
-    doc = ROOT / "docs" / "tumour.md"
-    block = f"<!-- ifn-state-blood:start -->\n{text}\n<!-- ifn-state-blood:end -->"
-    pat = re.compile(r"<!-- ifn-state-blood:start -->.*?<!-- ifn-state-blood:end -->", re.S)
-    old = doc.read_text()
-    if pat.search(old):
-        doc.write_text(pat.sub(lambda _: block, old))
+    replace_block("ifn-state-blood", text)
     print(text)
     print(np.round(cand["controls_G_minus_U_median"].iloc[0], 3))
 

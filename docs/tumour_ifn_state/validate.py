@@ -20,58 +20,28 @@ mixture model).
 
 from __future__ import annotations
 
-import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import mannwhitneyu
+from _common import DATA, OUT, auroc, both_ways, read_expression, replace_block
 
 from ifnexus._figures import new_figure, save_figure
-from ifnexus.tumour import ifn_state_probabilities
 from ifnexus.tumour._ifnstate import K_ACUTE, K_CHRONIC
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "ifn_bulk"
-SLE = ROOT / "tests" / "data" / "sle_blood"
-RES499 = ROOT / "tests" / "data" / "res499_mouse"
-OUT = Path(__file__).resolve().parent
 DATASETS = ("lee_saec", "rai_imr90", "jankowski_hppt", "devlin_blood")
 COLOURS = {"none": "#e6ab02", "ifn": "#1b9e77", "other": "#7570b3"}
 
 
-def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """AUROC = Mann-Whitney U / (n_pos n_neg)."""
-    return float(mannwhitneyu(pos, neg).statistic / (len(pos) * len(neg)))
-
-
-def with_controls(expr: pd.DataFrame, ctrl: list[str]) -> pd.DataFrame:
-    """Call against ``ctrl``; each control sample itself is called leave-one-out (out of sample)."""
-    res = ifn_state_probabilities(expr, controls=ctrl)
-    for c in ctrl:
-        loo = ifn_state_probabilities(expr, controls=[x for x in ctrl if x != c], min_controls=2)
-        res.loc[c] = loo.loc[c]
-    return res
-
-
 def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Call every dataset both ways; return the summaries (stimulation, SLE) and the calls."""
-    samples = pd.read_csv(DATA / "samples.tsv", sep="\t")
+    samples = pd.read_csv(DATA / "ifn_bulk" / "samples.tsv", sep="\t")
     rows, calls = [], []
     for ds in DATASETS:
         info = samples[samples["dataset"] == ds].set_index("sample")
-        expr = pd.read_csv(DATA / f"{ds}.tsv.gz", sep="\t", index_col=0)[info.index]
+        expr = read_expression("ifn_bulk", ds, info.index)
         base = info.index[info["stimulus"].isin(["Control", "untreated", "Buffer"])].tolist()
-        for mode in ("controls", "no labels (mixture)"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = (
-                    with_controls(expr, base)
-                    if mode == "controls"
-                    else ifn_state_probabilities(expr)
-                )
-            used = str(res.attrs["ifn_calibration"]["mode"])
+        for mode, res, used in both_ways(expr, base):
             res = res.join(info)
             res["calibration"] = mode
             res["mode_used"] = used
@@ -105,18 +75,12 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                 )
             rows.append(row)
     sle_rows = []
-    sle = pd.read_csv(SLE / "samples.tsv", sep="\t")
+    sle = pd.read_csv(DATA / "sle_blood" / "samples.tsv", sep="\t")
     for ds in sorted(set(sle["dataset"])):
         info = sle[sle["dataset"] == ds].set_index("sample")
-        expr = pd.read_csv(SLE / f"{ds}.tsv.gz", sep="\t", index_col=0)[info.index]
+        expr = read_expression("sle_blood", ds, info.index)
         healthy = info.index[info["group"] == "healthy"].tolist()
-        for mode in ("controls", "no labels (mixture)"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = ifn_state_probabilities(
-                    expr, controls=healthy if mode == "controls" else None
-                )
-            used = str(res.attrs["ifn_calibration"]["mode"])
+        for mode, res, used in both_ways(expr, healthy, leave_one_out=False):
             res = res.join(info)
             res["calibration"], res["mode_used"], res["dataset"] = mode, used, f"sle_{ds}"
             calls.append(res.reset_index().rename(columns={"group": "stimulus"}))
@@ -140,16 +104,12 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def res499(calls: list[pd.DataFrame]) -> pd.DataFrame:
     """B16 / Res499 (WT, STAT1-KO) tumour cells: calls per group, calibrated on B16 WT or not."""
-    info = pd.read_csv(RES499 / "samples.tsv", sep="\t").set_index("sample")
-    expr = pd.read_csv(RES499 / "res499_mouse.tsv.gz", sep="\t", index_col=0)[info.index]
+    info = pd.read_csv(DATA / "res499_mouse" / "samples.tsv", sep="\t").set_index("sample")
+    expr = read_expression("res499_mouse", "res499_mouse", info.index)
     group = info["line"] + " " + info["stat1"]
     b16 = info.index[group == "B16 WT"].tolist()
     rows = []
-    for mode in ("controls", "no labels (mixture)"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = with_controls(expr, b16) if mode == "controls" else ifn_state_probabilities(expr)
-        used = str(res.attrs["ifn_calibration"]["mode"])
+    for mode, res, used in both_ways(expr, b16):
         res = res.assign(stimulus=group, expected="res499", calibration=mode, mode_used=used,
                          dataset="res499_mouse", split="heldout")  # fmt: skip
         calls.append(res.reset_index())
@@ -251,8 +211,6 @@ def main() -> None:
             "ifn_p_none", "ifn_p_type2", "ifn_type", "ifn_state"]  # fmt: skip
     calls[keep].to_csv(OUT / "calls.csv", index=False, float_format="%.4f")
     figure(calls)
-    doc = ROOT / "docs" / "tumour.md"
-    text = doc.read_text()
     mtab = ["| calibration | group | n | calls | median A/U |", "|---|---|---|---|---|"]
     mtab += [f"| {r['calibration']} ({r['mode_used']}) | {r['group']} | {r['n']} | {r['calls']} | "
              f"{r['median_acute_share']:.2f} |" for _, r in mouse.iterrows()]  # fmt: skip
@@ -260,12 +218,7 @@ def main() -> None:
         f"{markdown(summary)}\n\nSLE and healthy blood (held out):\n\n{markdown_sle(sle)}"
         f"\n\nB16 / Res499 mouse melanoma cells (chronic IFN model):\n\n" + "\n".join(mtab)
     )
-    block = f"<!-- ifn-state-validation:start -->\n{tables}\n<!-- ifn-state-validation:end -->"
-    pat = re.compile(
-        r"<!-- ifn-state-validation:start -->.*?<!-- ifn-state-validation:end -->", re.S
-    )
-    if pat.search(text):
-        doc.write_text(pat.sub(lambda _: block, text))
+    replace_block("ifn-state-validation", tables)
     print(tables)
 
 

@@ -14,7 +14,6 @@ with ``--controls stimulus=...`` and its calls compared with the direct ones. Re
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -23,14 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import mannwhitneyu
+from _common import DATA, OUT, auroc, both_ways, read_expression, replace_block, with_controls
 
 from ifnexus._figures import new_figure, save_figure
 from ifnexus.tumour import ifn_state_probabilities
 from ifnexus.tumour._ifnstate import K_ACUTE, K_CHRONIC
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = Path(__file__).resolve().parent
 #: dataset -> (control stimulus, split, stimuli whose expected label is ``acute``)
 SETS = {
     "hawn_mdm": ("untreated", "held out", ("IFNa8", "IFNb")),
@@ -43,24 +40,8 @@ COLOURS = {"untreated": "#e6ab02", "Mock": "#e6ab02", "IFNa8": "#1b9e77", "IFNb"
 
 def load(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the log2 expression (genes x samples) and the sample table of a set."""
-    folder = ROOT / "tests" / "data" / name
-    info = pd.read_csv(folder / "samples.tsv", sep="\t").set_index("sample")
-    expr = pd.read_csv(folder / f"{name}.tsv.gz", sep="\t", index_col=0)[info.index]
-    return expr, info
-
-
-def with_controls(expr: pd.DataFrame, ctrl: list[str]) -> pd.DataFrame:
-    """Call against ``ctrl``; each control sample itself leave-one-out (out of sample)."""
-    res = ifn_state_probabilities(expr, controls=ctrl)
-    for c in ctrl:
-        loo = ifn_state_probabilities(expr, controls=[x for x in ctrl if x != c], min_controls=2)
-        res.loc[c] = loo.loc[c]
-    return res
-
-
-def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """AUROC = Mann-Whitney U / (n_pos n_neg)."""
-    return float(mannwhitneyu(pos, neg).statistic / (len(pos) * len(neg)))
+    info = pd.read_csv(DATA / name / "samples.tsv", sep="\t").set_index("sample")
+    return read_expression(name, name, info.index), info
 
 
 def counts(s: pd.Series) -> str:
@@ -74,15 +55,7 @@ def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     for name, (ctrl_stim, split, acute_stims) in SETS.items():
         expr, info = load(name)
         ctrl = info.index[info["stimulus"] == ctrl_stim].tolist()
-        for mode in ("controls", "no labels (mixture)"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = (
-                    with_controls(expr, ctrl)
-                    if mode == "controls"
-                    else ifn_state_probabilities(expr)
-                )
-            used = str(res.attrs["ifn_calibration"]["mode"])
+        for mode, res, used in both_ways(expr, ctrl):
             res = res.join(info)
             res["dataset"], res["calibration"], res["split"] = name, mode, split
             calls.append(res.reset_index())
@@ -133,7 +106,7 @@ def profile_agreement() -> list[str]:
     lines = []
     exe = Path(sys.executable).with_name("ifnexus")
     for name, (ctrl_stim, _, _) in SETS.items():
-        folder = ROOT / "tests" / "data" / name
+        folder = DATA / name
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "profile"
             subprocess.run(
@@ -233,12 +206,7 @@ def main() -> None:
         warnings.simplefilter("ignore")
         matched = time_matched()
     text = markdown(groups, goals, prof, matched)
-    doc = ROOT / "docs" / "tumour.md"
-    block = f"<!-- ifn-state-round3:start -->\n{text}\n<!-- ifn-state-round3:end -->"
-    pat = re.compile(r"<!-- ifn-state-round3:start -->.*?<!-- ifn-state-round3:end -->", re.S)
-    old = doc.read_text()
-    if pat.search(old):
-        doc.write_text(pat.sub(lambda _: block, old))
+    replace_block("ifn-state-round3", text)
     print(text)
 
 
