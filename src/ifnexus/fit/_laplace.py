@@ -266,7 +266,9 @@ class LaplaceObjective:
         nobs = g.exact.sum(axis=1)  # censored observations carry no density constant
         const = nobs * (_LOG2PI + np.log(s2))
         if k == 0:
-            f = g.predict(theta, np.zeros((n, 0)))
+            # without random effects every individual has the same prediction: simulate one
+            # (the kernel's lanes are independent, so this is bitwise the same as n)
+            f = np.broadcast_to(g.predict(theta, np.zeros((1, 0))), (n, m))
             bad = ~self._finite(g, f)
             if bad.any():
                 return math.inf, f"prediction not finite for {int(bad.sum())} individual(s)"
