@@ -34,13 +34,18 @@ def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
+#: the growth study's two tables, read the same way by ``growth`` and ``petab``
+_GROWTH = typer.Argument(..., help="Growth table: animal, arm, day, volume (mm^3).")
+_ARMS = typer.Option(
+    ..., "--arms", help="Arms table: arm, schedule and optional genotype, host, interventions."
+)
+
+
 @app.command("growth")
 @run_output()
 def growth_cmd(
-    data: Path = typer.Argument(..., help="Growth table: animal, arm, day, volume (mm^3)."),
-    arms: Path = typer.Option(
-        ..., "--arms", help="Arms table: arm, schedule and optional genotype, host, interventions."
-    ),
+    data: Path = _GROWTH,
+    arms: Path = _ARMS,
     out: Path = typer.Option(..., "--out", help="Output directory."),
     free: str = typer.Option(
         None, "--free", help="Fixed effects, comma-separated (default r,n0,alpha,e_kill)."
@@ -193,10 +198,8 @@ def clinical_cmd(
 @app.command("petab")
 @run_output()
 def petab_cmd(
-    data: Path = typer.Argument(..., help="Growth table: animal, arm, day, volume (mm^3)."),
-    arms: Path = typer.Option(
-        ..., "--arms", help="Arms table: arm, schedule and optional genotype, host, interventions."
-    ),
+    data: Path = _GROWTH,
+    arms: Path = _ARMS,
     out: Path = typer.Option(..., "--out", help="Output directory (the PEtab files)."),
     free: str = typer.Option(
         None, "--free", help="Parameters estimated, comma-separated (default r,n0,alpha,e_kill)."
