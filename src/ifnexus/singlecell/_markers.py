@@ -133,6 +133,11 @@ def _t(
                  tuple(requires.split()), tuple(excludes.split()))  # fmt: skip
 
 
+def _single(name: str, pos: str, neg: str = "") -> _Lineage:
+    """Return a lineage of one subtype, both named ``name`` (the coarse type too)."""
+    return _Lineage(name, name, subtypes=(_t(name, name, pos, neg),))
+
+
 _HUMAN_T_NEG = "CD3D CD3E CD3G TRAC TRBC1 TRBC2 CD5 CD6"
 #: T-lineage genes that no DC expresses: CCR7 (and CCL22) of mature DC are also on naive /
 #: central-memory and activated CD4 T cells, so a mature-DC call is barred in a T cell
@@ -146,17 +151,10 @@ _HUMAN_STROMA = "COL1A1 COL1A2 COL3A1 DCN LUM VWF CDH5 CLDN5 EMCN"
 #: lymphoid lineage genes (T, NK, B): absent from myeloid cells
 _HUMAN_LYMPH_NEG = _HUMAN_T_NEG + " KLRF1 NCR1 CD79A CD79B MS4A1"
 _HUMAN: tuple[_Lineage, ...] = (
-    _Lineage(
+    _single(
         "malignant_schwann",
-        "malignant_schwann",
-        subtypes=(
-            _t(
-                "malignant_schwann",
-                "malignant_schwann",
-                "SOX10 S100B NGFR PLP1 MPZ CDH19 ERBB3 GAP43 L1CAM SOX2",
-                "PTPRC",
-            ),
-        ),
+        "SOX10 S100B NGFR PLP1 MPZ CDH19 ERBB3 GAP43 L1CAM SOX2",
+        "PTPRC",
     ),
     _Lineage(
         "t",
@@ -167,27 +165,14 @@ _HUMAN: tuple[_Lineage, ...] = (
             _t("cd4_t", "cd4_t", "CD4 CD40LG TNFRSF4 FOXP3", "CD8A CD8B"),
         ),
     ),
-    _Lineage(
+    _single(
         "nk",
-        "nk",
-        subtypes=(
-            _t(
-                "nk",
-                "nk",
-                "KLRF1 NCAM1 SH2D1B NCR1 KIR2DL1 KIR2DL3 KIR2DL4 KIR3DL1 KLRC1 CD160 "
-                "FCGR3A GNLY NKG7 PRF1 GZMB XCL1 XCL2",
-                # pDC share GZMB with NK cells
-                _HUMAN_T_NEG + " LILRA4 CLEC4C PLD4 SERPINF1",
-            ),
-        ),
+        "KLRF1 NCAM1 SH2D1B NCR1 KIR2DL1 KIR2DL3 KIR2DL4 KIR3DL1 KLRC1 CD160 "
+        "FCGR3A GNLY NKG7 PRF1 GZMB XCL1 XCL2",
+        # pDC share GZMB with NK cells
+        _HUMAN_T_NEG + " LILRA4 CLEC4C PLD4 SERPINF1",
     ),
-    _Lineage(
-        "b",
-        "b",
-        subtypes=(
-            _t("b", "b", "CD79A CD79B MS4A1 CD19 CD22 BANK1 PAX5 VPREB3 FCRLA", "CD3D CD3E"),
-        ),
-    ),
+    _single("b", "CD79A CD79B MS4A1 CD19 CD22 BANK1 PAX5 VPREB3 FCRLA", "CD3D CD3E"),
     _Lineage(
         "mono_macro",
         "mono_macro",
@@ -239,46 +224,21 @@ _HUMAN: tuple[_Lineage, ...] = (
         ),
         excludes=tuple(_HUMAN_STROMA.split()),
     ),
-    _Lineage(
+    _single(
         "neutrophil",
-        "neutrophil",
-        subtypes=(
-            _t(
-                "neutrophil",
-                "neutrophil",
-                "CSF3R FCGR3B CXCR2 FPR1 CMTM2 PROK2 MME G0S2",
-                "HLA-DRA HLA-DRB1 CD74",
-            ),
-        ),
+        "CSF3R FCGR3B CXCR2 FPR1 CMTM2 PROK2 MME G0S2",
+        "HLA-DRA HLA-DRB1 CD74",
     ),
-    _Lineage(
-        "platelet",
-        "platelet",
-        subtypes=(_t("platelet", "platelet", "PPBP PF4 GP9 ITGA2B GNG11 TUBB1 GP1BB"),),
-    ),
-    _Lineage(
+    _single("platelet", "PPBP PF4 GP9 ITGA2B GNG11 TUBB1 GP1BB"),
+    _single(
         "fibroblast",
-        "fibroblast",
-        subtypes=(
-            _t(
-                "fibroblast",
-                "fibroblast",
-                "COL1A1 COL1A2 COL3A1 DCN LUM PDGFRA FAP FBLN1 MMP2",
-                "PTPRC",
-            ),
-        ),
+        "COL1A1 COL1A2 COL3A1 DCN LUM PDGFRA FAP FBLN1 MMP2",
+        "PTPRC",
     ),
-    _Lineage(
+    _single(
         "endothelial",
-        "endothelial",
-        subtypes=(
-            _t(
-                "endothelial",
-                "endothelial",
-                "PECAM1 VWF CDH5 KDR CLDN5 ESAM TIE1 EMCN FLT1",
-                "PTPRC",
-            ),
-        ),
+        "PECAM1 VWF CDH5 KDR CLDN5 ESAM TIE1 EMCN FLT1",
+        "PTPRC",
     ),
 )
 
@@ -289,17 +249,10 @@ _MOUSE_STROMA = "Col1a1 Col1a2 Col3a1 Dcn Lum Vwf Cdh5 Cldn5 Emcn"
 _MOUSE_LYMPH_NEG = _MOUSE_T_NEG + " Ncr1 Klrb1c Cd79a Cd79b Ms4a1"
 _MOUSE_NEUT_NEG = "Retnlg Csf3r Cxcr2 Ngp"
 _MOUSE: tuple[_Lineage, ...] = (
-    _Lineage(
+    _single(
         "malignant_schwann",
-        "malignant_schwann",
-        subtypes=(
-            _t(
-                "malignant_schwann",
-                "malignant_schwann",
-                "Sox10 S100b Ngfr Plp1 Mpz Cdh19 Erbb3 Gap43 L1cam Sox2",
-                "Ptprc",
-            ),
-        ),
+        "Sox10 S100b Ngfr Plp1 Mpz Cdh19 Erbb3 Gap43 L1cam Sox2",
+        "Ptprc",
     ),
     _Lineage(
         "t",
@@ -310,25 +263,12 @@ _MOUSE: tuple[_Lineage, ...] = (
             _t("cd4_t", "cd4_t", "Cd4 Cd40lg Tnfrsf4 Foxp3", "Cd8a Cd8b1"),
         ),
     ),
-    _Lineage(
+    _single(
         "nk",
-        "nk",
-        subtypes=(
-            _t(
-                "nk",
-                "nk",
-                "Ncr1 Klrb1c Klra4 Klra7 Klra8 Klra9 Klrb1f Prf1 Gzma Nkg7 Klre1",
-                _MOUSE_T_NEG,
-            ),
-        ),
+        "Ncr1 Klrb1c Klra4 Klra7 Klra8 Klra9 Klrb1f Prf1 Gzma Nkg7 Klre1",
+        _MOUSE_T_NEG,
     ),
-    _Lineage(
-        "b",
-        "b",
-        subtypes=(
-            _t("b", "b", "Cd79a Cd79b Ms4a1 Cd19 Cd22 Pax5 Bank1 Vpreb3 Fcrla", "Cd3d Cd3e"),
-        ),
-    ),
+    _single("b", "Cd79a Cd79b Ms4a1 Cd19 Cd22 Pax5 Bank1 Vpreb3 Fcrla", "Cd3d Cd3e"),
     _Lineage(
         "mono_macro",
         "mono_macro",
@@ -375,46 +315,21 @@ _MOUSE: tuple[_Lineage, ...] = (
         requires=tuple((_MOUSE_LEUKO + " Xcr1 Clec9a Cd209a Clec10a Mgl2 Siglech").split()),
         excludes=tuple(_MOUSE_STROMA.split()),
     ),
-    _Lineage(
+    _single(
         "neutrophil",
-        "neutrophil",
-        subtypes=(
-            _t(
-                "neutrophil",
-                "neutrophil",
-                "S100a8 S100a9 Retnlg Csf3r Cxcr2 Ly6g Il1r2 Mmp8 Mmp9 Ngp Camp Ltf",
-                "H2-Aa H2-Ab1 Cd74",
-            ),
-        ),
+        "S100a8 S100a9 Retnlg Csf3r Cxcr2 Ly6g Il1r2 Mmp8 Mmp9 Ngp Camp Ltf",
+        "H2-Aa H2-Ab1 Cd74",
     ),
-    _Lineage(
-        "platelet",
-        "platelet",
-        subtypes=(_t("platelet", "platelet", "Ppbp Pf4 Gp9 Itga2b Gp1bb Tubb1"),),
-    ),
-    _Lineage(
+    _single("platelet", "Ppbp Pf4 Gp9 Itga2b Gp1bb Tubb1"),
+    _single(
         "fibroblast",
-        "fibroblast",
-        subtypes=(
-            _t(
-                "fibroblast",
-                "fibroblast",
-                "Col1a1 Col1a2 Col3a1 Dcn Lum Pdgfra Fap Fbln1 Mmp2",
-                "Ptprc",
-            ),
-        ),
+        "Col1a1 Col1a2 Col3a1 Dcn Lum Pdgfra Fap Fbln1 Mmp2",
+        "Ptprc",
     ),
-    _Lineage(
+    _single(
         "endothelial",
-        "endothelial",
-        subtypes=(
-            _t(
-                "endothelial",
-                "endothelial",
-                "Pecam1 Cdh5 Kdr Cldn5 Esam Tie1 Emcn Vwf Flt1",
-                "Ptprc",
-            ),
-        ),
+        "Pecam1 Cdh5 Kdr Cldn5 Esam Tie1 Emcn Vwf Flt1",
+        "Ptprc",
     ),
 )
 
