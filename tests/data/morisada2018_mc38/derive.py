@@ -8,14 +8,21 @@ Source: data/PI_Tumor_Morisada.mat of github.com/jm-tenorio-pedraza/CIT-SimBiolo
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import scipy.io
 
 HERE = Path(__file__).resolve().parent
+# the record reader and the table writer of the sibling MOC1 derivation (same source layout)
+_spec = importlib.util.spec_from_file_location(
+    "morisada2018_moc1_derive", HERE.parent / "morisada2018_moc1" / "derive.py"
+)
+assert _spec is not None and _spec.loader is not None
+_moc1 = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_moc1)
 DAY0 = 10  # first caliper measurement (paper day 10) = study day 0
 RT2 = ",".join(f"{d}:2" for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11))
 PD1 = "anti-pd1:day=0,dose=1,repeat=5,every=3"
@@ -37,23 +44,10 @@ def main(src: str) -> None:
         group = str(rec.Group)
         if group not in ARMS:
             continue  # the MOC1 records (see ../morisada2018_moc1)
-        values = np.atleast_2d(rec.dataValue)
-        times = np.atleast_1d(rec.dataTime)
-        if values.shape[0] != times.size:
-            values = values.T
-        for day, vol in zip(times, values[:, 0], strict=True):  # column 0: volume, cm^3
+        for day, vol in _moc1.record_volumes(rec):  # column 0: volume, cm^3
             if np.isfinite(vol) and day >= DAY0:  # day 0 is the implantation (volume 0)
                 rows.append((str(rec.Name), ARMS[group][0], int(day) - DAY0, round(vol * 1e3, 3)))
-    growth = pd.DataFrame(rows, columns=["animal", "arm", "day", "volume"])
-    growth = growth.sort_values(["arm", "animal", "day"], kind="stable")
-    held = growth["arm"].str.contains("anti-PD-1") & growth["arm"].str.startswith("RT")
-    growth[~held].to_csv(HERE / "growth_fit.csv", index=False)
-    growth[held].to_csv(HERE / "growth_heldout.csv", index=False)
-    arms = pd.DataFrame(
-        [(a, s, "", "", i) for a, s, i in ARMS.values()],
-        columns=["arm", "schedule", "genotype", "host", "interventions"],
-    )
-    arms.to_csv(HERE / "arms.csv", index=False)
+    _moc1.write_tables(rows, ARMS, HERE)
 
 
 if __name__ == "__main__":

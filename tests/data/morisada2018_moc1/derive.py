@@ -9,7 +9,9 @@ Source: data/Morisada_Data.mat of github.com/jm-tenorio-pedraza/CIT-SimBiology-T
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,29 +33,41 @@ ARMS = {
 }
 
 
+def record_volumes(rec: Any) -> Iterator[tuple[float, float]]:
+    """``(day, volume in cm^3)`` of one source record (column 0 of ``dataValue``)."""
+    values = np.atleast_2d(rec.dataValue)
+    times = np.atleast_1d(rec.dataTime)
+    if values.shape[0] != times.size:
+        values = values.T
+    return zip(times, values[:, 0], strict=True)
+
+
+def write_tables(rows: list[tuple], arms: dict[str, tuple[str, str, str]], here: Path) -> None:
+    """Write ``rows`` (animal, arm, day, volume) as growth_fit.csv and growth_heldout.csv (the
+    RT + anti-PD-1 arms) and ``arms`` (source group -> arm, schedule, interventions) as arms.csv.
+    """
+    growth = pd.DataFrame(rows, columns=["animal", "arm", "day", "volume"])
+    growth = growth.sort_values(["arm", "animal", "day"], kind="stable")
+    held = growth["arm"].str.contains("anti-PD-1") & growth["arm"].str.startswith("RT")
+    growth[~held].to_csv(here / "growth_fit.csv", index=False)
+    growth[held].to_csv(here / "growth_heldout.csv", index=False)
+    table = pd.DataFrame(
+        [(a, s, "", "", i) for a, s, i in arms.values()],
+        columns=["arm", "schedule", "genotype", "host", "interventions"],
+    )
+    table.to_csv(here / "arms.csv", index=False)
+
+
 def main(src: str) -> None:
     """Write growth_fit.csv, growth_heldout.csv (mm^3, zero volumes kept) and arms.csv."""
     data = scipy.io.loadmat(src, squeeze_me=True, struct_as_record=False)["simBioData"]
     rows = []
     for rec in data:
-        values = np.atleast_2d(rec.dataValue)
-        times = np.atleast_1d(rec.dataTime)
-        if values.shape[0] != times.size:
-            values = values.T
         arm = ARMS[str(rec.Group)][0]
-        for day, vol in zip(times, values[:, 0], strict=True):  # column 0 = tumour volume, cm^3
+        for day, vol in record_volumes(rec):  # column 0 = tumour volume, cm^3
             if np.isfinite(vol):
                 rows.append((str(rec.Name), arm, int(day) - DAY0, round(float(vol) * 1000.0, 3)))
-    growth = pd.DataFrame(rows, columns=["animal", "arm", "day", "volume"])
-    growth = growth.sort_values(["arm", "animal", "day"], kind="stable")
-    held = growth["arm"].str.contains("anti-PD-1") & growth["arm"].str.startswith("RT")
-    growth[~held].to_csv(HERE / "growth_fit.csv", index=False)
-    growth[held].to_csv(HERE / "growth_heldout.csv", index=False)
-    arms = pd.DataFrame(
-        [(a, s, "", "", i) for a, s, i in ARMS.values()],
-        columns=["arm", "schedule", "genotype", "host", "interventions"],
-    )
-    arms.to_csv(HERE / "arms.csv", index=False)
+    write_tables(rows, ARMS, HERE)
 
 
 if __name__ == "__main__":
