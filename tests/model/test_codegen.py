@@ -51,11 +51,14 @@ def _toy_model():
 
 def test_one_edit_of_the_declaration_reaches_every_output():
     """A new state appears in the kernel, the reference, the SBML formulas and the docs."""
+    from ifnexus.model._codegen import kernel_rows
+
     out = generate(_toy_model())
     n = len(MODEL.states)
+    row = kernel_rows(_toy_model())[n]  # its row in the kernel's buffer
     kernel, ref, exports = (out[k] for k in GENERATED)
-    assert f"NS = {n + 1}" in kernel and f"buf[fr + {n} * W + lane]" in kernel
-    assert f"buf[_Z + {n} * W + lane] = ((1.0 / 2.0))*x_Wtoy" in kernel  # its fraction jump
+    assert f"NS = {n + 1}" in kernel and f"buf[fr + {row} * W + lane]" in kernel
+    assert f"buf[_Z + {row} * W + lane] = ((1.0 / 2.0))*x_Wtoy" in kernel  # its fraction jump
     assert f"NS = {n + 1}" in ref and f"out[{n}] = " in ref and f"z[{n}] = " in ref
     ns: dict = {}
     exec(compile(exports, "<exports>", "exec"), ns)  # noqa: S102  (our own generated text)
@@ -111,17 +114,28 @@ def test_the_toy_kernel_computes_the_toy_reference(tmp_path):
     z[1:5, 0] = [1e6, 2e6, 3e6, 4e6]
     z[6, 0], z[-1, 0] = 0.4, 0.3  # cytosolic DNA, the toy state
     W = k.W
+    rows = list(k.KROW)  # kernel row of each state
     buf = np.zeros(k._ROWS * W)
     for s in range(k.NS):
-        buf[k._Z + s * W : k._Z + (s + 1) * W] = z[s, 0]
+        buf[k._Z + rows[s] * W : k._Z + (rows[s] + 1) * W] = z[s, 0]
     for j, name in enumerate(k.Q_NAMES):
         buf[(k._QR + j) * W : (k._QR + j + 1) * W] = float(np.ravel(m.q[name])[0])
     P = np.array([m.p[n] for n in k.P_NAMES])
     drive = (0.5, 0.2, 0.1, 0.3, 0.4, 1.0, 1.0, 0.6, 0.05, 0.7)  # g, o, blk, jak, amp, grow, ...
     k._force(buf, k._Z, k._FU, P, *drive)
     want = ref["forcing"](z, m.p, m.q, *drive)[:, 0]
-    got = buf[k._FU : k._FU + k.NS * W : W]
+    got = buf[k._FU : k._FU + k.NS * W : W][rows]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+    # without a second lesion (m.p: second_lesion 0) the short forcing gives the same numbers
+    # for every state it integrates (all but the held second-lesion clonogens)
+    assert m.p["second_lesion"] == 0.0 and k.FROZEN == (list(MODEL.states).index(
+        next(s for s in MODEL.states if s.name == "lesion2")),)  # fmt: skip
+    buf[k._FU : k._FU + k.NS * W] = np.nan
+    k._force_off(buf, k._Z, k._FU, P, *drive)
+    got_off = buf[k._FU : k._FU + k.NS * W : W][rows]
+    live = [s for s in range(k.NS) if s not in k.FROZEN]
+    np.testing.assert_array_equal(got_off[live], got[live])
+    assert np.isnan(got_off[list(k.FROZEN)]).all()  # not written
     k._fraction(buf, 0, 8.0, 1.5, P)
     ref["apply_fraction"](z, np.asarray(8.0), 1.5, m.p, m.q)
-    np.testing.assert_allclose(buf[k._Z : k._Z + k.NS * W : W], z[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(buf[k._Z : k._Z + k.NS * W : W][rows], z[:, 0], rtol=1e-12)

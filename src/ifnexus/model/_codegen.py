@@ -27,6 +27,7 @@ Run ``python tools/generate_model.py`` after editing the declaration;
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -52,7 +53,14 @@ from ifnexus.model._equations import (
 )
 from ifnexus.model._params import PARAMETERS
 
-__all__ = ["GENERATED", "generate", "kernel_digest", "write_generated"]
+__all__ = [
+    "GENERATED",
+    "generate",
+    "kernel_digest",
+    "kernel_rows",
+    "switched_off",
+    "write_generated",
+]
 
 GENERATED = ("_generated_kernel.py", "_generated_reference.py", "_generated_exports.py")
 _HEADER = (
@@ -260,9 +268,16 @@ class _OuterPrinter(_NumberPrinter):
 
 
 def _schedule(
-    assigns: Sequence[tuple[str, sp.Expr]], names: _Names, ready: set[sp.Symbol]
+    assigns: Sequence[tuple[str, sp.Expr]],
+    names: _Names,
+    ready: set[sp.Symbol],
+    common: set[sp.Basic] | None = None,
 ) -> list[tuple[str, object]]:
     """Order assignments in waves; each wave's new denominators share one division.
+
+    With ``common`` (the denominators of the forcing with the switch at 0), a wave's
+    denominators outside it share a division of their own, so that the reciprocals of the
+    common ones are computed exactly as in that forcing (the two kernels agree to the bit).
 
     Returns a list of ``("assign", (target, expr))`` and ``("recip", [den, ...])`` steps.
     """
@@ -297,32 +312,116 @@ def _schedule(
             raise ValueError(f"cannot order {[t for t, _ in pending]}: circular signals")
         alone = [d for d in wave if d.has(floor_pos)]
         shared = [d for d in wave if not d.has(floor_pos)]
-        for grp in ([shared] if shared else []) + [[d] for d in alone]:
+        extra = [d for d in shared if common is not None and d not in common]
+        shared = [d for d in shared if d not in extra]
+        groups = [g for g in (shared, extra) if g]
+        for grp in groups + [[d] for d in alone]:
             steps.append(("recip", grp))
             have.update(grp)
     return steps
 
 
-def _kernel_body(model: ModelDecl) -> tuple[str, str, list[str]]:
-    """Return (the ``_force`` lane loop, the ``_fraction`` body, the parameter names used)."""
+def switched_off(model: ModelDecl) -> tuple[ModelDecl, tuple[int, ...]]:
+    """Return the declaration with its switch parameter at 0 and the states that freezes.
+
+    A frozen state has forcing 0, decay 0 and no fraction jump once the switch is 0: it keeps
+    its start value, so the kernel's variant for that case leaves it out of the stepping.
+
+    Parameters
+    ----------
+    model
+        The declaration.
+
+    Returns
+    -------
+    tuple
+        The specialised declaration (``model`` itself without a switch) and the indices of the
+        frozen states.
+    """
+    if not model.switch:
+        return model, ()
+    off = {sp.Symbol(model.switch, real=True): sp.Integer(0)}
+    states = tuple(
+        dataclasses.replace(
+            st,
+            forcing=sp.sympify(st.forcing).xreplace(off),
+            decay=sp.sympify(st.decay).xreplace(off),
+            jump=None if st.jump is None else st.jump.xreplace(off),
+        )
+        for st in model.states
+    )
+    signals = tuple(dataclasses.replace(s, expr=s.expr.xreplace(off)) for s in model.signals)
+    frozen = tuple(
+        k for k, st in enumerate(states) if st.forcing == 0 and st.decay == 0 and st.jump is None
+    )
+    return dataclasses.replace(model, states=states, signals=signals), frozen
+
+
+def kernel_rows(model: ModelDecl) -> tuple[int, ...]:
+    """Return the kernel row of each state (declaration order): the frozen ones (switch 0) last.
+
+    Parameters
+    ----------
+    model
+        The declaration.
+
+    Returns
+    -------
+    tuple of int
+        ``rows[k]``: the row of state ``k`` in the kernel's block buffer.
+    """
+    frozen = set(switched_off(model)[1])
+    order = [k for k in range(len(model.states)) if k not in frozen] + sorted(frozen)
+    return tuple(order.index(k) for k in range(len(model.states)))
+
+
+def _needed(model: ModelDecl, exprs: Sequence[sp.Basic]) -> set[sp.Symbol]:
+    """Return the signals ``exprs`` read, directly or through other signals."""
+    sigs = {sp.Symbol(s.ident, real=True) for s in model.signals}
+    need = set().union(*(e.free_symbols for e in exprs)) & sigs
+    for s in reversed(model.signals):
+        sym = sp.Symbol(s.ident, real=True)
+        if sym in need:
+            need |= s.expr.free_symbols & sigs
+    return need
+
+
+def _force_body(
+    model: ModelDecl,
+    rows: Sequence[int],
+    skip: Sequence[int] = (),
+    common: set[sp.Basic] | None = None,
+) -> tuple[str, set[str], set[sp.Basic]]:
+    """Return the lane loop of a forcing, the parameters and the denominators it uses.
+
+    ``skip``: held states (no forcing written, values read from ``_Z``); ``common``: see
+    :func:`_schedule`.
+    """
     names = _Names(model)
     kp = _KernelPrinter(names)
     lines: list[str] = []
+    outs: list[tuple[str, sp.Expr]] = [
+        (f"buf[fr + {rows[k]} * W + lane]", sp.sympify(st.forcing))
+        for k, st in enumerate(model.states)
+        if k not in skip
+    ]
+    outs.append(("buf[_IFR * W + lane]", sp.Symbol(model.record, real=True)))
+    need = _needed(model, [e for _, e in outs])
     # signals: invariant ones before the loop, the rest in waves
     pre: list[str] = []
     assigns: list[tuple[str, sp.Expr]] = []
     ready: set[sp.Symbol] = set()
     for s in model.signals:
         sym = sp.Symbol(s.ident, real=True)
+        if sym not in need:
+            continue
         if names.invariant(s.expr):
             pre.append(f"v_{s.ident} = {kp.outer.doprint(s.expr)}")
             ready.add(sym)
         else:
             assigns.append((f"v_{s.ident}", s.expr))
-    for k, st in enumerate(model.states):
-        assigns.append((f"buf[fr + {k} * W + lane]", st.forcing))
-    assigns.append(("buf[_IFR * W + lane]", sp.Symbol(model.record, real=True)))
-    steps = _schedule(assigns, names, ready)
+    assigns += outs
+    steps = _schedule(assigns, names, ready, common)
     nr = 0
     body: list[str] = []
     for kind, item in steps:
@@ -356,10 +455,9 @@ def _kernel_body(model: ModelDecl) -> tuple[str, str, list[str]]:
     loads = []
     for k in sorted(kp.used_states):
         st = model.states[k]
-        if st.log:
-            loads.append(f"x_{st.ident} = _exp(buf[zr + {k} * W + lane])")
-        else:
-            loads.append(f"x_{st.ident} = buf[zr + {k} * W + lane]")
+        # a held state (skip) has no stage values: its value is its stage value
+        at = f"{'_Z' if k in skip else 'zr'} + {rows[k]} * W + lane"
+        loads.append(f"x_{st.ident} = _exp(buf[{at}])" if st.log else f"x_{st.ident} = buf[{at}]")
     qn = [n for n, _ in TRAITS]
     for t in sorted(kp.used_traits, key=qn.index):
         loads.append(f"q_{t} = buf[(_QR + {qn.index(t)}) * W + lane]")
@@ -367,10 +465,18 @@ def _kernel_body(model: ModelDecl) -> tuple[str, str, list[str]]:
     lines += [f"    {x}" for x in kp.hoist_lines]
     lines.append("    for lane in range(W):")
     lines += [f"        {x}" for x in (*loads, *body)]
-    force = "\n".join(lines)
-    frac = _fraction_body(model, names)
-    used = sorted(kp.used_params | frac[1], key=[p.name for p in PARAMETERS].index)
-    return force, frac[0], used
+    return "\n".join(lines), kp.used_params, set(kp.recip)
+
+
+def _kernel_body(model: ModelDecl) -> tuple[str, str, str, list[str]]:
+    """Return the ``_force`` and ``_force_off`` loops, the ``_fraction`` body, the parameters."""
+    rows = kernel_rows(model)
+    off_model, frozen = switched_off(model)
+    force_off, used_off, dens_off = _force_body(off_model, rows, frozen)
+    force, used, _ = _force_body(model, rows, common=dens_off if model.switch else None)
+    frac = _fraction_body(model, _Names(model), rows)
+    names = [p.name for p in PARAMETERS]
+    return force, force_off, frac[0], sorted(used | used_off | frac[1], key=names.index)
 
 
 class _LanePrinter(_NumberPrinter):
@@ -413,7 +519,7 @@ def _log_jump(st: StateDecl) -> sp.Expr:
     return sp.expand_log(sp.log(sp.simplify(st.jump / z)), force=True)
 
 
-def _fraction_body(model: ModelDecl, names: _Names) -> tuple[str, set[str]]:
+def _fraction_body(model: ModelDecl, names: _Names, rows: Sequence[int]) -> tuple[str, set[str]]:
     lp = _LanePrinter(names, model)
     out = []
     qn = [n for n, _ in TRAITS]
@@ -425,25 +531,27 @@ def _fraction_body(model: ModelDecl, names: _Names) -> tuple[str, set[str]]:
     for k, st in enumerate(model.states):
         if sp.Symbol(st.ident, real=True) in syms:
             if st.log:
-                out.append(f"x_{st.ident} = math.exp(buf[_Z + {k} * W + lane])")
+                out.append(f"x_{st.ident} = math.exp(buf[_Z + {rows[k]} * W + lane])")
             else:
-                out.append(f"x_{st.ident} = buf[_Z + {k} * W + lane]")
+                out.append(f"x_{st.ident} = buf[_Z + {rows[k]} * W + lane]")
     for s in model.fraction:
         out.append(f"v_{s.ident} = {lp.doprint(s.expr)}")
     for k, st in enumerate(model.states):
         if st.jump is None:
             continue
         if st.log:
-            out.append(f"buf[_Z + {k} * W + lane] += {lp.doprint(_log_jump(st))}")
+            out.append(f"buf[_Z + {rows[k]} * W + lane] += {lp.doprint(_log_jump(st))}")
         else:
-            out.append(f"buf[_Z + {k} * W + lane] = {lp.doprint(st.jump)}")
+            out.append(f"buf[_Z + {rows[k]} * W + lane] = {lp.doprint(st.jump)}")
     pre = [f"p_{p} = P[_P_{p}]" for p in sorted(lp.used)]
     return "\n".join(f"    {x}" for x in (*pre, *out)), lp.used
 
 
 def _kernel_module(model: ModelDecl) -> str:
-    force, frac, used = _kernel_body(model)
-    used_all = sorted(set(used), key=[p.name for p in PARAMETERS].index)
+    force, force_off, frac, used_all = _kernel_body(model)
+    rows = kernel_rows(model)
+    frozen = switched_off(model)[1]
+    ns_off = len(model.states) - len(frozen)
     pdecl = "\n".join(f"_P_{n} = {i}" for i, n in enumerate(used_all))
     loads = "\n".join(f"    p_{n} = P[_P_{n}]" for n in used_all)
     qn = ", ".join(f'"{n}"' for n, _ in TRAITS)
@@ -460,6 +568,13 @@ def _kernel_module(model: ModelDecl) -> str:
         + "from ifnexus.model._kernel_math import W, _exp, _log\n\n"
         + f"P_NAMES = ({pn},)\nQ_NAMES = ({qn},)\n"
         + f"NS = {len(model.states)}\nNQ = len(Q_NAMES)\n"
+        + "# the parameter whose value 0 selects _force_off ('': none), the states that holds\n"
+        + "# (forcing and decay 0) and the kernel row of each state (declaration order): the\n"
+        + "# held states last, so that _force_off and its stepping cover rows 0..NS_OFF-1 only\n"
+        + f"SWITCH = {model.switch!r}\n"
+        + f"FROZEN = ({''.join(f'{k}, ' for k in frozen)})\n"
+        + f"NS_OFF = {ns_off}\n"
+        + f"KROW = ({', '.join(str(r) for r in rows)},)\n"
         + "# layout of the block buffer (row r of a part at offset + r * W): state, three stage\n"
         + "# states, four forcings, then the traits and the IFN-I level (rows _QR.., _IFR)\n"
         + "_Z, _A, _B, _C, _FU, _FA, _FB, _FC = (k * NS * W for k in range(8))\n"
@@ -472,6 +587,13 @@ def _kernel_module(model: ModelDecl) -> str:
         + loads
         + "\n"
         + force
+        + "\n\n\n"
+        + '@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})\n'
+        + "def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):\n"
+        + '    """_force with the switch parameter at 0: rows NS_OFF.. (held states) untouched."""\n'
+        + loads
+        + "\n"
+        + force_off
         + "\n\n\n"
         + '@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})\n'
         + "def _fraction(buf, lane, dose, prior, P):\n"

@@ -216,6 +216,11 @@ class ModelDecl:
         The signal the compiled kernel stores per step for the outcomes (IFN-I).
     notes
         Extra lines of the docs' equation section (interventions' drive).
+    switch
+        A 0/1 parameter (``second_lesion``) for whose value 0 the kernel gets a second forcing:
+        the declaration with the parameter set to 0, where the states it freezes (forcing and
+        decay 0, no jump: held at their start) are not integrated and the signals only they
+        read are not computed (empty: no such variant).
     """
 
     states: tuple[StateDecl, ...]
@@ -224,6 +229,7 @@ class ModelDecl:
     start: tuple[SignalDecl, ...]
     record: str = "ifn"
     notes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    switch: str = ""
 
     def symbol(self, ident: str) -> sp.Symbol:
         """Return the sympy symbol of a state, signal, parameter, trait or drive identifier.
@@ -626,6 +632,9 @@ MODEL = ModelDecl(
     fraction=_FRACTION,
     start=_START,
     record="ifn",
+    # without a second lesion its clonogens N2 are held (forcing and decay 0) and nothing else
+    # reads them: the kernel integrates 25 states and skips the second lesion's kill rate
+    switch="second_lesion",
     notes=(
         (
             "interventions",

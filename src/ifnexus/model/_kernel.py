@@ -36,24 +36,37 @@ from ifnexus.model._generated_kernel import (
     _QR,
     _ROWS,
     _Z,
+    KROW,
     NQ,
     NS,
+    NS_OFF,
     P_NAMES,
     Q_NAMES,
+    SWITCH,
     _force,
+    _force_off,
     _fraction,
 )
 from ifnexus.model._kernel_math import W
 from ifnexus.model._kernel_math import _exp as _exp  # re-exported (tests)
 from ifnexus.model._kernel_math import _log as _log
 
-__all__ = ["P_NAMES", "Q_NAMES", "W", "broadcast_coefs", "force_one", "run_kernel"]
+__all__ = [
+    "KROW",
+    "P_NAMES",
+    "Q_NAMES",
+    "SWITCH",
+    "W",
+    "broadcast_coefs",
+    "force_one",
+    "run_kernel",
+]
 
 # numba's cache of a function is invalidated by changes to its own file only, not to the files of
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "9c0a049f672489f2"
+_GENERATED_DIGEST = "454b21abae6b52d4"
 
 G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients
@@ -83,18 +96,43 @@ def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
+# the same with the switch parameter (second_lesion) at 0: rows NS_OFF.. are held states
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _force_u_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force_off(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+
+
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _force_a_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force_off(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+
+
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _force_b_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force_off(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+
+
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _force_c_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _force_off(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+
+
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
 def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_probe, dose_scale,
-               rec_rows, rec, probes, z_end, keep_slot, full, in_vitro):  # fmt: skip
+               rec_rows, rec, probes, z_end, keep_slot, full, in_vitro, off, krow):  # fmt: skip
     """Integrate every tumour (rows of ``z0``) over the shared grid; write outputs in place.
 
     ``coefs[step_co[k]]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated
-    over the ``W`` lanes (``broadcast_coefs``; one row per distinct step size); ``lev[k]`` the agonist level, anti-PD-1 and anti-CTLA-4 occupancy at
-    the three stage times, ``wins[k]`` the window factors and growth switch;
-    ``node_dose``/``node_y``/``node_probe`` the fraction doses, their unrepaired earlier dose
-    (Lea-Catcheside) and probe slots at each grid node. ``rec`` is ``(n, n_nodes, len(rec_rows))`` (row
-    -1: the QSS IFN-I level). The ``G`` blocks of a group advance together, so each step's
-    coefficients are read once per group.
+    over the ``W`` lanes, in kernel row order (``broadcast_coefs``; one row per distinct step
+    size); ``lev[k]`` the agonist level, anti-PD-1 and anti-CTLA-4 occupancy at the three stage
+    times, ``wins[k]`` the window factors and growth switch; ``node_dose``/``node_y``/
+    ``node_probe`` the fraction doses, their unrepaired earlier dose (Lea-Catcheside) and probe
+    slots at each grid node. ``z0``, ``z_end``, ``probes`` and ``full`` are in declaration
+    order, ``krow[s]`` the kernel row of state ``s``; ``rec`` is ``(n, n_nodes,
+    len(rec_rows))`` with ``rec_rows`` kernel rows (-1: the QSS IFN-I level). ``off``: the
+    switch parameter is 0 (``_force_off``; the held rows NS_OFF.. keep their start values). The
+    ``G`` blocks of a group advance together, so each step's coefficients are read once per
+    group.
     """
     n = z0.shape[0]
     n_steps = step_co.shape[0]
@@ -114,7 +152,7 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                 i = min(bi * W + lane, n - 1)  # the last block is padded with copies
                 idx[g, lane] = i
                 for s in range(NS):
-                    bufs[g, _Z + s * W + lane] = z0[i, s]
+                    bufs[g, _Z + krow[s] * W + lane] = z0[i, s]
                 for j in range(NQ):
                     bufs[g, (_QR + j) * W + lane] = Q[i, j]
         for k in range(n_steps + 1):
@@ -127,16 +165,21 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                 if node_probe[k] >= 0:
                     for lane in range(live[g]):
                         for s in range(NS):
-                            probes[node_probe[k], idx[g, lane], s] = buf[_Z + s * W + lane]
+                            probes[node_probe[k], idx[g, lane], s] = buf[_Z + krow[s] * W + lane]
                 if node_dose[k] > 0.0:
                     for lane in range(W):
                         sc = dose_scale[idx[g, lane]]
                         d = node_dose[k] * sc
                         if d > 0.0:
                             _fraction(buf, lane, d, node_y[k] * sc, P)
-                _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
-                         wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
-                         wins[kk, 5], lev[kk, st, 2])  # fmt: skip
+                if off:
+                    _force_u_off(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
+                                 wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
+                                 wins[kk, 5], lev[kk, st, 2])  # fmt: skip
+                else:
+                    _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
+                             wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
+                             wins[kk, 5], lev[kk, st, 2])  # fmt: skip
                 for lane in range(live[g]):
                     i = idx[g, lane]
                     for j in range(nr):
@@ -144,13 +187,16 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                         rec[i, k, j] = buf[_IFR * W + lane] if r < 0 else buf[_Z + r * W + lane]
                     if keep_slot[i] >= 0:
                         for s in range(NS):
-                            full[keep_slot[i], k, s] = buf[_Z + s * W + lane]
+                            full[keep_slot[i], k, s] = buf[_Z + krow[s] * W + lane]
                 if k < n_steps:
-                    _step(buf, co, P, lev[k], wins[k], imm)
+                    if off:
+                        _step_off(buf, co, P, lev[k], wins[k], imm)
+                    else:
+                        _step(buf, co, P, lev[k], wins[k], imm)
         for g in range(nbk):
             for lane in range(live[g]):
                 for s in range(NS):
-                    z_end[idx[g, lane], s] = bufs[g, _Z + s * W + lane]
+                    z_end[idx[g, lane], s] = bufs[g, _Z + krow[s] * W + lane]
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
@@ -184,9 +230,43 @@ def _step(buf, co, P, lev, win, imm):
         )
 
 
+@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _step_off(buf, co, P, lev, win, imm):
+    """``_step`` with the switch parameter at 0: rows ``0..NS_OFF-1`` only (the rest are held).
+
+    The stage values of the held rows are never written: ``_force_off`` reads a held state
+    from ``_Z`` (its stage values would equal it).
+    """
+    blk = win[0]
+    jak = win[1]
+    amp = win[2]
+    grow = win[3]
+    hblk = win[4]
+    hjak = win[5]
+    for i in range(NS_OFF * W):
+        buf[_A + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FU + i]
+    _force_a_off(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
+    for i in range(NS_OFF * W):
+        buf[_B + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FA + i]
+    _force_b_off(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
+    for i in range(NS_OFF * W):
+        buf[_C + i] = co[_CE2 + i] * buf[_A + i] + co[_CQ + i] * (2.0 * buf[_FB + i] - buf[_FU + i])
+    _force_c_off(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[2, 2])
+    for i in range(NS_OFF * W):
+        buf[_Z + i] = (
+            co[_CE + i] * buf[_Z + i]
+            + co[_C1 + i] * buf[_FU + i]
+            + co[_C2 + i] * (buf[_FA + i] + buf[_FB + i])
+            + co[_C3 + i] * buf[_FC + i]
+        )
+
+
 def broadcast_coefs(coefs: np.ndarray) -> np.ndarray:
-    """``(n_steps, 6, NS)`` ETD coefficients -> ``(n_steps, 6 * NS * W)``, repeated over lanes."""
-    c = np.ascontiguousarray(coefs, dtype=float)
+    """``(n_steps, 6, NS)`` ETD coefficients -> ``(n_steps, 6 * NS * W)``, repeated over lanes.
+
+    The states are put in kernel row order (``KROW``).
+    """
+    c = np.ascontiguousarray(np.asarray(coefs, dtype=float)[..., np.argsort(KROW)])
     return np.ascontiguousarray(np.repeat(c[..., None], W, axis=-1).reshape(c.shape[0], -1))
 
 
@@ -200,9 +280,9 @@ def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, 
     hjak = jak if hjak is None else hjak
     buf = np.zeros(_ROWS * W)
     for s in range(NS):
-        buf[_Z + s * W : _Z + (s + 1) * W] = z[s]
+        buf[_Z + KROW[s] * W : _Z + (KROW[s] + 1) * W] = z[s]
     for j in range(NQ):
         buf[(_QR + j) * W : (_QR + j + 1) * W] = Q[j]
     _force_u(buf, P, float(g), float(o), float(blk), float(jak), float(amp), float(grow),
              0.0 if in_vitro else 1.0, float(hblk), float(hjak), float(ctla))  # fmt: skip
-    return buf[_FU : _FU + NS * W : W].copy()
+    return buf[_FU : _FU + NS * W : W][list(KROW)]

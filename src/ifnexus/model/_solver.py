@@ -457,7 +457,7 @@ def integrate(
 
 def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite,
                      prior):  # fmt: skip
-    from ifnexus.model._kernel import P_NAMES, Q_NAMES, broadcast_coefs, run_kernel
+    from ifnexus.model._kernel import KROW, P_NAMES, Q_NAMES, SWITCH, broadcast_coefs, run_kernel
 
     tg = grid.t
     n = z0.shape[1]
@@ -476,7 +476,8 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
     for i, t in grid.probe_at.items():
         node_probe[i] = probe_times.index(t)
     ds = np.ones(n) if dose_scale is None else np.broadcast_to(dose_scale, (n,)).astype(float)
-    rr = np.asarray(record_rows if record_rows else (0,), dtype=np.int64)
+    krow = np.asarray(KROW, dtype=np.int64)
+    rr = np.asarray([r if r < 0 else KROW[r] for r in (record_rows or (0,))], dtype=np.int64)
     rec = np.empty((n, tg.size, rr.size), dtype=np.float32)
     pr = np.empty((max(len(probe_times), 1), n, N_STATES))
     z_end = np.empty((n, N_STATES))
@@ -487,7 +488,7 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
     full = np.empty((max(nk, 1), tg.size, N_STATES))
     run_kernel(np.ascontiguousarray(z0.T), P, Q, broadcast_coefs(co), step_co, lev, wins,
                node_dose, node_y, node_probe, ds, rr, rec, pr, z_end, keep_slot, full,
-               bool(in_vitro))  # fmt: skip
+               bool(in_vitro), _switch_off(p, SWITCH), krow)  # fmt: skip
     z = np.ascontiguousarray(z_end.T)
     if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
@@ -498,6 +499,19 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
         full=np.ascontiguousarray(full[:nk].transpose(1, 2, 0)) if nk else None,
         probes={t: np.ascontiguousarray(pr[k].T) for k, t in enumerate(probe_times)},
     )
+
+
+# False: always the full forcing (tests compare the two kernels on cohorts without the switch)
+USE_SWITCH_OFF = True
+
+
+def _switch_off(p: Mapping[str, float], switch: str) -> bool:
+    """Whether the kernel may integrate without the states the switch parameter at 0 holds.
+
+    ``second_lesion`` = 0: the second lesion's clonogens are held at their start value and read
+    by nothing else, so ``_force_off`` leaves them (and their kill rate) out.
+    """
+    return bool(USE_SWITCH_OFF and switch and float(p[switch]) == 0.0)
 
 
 def solve_reference(
