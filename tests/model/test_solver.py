@@ -110,23 +110,26 @@ def test_phi_functions_match_closed_forms():
 def test_kill_is_finite_when_a_solver_stage_dips_below_zero_burden():
     """An extrapolated stage of a nearly extinct tumour can have B < 0; (B/B_h)^(2/3) -> 0."""
     from ifnexus.model._kernel import P_NAMES, Q_NAMES, force_one
-    from ifnexus.model._system import forcing, signals
+    from ifnexus.model._system import IDX, forcing, signals
 
     m = tumour_model("20Gy x1", setting="patient", days=30)
     z = m.initial_state().copy()
-    z[0] = -60.0  # N ~ 1e-26
-    z[1] = -1e-17  # a doomed-cell stage value below 0
-    z[14] = 0.5  # effector T cells
+    es, zsb, pdl1 = IDX["cd8_effector"], IDX["serpinb9"], IDX["pdl1"]
+    z[IDX["N"]] = -60.0  # N ~ 1e-26
+    z[IDX["D1"]] = -1e-17  # a doomed-cell stage value below 0
+    z[es] = 0.5  # effector T cells
+    z[zsb] = 0.3  # T-cell kill inhibitors (distinct from every other state)
+    z[pdl1] = 0.2
     sg = signals(z, m.p, m.q)
     p = m.p
-    # closed form with (B/B_h)^(2/3) = 0
-    y = (p["e_kill"] / p["kappa_max"] * z[14]) * (1 + p["m_A"] * sg["acute"])
-    y = y * (1 - p["theta_S"] * z[10]) / (1 + z[15])
+    # closed form with (B/B_h)^(2/3) = 0 (no anti-PD-1: y_den = 1 + L)
+    y = (p["e_kill"] / p["kappa_max"] * z[es]) * (1 + p["m_A"] * sg["acute"])
+    y = y * (1 - p["theta_S"] * z[zsb]) / (1 + z[pdl1])
     assert np.isfinite(sg["kill"]).all()
     np.testing.assert_allclose(sg["kill"], p["kappa_max"] * y / (1 + y), rtol=1e-12)
-    # the compiled kernel gives the same forcing
+    # the compiled kernel gives the same forcing, every state
     P = np.array([p[k] for k in P_NAMES])
     Q = np.array([float(np.ravel(m.q[k])[0]) for k in Q_NAMES])
     out = force_one(z[:, 0], P, Q)
     ref = forcing(z, p, m.q, 0.0, 0.0, 0.0, 0.0, 0.0)[:, 0]
-    np.testing.assert_allclose(out[:16], ref[:16], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-300)
