@@ -13,7 +13,8 @@ genes). Run once (needs the ``rdata`` package, not an ifnexus dependency)::
     python derive.py exampleData.rda
 
 Counts: ``(2**logcounts - 1) * sizeFactor`` (integer to 1e-6, checked); gene symbols given back
-their MGI capitalisation with ``mgi_case`` of the sibling ``zilionis_mouse_lung/derive.py``.
+their MGI capitalisation with ``mgi_case``: both read by ``read_source`` of the sibling
+``zilionis_mouse_lung/derive.py``, whose ``detection`` also gives the detection shares.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from pathlib import Path
 import anndata as ad
 import numpy as np
 import pandas as pd
-import rdata
-from scipy import sparse
 
 from ifnexus.singlecell import marker_table, programme_sets
 
@@ -40,39 +39,14 @@ _spec = importlib.util.spec_from_file_location(
 assert _spec is not None and _spec.loader is not None
 _sibling = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_sibling)
-mgi_case = _sibling.mgi_case
 
 
 def main(rda: str) -> None:
     """Write the derived h5ad next to this script."""
-    sce = rdata.conversion.convert(rdata.parser.parse_file(rda), default_encoding="utf8")[
-        "exampleData"
-    ]
-    m = sce.assays.data.listData["logcounts"]
-    n_genes, n_cells = (int(v) for v in m.Dim)
-    size_factor = np.asarray(sce.colData.listData["sizeFactor"], dtype=np.float64)
-    indptr = np.asarray(m.p)
-    col = np.repeat(np.arange(n_cells), np.diff(indptr))
-    counts = (2.0 ** np.asarray(m.x, dtype=np.float64) - 1.0) * size_factor[col]
-    if np.abs(counts - np.round(counts)).max() > 1e-6:
-        raise SystemExit("logcounts do not invert to integer counts")
-    x = sparse.csc_matrix(
-        (np.round(counts).astype(np.float32), np.asarray(m.i), indptr), shape=(n_genes, n_cells)
-    ).T.tocsr()
-    genes = np.asarray([mgi_case(str(g)) for g in m.Dimnames[0]])
-    obs = pd.DataFrame({str(k): np.asarray(v) for k, v in sce.colData.listData.items()})
-    obs.index = pd.Index(
-        [f"{lib}_{bc}" for lib, bc in zip(obs["Library"], m.Dimnames[1], strict=True)]
-    )
     keep_obs = ["Library", "Animal", "Tissue", "Major cell type", "Minor subset"]
-    obs = obs[keep_obs].rename(columns=lambda c: c.lower().replace(" ", "_"))
-    for c in obs.columns:
-        obs[c] = obs[c].astype(str).astype("category")
-    det = np.asarray((x > 0).mean(axis=0)).ravel()
-    labels = obs["major_cell_type"].astype(str).to_numpy()
-    det_in_type = np.vstack(
-        [np.asarray((x[labels == t] > 0).mean(axis=0)).ravel() for t in np.unique(labels)]
-    ).max(axis=0)
+    x, gene_list, obs = _sibling.read_source(rda, keep_obs)
+    genes = np.asarray(gene_list)
+    det, det_in_type = _sibling.detection(x, obs)
     wanted = {g for gs in programme_sets("mouse").values() for g in gs.genes}
     wanted |= set(marker_table("mouse")["gene"])
     keep = (det >= MIN_DETECTION) | (det_in_type >= MIN_DETECTION_IN_TYPE)

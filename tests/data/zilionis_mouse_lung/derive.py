@@ -53,8 +53,13 @@ def mgi_case(symbol: str) -> str:
     return s[:1].upper() + s[1:].lower()
 
 
-def main(rda: str) -> None:
-    """Write the derived h5ad next to this script."""
+def read_source(rda: str, keep_obs: list[str]) -> tuple[sparse.csr_matrix, list[str], pd.DataFrame]:
+    """Read the source SingleCellExperiment: counts, gene symbols and the labels ``keep_obs``.
+
+    Returns UMI counts (cells x genes, float32 CSR; ``(2**logcounts - 1) * sizeFactor``, checked
+    to be integer), the MGI-cased gene symbols, and the labels as categorical columns named in
+    snake case, indexed ``<library>_<barcode>``.
+    """
     parsed = rdata.parser.parse_file(rda)
     sce = rdata.conversion.convert(parsed, default_encoding="utf8")["exampleData"]
     m = sce.assays.data.listData["logcounts"]
@@ -72,16 +77,28 @@ def main(rda: str) -> None:
     cells = [str(c) for c in m.Dimnames[1]]
     obs = pd.DataFrame({str(k): np.asarray(v) for k, v in sce.colData.listData.items()})
     obs.index = pd.Index([f"{lib}_{bc}" for lib, bc in zip(obs["Library"], cells, strict=True)])
-    keep_obs = ["Library", "Animal", "Tissue", "Major cell type", "Minor subset",
-                "Most likely Immgen cell type"]  # fmt: skip
     obs = obs[keep_obs].rename(columns=lambda c: c.lower().replace(" ", "_"))
     for c in obs.columns:
         obs[c] = obs[c].astype(str).astype("category")
+    return x, genes, obs
+
+
+def detection(x: sparse.csr_matrix, obs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per gene: the share of all cells detecting it, and the largest share in one major type."""
     det = np.asarray((x > 0).mean(axis=0)).ravel()
     labels = obs["major_cell_type"].astype(str).to_numpy()
     det_in_type = np.vstack(
         [np.asarray((x[labels == t] > 0).mean(axis=0)).ravel() for t in np.unique(labels)]
     ).max(axis=0)
+    return det, det_in_type
+
+
+def main(rda: str) -> None:
+    """Write the derived h5ad next to this script."""
+    keep_obs = ["Library", "Animal", "Tissue", "Major cell type", "Minor subset",
+                "Most likely Immgen cell type"]  # fmt: skip
+    x, genes, obs = read_source(rda, keep_obs)
+    det, det_in_type = detection(x, obs)
     markers = set(marker_table("mouse")["gene"])
     keep = (det >= MIN_DETECTION) | (det_in_type >= MIN_DETECTION_IN_TYPE)
     keep |= np.isin(np.asarray(genes), sorted(markers)) & (det > 0)
