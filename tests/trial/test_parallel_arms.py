@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import numba
-import pandas as pd
 
 from ifnexus import RunOptions
 from ifnexus.trial import design_from_dict, run_trial
 from ifnexus.trial._run import simulate_arms
 
-DESIGN = {
-    "trial": {"name": "t", "reference": "RT", "patients_per_arm": 40, "followup_years": 2,
-              "seed": 9},
-    "population": {"ifn_mix": {"acute-competent": 0.5, "chronic": 0.2, "ifn-deficient": 0.3}},
-    "endpoint": {"local_control_years": 1},
-    "arms": [
-        {"name": "RT", "schedule": "50Gy/25fx"},
-        {"name": "RT + anti-PD-1", "schedule": "50Gy/25fx",
-         "interventions": ["anti-pd1:day=0,dose=1,repeat=6,every=14"]},
-        {"name": "SBRT", "schedule": "8Gy x3"},
-    ],
-}  # fmt: skip
+#: 40 patients an arm, 2 years, seed 9, local control at 1 year; a third arm, SBRT
+DESIGN_ARGS = (40, 2, 9, 1, {"name": "SBRT", "schedule": "8Gy x3"})
 
 
-def test_three_arms_on_two_workers_equal_one_worker():
+def test_three_arms_on_two_workers_equal_one_worker(two_arm_design, assert_same_trial):
     # rounds of two arms at once, then the third alone: the same patients and tables
-    serial = run_trial(design_from_dict(DESIGN), hazard_ratios="overall")
+    design = two_arm_design(*DESIGN_ARGS)
+    serial = run_trial(design_from_dict(design), hazard_ratios="overall")
     threads = numba.get_num_threads()
-    side = run_trial(design_from_dict(DESIGN), hazard_ratios="overall",
+    side = run_trial(design_from_dict(design), hazard_ratios="overall",
                      options=RunOptions(n_jobs=2, chunk_size=1024))  # fmt: skip
     assert numba.get_num_threads() == threads  # the caller's kernel threads are untouched
-    pd.testing.assert_frame_equal(side.patients, serial.patients, check_exact=True)
-    pd.testing.assert_frame_equal(side.arms, serial.arms, check_exact=True)
-    pd.testing.assert_frame_equal(side.comparisons, serial.comparisons, check_exact=True)
+    assert_same_trial(side, serial)
 
 
 def test_arms_keep_their_order_and_get_a_share_of_the_kernel_threads():
