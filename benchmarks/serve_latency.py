@@ -9,18 +9,20 @@ compilation, imports), what the app's server does for a Run of a two-arm design 
 with and without anti-PD-1, 5 years of follow-up): ``design_from_form`` (the checks of
 ``ifnexus trial``), ``run_design`` (``run_trial(..., hazard_ratios="overall")`` with the arms
 side by side, and meanwhile in a second thread ``ifn_timecourses``, 12 recorded patients per
-arm over 63 days, and the IFN figure), then the local-control figure, both figures drawn once
-and encoded as PNG as Shiny does, for a new design (every arm runs) and after editing one arm
-(``reuse_arms=True``: only that arm runs), each with wall and CPU time (CPU of the process, all
-threads). Beside it: the parts alone, the way the app ran the trial before (the chunks of
-1,024 patients of each arm on threads that each ran the kernel's threads, then the time
-courses), the hazard ratio by ``ifnexus.trial._cox`` and by lifelines' ``CoxPHFitter`` (the
-peer it replaced), and ``run_trial(..., hazard_ratios="all")`` (what ``ifnexus trial`` runs).
-With ``--browser``, it also serves the app and times, in headless Chromium (Playwright,
-/usr/bin/chromium), the click on Run until the arms table and both plots are shown (a new seed
-each time: every arm runs). With ``--figures``, it times only the two figures: drawn once
-(what the app does) against a figure saved with a layout engine, as Shiny saves one (drawn
-twice), and against tight layout. Results go to docs/benchmarks.md by hand.
+arm over 63 days, the IFN plot and the local-control plot's frame; then the local-control
+curves drawn on that frame), both plots encoded as PNG as Shiny does, for a new design (every
+arm runs) and after editing one arm (``reuse_arms=True``: only that arm runs), each with wall
+and CPU time (CPU of the process, all threads). Beside it: the parts alone, the way the app ran
+the trial before (the chunks of 1,024 patients of each arm on threads that each ran the
+kernel's threads, then the time courses), the hazard ratio by ``ifnexus.trial._cox`` and by
+lifelines' ``CoxPHFitter`` (the peer it replaced), and ``run_trial(..., hazard_ratios="all")``
+(what ``ifnexus trial`` runs). With ``--browser``, it also serves the app and times, in
+headless Chromium (Playwright, /usr/bin/chromium), the click on Run until the new arms table
+and both new plots are shown, for a new design (a seed not run before: every arm runs) and for
+an edit of one arm (arm 2's anti-PD-1 start moved: only that arm runs), alternating; the last
+two lines are those medians. With ``--figures``, it times only the two plots: the curves drawn
+on cached frames (what the app does), with the frames drawn too, and a new figure per plot
+drawn in full (the app before). Results go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -58,13 +60,8 @@ def library() -> list[tuple[str, float, float]]:
     from ifnexus import RunOptions
     from ifnexus.outcome import CoxModel
     from ifnexus.serve import design_from_form, ifn_timecourses
-    from ifnexus.serve._app import (
-        RUN_OPTIONS,
-        figure_image,
-        ifn_figure,
-        local_control_figure,
-        run_design,
-    )
+    from ifnexus.serve._app import RUN_OPTIONS, run_design
+    from ifnexus.serve._canvas import ifn_image, local_control_image
     from ifnexus.serve._timecourse import _arm_timecourse
     from ifnexus.trial import run_trial
     from ifnexus.trial._run import _ARM_CACHE, cox_hazard_ratio
@@ -83,16 +80,16 @@ def library() -> list[tuple[str, float, float]]:
         image.save(io.BytesIO(), format="PNG", compress_level=1)
 
     def figures(result, tc):
-        # both figures drawn once at the page's size and encoded
-        for fig in (local_control_figure(result), ifn_figure(tc)):
-            png(figure_image(fig, *size))
+        # both plots drawn on their (cached) frames at the page's size and encoded
+        png(local_control_image(result, size))
+        png(ifn_image(tc, size))
 
     def interaction(form):
-        # what the app's Run does: the form, the run (the IFN figure drawn meanwhile), then
-        # the local-control figure
-        result, _tc, ifn_image = run_design(design_from_form(form), size)
-        png(figure_image(local_control_figure(result), *size))
-        png(ifn_image)
+        # what the app's Run does: the form, the run (the IFN plot and the local-control
+        # plot's frame drawn meanwhile, the curves on it after), both plots encoded
+        run = run_design(design_from_form(form), size, size)
+        png(run.lc_image)
+        png(run.ifn_image)
 
     def new_design():
         clear()  # a new design: every arm runs
@@ -130,7 +127,7 @@ def library() -> list[tuple[str, float, float]]:
     parts = {
         "design_from_form": lambda: design_from_form(FORM),
         "run_design: run_trial, arms side by side, + ifn_timecourses and IFN figure meanwhile":
-            lambda: (clear(), run_design(d, size)),
+            lambda: (clear(), run_design(d, size, size)),
         "run_trial(hazard_ratios='overall'), arms side by side (RUN_OPTIONS)": lambda: run_trial(
             d, hazard_ratios="overall", options=RUN_OPTIONS
         ),
@@ -145,7 +142,7 @@ def library() -> list[tuple[str, float, float]]:
             both
         ),
         "hazard ratio, lifelines CoxPHFitter via ifnexus.outcome.CoxModel (peer)": lifelines_hr,
-        "two PNG figures, as the app (drawn once)": lambda: figures(r0, tc0),
+        "two PNG plots, as the app (curves drawn on cached frames)": lambda: figures(r0, tc0),
         "one Run of a new design (every arm runs) + 2 PNG figures": new_design,
         "one Run after editing one arm (that arm runs) + 2 PNG figures": one_arm_edited,
         "run_trial(hazard_ratios='all') (ifnexus trial)": lambda: run_trial(d),
@@ -159,39 +156,62 @@ def library() -> list[tuple[str, float, float]]:
     return [(name, _median(t, 0), _median(t, 1)) for name, t in times.items()]
 
 
+def _full_draw(draw, size=(624.0, 320.0, 1.0)):
+    """A plot drawn the way the app drew it before: a new figure, one full draw, its pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from ifnexus.serve._canvas import PLOT_MARGINS
+
+    w, h, ratio = size
+    fig = Figure(figsize=(w / 96, h / 96), dpi=96 * ratio)
+    left, right, bottom, top = PLOT_MARGINS
+    fig.subplots_adjust(left=left / (w / 96), right=1 - right / (w / 96),
+                        bottom=bottom / (h / 96), top=1 - top / (h / 96))  # fmt: skip
+    canvas = FigureCanvasAgg(fig)
+    draw(fig.add_subplot(1, 1, 1))
+    canvas.draw()
+    wp, hp = canvas.get_width_height(physical=True)
+    return Image.frombuffer("RGBA", (wp, hp), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).copy()
+
+
 def figures_layouts() -> None:
-    """Time the app's two figures: drawn once, saved with a layout engine, tight layout."""
-    from ifnexus._figures import new_figure
-    from ifnexus.serve import design_from_form, ifn_timecourses, plot_ifn_timecourses
-    from ifnexus.serve._app import figure_image, ifn_figure, local_control_figure
+    """Time the app's two plots: curves on cached frames, a frame drawn too, a full draw."""
+    from ifnexus.serve import _canvas, design_from_form, ifn_timecourses, plot_ifn_timecourses
     from ifnexus.trial import plot_trial_curves, run_trial
 
     d = design_from_form(FORM)
     r = run_trial(d, hazard_ratios="none")
     tc = ifn_timecourses(d)
+    size = (624.0, 320.0, 1.0)
 
-    def once():  # what the app does now
-        for fig in (local_control_figure(r), ifn_figure(tc)):
-            figure_image(fig, 624, 320).save(io.BytesIO(), format="PNG", compress_level=1)
+    def png(image):
+        image.save(io.BytesIO(), format="PNG", compress_level=1)
 
-    def saved():  # the fixed-margin figures saved as Shiny saves a figure (drawn twice)
-        for fig in (local_control_figure(r), ifn_figure(tc)):
-            fig.set_size_inches(6.5, 320 / 96)
-            fig.savefig(io.BytesIO(), format="png", dpi=96)
+    def cached():  # what the app does (the frames drawn in an earlier Run)
+        png(_canvas.local_control_image(r, size))
+        png(_canvas.ifn_image(tc, size))
 
-    def tight():
-        for draw in (
-            lambda ax: plot_trial_curves(r.curves, "local_control_km", endpoint_years=2, ax=ax),
-            lambda ax: plot_ifn_timecourses(tc, ax=ax),
-        ):
-            fig = new_figure((6.5, 3.6))
-            fig.set_layout_engine("tight")
-            draw(fig.add_subplot(1, 1, 1))
-            fig.set_size_inches(6.5, 320 / 96)
-            fig.savefig(io.BytesIO(), format="png", dpi=96)
+    def uncached():  # the frames drawn too (a new follow-up, endpoint, IFN scale or plot size)
+        _canvas._CACHE.clear()
+        cached()
 
-    ways = {"drawn once (the app)": once, "fixed margins, savefig as Shiny saves a figure": saved,
-            "tight layout, savefig": tight}  # fmt: skip
+    def full():  # the app before: a new figure per plot, one full draw
+        def lc(ax):
+            plot_trial_curves(r.curves, "local_control_km", endpoint_years=2, ax=ax)
+            ax.set_ylabel("Local control (KM)")
+
+        def ifn(ax):
+            plot_ifn_timecourses(tc, ax=ax)
+            ax.set_title("")
+
+        png(_full_draw(lc, size))
+        png(_full_draw(ifn, size))
+
+    ways = {"curves on cached frames (the app)": cached,
+            "frames drawn too (not cached)": uncached,
+            "new figures, one full draw each (before)": full}  # fmt: skip
     for fn in ways.values():
         fn()
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
@@ -200,38 +220,50 @@ def figures_layouts() -> None:
             w, c, _out = _time(fn)
             times[name].append((w, c))
     for name, t in times.items():
-        print(f"| two figures, {name} | {_median(t, 0):.2f} | {_median(t, 1):.2f} |")
+        print(f"| two plots, {name} | {_median(t, 0):.3f} | {_median(t, 1):.3f} |")
 
 
-def browser() -> tuple[float, float]:
+def browser() -> dict[str, tuple[float, float]]:
+    """Click-to-page times in headless Chromium: a new design, and an edit of one arm."""
     from playwright.sync_api import sync_playwright
 
     from ifnexus.serve import running_app
 
-    walls, cpus = [], []
+    shown = (
+        "([text]) => document.querySelector('#arms-table')?.innerText.includes(text)"
+        " && [...document.querySelectorAll('#lc_plot img, #ifn_plot img')]"
+        ".filter(i => !window.__old.includes(i.src) && i.complete).length == 2"
+    )
+    times: dict[str, list[tuple[float, float]]] = {"new": [], "edit": []}
     with running_app() as url, sync_playwright() as pw:
         b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
         page = b.new_page()
         page.goto(url)
         page.wait_for_selector("#run")
         page.fill("#patients", "2000")
-        page.fill("#seed", "1")
         page.fill("#reference", "RT alone")
         for i in range(REPEATS + 1):
-            page.fill("#seed", str(1 + i))  # a new design each time
-            w, c = time.perf_counter(), time.process_time()
-            page.click("#run")
-            page.wait_for_function(
-                "([s]) => document.querySelector('#results-panel h5')?.innerText"
-                ".includes('seed ' + s) && document.querySelector('#ifn_plot img')"
-                " && document.querySelector('#lc_plot img')",
-                arg=[str(1 + i)], timeout=120_000,
-            )  # fmt: skip
-            if i:  # the first is the warm-up
-                walls.append(time.perf_counter() - w)
-                cpus.append(time.process_time() - c)
+            for kind in ("new", "edit"):
+                day = 0 if kind == "new" else 1 + i
+                page.fill("#seed", str(1 + i))  # new: a seed not run before, every arm runs
+                page.fill("#arm2_interventions",  # edit: arm 2's start moved, only it runs
+                          f"anti-pd1:day={day},dose=1,repeat=6,every=14")  # fmt: skip
+                page.evaluate(
+                    "window.__old = [...document.querySelectorAll('img')].map(i => i.src)"
+                )
+                time.sleep(0.2)
+                w, c = time.perf_counter(), time.process_time()
+                page.click("#run")
+                # the new table (its seed and arm 2's interventions) and both new plots shown
+                page.wait_for_function(shown, arg=[f"anti-pd1:day={day},"], polling=5,
+                                       timeout=120_000)  # fmt: skip
+                page.wait_for_function(
+                    "([s]) => document.querySelector('#results-panel h5').innerText"
+                    ".includes('seed ' + s + ',')", arg=[str(1 + i)], timeout=1_000)  # fmt: skip
+                if i:  # the first round is the warm-up
+                    times[kind].append((time.perf_counter() - w, time.process_time() - c))
         b.close()
-    return statistics.median(walls), statistics.median(cpus)
+    return {k: (_median(v, 0), _median(v, 1)) for k, v in times.items()}
 
 
 def main() -> None:
@@ -244,9 +276,12 @@ def main() -> None:
     for name, w, c in library():
         print(f"| {name} | {w:.2f} | {c:.2f} |")
     if "--browser" in sys.argv:
-        w, c = browser()
-        print(f"| Run clicked in Chromium until table and plots shown | {w:.2f} | {c:.2f} "
-              "(server process) |")  # fmt: skip
+        res = browser()
+        for kind, what in (("new", "a new design (every arm runs)"),
+                           ("edit", "an edit of one arm (that arm runs)")):  # fmt: skip
+            w, c = res[kind]
+            print(f"| **Run clicked in Chromium until table and both plots shown: {what}** | "
+                  f"**{w:.2f}** | {c:.2f} (server process) |")  # fmt: skip
     print(f"medians of {REPEATS}; load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -1,4 +1,4 @@
-"""The shared Wilson interval equals the closed form (Wilson 1927) that study and trial used."""
+"""The shared Wilson interval equals the closed form (Wilson 1927) and scipy's binomtest."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ def test_wilson_equals_the_closed_form(k, n):
 
 def test_no_trials_is_nan():
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9, 0.99])
+def test_wilson_equals_scipy(confidence):
+    from scipy.stats import binomtest
+
+    for n in (1, 2, 7, 10, 33, 150, 2000):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+            assert wilson_interval(k, n, confidence=confidence) == (ci.low, ci.high), (k, n)

@@ -29,7 +29,7 @@ import html
 import logging
 import math
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 from ifnexus._runoptions import RunOptions
 from ifnexus.errors import IfnexusError, IfnexusWarning
@@ -65,148 +65,70 @@ FIELDS = (
 )  # fmt: skip
 
 
-#: the plots' margins in inches (left, right, bottom, top): room for the tick labels, axis
-#: labels and the IFN plot's title at the page's plot size (about 6.5 x 3.3 in at 96 dpi)
-PLOT_MARGINS = (0.75, 0.15, 0.55, 0.3)
-
-
-def _plot_figure() -> Any:
-    """Return a figure for the page's plots, with fixed margins instead of tight layout.
-
-    Shiny sizes the figure to the output element before saving and keeps a layout engine that
-    is "adjust compatible"; matplotlib's tight layout measures every tick label twice (about
-    a quarter of a second per plot, half the figure time), so this engine just sets the
-    subplot parameters from fixed margins in inches for whatever size Shiny chose.
-    """
-    from matplotlib.layout_engine import LayoutEngine
-
-    from ifnexus._figures import new_figure
-
-    class _FixedMargins(LayoutEngine):
-        _adjust_compatible = True
-        _colorbar_gridspec = True
-
-        def execute(self, fig: Any) -> None:
-            w, h = fig.get_size_inches()
-            left, right, bottom, top = PLOT_MARGINS
-            fig.subplots_adjust(left=min(left / w, 0.4), right=1 - min(right / w, 0.1),
-                                bottom=min(bottom / h, 0.4), top=1 - min(top / h, 0.2))  # fmt: skip
-
-    fig = new_figure((6.5, 3.6))
-    fig.set_layout_engine(_FixedMargins())
-    return fig
-
-
-def local_control_figure(result: Any) -> Any:
-    """Return the page's Kaplan-Meier local-control figure of a trial result (unsaved).
-
-    The y label is shortened to "Local control (KM)": the full one is longer than the plot's
-    height, and the card's header says what is drawn.
-    """
-    from ifnexus.trial import plot_trial_curves
-
-    fig = _plot_figure()
-    ax = plot_trial_curves(result.curves, "local_control_km",
-                           endpoint_years=result.design.endpoint.local_control_years,
-                           ax=fig.add_subplot(1, 1, 1))  # fmt: skip
-    ax.set_ylabel("Local control (KM)")
-    return fig
-
-
-def ifn_figure(timecourses: Any) -> Any:
-    """Return the page's IFN-I time-course figure (unsaved).
-
-    Without the axes title of :func:`~ifnexus.serve.plot_ifn_timecourses` (what the band is):
-    the card's header says it, and placing a title costs a measurement of the tick labels in
-    every draw.
-    """
-    from ifnexus.serve._timecourse import plot_ifn_timecourses
-
-    fig = _plot_figure()
-    ax = plot_ifn_timecourses(timecourses, ax=fig.add_subplot(1, 1, 1))
-    ax.set_title("")
-    return fig
-
-
 #: the page's plot size (CSS pixels) when the browser has not reported one yet
 PLOT_SIZE_PX = (624.0, 320.0)
+#: a plot's width and height in CSS pixels and the device pixel ratio
+Size = tuple[float, float, float]
+DEFAULT_SIZE: Size = (*PLOT_SIZE_PX, 1.0)
 
 
-def figure_image(fig: Any, width_px: float, height_px: float, pixelratio: float = 1.0) -> Any:
-    """Draw a figure once at a plot's size on the page and return it as a PIL image.
+class DesignRun(NamedTuple):
+    """What a Run shows: the trial, the IFN time courses and the two plots (PIL images)."""
 
-    Shiny's ``render.plot`` accepts a PIL image as well as a matplotlib figure. A figure
-    handed to it is saved with a layout engine (Shiny sets one), and matplotlib's ``savefig``
-    then draws it twice: a dry run for the layout, then the rendering. Here the figure is
-    drawn once on an Agg canvas (the figure's fixed-margin engine runs in that draw) and its
-    pixels are handed over; Shiny encodes them as PNG.
-
-    Parameters
-    ----------
-    fig
-        A figure of :func:`local_control_figure` or :func:`ifn_figure`.
-    width_px, height_px
-        The plot's size in CSS pixels (96 per inch).
-    pixelratio
-        The browser's device pixel ratio (the image has that many pixels per CSS pixel).
-
-    Returns
-    -------
-    PIL.Image.Image
-        The drawn figure, RGBA.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    fig.set_size_inches(width_px / 96.0, height_px / 96.0)
-    fig.set_dpi(96.0 * pixelratio)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    w, h = canvas.get_width_height(physical=True)
-    return Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).copy()
+    result: Any
+    timecourses: Any
+    lc_image: Any
+    ifn_image: Any
+    lc_size: Size
+    ifn_size: Size
 
 
 def run_design(
-    design: Any, ifn_size: tuple[float, float, float] = (*PLOT_SIZE_PX, 1.0)
-) -> tuple[Any, Any, Any]:
-    """Compute what the page's Run shows: the trial, the IFN time courses and their figure.
+    design: Any, lc_size: Size = DEFAULT_SIZE, ifn_size: Size = DEFAULT_SIZE
+) -> DesignRun:
+    """Compute what the page's Run shows: the trial, the IFN time courses and both plots.
 
     The trial runs with :data:`RUN_OPTIONS` (arms side by side), keeping each arm's model run
-    for the next Run (``reuse_arms=True``), and fits the overall Cox hazard ratio only. The
-    IFN time courses (:func:`~ifnexus.serve.ifn_timecourses`) and their figure are computed
-    in a second thread meanwhile: the model's kernel releases the GIL, so this Python work
-    fills the cores between the arms' kernels instead of waiting for the trial to finish.
+    for the next Run (``reuse_arms=True``), and fits the overall Cox hazard ratio only.
+    Meanwhile, in a second thread, the IFN time courses (:func:`~ifnexus.serve.ifn_timecourses`)
+    and their plot are computed and the local-control plot's frame is drawn (when not cached:
+    :mod:`ifnexus.serve._canvas`): the model's kernel releases the GIL, so this Python work
+    fills the cores between the arms' kernels instead of following the trial. After the trial
+    only its curves are drawn on that frame.
 
     Parameters
     ----------
     design
         The design built from the form (:func:`~ifnexus.serve.design_from_form`).
-    ifn_size
-        Width and height (CSS pixels) and pixel ratio to draw the IFN figure at.
+    lc_size, ifn_size
+        Width and height (CSS pixels) and pixel ratio of the two plots.
 
     Returns
     -------
-    tuple
-        The :class:`~ifnexus.trial.TrialResult`, the time-course table and the IFN figure
-        (a PIL image, :func:`figure_image`).
+    DesignRun
+        The :class:`~ifnexus.trial.TrialResult`, the time-course table and the two plots.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from ifnexus.serve._canvas import ifn_image, local_control_backdrop, local_control_image
     from ifnexus.serve._timecourse import ifn_timecourses
     from ifnexus.trial import run_trial
 
-    def timecourses() -> tuple[Any, Any]:
+    def side() -> tuple[Any, Any]:
         import numba
 
         numba.set_num_threads(1)  # 12 patients: one block of the kernel; the cores run the arms
         tc = ifn_timecourses(design)
-        return tc, figure_image(ifn_figure(tc), *ifn_size)
+        image = ifn_image(tc, ifn_size)
+        local_control_backdrop(design.followup_years, design.endpoint.local_control_years,
+                               lc_size)  # fmt: skip
+        return tc, image
 
     with ThreadPoolExecutor(max_workers=1) as ex:
-        side = ex.submit(timecourses)
+        future = ex.submit(side)
         result = run_trial(design, hazard_ratios="overall", options=RUN_OPTIONS, reuse_arms=True)
-        tc, image = side.result()
-    return result, tc, image
+        tc, ifn = future.result()
+    return DesignRun(result, tc, local_control_image(result, lc_size), ifn, lc_size, ifn_size)
 
 
 def _fmt(x: Any, spec: str = ".3f") -> str:
@@ -365,6 +287,7 @@ def create_app() -> Any:
     import_optional("shiny", extra="serve", purpose="ifnexus serve (the trial designer)")
     from shiny import App, reactive, render, ui
 
+    from ifnexus.serve._canvas import ifn_image, local_control_image
     from ifnexus.serve._form import design_from_form, results_table
     from ifnexus.trial import design_to_toml
 
@@ -416,12 +339,12 @@ def create_app() -> Any:
         @reactive.event(input.run)
         def _run() -> None:
             values = {k: input[k]() for k in FIELDS}
-            ifn_size = plot_size("ifn_plot")
+            sizes = plot_size("lc_plot"), plot_size("ifn_plot")
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", IfnexusWarning)
                     design = design_from_form(values)
-                    result, tc, ifn_image = run_design(design, ifn_size)
+                    run = run_design(design, *sizes)
             except IfnexusError as exc:
                 current.set(None)
                 msg.set(str(exc))
@@ -434,8 +357,7 @@ def create_app() -> Any:
             msg.set("")
             notes = list(dict.fromkeys(str(w.message) for w in caught
                                        if issubclass(w.category, IfnexusWarning)))  # fmt: skip
-            current.set({"design": design, "result": result, "timecourses": tc, "notes": notes,
-                         "ifn_image": (ifn_size, ifn_image)})  # fmt: skip
+            current.set({"design": design, "result": run.result, "run": run, "notes": notes})
 
         @render.ui
         def message() -> Any:
@@ -491,7 +413,11 @@ def create_app() -> Any:
             s = current()
             if s is None:
                 return None
-            return figure_image(local_control_figure(s["result"]), *plot_size("lc_plot"))
+            size = plot_size("lc_plot")
+            run = s["run"]
+            if size == run.lc_size:  # drawn during the run, at this size
+                return run.lc_image
+            return local_control_image(run.result, size)
 
         @render.plot(alt="IFN-I time course per arm, median and 10-90% band", compress_level=1)
         def ifn_plot() -> Any:
@@ -499,9 +425,9 @@ def create_app() -> Any:
             if s is None:
                 return None
             size = plot_size("ifn_plot")
-            drawn_at, image = s["ifn_image"]
-            if size == drawn_at:  # drawn during the run, at this size
-                return image
-            return figure_image(ifn_figure(s["timecourses"]), *size)
+            run = s["run"]
+            if size == run.ifn_size:  # drawn during the run, at this size
+                return run.ifn_image
+            return ifn_image(run.timecourses, size)
 
     return App(page, server)

@@ -170,7 +170,7 @@ def _warm_up() -> None:
     import warnings
 
     from ifnexus.errors import IfnexusWarning
-    from ifnexus.serve._app import figure_image, local_control_figure, run_design
+    from ifnexus.serve._app import run_design
     from ifnexus.serve._form import design_from_form
 
     design = design_from_form({
@@ -181,5 +181,4 @@ def _warm_up() -> None:
     })  # fmt: skip
     with warnings.catch_warnings():  # tiny cohort: curves end early; nobody reads them
         warnings.simplefilter("ignore", IfnexusWarning)
-        result, _tc, _image = run_design(design)
-        figure_image(local_control_figure(result), 200, 100)
+        run_design(design)

@@ -1,4 +1,4 @@
-"""Kaplan-Meier local control per arm at the trial's curve times, for the interactive designer.
+"""Kaplan-Meier local control and cumulative incidence per arm at the trial's curve times.
 
 Why our own code: :func:`ifnexus.outcome.kaplan_meier` (the same estimate from lifelines'
 ``KaplanMeierFitter``, with R's Greenwood limits) takes about 15 ms per arm of 2,000 patients,
@@ -10,15 +10,25 @@ times, limits and the warning past the last follow-up, that function's own helpe
 (``step_at``, ``beyond_follow_up``, ``_limits``). ``tests/trial/test_km.py`` checks it against
 :func:`ifnexus.outcome.kaplan_meier` (itself tested against R ``survfit``) and lifelines, with
 ties, censoring and report times beyond the follow-up, and against a hand-computed example.
+
+:func:`cif_at` is :func:`ifnexus.outcome.cumulative_incidence` (cmprsk's Aalen-Johansen
+estimate and variance, log(-log) limits) for one arm whose times and event codes the trial made
+itself: the same functions (``_cinc``, ``_conf``, ``step_at``, ``beyond_follow_up``) without
+its checks of a user's table and its pandas grouping (5 of its 6 ms per curve); the same
+numbers (tested).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["km_at"]
+from ifnexus.errors import IfnexusWarning
+
+__all__ = ["cif_at", "km_at"]
 
 
 def km_at(
@@ -65,3 +75,58 @@ def km_at(
         q_s, q_gw = beyond_follow_up(qt, ts[-1], group, "survival", q_s, q_gw)
     lo, hi = _limits(q_s, q_gw, stats.norm.ppf(0.5 + conf_level / 2), "log")
     return pd.DataFrame({"group": group, "time": qt, "survival": q_s, "lower": lo, "upper": hi})
+
+
+def cif_at(
+    time: np.ndarray,
+    event: np.ndarray,
+    cause: int,
+    at: np.ndarray,
+    *,
+    group: str,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Aalen-Johansen cumulative incidence of one cause in one group at given times.
+
+    Parameters
+    ----------
+    time
+        Follow-up times (finite, >= 0).
+    event
+        Event codes: 0 censored, ``cause`` the event of interest, any other a competing event.
+    cause
+        The event code whose cumulative incidence is estimated.
+    at
+        Report times, ascending and distinct (a time past the last follow-up gives NaN and an
+        :class:`~ifnexus.errors.IfnexusWarning`, as :func:`ifnexus.outcome.cumulative_incidence`).
+    group
+        The group's name (the ``group`` column and the warnings).
+    conf_level
+        Confidence level of the log(-log) limits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``time``, ``cif``, ``lower``, ``upper``: the columns of
+        :func:`ifnexus.outcome.cumulative_incidence` the trial reports, the same numbers.
+    """
+    from ifnexus.outcome._cuminc import _cinc, _conf
+    from ifnexus.outcome._data import beyond_follow_up, step_at
+
+    t = np.asarray(time, dtype=float)
+    ev = np.asarray(event)
+    qt = np.asarray(at, dtype=float)
+    order = np.argsort(t, kind="stable")
+    ts, es = t[order], ev[order]
+    et, F, V, tmax = _cinc(ts, es != 0, es == cause)
+    if et.size == 0:
+        warnings.warn(
+            f"group {group!r} has no events of cause {float(cause):g}; its cumulative incidence "
+            "is 0",
+            IfnexusWarning,
+            stacklevel=2,
+        )
+    q_f, q_v = step_at(et, F, qt, 0.0), step_at(et, V, qt, 0.0)
+    q_f, q_v = beyond_follow_up(qt, tmax, group, "the cumulative incidence", q_f, q_v)
+    lo, hi = _conf(q_f, q_v, conf_level, "log-log")
+    return pd.DataFrame({"group": group, "time": qt, "cif": q_f, "lower": lo, "upper": hi})

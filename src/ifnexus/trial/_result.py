@@ -212,43 +212,41 @@ class TrialResult:
         return self
 
     def _curves(self, df: pd.DataFrame) -> pd.DataFrame:
-        from ifnexus.outcome import cumulative_incidence
-        from ifnexus.trial._km import km_at
+        from ifnexus.trial._km import cif_at, km_at
 
         d = self.design
-        grid = np.unique(np.r_[np.arange(0.0, d.followup_years + 1e-9, CURVE_STEP),
-                               d.endpoint.local_control_years])  # fmt: skip
-        grid = grid[grid <= d.followup_years]
-        data = df[["time", "event", "arm"]]
-        if (data["event"] == 1).any():
-            # kaplan_meier's estimate and limits, vectorised (ifnexus.trial._km: the designer)
-            arm_of, t = data["arm"].to_numpy(), data["time"].to_numpy(float)
-            failed = data["event"].to_numpy() == 1
-            km = pd.concat([km_at(t[arm_of == a], failed[arm_of == a], grid, group=a)
-                            for a in sorted(set(arm_of))], ignore_index=True)  # fmt: skip
-            out = [pd.DataFrame({"measure": "local_control_km", "group": km["group"],
-                                 "time": km["time"], "estimate": km["survival"],
-                                 "lower": km["lower"], "upper": km["upper"]})]  # fmt: skip
-        else:  # no local failure in any arm: every curve is 1
-            z = pd.DataFrame({"group": np.repeat([a.name for a in d.arms], grid.size),
-                              "time": np.tile(grid, len(d.arms))})  # fmt: skip
-            out = [z.assign(measure="local_control_km", estimate=1.0, lower=1.0, upper=1.0)]
+        grid = curve_times(d.followup_years, d.endpoint.local_control_years)
+        arm_of, t = df["arm"].to_numpy(), df["time"].to_numpy(float)
+        event = df["event"].to_numpy()
+        names = [a.name for a in d.arms]
+        present = [a for a in names if (arm_of == a).any()]
+
+        def flat(name: str, est: float) -> pd.DataFrame:
+            return pd.DataFrame({"measure": name, "group": np.repeat(names, grid.size),
+                                 "time": np.tile(grid, len(names)), "estimate": est,
+                                 "lower": est, "upper": est})  # fmt: skip
+
+        # kaplan_meier's and cumulative_incidence's estimates and limits per arm, from arrays
+        # (ifnexus.trial._km: the designer), in the table's order: measure, arm, time
+        out = {}
         for cause, name in ((1, "cif_local_failure"), (2, "cif_death")):
-            if not (data["event"] == cause).any():
-                z = pd.DataFrame({"group": np.repeat([a.name for a in d.arms], grid.size),
-                                  "time": np.tile(grid, len(d.arms))})  # fmt: skip
-                out.append(z.assign(measure=name, estimate=0.0, lower=0.0, upper=0.0))
+            if not (event == cause).any():
+                out[name] = flat(name, 0.0)
                 continue
-            ci = cumulative_incidence(data, "time", "event", cause=cause, group_col="arm",
-                                      times=grid.tolist(), event_codes=[0, 1, 2])  # fmt: skip
-            out.append(pd.DataFrame({"measure": name, "group": ci["group"], "time": ci["time"],
-                                     "estimate": ci["cif"], "lower": ci["lower"],
-                                     "upper": ci["upper"]}))  # fmt: skip
-        order = {a.name: i for i, a in enumerate(d.arms)}
-        res = pd.concat(out, ignore_index=True)
-        res = res.sort_values(["measure", "group", "time"], key=lambda s: s.map(order)
-                              if s.name == "group" else s, kind="stable")  # fmt: skip
-        return res.reset_index(drop=True)
+            ci = pd.concat([cif_at(t[arm_of == a], event[arm_of == a], cause, grid, group=a)
+                            for a in present], ignore_index=True)  # fmt: skip
+            out[name] = pd.DataFrame({"measure": name, "group": ci["group"], "time": ci["time"],
+                                      "estimate": ci["cif"], "lower": ci["lower"],
+                                      "upper": ci["upper"]})  # fmt: skip
+        if (event == 1).any():
+            km = pd.concat([km_at(t[arm_of == a], event[arm_of == a] == 1, grid, group=a)
+                            for a in present], ignore_index=True)  # fmt: skip
+            out["local_control_km"] = pd.DataFrame({
+                "measure": "local_control_km", "group": km["group"], "time": km["time"],
+                "estimate": km["survival"], "lower": km["lower"], "upper": km["upper"]})  # fmt: skip
+        else:  # no local failure in any arm: every curve is 1
+            out["local_control_km"] = flat("local_control_km", 1.0)
+        return pd.concat([out[m] for m in sorted(out)], ignore_index=True)
 
     def _normal_tissue(self) -> None:
         from ifnexus.trial._ntcp import lymphocyte_loss, organ_dose, read_dvh
@@ -496,5 +494,26 @@ class TrialResult:
 
 
 CURVE_STEP = 1.0 / 12.0
+
+
+def curve_times(followup_years: float, endpoint_years: float) -> np.ndarray:
+    """Return the times (years) of a trial's curves: each month of the follow-up, the endpoint.
+
+    Parameters
+    ----------
+    followup_years
+        The trial's follow-up.
+    endpoint_years
+        The endpoint time.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ascending distinct times from 0 to at most ``followup_years``.
+    """
+    grid = np.unique(np.r_[np.arange(0.0, followup_years + 1e-9, CURVE_STEP), endpoint_years])
+    return grid[grid <= followup_years]
+
+
 #: largest trial (patients) whose power is simulated
 MAX_SIMULATED_N = 5000
