@@ -578,20 +578,37 @@ def _acute_fold_text(per: pd.DataFrame, t_fold: Table, row: str) -> str:
     """Say the acute-IFN fold change in words, or why it is not defined.
 
     When no malignant cell is called acute in the sham arm the ratio RT / sham is not defined
-    (not a damaged table, so not refused): the recovered shares are said instead.
+    (not a damaged table, so not refused): the recovered shares are said instead, and, when the
+    truth (``acute_malignant_true``, where given) holds acute malignant cells in an arm where
+    none was called, that the call missed them (a failed recovery, not an absent state).
     """
     means = per.groupby("condition")["acute_malignant_recovered"].mean()
     sham, rt = float(means.get("sham", np.nan)), float(means.get("RT", np.nan))
     if np.isfinite(sham) and sham > 0 and np.isfinite(rt):
         return f"the acute-IFN share of malignant cells {t_fold.cite(row, 'fold')}-fold"
+    true = (
+        per.groupby("condition")["acute_malignant_true"].mean()
+        if "acute_malignant_true" in per
+        else pd.Series(dtype=float)
+    )
+    missed = (
+        " although the truth has acute malignant cells there: the IFN-state call missed them"
+        if float(true.get("sham", 0.0)) > 0
+        else ""
+    )
     if np.isfinite(rt) and rt == 0 and sham == 0:
+        missed = (
+            " although the truth has acute malignant cells: the IFN-state call missed them"
+            if float(true.max() if len(true) else 0.0) > 0
+            else ""
+        )
         return (
-            "no malignant cell was called acute in either arm, so the acute-IFN fold change "
-            "is not estimable (per-sample truth and recovered shares in the table below)"
+            f"no malignant cell was called acute in either arm{missed}, so the acute-IFN fold "
+            "change is not estimable (per-sample truth and recovered shares in the table below)"
         )
     return (
         f"the acute-IFN share of malignant cells is not estimable as a fold change (no "
-        f"malignant cell called acute in the sham arm; RT arm {rt:.1%})"
+        f"malignant cell called acute in the sham arm{missed}; RT arm {rt:.1%})"
     )
 
 
