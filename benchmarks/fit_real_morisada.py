@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
-from scipy import stats
 
 import ifnexus
 from ifnexus._figures import new_figure, save_figure
@@ -135,7 +134,7 @@ def wald_interval(row: pd.Series, z: float = 1.6449) -> tuple[float, float]:
 
 
 def _end_text(row: pd.Series, side: str) -> str:
-    """One profile end for a comment: its value, or why there is none (``classify_ends``)."""
+    """One profile end for a comment: its value, or why there is none (``profile_ends``)."""
     status = row.get(f"{side}_status", "crossed")
     if status == "crossed":
         return f"{row[f'profile_{side}']:.4g}"
@@ -239,51 +238,34 @@ def stamp(commit: str) -> None:
     path.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-FAILED = 1e3  # a rise of -2 log L this large between neighbouring points is a failed evaluation
+LEGACY_FAILED = 1e3  # profile.csv written before points carried a status: a failed evaluation
 
 
-def classify_ends(table: pd.DataFrame, points: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
-    """Say how each profile end was found; a failed evaluation does not make an end.
+def profile_ends(fit) -> dict[str, dict[str, object]]:
+    """Each fixed effect's profile end statuses as the fit reports them, by parameter.
 
-    ``crossed``: a profile point at the end has -2 log L risen by chi2_1(level) (to the
-    profile's 0.1 placement tolerance). ``bound``: the parameter's box was reached with the
-    rise still below the threshold (no end within the box; the end is reported as 0 or inf).
-    ``objective failed``: on that side the likelihood evaluation failed (a rise of
-    ``FAILED`` or more, a numerical cliff of the Laplace approximation) before the threshold was
-    reached; the end is unknown (NaN) and ``*_reached`` holds the farthest point evaluated
-    correctly, with its rise in ``*_reached_delta``.
+    ``{side}_status`` is the fit's ``profile_{side}_status``: ``crossed`` (-2 log L rose by
+    chi2_1(level)), ``bound`` (the search box was reached below the threshold; the end is 0 or
+    inf) or ``failed`` (the likelihood could not be evaluated reliably before the threshold; the
+    end is NaN). ``{side}_reached`` is the farthest value evaluated reliably on that side (for a
+    crossed end, the end itself) and ``{side}_reached_delta`` its rise
+    (``fit.diagnostics["profiles"]``).
     """
-    target = float(stats.chi2.ppf(level, 1))
-    out = table.copy().set_index("parameter")
-    for n in out.index:
-        est = float(out.loc[n, "estimate"])
-        pts = points[points["parameter"] == n]
-        for side, col in ((-1, "profile_lower"), (1, "profile_upper")):
-            sp = pts[(pts["value"] - est) * side > 0]
-            ok = sp[sp["delta"] < FAILED]
-            far = ok.loc[(ok["value"] - est).abs().idxmax()] if len(ok) else None
-            end = float(out.loc[n, col])
-            at_end = ok[np.isclose(ok["value"], end, rtol=1e-12, atol=0.0)]
-            if len(at_end) and abs(float(at_end["delta"].iloc[0]) - target) < 0.1:
-                status = "crossed"
-            elif (sp["delta"] >= FAILED).any():
-                status = "objective failed"
-                out.loc[n, col] = np.nan
-            elif far is not None and float(far["delta"]) < target:
-                status = "bound"
-            else:
-                status = "unclear"
-            pre = col.split("_")[1]
-            out.loc[n, f"{pre}_status"] = status
-            out.loc[n, f"{pre}_reached"] = np.nan if far is None else float(far["value"])
-            out.loc[n, f"{pre}_reached_delta"] = np.nan if far is None else float(far["delta"])
-    return out.reset_index()
+    est = fit.estimates.set_index("parameter")
+    out: dict[str, dict[str, object]] = {}
+    for n in FREE:
+        out[n] = {}
+        for side in ("lower", "upper"):
+            end = fit.diagnostics["profiles"][n][side]
+            out[n][f"{side}_status"] = est.loc[n, f"profile_{side}_status"]
+            out[n][f"{side}_reached"] = float(end["reached"])
+            out[n][f"{side}_reached_delta"] = float(end["reached_delta"])
+    return out
 
 
 def profile_figure(points: pd.DataFrame, level: float = 0.9) -> None:
-    """``profile.png``: each fixed effect's profile (failed evaluations not drawn; log axis
-    where the points span more than 10-fold)."""
-    points = points[points["delta"] < FAILED]
+    """``profile.png``: each fixed effect's profile (failed evaluations marked along the top by
+    ``plot_profile``; log axis where the points span more than 10-fold)."""
     fig = new_figure((4.0 * len(FREE), 3.2))
     for ax, n in zip(fig.subplots(1, len(FREE), squeeze=False)[0], FREE, strict=True):
         plot_profile(points, n, level=level, ax=ax)
@@ -310,6 +292,7 @@ def profiles() -> None:
         sys.exit(f"the MLE from the committed estimates did not land on the committed optimum "
                  f"(-2logL {fit.objective:.4f} vs {run['objective']:.4f}); re-fit first")  # fmt: skip
     est = fit.estimates.set_index("parameter")
+    ends = profile_ends(fit)
     rows = []
     for n in FREE:
         lo, hi = wald_interval(committed.loc[n])
@@ -321,8 +304,8 @@ def profiles() -> None:
             "profile_upper": float(est.loc[n, "profile_upper"]),
             "wald_lower": lo,
             "wald_upper": hi,
-        })  # fmt: skip
-    table = classify_ends(pd.DataFrame(rows), fit.profiles, fit.level)
+        } | ends[n])  # fmt: skip
+    table = pd.DataFrame(rows)
     table.to_csv(OUT / "profile_intervals.csv", index=False)
     fit.profiles.to_csv(OUT / "profile.csv", index=False)
     profile_figure(fit.profiles, fit.level)
@@ -354,11 +337,10 @@ if __name__ == "__main__":
         stamp(sys.argv[3])
     elif mode == "profiles":
         profiles()
-    elif mode == "profile-figure":  # redraw profile.png, re-classify the ends from the CSVs
+    elif mode == "profile-figure":  # redraw profile.png from profile.csv
         pts = pd.read_csv(OUT / "profile.csv")
-        tab = pd.read_csv(OUT / "profile_intervals.csv")
-        tab = tab[[c for c in tab.columns if "_status" not in c and "_reached" not in c]]
-        classify_ends(tab, pts).to_csv(OUT / "profile_intervals.csv", index=False)
+        if "status" not in pts:  # an older profile.csv: its failed evaluations were huge rises
+            pts = pts[pts["delta"] < LEGACY_FAILED]
         profile_figure(pts)
     else:
         main()
