@@ -194,12 +194,30 @@ def _pypesto_ls(problem, x0: np.ndarray, k_sigma: int) -> tuple[np.ndarray, int,
     return x, n, wall, cpu
 
 
+def _sbml_states(sbml: str) -> str:
+    import re
+
+    from ifnexus.model._generated_exports import SBML_RATES
+
+    model = {v for v, _ in SBML_RATES}
+    ruled = set(re.findall(r'<rateRule variable="(\w+)"', sbml))
+    return f"{len(ruled & model)} of the model's {len(model)} (+{len(ruled - model)} drive levels)"
+
+
+def _kernel_states() -> str:
+    from ifnexus.model import _generated_kernel as gk
+
+    off = getattr(gk, "NS_OFF", gk.NS)  # states integrated without a second lesion
+    return f"{off} of {gk.NS}" if off != gk.NS else str(gk.NS)
+
+
 def _design(name: str, study, free: tuple[str, ...]) -> list[str]:
     prob = GrowthProblem(study, free=free, random=())
     y = study.table["volume"].to_numpy()
     const = 2 * float(np.sum(np.log(y)))
     with tempfile.TemporaryDirectory() as tmp:
         problem, ex = _pypesto_problem(study, free, Path(tmp))
+        n_rules = _sbml_states(ex.files["sbml"].read_text())
         ids = list(problem.x_names)
         free_ids = [ids[i] for i in problem.x_free_indices]
         name_of = {pid: (pid if pid in free else "sigma") for pid in free_ids}
@@ -234,6 +252,10 @@ def _design(name: str, study, free: tuple[str, ...]) -> list[str]:
     lines = [
         f"### {name}: {len(study.arms)} arms, {len(study.animals)} animals, {len(y)} "
         f"measurements ({len(ex.conditions)} PEtab conditions)",
+        "",
+        f"Model states integrated: ifnexus's kernel {_kernel_states()}; the exported SBML "
+        f"{n_rules} (the second lesion's N2 and Es2 included: the same likelihood; the SBML "
+        "leaves out the model's Zaider-Minerbo integral Lam, read by no observable).",
         "",
         f"| tool | -2 log L at its optimum, ifnexus objective | same, PEtab objective - 2 sum "
         f"log y | estimates ({', '.join(prob.names)}) | objective evaluations | wall s "
