@@ -3,16 +3,16 @@
 Why Shiny for Python: it installs from PyPI as one wheel with its JavaScript and CSS (Bootstrap,
 jQuery, the Shiny client) inside it and serves them from the local server, so the page makes no
 request beyond the machine (the end-to-end test checks this); its reactive server keeps the
-app's state in Python, where the trial library is, and plots are matplotlib figures sent as
-PNG. Panel, the other candidate, loads Bokeh's and its own resources from a CDN unless
+app's state in Python, where the trial library is, and plots are drawn with matplotlib and sent
+as PNG (:mod:`ifnexus.serve._canvas`). Panel, the other candidate, loads Bokeh's and its own resources from a CDN unless
 configured otherwise, and brings a second plotting stack.
 
 The page is a form (population, up to :data:`~ifnexus.serve._form.MAX_ARMS` arms, each a
 schedule and interventions with their timing) and a **Run** button. A run builds the design
 with :func:`~ifnexus.serve.design_from_form` (the checks of ``ifnexus trial``), runs it with
 :func:`ifnexus.trial.run_trial` (``hazard_ratios="overall"``: the per-IFN-state Cox fits are
-left out; nothing else changes; the model's chunks of 1,024 patients on all cores, which gives
-the same numbers; ``reuse_arms=True``: an arm already run on the same population is not run
+left out; nothing else changes; the arms side by side on the cores, which gives the same
+numbers; ``reuse_arms=True``: an arm already run on the same population is not run
 again, so editing one arm reruns only that arm) and the IFN time courses with
 :func:`~ifnexus.serve.ifn_timecourses` (a second, small run of 12 patients per arm over 63
 days, cached per arm: recording those patients during the trial's own five-year run costs more,
