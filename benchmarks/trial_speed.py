@@ -9,7 +9,8 @@ Prints medians of 3 runs (after one warm-up that compiles the model kernel) for 
 (50 Gy/25 fx with and without anti-PD-1, 5 years of follow-up, no power or normal-tissue
 section), split into the model's simulation and the trial statistics. No peer tool runs virtual
 trials on a mechanistic model, so there is no side-by-side comparison; the statistics'
-peer is lifelines (Kaplan-Meier, Cox), which :mod:`ifnexus.outcome` calls. Results go to
+peer is lifelines (Kaplan-Meier, Cox), against which ``ifnexus.trial._km`` and
+``ifnexus.trial._cox`` (what ``run_trial`` uses) are tested. Results go to
 docs/benchmarks.md and docs/trial.md by hand.
 """
 
