@@ -42,3 +42,11 @@ def test_least_squares_only_for_the_pooled_problem(study):
                      profile_params=())  # fmt: skip
     assert fit.diagnostics["method"].startswith("exact likelihood (no random effects); least")
     assert fit.diagnostics["optimizer"]["success"]
+
+
+def test_falls_back_to_the_trust_box_where_the_residuals_fail(study, monkeypatch):
+    prob = GrowthProblem(study, free=("r",), random=())
+    monkeypatch.setattr(prob, "residuals", lambda theta: np.full(prob.objective.n_obs, np.nan))
+    assert _pooled_least_squares(prob, prob.start(), prob.bounds()) is None
+    res = _maximum_likelihood(prob, prob.start(), prob.bounds())
+    assert not res.message.startswith("least squares") and np.isfinite(res.fun)

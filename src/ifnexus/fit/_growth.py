@@ -594,7 +594,7 @@ def _pooled_least_squares(prob: GrowthProblem, x0: np.ndarray, bounds: list) -> 
         # parameters, far above the kernel's rounding (about 1e-13 of log V)
         r = optimize.least_squares(resid, start, bounds=(lo, hi), method="trf",
                                    diff_step=1e-6, ftol=1e-10, xtol=1e-10, gtol=1e-10)  # fmt: skip
-    except ValueError:  # residuals not finite at the start
+    except (ValueError, np.linalg.LinAlgError):  # not finite at the start, or a Jacobian
         return None
     if r.status <= 0 or not np.all(np.isfinite(r.fun)):
         return None
