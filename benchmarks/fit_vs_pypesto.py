@@ -302,6 +302,19 @@ def _design(name: str, study, free: tuple[str, ...]) -> list[str]:
     return lines
 
 
+def _commit() -> str:
+    import subprocess
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], cwd=OUT.parents[1], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src", "benchmarks/fit_vs_pypesto.py")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + (
+        " (with uncommitted changes under src/)" if dirty else ""
+    )
+
+
 def main() -> None:
     import petab.v1
     import pypesto
@@ -316,8 +329,8 @@ def main() -> None:
         f"{roadrunner.__version__} (AMICI 1.0.1 builds from source but fails to simulate the "
         "export: see the module docstring), petab "
         f"{petab.v1.__version__}, scipy {scipy.__version__}; Python {platform.python_version()}, "
-        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} at the start. "
-        "Written by `benchmarks/fit_vs_pypesto.py`.",
+        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} at the start; "
+        f"commit {_commit()}. Written by `benchmarks/fit_vs_pypesto.py`.",
         "",
     ]
     for name, (study, free) in _designs().items():

@@ -11,7 +11,9 @@ The statistical model (one line per level):
   ``e ~ N(0, sigma^2)``.
 
 Maximum likelihood: the marginal likelihood by the Laplace (FOCE-I) approximation of
-:mod:`ifnexus.fit._laplace`, optimised by scipy's L-BFGS-B over the transformed parameters.
+:mod:`ifnexus.fit._laplace`, optimised by scipy's L-BFGS-B over the transformed parameters;
+without random effects and censored values (a least-squares problem, sigma profiled out) by
+scipy's ``least_squares`` instead (:func:`_pooled_least_squares`).
 Intervals: profile likelihood, the parameter moved away from its estimate and every other one
 re-optimised until ``-2 log L`` has risen by the chi-square quantile (the likelihood-ratio
 interval; Raue et al. 2009 Bioinformatics 25:1923, the method of pyPESTO's ``profile``), found
@@ -569,7 +571,7 @@ def _pooled_least_squares(prob: GrowthProblem, x0: np.ndarray, bounds: list) -> 
     (trust-region reflective, which keeps a step inside the box and shrinks it where the model
     is not finite) on the residuals, with a forward-difference Jacobian; Gauss-Newton uses
     the residuals' curvature, which L-BFGS-B on the scalar objective must learn from its
-    gradients (30 evaluations instead of about 470 on the four-arm, 40-animal study of
+    gradients (31 evaluations instead of 469 on the pooled four-arm, 40-animal study of
     ``benchmarks/fit_vs_pypesto.py``, to a lower optimum). Returns ``None`` when it does not
     apply or fails (non-finite residuals at the start, or no convergence); the caller then
     falls back to :func:`_minimise`.
