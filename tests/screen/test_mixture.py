@@ -7,6 +7,7 @@ form up to quadrature); simulated screens with planted active genes and active-g
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from pathlib import Path
@@ -18,7 +19,12 @@ from scipy import integrate, stats
 
 from ifnexus.errors import IfnexusWarning, ValidationError
 from ifnexus.screen import GuideMixture, fit_guide_mixture, mixture_gene_calls
-from ifnexus.screen._mixture import _best_weights, _gene_posteriors, _tail_fdr
+from ifnexus.screen._mixture import (
+    _best_weights,
+    _gene_posteriors,
+    _null_gaps,
+    _tail_fdr,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NULL = (2.5, 3.0, 0.0, 0.3)  # jf_skew_t(a, b, loc, scale): a skewed, heavy-tailed null
@@ -135,6 +141,98 @@ def test_complete_null_gives_almost_no_hits():
             assert res.fit.converged
             hits += int(res.genes["hit"].sum())
     assert hits <= 2
+
+
+# --- the FDR from conformal p-values (fdr_method="null") ----------------------------------------
+
+
+def test_null_gaps_follow_exchangeability():
+    """m guides exchangeable with k controls: their places among all k + m scores are a uniform
+    m-subset, so each guide's gap is uniform over the k + 1 gaps (marginally) and, for m = 2,
+    both guides below every control has chance 1 / C(k + 2, 2) (closed forms)."""
+    k, n = 9, 400_000
+    gaps = _null_gaps(np.random.default_rng(0), k, n, 2)
+    assert gaps.min() == 0 and gaps.max() == k
+    freq = np.bincount(gaps.ravel(), minlength=k + 1) / gaps.size  # a guide taken at random
+    np.testing.assert_allclose(freq, 1 / (k + 1), atol=4 * np.sqrt(0.1 * 0.9 / n))
+    both_low = ((gaps[:, 0] == 0) & (gaps[:, 1] == 0)).mean()
+    expected = 1 / (math.comb(k + 2, 2))  # 1/55; independent gaps would give 1/100
+    assert both_low == pytest.approx(expected, abs=4 * np.sqrt(expected / n))
+
+
+def _continuous_efficacy(seed, n_null=300, n_act=30, per=5, n_ctrl=300):
+    """Controls and null guides from a skewed heavy-tailed law that is NOT the fitted family
+    (a shifted lognormal mixed with a t(3)); every guide of an active gene is shifted by a
+    uniform fraction of -3 (continuous CRISPRi-like efficacy, not the model's two classes)."""
+    rng = np.random.default_rng(seed)
+
+    def null(n):
+        heavy = rng.random(n) < 0.2
+        return np.where(heavy, stats.t.rvs(3, size=n, random_state=rng) * 0.6,
+                        rng.lognormal(0, 0.5, n) - 1.1)  # fmt: skip
+
+    n_genes = n_null + n_act
+    genes = np.repeat([f"g{i:04d}" for i in range(n_genes)], per)
+    x = null(n_genes * per)
+    act = np.repeat(np.arange(n_genes) >= n_null, per)
+    x[act] += rng.random(int(act.sum())) * -3.0
+    table = pd.DataFrame({"Gene": np.r_[genes, ["nt"] * n_ctrl], "s": np.r_[x, null(n_ctrl)],
+                          "control": np.r_[np.zeros(x.size, bool), np.ones(n_ctrl, bool)]})  # fmt: skip
+    return table, {f"g{i:04d}" for i in range(n_null, n_genes)}
+
+
+def test_null_pvalues_are_uniform_for_null_genes_whatever_the_null_shape():
+    """The conformal p-values of null genes are uniform (the reference law): the share at or
+    below 0.05 and 0.2 stays within binomial bounds, though the controls' law is not a skew-t
+    and the active guides are not two-class."""
+    p = []
+    for seed in (1, 2, 3):
+        table, active = _continuous_efficacy(seed)
+        g = mixture_gene_calls(table, "s", null_draws=20_000, seed=seed).genes
+        p.append(g.loc[~g["gene"].isin(active), "p_value"].to_numpy())
+    pv = np.concatenate(p)
+    assert np.isfinite(pv).all() and pv.size == 900
+    for a in (0.05, 0.2):
+        assert abs((pv <= a).mean() - a) < 4 * np.sqrt(a * (1 - a) / pv.size), a
+
+
+def test_null_fdr_holds_and_finds_active_genes_under_continuous_efficacy():
+    """Planted truth: false hits at FDR 0.05 over 4 screens stay near the nominal share (at most
+    8% pooled, a binomial allowance for about 60 hits), most active genes are found, and the
+    ranking (posterior) is that of fdr_method="model"."""
+    hits = false = found = 0
+    for seed in (11, 12, 13, 14):
+        table, active = _continuous_efficacy(seed)
+        res = mixture_gene_calls(table, "s", null_draws=20_000)
+        g = res.genes
+        h = set(g.loc[g["hit"], "gene"])
+        hits, false, found = hits + len(h), false + len(h - active), found + len(h & active)
+        assert res.params["fdr_method"] == "null"
+        np.testing.assert_array_equal(g["fdr"], g["fdr"].clip(upper=1))
+        m = mixture_gene_calls(table, "s", fdr_method="model").genes
+        np.testing.assert_allclose(m["posterior"], g["posterior"])
+        assert m["p_value"].isna().all()
+    assert found >= 0.8 * 4 * 30
+    assert false <= 0.08 * hits
+
+
+def test_null_fdr_is_seeded_and_needs_controls():
+    table, _, _ = simulate(6, n_genes=300)
+    a = mixture_gene_calls(table, "rho", null_draws=2_000, seed=3)
+    b = mixture_gene_calls(table, "rho", null_draws=2_000, seed=3)
+    pd.testing.assert_frame_equal(a.genes, b.genes)
+    assert a.params["seed"] == 3 and a.params["null_draws"] == 2_000
+    pd.testing.assert_series_equal(a.summary["p"], a.genes["p_value"], check_names=False)
+    c = mixture_gene_calls(table, "rho", null_draws=2_000, seed=4)
+    assert (a.genes["p_value"] - c.genes["p_value"]).abs().max() < 0.05
+    bulk = mixture_gene_calls(table[~table["control"]], "rho", null="bulk")
+    assert bulk.params["fdr_method"] == "model" and bulk.genes["p_value"].isna().all()
+    with pytest.raises(ValidationError, match="control guides"):
+        mixture_gene_calls(table[~table["control"]], "rho", null="bulk", fdr_method="null")
+    with pytest.raises(ValidationError, match="fdr_method"):
+        mixture_gene_calls(table, "rho", fdr_method="storey")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="null_draws"):
+        mixture_gene_calls(table, "rho", null_draws=10)
 
 
 def test_boundary_maximum_is_found_exactly():
@@ -333,6 +431,13 @@ def test_cli_mixture_writes_calls_and_figures(tmp_path, capsys):
     assert len(hits) > 10 and truth.reindex(hits).mean() > 0.85
     for name in ("mixture_fit.png", "mixture_posterior.png", "mixture_params.json", "run.json"):
         assert (tmp_path / "o" / name).is_file()
+    assert g["p_value"].between(0, 1).sum() == len(g) - 1  # conformal p-values by default
+    rc = main(["screen", "mixture", str(f), "--score", "rho", "--fdr-method", "model",
+               "--no-figures", "--out", str(tmp_path / "m")])  # fmt: skip
+    assert rc == 0
+    m = pd.read_csv(tmp_path / "m" / "mixture_genes.csv").set_index("gene")
+    assert m["p_value"].isna().all()
+    np.testing.assert_allclose(m["fdr"], _tail_fdr(m["local_fdr"].to_numpy()))
 
 
 @pytest.mark.parametrize(
@@ -345,6 +450,8 @@ def test_cli_mixture_writes_calls_and_figures(tmp_path, capsys):
         (None, ["--direction", "down"], r"Invalid value for '--direction'"),
         (None, ["--null-tail", "heavy"], r"Invalid value for '--null-tail'"),
         (None, ["--min-active", "-1"], r"error: .*--min-active must be a number >= 0, got -1"),
+        (None, ["--null", "bulk", "--fdr-method", "null"], r"error: .*from the control guides"),
+        (None, ["--fdr-method", "storey"], r"Invalid value for '--fdr-method'"),
     ],
 )
 def test_cli_mixture_bad_input(tmp_path, capsys, drop, args, message):

@@ -414,6 +414,11 @@ class MixtureNullTail(StrEnum):
     fitted = "fitted"
 
 
+class MixtureFdrMethod(StrEnum):
+    null = "null"
+    model = "model"
+
+
 @app.command("mixture")
 @run_output()
 def mixture_cmd(
@@ -472,6 +477,14 @@ def mixture_cmd(
         "prior; 0: any number).",
     ),
     fdr: float = typer.Option(0.05, "--fdr", help="FDR of hit calls."),
+    fdr_method: MixtureFdrMethod | None = typer.Option(
+        None,
+        "--fdr-method",
+        help="null (default with --null controls): Benjamini-Hochberg on p-values from the "
+        "guides' ranks among the controls (conformal; no assumption about active guides); "
+        "model (default with --null bulk): the model's tail-area FDR, as CRISPhieRmix.",
+    ),
+    seed: int = seed_option("Seed of the simulated null genes of --fdr-method null."),
     no_figures: bool = NO_FIGURES,
     as_json: bool = JSON,
 ) -> None:
@@ -479,8 +492,8 @@ def mixture_cmd(
 
     The CRISPhieRmix model: guide scores are a null (inactive guides) plus an active
     component; each gene's posterior integrates over its fraction of active guides. Writes
-    DIR/mixture_genes.csv (posterior, local FDR, FDR, hit, active fraction, effect, status and
-    the reason of undetermined genes), mixture_guides.csv, mixture_params.json and figures
+    DIR/mixture_genes.csv (posterior, local FDR, p-value, FDR, hit, active fraction, effect,
+    status and the reason of undetermined genes), mixture_guides.csv, mixture_params.json and figures
     (mixture_fit.png, mixture_posterior.png).
     """
     from ifnexus.screen import mixture_figures, mixture_gene_calls, write_figures
@@ -504,6 +517,8 @@ def mixture_cmd(
                 direction=direction.value, min_guides=min_guides, fdr=fdr,  # type: ignore[arg-type]
                 prior=prior.value, null_tail=null_tail.value,  # type: ignore[arg-type]
                 min_active=min_active,
+                fdr_method=fdr_method.value if fdr_method else None,  # type: ignore[arg-type]
+                seed=seed,
             )  # fmt: skip
         except ValidationError as exc:
             msg = str(exc)

@@ -45,8 +45,15 @@ timydaley/CRISPhieRmix), written here in numpy/scipy from the paper and the pack
   An active gene with a few strong guides among many inactive ones keeps a high posterior: the
   inactive guides are explained by f0, not averaged into the effect, which is what a mean (or
   the mean of the best 3 against a Mann-Whitney test) of CRISPRi guides gets wrong.
-* **Outputs per gene.** local FDR = 1 - posterior; FDR = mean local FDR of the genes at least
-  as strong (Efron's tail-area estimate, as CRISPhieRmix computes it); the expected fraction of
+* **Outputs per gene.** local FDR = 1 - posterior; FDR, by default (``fdr_method="null"``,
+  with controls) Benjamini-Hochberg on conformal p-values: each guide is replaced by the score
+  standing for its gap among the sorted controls, so the gene's log posterior odds depends on
+  its guides' ranks among the controls only, and its null law (guides exchangeable with the
+  controls) is simulated exactly; the p-value assumes nothing about active guides, whose
+  efficacy is continuous in CRISPRi while the model's guides are two-class. With
+  ``fdr_method="model"`` (and the bulk null) the FDR is the mean local FDR of the genes at
+  least as strong (Efron's tail-area estimate, as CRISPhieRmix computes it, right only if the
+  model is); the expected fraction of
   active guides E[q | active, x_g]; the expected number of active guides and their effect (mean
   score weighted by each guide's posterior of being active); hits at FDR <= ``fdr``. Genes with
   fewer than ``min_guides`` scored guides are ``undetermined``, with the reason.
@@ -60,7 +67,8 @@ null fit is ``scipy.stats.jf_skew_t.fit`` and the quadrature
 50 iterations hands over to a profile fit (the weights exactly, by ``scipy.optimize.brentq``
 on their concave log-likelihood, 0 allowed; the shapes by scipy's Nelder-Mead): EM creeps
 toward a maximum on the boundary tau = 0 (no active guide) and never meets its tolerance
-there. Nothing is random: no seed is needed and the same input gives the same output.
+there. The fit is not random; the conformal p-values simulate null genes with a seeded
+generator (``seed``, default 0): the same input and seed give the same output.
 
 Differences from CRISPhieRmix: the active component is truncated at the null's centre (its
 M-step is a weighted truncated-normal fit by Nelder-Mead), so that a guide on the wrong side of
@@ -88,6 +96,7 @@ from scipy import optimize, stats
 from scipy.special import log_ndtr
 
 from ifnexus.errors import IfnexusWarning, ValidationError
+from ifnexus.screen._fdr import bh_adjust
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
@@ -105,10 +114,12 @@ __all__ = [
 Direction = Literal["negative", "positive", "both"]
 NullKind = Literal["controls", "bulk"]
 NullTail = Literal["robust", "fitted"]
+FdrMethod = Literal["model", "null"]
 
 _DIRECTIONS = ("negative", "positive", "both")
 _NULLS = ("controls", "bulk")
 _TAILS = ("robust", "fitted")
+_FDR_METHODS = ("model", "null")
 MIN_CONTROLS = 20
 """Fewest negative-control guide scores a skew-t null is fitted to (4 parameters)."""
 EM_STALL = 50
@@ -726,6 +737,7 @@ def _gene_posteriors(
                 for d, v in prior_alt.items()
             },
         )
+    info["_log_prior"] = (prior_null, prior_alt, q)  # for null_pvalues; not JSON
     terms = {d: prior_alt[d][:, None] + lik[d] for d in fit.directions}
     log_null = prior_null + null_gene
     log_alt = {d: _logsumexp(t, axis=0) for d, t in terms.items()}
@@ -768,6 +780,133 @@ def _tail_fdr(lfdr: np.ndarray) -> np.ndarray:
     return out
 
 
+def _log_odds_rows(
+    fit: GuideMixture,
+    x: np.ndarray,
+    prior_null: float,
+    prior_alt: dict[str, np.ndarray],
+    q: np.ndarray,
+) -> np.ndarray:
+    """Gene log posterior odds (active vs null) of each row of ``x`` (genes x guides).
+
+    The same statistic as ``_gene_posteriors``' ``log_odds``, for equal-sized genes given as
+    the rows of a matrix (the simulated null genes of :func:`_null_pvalues`).
+    """
+    shape = x.shape
+    flat = x.ravel()
+    l0 = fit.log_null(flat).reshape(shape)
+    with np.errstate(divide="ignore"):
+        logq, log1q = np.log(q), np.log1p(-q)
+    alts = []
+    for d in fit.directions:
+        l1 = fit.log_active(flat, d).reshape(shape)
+        s = np.empty((q.shape[0], shape[0]))
+        for i in range(q.shape[0]):
+            s[i] = np.logaddexp(logq[i] + l1, log1q[i] + l0).sum(axis=1)
+        alts.append(_logsumexp(prior_alt[d][:, None] + s, axis=0))
+    return _logsumexp(np.vstack(alts), axis=0) - (prior_null + l0.sum(axis=1))
+
+
+def _null_pvalues(
+    fit: GuideMixture,
+    x: np.ndarray,
+    g: np.ndarray,
+    n_genes: int,
+    log_prior: tuple[float, dict[str, np.ndarray], np.ndarray],
+    controls: np.ndarray,
+    draws: int,
+    seed: int,
+) -> np.ndarray:
+    """Conformal p-value of each gene's log posterior odds, from the control guides' ranks.
+
+    Each guide score, observed or simulated, is replaced by the score standing for its gap
+    among the sorted controls (:func:`_gap_scores`), so the statistic (the gene's log
+    posterior odds, same fit and prior for all) depends on the guides' ranks among the
+    controls only. For each number of guides m present, ``draws`` null genes are drawn by
+    exchangeability with the controls (:func:`_null_gaps`), and a gene's p-value is
+    (1 + #{null genes with log odds >= its own}) / (draws + 1). It rests on the controls
+    alone: not on the fitted skew-t or its tail, nor on the active component or the prior,
+    which only choose the statistic.
+    """
+    prior_null, prior_alt, q = log_prior
+    rng = np.random.default_rng(seed)
+    cs = np.sort(controls)
+    m_of = np.bincount(g, minlength=n_genes)
+    starts = np.r_[0, np.cumsum(m_of)[:-1]]
+    rep = _gap_scores(fit, cs, float(x.min()), float(x.max()))
+    gaps = rep[_gap_of(cs, x)][np.argsort(g, kind="stable")]
+    p = np.full(n_genes, np.nan)
+    for m in np.unique(m_of[m_of > 0]).tolist():
+        idx = np.flatnonzero(m_of == m)
+        obs = _log_odds_rows(
+            fit, gaps[starts[idx][:, None] + np.arange(m)[None, :]], prior_null, prior_alt, q
+        )
+        sim = np.empty(draws)
+        chunk = max(1, 2_000_000 // m)
+        for start in range(0, draws, chunk):
+            n = min(chunk, draws - start)
+            xs = rep[_null_gaps(rng, cs.shape[0], n, m)]
+            sim[start : start + n] = _log_odds_rows(fit, xs, prior_null, prior_alt, q)
+        sim.sort()
+        at_least = draws - np.searchsorted(sim, obs, side="left")
+        p[idx] = (1.0 + at_least) / (draws + 1.0)
+    return p
+
+
+def _gap_scores(fit: GuideMixture, cs: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Return the score standing for each gap 0..k of the sorted controls ``cs``.
+
+    Gap j holds the scores with j controls below them: [lo, cs[0]] for j = 0, [cs[j-1],
+    cs[j]] between neighbours, [cs[k-1], hi] for j = k (lo, hi: the range of all scores).
+    Its score is the point of the gap where a guide's evidence of activity,
+    max over directions of log f1 - log f0, is highest, so that a guide beyond every control
+    counts as the strongest evidence the fit knows, not as the extreme control itself.
+    Replacing every guide (observed or simulated) by its gap's score makes the gene statistic
+    a function of the guides' ranks among the controls, whose null law is known exactly.
+    """
+    k = cs.shape[0]
+    lo, hi = min(lo, float(cs[0])), max(hi, float(cs[-1]))
+    grid = np.unique(np.concatenate([cs, np.linspace(lo, hi, 4001)]))
+    ev = np.max(
+        np.vstack([fit.log_active(grid, d) for d in fit.directions]), axis=0
+    ) - fit.log_null(grid)
+    ev = np.where(np.isfinite(ev), ev, -np.inf)
+    edges = np.searchsorted(grid, cs)  # every control is a grid point
+    first = np.r_[0, edges]
+    last = np.r_[edges, grid.shape[0] - 1]
+    out = np.empty(k + 1)
+    for j in range(k + 1):
+        seg = ev[first[j] : last[j] + 1]
+        out[j] = grid[first[j] + int(np.argmax(seg))]
+    return out
+
+
+def _gap_of(cs: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Gap of each score among the sorted controls; a tie goes to the gap nearer the centre."""
+    centre = cs[(cs.shape[0] - 1) // 2]
+    right = np.searchsorted(cs, x, side="right")
+    left = np.searchsorted(cs, x, side="left")
+    return np.where(x <= centre, right, left)
+
+
+def _null_gaps(rng: np.random.Generator, k: int, n: int, m: int) -> np.ndarray:
+    """Gaps (controls below each guide) of ``n`` null genes of ``m`` guides among ``k`` controls.
+
+    Under the null the m guides and the k controls are exchangeable, so the guides' places
+    among all k + m scores are a uniformly random m-subset; the guide at place p_i (sorted,
+    0-based, i-th) has p_i - i controls below it. (Drawing each guide's gap independently
+    would make two guides in the same extreme gap about half as likely as they are.)
+    """
+    pos = rng.integers(0, k + m, size=(n, m))
+    for _ in range(1000):
+        pos.sort(axis=1)
+        dup = (np.diff(pos, axis=1) == 0).any(axis=1) if m > 1 else np.zeros(n, dtype=bool)
+        if not dup.any():
+            break
+        pos[dup] = rng.integers(0, k + m, size=(int(dup.sum()), m))
+    return pos - np.arange(m)[None, :]
+
+
 @dataclass(frozen=True)
 class MixtureResult:
     """Result of :func:`mixture_gene_calls`.
@@ -794,8 +933,9 @@ class MixtureResult:
         """Tidy gene table: one row per gene.
 
         Columns: ``gene``, ``test`` (the score's name), ``n_sgrnas``, ``effect`` (mean score of
-        the active guides), ``score`` (posterior probability), ``p`` (local FDR, the
-        probability the gene is null), ``fdr``, ``hit``, ``status``, the same names as
+        the active guides), ``score`` (posterior probability), ``p`` (the conformal p-value
+        with ``fdr_method="null"``; the local FDR, the probability the gene is null, with
+        ``"model"``), ``fdr``, ``hit``, ``status``, the same names as
         :attr:`PhenotypeResult.summary <ifnexus.screen.PhenotypeResult.summary>` where they
         mean the same kind of thing.
         """
@@ -807,7 +947,9 @@ class MixtureResult:
                 "n_sgrnas": g["n_guides"].to_numpy(),
                 "effect": g["effect"].to_numpy(),
                 "score": g["posterior"].to_numpy(),
-                "p": g["local_fdr"].to_numpy(),
+                "p": (
+                    g["p_value"] if self.params.get("fdr_method") == "null" else g["local_fdr"]
+                ).to_numpy(),
                 "fdr": g["fdr"].to_numpy(),
                 "hit": g["hit"].to_numpy(dtype=bool),
                 "status": g["status"].to_numpy(),
@@ -933,6 +1075,9 @@ def mixture_gene_calls(
     fdr: float = 0.05,
     prior: Literal["estimated", "uniform"] = "estimated",
     n_mesh: int | None = None,
+    fdr_method: FdrMethod | None = None,
+    null_draws: int = 100_000,
+    seed: int = 0,
 ) -> MixtureResult:
     """Call genes from guide scores with the active/inactive guide mixture (CRISPhieRmix model).
 
@@ -983,6 +1128,24 @@ def mixture_gene_calls(
     n_mesh
         Nodes over q: the Gauss-Legendre nodes of the ``"uniform"`` integral (default 100) or
         the grid of the ``"estimated"`` prior (default 20 points evenly over (tau, 1]).
+    fdr_method
+        How ``fdr`` (and so ``hit``) is computed; genes are ranked by the posterior either way.
+        ``"null"`` (default with ``null="controls"``): Benjamini-Hochberg on conformal
+        p-values, which rest on the control guides alone. Every guide is replaced by the
+        score standing for its gap among the sorted controls (the point of the gap with the
+        most evidence of activity), making the gene's log posterior odds a function of its
+        guides' ranks among the controls; under the null those ranks are those of guides
+        exchangeable with the controls, so the statistic's null law is simulated exactly
+        (``null_draws`` null genes per number of guides) whatever the controls' shape and
+        whatever the active guides look like. ``"model"`` (default, and the only choice, with
+        ``null="bulk"``): the mean local FDR of the genes at least as strong (Efron's
+        tail-area FDR, as CRISPhieRmix), right only if the two-class guide model is, while
+        CRISPRi efficacy is continuous (``docs/screen.md``).
+    null_draws
+        Simulated null genes per number of guides (``fdr_method="null"``); the smallest
+        p-value is 1 / (null_draws + 1).
+    seed
+        Seed of the simulated null genes; the same seed gives the same table.
 
     Returns
     -------
@@ -990,7 +1153,9 @@ def mixture_gene_calls(
         ``.genes`` has one row per gene, sorted by name: ``gene``, ``n_guides`` (scored),
         ``posterior`` (P(gene active)), ``log_odds`` (log posterior odds of active vs null,
         computed in log space: it still ranks genes whose posterior rounds to 1),
-        ``local_fdr`` (1 - posterior), ``fdr`` (mean local FDR of genes at least as strong), ``hit``, ``direction`` (the more probable active side),
+        ``local_fdr`` (1 - posterior), ``p_value`` (the conformal p-value; empty with
+        ``fdr_method="model"``), ``fdr`` (Benjamini-Hochberg of ``p_value``, or the mean local
+        FDR of genes at least as strong), ``hit``, ``direction`` (the more probable active side),
         ``active_fraction`` (E[q | active]: fraction of the gene's guides that are active),
         ``n_active`` (expected active guides), ``effect`` (mean score of the active guides),
         ``mean_score`` (plain mean of the guides), ``status`` (``ok`` or ``undetermined``),
@@ -1002,7 +1167,7 @@ def mixture_gene_calls(
     ValidationError
         A missing column (named, with the file when the table came from one), a control column
         that is not boolean, no (or fewer than 20) control guides with ``null="controls"``,
-        bad options.
+        bad options, ``fdr_method="null"`` with ``null="bulk"``.
     """
     if not isinstance(guides, pd.DataFrame):
         raise ValidationError(f"guides must be a DataFrame, got {type(guides).__name__}")
@@ -1021,6 +1186,16 @@ def mixture_gene_calls(
         raise ValidationError(f"min_active must be a number >= 0, got {min_active!r}")
     _check_choice(prior, "prior", ("estimated", "uniform"))
     _check_choice(null_tail, "null_tail", _TAILS)
+    if fdr_method is None:
+        fdr_method = "null" if null == "controls" else "model"
+    _check_choice(fdr_method, "fdr_method", _FDR_METHODS)
+    if fdr_method == "null" and null != "controls":
+        raise ValidationError(
+            "fdr_method='null' takes its p-values from the control guides; with null='bulk' "
+            "(no controls) use fdr_method='model'"
+        )
+    if isinstance(null_draws, bool) or int(null_draws) != null_draws or null_draws < 100:
+        raise ValidationError(f"null_draws must be an integer >= 100, got {null_draws!r}")
     if n_mesh is None:
         n_mesh = 100 if prior == "uniform" else 20
     if int(n_mesh) != n_mesh or n_mesh < 5:
@@ -1107,7 +1282,24 @@ def mixture_gene_calls(
     }
     posterior = np.clip(stackp.sum(axis=0), 0.0, 1.0)
     lfdr = full(1.0 - posterior)
-    q = _tail_fdr(lfdr)
+    log_prior = prior_info.pop("_log_prior")
+    pvals = np.full(n_genes, np.nan)
+    if fdr_method == "model":
+        q = _tail_fdr(lfdr)
+    else:
+        ctrl_scores = values[is_ctrl]
+        pv = _null_pvalues(
+            fit,
+            x,
+            gx,
+            int(ok_gene.sum()),
+            log_prior,
+            ctrl_scores[np.isfinite(ctrl_scores)],
+            int(null_draws),
+            int(seed),
+        )
+        pvals = full(pv)
+        q = full(bh_adjust(pv))
     means = np.bincount(codes[finite], weights=tv[finite], minlength=n_genes)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_score = np.where(n_scored > 0, means / np.maximum(n_scored, 1), np.nan)
@@ -1127,6 +1319,7 @@ def mixture_gene_calls(
             "posterior": full(posterior),
             "log_odds": full(post["log_odds"]),
             "local_fdr": lfdr,
+            "p_value": pvals,
             "fdr": q,
             "hit": np.nan_to_num(q, nan=1.0) <= fdr,
             "direction": direction_col,
@@ -1154,6 +1347,9 @@ def mixture_gene_calls(
         "min_active": float(min_active),
         "fdr": float(fdr),
         "n_mesh": int(n_mesh),
+        "fdr_method": fdr_method,
+        "null_draws": int(null_draws) if fdr_method != "model" else None,
+        "seed": int(seed) if fdr_method != "model" else None,
         "prior": prior_info,
         "controls": ctrl_what,
         "fit": fit.to_dict(),
