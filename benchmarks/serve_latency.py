@@ -126,7 +126,7 @@ def library() -> list[tuple[str, float, float]]:
 
     parts = {
         "design_from_form": lambda: design_from_form(FORM),
-        "run_design: run_trial, arms side by side, + ifn_timecourses and IFN figure meanwhile":
+        "run_design: run_trial, arms side by side; time courses, IFN plot, LC frame meanwhile":
             lambda: (clear(), run_design(d, size, size)),
         "run_trial(hazard_ratios='overall'), arms side by side (RUN_OPTIONS)": lambda: run_trial(
             d, hazard_ratios="overall", options=RUN_OPTIONS
@@ -143,8 +143,8 @@ def library() -> list[tuple[str, float, float]]:
         ),
         "hazard ratio, lifelines CoxPHFitter via ifnexus.outcome.CoxModel (peer)": lifelines_hr,
         "two PNG plots, as the app (curves drawn on cached frames)": lambda: figures(r0, tc0),
-        "one Run of a new design (every arm runs) + 2 PNG figures": new_design,
-        "one Run after editing one arm (that arm runs) + 2 PNG figures": one_arm_edited,
+        "one Run of a new design (every arm runs) + 2 PNG plots": new_design,
+        "one Run after editing one arm (that arm runs) + 2 PNG plots": one_arm_edited,
         "run_trial(hazard_ratios='all') (ifnexus trial)": lambda: run_trial(d),
     }  # fmt: skip
     # alternating runs: repeat r times every part once, so load changes touch all parts alike
