@@ -7,12 +7,12 @@ CD8+ fold change 4.85), so the test sees what ``make demo`` sees without simulat
 The planted per-sample shares (``truth``) are the reference; nothing is compared with a number
 copied from our own output.
 
-Why the analysis recovers none of them (docs/study.md, "The single-cell section's missing acute
-cells"): the planted cells are separable (first test), but ``call_ifn_state``'s mixture fit
-keeps a local optimum of its EM (two starts) that merges the acute and chronic cells into one
-component labelled chronic. The second test is the recovery the study should give; it fails
-until the caller is fixed, and is marked so (strict: it turns red once the caller recovers them,
-so that the marker is removed).
+The analysis used to recover none of them (docs/study.md, "The single-cell section's missing
+acute cells"): the planted cells are separable (first test), but ``call_ifn_state``'s mixture fit
+kept a local optimum of its EM (two k-means starts) that merged the acute and chronic cells into
+one component labelled chronic. ``fit_mixture`` now keeps the best of ten seeded starts and of
+split starts from the best fit with one component fewer (``singlecell._mixture``), which reaches
+the three-component optimum; the second test is the recovery the study should give.
 """
 
 from __future__ import annotations
@@ -85,12 +85,6 @@ def test_planted_acute_cells_are_separable(analysed):
     assert evidenced[acute].mean() > 0.95
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="call_ifn_state's mixture (fit_mixture: GaussianMixture, n_init=2) misses the "
-    "three-component maximum (BIC 35,369 with ten starts) and keeps two components (BIC 36,169) "
-    "that merge acute and chronic malignant cells; docs/study.md",
-)
 def test_study_recovers_the_planted_acute_share(analysed):
     truth, samples, _ = analysed
     m = truth.merge(samples[["sample", "frac_acute_malignant"]], on="sample")
