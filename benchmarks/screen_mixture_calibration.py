@@ -35,7 +35,9 @@ def main() -> None:
             for prior in ("estimated", "uniform"):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    g = mixture_gene_calls(table, "rho", prior=prior).genes.set_index("gene")
+                    g = mixture_gene_calls(
+                        table, "rho", prior=prior, fdr_method="model"
+                    ).genes.set_index("gene")
                 t = truth.reindex(g.index)
                 hits = g["hit"].to_numpy()
                 strong = g[t.to_numpy() & (g["posterior"] > 0.99).to_numpy()]

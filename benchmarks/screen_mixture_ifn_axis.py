@@ -34,12 +34,16 @@ def main() -> None:
         warnings.simplefilter("ignore")
         ph = phenotypes(counts, t0="T0_1,T0_2", untreated="untreated_1,untreated_2",
                         treated="irradiated_1,irradiated_2", control_gene="non-targeting")  # fmt: skip
-        mix = mixture_gene_calls(ph.sgrnas, "rho", direction="positive").genes.set_index("gene")
+        mix = mixture_gene_calls(
+            ph.sgrnas, "rho", direction="positive", fdr_method="model"
+        ).genes.set_index("gene")
         res = mageck_test(counts, treatment=["irradiated_1", "irradiated_2"],
                           control=["untreated_1", "untreated_2"])  # fmt: skip
         z = sgrna_z_scores(res.sgrnas)
         z["control"] = z["Gene"] == "non-targeting"
-        mz = mixture_gene_calls(z, "z", direction="positive").genes.set_index("gene")
+        mz = mixture_gene_calls(z, "z", direction="positive", fdr_method="model").genes.set_index(
+            "gene"
+        )
     rra = res.genes.set_index("id")
     rho = ph.genes.set_index("gene")
     rows = []

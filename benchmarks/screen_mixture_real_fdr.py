@@ -60,7 +60,7 @@ def _calls(counts, before, after, is_ctrl, nulls, variants=VARIANTS):
             for vname, kw in variants.items():
                 if null == "bulk" and "null_tail" in kw:
                     continue  # the tail applies to the controls null only
-                g = mixture_gene_calls(t, "s", null=null, **kw).genes  # type: ignore[arg-type]
+                g = mixture_gene_calls(t, "s", null=null, fdr_method="model", **kw).genes  # type: ignore[arg-type]
                 out[f"mixture ({name}, {null} null{vname})"] = set(g.loc[g["hit"], "gene"])
                 if not kw:  # the defaults at a stricter FDR
                     strict = set(g.loc[g["fdr"] <= 0.01, "gene"])

@@ -102,7 +102,7 @@ def screen(set_name: str, cell: str, ceg: set[str], neg: set[str]) -> tuple[list
     for name, (tab, kw) in tables.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mix = mixture_gene_calls(tab, "s", **kw)  # type: ignore[arg-type]
+            mix = mixture_gene_calls(tab, "s", fdr_method="model", **kw)  # type: ignore[arg-type]
         if name == "mixture_z":
             keep = mix
         g = mix.genes.set_index("gene")

@@ -137,7 +137,7 @@ def score_methods(
     guides = pd.DataFrame({"Gene": counts["Gene"].to_numpy(), "lfc": lfc, "control": is_ctrl})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mix = mixture_gene_calls(guides, "lfc", direction=direction)  # type: ignore[arg-type]
+        mix = mixture_gene_calls(guides, "lfc", direction=direction, fdr_method="model")  # type: ignore[arg-type]
     out = {"mixture": mix.genes.set_index("gene")["log_odds"]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -146,11 +146,17 @@ def score_methods(
     zg = pd.DataFrame({"Gene": counts["Gene"].to_numpy(), "z": sg["z"], "control": is_ctrl})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mix_z = mixture_gene_calls(zg, "z", direction=direction)  # type: ignore[arg-type]
+        mix_z = mixture_gene_calls(zg, "z", direction=direction, fdr_method="model")  # type: ignore[arg-type]
     out["mixture_z"] = mix_z.genes.set_index("gene")["log_odds"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mix_zf = mixture_gene_calls(zg, "z", direction=direction, null_tail="fitted")  # type: ignore[arg-type]
+        mix_zf = mixture_gene_calls(
+            zg,
+            "z",
+            direction=direction,  # type: ignore[arg-type]
+            null_tail="fitted",
+            fdr_method="model",
+        )
     out["mixture_z_fitted_tail"] = mix_zf.genes.set_index("gene")["log_odds"]
     g = res.genes.set_index("id")
     col = "neg|score" if direction == "negative" else "pos|score"

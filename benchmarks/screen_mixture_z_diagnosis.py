@@ -112,7 +112,7 @@ def efficacy_simulation(reps: int = 30) -> pd.DataFrame:
             t, truth = _simulate(seed, kind)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                g = mixture_gene_calls(t, "z").genes
+                g = mixture_gene_calls(t, "z", fdr_method="model").genes
             for level in (0.05, 0.01):
                 h = set(g.loc[g["fdr"] <= level, "gene"])
                 rows.append({"efficacy": kind, "seed": seed, "fdr": level, "hits": len(h),
