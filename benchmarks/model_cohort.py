@@ -11,6 +11,7 @@ the ratios, plus peak traced memory, patients per second and the largest relativ
 tumour burden at day 365 against each tool.
 
     python benchmarks/model_cohort.py --patients 100000 --repeats 3
+    python benchmarks/model_cohort.py --patients 20000 --repeats 1 --ifnexus-only
 """
 
 from __future__ import annotations
@@ -137,10 +138,19 @@ def main() -> None:
     ap.add_argument("--ivp-sample", type=int, default=4)
     ap.add_argument("--fine-sample", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ifnexus-only", action="store_true",
+                    help="time ifnexus alone (for old/new comparisons: alternate processes with "
+                         "PYTHONPATH set to each tree's src)")  # fmt: skip
     a = ap.parse_args()
     n = a.patients
     # warm the JIT cache outside the timings
     simulate_cohort(SCHEDULE, n_patients=8, days=DAYS, rng=a.seed)
+    if a.ifnexus_only:
+        for _ in range(a.repeats):
+            _, w, c = run_ifnexus(n, a.seed)
+            print(f"ifnexus {n} patients wall {w:.2f} s cpu {c:.2f} s load "
+                  f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+        return
     rs = np.random.default_rng(1)
     rr_idx = np.sort(rs.choice(n, size=min(a.rr_sample, n), replace=False))
     ivp_idx = np.sort(rs.choice(n, size=min(a.ivp_sample, n), replace=False))
