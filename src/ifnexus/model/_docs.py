@@ -383,7 +383,12 @@ are stale and shows, on a copy of the declaration, that a new state reaches ever
 `c` and `F` are the decay and forcing of the exponential integrator (`ln N` is carried for
 `N`, whose `F` is the per-capita rate); $\\gamma$ is 0 before the first fraction, $\\iota$ is 0
 in vitro; a `floor_pos(x, lo)` guard is `max(x, lo)` in the solvers and `x` in the SBML and
-here."""
+here. The declaration's switch parameter (`second_lesion`) gives the compiled kernel a second
+forcing, printed from the declaration with the switch at 0: the states that then stay at their
+start value (the second lesion's clonogens $N_2$) are not integrated and the signals only they
+read ($\\lambda_2$, $\\beta_{h2}$, $\\kappa_2$, ...) not computed; a cohort without a second
+lesion gets the same numbers, bit for bit, at about 20% less CPU (50 Gy/25 fx). The SBML and
+PEtab exports carry the full model."""
 
 
 def _md_escape(text: str) -> str:
