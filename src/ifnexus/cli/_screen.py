@@ -545,8 +545,10 @@ def mixture_cmd(
                 for d in f.directions
             )
             typer.echo(f"{sc}: guide mixture ({f.null} null, {f.n_guides} guides): {comps}")
+            how = "conformal" if res.params["fdr_method"] == "null" else "model"
             typer.echo(
-                f"{sc}: {int(g['hit'].sum())} hits at FDR {fdr:g} of {len(g) - n_und} genes "
+                f"{sc}: {int(g['hit'].sum())} hits at FDR {fdr:g} ({how} FDR) "
+                f"of {len(g) - n_und} genes "
                 f"scored; {n_und} undetermined (fewer than {min_guides} scored guides)"
             )
     if as_json:
