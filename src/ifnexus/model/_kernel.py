@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from numba.core import types
+from numba.extending import intrinsic
 
 from ifnexus.model._generated_kernel import (
     _A,
@@ -68,6 +70,31 @@ __all__ = [
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
 _GENERATED_DIGEST = "454b21abae6b52d4"
 
+_PREFER_512 = '"prefer-vector-width"="512"'
+
+
+@intrinsic
+def _wide_vectors(typingctx):
+    """Let LLVM use 512-bit vectors in the calling function (a no-op without AVX-512).
+
+    LLVM's x86 tuning for Intel server and client cores with AVX-512 prefers 256-bit vectors
+    (``prefer-256-bit``), so the lane loops run on ymm registers; the function attribute
+    ``prefer-vector-width`` (clang's ``-mprefer-vector-width=512``) lifts that for the calling
+    function only, unlike numba's process-wide ``NUMBA_CPU_FEATURES``. On a CPU without AVX-512
+    the widest vectors stay 256 bits. The same operations run per lane in either width, so the
+    results are the same bits. llvmlite's attribute set (a ``set``, printed as is into the IR)
+    accepts only attributes without a value in ``add``, hence ``set.add``.
+    """
+
+    def codegen(context, builder, signature, args):
+        attrs = builder.function.attributes
+        if isinstance(attrs, set):
+            set.add(attrs, _PREFER_512)
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
 G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients
 _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
@@ -78,42 +105,50 @@ _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
 # the time that four copies inlined into the parallel kernel take.
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_u(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_a(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_b(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 # the same with the switch parameter (second_lesion) at 0: rows NS_OFF.. are held states
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_u_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force_off(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_a_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force_off(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_b_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force_off(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _force_c_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+    _wide_vectors()
     _force_off(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
 
 
@@ -140,6 +175,7 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
     imm = 0.0 if in_vitro else 1.0
     n_blocks = (n + W - 1) // W
     for gi in nb.prange((n_blocks + G - 1) // G):
+        _wide_vectors()
         b0 = gi * G
         nbk = min(G, n_blocks - b0)
         bufs = np.empty((nbk, _ROWS * W))
@@ -206,6 +242,7 @@ def _step(buf, co, P, lev, win, imm):
     ``co`` holds the lane-broadcast coefficients E, E2, Q, f1, f2, f3 (each ``NS * W`` long);
     flat loops over ``NS * W`` elements at constant offsets vectorise without gathers.
     """
+    _wide_vectors()
     blk = win[0]
     jak = win[1]
     amp = win[2]
@@ -237,6 +274,7 @@ def _step_off(buf, co, P, lev, win, imm):
     The stage values of the held rows are never written: ``_force_off`` reads a held state
     from ``_Z`` (its stage values would equal it).
     """
+    _wide_vectors()
     blk = win[0]
     jak = win[1]
     amp = win[2]
