@@ -595,7 +595,8 @@ def _kernel_module(model: ModelDecl) -> str:
         + "\n"
         + force_off
         + "\n\n\n"
-        + '@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})\n'
+        # inlined into run_kernel (whose cache _kernel.py's digest keys), as W varies by CPU
+        + '@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})\n'
         + "def _fraction(buf, lane, dose, prior, P):\n"
         + '    """Apply one fraction of dose Gy to one lane (prior: unrepaired earlier dose)."""\n'
         + frac

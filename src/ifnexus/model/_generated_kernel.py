@@ -549,7 +549,7 @@ def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
         buf[fr + 0 * W + lane] = (grow * (c25 + v_lam - v_ifn_death - v_kill))
 
 
-@nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
+@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
 def _fraction(buf, lane, dose, prior, P):
     """Apply one fraction of dose Gy to one lane (prior: unrepaired earlier dose)."""
     p_D0_c = P[_P_D0_c]

@@ -68,7 +68,7 @@ __all__ = [
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "454b21abae6b52d4"
+_GENERATED_DIGEST = "8d94c3cbea9a8db2"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 
@@ -95,7 +95,7 @@ def _wide_vectors(typingctx):
     return types.none(), codegen
 
 
-G = 16  # blocks advancing together (256 tumours, about 400 kB of buffers)
+G = 16  # blocks advancing together (G * W tumours; a block is _ROWS * W doubles, 29 kB at W = 16)
 # offsets of E, E2, Q, f1, f2, f3 in a step's lane-broadcast coefficients
 _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
 
