@@ -294,6 +294,10 @@ def create_app() -> Any:
     sidebar, arm_cards = _form_ui()
     page = ui.page_sidebar(
         sidebar,
+        # Shiny's default busy indicators are CSS animations (a spinner on each output, a
+        # pulsing banner) that the browser redraws on the same two cores the model runs on;
+        # the outputs being recomputed are greyed out instead (Shiny's fade), without animation
+        ui.busy_indicators.use(spinners=False, pulse=False, fade=True),
         ui.p(
             "Build the arms, pick the population and press Run. Every arm runs on the same "
             "virtual patients (common random numbers), as ifnexus trial does with the design "
