@@ -52,7 +52,7 @@ INTERVENTION_HELP = (
 )
 
 #: all cores: the arms run side by side, each on its share of the kernel's threads
-#: (:func:`ifnexus.trial.simulate_arms`), an arm alone on all of them; results do not depend
+#: (``simulate_arms`` in ``ifnexus.trial._run``), an arm alone on all of them; results do not depend
 #: on it
 RUN_OPTIONS = RunOptions(n_jobs=-1)
 
