@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,60 @@ def _conf(F: np.ndarray, var: np.ndarray, conf_level: float, conf_type: ConfType
     return np.minimum(lower, upper), np.maximum(lower, upper)
 
 
+def group_cif(
+    time: np.ndarray,
+    fail: np.ndarray,
+    hit: np.ndarray,
+    at: np.ndarray | None,
+    *,
+    group: Any,
+    cause: float,
+    conf_level: float,
+    conf_type: ConfType,
+) -> tuple[np.ndarray, ...]:
+    """Aalen-Johansen cumulative incidence of one group (the body of :func:`cumulative_incidence`).
+
+    Parameters
+    ----------
+    time
+        Follow-up times of the group's subjects (any order).
+    fail
+        Whether each subject had any event (the cause or a competing one).
+    hit
+        Whether each subject had the event of interest.
+    at
+        Report times (ascending, distinct), or None for every event time with 0 first.
+    group
+        The group's name (warnings).
+    cause
+        The cause's code (warnings).
+    conf_level, conf_type
+        The limits' level and scale.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Times, cumulative incidence, its variance, lower and upper limits.
+    """
+    order = np.argsort(time, kind="stable")
+    et, F, V, tmax = _cinc(time[order], fail[order], hit[order])
+    if et.size == 0:
+        warnings.warn(
+            f"group {group!r} has no events of cause {cause:g}; its cumulative incidence is 0",
+            IfnexusWarning,
+            stacklevel=3,
+        )
+    if at is None:
+        qt = np.concatenate(([0.0], et))
+        qF, qV = np.concatenate(([0.0], F)), np.concatenate(([0.0], V))
+    else:
+        qt = at
+        qF, qV = step_at(et, F, qt, 0.0), step_at(et, V, qt, 0.0)
+        qF, qV = beyond_follow_up(qt, tmax, group, "the cumulative incidence", qF, qV)
+    lo, hi = _conf(qF, qV, conf_level, conf_type)
+    return qt, qF, qV, lo, hi
+
+
 def cumulative_incidence(
     df: pd.DataFrame,
     duration_col: str,
@@ -171,27 +225,11 @@ def cumulative_incidence(
     out = []
     for g in sorted_levels(labels):
         m = labels == g
-        order = np.argsort(sd.time[m], kind="stable")
-        t = sd.time[m][order]
-        st = sd.status[m][order]
-        et, F, V, tmax = _cinc(t, st > 0, st == 1)
-        if et.size == 0:
-            warnings.warn(
-                f"group {g!r} has no events of cause {sd.cause:g}; its cumulative incidence is 0",
-                IfnexusWarning,
-                stacklevel=2,
-            )
-        if times is None:
-            qt, qF, qV = (
-                np.concatenate(([0.0], et)),
-                np.concatenate(([0.0], F)),
-                np.concatenate(([0.0], V)),
-            )
-        else:
-            qt = query_times(times)
-            qF, qV = step_at(et, F, qt, 0.0), step_at(et, V, qt, 0.0)
-            qF, qV = beyond_follow_up(qt, tmax, g, "the cumulative incidence", qF, qV)
-        lo, hi = _conf(qF, qV, conf_level, conf_type)
+        st = sd.status[m]
+        qt = None if times is None else query_times(times)
+        qt, qF, qV, lo, hi = group_cif(sd.time[m], st > 0, st == 1, qt, group=g,
+                                       cause=sd.cause, conf_level=conf_level,
+                                       conf_type=conf_type)  # fmt: skip
         out.append(
             pd.DataFrame(
                 {
