@@ -108,7 +108,7 @@ def group_cif(
     at: np.ndarray | None,
     *,
     group: Any,
-    cause: float,
+    cause: float | None,
     conf_level: float,
     conf_type: ConfType,
 ) -> tuple[np.ndarray, ...]:
