@@ -197,19 +197,10 @@ def local_control_image(result: Any, size: Size) -> Any:
     curves = result.curves
     sub = curves[curves["measure"] == "local_control_km"]
 
+    from ifnexus.trial._plots import draw_curves
+
     def draw(ax: Any) -> list[Any]:
-        fills, lines = [], []
-        for i, (name, c) in enumerate(sub.groupby("group", sort=False)):
-            c = c.sort_values("time")
-            t, est = c["time"].to_numpy(float), c["estimate"].to_numpy(float)
-            lo = c["lower"].fillna(c["estimate"]).to_numpy(float)
-            hi = c["upper"].fillna(c["estimate"]).to_numpy(float)
-            colour = f"C{i % 10}"
-            (line,) = ax.step(t, est, where="post", label=str(name), color=colour)
-            lines.append(line)
-            fills.append(ax.fill_between(t, lo, hi, step="post", alpha=0.15, color=colour,
-                                         linewidth=0))  # fmt: skip
-        return [*fills, *lines]  # a full draw draws collections (zorder 1) before lines
+        return draw_curves(ax, sub)
 
     return frame.render(draw, {"frameon": False, "fontsize": 8})
 
@@ -271,16 +262,9 @@ def ifn_image(timecourses: Any, size: Size) -> Any:
 
     frame = _backdrop(("ifn", d_max, ylim, state), build, size)
 
+    from ifnexus.serve._timecourse import draw_ifn_curves
+
     def draw(ax: Any) -> list[Any]:
-        fills, lines = [], []
-        for i, (name, g) in enumerate(timecourses.groupby("arm", sort=False)):
-            colour = f"C{i % 10}"
-            x = g["day"].to_numpy(float)
-            lines.extend(ax.plot(x, g["median"].to_numpy(float), color=colour, lw=1.6,
-                                 label=str(name)))  # fmt: skip
-            fills.append(ax.fill_between(x, g["lower"].to_numpy(float),
-                                         g["upper"].to_numpy(float), color=colour, alpha=0.18,
-                                         lw=0))  # fmt: skip
-        return [*fills, *lines]
+        return draw_ifn_curves(ax, timecourses)
 
     return frame.render(draw, {"frameon": False, "fontsize": 8})

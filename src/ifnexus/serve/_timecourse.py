@@ -142,6 +142,35 @@ def _state_rows(tc: pd.DataFrame, state: str) -> list[tuple[np.ndarray, np.ndarr
             for _, g in sub.groupby("patient", sort=True)]  # fmt: skip
 
 
+def draw_ifn_curves(ax: Any, timecourses: pd.DataFrame) -> list[Any]:
+    """Draw each arm's median and 10-90% band on ``ax``.
+
+    The curves of :func:`plot_ifn_timecourses`, also drawn by the designer on a cached frame
+    (``ifnexus.serve._canvas``).
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on.
+    timecourses
+        The table of :func:`ifn_timecourses`.
+
+    Returns
+    -------
+    list
+        The artists, bands first (a full draw draws collections before lines).
+    """
+    fills, lines = [], []
+    for i, (name, g) in enumerate(timecourses.groupby("arm", sort=False)):
+        colour = f"C{i % 10}"
+        x = g["day"].to_numpy(float)
+        lines.extend(ax.plot(x, g["median"].to_numpy(float), color=colour, lw=1.6,
+                             label=str(name)))  # fmt: skip
+        fills.append(ax.fill_between(x, g["lower"].to_numpy(float), g["upper"].to_numpy(float),
+                                     color=colour, alpha=0.18, lw=0))  # fmt: skip
+    return [*fills, *lines]
+
+
 def plot_ifn_timecourses(timecourses: pd.DataFrame, *, ax: Any = None) -> Any:
     """Median and 10-90% band of each arm's time course (:func:`ifn_timecourses`).
 
@@ -158,10 +187,7 @@ def plot_ifn_timecourses(timecourses: pd.DataFrame, *, ax: Any = None) -> Any:
         The Axes drawn on.
     """
     ax = new_axes(ax, (6.5, 3.6))
-    for i, (name, g) in enumerate(timecourses.groupby("arm", sort=False)):
-        colour = f"C{i % 10}"
-        ax.plot(g["day"], g["median"], color=colour, lw=1.6, label=str(name))
-        ax.fill_between(g["day"], g["lower"], g["upper"], color=colour, alpha=0.18, lw=0)
+    draw_ifn_curves(ax, timecourses)
     state = str(timecourses["state"].iloc[0]) if len(timecourses) else "ifn"
     ax.set_xlabel("days from the first fraction")
     ax.set_ylabel("IFN-I in the tumour (EC50)" if state == "ifn" else state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -16,6 +18,38 @@ _LABELS = {
     "cif_local_failure": "Cumulative incidence of local failure (death competing)",
     "cif_death": "Cumulative incidence of background death",
 }
+
+
+def draw_curves(ax: Axes, sub: pd.DataFrame) -> list[Any]:
+    """Draw one measure's step curve and 95% band per arm (``group``) on ``ax``.
+
+    The curves of :func:`plot_trial_curves`, also drawn by the designer on a cached frame
+    (``ifnexus.serve._canvas``).
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on.
+    sub
+        The rows of :attr:`TrialResult.curves` of one measure.
+
+    Returns
+    -------
+    list
+        The artists, bands first (a full draw draws collections before lines).
+    """
+    fills, lines = [], []
+    for i, (name, c) in enumerate(sub.groupby("group", sort=False)):
+        c = c.sort_values("time")
+        t, est = c["time"].to_numpy(float), c["estimate"].to_numpy(float)
+        lo = c["lower"].fillna(c["estimate"]).to_numpy(float)
+        hi = c["upper"].fillna(c["estimate"]).to_numpy(float)
+        colour = f"C{i % 10}"
+        (line,) = ax.step(t, est, where="post", label=str(name), color=colour)
+        lines.append(line)
+        fills.append(ax.fill_between(t, lo, hi, step="post", alpha=0.15, color=colour,
+                                     linewidth=0))  # fmt: skip
+    return [*fills, *lines]
 
 
 def plot_trial_curves(
@@ -49,13 +83,7 @@ def plot_trial_curves(
     if measure not in _LABELS:
         raise ValidationError(f"measure must be one of {', '.join(_LABELS)}, got {measure!r}")
     ax = new_axes(ax, (6.0, 4.0))
-    sub = curves[curves["measure"] == measure]
-    for name, c in sub.groupby("group", sort=False):
-        c = c.sort_values("time")
-        (line,) = ax.step(c["time"], c["estimate"], where="post", label=str(name))
-        ax.fill_between(c["time"], c["lower"].fillna(c["estimate"]),
-                        c["upper"].fillna(c["estimate"]), step="post", alpha=0.15,
-                        color=line.get_color(), linewidth=0)  # fmt: skip
+    draw_curves(ax, curves[curves["measure"] == measure])
     if endpoint_years is not None:
         ax.axvline(endpoint_years, color="grey", linestyle=":", linewidth=1)
     ax.set_ylim(0, 1.02)
