@@ -507,6 +507,9 @@ class _Opt:
     message: str
     nit: int
     nfev: int
+    #: what was maximised: the Laplace marginal likelihood by the trust box, or, without
+    #: random effects, the exact likelihood by least squares
+    method: str = "Laplace (FOCE-I) marginal likelihood; L-BFGS-B"
 
 
 def _minimise(
@@ -607,7 +610,15 @@ def _pooled_least_squares(prob: GrowthProblem, x0: np.ndarray, bounds: list) -> 
     fx = float(prob(x))
     if not np.isfinite(fx):
         return None
-    return _Opt(x, fx, True, f"least squares (trf): {r.message}", int(r.njev), calls + 1)
+    return _Opt(
+        x,
+        fx,
+        True,
+        f"least squares (trf): {r.message}",
+        int(r.njev),
+        calls + 1,
+        "exact likelihood (no random effects); least squares (trf), sigma profiled",
+    )
 
 
 def _maximum_likelihood(prob: GrowthProblem, x0: np.ndarray, bounds: list) -> _Opt:
@@ -1120,10 +1131,7 @@ def fit_growth(
         **cols,
     })  # fmt: skip
     diag: dict[str, Any] = {
-        "method": ("exact likelihood (no random effects); least squares (trf), sigma "
-                   "profiled; " if res.message.startswith("least squares") else
-                   "Laplace (FOCE-I) marginal likelihood; L-BFGS-B; ")
-                  + interval_method(prof, posterior),
+        "method": f"{res.method}; {interval_method(prof, posterior)}",
         "optimizer": {"success": mle_ok, "message": str(res.message), "iterations": int(res.nit),
                       "evaluations": int(res.nfev), "at_bound": at_bound,
                       "seconds": round(t_mle, 3)},
