@@ -3,8 +3,8 @@
 :data:`ifnexus.model._equations.MODEL` is printed into three committed modules (numba caches
 need a real source file, and the package must not import sympy at run time):
 
-* ``_generated_kernel.py``: the compiled kernel's forcing of a block of ``W`` lanes and its
-  fraction jump, with the kernel's buffer conventions (state ``s`` of a part at
+* ``_generated_kernel.py``: the compiled kernel's forcing of a block of ``W`` lanes, its
+  fraction jump and its resection jump (pre-operative radiotherapy), with the kernel's buffer conventions (state ``s`` of a part at
   ``offset + s * W``, traits at ``(_QR + j) * W``) and its own ``_exp``/``_log``;
 * ``_generated_reference.py``: the numpy reference (signals, forcing, decay rates, fraction,
   pre-treatment state) and the state table;
@@ -44,6 +44,7 @@ from ifnexus.model._equations import (
     DRIVES,
     MODEL,
     PRIOR,
+    RHO,
     TRAITS,
     ZM_LN_CAP,
     ModelDecl,
@@ -352,7 +353,9 @@ def switched_off(model: ModelDecl) -> tuple[ModelDecl, tuple[int, ...]]:
     )
     signals = tuple(dataclasses.replace(s, expr=s.expr.xreplace(off)) for s in model.signals)
     frozen = tuple(
-        k for k, st in enumerate(states) if st.forcing == 0 and st.decay == 0 and st.jump is None
+        k
+        for k, st in enumerate(states)
+        if st.forcing == 0 and st.decay == 0 and st.jump is None and st.resection is None
     )
     return dataclasses.replace(model, states=states, signals=signals), frozen
 
@@ -469,14 +472,24 @@ def _force_body(
 
 
 def _kernel_body(model: ModelDecl) -> tuple[str, str, str, list[str]]:
-    """Return the ``_force`` and ``_force_off`` loops, the ``_fraction`` body, the parameters."""
+    """Return the ``_force`` and ``_force_off`` loops, the ``_fraction`` body followed by the
+    ``_resection`` function, and the parameters."""
     rows = kernel_rows(model)
     off_model, frozen = switched_off(model)
     force_off, used_off, dens_off = _force_body(off_model, rows, frozen)
     force, used, _ = _force_body(model, rows, common=dens_off if model.switch else None)
     frac = _fraction_body(model, _Names(model), rows)
+    res = _resection_body(model, _Names(model), rows)
     names = [p.name for p in PARAMETERS]
-    return force, force_off, frac[0], sorted(used | used_off | frac[1], key=names.index)
+    used_all = sorted(used | used_off | frac[1] | res[1], key=names.index)
+    return force, force_off, frac[0] + "\n\n\n" + _RESECTION_HEAD + res[0], used_all
+
+
+_RESECTION_HEAD = (
+    '@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})\n'
+    "def _resection(buf, lane, rho, P):\n"
+    '    """Resect one lane: the tumour keeps the fraction rho of its cells (pre-operative RT)."""\n'
+)
 
 
 class _LanePrinter(_NumberPrinter):
@@ -501,10 +514,15 @@ class _LanePrinter(_NumberPrinter):
             return "dose"
         if expr == PRIOR:
             return "prior"
+        if expr == RHO:
+            return "rho"
         return f"v_{expr.name}"
 
     def _print_expm1(self, expr):  # noqa: D102
         return f"math.expm1({self._print(expr.args[0])})"
+
+    def _print_floor_pos(self, expr):  # noqa: D102
+        return f"max({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Pow(self, expr, rational=False):  # noqa: D102
         if expr.exp == -1:
@@ -512,11 +530,36 @@ class _LanePrinter(_NumberPrinter):
         return f"({self.parenthesize(expr.base, 1000)} ** {self.parenthesize(expr.exp, 1000)})"
 
 
-def _log_jump(st: StateDecl) -> sp.Expr:
-    """Return the increment of ``ln z`` of a log-carried state at a fraction (``jump / z``)."""
+def _log_jump(st: StateDecl, jump: sp.Expr | None = None) -> sp.Expr:
+    """Return the increment of ``ln z`` of a log-carried state at a jump (``jump / z``).
+
+    ``jump``: the value after the jump (default the fraction's, ``st.jump``).
+    """
     z = sp.Symbol(st.ident, real=True)
-    assert st.jump is not None
-    return sp.expand_log(sp.log(sp.simplify(st.jump / z)), force=True)
+    e = st.jump if jump is None else jump
+    assert e is not None
+    return sp.expand_log(sp.log(sp.simplify(e / z)), force=True)
+
+
+def _resection_body(model: ModelDecl, names: _Names, rows: Sequence[int]) -> tuple[str, set[str]]:
+    """Return the ``_resection`` body (one lane, factor ``rho``) and the parameters it uses."""
+    lp = _LanePrinter(names, model)
+    out = []
+    jumps = [(k, st) for k, st in enumerate(model.states) if st.resection is not None]
+    syms = set().union(*(st.resection.free_symbols for _, st in jumps))
+    if syms & set(names.traits):
+        raise ValueError("a resection jump may read states, parameters and RHO only")
+    for k, st in enumerate(model.states):
+        if sp.Symbol(st.ident, real=True) in syms and not st.log:
+            out.append(f"x_{st.ident} = buf[_Z + {rows[k]} * W + lane]")
+    for k, st in jumps:
+        at = f"buf[_Z + {rows[k]} * W + lane]"
+        if st.log:
+            out.append(f"{at} += {lp.doprint(_log_jump(st, st.resection))}")
+        else:
+            out.append(f"{at} = {lp.doprint(st.resection)}")
+    pre = [f"p_{p} = P[_P_{p}]" for p in sorted(lp.used)]
+    return "\n".join(f"    {x}" for x in (*pre, *out)) or "    pass", lp.used
 
 
 def _fraction_body(model: ModelDecl, names: _Names, rows: Sequence[int]) -> tuple[str, set[str]]:
@@ -626,6 +669,8 @@ class _NumpyPrinter(_NumberPrinter):
             return "dose"
         if expr == PRIOR:
             return "prior"
+        if expr == RHO:
+            return "rho"
         return f"v_{expr.name}"
 
     def _print_Pow(self, expr, rational=False):  # noqa: D102
@@ -715,6 +760,24 @@ def _reference_module(model: ModelDecl) -> str:
             fr.append(f"    z[{k}] += {npr.doprint(_log_jump(st))}")
         else:
             fr.append(f"    z[{k}] = {npr.doprint(st.jump)}")
+    res = [
+        "def apply_resection(z, rho):",
+        '    """Resect in place: the tumour keeps the fraction ``rho`` (per tumour) of its cells."""',
+    ]
+    rsyms = set().union(*(st.resection.free_symbols for st in model.states
+                          if st.resection is not None))  # fmt: skip
+    for k, st in enumerate(model.states):
+        if sp.Symbol(st.ident, real=True) in rsyms and not st.log:
+            res.append(f"    x_{st.ident} = z[{k}].copy()")
+    for k, st in enumerate(model.states):
+        if st.resection is None:
+            continue
+        if st.log:
+            res.append(f"    z[{k}] += {npr.doprint(_log_jump(st, st.resection))}")
+        else:
+            res.append(f"    z[{k}] = {npr.doprint(st.resection)}")
+    if len(res) == 2:
+        res.append("    return None")
     ini = [
         "def initial_state(p, q, n, imm):",
         '    """Pre-treatment state, shape ``(NS, n)``."""',
@@ -733,7 +796,7 @@ def _reference_module(model: ModelDecl) -> str:
         table.append(f"    ({st.name!r}, {st.symbol!r}, {st.unit!r}, {st.meaning!r}),")
     table.append(")")
     doc = "The numpy reference right-hand side (the readable specification, Radau's input)."
-    body = "\n\n\n".join("\n".join(x) for x in (sig, frc, dec, fr, ini))
+    body = "\n\n\n".join("\n".join(x) for x in (sig, frc, dec, fr, res, ini))
     # `imm` is part of the drive; the IN_VIVO symbol prints as it
     return (
         _HEADER.format(what=doc)
@@ -847,6 +910,12 @@ def _exports_module(model: ModelDecl) -> str:
             eqs.append(
                 (f"fraction of dose d: {st.name}", f"{st.symbol} \\to {_latex(st.jump, ln)}")
             )
+    for st in model.states:
+        if st.resection is not None:
+            eqs.append(
+                (f"resection (pre-operative radiotherapy): {st.name}",
+                 f"{st.symbol} \\to {_latex(st.resection, ln)}")
+            )  # fmt: skip
     for s in model.start:
         eqs.append(
             (f"pre-treatment state: {s.meaning}" if s.meaning else "pre-treatment state",

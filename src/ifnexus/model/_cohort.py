@@ -61,9 +61,11 @@ BLOCK = 1024
 _N_DRAWS = 10  # alpha, ab, n0, tau, cluster, sting, chronic, chronic amplitude, extinct, lineages
 DEFAULT_DAYS = MappingProxyType({"mouse": 120.0, "patient": 1825.0})
 """Default follow-up in days from the first fraction, per setting (read-only)."""
-DISEASES = ("gross", "postop")
+DISEASES = ("gross", "postop", "preop")
+"""Disease extents: gross (unresected), postop (resected, then RT), preop (RT, then resected)."""
+RESECTED = ("postop", "preop")
 MARGINS = ("R0", "R1")
-"""Resection margins of post-operative disease (``margin=``; default sampled with ``p_r1``)."""
+"""Resection margins of resected disease (``margin=``; default sampled with ``p_r1``)."""
 DEFAULT_CHUNK_SIZE = 8192
 """Tumours integrated together when the run options give no chunk size."""
 LOCAL_CONTROL_GROUPS = ("ifn_competent", "ifn_label")
@@ -120,6 +122,26 @@ def _extra_draws(entropy: int, start: int, stop: int) -> np.ndarray:
     return u[off : off + (stop - start)]
 
 
+def _preop_draws(entropy: int, start: int, stop: int) -> np.ndarray:
+    """Uniform draws ``(stop - start,)``: the residual deposit's size of pre-operative disease.
+
+    A third stream per block (``spawn_key=(b, 2)``), drawn only for ``disease="preop"``, so
+    the draws of the other disease extents are those of earlier versions and a pre-operative
+    cohort shares every other draw (traits, margins, residual disease) with the post-operative
+    cohort of the same seed.
+    """
+    b0, b1 = start // BLOCK, -(-stop // BLOCK)
+    parts = [
+        np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(b, 2)))
+        ).random(BLOCK)
+        for b in range(b0, b1)
+    ]
+    u = np.concatenate(parts)
+    off = start - b0 * BLOCK
+    return u[off : off + (stop - start)]
+
+
 def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
     p = cfg.p
     n = u.shape[0]
@@ -140,9 +162,9 @@ def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
     tau = np.exp(p["tau_omega"] * z[:, 3])
     z_r = ndtri(np.clip(v[:, 0], 1e-12, 1 - 1e-12)) if cfg.heterogeneity else np.zeros(n)
     r_g = p["r"] * np.exp(p["r_sigma"] * z_r)
-    # surgery (post-operative disease): margin R1 with p_r1 (or as given), and residual
+    # surgery (post- or pre-operative disease): margin R1 with p_r1 (or as given), and residual
     # clonogens with p_residual_r0 / p_residual_r1; the others have none and are controlled
-    if cfg.disease == "postop":
+    if cfg.disease in RESECTED:
         r1 = v[:, 1] < p["p_r1"] if cfg.margin is None else np.full(n, cfg.margin == "R1")
         residual = v[:, 2] < np.where(r1, p["p_residual_r1"], p["p_residual_r0"])
         margin = np.where(r1, "R1", "R0")
@@ -176,6 +198,13 @@ def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
         "_margin": margin,
         "_residual": residual,
     }
+    if cfg.disease == "preop":
+        # the resection after the course keeps rho = N0postop / N0 of the tumour: the residual
+        # deposit surgery alone would leave (median n0_postop, log-normal n0_sigma, its own
+        # draw) over the gross tumour's clonogens at diagnosis; none where no residual is left
+        zp = ndtri(np.clip(_preop_draws(cfg.entropy, start, start + n), 1e-12, 1 - 1e-12))
+        n0_res = p["n0_postop"] * np.exp(p["n0_sigma"] * (zp if cfg.heterogeneity else 0.0))
+        q["_rho"] = np.where(residual, np.minimum(n0_res / n0, 1.0), 0.0)
     return q
 
 
@@ -264,6 +293,11 @@ def tumour_batch(
     ValidationError
         As :func:`simulate_cohort` for bad settings or parameter values.
     """
+    if disease == "preop":
+        raise ValidationError(
+            "tumour_batch does not carry the resection of disease='preop'; use "
+            "simulate_cohort"
+        )
     cfg = _config(schedule, setting, disease, genotype, None, list(interventions), days, True, 0,
                   rng, params, margin)  # fmt: skip
     q = _patients(cfg, _draws(cfg.entropy, 0, n), 0)
@@ -299,7 +333,11 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     probes = _probe_times(t0, t_first, t_last, t_end)
     keep = np.arange(n)[start + np.arange(n) < cfg.record]
     z0 = initial_state(p, q, n)
-    grid = build_grid(sched, drive, t0, t_end, probes=probes, **grid_options(cfg.setting))
+    # pre-operative radiotherapy: the resection t_surgery days after the last fraction
+    t_res = t_last + p["t_surgery"] if cfg.disease == "preop" else None
+    rho = q.get("_rho")
+    grid = build_grid(sched, drive, t0, t_end, probes=probes, resection=t_res,
+                      **grid_options(cfg.setting))  # fmt: skip
     sol = integrate(
         z0,
         p,
@@ -313,6 +351,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
         probes=probes,
         grid=grid,
         check_finite=False,
+        resection=rho,
     )
     # a tumour whose integration is not finite is flagged (numerical_failure) and left out of
     # the summary; it never aborts the cohort (all of them failing is an error of parameters)
@@ -332,6 +371,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     cd8_fold = np.full(n, np.nan)
     if t7 <= t_end and cfg.host["h_T"] > 0:
         none = Schedule(np.zeros(0), np.zeros(0), label="none")
+        # the twin is resected too when the resection comes before day 7
+        tr7 = t_res if t_res is not None and t_res < t7 else None
         twin = integrate(
             z0,
             p,
@@ -340,7 +381,9 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             drive,
             t0,
             t7,
-            grid=build_grid(none, drive, t0, t7, probes=(), **grid_options(cfg.setting)),
+            grid=build_grid(none, drive, t0, t7, probes=(), resection=tr7,
+                            **grid_options(cfg.setting)),  # fmt: skip
+            resection=rho if tr7 is not None else None,
         )
         z7 = _state_at(sol, z0, t0, t_end, t7)
         cd8 = z7[IDX["cd8_bystander"]] + z7[IDX["cd8_effector"]]
@@ -349,10 +392,13 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             cd8_fold = cd8 / cd8_t
     z_end = sol.z_end
     tcp = zm_tcp(z_end[IDX["N"]], z_end[IDX["zm_lambda"]], q["n0"])
-    if cfg.disease == "postop":
+    if cfg.disease in RESECTED:
         ln_thr = np.full(n, np.log(p["n_detect"]))
     else:
         ln_thr = np.log(p["fail_ratio"] * q["n0"])
+    # failures are searched after the bottleneck from the last fraction on, or, before surgery
+    # (pre-operative RT), from the resection on: the gross tumour before it is not a failure
+    t_after = t_last if t_res is None else t_res
     zb = _state_at(sol, z0, t0, t_end, t_first)
     z4 = _state_at(sol, z0, t0, t_end, min(t_last + 28.0, t_end))
     # the pre-treatment level: the steady state before any intervention or fraction (read at
@@ -361,12 +407,13 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     ifn_4 = _ifn(z4, p, q, drive, min(t_last + 28.0, t_end))
     # one compiled pass over each patient's node series (rec: (n, n_t, [ln N, IFN-I]))
     # record_rows was given, so sol.rec is set
-    out = scan_outcomes(sol.t, sol.rec, tcp, ln_thr, u[:, 8], u[:, 9], t_last, ifn_b, ifn_4,  # type: ignore[arg-type]
+    out = scan_outcomes(sol.t, sol.rec, tcp, ln_thr, u[:, 8], u[:, 9], t_after, ifn_b, ifn_4,  # type: ignore[arg-type]
                         p["ifn_acute_min"], p["ifn_chronic_min"], t_min_from=t_first)  # fmt: skip
     failed, ttf = out.pop("failed"), out.pop("time_to_failure")
     extinct, ln_n_min = out.pop("extinct"), out.pop("ln_n_min")
-    # no residual clonogens after surgery: nothing to regrow (simulated as a residual deposit
-    # for the tumour-bed signalling, whose clonogen outcomes are replaced here)
+    # no residual clonogens after surgery: nothing to regrow (post-operative: simulated as a
+    # residual deposit for the tumour-bed signalling; pre-operative: the clonogens are set to
+    # none at the resection; their clonogen outcomes are replaced here)
     clear = ~q["_residual"]
     if clear.any():
         tcp = np.where(clear, 1.0, tcp)
@@ -544,7 +591,7 @@ class CohortResult:
     schedule
         The radiotherapy :class:`Schedule` simulated.
     setting, disease
-        ``"patient"`` or ``"mouse"``; ``"gross"`` or ``"postop"``.
+        ``"patient"`` or ``"mouse"``; ``"gross"``, ``"postop"`` or ``"preop"``.
     seed
         The integer seed entropy the cohort was drawn from (reproduces it).
     days
@@ -790,6 +837,23 @@ def _second_lesion_params(second_lesion) -> dict[str, float]:
     return {"second_lesion": 1.0, "n0_second": size}
 
 
+def _check_preop(sched: Schedule, t_surgery: float, days: float) -> None:
+    """Refuse a pre-operative cohort without a course, or whose resection ends the follow-up."""
+    if sched.days.size == 0:
+        raise ValidationError(
+            "disease='preop' needs a radiotherapy course before the resection (schedule "
+            f"{str(sched)!r} has no fraction); surgery alone is disease='postop' with schedule "
+            "'none'"
+        )
+    t_res = sched.last_day - sched.first_day + t_surgery
+    if not t_res < days:
+        raise ValidationError(
+            f"disease='preop': the resection (t_surgery = {t_surgery:g} days after the last "
+            f"fraction, day {t_res:g} from the first) must come before the end of the follow-up "
+            f"(days = {days:g})"
+        )
+
+
 def _config(
     schedule,
     setting,
@@ -819,8 +883,8 @@ def _config(
         raise ValidationError(
             f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
         )
-    if setting == "mouse" and disease == "postop":
-        raise ValidationError("disease='postop' is defined for the patient setting only")
+    if setting == "mouse" and disease in RESECTED:
+        raise ValidationError(f"disease={disease!r} is defined for the patient setting only")
     if margin is not None:
         margin = str(margin).strip().upper()
         if margin not in MARGINS:
@@ -828,10 +892,14 @@ def _config(
                 f"unknown resection margin {margin!r}; accepted: {', '.join(MARGINS)} "
                 "(or none to sample it)"
             )
-        if disease != "postop":
-            raise ValidationError("margin= is defined for post-operative disease only")
+        if disease not in RESECTED:
+            raise ValidationError(
+                "margin= is defined for resected disease only (disease 'postop' or 'preop')"
+            )
     d = DEFAULT_DAYS[setting] if days is None else check_days(days)
     check_followup(d, sched.last_day - sched.first_day, str(sched))
+    if disease == "preop":
+        _check_preop(sched, p["t_surgery"], d)
     record = check_record(record)
     return _Config(
         schedule=sched,
@@ -884,7 +952,15 @@ def simulate_cohort(
     setting
         ``"patient"`` (MPNST, default) or ``"mouse"`` (syngeneic graft).
     disease
-        ``"gross"`` or ``"postop"`` (residual disease after surgery; patient setting only).
+        ``"gross"``, ``"postop"`` (residual disease after surgery) or ``"preop"`` (the gross
+        tumour receives the course and is resected ``t_surgery`` days after its last fraction;
+        patient setting only for both). Pre-operative: at the resection the margin and
+        residual disease are drawn as for ``"postop"`` (the same draws for the same seed); a
+        bed with residual clonogens keeps the fraction ``N0postop / N0`` of the tumour's
+        cells (``N0postop`` drawn as a post-operative deposit's size), one without them is
+        controlled; local failure is the residual deposit regrowing to ``n_detect`` after the
+        resection; times still count from the first fraction. Override ``t_surgery`` with
+        ``params``.
     genotype
         Tumour genotype names (``sting-loss``, ``cgas-loss``, ``irf3-loss``, ``ifnar1-loss``,
         ``stat1-loss``, ``ifn-cluster-loss``, ``chronic-ifn``), comma-separated or a list.
@@ -919,7 +995,7 @@ def simulate_cohort(
         clonogens), a size in clonogens, or ``False`` (default). It shares the systemic primed
         CD8+ pool, grows, and is killed by the effectors that reach it; it receives no dose.
     margin
-        Post-operative disease only: ``"R0"`` or ``"R1"`` for every tumour; default ``None``
+        Resected (post- or pre-operative) disease only: ``"R0"`` or ``"R1"`` for every tumour; default ``None``
         samples it (R1 with probability ``p_r1``). An R0 excision leaves residual clonogens
         with probability ``p_residual_r0``, an R1 with ``p_residual_r1``; a tumour bed without
         them never fails.
@@ -930,7 +1006,7 @@ def simulate_cohort(
         ``patients`` columns: ``patient``, ``setting``, ``disease``, ``genotype``, ``host``,
         ``alpha``, ``beta``, ``alpha_beta``, ``n0``, ``infiltration``, ``growth_rate`` (clonogen
         growth rate, 1/d), ``margin`` (``R0``/``R1`` after surgery, ``not resected`` for gross
-        disease), ``residual_disease`` (False: surgery left no clonogens; such a tumour has
+        disease; pre-operative disease too), ``residual_disease`` (False: surgery left no clonogens; such a tumour has
         ``tcp`` 1, is ``extinct`` and never fails), ``ifn_cluster_loss``,
         ``sting_silenced``, ``chronic_ifn`` (tonic amplitude, 0 = none), ``ifn_competent``,
         ``bed``, ``eqd2``, ``tcp`` (Zaider-Minerbo at the end of follow-up), ``extinct``

@@ -23,7 +23,8 @@ the drive (interventions at time t) by :data:`DRIVES`; ``IN_VIVO`` is 1 in vivo 
 cells in a dish (no carrying capacity, host or immune layer). The guards of the numerical code
 are written with :class:`floor_pos` (``max(x, lo)``), which the exporters (SBML, docs) print
 as ``x``. Fraction quantities may use ``DOSE`` (Gy) and ``PRIOR``
-(unrepaired dose of earlier fractions, Gy).
+(unrepaired dose of earlier fractions, Gy); a state's resection jump (pre-operative
+radiotherapy) uses ``RHO``, the per-tumour fraction of the tumour's cells left in the bed.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ DRIVES: tuple[tuple[str, str, str, str], ...] = (
 _D = {ident: _sym(ident) for ident, *_ in DRIVES}
 DOSE = _sym("DOSE")
 PRIOR = _sym("PRIOR")
+RHO = _sym("RHO")  # resection: fraction of the tumour's cells left in the bed (per tumour)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,9 @@ class StateDecl:
         ``c``, an expression of parameters only (0 when none).
     jump
         Value just after a fraction from the values just before (None: unchanged).
+    resection
+        Value just after the resection of pre-operative radiotherapy from the values just
+        before and ``RHO`` (None: unchanged).
     initial
         Pre-treatment value (parameters, traits, initial signals and ``IN_VIVO``).
     log
@@ -174,6 +179,7 @@ class StateDecl:
     initial: sp.Expr = sp.Integer(0)
     log: bool = False
     title: str = ""
+    resection: sp.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +268,7 @@ class ModelDecl:
             out[_sym(s.ident)] = s.symbol or ("\\mathrm{" + s.ident.replace("_", "\\_") + "}")
         out[DOSE] = "d"
         out[PRIOR] = "Y_k"
+        out[RHO] = "\\rho"
         return out
 
 
@@ -476,6 +483,21 @@ _START = (
 )
 
 _kD = p["k_D"]
+# Resection (pre-operative radiotherapy, disease="preop"): the tumour-cell counts (N, D1-D4)
+# keep the fraction RHO of the tumour that the bed holds after surgery (0 where surgery left
+# no clonogens; N is floored at exp(-ZM_LN_CAP) of itself, numerically none, so that ln N stays
+# finite). Every other state is left as it was: the per-cell states of the cells left behind
+# (micronucleus precursors, cytosolic DNA, TREX1, feedback, U-STAT1, IRDS, Serpinb9-like
+# inhibitors, PD-L1) are those of the tumour they were part of, as they received the same dose
+# and IFN-I; the tumour-resident immune states are densities relative to the untreated tumour
+# (CD8+ bystanders and effectors, Tregs, the M1 share), which taking tissue away does not change
+# in the tissue left, and they relax to what the residual deposit sustains at their own rates
+# (k_Ed, k_reg, k_mac); the systemic states (DC activation, primed pool, memory, circulating
+# and nodal lymphocytes) are outside the field. The Zaider-Minerbo integral is unchanged:
+# keeping each cell with probability RHO (binomial thinning) turns a lineage's survival
+# probability m / (1 + m Lambda) into RHO m / (1 + RHO m Lambda), the same formula with m = N/N0
+# taken after the jump, so TCP = [1 - m/(1 + m Lambda)]^N0 stays exact after the resection.
+_RESECT_N = N * floor_pos(RHO, _ZM_FLOOR)
 _STATES = (
     StateDecl(
         "N", "N", "N", "cells",
@@ -485,17 +507,21 @@ _STATES = (
         initial=q["n0"],
         log=True,
         title="viable clonogens (time zero: \\gamma = 0 before the first fraction, 1 after)",
+        resection=_RESECT_N,
     ),
     StateDecl(
         "D1", "D1", "D_1", "cells",
         "doomed cells, stage 1 of 4 (lethally damaged, dying over days)",
         forcing=grow * ifn_death * N, decay=_kD, jump=D1 + N * killed, title="doomed cells",
+        resection=RHO * D1,
     ),
-    StateDecl("D2", "D2", "D_2", "cells", "doomed cells, stage 2", forcing=_kD * D1, decay=_kD),
-    StateDecl("D3", "D3", "D_3", "cells", "doomed cells, stage 3", forcing=_kD * D2, decay=_kD),
+    StateDecl("D2", "D2", "D_2", "cells", "doomed cells, stage 2", forcing=_kD * D1, decay=_kD,
+              resection=RHO * D2),
+    StateDecl("D3", "D3", "D_3", "cells", "doomed cells, stage 3", forcing=_kD * D2, decay=_kD,
+              resection=RHO * D3),
     StateDecl(
         "D4", "D4", "D_4", "cells", "doomed cells, stage 4 (release DNA and antigen on death)",
-        forcing=_kD * D3, decay=_kD,
+        forcing=_kD * D3, decay=_kD, resection=RHO * D4,
     ),
     StateDecl(
         "dna_pending", "M", "M", "1", "damaged cells yet to pass mitosis (micronucleus precursors)",

@@ -587,3 +587,17 @@ def _fraction(buf, lane, dose, prior, P):
     buf[_Z + 14 * W + lane] = x_Es*v_SFL
     buf[_Z + 19 * W + lane] = x_Alc*(-p_f_circ*(1.0 - v_SFC) + 1.0)
     buf[_Z + 20 * W + lane] = x_Nd*v_node
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
+def _resection(buf, lane, rho, P):
+    """Resect one lane: the tumour keeps the fraction rho of its cells (pre-operative RT)."""
+    x_D1 = buf[_Z + 1 * W + lane]
+    x_D2 = buf[_Z + 2 * W + lane]
+    x_D3 = buf[_Z + 3 * W + lane]
+    x_D4 = buf[_Z + 4 * W + lane]
+    buf[_Z + 0 * W + lane] += math.log(max(rho, 2.6503965530043108e-261))
+    buf[_Z + 1 * W + lane] = x_D1*rho
+    buf[_Z + 2 * W + lane] = x_D2*rho
+    buf[_Z + 3 * W + lane] = x_D3*rho
+    buf[_Z + 4 * W + lane] = x_D4*rho

@@ -316,6 +316,19 @@ def apply_fraction(z, dose, prior, p, q):
     z[20] = x_Nd*v_node
 
 
+def apply_resection(z, rho):
+    """Resect in place: the tumour keeps the fraction ``rho`` (per tumour) of its cells."""
+    x_D1 = z[1].copy()
+    x_D2 = z[2].copy()
+    x_D3 = z[3].copy()
+    x_D4 = z[4].copy()
+    z[0] += np.log(np.maximum(rho, 2.6503965530043108e-261))
+    z[1] = x_D1*rho
+    z[2] = x_D2*rho
+    z[3] = x_D3*rho
+    z[4] = x_D4*rho
+
+
 def initial_state(p, q, n, imm):
     """Pre-treatment state, shape ``(NS, n)``."""
     ones = np.ones(n)

@@ -48,6 +48,7 @@ from ifnexus.model._generated_kernel import (
     _force,
     _force_off,
     _fraction,
+    _resection,
 )
 from ifnexus.model._kernel_math import W
 from ifnexus.model._kernel_math import _exp as _exp  # re-exported (tests)
@@ -68,7 +69,7 @@ __all__ = [
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "8d94c3cbea9a8db2"
+_GENERATED_DIGEST = "991f8c41cff740a9"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 
@@ -154,7 +155,8 @@ def _force_c_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
 
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
 def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_probe, dose_scale,
-               rec_rows, rec, probes, z_end, keep_slot, full, in_vitro, off, krow):  # fmt: skip
+               rec_rows, rec, probes, z_end, keep_slot, full, in_vitro, off, krow, node_resect,
+               resect):  # fmt: skip
     """Integrate every tumour (rows of ``z0``) over the shared grid; write outputs in place.
 
     ``coefs[step_co[k]]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated
@@ -165,8 +167,10 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
     slots at each grid node. ``z0``, ``z_end``, ``probes`` and ``full`` are in declaration
     order, ``krow[s]`` the kernel row of state ``s``; ``rec`` is ``(n, n_nodes,
     len(rec_rows))`` with ``rec_rows`` kernel rows (-1: the QSS IFN-I level). ``off``: the
-    switch parameter is 0 (``_force_off``; the held rows NS_OFF.. keep their start values). The
-    ``G`` blocks of a group advance together, so each step's coefficients are read once per
+    switch parameter is 0 (``_force_off``; the held rows NS_OFF.. keep their start values).
+    ``node_resect``: the node of the resection of pre-operative radiotherapy (-1: none), where
+    tumour ``i`` keeps the fraction ``resect[i]`` of its cells (``_resection``, after the probe,
+    before a fraction at the same node). The ``G`` blocks of a group advance together, so each step's coefficients are read once per
     group.
     """
     n = z0.shape[0]
@@ -202,6 +206,9 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                     for lane in range(live[g]):
                         for s in range(NS):
                             probes[node_probe[k], idx[g, lane], s] = buf[_Z + krow[s] * W + lane]
+                if k == node_resect:
+                    for lane in range(W):
+                        _resection(buf, lane, resect[idx[g, lane]], P)
                 if node_dose[k] > 0.0:
                     for lane in range(W):
                         sc = dose_scale[idx[g, lane]]

@@ -143,6 +143,20 @@ PARAMETERS: tuple[Parameter, ...] = (
         upper=1,
     ),
     _p(
+        "t_surgery",
+        "t_{surg}",
+        "d",
+        "pre-operative radiotherapy: days from the last fraction to the resection",
+        "tumour",
+        31.5,
+        "the middle of 3-6 weeks: 'Surgery after preRT is typically performed 3 to 6 weeks "
+        "after the last radiation dose' (Collier et al. 2021 Clin Orthop Relat Res 479:506, "
+        "doi:10.1097/CORR.0000000000001287; the interval of O'Sullivan et al. 2002 Lancet "
+        "359:2235); used only with disease='preop' (not in the mouse setting)",
+        lower_open=True,
+        upper=365,
+    ),
+    _p(
         "k_D",
         "k_D",
         "1/d",

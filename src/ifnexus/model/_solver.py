@@ -36,7 +36,15 @@ from scipy.integrate import solve_ivp
 
 from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._radiobiology import Schedule
-from ifnexus.model._system import IDX, LOG_ROWS, N_STATES, apply_fraction, decay_rates, forcing
+from ifnexus.model._system import (
+    IDX,
+    LOG_ROWS,
+    N_STATES,
+    apply_fraction,
+    apply_resection,
+    decay_rates,
+    forcing,
+)
 from ifnexus.model._variants import Intervention
 
 __all__ = [
@@ -181,11 +189,15 @@ class Drive:
 
 @dataclass
 class Grid:
-    """The solver's time grid and the jumps applied at its nodes."""
+    """The solver's time grid and the jumps applied at its nodes.
+
+    ``resect_at``: the node of the resection of pre-operative radiotherapy (-1: none).
+    """
 
     t: np.ndarray
     dose_at: dict[int, float] = field(default_factory=dict)
     probe_at: dict[int, float] = field(default_factory=dict)
+    resect_at: int = -1
 
 
 def build_grid(
@@ -201,8 +213,12 @@ def build_grid(
     late: float = LATE,
     h_max_late: float = H_MAX_LATE,
     h_rel: float = H_REL,
+    resection: float | None = None,
 ) -> Grid:
     """Time grid with a node at every jump (fraction, dose, window edge) and probe time.
+
+    ``resection``: the time of the resection of pre-operative radiotherapy, a jump like a
+    fraction (the step restarts at ``h0`` after it); ``None`` (default) for none.
 
     After each jump the step restarts at ``h0`` and grows by ``growth`` up to ``h_max``, and up
     to ``h_max_late`` once ``late`` days have passed since the last jump; with ``h_rel > 0`` the
@@ -219,6 +235,13 @@ def build_grid(
         if t <= t_end
     ]
     jumps = {t for t, d in fr if d > 0} | {b for b in drive.breakpoints() if t0 <= b < t_end}
+    if resection is not None:
+        if not (t0 < resection < t_end):
+            raise ValidationError(
+                f"the resection (day {resection:g}) must fall inside the follow-up "
+                f"({t0:g} to {t_end:g})"
+            )
+        jumps.add(float(resection))
     t_last = max(jumps, default=t0)
     t_late = t_last + late
 
@@ -250,7 +273,8 @@ def build_grid(
     index = {float(v): i for i, v in enumerate(tg)}
     dose_at = {index[t]: d for t, d in fr if d > 0}
     probe_at = {index[b]: b for b in probes if b in index}
-    return Grid(t=tg, dose_at=dose_at, probe_at=probe_at)
+    resect_at = -1 if resection is None else index[float(resection)]
+    return Grid(t=tg, dose_at=dose_at, probe_at=probe_at, resect_at=resect_at)
 
 
 def node_prior(grid: Grid, p: dict[str, float]) -> dict[int, float]:
@@ -367,6 +391,7 @@ def integrate(
     dose_scale: np.ndarray | None = None,
     backend: str = "numba",
     check_finite: bool = True,
+    resection: np.ndarray | None = None,
 ) -> Solution:
     """Integrate a chunk of tumours from ``t0`` to ``t_end`` with ETDRK4 and exact jumps.
 
@@ -390,16 +415,31 @@ def integrate(
     check_finite
         Raise :class:`ConvergenceError` when any tumour's final state is not finite (default);
         False leaves the check to the caller (a cohort flags those tumours instead).
+    resection
+        Per-patient fraction of the tumour's cells left by the resection at the grid's
+        ``resect_at`` node (pre-operative radiotherapy; required with such a grid, refused
+        without one).
     """
     if backend not in ("numba", "numpy"):
         raise ValidationError(f"unknown backend {backend!r}; accepted: numba, numpy")
     if grid is None:
         grid = build_grid(schedule, drive, t0, t_end, probes=probes)
+    if (resection is None) != (grid.resect_at < 0):
+        raise ValidationError(
+            "resection= (the fraction of each tumour left by surgery) goes with a grid built "
+            "with a resection time (build_grid(..., resection=)), and only with one"
+        )
+    rho = None
+    if resection is not None:
+        rho = np.broadcast_to(np.asarray(resection, dtype=float), (z0.shape[1],))
+        if not (np.all(rho >= 0.0) and np.all(rho <= 1.0)):
+            raise ValidationError("resection: the fraction of the tumour left must be in [0, 1]")
     tables = _step_tables(grid, drive, decay_rates(p))
     prior = node_prior(grid, p)
     if backend == "numba":
         return _integrate_numba(
-            z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite, prior
+            z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite, prior,
+            rho,
         )
     co, step_co, lev, wins = tables
     tg = grid.t
@@ -415,6 +455,8 @@ def integrate(
     def jumps(i: int) -> None:
         if i in grid.probe_at:
             probe_out[grid.probe_at[i]] = z.copy()
+        if i == grid.resect_at:
+            apply_resection(z, rho)
         d = grid.dose_at.get(i)
         if d is not None:
             sc = 1.0 if dose_scale is None else dose_scale
@@ -456,7 +498,7 @@ def integrate(
 
 
 def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite,
-                     prior):  # fmt: skip
+                     prior, rho=None):  # fmt: skip
     from ifnexus.model._kernel import KROW, P_NAMES, Q_NAMES, SWITCH, broadcast_coefs, run_kernel
 
     tg = grid.t
@@ -488,7 +530,8 @@ def _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_s
     full = np.empty((max(nk, 1), tg.size, N_STATES))
     run_kernel(np.ascontiguousarray(z0.T), P, Q, broadcast_coefs(co), step_co, lev, wins,
                node_dose, node_y, node_probe, ds, rr, rec, pr, z_end, keep_slot, full,
-               bool(in_vitro), _switch_off(p, SWITCH), krow)  # fmt: skip
+               bool(in_vitro), _switch_off(p, SWITCH), krow, int(grid.resect_at),
+               np.ones(n) if rho is None else np.ascontiguousarray(rho, dtype=float))  # fmt: skip
     z = np.ascontiguousarray(z_end.T)
     if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
@@ -528,10 +571,13 @@ def solve_reference(
     rtol: float = 1e-8,
     atol: float = 1e-12,
     in_vitro: bool = False,
+    resection: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """One tumour with scipy ``solve_ivp`` in natural variables (the test reference).
 
     Integrates segment by segment between jumps (the same jump rules as :func:`integrate`).
+    ``resection``: ``(time, rho)``, the resection of pre-operative radiotherapy at ``time``
+    leaving the fraction ``rho`` of the tumour's cells (before a fraction at the same time).
     Returns the states at ``t_eval`` (row 0 is ``N``, not ``ln N``), shape
     ``(len(t_eval), n_states)``; at a jump time the value after the jump is returned.
     """
@@ -552,7 +598,10 @@ def solve_reference(
     else:
         y_at = dict.fromkeys(fr_in, 0.0)
     ff = [drive.first_fraction] if drive.first_fraction is not None else []
-    breaks = sorted({t0, t_end, *fr, *[b for b in (*drive.breakpoints(), *ff) if t0 < b < t_end]})
+    t_res = None if resection is None else float(resection[0])
+    rs = [t_res] if t_res is not None else []
+    breaks = sorted({t0, t_end, *fr,
+                     *[b for b in (*drive.breakpoints(), *ff, *rs) if t0 < b < t_end]})  # fmt: skip
     t_eval = np.asarray(t_eval, dtype=float)
     out = np.full((t_eval.size, N_STATES), np.nan)
 
@@ -562,6 +611,11 @@ def solve_reference(
         return w
 
     def jump(t, v):
+        if t == t_res:
+            w = to_log(v)
+            apply_resection(w, np.array([resection[1]]))  # type: ignore[index]
+            w[lr] = np.exp(w[lr])
+            v = w
         if t in fr:
             w = to_log(v)
             apply_fraction(w, fr[t], p, q1, prior=y_at.get(t, 0.0))

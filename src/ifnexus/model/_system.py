@@ -26,7 +26,15 @@ import numpy as np
 from ifnexus.model import _generated_exports as _exports
 from ifnexus.model import _generated_reference as _ref
 
-__all__ = ["EQUATIONS", "STATES", "StateSpec", "decay_rates", "forcing", "initial_state"]
+__all__ = [
+    "EQUATIONS",
+    "STATES",
+    "StateSpec",
+    "apply_resection",
+    "decay_rates",
+    "forcing",
+    "initial_state",
+]
 
 
 @dataclass(frozen=True)
@@ -174,6 +182,17 @@ def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0)
     if np.ndim(dose) == 0 and dose <= 0:
         return
     _ref.apply_fraction(z, np.asarray(dose, dtype=float), prior, p, q)
+
+
+def apply_resection(z: np.ndarray, rho) -> None:
+    """Resect the tumours of ``z`` in place (pre-operative radiotherapy).
+
+    Tumour ``i`` keeps the fraction ``rho[i]`` (scalar or per tumour, in [0, 1]) of its
+    clonogens and doomed cells; the other states are unchanged (the reasons are in the
+    declaration, :mod:`ifnexus.model._equations`). ``rho`` 0 leaves no clonogens (``ln N`` is
+    floored at ``exp(-ZM_LN_CAP)`` of its value, numerically none, so that it stays finite).
+    """
+    _ref.apply_resection(z, np.asarray(rho, dtype=float))
 
 
 def initial_state(p: dict[str, float], q: dict, n: int, in_vitro: bool = False) -> np.ndarray:
