@@ -472,8 +472,7 @@ def _force_body(
 
 
 def _kernel_body(model: ModelDecl) -> tuple[str, str, str, list[str]]:
-    """Return the ``_force`` and ``_force_off`` loops, the ``_fraction`` body followed by the
-    ``_resection`` function, and the parameters."""
+    """Return the ``_force``/``_force_off`` loops, ``_fraction`` + ``_resection``, parameters."""
     rows = kernel_rows(model)
     off_model, frozen = switched_off(model)
     force_off, used_off, dens_off = _force_body(off_model, rows, frozen)

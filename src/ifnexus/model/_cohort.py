@@ -295,8 +295,7 @@ def tumour_batch(
     """
     if disease == "preop":
         raise ValidationError(
-            "tumour_batch does not carry the resection of disease='preop'; use "
-            "simulate_cohort"
+            "tumour_batch does not carry the resection of disease='preop'; use simulate_cohort"
         )
     cfg = _config(schedule, setting, disease, genotype, None, list(interventions), days, True, 0,
                   rng, params, margin)  # fmt: skip
@@ -381,8 +380,9 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             drive,
             t0,
             t7,
-            grid=build_grid(none, drive, t0, t7, probes=(), resection=tr7,
-                            **grid_options(cfg.setting)),  # fmt: skip
+            grid=build_grid(
+                none, drive, t0, t7, probes=(), resection=tr7, **grid_options(cfg.setting)
+            ),  # fmt: skip
             resection=rho if tr7 is not None else None,
         )
         z7 = _state_at(sol, z0, t0, t_end, t7)

@@ -437,10 +437,8 @@ def integrate(
     tables = _step_tables(grid, drive, decay_rates(p))
     prior = node_prior(grid, p)
     if backend == "numba":
-        return _integrate_numba(
-            z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale, check_finite, prior,
-            rho,
-        )
+        return _integrate_numba(z0, p, q, grid, tables, record_rows, keep, in_vitro, dose_scale,
+                                check_finite, prior, rho)  # fmt: skip
     co, step_co, lev, wins = tables
     tg = grid.t
     z = np.array(z0, dtype=float, copy=True)
