@@ -76,7 +76,9 @@ def simulate(
     disease: str = typer.Option(
         "gross",
         "--disease",
-        help="gross or postop (residual disease after surgery; patient setting).",
+        help="gross, postop (residual disease after surgery) or preop (the gross tumour "
+        "receives the course and is resected --t-surgery days after its last fraction); "
+        "patient setting.",
     ),
     tumour: str = TUMOUR,
     host: str = HOST,
@@ -85,8 +87,14 @@ def simulate(
     margin: str = typer.Option(
         None,
         "--margin",
-        help="Post-operative disease: resection margin R0 or R1 for every tumour (default: "
-        "sampled, R1 with probability p_r1).",
+        help="Resected disease (postop, preop): resection margin R0 or R1 for every tumour "
+        "(default: sampled, R1 with probability p_r1).",
+    ),
+    t_surgery: float = typer.Option(
+        None,
+        "--t-surgery",
+        help="With --disease preop: days from the last fraction to the resection (parameter "
+        "t_surgery, default 31.5: 3-6 weeks).",
     ),
     node_in_field: bool = typer.Option(
         False,
@@ -162,6 +170,13 @@ def simulate(
         from ifnexus.model import ParameterSet
 
         pset = ParameterSet(setting, {**pset.overrides, "dln_in_field": 1.0}, pset.source)
+    if t_surgery is not None:
+        from ifnexus.model import ParameterSet
+
+        if disease != "preop":
+            raise ValidationError("--t-surgery applies with --disease preop only")
+        extra = {"t_surgery": _t_surgery(t_surgery)}
+        pset = ParameterSet(setting, {**pset.overrides, **extra}, pset.source)
     if second_lesion is not None:
         from ifnexus.model import ParameterSet
 
@@ -214,6 +229,16 @@ def simulate(
         if out is not None:
             _write_params(pset, out)
     _report(summary, as_json, out)
+
+
+def _t_surgery(value: float) -> float:
+    """Return ``--t-surgery`` checked against the parameter's range (a clear error names it)."""
+    from ifnexus.model._params import get_parameter
+
+    try:
+        return get_parameter("t_surgery").check(value)
+    except ValidationError as e:
+        raise ValidationError(f"--t-surgery: {e}") from None
 
 
 def _posterior_setting(posterior: Path) -> str:
@@ -377,7 +402,9 @@ def sbml_cmd(
         ".xml/.sbml is the file itself).",
     ),
     setting: str = typer.Option("patient", "--setting", help="patient or mouse."),
-    disease: str = typer.Option("gross", "--disease", help="gross or postop."),
+    disease: str = typer.Option(
+        "gross", "--disease", help="gross or postop (preop is simulated in cohorts only)."
+    ),
     tumour: str = TUMOUR,
     host: str = HOST,
     intervention: list[str] = INTERVENTION,

@@ -136,4 +136,6 @@ INTERVENTION = typer.Option(
     help="Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28', 'anti-ctla4:day=0,repeat=3,every=3'.",
 )
 #: ``--disease`` of ``simulate tcd50`` and ``simulate sensitivity``
-DISEASE = typer.Option("gross", "--disease", help="gross or postop (patient setting).")
+DISEASE = typer.Option(
+    "gross", "--disease", help="gross, postop or preop (RT then resection; patient setting)."
+)

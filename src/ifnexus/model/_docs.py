@@ -92,6 +92,30 @@ residual deposit starts at `N_0^{postop}` clonogens (log-normal) and fails when 
 `N_det`. Surgery alone then controls about 87% of tumours at five years (R0 92%, R1 65%) and
 60 Gy/30 fx after an R1 excision about 95% (the series: 90%).
 
+## Pre-operative radiotherapy
+
+`disease="preop"` (`--disease preop`, patient setting) is the standard sequence for extremity
+soft-tissue sarcoma (O'Sullivan et al. 2002): the gross tumour, sampled as for `gross`,
+receives the course and is resected `t_surgery` days after the last fraction (31.5 days, the
+middle of the 3-6 weeks of Collier et al. 2021; `--t-surgery`, or `params={"t_surgery": ...}`).
+At the resection the margin and the residual disease are drawn exactly as for `postop` (the
+same draws: a seed gives the same margins and residual beds in both). A bed without residual
+clonogens is controlled from then on (its clonogens and doomed cells are set to none;
+`residual_disease` False, `tcp` 1, never fails). A bed with residual clonogens keeps the
+fraction `rho = N_0^{postop} / N_0` of every tumour-cell state (`N`, `D_1`-`D_4`): the cells
+left behind received the same dose as the tumour, and `N_0^{postop}` (the deposit surgery
+alone would leave, log-normal with its own draw) and `N_0` (the gross tumour at diagnosis) are
+sampled per patient. The per-cell signalling states of those cells (DNA damage, TREX1,
+feedback, U-STAT1, IRDS, PD-L1) and the tumour-resident immune densities (CD8+, Tregs,
+macrophage polarisation; densities relative to the untreated tumour, which removing tissue does
+not change) are kept and relax to what the deposit sustains; the systemic immune states are
+outside the field. The Zaider-Minerbo TCP needs no change: keeping each cell with probability
+`rho` turns a lineage's survival `m/(1 + m Lambda)` into the same formula with `m` after the
+jump. The resection is a per-tumour jump at a grid node of both solvers (a cohort without
+surgery does no extra work). Times still count from the first fraction; local failure is the
+residual deposit regrowing to `N_det` after the resection (the gross tumour before it is not a
+failure). `tumour_model` and the SBML export refuse `preop` (no resection event there).
+
 ## Failure timing
 
 Tumours differ in their clonogen growth rate (`r` is the median; log-normal spread `r_sigma`).

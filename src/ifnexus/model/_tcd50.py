@@ -274,7 +274,7 @@ def tcd50(
     **cohort_kwargs
         ``genotype``, ``host``, ``interventions``, ``days``, ``params``, ... passed on. The
         deprecated ``chunk_size`` / ``n_jobs`` / ``scheduler`` warn and build ``options``.
-        With ``disease="postop"`` every tumour bed holds residual clonogens
+        With ``disease="postop"`` (or ``"preop"``) every tumour bed holds residual clonogens
         (``p_residual_r0 = p_residual_r1 = 1`` unless ``params`` sets them): the TCD50 of
         residual disease, as beds without clonogens are controlled by surgery alone.
 
@@ -314,7 +314,7 @@ def tcd50(
         where="tcd50",
     )
     days = weekday_days(int(fractions))
-    if cohort_kwargs.get("disease") == "postop":
+    if cohort_kwargs.get("disease") in ("postop", "preop"):
         # the dose response of residual disease: a resection bed without clonogens is
         # controlled whatever the dose (p_residual_r0/r1, issue 15 item 5), so TCD50 is taken
         # over beds that hold residual disease, unless the caller set those probabilities

@@ -232,7 +232,9 @@ def tumour_model(
     Raises
     ------
     ValidationError
-        Unknown disease extent, or post-operative disease in the mouse setting.
+        Unknown disease extent, post-operative disease in the mouse setting, or
+        pre-operative disease (a cohort setting: its resection draws a margin and residual
+        disease per tumour, and the single tumour and its SBML export have no resection).
     """
     from ifnexus.model._cohort import DEFAULT_DAYS, DISEASES
 
@@ -240,6 +242,12 @@ def tumour_model(
     if disease not in DISEASES:
         raise ValidationError(
             f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
+        )
+    if disease == "preop":
+        raise ValidationError(
+            "disease='preop' is simulated in cohorts only (simulate_cohort, 'ifnexus simulate "
+            "--disease preop'): its resection draws a margin and residual disease per tumour, "
+            "and the single-tumour model and its SBML export have no resection event"
         )
     g = parse_genotype(genotype)
     h = parse_host(host)

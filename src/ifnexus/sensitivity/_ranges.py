@@ -63,7 +63,7 @@ DOCUMENTED: Mapping[str, tuple[str, float, float, str]] = MappingProxyType(
         ),
     }
 )
-#: used only for post-operative disease (``disease="postop"``)
+#: used only for resected disease (``disease="postop"`` or ``"preop"``)
 _POSTOP = frozenset({"n0_postop", "p_r1", "p_residual_r0", "p_residual_r1", "n_detect"})
 _UNCERTAIN_WORDS = ("assumed", "calibrated")
 
@@ -133,9 +133,10 @@ def uncertain_parameters(
     setting
         ``"patient"`` or ``"mouse"``.
     disease
-        ``"gross"`` or ``"postop"``: the post-operative parameters (``n0_postop``, ``p_r1``,
-        ``p_residual_r0``, ``p_residual_r1``, ``n_detect``) count only for ``"postop"``, the
-        gross tumour's ``n0`` only for ``"gross"``.
+        ``"gross"``, ``"postop"`` or ``"preop"``: the resection parameters (``n0_postop``,
+        ``p_r1``, ``p_residual_r0``, ``p_residual_r1``, ``n_detect``) count only for
+        ``"postop"`` and ``"preop"``, the gross tumour's ``n0`` for ``"gross"`` and ``"preop"``,
+        ``t_surgery`` only for ``"preop"``.
     interventions
         Include the interventions' pharmacokinetic parameters (``k_ag``, ``k_pd1``).
 
@@ -152,7 +153,11 @@ def uncertain_parameters(
     for p in PARAMETERS:
         if p.group == "outcome" or (p.group == "intervention" and not interventions):
             continue
-        if (p.name in _POSTOP and disease != "postop") or (p.name == "n0" and disease == "postop"):
+        if (p.name in _POSTOP and disease not in ("postop", "preop")) or (
+            p.name == "n0" and disease == "postop"
+        ):
+            continue
+        if p.name == "t_surgery" and disease != "preop":
             continue
         if p.value(setting) == 0:
             continue
@@ -191,7 +196,7 @@ def parameter_ranges(
     setting
         ``"patient"`` or ``"mouse"``.
     disease
-        ``"gross"`` or ``"postop"`` (for the default set).
+        ``"gross"``, ``"postop"`` or ``"preop"`` (for the default set).
     factor
         Where no range is documented or given: log-uniform over ``value / factor`` to
         ``value x factor``, clipped to the parameter's hard limits; ``factor > 1``.
