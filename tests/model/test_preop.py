@@ -112,3 +112,47 @@ def test_bad_input_is_refused():
         simulate_cohort("none", disease="preop", n_patients=10)
     with pytest.raises(ValidationError, match="cohorts only"):
         tumour_model("50Gy/25fx", disease="preop")
+
+
+def test_cli_preop_and_t_surgery(capsys):
+    import json
+
+    from ifnexus.cli import main
+
+    rc = main(["simulate", "--schedule", "50Gy/25fx", "--disease", "preop", "--t-surgery", "35",
+               "--patients", "20", "--days", "400", "--seed", "1", "--json"])  # fmt: skip
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_patients"] == 20
+    rc = main(["simulate", "--schedule", "50Gy/25fx", "--disease", "preop", "--t-surgery", "-1",
+               "--patients", "20"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "--t-surgery" in err and "t_surgery" in err
+    rc = main(["simulate", "--schedule", "50Gy/25fx", "--t-surgery", "30", "--patients", "20"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--disease preop" in err
+
+
+def test_every_resected_tumour_within_1e4_of_a_finer_grid():
+    """After the resection (a jump: the step restarts) the shared grid stays accurate."""
+    from ifnexus.model._cohort import _config, _draws, _patients
+    from ifnexus.model._solver import Drive, grid_options
+    from ifnexus.model._system import initial_state
+
+    n = 160
+    params = {"p_residual_r0": 1.0, "p_residual_r1": 1.0}
+    cfg = _config("50Gy/25fx", "patient", "preop", None, None, (), 365, True, 0, 7, params)
+    q = _patients(cfg, _draws(cfg.entropy, 0, n))
+    p, sched = cfg.p, cfg.schedule
+    drive = Drive(cfg.interventions, p, first_fraction=sched.first_day)
+    t0, t_end = sched.first_day, sched.first_day + cfg.days
+    t_res = sched.last_day + p["t_surgery"]
+
+    def burden(refine):
+        g = build_grid(sched, drive, t0, t_end, resection=t_res, **grid_options("patient", refine))
+        z = integrate(initial_state(p, q, n), p, q, sched, drive, t0, t_end, grid=g,
+                      resection=q["_rho"]).z_end  # fmt: skip
+        return np.exp(z[0]) + z[1:5].sum(axis=0)
+
+    rel = np.abs(burden(1.0) / burden(8.0) - 1.0)
+    assert rel.max() < 1e-4, rel.max()

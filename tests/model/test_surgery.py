@@ -70,7 +70,7 @@ def test_cohort_draws_of_gross_disease_unchanged_by_surgery_draws():
     ("kw", "match"),
     [
         (dict(margin="R2", disease="postop"), "unknown resection margin 'R2'; accepted: R0, R1"),
-        (dict(margin="R0"), "margin= is defined for post-operative disease only"),
+        (dict(margin="R0"), "margin= is defined for resected disease only"),
     ],
 )
 def test_bad_margin(kw, match):
