@@ -544,19 +544,19 @@ def _resection_body(model: ModelDecl, names: _Names, rows: Sequence[int]) -> tup
     """Return the ``_resection`` body (one lane, factor ``rho``) and the parameters it uses."""
     lp = _LanePrinter(names, model)
     out = []
-    jumps = [(k, st) for k, st in enumerate(model.states) if st.resection is not None]
-    syms = set().union(*(st.resection.free_symbols for _, st in jumps))
+    jumps = [(k, st, st.resection) for k, st in enumerate(model.states) if st.resection is not None]
+    syms = set().union(*(e.free_symbols for _, _, e in jumps))
     if syms & set(names.traits):
         raise ValueError("a resection jump may read states, parameters and RHO only")
     for k, st in enumerate(model.states):
         if sp.Symbol(st.ident, real=True) in syms and not st.log:
             out.append(f"x_{st.ident} = buf[_Z + {rows[k]} * W + lane]")
-    for k, st in jumps:
+    for k, st, e in jumps:
         at = f"buf[_Z + {rows[k]} * W + lane]"
         if st.log:
-            out.append(f"{at} += {lp.doprint(_log_jump(st, st.resection))}")
+            out.append(f"{at} += {lp.doprint(_log_jump(st, e))}")
         else:
-            out.append(f"{at} = {lp.doprint(st.resection)}")
+            out.append(f"{at} = {lp.doprint(e)}")
     pre = [f"p_{p} = P[_P_{p}]" for p in sorted(lp.used)]
     return "\n".join(f"    {x}" for x in (*pre, *out)) or "    pass", lp.used
 
