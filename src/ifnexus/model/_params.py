@@ -151,8 +151,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         31.5,
         "the middle of 3-6 weeks: 'Surgery after preRT is typically performed 3 to 6 weeks "
         "after the last radiation dose' (Collier et al. 2021 Clin Orthop Relat Res 479:506, "
-        "doi:10.1097/CORR.0000000000001287; the interval of O'Sullivan et al. 2002 Lancet "
-        "359:2235); used only with disease='preop' (not in the mouse setting)",
+        "doi:10.1097/CORR.0000000000001287, an analysis of the National Cancer Database); "
+        "used only with disease='preop' (not in the mouse setting)",
         lower_open=True,
         upper=365,
     ),
