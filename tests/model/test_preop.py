@@ -156,3 +156,13 @@ def test_every_resected_tumour_within_1e4_of_a_finer_grid():
 
     rel = np.abs(burden(1.0) / burden(8.0) - 1.0)
     assert rel.max() < 1e-4, rel.max()
+
+
+def test_sensitivity_set_of_preop_has_the_gross_and_the_resection_parameters():
+    from ifnexus.sensitivity import uncertain_parameters
+
+    pre = set(uncertain_parameters(setting="patient", disease="preop"))
+    post = set(uncertain_parameters(setting="patient", disease="postop"))
+    gross = set(uncertain_parameters(setting="patient", disease="gross"))
+    assert "n0" in pre and "n0" in gross and "n0" not in post  # the gross tumour is treated
+    assert post - {"n0"} <= pre and (post - gross) <= pre  # the resection draws
