@@ -80,7 +80,7 @@ def test_the_toy_state_integrates_as_declared():
     m = tumour_model("8Gy x1", setting="mouse", days=10)
     z = ns["initial_state"](m.p, m.q, 3, 1.0)
     z[-1] = [0.2, 0.4, 0.8]
-    drive = (0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0)
+    drive = (0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     f = ns["forcing"](z, m.p, m.q, *drive)
     a = ns["signals"](z, m.p, m.q, *drive)["A"]
     np.testing.assert_allclose(f[-1], m.p["k_F"] * a, rtol=1e-14)
@@ -121,7 +121,7 @@ def test_the_toy_kernel_computes_the_toy_reference(tmp_path):
     for j, name in enumerate(k.Q_NAMES):
         buf[(k._QR + j) * W : (k._QR + j + 1) * W] = float(np.ravel(m.q[name])[0])
     P = np.array([m.p[n] for n in k.P_NAMES])
-    drive = (0.5, 0.2, 0.1, 0.3, 0.4, 1.0, 1.0, 0.6, 0.05, 0.7)  # g, o, blk, jak, amp, grow, ...
+    drive = (0.5, 0.2, 0.1, 0.3, 0.4, 1.0, 1.0, 0.6, 0.05, 0.7, 0.8, 0.9)  # g, o, blk, ..., ox40
     k._force(buf, k._Z, k._FU, P, *drive)
     want = ref["forcing"](z, m.p, m.q, *drive)[:, 0]
     got = buf[k._FU : k._FU + k.NS * W : W][rows]

@@ -133,7 +133,7 @@ HOST = typer.Option(
 INTERVENTION = typer.Option(
     None,
     "--intervention",
-    help="Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28', 'anti-ctla4:day=0,repeat=3,every=3'.",
+    help="Intervention, repeatable: 'sting-agonist:day=0,dose=1', 'anti-pd1:day=0,dose=1,repeat=4,every=3', 'ifnar-block:start=0,end=7', 'jak-inhibitor:start=0,end=7', 'ifn-amplifier:start=0,end=28', 'anti-ctla4:day=0,repeat=3,every=3', 'ifn-beta:start=0,end=14', 'anti-ox40:day=1'.",
 )
 #: ``--disease`` of ``simulate tcd50`` and ``simulate sensitivity``
 DISEASE = typer.Option(

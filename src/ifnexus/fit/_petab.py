@@ -86,7 +86,7 @@ _SIGMA = "sigma_volume"  # bounds _SIGMA_BOUNDS and the fold _FOLD: GrowthProble
 # states no formula reads and the observable does not use, left out of the export
 # (_drop_unread): the Zaider-Minerbo integral (TCP only) diverges when a fraction kills all cells
 _DROPPED_STATES = ("zm_lambda",)
-_DRIVE = ("g_ag", "o_pd1", "blk", "jak", "amp", "hblk", "hjak", "grow", "ctla")
+_DRIVE = ("g_ag", "o_pd1", "blk", "jak", "amp", "hblk", "hjak", "grow", "ctla", "ifnb", "ox40")
 _WINDOWS = {"ifnar-block": "ifnar_block", "jak-inhibitor": "jak_inhibitor",
             "ifn-amplifier": "ifn_amplifier"}  # fmt: skip
 _IMPULSES = {"sting-agonist": "sting_agonist", "anti-pd1": "anti_pd1"}
@@ -198,9 +198,10 @@ def _arm_inputs(data: GrowthData) -> dict[str, dict[str, Any]]:
                 f"arm {name!r}: two fractions at the same time; PEtab/SBML events at one time "
                 "fire in no defined order, so this schedule cannot be exported"
             )
-        if any(iv.name == "anti-ctla4" for iv in ivs):
-            raise ValidationError(f"arm {name!r}: anti-ctla4 is not in the PEtab export yet "
-                                  "(simulate it with ifnexus)")  # fmt: skip
+        for iv in ivs:
+            if iv.name in ("anti-ctla4", "anti-ox40", "ifn-beta"):
+                raise ValidationError(f"arm {name!r}: {iv.name} is not in the PEtab export yet "
+                                      "(simulate it with ifnexus)")  # fmt: skip
         fx = {float(d): float(g) for d, g in zip(sched.days, sched.doses, strict=True)
               if g > 0 and d <= last}  # fmt: skip
         imp = {key: [(float(d), float(iv.dose)) for iv in ivs if iv.name == n for d in iv.days]
@@ -250,6 +251,8 @@ def _drive_rules(arms: dict[str, dict[str, Any]]) -> tuple[dict[str, str], list[
         "amp": " + ".join(pieces["amp"]) if pieces["amp"] else "0",
         "grow": "1",  # no time-zero hold: the animals grow from day 0 (ArmSimulator)
         "ctla": "0",  # anti-CTLA-4 occupancy: arms with anti-ctla4 are refused above
+        "ifnb": "0",  # exogenous IFN-beta: arms with ifn-beta are refused above
+        "ox40": "0",  # anti-OX40 occupancy: arms with anti-ox40 are refused above
     }
     return rules, slots
 

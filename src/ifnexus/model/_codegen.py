@@ -624,14 +624,15 @@ def _kernel_module(model: ModelDecl) -> str:
         + pdecl
         + "\n\n\n"
         + '@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})\n'
-        + "def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):\n"
+        + "def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):\n"
         + '    """Forcing of the W lanes of a block: state rows at zr, forcing rows at fr."""\n'
         + loads
         + "\n"
         + force
         + "\n\n\n"
         + '@nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})\n'
-        + "def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):\n"
+        + "def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb,\n"
+        + "               ox40):\n"
         + '    """_force with the switch parameter at 0: rows NS_OFF.. (held states) untouched."""\n'
         + loads
         + "\n"

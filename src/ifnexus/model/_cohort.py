@@ -516,14 +516,15 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
 def _ifn(z, p, q, drive, t) -> np.ndarray:
     g, o = drive.levels(t, np.array([t]))
     blk, jak, amp = drive.window_factors(t)
-    return signals(z, p, q, g[0], o[0], blk, jak, amp)["ifn"]
+    return signals(z, p, q, g[0], o[0], blk, jak, amp, ifnb=drive.ifnb_level(t))["ifn"]
 
 
 def _window_levels(drive, t) -> tuple[np.ndarray, ...]:
-    """Agonist level, anti-PD-1 occupancy and window factors at each node time ``t``."""
+    """Agonist level, anti-PD-1 occupancy, window factors and IFN-beta dose at node times ``t``."""
     wins = np.array([drive.window_factors(tt) for tt in t]).reshape(len(t), 3)
     lev = np.array([drive.levels(tt, np.array([tt])) for tt in t]).reshape(len(t), 2)
-    return lev[:, 0], lev[:, 1], wins[:, 0], wins[:, 1], wins[:, 2]
+    ifnb = np.array([drive.ifnb_level(tt) for tt in t], dtype=float)
+    return lev[:, 0], lev[:, 1], wins[:, 0], wins[:, 1], wins[:, 2], ifnb
 
 
 def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
@@ -538,8 +539,8 @@ def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
     n_t, n_keep = t.size, len(patient_ids)
     qk = {k: (v[keep] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in q.items()}
     z = np.moveaxis(full, 1, 0)  # (n_states, n_t, n_keep)
-    g, o, blk, jak, amp = (x[:, None] for x in _window_levels(drive, t))
-    sg = signals(z, p, qk, g, o, blk, jak, amp)
+    g, o, blk, jak, amp, ifnb = (x[:, None] for x in _window_levels(drive, t))
+    sg = signals(z, p, qk, g, o, blk, jak, amp, ifnb=ifnb)
     vals = {name: z[i] for i, name in enumerate(STATE_NAMES)}
     vals["N"] = np.exp(z[0])
     vals["lesion2"] = np.exp(z[IDX["lesion2"]])

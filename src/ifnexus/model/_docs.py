@@ -280,6 +280,32 @@ moved: in the default mouse cohort (8 Gy x3, seed 1) local control fell from 0.6
 (400 tumours; 0.625 to 0.575 with 40) and the day-7 CD8 fold change from 5.92 to 5.82, the
 Tregs recruited after RT taking some priming.
 
+## Exogenous IFN-beta and agonist anti-OX40
+
+`ifn-beta:start=S,end=E[,dose=X]` delivers IFN-beta into the tumour at the constant rate
+`X p_ifnb` over `[S, E)` (adenoviral IFN-beta, Burnette et al. 2011). It enters the production
+`p_0` of the same IFN-I that tumour and host cells make, so it acts only through IFNAR, as the
+endogenous IFN-I does: on tumour cells (acute and chronic STAT1 arms, blocked by a
+tumour-compartment `ifnar-block`, absent with `ifnar1-loss`) and on host dendritic cells
+(licensing of priming, absent in an `ifnar-loss` host). With no other source the IFN-I level
+in the window is `X p_ifnb / k_I`; `p_ifnb` = 8 /d makes dose 1 hold 1 IFNAR EC50, the lower
+end of the model's own RT-induced IFN-I burst (about 1-2 EC50, `p_tum`), but held for the whole
+window rather than for hours. The level reached by adenoviral IFN-beta in a tumour was not
+found, so the unit dose is an assumption relative to the RT burst. The cohort's IFN-I
+read-outs include the delivered IFN-beta.
+
+`anti-ox40:day=D[,dose=X,repeat=N,every=K]` is an agonist antibody with an occupancy
+`o_40 = s/(s + 0.1)` (`s` the doses decaying at `k_ox40`: a rat IgG half-life of about 7 d,
+Bazin-Redureau et al. 1997). OX40 is expressed on T cells only after antigen activation,
+peaking 2-3 days after it and lost by 4-5 days (Gramaglia et al. 1998), on the most recently
+activated cells (Weinberg et al. 2011); its signal prolongs their clonal expansion and survival.
+So the agonist does not expand the standing primed pool: it multiplies the ongoing priming
+flux into the pool, `k_T h_T P V pi_T`, by `1 + m_ox40 o_40` (inside `pi_T`). Its effect is
+proportional to the priming going on while the antibody is present, so an antibody given when
+RT has just raised priming does more than one whose occupancy has to wait for it. `m_ox40` = 1
+(a maximal 2-fold yield of primed cells) is an assumption. Neither intervention is in the
+PEtab export (refused with a message); the SBML export writes both.
+
 ## A second, unirradiated lesion (abscopal response)
 
 `simulate_cohort(..., second_lesion=True)` (or a size in clonogens; CLI `--second-lesion
@@ -458,6 +484,8 @@ def model_markdown() -> str:
         "ifnar-block": "`ifnar-block:start=0,end=7[,dose=0.95]`: blocked fraction b of IFNAR signalling (tumour and host)",
         "jak-inhibitor": "`jak-inhibitor:start=0,end=7[,dose=0.9]`: inhibited fraction j of JAK-STAT1 signalling",
         "ifn-amplifier": "`ifn-amplifier:start=0,end=28[,dose=1]`: tumour IFN-I transcription x (1 + a)",
+        "ifn-beta": "`ifn-beta:start=0,end=14[,dose=1]`: exogenous IFN-beta into the tumour's IFN-I at the rate dose x p_ifnb (dose 1 alone: 1 IFNAR EC50)",
+        "anti-ox40": "`anti-ox40:day=0,dose=1[,repeat=N,every=D]`: occupancy o_40(t) multiplies the ongoing priming flux by 1 + m_ox40 o_40",
     }
     for name in INTERVENTIONS:
         out.append(f"| intervention | `{name}` | {_md_escape(forms[name])} |")

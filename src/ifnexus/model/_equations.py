@@ -130,6 +130,8 @@ DRIVES: tuple[tuple[str, str, str, str], ...] = (
     ("hblk", "hblk", "b_h", "ifnar-block on host immune cells"),
     ("hjak", "hjak", "j_h", "jak-inhibitor on host immune cells"),
     ("ctla", "ctla", "c_4", "anti-CTLA-4 occupancy"),
+    ("ifnb", "ifnb", "e_\\beta", "exogenous IFN-beta (window dose of ifn-beta)"),
+    ("ox40", "ox40", "o_{40}", "agonist anti-OX40 occupancy"),
 )
 _D = {ident: _sym(ident) for ident, *_ in DRIVES}
 DOSE = _sym("DOSE")
@@ -280,7 +282,9 @@ M, S, X, F, U, R = (_sym(s) for s in ("M", "S", "X", "F", "U", "R"))
 P_, T, Eb, Es, L = (_sym(s) for s in ("P", "T", "Eb", "Es", "L"))
 Lam, Iauc, Mm, Alc, Nd, Zsb = (_sym(s) for s in ("Lam", "Iauc", "Mm", "Alc", "Nd", "Zsb"))
 Treg, Mq, N2, Es2 = _sym("Treg"), _sym("Mq"), _sym("N2"), _sym("Es2")
-g_ag, o_pd1, blk, jak, amp, grow, IN_VIVO, hblk, hjak, ctla = (_D[i] for i, *_ in DRIVES)
+g_ag, o_pd1, blk, jak, amp, grow, IN_VIVO, hblk, hjak, ctla, ifnb, ox40 = (
+    _D[i] for i, *_ in DRIVES
+)
 
 _S = _sym  # signal symbols by identifier
 B, G, inp, sting, sig, hsig, ca, prod_t = (
@@ -348,9 +352,10 @@ _SIGNALS = (
         "p0",
         prod_t
         + p["tonic"] * q["chronic"]
-        + IN_VIVO * p["p_host"] * q["h_sting"] * (phi + g_ag / (1 + g_ag)),
+        + IN_VIVO * p["p_host"] * q["h_sting"] * (phi + g_ag / (1 + g_ag))
+        + p["p_ifnb"] * ifnb,
         "p_0",
-        "IFN-I production without the IRF7 loop",
+        "IFN-I production without the IRF7 loop, plus exogenous IFN-beta delivered into the tumour",
     ),
     SignalDecl(
         "bq",
@@ -385,9 +390,13 @@ _SIGNALS = (
     SignalDecl("infl", q["h_T"] * q["tau"] * (1 + p["c_X"] * A), "\\Psi_E", "CD8+ influx"),
     SignalDecl(
         "prime",
-        (1 + p["s_reg"]) / (1 + p["s_reg"] * Treg) * (1 + p["m_ctla"] * ctla),
+        (1 + p["s_reg"])
+        / (1 + p["s_reg"] * Treg)
+        * (1 + p["m_ctla"] * ctla)
+        * (1 + p["m_ox40"] * ox40),
         "\\pi_T",
-        "priming relative to before treatment: Treg suppression and CTLA-4 blockade",
+        "priming relative to before treatment: Treg suppression, CTLA-4 blockade and OX40 "
+        "co-stimulation of the newly primed cells",
     ),
     SignalDecl(
         "lam2",
@@ -669,7 +678,9 @@ MODEL = ModelDecl(
             "b, j, a: window doses of ifnar-block, jak-inhibitor, ifn-amplifier on tumour cells "
             "(compartment=tumour or both); b_h, j_h: of ifnar-block, jak-inhibitor on host "
             "immune cells (compartment=host or both); c_4(t) = s/(s+0.1),\\ "
-            "s = \\sum_k c_k e^{-k_{ctla}(t-t_k)} (anti-ctla4); \\iota = 1 in vivo, 0 in vitro",
+            "s = \\sum_k c_k e^{-k_{ctla}(t-t_k)} (anti-ctla4); e_\\beta: window dose of "
+            "ifn-beta; o_{40}(t) = s/(s+0.1),\\ s = \\sum_k x_k e^{-k_{ox40}(t-t_k)} "
+            "(anti-ox40); \\iota = 1 in vivo, 0 in vitro",
         ),
         (
             "unrepaired dose of earlier fractions (Lea-Catcheside, repair half-time T_rep)",

@@ -16,7 +16,7 @@ import numba as nb
 
 from ifnexus.model._kernel_math import W, _exp, _log
 
-P_NAMES = ("K", "d0", "k_D", "alpha_l", "beta_l", "f_circ", "D0_c", "k_alc", "dln_in_field", "rho_R", "D_T", "n_T", "k_mit", "k_TX", "k_XA", "c_cgas", "p_tum", "a_7", "p_host", "K_J", "k_I", "k_F", "w_F", "k_U", "k_UD", "w_U", "K_U", "k_R", "k_A", "K_G", "tonic", "k_P", "eps_P", "k_T", "k_Tel", "w_b", "f_mem", "k_Ed", "k_ET", "c_X", "m_A", "e_kill", "kappa_max", "B_h", "theta_S", "k_sb", "second_lesion", "k_reg", "r_reg", "s_reg", "k_mac", "m1_base", "k_pdl", "l_E", "l_A", "l_R", "k_dep", "m_ctla",)
+P_NAMES = ("K", "d0", "k_D", "alpha_l", "beta_l", "f_circ", "D0_c", "k_alc", "dln_in_field", "rho_R", "D_T", "n_T", "k_mit", "k_TX", "k_XA", "c_cgas", "p_tum", "a_7", "p_host", "K_J", "k_I", "k_F", "w_F", "k_U", "k_UD", "w_U", "K_U", "k_R", "k_A", "K_G", "tonic", "k_P", "eps_P", "k_T", "k_Tel", "w_b", "f_mem", "k_Ed", "k_ET", "c_X", "m_A", "e_kill", "kappa_max", "B_h", "theta_S", "k_sb", "second_lesion", "k_reg", "r_reg", "s_reg", "k_mac", "m1_base", "k_pdl", "l_E", "l_A", "l_R", "k_dep", "m_ctla", "m_ox40", "p_ifnb",)
 Q_NAMES = ("alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster", "t_ifnar", "t_stat1", "h_T", "h_ifnar", "h_sting", "r_g",)
 NS = 26
 NQ = len(Q_NAMES)
@@ -91,10 +91,12 @@ _P_l_A = 54
 _P_l_R = 55
 _P_k_dep = 56
 _P_m_ctla = 57
+_P_m_ox40 = 58
+_P_p_ifnb = 59
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     """Forcing of the W lanes of a block: state rows at zr, forcing rows at fr."""
     p_K = P[_P_K]
     p_d0 = P[_P_d0]
@@ -154,6 +156,8 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     p_l_R = P[_P_l_R]
     p_k_dep = P[_P_k_dep]
     p_m_ctla = P[_P_m_ctla]
+    p_m_ox40 = P[_P_m_ox40]
+    p_p_ifnb = P[_P_p_ifnb]
     v_sig = (1.0 - blk)*(1.0 - jak)
     v_hsig = (1.0 - hblk)*(1.0 - hjak)
     c0 = p_d0*p_w_b
@@ -165,25 +169,26 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     c6 = imm*p_k_ET
     c7 = ((p_K_U) ** (2.0))
     c8 = p_p_tum*(amp + 1.0)
-    c9 = imm*p_p_host
-    c10 = g/(g + 1.0)
-    c11 = 4.0*p_k_I
-    c12 = 2.0*p_k_I
-    c13 = (p_s_reg + 1.0)*(ctla*p_m_ctla + 1.0)
-    c14 = p_l_E*(1.0 - o)
-    c15 = imm*p_k_T
-    c16 = ctla*p_k_dep
-    c17 = imm*p_k_reg
-    c18 = imm*p_kappa_max
-    c19 = p_k_F*p_w_F
-    c20 = imm*p_k_P
-    c21 = 1.0 - p_eps_P
-    c22 = imm*p_k_Ed
-    c23 = imm*p_k_pdl
-    c24 = imm*p_k_mac
-    c25 = 1.0 - p_m1_base
-    c26 = grow*p_second_lesion
-    c27 = -p_d0
+    c9 = ifnb*p_p_ifnb
+    c10 = imm*p_p_host
+    c11 = g/(g + 1.0)
+    c12 = 4.0*p_k_I
+    c13 = 2.0*p_k_I
+    c14 = (p_s_reg + 1.0)*(ctla*p_m_ctla + 1.0)*(p_m_ox40*ox40 + 1.0)
+    c15 = p_l_E*(1.0 - o)
+    c16 = imm*p_k_T
+    c17 = ctla*p_k_dep
+    c18 = imm*p_k_reg
+    c19 = imm*p_kappa_max
+    c20 = p_k_F*p_w_F
+    c21 = imm*p_k_P
+    c22 = 1.0 - p_eps_P
+    c23 = imm*p_k_Ed
+    c24 = imm*p_k_pdl
+    c25 = imm*p_k_mac
+    c26 = 1.0 - p_m1_base
+    c27 = grow*p_second_lesion
+    c28 = -p_d0
     for lane in range(W):
         x_N = _exp(buf[zr + 0 * W + lane])
         x_D1 = buf[zr + 1 * W + lane]
@@ -279,17 +284,17 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
         v_prod_t = (c8 * q_t_cluster * q_t_irf3 * v_sting)
         v_phi = (imm * v_J * r3)
         v_phi_p = (imm * v_Jp * r4)
-        v_p0 = (v_prod_t + (p_tonic * q_chronic) + (c9 * q_h_sting * (c10 + v_phi)))
+        v_p0 = (c9 + v_prod_t + (p_tonic * q_chronic) + (c10 * q_h_sting * (c11 + v_phi)))
         v_bq = (p_k_I - v_p0 - (p_a_7 * v_ca * v_prod_t))
-        v_sq = math.sqrt(((v_bq * v_bq) + (c11 * v_p0)))
+        v_sq = math.sqrt(((v_bq * v_bq) + (c12 * v_p0)))
         v_ifn_num = ((2.0 * v_p0) if v_bq > 0.0 else (v_sq - v_bq))
-        v_ifn_den = ((v_bq + v_sq) if v_bq > 0.0 else c12)
-        v_prime = (c13 * r5)
-        v_y2_den = ((1.0 + v_bh2) * (1.0 + (c14 * x_Es2 * r8)))
+        v_ifn_den = ((v_bq + v_sq) if v_bq > 0.0 else c13)
+        v_prime = (c14 * r5)
+        v_y2_den = ((1.0 + v_bh2) * (1.0 + (c15 * x_Es2 * r8)))
         buf[fr + 10 * W + lane] = (p_k_R * (x_U * x_U) * r7)
-        buf[fr + 12 * W + lane] = (c15 * x_Nd * x_P * v_prime * q_h_T)
+        buf[fr + 12 * W + lane] = (c16 * x_Nd * x_P * v_prime * q_h_T)
         buf[fr + 16 * W + lane] = (grow * v_lam * q_n0 * r9)
-        buf[fr + 22 * W + lane] = (-(c16 * x_Treg) + (c17 * q_h_T * (1.0 + (p_r_reg * v_phi))))
+        buf[fr + 22 * W + lane] = (-(c17 * x_Treg) + (c18 * q_h_T * (1.0 + (p_r_reg * v_phi))))
         d10 = v_ifn_den
         d11 = (v_ifn_den + v_ifn_num)
         t10_0 = d10
@@ -307,29 +312,30 @@ def _force(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
         v_y_num = (c4 * x_Es * (1.0 + (p_m_A * v_A)) * (1.0 - (p_theta_S * x_Zsb)))
         v_ifn_death = (p_k_A * v_A * v_G)
         v_infl = (q_h_T * q_tau * (1.0 + (p_c_X * v_A)))
-        v_kill2 = (c18 * v_y2_num * r12)
+        v_kill2 = (c19 * v_y2_num * r12)
         v_pol = (1.0 - ((1.0 - (x_Es * r6)) * (1.0 - (v_hill * v_hsig * q_h_ifnar))))
         buf[fr + 1 * W + lane] = (grow * x_N * v_ifn_death)
         buf[fr + 7 * W + lane] = (p_k_XA * v_A)
-        buf[fr + 8 * W + lane] = (c19 * v_A)
+        buf[fr + 8 * W + lane] = (c20 * v_A)
         buf[fr + 9 * W + lane] = ((p_k_U * v_s_r) + (p_k_UD * v_G * q_t_stat1))
-        buf[fr + 11 * W + lane] = (c20 * v_phi_p * (p_eps_P + (c21 * v_hill * v_hsig * q_h_ifnar)))
-        buf[fr + 13 * W + lane] = (c22 * v_infl)
+        buf[fr + 11 * W + lane] = (c21 * v_phi_p * (p_eps_P + (c22 * v_hill * v_hsig * q_h_ifnar)))
+        buf[fr + 13 * W + lane] = (c23 * v_infl)
         buf[fr + 14 * W + lane] = (c6 * x_T * v_infl)
-        buf[fr + 15 * W + lane] = (c23 * ((p_l_A * v_A) + (p_l_R * x_R) + (p_l_E * x_Es * r6)))
+        buf[fr + 15 * W + lane] = (c24 * ((p_l_A * v_A) + (p_l_R * x_R) + (p_l_E * x_Es * r6)))
         buf[fr + 17 * W + lane] = v_ifn
         buf[fr + 21 * W + lane] = (p_k_sb * (v_A + x_R - (v_A * x_R)))
-        buf[fr + 23 * W + lane] = (c24 * (p_m1_base + (c25 * v_pol)))
-        buf[fr + 25 * W + lane] = (c26 * (c27 + v_lam2 - v_kill2))
+        buf[fr + 23 * W + lane] = (c25 * (p_m1_base + (c26 * v_pol)))
+        buf[fr + 25 * W + lane] = (c27 * (c28 + v_lam2 - v_kill2))
         buf[_IFR * W + lane] = v_ifn
         d13 = (v_y_den + v_y_num)
         r13 = 1.0 / d13
-        v_kill = (c18 * v_y_num * r13)
-        buf[fr + 0 * W + lane] = (grow * (c27 + v_lam - v_ifn_death - v_kill))
+        v_kill = (c19 * v_y_num * r13)
+        buf[fr + 0 * W + lane] = (grow * (c28 + v_lam - v_ifn_death - v_kill))
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb,
+               ox40):
     """_force with the switch parameter at 0: rows NS_OFF.. (held states) untouched."""
     p_K = P[_P_K]
     p_d0 = P[_P_d0]
@@ -389,6 +395,8 @@ def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
     p_l_R = P[_P_l_R]
     p_k_dep = P[_P_k_dep]
     p_m_ctla = P[_P_m_ctla]
+    p_m_ox40 = P[_P_m_ox40]
+    p_p_ifnb = P[_P_p_ifnb]
     v_sig = (1.0 - blk)*(1.0 - jak)
     v_hsig = (1.0 - hblk)*(1.0 - hjak)
     c0 = p_d0*p_w_b
@@ -399,24 +407,25 @@ def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
     c5 = imm*p_k_ET
     c6 = ((p_K_U) ** (2.0))
     c7 = p_p_tum*(amp + 1.0)
-    c8 = imm*p_p_host
-    c9 = g/(g + 1.0)
-    c10 = 4.0*p_k_I
-    c11 = 2.0*p_k_I
-    c12 = (p_s_reg + 1.0)*(ctla*p_m_ctla + 1.0)
-    c13 = imm*p_k_T
-    c14 = ctla*p_k_dep
-    c15 = imm*p_k_reg
-    c16 = p_e_kill/p_kappa_max
-    c17 = p_k_F*p_w_F
-    c18 = imm*p_k_P
-    c19 = 1.0 - p_eps_P
-    c20 = imm*p_k_Ed
-    c21 = imm*p_k_pdl
-    c22 = imm*p_k_mac
-    c23 = 1.0 - p_m1_base
-    c24 = imm*p_kappa_max
-    c25 = -p_d0
+    c8 = ifnb*p_p_ifnb
+    c9 = imm*p_p_host
+    c10 = g/(g + 1.0)
+    c11 = 4.0*p_k_I
+    c12 = 2.0*p_k_I
+    c13 = (p_s_reg + 1.0)*(ctla*p_m_ctla + 1.0)*(p_m_ox40*ox40 + 1.0)
+    c14 = imm*p_k_T
+    c15 = ctla*p_k_dep
+    c16 = imm*p_k_reg
+    c17 = p_e_kill/p_kappa_max
+    c18 = p_k_F*p_w_F
+    c19 = imm*p_k_P
+    c20 = 1.0 - p_eps_P
+    c21 = imm*p_k_Ed
+    c22 = imm*p_k_pdl
+    c23 = imm*p_k_mac
+    c24 = 1.0 - p_m1_base
+    c25 = imm*p_kappa_max
+    c26 = -p_d0
     for lane in range(W):
         x_N = _exp(buf[zr + 0 * W + lane])
         x_D1 = buf[zr + 1 * W + lane]
@@ -505,16 +514,16 @@ def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
         v_prod_t = (c7 * q_t_cluster * q_t_irf3 * v_sting)
         v_phi = (imm * v_J * r3)
         v_phi_p = (imm * v_Jp * r4)
-        v_p0 = (v_prod_t + (p_tonic * q_chronic) + (c8 * q_h_sting * (c9 + v_phi)))
+        v_p0 = (c8 + v_prod_t + (p_tonic * q_chronic) + (c9 * q_h_sting * (c10 + v_phi)))
         v_bq = (p_k_I - v_p0 - (p_a_7 * v_ca * v_prod_t))
-        v_sq = math.sqrt(((v_bq * v_bq) + (c10 * v_p0)))
+        v_sq = math.sqrt(((v_bq * v_bq) + (c11 * v_p0)))
         v_ifn_num = ((2.0 * v_p0) if v_bq > 0.0 else (v_sq - v_bq))
-        v_ifn_den = ((v_bq + v_sq) if v_bq > 0.0 else c11)
-        v_prime = (c12 * r5)
+        v_ifn_den = ((v_bq + v_sq) if v_bq > 0.0 else c12)
+        v_prime = (c13 * r5)
         buf[fr + 10 * W + lane] = (p_k_R * (x_U * x_U) * r7)
-        buf[fr + 12 * W + lane] = (c13 * x_Nd * x_P * v_prime * q_h_T)
+        buf[fr + 12 * W + lane] = (c14 * x_Nd * x_P * v_prime * q_h_T)
         buf[fr + 16 * W + lane] = (grow * v_lam * q_n0 * r8)
-        buf[fr + 22 * W + lane] = (-(c14 * x_Treg) + (c15 * q_h_T * (1.0 + (p_r_reg * v_phi))))
+        buf[fr + 22 * W + lane] = (-(c15 * x_Treg) + (c16 * q_h_T * (1.0 + (p_r_reg * v_phi))))
         d9 = v_ifn_den
         d10 = (v_ifn_den + v_ifn_num)
         t9_0 = d9
@@ -527,26 +536,26 @@ def _force_off(buf, zr, fr, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
         v_hill = (v_ifn_num * r10)
         v_s_r = (v_hill * q_t_ifnar * q_t_stat1 * v_sig)
         v_A = (v_ca * v_hill)
-        v_y_num = (c16 * x_Es * (1.0 + (p_m_A * v_A)) * (1.0 - (p_theta_S * x_Zsb)))
+        v_y_num = (c17 * x_Es * (1.0 + (p_m_A * v_A)) * (1.0 - (p_theta_S * x_Zsb)))
         v_ifn_death = (p_k_A * v_A * v_G)
         v_infl = (q_h_T * q_tau * (1.0 + (p_c_X * v_A)))
         v_pol = (1.0 - ((1.0 - (x_Es * r6)) * (1.0 - (v_hill * v_hsig * q_h_ifnar))))
         buf[fr + 1 * W + lane] = (grow * x_N * v_ifn_death)
         buf[fr + 7 * W + lane] = (p_k_XA * v_A)
-        buf[fr + 8 * W + lane] = (c17 * v_A)
+        buf[fr + 8 * W + lane] = (c18 * v_A)
         buf[fr + 9 * W + lane] = ((p_k_U * v_s_r) + (p_k_UD * v_G * q_t_stat1))
-        buf[fr + 11 * W + lane] = (c18 * v_phi_p * (p_eps_P + (c19 * v_hill * v_hsig * q_h_ifnar)))
-        buf[fr + 13 * W + lane] = (c20 * v_infl)
+        buf[fr + 11 * W + lane] = (c19 * v_phi_p * (p_eps_P + (c20 * v_hill * v_hsig * q_h_ifnar)))
+        buf[fr + 13 * W + lane] = (c21 * v_infl)
         buf[fr + 14 * W + lane] = (c5 * x_T * v_infl)
-        buf[fr + 15 * W + lane] = (c21 * ((p_l_A * v_A) + (p_l_R * x_R) + (p_l_E * x_Es * r6)))
+        buf[fr + 15 * W + lane] = (c22 * ((p_l_A * v_A) + (p_l_R * x_R) + (p_l_E * x_Es * r6)))
         buf[fr + 17 * W + lane] = v_ifn
         buf[fr + 21 * W + lane] = (p_k_sb * (v_A + x_R - (v_A * x_R)))
-        buf[fr + 23 * W + lane] = (c22 * (p_m1_base + (c23 * v_pol)))
+        buf[fr + 23 * W + lane] = (c23 * (p_m1_base + (c24 * v_pol)))
         buf[_IFR * W + lane] = v_ifn
         d11 = (v_y_den + v_y_num)
         r11 = 1.0 / d11
-        v_kill = (c24 * v_y_num * r11)
-        buf[fr + 0 * W + lane] = (grow * (c25 + v_lam - v_ifn_death - v_kill))
+        v_kill = (c25 * v_y_num * r11)
+        buf[fr + 0 * W + lane] = (grow * (c26 + v_lam - v_ifn_death - v_kill))
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})

@@ -43,7 +43,7 @@ TRAIT_NAMES = ('alpha', 'beta', 'n0', 'tau', 'chronic', 't_cgas', 't_sting', 't_
 ZM_LN_CAP = 600.0
 
 
-def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     """Quasi-steady signals of state ``z`` (rows = states) at the given drive."""
     x_N = np.exp(z[0])
     x_D1 = z[1]
@@ -83,7 +83,7 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     v_phi = imm*v_J/(v_J + p["K_J"])
     v_Jp = v_J + p["d0"]*p["w_b"]*(x_N + x_N2*p["second_lesion"])
     v_phi_p = imm*v_Jp/(v_Jp + p["K_J"])
-    v_p0 = imm*p["p_host"]*q["h_sting"]*(g/(g + 1.0) + v_phi) + v_prod_t + q["chronic"]*p["tonic"]
+    v_p0 = imm*p["p_host"]*q["h_sting"]*(g/(g + 1.0) + v_phi) + ifnb*p["p_ifnb"] + v_prod_t + q["chronic"]*p["tonic"]
     v_bq = -p["a_7"]*v_ca*v_prod_t + p["k_I"] - v_p0
     v_sq = np.sqrt(((v_bq) * (v_bq)) + 4.0*p["k_I"]*v_p0)
     v_ifn_num = np.where((v_bq > 0.0), 2.0*v_p0, -v_bq + v_sq)
@@ -99,7 +99,7 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     v_kill = imm*p["kappa_max"]*v_y_num/(v_y_den + v_y_num)
     v_ifn_death = v_A*v_G*p["k_A"]
     v_infl = q["h_T"]*q["tau"]*(v_A*p["c_X"] + 1.0)
-    v_prime = (p["s_reg"] + 1.0)*(ctla*p["m_ctla"] + 1.0)/(x_Treg*p["s_reg"] + 1.0)
+    v_prime = (p["s_reg"] + 1.0)*(ctla*p["m_ctla"] + 1.0)*(p["m_ox40"]*ox40 + 1.0)/(x_Treg*p["s_reg"] + 1.0)
     v_lam2 = q["r_g"]*(-imm*x_N2/p["K"] + 1.0)
     v_bh2 = ((np.maximum(x_N2, 1e-300)/p["B_h"]) ** ((2.0 / 3.0)))
     v_y2_num = x_Es2*p["e_kill"]/p["kappa_max"]
@@ -145,9 +145,9 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
     }
 
 
-def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     """Forcing ``F`` with ``dz/dt = -c z + F`` (row ``k`` for state ``k``)."""
-    v = signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    v = signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
     x_N = np.exp(z[0])
     x_D1 = z[1]
     x_D2 = z[2]

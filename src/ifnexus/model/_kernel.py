@@ -69,7 +69,7 @@ __all__ = [
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "991f8c41cff740a9"
+_GENERATED_DIGEST = "824ca68b20edd1b5"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 
@@ -105,52 +105,52 @@ _CE, _CE2, _CQ, _C1, _C2, _C3 = (k * NS * W for k in range(6))
 # constants for the lane loop to vectorise, and four separate functions compile in a fraction of
 # the time that four copies inlined into the parallel kernel take.
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_u(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_u(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_a(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_a(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_b(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_b(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_c(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 # the same with the switch parameter (second_lesion) at 0: rows NS_OFF.. are held states
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_u_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_u_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force_off(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force_off(buf, _Z, _FU, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_a_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_a_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force_off(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force_off(buf, _A, _FA, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_b_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_b_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force_off(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force_off(buf, _B, _FB, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _force_c_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla):
+def _force_c_off(buf, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40):
     _wide_vectors()
-    _force_off(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla)
+    _force_off(buf, _C, _FC, P, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox40)
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
@@ -161,16 +161,17 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
 
     ``coefs[step_co[k]]`` holds E, E2, Q, f1, f2, f3 of step ``k``, each state's value repeated
     over the ``W`` lanes, in kernel row order (``broadcast_coefs``; one row per distinct step
-    size); ``lev[k]`` the agonist level, anti-PD-1 and anti-CTLA-4 occupancy at the three stage
-    times, ``wins[k]`` the window factors and growth switch; ``node_dose``/``node_y``/
-    ``node_probe`` the fraction doses, their unrepaired earlier dose (Lea-Catcheside) and probe
-    slots at each grid node. ``z0``, ``z_end``, ``probes`` and ``full`` are in declaration
-    order, ``krow[s]`` the kernel row of state ``s``; ``rec`` is ``(n, n_nodes,
-    len(rec_rows))`` with ``rec_rows`` kernel rows (-1: the QSS IFN-I level). ``off``: the
-    switch parameter is 0 (``_force_off``; the held rows NS_OFF.. keep their start values).
-    ``node_resect``: the node of the resection of pre-operative radiotherapy (-1: none), where
-    tumour ``i`` keeps the fraction ``resect[i]`` of its cells (``_resection``, after the probe,
-    before a fraction at the same node). The ``G`` blocks of a group advance together, so each step's coefficients are read once per
+    size); ``lev[k]`` the agonist level, anti-PD-1, anti-CTLA-4 and anti-OX40 occupancy at the
+    three stage times, ``wins[k]`` the window factors, growth switch and IFN-beta dose;
+    ``node_dose``/``node_y``/``node_probe`` the fraction doses, their unrepaired earlier dose
+    (Lea-Catcheside) and probe slots at each grid node. ``z0``, ``z_end``, ``probes`` and
+    ``full`` are in declaration order, ``krow[s]`` the kernel row of state ``s``; ``rec`` is
+    ``(n, n_nodes, len(rec_rows))`` with ``rec_rows`` kernel rows (-1: the QSS IFN-I level).
+    ``off``: the switch parameter is 0 (``_force_off``; the held rows NS_OFF.. keep their start
+    values). ``node_resect``: the node of the resection of pre-operative radiotherapy (-1: none),
+    where tumour ``i`` keeps the fraction ``resect[i]`` of its cells (``_resection``, after the
+    probe, before a fraction at the same node). The
+    ``G`` blocks of a group advance together, so each step's coefficients are read once per
     group.
     """
     n = z0.shape[0]
@@ -218,11 +219,13 @@ def run_kernel(z0, P, Q, coefs, step_co, lev, wins, node_dose, node_y, node_prob
                 if off:
                     _force_u_off(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
                                  wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
-                                 wins[kk, 5], lev[kk, st, 2])  # fmt: skip
+                                 wins[kk, 5], lev[kk, st, 2], wins[kk, 6],
+                                 lev[kk, st, 3])  # fmt: skip
                 else:
                     _force_u(buf, P, lev[kk, st, 0], lev[kk, st, 1], wins[kk, 0],
                              wins[kk, 1], wins[kk, 2], wins[kk, 3], imm, wins[kk, 4],
-                             wins[kk, 5], lev[kk, st, 2])  # fmt: skip
+                             wins[kk, 5], lev[kk, st, 2], wins[kk, 6],
+                             lev[kk, st, 3])  # fmt: skip
                 for lane in range(live[g]):
                     i = idx[g, lane]
                     for j in range(nr):
@@ -256,15 +259,19 @@ def _step(buf, co, P, lev, win, imm):
     grow = win[3]
     hblk = win[4]
     hjak = win[5]
+    ifnb = win[6]
     for i in range(NS * W):
         buf[_A + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FU + i]
-    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
+    _force_a(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak,
+             lev[1, 2], ifnb, lev[1, 3])  # fmt: skip
     for i in range(NS * W):
         buf[_B + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FA + i]
-    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
+    _force_b(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak,
+             lev[1, 2], ifnb, lev[1, 3])  # fmt: skip
     for i in range(NS * W):
         buf[_C + i] = co[_CE2 + i] * buf[_A + i] + co[_CQ + i] * (2.0 * buf[_FB + i] - buf[_FU + i])
-    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[2, 2])
+    _force_c(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak,
+             lev[2, 2], ifnb, lev[2, 3])  # fmt: skip
     for i in range(NS * W):
         buf[_Z + i] = (
             co[_CE + i] * buf[_Z + i]
@@ -288,15 +295,19 @@ def _step_off(buf, co, P, lev, win, imm):
     grow = win[3]
     hblk = win[4]
     hjak = win[5]
+    ifnb = win[6]
     for i in range(NS_OFF * W):
         buf[_A + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FU + i]
-    _force_a_off(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
+    _force_a_off(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak,
+                 lev[1, 2], ifnb, lev[1, 3])  # fmt: skip
     for i in range(NS_OFF * W):
         buf[_B + i] = co[_CE2 + i] * buf[_Z + i] + co[_CQ + i] * buf[_FA + i]
-    _force_b_off(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[1, 2])
+    _force_b_off(buf, P, lev[1, 0], lev[1, 1], blk, jak, amp, grow, imm, hblk, hjak,
+                 lev[1, 2], ifnb, lev[1, 3])  # fmt: skip
     for i in range(NS_OFF * W):
         buf[_C + i] = co[_CE2 + i] * buf[_A + i] + co[_CQ + i] * (2.0 * buf[_FB + i] - buf[_FU + i])
-    _force_c_off(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak, lev[2, 2])
+    _force_c_off(buf, P, lev[2, 0], lev[2, 1], blk, jak, amp, grow, imm, hblk, hjak,
+                 lev[2, 2], ifnb, lev[2, 3])  # fmt: skip
     for i in range(NS_OFF * W):
         buf[_Z + i] = (
             co[_CE + i] * buf[_Z + i]
@@ -316,7 +327,7 @@ def broadcast_coefs(coefs: np.ndarray) -> np.ndarray:
 
 
 def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, grow=1.0,
-              hblk=None, hjak=None, ctla=0.0):  # fmt: skip
+              hblk=None, hjak=None, ctla=0.0, ifnb=0.0, ox40=0.0):  # fmt: skip
     """Compute the forcing of one tumour with the compiled equations (``z`` and ``Q`` 1-D).
 
     ``hblk``/``hjak`` (host compartment) default to ``blk``/``jak`` (a blockade of both).
@@ -329,5 +340,6 @@ def force_one(z, P, Q, g=0.0, o=0.0, blk=0.0, jak=0.0, amp=0.0, in_vitro=False, 
     for j in range(NQ):
         buf[(_QR + j) * W : (_QR + j + 1) * W] = Q[j]
     _force_u(buf, P, float(g), float(o), float(blk), float(jak), float(amp), float(grow),
-             0.0 if in_vitro else 1.0, float(hblk), float(hjak), float(ctla))  # fmt: skip
+             0.0 if in_vitro else 1.0, float(hblk), float(hjak), float(ctla), float(ifnb),
+             float(ox40))  # fmt: skip
     return buf[_FU : _FU + NS * W : W][list(KROW)]

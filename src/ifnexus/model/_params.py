@@ -901,6 +901,50 @@ PARAMETERS: tuple[Parameter, ...] = (
         "Med 182:459 (CTLA-4 blockade enhances T-cell responses); size assumed, set before "
         "any panel run",
     ),
+    _p(
+        "k_ox40",
+        "k_{ox40}",
+        "1/d",
+        "decay of agonist anti-OX40 receptor occupancy (antibody clearance)",
+        "intervention",
+        _LN2 / 7.0,
+        "Bazin-Redureau et al. 1997 J Pharm Pharmacol 49:277 (rat IgG in the rat: 'IgG "
+        "elimination half-lives ranged from 5.33 to 8.10 days'); the agonist used in mice "
+        "(OX86) is a rat IgG1: half-life taken as 7 d (assumed to carry over to the mouse)",
+        patient=_LN2 / 15.0,
+        source_patient="assumed: a human IgG agonist with the half-life of ipilimumab, about "
+        "15 d (Feng et al. 2013 Clin Cancer Res 19:3977), as k_ctla",
+        lower_open=True,
+    ),
+    _p(
+        "m_ox40",
+        "m_{ox40}",
+        "1",
+        "extra expansion of newly primed CD8+ T cells by OX40 co-stimulation at full "
+        "occupancy (fold 1 + m_ox40 of the priming flux)",
+        "intervention",
+        1.0,
+        "Gramaglia et al. 1998 J Immunol 161:6510 (OX40 on activated T cells 'peaked 2 to 3 "
+        "days after activation, and was lost by 4 to 5 days'; OX40 signals 'act after initial "
+        "activation events to prolong clonal expansion'); Weinberg et al. 2011 (PMC3622727: "
+        "OX40 'is upregulated on the most recently antigen-activated T cells'); Redmond et "
+        "al. 2007 Eur J Immunol 37:157 (agonist anti-OX40 increases CD8+ memory); so the "
+        "agonist multiplies the ongoing priming flux, not the standing pool; maximal fold 2 "
+        "assumed (no published fold used), set before any panel run",
+    ),
+    _p(
+        "p_ifnb",
+        "p_{IFNb}",
+        "EC50/d",
+        "intratumoural delivery rate of exogenous IFN-beta at dose 1 (ifn-beta intervention)",
+        "intervention",
+        8.0,
+        "dose 1 holds IFN-I at p_ifnb / k_I = 1 IFNAR EC50 when nothing else makes IFN-I: the "
+        "lower end of the model's RT-induced burst (p_tum: 'an acute burst reaching about 1-2 "
+        "x IFNAR EC50'; ablative RT raises intratumoural IFN-beta, Burnette et al. 2011 Cancer "
+        "Res 71:2488), held over the window as adenoviral IFN-beta expression is; the level "
+        "reached by adenoviral delivery was not found: assumption",
+    ),
     # ---------------------------------------------------------------- population (cohorts)
     _p(
         "alpha_cv",

@@ -84,15 +84,14 @@ def _sum_decay(pairs, k: str) -> str:
     return " + ".join(terms) if terms else "0"
 
 
+_SUMMED = ("ifn-amplifier", "ifn-beta")
+
+
 def _window(ivs, name: str, compartment: str = "tumour") -> str:
-    ws = [
-        iv
-        for iv in ivs
-        if iv.name == name and (iv.name == "ifn-amplifier" or iv.acts_on(compartment))
-    ]
+    ws = [iv for iv in ivs if iv.name == name and (iv.name in _SUMMED or iv.acts_on(compartment))]
     if not ws:
         return "0"
-    if name == "ifn-amplifier":
+    if name in _SUMMED:  # window doses that add up (not blocked fractions)
         return " + ".join(
             f"piecewise({w.dose!r}, and_(geq(time, {w.start!r}), lt(time, {w.end!r})), 0)"
             for w in ws
@@ -131,13 +130,14 @@ def to_sbml(model: TumourModel) -> str:
     params.append(("IN_VIVO", 0.0 if model.in_vitro else 1.0, True))
     for name, v in zip(STATE_NAMES, z0, strict=True):
         params.append((_SYM[name], float(v), False))
-    drives = ["g_ag", "o_pd1", "blk", "jak", "amp", "grow", "hblk", "hjak", "ctla"]
+    drives = ["g_ag", "o_pd1", "blk", "jak", "amp", "grow", "hblk", "hjak", "ctla", "ifnb", "ox40"]
     names = [a for a, _ in _ASSIGN] + drives
     params += [(a, 0.0, False) for a in names]
     ivs = model.interventions
     ag = [(d - t0, iv.dose) for iv in ivs if iv.name == "sting-agonist" for d in iv.days]
     pd = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-pd1" for d in iv.days]
     c4 = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-ctla4" for d in iv.days]
+    x40 = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-ox40" for d in iv.days]
     shifted = [
         type(iv)(
             name=iv.name,
@@ -151,6 +151,7 @@ def to_sbml(model: TumourModel) -> str:
     ]
     spd = _sum_decay(pd, "k_pd1")
     sc4 = _sum_decay(c4, "k_ctla")
+    sx40 = _sum_decay(x40, "k_ox40")
     drive = (
         ("g_ag", _sum_decay(ag, "k_ag")),
         ("o_pd1", f"({spd}) / ({spd} + {_PD1_K!r})"),
@@ -160,6 +161,8 @@ def to_sbml(model: TumourModel) -> str:
         ("hblk", _window(shifted, "ifnar-block", "host")),
         ("hjak", _window(shifted, "jak-inhibitor", "host")),
         ("ctla", f"({sc4}) / ({sc4} + {_PD1_K!r})"),
+        ("ifnb", _window(shifted, "ifn-beta")),
+        ("ox40", f"({sx40}) / ({sx40} + {_PD1_K!r})"),
         # time zero: clonogens held at their sampled number until the first fraction
         ("grow", f"piecewise(0, lt(time, {first - t0!r}), 1)" if first > t0 else "1"),
     )

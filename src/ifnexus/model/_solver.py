@@ -120,13 +120,17 @@ class Drive:
         ag = [(d, iv.dose) for iv in interventions if iv.name == "sting-agonist" for d in iv.days]
         pd = [(d, iv.dose) for iv in interventions if iv.name == "anti-pd1" for d in iv.days]
         c4 = [(d, iv.dose) for iv in interventions if iv.name == "anti-ctla4" for d in iv.days]
+        x40 = [(d, iv.dose) for iv in interventions if iv.name == "anti-ox40" for d in iv.days]
         self.ag = np.array(ag, dtype=float).reshape(-1, 2)
         self.pd = np.array(pd, dtype=float).reshape(-1, 2)
         self.c4 = np.array(c4, dtype=float).reshape(-1, 2)
+        self.x40 = np.array(x40, dtype=float).reshape(-1, 2)
         self.k_ag = p["k_ag"]
         self.k_pd1 = p["k_pd1"]
         self.k_ctla = p["k_ctla"]
+        self.k_ox40 = p["k_ox40"]
         self.windows = [iv for iv in interventions if iv.is_window]
+        self.ifnb_windows = [iv for iv in self.windows if iv.name == "ifn-beta"]
 
     def breakpoints(self) -> list[float]:
         """Every dose time and window edge."""
@@ -153,6 +157,29 @@ class Drive:
             if day <= t_ref + 1e-9:
                 s += dose * np.exp(-self.k_ctla * (t - day))
         return s / (s + _PD1_K)
+
+    def ox40_level(self, t_ref: float, t: np.ndarray) -> np.ndarray:
+        """Agonist anti-OX40 occupancy ``s / (s + 0.1)`` at times ``t`` (doses given by ``t_ref``).
+
+        ``s`` is the sum of the doses given, each decaying at ``k_ox40`` (the antibody's
+        clearance), as the occupancy of anti-PD-1 and anti-CTLA-4.
+        """
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        s = np.zeros_like(t)
+        for day, dose in self.x40:
+            if day <= t_ref + 1e-9:
+                s += dose * np.exp(-self.k_ox40 * (t - day))
+        return s / (s + _PD1_K)
+
+    def ifnb_level(self, t_mid: float | np.ndarray) -> float | np.ndarray:
+        """Return the summed dose of the ``ifn-beta`` windows containing ``t_mid`` (0 outside).
+
+        The delivery into the tumour's IFN-I is ``p_ifnb`` times this level.
+        """
+        if not self.ifnb_windows:
+            return np.zeros_like(t_mid, dtype=float) if np.ndim(t_mid) else 0.0
+        return sum((iv.dose * iv.active(t_mid) for iv in self.ifnb_windows),
+                   np.zeros_like(t_mid, dtype=float) if np.ndim(t_mid) else 0.0)  # fmt: skip
 
     def growth(self, t_mid: float) -> float:
         """1 where the clonogens evolve, 0 before the first fraction (tumour held at its size)."""
@@ -182,7 +209,7 @@ class Drive:
                         keep_j *= 1.0 - iv.dose
                     if iv.acts_on("host"):
                         keep_hj *= 1.0 - iv.dose
-                else:
+                elif iv.name == "ifn-amplifier":
                     amp += iv.dose
         return 1.0 - keep_b, 1.0 - keep_j, amp, 1.0 - keep_hb, 1.0 - keep_hj
 
@@ -333,7 +360,7 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
     chunk of the same cohort.
     """
     key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1,
-           drive.k_ctla, drive.first_fraction)  # fmt: skip
+           drive.k_ctla, drive.k_ox40, drive.first_fraction)  # fmt: skip
     hit = _TABLES.get(key)
     if hit is not None:
         return hit
@@ -349,8 +376,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
          h * (2 * p2 - 4 * p3), h * (4 * p3 - p2)],
         axis=1,
     )  # fmt: skip
-    lev = np.zeros((hs.size, 3, 3))  # agonist, anti-PD-1, anti-CTLA-4 at the three stages
-    wins = np.zeros((hs.size, 6))  # block, jak, amp, growth switch, host block, host jak
+    lev = np.zeros((hs.size, 3, 4))  # agonist, anti-PD-1, anti-CTLA-4, anti-OX40 at 3 stages
+    wins = np.zeros((hs.size, 7))  # block, jak, amp, growth switch, host block, host jak, IFN-b
     wins[:, 3] = 1.0
     if drive.ag.size or drive.pd.size:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
@@ -360,11 +387,15 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
     if drive.c4.size:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
             lev[k, :, 2] = drive.ctla_level(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
+    if drive.x40.size:
+        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
+            lev[k, :, 3] = drive.ox40_level(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
     if drive.windows:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
             f = drive.all_window_factors(ta + 0.5 * hk)
             wins[k, :3] = f[:3]
-            wins[k, 4:] = f[3:]
+            wins[k, 4:6] = f[3:]
+            wins[k, 6] = drive.ifnb_level(ta + 0.5 * hk)
     if drive.first_fraction is not None:
         wins[:, 3] = np.where(tg[:-1] + 0.5 * hs < drive.first_fraction, 0.0, 1.0)
     tables = (co, step_co.astype(np.int64).ravel(), lev, wins)
@@ -467,28 +498,28 @@ def integrate(
     jumps(0)
     for i in range(tg.size - 1):
         E, E2, Q, f1, f2, f3 = co[step_co[i], :, :, None]
-        g, o, c4 = lev[i, :, 0], lev[i, :, 1], lev[i, :, 2]
-        blk, jak, amp, grow, hblk, hjak = wins[i]
+        g, o, c4, x4 = lev[i, :, 0], lev[i, :, 1], lev[i, :, 2], lev[i, :, 3]
+        blk, jak, amp, grow, hblk, hjak, ifb = wins[i]
         args = (p, q)
         kw = dict(block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
-                  host_block=hblk, host_jak=hjak)  # fmt: skip
-        Fu = forcing(z, *args, g[0], o[0], **kw, ctla=c4[0])
+                  host_block=hblk, host_jak=hjak, ifnb=ifb)  # fmt: skip
+        Fu = forcing(z, *args, g[0], o[0], **kw, ctla=c4[0], ox40=x4[0])
         if ifn_slot and rec is not None:  # ifn_slot implies rec
             rec[:, i, ifn_slot[0]] = Fu[_IFN_AUC]
         a = E2 * z + Q * Fu
-        Fa = forcing(a, *args, g[1], o[1], **kw, ctla=c4[1])
+        Fa = forcing(a, *args, g[1], o[1], **kw, ctla=c4[1], ox40=x4[1])
         b = E2 * z + Q * Fa
-        Fb = forcing(b, *args, g[1], o[1], **kw, ctla=c4[1])
+        Fb = forcing(b, *args, g[1], o[1], **kw, ctla=c4[1], ox40=x4[1])
         cc = E2 * a + Q * (2.0 * Fb - Fu)
-        Fc = forcing(cc, *args, g[2], o[2], **kw, ctla=c4[2])
+        Fc = forcing(cc, *args, g[2], o[2], **kw, ctla=c4[2], ox40=x4[2])
         z = E * z + f1 * Fu + f2 * (Fa + Fb) + f3 * Fc
         jumps(i + 1)
     if ifn_slot and rec is not None:  # the last node takes the drive at the end of its step
-        g, o, c4 = lev[-1, 2]
-        blk, jak, amp, grow, hblk, hjak = wins[-1]
+        g, o, c4, x4 = lev[-1, 2]
+        blk, jak, amp, grow, hblk, hjak, ifb = wins[-1]
         rec[:, -1, ifn_slot[0]] = forcing(
             z, p, q, g, o, block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
-            host_block=hblk, host_jak=hjak, ctla=c4,
+            host_block=hblk, host_jak=hjak, ctla=c4, ifnb=ifb, ox40=x4,
         )[_IFN_AUC]  # fmt: skip
     if check_finite and not np.all(np.isfinite(z)):
         raise ConvergenceError("the model integration produced non-finite values; check parameters")
@@ -625,14 +656,16 @@ def solve_reference(
     for a, b in zip(breaks[:-1], breaks[1:], strict=False):
         blk, jak, amp, hblk, hjak = drive.all_window_factors(0.5 * (a + b))
         grow = drive.growth(0.5 * (a + b))
+        ifb = float(drive.ifnb_level(0.5 * (a + b)))
 
-        def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow, hblk=hblk, hjak=hjak):
+        def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow, hblk=hblk, hjak=hjak, ifb=ifb):
             w = to_log(v)
             g, o = drive.levels(a, np.array([t]))
             c4 = drive.ctla_level(a, np.array([t]))
+            x4 = drive.ox40_level(a, np.array([t]))
             F = forcing(w, p, q1, float(g[0]), float(o[0]), block=blk, jak=jak, amp=amp,
                         in_vitro=in_vitro, grow=grow, host_block=hblk, host_jak=hjak,
-                        ctla=float(c4[0]))  # fmt: skip
+                        ctla=float(c4[0]), ifnb=ifb, ox40=float(x4[0]))  # fmt: skip
             dv = F - c[:, None] * w
             dv[lr] = F[lr] * v.reshape(N_STATES, -1)[lr]
             return dv.ravel()

@@ -103,6 +103,8 @@ def signals(
     host_block=None,
     host_jak=None,
     ctla=0.0,
+    ifnb=0.0,
+    ox40=0.0,
 ) -> dict[str, np.ndarray]:
     """Compute the quasi-steady quantities for state ``z`` (rows = states).
 
@@ -116,7 +118,7 @@ def signals(
     hb = block if host_block is None else host_block
     hj = jak if host_jak is None else host_jak
     imm = 0.0 if in_vitro else 1.0
-    v = _ref.signals(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj, ctla)
+    v = _ref.signals(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj, ctla, ifnb, ox40)
     v["N"] = np.exp(z[0])
     v["s"] = v["s_r"]
     v["acute"] = v["A"]
@@ -137,6 +139,8 @@ def forcing(
     host_block: float | None = None,
     host_jak: float | None = None,
     ctla: float = 0.0,
+    ifnb: float = 0.0,
+    ox40: float = 0.0,
 ) -> np.ndarray:
     """Nonlinear forcing ``F`` with ``dz/dt = -c z + F`` (``c`` from :func:`decay_rates`).
 
@@ -164,11 +168,16 @@ def forcing(
         Default (None): the same as ``block`` / ``jak`` (a blockade of both compartments).
     ctla
         Anti-CTLA-4 occupancy at this time (Treg depletion, priming enhancement).
+    ifnb
+        Window dose of exogenous IFN-beta at this time (delivery ``p_ifnb * ifnb`` into the
+        tumour's IFN-I).
+    ox40
+        Agonist anti-OX40 occupancy at this time (co-stimulation of newly primed T cells).
     """
     hb = block if host_block is None else host_block
     hj = jak if host_jak is None else host_jak
     imm = 0.0 if in_vitro else 1.0
-    return _ref.forcing(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj, ctla)
+    return _ref.forcing(z, p, q, g, o, block, jak, amp, grow, imm, hb, hj, ctla, ifnb, ox40)
 
 
 def apply_fraction(z: np.ndarray, dose, p: dict[str, float], q: dict, prior=0.0) -> None:

@@ -169,8 +169,9 @@ class TumourModel:
             np.array([d.levels(tt, np.array([tt]))[1][0] for tt in t]),
         )
         wins = np.array([d.window_factors(tt) for tt in t]).reshape(-1, 3)
+        ifnb = np.array([d.ifnb_level(tt) for tt in t], dtype=float)
         sg = signals(z, self.p, self.q, lev[0], lev[1], wins[:, 0], wins[:, 1], wins[:, 2],
-                     self.in_vitro)  # fmt: skip
+                     self.in_vitro, ifnb=ifnb)  # fmt: skip
         out = {"time": t - self.schedule.first_day}
         for i, name in enumerate(STATE_NAMES):
             out[name] = np.exp(z[i]) if i in LOG_ROWS else z[i]

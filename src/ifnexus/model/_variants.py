@@ -18,7 +18,18 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
 * ``jak-inhibitor:start=0,end=7[,dose=0.9][,compartment=both]`` - JAK1 inhibition of STAT1
   signalling in a window, in the same compartments;
 * ``ifn-amplifier:start=0,end=28[,dose=1]`` - an epigenetic amplifier of tumour IFN
-  transcription: production multiplied by ``1 + dose`` in the window.
+  transcription: production multiplied by ``1 + dose`` in the window;
+* ``ifn-beta:start=0,end=14[,dose=1]`` - exogenous IFN-beta delivered into the tumour at the
+  constant rate ``dose * p_ifnb`` over the window (e.g. adenoviral IFN-beta), into the same
+  IFN-I that tumour and host production feed (so it acts through tumour and host IFNAR; dose 1
+  alone holds IFN-I at 1 IFNAR EC50);
+* ``anti-ox40:day=0,dose=1[,repeat=N,every=D]`` - agonist anti-OX40; occupancy as anti-PD-1
+  (decay ``k_ox40``); it co-stimulates newly primed CD8+ T cells, multiplying the ongoing
+  priming flux by ``1 + m_ox40 * occupancy`` (OX40 is expressed only transiently after
+  activation).
+
+Doses of ``ifn-beta`` and ``anti-ox40`` are at most :data:`MAX_AGENT_DOSE` (100 times the
+reference dose).
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ __all__ = [
     "GENOTYPES",
     "HOSTS",
     "INTERVENTIONS",
+    "MAX_AGENT_DOSE",
     "Intervention",
     "parse_genotype",
     "parse_host",
@@ -172,11 +184,13 @@ def _split(spec) -> list[str]:
 
 # ------------------------------------------------------------------------ interventions
 
-_IMPULSE = {"sting-agonist", "anti-pd1", "anti-ctla4"}
+_IMPULSE = {"sting-agonist", "anti-pd1", "anti-ctla4", "anti-ox40"}
 _BLOCKADES = {"ifnar-block", "jak-inhibitor"}
 COMPARTMENTS = ("tumour", "host", "both")
 """Where a blockade (``ifnar-block``, ``jak-inhibitor``) acts (``compartment=``)."""
-_WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0}
+_WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0, "ifn-beta": 1.0}
+MAX_AGENT_DOSE = 100.0
+"""Largest ``dose`` of ``ifn-beta`` and ``anti-ox40`` (relative to their reference dose 1)."""
 INTERVENTIONS: tuple[str, ...] = (
     "sting-agonist",
     "anti-pd1",
@@ -184,13 +198,16 @@ INTERVENTIONS: tuple[str, ...] = (
     "ifnar-block",
     "jak-inhibitor",
     "ifn-amplifier",
+    "ifn-beta",
+    "anti-ox40",
 )
 _FORMS = (
     "'sting-agonist:day=0,dose=1[,repeat=N,every=D]', 'anti-pd1:day=0,dose=1[,repeat=N,every=D]', "
     "'anti-ctla4:day=0,dose=1[,repeat=N,every=D]', "
     "'ifnar-block:start=0,end=7[,dose=0.95][,compartment=tumour|host|both]', "
     "'jak-inhibitor:start=0,end=7[,dose=0.9][,compartment=tumour|host|both]', "
-    "'ifn-amplifier:start=0,end=28[,dose=1]'"
+    "'ifn-amplifier:start=0,end=28[,dose=1]', 'ifn-beta:start=0,end=14[,dose=1]', "
+    "'anti-ox40:day=0,dose=1[,repeat=N,every=D]'"
 )
 
 
@@ -209,9 +226,10 @@ class Intervention:
         Relative dose (1 = the reference dose of the intervention).
     days
         Dosing days of an impulse intervention (``sting-agonist``, ``anti-pd1``,
-        ``anti-ctla4``).
+        ``anti-ctla4``, ``anti-ox40``).
     start, end
-        Window of ``ifnar-block``, ``jak-inhibitor`` and ``ifn-amplifier`` (NaN for impulses).
+        Window of ``ifnar-block``, ``jak-inhibitor``, ``ifn-amplifier`` and ``ifn-beta`` (NaN
+        for impulses).
     compartment
         Where ``ifnar-block`` and ``jak-inhibitor`` act: ``"tumour"`` (tumour-cell IFNAR/STAT1
         signalling), ``"host"`` (IFN-I licensing of dendritic-cell priming) or ``"both"``.
@@ -351,6 +369,11 @@ def parse_intervention(text: str | Intervention) -> Intervention:
     if name in {"ifnar-block", "jak-inhibitor"} and dose > 1:
         raise ValidationError(
             f"intervention {raw!r}: dose is the blocked fraction of signalling, 0-1; got {dose:g}"
+        )
+    if name in {"ifn-beta", "anti-ox40"} and dose > MAX_AGENT_DOSE:
+        raise ValidationError(
+            f"intervention {raw!r}: dose {dose:g} is over the limit of {MAX_AGENT_DOSE:g} "
+            f"(relative to the reference dose 1 of {name})"
         )
     if name in _IMPULSE:
         day = kv.get("day", 0.0)

@@ -491,7 +491,7 @@ def space_from_dict(
         if optional:
             variables.append(Variable(f"{name}.use", 0.0, 1.0, integer=True))
         defaults: dict[str, Any] = ({"day": 0, "repeat": 1, "every": 7, "dose": 1.0} if impulse
-                                    else {"start": 0, "length": 7, "dose": 0.9 if name != "ifn-amplifier" else 1.0})  # fmt: skip
+                                    else {"start": 0, "length": 7, "dose": 1.0 if name in ("ifn-amplifier", "ifn-beta") else 0.9})  # fmt: skip
         for k, default in defaults.items():
             variables.append(_variable(tab, k, f"{name}.{k}", w.at(tname, key=k), default))
         if name in {"ifnar-block", "jak-inhibitor"} and variables[-1].hi > 1:
