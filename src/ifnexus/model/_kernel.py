@@ -68,7 +68,7 @@ __all__ = [
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "8d94c3cbea9a8db2"
+_GENERATED_DIGEST = "3b7caf2cdf195865"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 
