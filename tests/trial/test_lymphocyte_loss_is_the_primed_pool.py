@@ -3,7 +3,8 @@
 By the model's definitions (docs/model.md, "Lymphocytes, lymphopenia and the draining lymph
 node"): the primed pool ``T`` loses ``f_circ (1 - SF_l(d))`` per fraction with the lymphocyte
 LQ ``alpha_l``, ``beta_l``; the circulating count ``alc`` (the lymphopenia) loses
-``f_circ (1 - exp(-d / D0_c))``. The function must give the first, and the docs must say so.
+``f_b (1 - exp(-d b_D / (f_b D0_c)))`` (the dose to the circulating blood: ``blood_exposed``,
+``blood_dose_share``). The function must give the first, and the docs must say so.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def test_value_is_the_primed_pool_not_the_blood_count():
     p = parameters("patient")
     d, n = 2.0, 25
     primed = 1 - (1 - p["f_circ"] * (1 - math.exp(-p["alpha_l"] * d - p["beta_l"] * d * d))) ** n
-    blood = 1 - (1 - p["f_circ"] * (1 - math.exp(-d / p["D0_c"]))) ** n
+    f, b = p["blood_exposed"], p["blood_dose_share"]
+    blood = 1 - (1 - f * (1 - math.exp(-d * b / (f * p["D0_c"])))) ** n
     assert lymphocyte_loss("50Gy/25fx") == pytest.approx(primed, rel=1e-12)
     assert abs(primed - blood) > 0.01  # the two are different quantities
 

@@ -5,8 +5,9 @@ Heterogeneity (parameters of group ``population`` in the table): radiosensitivit
 ``ab_gsd``, clipped to 0.5-30 Gy), clonogen number (log-normal, ``n0_sigma``), T-cell
 infiltration ability ``tau`` (log-normal, ``tau_omega``, Kosinsky 2018), IFN competence (9p21
 IFN-cluster loss with ``p_cluster``, STING silencing with ``p_sting_silenced``) and a chronic-IFN
-baseline (probability ``p_chronic``, log-normal amplitude). A chosen genotype or host applies to
-every tumour on top of the sampled traits.
+baseline (probability ``p_chronic``, log-normal amplitude); and per patient the baseline
+absolute lymphocyte count (log-normal, median ``alc0``, ``alc0_sigma``). A chosen genotype or
+host applies to every tumour on top of the sampled traits.
 
 Reproducibility: patient ``i`` draws its random numbers from block ``i // 1024`` of a
 ``SeedSequence(seed)`` tree, so a cohort gives identical results whatever the chunk size, the
@@ -55,7 +56,7 @@ __all__ = ["CohortResult", "TumourBatch", "simulate_cohort", "tumour_batch"]
 log = logging.getLogger(__name__)
 # the drawn traits of a tumour (kept for a tumour flagged numerical_failure; its outcomes are NaN)
 _TRAITS = ("alpha", "beta", "alpha_beta", "n0", "infiltration", "growth_rate", "chronic_ifn", "bed",
-           "eqd2")  # fmt: skip
+           "eqd2", "alc_baseline")  # fmt: skip
 
 BLOCK = 1024
 _N_DRAWS = 10  # alpha, ab, n0, tau, cluster, sting, chronic, chronic amplitude, extinct, lineages
@@ -92,11 +93,24 @@ class _Config:
 
 def _draws(entropy: int, start: int, stop: int) -> np.ndarray:
     """Uniform draws ``(stop - start, _N_DRAWS)`` of patients ``start..stop-1``."""
+    return _stream_draws(entropy, start, stop, (), _N_DRAWS)
+
+
+def _stream_draws(
+    entropy: int, start: int, stop: int, key: tuple[int, ...], width: int | None
+) -> np.ndarray:
+    """Uniform draws of patients ``start..stop-1`` from stream ``key`` of each block.
+
+    Block ``b`` of ``BLOCK`` patients draws from ``SeedSequence(entropy, spawn_key=(b, *key))``,
+    so a patient's draws do not depend on chunking, and a stream added later leaves the draws
+    (and the cohorts) of the earlier streams as they were. ``width`` None: one draw per patient.
+    """
     b0, b1 = start // BLOCK, -(-stop // BLOCK)
+    shape = BLOCK if width is None else (BLOCK, width)
     parts = [
         np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(b,)))
-        ).random((BLOCK, _N_DRAWS))
+            np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(b, *key)))
+        ).random(shape)
         for b in range(b0, b1)
     ]
     u = np.concatenate(parts)
@@ -107,39 +121,25 @@ def _draws(entropy: int, start: int, stop: int) -> np.ndarray:
 def _extra_draws(entropy: int, start: int, stop: int) -> np.ndarray:
     """Uniform draws ``(stop - start, 3)``: growth rate, resection margin, residual disease.
 
-    A second stream per block (``spawn_key=(b, 1)``), so the draws of :func:`_draws` (and the
-    cohorts they give) are those of earlier versions.
+    Stream ``(b, 1)``: the draws of :func:`_draws` (and the cohorts they give) are those of
+    earlier versions.
     """
-    b0, b1 = start // BLOCK, -(-stop // BLOCK)
-    parts = [
-        np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(b, 1)))
-        ).random((BLOCK, 3))
-        for b in range(b0, b1)
-    ]
-    u = np.concatenate(parts)
-    off = start - b0 * BLOCK
-    return u[off : off + (stop - start)]
+    return _stream_draws(entropy, start, stop, (1,), 3)
+
+
+def _alc_draws(entropy: int, start: int, stop: int) -> np.ndarray:
+    """Uniform draws ``(stop - start,)``: the baseline absolute lymphocyte count (stream ``(b, 2)``)."""
+    return _stream_draws(entropy, start, stop, (2,), None)
 
 
 def _preop_draws(entropy: int, start: int, stop: int) -> np.ndarray:
     """Uniform draws ``(stop - start,)``: the residual deposit's size of pre-operative disease.
 
-    A third stream per block (``spawn_key=(b, 2)``), drawn only for ``disease="preop"``, so
-    the draws of the other disease extents are those of earlier versions and a pre-operative
-    cohort shares every other draw (traits, margins, residual disease) with the post-operative
-    cohort of the same seed.
+    Stream ``(b, 3)``, drawn only for ``disease="preop"``, so a pre-operative cohort shares every
+    other draw (traits, margins, residual disease, baseline lymphocyte count) with the
+    post-operative cohort of the same seed.
     """
-    b0, b1 = start // BLOCK, -(-stop // BLOCK)
-    parts = [
-        np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(b, 2)))
-        ).random(BLOCK)
-        for b in range(b0, b1)
-    ]
-    u = np.concatenate(parts)
-    off = start - b0 * BLOCK
-    return u[off : off + (stop - start)]
+    return _stream_draws(entropy, start, stop, (3,), None)
 
 
 def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
@@ -162,6 +162,12 @@ def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
     tau = np.exp(p["tau_omega"] * z[:, 3])
     z_r = ndtri(np.clip(v[:, 0], 1e-12, 1 - 1e-12)) if cfg.heterogeneity else np.zeros(n)
     r_g = p["r"] * np.exp(p["r_sigma"] * z_r)
+    # baseline absolute lymphocyte count (1e9/L): log-normal, median alc0, SD of log alc0_sigma
+    if cfg.heterogeneity and p["alc0_sigma"] > 0:
+        z_l = ndtri(np.clip(_alc_draws(cfg.entropy, start, start + n), 1e-12, 1 - 1e-12))
+        alc_base = p["alc0"] * np.exp(p["alc0_sigma"] * z_l)
+    else:
+        alc_base = np.full(n, float(p["alc0"]))
     # surgery (post- or pre-operative disease): margin R1 with p_r1 (or as given), and residual
     # clonogens with p_residual_r0 / p_residual_r1; the others have none and are controlled
     if cfg.disease in RESECTED:
@@ -197,6 +203,7 @@ def _patients(cfg: _Config, u: np.ndarray, start: int = 0) -> dict:
         "_sting_silenced": sting_sil,
         "_margin": margin,
         "_residual": residual,
+        "_alc0": alc_base,
     }
     if cfg.disease == "preop":
         # the resection after the course keeps rho = N0postop / N0 of the tumour: the residual
@@ -430,7 +437,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     for key, dt in (("alc_1mo", 30.0), ("alc_3mo", 91.0)):
         known = t_first + dt <= t_end
         z_at = _state_at(sol, z0, t0, t_end, min(t_first + dt, t_end))
-        alc[key] = np.where(known, p["alc0"] * z_at[IDX["alc"]], np.nan)
+        alc[key] = np.where(known, q["_alc0"] * z_at[IDX["alc"]], np.nan)
     # nullable boolean: NA where the count at 1 month is not known (not evaluable, never severe)
     severe = pd.arrays.BooleanArray(alc["alc_1mo"] < p["alc_severe"], np.isnan(alc["alc_1mo"]))
     # model counterparts of `sc profile` read-outs, 7 days after the first fraction (NaN beyond
@@ -491,6 +498,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
             "cd8_fold_change_day7": cd8_fold,
             **immune,
             **second,
+            "alc_baseline": q["_alc0"],
             **alc,
             "severe_lymphopenia_1mo": severe,
             "log10_clonogens_min": ln_n_min / np.log(10.0),
@@ -1023,10 +1031,11 @@ def simulate_cohort(
         ``second_lesion_ratio_30d`` (clonogens of the second, unirradiated lesion 30 days after
         the first fraction over those at it; NaN without ``second_lesion``) and
         ``abscopal_response`` (that ratio below 1: the unirradiated lesion regressed; NA
-        without it), ``alc_1mo`` and
-        ``alc_3mo`` (absolute blood lymphocyte count, 1e9/L, 30 and 91 days after the first
-        fraction: ``alc0`` times the model's circulating-lymphocyte state; NaN beyond the
-        follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``; pandas
+        without it), ``alc_baseline`` (the patient's absolute blood lymphocyte count before
+        treatment, 1e9/L: log-normal with median ``alc0`` and SD of log ``alc0_sigma``),
+        ``alc_1mo`` and ``alc_3mo`` (absolute blood lymphocyte count, 1e9/L, 30 and 91 days
+        after the first fraction: ``alc_baseline`` times the model's circulating-lymphocyte
+        state; NaN beyond the follow-up), ``severe_lymphopenia_1mo`` (``alc_1mo`` below ``alc_severe``; pandas
         nullable ``"boolean"``, NA where not evaluable: follow-up under 30 days or a numerical
         failure),
         ``log10_clonogens_min``, ``clonogens_end``, ``burden_end``, ``irds_end``,

@@ -198,26 +198,43 @@ on rechallenge is not modelled.
 
 Issue 15 item 10. Three lymphocyte compartments meet the beam. (1) T cells inside the tumour
 (bystanders `E_b`, effectors `E_s`) die with each fraction with the lymphocyte LQ of Cho et al.
-2023 (`alpha_l`, `beta_l`, incomplete repair as the tumour). (2) Circulating lymphocytes: the
-state `alc` (`C`, 1 before treatment) loses the share `f_circ` in the beam at each fraction,
-killed with the exponential survival of resting T cells, `exp(-d/D0_c)` (`D0_c` 1.7 Gy, Green
-et al. 1991: 1.26-2.15 Gy), and recovers towards 1 with half-time `ln 2 / k_alc` (mouse 21 d,
-from the 3-week recovery after focal RT in Oncoimmunology 2018 e1445951; patient 90 d,
-assumed: months). The primed tumour-specific pool `T` loses `f_circ (1 - SF_l)` per fraction
-as before. Cohorts report the absolute count `alc_1mo` and `alc_3mo` (`alc0` = 1.65 x 10^9/L
-times `C`) and `severe_lymphopenia_1mo` (below `alc_severe` = 0.5 x 10^9/L, CTCAE grade 3).
-More fractions of the same dose give a deeper lymphopenia (each fraction exposes another share
-of the blood; tested). (3) The draining lymph node, `node` (`V`), out of the field by default;
-with `--node-in-field` (parameter `dln_in_field` = 1) it keeps `exp(-d/D0_c)` of its
-lymphocytes per fraction, the primed pool loses the same share, and priming (`k_T P V`) falls
-until the node recovers (rate `k_alc`). The lymphopenia is the same in every patient (no
-spread of the baseline count, no chemotherapy, no dose to blood outside the beam), so it is
-shallower than the clinical series (see the literature panel).
+2023 (`alpha_l`, `beta_l`, incomplete repair as the tumour). (2) Circulating lymphocytes, the
+state `alc` (`C`, 1 before treatment), get the dose to the circulating blood (the approach of
+Yovino et al. 2013 Cancer Invest 31:140): during one fraction's beam-on time the share
+`blood_exposed` (`f_b`, 18.4%: Hammi et al. 2020, 4-D blood-flow model) of the well-mixed blood
+passes through the field, and the mean blood dose is `blood_dose_share` (`b_D`, 2%: Health
+Phys 1994 67:326, "about 2% of the tumor dose") of the fraction dose `d`, so each exposed
+lymphocyte gets `d b_D / f_b` and survives with the resting-T-cell exponential of Green et al.
+1991 (`D0_c` 1.7 Gy, 1.26-2.15 Gy). One fraction keeps
+`SF_b = 1 - f_b (1 - exp(-d b_D / (f_b D0_c)))` of the count; fractions expose independent
+shares, so `1 - (1 - f_b)^n` of the blood has been in the field after `n` fractions (89% after
+11, 99.8% after 30: nearly all blood, as Yovino found). The count recovers towards 1 with
+half-time `ln 2 / k_alc` (mouse 21 d, from the 3-week recovery after focal RT in
+Oncoimmunology 2018 e1445951; patient 90 d, assumed: months, no published half-time found).
+Both blood parameters depend on the site and technique (brain, pelvis, a large abdominal
+field; photons or protons; beam-on time): set them per site (a `--params` file).
+Each patient has their own count before treatment, log-normal with median `alc0` = 1.6 x 10^9/L
+and SD of log `alc0_sigma` = 0.264 (stage III lung cancer before chemoradiotherapy: median 1600,
+IQR 1400-2000 cells/uL; Radiat Oncol 2019 14:86); cohorts report it (`alc_baseline`), the
+absolute count `alc_1mo` and `alc_3mo` (`alc_baseline` times `C`) and `severe_lymphopenia_1mo`
+(below `alc_severe` = 0.5 x 10^9/L, CTCAE grade 3). At low doses per pass the loss per fraction
+is about `d b_D / D0_c`, so the lymphopenia follows the total blood dose; larger fractions
+saturate the exposed share's kill, so hypofractionation spares the count (tested). The primed
+tumour-specific pool `T` loses `f_circ (1 - SF_l)` per fraction as before: the blood count does
+not feed the T-cell dynamics ("the blood contains only 2% of all lymphocytes": Westermann &
+Pabst 1992 Clin Investig 70:539; radiation lymphopenia did not change treatment efficacy in
+mice: Telarovic et al. 2022 Neoplasia 31:100812), so tumour results do not depend on the blood
+parameters. (3) The
+draining lymph node, `node` (`V`), out of the field by default; with `--node-in-field`
+(parameter `dln_in_field` = 1) it keeps `exp(-d/D0_c)` of its lymphocytes per fraction, the
+primed pool loses the same share, and priming (`k_T P V`) falls until the node recovers (rate
+`k_alc`). Not modelled: chemotherapy (most chemoradiation series give it concurrently),
+glucocorticoids, and the dose to bone marrow, spleen and nodes outside the field.
 
-For `ifnexus.trial` (`trial/_ntcp.py`, `lymphocyte_loss`): the model's lymphopenia is now the
-state `alc`: after fractions `d_i` (without recovery) the loss is
-`1 - prod_i (1 - f_circ (1 - exp(-d_i / D0_c)))`; the loss of the primed pool (the formula
-`lymphocyte_loss` computes, with `alpha_l`, `beta_l`) is unchanged.
+For `ifnexus.trial` (`trial/_ntcp.py`, `lymphocyte_loss`): the model's lymphopenia is the state
+`alc`: after fractions `d_i` (without recovery) the blood count's loss is
+`1 - prod_i SF_b(d_i)`; the loss of the primed pool (the formula `lymphocyte_loss` computes,
+with `f_circ`, `alpha_l`, `beta_l`) is unchanged.
 
 ## Blockade compartments
 

@@ -299,8 +299,8 @@ lam, bh, y_num, y_den, kill, ifn_death, infl = (
 )
 prime, pol = _S("prime"), _S("pol")
 lam2, bh2, y2_num, y2_den, kill2 = (_S(s) for s in ("lam2", "bh2", "y2_num", "y2_den", "kill2"))
-fac, ln_sf, killed, SFL, SFC, node = (
-    _S(s) for s in ("fac", "ln_sf", "killed", "SFL", "SFC", "node")
+fac, ln_sf, killed, SFL, SFC, SFB, node = (
+    _S(s) for s in ("fac", "ln_sf", "killed", "SFL", "SFC", "SFB", "node")
 )
 I0, hill0, s0, U0, b0, A0, R0, Jb, phi0, P0, T0, Eb0, Es0 = (
     _S(s)
@@ -447,6 +447,15 @@ _FRACTION = (
         sp.exp(-DOSE / p["D0_c"]),
         "SF_c",
         "surviving fraction of resting (circulating, nodal) lymphocytes",
+    ),
+    SignalDecl(
+        "SFB",
+        1
+        - p["blood_exposed"]
+        * (1 - sp.exp(-DOSE * p["blood_dose_share"] / (p["blood_exposed"] * p["D0_c"]))),
+        "SF_b",
+        "surviving fraction of circulating lymphocytes (the share f_b of the blood passing "
+        "the field gets d b_D / f_b)",
     ),
     SignalDecl("node", 1 - p["dln_in_field"] * (1 - SFC), "\\nu", "draining-node survival"),
 )
@@ -611,7 +620,7 @@ _STATES = (
     StateDecl(
         "alc", "Alc", "C", "1",
         "circulating lymphocytes relative to before treatment (absolute count / ALC_0)",
-        forcing=p["k_alc"], decay=p["k_alc"], jump=Alc * (1 - p["f_circ"] * (1 - SFC)),
+        forcing=p["k_alc"], decay=p["k_alc"], jump=Alc * SFB,
         initial=sp.Integer(1), title="circulating lymphocytes (recovery)",
     ),
     StateDecl(

@@ -108,7 +108,7 @@ SBML_FRACTION = (
     ('T', 'T*(-dln_in_field*(1 - exp(-DOSE/D0_c)) + 1)*(-f_circ*(1 - exp(-DOSE*alpha_l - DOSE*beta_l*(DOSE + 2*PRIOR))) + 1)'),
     ('Eb', 'Eb*exp(-DOSE*alpha_l - DOSE*beta_l*(DOSE + 2*PRIOR))'),
     ('Es', 'Es*exp(-DOSE*alpha_l - DOSE*beta_l*(DOSE + 2*PRIOR))'),
-    ('Alc', 'Alc*(-f_circ*(1 - exp(-DOSE/D0_c)) + 1)'),
+    ('Alc', 'Alc*(-blood_exposed*(1 - exp(-DOSE*blood_dose_share/(D0_c*blood_exposed))) + 1)'),
     ('Nd', 'Nd*(-dln_in_field*(1 - exp(-DOSE/D0_c)) + 1)'),
 )
 SBML_FRACTION_SIGNALS = (
@@ -117,6 +117,7 @@ SBML_FRACTION_SIGNALS = (
     ('killed', '-(exp((-DOSE*q_alpha - DOSE*q_beta*(DOSE + 2*PRIOR))*(-R*rho_R + 1)) - 1)'),
     ('SFL', 'exp(-DOSE*alpha_l - DOSE*beta_l*(DOSE + 2*PRIOR))'),
     ('SFC', 'exp(-DOSE/D0_c)'),
+    ('SFB', '-blood_exposed*(1 - exp(-DOSE*blood_dose_share/(D0_c*blood_exposed))) + 1'),
     ('node', '-dln_in_field*(1 - exp(-DOSE/D0_c)) + 1'),
 )
 PETAB_INIT_HELPERS = (
@@ -220,6 +221,7 @@ EQUATIONS = (
     ('fraction of dose d: fraction of clonogens doomed', '\\left(1 - SF\\right) = 1 - e^{\\ln SF}'),
     ('fraction of dose d: surviving fraction of lymphocytes in the field', 'SF_l = e^{- d \\alpha_l - d \\beta_l \\left(d + 2 Y_k\\right)}'),
     ('fraction of dose d: surviving fraction of resting (circulating, nodal) lymphocytes', 'SF_c = e^{- \\frac{d}{D_0^c}}'),
+    ('fraction of dose d: surviving fraction of circulating lymphocytes (the share f_b of the blood passing the field gets d b_D / f_b)', 'SF_b = - f_b \\left(1 - e^{- \\frac{d b_D}{D_0^c f_b}}\\right) + 1'),
     ('fraction of dose d: draining-node survival', '\\nu = - f_{DLN} \\left(1 - SF_c\\right) + 1'),
     ('fraction of dose d: N', 'N \\to N e^{\\ln SF}'),
     ('fraction of dose d: D1', 'D_1 \\to D_1 + N \\left(1 - SF\\right)'),
@@ -228,7 +230,7 @@ EQUATIONS = (
     ('fraction of dose d: tpool', 'T \\to T \\nu \\left(- f_{c} \\left(1 - SF_l\\right) + 1\\right)'),
     ('fraction of dose d: cd8_bystander', 'E_b \\to E_b SF_l'),
     ('fraction of dose d: cd8_effector', 'E_s \\to E_s SF_l'),
-    ('fraction of dose d: alc', 'C \\to C \\left(- f_{c} \\left(1 - SF_c\\right) + 1\\right)'),
+    ('fraction of dose d: alc', 'C \\to C SF_b'),
     ('fraction of dose d: node', 'V \\to V \\nu'),
     ('resection (pre-operative radiotherapy): N', 'N \\to N \\rho'),
     ('resection (pre-operative radiotherapy): D1', 'D_1 \\to D_1 \\rho'),

@@ -304,6 +304,7 @@ def apply_fraction(z, dose, prior, p, q):
     v_killed = -np.expm1(v_ln_sf)
     v_SFL = np.exp(-dose*p["alpha_l"] - dose*p["beta_l"]*(dose + 2.0*prior))
     v_SFC = np.exp(-dose/p["D0_c"])
+    v_SFB = -p["blood_exposed"]*(1.0 - np.exp(-dose*p["blood_dose_share"]/(p["D0_c"]*p["blood_exposed"]))) + 1.0
     v_node = -p["dln_in_field"]*(1.0 - v_SFC) + 1.0
     z[0] += v_ln_sf
     z[1] = x_D1 + x_N*v_killed
@@ -312,7 +313,7 @@ def apply_fraction(z, dose, prior, p, q):
     z[12] = x_T*v_node*(-p["f_circ"]*(1.0 - v_SFL) + 1.0)
     z[13] = x_Eb*v_SFL
     z[14] = x_Es*v_SFL
-    z[19] = x_Alc*(-p["f_circ"]*(1.0 - v_SFC) + 1.0)
+    z[19] = x_Alc*v_SFB
     z[20] = x_Nd*v_node
 
 

@@ -228,11 +228,46 @@ PARAMETERS: tuple[Parameter, ...] = (
         "f_circ",
         "f_{c}",
         "1",
-        "fraction of the circulating primed T-cell pool in the beam per fraction",
+        "fraction of the primed tumour-specific T-cell pool in the beam (at the full fraction "
+        "dose) per fraction",
         "radiation",
         0.03,
-        "assumed: gives 35-60% loss of circulating lymphocytes over 10-30 fractions, as the "
-        "42-75% seen after focal RT in mice (Oncoimmunology 2018 e1445951)",
+        "assumed: gives 35-60% loss of the pool over 10-30 fractions, as the 42-75% loss of "
+        "lymphocytes seen after focal RT in mice (Oncoimmunology 2018 e1445951); since the "
+        "blood-dose model (blood_exposed, blood_dose_share) it sets the primed pool only, not "
+        "the blood count (alc)",
+        upper=1,
+    ),
+    _p(
+        "blood_exposed",
+        "f_b",
+        "1",
+        "share of the circulating blood that passes through the field during one fraction "
+        "(set per site and technique)",
+        "radiation",
+        0.184,
+        "Hammi, Paganetti & Grassberger 2020 Phys Med Biol 65:055008 (4-D blood-flow model, "
+        "Yovino 2013 approach, intracranial photon plan): 'The fraction of blood volume "
+        "receiving any dose after the first fraction is ... 18.4% for the photon treatment "
+        "plan'; '90% of the blood pool will have received dose after the 11th fraction' (the "
+        "well-mixed form 1 - (1 - 0.184)^11 = 0.89); Yovino et al. 2013 Cancer Invest 31:140: "
+        "one fraction exposes few % of the blood, 30 fractions nearly all of it",
+        lower_open=True,
+        upper=1,
+    ),
+    _p(
+        "blood_dose_share",
+        "b_D",
+        "1",
+        "mean dose to the circulating blood per fraction over the fraction dose (set per site "
+        "and technique)",
+        "radiation",
+        0.02,
+        "Health Phys 1994 67:326 (PMID 8083044), probabilistic blood-dose model of cervical "
+        "cancer protocols: 'the mean dose to the circulating blood is about 2% of the tumor "
+        "dose, while the mean dose to recirculating lymphocytes may reach up to 7%'; published "
+        "range 0.2% (Hammi et al. 2020, intracranial: 0.13 Gy after 30 photon fractions) to "
+        "about 4% (Yovino et al. 2013, glioblastoma: mean ~2 Gy after 60 Gy)",
         upper=1,
     ),
     _p(
@@ -972,6 +1007,19 @@ PARAMETERS: tuple[Parameter, ...] = (
         lower=1,
     ),
     _p(
+        "alc0_sigma",
+        "\\sigma_{ALC}",
+        "1",
+        "SD of log baseline absolute lymphocyte count between patients",
+        "population",
+        0.0,
+        "assumed: inbred mice, one count (the mouse counts are read relative to alc0)",
+        patient=0.264,
+        source_patient="Radiat Oncol 2019 14:86 (doi 10.1186/s13014-019-1287-z), Table 2: "
+        "baseline lymphocyte count median 1600, IQR 1400-2000 cells/uL (n = 115); log-normal "
+        "SD = ln(2000/1400) / 1.349 = 0.264",
+    ),
+    _p(
         "n0_sigma",
         "\\sigma_{N_0}",
         "1",
@@ -1059,12 +1107,16 @@ PARAMETERS: tuple[Parameter, ...] = (
         "alc0",
         "ALC_0",
         "1e9/L",
-        "absolute blood lymphocyte count before treatment (scale of the alc readouts)",
+        "median absolute blood lymphocyte count before treatment (scale of the alc readouts; "
+        "log-normal between patients with alc0_sigma)",
         "outcome",
-        1.65,
-        "Yu et al. (Penn State record, limited-stage small-cell lung cancer, n = 503): mean ALC "
-        "1.65 x 10^9/L before chemoradiotherapy (shared notes model-v2-literature.md 1.2, V); "
-        "used in both settings (the mouse counts are read relative to it)",
+        1.6,
+        "Radiat Oncol 2019 14:86 (doi 10.1186/s13014-019-1287-z), stage III NSCLC before "
+        "chemoradiotherapy, n = 115, Table 2: baseline total lymphocyte count 'Baseline 1600 "
+        "(1400-2000)' cells/uL (median, IQR); the log-normal's mean 1.6 exp(0.264^2/2) = 1.66 "
+        "agrees with the mean 1.65 x 10^9/L of Yu et al. (limited-stage SCLC, n = 503; shared "
+        "notes model-v2-literature.md 1.2, V); used in both settings (the mouse counts are "
+        "read relative to it)",
         lower_open=True,
     ),
     _p(

@@ -21,8 +21,9 @@ Lymphocytes: :func:`lymphocyte_loss` is the loss of the model's primed tumour-sp
 pool (state ``T``), a fraction ``f_circ`` of which is in the beam at each fraction and killed
 with the lymphocyte LQ coefficients ``alpha_l``, ``beta_l`` (Cho et al. 2023), compounded over
 the schedule with the model's parameter values (no repopulation between fractions). It is not
-the model's lymphopenia, which is the circulating count ``alc`` (resting-T-cell survival
-``exp(-d/D0_c)``, recovery ``k_alc``; the cohort's ``alc_1mo``/``alc_3mo``).
+the model's lymphopenia, which is the circulating count ``alc`` (the dose to the circulating
+blood, ``blood_exposed`` and ``blood_dose_share``, with resting-T-cell survival D0 ``D0_c``;
+recovery ``k_alc``; the cohort's ``alc_1mo``/``alc_3mo``).
 """
 
 from __future__ import annotations
