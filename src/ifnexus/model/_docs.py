@@ -261,9 +261,17 @@ chronic U-ISGF3/IRDS state, as prolonged IFN signalling sustains ISG-encoded inh
 ligands in Benci et al. 2016) with the median protein half-life of 46 h (Schwanhausser et al.
 2011), and scales T-cell kill by `1 - theta_S Z`, outside the PD-L1 term, so anti-PD-1 does not
 remove it; tumour IFNAR1 or STAT1 loss or a tumour-compartment IFNAR block does (tested). Its
-size `theta_S` = 0.3 is still an assumption (no published per-cell effect size found): at
-that size the chen2019 and benci2016 entries of the literature panel keep their
-disagreements, and one entry that agreed by a hair (deng2014_cgamp_enhances_rt) now misses
+size `theta_S` = 0.3 is still an assumption. A search for a published per-cell effect size
+(how much of the CTL kill a granzyme-B serpin in the target cell removes) found only bounds in
+the text available here: below 1 (PI-9 spares Fas-mediated death, Bird et al. 1998;
+granzyme-B-deficient CTL still kill, more slowly, Heusel et al. 1994), and above
+`m_A/(1 + m_A)` (2/3 at the assumed `m_A` = 2) if, as in human hepatocyte lines, IFN-alpha
+lowers the per-cell CTL kill although it raises MHC class I (Willberg et al. 2007, with PI-9
+induced and Fas intact); fibroblasts show the opposite (2-3 times more lysis after IFN,
+Bukowski & Welsh 1985). At `theta_S` = 2/3 the calibration check that tumour IFNAR1 loss
+lowers mouse control by more than 0.03 (Zhu) sits on its margin, so the bound is not taken
+without a recalibration. At 0.3 the chen2019 and benci2016 entries of the literature panel
+keep their disagreements, and one entry that agreed by a hair (deng2014_cgamp_enhances_rt) now misses
 its margin. There is no tumour-line covariate yet (Zhu's MPNST and Chen's MC38/B16 differ in
 the sign of tumour IFNAR loss).
 

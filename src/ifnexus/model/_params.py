@@ -744,7 +744,18 @@ PARAMETERS: tuple[Parameter, ...] = (
         0.3,
         "Medema et al. 2001 PNAS 98:11515 (PI-9/SPI-6 inactivates granzyme B: tumour cells "
         "expressing it resist CTL killing in vitro and in vivo); Chen et al. 2019 JCI 129:4224 "
-        "(IFNAR-induced Serpinb9); size assumed (unchanged since version 1)",
+        "(IFNAR-induced Serpinb9); size ASSUMED (unchanged since version 1): a search of the "
+        "stored literature (session 8) found no per-cell measurement of the kill a granzyme-B "
+        "serpin in target cells removes (the killing numbers of Medema 2001, Bird et al. 1998 "
+        "Mol Cell Biol 18:6387, Jiang et al. 2006 Endocrinology 147:1419 and Jiang et al. 2020 "
+        "Cell 183:1219 are in figures not available here), only bounds: below 1, as PI-9 does "
+        "not block Fas-mediated death (Bird 1998) and granzyme-B-deficient CTL still kill, "
+        "more slowly (Heusel et al. 1994 Cell 76:977); and above m_A/(1 + m_A) if IFN-alpha "
+        "lowers the per-cell CTL kill although it 'markedly increased' MHC class I, with PI-9 "
+        "induced and Fas intact, as in human hepatocyte lines (Willberg et al. 2007 PLoS ONE "
+        "2:e791; 2/3 at the assumed m_A = 2, not met), while IFN pretreatment made low-passage "
+        "fibroblasts 2-3 times more susceptible to CTL lysis (Bukowski & Welsh 1985 J Exp Med "
+        "161:257)",
         upper=1,
     ),
     _p(
