@@ -297,6 +297,7 @@ ifn_num, ifn_den, ifn, hill, s_r, A = (
 lam, bh, y_num, y_den, kill, ifn_death, infl = (
     _S(s) for s in ("lam", "bh", "y_num", "y_den", "kill", "ifn_death", "infl")
 )
+ag_death = _S("ag_death")
 prime, pol = _S("prime"), _S("pol")
 lam2, bh2, y2_num, y2_den, kill2 = (_S(s) for s in ("lam2", "bh2", "y2_num", "y2_den", "kill2"))
 fac, ln_sf, killed, SFL, SFC, SFB, node = (
@@ -387,6 +388,13 @@ _SIGNALS = (
         "T-cell kill rate per clonogen",
     ),
     SignalDecl("ifn_death", p["k_A"] * A * G, "k_{ID}", "IFN-driven death rate of clonogens"),
+    SignalDecl(
+        "ag_death",
+        IN_VIVO * p["k_nec"] * q["h_sting"] * g_ag / (1 + g_ag),
+        "k_{AD}",
+        "death rate of clonogens by the agonist's host-STING-dependent, T-cell-independent "
+        "haemorrhagic necrosis (TNF-alpha; 0 without an agonist)",
+    ),
     SignalDecl("infl", q["h_T"] * q["tau"] * (1 + p["c_X"] * A), "\\Psi_E", "CD8+ influx"),
     SignalDecl(
         "prime",
@@ -520,7 +528,7 @@ _STATES = (
     StateDecl(
         "N", "N", "N", "cells",
         "viable clonogenic tumour cells (carried as ln N by the solver)",
-        forcing=grow * (lam - p["d0"] - kill - ifn_death),
+        forcing=grow * (lam - p["d0"] - kill - ifn_death - ag_death),
         jump=N * sp.exp(ln_sf),
         initial=q["n0"],
         log=True,
@@ -530,7 +538,10 @@ _STATES = (
     StateDecl(
         "D1", "D1", "D_1", "cells",
         "doomed cells, stage 1 of 4 (lethally damaged, dying over days)",
-        forcing=grow * ifn_death * N, decay=_kD, jump=D1 + N * killed, title="doomed cells",
+        # cells dying of IFN and of the agonist's necrosis enter the doomed-cell chain as
+        # irradiated ones do: their death signal J (k_D D_4) feeds host sensing and antigen
+        forcing=grow * ifn_death * N + grow * ag_death * N, decay=_kD, jump=D1 + N * killed,
+        title="doomed cells",
         resection=RHO * D1,
     ),
     StateDecl("D2", "D2", "D_2", "cells", "doomed cells, stage 2", forcing=_kD * D1, decay=_kD,

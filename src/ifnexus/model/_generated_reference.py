@@ -98,6 +98,7 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox4
     v_y_den = (v_bh + 1.0)*(x_L*(1.0 - o) + 1.0)
     v_kill = imm*p["kappa_max"]*v_y_num/(v_y_den + v_y_num)
     v_ifn_death = v_A*v_G*p["k_A"]
+    v_ag_death = imm*g*p["k_nec"]*q["h_sting"]/(g + 1.0)
     v_infl = q["h_T"]*q["tau"]*(v_A*p["c_X"] + 1.0)
     v_prime = (p["s_reg"] + 1.0)*(ctla*p["m_ctla"] + 1.0)*(p["m_ox40"]*ox40 + 1.0)/(x_Treg*p["s_reg"] + 1.0)
     v_lam2 = q["r_g"]*(-imm*x_N2/p["K"] + 1.0)
@@ -134,6 +135,7 @@ def signals(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox4
         "y_den": v_y_den,
         "kill": v_kill,
         "ifn_death": v_ifn_death,
+        "ag_death": v_ag_death,
         "infl": v_infl,
         "prime": v_prime,
         "lam2": v_lam2,
@@ -201,6 +203,7 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox4
     v_y_den = v["y_den"]
     v_kill = v["kill"]
     v_ifn_death = v["ifn_death"]
+    v_ag_death = v["ag_death"]
     v_infl = v["infl"]
     v_prime = v["prime"]
     v_lam2 = v["lam2"]
@@ -210,8 +213,8 @@ def forcing(z, p, q, g, o, blk, jak, amp, grow, imm, hblk, hjak, ctla, ifnb, ox4
     v_kill2 = v["kill2"]
     v_pol = v["pol"]
     out = np.empty_like(z)
-    out[0] = grow*(-p["d0"] - v_ifn_death - v_kill + v_lam)
-    out[1] = x_N*grow*v_ifn_death
+    out[0] = grow*(-v_ag_death - p["d0"] - v_ifn_death - v_kill + v_lam)
+    out[1] = x_N*v_ag_death*grow + x_N*grow*v_ifn_death
     out[2] = x_D1*p["k_D"]
     out[3] = x_D2*p["k_D"]
     out[4] = x_D3*p["k_D"]

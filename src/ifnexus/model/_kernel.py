@@ -69,7 +69,7 @@ __all__ = [
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "e5bfbf35f068408b"
+_GENERATED_DIGEST = "42199da796cf858c"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 

@@ -902,6 +902,29 @@ PARAMETERS: tuple[Parameter, ...] = (
         "assumed: cGAMP-like agonists act for about a day",
     ),
     _p(
+        "k_nec",
+        "k_{nec}",
+        "1/d",
+        "death rate of tumour cells by host-STING-dependent, T-cell-independent haemorrhagic "
+        "necrosis under a saturating STING agonist (rate k_nec h_STING g/(1+g))",
+        "intervention",
+        2.45,
+        "Wang et al. 2009 Neoplasia 11:793 (PMC2713591), Colon 38 tumours treated with DMXAA, "
+        "a vascular-disrupting agent that is a mouse STING agonist (Jeong et al. 2021 Nat "
+        "Commun 12:4405: DMXAA 'exerts a potent anti-tumour effect that is caused by tumour "
+        "endothelial cell (EC)-specific apoptosis and extensive haemorrhage within tumour'): "
+        "'Tumor mass declined 50% 24 hours after DMXAA administration'; taken as half of the "
+        "tumour's cells killed within 24 h of dose 1 (assumption: the model's unit agonist "
+        "dose acts as that dose of DMXAA, and mass lost is cells killed). With g = exp(-k_ag "
+        "t) the exposure over the first day is int_0^1 g/(1+g) dt = ln(2/(1+exp(-k_ag)))/k_ag "
+        "= 0.2831 d (k_ag = 2 /d), so k_nec = ln 2 / 0.2831 = 2.45 /d. Host STING, not tumour "
+        "STING: Francica et al. 2018 Cancer Immunol Res 6:422 ('bone marrow-derived TNFalpha "
+        "was necessary for CDN-induced necrosis, STING signaling in radioresistant stromal "
+        "cells was also essential for CDN-mediated tumor rejection'); Demaria et al. 2015 PNAS 112:15408 (tumour endothelial "
+        "cells are the main IFN-I source after intratumoural cGAMP). Patient value: the mouse "
+        "value (assumption; no human measurement)",
+    ),
+    _p(
         "k_pd1",
         "k_{pd1}",
         "1/d",

@@ -5,7 +5,9 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
 ``name:key=value,key=value`` strings:
 
 * ``sting-agonist:day=0,dose=1[,repeat=3,every=3]`` - intratumoural cGAMP-like agonist; its
-  level decays with rate ``k_ag``; it drives tumour STING (bypassing cGAS) and host STING;
+  level decays with rate ``k_ag``; it drives tumour STING (bypassing cGAS) and host STING,
+  and host STING's TNF-alpha haemorrhagic necrosis kills clonogens at ``k_nec h_STING g/(1+g)``
+  (T-cell independent; the dead cells release antigen as irradiated ones do);
 * ``anti-pd1:day=0,dose=1[,repeat=4,every=3]`` - PD-1 blockade; occupancy ``s / (s + 0.1)``
   where ``s`` is the sum of doses decaying with rate ``k_pd1`` (dose 1 gives 91% occupancy);
 * ``anti-ctla4:day=0,dose=1[,repeat=3,every=3]`` - CTLA-4 blockade; occupancy as anti-PD-1
