@@ -47,7 +47,8 @@ DEFAULT_ARMS: tuple[tuple[str, str, str], ...] = (
 
 INTERVENTION_HELP = (
     "Separated by ';'. Forms: sting-agonist:day=0,dose=1,repeat=3,every=7 · "
-    "anti-pd1:day=0,dose=1,repeat=6,every=14 · ifnar-block:start=0,end=7 · "
+    "anti-pd1:day=0,dose=1,repeat=6,every=14 · anti-ctla4:day=0,dose=1 · "
+    "anti-ox40:day=1,dose=1 · ifn-beta:start=0,end=14 · ifnar-block:start=0,end=7 · "
     "jak-inhibitor:start=0,end=7 · ifn-amplifier:start=0,end=28 (days from the first fraction)."
 )
 
