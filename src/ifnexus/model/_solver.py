@@ -99,6 +99,16 @@ _PD1_K = 0.1  # occupancy s / (s + 0.1)
 _IFN_AUC = IDX["ifn_auc"]  # its forcing is the IFN-I level
 
 
+def _decayed(doses: np.ndarray, k: float, t_ref: float, t: np.ndarray) -> np.ndarray:
+    """Sum at times ``t`` of the doses ``(day, dose)`` given by ``t_ref``, each decaying at ``k``."""
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    s = np.zeros_like(t)
+    for day, dose in doses:
+        if day <= t_ref + 1e-9:
+            s += dose * np.exp(-k * (t - day))
+    return s
+
+
 class Drive:
     """Time-dependent inputs of the interventions (the same for every patient of a cohort).
 
@@ -138,24 +148,13 @@ class Drive:
 
     def levels(self, t_ref: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Agonist level ``g`` and anti-PD-1 occupancy ``o`` at times ``t`` (doses given by ``t_ref``)."""
-        t = np.atleast_1d(np.asarray(t, dtype=float))
-        g = np.zeros_like(t)
-        s = np.zeros_like(t)
-        for day, dose in self.ag:
-            if day <= t_ref + 1e-9:
-                g += dose * np.exp(-self.k_ag * (t - day))
-        for day, dose in self.pd:
-            if day <= t_ref + 1e-9:
-                s += dose * np.exp(-self.k_pd1 * (t - day))
+        g = _decayed(self.ag, self.k_ag, t_ref, t)
+        s = _decayed(self.pd, self.k_pd1, t_ref, t)
         return g, s / (s + _PD1_K)
 
     def ctla_level(self, t_ref: float, t: np.ndarray) -> np.ndarray:
         """Anti-CTLA-4 occupancy ``s / (s + 0.1)`` at times ``t`` (doses given by ``t_ref``)."""
-        t = np.atleast_1d(np.asarray(t, dtype=float))
-        s = np.zeros_like(t)
-        for day, dose in self.c4:
-            if day <= t_ref + 1e-9:
-                s += dose * np.exp(-self.k_ctla * (t - day))
+        s = _decayed(self.c4, self.k_ctla, t_ref, t)
         return s / (s + _PD1_K)
 
     def ox40_level(self, t_ref: float, t: np.ndarray) -> np.ndarray:
@@ -164,11 +163,7 @@ class Drive:
         ``s`` is the sum of the doses given, each decaying at ``k_ox40`` (the antibody's
         clearance), as the occupancy of anti-PD-1 and anti-CTLA-4.
         """
-        t = np.atleast_1d(np.asarray(t, dtype=float))
-        s = np.zeros_like(t)
-        for day, dose in self.x40:
-            if day <= t_ref + 1e-9:
-                s += dose * np.exp(-self.k_ox40 * (t - day))
+        s = _decayed(self.x40, self.k_ox40, t_ref, t)
         return s / (s + _PD1_K)
 
     def ifnb_level(self, t_mid: float | np.ndarray) -> float | np.ndarray:
