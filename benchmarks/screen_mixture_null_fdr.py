@@ -41,12 +41,12 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import screen_mixture_real_fdr as R  # noqa: E402
 import screen_mixture_sanson2018 as S  # noqa: E402
 import screen_mixture_vs_rra as B  # noqa: E402
 import screen_mixture_z_diagnosis as D  # noqa: E402
@@ -79,29 +79,6 @@ def simulation(seeds: int = 150) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _rosenbluh_draw(raw: pd.DataFrame, arm: str, d: int) -> tuple[pd.DataFrame, list[str]]:
-    """The counts of draw ``d`` of ``screen_mixture_real_fdr.py`` (same seeds, same order)."""
-    ctrl_rows = np.flatnonzero((raw["Category"] == "control").to_numpy())
-    _cell, _mod, reps, cat = B.ARMS[arm]
-    pool = raw[raw["Category"] == cat]
-    rng = np.random.default_rng(d)
-    pick = np.concatenate([rng.choice(idx, min(5, idx.size), replace=False)
-                           for idx in pool.groupby("Gene").indices.values()])  # fmt: skip
-    perm = rng.permutation(ctrl_rows)
-    nt, ps = perm[:489], perm[489:]
-    pseudo = np.concatenate([rng.choice(ps, 5, replace=False) for _ in range(100)])
-    table = pd.concat([
-        pool.iloc[pick],
-        raw.iloc[pseudo].assign(Gene=np.repeat([f"pseudo_{i:03d}" for i in range(100)], 5)),
-        raw.iloc[nt].assign(Gene="non-targeting"),
-    ])  # fmt: skip
-    counts = pd.DataFrame({"Gene": table["Gene"].to_numpy()},
-                          index=pd.Index([f"g{i}" for i in range(len(table))], name="sgRNA"))  # fmt: skip
-    for col in ["DNA_Pool", *reps]:
-        counts[col] = table[col].to_numpy(float)
-    return counts, reps
-
-
 def _score_tables(counts: pd.DataFrame, before: str, reps: list[str]) -> dict[str, pd.DataFrame]:
     is_ctrl = (counts["Gene"] == "non-targeting").to_numpy()
     lfc = B.guide_lfc(counts, before, reps, is_ctrl)
@@ -122,7 +99,7 @@ def rosenbluh(arms: tuple[str, ...], draws: range, label: str) -> pd.DataFrame:
     rows = []
     for arm in arms:
         for d in draws:
-            counts, reps = _rosenbluh_draw(raw, arm, d)
+            counts, reps = R.rosenbluh_draw(raw, arm, d)
             for score, tab in _score_tables(counts, "DNA_Pool", reps).items():
                 for method, g in _both(tab, "s").items():
                     for level in LEVELS:

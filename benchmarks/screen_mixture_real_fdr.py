@@ -70,6 +70,30 @@ def _calls(counts, before, after, is_ctrl, nulls, variants=VARIANTS):
     return out
 
 
+def rosenbluh_draw(raw: pd.DataFrame, arm: str, d: int) -> tuple[pd.DataFrame, list[str]]:
+    """The counts of draw ``d`` of arm ``arm``: 5 guides per gene, 100 five-guide pseudogenes of
+    non-targeting guides and 489 non-targeting controls (the draws of screen_mixture_vs_rra.py)."""
+    ctrl_rows = np.flatnonzero((raw["Category"] == "control").to_numpy())
+    _cell, _mod, reps, cat = B.ARMS[arm]
+    pool = raw[raw["Category"] == cat]
+    rng = np.random.default_rng(d)
+    pick = np.concatenate([rng.choice(idx, min(5, idx.size), replace=False)
+                           for idx in pool.groupby("Gene").indices.values()])  # fmt: skip
+    perm = rng.permutation(ctrl_rows)
+    nt, ps = perm[:489], perm[489:]
+    pseudo = np.concatenate([rng.choice(ps, 5, replace=False) for _ in range(100)])
+    table = pd.concat([
+        pool.iloc[pick],
+        raw.iloc[pseudo].assign(Gene=np.repeat([f"pseudo_{i:03d}" for i in range(100)], 5)),
+        raw.iloc[nt].assign(Gene="non-targeting"),
+    ])  # fmt: skip
+    counts = pd.DataFrame({"Gene": table["Gene"].to_numpy()},
+                          index=pd.Index([f"g{i}" for i in range(len(table))], name="sgRNA"))  # fmt: skip
+    for col in ["DNA_Pool", *reps]:
+        counts[col] = table[col].to_numpy(float)
+    return counts, reps
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     ceg, neg = B.reference_genes()
@@ -85,31 +109,13 @@ def main() -> None:
                      "positives_called": len(h & ceg), "positives": len(ceg & genes),
                      "negatives_called": len(h & neg), "negatives": len(neg & genes)})  # fmt: skip
     raw = pd.read_csv(B.DATA / "rosenbluh2017_crispri_ko" / "counts.tsv.gz", sep="\t")
-    ctrl_rows = np.flatnonzero((raw["Category"] == "control").to_numpy())
     acc: dict[tuple[str, str], list[float]] = {}
     for arm in ("HT29 CRISPRi", "A549 CRISPRi", "MIAPACA2 CRISPRi", "A375 CRISPRi",
                 "A375 CRISPRi (pHR)"):  # fmt: skip
-        _cell, _mod, reps, cat = B.ARMS[arm]
-        pool = raw[raw["Category"] == cat]
         label = "Rosenbluh CRISPRi, HT29 (development)" if arm.startswith("HT29") else (
             "Rosenbluh CRISPRi, 4 held-out arms")  # fmt: skip
         for d in range(60 if arm.startswith("HT29") else 5):
-            rng = np.random.default_rng(d)  # the same draws as screen_mixture_vs_rra.py
-            pick = np.concatenate([rng.choice(idx, min(5, idx.size), replace=False)
-                                   for idx in pool.groupby("Gene").indices.values()])  # fmt: skip
-            lib = pool.iloc[pick]
-            perm = rng.permutation(ctrl_rows)
-            nt, ps = perm[:489], perm[489:]
-            pseudo = np.concatenate([rng.choice(ps, 5, replace=False) for _ in range(100)])
-            table = pd.concat([
-                lib,
-                raw.iloc[pseudo].assign(Gene=np.repeat([f"pseudo_{i:03d}" for i in range(100)], 5)),
-                raw.iloc[nt].assign(Gene="non-targeting"),
-            ])  # fmt: skip
-            counts = pd.DataFrame({"Gene": table["Gene"].to_numpy()},
-                                  index=pd.Index([f"g{i}" for i in range(len(table))], name="sgRNA"))  # fmt: skip
-            for col in ["DNA_Pool", *reps]:
-                counts[col] = table[col].to_numpy(float)
+            counts, reps = rosenbluh_draw(raw, arm, d)
             is_ctrl = (counts["Gene"] == "non-targeting").to_numpy()
             for method, h in _calls(counts, "DNA_Pool", reps, is_ctrl, ("controls",)).items():
                 v = acc.setdefault((label, method), [0.0, 0.0, 0.0, 0.0])
