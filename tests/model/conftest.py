@@ -36,3 +36,23 @@ def assert_kernel_matches_radau():
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-9, err_msg=col)
 
     return check
+
+
+@pytest.fixture
+def sbml_end_values():
+    """Run a ``TumourModel``'s SBML in libroadrunner (rtol 1e-10, atol 1e-12) to its end.
+
+    Called as ``sbml_end_values(model, species, xml=None)``; returns ``{species: value}`` at the
+    end of the model's span (``xml``: the model's SBML when the test already has it). Skips
+    without libroadrunner.
+    """
+    roadrunner = pytest.importorskip("roadrunner")
+
+    def run(model, species: tuple[str, ...], xml: str | None = None) -> dict[str, float]:
+        rr = roadrunner.RoadRunner(model.to_sbml() if xml is None else xml)
+        rr.integrator.relative_tolerance = 1e-10
+        rr.integrator.absolute_tolerance = 1e-12
+        res = rr.simulate(0.0, model.t_end - model.t0, 2, selections=["time", *species])
+        return dict(zip(species, res[-1, 1:], strict=True))
+
+    return run
