@@ -540,23 +540,38 @@ def _log_jump(st: StateDecl, jump: sp.Expr | None = None) -> sp.Expr:
     return sp.expand_log(sp.log(sp.simplify(e / z)), force=True)
 
 
+def _jump_lines(
+    model: ModelDecl, which: str, target: Callable[[int], str], doprint: Callable[[sp.Expr], str]
+) -> list[str]:
+    """Return the assignments of a jump (``which``: ``"jump"`` or ``"resection"``) to each state.
+
+    ``target(k)`` is where state ``k`` is held; a log-carried state is incremented by its
+    :func:`_log_jump`, any other assigned its value after the jump.
+    """
+    out = []
+    for k, st in enumerate(model.states):
+        e = getattr(st, which)
+        if e is None:
+            continue
+        if st.log:
+            out.append(f"{target(k)} += {doprint(_log_jump(st, e))}")
+        else:
+            out.append(f"{target(k)} = {doprint(e)}")
+    return out
+
+
 def _resection_body(model: ModelDecl, names: _Names, rows: Sequence[int]) -> tuple[str, set[str]]:
     """Return the ``_resection`` body (one lane, factor ``rho``) and the parameters it uses."""
     lp = _LanePrinter(names, model)
     out = []
-    jumps = [(k, st, st.resection) for k, st in enumerate(model.states) if st.resection is not None]
-    syms = set().union(*(e.free_symbols for _, _, e in jumps))
+    syms = set().union(*(st.resection.free_symbols for st in model.states
+                         if st.resection is not None))  # fmt: skip
     if syms & set(names.traits):
         raise ValueError("a resection jump may read states, parameters and RHO only")
     for k, st in enumerate(model.states):
         if sp.Symbol(st.ident, real=True) in syms and not st.log:
             out.append(f"x_{st.ident} = buf[_Z + {rows[k]} * W + lane]")
-    for k, st, e in jumps:
-        at = f"buf[_Z + {rows[k]} * W + lane]"
-        if st.log:
-            out.append(f"{at} += {lp.doprint(_log_jump(st, e))}")
-        else:
-            out.append(f"{at} = {lp.doprint(e)}")
+    out += _jump_lines(model, "resection", lambda k: f"buf[_Z + {rows[k]} * W + lane]", lp.doprint)
     pre = [f"p_{p} = P[_P_{p}]" for p in sorted(lp.used)]
     return "\n".join(f"    {x}" for x in (*pre, *out)) or "    pass", lp.used
 
@@ -578,13 +593,7 @@ def _fraction_body(model: ModelDecl, names: _Names, rows: Sequence[int]) -> tupl
                 out.append(f"x_{st.ident} = buf[_Z + {rows[k]} * W + lane]")
     for s in model.fraction:
         out.append(f"v_{s.ident} = {lp.doprint(s.expr)}")
-    for k, st in enumerate(model.states):
-        if st.jump is None:
-            continue
-        if st.log:
-            out.append(f"buf[_Z + {rows[k]} * W + lane] += {lp.doprint(_log_jump(st))}")
-        else:
-            out.append(f"buf[_Z + {rows[k]} * W + lane] = {lp.doprint(st.jump)}")
+    out += _jump_lines(model, "jump", lambda k: f"buf[_Z + {rows[k]} * W + lane]", lp.doprint)
     pre = [f"p_{p} = P[_P_{p}]" for p in sorted(lp.used)]
     return "\n".join(f"    {x}" for x in (*pre, *out)), lp.used
 
@@ -753,13 +762,7 @@ def _reference_module(model: ModelDecl) -> str:
         fr.append(f"    x_{st.ident} = {_zrow(st, k)}")
     for s in model.fraction:
         fr.append(f"    v_{s.ident} = {npr.doprint(s.expr)}")
-    for k, st in enumerate(model.states):
-        if st.jump is None:
-            continue
-        if st.log:
-            fr.append(f"    z[{k}] += {npr.doprint(_log_jump(st))}")
-        else:
-            fr.append(f"    z[{k}] = {npr.doprint(st.jump)}")
+    fr += _jump_lines(model, "jump", lambda k: f"    z[{k}]", npr.doprint)
     res = [
         "def apply_resection(z, rho):",
         '    """Resect in place: the tumour keeps the fraction ``rho`` (per tumour) of its cells."""',
@@ -769,13 +772,7 @@ def _reference_module(model: ModelDecl) -> str:
     for k, st in enumerate(model.states):
         if sp.Symbol(st.ident, real=True) in rsyms and not st.log:
             res.append(f"    x_{st.ident} = z[{k}].copy()")
-    for k, st in enumerate(model.states):
-        if st.resection is None:
-            continue
-        if st.log:
-            res.append(f"    z[{k}] += {npr.doprint(_log_jump(st, st.resection))}")
-        else:
-            res.append(f"    z[{k}] = {npr.doprint(st.resection)}")
+    res += _jump_lines(model, "resection", lambda k: f"    z[{k}]", npr.doprint)
     if len(res) == 2:
         res.append("    return None")
     ini = [
