@@ -148,3 +148,16 @@ def test_serve_listens_on_localhost_unless_told_otherwise():
 
     assert inspect.signature(serve_cmd).parameters["host"].default.default == "127.0.0.1"
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_every_intervention_form_of_the_help_is_accepted():
+    """The forms the designer's help (and docs/serve.md) quote are interventions it runs."""
+    import re
+
+    from ifnexus.serve._app import INTERVENTION_HELP
+
+    forms = re.findall(r"[a-z0-9-]+:[a-z0-9=,.]+", INTERVENTION_HELP)
+    assert {f.split(":")[0] for f in forms} >= {"anti-ctla4", "anti-ox40", "ifn-beta"}
+    for form in forms:
+        d = design_from_form({**FORM, "arm2_interventions": form})
+        assert list(d.arms[1].interventions) == [form]
