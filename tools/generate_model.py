@@ -1,9 +1,11 @@
 """Regenerate the model's generated modules from its declaration.
 
-Run from the repository root after editing ``src/ifnexus/model/_equations.py``:
-``python tools/generate_model.py``. Writes ``src/ifnexus/model/_generated_kernel.py``,
+Run from the repository root after editing ``src/ifnexus/model/_equations.py`` or
+``_kernel_math.py``: ``python tools/generate_model.py``. Writes
+``src/ifnexus/model/_generated_kernel.py`` (with the digest of ``_kernel_math.py``),
 ``_generated_reference.py`` and ``_generated_exports.py`` where they changed, the digest of the
-generated kernel in ``_kernel.py`` (numba's cache of the stepping functions depends on it;
+generated kernel and ``_kernel_math.py`` in ``_kernel.py`` (numba caches a function by its own
+file only; ``_codegen.CACHE_DEPENDENCIES`` lists what each cached module depends on and
 ``tests/model/test_codegen.py`` checks all of them are current) and then ``docs/model.md``.
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from pathlib import Path
 
@@ -25,14 +26,100 @@ def test_committed_generated_modules_equal_the_generator():
         )
 
 
-def test_the_kernel_carries_the_digest_of_its_generated_forcing():
-    """numba recompiles the stepping functions only when _kernel.py changes: it must record it."""
-    from ifnexus.model import _kernel
-    from ifnexus.model._codegen import kernel_digest
+def _cached_jit(decorator: ast.expr) -> bool:
+    """``@nb.njit(..., cache=True, ...)`` (or ``jit``)."""
+    return (
+        isinstance(decorator, ast.Call)
+        and (ast.unparse(decorator.func).split(".")[-1] in ("njit", "jit"))
+        and any(
+            k.arg == "cache" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in decorator.keywords
+        )
+    )
 
-    assert _kernel._GENERATED_DIGEST == kernel_digest(), (
-        "src/ifnexus/model/_kernel.py has a stale _GENERATED_DIGEST; run python "
-        "tools/generate_model.py"
+
+def _cached_function_dependencies() -> dict[Path, set[Path]]:
+    """Per module of the package with cache=True numba functions: the package's modules whose
+    names (functions to inline, constants) those functions use."""
+    package = HERE.parent
+    out: dict[Path, set[Path]] = {}
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        cached = [
+            f
+            for f in tree.body
+            if isinstance(f, ast.FunctionDef) and any(map(_cached_jit, f.decorator_list))
+        ]
+        if not cached:
+            continue
+        imported: dict[str, str] = {}  # local name -> module
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ifnexus"):
+                imported |= {a.asname or a.name: str(node.module) for a in node.names}
+            elif isinstance(node, ast.Import):
+                imported |= {
+                    a.asname or a.name: a.name for a in node.names if a.name.startswith("ifnexus")
+                }
+        used = {n.id for f in cached for n in ast.walk(f) if isinstance(n, ast.Name)}
+        out[path] = {
+            package.parent.joinpath(*imported[name].split(".")).with_suffix(".py")
+            for name in used & set(imported)
+        }
+    return out
+
+
+def test_every_cached_numba_function_records_the_files_it_depends_on():
+    """numba's cache of a function sees changes to its own file only: every other file that a
+    cached function inlines or reads must be in CACHE_DEPENDENCIES (with its own dependencies)."""
+    from ifnexus.model._codegen import CACHE_DEPENDENCIES
+
+    found = _cached_function_dependencies()
+    assert HERE / "_kernel.py" in found and HERE / "_kernel_math.py" in found  # the scan works
+    assert found[HERE / "_generated_kernel.py"] == {HERE / "_kernel_math.py"}
+    for path, deps in found.items():
+        if not deps:
+            continue
+        assert path.parent == HERE and path.name in CACHE_DEPENDENCIES, (
+            f"{path} has cache=True numba functions that use {sorted(map(str, deps))}: list them "
+            "in ifnexus.model._codegen.CACHE_DEPENDENCIES and give it a _CACHE_DIGEST"
+        )
+        closure, todo = set(), set(deps)
+        while todo:
+            d = todo.pop()
+            closure.add(d)
+            todo |= found.get(d, set()) - closure
+        assert {HERE / n for n in CACHE_DEPENDENCIES[path.name]} >= closure, path
+
+
+def test_every_cache_digest_is_current():
+    """numba recompiles a cached module only when its file changes: it must record its inputs."""
+    import importlib
+
+    from ifnexus.model._codegen import CACHE_DEPENDENCIES, cache_digest
+
+    for name in CACHE_DEPENDENCIES:
+        module = importlib.import_module(f"ifnexus.model.{name.removesuffix('.py')}")
+        assert module._CACHE_DIGEST == cache_digest(name), (
+            f"src/ifnexus/model/{name} has a stale _CACHE_DIGEST; run python "
+            "tools/generate_model.py"
+        )
+
+
+def test_an_edit_of_kernel_math_changes_every_dependant_digest(tmp_path, monkeypatch):
+    """A change of _kernel_math.py alone (no regenerated forcing) changes both digests."""
+    from ifnexus.model import _codegen
+
+    before = {n: _codegen.cache_digest(n) for n in _codegen.CACHE_DEPENDENCIES}
+    for name in ("_kernel_math.py", "_generated_kernel.py"):
+        (tmp_path / name).write_text((HERE / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with (tmp_path / "_kernel_math.py").open("a", encoding="utf-8") as fh:
+        fh.write("\n# edited\n")
+    monkeypatch.setattr(_codegen, "_HERE", tmp_path)
+    after = {n: _codegen.cache_digest(n) for n in _codegen.CACHE_DEPENDENCIES}
+    assert all(after[n] != before[n] for n in before)
+    assert (
+        f'_CACHE_DIGEST = "{after["_generated_kernel.py"]}"'
+        in _codegen.generate()["_generated_kernel.py"]
     )
 
 

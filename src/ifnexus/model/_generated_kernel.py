@@ -16,6 +16,10 @@ import numba as nb
 
 from ifnexus.model._kernel_math import W, _exp, _log
 
+# numba's cache of the functions below is keyed by this file only: the digest of
+# _kernel_math.py (whose _exp/_log they inline) recompiles them when it changes
+_CACHE_DIGEST = "e3d0e63184d44882"
+
 P_NAMES = ("K", "d0", "k_D", "alpha_l", "beta_l", "f_circ", "blood_exposed", "blood_dose_share", "D0_c", "k_alc", "dln_in_field", "rho_R", "D_T", "n_T", "k_mit", "k_TX", "k_XA", "c_cgas", "p_tum", "a_7", "p_host", "K_J", "k_I", "k_F", "w_F", "k_U", "k_UD", "w_U", "K_U", "k_R", "k_A", "K_G", "tonic", "k_P", "eps_P", "k_T", "k_Tel", "w_b", "f_mem", "k_Ed", "k_ET", "c_X", "m_A", "e_kill", "kappa_max", "B_h", "theta_S", "k_sb", "second_lesion", "k_reg", "r_reg", "s_reg", "k_mac", "m1_base", "k_pdl", "l_E", "l_A", "l_R", "k_nec", "k_dep", "m_ctla", "m_ox40", "p_ifnb",)
 Q_NAMES = ("alpha", "beta", "n0", "tau", "chronic", "t_cgas", "t_sting", "t_irf3", "t_cluster", "t_ifnar", "t_stat1", "h_T", "h_ifnar", "h_sting", "r_g",)
 NS = 26

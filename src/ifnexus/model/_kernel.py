@@ -67,9 +67,10 @@ __all__ = [
 
 # numba's cache of a function is invalidated by changes to its own file only, not to the files of
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
-# writes their digest here, so that a regenerated forcing also changes this file and recompiles
-# the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "42199da796cf858c"
+# writes their digest here (_codegen.CACHE_DEPENDENCIES), so that a regenerated forcing or an
+# edited _kernel_math.py also changes this file and recompiles the stepping functions
+# (tests/model/test_codegen.py checks the digest is current)
+_CACHE_DIGEST = "fd6f2c366bbcf188"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 
