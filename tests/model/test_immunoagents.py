@@ -102,7 +102,7 @@ def test_anti_ox40_occupancy_decays_with_the_antibody_half_life():
     m = tumour_model("none", setting="mouse", days=30, interventions=["anti-ox40:day=3,dose=1"])
     assert m.p["k_ox40"] == pytest.approx(np.log(2) / 7.0)
     t = np.array([2.9, 3.0, 10.0, 17.0])
-    occ = np.array([m.drive.ox40_level(tt, tt)[0] for tt in t])  # doses given by each time
+    occ = np.array([m.drive.level("anti-ox40", tt, tt)[0] for tt in t])  # doses given by each time
     s = np.where(t >= 3.0, np.exp(-np.log(2) / 7.0 * (t - 3.0)), 0.0)
     np.testing.assert_allclose(occ, s / (s + 0.1), rtol=1e-12)
     assert occ[2] == pytest.approx(0.5 / 0.6)  # one half-life after the dose

@@ -64,3 +64,37 @@ def test_bad_interventions(bad, needle):
     with pytest.raises(ValidationError) as e:
         parse_intervention(bad)
     assert needle in str(e.value)
+
+
+def test_each_dosed_intervention_drives_its_declared_argument():
+    """DOSED, the one table of the dosed interventions: each entry names a drive of the
+    declaration, a parameter, and gives the closed-form level sum_k d_k exp(-k (t - t_k)) of
+    its doses (as an occupancy s / (s + 0.1) for the antibodies)."""
+    import numpy as np
+
+    from ifnexus.model._params import PARAMETERS
+    from ifnexus.model._solver import Drive
+    from ifnexus.model._variants import DOSED, INTERVENTIONS
+
+    pytest.importorskip("sympy")  # the declaration is sympy
+    from ifnexus.model._equations import DRIVES
+
+    assert set(DOSED) <= set(INTERVENTIONS)
+    assert [d.arg for d in DOSED.values()] == ["g", "o", "ctla", "ox40"]  # the kernel's columns
+    declared = {(ident, arg) for ident, arg, *_ in DRIVES}
+    names = {p.name for p in PARAMETERS}
+    p = {n: 0.0 for n in names}
+    for i, (name, spec) in enumerate(DOSED.items()):
+        assert (spec.drive, spec.arg) in declared and spec.clearance in names
+        iv = parse_intervention(f"{name}:day=2,dose=1,repeat=2,every=3")
+        assert not iv.is_window and iv.days == (2.0, 5.0)
+        k = 0.1 * (i + 1)
+        drive = Drive((iv,), {**p, spec.clearance: k})
+        assert drive.dosed == (name,)
+        t = np.array([1.0, 2.0, 4.0, 5.0, 9.0])
+        got = np.array([drive.level(name, tt, tt)[0] for tt in t])  # doses given by each time
+        s = sum(np.where(t >= d, np.exp(-k * (t - d)), 0.0) for d in (2.0, 5.0))
+        np.testing.assert_allclose(got, s / (s + 0.1) if spec.occupancy else s, rtol=1e-14)
+        others = [n for n in DOSED if n != name]
+        assert all(not drive.level(n, 9.0, t).any() for n in others)
+        assert set(drive.node_levels(t)) == {spec.arg}

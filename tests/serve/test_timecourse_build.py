@@ -27,7 +27,8 @@ def _per_patient(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
             vals[name] = np.exp(z[IDX[name]])
         qj = {k: (v[j] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in qk.items()}
         wins = np.array([drive.window_factors(tt) for tt in t])
-        lev = np.array([drive.levels(tt, np.array([tt])) for tt in t])[:, :, 0]
+        lev = np.array([[drive.level(n, tt, tt)[0] for n in ("sting-agonist", "anti-pd1")]
+                        for tt in t])  # fmt: skip
         sg = signals(z, p, qj, lev[:, 0], lev[:, 1], wins[:, 0], wins[:, 1], wins[:, 2])
         for name in ("sting", "ifn", "acute", "kill"):
             vals[name] = sg[name]

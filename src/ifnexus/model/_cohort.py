@@ -522,17 +522,16 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
 
 
 def _ifn(z, p, q, drive, t) -> np.ndarray:
-    g, o = drive.levels(t, np.array([t]))
+    lev = {k: v[0] for k, v in drive.node_levels(np.array([t])).items()}
     blk, jak, amp = drive.window_factors(t)
-    return signals(z, p, q, g[0], o[0], blk, jak, amp, ifnb=drive.ifnb_level(t))["ifn"]
+    return signals(z, p, q, block=blk, jak=jak, amp=amp, ifnb=drive.ifnb_level(t), **lev)["ifn"]
 
 
-def _window_levels(drive, t) -> tuple[np.ndarray, ...]:
-    """Agonist level, anti-PD-1 occupancy, window factors and IFN-beta dose at node times ``t``."""
+def _window_levels(drive, t) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, ...]]:
+    """Dosed levels (:meth:`Drive.node_levels`), window factors and IFN-beta dose at nodes ``t``."""
     wins = np.array([drive.window_factors(tt) for tt in t]).reshape(len(t), 3)
-    lev = np.array([drive.levels(tt, np.array([tt])) for tt in t]).reshape(len(t), 2)
     ifnb = np.array([drive.ifnb_level(tt) for tt in t], dtype=float)
-    return lev[:, 0], lev[:, 1], wins[:, 0], wins[:, 1], wins[:, 2], ifnb
+    return drive.node_levels(t), (wins[:, 0], wins[:, 1], wins[:, 2], ifnb)
 
 
 def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
@@ -547,8 +546,10 @@ def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
     n_t, n_keep = t.size, len(patient_ids)
     qk = {k: (v[keep] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in q.items()}
     z = np.moveaxis(full, 1, 0)  # (n_states, n_t, n_keep)
-    g, o, blk, jak, amp, ifnb = (x[:, None] for x in _window_levels(drive, t))
-    sg = signals(z, p, qk, g, o, blk, jak, amp, ifnb=ifnb)
+    lev, wins = _window_levels(drive, t)
+    blk, jak, amp, ifnb = (x[:, None] for x in wins)
+    sg = signals(z, p, qk, block=blk, jak=jak, amp=amp, in_vitro=False, ifnb=ifnb,
+                 **{k: v[:, None] for k, v in lev.items()})  # fmt: skip
     vals = {name: z[i] for i, name in enumerate(STATE_NAMES)}
     vals["N"] = np.exp(z[0])
     vals["lesion2"] = np.exp(z[IDX["lesion2"]])

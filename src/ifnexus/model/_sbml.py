@@ -21,6 +21,7 @@ from ifnexus.model import _generated_exports as _exports
 from ifnexus.model._radiobiology import unrepaired_dose
 from ifnexus.model._solver import _PD1_K
 from ifnexus.model._system import LOG_ROWS, STATE_NAMES
+from ifnexus.model._variants import DOSED
 
 if TYPE_CHECKING:
     from ifnexus.model._tumour import TumourModel
@@ -134,10 +135,11 @@ def to_sbml(model: TumourModel) -> str:
     names = [a for a, _ in _ASSIGN] + drives
     params += [(a, 0.0, False) for a in names]
     ivs = model.interventions
-    ag = [(d - t0, iv.dose) for iv in ivs if iv.name == "sting-agonist" for d in iv.days]
-    pd = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-pd1" for d in iv.days]
-    c4 = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-ctla4" for d in iv.days]
-    x40 = [(d - t0, iv.dose) for iv in ivs if iv.name == "anti-ox40" for d in iv.days]
+    rules = {}  # the drive's assignment rules, by drive variable
+    for name, spec in DOSED.items():  # sums of decaying doses (occupancy s / (s + 0.1))
+        s = _sum_decay([(d - t0, iv.dose) for iv in ivs if iv.name == name for d in iv.days],
+                       spec.clearance)  # fmt: skip
+        rules[spec.drive] = f"({s}) / ({s} + {_PD1_K!r})" if spec.occupancy else s
     shifted = [
         type(iv)(
             name=iv.name,
@@ -149,23 +151,17 @@ def to_sbml(model: TumourModel) -> str:
         for iv in ivs
         if iv.is_window
     ]
-    spd = _sum_decay(pd, "k_pd1")
-    sc4 = _sum_decay(c4, "k_ctla")
-    sx40 = _sum_decay(x40, "k_ox40")
-    drive = (
-        ("g_ag", _sum_decay(ag, "k_ag")),
-        ("o_pd1", f"({spd}) / ({spd} + {_PD1_K!r})"),
-        ("blk", _window(shifted, "ifnar-block")),
-        ("jak", _window(shifted, "jak-inhibitor")),
-        ("amp", _window(shifted, "ifn-amplifier")),
-        ("hblk", _window(shifted, "ifnar-block", "host")),
-        ("hjak", _window(shifted, "jak-inhibitor", "host")),
-        ("ctla", f"({sc4}) / ({sc4} + {_PD1_K!r})"),
-        ("ifnb", _window(shifted, "ifn-beta")),
-        ("ox40", f"({sx40}) / ({sx40} + {_PD1_K!r})"),
+    rules |= {
+        "blk": _window(shifted, "ifnar-block"),
+        "jak": _window(shifted, "jak-inhibitor"),
+        "amp": _window(shifted, "ifn-amplifier"),
+        "hblk": _window(shifted, "ifnar-block", "host"),
+        "hjak": _window(shifted, "jak-inhibitor", "host"),
+        "ifnb": _window(shifted, "ifn-beta"),
         # time zero: clonogens held at their sampled number until the first fraction
-        ("grow", f"piecewise(0, lt(time, {first - t0!r}), 1)" if first > t0 else "1"),
-    )
+        "grow": f"piecewise(0, lt(time, {first - t0!r}), 1)" if first > t0 else "1",
+    }
+    drive = tuple((v, rules[v]) for v in (*[v for v in drives if v != "grow"], "grow"))
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">',

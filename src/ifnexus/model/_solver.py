@@ -45,7 +45,7 @@ from ifnexus.model._system import (
     decay_rates,
     forcing,
 )
-from ifnexus.model._variants import Intervention
+from ifnexus.model._variants import DOSED, Intervention
 
 __all__ = [
     "Drive",
@@ -99,7 +99,7 @@ _PD1_K = 0.1  # occupancy s / (s + 0.1)
 _IFN_AUC = IDX["ifn_auc"]  # its forcing is the IFN-I level
 
 
-def _decayed(doses: np.ndarray, k: float, t_ref: float, t: np.ndarray) -> np.ndarray:
+def _decayed(doses: np.ndarray, k: float, t_ref: float, t: float | np.ndarray) -> np.ndarray:
     """Sum at times ``t`` of the doses ``(day, dose)`` given by ``t_ref``, each decaying at ``k``."""
     t = np.atleast_1d(np.asarray(t, dtype=float))
     s = np.zeros_like(t)
@@ -127,18 +127,17 @@ class Drive:
     ):
         self.interventions = tuple(interventions)
         self.first_fraction = None if first_fraction is None else float(first_fraction)
-        ag = [(d, iv.dose) for iv in interventions if iv.name == "sting-agonist" for d in iv.days]
-        pd = [(d, iv.dose) for iv in interventions if iv.name == "anti-pd1" for d in iv.days]
-        c4 = [(d, iv.dose) for iv in interventions if iv.name == "anti-ctla4" for d in iv.days]
-        x40 = [(d, iv.dose) for iv in interventions if iv.name == "anti-ox40" for d in iv.days]
-        self.ag = np.array(ag, dtype=float).reshape(-1, 2)
-        self.pd = np.array(pd, dtype=float).reshape(-1, 2)
-        self.c4 = np.array(c4, dtype=float).reshape(-1, 2)
-        self.x40 = np.array(x40, dtype=float).reshape(-1, 2)
-        self.k_ag = p["k_ag"]
-        self.k_pd1 = p["k_pd1"]
-        self.k_ctla = p["k_ctla"]
-        self.k_ox40 = p["k_ox40"]
+        #: per dosed intervention (:data:`~ifnexus.model._variants.DOSED`): its doses
+        #: ``(day, dose)`` (shape ``(n, 2)``, empty when not given) and its clearance rate
+        self.doses = {
+            name: np.array(
+                [(d, iv.dose) for iv in interventions if iv.name == name for d in iv.days],
+                dtype=float,
+            ).reshape(-1, 2)
+            for name in DOSED
+        }
+        self.clearance = {name: p[spec.clearance] for name, spec in DOSED.items()}
+        self.dosed = tuple(name for name in DOSED if self.doses[name].size)  # those given
         self.windows = [iv for iv in interventions if iv.is_window]
         self.ifnb_windows = [iv for iv in self.windows if iv.name == "ifn-beta"]
 
@@ -146,25 +145,30 @@ class Drive:
         """Every dose time and window edge."""
         return sorted({float(b) for iv in self.interventions for b in iv.breakpoints()})
 
-    def levels(self, t_ref: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Agonist level ``g`` and anti-PD-1 occupancy ``o`` at times ``t`` (doses given by ``t_ref``)."""
-        g = _decayed(self.ag, self.k_ag, t_ref, t)
-        s = _decayed(self.pd, self.k_pd1, t_ref, t)
-        return g, s / (s + _PD1_K)
+    def level(self, name: str, t_ref: float, t: float | np.ndarray) -> np.ndarray:
+        """Level of the dosed intervention ``name`` at times ``t`` (doses given by ``t_ref``).
 
-    def ctla_level(self, t_ref: float, t: np.ndarray) -> np.ndarray:
-        """Anti-CTLA-4 occupancy ``s / (s + 0.1)`` at times ``t`` (doses given by ``t_ref``)."""
-        s = _decayed(self.c4, self.k_ctla, t_ref, t)
-        return s / (s + _PD1_K)
-
-    def ox40_level(self, t_ref: float, t: np.ndarray) -> np.ndarray:
-        """Agonist anti-OX40 occupancy ``s / (s + 0.1)`` at times ``t`` (doses given by ``t_ref``).
-
-        ``s`` is the sum of the doses given, each decaying at ``k_ox40`` (the antibody's
-        clearance), as the occupancy of anti-PD-1 and anti-CTLA-4.
+        ``s``, the sum of its doses each decaying at its clearance rate since its day, as
+        :data:`~ifnexus.model._variants.DOSED` says: the occupancy ``s / (s + 0.1)`` of an
+        antibody or ``s`` itself (the STING agonist's level ``g``). 0 when it is not given.
         """
-        s = _decayed(self.x40, self.k_ox40, t_ref, t)
-        return s / (s + _PD1_K)
+        s = _decayed(self.doses[name], self.clearance[name], t_ref, t)
+        return s / (s + _PD1_K) if DOSED[name].occupancy else s
+
+    def dosed_levels(self, t_ref: float, t: float | np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`level` of every dosed intervention by its forcing argument (``g``, ``o``, ...)."""
+        return {spec.arg: self.level(name, t_ref, t) for name, spec in DOSED.items()}
+
+    def node_levels(self, t: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`level` at each node time of ``t`` (doses given by then) of those given.
+
+        By forcing argument (``g``, ``o``, ...); the interventions not given (level 0, the
+        default of ``forcing`` and ``signals``) are left out.
+        """
+        return {
+            DOSED[name].arg: np.array([self.level(name, tt, tt)[0] for tt in t], dtype=float)
+            for name in self.dosed
+        }
 
     def ifnb_level(self, t_mid: float | np.ndarray) -> float | np.ndarray:
         """Return the summed dose of the ``ifn-beta`` windows containing ``t_mid`` (0 outside).
@@ -354,8 +358,8 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
     step size (sizes equal to 1e-12 d share them). Both backends read them. Kept for the next
     chunk of the same cohort.
     """
-    key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions), drive.k_ag, drive.k_pd1,
-           drive.k_ctla, drive.k_ox40, drive.first_fraction)  # fmt: skip
+    key = (grid.t.tobytes(), c.tobytes(), repr(drive.interventions),
+           tuple(drive.clearance.values()), drive.first_fraction)  # fmt: skip
     hit = _TABLES.get(key)
     if hit is not None:
         return hit
@@ -371,20 +375,15 @@ def _step_tables(grid: Grid, drive: Drive, c: np.ndarray):
          h * (2 * p2 - 4 * p3), h * (4 * p3 - p2)],
         axis=1,
     )  # fmt: skip
-    lev = np.zeros((hs.size, 3, 4))  # agonist, anti-PD-1, anti-CTLA-4, anti-OX40 at 3 stages
+    # the level of each dosed intervention (DOSED's order: agonist, anti-PD-1, anti-CTLA-4,
+    # anti-OX40) at the 3 stage times of each step; 0 for those not given
+    lev = np.zeros((hs.size, 3, len(DOSED)))
     wins = np.zeros((hs.size, 7))  # block, jak, amp, growth switch, host block, host jak, IFN-b
     wins[:, 3] = 1.0
-    if drive.ag.size or drive.pd.size:
-        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
-            g, o = drive.levels(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
-            lev[k, :, 0] = g
-            lev[k, :, 1] = o
-    if drive.c4.size:
-        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
-            lev[k, :, 2] = drive.ctla_level(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
-    if drive.x40.size:
-        for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
-            lev[k, :, 3] = drive.ox40_level(ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
+    for j, name in enumerate(DOSED):
+        if name in drive.dosed:
+            for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
+                lev[k, :, j] = drive.level(name, ta, np.array([ta, ta + 0.5 * hk, ta + hk]))
     if drive.windows:
         for k, (ta, hk) in enumerate(zip(tg[:-1], hs, strict=True)):
             f = drive.all_window_factors(ta + 0.5 * hk)
@@ -655,12 +654,9 @@ def solve_reference(
 
         def rhs(t, v, a=a, blk=blk, jak=jak, amp=amp, grow=grow, hblk=hblk, hjak=hjak, ifb=ifb):
             w = to_log(v)
-            g, o = drive.levels(a, np.array([t]))
-            c4 = drive.ctla_level(a, np.array([t]))
-            x4 = drive.ox40_level(a, np.array([t]))
-            F = forcing(w, p, q1, float(g[0]), float(o[0]), block=blk, jak=jak, amp=amp,
-                        in_vitro=in_vitro, grow=grow, host_block=hblk, host_jak=hjak,
-                        ctla=float(c4[0]), ifnb=ifb, ox40=float(x4[0]))  # fmt: skip
+            lv = {k: float(x[0]) for k, x in drive.dosed_levels(a, t).items()}
+            F = forcing(w, p, q1, block=blk, jak=jak, amp=amp, in_vitro=in_vitro, grow=grow,
+                        host_block=hblk, host_jak=hjak, ifnb=ifb, **lv)  # fmt: skip
             dv = F - c[:, None] * w
             dv[lr] = F[lr] * v.reshape(N_STATES, -1)[lr]
             return dv.ravel()

@@ -164,14 +164,10 @@ class TumourModel:
 
     def _frame(self, t: np.ndarray, z: np.ndarray) -> pd.DataFrame:
         d = self.drive
-        lev = (
-            np.array([d.levels(tt, np.array([tt]))[0][0] for tt in t]),
-            np.array([d.levels(tt, np.array([tt]))[1][0] for tt in t]),
-        )
         wins = np.array([d.window_factors(tt) for tt in t]).reshape(-1, 3)
         ifnb = np.array([d.ifnb_level(tt) for tt in t], dtype=float)
-        sg = signals(z, self.p, self.q, lev[0], lev[1], wins[:, 0], wins[:, 1], wins[:, 2],
-                     self.in_vitro, ifnb=ifnb)  # fmt: skip
+        sg = signals(z, self.p, self.q, block=wins[:, 0], jak=wins[:, 1], amp=wins[:, 2],
+                     in_vitro=self.in_vitro, ifnb=ifnb, **d.node_levels(t))  # fmt: skip
         out = {"time": t - self.schedule.first_day}
         for i, name in enumerate(STATE_NAMES):
             out[name] = np.exp(z[i]) if i in LOG_ROWS else z[i]

@@ -46,10 +46,12 @@ from ifnexus.errors import UnknownNameError, ValidationError
 from ifnexus.model._limits import MAX_DAYS, MAX_FRACTIONS
 
 __all__ = [
+    "DOSED",
     "GENOTYPES",
     "HOSTS",
     "INTERVENTIONS",
     "MAX_AGENT_DOSE",
+    "Dosed",
     "Intervention",
     "parse_genotype",
     "parse_host",
@@ -186,7 +188,36 @@ def _split(spec) -> list[str]:
 
 # ------------------------------------------------------------------------ interventions
 
-_IMPULSE = {"sting-agonist", "anti-pd1", "anti-ctla4", "anti-ox40"}
+
+@dataclass(frozen=True)
+class Dosed:
+    """How an intervention given as doses on days drives the model.
+
+    Its level ``s`` at time t is the sum of the doses given by then, each decaying at the rate
+    of the parameter ``clearance`` since its day; the model sees ``s / (s + 0.1)``
+    (``occupancy``: an antibody's receptor occupancy; dose 1 gives 91%) or ``s`` itself (the
+    agonist's level). ``drive`` is its drive identifier in the declaration
+    (``_equations.DRIVES``, the SBML variable) and ``arg`` the name of its argument of the
+    forcing and signals (``_system.forcing``).
+    """
+
+    clearance: str
+    occupancy: bool
+    drive: str
+    arg: str
+
+
+DOSED: Mapping[str, Dosed] = MappingProxyType(
+    {
+        # in the order of the compiled kernel's drive columns (_kernel.run_kernel's lev[..., k])
+        "sting-agonist": Dosed("k_ag", occupancy=False, drive="g_ag", arg="g"),
+        "anti-pd1": Dosed("k_pd1", occupancy=True, drive="o_pd1", arg="o"),
+        "anti-ctla4": Dosed("k_ctla", occupancy=True, drive="ctla", arg="ctla"),
+        "anti-ox40": Dosed("k_ox40", occupancy=True, drive="ox40", arg="ox40"),
+    }
+)
+"""The interventions given as doses on days (``day=,dose=[,repeat=,every=]``) by name."""
+_IMPULSE = frozenset(DOSED)
 _BLOCKADES = {"ifnar-block", "jak-inhibitor"}
 COMPARTMENTS = ("tumour", "host", "both")
 """Where a blockade (``ifnar-block``, ``jak-inhibitor``) acts (``compartment=``)."""
