@@ -63,5 +63,5 @@ def test_vectorised_timecourses_equal_the_per_patient_build(monkeypatch, schedul
                           interventions=interventions, setting="patient")  # fmt: skip
     assert pairs
     for new, old in pairs:
-        pd.testing.assert_frame_equal(new, old, check_exact=True)
+        pd.testing.assert_frame_equal(new.to_frame(), old, check_exact=True)
     assert res.timecourses["patient"].nunique() == 7

@@ -16,6 +16,7 @@ number of threads, or whether chunks run on a Dask cluster (``scheduler=``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import warnings
@@ -41,6 +42,7 @@ from ifnexus.model._params import parameters
 from ifnexus.model._radiobiology import Schedule, parse_schedule
 from ifnexus.model._solver import Drive, build_grid, grid_options, integrate
 from ifnexus.model._system import IDX, STATE_NAMES, initial_state, signals
+from ifnexus.model._trajectories import Trajectories
 from ifnexus.model._variants import (
     Intervention,
     canonical_host,
@@ -323,7 +325,7 @@ def _state_at(sol, z0, t0, t_end, time):
     return sol.z_end  # time >= t_end
 
 
-def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, Trajectories | None]:
     """Simulate patients ``start..stop-1``; return the per-patient table and time courses."""
     p = cfg.p
     sched = cfg.schedule
@@ -534,12 +536,12 @@ def _window_levels(drive, t) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, .
     return drive.node_levels(t), (wins[:, 0], wins[:, 1], wins[:, 2], ifnb)
 
 
-def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
-    """Long table (patient, time, state, value) of the recorded patients, built from arrays.
+def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> Trajectories:
+    """Return the recorded patients' states and observables on the solver's grid, as arrays.
 
-    Rows are ordered by patient, then state, then time. The observables are computed for all
-    recorded patients at once (``signals`` is elementwise: node quantities broadcast along the
-    patient axis), which gives the numbers of a per-patient computation.
+    The observables are computed for all recorded patients at once (``signals`` is
+    elementwise: node quantities broadcast along the patient axis), which gives the numbers of
+    a per-patient computation.
     """
     full = sol.full  # (n_t, n_states, n_keep)
     t = sol.t
@@ -559,12 +561,8 @@ def _timecourses(sol, patient_ids, p, q, keep, drive, t_first) -> pd.DataFrame:
     vals["cd8"] = z[IDX["cd8_bystander"]] + z[IDX["cd8_effector"]]
     names = list(vals)
     cube = np.stack([np.broadcast_to(vals[k], (n_t, n_keep)) for k in names])  # (names, t, keep)
-    return pd.DataFrame({
-        "patient": np.repeat(np.asarray(patient_ids), len(names) * n_t),
-        "time": np.tile(t - t_first, n_keep * len(names)),
-        "state": np.tile(np.repeat(np.array(names, dtype=object), n_t), n_keep),
-        "value": np.transpose(cube, (2, 0, 1)).ravel(),
-    })  # fmt: skip
+    return Trajectories(np.asarray(patient_ids), t - t_first, tuple(names),
+                        np.ascontiguousarray(np.transpose(cube, (2, 0, 1))))  # fmt: skip
 
 
 class _Summary(pd.DataFrame):
@@ -597,7 +595,12 @@ class CohortResult:
     timecourses
         Long table ``patient, time, state, value`` for the recorded tumours (``record``), at the
         solver's grid times (after the jump at a fraction time). ``state`` covers every model
-        state (``N`` as cells) plus ``burden``, ``acute`` (pSTAT1/ISGF3) and ``cd8``.
+        state (``N`` as cells) plus ``burden``, ``acute`` (pSTAT1/ISGF3) and ``cd8``. Built
+        from ``trajectories`` when first read.
+    trajectories
+        The same recorded time courses as arrays (:class:`~ifnexus.model._trajectories.
+        Trajectories`: ``patients``, ``times``, ``states`` and ``values[patient, state,
+        time]``; ``state(name)`` gives one state of every recorded tumour).
     schedule
         The radiotherapy :class:`Schedule` simulated.
     setting, disease
@@ -611,13 +614,18 @@ class CohortResult:
     """
 
     patients: pd.DataFrame
-    timecourses: pd.DataFrame
+    trajectories: Trajectories
     schedule: Schedule
     setting: str
     disease: str
     seed: int
     days: float
     params: dict = field(repr=False, default_factory=dict)
+
+    @functools.cached_property
+    def timecourses(self) -> pd.DataFrame:
+        """Long table ``patient, time, state, value`` of the recorded tumours (see the class)."""
+        return self.trajectories.to_frame()
 
     def to_dict(self) -> dict[str, Any]:
         """Cohort summary as a JSON-ready dict (the ``ifnexus simulate --json`` object).
@@ -1083,15 +1091,10 @@ def simulate_cohort(
     else:
         parts = [_run_chunk(cfg, a, b) for a, b in bounds]
     patients = pd.concat([t for t, _ in parts], ignore_index=True)
-    tcs = [tc for _, tc in parts if tc is not None]
-    timecourses = (
-        pd.concat(tcs, ignore_index=True)
-        if tcs
-        else pd.DataFrame(columns=["patient", "time", "state", "value"])
-    )
+    trajectories = Trajectories.concat([tc for _, tc in parts if tc is not None])
     res = CohortResult(
         patients=patients,
-        timecourses=timecourses,
+        trajectories=trajectories,
         schedule=cfg.schedule,
         setting=setting,
         disease=disease,

@@ -32,7 +32,9 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
 * `simulate_cohort(schedule, n_patients=, setting=, disease=, genotype=, host=,
   interventions=, days=, rng=, record=, params=, margin=, options=RunOptions(...))` ->
   `CohortResult`
-  (`patients`: one row per tumour; `timecourses`: long table; `summary`: table of measure,
+  (`patients`: one row per tumour; `timecourses`: long table of the `record`ed tumours;
+  `trajectories`: the same as arrays, `times`, `states`, `values[patient, state, time]` and
+  `state(name)`; `summary`: table of measure,
   value, unit; `to_dict()`: the `simulate --json` object; `local_control_curve(by=)`;
   `local_control_table(by=)`: the overall and per-subgroup curves; `write(out_dir)`: the
   files of `simulate --out`).
