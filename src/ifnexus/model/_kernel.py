@@ -69,7 +69,7 @@ __all__ = [
 # the functions it inlines (_generated_kernel.py, _kernel_math.py): tools/generate_model.py
 # writes their digest here, so that a regenerated forcing also changes this file and recompiles
 # the stepping functions (tests/model/test_codegen.py checks the digest is current)
-_GENERATED_DIGEST = "42199da796cf858c"
+_GENERATED_DIGEST = "ca2f13581c806a85"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 
