@@ -623,7 +623,8 @@ def _kernel_module(model: ModelDecl) -> str:
     qn = ", ".join(f'"{n}"' for n, _ in TRAITS)
     pn = ", ".join(f'"{n}"' for n in used_all)
     doc = (
-        "The compiled kernel's forcing and fraction jump of one block of W tumours.\n\n"
+        "The compiled kernel's forcings (full, and with the switch parameter off) and its fraction "
+        "and resection\njumps, for one block of W tumours.\n\n"
         "Imported by ifnexus.model._kernel (the ETDRK4 stepping, the block buffer and the "
         "parallel loop\nare hand-written there)."
     )
@@ -810,7 +811,10 @@ def _reference_module(model: ModelDecl) -> str:
     for st in model.states:
         table.append(f"    ({st.name!r}, {st.symbol!r}, {st.unit!r}, {st.meaning!r}),")
     table.append(")")
-    doc = "The numpy reference right-hand side (the readable specification, Radau's input)."
+    doc = (
+        "The numpy reference: signals, right-hand side, fraction and resection jumps, start "
+        "(the readable\nspecification, Radau's input)."
+    )
     body = "\n\n\n".join("\n".join(x) for x in (sig, frc, dec, fr, res, ini))
     # `imm` is part of the drive; the IN_VIVO symbol prints as it
     return (

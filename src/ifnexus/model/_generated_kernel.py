@@ -1,4 +1,5 @@
-"""The compiled kernel's forcing and fraction jump of one block of W tumours.
+"""The compiled kernel's forcings (full, and with the switch parameter off) and its fraction and resection
+jumps, for one block of W tumours.
 
 Imported by ifnexus.model._kernel (the ETDRK4 stepping, the block buffer and the parallel loop
 are hand-written there).

@@ -70,7 +70,7 @@ __all__ = [
 # writes their digest here (_codegen.CACHE_DEPENDENCIES), so that a regenerated forcing or an
 # edited _kernel_math.py also changes this file and recompiles the stepping functions
 # (tests/model/test_codegen.py checks the digest is current)
-_CACHE_DIGEST = "fd6f2c366bbcf188"
+_CACHE_DIGEST = "ba09a3d605f38906"
 
 _PREFER_512 = '"prefer-vector-width"="512"'
 

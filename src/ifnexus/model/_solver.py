@@ -1,4 +1,4 @@
-"""Vectorised exponential integrator over patients, with fractions applied as exact jumps.
+"""Vectorised exponential integrator over patients; fractions and resection as exact jumps.
 
 Why our own solver: a cohort of 1e5 tumours is one ODE system per tumour with the same
 fraction times. General-purpose solvers (scipy ``solve_ivp``, libroadrunner) integrate one
