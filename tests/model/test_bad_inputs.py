@@ -252,3 +252,10 @@ def test_dose_grid_property(text):
         return
     assert 1 <= grid.size <= MAX_DOSE_POINTS
     assert np.isfinite(grid).all() and (grid >= 0).all()
+
+
+def test_second_lesion_above_the_carrying_capacity_names_second_lesion():
+    """Found by tools/fuzz_model.py: the refusal named only 'K' and 'n0_second'."""
+    k = parameters("mouse")["K"]
+    with pytest.raises(ValidationError, match=r"^second_lesion=.*'K'.*'n0_second'"):
+        simulate_cohort("8Gy x3", setting="mouse", n_patients=1, second_lesion=2 * k)

@@ -886,8 +886,14 @@ def _config(
                 f"{setting!r}"
             )
         params = dict(params.overrides)
-    params = {**(params or {}), **_second_lesion_params(second_lesion)}
-    p = parameters(setting, **params)
+    lesion = _second_lesion_params(second_lesion)
+    params = {**(params or {}), **lesion}
+    try:
+        p = parameters(setting, **params)
+    except ValidationError as e:  # its size against the carrying capacity K
+        if "n0_second" not in lesion or "n0_second" not in str(e):
+            raise
+        raise ValidationError(f"second_lesion={second_lesion!r}: {e}") from None
     if disease not in DISEASES:
         raise ValidationError(
             f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
