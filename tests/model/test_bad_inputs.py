@@ -259,3 +259,47 @@ def test_second_lesion_above_the_carrying_capacity_names_second_lesion():
     k = parameters("mouse")["K"]
     with pytest.raises(ValidationError, match=r"^second_lesion=.*'K'.*'n0_second'"):
         simulate_cohort("8Gy x3", setting="mouse", n_patients=1, second_lesion=2 * k)
+
+
+@pytest.mark.parametrize("text", ["0:1e300", "0:2,1:1001", "2000Gy x1", "5005Gy/5fx"])
+def test_a_fraction_over_the_dose_limit_is_refused_naming_the_schedule(text):
+    """Found by tools/fuzz_model.py: '0:1e300' reached the kernel and came back as a
+    ConvergenceError blaming the parameters; a fraction is at most MAX_DOSE_GY."""
+    from ifnexus.model._limits import MAX_DOSE_GY
+
+    with pytest.raises(ValidationError, match=rf"schedule .*over the limit of {MAX_DOSE_GY:g} Gy"):
+        parse_schedule(text)
+    assert parse_schedule(f"{MAX_DOSE_GY:g}Gy x1").doses.tolist() == [MAX_DOSE_GY]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sting-agonist:day=0,dose=1e300", "anti-pd1:day=0,dose=101", "anti-ctla4:day=0,dose=1e4",
+     "ifn-amplifier:start=0,end=5,dose=1e300"],
+)  # fmt: skip
+def test_every_agent_dose_is_limited(text):
+    """Found by tools/fuzz_model.py: sting-agonist / ifn-amplifier dose=1e300 overflowed the
+    integration (ConvergenceError); every agent's dose is at most MAX_AGENT_DOSE, as
+    ifn-beta's and anti-ox40's were."""
+    from ifnexus.model._variants import MAX_AGENT_DOSE
+
+    with pytest.raises(ValidationError, match=rf"dose .* over the limit of {MAX_AGENT_DOSE:g}"):
+        parse_intervention(text)
+    at_limit = text.rsplit("dose=", 1)[0] + f"dose={MAX_AGENT_DOSE:g}"
+    assert parse_intervention(at_limit).dose == MAX_AGENT_DOSE
+
+
+@pytest.mark.parametrize(
+    ("call", "what"),
+    [
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=2.5), "n_patients"),
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=2, record=1.5), "record"),
+        (lambda: tcd50("10,20,40,80", fractions=2.5, n_patients=2), "fractions"),
+    ],
+)
+def test_counts_that_are_not_whole_numbers_are_refused(call, what):
+    """Found by tools/fuzz_model.py: n_patients=2.5 simulated 2 tumours, fractions=2.5 gave
+    two fractions labelled '2.5fx'; a count must be a whole number (3.0 is accepted)."""
+    with pytest.raises(ValidationError, match=rf"{what} must be a whole number, got (2\.5|1\.5)"):
+        call()
+    assert len(simulate_cohort("8Gy x3", setting="mouse", n_patients=3.0, days=10).patients) == 3

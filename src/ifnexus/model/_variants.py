@@ -30,8 +30,9 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
   priming flux by ``1 + m_ox40 * occupancy`` (OX40 is expressed only transiently after
   activation).
 
-Doses of ``ifn-beta`` and ``anti-ox40`` are at most :data:`MAX_AGENT_DOSE` (100 times the
-reference dose).
+Doses of the agents (every intervention but the two blockades, whose dose is a fraction 0-1)
+are at most :data:`MAX_AGENT_DOSE` (100 times the reference dose): far beyond any experiment,
+and below the sizes at which the integration overflows (``sting-agonist:dose=1e300``).
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ COMPARTMENTS = ("tumour", "host", "both")
 """Where a blockade (``ifnar-block``, ``jak-inhibitor``) acts (``compartment=``)."""
 _WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0, "ifn-beta": 1.0}
 MAX_AGENT_DOSE = 100.0
-"""Largest ``dose`` of ``ifn-beta`` and ``anti-ox40`` (relative to their reference dose 1)."""
+"""Largest ``dose`` of an agent (relative to its reference dose 1; not of the blockades)."""
 INTERVENTIONS: tuple[str, ...] = (
     "sting-agonist",
     "anti-pd1",
@@ -372,7 +373,7 @@ def parse_intervention(text: str | Intervention) -> Intervention:
         raise ValidationError(
             f"intervention {raw!r}: dose is the blocked fraction of signalling, 0-1; got {dose:g}"
         )
-    if name in {"ifn-beta", "anti-ox40"} and dose > MAX_AGENT_DOSE:
+    if name not in _BLOCKADES and dose > MAX_AGENT_DOSE:
         raise ValidationError(
             f"intervention {raw!r}: dose {dose:g} is over the limit of {MAX_AGENT_DOSE:g} "
             f"(relative to the reference dose 1 of {name})"
