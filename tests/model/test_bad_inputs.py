@@ -303,3 +303,16 @@ def test_counts_that_are_not_whole_numbers_are_refused(call, what):
     with pytest.raises(ValidationError, match=rf"{what} must be a whole number, got (2\.5|1\.5)"):
         call()
     assert len(simulate_cohort("8Gy x3", setting="mouse", n_patients=3.0, days=10).patients) == 3
+
+
+def test_a_cohort_that_cannot_integrate_names_the_parameters_changed():
+    """Found by tools/fuzz_model.py: k_TX at 1000 times its value (in its range, >= 0) makes
+    every tumour's integration overflow, and the error said only 'check parameters'; it now
+    names the parameters that differ from the setting's values."""
+    from ifnexus.errors import ConvergenceError
+
+    k_tx = 1000 * parameters("mouse")["k_TX"]
+    with pytest.raises(ConvergenceError, match=rf"'k_TX' = {k_tx:g}") as info:
+        simulate_cohort("20Gy x1", setting="mouse", n_patients=2, days=60, rng=1,
+                        params={"k_TX": k_tx})  # fmt: skip
+    assert "'alpha'" not in str(info.value)  # an unchanged parameter is not listed

@@ -365,7 +365,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     if sol.rec is not None:
         bad |= ~np.isfinite(sol.rec).all(axis=(1, 2))
     if bad.all():
-        raise ConvergenceError("the model integration produced non-finite values; check parameters")
+        raise ConvergenceError(_convergence_message(cfg))
     if bad.any():
         log.warning("%d tumour(s) gave non-finite values and are flagged numerical_failure",
                     int(bad.sum()))  # fmt: skip
@@ -519,6 +519,22 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
     if keep.size:
         tc = _timecourses(sol, keep + start, p, q, keep, drive, t_first)
     return table, tc
+
+
+def _convergence_message(cfg: _Config) -> str:
+    """Return the error of a chunk none of whose tumours integrated, naming changed parameters."""
+    base = parameters(cfg.setting)
+    changed = [f"{k!r} = {v:g}" for k, v in cfg.p.items() if k in base and v != base[k]]
+    what = (
+        f"the parameters changed from the {cfg.setting} values are {', '.join(changed)}"
+        if changed
+        else f"no parameter was changed (schedule {cfg.schedule}, interventions "
+        f"{', '.join(map(str, cfg.interventions)) or 'none'})"
+    )
+    return (
+        "the model integration produced non-finite values for every tumour; check "
+        f"parameters: {what}"
+    )
 
 
 def _ifn(z, p, q, drive, t) -> np.ndarray:
