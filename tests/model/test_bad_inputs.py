@@ -316,3 +316,60 @@ def test_a_cohort_that_cannot_integrate_names_the_parameters_changed():
         simulate_cohort("20Gy x1", setting="mouse", n_patients=2, days=60, rng=1,
                         params={"k_TX": k_tx})  # fmt: skip
     assert "'alpha'" not in str(info.value)  # an unchanged parameter is not listed
+
+
+@pytest.mark.parametrize(
+    ("kw", "name"),
+    [({"infiltration": -1.0}, "infiltration"), ({"growth_rate": -1.0}, "growth_rate"),
+     ({"chronic": -1.0}, "chronic"), ({"alpha": float("nan")}, "alpha"),
+     ({"n0": float("inf")}, "n0"), ({"infiltration": "x"}, "infiltration")],
+)  # fmt: skip
+def test_tumour_model_traits_are_checked(kw, name):
+    """Found by tools/fuzz_model.py: tumour_model(infiltration=-1, growth_rate=-1) ran, and
+    chronic=-1 or alpha=nan ended in a ConvergenceError blaming the parameters."""
+    from ifnexus.model import tumour_model
+
+    with pytest.raises(ValidationError, match=rf"^{name} must be a"):
+        tumour_model("8Gy x3", setting="mouse", **kw)
+
+
+@pytest.mark.parametrize(
+    ("iv", "error", "pattern"),
+    [
+        (dict(name="foo", dose=1.0, days=(0.0,)), UnknownNameError, "unknown intervention 'foo'"),
+        (dict(name="anti-pd1", dose=-5.0, days=(0.0,)), ValidationError, r"dose must be .*\[0, 100\]"),
+        (dict(name="ifnar-block", dose=2.0, start=0.0, end=7.0), ValidationError, r"\[0, 1\]"),
+        (dict(name="ifn-beta", dose=1.0), ValidationError, "days must be finite"),
+        (dict(name="ifn-beta", dose=1.0, start=7.0, end=0.0), ValidationError, "window ends"),
+        (dict(name="anti-pd1", dose=1.0), ValidationError, "needs 1 to 500 dose days"),
+        (dict(name="anti-pd1", dose=1.0, days=(1e9,)), ValidationError, "within 3650 days"),
+        (dict(name="jak-inhibitor", dose=0.5, start=0.0, end=7.0, compartment="stroma"),
+         ValidationError, "compartment must be one of"),
+    ],
+)  # fmt: skip
+def test_intervention_objects_built_directly_are_checked(iv, error, pattern):
+    """Found by tools/fuzz_model.py: an Intervention built directly (not parsed) was used as
+    is: the name 'foo' was silently ignored, dose -5 of anti-PD-1 simulated, a window without
+    start/end did nothing. The same checks as a parsed string now apply."""
+    from ifnexus.model import Intervention
+
+    with pytest.raises(error, match=pattern):
+        simulate_cohort("8Gy x3", setting="mouse", n_patients=1, days=30,
+                        interventions=[Intervention(**iv)])  # fmt: skip
+    ok = Intervention(name="anti-pd1", dose=1.0, days=(0.0, 3.0))
+    assert parse_intervention(ok) is ok
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=1, genotype=5),
+         "genotype must be names"),
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=1, interventions=5),
+         "interventions must be intervention strings"),
+    ],
+)  # fmt: skip
+def test_wrong_types_are_refused_naming_the_argument(call, pattern):
+    """Found by tools/fuzz_model.py: genotype=5 / interventions=5 raised a bare TypeError."""
+    with pytest.raises(ValidationError, match=pattern):
+        call()

@@ -54,3 +54,9 @@ def test_ifn_kill_is_finite_where_both_survivals_underflow():
     kill = df["ifn_kill"].to_numpy()
     assert np.isfinite(kill).all()
     assert np.allclose(kill[df["genotype"] == "sting-loss"], 0.0, atol=1e-6)
+
+
+def test_doses_that_are_not_numbers_are_refused_naming_doses():
+    """Found by tools/fuzz_model.py: in_vitro_survival('2,4') raised numpy's bare ValueError."""
+    with pytest.raises(ValidationError, match=r"doses must be a non-empty list of numbers .*'2,4'"):
+        in_vitro_survival("2,4", setting="mouse")

@@ -27,7 +27,12 @@ __all__ = ["in_vitro_curves", "in_vitro_survival"]
 
 
 def _doses(doses: ArrayLike) -> np.ndarray:
-    d = np.atleast_1d(np.asarray(doses, dtype=float))
+    try:
+        d = np.atleast_1d(np.asarray(doses, dtype=float))
+    except (TypeError, ValueError):  # e.g. the string '2,4': parse_dose_grid reads those
+        raise ValidationError(
+            f"doses must be a non-empty list of numbers (Gy), got {doses!r}"
+        ) from None
     if d.ndim != 1 or d.size == 0:
         raise ValidationError("doses must be a non-empty list of numbers (Gy)")
     if np.any(~np.isfinite(d)) or np.any(d < 0):
