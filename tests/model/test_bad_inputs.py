@@ -373,3 +373,24 @@ def test_wrong_types_are_refused_naming_the_argument(call, pattern):
     """Found by tools/fuzz_model.py: genotype=5 / interventions=5 raised a bare TypeError."""
     with pytest.raises(ValidationError, match=pattern):
         call()
+
+
+def test_tumours_that_overflow_are_flagged_not_fatal_and_the_folder_is_written(tmp_path):
+    """Found by tools/fuzz_model.py: with r_sigma = 10 (in its range, >= 0) a few tumours grow
+    at 1e4-1e9 /d and overflow. The documented contract: such a tumour is flagged
+    numerical_failure and left out of the other measures; it never aborts the cohort. Before,
+    the unirradiated twin of the day-7 CD8 read-out raised ConvergenceError for the whole
+    cohort, and with that fixed CohortResult.write failed in the Kaplan-Meier fit on their NaN
+    follow-up after patients.csv was written."""
+    import pandas as pd
+
+    res = simulate_cohort("50Gy/25fx", setting="mouse", n_patients=50, days=400, rng=1,
+                          params={"r_sigma": 10.0}, record=2)  # fmt: skip
+    flagged = res.patients["numerical_failure"].to_numpy(dtype=bool)
+    assert 0 < flagged.sum() < len(flagged)
+    assert res.patients.loc[flagged, "cd8_fold_change_day7"].isna().all()
+    assert np.isfinite(res.patients.loc[~flagged, "cd8_fold_change_day7"]).all()
+    names = {p.name for p in res.write(tmp_path, figures=False)}
+    assert {"patients.csv", "local_control.csv", "summary.json"} <= names
+    lc = pd.read_csv(tmp_path / "local_control.csv")
+    assert lc.loc[lc["group"] == "all", "at_risk"].iloc[0] == (~flagged).sum()

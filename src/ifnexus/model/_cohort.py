@@ -391,6 +391,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, pd.Da
                 none, drive, t0, t7, probes=(), resection=tr7, **grid_options(cfg.setting)
             ),  # fmt: skip
             resection=rho if tr7 is not None else None,
+            check_finite=False,  # a twin that overflows gives NaN for its tumour, as above
         )
         z7 = _state_at(sol, z0, t0, t_end, t7)
         cd8 = z7[IDX["cd8_bystander"]] + z7[IDX["cd8_effector"]]
@@ -811,11 +812,13 @@ class CohortResult:
         -------
         pandas.DataFrame
             Columns ``group``, ``time`` (days), ``local_control``, ``ci_lower``, ``ci_upper``,
-            ``at_risk``.
+            ``at_risk``; over the tumours not flagged ``numerical_failure``.
         """
         from lifelines import KaplanMeierFitter
 
         df = self.patients
+        if "numerical_failure" in df:  # flagged tumours have no follow-up: left out, as in to_dict
+            df = df.loc[~df["numerical_failure"].to_numpy(dtype=bool)]
         if by is not None and by not in df.columns:
             raise ValidationError(f"cannot group by {by!r}: not a column of the patient table")
         groups = [("all", df)] if by is None else list(df.groupby(by, sort=True))
