@@ -36,7 +36,8 @@ be negative: days from the first fraction, an intervention can start earlier); I
 than acute / chronic / none (``unknown`` for a flagged numerical failure); local control > 0
 of an untreated, unresected gross tumour in a T-cell deficient host followed long enough for it
 to grow to detection; IFN label counts that do not add up to the cohort; a
-``ConvergenceError`` ("check parameters") when no parameter was overridden; a result that
+``ConvergenceError`` ("check parameters") when no parameter was overridden; a
+``local_control_table`` (what ``--out`` draws) outside [0, 1]; a result that
 differs when rerun with the same seed (every ``--repeat-every``-th case); a CLI refusal whose
 message names none of the options (or parameter names) given, or that leaves files in
 ``--out``. Refusals are counted per message so they can be read.
@@ -194,8 +195,9 @@ def draw_genotype(rng: np.random.Generator) -> str | None:
 def draw_params(rng: np.random.Generator, table: list[dict[str, Any]]) -> dict[str, float]:
     """One to three parameters at an edge of their declared range (or just inside it)."""
     out: dict[str, float] = {}
+    spread = [p for p in table if str(p["name"]).endswith(("_sigma", "_cv", "_gsd", "omega"))]
     for _ in range(int(rng.integers(1, 4))):
-        p = _pick(rng, table)
+        p = _pick(rng, spread if rng.random() < 0.3 else table)  # the population spreads
         base = float(p["patient"]) or 1.0
         rng_text = p["range"]
         if rng_text == "[0, 1]":
@@ -258,13 +260,18 @@ def draw_case(rng: np.random.Generator, table: list[dict[str, Any]], only: str |
         host=_pick(rng, (None,) + HOST_NAMES),
         interventions=draw_interventions(rng),
         days=days,
-        n_patients=_pick(rng, (1, 1, 2, 3, 5, 8, 2.5, 3.0)),
-        record=_pick(rng, (0, 0, 0, 1, 3, 1.5)),
-        margin=_pick(rng, (None, None, "R0", "R1", "r1")) if rng.random() < 0.5 else None,
-        second_lesion=_pick(rng, (False, False, False, True, True, 3e7, 1e3, 1e10)),
+        n_patients=_pick(rng, (1, 1, 2, 3, 5, 8, 3.0) * 3 + (2.5,)),
+        record=_pick(rng, (0, 0, 0, 1, 3) * 3 + (1.5,)),
+        margin=_pick(rng, (None, "R0", "R1", "r1"))
+        if rng.random() < (0.5 if disease != "gross" else 0.05)
+        else None,
+        second_lesion=_pick(rng, (False,) * 6 + (True, True, 3e7, 1e3, 1e10)),
         params=draw_params(rng, table) if rng.random() < 0.3 else {},
         heterogeneity=bool(rng.random() < 0.85),
     )
+    if kind != "api-tumour" and rng.random() < 0.08:  # untreated, in a T-cell-deficient host
+        case.update(schedule="none", disease="gross", host="nude", interventions=[],
+                    params={}, days=float(_pick(rng, (60.0, 120.0, 400.0))))  # fmt: skip
     if rng.random() < 0.05:  # a misspelt name: refused, naming the option
         key = str(_pick(rng, ("host", "genotype", "disease", "margin")))
         case[key] = str(_pick(rng, ("nudee", "sting-los", "gros", "R2", "Immuno competent")))
@@ -401,9 +408,12 @@ def run_api(case: Case) -> tuple[str, list[str], Any]:
         d = res.to_dict()
         problems = check_summary(d) + check_patients(res.patients, case)
         problems += check_timecourses(res.timecourses, case)
-        if d["n_numerical_failure"]:
-            problems.append(f"{d['n_numerical_failure']} numerical failure(s) flagged")
-        return "ok", problems, (json.dumps(d, sort_keys=True, default=str), res.patients)
+        lc = res.local_control_table()  # what write() draws: over the unflagged tumours
+        x = lc[["local_control", "ci_lower", "ci_upper"]].to_numpy(dtype=float)
+        if np.any(~np.isfinite(x)) or np.any((x < 0) | (x > 1)):
+            problems.append("local_control_table outside [0, 1] or not finite")
+        outcome = f"ok ({d['n_numerical_failure']} flagged)" if d["n_numerical_failure"] else "ok"
+        return outcome, problems, (json.dumps(d, sort_keys=True, default=str), res.patients)
     if kind == "api-tcd50":
         fit = model.tcd50(
             case["doses"],

@@ -394,3 +394,19 @@ def test_tumours_that_overflow_are_flagged_not_fatal_and_the_folder_is_written(t
     assert {"patients.csv", "local_control.csv", "summary.json"} <= names
     lc = pd.read_csv(tmp_path / "local_control.csv")
     assert lc.loc[lc["group"] == "all", "at_risk"].iloc[0] == (~flagged).sum()
+
+
+def test_the_time_course_figure_leaves_out_flagged_tumours(tmp_path):
+    """Found by tools/fuzz_model.py (ifnexus simulate --params with r_sigma 6, n0_sigma 10):
+    a flagged tumour's burden reached 1e253 and matplotlib's log axis raised OverflowError
+    while timecourses.png was saved, after the tables were written (exit 1)."""
+    import pandas as pd
+
+    res = simulate_cohort("60Gy/30fx", setting="mouse", n_patients=8, days=120, rng=405212673,
+                          record=8, interventions=["ifn-beta:start=3,end=3.001,dose=10"],
+                          params={"r_sigma": 6.0, "n0_sigma": 10.0})  # fmt: skip
+    assert res.patients["numerical_failure"].any()
+    names = {p.name for p in res.write(tmp_path)}
+    assert {"timecourses.csv", "timecourses.png", "local_control.png"} <= names
+    tc = pd.read_csv(tmp_path / "timecourses.csv")
+    assert tc["patient"].nunique() == 8  # the table keeps every recorded tumour

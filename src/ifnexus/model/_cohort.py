@@ -743,8 +743,8 @@ class CohortResult:
         Returns
         -------
         list of pathlib.Path
-            ``patients.csv``; ``timecourses.csv`` (and ``timecourses.png``) when time courses
-            were recorded; ``local_control.csv`` (:meth:`local_control_table`) and
+            ``patients.csv``; ``timecourses.csv`` (and ``timecourses.png``, of the tumours not
+            flagged ``numerical_failure``) when time courses were recorded; ``local_control.csv`` (:meth:`local_control_table`) and
             ``local_control.png``; ``summary.json`` (:meth:`to_dict`). Written atomically.
         """
         from ifnexus._io import write_table, write_text
@@ -759,8 +759,15 @@ class CohortResult:
             from ifnexus.model._plots import plot_local_control, plot_timecourses
         if len(self.timecourses):
             files.append(write_table(self.timecourses, out / "timecourses.csv"))
-            if figures:
-                fig = plot_timecourses(self.timecourses)
+            # the figure leaves out the tumours flagged numerical_failure (their values can
+            # overflow a log axis); the table keeps them
+            pts, tc = self.patients, self.timecourses
+            bad = (
+                pts["numerical_failure"].to_numpy(dtype=bool) if "numerical_failure" in pts else []
+            )
+            shown = tc[~tc["patient"].isin(pts.loc[bad, "patient"])] if len(bad) else tc
+            if figures and len(shown):
+                fig = plot_timecourses(shown)
                 files.append(save_figure(fig, out / "timecourses.png"))  # type: ignore[arg-type]
         files.append(write_table(lc, out / "local_control.csv"))
         if figures:
