@@ -323,6 +323,20 @@ def test_out_naming_an_existing_file_is_refused_before_any_work(argv, tmp_path, 
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("argv", OUT_FILE_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_out_under_an_existing_file_is_refused_before_any_work(argv, tmp_path, capsys):
+    """Found by tools/fuzz_model.py: ``--out FILE/sub`` ran the command, then exited 1 with a
+    NotADirectoryError traceback when the run folder's journal was created."""
+    target = tmp_path / "results"
+    target.write_text("precious")
+    before = snapshot(tmp_path)
+    assert main([*argv, "--out", str(target / "sub" / "dir")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out ") and f"{target} is an existing file" in err, err
+    assert "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
 def test_check_out_path_names_the_flag(tmp_path):
     f = tmp_path / "f"
     f.write_text("x")

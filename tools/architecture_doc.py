@@ -41,6 +41,7 @@ TAIL = """## outside the package
 - `src/ifnexus/genesets/data/`: the shipped gene sets (`sets/*.tsv` with source, licence, version), aliases, orthologs, ESTIMATE common genes, 9p21 coordinates.
 - `tools/build_genesets.py`: how the shipped sets were transcribed from the shared source lists (provenance).
 - `tools/architecture_doc.py`: rewrites this page.
+- `tools/fuzz_model.py`: seeded robustness sweep of the model's API and `ifnexus simulate` (every case runs sanely or is refused naming the option).
 - `benchmarks/`: ifnexus beside its peer tools on the same input; results in `docs/benchmarks.md`.
 - `tests/<domain>/`: tests mirror the package; `tests/conftest.py` holds the one helper that finds `../shared`.
 """

@@ -71,12 +71,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def check_out_path(out: str | os.PathLike[str] | None, flag: str = "--out") -> None:
-    """Refuse an output folder that is an existing file (before any work is done).
+    """Refuse an output folder that is an existing file, or lies under one (before any work).
 
     Raises
     ------
     ValidationError
-        ``out`` exists and is not a directory; the message names ``flag``.
+        ``out`` exists and is not a directory, or its nearest existing parent is a file (the
+        folder could not be created); the message names ``flag``.
     """
     if out is None or str(out) == "":
         return
@@ -86,6 +87,14 @@ def check_out_path(out: str | os.PathLike[str] | None, flag: str = "--out") -> N
             f"{flag} {out} is an existing file; {flag} names the output directory "
             "(give a new or existing directory)"
         )
+    for d in p.parents:
+        if d.exists():
+            if not d.is_dir():
+                raise ValidationError(
+                    f"{flag} {out}: {d} is an existing file, so the output directory cannot "
+                    "be created under it"
+                )
+            break
 
 
 def check_prefix(prefix: str | os.PathLike[str], flag: str = "-n/--output-prefix") -> None:

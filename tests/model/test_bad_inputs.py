@@ -252,3 +252,161 @@ def test_dose_grid_property(text):
         return
     assert 1 <= grid.size <= MAX_DOSE_POINTS
     assert np.isfinite(grid).all() and (grid >= 0).all()
+
+
+def test_second_lesion_above_the_carrying_capacity_names_second_lesion():
+    """Found by tools/fuzz_model.py: the refusal named only 'K' and 'n0_second'."""
+    k = parameters("mouse")["K"]
+    with pytest.raises(ValidationError, match=r"^second_lesion=.*'K'.*'n0_second'"):
+        simulate_cohort("8Gy x3", setting="mouse", n_patients=1, second_lesion=2 * k)
+
+
+@pytest.mark.parametrize("text", ["0:1e300", "0:2,1:1001", "2000Gy x1", "5005Gy/5fx"])
+def test_a_fraction_over_the_dose_limit_is_refused_naming_the_schedule(text):
+    """Found by tools/fuzz_model.py: '0:1e300' reached the kernel and came back as a
+    ConvergenceError blaming the parameters; a fraction is at most MAX_DOSE_GY."""
+    from ifnexus.model._limits import MAX_DOSE_GY
+
+    with pytest.raises(ValidationError, match=rf"schedule .*over the limit of {MAX_DOSE_GY:g} Gy"):
+        parse_schedule(text)
+    assert parse_schedule(f"{MAX_DOSE_GY:g}Gy x1").doses.tolist() == [MAX_DOSE_GY]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sting-agonist:day=0,dose=1e300", "anti-pd1:day=0,dose=101", "anti-ctla4:day=0,dose=1e4",
+     "ifn-amplifier:start=0,end=5,dose=1e300"],
+)  # fmt: skip
+def test_every_agent_dose_is_limited(text):
+    """Found by tools/fuzz_model.py: sting-agonist / ifn-amplifier dose=1e300 overflowed the
+    integration (ConvergenceError); every agent's dose is at most MAX_AGENT_DOSE, as
+    ifn-beta's and anti-ox40's were."""
+    from ifnexus.model._variants import MAX_AGENT_DOSE
+
+    with pytest.raises(ValidationError, match=rf"dose .* over the limit of {MAX_AGENT_DOSE:g}"):
+        parse_intervention(text)
+    at_limit = text.rsplit("dose=", 1)[0] + f"dose={MAX_AGENT_DOSE:g}"
+    assert parse_intervention(at_limit).dose == MAX_AGENT_DOSE
+
+
+@pytest.mark.parametrize(
+    ("call", "what"),
+    [
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=2.5), "n_patients"),
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=2, record=1.5), "record"),
+        (lambda: tcd50("10,20,40,80", fractions=2.5, n_patients=2), "fractions"),
+    ],
+)
+def test_counts_that_are_not_whole_numbers_are_refused(call, what):
+    """Found by tools/fuzz_model.py: n_patients=2.5 simulated 2 tumours, fractions=2.5 gave
+    two fractions labelled '2.5fx'; a count must be a whole number (3.0 is accepted)."""
+    with pytest.raises(ValidationError, match=rf"{what} must be a whole number, got (2\.5|1\.5)"):
+        call()
+    assert len(simulate_cohort("8Gy x3", setting="mouse", n_patients=3.0, days=10).patients) == 3
+
+
+def test_a_cohort_that_cannot_integrate_names_the_parameters_changed():
+    """Found by tools/fuzz_model.py: k_TX at 1000 times its value (in its range, >= 0) makes
+    every tumour's integration overflow, and the error said only 'check parameters'; it now
+    names the parameters that differ from the setting's values."""
+    from ifnexus.errors import ConvergenceError
+
+    k_tx = 1000 * parameters("mouse")["k_TX"]
+    with pytest.raises(ConvergenceError, match=rf"'k_TX' = {k_tx:g}") as info:
+        simulate_cohort("20Gy x1", setting="mouse", n_patients=2, days=60, rng=1,
+                        params={"k_TX": k_tx})  # fmt: skip
+    assert "'alpha'" not in str(info.value)  # an unchanged parameter is not listed
+
+
+@pytest.mark.parametrize(
+    ("kw", "name"),
+    [({"infiltration": -1.0}, "infiltration"), ({"growth_rate": -1.0}, "growth_rate"),
+     ({"chronic": -1.0}, "chronic"), ({"alpha": float("nan")}, "alpha"),
+     ({"n0": float("inf")}, "n0"), ({"infiltration": "x"}, "infiltration")],
+)  # fmt: skip
+def test_tumour_model_traits_are_checked(kw, name):
+    """Found by tools/fuzz_model.py: tumour_model(infiltration=-1, growth_rate=-1) ran, and
+    chronic=-1 or alpha=nan ended in a ConvergenceError blaming the parameters."""
+    from ifnexus.model import tumour_model
+
+    with pytest.raises(ValidationError, match=rf"^{name} must be a"):
+        tumour_model("8Gy x3", setting="mouse", **kw)
+
+
+@pytest.mark.parametrize(
+    ("iv", "error", "pattern"),
+    [
+        (dict(name="foo", dose=1.0, days=(0.0,)), UnknownNameError, "unknown intervention 'foo'"),
+        (dict(name="anti-pd1", dose=-5.0, days=(0.0,)), ValidationError, r"dose must be .*\[0, 100\]"),
+        (dict(name="ifnar-block", dose=2.0, start=0.0, end=7.0), ValidationError, r"\[0, 1\]"),
+        (dict(name="ifn-beta", dose=1.0), ValidationError, "days must be finite"),
+        (dict(name="ifn-beta", dose=1.0, start=7.0, end=0.0), ValidationError, "window ends"),
+        (dict(name="anti-pd1", dose=1.0), ValidationError, "needs 1 to 500 dose days"),
+        (dict(name="anti-pd1", dose=1.0, days=(1e9,)), ValidationError, "within 3650 days"),
+        (dict(name="jak-inhibitor", dose=0.5, start=0.0, end=7.0, compartment="stroma"),
+         ValidationError, "compartment must be one of"),
+    ],
+)  # fmt: skip
+def test_intervention_objects_built_directly_are_checked(iv, error, pattern):
+    """Found by tools/fuzz_model.py: an Intervention built directly (not parsed) was used as
+    is: the name 'foo' was silently ignored, dose -5 of anti-PD-1 simulated, a window without
+    start/end did nothing. The same checks as a parsed string now apply."""
+    from ifnexus.model import Intervention
+
+    with pytest.raises(error, match=pattern):
+        simulate_cohort("8Gy x3", setting="mouse", n_patients=1, days=30,
+                        interventions=[Intervention(**iv)])  # fmt: skip
+    ok = Intervention(name="anti-pd1", dose=1.0, days=(0.0, 3.0))
+    assert parse_intervention(ok) is ok
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=1, genotype=5),
+         "genotype must be names"),
+        (lambda: simulate_cohort("8Gy x3", setting="mouse", n_patients=1, interventions=5),
+         "interventions must be intervention strings"),
+    ],
+)  # fmt: skip
+def test_wrong_types_are_refused_naming_the_argument(call, pattern):
+    """Found by tools/fuzz_model.py: genotype=5 / interventions=5 raised a bare TypeError."""
+    with pytest.raises(ValidationError, match=pattern):
+        call()
+
+
+def test_tumours_that_overflow_are_flagged_not_fatal_and_the_folder_is_written(tmp_path):
+    """Found by tools/fuzz_model.py: with r_sigma = 10 (in its range, >= 0) a few tumours grow
+    at 1e4-1e9 /d and overflow. The documented contract: such a tumour is flagged
+    numerical_failure and left out of the other measures; it never aborts the cohort. Before,
+    the unirradiated twin of the day-7 CD8 read-out raised ConvergenceError for the whole
+    cohort, and with that fixed CohortResult.write failed in the Kaplan-Meier fit on their NaN
+    follow-up after patients.csv was written."""
+    import pandas as pd
+
+    res = simulate_cohort("50Gy/25fx", setting="mouse", n_patients=50, days=400, rng=1,
+                          params={"r_sigma": 10.0}, record=2)  # fmt: skip
+    flagged = res.patients["numerical_failure"].to_numpy(dtype=bool)
+    assert 0 < flagged.sum() < len(flagged)
+    assert res.patients.loc[flagged, "cd8_fold_change_day7"].isna().all()
+    assert np.isfinite(res.patients.loc[~flagged, "cd8_fold_change_day7"]).all()
+    names = {p.name for p in res.write(tmp_path, figures=False)}
+    assert {"patients.csv", "local_control.csv", "summary.json"} <= names
+    lc = pd.read_csv(tmp_path / "local_control.csv")
+    assert lc.loc[lc["group"] == "all", "at_risk"].iloc[0] == (~flagged).sum()
+
+
+def test_the_time_course_figure_leaves_out_flagged_tumours(tmp_path):
+    """Found by tools/fuzz_model.py (ifnexus simulate --params with r_sigma 6, n0_sigma 10):
+    a flagged tumour's burden reached 1e253 and matplotlib's log axis raised OverflowError
+    while timecourses.png was saved, after the tables were written (exit 1)."""
+    import pandas as pd
+
+    res = simulate_cohort("60Gy/30fx", setting="mouse", n_patients=8, days=120, rng=405212673,
+                          record=8, interventions=["ifn-beta:start=3,end=3.001,dose=10"],
+                          params={"r_sigma": 6.0, "n0_sigma": 10.0})  # fmt: skip
+    assert res.patients["numerical_failure"].any()
+    names = {p.name for p in res.write(tmp_path)}
+    assert {"timecourses.csv", "timecourses.png", "local_control.png"} <= names
+    tc = pd.read_csv(tmp_path / "timecourses.csv")
+    assert tc["patient"].nunique() == 8  # the table keeps every recorded tumour

@@ -276,7 +276,9 @@ def flag_names(message: str, argv: list[str]) -> str:
 
     A library error names its Python argument (``trim_5 must be ...``); on the command line the
     user typed ``--trim-5``. Only names of the running command's own options are replaced:
-    snake_case names anywhere outside quotes, a one-word name only where it starts the message.
+    snake_case names anywhere outside quotes, a one-word name where it starts the message, and
+    any name written as a keyword argument (``disease='preop' is ...`` reads ``--disease
+    'preop' is ...``, ``margin= is ...`` reads ``--margin is ...``).
     """
     import re
 
@@ -295,11 +297,24 @@ def flag_names(message: str, argv: list[str]) -> str:
     have = set(flags.values())
     flags.update({k: v for k, v in LIBRARY_TO_FLAG.items() if v in have})
     for name, flag in sorted(flags.items(), key=lambda kv: -len(kv[0])):
+        message = _keyword_to_flag(message, name, flag)
         if "_" in name:
             message = re.sub(rf"(?<![\w\-'\"]){re.escape(name)}(?![\w\-'\"])", flag, message)
         elif message.startswith(f"{name} "):
             message = flag + message[len(name) :]
     return message
+
+
+def _keyword_to_flag(message: str, name: str, flag: str) -> str:
+    """Replace ``name=`` (a keyword argument) by ``flag`` outside quoted values of ``message``."""
+    import re
+
+    keyword = rf"(?<![\w\-\"]){re.escape(name)}="
+    parts = re.split(r"('[^']*')", message)  # odd items are quoted values: left as they are
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(keyword + r"(?=\s)", flag, parts[i])
+        parts[i] = re.sub(keyword, flag + " ", parts[i])
+    return "".join(parts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -165,6 +165,7 @@ def simulate(
     record = 20 if record is None else record
     setting = setting or "patient"
     _check_setting(setting)
+    _check_named(schedule, tumour, host, intervention or (), disease, margin)
     pset = _params(params, setting)
     if node_in_field:
         from ifnexus.model import ParameterSet
@@ -186,7 +187,10 @@ def simulate(
                 f"got {second_lesion:g}"
             )
         extra = {"second_lesion": 1.0, "n0_second": float(second_lesion)}
-        pset = ParameterSet(setting, {**pset.overrides, **extra}, pset.source)
+        try:
+            pset = ParameterSet(setting, {**pset.overrides, **extra}, pset.source)
+        except ValidationError as e:  # the size against the carrying capacity K
+            raise ValidationError(f"--second-lesion {second_lesion:g}: {e}") from None
     ivs = list(intervention or [])
     if posterior is not None:
         if schedule is None:
@@ -229,6 +233,44 @@ def simulate(
         if out is not None:
             _write_params(pset, out)
     _report(summary, as_json, out)
+
+
+def _check_named(schedule=None, tumour=None, host=None, interventions=(), disease=None,
+                 margin=None) -> None:  # fmt: skip
+    """Parse the model's named inputs up front so that a refusal names the flag given.
+
+    The library's messages name the input in its own words (``unknown host 'x'``, ``cannot
+    parse schedule 'x'``); on the command line each is prefixed with its flag
+    (``--host: unknown host 'x'; accepted: ...``).
+    """
+    from ifnexus.errors import IfnexusError
+    from ifnexus.model import parse_genotype, parse_host, parse_intervention, parse_schedule
+    from ifnexus.model._cohort import DISEASES, MARGINS
+
+    def disease_ok(value: str) -> None:
+        if value not in DISEASES:
+            raise ValidationError(f"unknown disease {value!r}; accepted: {', '.join(DISEASES)}")
+
+    def margin_ok(value: str) -> None:
+        if str(value).strip().upper() not in MARGINS:
+            raise ValidationError(
+                f"unknown resection margin {value!r}; accepted: {', '.join(MARGINS)}"
+            )
+
+    flag = {o: o.param_decls[0] for o in (TUMOUR, HOST, INTERVENTION)}  # declared once
+    checks = [("--schedule", parse_schedule, schedule), (flag[TUMOUR], parse_genotype, tumour),
+              (flag[HOST], parse_host, host), ("--disease", disease_ok, disease),
+              ("--margin", margin_ok, margin)]  # fmt: skip
+    checks += [(flag[INTERVENTION], parse_intervention, iv) for iv in interventions]
+    for name, check, value in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except IfnexusError as e:
+            if name in str(e) or str(e).startswith(name[2:] + " "):
+                raise  # names the flag already (or flag_names makes it so)
+            raise type(e)(f"{name}: {e}") from None
 
 
 def _t_surgery(value: float) -> float:
@@ -362,6 +404,7 @@ def tcd50_cmd(
         setting = setting or _posterior_setting(posterior)
     setting = setting or "mouse"
     _check_setting(setting)
+    _check_named(None, tumour, host, intervention or (), disease)
     pset = _params(params, setting)
     grid = parse_dose_grid(doses)
     if posterior is not None:
@@ -415,6 +458,7 @@ def sbml_cmd(
     from ifnexus.model import tumour_model
 
     _check_setting(setting)
+    _check_named(schedule, tumour, host, intervention or (), disease)
     pset = _params(params, setting)
     m = tumour_model(schedule, setting=setting, disease=disease, genotype=tumour, host=host,
                      interventions=list(intervention or []), days=days,

@@ -367,7 +367,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, Traje
     if sol.rec is not None:
         bad |= ~np.isfinite(sol.rec).all(axis=(1, 2))
     if bad.all():
-        raise ConvergenceError("the model integration produced non-finite values; check parameters")
+        raise ConvergenceError(_convergence_message(cfg))
     if bad.any():
         log.warning("%d tumour(s) gave non-finite values and are flagged numerical_failure",
                     int(bad.sum()))  # fmt: skip
@@ -393,6 +393,7 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, Traje
                 none, drive, t0, t7, probes=(), resection=tr7, **grid_options(cfg.setting)
             ),  # fmt: skip
             resection=rho if tr7 is not None else None,
+            check_finite=False,  # a twin that overflows gives NaN for its tumour, as above
         )
         z7 = _state_at(sol, z0, t0, t_end, t7)
         cd8 = z7[IDX["cd8_bystander"]] + z7[IDX["cd8_effector"]]
@@ -521,6 +522,22 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, Traje
     if keep.size:
         tc = _timecourses(sol, keep + start, p, q, keep, drive, t_first)
     return table, tc
+
+
+def _convergence_message(cfg: _Config) -> str:
+    """Return the error of a chunk none of whose tumours integrated, naming changed parameters."""
+    base = parameters(cfg.setting)
+    changed = [f"{k!r} = {v:g}" for k, v in cfg.p.items() if k in base and v != base[k]]
+    what = (
+        f"the parameters changed from the {cfg.setting} values are {', '.join(changed)}"
+        if changed
+        else f"no parameter was changed (schedule {cfg.schedule}, interventions "
+        f"{', '.join(map(str, cfg.interventions)) or 'none'})"
+    )
+    return (
+        "the model integration produced non-finite values for every tumour; check "
+        f"parameters: {what}"
+    )
 
 
 def _ifn(z, p, q, drive, t) -> np.ndarray:
@@ -735,8 +752,8 @@ class CohortResult:
         Returns
         -------
         list of pathlib.Path
-            ``patients.csv``; ``timecourses.csv`` (and ``timecourses.png``) when time courses
-            were recorded; ``local_control.csv`` (:meth:`local_control_table`) and
+            ``patients.csv``; ``timecourses.csv`` (and ``timecourses.png``, of the tumours not
+            flagged ``numerical_failure``) when time courses were recorded; ``local_control.csv`` (:meth:`local_control_table`) and
             ``local_control.png``; ``summary.json`` (:meth:`to_dict`). Written atomically.
         """
         from ifnexus._io import write_table, write_text
@@ -751,8 +768,15 @@ class CohortResult:
             from ifnexus.model._plots import plot_local_control, plot_timecourses
         if len(self.timecourses):
             files.append(write_table(self.timecourses, out / "timecourses.csv"))
-            if figures:
-                fig = plot_timecourses(self.timecourses)
+            # the figure leaves out the tumours flagged numerical_failure (their values can
+            # overflow a log axis); the table keeps them
+            pts, tc = self.patients, self.timecourses
+            bad = (
+                pts["numerical_failure"].to_numpy(dtype=bool) if "numerical_failure" in pts else []
+            )
+            shown = tc[~tc["patient"].isin(pts.loc[bad, "patient"])] if len(bad) else tc
+            if figures and len(shown):
+                fig = plot_timecourses(shown)
                 files.append(save_figure(fig, out / "timecourses.png"))  # type: ignore[arg-type]
         files.append(write_table(lc, out / "local_control.csv"))
         if figures:
@@ -804,11 +828,13 @@ class CohortResult:
         -------
         pandas.DataFrame
             Columns ``group``, ``time`` (days), ``local_control``, ``ci_lower``, ``ci_upper``,
-            ``at_risk``.
+            ``at_risk``; over the tumours not flagged ``numerical_failure``.
         """
         from lifelines import KaplanMeierFitter
 
         df = self.patients
+        if "numerical_failure" in df:  # flagged tumours have no follow-up: left out, as in to_dict
+            df = df.loc[~df["numerical_failure"].to_numpy(dtype=bool)]
         if by is not None and by not in df.columns:
             raise ValidationError(f"cannot group by {by!r}: not a column of the patient table")
         groups = [("all", df)] if by is None else list(df.groupby(by, sort=True))
@@ -895,8 +921,14 @@ def _config(
                 f"{setting!r}"
             )
         params = dict(params.overrides)
-    params = {**(params or {}), **_second_lesion_params(second_lesion)}
-    p = parameters(setting, **params)
+    lesion = _second_lesion_params(second_lesion)
+    params = {**(params or {}), **lesion}
+    try:
+        p = parameters(setting, **params)
+    except ValidationError as e:  # its size against the carrying capacity K
+        if "n0_second" not in lesion or "n0_second" not in str(e):
+            raise
+        raise ValidationError(f"second_lesion={second_lesion!r}: {e}") from None
     if disease not in DISEASES:
         raise ValidationError(
             f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"

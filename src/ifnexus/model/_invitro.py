@@ -27,7 +27,12 @@ __all__ = ["in_vitro_curves", "in_vitro_survival"]
 
 
 def _doses(doses: ArrayLike) -> np.ndarray:
-    d = np.atleast_1d(np.asarray(doses, dtype=float))
+    try:
+        d = np.atleast_1d(np.asarray(doses, dtype=float))
+    except (TypeError, ValueError):  # e.g. the string '2,4': parse_dose_grid reads those
+        raise ValidationError(
+            f"doses must be a non-empty list of numbers (Gy), got {doses!r}"
+        ) from None
     if d.ndim != 1 or d.size == 0:
         raise ValidationError("doses must be a non-empty list of numbers (Gy)")
     if np.any(~np.isfinite(d)) or np.any(d < 0):
@@ -117,7 +122,14 @@ def in_vitro_curves(
         sf = np.exp(ln_n[1:] - ln_n[0])
         r0 = z0[IDX["irds"], 0]
         fac = 1.0 - m.p["rho_R"] * r0
-        lq = np.exp(-(m.q["alpha"] * d + m.q["beta"] * d * d) * fac)
+        ln_lq = -(m.q["alpha"] * d + m.q["beta"] * d * d) * fac
+        lq = np.exp(ln_lq)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kill = np.log(lq / sf)
+        # where both survivals underflow to 0 (hundreds of Gy) the ratio is 0/0: take the
+        # difference of the logs instead (the solver integrates ln N, so it is finite)
+        under = ~np.isfinite(kill)
+        kill[under] = (ln_lq - (ln_n[1:] - ln_n[0]))[under]
         rows.append(pd.DataFrame({"genotype": m.genotype, "dose": d, "surviving_fraction": sf,
-                                  "lq_surviving_fraction": lq, "ifn_kill": np.log(lq / sf)}))  # fmt: skip
+                                  "lq_surviving_fraction": lq, "ifn_kill": kill}))  # fmt: skip
     return pd.concat(rows, ignore_index=True)

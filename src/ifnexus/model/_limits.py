@@ -6,7 +6,7 @@ memory. The limits are far beyond any experiment:
 * ``MAX_DAYS`` = 3,650 days of follow-up (ten years; ``--days``; schedule and intervention days);
 * ``MAX_FRACTIONS`` = 500 fractions in a schedule, and 500 repeats of an intervention;
 * ``MAX_DOSE_POINTS`` = 1,000 doses in a dose grid (``--doses`` of ``tcd50`` and ``--in-vitro``),
-  each at most ``MAX_DOSE_GY`` = 1,000 Gy;
+  each at most ``MAX_DOSE_GY`` = 1,000 Gy, also the largest fraction of a schedule;
 * ``MAX_PATIENTS`` = 5,000,000 virtual tumours in one cohort (the patient table alone takes
   about ``BYTES_PER_PATIENT`` = 520 bytes per tumour, 2.6 GB at the limit; for ``tcd50`` the
   limit holds for tumours x doses);
@@ -33,6 +33,7 @@ __all__ = [
     "check_followup",
     "check_patients",
     "check_record",
+    "check_whole",
 ]
 
 MAX_DAYS = 3650.0
@@ -81,11 +82,19 @@ def _whole_number(value: int, what: str, minimum: int) -> int:
     """Return ``value`` as an int of at least ``minimum``, or raise naming ``what``."""
     try:
         k = int(value)
+        whole = float(value) == k  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
-        raise ValidationError(f"{what} must be a whole number, got {value!r}") from None
+        whole = False
+    if not whole:  # 2.5 patients is refused, not silently 2
+        raise ValidationError(f"{what} must be a whole number, got {value!r}")
     if k < minimum:
         raise ValidationError(f"{what} must be >= {minimum}, got {value}")
     return k
+
+
+def check_whole(value: int, what: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int of at least ``minimum``; a fraction like 2.5 is refused."""
+    return _whole_number(value, what, minimum)
 
 
 def check_patients(n: int, what: str = "n_patients") -> int:

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ifnexus.errors import ValidationError
-from ifnexus.model._limits import MAX_DAYS, MAX_FRACTIONS
+from ifnexus.model._limits import MAX_DAYS, MAX_DOSE_GY, MAX_FRACTIONS
 
 __all__ = [
     "ALPHA_L",
@@ -492,6 +492,17 @@ def _bad(token: str, why: str) -> ValidationError:
     )
 
 
+def _checked(raw: str, sched: Schedule) -> Schedule:
+    """Return ``sched``, or refuse a fraction over ``MAX_DOSE_GY`` (it overflows the kernel)."""
+    if sched.doses.size and float(sched.doses.max()) > MAX_DOSE_GY:
+        raise _bad(
+            raw,
+            f"a fraction of {float(sched.doses.max()):g} Gy is over the limit of "
+            f"{MAX_DOSE_GY:g} Gy per fraction",
+        )
+    return sched
+
+
 def parse_schedule(text: str | Schedule) -> Schedule:
     """Parse a schedule string into a :class:`Schedule`.
 
@@ -509,9 +520,9 @@ def parse_schedule(text: str | Schedule) -> Schedule:
     Raises
     ------
     ValidationError
-        Unparseable text, a negative dose, zero fractions or more than 500, duplicate or
-        negative days or a day after 3,650; the message names the offending token and the
-        accepted forms.
+        Unparseable text, a negative dose or one over 1,000 Gy per fraction, zero fractions or
+        more than 500, duplicate or negative days or a day after 3,650; the message names the
+        offending token and the accepted forms.
 
     Examples
     --------
@@ -543,7 +554,7 @@ def parse_schedule(text: str | Schedule) -> Schedule:
             raise _bad(raw, "the number of fractions must be >= 1")
         if n > MAX_FRACTIONS:
             raise _bad(raw, f"{n} fractions, over the limit of {MAX_FRACTIONS}")
-        return Schedule(weekday_days(n), np.full(n, total / n), label=raw)
+        return _checked(raw, Schedule(weekday_days(n), np.full(n, total / n), label=raw))
     m = _DOSE_X.match(s)
     if m:
         d, n = float(m.group(1)), int(m.group(2))
@@ -551,7 +562,7 @@ def parse_schedule(text: str | Schedule) -> Schedule:
             raise _bad(raw, "the number of fractions must be >= 1")
         if n > MAX_FRACTIONS:
             raise _bad(raw, f"{n} fractions, over the limit of {MAX_FRACTIONS}")
-        return Schedule(weekday_days(n), np.full(n, d), label=raw)
+        return _checked(raw, Schedule(weekday_days(n), np.full(n, d), label=raw))
     if ":" in s:
         days, doses = [], []
         for tok in s.split(","):
@@ -577,5 +588,5 @@ def parse_schedule(text: str | Schedule) -> Schedule:
         if np.any(np.diff(d_sorted) == 0):
             dup = d_sorted[:-1][np.diff(d_sorted) == 0][0]
             raise _bad(raw, f"day {dup:g} is listed twice")
-        return Schedule(d_sorted, np.asarray(doses)[order], label=raw)
+        return _checked(raw, Schedule(d_sorted, np.asarray(doses)[order], label=raw))
     raise _bad(raw, "unrecognised notation")

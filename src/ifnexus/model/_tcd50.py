@@ -26,7 +26,13 @@ from ifnexus._rng import RngLike, seed_entropy
 from ifnexus._runoptions import RunOptions
 from ifnexus.errors import ConvergenceError, ValidationError
 from ifnexus.model._cohort import _Summary, simulate_cohort
-from ifnexus.model._limits import MAX_DOSE_GY, MAX_DOSE_POINTS, MAX_FRACTIONS, check_patients
+from ifnexus.model._limits import (
+    MAX_DOSE_GY,
+    MAX_DOSE_POINTS,
+    MAX_FRACTIONS,
+    check_patients,
+    check_whole,
+)
 from ifnexus.model._radiobiology import Schedule, weekday_days
 from ifnexus.model._variants import canonical_host, genotype_label
 from ifnexus.scoring._chunks import run_options
@@ -297,9 +303,8 @@ def tcd50(
     check_patients(int(n_patients) * max(d.size, 1), "n_patients x doses")
     if d.ndim != 1 or d.size < 3 or np.any(d < 0):
         raise ValidationError("doses must hold at least 3 doses >= 0 Gy")
-    if int(fractions) < 1:
-        raise ValidationError(f"fractions must be >= 1, got {fractions}")
-    if int(fractions) > MAX_FRACTIONS:
+    fractions = check_whole(fractions, "fractions", 1)
+    if fractions > MAX_FRACTIONS:
         raise ValidationError(
             f"fractions {fractions} is over the limit of {MAX_FRACTIONS} fractions per course"
         )

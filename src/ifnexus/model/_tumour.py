@@ -190,6 +190,18 @@ class TumourModel:
         return to_sbml(self)
 
 
+def _trait(name: str, value: object, minimum: float | None = None) -> float:
+    """Return a tumour trait as a finite float (at least ``minimum``), or raise naming it."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(v) or (minimum is not None and v < minimum):
+        at_least = "" if minimum is None else f" >= {minimum:g}"
+        raise ValidationError(f"{name} must be a finite number{at_least}, got {value!r}")
+    return v
+
+
 def tumour_model(
     schedule: str | Schedule,
     *,
@@ -215,11 +227,13 @@ def tumour_model(
     schedule, setting, disease, genotype, host, interventions, days, params
         As in :func:`ifnexus.model.simulate_cohort`.
     alpha, alpha_beta, n0, infiltration, chronic
-        Tumour traits; default the setting's medians (``chronic`` from the genotype).
+        Tumour traits; default the setting's medians (``chronic`` from the genotype). Finite;
+        ``alpha``, ``alpha_beta`` and ``n0`` > 0, ``infiltration`` and ``chronic`` >= 0.
     in_vitro
         Tumour cells only (no host, immune layer or carrying capacity).
     growth_rate
-        Clonogen growth rate in 1/d; default the setting's median ``r``.
+        Clonogen growth rate in 1/d (>= 0, as the parameter ``r``); default the setting's
+        median ``r``.
 
     Returns
     -------
@@ -231,7 +245,8 @@ def tumour_model(
     ValidationError
         Unknown disease extent, post-operative disease in the mouse setting, or
         pre-operative disease (a cohort setting: its resection draws a margin and residual
-        disease per tumour, and the single tumour and its SBML export have no resection).
+        disease per tumour, and the single tumour and its SBML export have no resection);
+        a trait that is not a finite number in its range.
     """
     from ifnexus.model._cohort import DEFAULT_DAYS, DISEASES
 
@@ -250,21 +265,21 @@ def tumour_model(
     h = parse_host(host)
     if in_vitro:
         h = {"h_T": 0.0, "h_ifnar": 0.0, "h_sting": 0.0}
-    a = p["alpha"] if alpha is None else float(alpha)
-    ab = p["alpha_beta"] if alpha_beta is None else float(alpha_beta)
+    a = p["alpha"] if alpha is None else _trait("alpha", alpha)
+    ab = p["alpha_beta"] if alpha_beta is None else _trait("alpha_beta", alpha_beta)
     if a <= 0 or ab <= 0:
         raise ValidationError(f"alpha and alpha/beta must be > 0, got {a:g} and {ab:g}")
-    n0v = (p["n0_postop"] if disease == "postop" else p["n0"]) if n0 is None else float(n0)
+    n0v = (p["n0_postop"] if disease == "postop" else p["n0"]) if n0 is None else _trait("n0", n0)
     if n0v <= 0:
         raise ValidationError(f"n0 must be > 0 cells, got {n0v:g}")
     q = {
         "alpha": a,
         "beta": a / ab,
         "n0": n0v,
-        "tau": float(infiltration),
+        "tau": _trait("infiltration", infiltration, 0.0),
         **{k: v for k, v in g.items() if k != "chronic"},
-        "chronic": g["chronic"] if chronic is None else float(chronic),
-        "r_g": p["r"] if growth_rate is None else float(growth_rate),
+        "chronic": g["chronic"] if chronic is None else _trait("chronic", chronic, 0.0),
+        "r_g": p["r"] if growth_rate is None else _trait("growth_rate", growth_rate, 0.0),
         **h,
     }
     d = DEFAULT_DAYS[setting] if days is None else check_days(days)

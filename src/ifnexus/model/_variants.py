@@ -30,8 +30,9 @@ Genotypes and hosts switch mechanisms on and off (each is a set of 0/1 competenc
   priming flux by ``1 + m_ox40 * occupancy`` (OX40 is expressed only transiently after
   activation).
 
-Doses of ``ifn-beta`` and ``anti-ox40`` are at most :data:`MAX_AGENT_DOSE` (100 times the
-reference dose).
+Doses of the agents (every intervention but the two blockades, whose dose is a fraction 0-1)
+are at most :data:`MAX_AGENT_DOSE` (100 times the reference dose): far beyond any experiment,
+and below the sizes at which the integration overflows (``sting-agonist:dose=1e300``).
 """
 
 from __future__ import annotations
@@ -182,6 +183,11 @@ def canonical_host(name: str | None) -> str:
 def _split(spec) -> list[str]:
     if spec is None:
         return []
+    if not isinstance(spec, str | Iterable):
+        raise ValidationError(
+            f"genotype must be names, comma-separated or a list, got {spec!r}; accepted: "
+            f"{', '.join(GENOTYPES)}"
+        )
     items = spec.split(",") if isinstance(spec, str) else list(spec)
     return [str(s).strip().lower() for s in items if str(s).strip()]
 
@@ -223,7 +229,7 @@ COMPARTMENTS = ("tumour", "host", "both")
 """Where a blockade (``ifnar-block``, ``jak-inhibitor``) acts (``compartment=``)."""
 _WINDOW = {"ifnar-block": 0.95, "jak-inhibitor": 0.9, "ifn-amplifier": 1.0, "ifn-beta": 1.0}
 MAX_AGENT_DOSE = 100.0
-"""Largest ``dose`` of ``ifn-beta`` and ``anti-ox40`` (relative to their reference dose 1)."""
+"""Largest ``dose`` of an agent (relative to its reference dose 1; not of the blockades)."""
 INTERVENTIONS: tuple[str, ...] = (
     "sting-agonist",
     "anti-pd1",
@@ -350,7 +356,7 @@ def parse_intervention(text: str | Intervention) -> Intervention:
         Unknown or malformed keys, negative dose, a window that ends before it starts.
     """
     if isinstance(text, Intervention):
-        return text
+        return _checked(text)
     raw = str(text).strip()
     name, _, rest = raw.partition(":")
     name = name.strip().lower()
@@ -403,7 +409,7 @@ def parse_intervention(text: str | Intervention) -> Intervention:
         raise ValidationError(
             f"intervention {raw!r}: dose is the blocked fraction of signalling, 0-1; got {dose:g}"
         )
-    if name in {"ifn-beta", "anti-ox40"} and dose > MAX_AGENT_DOSE:
+    if name not in _BLOCKADES and dose > MAX_AGENT_DOSE:
         raise ValidationError(
             f"intervention {raw!r}: dose {dose:g} is over the limit of {MAX_AGENT_DOSE:g} "
             f"(relative to the reference dose 1 of {name})"
@@ -435,6 +441,41 @@ def parse_intervention(text: str | Intervention) -> Intervention:
                         compartment=compartment)  # fmt: skip
 
 
+def _checked(iv: Intervention) -> Intervention:
+    """Return an :class:`Intervention` built directly if it holds what a parsed one may hold.
+
+    The checks of :func:`parse_intervention`: a known name, a finite dose >= 0 within its limit,
+    finite dose days (at least one, at most ``MAX_FRACTIONS``) or a finite window that ends
+    after it starts, days within ``MAX_DAYS``, and a known compartment.
+    """
+    if iv.name not in INTERVENTIONS:
+        raise UnknownNameError(
+            f"unknown intervention {iv.name!r}; accepted: {', '.join(INTERVENTIONS)}"
+        )
+    what = f"intervention {iv.name!r}"
+    dose = float(iv.dose)
+    top = 1.0 if iv.name in _BLOCKADES else MAX_AGENT_DOSE
+    if not (np.isfinite(dose) and 0.0 <= dose <= top):
+        raise ValidationError(f"{what}: dose must be a finite number in [0, {top:g}], got {dose:g}")
+    if iv.compartment not in COMPARTMENTS:
+        raise ValidationError(
+            f"{what}: compartment must be one of {', '.join(COMPARTMENTS)}, got {iv.compartment!r}"
+        )
+    times = np.asarray(iv.breakpoints(), dtype=float)
+    if not (np.isfinite(times).all() and np.all(np.abs(times) <= MAX_DAYS)):
+        raise ValidationError(
+            f"{what}: its days must be finite numbers within {MAX_DAYS:g} days of the first "
+            f"fraction, got {times.tolist()}"
+        )
+    if iv.is_window and not iv.end > iv.start:
+        raise ValidationError(
+            f"{what}: the window ends (end={iv.end:g}) before it starts (start={iv.start:g})"
+        )
+    if not iv.is_window and not 1 <= times.size <= MAX_FRACTIONS:
+        raise ValidationError(f"{what}: needs 1 to {MAX_FRACTIONS} dose days, got {times.size}")
+    return iv
+
+
 def parse_interventions(
     items: str | Intervention | Iterable[str | Intervention] | None,
 ) -> tuple[Intervention, ...]:
@@ -457,4 +498,9 @@ def parse_interventions(
         items = items.split(";")
     elif isinstance(items, Intervention):
         items = [items]
+    elif not isinstance(items, Iterable):
+        raise ValidationError(
+            f"interventions must be intervention strings or Intervention objects, got "
+            f"{items!r}; forms: {_FORMS}"
+        )
     return tuple(parse_intervention(s) for s in items if str(s).strip())
