@@ -238,9 +238,6 @@ def stamp(commit: str) -> None:
     path.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-LEGACY_FAILED = 1e3  # profile.csv written before points carried a status: a failed evaluation
-
-
 def profile_ends(fit) -> dict[str, dict[str, object]]:
     """Each fixed effect's profile end statuses as the fit reports them, by parameter.
 
@@ -338,9 +335,6 @@ if __name__ == "__main__":
     elif mode == "profiles":
         profiles()
     elif mode == "profile-figure":  # redraw profile.png from profile.csv
-        pts = pd.read_csv(OUT / "profile.csv")
-        if "status" not in pts:  # an older profile.csv: its failed evaluations were huge rises
-            pts = pts[pts["delta"] < LEGACY_FAILED]
-        profile_figure(pts)
+        profile_figure(pd.read_csv(OUT / "profile.csv"))
     else:
         main()

@@ -64,3 +64,44 @@ def test_model_not_finite_at_the_population_values_is_inf_with_a_reason():
     # the next finite evaluation clears the reason
     obj.groups.pop()
     assert np.isfinite(obj(np.array([0.05]), OMEGA, SIGMA)) and obj.last_failure is None
+
+
+def test_profile_objective_is_a_function_of_the_position_alone():
+    # f = theta + 2 sin(pi eta) with y = theta at every time: the inner problem has a mode
+    # at eta = 0 (the global one, h = 0) and local ones near every integer; a Newton start at
+    # eta = 2 (modes another evaluation left) stays near 2, where the prior adds about
+    # (2 / omega)^2 = 16 to -2 log L. The profile's objective starts every evaluation
+    # from the modes given (those at the estimate), so what came before cannot change it.
+    from ifnexus.fit._growth import _FromModes
+
+    y = np.zeros((1, 4))
+    omega, sigma = np.array([0.5]), 0.1
+
+    def bumpy(theta: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        return theta[0] + 2.0 * np.sin(np.pi * eta[:, :1]) * np.ones((1, 4))
+
+    class Problem:
+        def __init__(self) -> None:
+            self.objective = LaplaceObjective([Group(y, bumpy)], 1)
+
+        def set_modes(self, modes: list) -> None:
+            self.objective.groups[0].eta = None if modes[0] is None else modes[0].copy()
+
+        def __call__(self, x: np.ndarray) -> float:
+            return self.objective(x, omega, sigma)
+
+        @property
+        def last_failure(self) -> str | None:
+            return self.objective.last_failure
+
+    prob = Problem()
+    at_estimate = [np.zeros((1, 1))]
+    prob.set_modes(at_estimate)
+    ref = prob(np.array([0.0]))
+    prob.set_modes([np.full((1, 1), 2.0)])  # what a far evaluation could leave
+    stuck = prob(np.array([0.0]))
+    assert stuck - ref == pytest.approx(16.0, rel=0.01)  # the local mode near eta = 2
+    f = _FromModes(prob, at_estimate)
+    prob.set_modes([np.full((1, 1), 2.0)])
+    assert f(np.array([0.0])) == ref
+    assert f.last_failure is None
