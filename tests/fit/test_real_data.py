@@ -90,7 +90,8 @@ def test_untreated_growth_rate_matches_mixed_model_slope(control):
 def test_committed_fit_belongs_to_the_installed_model(line):
     # the estimates of docs/fit_real/<line>/ give the -2 log L recorded when they were fitted;
     # a model change that moves it means the fit and its --params file must be re-run
-    # (benchmarks/fit_real_morisada.py). Tolerance: the kernel's 1e-4 accuracy.
+    # (benchmarks/fit_real_morisada.py). Tolerance 0.05, the optimum check of the profile step:
+    # the Treg state moved MC38's -2 log L by 0.12, which 0.5 let through unnoticed.
     folder = Path(__file__).resolve().parents[1] / "data" / f"morisada2018_{line}"
     data = read_growth(folder / "growth_fit.csv", read_arms(folder / "arms.csv"))
     est = pd.read_csv(FITS / line / "estimates.csv").set_index("parameter")["estimate"]
@@ -98,7 +99,7 @@ def test_committed_fit_belongs_to_the_installed_model(line):
     assert tuple(run["free"]) == FREE and tuple(run["random"]) == ("n0", "r")
     prob = GrowthProblem(data, free=FREE, random=("n0", "r"))
     x = prob.transformed(np.array([float(est[n]) for n in prob.names]))
-    assert prob(x) == pytest.approx(run["objective"], abs=0.5)
+    assert prob(x) == pytest.approx(run["objective"], abs=0.05)
 
 
 @pytest.mark.parametrize("line", ["moc1", "mc38"])
