@@ -70,30 +70,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from ifnexus.errors import ConvergenceError, IfnexusError  # noqa: E402
+from ifnexus.model import _variants  # noqa: E402
 
-GENOTYPE_NAMES = (
-    "wild-type",
-    "sting-loss",
-    "cgas-loss",
-    "irf3-loss",
-    "ifnar1-loss",
-    "stat1-loss",
-    "ifn-cluster-loss",
-    "chronic-ifn",
-)
-HOST_NAMES = (
-    "immunocompetent",
-    "t-cell-deficient",
-    "nude",
-    "rag",
-    "wt",
-    "ifnar-loss",
-    "sting-loss",
-)
-IMPULSES = ("sting-agonist", "anti-pd1", "anti-ctla4", "anti-ox40")
-WINDOWS = ("ifnar-block", "jak-inhibitor", "ifn-amplifier", "ifn-beta")
+# the names the model accepts, read from its own tables (not restated here)
+GENOTYPE_NAMES = tuple(_variants.GENOTYPES)
+HOST_NAMES = tuple(_variants.HOSTS) + tuple(_variants._HOST_ALIASES)
+IMPULSES = tuple(_variants.DOSED)
+WINDOWS = tuple(_variants._WINDOW)
 LABELS = {"acute", "chronic", "none", "unknown"}
-T_CELL_DEFICIENT = {"t-cell-deficient", "nude", "rag"}
+T_CELL_DEFICIENT = {
+    h
+    for h in HOST_NAMES
+    if _variants.HOSTS[_variants._HOST_ALIASES.get(h, h)].get("h_T", 1.0) == 0.0
+}
 
 Case = dict[str, Any]
 
