@@ -55,3 +55,22 @@ def test_conventional_course_is_a_burst_and_chronic_tumours_stay_chronic():
     tonic = p["tonic"] / p["k_I"]  # the IFN-I level of a tumour of amplitude 1
     high = d["chronic_ifn"] * tonic >= 0.2
     assert high.any() and (d.loc[high, "ifn_label"] == "chronic").all()
+
+
+@pytest.mark.parametrize("days", [2.5, 10.0, 29.9])
+def test_label_is_unknown_when_follow_up_ends_before_the_four_week_read(days):
+    # the chronic rule reads IFN-I 28 days after the last fraction (day 2 for 8 Gy x 3): a
+    # shorter follow-up cannot decide it, so the level is NaN and the label 'unknown' (as the
+    # blood count beyond the follow-up), never the level at the end of the follow-up
+    r = simulate_cohort("8Gy x3", setting="mouse", n_patients=20, rng=3, days=days)
+    d = r.patients
+    assert d["ifn_4wk"].isna().all()
+    assert (d["ifn_label"] == "unknown").all()
+    assert r.to_dict()["ifn_labels"]["unknown"] == 20
+
+
+def test_label_is_decided_when_the_four_week_read_is_in_the_follow_up():
+    r = simulate_cohort("8Gy x3", setting="mouse", n_patients=20, rng=3, days=30.0)
+    d = r.patients
+    assert d["ifn_4wk"].notna().all()
+    assert d["ifn_label"].isin(["acute", "chronic", "none"]).all()

@@ -415,6 +415,8 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, Traje
     # the first fraction it would include an agonist given that day, or one given weeks before)
     ifn_b = signals(z0, p, q)["ifn"]
     ifn_4 = _ifn(z4, p, q, drive, min(t_last + 28.0, t_end))
+    if t_last + 28.0 > t_end:  # the 4-week read is beyond the follow-up: not known (label unknown)
+        ifn_4 = np.full(n, np.nan)
     # one compiled pass over each patient's node series (rec: (n, n_t, [ln N, IFN-I]))
     # record_rows was given, so sol.rec is set
     out = scan_outcomes(sol.t, sol.rec, tcp, ln_thr, u[:, 8], u[:, 9], t_after, ifn_b, ifn_4,  # type: ignore[arg-type]
@@ -652,7 +654,7 @@ class CohortResult:
         dict
             ``schedule``, ``setting``, ``disease``, ``alpha_beta``, ``bed``, ``eqd2``,
             ``n_patients``, ``days``, ``seed``, ``local_control``, ``tcp_mean``, ``ifn_auc_30d``,
-            ``ifn_labels`` (counts of acute / chronic / none), ``cd8_fold_change_day7`` and
+            ``ifn_labels`` (counts of acute / chronic / none / unknown), ``cd8_fold_change_day7`` and
             ``median_time_to_failure`` (days; None without failures), ``n_numerical_failure``
             (tumours whose integration was not finite: flagged in ``patients`` and left out of
             the other measures).
@@ -685,7 +687,9 @@ class CohortResult:
             "local_control": float(df["local_control"].mean()),
             "tcp_mean": float(df["tcp"].mean()),
             "ifn_auc_30d": float(df["ifn_auc_30d"].mean()),
-            "ifn_labels": {k: int(labels.get(k, 0)) for k in ("acute", "chronic", "none")},
+            "ifn_labels": {
+                k: int(labels.get(k, 0)) for k in ("acute", "chronic", "none", "unknown")
+            },
             "cd8_fold_change_day7": None if fold.isna().all() else float(fold.mean()),
             "median_time_to_failure": None
             if not df["local_failure"].any()
@@ -1063,7 +1067,7 @@ def simulate_cohort(
         (sampled), ``local_failure`` (sampled, within follow-up), ``time_to_failure`` (days
         from the first fraction, NaN without failure), ``followup``, ``local_control``,
         ``ifn_baseline``, ``ifn_peak``, ``ifn_t_peak``, ``ifn_t_half``, ``ifn_4wk``,
-        ``ifn_label`` (acute/chronic/none), ``ifn_auc_30d`` (EC50 x days over the 30 days
+        ``ifn_label`` (acute/chronic/none; unknown when the follow-up ends before 4 weeks after the last fraction, or for a flagged tumour), ``ifn_auc_30d`` (EC50 x days over the 30 days
         from the first fraction), ``cd8_fold_change_day7`` (CD8+ density 7 days after the first
         fraction over an unirradiated twin; NaN in T-cell-deficient hosts), ``treg_day7``
         (intratumoural Tregs 7 days after the first fraction relative to before treatment;

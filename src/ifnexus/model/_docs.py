@@ -69,7 +69,8 @@ units of its IFNAR EC50); CD8+ densities are relative to the untreated tumour.
   `chronic` if the 4-week level is at least `theta_chronic` (0.14 EC50: the sustained level
   that holds U-STAT1 at `K_U`, a half-maximal IRDS programme); else `acute` if the peak rises
   at least `theta_acute` (1 EC50: IFNAR signalling half-saturated) above the pre-treatment
-  level; else `none`. The pre-treatment level is the steady state before any intervention or
+  level; else `none`; `unknown` when the follow-up ends before the 4-week read (its level is
+  then NaN, not the level at the end of the follow-up). The pre-treatment level is the steady state before any intervention or
   fraction, so a STING agonist given on the day of (or before) the first fraction counts
   towards the burst, and 0.1 Gy is not a burst (a median rise of 0.06 EC50 in mice and 0.29
   in patients; 400 tumours each, seed 1).

@@ -26,7 +26,9 @@ IFN labels (documented rules, thresholds in the parameter table):
   (0.14 EC50: a sustained or tonic signal that holds the IRDS programme at least half on);
 * ``acute``: otherwise, if the peak rises at least ``ifn_acute_min`` (1 EC50: IFNAR
   signalling at least half-saturated) above the pre-treatment level (a burst that resolves);
-* ``none``: neither.
+* ``none``: neither;
+* ``unknown``: the follow-up ends before the 4-week read (the level is NaN), so neither rule
+  can be decided (and, in a cohort, a tumour flagged as a numerical failure).
 
 The pre-treatment level is the steady state before any intervention or fraction, so that a
 STING agonist given with (or before) the first fraction counts towards the burst.
@@ -150,10 +152,11 @@ def _ifn_label(
     acute_min: float,
     chronic_min: float,
 ) -> np.ndarray:
-    """``chronic`` / ``acute`` / ``none`` per tumour (rules in the module docstring)."""
-    return np.where(
+    """``chronic`` / ``acute`` / ``none`` / ``unknown`` per tumour (rules in the module docstring)."""
+    label = np.where(
         level_4wk >= chronic_min, "chronic", np.where(peak - baseline >= acute_min, "acute", "none")
     )
+    return np.where(np.isnan(level_4wk), "unknown", label)
 
 
 def ifn_summary(
@@ -186,7 +189,7 @@ def ifn_summary(
     -------
     dict of numpy.ndarray
         ``ifn_baseline``, ``ifn_peak``, ``ifn_t_peak``, ``ifn_t_half``, ``ifn_4wk`` and
-        ``ifn_label`` (acute / chronic / none).
+        ``ifn_label`` (acute / chronic / none; unknown where ``level_4wk`` is NaN).
     """
     ifn = np.asarray(ifn, dtype=float)
     j = np.argmax(ifn, axis=0)

@@ -92,6 +92,8 @@ def _per_patient(patients: pd.DataFrame) -> dict[str, np.ndarray]:
     }
     for v in out.values():
         v[bad] = np.nan
+    for k in ("ifn_acute", "ifn_chronic", "ifn_none"):  # no label: the 4-week read is missing
+        out[k][lab == "unknown"] = np.nan
     return out
 
 
