@@ -403,17 +403,8 @@ def parse_intervention(text: str | Intervention) -> Intervention:
                 f"intervention {raw!r}: {k}={kv[k]:g} is beyond the limit of {MAX_DAYS:g} days"
             )
     dose = kv.get("dose", 1.0 if name in _IMPULSE else _WINDOW[name])
-    if dose < 0:
-        raise ValidationError(f"intervention {raw!r}: dose must be >= 0, got {dose:g}")
-    if name in {"ifnar-block", "jak-inhibitor"} and dose > 1:
-        raise ValidationError(
-            f"intervention {raw!r}: dose is the blocked fraction of signalling, 0-1; got {dose:g}"
-        )
-    if name not in _BLOCKADES and dose > MAX_AGENT_DOSE:
-        raise ValidationError(
-            f"intervention {raw!r}: dose {dose:g} is over the limit of {MAX_AGENT_DOSE:g} "
-            f"(relative to the reference dose 1 of {name})"
-        )
+    if (problem := _dose_problem(name, dose)) is not None:
+        raise ValidationError(f"intervention {raw!r}: {problem}")
     if name in _IMPULSE:
         day = kv.get("day", 0.0)
         repeat = kv.get("repeat", 1.0)
@@ -433,12 +424,36 @@ def parse_intervention(text: str | Intervention) -> Intervention:
             f"intervention {raw!r}: {name} needs start= and end= (days); forms: {_FORMS}"
         )
     if kv["end"] <= kv["start"]:
-        raise ValidationError(
-            f"intervention {raw!r}: the window ends (end={kv['end']:g}) before it starts "
-            f"(start={kv['start']:g}); end must be later than start"
-        )
+        raise ValidationError(f"intervention {raw!r}: {_window_problem(kv['start'], kv['end'])}")
     return Intervention(name=name, dose=float(dose), start=kv["start"], end=kv["end"],
                         compartment=compartment)  # fmt: skip
+
+
+def _dose_problem(name: str, dose: float) -> str | None:
+    """Return what is wrong with ``dose`` of the intervention ``name`` (``None``: accepted).
+
+    The one statement of the dose rules, for parsed and directly built interventions: finite
+    and >= 0; a blockade's dose is the blocked fraction (at most 1); an agent's at most
+    :data:`MAX_AGENT_DOSE`.
+    """
+    if not np.isfinite(dose) or dose < 0:
+        return f"dose must be >= 0 (a finite number), got {dose:g}"
+    if name in _BLOCKADES and dose > 1:
+        return f"dose is the blocked fraction of signalling, 0-1; got {dose:g}"
+    if name not in _BLOCKADES and dose > MAX_AGENT_DOSE:
+        return (
+            f"dose {dose:g} is over the limit of {MAX_AGENT_DOSE:g} "
+            f"(relative to the reference dose 1 of {name})"
+        )
+    return None
+
+
+def _window_problem(start: float, end: float) -> str:
+    """Return the message for a window that does not end after it starts."""
+    return (
+        f"the window ends (end={end:g}) before it starts (start={start:g}); end must be later "
+        "than start"
+    )
 
 
 def _checked(iv: Intervention) -> Intervention:
@@ -453,10 +468,8 @@ def _checked(iv: Intervention) -> Intervention:
             f"unknown intervention {iv.name!r}; accepted: {', '.join(INTERVENTIONS)}"
         )
     what = f"intervention {iv.name!r}"
-    dose = float(iv.dose)
-    top = 1.0 if iv.name in _BLOCKADES else MAX_AGENT_DOSE
-    if not (np.isfinite(dose) and 0.0 <= dose <= top):
-        raise ValidationError(f"{what}: dose must be a finite number in [0, {top:g}], got {dose:g}")
+    if (problem := _dose_problem(iv.name, float(iv.dose))) is not None:
+        raise ValidationError(f"{what}: {problem}")
     if iv.compartment not in COMPARTMENTS:
         raise ValidationError(
             f"{what}: compartment must be one of {', '.join(COMPARTMENTS)}, got {iv.compartment!r}"
@@ -468,9 +481,7 @@ def _checked(iv: Intervention) -> Intervention:
             f"fraction, got {times.tolist()}"
         )
     if iv.is_window and not iv.end > iv.start:
-        raise ValidationError(
-            f"{what}: the window ends (end={iv.end:g}) before it starts (start={iv.start:g})"
-        )
+        raise ValidationError(f"{what}: {_window_problem(iv.start, iv.end)}")
     if not iv.is_window and not 1 <= times.size <= MAX_FRACTIONS:
         raise ValidationError(f"{what}: needs 1 to {MAX_FRACTIONS} dose days, got {times.size}")
     return iv
