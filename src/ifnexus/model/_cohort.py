@@ -641,6 +641,14 @@ class CohortResult:
     days: float
     params: dict = field(repr=False, default_factory=dict)
 
+    @property
+    def _flagged(self) -> np.ndarray:
+        """Per row of :attr:`patients`: flagged ``numerical_failure`` (left out of the measures)."""
+        df = self.patients
+        if "numerical_failure" not in df:
+            return np.zeros(len(df), dtype=bool)
+        return df["numerical_failure"].to_numpy(dtype=bool)
+
     @functools.cached_property
     def timecourses(self) -> pd.DataFrame:
         """Long table ``patient, time, state, value`` of the recorded tumours (see the class)."""
@@ -659,12 +667,9 @@ class CohortResult:
             (tumours whose integration was not finite: flagged in ``patients`` and left out of
             the other measures).
         """
-        df = self.patients
-        n_flagged = 0
-        if "numerical_failure" in df:
-            flagged = df["numerical_failure"].to_numpy(dtype=bool)
-            n_flagged = int(flagged.sum())
-            df = df.loc[~flagged] if n_flagged else df
+        flagged = self._flagged
+        n_flagged = int(flagged.sum())
+        df = self.patients.loc[~flagged] if n_flagged else self.patients
         ab = self.params.get("alpha_beta", 10.0)
         fold = df["cd8_fold_change_day7"]
         labels = df["ifn_label"].value_counts()
@@ -774,11 +779,8 @@ class CohortResult:
             files.append(write_table(self.timecourses, out / "timecourses.csv"))
             # the figure leaves out the tumours flagged numerical_failure (their values can
             # overflow a log axis); the table keeps them
-            pts, tc = self.patients, self.timecourses
-            bad = (
-                pts["numerical_failure"].to_numpy(dtype=bool) if "numerical_failure" in pts else []
-            )
-            shown = tc[~tc["patient"].isin(pts.loc[bad, "patient"])] if len(bad) else tc
+            tc, bad = self.timecourses, self._flagged
+            shown = tc[~tc["patient"].isin(self.patients.loc[bad, "patient"])] if bad.any() else tc
             if figures and len(shown):
                 fig = plot_timecourses(shown)
                 files.append(save_figure(fig, out / "timecourses.png"))  # type: ignore[arg-type]
@@ -836,9 +838,7 @@ class CohortResult:
         """
         from lifelines import KaplanMeierFitter
 
-        df = self.patients
-        if "numerical_failure" in df:  # flagged tumours have no follow-up: left out, as in to_dict
-            df = df.loc[~df["numerical_failure"].to_numpy(dtype=bool)]
+        df = self.patients.loc[~self._flagged]  # no follow-up: left out, as in to_dict
         if by is not None and by not in df.columns:
             raise ValidationError(f"cannot group by {by!r}: not a column of the patient table")
         groups = [("all", df)] if by is None else list(df.groupby(by, sort=True))
