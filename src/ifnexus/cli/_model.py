@@ -245,22 +245,12 @@ def _check_named(schedule=None, tumour=None, host=None, interventions=(), diseas
     """
     from ifnexus.errors import IfnexusError
     from ifnexus.model import parse_genotype, parse_host, parse_intervention, parse_schedule
-    from ifnexus.model._cohort import DISEASES, MARGINS
-
-    def disease_ok(value: str) -> None:
-        if value not in DISEASES:
-            raise ValidationError(f"unknown disease {value!r}; accepted: {', '.join(DISEASES)}")
-
-    def margin_ok(value: str) -> None:
-        if str(value).strip().upper() not in MARGINS:
-            raise ValidationError(
-                f"unknown resection margin {value!r}; accepted: {', '.join(MARGINS)}"
-            )
+    from ifnexus.model._cohort import check_disease, check_margin
 
     flag = {o: o.param_decls[0] for o in (TUMOUR, HOST, INTERVENTION)}  # declared once
     checks = [("--schedule", parse_schedule, schedule), (flag[TUMOUR], parse_genotype, tumour),
-              (flag[HOST], parse_host, host), ("--disease", disease_ok, disease),
-              ("--margin", margin_ok, margin)]  # fmt: skip
+              (flag[HOST], parse_host, host), ("--disease", check_disease, disease),
+              ("--margin", check_margin, margin)]  # fmt: skip
     checks += [(flag[INTERVENTION], parse_intervention, iv) for iv in interventions]
     for name, check, value in checks:
         if value is None:

@@ -526,6 +526,25 @@ def _run_chunk(cfg: _Config, start: int, stop: int) -> tuple[pd.DataFrame, Traje
     return table, tc
 
 
+def check_disease(disease: str) -> str:
+    """Return ``disease`` if it is one of :data:`DISEASES`; else a clear error."""
+    if disease not in DISEASES:
+        raise ValidationError(
+            f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
+        )
+    return disease
+
+
+def check_margin(margin: str) -> str:
+    """Return the resection ``margin`` normalised (``'r1'`` -> ``'R1'``); a clear error if unknown."""
+    m = str(margin).strip().upper()
+    if m not in MARGINS:
+        raise ValidationError(
+            f"unknown resection margin {m!r}; accepted: {', '.join(MARGINS)} (or none to sample it)"
+        )
+    return m
+
+
 def _convergence_message(cfg: _Config) -> str:
     """Return the error of a chunk none of whose tumours integrated, naming changed parameters."""
     base = parameters(cfg.setting)
@@ -933,19 +952,11 @@ def _config(
         if "n0_second" not in lesion or "n0_second" not in str(e):
             raise
         raise ValidationError(f"second_lesion={second_lesion!r}: {e}") from None
-    if disease not in DISEASES:
-        raise ValidationError(
-            f"unknown disease extent {disease!r}; accepted: {', '.join(DISEASES)}"
-        )
+    check_disease(disease)
     if setting == "mouse" and disease in RESECTED:
         raise ValidationError(f"disease={disease!r} is defined for the patient setting only")
     if margin is not None:
-        margin = str(margin).strip().upper()
-        if margin not in MARGINS:
-            raise ValidationError(
-                f"unknown resection margin {margin!r}; accepted: {', '.join(MARGINS)} "
-                "(or none to sample it)"
-            )
+        margin = check_margin(margin)
         if disease not in RESECTED:
             raise ValidationError(
                 "margin= is defined for resected disease only (disease 'postop' or 'preop')"
