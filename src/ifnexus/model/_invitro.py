@@ -124,12 +124,9 @@ def in_vitro_curves(
         fac = 1.0 - m.p["rho_R"] * r0
         ln_lq = -(m.q["alpha"] * d + m.q["beta"] * d * d) * fac
         lq = np.exp(ln_lq)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kill = np.log(lq / sf)
-        # where both survivals underflow to 0 (hundreds of Gy) the ratio is 0/0: take the
-        # difference of the logs instead (the solver integrates ln N, so it is finite)
-        under = ~np.isfinite(kill)
-        kill[under] = (ln_lq - (ln_n[1:] - ln_n[0]))[under]
+        # ln(SF_LQ / SF) as a difference of logs (the solver integrates ln N): finite where
+        # both survivals underflow to 0 (hundreds of Gy), where the ratio would be 0/0
+        kill = ln_lq - (ln_n[1:] - ln_n[0])
         rows.append(pd.DataFrame({"genotype": m.genotype, "dose": d, "surviving_fraction": sf,
                                   "lq_surviving_fraction": lq, "ifn_kill": kill}))  # fmt: skip
     return pd.concat(rows, ignore_index=True)
